@@ -1,0 +1,29 @@
+"""A calendar must have working time on at least one weekday.
+
+Passes::
+
+    office: {hours: {mon-fri: ["09:00-18:00"]}}
+
+Fails::
+
+    office: {hours: {mon-fri: []}}        # SLA401
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..diagnostics import Severity
+from ..model import Policy
+from . import Finding
+
+CODE = "SLA401"
+ID = "calendar-without-working-time"
+SEVERITY = Severity.ERROR
+
+
+def check(policy: Policy) -> Iterator[Finding]:
+    for name, path in policy.calendar_paths.items():
+        spec = policy.calendars[name]
+        if not spec.always and not any(spec.hours):
+            yield Finding(path, f"calendar '{name}' has no working hours on any day; no deadline could ever fall due", key=True)

@@ -1,0 +1,39 @@
+"""Every metric marked `required: true` gets a target for every severity x tier combination
+(a rule that surely applies: conditions on other attributes cannot prove it).
+
+Passes::
+
+    metrics: {first_response: {start: created, stop: responded, required: true}}
+    targets:
+      - {when: {severity: P1}, first_response: 15m}
+      - {first_response: 1h}                         # the default for all others
+
+Fails::
+
+    targets:
+      - {when: {severity: P1}, first_response: 15m}  # SLA501: P2 and P3 get none
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..diagnostics import Severity
+from ..model import Policy
+from . import Finding
+from ._domain import first_sure_rule, label, severity_tier
+
+CODE = "SLA501"
+ID = "missing-target"
+SEVERITY = Severity.ERROR
+
+
+def check(policy: Policy) -> Iterator[Finding]:
+    combos, known = severity_tier(policy)
+    for metric in policy.metrics.values():
+        if not metric.required:
+            continue
+        missing = [label(c) for c in combos if first_sure_rule(policy.targets, metric.id, c, known) is None]
+        if missing:
+            shown = ", ".join(missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
+            yield Finding(metric.path, f"required metric '{metric.id}' has no target that surely applies to: {shown}", key=True)

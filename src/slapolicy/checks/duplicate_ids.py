@@ -1,0 +1,53 @@
+"""Ids of target rules, escalation steps and objectives are unique within a policy.
+
+Passes::
+
+    targets:
+      - {id: p1, when: {severity: P1}, first_response: 15m}
+      - {id: p2, when: {severity: P2}, first_response: 30m}
+
+Fails::
+
+    targets:
+      - {id: p1, when: {severity: P1}, first_response: 15m}
+      - {id: p1, when: {severity: P2}, first_response: 30m}   # SLA202 duplicate id 'p1'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from ..diagnostics import Severity
+from ..loader import JsonPath
+from ..model import Policy
+from . import Finding
+
+CODE = "SLA202"
+ID = "duplicate-id"
+SEVERITY = Severity.ERROR
+
+
+def _duplicates(kind: str, items: Iterable[tuple[str | None, JsonPath]], doc_line: dict[JsonPath, int]) -> Iterator[Finding]:
+    seen: dict[str, JsonPath] = {}
+    for ident, path in items:
+        if ident is None:
+            continue
+        if ident in seen:
+            yield Finding(path + ("id",), f"duplicate {kind} id '{ident}' (first used at line {doc_line[seen[ident]]})")
+        else:
+            seen[ident] = path
+
+
+def check(policy: Policy) -> Iterator[Finding]:
+    doc = policy.document
+    lines = {}
+    groups = [
+        ("target rule", [(r.id, r.path) for r in policy.targets]),
+        ("escalation step", [(s.id, s.path) for steps in policy.escalations.values() for s in steps]),
+        ("objective", [(o.id, o.path) for o in policy.objectives]),
+    ]
+    for _, items in groups:
+        for _, path in items:
+            lines[path] = doc.locate(path + ("id",)).line
+    for kind, items in groups:
+        yield from _duplicates(kind, items, lines)

@@ -1,0 +1,106 @@
+"""Every name a policy uses must be declared: severities, tiers, roles, calendars, metrics,
+events, statuses and attributes (with "did you mean" for near misses).
+
+Passes::
+
+    severities: {P1: {name: 紧急}}
+    targets:
+      - when: {severity: P1}
+        first_response: 15m
+
+Fails::
+
+    targets:
+      - when: {severity: P0}        # SLA201 unknown severity 'P0'; did you mean 'P1'?
+        first_respons: 15m          # SLA201 unknown metric 'first_respons'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ..conditions import Compare, Condition, compares
+from ..diagnostics import Severity, did_you_mean
+from ..loader import JsonPath
+from ..model import BUILTIN_ATTRIBUTES, Policy
+from . import Finding
+
+CODE = "SLA201"
+ID = "unknown-reference"
+SEVERITY = Severity.ERROR
+
+
+def _unknown(kind: str, name: str, known: Mapping[str, Any] | tuple[str, ...], path: JsonPath, key: bool = False) -> Iterator[Finding]:
+    if name not in known:
+        yield Finding(path, f"unknown {kind} '{name}'{did_you_mean(name, tuple(known))}", key)
+
+
+def _condition(policy: Policy, cond: Condition, path: JsonPath) -> Iterator[Finding]:
+    fields = (*BUILTIN_ATTRIBUTES, *policy.attributes)
+    for c in compares(cond):
+        yield from _unknown("attribute", c.field, fields, path)
+        if c.field in fields:
+            yield from _values(policy, c, path)
+
+
+def _values(policy: Policy, c: Compare, path: JsonPath) -> Iterator[Finding]:
+    domain: tuple[Any, ...] | None
+    if c.field == "severity":
+        domain = tuple(policy.severities)
+    elif c.field == "tier":
+        domain = tuple(policy.tiers)
+    else:
+        domain = policy.attributes[c.field].values
+    if domain is None or c.op not in ("eq", "ne", "in", "not_in"):
+        return
+    for value in (c.value if c.op in ("in", "not_in") else (c.value,)):
+        if value not in domain:
+            kind = c.field if c.field in BUILTIN_ATTRIBUTES else f"value of '{c.field}'"
+            yield Finding(path, f"unknown {kind} '{value}'{did_you_mean(str(value), tuple(map(str, domain)))}")
+
+
+def check(policy: Policy) -> Iterator[Finding]:
+    calendars = policy.calendars
+    for name, base in policy.calendar_extends.items():
+        yield from _unknown("calendar", base, calendars, ("calendars", name, "extends"))
+    for metric in policy.metrics.values():
+        for role, names in metric.events().items():
+            for event in names:
+                yield from _unknown("event type", event, policy.events, metric.path + (role,))
+        if policy.statuses is not None:
+            for status in metric.pause_statuses:
+                yield from _unknown("status", status, policy.statuses, metric.path + ("pause_while", "status"))
+        if metric.before is not None:
+            attribute = policy.attributes.get(metric.before)
+            if attribute is None:
+                yield from _unknown("attribute", metric.before, policy.attributes, metric.path + ("before",))
+            elif attribute.type not in ("date", "datetime"):
+                yield Finding(
+                    metric.path + ("before",),
+                    f"attribute '{metric.before}' must have type date or datetime to anchor a deadline before it",
+                )
+    for rule in policy.targets:
+        yield from _condition(policy, rule.when, rule.path + ("when",))
+        for value in rule.values.values():
+            yield from _unknown("metric", value.metric, policy.metrics, value.path, key=True)
+            yield from _unknown("calendar", value.calendar, calendars, value.path + ("calendar",))
+    for metric, steps in policy.escalations.items():
+        yield from _unknown("metric", metric, policy.metrics, ("escalations", metric), key=True)
+        for step in steps:
+            for i, role in enumerate(step.notify):
+                yield from _unknown("role", role, policy.roles, step.path + ("notify", i))
+            yield from _condition(policy, step.when, step.path + ("when",))
+    for objective in policy.objectives:
+        if objective.metric is not None:
+            yield from _unknown("metric", objective.metric, policy.metrics, objective.path + ("metric",))
+        elif objective.measure in ("on_time_rate", "mean_time"):
+            yield Finding(objective.path, f"measure '{objective.measure}' needs a metric")
+        if objective.attribute is not None:
+            yield from _unknown("attribute", objective.attribute, policy.attributes, objective.path + ("attribute",))
+        elif objective.measure == "average":
+            yield Finding(objective.path, "measure 'average' needs an attribute")
+        if objective.measure == "share" and objective.where == objective.of:
+            yield Finding(objective.path, "measure 'share' needs a `where` condition: the tickets to count")
+        yield from _condition(policy, objective.where, objective.path + ("where",))
+        yield from _condition(policy, objective.of, objective.path + ("of",))

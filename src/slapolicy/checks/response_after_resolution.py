@@ -1,0 +1,50 @@
+"""For the same tickets, the clocks of one ticket's life must not promise the later step
+sooner than the earlier one: registration <= first_response <= resolution_plan <= resolution,
+compared where both targets use the same calendar and are measured in the same unit.
+
+Passes::
+
+    - {when: {severity: P1}, first_response: 15m, resolution: 2h}
+
+Fails::
+
+    - {when: {severity: P3}, first_response: 2h, resolution: 1h}   # SLA301
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..diagnostics import Severity
+from ..model import Policy
+from . import Finding
+from ._domain import first_sure_rule, label, severity_tier
+
+CODE = "SLA301"
+ID = "response-after-resolution"
+SEVERITY = Severity.ERROR
+
+CHAIN = ("registration", "first_response", "resolution_plan", "resolution")
+
+
+def check(policy: Policy) -> Iterator[Finding]:
+    chain = [m for m in CHAIN if m in policy.metrics]
+    combos, known = severity_tier(policy)
+    reported: set[tuple[str, str, int, int]] = set()
+    for combo in combos:
+        chosen = {m: first_sure_rule(policy.targets, m, combo, known) for m in chain}
+        for i, early in enumerate(chain):
+            for late in chain[i + 1:]:
+                r1, r2 = chosen[early], chosen[late]
+                if r1 is None or r2 is None:
+                    continue
+                v1, v2 = r1.values[early], r2.values[late]
+                if v1.calendar != v2.calendar or v1.duration.kind != v2.duration.kind:
+                    continue
+                if v1.duration.amount > v2.duration.amount and (early, late, r1.index, r2.index) not in reported:
+                    reported.add((early, late, r1.index, r2.index))
+                    yield Finding(
+                        v1.path,
+                        f"{early} target {v1.duration} is longer than the {late} target {v2.duration} "
+                        f"for {label(combo)} (line {policy.document.locate(v2.path).line})",
+                    )

@@ -1,0 +1,184 @@
+"""`when:` conditions: structured data over ticket attributes, never code.
+
+    when: {severity: P1}                           equality
+    when: {severity: [P1, P2]}                     shorthand for `in`
+    when: {region: {in: [same_city, suburbs]}}     eq ne in not_in lt le gt ge matches exists
+    when: {all: [...]} / {any: [...]} / {none: [...]} / {not: {...}}
+
+Several keys in one mapping must all hold. `matches` is a regular expression that must
+match the whole value. A comparison on an attribute the ticket does not have is false,
+except `ne`, `not_in` and `exists: false`, which are true.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Union
+
+COMBINATORS = ("all", "any", "none", "not")
+OPERATORS = ("eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "matches", "exists")
+
+Scalar = Union[str, int, float, bool, None]
+
+
+class ConditionError(ValueError):
+    def __init__(self, message: str, path: tuple[str | int, ...] = ()) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+@dataclass(frozen=True)
+class Compare:
+    field: str
+    op: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class All:
+    items: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    items: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    item: Condition
+
+
+Condition = Union[Compare, All, AnyOf, Not]
+ALWAYS = All(())
+
+
+def parse_condition(data: Any, path: tuple[str | int, ...] = ()) -> Condition:
+    if data is None:
+        return ALWAYS
+    if not isinstance(data, Mapping):
+        raise ConditionError("a condition must be a mapping such as {severity: P1}", path)
+    items: list[Condition] = []
+    for key, value in data.items():
+        p = path + (key,)
+        if key in ("all", "any", "none"):
+            if not isinstance(value, list):
+                raise ConditionError(f"'{key}' takes a list of conditions", p)
+            parts = tuple(parse_condition(v, p + (i,)) for i, v in enumerate(value))
+            items.append(All(parts) if key == "all" else AnyOf(parts) if key == "any" else Not(AnyOf(parts)))
+        elif key == "not":
+            items.append(Not(parse_condition(value, p)))
+        elif isinstance(value, list):
+            items.append(Compare(key, "in", tuple(value)))
+        elif isinstance(value, Mapping):
+            for op, operand in value.items():
+                items.append(_compare(key, op, operand, p + (op,)))
+        else:
+            items.append(Compare(key, "eq", value))
+    return items[0] if len(items) == 1 else All(tuple(items))
+
+
+def _compare(field: str, op: str, operand: Any, path: tuple[str | int, ...]) -> Compare:
+    if op not in OPERATORS:
+        raise ConditionError(f"unknown operator '{op}'; use one of {', '.join(OPERATORS)}", path)
+    if op in ("in", "not_in"):
+        if not isinstance(operand, list):
+            raise ConditionError(f"'{op}' takes a list of values", path)
+        return Compare(field, op, tuple(operand))
+    if op == "matches":
+        try:
+            re.compile(str(operand))
+        except re.error as exc:
+            raise ConditionError(f"invalid regular expression {operand!r}: {exc}", path) from None
+        return Compare(field, op, str(operand))
+    if op == "exists" and not isinstance(operand, bool):
+        raise ConditionError("'exists' takes true or false", path)
+    return Compare(field, op, operand)
+
+
+def fields(cond: Condition) -> Iterator[str]:
+    """Every attribute the condition reads."""
+    if isinstance(cond, Compare):
+        yield cond.field
+    elif isinstance(cond, Not):
+        yield from fields(cond.item)
+    else:
+        for c in cond.items:
+            yield from fields(c)
+
+
+def compares(cond: Condition) -> Iterator[Compare]:
+    if isinstance(cond, Compare):
+        yield cond
+    elif isinstance(cond, Not):
+        yield from compares(cond.item)
+    else:
+        for c in cond.items:
+            yield from compares(c)
+
+
+_MISSING = object()
+
+
+def _ordered(a: Any, b: Any) -> bool:
+    numeric = (int, float)
+    if isinstance(a, bool) or isinstance(b, bool):
+        return False
+    return (isinstance(a, numeric) and isinstance(b, numeric)) or (isinstance(a, str) and isinstance(b, str))
+
+
+def _compare_value(c: Compare, value: Any) -> bool:
+    if c.op == "exists":
+        return (value is not _MISSING) == c.value
+    if value is _MISSING:
+        return c.op in ("ne", "not_in")
+    if c.op == "eq":
+        return bool(value == c.value)
+    if c.op == "ne":
+        return bool(value != c.value)
+    if c.op == "in":
+        return value in c.value
+    if c.op == "not_in":
+        return value not in c.value
+    if c.op == "matches":
+        return isinstance(value, str) and re.fullmatch(c.value, value) is not None
+    if not _ordered(value, c.value):
+        return False
+    if c.op == "lt":
+        return bool(value < c.value)
+    if c.op == "le":
+        return bool(value <= c.value)
+    if c.op == "gt":
+        return bool(value > c.value)
+    return bool(value >= c.value)
+
+
+def evaluate(cond: Condition, attributes: Mapping[str, Any]) -> bool:
+    if isinstance(cond, Compare):
+        return _compare_value(cond, attributes.get(cond.field, _MISSING))
+    if isinstance(cond, All):
+        return all(evaluate(c, attributes) for c in cond.items)
+    if isinstance(cond, AnyOf):
+        return any(evaluate(c, attributes) for c in cond.items)
+    return not evaluate(cond.item, attributes)
+
+
+def evaluate_partial(cond: Condition, known: Mapping[str, Any], known_fields: frozenset[str]) -> bool | None:
+    """Three-valued evaluation: None where the answer depends on attributes not in `known_fields`."""
+    if isinstance(cond, Compare):
+        if cond.field not in known_fields:
+            return None
+        return _compare_value(cond, known.get(cond.field, _MISSING))
+    if isinstance(cond, Not):
+        inner = evaluate_partial(cond.item, known, known_fields)
+        return None if inner is None else not inner
+    results = [evaluate_partial(c, known, known_fields) for c in cond.items]
+    if isinstance(cond, All):
+        if any(r is False for r in results):
+            return False
+        return True if all(r is True for r in results) else None
+    if any(r is True for r in results):
+        return True
+    return False if all(r is False for r in results) else None

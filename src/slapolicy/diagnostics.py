@@ -1,0 +1,62 @@
+"""The one problem record that every loader, check and reporter shares."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """A finding at a place in a file; line and column are 1-based (0 = unknown)."""
+
+    path: str
+    line: int
+    column: int
+    code: str
+    severity: Severity = field(compare=False)
+    message: str = field(compare=False)
+    json_path: str | None = field(default=None, compare=False)
+
+    def format(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.code} {self.severity.value}: {self.message}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "code": self.code,
+            "severity": self.severity.value,
+            "message": self.message,
+            "json_path": self.json_path,
+        }
+
+
+class InputError(Exception):
+    """Input that cannot be used at all; carries the diagnostic that says why."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.format())
+        self.diagnostic = diagnostic
+
+
+def exit_code(diagnostics: list[Diagnostic], strict: bool = False) -> int:
+    """0 clean, 1 errors (or warnings under --strict)."""
+    for d in diagnostics:
+        if d.severity is Severity.ERROR or strict:
+            return 1
+    return 0
+
+
+def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str:
+    """A ' (did you mean 'x'?)' suffix for near misses, or ''."""
+    import difflib
+
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""

@@ -1,0 +1,92 @@
+"""Durations as people write them in a regulation: `15m`, `1h30m`, `3 working days`, `1 month`.
+
+Three kinds, never mixed in one value:
+- elapsed working time in seconds (`15m`, `2h`, `6 working hours`, `1d` = 24 h, `1w` = 7 x 24 h),
+  measured on the clock's calendar;
+- working days (`3 working days`): by default the end of the Nth working day after the
+  start's local date, the start day itself not counted;
+- calendar months (`1 month`): the same local date and time N months later (or earlier),
+  clamped to the month's last day.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["seconds", "working_days", "months"]
+
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_COMPACT = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_WORDS = re.compile(
+    r"^(\d+)\s+(working\s+)?(second|minute|hour|day|week|month)s?$", re.IGNORECASE
+)
+_WORD_UNIT = {"second": "s", "minute": "m", "hour": "h", "day": "d", "week": "w"}
+
+# Mirrored in the JSON Schema's `duration` definition.
+PATTERN = (
+    r"^(?:(?:\d+w)?(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?|\d+\s+(?:working\s+)?"
+    r"(?:second|minute|hour|day|week|month)s?)$"
+)
+
+
+class DurationError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Duration:
+    kind: Kind
+    amount: int
+    text: str
+
+    @property
+    def seconds(self) -> int:
+        if self.kind != "seconds":
+            raise DurationError(f"'{self.text}' is not a length of time in hours and minutes")
+        return self.amount
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def parse_duration(text: str | int) -> Duration:
+    """Parse a duration; raise DurationError with a message a quality manager can act on."""
+    if isinstance(text, bool) or not isinstance(text, (str, int)):
+        raise DurationError(f"{text!r} is not a duration; write it like '15m', '2h', '1h30m' or '3 working days'")
+    if isinstance(text, int):
+        raise DurationError(f"'{text}' has no unit; write '{text}m' for minutes or '{text}h' for hours")
+    s = text.strip()
+    m = _COMPACT.match(s)
+    if m and s:
+        total = sum(int(v) * _UNIT_SECONDS[u] for v, u in zip(m.groups(), "wdhms") if v)
+        return Duration("seconds", total, s)
+    m = _WORDS.match(s)
+    if m:
+        n, working, unit = int(m.group(1)), bool(m.group(2)), m.group(3).lower()
+        if unit == "month":
+            if working:
+                raise DurationError(f"'{s}': months are calendar months; write '{n} month'")
+            return Duration("months", n, s)
+        if working and unit == "day":
+            return Duration("working_days", n, s)
+        if working and unit == "week":
+            raise DurationError(f"'{s}': write working weeks as working days ('{5 * n} working days')")
+        return Duration("seconds", n * _UNIT_SECONDS[_WORD_UNIT[unit]], s)
+    raise DurationError(
+        f"'{s}' is not a duration; write it like '15m', '2h', '1h30m', '3 working days' or '1 month'"
+    )
+
+
+def format_seconds(seconds: float) -> str:
+    """`8h30m` style (hours, never days: working time is read in hours)."""
+    total = int(round(seconds))
+    if total == 0:
+        return "0m"
+    sign = "-" if total < 0 else ""
+    total = abs(total)
+    h, rem = divmod(total, 3600)
+    m, s = divmod(rem, 60)
+    parts = [f"{v}{u}" for v, u in ((h, "h"), (m, "m"), (s, "s")) if v]
+    return sign + "".join(parts)

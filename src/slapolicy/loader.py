@@ -1,0 +1,247 @@
+"""Read YAML safely into plain data, remembering where every key and value came from.
+
+The resolver follows YAML 1.2's core schema, not PyYAML's YAML 1.1 default: `NO`
+(Norway) stays a string, `13:30` is not the sexagesimal number 810 and dates stay
+text until the model reads them. Only plain data tags are accepted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.resolver import BaseResolver
+from yaml.scanner import Scanner
+
+from .diagnostics import Diagnostic, InputError, Severity
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_NODES = 200_000
+MAX_DEPTH = 200
+
+JsonPath = tuple[str | int, ...]
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_MERGE = "tag:yaml.org,2002:merge"
+_ALLOWED_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _MAP, _SEQ}
+
+
+class _CoreResolver(BaseResolver):
+    pass
+
+
+_CoreResolver.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+_CoreResolver.add_implicit_resolver(
+    _INT, re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"), list("-+0123456789")
+)
+_CoreResolver.add_implicit_resolver(
+    _FLOAT,
+    re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+    list("-+0123456789."),
+)
+_CoreResolver.add_implicit_resolver(_NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
+_CoreResolver.add_implicit_resolver(_MERGE, re.compile(r"^(?:<<)$"), ["<"])
+
+
+class _Loader(Reader, Scanner, Parser, Composer, SafeConstructor, _CoreResolver):
+    def __init__(self, text: str) -> None:
+        Reader.__init__(self, text)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        Composer.__init__(self)
+        SafeConstructor.__init__(self)
+        _CoreResolver.__init__(self)
+
+
+@dataclass(frozen=True)
+class Mark:
+    line: int
+    column: int
+
+
+@dataclass
+class Document:
+    """Plain data (dicts, lists, str, int, float, bool, None) plus source positions."""
+
+    path: str
+    data: Any
+    marks: dict[JsonPath, Mark] = field(default_factory=dict)
+    key_marks: dict[JsonPath, Mark] = field(default_factory=dict)
+    raw: dict[JsonPath, str] = field(default_factory=dict)
+
+    def locate(self, path: JsonPath, key: bool = False) -> Mark:
+        """Position of a value (or of its key), else of its nearest located ancestor."""
+        p = tuple(path)
+        if key and p in self.key_marks:
+            return self.key_marks[p]
+        while p:
+            if p in self.marks:
+                return self.marks[p]
+            p = p[:-1]
+        return self.marks.get((), Mark(1, 1))
+
+    def diagnostic(
+        self, path: JsonPath, code: str, message: str, severity: Severity = Severity.ERROR, key: bool = False
+    ) -> Diagnostic:
+        mark = self.locate(path, key=key)
+        return Diagnostic(self.path, mark.line, mark.column, code, severity, message, json_path=json_path(path))
+
+
+def json_path(path: JsonPath) -> str:
+    out = "$"
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def _mark(node: Node) -> Mark:
+    return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _Builder:
+    def __init__(self, loader: _Loader, display: str) -> None:
+        self.loader = loader
+        self.doc = Document(display, None)
+        self.count = 0
+        self.errors: list[Diagnostic] = []
+
+    def error(self, node: Node, code: str, message: str, path: JsonPath) -> None:
+        m = _mark(node)
+        self.errors.append(Diagnostic(self.doc.path, m.line, m.column, code, Severity.ERROR, message, json_path(path)))
+
+    def build(self, node: Node, path: JsonPath, depth: int = 0) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise InputError(
+                Diagnostic(self.doc.path, *_pos(node), "SLA009", Severity.ERROR,
+                           f"the document expands to more than {MAX_NODES} values (aliases that repeat aliases?); "
+                           "write the policy out without nested anchors")
+            )
+        if depth > MAX_DEPTH:
+            raise InputError(
+                Diagnostic(self.doc.path, *_pos(node), "SLA009", Severity.ERROR,
+                           f"values are nested more than {MAX_DEPTH} levels deep")
+            )
+        self.doc.marks.setdefault(path, _mark(node))
+        if node.tag not in _ALLOWED_TAGS and node.tag != _MERGE:
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            self.error(node, "SLA008", f"tag '{tag}' is not allowed; policies hold plain data only", path)
+            return None
+        if isinstance(node, ScalarNode):
+            self.doc.raw.setdefault(path, node.value)
+            if node.tag == _STR:
+                return node.value
+            try:
+                return self.loader.construct_object(node, deep=True)
+            except yaml.YAMLError as exc:
+                self.error(node, "SLA004", f"cannot read value {node.value!r}: {exc}", path)
+                return None
+        if isinstance(node, SequenceNode):
+            return [self.build(child, path + (i,), depth + 1) for i, child in enumerate(node.value)]
+        assert isinstance(node, MappingNode)
+        result: dict[str, Any] = {}
+        first_seen: dict[str, Mark] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                self.error(key_node, "SLA008", "merge keys ('<<') are not supported; write the keys out", path)
+                continue
+            if not isinstance(key_node, ScalarNode):
+                self.error(key_node, "SLA004", "a key must be plain text, not a list or mapping", path)
+                continue
+            key = key_node.value
+            key_path = path + (key,)
+            if key in first_seen:
+                first = first_seen[key]
+                self.error(
+                    key_node, "SLA005",
+                    f"duplicate key '{key}' (first defined at line {first.line}); YAML would silently keep only the last one",
+                    key_path,
+                )
+                continue
+            first_seen[key] = _mark(key_node)
+            self.doc.key_marks[key_path] = _mark(key_node)
+            result[key] = self.build(value_node, key_path, depth + 1)
+        return result
+
+
+def _pos(node: Node) -> tuple[int, int]:
+    m = _mark(node)
+    return m.line, m.column
+
+
+def _decode(raw: bytes, display: str) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise InputError(
+            Diagnostic(display, line, column, "SLA002", Severity.ERROR,
+                       f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02X}); save it as UTF-8")
+        ) from None
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, text: str, display: str) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t":
+        message = "a tab character is used for indentation; YAML allows only spaces"
+    else:
+        parts = [p for p in (exc.context, exc.problem) if p]
+        message = "YAML syntax error: " + ", ".join(parts)
+    return Diagnostic(display, line, column, "SLA004", Severity.ERROR, message)
+
+
+def load_text(text: str, display: str) -> tuple[Document, list[Diagnostic]]:
+    """Parse YAML text; raise InputError when nothing usable results."""
+    loader = _Loader(text)
+    try:
+        try:
+            root = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            raise InputError(_syntax_error(exc, text, display)) from None
+        except RecursionError:
+            raise InputError(
+                Diagnostic(display, 1, 1, "SLA009", Severity.ERROR, "values are nested too deeply to read")
+            ) from None
+        if root is None:
+            raise InputError(Diagnostic(display, 1, 1, "SLA006", Severity.ERROR, "the file is empty"))
+        builder = _Builder(loader, display)
+        builder.doc.data = builder.build(root, ())
+        return builder.doc, builder.errors
+    finally:
+        loader.dispose()
+
+
+def load_file(path: str | Path, max_bytes: int = MAX_BYTES) -> tuple[Document, list[Diagnostic]]:
+    """Read and parse one file; raise InputError for unreadable, oversized or broken input."""
+    display = str(path)
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if size > max_bytes:
+            raise InputError(
+                Diagnostic(display, 1, 1, "SLA003", Severity.ERROR,
+                           f"the file is {size:,} bytes; files larger than {max_bytes // (1024 * 1024)} MiB are refused")
+            )
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise InputError(
+            Diagnostic(display, 0, 0, "SLA001", Severity.ERROR, f"cannot read the file: {exc.strerror or exc}")
+        ) from None
+    return load_text(_decode(raw, display), display)

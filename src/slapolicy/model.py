@@ -1,0 +1,391 @@
+"""The policy as typed, frozen objects, built from a schema-valid document.
+
+Every object keeps the JSON path it came from, so any later step can point the user at
+file:line:column through the Document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .calendar import WEEKDAYS, CalendarSpec, Counting, Interval
+from .conditions import ALWAYS, Condition, ConditionError, parse_condition
+from .diagnostics import Diagnostic
+from .durations import Duration, DurationError, parse_duration
+from .loader import Document, JsonPath
+
+BUILTIN_EVENTS = (
+    "created", "registered", "responded", "plan_proposed", "resolved", "reopened", "closed", "archived",
+    "followed_up", "on_site_requested", "on_site_arrived", "on_site_update", "on_site_finished", "status", "update",
+)
+BUILTIN_ATTRIBUTES = ("severity", "tier")
+ALWAYS_CALENDAR = "24x7"
+
+
+@dataclass(frozen=True)
+class Named:
+    id: str
+    name: str
+    description: str
+    path: JsonPath
+
+
+@dataclass(frozen=True)
+class Attribute:
+    id: str
+    type: str
+    values: tuple[Any, ...] | None
+    path: JsonPath
+
+
+@dataclass(frozen=True)
+class Metric:
+    id: str
+    start: tuple[str, ...]
+    stop: tuple[str, ...]
+    pause_on: tuple[str, ...]
+    resume_on: tuple[str, ...]
+    pause_statuses: tuple[str, ...]
+    cancel_on: tuple[str, ...]
+    restart_on: tuple[str, ...]
+    repeat: bool
+    before: str | None
+    required: bool
+    path: JsonPath
+
+    def events(self) -> dict[str, tuple[str, ...]]:
+        return {k: getattr(self, k) for k in ("start", "stop", "pause_on", "resume_on", "cancel_on", "restart_on")}
+
+
+@dataclass(frozen=True)
+class TargetValue:
+    metric: str
+    duration: Duration
+    calendar: str
+    counting: Counting
+    path: JsonPath
+
+
+@dataclass(frozen=True)
+class TargetRule:
+    index: int
+    id: str | None
+    when: Condition
+    values: Mapping[str, TargetValue]
+    path: JsonPath
+
+
+@dataclass(frozen=True)
+class EscalationStep:
+    metric: str
+    index: int  # 1-based, as people count steps
+    id: str | None
+    at_start: bool  # fires when the clock starts ("at once")
+    share: float | None  # 0 < share < 1 for "75%"; None for the other kinds
+    delay: Duration | None  # after breach; None for "breach" and share steps
+    notify: tuple[str, ...]
+    when: Condition
+    repeat_every: Duration | None
+    repeat_times: int | None
+    path: JsonPath
+
+    @property
+    def order_key(self) -> tuple[int, float]:
+        if self.at_start:
+            return (-1, 0.0)
+        if self.share is not None:
+            return (0, self.share)
+        return (1, float(self.delay.seconds) if self.delay and self.delay.kind == "seconds" else 0.0)
+
+
+@dataclass(frozen=True)
+class Objective:
+    id: str
+    measure: str
+    metric: str | None
+    attribute: str | None
+    where: Condition
+    of: Condition
+    min: float | None
+    max: float | None
+    period: str
+    path: JsonPath
+
+
+@dataclass(frozen=True)
+class Policy:
+    id: str
+    version: str
+    title: str
+    effective_from: dt.date
+    effective_until: dt.date | None
+    timezone: str
+    calendars: Mapping[str, CalendarSpec]
+    calendar_paths: Mapping[str, JsonPath]
+    calendar_extends: Mapping[str, str]
+    severities: Mapping[str, Named]
+    tiers: Mapping[str, Named]
+    roles: Mapping[str, Named]
+    attributes: Mapping[str, Attribute]
+    statuses: tuple[str, ...] | None
+    events: tuple[str, ...]
+    metrics: Mapping[str, Metric]
+    targets: tuple[TargetRule, ...]
+    escalations: Mapping[str, tuple[EscalationStep, ...]]
+    objectives: tuple[Objective, ...]
+    source: str
+    document: Document = field(compare=False, repr=False)
+
+    @property
+    def version_key(self) -> tuple[int, ...]:
+        return version_key(self.version)
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in version.split("."))
+
+
+class _Builder:
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.errors: list[Diagnostic] = []
+
+    def fail(self, path: JsonPath, message: str, code: str = "SLA104") -> None:
+        self.errors.append(self.doc.diagnostic(path, code, message))
+
+    def date(self, value: Any, path: JsonPath) -> dt.date | None:
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(path, f"'{value}' is not a real date")
+            return None
+
+    def duration(self, value: Any, path: JsonPath) -> Duration | None:
+        try:
+            return parse_duration(value)
+        except DurationError as exc:
+            self.fail(path, str(exc))
+            return None
+
+    def condition(self, value: Any, path: JsonPath) -> Condition:
+        try:
+            return parse_condition(value, path)
+        except ConditionError as exc:
+            self.fail(exc.path or path, str(exc))
+            return ALWAYS
+
+
+def _events(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _interval(text: str) -> Interval:
+    a, b = text.split("-")
+    start = int(a[:2]) * 60 + int(a[3:])
+    end = int(b[:2]) * 60 + int(b[3:])
+    return (start, end if end > start else end + 1440)
+
+
+def _days(spec: str) -> list[int]:
+    if spec == "daily":
+        return list(range(7))
+    out: list[int] = []
+    for part in spec.split(","):
+        a, _, b = part.partition("-")
+        i, j = WEEKDAYS.index(a), WEEKDAYS.index(b or a)
+        out.extend(range(i, j + 1) if i <= j else [*range(i, 7), *range(0, j + 1)])
+    return out
+
+
+def _dates(b: _Builder, items: list[Any], path: JsonPath) -> frozenset[dt.date]:
+    out: set[dt.date] = set()
+    for i, item in enumerate(items or []):
+        if isinstance(item, Mapping):
+            lo, hi = b.date(item["from"], path + (i, "from")), b.date(item["to"], path + (i, "to"))
+            if lo and hi:
+                if hi < lo:
+                    b.fail(path + (i,), f"the range ends ({hi}) before it starts ({lo})")
+                out.update(lo + dt.timedelta(days=k) for k in range((hi - lo).days + 1))
+        else:
+            d = b.date(item, path + (i,))
+            if d:
+                out.add(d)
+    return frozenset(out)
+
+
+def _calendars(b: _Builder, data: Mapping[str, Any], default_tz: str) -> tuple[dict[str, CalendarSpec], dict[str, str]]:
+    """Resolve `extends` chains (cycles and unknown bases are reported by a check) and parse each calendar."""
+    extends = {n: c["extends"] for n, c in data.items() if isinstance(c, Mapping) and "extends" in c}
+    merged: dict[str, dict[str, Any]] = {}
+
+    def resolve(name: str, seen: tuple[str, ...]) -> dict[str, Any]:
+        raw = data.get(name)
+        if raw == ALWAYS_CALENDAR or raw is None:
+            return {"hours": ALWAYS_CALENDAR}
+        base = extends.get(name)
+        result = resolve(base, seen + (name,)) if base in data and base not in seen + (name,) else {}
+        return {**result, **{k: v for k, v in raw.items() if k != "extends"}}
+
+    for name in data:
+        merged[name] = resolve(name, ())
+    specs: dict[str, CalendarSpec] = {ALWAYS_CALENDAR: CalendarSpec(ALWAYS_CALENDAR, default_tz, always=True)}
+    for name, cal in merged.items():
+        path: JsonPath = ("calendars", name)
+        hours_data = cal.get("hours")
+        always = hours_data == ALWAYS_CALENDAR and "holidays" not in cal and not cal.get("extra_holidays")
+        week: list[list[Interval]] = [[] for _ in range(7)]
+        if hours_data == ALWAYS_CALENDAR:
+            week = [[(0, 1440)] for _ in range(7)]
+        elif isinstance(hours_data, Mapping):
+            for dayspec, intervals in hours_data.items():
+                for k, text in enumerate(intervals):
+                    iv = _interval(text)
+                    if iv[1] - iv[0] >= 1440 and iv != (0, 1440):
+                        b.fail(path + ("hours", dayspec, k), f"'{text}' is empty or longer than a day")
+                        continue
+                    for d in _days(dayspec):
+                        week[d].append(iv)
+        holidays_data = cal.get("holidays") or {}
+        specs[name] = CalendarSpec(
+            name=name,
+            timezone=cal.get("timezone", default_tz),
+            hours=tuple(tuple(sorted(d)) for d in week),
+            always=always,
+            country=holidays_data.get("country"),
+            subdivision=holidays_data.get("subdivision"),
+            extra_holidays=_dates(b, cal.get("extra_holidays", []), path + ("extra_holidays",)),
+            extra_working_days=_dates(b, cal.get("extra_working_days", []), path + ("extra_working_days",)),
+            make_up_weekday=WEEKDAYS.index(cal.get("make_up_day_hours", "mon")),
+        )
+    return specs, extends
+
+
+def _named(data: Mapping[str, Any] | None, section: str) -> dict[str, Named]:
+    out = {}
+    for key, value in (data or {}).items():
+        if isinstance(value, str):
+            out[key] = Named(key, value, "", (section, key))
+        else:
+            out[key] = Named(key, value.get("name", key), value.get("description", ""), (section, key))
+    return out
+
+
+def _share(text: str) -> float:
+    return float(text.strip().rstrip("%").strip()) / 100
+
+
+def _threshold(b: _Builder, value: Any, path: JsonPath) -> float | None:
+    """98% -> 0.98; 4h -> 14400 (seconds); plain numbers as they are."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    text = str(value).strip()
+    if re.fullmatch(r"[0-9]+(?:\.[0-9]+)?\s*%", text):
+        return _share(text)
+    d = b.duration(text, path)
+    return float(d.seconds) if d and d.kind == "seconds" else None
+
+
+def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
+    """Model a schema-valid document; value errors the schema cannot see become diagnostics."""
+    b = _Builder(doc)
+    data = doc.data
+    version = doc.raw.get(("version",), str(data["version"]))
+    effective_from = b.date(data["effective_from"], ("effective_from",))
+    effective_until = b.date(data["effective_until"], ("effective_until",)) if "effective_until" in data else None
+    calendars, extends = _calendars(b, data["calendars"], data["timezone"])
+    events = BUILTIN_EVENTS + tuple((data.get("events") or {}).keys())
+
+    attributes = {
+        name: Attribute(name, a.get("type", "string"), tuple(a["values"]) if "values" in a else None, ("attributes", name))
+        for name, a in (data.get("attributes") or {}).items()
+    }
+
+    metrics = {}
+    for name, m in data["metrics"].items():
+        pw = (m.get("pause_while") or {}).get("status")
+        metrics[name] = Metric(
+            id=name,
+            start=_events(m.get("start")),
+            stop=_events(m.get("stop")),
+            pause_on=_events(m.get("pause_on")),
+            resume_on=_events(m.get("resume_on")),
+            pause_statuses=_events(pw),
+            cancel_on=_events(m.get("cancel_on")),
+            restart_on=_events(m.get("restart_on")),
+            repeat=bool(m.get("repeat", False)),
+            before=m.get("before"),
+            required=bool(m.get("required", False)),
+            path=("metrics", name),
+        )
+
+    reserved = {"id", "description", "clause", "when", "calendar"}
+    targets = []
+    for i, t in enumerate(data["targets"]):
+        path: JsonPath = ("targets", i)
+        rule_calendar = t.get("calendar", ALWAYS_CALENDAR)
+        values = {}
+        for key, value in t.items():
+            if key in reserved:
+                continue
+            vpath = path + (key,)
+            spec = value if isinstance(value, Mapping) else {"within": value}
+            d = b.duration(spec["within"], vpath + (("within",) if isinstance(value, Mapping) else ()))
+            if d is None:
+                continue
+            values[key] = TargetValue(key, d, spec.get("calendar", rule_calendar), spec.get("counting", "end_of_day"), vpath)
+        targets.append(TargetRule(i, t.get("id"), b.condition(t.get("when"), path + ("when",)), values, path))
+
+    escalations = {}
+    for metric, steps in (data.get("escalations") or {}).items():
+        out = []
+        for i, s in enumerate(steps):
+            path = ("escalations", metric, i)
+            at = str(s["at"]).strip()
+            share = delay = None
+            if at.endswith("%"):
+                share = _share(at)
+            elif at not in ("breach", "start"):
+                delay = b.duration(at.split("+", 1)[1].strip(), path + ("at",))
+                if delay is not None and delay.kind != "seconds":
+                    b.fail(path + ("at",), f"the delay after breach must be hours and minutes, not '{delay}'")
+            rep = s.get("repeat") or {}
+            every = b.duration(rep["every"], path + ("repeat", "every")) if rep else None
+            if every is not None and (every.kind != "seconds" or every.amount == 0):
+                b.fail(path + ("repeat", "every"), f"a repeat interval must be a positive time in hours and minutes, not '{every}'")
+            out.append(EscalationStep(
+                metric=metric, index=i + 1, id=s.get("id"), at_start=at == "start", share=share, delay=delay, notify=tuple(s["notify"]),
+                when=b.condition(s.get("when"), path + ("when",)), repeat_every=every,
+                repeat_times=rep.get("times"), path=path,
+            ))
+        escalations[metric] = tuple(out)
+
+    objectives = []
+    for i, o in enumerate(data.get("objectives") or []):
+        path = ("objectives", i)
+        objectives.append(Objective(
+            id=o["id"], measure=o["measure"], metric=o.get("metric"), attribute=o.get("attribute"),
+            where=b.condition(o.get("where"), path + ("where",)), of=b.condition(o.get("of"), path + ("of",)),
+            min=_threshold(b, o.get("min"), path + ("min",)), max=_threshold(b, o.get("max"), path + ("max",)),
+            period=o.get("period", "month"), path=path,
+        ))
+
+    if b.errors or effective_from is None:
+        return None, b.errors
+    policy = Policy(
+        id=data["policy"], version=version, title=data.get("title", ""), effective_from=effective_from,
+        effective_until=effective_until, timezone=data["timezone"], calendars=calendars,
+        calendar_paths={n: ("calendars", n) for n in data["calendars"]}, calendar_extends=extends,
+        severities=_named(data["severities"], "severities"), tiers=_named(data.get("tiers"), "tiers"),
+        roles=_named(data.get("roles"), "roles"), attributes=attributes,
+        statuses=tuple(data["statuses"]) if "statuses" in data else None, events=events, metrics=metrics,
+        targets=tuple(targets), escalations=escalations, objectives=tuple(objectives), source=doc.path, document=doc,
+    )
+    return policy, []
