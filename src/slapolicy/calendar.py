@@ -246,15 +246,13 @@ class BusinessCalendar:
         if self._hi and self._valid_from <= t < self._valid_to:
             return
         year = self._year_of(t)
-        if not self._hi:
-            self._load(max(self._first_year, year - 1), min(self._last_year, year + 1))
-        else:
-            self._load(min(self._lo, max(self._first_year, year - 1)), max(self._hi, min(self._last_year, year + 1)))
-        if not (self._valid_from <= t < self._valid_to):
+        if not self._first_year <= year <= self._last_year:
             raise CalendarError(
-                f"calendar '{self.name}': {dt.datetime.fromtimestamp(t, self.tz).isoformat()} is outside the years "
-                f"its holiday data cover ({self._first_year}-{self._last_year})"
+                f"calendar '{self.name}' has no holiday data for {year} "
+                f"(its source covers {self._first_year}-{self._last_year})"
             )
+        lo, hi = max(self._first_year, year - 1), min(self._last_year, year + 1)
+        self._load(min(self._lo, lo) if self._hi else lo, max(self._hi, hi))
 
     def _extend_forward(self, searched_from: float) -> None:
         if self._hi >= self._last_year or self._hi - self._year_of(searched_from) >= SEARCH_YEARS:

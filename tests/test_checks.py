@@ -1,0 +1,42 @@
+"""Each semantic check on a small fixture, compared line for line with its reviewed
+`.expected` file (code, line, column and message)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES
+from slapolicy import checks
+from slapolicy.validate import validate_paths
+
+CASES = sorted(p.with_suffix("") for p in (FIXTURES / "invalid").glob("*.expected"))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_fixture_diagnostics(in_root: Path, case: Path) -> None:
+    target = case if case.is_dir() else case.with_suffix(".yaml")
+    result = validate_paths([target.relative_to(in_root)])
+    expected = case.with_suffix(".expected").read_text(encoding="utf-8").splitlines()
+    assert [d.format() for d in result.diagnostics] == expected
+
+
+def test_every_check_has_a_fixture() -> None:
+    covered = set()
+    for case in CASES:
+        for line in case.with_suffix(".expected").read_text(encoding="utf-8").splitlines():
+            covered.add(line.split(": ")[1].split()[0])
+    assert set(checks.CHECKS) | set(checks.VERSION_CHECKS) <= covered
+
+
+def test_valid_fixture_has_no_problems(in_root: Path) -> None:
+    result = validate_paths(["tests/fixtures/valid"])
+    assert result.diagnostics == []
+    assert len(result.policies) == 1
+
+
+@pytest.mark.parametrize("code", sorted({**checks.CHECKS, **checks.VERSION_CHECKS}))
+def test_every_check_documents_passes_and_fails(code: str) -> None:
+    doc = checks.get(code).__doc__ or ""
+    assert "Passes::" in doc and "Fails::" in doc

@@ -1,0 +1,125 @@
+"""The CLI end to end: output formats, exit codes, one-line errors, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from click.testing import Result
+
+from conftest import ROOT
+
+Run = Callable[..., Result]
+POLICY = "policies/after-sales/2025.1.yaml"
+GOLDEN = ROOT / "tests" / "golden"
+
+
+def test_validate_default_directory_is_policies(run_cli: Run) -> None:
+    result = run_cli("validate")
+    assert result.exit_code == 0
+    assert result.output == "5 files checked: 0 errors, 0 warnings\n"
+
+
+def test_validate_text_output_and_exit_1(run_cli: Run) -> None:
+    result = run_cli("validate", "tests/fixtures/invalid/duplicate_ids.yaml")
+    assert result.exit_code == 1
+    assert result.output == (
+        "tests/fixtures/invalid/duplicate_ids.yaml:17:10: SLA202 error: duplicate target rule id 'p1' (first used at line 16)\n"
+        "1 file checked: 1 error, 0 warnings\n"
+    )
+
+
+def test_validate_json(run_cli: Run) -> None:
+    result = run_cli("validate", "--format", "json", "tests/fixtures/invalid/holiday_coverage.yaml")
+    assert result.exit_code == 0  # a warning alone passes
+    doc = json.loads(result.output)
+    assert doc["status"] == "ok"
+    assert doc["summary"] == {"files": 1, "errors": 0, "warnings": 1}
+    problem = doc["problems"][0]
+    assert (problem["line"], problem["column"], problem["code"], problem["severity"]) == (7, 57, "SLA405", "warning")
+    assert problem["json_path"] == "$.calendars.office.holidays"
+
+
+def test_validate_strict_fails_on_warnings(run_cli: Run) -> None:
+    assert run_cli("validate", "--strict", "tests/fixtures/invalid/holiday_coverage.yaml").exit_code == 1
+
+
+def test_validate_github_annotations(run_cli: Run) -> None:
+    result = run_cli("validate", "--format", "github", "tests/fixtures/invalid/escalations_and_response.yaml")
+    assert result.exit_code == 1
+    first = result.output.splitlines()[0]
+    assert first == (
+        "::error file=tests/fixtures/invalid/escalations_and_response.yaml,line=17,col=44,title=SLA301::"
+        "first_response target 2h is longer than the resolution target 1h for severity=P1 (line 17)"
+    )
+
+
+def test_validate_missing_path_is_exit_2(run_cli: Run) -> None:
+    result = run_cli("validate", "no/such/dir")
+    assert result.exit_code == 2
+    assert result.output.splitlines()[0] == "no/such/dir:0:0: SLA001 error: no such file or directory"
+
+
+def test_schema_command_prints_the_committed_schema(run_cli: Run) -> None:
+    result = run_cli("schema")
+    assert result.output == (ROOT / "schema" / "policy.schema.json").read_text(encoding="utf-8")
+
+
+def test_explain_and_checks(run_cli: Run) -> None:
+    result = run_cli("explain", "sla503")
+    assert result.exit_code == 0 and result.output.startswith("SLA503 target-shadowed (warning)")
+    assert run_cli("explain", "SLA999").exit_code == 2
+    listing = json.loads(run_cli("checks", "--json").output)
+    assert {c["code"] for c in listing} >= {"SLA201", "SLA501", "SLA601"}
+
+
+def test_calendar_due_spring_festival(run_cli: Run) -> None:
+    """R-000-06 on the office calendar across the 2025 Spring Festival."""
+    result = run_cli("calendar", "due", POLICY, "office", "2025-01-27T17:00:00+08:00", "3h")
+    assert (result.exit_code, result.output) == (0, "2025-02-05T11:00:00+08:00\n")
+    result = run_cli("calendar", "due", POLICY, "office", "2025-01-27T17:00:00+08:00", "3h", "--json")
+    assert json.loads(result.output) == {"due_at": "2025-02-05T11:00:00+08:00"}
+
+
+def test_calendar_due_working_days_counting(run_cli: Run) -> None:
+    """R-000-12: follow-up by the end of the 3rd working day; R-004-03: next working morning."""
+    result = run_cli("calendar", "due", POLICY, "office", "2025-09-30T10:00:00+08:00", "3 working days")
+    assert result.output == "2025-10-11T18:00:00+08:00\n"  # 9, 10 Oct and the make-up Saturday 11 Oct
+    result = run_cli("calendar", "due", "policies/company-service/2025.1.yaml", "office",
+                     "2025-03-07T17:40:00+08:00", "1 working day", "--counting", "start_of_day")
+    assert result.output == "2025-03-10T08:30:00+08:00\n"
+
+
+def test_calendar_naive_input_is_read_in_policy_zone_and_said(run_cli: Run) -> None:
+    result = run_cli("calendar", "elapsed", POLICY, "office", "2025-03-10T08:00", "2025-03-10T20:00")
+    assert result.exit_code == 0
+    assert result.stdout == "7h30m\n"
+    assert "note: START 2025-03-10T08:00 has no UTC offset; read as Asia/Shanghai" in result.stderr
+    result = run_cli("calendar", "elapsed", POLICY, "office", "2025-03-10T08:00+08:00", "2025-03-10T20:00+08:00", "--json")
+    assert json.loads(result.stdout) == {"seconds": 27000}
+
+
+def test_calendar_show_golden(run_cli: Run) -> None:
+    result = run_cli("calendar", "show", POLICY, "office", "--from", "2025-01-25", "--to", "2025-02-09", "--json")
+    assert result.exit_code == 0
+    assert result.output == (GOLDEN / "calendar_show_spring_festival_2025.json").read_text(encoding="utf-8")
+
+
+def test_calendar_errors_are_one_line(run_cli: Run) -> None:
+    cases = [
+        (("due", POLICY, "offce", "2025-01-27T17:00+08:00", "3h"), "error: policy 'after-sales' has no calendar 'offce'; did you mean 'office'?"),
+        (("due", POLICY, "office", "2025-01-27T17:00+08:00", "3 wrking days"),
+         "error: '3 wrking days' is not a duration; write it like '15m', '2h', '1h30m', '3 working days' or '1 month'"),
+        (("due", POLICY, "office", "27/01/2025", "3h"),
+         "error: START '27/01/2025' is not an ISO-8601 date-time such as 2025-03-07T17:50:00+08:00"),
+        (("due", "tests/fixtures/invalid/duplicate_ids.yaml", "always", "2025-01-27T17:00+08:00", "3h"),
+         "error: tests/fixtures/invalid/duplicate_ids.yaml:17:10: SLA202 error: duplicate target rule id 'p1' (first used at line 16)"),
+        (("due", POLICY, "office", "2101-01-27T17:00+08:00", "3h"),
+         "error: calendar 'office' has no holiday data for 2101 (its source covers 1971-2100)"),
+    ]
+    for args, message in cases:
+        result = run_cli("calendar", *args)
+        assert result.exit_code == 2, args
+        assert result.stderr.strip().splitlines() == [message]
+        assert "Traceback" not in result.output
