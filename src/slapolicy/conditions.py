@@ -131,7 +131,7 @@ def _ordered(a: Any, b: Any) -> bool:
 
 def _compare_value(c: Compare, value: Any) -> bool:
     if c.op == "exists":
-        return (value is not _MISSING) == c.value
+        return (value is not _MISSING) is bool(c.value)
     if value is _MISSING:
         return c.op in ("ne", "not_in")
     if c.op == "eq":

@@ -229,7 +229,7 @@ def _calendars(b: _Builder, data: Mapping[str, Any], default_tz: str) -> tuple[d
         if raw == ALWAYS_CALENDAR or raw is None:
             return {"hours": ALWAYS_CALENDAR}
         base = extends.get(name)
-        result = resolve(base, seen + (name,)) if base in data and base not in seen + (name,) else {}
+        result = resolve(base, seen + (name,)) if base is not None and base in data and base not in seen + (name,) else {}
         return {**result, **{k: v for k, v in raw.items() if k != "extends"}}
 
     for name in data:

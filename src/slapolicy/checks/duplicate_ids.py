@@ -40,8 +40,8 @@ def _duplicates(kind: str, items: Iterable[tuple[str | None, JsonPath]], doc_lin
 
 def check(policy: Policy) -> Iterator[Finding]:
     doc = policy.document
-    lines = {}
-    groups = [
+    lines: dict[JsonPath, int] = {}
+    groups: list[tuple[str, list[tuple[str | None, JsonPath]]]] = [
         ("target rule", [(r.id, r.path) for r in policy.targets]),
         ("escalation step", [(s.id, s.path) for steps in policy.escalations.values() for s in steps]),
         ("objective", [(o.id, o.path) for o in policy.objectives]),

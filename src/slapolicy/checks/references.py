@@ -85,8 +85,8 @@ def check(policy: Policy) -> Iterator[Finding]:
         for value in rule.values.values():
             yield from _unknown("metric", value.metric, policy.metrics, value.path, key=True)
             yield from _unknown("calendar", value.calendar, calendars, value.path + ("calendar",))
-    for metric, steps in policy.escalations.items():
-        yield from _unknown("metric", metric, policy.metrics, ("escalations", metric), key=True)
+    for metric_name, steps in policy.escalations.items():
+        yield from _unknown("metric", metric_name, policy.metrics, ("escalations", metric_name), key=True)
         for step in steps:
             for i, role in enumerate(step.notify):
                 yield from _unknown("role", role, policy.roles, step.path + ("notify", i))

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 import click
 
@@ -103,7 +104,7 @@ def show(policy: str, calendar_name: str, date_from: dt.datetime, date_to: dt.da
         fail("--to is before --from")
     if (last - first).days > 3660:
         fail("show at most ten years at a time")
-    rows = []
+    rows: list[dict[str, Any]] = []
     day = first
     try:
         while day <= last:
