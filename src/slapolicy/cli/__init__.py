@@ -7,6 +7,7 @@ import click
 from .. import __version__
 from .calendar import calendar
 from .checks import explain, list_checks, schema
+from .simulate import simulate
 from .validate import validate
 
 
@@ -24,3 +25,4 @@ main.add_command(schema)
 main.add_command(explain)
 main.add_command(list_checks)
 main.add_command(calendar)
+main.add_command(simulate)

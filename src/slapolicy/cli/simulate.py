@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..diagnostics import InputError, Severity
+from ..engine import ENGINES, EngineError, get_backend
+from ..model import Policy
+from ..simulate import RunSummary, simulate as run_simulation
+from ..tickets import FORMATS, iter_input
+from ..validate import load_policy, validate_paths
+from ._common import fail, fail_input
+
+CSV_COLUMNS = ("id", "status", "policy_version", "metric", "cycle", "target", "calendar", "started_at", "due_at",
+               "stopped_at", "paused_seconds", "clock_status", "breached_at", "rule", "errors")
+
+
+def load_policies(path: str) -> list[Policy]:
+    """A policy file, or a directory of versions of one policy."""
+    if not Path(path).is_dir():
+        try:
+            return [load_policy(path)]
+        except InputError as exc:
+            fail_input(exc)
+    result = validate_paths([path])
+    errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
+    if errors:
+        fail(f"{errors[0].format()} (run `slapolicy validate {path}`)")
+    if not result.policies:
+        fail(f"no policy files in {path}")
+    ids = {p.id for p in result.policies}
+    if len(ids) > 1:
+        fail(f"{path} holds several policies ({', '.join(sorted(ids))}); give one policy's directory or file")
+    return sorted(result.policies, key=lambda p: p.version_key)
+
+
+def parse_as_of(text: str | None, policy: Policy) -> float:
+    if text is None:
+        return dt.datetime.now(dt.timezone.utc).timestamp()
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        fail(f"--as-of '{text}' is not an ISO-8601 date-time")
+    if value.tzinfo is None:
+        from zoneinfo import ZoneInfo
+
+        value = value.replace(tzinfo=ZoneInfo(policy.timezone))
+    return value.timestamp()
+
+
+def _short(iso: str | None) -> str:
+    """2025-03-07 17:50 (the zone is the calendar's, as in the JSON output)."""
+    return iso[:16].replace("T", " ") if iso else ""
+
+
+def _table(results: Iterator[dict[str, Any]], explain: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    styles = {"met": "green", "breached": "bold red", "running": "yellow", "cancelled": "dim"}
+    for r in results:
+        if r["status"] == "rejected":
+            console.print(f"[bold red]{r['id'] or '?'}[/] (line {r['line']}) rejected: "
+                          + "; ".join(f"{e['code']}: {e['message']}" for e in r["errors"]))
+            continue
+        table = Table(title=f"{r['id']} — {r['policy']} {r['policy_version']}", title_justify="left")
+        for col in ("metric", "cycle", "target", "calendar", "started", "due", "stopped", "status"):
+            table.add_column(col)
+        if explain:
+            table.add_column("rule")
+        for c in r["clocks"]:
+            row = [c["metric"], str(c["cycle"]), c["target"], c["calendar"], _short(c["started_at"]), _short(c["due_at"]),
+                   _short(c["stopped_at"] or c.get("cancelled_at")), f"[{styles[c['status']]}]{c['status']}[/]"]
+            if explain:
+                row.append(c["rule"] or "")
+            table.add_row(*row)
+        console.print(table)
+        for e in r["escalations"]:
+            console.print(f"  escalation {_short(e['at'])}  {e['metric']} step {e['step']} → {', '.join(e['notify'])}")
+
+
+def _csv_rows(results: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for r in results:
+        base = {"id": r["id"], "status": r["status"], "policy_version": r.get("policy_version", ""),
+                "errors": "; ".join(f"{e['code']}: {e['message']}" for e in r["errors"])}
+        if not r["clocks"]:
+            yield base
+        for c in r["clocks"]:
+            yield {**base, **{k: c[k] for k in CSV_COLUMNS if k in c and k != "status"}, "clock_status": c["status"]}
+
+
+@click.command()
+@click.argument("policy", type=click.Path())
+@click.argument("tickets", type=click.Path(allow_dash=True))
+@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]), default=None,
+              help="Output (default: table on a terminal, else json).")
+@click.option("--input-format", type=click.Choice(FORMATS), default=None, help="Ticket input format (default: by extension).")
+@click.option("--as-of", default=None, help="Virtual 'now' (ISO-8601): clocks still running then are running or breached. Default: now.")
+@click.option("--explain", is_flag=True, help="Show the rule (file:line) that set each clock's target in the table.")
+@click.option("--engine", type=click.Choice(ENGINES), default=None,
+              help="Rules engine backend (default: durable where it imports, else python).")
+def simulate(policy: str, tickets: str, fmt: str | None, input_format: str | None, as_of: str | None,
+             explain: bool, engine: str | None) -> None:
+    """Replay TICKETS against POLICY (a file or a directory of versions) in virtual time.
+
+    Every ticket appears once in the output: simulated, or rejected with its errors.
+    Exit 0 all simulated, 1 any rejected, 2 usage error or unusable policy.
+    """
+    policies = load_policies(policy)
+    try:
+        backend = get_backend(engine)
+    except EngineError as exc:
+        fail(str(exc))
+    if tickets != "-" and not Path(tickets).is_file():
+        fail(f"{tickets}: no such file")
+    fmt = fmt or ("table" if sys.stdout.isatty() else "json")
+    summary = RunSummary()
+    results = run_simulation(policies, iter_input(tickets, input_format), backend, parse_as_of(as_of, policies[-1]), summary)
+    try:
+        if fmt == "table":
+            _table(results, explain)
+        elif fmt == "jsonl":
+            for r in results:
+                click.echo(json.dumps(r, ensure_ascii=False))
+        elif fmt == "csv":
+            out = io.StringIO()
+            writer = csv.DictWriter(out, CSV_COLUMNS, lineterminator="\n")
+            writer.writeheader()
+            for row in _csv_rows(results):
+                writer.writerow(row)
+            click.echo(out.getvalue(), nl=False)
+        else:
+            doc: dict[str, Any] = {"tickets": list(results)}
+            doc["summary"] = {"tickets": summary.simulated + summary.rejected, "simulated": summary.simulated,
+                              "rejected": summary.rejected, "engine": backend.name}
+            click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+    except EngineError as exc:
+        fail(str(exc))
+    click.echo(f"{summary.simulated + summary.rejected} tickets: {summary.simulated} simulated, {summary.rejected} rejected", err=True)
+    raise SystemExit(1 if summary.rejected else 0)

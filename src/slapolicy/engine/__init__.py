@@ -1,0 +1,55 @@
+"""Backends that answer "which rules of this compiled ruleset match this fact?".
+
+`python` interprets the subset of durable-rules' JSON format that the compiler emits;
+`durable` asks durable-rules itself (Python < 3.13 only). Both get the same compiled
+ruleset; a property test holds them to identical answers.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Protocol
+
+from ..compiler import CompiledPolicy
+
+ENGINES = ("python", "durable")
+
+
+class EngineError(RuntimeError):
+    """The rules engine failed; never swallowed."""
+
+
+class Backend(Protocol):
+    name: str
+
+    def matches(self, compiled: CompiledPolicy, fact: dict[str, Any]) -> frozenset[str]: ...
+
+
+def durable_available() -> bool:
+    if sys.version_info >= (3, 13):
+        return False
+    try:
+        import durable.engine  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def get_backend(name: str | None = None) -> Backend:
+    """The named backend; by default durable-rules where it imports, else pure Python."""
+    if name is None:
+        name = "durable" if durable_available() else "python"
+    if name == "python":
+        from .python import PythonBackend
+
+        return PythonBackend()
+    if name == "durable":
+        if not durable_available():
+            raise EngineError(
+                f"durable-rules cannot be used on Python {sys.version_info.major}.{sys.version_info.minor}; "
+                "use --engine python"
+            )
+        from .durable_adapter import DurableBackend
+
+        return DurableBackend()
+    raise EngineError(f"unknown engine '{name}'; use one of {', '.join(ENGINES)}")

@@ -1,0 +1,108 @@
+"""The compiled ruleset is pure data (golden), and both engine backends give the same
+decisions as the reference evaluator on random policies and tickets."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import ROOT
+from slapolicy.compiler import compile_policy
+from slapolicy.conditions import evaluate
+from slapolicy.engine import EngineError, durable_available, get_backend
+from slapolicy.loader import load_text
+from slapolicy.model import build_policy
+from slapolicy.validate import load_policy
+
+FIELDS = {"severity": ["P1", "P2", "P3"], "tier": ["basic", "gold"], "channel": ["hotline", "email", "chat"], "score": [1, 5, 9]}
+
+
+def test_compiled_ruleset_golden() -> None:
+    compiled = compile_policy(load_policy(ROOT / "tests" / "fixtures" / "valid" / "minimal.yaml"))
+    golden = json.loads((ROOT / "tests" / "golden" / "compiled_minimal.json").read_text(encoding="utf-8"))
+    assert json.loads(json.dumps(compiled.to_json())) == golden
+
+
+def test_compiled_ruleset_avoids_durable_pitfalls() -> None:
+    compiled = compile_policy(load_policy(ROOT / "policies" / "after-sales" / "2025.1.yaml"))
+    text = json.dumps(compiled.rules)
+    assert '"id"' not in text and '"sid"' not in text and "$not" not in text and "$in" not in text
+    assert all(rule["run"] == name for name, rule in compiled.rules.items())
+
+
+def test_unknown_engine_is_an_error() -> None:
+    with pytest.raises(EngineError, match="unknown engine 'drools'"):
+        get_backend("drools")
+
+
+def comparisons() -> st.SearchStrategy[dict[str, Any]]:
+    def one(field: str) -> st.SearchStrategy[dict[str, Any]]:
+        values = st.sampled_from(FIELDS[field])
+        return st.one_of(
+            values.map(lambda v: {field: v}),
+            st.lists(values, min_size=1, max_size=2).map(lambda vs: {field: vs}),
+            st.tuples(st.sampled_from(["eq", "ne"]), values).map(lambda p: {field: {p[0]: p[1]}}),
+            st.tuples(st.sampled_from(["in", "not_in"]), st.lists(values, max_size=2)).map(lambda p: {field: {p[0]: p[1]}}),
+            st.booleans().map(lambda b: {field: {"exists": b}}),
+            *(
+                [st.tuples(st.sampled_from(["lt", "le", "gt", "ge"]), values).map(lambda p: {field: {p[0]: p[1]}})]
+                if field == "score" else
+                [st.sampled_from(["P.*", "h.*", "g[a-z]+", "x"]).map(lambda r: {field: {"matches": r}})]
+            ),
+        )
+
+    return st.sampled_from(sorted(FIELDS)).flatmap(one)
+
+
+conditions = st.recursive(
+    comparisons(),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3).map(lambda xs: {"all": xs}),
+        st.lists(inner, max_size=3).map(lambda xs: {"any": xs}),
+        st.lists(inner, max_size=2).map(lambda xs: {"none": xs}),
+        inner.map(lambda x: {"not": x}),
+    ),
+    max_leaves=6,
+)
+tickets = st.fixed_dictionaries({}, optional={f: st.sampled_from(v) for f, v in FIELDS.items()})
+
+
+def policy_with(whens: list[dict[str, Any]]) -> Any:
+    targets = "\n".join(f"  - {{when: {json.dumps(w)}, first_response: {i + 1}m}}" for i, w in enumerate(whens))
+    text = f"""policy: random
+version: "1"
+effective_from: 2025-01-01
+timezone: UTC
+calendars: {{always: 24x7}}
+severities: {{P1: {{name: a}}, P2: {{name: b}}, P3: {{name: c}}}}
+tiers: {{basic: {{name: basic}}, gold: {{name: gold}}}}
+attributes: {{channel: {{values: [hotline, email, chat]}}, score: {{type: number}}}}
+metrics: {{first_response: {{start: created, stop: responded}}}}
+targets:
+{targets}
+"""
+    doc, problems = load_text(text, "random.yaml")
+    assert problems == []
+    policy, problems = build_policy(doc)
+    assert policy is not None, problems
+    return policy
+
+
+BACKENDS = [get_backend("python")] + ([get_backend("durable")] if durable_available() else [])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(conditions, min_size=1, max_size=4), st.lists(tickets, min_size=1, max_size=6))
+def test_backends_agree_with_the_reference_evaluator(whens: list[dict[str, Any]], attrs_list: list[dict[str, Any]]) -> None:
+    policy = policy_with(whens)
+    compiled = compile_policy(policy)
+    for attrs in attrs_list:
+        expected = {f"target:first_response:{r.index}" for r in policy.targets if evaluate(r.when, attrs)}
+        fact = compiled.ticket_fact(attrs)
+        for backend in BACKENDS:
+            fired = {n for n in backend.matches(compiled, fact) if n.startswith("target:")}
+            assert fired == expected, (backend.name, whens, attrs)

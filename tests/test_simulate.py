@@ -1,0 +1,259 @@
+"""Ticket timelines on the shipped policies, each test citing the clause it enforces.
+Every test runs on each rules-engine backend available here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import ROOT
+from slapolicy.engine import durable_available, get_backend
+from slapolicy.simulate import simulate
+from slapolicy.tickets import RawTicket
+from slapolicy.validate import load_policy
+
+ENGINES = ["python"] + (["durable"] if durable_available() else [])
+AS_OF = dt.datetime(2025, 12, 31, tzinfo=dt.timezone.utc).timestamp()
+AFTER_SALES = ROOT / "policies" / "after-sales" / "2025.1.yaml"
+COMPANY = ROOT / "policies" / "company-service" / "2025.1.yaml"
+
+Sim = Callable[..., dict[str, Any]]
+
+
+@pytest.fixture(params=ENGINES)
+def sim(request: pytest.FixtureRequest) -> Sim:
+    backend = get_backend(request.param)
+
+    def run(attributes: dict[str, Any], events: list[tuple[str, str] | tuple[str, str, dict[str, Any]]],
+            policy: Path = AFTER_SALES, as_of: float = AS_OF) -> dict[str, Any]:
+        evs = []
+        for e in events:
+            event: dict[str, Any] = {"at": e[0], "type": e[1]}
+            if len(e) > 2:
+                event.update(e[2])  # type: ignore[misc]
+            evs.append(event)
+        raw = RawTicket({"id": "T", "attributes": attributes, "events": evs}, 1)
+        (result,) = simulate([load_policy(policy)], [raw], backend, as_of)
+        return result
+
+    return run
+
+
+def clocks(result: dict[str, Any], metric: str) -> list[dict[str, Any]]:
+    return [c for c in result["clocks"] if c["metric"] == metric]
+
+
+def test_p1_opened_friday_evening_is_due_in_15_minutes_around_the_clock(sim: Sim) -> None:
+    """R-000-04: P1 respond within 15 min, propose a solution within 2 h (24x7)."""
+    r = sim({"severity": "P1"}, [("2025-03-07T17:50:00+08:00", "created")])
+    (fr,) = clocks(r, "first_response")
+    assert (fr["due_at"], fr["status"], fr["breached_at"]) == ("2025-03-07T18:05:00+08:00", "breached", "2025-03-07T18:05:00+08:00")
+    assert clocks(r, "resolution_plan")[0]["due_at"] == "2025-03-07T19:50:00+08:00"
+    assert fr["rule"].endswith("policies/after-sales/2025.1.yaml:142")
+
+
+def test_after_hours_and_weekend_start_on_office_calendar(sim: Sim) -> None:
+    """R-000-06: P3 respond within 1 h of office time; raised Friday 17:50, due Monday 09:50."""
+    r = sim({"severity": "P3"}, [("2025-03-07T17:50:00+08:00", "created"), ("2025-03-10T09:40:00+08:00", "responded")])
+    (fr,) = clocks(r, "first_response")
+    assert (fr["calendar"], fr["due_at"], fr["status"]) == ("office", "2025-03-10T09:50:00+08:00", "met")
+
+
+def test_p3_across_spring_festival_and_make_up_day(sim: Sim) -> None:
+    """R-000-06 on the office calendar: 2025 Spring Festival, the make-up Saturday 8 Feb."""
+    r = sim({"severity": "P3"}, [("2025-02-07T17:30:00+08:00", "created"), ("2025-02-08T09:45:00+08:00", "responded")])
+    assert clocks(r, "first_response")[0]["due_at"] == "2025-02-08T09:30:00+08:00"
+    assert clocks(r, "first_response")[0]["status"] == "breached"
+    r = sim({"severity": "P3"}, [("2025-01-27T17:30:00+08:00", "created")])
+    assert clocks(r, "first_response")[0]["due_at"] == "2025-02-05T09:30:00+08:00"
+
+
+def test_resolution_pauses_while_waiting_on_customer(sim: Sim) -> None:
+    """R-000-05: P2 handled within 4 h; the clock stops while the customer is awaited."""
+    r = sim({"severity": "P2"}, [
+        ("2025-08-12T15:00:00+08:00", "created"),
+        ("2025-08-12T16:00:00+08:00", "status", {"status": "waiting_on_customer"}),
+        ("2025-08-13T10:00:00+08:00", "status", {"status": "in_progress"}),
+        ("2025-08-13T12:30:00+08:00", "resolved"),
+    ])
+    (res,) = clocks(r, "resolution")
+    assert res["paused_seconds"] == 18 * 3600
+    assert (res["due_at"], res["status"]) == ("2025-08-13T13:00:00+08:00", "met")
+
+
+def test_still_paused_at_as_of_is_running(sim: Sim) -> None:
+    r = sim({"severity": "P2"}, [
+        ("2025-08-12T15:00:00+08:00", "created"),
+        ("2025-08-12T16:00:00+08:00", "status", {"status": "waiting_on_customer"}),
+    ])
+    (res,) = clocks(r, "resolution")
+    assert (res["status"], res["paused"]) == ("running", True)
+
+
+def test_downgrade_reselects_target_from_original_start(sim: Sim) -> None:
+    """R-000-04 -> R-000-05: a P1 downgraded to P2 gets P2's 4 h resolution, counted from creation."""
+    r = sim({"severity": "P1"}, [
+        ("2025-03-07T09:00:00+08:00", "created"),
+        ("2025-03-07T09:10:00+08:00", "responded"),
+        ("2025-03-07T10:00:00+08:00", "update", {"attributes": {"severity": "P2"}}),
+        ("2025-03-07T12:30:00+08:00", "resolved"),
+    ])
+    (res,) = clocks(r, "resolution")
+    assert (res["target"], res["due_at"], res["status"]) == ("4h", "2025-03-07T13:00:00+08:00", "met")
+    assert [c["target"] for c in res["target_changes"]] == [None, "4h"]
+    (plan,) = clocks(r, "resolution_plan")
+    assert (plan["status"], plan["cancelled_at"]) == ("cancelled", "2025-03-07T10:00:00+08:00")
+
+
+def test_reopen_starts_a_new_cycle(sim: Sim) -> None:
+    """R-000-05 and R-000-12: reopening restarts resolution and re-arms the follow-up."""
+    r = sim({"severity": "P2"}, [
+        ("2025-03-10T09:00:00+08:00", "created"),
+        ("2025-03-10T10:00:00+08:00", "resolved"),
+        ("2025-03-11T10:00:00+08:00", "reopened"),
+        ("2025-03-11T15:00:00+08:00", "resolved"),
+        ("2025-03-12T10:00:00+08:00", "followed_up"),
+    ])
+    res = clocks(r, "resolution")
+    assert [(c["cycle"], c["status"]) for c in res] == [(1, "met"), (2, "breached")]
+    assert res[1]["started_at"] == "2025-03-11T10:00:00+08:00"
+    follow = clocks(r, "follow_up")
+    assert [(c["cycle"], c["status"]) for c in follow] == [(1, "cancelled"), (2, "met")]
+    assert follow[1]["due_at"] == "2025-03-14T18:00:00+08:00"
+
+
+def test_missed_two_hourly_progress_update_is_its_own_breach(sim: Sim) -> None:
+    """R-000-11: during on-site service, report progress every 2 h."""
+    r = sim({"severity": "P1", "region": "same_city"}, [
+        ("2025-03-16T08:00:00+08:00", "created"),
+        ("2025-03-16T08:05:00+08:00", "on_site_requested"),
+        ("2025-03-16T11:30:00+08:00", "on_site_arrived"),
+        ("2025-03-16T13:20:00+08:00", "on_site_update"),
+        ("2025-03-16T18:00:00+08:00", "on_site_update"),
+        ("2025-03-16T18:30:00+08:00", "on_site_finished"),
+    ])
+    periods = [(c["cycle"], c["started_at"][11:16], c["due_at"][11:16], c["status"]) for c in clocks(r, "progress_update")]
+    assert periods == [
+        (1, "11:30", "13:30", "met"),
+        (2, "13:20", "15:20", "breached"),
+        (3, "15:20", "17:20", "breached"),
+        (4, "17:20", "19:20", "met"),
+        (5, "18:00", "20:00", "cancelled"),
+    ]
+    missed = [e for e in r["escalations"] if e["metric"] == "progress_update"]
+    assert [e["at"][11:16] for e in missed] == ["15:20", "17:20"]
+
+
+def test_on_site_arrival_in_city_and_cross_province(sim: Sim) -> None:
+    """R-000-07: same city within 4 h, another province within 24 h."""
+    city = sim({"severity": "P2", "region": "same_city"}, [("2025-05-06T09:00:00+08:00", "created"), ("2025-05-06T10:00:00+08:00", "on_site_requested")])
+    far = sim({"severity": "P2", "region": "other_province"}, [("2025-05-06T09:00:00+08:00", "created"), ("2025-05-06T10:00:00+08:00", "on_site_requested")])
+    assert clocks(city, "on_site_arrival")[0]["due_at"] == "2025-05-06T14:00:00+08:00"
+    assert clocks(far, "on_site_arrival")[0]["due_at"] == "2025-05-07T10:00:00+08:00"
+
+
+def test_arrival_in_working_hours_city_and_suburbs(sim: Sim) -> None:
+    """R-004-04: within 6 working hours in the city, 7 in the suburbs (08:30-12:00, 13:00-17:30)."""
+    events = [("2025-03-07T15:00:00+08:00", "created")]
+    city = sim({"severity": "normal", "area": "city"}, events, policy=COMPANY)
+    suburbs = sim({"severity": "normal", "area": "suburbs"}, events, policy=COMPANY)
+    assert clocks(city, "on_site_arrival")[0]["due_at"] == "2025-03-10T12:00:00+08:00"  # 2.5 h Friday + 3.5 h Monday
+    assert clocks(suburbs, "on_site_arrival")[0]["due_at"] == "2025-03-10T14:00:00+08:00"
+
+
+def test_follow_up_within_three_working_days(sim: Sim) -> None:
+    """R-000-12: follow-up call by the end of the 3rd working day after resolution (National Day 2025)."""
+    r = sim({"severity": "P3"}, [("2025-09-30T10:00:00+08:00", "created"), ("2025-09-30T16:00:00+08:00", "resolved")])
+    (follow,) = clocks(r, "follow_up")
+    assert (follow["due_at"], follow["status"], follow["breached_at"]) == (
+        "2025-10-11T18:00:00+08:00", "breached", "2025-10-11T18:00:00+08:00")
+
+
+def test_contract_expiry_notice_one_month_before_contract_end(sim: Sim) -> None:
+    """R-004-06: one month before a maintenance contract expires, send an expiry notice."""
+    r = sim({"severity": "normal", "tier": "contract", "contract_end": "2025-12-31"},
+            [("2025-06-01T10:00:00+08:00", "created"), ("2025-11-20T10:00:00+08:00", "expiry_notice_sent")], policy=COMPANY)
+    (notice,) = clocks(r, "expiry_notice")
+    assert (notice["due_at"], notice["status"]) == ("2025-11-30T00:00:00+08:00", "met")
+    late = sim({"severity": "normal", "tier": "contract", "contract_end": "2025-12-31"},
+               [("2025-06-01T10:00:00+08:00", "created")], policy=COMPANY,
+               as_of=dt.datetime(2025, 12, 1, tzinfo=dt.timezone.utc).timestamp())
+    assert clocks(late, "expiry_notice")[0]["status"] == "breached"
+
+
+def test_escalation_kinds(sim: Sim) -> None:
+    """R-001-04 (75 %, breach, breach + 4 h repeating) and R-004-08 (serious complaint: at once)."""
+    r = sim({"severity": "P2"}, [("2025-06-03T14:00:00+08:00", "created"), ("2025-06-04T09:00:00+08:00", "resolved")])
+    steps = [(e["at"][11:16], e["step"], e.get("repeat", 0)) for e in r["escalations"] if e["metric"] == "resolution"]
+    assert steps == [("17:00", 1, 0), ("18:00", 2, 0), ("22:00", 3, 0), ("02:00", 3, 1), ("06:00", 3, 2)]
+    complaint = sim({"severity": "urgent", "category": "serious_complaint", "area": "city"},
+                    [("2025-03-07T10:00:00+08:00", "created"), ("2025-03-07T11:00:00+08:00", "on_site_arrived")], policy=COMPANY)
+    assert [(e["at"], e["notify"]) for e in complaint["escalations"] if e["metric"] == "on_site_arrival"] == [
+        ("2025-03-07T10:00:00+08:00", ["vice_gm", "service_head"])]
+
+
+def test_step_does_not_fire_after_its_clock_stopped(sim: Sim) -> None:
+    """R-001-04: no escalation for a problem solved in time."""
+    r = sim({"severity": "P2"}, [("2025-06-03T14:00:00+08:00", "created"), ("2025-06-03T16:00:00+08:00", "resolved")])
+    assert [e for e in r["escalations"] if e["metric"] == "resolution"] == []
+
+
+def test_unfinished_clock_is_running_until_as_of_then_breached(sim: Sim) -> None:
+    events = [("2025-07-01T10:00:00+08:00", "created")]
+    early = sim({"severity": "P1"}, events, as_of=dt.datetime(2025, 7, 1, 2, 5, tzinfo=dt.timezone.utc).timestamp())
+    assert clocks(early, "first_response")[0]["status"] == "running"
+    late = sim({"severity": "P1"}, events)
+    assert clocks(late, "first_response")[0]["breached_at"] == "2025-07-01T10:15:00+08:00"
+
+
+def test_examples_golden_json(run_cli: Callable[..., Any]) -> None:
+    """The README's main command, as JSON, on every backend."""
+    golden = json.loads((ROOT / "tests" / "golden" / "simulate_examples.json").read_text(encoding="utf-8"))
+    for engine in ENGINES:
+        result = run_cli("simulate", "policies/after-sales", "examples/tickets.jsonl", "--as-of",
+                         "2025-12-31T00:00:00+08:00", "--format", "json", "--engine", engine)
+        assert result.exit_code == 0
+        out = json.loads(result.stdout)
+        assert out["tickets"] == golden["tickets"]
+        assert {k: v for k, v in out["summary"].items() if k != "engine"} == {"tickets": 10, "simulated": 10, "rejected": 0}
+
+
+def test_bad_tickets_are_each_rejected_with_a_reason(run_cli: Callable[..., Any]) -> None:
+    result = run_cli("simulate", "policies/after-sales", "examples/bad-tickets.jsonl", "--format", "jsonl", "--engine", "python")
+    assert result.exit_code == 1
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["line"], r["errors"][0]["code"]) for r in lines] == [
+        (1, "unknown_severity"), (2, "missing_created"), (3, "event_before_created"), (4, "unknown_event_type"),
+        (5, "uncovered_value"), (6, "bad_timestamp"), (7, "no_policy_version"), (8, "unparseable"), (9, "duplicate_id"),
+    ]
+    assert result.stderr.strip() == "9 tickets: 0 simulated, 9 rejected"
+
+
+def test_csv_and_yaml_input(run_cli: Callable[..., Any], tmp_path: Path) -> None:
+    csv_file = tmp_path / "log.csv"
+    csv_file.write_text(
+        "ticket_id,at,type,status,severity\n"
+        "T-1,2025-03-07T17:50:00,created,,P1\n"
+        "T-1,2025-03-07T17:58:00,responded,,\n"
+        "T-1,2025-03-08T12:00:00,update,,P2\n", encoding="utf-8")
+    result = run_cli("simulate", str(AFTER_SALES), str(csv_file), "--format", "json", "--as-of", "2025-03-08T12:30:00", "--engine", "python")
+    (ticket,) = json.loads(result.stdout)["tickets"]
+    assert ticket["status"] == "ok"
+    assert [c["target"] for c in clocks(ticket, "resolution")] == ["4h"]
+    yaml_file = tmp_path / "t.yaml"
+    yaml_file.write_text("id: Y-1\nattributes: {severity: P3}\nevents:\n  - {at: 2025-03-07T17:50:00+08:00, type: created}\n", encoding="utf-8")
+    result = run_cli("simulate", str(AFTER_SALES), str(yaml_file), "--format", "csv", "--as-of", "2025-03-08T00:00:00+08:00", "--engine", "python")
+    rows = result.stdout.splitlines()
+    assert rows[0].startswith("id,status,policy_version,metric")
+    assert any(",first_response,1,1h,office," in row for row in rows)
+
+
+def test_usage_errors_exit_2(run_cli: Callable[..., Any]) -> None:
+    assert run_cli("simulate", "policies/after-sales", "missing.jsonl").exit_code == 2
+    result = run_cli("simulate", "policies", "examples/tickets.jsonl")
+    assert result.exit_code == 2 and "several policies" in result.stderr
