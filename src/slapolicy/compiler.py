@@ -16,6 +16,7 @@ own regex dialect differs from Python's).
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,7 +78,7 @@ class _Compiler:
             return {self.regex_field(c.field, c.value): not negate}
         if op in ("ne", "not_in"):
             negate, op = not negate, {"ne": "eq", "not_in": "in"}[op]
-        values = c.value if op == "in" else (c.value,)
+        values = tuple(dict.fromkeys(c.value)) if op == "in" else (c.value,)
         if op in ("eq", "in"):
             if not values:
                 return None if negate else NEVER
@@ -106,11 +107,21 @@ class _Compiler:
         return _or([p for p in parts if p is not None]) if parts else NEVER
 
 
+def _unique(items: list[Expr]) -> list[Expr]:
+    """Identical sub-expressions once: durable-rules refuses some repeated ones (error 113)."""
+    seen: dict[str, Expr] = {}
+    for item in items:
+        seen.setdefault(json.dumps(item, sort_keys=True), item)
+    return list(seen.values())
+
+
 def _and(items: list[Expr]) -> Expr:
+    items = _unique(items)
     return items[0] if len(items) == 1 else {"$and": items}
 
 
 def _or(items: list[Expr]) -> Expr:
+    items = _unique(items)
     return items[0] if len(items) == 1 else {"$or": items}
 
 

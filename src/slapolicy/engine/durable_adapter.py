@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -43,11 +44,12 @@ class DurableBackend:
     def __init__(self) -> None:
         self._fired: list[str] = []
         self._host = _QuietHost(self._fired)
-        self._registered: dict[int, str] = {}
+        self._registered: dict[str, str] = {}  # ruleset content -> registered name
         self._sids = itertools.count()
 
     def _ruleset(self, compiled: CompiledPolicy) -> str:
-        key = id(compiled)
+        # keyed by content, not id(): ids are reused once an object is collected
+        key = compiled.__dict__.setdefault("_durable_key", json.dumps(compiled.rules, sort_keys=True))
         if key not in self._registered:
             name = f"{compiled.name}#{len(self._registered)}"
             try:
