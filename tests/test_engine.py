@@ -1,0 +1,42 @@
+"""The durable-rules adapter's guard rails (shared/notes/durable-rules.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conftest import ROOT
+from slapolicy.compiler import compile_policy
+from slapolicy.engine import EngineError, durable_available, get_backend
+from slapolicy.validate import load_policy
+
+pytestmark = pytest.mark.skipif(not durable_available(), reason="durable-rules does not import on this Python")
+
+
+def compiled() -> Any:
+    return compile_policy(load_policy(ROOT / "policies" / "after-sales" / "2025.1.yaml"))
+
+
+def test_exception_inside_an_engine_action_is_raised_not_swallowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from slapolicy.engine import durable_adapter
+
+    def failing_action(self: Any, name: str) -> Any:
+        def action(c: Any) -> None:
+            raise RuntimeError("boom in action")
+        return action
+
+    monkeypatch.setattr(durable_adapter._QuietHost, "get_action", failing_action)
+    backend = get_backend("durable")
+    c = compiled()
+    with pytest.raises(EngineError, match="boom in action"):
+        backend.matches(c, c.ticket_fact({"severity": "P1"}))
+
+
+def test_thousands_of_questions_never_reach_the_session_cap() -> None:
+    """durable-rules allows 1024 live sessions per ruleset; each question opens and deletes one."""
+    backend = get_backend("durable")
+    c = compiled()
+    for i in range(3000):
+        fired = backend.matches(c, c.ticket_fact({"severity": ["P1", "P2", "P3"][i % 3], "region": "same_city"}))
+        assert "target:on_site_arrival:4" in fired
