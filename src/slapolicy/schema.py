@@ -14,7 +14,7 @@ from jsonschema.exceptions import ValidationError, best_match, relevance
 from .diagnostics import Diagnostic, did_you_mean
 from .loader import Document
 
-SCHEMAS = {"policy": "policy.schema.json"}
+SCHEMAS = {"policy": "policy.schema.json", "tests": "policy-test.schema.json"}
 
 _TYPE_WORDS = {
     "object": "a mapping of keys", "array": "a list", "string": "text", "number": "a number",

@@ -52,7 +52,10 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[Diagnostic]]
             found.append(p)
         else:
             missing.append(Diagnostic(str(p), 0, 0, "SLA001", Severity.ERROR, "no such file or directory"))
-    return found, missing
+    unique: dict[Path, Path] = {}
+    for f in found:  # overlapping paths (a directory and a file in it) name a file once
+        unique.setdefault(f.resolve(), f)
+    return list(unique.values()), missing
 
 
 def check_file(path: str | Path) -> tuple[Policy | None, list[Diagnostic]]:

@@ -8,6 +8,7 @@ from .. import __version__
 from .calendar import calendar
 from .checks import explain, list_checks, schema
 from .simulate import simulate
+from .test import test
 from .validate import validate
 
 
@@ -26,3 +27,4 @@ main.add_command(explain)
 main.add_command(list_checks)
 main.add_command(calendar)
 main.add_command(simulate)
+main.add_command(test)

@@ -11,9 +11,10 @@ from ._common import fail
 
 
 @click.command()
-def schema() -> None:
+@click.option("--tests", is_flag=True, help="The schema of policy test files (*.test.yaml) instead.")
+def schema(tests: bool) -> None:
     """Print the policy JSON Schema (draft 2020-12) for editors and other tools."""
-    click.echo(schema_text(), nl=False)
+    click.echo(schema_text("tests" if tests else "policy"), nl=False)
 
 
 @click.command("checks")

@@ -1,0 +1,83 @@
+"""`slapolicy test`: the shipped policy tests pass; a broken expectation fails readably;
+bad test files get positioned diagnostics without stopping the other files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from click.testing import Result
+
+Run = Callable[..., Result]
+BROKEN = "tests/fixtures/policy_tests/broken.test.yaml"
+
+
+def test_shipped_policy_tests_pass(run_cli: Run) -> None:
+    result = run_cli("test", "--engine", "python")
+    assert result.exit_code == 0, result.output
+    last = result.output.splitlines()[-1]
+    passed = int(last.split()[0])
+    assert last == f"{passed} passed, 0 failed" and passed >= 35
+
+
+def test_broken_expectation_fails_with_expected_and_actual(run_cli: Run) -> None:
+    """R-000-04: a promise of 20 minutes where the policy gives 15 fails with a diff."""
+    result = run_cli("test", BROKEN, "--engine", "python")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"PASSED {BROKEN}:4 a P1 is answered within 15 minutes [R-000-04]",
+        f"FAILED {BROKEN}:14 a deliberately wrong promise of 20 minutes [R-000-04]",
+        "     first_response (cycle 1).due_at: expected 2025-03-07T18:10:00+08:00, actual 2025-03-07T18:05:00+08:00",
+        "     first_response (cycle 1).status: expected met, actual breached",
+        "1 passed, 1 failed",
+    ]
+
+
+def test_k_selects_cases(run_cli: Run) -> None:
+    result = run_cli("test", BROKEN, "-k", "answered within", "--engine", "python")
+    assert result.exit_code == 0
+    assert result.output.splitlines()[-1] == "1 passed, 0 failed, 1 skipped"
+
+
+def test_junit_report(run_cli: Run) -> None:
+    result = run_cli("test", BROKEN, "--format", "junit", "--engine", "python")
+    root = ET.fromstring(result.output.split("\n", 1)[1])
+    assert (root.get("tests"), root.get("failures")) == ("2", "1")
+    failure = root.find(".//testcase[@name='a deliberately wrong promise of 20 minutes']/failure")
+    assert failure is not None and "expected 2025-03-07T18:10:00+08:00" in (failure.get("message") or "")
+
+
+def test_github_report(run_cli: Run) -> None:
+    result = run_cli("test", BROKEN, "--format", "github", "--engine", "python")
+    assert result.output.splitlines()[0].startswith(
+        f"::error file={BROKEN},line=14,title=a deliberately wrong promise of 20 minutes::first_response (cycle 1).due_at")
+
+
+def test_bad_test_files_get_positions_and_do_not_stop_the_others(run_cli: Run) -> None:
+    result = run_cli("test", "tests/fixtures/policy_tests", "--engine", "python")
+    assert result.exit_code == 2
+    lines = result.output.splitlines()
+    assert lines[:5] == [
+        "tests/fixtures/policy_tests/bad_names.test.yaml:7:49: SLA802 error: policy 'minimal' has no event type 'opened'; did you mean 'reopened'?",
+        "tests/fixtures/policy_tests/bad_names.test.yaml:10:9: SLA802 error: policy 'minimal' has no metric 'first_respons'; did you mean 'first_response'?",
+        "tests/fixtures/policy_tests/bad_names.test.yaml:12:38: SLA802 error: metric 'resolution' has 2 escalation steps, not 7",
+        "tests/fixtures/policy_tests/bad_schema.test.yaml:9:26: SLA101 error: unknown key 'deadline'",
+        "tests/fixtures/policy_tests/unknown_policy.test.yaml:1:9: SLA801 error: no policy 'minimum' found; did you mean 'minimal'?",
+    ]
+    assert lines[-1] == "1 passed, 1 failed"  # broken.test.yaml still ran
+
+
+def test_coverage_lists_what_no_case_exercised(run_cli: Run) -> None:
+    result = run_cli("test", BROKEN, "--coverage", "--engine", "python")
+    tail = result.output.splitlines()[-4:]
+    assert tail[0] == "coverage of minimal 1.0:"
+    assert tail[1].startswith("  target rules not exercised: rule (tests/fixtures/policy_tests/minimal.yaml:22)")
+    assert tail[2] == "  escalation steps not exercised: none"
+
+
+def test_schema_for_tests_is_printed(run_cli: Run) -> None:
+    from conftest import ROOT
+
+    result = run_cli("schema", "--tests")
+    assert result.output == (ROOT / "schema" / "policy-test.schema.json").read_text(encoding="utf-8")
