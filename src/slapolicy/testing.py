@@ -24,7 +24,7 @@ from .model import Policy, version_key
 from .schema import validate_document
 from .simulate import simulate
 from .tickets import RawTicket
-from .validate import TEST_SUFFIXES, validate_paths
+from .validate import discover, is_test_file, validate_paths
 
 INSTANT_FIELDS = ("due_at", "breached_at", "started_at", "stopped_at", "at")
 
@@ -70,20 +70,6 @@ class TestRun:
         if any(d.severity is Severity.ERROR for d in self.diagnostics):
             return 2
         return 1 if self.count("failed") else 0
-
-
-def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[Diagnostic]]:
-    found: list[Path] = []
-    problems: list[Diagnostic] = []
-    for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            found.extend(f for f in sorted(p.rglob("*")) if f.is_file() and f.name.endswith(TEST_SUFFIXES))
-        elif p.is_file():
-            found.append(p)
-        else:
-            problems.append(Diagnostic(str(p), 0, 0, "SLA001", Severity.ERROR, "no such file or directory"))
-    return found, problems
 
 
 def _instant(value: Any, tz: ZoneInfo) -> float | None:
@@ -251,7 +237,7 @@ def run_tests(paths: Iterable[str | Path], backend: Backend, pattern: str | None
     """Discover test files under `paths`, run every case, collect results and coverage."""
     paths = list(paths)
     run = TestRun()
-    files, missing = discover(paths)
+    files, missing = discover(paths, is_test_file)
     run.diagnostics.extend(missing)
     roots = {str(p) for p in paths if Path(p).is_dir()} | {str(f.parent) for f in files}
     validated = validate_paths(sorted(roots))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,8 +36,19 @@ class ValidationResult:
         return 2 if self.unreadable else exit_code(self.diagnostics, strict)
 
 
-def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[Diagnostic]]:
-    """Policy files under the given paths (test files `*.test.yaml` excluded), in a stable order."""
+def is_policy_file(name: str) -> bool:
+    return name.endswith(POLICY_SUFFIXES) and not name.endswith(TEST_SUFFIXES)
+
+
+def is_test_file(name: str) -> bool:
+    return name.endswith(TEST_SUFFIXES)
+
+
+def discover(
+    paths: Iterable[str | Path], wanted: Callable[[str], bool] = is_policy_file
+) -> tuple[list[Path], list[Diagnostic]]:
+    """Files under the given paths whose names are `wanted` (files named outright are always
+    taken), in a stable order, each once; hidden folders are skipped."""
     found: list[Path] = []
     missing: list[Diagnostic] = []
     for raw in paths:
@@ -45,7 +56,7 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[Diagnostic]]
         if p.is_dir():
             found.extend(
                 f for f in sorted(p.rglob("*"))
-                if f.is_file() and f.name.endswith(POLICY_SUFFIXES) and not f.name.endswith(TEST_SUFFIXES)
+                if f.is_file() and wanted(f.name)
                 and not any(part.startswith(".") for part in f.relative_to(p).parts)
             )
         elif p.is_file():
