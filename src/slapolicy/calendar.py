@@ -69,11 +69,16 @@ def zone(name: str) -> ZoneInfo:
 
 
 def holiday_source(country: str, subdivision: str | None = None) -> object:
-    """The `holidays` package's calendar for a country, or CalendarError."""
+    """The `holidays` package's calendar for a country, or CalendarError.
+
+    Holiday names are in the country's own language (春节 for CN), chosen explicitly:
+    left to the package, the language would follow the environment's locale.
+    """
     import holidays
 
     try:
-        return holidays.country_holidays(country, subdiv=subdivision)
+        default = holidays.country_holidays(country, subdiv=subdivision)
+        return holidays.country_holidays(country, subdiv=subdivision, language=default.default_language)
     except NotImplementedError as exc:
         raise CalendarError(f"unknown holiday country or subdivision: {exc}") from None
 
