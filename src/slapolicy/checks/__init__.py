@@ -35,6 +35,7 @@ from . import (  # noqa: E402  (modules import Finding from here)
     references,
     response_after_resolution,
     shadowed,
+    step_without_target,
     timezone,
     versions,
 )
@@ -44,7 +45,7 @@ CHECKS: dict[str, ModuleType] = {
     for m in (
         references, duplicate_ids, response_after_resolution, escalation_order, escalation_share,
         calendar_no_time, calendar_overlap, timezone, holiday_country, holiday_coverage, calendar_dates,
-        calendar_extends, coverage, never_matches, shadowed,
+        calendar_extends, coverage, never_matches, shadowed, step_without_target,
     )
 }
 # checks across the versions of one policy id in a directory
