@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .calendar import BusinessCalendar, CalendarError
+from .calendar import BusinessCalendar, CalendarError, zone
 from .compiler import CompiledPolicy, compile_policy
 from .diagnostics import did_you_mean
 from .engine import Backend
@@ -73,7 +73,8 @@ class Simulator:
         self._calendars: dict[str, BusinessCalendar] = {}
         self._decisions: dict[tuple[Any, ...], Decision] = {}
         self._events: dict[tuple[str, str | None], dict[str, set[str]]] = {}
-        self.tz = BusinessCalendar(policy.calendars["24x7"]).tz
+        self.tz = zone(policy.timezone)
+        self._iso_cache: dict[tuple[float, Any], str] = {}
 
     # ---- engine decisions, cached ------------------------------------------------------
 
@@ -129,9 +130,10 @@ class Simulator:
                 if p.statuses is not None and event.status not in p.statuses:
                     raise TicketError("unknown_status", f"unknown status '{event.status}'{did_you_mean(event.status, p.statuses)}")
         attrs = dict(ticket.attributes)
-        for event in ticket.events:
-            attrs.update(event.attributes)
-            self._check_attributes(attrs)
+        for index, event in enumerate(ticket.events):
+            if index == 0 or event.attributes:
+                attrs.update(event.attributes)
+                self._check_attributes(attrs)
 
     def _check_attributes(self, attrs: dict[str, Any]) -> None:
         p = self.policy
@@ -283,7 +285,14 @@ class Simulator:
     def _iso(self, t: float | None, cal: BusinessCalendar | None = None) -> str | None:
         if t is None or t == float("inf"):
             return None
-        return dt.datetime.fromtimestamp(t, (cal.tz if cal else self.tz)).isoformat()
+        tz = cal.tz if cal else self.tz
+        key = (t, tz)
+        text = self._iso_cache.get(key)
+        if text is None:
+            if len(self._iso_cache) > 200_000:  # bounded: memory stays flat on long histories
+                self._iso_cache.clear()
+            text = self._iso_cache[key] = dt.datetime.fromtimestamp(t, tz).isoformat()
+        return text
 
     def _attrs_at(self, snapshots: list[tuple[float, dict[str, Any]]], t: float) -> dict[str, Any]:
         current = snapshots[0][1]
@@ -384,7 +393,10 @@ class Simulator:
         # escalations cannot fire before it existed: they fire when it takes effect
         effective = next(at for at, tv, _ in clock.changes if tv is not None)
         pauses = [(a, b) for a, b in clock.pauses]
+        possible = {s for _, attrs in snapshots for s in self.decide(attrs).steps.get(clock.metric.id, ())}
         for step in self.policy.escalations.get(clock.metric.id, ()):
+            if step not in possible:
+                continue  # applies under none of the ticket's attribute values
             if step.at_start:
                 first = clock.started
             elif step.share is not None:
@@ -429,7 +441,7 @@ def choose_version(policies: list[Policy], created: float) -> Policy | None:
     """The version in force on the ticket's creation day (policy time zone)."""
     best: Policy | None = None
     for p in sorted(policies, key=lambda p: p.version_key):
-        day = dt.datetime.fromtimestamp(created, BusinessCalendar(p.calendars["24x7"]).tz).date()
+        day = dt.datetime.fromtimestamp(created, zone(p.timezone)).date()
         if p.effective_from <= day and (p.effective_until is None or day <= p.effective_until):
             best = p
     return best
@@ -442,7 +454,7 @@ def simulate(
     """One result per input ticket, in input order: simulated, or rejected with its errors."""
     summary = summary if summary is not None else RunSummary()
     simulators: dict[int, Simulator] = {}
-    tz = BusinessCalendar(policies[-1].calendars["24x7"]).tz
+    tz = zone(policies[-1].timezone)
     seen: dict[str, int] = {}
     for item in raw:
         if isinstance(item, Rejected):
