@@ -57,11 +57,12 @@ def parse_as_of(text: str | None, policy: Policy) -> float:
 
 
 def _short(iso: str | None) -> str:
-    """2025-03-07 17:50 (the zone is the calendar's, as in the JSON output)."""
-    return iso[:16].replace("T", " ") if iso else ""
+    """03-07 17:50: fits an 80-column terminal; the year and zone are in the title and the JSON."""
+    return iso[5:16].replace("T", " ") if iso else ""
 
 
 def _table(results: Iterator[dict[str, Any]], explain: bool) -> None:
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
@@ -72,13 +73,17 @@ def _table(results: Iterator[dict[str, Any]], explain: bool) -> None:
             console.print(f"[bold red]{r['id'] or '?'}[/] (line {r['line']}) rejected: "
                           + "; ".join(f"{e['code']}: {e['message']}" for e in r["errors"]))
             continue
-        table = Table(title=f"{r['id']} — {r['policy']} {r['policy_version']}", title_justify="left")
-        for col in ("metric", "cycle", "target", "calendar", "started", "due", "stopped", "status"):
-            table.add_column(col)
+        created = r["clocks"][0]["started_at"][:4] if r["clocks"] else ""
+        table = Table(title=f"{r['id']} — {r['policy']} {r['policy_version']} ({created}, times in the calendars' zones)",
+                      title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))
+        for col in ("metric", "target", "started", "due", "stopped", "status"):
+            table.add_column(col, no_wrap=col != "target", min_width=10 if col == "target" else None)
         if explain:
-            table.add_column("rule")
+            table.add_column("rule", no_wrap=True)
         for c in r["clocks"]:
-            row = [c["metric"], str(c["cycle"]), c["target"], c["calendar"], _short(c["started_at"]), _short(c["due_at"]),
+            metric = c["metric"] + (f" #{c['cycle']}" if c["cycle"] > 1 else "")
+            target = c["target"] + ("" if c["calendar"] == "24x7" else f" ({c['calendar']})")
+            row = [metric, target, _short(c["started_at"]), _short(c["due_at"]),
                    _short(c["stopped_at"] or c.get("cancelled_at")), f"[{styles[c['status']]}]{c['status']}[/]"]
             if explain:
                 row.append(c["rule"] or "")
