@@ -7,6 +7,7 @@ import click
 from .. import __version__
 from .calendar import calendar
 from .checks import explain, list_checks, schema
+from .generate import generate
 from .simulate import simulate
 from .test import test
 from .validate import validate
@@ -28,3 +29,4 @@ main.add_command(list_checks)
 main.add_command(calendar)
 main.add_command(simulate)
 main.add_command(test)
+main.add_command(generate)

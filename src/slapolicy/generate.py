@@ -1,0 +1,134 @@
+"""Synthetic, seeded ticket histories in the JSONL ticket format: same seed, same bytes.
+
+Shapes a service desk sees: arrivals peak in office hours and thin out at night, on
+weekends and on the policy's holidays; a severity mix from few urgent to many routine;
+waiting-on-customer pauses, on-site visits with progress reports, downgrades, re-opens,
+follow-up calls and archiving; about 5 % of first responses late. Only event types and
+attribute values the policy declares are used, so every generated ticket simulates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Iterator
+from typing import Any
+
+from .calendar import BusinessCalendar, CalendarError, zone
+from .model import Policy
+
+# relative arrival weight per local hour (office peaks 09-12 and 14-17)
+HOURLY = (1, 1, 1, 1, 1, 1, 2, 4, 8, 14, 16, 14, 8, 10, 14, 16, 14, 10, 6, 4, 3, 2, 2, 1)
+WEEKEND_WEIGHT = 0.3
+HOLIDAY_WEIGHT = 0.2
+
+
+class _Ticket:
+    def __init__(self, policy: Policy, rng: random.Random, created: float) -> None:
+        self.policy = policy
+        self.rng = rng
+        self.t = created
+        self.events: list[dict[str, Any]] = []
+
+    def emit(self, event_type: str, after: float, **extra: Any) -> None:
+        self.t += max(1.0, after)
+        if event_type in self.policy.events:
+            self.events.append({"at": self.t, "type": event_type, **extra})
+
+
+def _holiday_checker(policy: Policy) -> BusinessCalendar | None:
+    for spec in policy.calendars.values():
+        if spec.country and not spec.always:
+            try:
+                return BusinessCalendar(spec)
+            except CalendarError:
+                return None
+    return None
+
+
+def _arrivals(policy: Policy, rng: random.Random, n: int, start: dt.date, days: int) -> list[float]:
+    tz = zone(policy.timezone)
+    holidays = _holiday_checker(policy)
+    weights = []
+    for i in range(days):
+        day = start + dt.timedelta(days=i)
+        w = WEEKEND_WEIGHT if day.weekday() >= 5 else 1.0
+        if holidays is not None and holidays.holiday_name(day):
+            w = HOLIDAY_WEIGHT
+        weights.append(w)
+    chosen_days = rng.choices(range(days), weights=weights, k=n)
+    hours = rng.choices(range(24), weights=HOURLY, k=n)
+    out = []
+    for d, h in zip(chosen_days, hours):
+        day = start + dt.timedelta(days=d)
+        local = dt.datetime(day.year, day.month, day.day, h, rng.randrange(60), rng.randrange(60), tzinfo=tz)
+        out.append(local.timestamp())
+    return sorted(out)
+
+
+def _attributes(policy: Policy, rng: random.Random) -> dict[str, Any]:
+    severities = list(policy.severities)
+    # most severe first in the policy: few urgent, many routine
+    weights = [1.0 + 2.0 * i for i in range(len(severities))]
+    attrs: dict[str, Any] = {"severity": rng.choices(severities, weights=weights)[0]}
+    if policy.tiers:
+        attrs["tier"] = rng.choice(list(policy.tiers))
+    for a in policy.attributes.values():
+        if a.values is not None:
+            attrs[a.id] = rng.choice(list(a.values))
+        elif a.type == "number":
+            attrs[a.id] = rng.randint(60, 100)
+        elif a.type == "boolean":
+            attrs[a.id] = rng.random() < 0.9
+    return attrs
+
+
+def _lifecycle(tk: _Ticket, attrs: dict[str, Any]) -> None:
+    rng, policy = tk.rng, tk.policy
+    minute, hour = 60.0, 3600.0
+    tk.emit("registered", rng.uniform(1, 9) * minute)
+    late = rng.random() < 0.05
+    tk.emit("responded", rng.uniform(2, 6) * hour if late else rng.uniform(1, 12) * minute)
+    severities = list(policy.severities)
+    if attrs["severity"] == severities[0]:
+        tk.emit("plan_proposed", rng.uniform(20, 150) * minute)
+    if rng.random() < 0.15 and "waiting_on_customer" in (policy.statuses or ("waiting_on_customer",)):
+        tk.emit("status", rng.uniform(10, 60) * minute, status="waiting_on_customer")
+        tk.emit("status", rng.uniform(1, 20) * hour, status="in_progress")
+    if rng.random() < 0.2:
+        tk.emit("on_site_requested", rng.uniform(10, 60) * minute)
+        tk.emit("on_site_arrived", rng.uniform(1, 5) * hour)
+        for _ in range(rng.randint(0, 3)):
+            tk.emit("on_site_update", rng.uniform(1.2, 2.3) * hour)
+        tk.emit("on_site_finished", rng.uniform(0.5, 2) * hour)
+    index = severities.index(attrs["severity"])
+    if rng.random() < 0.05 and index + 1 < len(severities):
+        tk.emit("update", rng.uniform(10, 90) * minute, attributes={"severity": severities[index + 1]})
+    tk.emit("resolved", rng.uniform(0.3, 6) * hour)
+    if rng.random() < 0.05:
+        tk.emit("reopened", rng.uniform(2, 48) * hour)
+        tk.emit("responded", rng.uniform(2, 25) * minute)
+        tk.emit("resolved", rng.uniform(0.5, 5) * hour)
+    if rng.random() < 0.9:
+        tk.emit("followed_up", rng.uniform(4, 80) * hour)
+    tk.emit("closed", rng.uniform(0.5, 24) * hour)
+    tk.emit("archived", rng.uniform(0.2, 30) * hour)
+
+
+def generate(policy: Policy, tickets: int, seed: int, start: dt.date, days: int = 365) -> Iterator[dict[str, Any]]:
+    """`tickets` synthetic tickets arriving over `days` days from `start`, in arrival order."""
+    rng = random.Random(seed)
+    tz = zone(policy.timezone)
+    width = max(6, len(str(tickets)))
+    for number, created in enumerate(_arrivals(policy, rng, tickets, start, days), 1):
+        attrs = _attributes(policy, rng)
+        tk = _Ticket(policy, rng, created)
+        tk.events.append({"at": created, "type": "created"})
+        _lifecycle(tk, attrs)
+        yield {
+            "id": f"G-{number:0{width}d}",
+            "attributes": attrs,
+            "events": [
+                {**e, "at": dt.datetime.fromtimestamp(e["at"], tz).isoformat(timespec="seconds")} for e in tk.events
+            ],
+        }

@@ -1,0 +1,58 @@
+"""`slapolicy generate`: seeded, realistic, and every generated ticket simulates."""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from conftest import ROOT
+from slapolicy.engine import get_backend
+from slapolicy.generate import generate
+from slapolicy.simulate import simulate
+from slapolicy.tickets import RawTicket
+from slapolicy.validate import load_policy
+
+POLICIES = sorted((ROOT / "policies").glob("*/2025.1.yaml"))
+
+
+def test_same_seed_same_bytes(run_cli: Callable[..., Result], tmp_path: Path) -> None:
+    args = ["generate", "--policy", "policies/after-sales/2025.1.yaml", "--tickets", "300", "--seed", "42"]
+    first = run_cli(*args).stdout
+    run_cli(*args, "-o", str(tmp_path / "h.jsonl"))
+    assert first == (tmp_path / "h.jsonl").read_text(encoding="utf-8")
+    assert first != run_cli(*args[:-1], "43").stdout
+    assert len(first.splitlines()) == 300
+
+
+@pytest.mark.parametrize("policy_path", POLICIES, ids=[p.parent.name for p in POLICIES])
+def test_every_generated_ticket_simulates(policy_path: Path) -> None:
+    policy = load_policy(policy_path)
+    history = list(generate(policy, 400, seed=3, start=dt.date(2025, 1, 1)))
+    results = list(simulate([policy], [RawTicket(t, i) for i, t in enumerate(history, 1)], get_backend("python"),
+                            dt.datetime(2026, 6, 30, tzinfo=dt.timezone.utc).timestamp()))
+    assert [r["errors"] for r in results if r["status"] != "ok"] == []
+
+
+def test_history_has_the_shapes_of_a_service_desk() -> None:
+    policy = load_policy(ROOT / "policies" / "after-sales" / "2025.1.yaml")
+    history = list(generate(policy, 3000, seed=11, start=dt.date(2025, 1, 1)))
+    types = collections.Counter(e["type"] for t in history for e in t["events"])
+    assert types["created"] == 3000
+    for shape in ("reopened", "on_site_arrived", "on_site_update", "update", "status", "followed_up", "archived"):
+        assert types[shape] > 0, shape
+    created = [dt.datetime.fromisoformat(t["events"][0]["at"]) for t in history]
+    assert created == sorted(created)
+    weekday = sum(c.weekday() < 5 for c in created) / 5
+    weekend = sum(c.weekday() >= 5 for c in created) / 2
+    assert weekend < weekday / 2  # per day, weekends are much quieter
+    office = sum(9 <= c.hour < 18 for c in created)
+    assert office > len(created) / 2  # most arrivals in office hours
+    severities = collections.Counter(t["attributes"]["severity"] for t in history)
+    assert severities["P1"] < severities["P2"] < severities["P3"]
+    assert json.loads(json.dumps(history)) == history
