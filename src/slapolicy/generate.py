@@ -3,7 +3,8 @@
 Shapes a service desk sees: arrivals peak in office hours and thin out at night, on
 weekends and on the policy's holidays; a severity mix from few urgent to many routine;
 waiting-on-customer pauses, on-site visits with progress reports, downgrades, re-opens,
-follow-up calls and archiving; about 5 % of first responses late. Only event types and
+follow-up calls and archiving; about 5 % of first responses late, 3 % of tickets left
+open. Only event types and
 attribute values the policy declares are used, so every generated ticket simulates.
 """
 
@@ -101,6 +102,8 @@ def _lifecycle(tk: _Ticket, attrs: dict[str, Any]) -> None:
         for _ in range(rng.randint(0, 3)):
             tk.emit("on_site_update", rng.uniform(1.2, 2.3) * hour)
         tk.emit("on_site_finished", rng.uniform(0.5, 2) * hour)
+    if rng.random() < 0.03:  # still open: nobody has solved it yet
+        return
     index = severities.index(attrs["severity"])
     if rng.random() < 0.05 and index + 1 < len(severities):
         tk.emit("update", rng.uniform(10, 90) * minute, attributes={"severity": severities[index + 1]})

@@ -351,7 +351,9 @@ class Simulator:
                     clock.stopped if clock.stopped is not None and clock.stopped <= self.as_of
                     and clock.breached_period is None else None, cal),
                 "cancelled_at": self._iso(clock.cancelled if clock.cancelled is not None and clock.cancelled <= self.as_of else None, cal),
-                "paused_seconds": int(paused) if float(paused).is_integer() else paused,
+                "paused_seconds": _number(paused),
+                # working time the clock ran (start to stop, or to as_of), pauses excluded
+                "elapsed_seconds": _number(cal.elapsed_epoch(clock.started, horizon) - paused),
                 "paused": clock.paused and state == "running",
                 "status": state,
                 "breached_at": self._iso(breached_at, cal),
@@ -368,11 +370,18 @@ class Simulator:
         escalations.sort(key=lambda e: (e["_t"], e["metric"], e["step"]))
         for e in escalations:
             del e["_t"]
+        resolved = False
+        for event in ticket.events:
+            if event.at <= self.as_of and event.type in ("resolved", "reopened"):
+                resolved = event.type == "resolved"
         return {
             "id": ticket.id,
             "policy": self.policy.id,
             "policy_version": self.policy.version,
             "status": "ok",
+            "created_at": self._iso(ticket.events[0].at),
+            "attributes": snapshots[-1][1],
+            "resolved": resolved,
             "clocks": out_clocks,
             "escalations": escalations,
             "errors": [],
@@ -449,9 +458,12 @@ def choose_version(policies: list[Policy], created: float) -> Policy | None:
 
 def simulate(
     policies: list[Policy], raw: Iterable[RawTicket | Rejected], backend: Backend, as_of: float,
-    summary: RunSummary | None = None,
+    summary: RunSummary | None = None, every_ticket: bool = False,
 ) -> Iterator[dict[str, Any]]:
-    """One result per input ticket, in input order: simulated, or rejected with its errors."""
+    """One result per input ticket, in input order: simulated, or rejected with its errors.
+
+    `every_ticket` applies the (single) policy to every ticket whatever its effective
+    dates: what-if replays of a history under a version not in force then."""
     summary = summary if summary is not None else RunSummary()
     simulators: dict[int, Simulator] = {}
     tz = zone(policies[-1].timezone)
@@ -467,7 +479,7 @@ def simulate(
             if ticket.id in seen:
                 raise TicketError("duplicate_id", f"ticket id '{ticket.id}' was already used at line {seen[ticket.id]}")
             seen[ticket.id] = item.line
-            policy = choose_version(policies, ticket.events[0].at)
+            policy = policies[-1] if every_ticket else choose_version(policies, ticket.events[0].at)
             if policy is None:
                 day = dt.datetime.fromtimestamp(ticket.events[0].at, tz).date()
                 raise TicketError("no_policy_version", f"no version of policy '{policies[0].id}' is in force on {day}")
@@ -486,6 +498,10 @@ def simulate(
         result["line"] = item.line
         summary.simulated += 1
         yield result
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
 
 
 def _rejected(tid: str | None, line: int, errors: list[dict[str, str]]) -> dict[str, Any]:

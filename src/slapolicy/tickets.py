@@ -70,9 +70,10 @@ def detect_format(path: str) -> str:
     )
 
 
-def read_tickets(stream: TextIO, fmt: str) -> Iterator[RawTicket | Rejected]:
+def read_tickets(stream: TextIO, fmt: str, first_line: int = 1) -> Iterator[RawTicket | Rejected]:
+    """`first_line` numbers a JSONL stream that starts inside a file (a chunk of a parallel replay)."""
     if fmt == "jsonl":
-        yield from _jsonl(stream)
+        yield from _jsonl(stream, first_line)
     elif fmt in ("json", "yaml"):
         yield from _document(stream.read(), fmt)
     elif fmt == "csv":
@@ -81,8 +82,8 @@ def read_tickets(stream: TextIO, fmt: str) -> Iterator[RawTicket | Rejected]:
         raise ValueError(f"unknown input format '{fmt}'; use one of {', '.join(FORMATS)}")
 
 
-def _jsonl(stream: TextIO) -> Iterator[RawTicket | Rejected]:
-    for number, text in enumerate(stream, 1):
+def _jsonl(stream: TextIO, first_line: int = 1) -> Iterator[RawTicket | Rejected]:
+    for number, text in enumerate(stream, first_line):
         if not text.strip():
             continue
         try:

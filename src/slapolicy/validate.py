@@ -116,3 +116,22 @@ def load_policy(path: str | Path) -> Policy:
         more = f" (and {len(errors) - 1} more; run `slapolicy validate {path}`)" if len(errors) > 1 else ""
         raise InputError(Diagnostic(first.path, first.line, first.column, first.code, first.severity, first.message + more))
     return policy
+
+
+def load_versions(path: str | Path) -> list[Policy]:
+    """A policy file, or a directory holding versions of one policy, oldest first; InputError if unusable."""
+    if not Path(path).is_dir():
+        return [load_policy(path)]
+    result = validate_paths([path])
+    errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
+    if errors:
+        first = errors[0]
+        raise InputError(Diagnostic(first.path, first.line, first.column, first.code, first.severity,
+                                    f"{first.message} (run `slapolicy validate {path}`)"))
+    if not result.policies:
+        raise InputError(Diagnostic(str(path), 0, 0, "SLA001", Severity.ERROR, "no policy files here"))
+    ids = sorted({p.id for p in result.policies})
+    if len(ids) > 1:
+        raise InputError(Diagnostic(str(path), 0, 0, "SLA001", Severity.ERROR,
+                                    f"holds several policies ({', '.join(ids)}); give one policy's directory or file"))
+    return sorted(result.policies, key=lambda p: p.version_key)

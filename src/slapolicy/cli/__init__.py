@@ -8,6 +8,8 @@ from .. import __version__
 from .calendar import calendar
 from .checks import explain, list_checks, schema
 from .generate import generate
+from .report import report
+from .whatif import whatif
 from .simulate import simulate
 from .test import test
 from .validate import validate
@@ -30,3 +32,5 @@ main.add_command(calendar)
 main.add_command(simulate)
 main.add_command(test)
 main.add_command(generate)
+main.add_command(report)
+main.add_command(whatif)

@@ -11,12 +11,12 @@ from typing import Any
 
 import click
 
-from ..diagnostics import InputError, Severity
+from ..diagnostics import InputError
 from ..engine import ENGINES, EngineError, get_backend
 from ..model import Policy
 from ..simulate import RunSummary, simulate as run_simulation
 from ..tickets import FORMATS, iter_input
-from ..validate import load_policy, validate_paths
+from ..validate import load_versions
 from ._common import fail, fail_input
 
 CSV_COLUMNS = ("id", "status", "policy_version", "metric", "cycle", "target", "calendar", "started_at", "due_at",
@@ -24,22 +24,10 @@ CSV_COLUMNS = ("id", "status", "policy_version", "metric", "cycle", "target", "c
 
 
 def load_policies(path: str) -> list[Policy]:
-    """A policy file, or a directory of versions of one policy."""
-    if not Path(path).is_dir():
-        try:
-            return [load_policy(path)]
-        except InputError as exc:
-            fail_input(exc)
-    result = validate_paths([path])
-    errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
-    if errors:
-        fail(f"{errors[0].format()} (run `slapolicy validate {path}`)")
-    if not result.policies:
-        fail(f"no policy files in {path}")
-    ids = {p.id for p in result.policies}
-    if len(ids) > 1:
-        fail(f"{path} holds several policies ({', '.join(sorted(ids))}); give one policy's directory or file")
-    return sorted(result.policies, key=lambda p: p.version_key)
+    try:
+        return load_versions(path)
+    except InputError as exc:
+        fail_input(exc)
 
 
 def parse_as_of(text: str | None, policy: Policy) -> float:
