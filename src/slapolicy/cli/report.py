@@ -161,7 +161,8 @@ def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str
            engine: str | None, jobs: int | None, input_format: str | None, rejects: str | None) -> None:
     """Quality KPIs of a ticket HISTORY under POLICY, with its objectives met or missed.
 
-    Exit 0 when every ticket was simulated, 1 when any was rejected, 2 on a usage error.
+    Exit 0 when every ticket was simulated, 1 when any was rejected, 2 on a usage error,
+    130 when interrupted (the partial report is still printed, marked "partial").
     """
     doc, aggregator = replay_report(policy, history, period, by, as_of, engine, jobs, input_format)
     if rejects:
@@ -179,4 +180,4 @@ def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str
         render_table(doc)
     s = doc["summary"]
     click.echo(f"{s['tickets']} tickets: {s['simulated']} simulated, {s['rejected']} rejected", err=True)
-    raise SystemExit(1 if s["rejected"] else 0)
+    raise SystemExit(130 if doc["partial"] else 1 if s["rejected"] else 0)
