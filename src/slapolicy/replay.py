@@ -29,6 +29,9 @@ def default_jobs() -> int:
 
 
 def _init_worker(policy_path: str, engine: str | None, as_of: float, every_ticket: bool) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the main process handles it
     from .validate import load_versions
 
     _worker["policies"] = load_versions(policy_path)
