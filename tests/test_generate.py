@@ -56,3 +56,10 @@ def test_history_has_the_shapes_of_a_service_desk() -> None:
     severities = collections.Counter(t["attributes"]["severity"] for t in history)
     assert severities["P1"] < severities["P2"] < severities["P3"]
     assert json.loads(json.dumps(history)) == history
+
+
+def test_generate_golden(run_cli: Callable[..., Result]) -> None:
+    """A reviewed sample: a change to the generator shows up as a data diff."""
+    result = run_cli("generate", "--policy", "policies/after-sales/2025.1.yaml", "--tickets", "5", "--seed", "1",
+                     "--start", "2025-03-01", "--days", "7")
+    assert result.stdout == (ROOT / "tests" / "golden" / "generate_seed1.jsonl").read_text(encoding="utf-8")

@@ -289,7 +289,7 @@ class Simulator:
         key = (t, tz)
         text = self._iso_cache.get(key)
         if text is None:
-            if len(self._iso_cache) > 200_000:  # bounded: memory stays flat on long histories
+            if len(self._iso_cache) > 50_000:  # bounded: memory stays flat on long histories
                 self._iso_cache.clear()
             text = self._iso_cache[key] = dt.datetime.fromtimestamp(t, tz).isoformat()
         return text
