@@ -4,7 +4,6 @@ bad test files get positioned diagnostics without stopping the other files."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 from xml.etree import ElementTree as ET
 
 from click.testing import Result

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .conditions import All, AnyOf, Compare, Condition, Not, fields
+from .conditions import All, Compare, Condition, Not, fields
 from .model import Policy
 
 Expr = dict[str, Any]

@@ -2,7 +2,8 @@
 
 With several jobs, chunks of JSONL lines are simulated in worker processes, a bounded
 number ahead, and come back in order; duplicate ticket ids are checked here, in the
-main process, so the results are the same as with one job whatever the chunking.
+main process (`reject_duplicates`), so the results are the same as with one job
+whatever the chunking.
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from pathlib import Path
 from typing import Any
 
 from .engine import Backend, get_backend
 from .model import Policy
-from .simulate import simulate
+from .simulate import reject_duplicates, simulate
 from .tickets import detect_format, iter_input, open_input, read_tickets
 
 CHUNK_LINES = 2000
@@ -48,19 +48,6 @@ def _simulate_chunk(first_line: int, lines: list[str]) -> list[dict[str, Any]]:
     return list(simulate(_worker["policies"], raw, _worker["backend"], _worker["as_of"], every_ticket=_worker["every_ticket"]))
 
 
-def _dedupe(results: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    seen: dict[str, int] = {}
-    for r in results:
-        if r["status"] == "ok":
-            if r["id"] in seen:
-                yield {"id": r["id"], "line": r["line"], "status": "rejected", "clocks": [], "escalations": [],
-                       "errors": [{"code": "duplicate_id",
-                                   "message": f"ticket id '{r['id']}' was already used at line {seen[r['id']]}"}]}
-                continue
-            seen[r["id"]] = r["line"]
-        yield r
-
-
 def _chunks(path: str, on_bytes: Callable[[int], None] | None, size: int) -> Iterator[tuple[int, list[str]]]:
     with open_input(path) as stream:
         lines: list[str] = []
@@ -85,7 +72,7 @@ def results(
     fmt = fmt or detect_format(path)
     if jobs <= 1 or fmt != "jsonl" or path == "-":
         backend: Backend = get_backend(engine)
-        yield from _dedupe(simulate(policies, iter_input(path, fmt), backend, as_of, every_ticket=every_ticket))
+        yield from simulate(policies, iter_input(path, fmt), backend, as_of, every_ticket=every_ticket)
         return
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(policy_path, engine, as_of, every_ticket)) as pool:
         pending: deque[Future[list[dict[str, Any]]]] = deque()
@@ -100,7 +87,7 @@ def results(
                 yield from pending.popleft().result()
 
         try:
-            yield from _dedupe(ordered())
+            yield from reject_duplicates(ordered())
         finally:
             for f in pending:
                 f.cancel()

@@ -146,7 +146,6 @@ class Aggregator:
     """Adds simulated tickets to a Report."""
 
     def __init__(self, policies: list[Policy], period: str, by: Iterable[str]) -> None:
-        self.policies = {p.version: p for p in policies}
         self.tz = ZoneInfo(policies[-1].timezone)
         self.report = Report(policies[-1].id, period, tuple(by))
         self.objectives: list[Objective] = list(policies[-1].objectives)

@@ -74,6 +74,8 @@ class Simulator:
         self._decisions: dict[tuple[Any, ...], Decision] = {}
         self._events: dict[tuple[str, str | None], dict[str, set[str]]] = {}
         self.tz = zone(policy.timezone)
+        doc = policy.document
+        self._rule_labels = [f"{doc.path}:{doc.locate(r.path).line}" for r in policy.targets]
         self._iso_cache: dict[tuple[float, Any], str] = {}
 
     # ---- engine decisions, cached ------------------------------------------------------
@@ -302,7 +304,6 @@ class Simulator:
         return current
 
     def _result(self, ticket: Ticket, clocks: list[_Clock], snapshots: list[tuple[float, dict[str, Any]]]) -> dict[str, Any]:
-        doc = self.policy.document
         out_clocks: list[dict[str, Any]] = []
         escalations: list[dict[str, Any]] = []
         order = {m: i for i, m in enumerate(self.policy.metrics)}
@@ -339,7 +340,6 @@ class Simulator:
             else:
                 state, breached_at = "running", None
             paused = sum(cal.elapsed_epoch(a, min(b, horizon)) for a, b in clock.pauses if a < horizon)
-            rule_path = self.policy.targets[rule].path if rule is not None else None
             entry: dict[str, Any] = {
                 "metric": clock.metric.id,
                 "cycle": clock.cycle,
@@ -357,16 +357,16 @@ class Simulator:
                 "paused": clock.paused and state == "running",
                 "status": state,
                 "breached_at": self._iso(breached_at, cal),
-                "rule": f"{doc.path}:{doc.locate(rule_path).line}" if rule_path is not None else None,
+                "rule": self._rule_labels[rule] if rule is not None else None,
             }
             if len([c for c in clock.changes if c[1] is not None]) > 1 or any(c[1] is None for c in clock.changes):
                 entry["target_changes"] = [
                     {"at": self._iso(at, cal), "target": str(tv.duration) if tv else None,
-                     "rule": f"{doc.path}:{doc.locate(self.policy.targets[r].path).line}" if r is not None else None}
+                     "rule": self._rule_labels[r] if r is not None else None}
                     for at, tv, r in clock.changes
                 ]
             out_clocks.append(entry)
-            escalations.extend(self._escalations(clock, target, cal, snapshots, end, due))
+            escalations.extend(self._escalations(clock, cal, snapshots, end, due))
         escalations.sort(key=lambda e: (e["_t"], e["metric"], e["step"]))
         for e in escalations:
             del e["_t"]
@@ -388,7 +388,7 @@ class Simulator:
         }
 
     def _escalations(
-        self, clock: _Clock, target: TargetValue, cal: BusinessCalendar,
+        self, clock: _Clock, cal: BusinessCalendar,
         snapshots: list[tuple[float, dict[str, Any]]], end: float | None, due: float | None,
     ) -> Iterator[dict[str, Any]]:
         if due is None:
@@ -447,9 +447,9 @@ class RunSummary:
 
 
 def choose_version(policies: list[Policy], created: float) -> Policy | None:
-    """The version in force on the ticket's creation day (policy time zone)."""
+    """The version in force on the ticket's creation day (policy time zone); `policies` oldest first."""
     best: Policy | None = None
-    for p in sorted(policies, key=lambda p: p.version_key):
+    for p in policies:
         day = dt.datetime.fromtimestamp(created, zone(p.timezone)).date()
         if p.effective_from <= day and (p.effective_until is None or day <= p.effective_until):
             best = p
@@ -465,20 +465,44 @@ def simulate(
     `every_ticket` applies the (single) policy to every ticket whatever its effective
     dates: what-if replays of a history under a version not in force then."""
     summary = summary if summary is not None else RunSummary()
+    for result in reject_duplicates(_each(sorted(policies, key=lambda p: p.version_key), raw, backend, as_of, every_ticket)):
+        if result["status"] == "ok":
+            summary.simulated += 1
+        else:
+            summary.rejected += 1
+        yield result
+
+
+def reject_duplicates(results: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The first line that carries a ticket id claims it; a later ticket with that id is rejected.
+
+    Applied to results in input order, so a parallel replay (chunks simulated apart)
+    rejects exactly what a serial one does."""
+    seen: dict[str, int] = {}
+    for r in results:
+        tid = r["id"]
+        if tid is not None and tid in seen:
+            if r["status"] == "ok":
+                r = _rejected(tid, r["line"], [{"code": "duplicate_id",
+                                                 "message": f"ticket id '{tid}' was already used at line {seen[tid]}"}])
+        elif tid is not None:
+            seen[tid] = r["line"]
+        yield r
+
+
+def _each(
+    policies: list[Policy], raw: Iterable[RawTicket | Rejected], backend: Backend, as_of: float, every_ticket: bool,
+) -> Iterator[dict[str, Any]]:
     simulators: dict[int, Simulator] = {}
     tz = zone(policies[-1].timezone)
-    seen: dict[str, int] = {}
     for item in raw:
         if isinstance(item, Rejected):
-            summary.rejected += 1
             yield _rejected(item.id, item.line, item.errors)
             continue
-        tid = item.data.get("id")
+        raw_id = item.data.get("id")
+        tid = str(raw_id) if raw_id is not None else None
         try:
             ticket = parse_ticket(item, tz)
-            if ticket.id in seen:
-                raise TicketError("duplicate_id", f"ticket id '{ticket.id}' was already used at line {seen[ticket.id]}")
-            seen[ticket.id] = item.line
             policy = policies[-1] if every_ticket else choose_version(policies, ticket.events[0].at)
             if policy is None:
                 day = dt.datetime.fromtimestamp(ticket.events[0].at, tz).date()
@@ -488,15 +512,12 @@ def simulate(
                 sim = simulators[id(policy)] = Simulator(policy, backend, as_of)
             result = sim.run(ticket)
         except TicketError as exc:
-            summary.rejected += 1
-            yield _rejected(str(tid) if tid is not None else None, item.line, [{"code": exc.code, "message": str(exc)}])
+            yield _rejected(tid, item.line, [{"code": exc.code, "message": str(exc)}])
             continue
         except CalendarError as exc:
-            summary.rejected += 1
-            yield _rejected(str(tid), item.line, [{"code": "calendar", "message": str(exc)}])
+            yield _rejected(tid, item.line, [{"code": "calendar", "message": str(exc)}])
             continue
         result["line"] = item.line
-        summary.simulated += 1
         yield result
 
 

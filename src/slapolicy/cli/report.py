@@ -26,10 +26,11 @@ def progress(path: str) -> Iterator[Any]:
     if not sys.stderr.isatty() or path == "-":
         yield None
         return
+    from rich.console import Console
     from rich.progress import BarColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
     with Progress("[progress.description]{task.description}", BarColumn(), TransferSpeedColumn(), TimeRemainingColumn(),
-                  transient=True, console=__import__("rich.console").console.Console(stderr=True)) as bar:
+                  transient=True, console=Console(stderr=True)) as bar:
         task = bar.add_task("replaying", total=Path(path).stat().st_size)
         yield lambda n: bar.advance(task, n)
 
