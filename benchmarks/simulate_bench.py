@@ -42,7 +42,7 @@ def main() -> None:
     base = [json.loads(line) for line in (ROOT / "examples" / "tickets.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
     tickets = [RawTicket(shifted(t, k), i) for k in range(args.copies) for i, t in enumerate(base)]
     policies = validate_paths([ROOT / "policies" / "after-sales"]).policies
-    as_of = dt.datetime(2026, 12, 31, tzinfo=dt.timezone.utc).timestamp()
+    as_of = dt.datetime(2026, 12, 31, tzinfo=dt.UTC).timestamp()
     print(f"{len(tickets)} tickets, {args.runs} runs (min / median µs per ticket)")
     for name in ["python"] + (["durable"] if durable_available() else []):
         samples = []

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from calendar_cases import LUNCH, WEEKDAYS_ONLY, calendar
-from slapolicy.calendar import BusinessCalendar, CalendarError, CalendarSpec, NaiveDatetimeError, shift_months
+from slapolicy.business_calendar import BusinessCalendar, CalendarError, CalendarSpec, NaiveDatetimeError, shift_months
 from slapolicy.durations import parse_duration
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -137,7 +137,7 @@ def test_calendar_whose_days_are_all_holidays_stops_with_an_error() -> None:
     days = frozenset(dt.date(2025, 1, 1) + dt.timedelta(days=i) for i in range(365 * 12))
     cal = BusinessCalendar(CalendarSpec("closed", "UTC", hours=WEEKDAYS_ONLY(LUNCH), extra_holidays=days))
     with pytest.raises(CalendarError, match="no working time left"):
-        cal.add(dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc), 60)
+        cal.add(dt.datetime(2025, 1, 1, tzinfo=dt.UTC), 60)
 
 
 def test_years_beyond_holiday_data_are_refused() -> None:

@@ -11,15 +11,15 @@ from hypothesis import strategies as st
 
 from calendar_cases import SPECS, Oracle, calendar
 
-YEAR_START = int(dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc).timestamp())
+YEAR_START = int(dt.datetime(2025, 1, 1, tzinfo=dt.UTC).timestamp())
 # DST weekends and China's Spring Festival / National Day get extra weight
 HOT_SPOTS = [
-    dt.datetime(2025, 3, 29, 20, tzinfo=dt.timezone.utc),
-    dt.datetime(2025, 10, 25, 20, tzinfo=dt.timezone.utc),
-    dt.datetime(2025, 3, 8, 20, tzinfo=dt.timezone.utc),
-    dt.datetime(2025, 11, 1, 20, tzinfo=dt.timezone.utc),
-    dt.datetime(2025, 1, 24, 0, tzinfo=dt.timezone.utc),
-    dt.datetime(2025, 9, 26, 0, tzinfo=dt.timezone.utc),
+    dt.datetime(2025, 3, 29, 20, tzinfo=dt.UTC),
+    dt.datetime(2025, 10, 25, 20, tzinfo=dt.UTC),
+    dt.datetime(2025, 3, 8, 20, tzinfo=dt.UTC),
+    dt.datetime(2025, 11, 1, 20, tzinfo=dt.UTC),
+    dt.datetime(2025, 1, 24, 0, tzinfo=dt.UTC),
+    dt.datetime(2025, 9, 26, 0, tzinfo=dt.UTC),
 ]
 
 names = st.sampled_from(sorted(SPECS))

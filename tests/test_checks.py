@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES
-from slapolicy import checks
-from slapolicy.validate import validate_paths
+from slapolicy import codes
+from slapolicy.repository import scan
 
 CASES = sorted(p.with_suffix("") for p in (FIXTURES / "invalid").glob("*.expected"))
 
@@ -17,7 +17,7 @@ CASES = sorted(p.with_suffix("") for p in (FIXTURES / "invalid").glob("*.expecte
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_fixture_diagnostics(in_root: Path, case: Path) -> None:
     target = case if case.is_dir() else case.with_suffix(".yaml")
-    result = validate_paths([target.relative_to(in_root)])
+    result = scan([target.relative_to(in_root)])
     expected = case.with_suffix(".expected").read_text(encoding="utf-8").splitlines()
     assert [d.format() for d in result.diagnostics] == expected
 
@@ -27,16 +27,16 @@ def test_every_check_has_a_fixture() -> None:
     for case in CASES:
         for line in case.with_suffix(".expected").read_text(encoding="utf-8").splitlines():
             covered.add(line.split(": ")[1].split()[0])
-    assert set(checks.CHECKS) | set(checks.VERSION_CHECKS) <= covered
+    assert {c.code for c in codes.CODES.values() if c.module} <= covered
 
 
 def test_valid_fixture_has_no_problems(in_root: Path) -> None:
-    result = validate_paths(["tests/fixtures/valid"])
+    result = scan(["tests/fixtures/valid"])
     assert result.diagnostics == []
     assert len(result.policies) == 1
 
 
-@pytest.mark.parametrize("code", sorted({**checks.CHECKS, **checks.VERSION_CHECKS}))
+@pytest.mark.parametrize("code", sorted(c.code for c in codes.CODES.values() if c.module))
 def test_every_check_documents_passes_and_fails(code: str) -> None:
-    doc = checks.get(code).__doc__ or ""
+    doc = codes.get(code).doc()
     assert "Passes::" in doc and "Fails::" in doc

@@ -16,19 +16,19 @@ from slapolicy.conditions import evaluate
 from slapolicy.engine import EngineError, durable_available, get_backend
 from slapolicy.loader import load_text
 from slapolicy.model import build_policy
-from slapolicy.validate import load_policy
+from slapolicy.repository import open_policy
 
 FIELDS = {"severity": ["P1", "P2", "P3"], "tier": ["basic", "gold"], "channel": ["hotline", "email", "chat"], "score": [1, 5, 9]}
 
 
 def test_compiled_ruleset_golden() -> None:
-    compiled = compile_policy(load_policy(ROOT / "tests" / "fixtures" / "valid" / "minimal.yaml"))
+    compiled = compile_policy(open_policy(ROOT / "tests" / "fixtures" / "valid" / "minimal.yaml"))
     golden = json.loads((ROOT / "tests" / "golden" / "compiled_minimal.json").read_text(encoding="utf-8"))
     assert json.loads(json.dumps(compiled.to_json())) == golden
 
 
 def test_compiled_ruleset_avoids_durable_pitfalls() -> None:
-    compiled = compile_policy(load_policy(ROOT / "policies" / "after-sales" / "2025.1.yaml"))
+    compiled = compile_policy(open_policy(ROOT / "policies" / "after-sales" / "2025.1.yaml"))
     text = json.dumps(compiled.rules)
     assert '"id"' not in text and '"sid"' not in text and "$not" not in text and "$in" not in text
     assert all(rule["run"] == name for name, rule in compiled.rules.items())

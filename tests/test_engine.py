@@ -9,13 +9,13 @@ import pytest
 from conftest import ROOT
 from slapolicy.compiler import compile_policy
 from slapolicy.engine import EngineError, durable_available, get_backend
-from slapolicy.validate import load_policy
+from slapolicy.repository import open_policy
 
 pytestmark = pytest.mark.skipif(not durable_available(), reason="durable-rules does not import on this Python")
 
 
 def compiled() -> Any:
-    return compile_policy(load_policy(ROOT / "policies" / "after-sales" / "2025.1.yaml"))
+    return compile_policy(open_policy(ROOT / "policies" / "after-sales" / "2025.1.yaml"))
 
 
 def test_exception_inside_an_engine_action_is_raised_not_swallowed(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,9 +14,10 @@ from click.testing import Result
 from conftest import ROOT
 from slapolicy.engine import get_backend
 from slapolicy.generate import generate
+from slapolicy.outcome import Rejection
+from slapolicy.repository import PolicySet, open_policy
 from slapolicy.simulate import simulate
-from slapolicy.tickets import RawTicket
-from slapolicy.validate import load_policy
+from slapolicy.tickets import RawItem
 
 POLICIES = sorted((ROOT / "policies").glob("*/2025.1.yaml"))
 
@@ -32,15 +33,15 @@ def test_same_seed_same_bytes(run_cli: Callable[..., Result], tmp_path: Path) ->
 
 @pytest.mark.parametrize("policy_path", POLICIES, ids=[p.parent.name for p in POLICIES])
 def test_every_generated_ticket_simulates(policy_path: Path) -> None:
-    policy = load_policy(policy_path)
+    policy = open_policy(policy_path)
     history = list(generate(policy, 400, seed=3, start=dt.date(2025, 1, 1)))
-    results = list(simulate([policy], [RawTicket(t, i) for i, t in enumerate(history, 1)], get_backend("python"),
-                            dt.datetime(2026, 6, 30, tzinfo=dt.timezone.utc).timestamp()))
-    assert [r["errors"] for r in results if r["status"] != "ok"] == []
+    results = list(simulate(PolicySet.of([policy]), [RawItem(t, i) for i, t in enumerate(history, 1)], get_backend("python"),
+                            dt.datetime(2026, 6, 30, tzinfo=dt.UTC).timestamp()))
+    assert [r.reasons for r in results if isinstance(r, Rejection)] == []
 
 
 def test_history_has_the_shapes_of_a_service_desk() -> None:
-    policy = load_policy(ROOT / "policies" / "after-sales" / "2025.1.yaml")
+    policy = open_policy(ROOT / "policies" / "after-sales" / "2025.1.yaml")
     history = list(generate(policy, 3000, seed=11, start=dt.date(2025, 1, 1)))
     types = collections.Counter(e["type"] for t in history for e in t["events"])
     assert types["created"] == 3000

@@ -9,7 +9,7 @@ import pytest
 
 from slapolicy.diagnostics import InputError
 from slapolicy.loader import load_file, load_text
-from slapolicy.validate import check_file
+from slapolicy.repository import read_policy
 
 BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi")
@@ -17,7 +17,7 @@ BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
 
 
 def codes(path: Path) -> list[tuple[int, int, str, str]]:
-    _, problems = check_file(path)
+    _, problems = read_policy(path)
     return [(d.line, d.column, d.code, d.message) for d in problems]
 
 

@@ -7,31 +7,29 @@ import re
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from conftest import ROOT
+from slapolicy.repository import scan
 from slapolicy.schema import schema_text
-from slapolicy.validate import validate_paths
-from jsonschema import Draft202012Validator
 
 CLAUSES = ROOT.parent / "shared" / "regulation" / "clauses.md"
 
 
 def test_shipped_policies_are_valid(in_root: Path) -> None:
-    result = validate_paths(["policies"])
+    result = scan(["policies"])
     assert [d.format() for d in result.diagnostics] == []
     assert {p.id for p in result.policies} == {"after-sales", "service-guide", "company-service", "network-service"}
     assert sorted(p.version for p in result.policies if p.id == "after-sales") == ["2024.1", "2025.1"]
 
 
 def test_every_rule_cites_a_clause(in_root: Path) -> None:
-    for policy in validate_paths(["policies"]).policies:
-        data = policy.document.data
-        rules = [("targets", i, r) for i, r in enumerate(data["targets"])]
-        rules += [(f"escalations.{m}", i, s) for m, steps in data.get("escalations", {}).items() for i, s in enumerate(steps)]
-        rules += [("objectives", i, o) for i, o in enumerate(data.get("objectives", []))]
-        rules += [("metrics", name, m) for name, m in data["metrics"].items()]
-        missing = [f"{policy.source} {where}[{i}]" for where, i, rule in rules if "clause" not in rule]
-        assert missing == []
+    for policy in scan(["policies"]).policies:
+        rules = [(str(r.source), r.clauses) for r in policy.targets]
+        rules += [(str(s.source), s.clauses) for steps in policy.escalations.values() for s in steps]
+        rules += [(str(o.source), o.clauses) for o in policy.objectives]
+        rules += [(f"{policy.source} metric {m.id}", m.clauses) for m in policy.metrics.values()]
+        assert [where for where, clauses in rules if not clauses] == []
 
 
 @pytest.mark.skipif(not CLAUSES.exists(), reason="shared/regulation is not beside the checkout")

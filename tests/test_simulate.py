@@ -13,12 +13,13 @@ import pytest
 
 from conftest import ROOT
 from slapolicy.engine import durable_available, get_backend
+from slapolicy.output.encode import Encoder
+from slapolicy.repository import PolicySet, open_policy
 from slapolicy.simulate import simulate
-from slapolicy.tickets import RawTicket
-from slapolicy.validate import load_policy
+from slapolicy.tickets import RawItem
 
 ENGINES = ["python"] + (["durable"] if durable_available() else [])
-AS_OF = dt.datetime(2025, 12, 31, tzinfo=dt.timezone.utc).timestamp()
+AS_OF = dt.datetime(2025, 12, 31, tzinfo=dt.UTC).timestamp()
 AFTER_SALES = ROOT / "policies" / "after-sales" / "2025.1.yaml"
 COMPANY = ROOT / "policies" / "company-service" / "2025.1.yaml"
 
@@ -37,9 +38,9 @@ def sim(request: pytest.FixtureRequest) -> Sim:
             if len(e) > 2:
                 event.update(e[2])  # type: ignore[misc]
             evs.append(event)
-        raw = RawTicket({"id": "T", "attributes": attributes, "events": evs}, 1)
-        (result,) = simulate([load_policy(policy)], [raw], backend, as_of)
-        return result
+        raw = RawItem({"id": "T", "attributes": attributes, "events": evs}, 1)
+        (result,) = simulate(PolicySet.of([open_policy(policy)]), [raw], backend, as_of)
+        return Encoder().outcome(result)  # the documented JSON shape
 
     return run
 
@@ -182,7 +183,7 @@ def test_contract_expiry_notice_one_month_before_contract_end(sim: Sim) -> None:
     assert (notice["due_at"], notice["status"]) == ("2025-11-30T00:00:00+08:00", "met")
     late = sim({"severity": "normal", "tier": "contract", "contract_end": "2025-12-31"},
                [("2025-06-01T10:00:00+08:00", "created")], policy=COMPANY,
-               as_of=dt.datetime(2025, 12, 1, tzinfo=dt.timezone.utc).timestamp())
+               as_of=dt.datetime(2025, 12, 1, tzinfo=dt.UTC).timestamp())
     assert clocks(late, "expiry_notice")[0]["status"] == "breached"
 
 
@@ -205,7 +206,7 @@ def test_step_does_not_fire_after_its_clock_stopped(sim: Sim) -> None:
 
 def test_unfinished_clock_is_running_until_as_of_then_breached(sim: Sim) -> None:
     events = [("2025-07-01T10:00:00+08:00", "created")]
-    early = sim({"severity": "P1"}, events, as_of=dt.datetime(2025, 7, 1, 2, 5, tzinfo=dt.timezone.utc).timestamp())
+    early = sim({"severity": "P1"}, events, as_of=dt.datetime(2025, 7, 1, 2, 5, tzinfo=dt.UTC).timestamp())
     assert clocks(early, "first_response")[0]["status"] == "running"
     late = sim({"severity": "P1"}, events)
     assert clocks(late, "first_response")[0]["breached_at"] == "2025-07-01T10:15:00+08:00"

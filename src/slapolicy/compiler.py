@@ -134,7 +134,6 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
     c = _Compiler()
     rules: dict[str, Expr] = {}
     meaning: dict[str, dict[str, Any]] = {}
-    doc = policy.document
     # every session runs an action before it is deleted (durable segfaults otherwise)
     rules["opened:ticket"] = _rule("ticket", None, "opened:ticket")
     rules["opened:event"] = _rule("event", None, "opened:event")
@@ -146,14 +145,14 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
             name = f"target:{target_metric}:{rule.index}"
             rules[name] = _rule("ticket", expr, name)
             meaning[name] = {"kind": "target", "metric": target_metric, "rule": rule.index,
-                             "line": doc.locate(rule.path).line}
+                             "line": rule.source.line}
     for metric_id, steps in policy.escalations.items():
         for step in steps:
             read.update(fields(step.when))
             name = f"escalation:{metric_id}:{step.index}"
             rules[name] = _rule("ticket", c.condition(step.when), name)
             meaning[name] = {"kind": "escalation", "metric": metric_id, "step": step.index,
-                             "line": doc.locate(step.path).line}
+                             "line": step.source.line}
     for metric in policy.metrics.values():
         for action, events in metric.events().items():
             if not events:

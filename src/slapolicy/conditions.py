@@ -15,12 +15,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 COMBINATORS = ("all", "any", "none", "not")
 OPERATORS = ("eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "matches", "exists")
 
-Scalar = Union[str, int, float, bool, None]
+Scalar = str | int | float | bool | None
 
 
 class ConditionError(ValueError):
@@ -51,7 +51,7 @@ class Not:
     item: Condition
 
 
-Condition = Union[Compare, All, AnyOf, Not]
+Condition = Compare | All | AnyOf | Not
 ALWAYS = All(())
 
 

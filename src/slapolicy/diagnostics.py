@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import enum
+import difflib
 from dataclasses import dataclass, field
 
+from .codes import Severity, severity
 
-class Severity(str, enum.Enum):
-    ERROR = "error"
-    WARNING = "warning"
+__all__ = ["Diagnostic", "InputError", "Severity", "did_you_mean"]
 
 
 @dataclass(frozen=True, order=True)
@@ -22,6 +21,11 @@ class Diagnostic:
     severity: Severity = field(compare=False)
     message: str = field(compare=False)
     json_path: str | None = field(default=None, compare=False)
+
+    @classmethod
+    def of(cls, path: str, line: int, column: int, code: str, message: str, json_path: str | None = None) -> Diagnostic:
+        """A diagnostic at its code's registered severity."""
+        return cls(path, line, column, code, severity(code), message, json_path)
 
     def format(self) -> str:
         return f"{self.path}:{self.line}:{self.column}: {self.code} {self.severity.value}: {self.message}"
@@ -46,17 +50,7 @@ class InputError(Exception):
         self.diagnostic = diagnostic
 
 
-def exit_code(diagnostics: list[Diagnostic], strict: bool = False) -> int:
-    """0 clean, 1 errors (or warnings under --strict)."""
-    for d in diagnostics:
-        if d.severity is Severity.ERROR or strict:
-            return 1
-    return 0
-
-
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str:
     """A ' (did you mean 'x'?)' suffix for near misses, or ''."""
-    import difflib
-
     close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""

@@ -15,7 +15,7 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
-from .calendar import BusinessCalendar, CalendarError, zone
+from .business_calendar import BusinessCalendar, CalendarError
 from .model import Policy
 
 # relative arrival weight per local hour (office peaks 09-12 and 14-17)
@@ -48,7 +48,7 @@ def _holiday_checker(policy: Policy) -> BusinessCalendar | None:
 
 
 def _arrivals(policy: Policy, rng: random.Random, n: int, start: dt.date, days: int) -> list[float]:
-    tz = zone(policy.timezone)
+    tz = policy.tz
     holidays = _holiday_checker(policy)
     weights = []
     for i in range(days):
@@ -121,7 +121,7 @@ def _lifecycle(tk: _Ticket, attrs: dict[str, Any]) -> None:
 def generate(policy: Policy, tickets: int, seed: int, start: dt.date, days: int = 365) -> Iterator[dict[str, Any]]:
     """`tickets` synthetic tickets arriving over `days` days from `start`, in arrival order."""
     rng = random.Random(seed)
-    tz = zone(policy.timezone)
+    tz = policy.tz
     width = max(6, len(str(tickets)))
     for number, created in enumerate(_arrivals(policy, rng, tickets, start, days), 1):
         attrs = _attributes(policy, rng)

@@ -21,7 +21,7 @@ from yaml.reader import Reader
 from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
-from .diagnostics import Diagnostic, InputError, Severity
+from .diagnostics import Diagnostic, InputError
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_NODES = 200_000
@@ -95,10 +95,11 @@ class Document:
         return self.marks.get((), Mark(1, 1))
 
     def diagnostic(
-        self, path: JsonPath, code: str, message: str, severity: Severity = Severity.ERROR, key: bool = False
+        self, path: JsonPath, code: str, message: str, key: bool = False
     ) -> Diagnostic:
+        """A diagnostic at the value (or key) `path`, at its code's registered severity."""
         mark = self.locate(path, key=key)
-        return Diagnostic(self.path, mark.line, mark.column, code, severity, message, json_path=json_path(path))
+        return Diagnostic.of(self.path, mark.line, mark.column, code, message, json_path(path))
 
 
 def json_path(path: JsonPath) -> str:
@@ -121,20 +122,20 @@ class _Builder:
 
     def error(self, node: Node, code: str, message: str, path: JsonPath) -> None:
         m = _mark(node)
-        self.errors.append(Diagnostic(self.doc.path, m.line, m.column, code, Severity.ERROR, message, json_path(path)))
+        self.errors.append(Diagnostic.of(self.doc.path, m.line, m.column, code, message, json_path(path)))
 
     def build(self, node: Node, path: JsonPath, depth: int = 0) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
             raise InputError(
-                Diagnostic(self.doc.path, *_pos(node), "SLA009", Severity.ERROR,
-                           f"the document expands to more than {MAX_NODES} values (aliases that repeat aliases?); "
+                Diagnostic.of(self.doc.path, *_pos(node), "SLA009",
+                              f"the document expands to more than {MAX_NODES} values (aliases that repeat aliases?); "
                            "write the policy out without nested anchors")
             )
         if depth > MAX_DEPTH:
             raise InputError(
-                Diagnostic(self.doc.path, *_pos(node), "SLA009", Severity.ERROR,
-                           f"values are nested more than {MAX_DEPTH} levels deep")
+                Diagnostic.of(self.doc.path, *_pos(node), "SLA009",
+                              f"values are nested more than {MAX_DEPTH} levels deep")
             )
         self.doc.marks.setdefault(path, _mark(node))
         if node.tag not in _ALLOWED_TAGS and node.tag != _MERGE:
@@ -191,7 +192,7 @@ def _decode(raw: bytes, display: str) -> str:
         line = before.count(b"\n") + 1
         column = exc.start - (before.rfind(b"\n") + 1) + 1
         raise InputError(
-            Diagnostic(display, line, column, "SLA002", Severity.ERROR,
+            Diagnostic.of(display, line, column, "SLA002",
                        f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02X}); save it as UTF-8")
         ) from None
 
@@ -204,7 +205,7 @@ def _syntax_error(exc: yaml.MarkedYAMLError, text: str, display: str) -> Diagnos
     else:
         parts = [p for p in (exc.context, exc.problem) if p]
         message = "YAML syntax error: " + ", ".join(parts)
-    return Diagnostic(display, line, column, "SLA004", Severity.ERROR, message)
+    return Diagnostic.of(display, line, column, "SLA004", message)
 
 
 def load_text(text: str, display: str) -> tuple[Document, list[Diagnostic]]:
@@ -217,10 +218,10 @@ def load_text(text: str, display: str) -> tuple[Document, list[Diagnostic]]:
             raise InputError(_syntax_error(exc, text, display)) from None
         except RecursionError:
             raise InputError(
-                Diagnostic(display, 1, 1, "SLA009", Severity.ERROR, "values are nested too deeply to read")
+                Diagnostic.of(display, 1, 1, "SLA009", "values are nested too deeply to read")
             ) from None
         if root is None:
-            raise InputError(Diagnostic(display, 1, 1, "SLA006", Severity.ERROR, "the file is empty"))
+            raise InputError(Diagnostic.of(display, 1, 1, "SLA006", "the file is empty"))
         builder = _Builder(loader, display)
         builder.doc.data = builder.build(root, ())
         return builder.doc, builder.errors
@@ -236,12 +237,12 @@ def load_file(path: str | Path, max_bytes: int = MAX_BYTES) -> tuple[Document, l
         size = p.stat().st_size
         if size > max_bytes:
             raise InputError(
-                Diagnostic(display, 1, 1, "SLA003", Severity.ERROR,
+                Diagnostic.of(display, 1, 1, "SLA003",
                            f"the file is {size:,} bytes; files larger than {max_bytes // (1024 * 1024)} MiB are refused")
             )
         raw = p.read_bytes()
     except OSError as exc:
         raise InputError(
-            Diagnostic(display, 0, 0, "SLA001", Severity.ERROR, f"cannot read the file: {exc.strerror or exc}")
+            Diagnostic.of(display, 0, 0, "SLA001", f"cannot read the file: {exc.strerror or exc}")
         ) from None
     return load_text(_decode(raw, display), display)

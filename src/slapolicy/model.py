@@ -11,11 +11,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from .calendar import WEEKDAYS, CalendarSpec, Counting, Interval
+from .business_calendar import WEEKDAYS, CalendarSpec, Counting, Interval
 from .conditions import ALWAYS, Condition, ConditionError, parse_condition
 from .diagnostics import Diagnostic
 from .durations import Duration, DurationError, parse_duration
+from .instants import InstantError, zone
 from .loader import Document, JsonPath
 
 BUILTIN_EVENTS = (
@@ -27,11 +29,24 @@ ALWAYS_CALENDAR = "24x7"
 
 
 @dataclass(frozen=True)
+class Source:
+    """Where a rule was written: reports, tests and `--explain` point here."""
+
+    path: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
 class Named:
     id: str
     name: str
     description: str
     path: JsonPath
+    clauses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -56,6 +71,8 @@ class Metric:
     before: str | None
     required: bool
     path: JsonPath
+    title: str = ""
+    clauses: tuple[str, ...] = ()
 
     def events(self) -> dict[str, tuple[str, ...]]:
         return {k: getattr(self, k) for k in ("start", "stop", "pause_on", "resume_on", "cancel_on", "restart_on")}
@@ -77,6 +94,9 @@ class TargetRule:
     when: Condition
     values: Mapping[str, TargetValue]
     path: JsonPath
+    source: Source
+    clauses: tuple[str, ...] = ()
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -92,6 +112,11 @@ class EscalationStep:
     repeat_every: Duration | None
     repeat_times: int | None
     path: JsonPath
+    source: Source
+    clauses: tuple[str, ...] = ()
+
+    def __hash__(self) -> int:  # cheap: steps are looked up in sets on the replay hot path
+        return hash((self.metric, self.index))
 
     @property
     def order_key(self) -> tuple[int, float]:
@@ -114,6 +139,8 @@ class Objective:
     max: float | None
     period: str
     path: JsonPath
+    source: Source
+    clauses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -144,6 +171,15 @@ class Policy:
     def version_key(self) -> tuple[int, ...]:
         return version_key(self.version)
 
+    @property
+    def tz(self) -> ZoneInfo:
+        """Resolved once (zones are cached); checked when the model was built."""
+        return zone(self.timezone)
+
+    @property
+    def label(self) -> str:
+        return f"{self.id} {self.version}"
+
 
 def version_key(version: str) -> tuple[int, ...]:
     return tuple(int(p) for p in version.split("."))
@@ -153,6 +189,7 @@ class _Builder:
     def __init__(self, doc: Document) -> None:
         self.doc = doc
         self.errors: list[Diagnostic] = []
+        self.unusable: list[Diagnostic] = []  # the model can be built, but not used: the checks still run
 
     def fail(self, path: JsonPath, message: str, code: str = "SLA104") -> None:
         self.errors.append(self.doc.diagnostic(path, code, message))
@@ -171,12 +208,29 @@ class _Builder:
             self.fail(path, str(exc))
             return None
 
+    def source(self, path: JsonPath) -> Source:
+        mark = self.doc.locate(path)
+        return Source(self.doc.path, mark.line, mark.column)
+
+    def zone(self, name: Any, path: JsonPath) -> None:
+        try:
+            zone(name)
+        except InstantError as exc:
+            self.unusable.append(self.doc.diagnostic(path, "SLA403", str(exc)))
+
     def condition(self, value: Any, path: JsonPath) -> Condition:
         try:
             return parse_condition(value, path)
         except ConditionError as exc:
             self.fail(exc.path or path, str(exc))
             return ALWAYS
+
+
+def _clauses(item: Mapping[str, Any]) -> tuple[str, ...]:
+    value = item.get("clause")
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def _events(value: Any) -> tuple[str, ...]:
@@ -272,7 +326,7 @@ def _named(data: Mapping[str, Any] | None, section: str) -> dict[str, Named]:
         if isinstance(value, str):
             out[key] = Named(key, value, "", (section, key))
         else:
-            out[key] = Named(key, value.get("name", key), value.get("description", ""), (section, key))
+            out[key] = Named(key, value.get("name", key), value.get("description", ""), (section, key), _clauses(value))
     return out
 
 
@@ -294,10 +348,17 @@ def _threshold(b: _Builder, value: Any, path: JsonPath) -> float | None:
 
 
 def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
-    """Model a schema-valid document; value errors the schema cannot see become diagnostics."""
+    """Model a schema-valid document; value errors the schema cannot see become diagnostics.
+
+    A policy is returned whenever it can be modelled, with errors that make it unusable
+    (an unknown time zone) among the diagnostics, so the semantic checks can still run."""
     b = _Builder(doc)
     data = doc.data
     version = doc.raw.get(("version",), str(data["version"]))
+    b.zone(data["timezone"], ("timezone",))
+    for name, cal in data["calendars"].items():
+        if isinstance(cal, Mapping) and "timezone" in cal:
+            b.zone(cal["timezone"], ("calendars", name, "timezone"))
     effective_from = b.date(data["effective_from"], ("effective_from",))
     effective_until = b.date(data["effective_until"], ("effective_until",)) if "effective_until" in data else None
     calendars, extends = _calendars(b, data["calendars"], data["timezone"])
@@ -324,6 +385,8 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
             before=m.get("before"),
             required=bool(m.get("required", False)),
             path=("metrics", name),
+            title=m.get("title", ""),
+            clauses=_clauses(m),
         )
 
     reserved = {"id", "description", "clause", "when", "calendar"}
@@ -341,7 +404,10 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
             if d is None:
                 continue
             values[key] = TargetValue(key, d, spec.get("calendar", rule_calendar), spec.get("counting", "end_of_day"), vpath)
-        targets.append(TargetRule(i, t.get("id"), b.condition(t.get("when"), path + ("when",)), values, path))
+        targets.append(TargetRule(
+            i, t.get("id"), b.condition(t.get("when"), path + ("when",)), values, path, b.source(path), _clauses(t),
+            t.get("description", ""),
+        ))
 
     escalations = {}
     for metric, steps in (data.get("escalations") or {}).items():
@@ -363,7 +429,7 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
             out.append(EscalationStep(
                 metric=metric, index=i + 1, id=s.get("id"), at_start=at == "start", share=share, delay=delay, notify=tuple(s["notify"]),
                 when=b.condition(s.get("when"), path + ("when",)), repeat_every=every,
-                repeat_times=rep.get("times"), path=path,
+                repeat_times=rep.get("times"), path=path, source=b.source(path), clauses=_clauses(s),
             ))
         escalations[metric] = tuple(out)
 
@@ -374,11 +440,11 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
             id=o["id"], measure=o["measure"], metric=o.get("metric"), attribute=o.get("attribute"),
             where=b.condition(o.get("where"), path + ("where",)), of=b.condition(o.get("of"), path + ("of",)),
             min=_threshold(b, o.get("min"), path + ("min",)), max=_threshold(b, o.get("max"), path + ("max",)),
-            period=o.get("period", "month"), path=path,
+            period=o.get("period", "month"), path=path, source=b.source(path), clauses=_clauses(o),
         ))
 
     if b.errors or effective_from is None:
-        return None, b.errors
+        return None, b.errors + b.unusable
     policy = Policy(
         id=data["policy"], version=version, title=data.get("title", ""), effective_from=effective_from,
         effective_until=effective_until, timezone=data["timezone"], calendars=calendars,
@@ -388,4 +454,4 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
         statuses=tuple(data["statuses"]) if "statuses" in data else None, events=events, metrics=metrics,
         targets=tuple(targets), escalations=escalations, objectives=tuple(objectives), source=doc.path, document=doc,
     )
-    return policy, []
+    return policy, b.unusable

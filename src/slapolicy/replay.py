@@ -1,93 +1,436 @@
-"""Replay a ticket history: simulation results in input order, on one core or several.
+"""Replay a ticket history: every input item's outcome, in input order, on one core or several.
 
-With several jobs, chunks of JSONL lines are simulated in worker processes, a bounded
-number ahead, and come back in order; duplicate ticket ids are checked here, in the
-main process (`reject_duplicates`), so the results are the same as with one job
-whatever the chunking.
+A JSONL history is read in blocks of whole lines. This process numbers the lines and
+decides duplicate ids (the first line that carries an id claims it) before anything is
+simulated, so a block can be simulated anywhere: here, or in a worker process that got
+the compiled policies once, at its start, and keeps its simulators for its whole share.
+Each block folds its outcomes into a *partial* (counters and histograms, or encoded
+output lines) that merges exactly and in input order into the total: `--jobs N` gives
+the same bytes as `--jobs 1`.
+
+Other inputs (CSV, YAML, JSON documents) are read whole and replayed in this process.
 """
 
 from __future__ import annotations
 
+import bisect
+import contextlib
+import io
+import multiprocessing
 import os
+import signal
+import sys
+import tempfile
 from collections import deque
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import IO, Any, Protocol
 
-from .engine import Backend, get_backend
-from .model import Policy
-from .simulate import reject_duplicates, simulate
-from .tickets import detect_format, iter_input, open_input, read_tickets
+from .dedup import IdIndex
+from .engine import get_backend
+from .outcome import Outcome, Rejection, SubjectOutcome
+from .repository import PolicySet
+from .simulate import Replayer
+from .tickets import BOM, RawItem, Ticket, decode_line, detect_format, item_id, line_id, read_items, reject
 
-CHUNK_LINES = 2000
+BLOCK_BYTES = 1 << 20  # about 1 300 tickets of a typical history
 
-_worker: dict[str, Any] = {}
+
+class Adds(Protocol):
+    def add(self, outcomes: tuple[Outcome, ...]) -> None: ...
+
+
+class Partial(Adds, Protocol):
+    """What a block's outcomes are folded into, in a worker."""
+
+    def export(self) -> Any:
+        """What a worker sends back: plain data, without references to the policy model."""
+
+
+class Sink(Adds, Protocol):
+    """The total: takes outcomes one by one, or a worker's exported partial, in input order."""
+
+    def merge(self, exported: Any) -> None: ...
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to replay: each input ticket under every lane (one policy set each), into partials."""
+
+    lanes: tuple[PolicySet, ...]
+    as_of: float
+    engine: str | None
+    new_partial: Callable[[], Partial]  # a module-level callable: workers call it too
+
+
+class ReplayError(RuntimeError):
+    """A worker failed (the rules engine, most likely); carries its one-line message."""
+
+
+class Interrupted(Exception):
+    """SIGINT or SIGTERM arrived during a replay; `signum` says which."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+class _Lanes:
+    """Per process: one Replayer per lane, built once."""
+
+    def __init__(self, plan: Plan) -> None:
+        backend = get_backend(plan.engine)
+        self.replayers = tuple(Replayer(ps, backend, plan.as_of) for ps in plan.lanes)
+        self.zones = tuple(dict.fromkeys(ps.tz for ps in plan.lanes))
+
+    def line(self, line: bytes, number: int, first: int | None) -> tuple[Outcome, ...]:
+        if len(self.replayers) == 1:
+            replayer = self.replayers[0]
+            ticket = decode_line(line, number, replayer.policies.tz)
+            out: tuple[Outcome, ...] = (replayer.outcome(ticket) if isinstance(ticket, Ticket) else ticket,)
+        else:
+            decoded = {tz: decode_line(line, number, tz) for tz in self.zones}
+            out = tuple(r.outcome(t) if isinstance(t := decoded[r.policies.tz], Ticket) else t for r in self.replayers)
+        return out if first is None else _mark_duplicate(out, number, first)
+
+    def item(self, item: RawItem | Rejection, first: int | None) -> tuple[Outcome, ...]:
+        line = item.line
+        return _mark_duplicate(tuple(r.item(item) for r in self.replayers), line, first)
+
+
+def _mark_duplicate(outcomes: tuple[Outcome, ...], line: int, first: int | None) -> tuple[Outcome, ...]:
+    """A ticket that would be replayed is rejected when its id was claimed by an earlier line."""
+    if first is None:
+        return outcomes
+    return tuple(
+        reject(o.id, line, "duplicate_id", f"ticket id '{o.id}' was already used at line {first}")
+        if isinstance(o, SubjectOutcome) else o
+        for o in outcomes
+    )
+
+
+def _replay_block(lanes: _Lanes, first_line: int, data: bytes, duplicates: dict[int, int], partial: Adds) -> None:
+    for offset, line in enumerate(data.split(b"\n")):
+        if line.strip():
+            number = first_line + offset
+            partial.add(lanes.line(line, number, duplicates.get(number)))
+
+
+# ---- reading blocks of whole lines ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Block:
+    first_line: int
+    offset: int  # in the (possibly spooled) byte stream
+    data: bytes
+
+
+class _Lines:
+    """Blocks of whole lines from a byte stream, and any earlier line read back by number.
+
+    A stream that cannot seek (stdin, a pipe) is spooled to a temporary file as it is
+    read, so earlier lines stay reachable for the duplicate-id re-check."""
+
+    def __init__(self, stream: IO[bytes], size: int) -> None:
+        self.stream = stream
+        self.size = size
+        seekable = False
+        with contextlib.suppress(OSError, ValueError):
+            seekable = stream.seekable()
+        self.spool: IO[bytes] | None = None if seekable else tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+        self._starts: list[tuple[int, int]] = []  # (first line, offset) per block
+
+    def close(self) -> None:
+        if self.spool is not None:
+            self.spool.close()
+
+    def blocks(self) -> Iterator[Block]:
+        number, offset, rest = 1, 0, b""
+        while True:
+            chunk = self.stream.read(self.size)
+            if self.spool is not None:
+                self.spool.write(chunk)
+            if offset == 0 and not rest and chunk.startswith(BOM):
+                chunk, offset = chunk[len(BOM):], len(BOM)
+            data = rest + chunk
+            cut = data.rfind(b"\n") + 1 if chunk else len(data)
+            if cut:
+                self._starts.append((number, offset))
+                block = Block(number, offset, data[:cut])
+                yield block
+                number += block.data.count(b"\n")
+                offset += cut
+            rest = data[cut:]
+            if not chunk:
+                return
+
+    def line(self, number: int) -> bytes:
+        """Line `number` (1-based), read back from the file or the spool."""
+        k = bisect.bisect_right(self._starts, (number, 1 << 62)) - 1
+        first, offset = self._starts[k]
+        source = self.spool if self.spool is not None else self.stream
+        here = source.tell()
+        try:
+            source.seek(offset)
+            text = b""
+            for _ in range(number - first + 1):
+                text = source.readline()
+            return text.rstrip(b"\r\n")
+        finally:
+            source.seek(here)
+
+
+# ---- the replay ------------------------------------------------------------------------------
+
+def replay(plan: Plan, path: str, fmt: str | None, total: Sink, jobs: int = 1,
+           on_progress: Callable[[int], None] | None = None, block_bytes: int = BLOCK_BYTES) -> None:
+    """Every item of the history at `path` ('-': stdin) into `total`, in input order.
+
+    `on_progress` is told how many input lines each block held. Raises Interrupted on
+    SIGINT or SIGTERM (the total then holds the items replayed so far), ReplayError
+    when a worker fails."""
+    fmt = fmt or detect_format(path)
+    with _Gate().installed() as gate:
+        if fmt != "jsonl":
+            with gate.held():
+                _replay_items(plan, path, fmt, total)
+            return
+        with _open_binary(path) as stream, contextlib.closing(_Lines(stream, block_bytes)) as lines:
+            index = IdIndex(lambda n: line_id(lines.line(n)))
+            if jobs <= 1 or _small(stream, 2 * block_bytes):
+                lanes = _Lanes(plan)
+                for block in lines.blocks():
+                    with gate.held():
+                        _replay_block(lanes, block.first_line, block.data, _claim(index, block), total)
+                    if on_progress is not None:
+                        on_progress(block.data.count(b"\n"))
+            else:
+                _replay_parallel(plan, lines, index, total, jobs, on_progress, gate)
+
+
+def _small(stream: IO[bytes], size: int) -> bool:
+    """A regular file that fits in two blocks: workers would only add their start-up time."""
+    with contextlib.suppress(OSError, ValueError):
+        return os.fstat(stream.fileno()).st_size < size and stream.seekable()
+    return False
+
+
+def _claim(index: IdIndex, block: Block) -> dict[int, int]:
+    items = []
+    for offset, line in enumerate(block.data.split(b"\n")):
+        key = line_id(line) if line.strip() else None
+        if key is not None:
+            items.append((block.first_line + offset, key))
+    return index.claim(items)
+
+
+def _replay_items(plan: Plan, path: str, fmt: str, total: Sink) -> None:
+    with _open_text(path) as stream:
+        items = list(read_items(stream, fmt))
+    ids = {item.line: key for item in items if isinstance(item, RawItem) and (key := item_id(item.data)) is not None}
+    index = IdIndex(ids.get)
+    duplicates = index.claim(sorted(ids.items()))
+    lanes = _Lanes(plan)
+    for item in items:
+        total.add(lanes.item(item, duplicates.get(item.line) if isinstance(item, RawItem) else None))
+
+
+@contextlib.contextmanager
+def _open_binary(path: str) -> Iterator[IO[bytes]]:
+    if path == "-":
+        yield sys.stdin.buffer
+        return
+    with open(path, "rb") as stream:
+        yield stream
+
+
+@contextlib.contextmanager
+def _open_text(path: str) -> Iterator[IO[str]]:
+    if path == "-":
+        yield io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", errors="replace")
+        return
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as stream:
+        yield stream
+
+
+class _Gate:
+    """SIGINT and SIGTERM become Interrupted, raised at once, or when `held` work is done
+    (a block being added, a partial being merged), so the total is never half-updated."""
+
+    def __init__(self) -> None:
+        self.holding = False
+        self.pending: int | None = None
+
+    def handler(self, signum: int, frame: object) -> None:
+        if self.holding:
+            self.pending = signum
+        else:
+            raise Interrupted(signum)
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        self.holding = True
+        try:
+            yield
+        finally:
+            self.holding = False
+        if self.pending is not None:
+            raise Interrupted(self.pending)
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[_Gate]:
+        previous = {}
+        with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                previous[sig] = signal.signal(sig, self.handler)
+        try:
+            yield self
+        finally:
+            for sig, old in previous.items():
+                signal.signal(sig, old)
+
+
+# ---- workers --------------------------------------------------------------------------------
+
+def _die_with_parent() -> None:
+    """Linux: the kernel ends this worker when the main process ends, however it ends."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _worker(conn: Connection, plan: Plan) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the main process handles it
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent()
+    lanes = _Lanes(plan)
+    while True:
+        task = conn.recv()
+        if task is None:
+            return
+        first_line, data, duplicates = task
+        partial = plan.new_partial()
+        try:
+            _replay_block(lanes, first_line, data, duplicates, partial)
+        except Exception as exc:  # reported by the main process as one line, never lost
+            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+            continue
+        conn.send(("ok", partial.export()))
+
+
+class _Pool:
+    """Worker processes, each fed its blocks in order through its own pipe."""
+
+    def __init__(self, plan: Plan, jobs: int) -> None:
+        # fork: workers inherit the compiled policies without pickling (Linux); spawn elsewhere
+        ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() \
+            else multiprocessing.get_context("spawn")
+        self.conns: list[Connection] = []
+        self.procs: list[Any] = []
+        for _ in range(jobs):
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(target=_worker, args=(child, plan), daemon=True)
+            proc.start()
+            child.close()
+            self.conns.append(parent)
+            self.procs.append(proc)
+
+    def send(self, worker: int, block: Block, duplicates: dict[int, int]) -> None:
+        self.conns[worker].send((block.first_line, block.data, duplicates))
+
+    def receive(self, worker: int) -> Any:
+        try:
+            status, payload = self.conns[worker].recv()
+        except EOFError:
+            raise ReplayError(f"worker {worker + 1} ended unexpectedly (exit code {self.procs[worker].exitcode})") from None
+        if status != "ok":
+            raise ReplayError(payload)
+        return payload
+
+    def close(self, wait: bool) -> None:
+        for conn, proc in zip(self.conns, self.procs):
+            if wait:
+                with contextlib.suppress(OSError, BrokenPipeError):
+                    conn.send(None)
+            else:
+                proc.terminate()
+        for conn, proc in zip(self.conns, self.procs):
+            proc.join(timeout=5 if wait else 1)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+            conn.close()
+
+
+def _replay_parallel(plan: Plan, lines: _Lines, index: IdIndex, total: Sink, jobs: int,
+                     on_progress: Callable[[int], None] | None, gate: _Gate) -> None:
+    pool = _Pool(plan, jobs)
+    pending: deque[tuple[int, int]] = deque()  # (worker, lines in its block), oldest first
+    clean = False
+    try:
+        for n, block in enumerate(lines.blocks()):
+            worker = n % jobs
+            pool.send(worker, block, _claim(index, block))
+            pending.append((worker, block.data.count(b"\n")))
+            while len(pending) >= 2 * jobs:
+                _collect(pool, pending, total, on_progress, gate)
+        while pending:
+            _collect(pool, pending, total, on_progress, gate)
+        clean = True
+    finally:
+        pool.close(wait=clean)
+
+
+def _collect(pool: _Pool, pending: deque[tuple[int, int]], total: Sink,
+             on_progress: Callable[[int], None] | None, gate: _Gate) -> None:
+    worker, count = pending[0]
+    partial = pool.receive(worker)
+    pending.popleft()
+    with gate.held():
+        total.merge(partial)
+    if on_progress is not None:
+        on_progress(count)
 
 
 def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def _init_worker(policy_path: str, engine: str | None, as_of: float, every_ticket: bool) -> None:
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the main process handles it
-    from .validate import load_versions
-
-    _worker["policies"] = load_versions(policy_path)
-    _worker["backend"] = get_backend(engine)
-    _worker["as_of"] = as_of
-    _worker["every_ticket"] = every_ticket
+def line_count(path: str) -> int | None:
+    """Lines in a regular file (for a progress bar), or None."""
+    if path == "-" or not Path(path).is_file():
+        return None
+    with open(path, "rb") as stream:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(1 << 22), b""))
 
 
-def _simulate_chunk(first_line: int, lines: list[str]) -> list[dict[str, Any]]:
-    import io
+class OutcomeList:
+    """The simplest partial: every outcome, in order (for tests and the library API)."""
 
-    stream = io.StringIO("".join(lines))
-    raw = list(read_tickets(stream, "jsonl", first_line))
-    return list(simulate(_worker["policies"], raw, _worker["backend"], _worker["as_of"], every_ticket=_worker["every_ticket"]))
+    def __init__(self) -> None:
+        self.items: list[tuple[Outcome, ...]] = []
 
+    def add(self, outcomes: tuple[Outcome, ...]) -> None:
+        self.items.append(outcomes)
 
-def _chunks(path: str, on_bytes: Callable[[int], None] | None, size: int) -> Iterator[tuple[int, list[str]]]:
-    with open_input(path) as stream:
-        lines: list[str] = []
-        first = 1
-        for number, line in enumerate(stream, 1):
-            lines.append(line)
-            if on_bytes is not None:
-                on_bytes(len(line.encode("utf-8", "replace")))
-            if len(lines) == size:
-                yield first, lines
-                first, lines = number + 1, []
-        if lines:
-            yield first, lines
+    def export(self) -> list[tuple[Outcome, ...]]:
+        return self.items
+
+    def merge(self, exported: list[tuple[Outcome, ...]]) -> None:
+        self.items.extend(exported)
 
 
-def results(
-    policies: list[Policy], policy_path: str, path: str, fmt: str | None, engine: str | None,
-    as_of: float, jobs: int = 1, on_bytes: Callable[[int], None] | None = None, every_ticket: bool = False,
-    chunk_lines: int = CHUNK_LINES,
-) -> Iterator[dict[str, Any]]:
-    """Every input ticket's result, in input order (simulated or rejected)."""
-    fmt = fmt or detect_format(path)
-    if jobs <= 1 or fmt != "jsonl" or path == "-":
-        backend: Backend = get_backend(engine)
-        yield from simulate(policies, iter_input(path, fmt), backend, as_of, every_ticket=every_ticket)
-        return
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(policy_path, engine, as_of, every_ticket)) as pool:
-        pending: deque[Future[list[dict[str, Any]]]] = deque()
-        chunks = _chunks(path, on_bytes, chunk_lines)
+def outcomes(policies: PolicySet, path: str, as_of: float, engine: str | None = None, jobs: int = 1,
+             fmt: str | None = None, block_bytes: int = BLOCK_BYTES) -> list[Outcome]:
+    """Every item's outcome under one policy set, in input order."""
+    total = OutcomeList()
+    replay(Plan((policies,), as_of, engine, OutcomeList), path, fmt, total, jobs, block_bytes=block_bytes)
+    return [o for (o,) in total.items]
 
-        def ordered() -> Iterator[dict[str, Any]]:
-            for first, lines in chunks:
-                pending.append(pool.submit(_simulate_chunk, first, lines))
-                while len(pending) > 2 * jobs:
-                    yield from pending.popleft().result()
-            while pending:
-                yield from pending.popleft().result()
 
-        try:
-            yield from reject_duplicates(ordered())
-        finally:
-            for f in pending:
-                f.cancel()
+__all__: Sequence[str] = ["Interrupted", "OutcomeList", "Partial", "Plan", "Sink", "ReplayError", "default_jobs",
+                          "line_count", "outcomes", "replay"]

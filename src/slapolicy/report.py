@@ -1,9 +1,10 @@
 """Quality KPIs from a replayed ticket history, against the policy's objectives.
 
 Aggregation keeps counters and log-bucket histograms only, so memory stays flat however
-long the history; partial reports from parallel workers merge exactly (the result does
-not depend on how the tickets were split). Medians and p90s of working time come from
-the histogram, to within 1 %.
+long the history. Sums are exact (whole microseconds, whole numbers, fractions), so
+partial reports built in parallel workers merge into exactly the report one process
+would build: the result does not depend on how the tickets were split. Medians and
+p90s of working time come from the histogram, to within 1 %.
 """
 
 from __future__ import annotations
@@ -13,14 +14,18 @@ import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from .conditions import evaluate
+from .conditions import evaluate, fields
 from .model import Objective, Policy
+from .outcome import ClockStatus, Outcome, Rejection, SubjectOutcome
 
 PERIODS = ("day", "week", "month", "quarter", "year")
+STATUSES = tuple(ClockStatus)
+_STATUS_INDEX = {s: i for i, s in enumerate(STATUSES)}
 _BASE = math.log(1.01)
+_PER_BASE = 1 / _BASE
 
 
 def period_key(when: dt.datetime, period: str) -> str:
@@ -42,17 +47,14 @@ class Histogram:
 
     buckets: Counter[int] = field(default_factory=Counter)
     count: int = 0
-    total: float = 0.0
 
     def add(self, seconds: float) -> None:
-        self.buckets[int(math.log1p(max(0.0, seconds)) / _BASE)] += 1
+        self.buckets[bucket(seconds)] += 1
         self.count += 1
-        self.total += seconds
 
     def merge(self, other: Histogram) -> None:
         self.buckets.update(other.buckets)
         self.count += other.count
-        self.total += other.total
 
     def quantile(self, q: float) -> float | None:
         if not self.count:
@@ -66,24 +68,56 @@ class Histogram:
         return None
 
 
+def bucket(seconds: float) -> int:
+    """The 1 % log bucket of a duration."""
+    return int(math.log1p(seconds if seconds > 0 else 0.0) / _BASE)
+
+
+@dataclass
+class ExactSum:
+    """A sum that does not depend on the order of its terms: whole numbers as int, others as fractions."""
+
+    whole: int = 0
+    fraction: Fraction = field(default_factory=Fraction)
+
+    def add(self, value: float) -> None:
+        if isinstance(value, int) or value.is_integer():
+            self.whole += int(value)
+        else:
+            self.fraction += Fraction(value)
+
+    def merge(self, other: ExactSum) -> None:
+        self.whole += other.whole
+        self.fraction += other.fraction
+
+    def value(self) -> float:
+        return float(self.whole + self.fraction)
+
+
+def micro(seconds: float) -> int:
+    """Working time in whole microseconds: instants carry at most that precision."""
+    return round(seconds * 1_000_000)
+
+
 @dataclass
 class MetricStats:
-    statuses: Counter[str] = field(default_factory=Counter)
+    statuses: list[int] = field(default_factory=lambda: [0, 0, 0, 0])  # in ClockStatus order
     time_to_stop: Histogram = field(default_factory=Histogram)
 
-    def merge(self, other: MetricStats) -> None:
-        self.statuses.update(other.statuses)
-        self.time_to_stop.merge(other.time_to_stop)
+    def count(self, status: ClockStatus) -> int:
+        return self.statuses[_STATUS_INDEX[status]]
 
-    def to_json(self) -> dict[str, Any]:
-        met, breached = self.statuses["met"], self.statuses["breached"]
-        return {
-            "clocks": sum(self.statuses.values()),
-            "met": met, "breached": breached, "running": self.statuses["running"], "cancelled": self.statuses["cancelled"],
-            "on_time_rate": _rate(met, met + breached),
-            "median_seconds": self.time_to_stop.quantile(0.5),
-            "p90_seconds": self.time_to_stop.quantile(0.9),
-        }
+    @property
+    def clocks(self) -> int:
+        return sum(self.statuses)
+
+    def on_time_rate(self) -> float | None:
+        met, breached = self.statuses[0], self.statuses[1]
+        return rate(met, met + breached)
+
+    def merge(self, other: MetricStats) -> None:
+        self.statuses = [a + b for a, b in zip(self.statuses, other.statuses)]
+        self.time_to_stop.merge(other.time_to_stop)
 
 
 @dataclass
@@ -91,7 +125,7 @@ class Group:
     tickets: int = 0
     resolved: int = 0
     metrics: dict[str, MetricStats] = field(default_factory=dict)
-    escalations: Counter[str] = field(default_factory=Counter)
+    escalations: Counter[tuple[str, int]] = field(default_factory=Counter)  # (metric, step) -> firings
 
     def merge(self, other: Group) -> None:
         self.tickets += other.tickets
@@ -105,27 +139,42 @@ class Group:
 class ObjectiveTally:
     """Numerator and denominator (or sum and count) of one objective in one period."""
 
-    numerator: float = 0.0
-    denominator: float = 0.0
+    numerator: ExactSum = field(default_factory=ExactSum)
+    denominator: int = 0
     tickets: int = 0
+    microseconds: bool = False  # the numerator sums working time in microseconds
 
     def merge(self, other: ObjectiveTally) -> None:
-        self.numerator += other.numerator
+        self.numerator.merge(other.numerator)
         self.denominator += other.denominator
         self.tickets += other.tickets
+        self.microseconds |= other.microseconds
+
+    def value(self) -> float | None:
+        if not self.denominator:
+            return None
+        total = self.numerator.whole + self.numerator.fraction
+        if self.microseconds:
+            total /= 1_000_000
+        return round(float(total / self.denominator), 6)
 
 
 @dataclass
 class Report:
-    policy: str
+    """Counters of a replayed history: pure data, mergeable, exact."""
+
     period: str
     by: tuple[str, ...]
     groups: dict[tuple[str, ...], Group] = field(default_factory=dict)
     objectives: dict[tuple[str, str], ObjectiveTally] = field(default_factory=dict)
     simulated: int = 0
     rejected: int = 0
-    rejects: list[dict[str, Any]] = field(default_factory=list)
-    partial: bool = False
+    rejects: list[Rejection] = field(default_factory=list)
+    interrupted: bool = False
+
+    @property
+    def tickets(self) -> int:
+        return self.simulated + self.rejected
 
     def merge(self, other: Report) -> None:
         for key, group in other.groups.items():
@@ -135,114 +184,177 @@ class Report:
         self.simulated += other.simulated
         self.rejected += other.rejected
         self.rejects.extend(other.rejects)
-        self.partial |= other.partial
+        self.interrupted |= other.interrupted
 
 
-def _rate(part: float, whole: float) -> float | None:
+def rate(part: float, whole: float) -> float | None:
     return round(part / whole, 6) if whole else None
 
 
+class _Days:
+    """Period keys of an instant's local day, cached for the day the last instant fell in."""
+
+    def __init__(self, tz: dt.tzinfo) -> None:
+        self.tz = tz
+        self.lo = self.hi = 0.0
+        self.keys: dict[str, str] = {}
+
+    def keys_at(self, t: float) -> dict[str, str] | None:
+        """The day's keys, or None when `t` falls in the same day as the last instant."""
+        if self.lo <= t < self.hi:
+            return None
+        when = dt.datetime.fromtimestamp(t, self.tz)
+        day = when.date()
+        self.lo = dt.datetime(day.year, day.month, day.day, tzinfo=self.tz).timestamp()
+        after = day + dt.timedelta(days=1)
+        self.hi = dt.datetime(after.year, after.month, after.day, tzinfo=self.tz).timestamp()
+        self.keys = {p: period_key(when, p) for p in PERIODS}
+        return self.keys
+
+
+_SHARE, _RESOLUTION, _AVERAGE, _ON_TIME, _MEAN_TIME = range(5)
+_MEASURES = {"share": _SHARE, "resolution_rate": _RESOLUTION, "average": _AVERAGE, "on_time_rate": _ON_TIME,
+             "mean_time": _MEAN_TIME}
+_DECIDED = (ClockStatus.MET, ClockStatus.BREACHED)
+
+
 class Aggregator:
-    """Adds simulated tickets to a Report."""
+    """Adds outcomes to a Report (the partial of a `report` replay).
 
-    def __init__(self, policies: list[Policy], period: str, by: Iterable[str]) -> None:
-        self.tz = ZoneInfo(policies[-1].timezone)
-        self.report = Report(policies[-1].id, period, tuple(by))
-        self.objectives: list[Objective] = list(policies[-1].objectives)
+    Objectives are those of `policy` (the newest version), their `where` / `of`
+    conditions evaluated on each ticket's final attributes, cached per combination of the
+    values they read; the tallies of the current day are looked up once per day."""
 
-    def add(self, result: dict[str, Any]) -> None:
+    def __init__(self, policy: Policy, period: str, by: Iterable[str]) -> None:
+        self.report = Report(period, tuple(by))
+        self.objectives: tuple[Objective, ...] = policy.objectives
+        self._measures = tuple(_MEASURES[o.measure] for o in policy.objectives)
+        self._days = _Days(policy.tz)
+        self._fields = tuple(sorted({f for o in policy.objectives for c in (o.of, o.where) for f in fields(c)}))
+        self._applicable: dict[tuple[Any, ...], tuple[tuple[int, bool], ...]] = {}
+        self._group_key: tuple[str, ...] = ()
+        self._tallies: list[ObjectiveTally] = []  # of the current day, per objective
+
+    def add(self, outcomes: tuple[Outcome, ...]) -> None:
+        (outcome,) = outcomes
+        self.add_outcome(outcome)
+
+    def _new_day(self, keys: dict[str, str]) -> None:
         report = self.report
-        if result["status"] != "ok":
+        self._group_key = (keys[report.period],)
+        tallies = report.objectives
+        self._tallies = []
+        for o in self.objectives:
+            key = (o.id, keys[o.period])
+            tally = tallies.get(key)
+            if tally is None:
+                tally = tallies[key] = ObjectiveTally(microseconds=o.measure == "mean_time")
+            self._tallies.append(tally)
+
+    def add_outcome(self, outcome: Outcome) -> None:
+        report = self.report
+        if isinstance(outcome, Rejection):
             report.rejected += 1
-            report.rejects.append({"line": result.get("line"), "id": result.get("id"), "errors": result["errors"]})
+            report.rejects.append(outcome)
             return
         report.simulated += 1
-        attrs = result["attributes"]
-        created = self._created(result)
-        key = (period_key(created, report.period), *(str(attrs.get(b, "")) for b in report.by))
-        group = report.groups.setdefault(key, Group())
+        attrs = outcome.attributes
+        keys = self._days.keys_at(outcome.created)
+        if keys is not None:
+            self._new_day(keys)
+        key = self._group_key
+        if report.by:
+            key = (*key, *(str(attrs.get(b, "")) for b in report.by))
+        group = report.groups.get(key)
+        if group is None:
+            group = report.groups[key] = Group()
         group.tickets += 1
-        group.resolved += bool(result["resolved"])
-        for clock in result["clocks"]:
-            stats = group.metrics.setdefault(clock["metric"], MetricStats())
-            stats.statuses[clock["status"]] += 1
-            if clock["stopped_at"] is not None:
-                stats.time_to_stop.add(clock["elapsed_seconds"])
-        for e in result["escalations"]:
-            group.escalations[f"{e['metric']} step {e['step']}"] += 1
-        for objective in self.objectives:
-            self._objective(objective, result, attrs, created)
+        group.resolved += outcome.resolved
+        metrics = group.metrics
+        index = _STATUS_INDEX
+        for clock in outcome.clocks:
+            stats = metrics.get(clock.metric.id)
+            if stats is None:
+                stats = metrics[clock.metric.id] = MetricStats()
+            stats.statuses[index[clock.status]] += 1
+            if clock.stopped is not None:
+                histogram = stats.time_to_stop
+                histogram.buckets[bucket(clock.elapsed_seconds)] += 1
+                histogram.count += 1
+        for firing in outcome.escalations:
+            group.escalations[(firing.step.metric, firing.step.index)] += 1
+        if self.objectives:
+            for i, where in self._objectives_for(attrs):
+                self._objective(i, where, outcome)
 
-    def _created(self, result: dict[str, Any]) -> dt.datetime:
-        return dt.datetime.fromisoformat(result["created_at"]).astimezone(self.tz)
+    def _objectives_for(self, attrs: Any) -> tuple[tuple[int, bool], ...]:
+        """(objective index, whether its `where` holds) for the objectives whose `of` holds."""
+        key = tuple([attrs.get(f) for f in self._fields])
+        found = self._applicable.get(key)
+        if found is None:
+            found = self._applicable[key] = tuple(
+                (i, evaluate(o.where, attrs)) for i, o in enumerate(self.objectives) if evaluate(o.of, attrs)
+            )
+        return found
 
-    def _objective(self, o: Objective, result: dict[str, Any], attrs: dict[str, Any], created: dt.datetime) -> None:
-        if not evaluate(o.of, attrs):
-            return
-        tally = self.report.objectives.setdefault((o.id, period_key(created, o.period)), ObjectiveTally())
-        if o.measure == "share":
+    def _objective(self, i: int, where: bool, outcome: SubjectOutcome) -> None:
+        tally = self._tallies[i]
+        measure = self._measures[i]
+        if measure == _SHARE:
             tally.tickets += 1
             tally.denominator += 1
-            tally.numerator += evaluate(o.where, attrs)
+            tally.numerator.whole += where
             return
-        if not evaluate(o.where, attrs):
+        if not where:
             return
         tally.tickets += 1
-        if o.measure == "resolution_rate":
+        if measure == _RESOLUTION:
             tally.denominator += 1
-            tally.numerator += bool(result["resolved"])
-        elif o.measure == "average":
-            value = attrs.get(o.attribute or "")
+            tally.numerator.whole += outcome.resolved
+        elif measure == _AVERAGE:
+            value = outcome.attributes.get(self.objectives[i].attribute or "")
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                tally.numerator += value
+                tally.numerator.add(value)
                 tally.denominator += 1
         else:
-            for clock in result["clocks"]:
-                if clock["metric"] != o.metric:
+            metric = self.objectives[i].metric
+            for clock in outcome.clocks:
+                if clock.metric.id != metric:
                     continue
-                if o.measure == "on_time_rate" and clock["status"] in ("met", "breached"):
+                if measure == _ON_TIME:
+                    if clock.status in _DECIDED:
+                        tally.denominator += 1
+                        tally.numerator.whole += clock.status is ClockStatus.MET
+                elif clock.stopped is not None:
                     tally.denominator += 1
-                    tally.numerator += clock["status"] == "met"
-                elif o.measure == "mean_time" and clock["stopped_at"] is not None:
-                    tally.denominator += 1
-                    tally.numerator += clock["elapsed_seconds"]
+                    tally.numerator.whole += micro(clock.elapsed_seconds)
+
+    def export(self) -> Report:
+        return self.report
+
+    def merge(self, other: Report) -> None:
+        self.report.merge(other)
 
 
-def objective_rows(report: Report, policy: Policy) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class ObjectiveResult:
+    objective: Objective
+    period: str
+    value: float | None
+    met: bool | None
+    tickets: int
+    measured: int
+
+
+def objective_results(report: Report, objectives: Iterable[Objective]) -> list[ObjectiveResult]:
+    """Each objective per period: its value, met or missed (None without data), and what it rests on."""
     rows = []
-    for o in policy.objectives:
-        keys = sorted(k for k in report.objectives if k[0] == o.id)
-        for key in keys:
+    for o in objectives:
+        for key in sorted(k for k in report.objectives if k[0] == o.id):
             tally = report.objectives[key]
-            value = _rate(tally.numerator, tally.denominator)
+            value = tally.value()
             met = None
             if value is not None:
                 met = (o.min is None or value >= o.min - 1e-9) and (o.max is None or value <= o.max + 1e-9)
-            clause = policy.document.data["objectives"][policy.objectives.index(o)].get("clause")
-            rows.append({"objective": o.id, "clause": clause, "measure": o.measure, "period": key[1],
-                         "value": value, "min": o.min, "max": o.max, "met": met, "tickets": tally.tickets,
-                         "measured": int(tally.denominator)})
+            rows.append(ObjectiveResult(o, key[1], value, met, tally.tickets, tally.denominator))
     return rows
-
-
-def to_json(report: Report, policy: Policy) -> dict[str, Any]:
-    groups = []
-    for key in sorted(report.groups):
-        g = report.groups[key]
-        entry: dict[str, Any] = {"period": key[0], **dict(zip(report.by, key[1:]))}
-        entry.update({
-            "tickets": g.tickets,
-            "resolution_rate": _rate(g.resolved, g.tickets),
-            "metrics": {m: g.metrics[m].to_json() for m in policy.metrics if m in g.metrics},
-            "escalations": dict(sorted(g.escalations.items())),
-        })
-        groups.append(entry)
-    return {
-        "policy": report.policy,
-        "period": report.period,
-        "by": list(report.by),
-        "partial": report.partial,
-        "summary": {"tickets": report.simulated + report.rejected, "simulated": report.simulated, "rejected": report.rejected},
-        "groups": groups,
-        "objectives": objective_rows(report, policy),
-    }

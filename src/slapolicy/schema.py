@@ -119,7 +119,7 @@ def _convert(doc: Document, error: ValidationError) -> Iterator[Diagnostic]:
     yield doc.diagnostic(path, "SLA104", message)
 
 
-def validate_document(doc: Document, name: str = "policy") -> list[Diagnostic]:
+def schema_problems(doc: Document, name: str = "policy") -> list[Diagnostic]:
     """Every schema violation in the document, one diagnostic each, in file order."""
     errors = sorted(_validator(name).iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path)))
     out: set[Diagnostic] = set()

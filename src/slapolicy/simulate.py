@@ -4,7 +4,8 @@ The simulator is a generic clock machine. Which target rule gives each metric it
 deadline, which escalation steps apply and which clocks an event starts, stops, pauses,
 resumes, cancels or restarts are decisions of the rules engine (a backend of
 `slapolicy.engine`, on the compiled ruleset), cached per distinct combination of the
-values the policy's conditions read. The simulator only applies them in time.
+values the policy's conditions read. The simulator only applies them in time, on epoch
+seconds, and returns typed outcomes (`slapolicy.outcome`).
 
 Semantics (README, "Simulation"):
 - a clock starts on its metric's start events, stops on its stop events, pauses on
@@ -22,38 +23,58 @@ Semantics (README, "Simulation"):
 
 from __future__ import annotations
 
-import datetime as dt
+import math
+import operator
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from .calendar import BusinessCalendar, CalendarError, zone
+from .business_calendar import BusinessCalendar, CalendarError
 from .compiler import CompiledPolicy, compile_policy
 from .diagnostics import did_you_mean
 from .engine import Backend
-from .model import EscalationStep, Metric, Policy, TargetValue
-from .tickets import Event, RawTicket, Rejected, Ticket, TicketError, parse_instant, parse_ticket
+from .instants import InstantError, parse_instant
+from .model import EscalationStep, Metric, Policy, TargetRule, TargetValue
+from .outcome import ClockOutcome, ClockStatus, EscalationFiring, Rejection, SubjectOutcome, TargetChange
+from .repository import PolicySet
+from .tickets import RawItem, Ticket, TicketError, reject, ticket_from_data
+
+INF = math.inf
+# what an event does to a metric's clock, as bits (cheaper to test than names on the hot path)
+RESTART, START, STOP, CANCEL, PAUSE, RESUME, PAUSE_WHILE = 1, 2, 4, 8, 16, 32, 64
+ACTION_BITS = {"restart_on": RESTART, "start": START, "stop": STOP, "cancel_on": CANCEL, "pause_on": PAUSE,
+               "resume_on": RESUME, "pause_while": PAUSE_WHILE}
+MET, BREACHED, RUNNING, CANCELLED = ClockStatus.MET, ClockStatus.BREACHED, ClockStatus.RUNNING, ClockStatus.CANCELLED
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Decision:
+    """What the engine decided for one combination of attribute values."""
+
     targets: dict[str, TargetValue]
-    target_rules: dict[str, int]
+    rules: dict[str, TargetRule]
     steps: dict[str, tuple[EscalationStep, ...]]
 
 
-@dataclass
 class _Clock:
-    metric: Metric
-    cycle: int
-    started: float
-    target: TargetValue | None
-    rule: int | None
-    pauses: list[list[float]] = field(default_factory=list)  # [start, end]; end = inf while open
-    stopped: float | None = None
-    cancelled: float | None = None
-    changes: list[tuple[float, TargetValue | None, int | None]] = field(default_factory=list)
-    breached_period: float | None = None  # for repeat clocks: due of a missed period
+    """One cycle of one metric's clock while the ticket is replayed (mutable; becomes a ClockOutcome)."""
+
+    __slots__ = ("metric", "cycle", "rank", "started", "target", "rule", "pauses", "stopped", "cancelled", "changes",
+                 "breached_period")
+
+    def __init__(self, metric: Metric, cycle: int, rank: int, started: float, target: TargetValue | None,
+                 rule: TargetRule | None) -> None:
+        self.metric = metric
+        self.cycle = cycle
+        self.rank = rank  # outcomes list clocks by metric (policy order), then cycle
+        self.started = started
+        self.target = target
+        self.rule = rule
+        self.pauses: list[list[float]] | None = None  # [start, end]; end = inf while open
+        self.stopped: float | None = None
+        self.cancelled: float | None = None
+        self.changes: list[TargetChange] | None = None  # from the first re-selection on: every target it had
+        self.breached_period: float | None = None  # for repeat clocks: due of a missed period
 
     @property
     def running(self) -> bool:
@@ -61,81 +82,138 @@ class _Clock:
 
     @property
     def paused(self) -> bool:
-        return bool(self.pauses) and self.pauses[-1][1] == float("inf")
+        return self.pauses is not None and self.pauses[-1][1] == INF
+
+    def pause(self, t: float) -> None:
+        if self.pauses is None:
+            self.pauses = [[t, INF]]
+        else:
+            self.pauses.append([t, INF])
+
+    def resume(self, t: float) -> None:
+        """End an open pause at t (no-op when not paused)."""
+        if self.pauses is not None and self.pauses[-1][1] == INF:
+            self.pauses[-1][1] = t
+
+    def retarget(self, t: float, target: TargetValue | None, rule: TargetRule | None) -> None:
+        if self.changes is None:
+            self.changes = [TargetChange(self.started, self.target, self.rule)]
+        self.changes.append(TargetChange(t, target, rule))
+        self.target, self.rule = target, rule
+
+    def history(self) -> list[TargetChange]:
+        """Every target the clock had, from its start."""
+        return self.changes if self.changes is not None else [TargetChange(self.started, self.target, self.rule)]
+
+
+_RANK = operator.attrgetter("rank")
+
+
+class _Snapshot:
+    """The ticket's attributes from `at` on, and what the engine decided for them."""
+
+    __slots__ = ("at", "attributes", "decision")
+
+    def __init__(self, at: float, attributes: dict[str, Any], decision: Decision) -> None:
+        self.at = at
+        self.attributes = attributes
+        self.decision = decision
 
 
 class Simulator:
-    def __init__(self, policy: Policy, backend: Backend, as_of: float) -> None:
+    """One policy version, its compiled ruleset and the engine's cached decisions."""
+
+    def __init__(self, policy: Policy, backend: Backend, as_of: float, compiled: CompiledPolicy | None = None) -> None:
         self.policy = policy
         self.backend = backend
         self.as_of = as_of
-        self.compiled: CompiledPolicy = compile_policy(policy)
+        self.compiled = compiled if compiled is not None else compile_policy(policy)
         self._calendars: dict[str, BusinessCalendar] = {}
-        self._decisions: dict[tuple[Any, ...], Decision] = {}
-        self._events: dict[tuple[str, str | None], dict[str, set[str]]] = {}
-        self.tz = zone(policy.timezone)
-        doc = policy.document
-        self._rule_labels = [f"{doc.path}:{doc.locate(r.path).line}" for r in policy.targets]
-        self._iso_cache: dict[tuple[float, Any], str] = {}
+        self._decisions: dict[tuple[Any, ...], Decision | TicketError] = {}
+        self._events: dict[tuple[str, str | None], tuple[tuple[Metric, int], ...]] = {}
+        self._anchors: dict[tuple[str, str], float] = {}
+        self._metrics = tuple(policy.metrics.values())
+        self._order = {m: i for i, m in enumerate(policy.metrics)}
+        self._anchored = tuple(m for m in self._metrics if m.before and not m.start)
+        self._status_paused = tuple(m for m in self._metrics if m.pause_statuses)
+        self._event_types = frozenset(policy.events)
+        self._valued = tuple((a.id, a.values) for a in policy.attributes.values() if a.values is not None)
+        checked = ["severity", "tier", *(name for name, _ in self._valued)]
+        self._key_fields = tuple(dict.fromkeys([*self.compiled.fields, *checked]))
 
     # ---- engine decisions, cached ------------------------------------------------------
 
     def calendar(self, name: str) -> BusinessCalendar:
-        if name not in self._calendars:
-            self._calendars[name] = BusinessCalendar(self.policy.calendars[name])
-        return self._calendars[name]
+        cal = self._calendars.get(name)
+        if cal is None:
+            cal = self._calendars[name] = BusinessCalendar(self.policy.calendars[name])
+        return cal
 
     def decide(self, attributes: dict[str, Any]) -> Decision:
-        key = tuple(attributes.get(f) for f in self.compiled.fields)
-        if key not in self._decisions:
-            fired = self.backend.matches(self.compiled, self.compiled.ticket_fact(attributes))
-            targets: dict[str, TargetValue] = {}
-            rules: dict[str, int] = {}
-            steps: dict[str, list[EscalationStep]] = {}
-            meaning = self.compiled.meaning
-            for name in sorted(fired, key=lambda n: meaning.get(n, {}).get("rule", meaning.get(n, {}).get("step", 0))):
-                m = meaning.get(name)
-                if m is None:
-                    continue
-                if m["kind"] == "target" and m["metric"] not in targets:
-                    targets[m["metric"]] = self.policy.targets[m["rule"]].values[m["metric"]]
-                    rules[m["metric"]] = m["rule"]
-                elif m["kind"] == "escalation":
-                    steps.setdefault(m["metric"], []).append(self.policy.escalations[m["metric"]][m["step"] - 1])
-            self._decisions[key] = Decision(targets, rules, {k: tuple(v) for k, v in steps.items()})
-        return self._decisions[key]
+        """The engine's decision for these attributes; TicketError if the policy does not cover them."""
+        key = tuple([attributes.get(f) for f in self._key_fields])
+        found = self._decisions.get(key)
+        if found is None:
+            try:
+                self._check_attributes(attributes)
+                found = self._ask_engine(attributes)
+            except TicketError as exc:
+                found = exc
+            self._decisions[key] = found
+        if isinstance(found, TicketError):
+            raise found
+        return found
 
-    def event_actions(self, event: Event) -> dict[str, set[str]]:
-        key = (event.type, event.status if event.type == "status" else None)
-        if key not in self._events:
-            fact: dict[str, Any] = {"t": "event", "type": event.type}
-            if key[1] is not None:
-                fact["status"] = key[1]
-            actions: dict[str, set[str]] = {}
-            for name in self.backend.matches(self.compiled, fact):
-                m = self.compiled.meaning.get(name)
-                if m is not None and m["kind"] == "clock":
-                    actions.setdefault(m["metric"], set()).add(m["action"])
-            self._events[key] = actions
-        return self._events[key]
+    def _ask_engine(self, attributes: dict[str, Any]) -> Decision:
+        fired = self.backend.matches(self.compiled, self.compiled.ticket_fact(attributes))
+        meaning = self.compiled.meaning
+        targets: dict[str, TargetValue] = {}
+        rules: dict[str, TargetRule] = {}
+        steps: dict[str, list[EscalationStep]] = {}
+        for name in sorted(fired, key=lambda n: meaning.get(n, {}).get("rule", meaning.get(n, {}).get("step", 0))):
+            m = meaning.get(name)
+            if m is None:
+                continue
+            if m["kind"] == "target" and m["metric"] not in targets:
+                rule = self.policy.targets[m["rule"]]
+                targets[m["metric"]] = rule.values[m["metric"]]
+                rules[m["metric"]] = rule
+            elif m["kind"] == "escalation":
+                steps.setdefault(m["metric"], []).append(self.policy.escalations[m["metric"]][m["step"] - 1])
+        return Decision(targets, rules, {k: tuple(v) for k, v in steps.items()})
+
+    def event_actions(self, event_type: str, status: str | None) -> tuple[tuple[Metric, int], ...]:
+        """What the event does to each metric's clock (ACTION_BITS), in policy order."""
+        key = (event_type, status if event_type == "status" else None)
+        actions = self._events.get(key)
+        if actions is None:
+            actions = self._events[key] = self._ask_actions(event_type, key[1])
+        return actions
+
+    def _ask_actions(self, event_type: str, status: str | None) -> tuple[tuple[Metric, int], ...]:
+        fact: dict[str, Any] = {"t": "event", "type": event_type}
+        if status is not None:
+            fact["status"] = status
+        found: dict[str, int] = {}
+        for name in self.backend.matches(self.compiled, fact):
+            m = self.compiled.meaning.get(name)
+            if m is not None and m["kind"] == "clock":
+                found[m["metric"]] = found.get(m["metric"], 0) | ACTION_BITS[m["action"]]
+        metrics = self.policy.metrics
+        return tuple((metrics[k], found[k]) for k in metrics if k in found)
 
     # ---- checks against the policy ---------------------------------------------------------
 
-    def _check(self, ticket: Ticket) -> None:
+    def _check_events(self, ticket: Ticket) -> None:
         p = self.policy
         for event in ticket.events:
-            if event.type not in p.events:
+            if event.type not in self._event_types:
                 raise TicketError("unknown_event_type", f"unknown event type '{event.type}'{did_you_mean(event.type, p.events)}")
             if event.type == "status":
                 if event.status is None:
                     raise TicketError("bad_shape", "a status event needs a status")
                 if p.statuses is not None and event.status not in p.statuses:
                     raise TicketError("unknown_status", f"unknown status '{event.status}'{did_you_mean(event.status, p.statuses)}")
-        attrs = dict(ticket.attributes)
-        for index, event in enumerate(ticket.events):
-            if index == 0 or event.attributes:
-                attrs.update(event.attributes)
-                self._check_attributes(attrs)
 
     def _check_attributes(self, attrs: dict[str, Any]) -> None:
         p = self.policy
@@ -147,273 +225,277 @@ class Simulator:
         tier = attrs.get("tier")
         if tier is not None and tier not in p.tiers:
             raise TicketError("unknown_tier", f"unknown tier '{tier}'{did_you_mean(str(tier), tuple(p.tiers))}")
-        for name, a in p.attributes.items():
+        for name, values in self._valued:
             value = attrs.get(name)
-            if value is not None and a.values is not None and value not in a.values:
+            if value is not None and value not in values:
                 raise TicketError(
                     "uncovered_value",
-                    f"attribute {name}={value!r} is none of the values the policy covers: {', '.join(map(str, a.values))}",
+                    f"attribute {name}={value!r} is none of the values the policy covers: {', '.join(map(str, values))}",
                 )
 
     # ---- the clock machine -----------------------------------------------------------------
+
+    def _anchor(self, value: Any, cal: BusinessCalendar) -> float:
+        key = (str(value), cal.spec.timezone)
+        at = self._anchors.get(key)
+        if at is None:
+            try:
+                at = self._anchors[key] = parse_instant(key[0], cal.tz)
+            except InstantError as exc:
+                raise TicketError("bad_timestamp", str(exc)) from None
+        return at
 
     def _due(self, clock: _Clock, target: TargetValue | None, attrs: dict[str, Any], until: float) -> float | None:
         if target is None:
             return None
         cal = self.calendar(target.calendar)
-        pauses = [(a, min(b, until)) for a, b in clock.pauses if a < until]
         metric = clock.metric
         if metric.before is not None:
             anchor = attrs.get(metric.before)
             if anchor is None:
                 return None
-            anchor_at = parse_instant(str(anchor), cal.tz)
-            return cal.due_before_epoch(anchor_at, target.duration)
-        if target.duration.kind == "seconds":
-            return cal.add_excluding_epoch(clock.started, target.duration.amount, pauses)
-        base = cal.due_epoch(clock.started, target.duration, target.counting)
+            return cal.due_before_epoch(self._anchor(anchor, cal), target.duration)
+        duration = target.duration
+        if clock.pauses is None:
+            if duration.kind == "seconds":
+                return clock.started + duration.amount if cal.always else cal.add_epoch(clock.started, duration.amount)
+            return cal.due_epoch(clock.started, duration, target.counting)
+        pauses = [(a, min(b, until)) for a, b in clock.pauses if a < until]
+        if duration.kind == "seconds":
+            return cal.add_excluding_epoch(clock.started, duration.amount, pauses)
+        base = cal.due_epoch(clock.started, duration, target.counting)
         paused = sum(cal.elapsed_epoch(a, min(b, base)) for a, b in pauses if a < base)
         return cal.add_epoch(base, paused) if paused else base
 
-    def run(self, ticket: Ticket) -> dict[str, Any]:
-        self._check(ticket)
-        policy = self.policy
+    def run(self, ticket: Ticket) -> SubjectOutcome:  # noqa: C901 (one state machine; helpers would cost a call per event)
+        """The ticket's outcome; TicketError (or CalendarError) when it cannot be replayed."""
+        self._check_events(ticket)
+        events = ticket.events
         attrs = dict(ticket.attributes)
-        attrs.update(ticket.events[0].attributes)
+        if events[0].attributes:
+            attrs.update(events[0].attributes)
         decision = self.decide(attrs)
+        snapshots = [_Snapshot(events[0].at, attrs, decision)]
+        changed: dict[int, _Snapshot] = {}  # event index -> the attributes it sets; all checked before any clock runs
+        for index in range(1, len(events)):
+            if events[index].attributes:
+                merged = {**snapshots[-1].attributes, **events[index].attributes}
+                changed[index] = _Snapshot(events[index].at, merged, self.decide(merged))
+                snapshots.append(changed[index])
+        order = self._order
         status: str | None = None
         current: dict[str, _Clock] = {}
+        recurring: dict[str, _Clock] = {}  # the current clocks of `repeat` metrics
         finished: list[_Clock] = []
         armed: set[str] = set()  # metrics whose next start event begins a new cycle
         clock: _Clock | None
-        snapshots: list[tuple[float, dict[str, Any]]] = [(ticket.events[0].at, dict(attrs))]
 
-        def start(metric: Metric, t: float, cycle: int) -> None:
-            clock = _Clock(metric, cycle, t, decision.targets.get(metric.id), decision.target_rules.get(metric.id))
-            clock.changes.append((t, clock.target, clock.rule))
+        def start(metric: Metric, t: float, cycle: int) -> _Clock:
+            clock = _Clock(metric, cycle, order[metric.id] * 1_000_000 + cycle, t, decision.targets.get(metric.id),
+                           decision.rules.get(metric.id))
             if metric.pause_statuses and status in metric.pause_statuses:
-                clock.pauses.append([t, float("inf")])
+                clock.pause(t)
             current[metric.id] = clock
+            if metric.repeat:
+                recurring[metric.id] = clock
+            return clock
 
         def roll_periods(until: float) -> None:
             """Missed periods of recurring clocks are breaches; the next period starts at the due time."""
-            for clock in list(current.values()):
-                while clock.metric.repeat and clock.running and not clock.paused:
+            for clock in list(recurring.values()):
+                while clock.stopped is None and clock.cancelled is None and not clock.paused:
                     due = self._due(clock, clock.target, attrs, until)
                     if due is None or due >= until:
                         break
                     clock.breached_period = due
                     clock.stopped = due
                     finished.append(clock)
-                    start(clock.metric, due, clock.cycle + 1)
-                    clock = current[clock.metric.id]
-                    clock.breached_period = None
+                    clock = start(clock.metric, due, clock.cycle + 1)
 
-        for index, event in enumerate(ticket.events):
+        for index, event in enumerate(events):
             t = event.at
-            roll_periods(t)
-            if event.attributes and index > 0:
-                attrs.update(event.attributes)
-                snapshots.append((t, dict(attrs)))
-                decision = self.decide(attrs)
+            if recurring:
+                roll_periods(t)
+            if changed and index in changed:
+                attrs, decision = changed[index].attributes, changed[index].decision
                 for clock in current.values():
-                    if clock.running:
+                    if clock.stopped is None and clock.cancelled is None:
                         new_target = decision.targets.get(clock.metric.id)
                         if new_target != clock.target:
-                            clock.target = new_target
-                            clock.rule = decision.target_rules.get(clock.metric.id)
-                            clock.changes.append((t, new_target, clock.rule))
-            for metric in policy.metrics.values():  # deadlines anchored before a date start once it is known
-                if metric.before and not metric.start and metric.id not in current and attrs.get(metric.before) is not None:
+                            clock.retarget(t, new_target, decision.rules.get(clock.metric.id))
+            for metric in self._anchored:  # deadlines anchored before a date start once it is known
+                if metric.id not in current and attrs.get(metric.before or "") is not None:
                     start(metric, t, 1)
             if event.type == "status":
                 status = event.status
-            actions = self.event_actions(event)
-            for metric_id, acts in actions.items():
-                metric = policy.metrics[metric_id]
+            actions = self.event_actions(event.type, event.status)
+            for metric, acts in actions:
+                metric_id = metric.id
                 clock = current.get(metric_id)
-                if "restart_on" in acts and clock is not None:
-                    if clock.running:
-                        if clock.paused:
-                            clock.pauses[-1][1] = t
+                if acts & RESTART and clock is not None:
+                    if clock.stopped is None and clock.cancelled is None:
+                        clock.resume(t)
                         clock.cancelled = t
                     if "created" in metric.start:  # its start event cannot come again: the new cycle starts now
                         finished.append(clock)
-                        start(metric, t, clock.cycle + 1)
-                        clock = current[metric_id]
+                        clock = start(metric, t, clock.cycle + 1)
                     else:
                         armed.add(metric_id)
-                if "start" in acts and (clock is None or metric_id in armed):
+                if acts & START and (clock is None or metric_id in armed):
                     if clock is not None:
                         finished.append(clock)
                     armed.discard(metric_id)
-                    start(metric, t, clock.cycle + 1 if clock is not None else 1)
-                    clock = current[metric_id]
-                if clock is None or not clock.running:
+                    clock = start(metric, t, clock.cycle + 1 if clock is not None else 1)
+                if clock is None or clock.stopped is not None or clock.cancelled is not None:
                     continue
-                if "stop" in acts:
-                    if clock.paused:
-                        clock.pauses[-1][1] = t
+                if acts & STOP:
+                    clock.resume(t)
                     clock.stopped = t
                     if metric.repeat:
                         finished.append(clock)
                         start(metric, t, clock.cycle + 1)
-                    continue
-                if "cancel_on" in acts:
-                    if clock.paused:
-                        clock.pauses[-1][1] = t
+                elif acts & CANCEL:
+                    clock.resume(t)
                     clock.cancelled = t
-                    continue
-                if "pause_on" in acts and not clock.paused:
-                    clock.pauses.append([t, float("inf")])
-                elif "resume_on" in acts and clock.paused:
-                    clock.pauses[-1][1] = t
+                elif acts & PAUSE and not clock.paused:
+                    clock.pause(t)
+                elif acts & RESUME:
+                    clock.resume(t)
             if event.type == "status":
-                for metric in policy.metrics.values():
+                pausing = {metric.id for metric, acts in actions if acts & PAUSE_WHILE}
+                for metric in self._status_paused:
                     clock = current.get(metric.id)
-                    if clock is None or not clock.running or not metric.pause_statuses:
+                    if clock is None or clock.stopped is not None or clock.cancelled is not None:
                         continue
-                    pausing = "pause_while" in actions.get(metric.id, set())
-                    if pausing and not clock.paused:
-                        clock.pauses.append([t, float("inf")])
-                    elif not pausing and clock.paused:
-                        clock.pauses[-1][1] = t
-        roll_periods(self.as_of)
-        clocks = finished + list(current.values())
-        return self._result(ticket, clocks, snapshots)
+                    if metric.id in pausing:
+                        if not clock.paused:
+                            clock.pause(t)
+                    else:
+                        clock.resume(t)
+        if recurring:
+            roll_periods(self.as_of)
+        finished.extend(current.values())
+        return self._outcome(ticket, finished, snapshots)
 
-    # ---- results -------------------------------------------------------------------------------
+    # ---- outcomes --------------------------------------------------------------------------
 
-    def _iso(self, t: float | None, cal: BusinessCalendar | None = None) -> str | None:
-        if t is None or t == float("inf"):
-            return None
-        tz = cal.tz if cal else self.tz
-        key = (t, tz)
-        text = self._iso_cache.get(key)
-        if text is None:
-            if len(self._iso_cache) > 50_000:  # bounded: memory stays flat on long histories
-                self._iso_cache.clear()
-            text = self._iso_cache[key] = dt.datetime.fromtimestamp(t, tz).isoformat()
-        return text
+    def _snapshot_at(self, snapshots: list[_Snapshot], t: float) -> _Snapshot:
+        found = snapshots[0]
+        for snapshot in snapshots:
+            if snapshot.at <= t:
+                found = snapshot
+        return found
 
-    def _attrs_at(self, snapshots: list[tuple[float, dict[str, Any]]], t: float) -> dict[str, Any]:
-        current = snapshots[0][1]
-        for at, attrs in snapshots:
-            if at <= t:
-                current = attrs
-        return current
-
-    def _result(self, ticket: Ticket, clocks: list[_Clock], snapshots: list[tuple[float, dict[str, Any]]]) -> dict[str, Any]:
-        out_clocks: list[dict[str, Any]] = []
-        escalations: list[dict[str, Any]] = []
-        order = {m: i for i, m in enumerate(self.policy.metrics)}
-        for clock in sorted(clocks, key=lambda c: (order[c.metric.id], c.cycle)):
-            if all(target is None for _, target, _ in clock.changes):
-                continue  # the policy sets this metric no target for this ticket: not applicable
-            end = clock.stopped if clock.stopped is not None else clock.cancelled
-            horizon = min(end, self.as_of) if end is not None else self.as_of
-            final_attrs = self._attrs_at(snapshots, horizon)
-            target = clock.target
+    def _outcome(self, ticket: Ticket, clocks: list[_Clock], snapshots: list[_Snapshot]) -> SubjectOutcome:
+        as_of = self.as_of
+        out: list[ClockOutcome] = []
+        escalations: list[EscalationFiring] = []
+        escalated = self.policy.escalations
+        if len(clocks) > 1:
+            clocks.sort(key=_RANK)
+        for clock in clocks:
+            target, rule = clock.target, clock.rule
+            changes = clock.changes
+            if changes is None:
+                if target is None:
+                    continue  # the policy sets this metric no target for this ticket: not applicable
+            elif all(change.target is None for change in changes):
+                continue
+            stopped, cancelled = clock.stopped, clock.cancelled
+            end = stopped if stopped is not None else cancelled
+            attrs = snapshots[-1].attributes
+            if clock.metric.before:  # the anchor date as it was when the clock ended
+                attrs = self._snapshot_at(snapshots, min(end, as_of) if end is not None else as_of).attributes
             if target is None:  # a later change took the target away: the clock stops applying then
-                last = next(t for t in reversed(clock.changes) if t[1] is not None)
-                target, rule = last[1], last[2]
-                removed_at = next(at for at, tv, _ in reversed(clock.changes) if tv is None)
-                if clock.cancelled is None and clock.stopped is None:
-                    end = clock.cancelled = removed_at
-                horizon = min(end, self.as_of) if end is not None else self.as_of
-            else:
-                rule = clock.rule
+                assert changes is not None
+                last = next(c for c in reversed(changes) if c.target is not None)
+                target, rule = last.target, last.rule
+                if stopped is None and cancelled is None:
+                    end = cancelled = clock.cancelled = next(c.at for c in reversed(changes) if c.target is None)
             assert target is not None
+            horizon = min(end, as_of) if end is not None else as_of
             cal = self.calendar(target.calendar)
-            due = self._due(clock, target, final_attrs, horizon)
-            breached_at: float | None
+            due = self._due(clock, target, attrs, horizon)
+            paused_now = clock.paused
+            breached_at: float | None = None
             if clock.breached_period is not None:
-                state, breached_at = "breached", clock.breached_period
-            elif clock.stopped is not None and clock.stopped <= self.as_of:
-                state = "met" if due is not None and clock.stopped <= due else "breached"
-                breached_at = due if state == "breached" else None
-            elif clock.cancelled is not None and clock.cancelled <= self.as_of:
+                state, breached_at = BREACHED, clock.breached_period
+            elif stopped is not None and stopped <= as_of:
+                state = MET if due is not None and stopped <= due else BREACHED
+                breached_at = due if state is BREACHED else None
+            elif cancelled is not None and cancelled <= as_of:
                 # breached before it was cancelled stays breached
-                state, breached_at = ("breached", due) if due is not None and due < clock.cancelled else ("cancelled", None)
-            elif due is not None and due <= self.as_of and not clock.paused:
-                state, breached_at = "breached", due
+                state, breached_at = (BREACHED, due) if due is not None and due < cancelled else (CANCELLED, None)
+            elif due is not None and due <= as_of and not paused_now:
+                state, breached_at = BREACHED, due
             else:
-                state, breached_at = "running", None
-            paused = sum(cal.elapsed_epoch(a, min(b, horizon)) for a, b in clock.pauses if a < horizon)
-            entry: dict[str, Any] = {
-                "metric": clock.metric.id,
-                "cycle": clock.cycle,
-                "target": str(target.duration),
-                "calendar": target.calendar,
-                "started_at": self._iso(clock.started, cal),
-                "due_at": self._iso(due, cal),
-                "stopped_at": self._iso(
-                    clock.stopped if clock.stopped is not None and clock.stopped <= self.as_of
-                    and clock.breached_period is None else None, cal),
-                "cancelled_at": self._iso(clock.cancelled if clock.cancelled is not None and clock.cancelled <= self.as_of else None, cal),
-                "paused_seconds": _number(paused),
-                # working time the clock ran (start to stop, or to as_of), pauses excluded
-                "elapsed_seconds": _number(cal.elapsed_epoch(clock.started, horizon) - paused),
-                "paused": clock.paused and state == "running",
-                "status": state,
-                "breached_at": self._iso(breached_at, cal),
-                "rule": self._rule_labels[rule] if rule is not None else None,
-            }
-            if len([c for c in clock.changes if c[1] is not None]) > 1 or any(c[1] is None for c in clock.changes):
-                entry["target_changes"] = [
-                    {"at": self._iso(at, cal), "target": str(tv.duration) if tv else None,
-                     "rule": self._rule_labels[r] if r is not None else None}
-                    for at, tv, r in clock.changes
-                ]
-            out_clocks.append(entry)
-            escalations.extend(self._escalations(clock, cal, snapshots, end, due))
-        escalations.sort(key=lambda e: (e["_t"], e["metric"], e["step"]))
-        for e in escalations:
-            del e["_t"]
+                state = RUNNING
+            paused = 0.0
+            if clock.pauses is not None:
+                paused = sum(cal.elapsed_epoch(a, min(b, horizon)) for a, b in clock.pauses if a < horizon)
+            elapsed = horizon - clock.started if cal.always else cal.elapsed_epoch(clock.started, horizon)
+            out.append(ClockOutcome(
+                clock.metric, clock.cycle, target, rule, clock.started, due,
+                stopped if stopped is not None and stopped <= as_of and clock.breached_period is None else None,
+                cancelled if cancelled is not None and cancelled <= as_of else None,
+                paused, elapsed - paused, paused_now and state is RUNNING,
+                state, breached_at, tuple(changes) if changes is not None else (),
+            ))
+            if due is not None and clock.metric.id in escalated:
+                self._escalations(clock, cal, snapshots, end, due, escalations)
+        if len(escalations) > 1:
+            escalations.sort(key=lambda e: (e.at, e.step.metric, e.step.index))
         resolved = False
         for event in ticket.events:
-            if event.at <= self.as_of and event.type in ("resolved", "reopened"):
+            if event.at <= as_of and event.type in ("resolved", "reopened"):
                 resolved = event.type == "resolved"
-        return {
-            "id": ticket.id,
-            "policy": self.policy.id,
-            "policy_version": self.policy.version,
-            "status": "ok",
-            "created_at": self._iso(ticket.events[0].at),
-            "attributes": snapshots[-1][1],
-            "resolved": resolved,
-            "clocks": out_clocks,
-            "escalations": escalations,
-            "errors": [],
-        }
+        return SubjectOutcome(
+            ticket.id, ticket.line, self.policy, ticket.events[0].at, snapshots[-1].attributes, resolved,
+            tuple(out), tuple(escalations),
+        )
 
     def _escalations(
-        self, clock: _Clock, cal: BusinessCalendar,
-        snapshots: list[tuple[float, dict[str, Any]]], end: float | None, due: float | None,
-    ) -> Iterator[dict[str, Any]]:
-        if due is None:
+        self, clock: _Clock, cal: BusinessCalendar, snapshots: list[_Snapshot], end: float | None, due: float,
+        out: list[EscalationFiring],
+    ) -> None:
+        metric = clock.metric.id
+        steps: Iterable[EscalationStep]
+        if len(snapshots) == 1:
+            steps = snapshots[0].decision.steps.get(metric, ())
+        else:
+            possible = {s for snap in snapshots for s in snap.decision.steps.get(metric, ())}
+            steps = [s for s in self.policy.escalations[metric] if s in possible]  # applies under some attributes
+        if not steps:
             return
-        limit = min(end if end is not None else float("inf"), self.as_of)
-        seconds_target = cal.elapsed_epoch(clock.started, due) - sum(
-            cal.elapsed_epoch(a, min(b, due)) for a, b in clock.pauses if a < due
-        )
+        limit = min(end if end is not None else INF, self.as_of)
         inclusive = clock.breached_period is not None  # a missed period breached at its end
         # a target given later (a downgrade) is measured from the original start, but its
         # escalations cannot fire before it existed: they fire when it takes effect
-        effective = next(at for at, tv, _ in clock.changes if tv is not None)
-        pauses = [(a, b) for a, b in clock.pauses]
-        possible = {s for _, attrs in snapshots for s in self.decide(attrs).steps.get(clock.metric.id, ())}
-        for step in self.policy.escalations.get(clock.metric.id, ()):
-            if step not in possible:
-                continue  # applies under none of the ticket's attribute values
+        changes = clock.changes
+        effective = clock.started if changes is None else next(c.at for c in changes if c.target is not None)
+        pauses = clock.pauses or ()
+        simple = cal.always and not pauses  # clock time, nothing to skip: plain arithmetic
+        seconds_target: float | None = None
+        for step in steps:
             if step.at_start:
                 first = clock.started
             elif step.share is not None:
-                first = cal.add_excluding_epoch(clock.started, step.share * max(0.0, seconds_target), pauses)
+                if simple:
+                    first = clock.started + step.share * max(0.0, due - clock.started)
+                else:
+                    if seconds_target is None:
+                        seconds_target = cal.elapsed_epoch(clock.started, due) - sum(
+                            cal.elapsed_epoch(a, min(b, due)) for a, b in pauses if a < due
+                        )
+                    first = cal.add_excluding_epoch(clock.started, step.share * max(0.0, seconds_target), pauses)
+            elif step.delay is None:
+                first = due
             else:
-                first = due if step.delay is None else cal.add_epoch(due, step.delay.amount)
-            times = [first]
-            if step.repeat_every is not None:
+                first = due + step.delay.amount if cal.always else cal.add_epoch(due, step.delay.amount)
+            if step.repeat_every is None:
+                times = [max(first, effective)]
+            else:
+                times = [first]
                 count = step.repeat_times if step.repeat_times is not None else 10_000
                 t = first
                 for _ in range(count):
@@ -421,109 +503,69 @@ class Simulator:
                     if t >= limit:
                         break
                     times.append(t)
-            times = sorted({max(t, effective) for t in times})
+                times = sorted({max(t, effective) for t in times})
             for k, t in enumerate(times):
-                fires = t < limit or ((inclusive or step.at_start) and t <= limit)
-                if not fires:
+                if not (t < limit or ((inclusive or step.at_start) and t <= limit)):
                     break
-                attrs = self._attrs_at(snapshots, t)
-                if step not in self.decide(attrs).steps.get(clock.metric.id, ()):
+                if len(snapshots) > 1 and step not in self._snapshot_at(snapshots, t).decision.steps.get(metric, ()):
                     continue
-                entry: dict[str, Any] = {
-                    "_t": t, "at": self._iso(t, cal), "metric": clock.metric.id, "cycle": clock.cycle,
-                    "step": step.index, "notify": list(step.notify),
-                }
-                if step.id:
-                    entry["id"] = step.id
-                if k:
-                    entry["repeat"] = k
-                yield entry
+                out.append(EscalationFiring(t, step, clock.cycle, k))
 
 
-@dataclass
-class RunSummary:
-    simulated: int = 0
-    rejected: int = 0
+class Replayer:
+    """Outcomes for the tickets of one policy set: the version in force for each, one
+    simulator per version, kept for the whole run."""
+
+    def __init__(self, policies: PolicySet, backend: Backend, as_of: float) -> None:
+        self.policies = policies
+        self.backend = backend
+        self.as_of = as_of
+        self._simulators: dict[int, Simulator] = {}
+
+    def simulator(self, policy: Policy) -> Simulator:
+        sim = self._simulators.get(id(policy))
+        if sim is None:
+            sim = self._simulators[id(policy)] = Simulator(policy, self.backend, self.as_of)
+        return sim
+
+    def outcome(self, ticket: Ticket) -> SubjectOutcome | Rejection:
+        created = ticket.events[0].at
+        try:
+            policy = self.policies.version_for(created)
+            if policy is None:
+                day = _local_day(created, self.policies)
+                raise TicketError("no_policy_version", f"no version of policy '{self.policies.id}' is in force on {day}")
+            return self.simulator(policy).run(ticket)
+        except TicketError as exc:
+            return reject(ticket.id, ticket.line, exc.code, str(exc))
+        except CalendarError as exc:
+            return reject(ticket.id, ticket.line, "calendar", str(exc))
+
+    def item(self, item: RawItem | Rejection) -> SubjectOutcome | Rejection:
+        """An item read as plain data (CSV, YAML, a test case), checked, then replayed."""
+        if isinstance(item, Rejection):
+            return item
+        try:
+            ticket = ticket_from_data(item.data, item.line, self.policies.tz)
+        except TicketError as exc:
+            raw = item.data.get("id") if isinstance(item.data, dict) else None
+            return reject(str(raw) if isinstance(raw, (str, int)) and not isinstance(raw, bool) else None,
+                          item.line, exc.code, str(exc))
+        return self.outcome(ticket)
 
 
-def choose_version(policies: list[Policy], created: float) -> Policy | None:
-    """The version in force on the ticket's creation day (policy time zone); `policies` oldest first."""
-    best: Policy | None = None
-    for p in policies:
-        day = dt.datetime.fromtimestamp(created, zone(p.timezone)).date()
-        if p.effective_from <= day and (p.effective_until is None or day <= p.effective_until):
-            best = p
-    return best
+def _local_day(t: float, policies: PolicySet) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(t, policies.tz).date().isoformat()
 
 
 def simulate(
-    policies: list[Policy], raw: Iterable[RawTicket | Rejected], backend: Backend, as_of: float,
-    summary: RunSummary | None = None, every_ticket: bool = False,
-) -> Iterator[dict[str, Any]]:
-    """One result per input ticket, in input order: simulated, or rejected with its errors.
+    policies: PolicySet, items: Iterable[RawItem | Rejection], backend: Backend, as_of: float,
+) -> Iterator[SubjectOutcome | Rejection]:
+    """One outcome per item, in order: the library entry point for tickets given as plain data.
 
-    `every_ticket` applies the (single) policy to every ticket whatever its effective
-    dates: what-if replays of a history under a version not in force then."""
-    summary = summary if summary is not None else RunSummary()
-    for result in reject_duplicates(_each(sorted(policies, key=lambda p: p.version_key), raw, backend, as_of, every_ticket)):
-        if result["status"] == "ok":
-            summary.simulated += 1
-        else:
-            summary.rejected += 1
-        yield result
-
-
-def reject_duplicates(results: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """The first line that carries a ticket id claims it; a later ticket with that id is rejected.
-
-    Applied to results in input order, so a parallel replay (chunks simulated apart)
-    rejects exactly what a serial one does."""
-    seen: dict[str, int] = {}
-    for r in results:
-        tid = r["id"]
-        if tid is not None and tid in seen:
-            if r["status"] == "ok":
-                r = _rejected(tid, r["line"], [{"code": "duplicate_id",
-                                                 "message": f"ticket id '{tid}' was already used at line {seen[tid]}"}])
-        elif tid is not None:
-            seen[tid] = r["line"]
-        yield r
-
-
-def _each(
-    policies: list[Policy], raw: Iterable[RawTicket | Rejected], backend: Backend, as_of: float, every_ticket: bool,
-) -> Iterator[dict[str, Any]]:
-    simulators: dict[int, Simulator] = {}
-    tz = zone(policies[-1].timezone)
-    for item in raw:
-        if isinstance(item, Rejected):
-            yield _rejected(item.id, item.line, item.errors)
-            continue
-        raw_id = item.data.get("id")
-        tid = str(raw_id) if raw_id is not None else None
-        try:
-            ticket = parse_ticket(item, tz)
-            policy = policies[-1] if every_ticket else choose_version(policies, ticket.events[0].at)
-            if policy is None:
-                day = dt.datetime.fromtimestamp(ticket.events[0].at, tz).date()
-                raise TicketError("no_policy_version", f"no version of policy '{policies[0].id}' is in force on {day}")
-            sim = simulators.get(id(policy))
-            if sim is None:
-                sim = simulators[id(policy)] = Simulator(policy, backend, as_of)
-            result = sim.run(ticket)
-        except TicketError as exc:
-            yield _rejected(tid, item.line, [{"code": exc.code, "message": str(exc)}])
-            continue
-        except CalendarError as exc:
-            yield _rejected(tid, item.line, [{"code": "calendar", "message": str(exc)}])
-            continue
-        result["line"] = item.line
-        yield result
-
-
-def _number(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else value
-
-
-def _rejected(tid: str | None, line: int, errors: list[dict[str, str]]) -> dict[str, Any]:
-    return {"id": tid, "line": line, "status": "rejected", "clocks": [], "escalations": [], "errors": errors}
+    Duplicate ids are not checked here: `slapolicy.replay` does that for whole histories."""
+    replayer = Replayer(policies, backend, as_of)
+    for item in items:
+        yield replayer.item(item)

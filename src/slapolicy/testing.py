@@ -2,31 +2,52 @@
 
 A test file (`*.test.yaml`, beside the policy it tests) names a policy and holds cases;
 each case is a ticket in the simulator's shape plus what the regulation promises about
-it. Cases run through `simulate`, the same path as `slapolicy simulate`: no second
-implementation of the semantics. Only the fields an expectation lists are compared, each
-exactly; instants are compared as instants.
+it. Cases run through the same replay as `slapolicy simulate`: no second implementation
+of the semantics. Only the fields an expectation lists are compared, each exactly;
+instants are compared as instants.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from .diagnostics import Diagnostic, InputError, Severity, did_you_mean
+from .diagnostics import Diagnostic, InputError, did_you_mean
 from .engine import Backend
+from .instants import InstantError, iso, parse_instant
 from .loader import Document, JsonPath, load_file
 from .model import Policy, version_key
-from .schema import validate_document
-from .simulate import simulate
-from .tickets import RawTicket
-from .validate import discover, is_test_file, validate_paths
+from .outcome import ClockOutcome, EscalationFiring, Rejection, SubjectOutcome
+from .repository import PolicySet, discover, is_test_file, scan
+from .schema import schema_problems
+from .simulate import Replayer
+from .tickets import RawItem
 
-INSTANT_FIELDS = ("due_at", "breached_at", "started_at", "stopped_at", "at")
+INSTANT_FIELDS = frozenset({"due_at", "breached_at", "started_at", "stopped_at", "at"})
+
+CLOCK_FIELDS: dict[str, Callable[[ClockOutcome], Any]] = {
+    "status": lambda c: c.status.value,
+    "due_at": lambda c: c.due,
+    "breached_at": lambda c: c.breached_at,
+    "started_at": lambda c: c.started,
+    "stopped_at": lambda c: c.stopped,
+    "paused": lambda c: c.paused,
+    "paused_seconds": lambda c: c.paused_seconds,
+    "calendar": lambda c: c.target.calendar,
+    "target": lambda c: str(c.target.duration),
+}
+ESCALATION_FIELDS: dict[str, Callable[[EscalationFiring], Any]] = {
+    "metric": lambda e: e.step.metric,
+    "step": lambda e: e.step.index,
+    "id": lambda e: e.step.id,
+    "at": lambda e: e.at,
+    "notify": lambda e: list(e.step.notify),
+    "cycle": lambda e: e.cycle,
+    "repeat": lambda e: e.repeat,
+}
 
 
 @dataclass
@@ -48,12 +69,21 @@ class Coverage:
     clauses: set[str] = field(default_factory=set)
 
     def missing(self) -> dict[str, list[str]]:
-        p, doc = self.policy, self.policy.document
-        rules = [f"{r.id or 'rule'} ({doc.path}:{doc.locate(r.path).line})" for r in p.targets if r.index not in self.rules]
-        steps = [f"{m} step {s.index}{f' {s.id}' if s.id else ''} ({doc.path}:{doc.locate(s.path).line})"
+        p = self.policy
+        rules = [f"{r.id or 'rule'} ({r.source})" for r in p.targets if r.index not in self.rules]
+        steps = [f"{m} step {s.index}{f' {s.id}' if s.id else ''} ({s.source})"
                  for m, ss in p.escalations.items() for s in ss if (m, s.index) not in self.steps]
-        cited = set(re.findall(r"R-\d{3}-\d{2}", Path(doc.path).read_text(encoding="utf-8")))
-        return {"target_rules": rules, "escalation_steps": steps, "clauses": sorted(cited - self.clauses)}
+        return {"target_rules": rules, "escalation_steps": steps, "clauses": sorted(cited_clauses(p) - self.clauses)}
+
+
+def cited_clauses(policy: Policy) -> set[str]:
+    """Every clause id a rule of the policy cites (`clause:` keys)."""
+    items: list[tuple[str, ...]] = [r.clauses for r in policy.targets]
+    items += [s.clauses for steps in policy.escalations.values() for s in steps]
+    items += [o.clauses for o in policy.objectives]
+    items += [m.clauses for m in policy.metrics.values()]
+    items += [n.clauses for n in (*policy.severities.values(), *policy.tiers.values())]
+    return {c for group in items for c in group}
 
 
 @dataclass
@@ -62,44 +92,28 @@ class TestRun:
     cases: list[CaseResult] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     coverage: dict[str, Coverage] = field(default_factory=dict)
+    unreadable: bool = False  # a path that could not be read at all
 
     def count(self, outcome: str) -> int:
         return sum(c.outcome == outcome for c in self.cases)
 
-    def exit_code(self) -> int:
-        if any(d.severity is Severity.ERROR for d in self.diagnostics):
-            return 2
-        return 1 if self.count("failed") else 0
 
-
-def _instant(value: Any, tz: ZoneInfo) -> float | None:
-    if value is None:
-        return None
-    when = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return (when if when.tzinfo else when.replace(tzinfo=tz)).timestamp()
-
-
-def _same(key: str, expected: Any, actual: Any, tz: ZoneInfo) -> bool:
-    if key in INSTANT_FIELDS:
-        try:
-            return _instant(expected, tz) == _instant(actual, tz)
-        except ValueError:
-            return False
-    return bool(expected == actual)
+def _show(value: Any) -> str:
+    return "null" if value is None else str(value)
 
 
 class _FileRunner:
-    def __init__(self, doc: Document, policies: list[Policy], backend: Backend, pattern: str | None, run: TestRun) -> None:
+    def __init__(self, doc: Document, policies: PolicySet, backend: Backend, pattern: str | None, run: TestRun) -> None:
         self.doc = doc
         self.policies = policies
         self.backend = backend
         self.pattern = pattern.lower() if pattern else None
         self.run = run
-        self.tz = ZoneInfo(policies[-1].timezone)
+        self.tz = policies.tz
 
     def check_names(self) -> list[Diagnostic]:
         """Event types, metrics and steps the policy does not define: load errors, with positions."""
-        p = self.policies[-1]
+        p = self.policies.latest
         out = []
         for i, case in enumerate(self.doc.data["cases"]):
             for j, event in enumerate(case["ticket"]["events"]):
@@ -122,6 +136,11 @@ class _FileRunner:
                                                        f"metric '{e['metric']}' has {len(steps)} escalation steps, not {e['step']}"))
         return out
 
+    def _instant(self, value: Any) -> float | None:
+        if value is None:
+            return None
+        return parse_instant(str(value), self.tz)
+
     def run_cases(self) -> None:
         data = self.doc.data
         for i, case in enumerate(data["cases"]):
@@ -133,90 +152,95 @@ class _FileRunner:
             if self.pattern and self.pattern not in case["description"].lower():
                 result.outcome = "skipped"
                 continue
-            as_of = _instant(case.get("as_of", data.get("as_of")), self.tz)
+            as_of = self._instant(case.get("as_of", data.get("as_of")))
             if as_of is None:
-                as_of = dt.datetime.now(dt.timezone.utc).timestamp()
+                as_of = dt.datetime.now(dt.UTC).timestamp()
             ticket = {"id": case["ticket"].get("id", f"case-{i + 1}"), "attributes": case["ticket"].get("attributes", {}),
                       "events": case["ticket"]["events"]}
-            (actual,) = simulate(self.policies, [RawTicket(ticket, result.line)], self.backend, as_of)
-            result.policy = f"{actual.get('policy', self.policies[-1].id)} {actual.get('policy_version', '')}".strip()
+            actual = Replayer(self.policies, self.backend, as_of).item(RawItem(ticket, result.line))
+            if isinstance(actual, SubjectOutcome):
+                result.policy = actual.policy.label
+                self.record_coverage(actual, result.clauses)
+            else:
+                result.policy = self.policies.latest.id
             result.failures = self.compare(case["expect"], actual)
             result.outcome = "failed" if result.failures else "passed"
-            self.record_coverage(actual, case)
 
-    def compare(self, expect: dict[str, Any], actual: dict[str, Any]) -> list[str]:
+    def _same(self, key: str, expected: Any, actual: Any) -> bool:
+        if key in INSTANT_FIELDS:
+            try:
+                return bool(self._instant(expected) == actual)
+            except InstantError:
+                return False
+        return bool(expected == actual)
+
+    def compare(self, expect: Mapping[str, Any], actual: SubjectOutcome | Rejection) -> list[str]:
         failures: list[str] = []
         if "rejected" in expect:
-            codes = [e["code"] for e in actual["errors"]]
+            codes = [r.code for r in actual.reasons] if isinstance(actual, Rejection) else []
             if expect["rejected"] not in codes:
                 failures.append(f"rejected: expected {expect['rejected']}, actual {', '.join(codes) or 'not rejected'}")
             return failures
-        if actual["status"] == "rejected":
-            return ["the ticket was rejected: " + "; ".join(f"{e['code']}: {e['message']}" for e in actual["errors"])]
+        if isinstance(actual, Rejection):
+            return ["the ticket was rejected: " + "; ".join(f"{r.code}: {r.message}" for r in actual.reasons)]
         for metric, spec in expect.get("clocks", {}).items():
             items = spec if isinstance(spec, list) else [spec]
             for n, item in enumerate(items):
                 cycle = item.get("cycle", n + 1 if isinstance(spec, list) else 1)
-                clock = next((c for c in actual["clocks"] if c["metric"] == metric and c["cycle"] == cycle), None)
+                clock = next((c for c in actual.clocks if c.metric.id == metric and c.cycle == cycle), None)
                 label = f"{metric} (cycle {cycle})"
                 if clock is None:
                     if item.get("status") != "not_applicable":
                         failures.append(f"{label}: expected a clock, actual none (not applicable)")
                     continue
+                tz = actual.policy.calendars[clock.target.calendar].tz
                 for key, want in item.items():
                     if key == "cycle":
                         continue
-                    have = clock.get(key) if key != "status" else clock["status"]
-                    if not _same(key, want, have, self.tz):
-                        failures.append(f"{label}.{key}: expected {_show(want)}, actual {_show(have)}")
+                    have = CLOCK_FIELDS[key](clock)
+                    if not self._same(key, want, have):
+                        shown = iso(have, tz) if key in INSTANT_FIELDS and have is not None else _number(have)
+                        failures.append(f"{label}.{key}: expected {_show(want)}, actual {_show(shown)}")
+        fired = actual.escalations
         for e in expect.get("escalations", []):
-            if not any(self._matches(e, a) for a in actual["escalations"]):
-                fired = ", ".join(f"{a['metric']} step {a['step']} at {a['at']}" for a in actual["escalations"]) or "none"
-                failures.append(f"escalation {_describe(e)}: expected to fire; fired: {fired}")
+            if not any(self._matches(e, a) for a in fired):
+                listed = ", ".join(f"{a.step.metric} step {a.step.index} at {self._at(actual, a)}" for a in fired) or "none"
+                failures.append(f"escalation {_describe(e)}: expected to fire; fired: {listed}")
         for e in expect.get("no_escalations", []):
-            hits = [a for a in actual["escalations"] if self._matches(e, a)]
+            hits = [a for a in fired if self._matches(e, a)]
             if hits:
-                failures.append(f"escalation {_describe(e)}: expected not to fire, fired at {hits[0]['at']}")
+                failures.append(f"escalation {_describe(e)}: expected not to fire, fired at {self._at(actual, hits[0])}")
         return failures
 
-    def _matches(self, want: dict[str, Any], have: dict[str, Any]) -> bool:
-        return all(_same(k, v, have.get(k), self.tz) for k, v in want.items())
+    def _at(self, outcome: SubjectOutcome, firing: EscalationFiring) -> str:
+        clock = next(c for c in outcome.clocks if c.metric.id == firing.step.metric and c.cycle == firing.cycle)
+        return iso(firing.at, outcome.policy.calendars[clock.target.calendar].tz)
 
-    def record_coverage(self, actual: dict[str, Any], case: dict[str, Any]) -> None:
-        version = actual.get("policy_version")
-        policy = next((p for p in self.policies if p.version == version), None)
-        if policy is None:
-            return
-        cov = self.run.coverage.setdefault(f"{policy.id} {policy.version}", Coverage(policy))
-        clauses = case.get("clause", [])
-        cov.clauses.update([clauses] if isinstance(clauses, str) else clauses)
-        doc = policy.document
-        by_line = {doc.locate(r.path).line: r for r in policy.targets}
-        for clock in actual["clocks"]:
-            if clock.get("rule"):
-                rule = by_line.get(int(clock["rule"].rsplit(":", 1)[1]))
-                if rule is not None:
-                    cov.rules.add(rule.index)
-                    cov.clauses.update(_clauses(doc.data["targets"][rule.index]))
-        for e in actual["escalations"]:
-            cov.steps.add((e["metric"], e["step"]))
-            cov.clauses.update(_clauses(doc.data["escalations"][e["metric"]][e["step"] - 1]))
+    def _matches(self, want: Mapping[str, Any], have: EscalationFiring) -> bool:
+        return all(self._same(k, v, ESCALATION_FIELDS[k](have)) for k, v in want.items())
+
+    def record_coverage(self, actual: SubjectOutcome, clauses: list[str]) -> None:
+        policy = actual.policy
+        cov = self.run.coverage.setdefault(policy.label, Coverage(policy))
+        cov.clauses.update(clauses)
+        for clock in actual.clocks:
+            if clock.rule is not None:
+                cov.rules.add(clock.rule.index)
+                cov.clauses.update(clock.rule.clauses)
+        for e in actual.escalations:
+            cov.steps.add((e.step.metric, e.step.index))
+            cov.clauses.update(e.step.clauses)
 
 
-def _clauses(item: dict[str, Any]) -> list[str]:
-    c = item.get("clause", [])
-    return [c] if isinstance(c, str) else list(c)
+def _number(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def _show(value: Any) -> str:
-    return "null" if value is None else str(value)
-
-
-def _describe(e: dict[str, Any]) -> str:
+def _describe(e: Mapping[str, Any]) -> str:
     return " ".join(f"{k}={v}" for k, v in e.items())
 
 
-def _policies_for(doc: Document, available: list[Policy]) -> tuple[list[Policy], list[Diagnostic]]:
+def _policies_for(doc: Document, available: list[Policy]) -> tuple[PolicySet | None, list[Diagnostic]]:
     pid = doc.data["policy"]
     here = Path(doc.path).resolve().parent
     matching = [p for p in available if p.id == pid]
@@ -226,11 +250,11 @@ def _policies_for(doc: Document, available: list[Policy]) -> tuple[list[Policy],
         wanted = doc.raw.get(("version",), str(doc.data["version"]))
         chosen = [p for p in chosen if version_key(p.version) == version_key(wanted)]
         if not chosen:
-            return [], [doc.diagnostic(("version",), "SLA801", f"policy '{pid}' has no version {wanted}")]
+            return None, [doc.diagnostic(("version",), "SLA801", f"policy '{pid}' has no version {wanted}")]
     if not chosen:
         known = sorted({p.id for p in available})
-        return [], [doc.diagnostic(("policy",), "SLA801", f"no policy '{pid}' found{did_you_mean(pid, known)}")]
-    return sorted(chosen, key=lambda p: p.version_key), []
+        return None, [doc.diagnostic(("policy",), "SLA801", f"no policy '{pid}' found{did_you_mean(pid, known)}")]
+    return PolicySet.of(chosen), []
 
 
 def run_tests(paths: Iterable[str | Path], backend: Backend, pattern: str | None = None) -> TestRun:
@@ -239,26 +263,26 @@ def run_tests(paths: Iterable[str | Path], backend: Backend, pattern: str | None
     run = TestRun()
     files, missing = discover(paths, is_test_file)
     run.diagnostics.extend(missing)
+    run.unreadable = bool(missing)
     roots = {str(p) for p in paths if Path(p).is_dir()} | {str(f.parent) for f in files}
-    validated = validate_paths(sorted(roots))
-    broken = {d.path for d in validated.diagnostics if d.severity is Severity.ERROR}
-    available = [p for p in validated.policies if p.source not in broken]
+    available = scan(sorted(roots)).usable()
     for f in files:
         run.files.append(str(f))
         try:
             doc, problems = load_file(f)
         except InputError as exc:
             run.diagnostics.append(exc.diagnostic)
+            run.unreadable |= exc.diagnostic.code == "SLA001"
             continue
-        problems = problems or (validate_document(doc, "tests") if isinstance(doc.data, dict) else
+        problems = problems or (schema_problems(doc, "tests") if isinstance(doc.data, dict) else
                                 [doc.diagnostic((), "SLA007", "the top level must be a mapping with policy: and cases:")])
+        policies = None
         if not problems:
             policies, problems = _policies_for(doc, available)
-        if not problems:
+        if policies is not None and not problems:
             runner = _FileRunner(doc, policies, backend, pattern, run)
             problems = runner.check_names()
-        if problems:
-            run.diagnostics.extend(problems)
-            continue
-        runner.run_cases()
+            if not problems:
+                runner.run_cases()
+        run.diagnostics.extend(problems)
     return run

@@ -1,84 +1,105 @@
-"""Replay one history under two policy versions: KPI deltas and the tickets whose outcome changes."""
+"""Replay one history under two policy versions: KPI deltas and the tickets whose outcome changes.
+
+`Comparison` is the partial of a two-lane replay (base, candidate): two reports and the
+changed outcomes, mergeable in input order like every partial.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import tzinfo
 
 from .model import Policy
-from .report import Aggregator, objective_rows
+from .outcome import ClockOutcome, ClockStatus, Outcome, SubjectOutcome
+from .report import Aggregator, Report
+
+DECIDED = (ClockStatus.MET, ClockStatus.BREACHED)
 
 
-def _totals(agg: Aggregator) -> dict[str, dict[str, Any]]:
-    totals: dict[str, dict[str, Any]] = {}
-    for group in agg.report.groups.values():
-        for name, stats in group.metrics.items():
-            t = totals.setdefault(name, {"clocks": 0, "met": 0, "breached": 0})
-            t["clocks"] += sum(stats.statuses.values())
-            t["met"] += stats.statuses["met"]
-            t["breached"] += stats.statuses["breached"]
-    for t in totals.values():
-        decided = t["met"] + t["breached"]
-        t["on_time_rate"] = round(t["met"] / decided, 6) if decided else None
-    return totals
+@dataclass(frozen=True)
+class Change:
+    """A ticket whose outcome differs: rejected under one version only, or a clock met under one and breached under the other."""
+
+    id: str | None
+    line: int
+    base: str
+    candidate: str
+    metric: str | None = None
+    cycle: int | None = None
+    base_due: float | None = None
+    candidate_due: float | None = None
+    base_tz: tzinfo | None = None  # of each clock's calendar, to show its due time
+    candidate_tz: tzinfo | None = None
 
 
-def compare(
-    base: Policy, candidate: Policy, pairs: Iterable[tuple[dict[str, Any], dict[str, Any]]], period: str, limit: int,
-) -> dict[str, Any]:
-    """`pairs` are the same ticket's results under base and candidate, in input order."""
-    aggs = (Aggregator([base], period, ()), Aggregator([candidate], period, ()))
-    changed: list[dict[str, Any]] = []
-    changed_count = 0
-    appeared = disappeared = 0  # clocks only one version has (a metric it adds or drops)
-    for a, b in pairs:
-        aggs[0].add(a)
-        aggs[1].add(b)
-        if a["status"] != "ok" or b["status"] != "ok":
-            if a["status"] != b["status"]:
-                changed_count += 1
-                if len(changed) < limit:
-                    changed.append({"id": a["id"], "line": a.get("line"), "base": a["status"], "candidate": b["status"]})
-            continue
-        before = {(c["metric"], c["cycle"]): c for c in a["clocks"]}
-        after = {(c["metric"], c["cycle"]): c for c in b["clocks"]}
+@dataclass
+class Differences:
+    changed: list[Change] = field(default_factory=list)  # the first `limit`, in input order
+    count: int = 0
+    only_candidate: int = 0  # clocks only one version has (a metric it adds or drops)
+    only_base: int = 0
+
+    def merge(self, other: Differences, limit: int) -> None:
+        self.changed.extend(other.changed[: max(0, limit - len(self.changed))])
+        self.count += other.count
+        self.only_candidate += other.only_candidate
+        self.only_base += other.only_base
+
+
+@dataclass
+class ComparisonData:
+    base: Report
+    candidate: Report
+    differences: Differences
+
+
+class Comparison:
+    """Adds (base outcome, candidate outcome) pairs; `limit` changed outcomes are kept."""
+
+    def __init__(self, base: Policy, candidate: Policy, period: str, limit: int) -> None:
+        self.base = Aggregator(base, period, ())
+        self.candidate = Aggregator(candidate, period, ())
+        self.limit = limit
+        self.differences = Differences()
+
+    def add(self, outcomes: tuple[Outcome, ...]) -> None:
+        a, b = outcomes
+        self.base.add_outcome(a)
+        self.candidate.add_outcome(b)
+        d = self.differences
+        if not isinstance(a, SubjectOutcome) or not isinstance(b, SubjectOutcome):
+            if type(a) is not type(b):
+                self._note(Change(a.id, a.line, _status(a), _status(b)))
+            return
+        before = {(c.metric.id, c.cycle): c for c in a.clocks}
+        after = {(c.metric.id, c.cycle): c for c in b.clocks}
         for key in sorted(before.keys() | after.keys()):
             x, y = before.get(key), after.get(key)
             if x is None or y is None:
-                appeared += x is None
-                disappeared += y is None
+                d.only_candidate += x is None
+                d.only_base += y is None
                 continue
-            sx, sy = x["status"], y["status"]
-            if sx != sy and {sx, sy} <= {"met", "breached"}:
-                changed_count += 1
-                if len(changed) < limit:
-                    changed.append({"id": a["id"], "metric": key[0], "cycle": key[1], "base": sx, "candidate": sy,
-                                    "base_due": x["due_at"], "candidate_due": y["due_at"]})
-    base_totals, cand_totals = _totals(aggs[0]), _totals(aggs[1])
-    metrics = []
-    for name in [*base.metrics, *(m for m in candidate.metrics if m not in base.metrics)]:
-        if name not in base_totals and name not in cand_totals:
-            continue
-        x, y = base_totals.get(name), cand_totals.get(name)
-        rx, ry = (x or {}).get("on_time_rate"), (y or {}).get("on_time_rate")
-        metrics.append({"metric": name, "base": x, "candidate": y,
-                        "delta_on_time_rate": round(ry - rx, 6) if rx is not None and ry is not None else None})
-    objectives = []
-    rows_b = {(r["objective"], r["period"]): r for r in objective_rows(aggs[0].report, base)}
-    rows_c = {(r["objective"], r["period"]): r for r in objective_rows(aggs[1].report, candidate)}
-    for key in sorted(rows_b.keys() | rows_c.keys()):
-        rb, rc = rows_b.get(key), rows_c.get(key)
-        objectives.append({"objective": key[0], "period": key[1],
-                           "base": rb["value"] if rb else None, "base_met": rb["met"] if rb else None,
-                           "candidate": rc["value"] if rc else None, "candidate_met": rc["met"] if rc else None})
-    return {
-        "base": {"policy": base.id, "version": base.version, "source": base.source},
-        "candidate": {"policy": candidate.id, "version": candidate.version, "source": candidate.source},
-        "summary": {"tickets": aggs[0].report.simulated + aggs[0].report.rejected,
-                    "rejected_base": aggs[0].report.rejected, "rejected_candidate": aggs[1].report.rejected,
-                    "changed_outcomes": changed_count, "clocks_only_in_candidate": appeared,
-                    "clocks_only_in_base": disappeared},
-        "metrics": metrics,
-        "objectives": objectives,
-        "changed": changed,
-    }
+            if x.status is not y.status and x.status in DECIDED and y.status in DECIDED:
+                self._note(_clock_change(a, b, x, y))
+
+    def _note(self, change: Change) -> None:
+        self.differences.count += 1
+        if len(self.differences.changed) < self.limit:
+            self.differences.changed.append(change)
+
+    def export(self) -> ComparisonData:
+        return ComparisonData(self.base.report, self.candidate.report, self.differences)
+
+    def merge(self, other: ComparisonData) -> None:
+        self.base.merge(other.base)
+        self.candidate.merge(other.candidate)
+        self.differences.merge(other.differences, self.limit)
+
+
+def _status(o: Outcome) -> str:
+    return "ok" if isinstance(o, SubjectOutcome) else "rejected"
+
+
+def _clock_change(a: SubjectOutcome, b: SubjectOutcome, x: ClockOutcome, y: ClockOutcome) -> Change:
+    return Change(a.id, a.line, x.status.value, y.status.value, x.metric.id, x.cycle, x.due, y.due,
+                  a.policy.calendars[x.target.calendar].tz, b.policy.calendars[y.target.calendar].tz)

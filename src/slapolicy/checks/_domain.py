@@ -9,8 +9,8 @@ import itertools
 from collections.abc import Iterator
 from typing import Any
 
-from ..model import Policy, TargetRule
 from ..conditions import evaluate_partial
+from ..model import Policy, TargetRule
 
 MAX_COMBINATIONS = 20_000
 _MISSING = object()

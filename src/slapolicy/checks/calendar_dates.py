@@ -15,19 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..diagnostics import Severity
 from ..model import Policy
-from . import Finding
+from .base import Problem
 
 CODE = "SLA406"
-ID = "calendar-conflicting-days"
-SEVERITY = Severity.ERROR
 
 
-def check(policy: Policy) -> Iterator[Finding]:
+def check(policy: Policy) -> Iterator[Problem]:
     for name, path in policy.calendar_paths.items():
         spec = policy.calendars[name]
         both = sorted(spec.extra_holidays & spec.extra_working_days)
         if both:
             days = ", ".join(d.isoformat() for d in both[:5]) + (" …" if len(both) > 5 else "")
-            yield Finding(path + ("extra_working_days",), f"calendar '{name}': {days} listed both as holiday and as working day")
+            yield Problem(path + ("extra_working_days",), f"calendar '{name}': {days} listed both as holiday and as working day")

@@ -15,16 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..diagnostics import Severity
 from ..model import Policy
-from . import Finding
+from .base import Problem
 
 CODE = "SLA407"
-ID = "calendar-extends-cycle"
-SEVERITY = Severity.ERROR
 
 
-def check(policy: Policy) -> Iterator[Finding]:
+def check(policy: Policy) -> Iterator[Problem]:
     for name in policy.calendar_extends:
         chain = [name]
         current = policy.calendar_extends.get(name)
@@ -32,4 +29,4 @@ def check(policy: Policy) -> Iterator[Finding]:
             chain.append(current)
             current = policy.calendar_extends.get(current)
         if current == name and name == min(chain):  # one finding per cycle
-            yield Finding(("calendars", name, "extends"), "calendar extends itself: " + " -> ".join(chain + [name]))
+            yield Problem(("calendars", name, "extends"), "calendar extends itself: " + " -> ".join(chain + [name]))

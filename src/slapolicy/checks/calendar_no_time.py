@@ -13,17 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..diagnostics import Severity
 from ..model import Policy
-from . import Finding
+from .base import Problem
 
 CODE = "SLA401"
-ID = "calendar-without-working-time"
-SEVERITY = Severity.ERROR
 
 
-def check(policy: Policy) -> Iterator[Finding]:
+def check(policy: Policy) -> Iterator[Problem]:
     for name, path in policy.calendar_paths.items():
         spec = policy.calendars[name]
         if not spec.always and not any(spec.hours):
-            yield Finding(path, f"calendar '{name}' has no working hours on any day; no deadline could ever fall due", key=True)
+            yield Problem(path, f"calendar '{name}' has no working hours on any day; no deadline could ever fall due", key=True)

@@ -15,21 +15,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..calendar import WEEKDAYS
-from ..diagnostics import Severity
+from ..business_calendar import WEEKDAYS
 from ..model import Policy
-from . import Finding
+from .base import Problem
 
 CODE = "SLA402"
-ID = "calendar-overlapping-intervals"
-SEVERITY = Severity.ERROR
 
 
 def _hhmm(minutes: int) -> str:
     return f"{minutes // 60 % 24:02d}:{minutes % 60:02d}"
 
 
-def check(policy: Policy) -> Iterator[Finding]:
+def check(policy: Policy) -> Iterator[Problem]:
     for name, path in policy.calendar_paths.items():
         spec = policy.calendars[name]
         if spec.always:
@@ -44,4 +41,4 @@ def check(policy: Policy) -> Iterator[Finding]:
                     pair = f"{_hhmm(a1)}-{_hhmm(b1)} overlaps {_hhmm(a2)}-{_hhmm(b2)}"
                     overlaps.setdefault(pair, []).append(d2 if d1 == d2 else f"{d1} night and {d2}")
         for pair, days in overlaps.items():
-            yield Finding(path + ("hours",), f"calendar '{name}': on {', '.join(days)}, {pair}")
+            yield Problem(path + ("hours",), f"calendar '{name}': on {', '.join(days)}, {pair}")

@@ -18,17 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..diagnostics import Severity
 from ..model import Policy
-from . import Finding
 from ._domain import first_sure_rule, label, severity_tier
+from .base import Problem
 
 CODE = "SLA501"
-ID = "missing-target"
-SEVERITY = Severity.ERROR
 
 
-def check(policy: Policy) -> Iterator[Finding]:
+def check(policy: Policy) -> Iterator[Problem]:
     combos, known = severity_tier(policy)
     for metric in policy.metrics.values():
         if not metric.required:
@@ -36,4 +33,4 @@ def check(policy: Policy) -> Iterator[Finding]:
         missing = [label(c) for c in combos if first_sure_rule(policy.targets, metric.id, c, known) is None]
         if missing:
             shown = ", ".join(missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
-            yield Finding(metric.path, f"required metric '{metric.id}' has no target that surely applies to: {shown}", key=True)
+            yield Problem(metric.path, f"required metric '{metric.id}' has no target that surely applies to: {shown}", key=True)

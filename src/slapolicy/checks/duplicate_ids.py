@@ -17,28 +17,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from ..diagnostics import Severity
 from ..loader import JsonPath
 from ..model import Policy
-from . import Finding
+from .base import Problem
 
 CODE = "SLA202"
-ID = "duplicate-id"
-SEVERITY = Severity.ERROR
 
 
-def _duplicates(kind: str, items: Iterable[tuple[str | None, JsonPath]], doc_line: dict[JsonPath, int]) -> Iterator[Finding]:
+def _duplicates(kind: str, items: Iterable[tuple[str | None, JsonPath]], doc_line: dict[JsonPath, int]) -> Iterator[Problem]:
     seen: dict[str, JsonPath] = {}
     for ident, path in items:
         if ident is None:
             continue
         if ident in seen:
-            yield Finding(path + ("id",), f"duplicate {kind} id '{ident}' (first used at line {doc_line[seen[ident]]})")
+            yield Problem(path + ("id",), f"duplicate {kind} id '{ident}' (first used at line {doc_line[seen[ident]]})")
         else:
             seen[ident] = path
 
 
-def check(policy: Policy) -> Iterator[Finding]:
+def check(policy: Policy) -> Iterator[Problem]:
     doc = policy.document
     lines: dict[JsonPath, int] = {}
     groups: list[tuple[str, list[tuple[str | None, JsonPath]]]] = [

@@ -19,13 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..diagnostics import Severity
 from ..model import EscalationStep, Policy
-from . import Finding
+from .base import Problem
 
 CODE = "SLA302"
-ID = "escalation-order"
-SEVERITY = Severity.ERROR
 
 
 def _when(step: EscalationStep) -> str:
@@ -36,11 +33,11 @@ def _when(step: EscalationStep) -> str:
     return "breach" if step.delay is None else f"breach + {step.delay}"
 
 
-def check(policy: Policy) -> Iterator[Finding]:
+def check(policy: Policy) -> Iterator[Problem]:
     for steps in policy.escalations.values():
         for previous, step in zip(steps, steps[1:]):
             if step.order_key < previous.order_key:
-                yield Finding(
+                yield Problem(
                     step.path + ("at",),
                     f"step {step.index} ({_when(step)}) fires before step {previous.index} ({_when(previous)}); "
                     "list steps in the order they fire",

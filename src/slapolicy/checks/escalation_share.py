@@ -13,20 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..diagnostics import Severity
 from ..model import Policy
-from . import Finding
+from .base import Problem
 
 CODE = "SLA303"
-ID = "escalation-share-range"
-SEVERITY = Severity.ERROR
 
 
-def check(policy: Policy) -> Iterator[Finding]:
+def check(policy: Policy) -> Iterator[Problem]:
     for steps in policy.escalations.values():
         for step in steps:
             if step.share is not None and not 0 < step.share < 1:
-                yield Finding(
+                yield Problem(
                     step.path + ("at",),
                     f"a warning share must be between 0% and 100% (exclusive), not {step.share * 100:g}%; "
                     "use 'breach' or 'breach + 1h' for later steps",

@@ -13,17 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..calendar import CalendarError, holiday_source
-from ..diagnostics import Severity
+from ..business_calendar import CalendarError, holiday_source
 from ..model import Policy
-from . import Finding
+from .base import Problem
 
 CODE = "SLA404"
-ID = "unknown-holiday-country"
-SEVERITY = Severity.ERROR
 
 
-def check(policy: Policy) -> Iterator[Finding]:
+def check(policy: Policy) -> Iterator[Problem]:
     for name, path in policy.calendar_paths.items():
         spec = policy.calendars[name]
         if spec.country is None:
@@ -31,4 +28,4 @@ def check(policy: Policy) -> Iterator[Finding]:
         try:
             holiday_source(spec.country, spec.subdivision)
         except CalendarError as exc:
-            yield Finding(path + ("holidays",), str(exc))
+            yield Problem(path + ("holidays",), str(exc))

@@ -19,17 +19,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from ..calendar import CalendarError, holiday_source, published_until
-from ..diagnostics import Severity
+from ..business_calendar import CalendarError, holiday_source, published_until
 from ..model import Policy
-from . import Finding
+from .base import Problem
 
 CODE = "SLA405"
-ID = "holiday-data-coverage"
-SEVERITY = Severity.WARNING
 
 
-def check(policy: Policy) -> Iterator[Finding]:
+def check(policy: Policy) -> Iterator[Problem]:
     last_year = (policy.effective_until or dt.date.today()).year
     last_year = max(last_year, policy.effective_from.year)
     for name, path in policy.calendar_paths.items():
@@ -41,7 +38,7 @@ def check(policy: Policy) -> Iterator[Finding]:
         except CalendarError:
             continue  # reported by SLA404
         if last_year > known:
-            yield Finding(
+            yield Problem(
                 path + ("holidays",),
                 f"calendar '{name}': official {spec.country} holidays and make-up working days are known up to "
                 f"{known}, but the policy is in force until {last_year}; update the holidays package "

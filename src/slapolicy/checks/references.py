@@ -21,22 +21,20 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..conditions import Compare, Condition, compares
-from ..diagnostics import Severity, did_you_mean
+from ..diagnostics import did_you_mean
 from ..loader import JsonPath
 from ..model import BUILTIN_ATTRIBUTES, Policy
-from . import Finding
+from .base import Problem
 
 CODE = "SLA201"
-ID = "unknown-reference"
-SEVERITY = Severity.ERROR
 
 
-def _unknown(kind: str, name: str, known: Mapping[str, Any] | tuple[str, ...], path: JsonPath, key: bool = False) -> Iterator[Finding]:
+def _unknown(kind: str, name: str, known: Mapping[str, Any] | tuple[str, ...], path: JsonPath, key: bool = False) -> Iterator[Problem]:
     if name not in known:
-        yield Finding(path, f"unknown {kind} '{name}'{did_you_mean(name, tuple(known))}", key)
+        yield Problem(path, f"unknown {kind} '{name}'{did_you_mean(name, tuple(known))}", key)
 
 
-def _condition(policy: Policy, cond: Condition, path: JsonPath) -> Iterator[Finding]:
+def _condition(policy: Policy, cond: Condition, path: JsonPath) -> Iterator[Problem]:
     fields = (*BUILTIN_ATTRIBUTES, *policy.attributes)
     for c in compares(cond):
         yield from _unknown("attribute", c.field, fields, path)
@@ -44,7 +42,7 @@ def _condition(policy: Policy, cond: Condition, path: JsonPath) -> Iterator[Find
             yield from _values(policy, c, path)
 
 
-def _values(policy: Policy, c: Compare, path: JsonPath) -> Iterator[Finding]:
+def _values(policy: Policy, c: Compare, path: JsonPath) -> Iterator[Problem]:
     domain: tuple[Any, ...] | None
     if c.field == "severity":
         domain = tuple(policy.severities)
@@ -57,10 +55,10 @@ def _values(policy: Policy, c: Compare, path: JsonPath) -> Iterator[Finding]:
     for value in (c.value if c.op in ("in", "not_in") else (c.value,)):
         if value not in domain:
             kind = c.field if c.field in BUILTIN_ATTRIBUTES else f"value of '{c.field}'"
-            yield Finding(path, f"unknown {kind} '{value}'{did_you_mean(str(value), tuple(map(str, domain)))}")
+            yield Problem(path, f"unknown {kind} '{value}'{did_you_mean(str(value), tuple(map(str, domain)))}")
 
 
-def check(policy: Policy) -> Iterator[Finding]:
+def check(policy: Policy) -> Iterator[Problem]:
     calendars = policy.calendars
     for name, base in policy.calendar_extends.items():
         yield from _unknown("calendar", base, calendars, ("calendars", name, "extends"))
@@ -76,7 +74,7 @@ def check(policy: Policy) -> Iterator[Finding]:
             if attribute is None:
                 yield from _unknown("attribute", metric.before, policy.attributes, metric.path + ("before",))
             elif attribute.type not in ("date", "datetime"):
-                yield Finding(
+                yield Problem(
                     metric.path + ("before",),
                     f"attribute '{metric.before}' must have type date or datetime to anchor a deadline before it",
                 )
@@ -95,12 +93,12 @@ def check(policy: Policy) -> Iterator[Finding]:
         if objective.metric is not None:
             yield from _unknown("metric", objective.metric, policy.metrics, objective.path + ("metric",))
         elif objective.measure in ("on_time_rate", "mean_time"):
-            yield Finding(objective.path, f"measure '{objective.measure}' needs a metric")
+            yield Problem(objective.path, f"measure '{objective.measure}' needs a metric")
         if objective.attribute is not None:
             yield from _unknown("attribute", objective.attribute, policy.attributes, objective.path + ("attribute",))
         elif objective.measure == "average":
-            yield Finding(objective.path, "measure 'average' needs an attribute")
+            yield Problem(objective.path, "measure 'average' needs an attribute")
         if objective.measure == "share" and objective.where == objective.of:
-            yield Finding(objective.path, "measure 'share' needs a `where` condition: the tickets to count")
+            yield Problem(objective.path, "measure 'share' needs a `where` condition: the tickets to count")
         yield from _condition(policy, objective.where, objective.path + ("where",))
         yield from _condition(policy, objective.of, objective.path + ("of",))

@@ -15,19 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..diagnostics import Severity
 from ..model import Policy
-from . import Finding
 from ._domain import first_sure_rule, label, severity_tier
+from .base import Problem
 
 CODE = "SLA301"
-ID = "response-after-resolution"
-SEVERITY = Severity.ERROR
 
 CHAIN = ("registration", "first_response", "resolution_plan", "resolution")
 
 
-def check(policy: Policy) -> Iterator[Finding]:
+def check(policy: Policy) -> Iterator[Problem]:
     chain = [m for m in CHAIN if m in policy.metrics]
     combos, known = severity_tier(policy)
     reported: set[tuple[str, str, int, int]] = set()
@@ -43,7 +40,7 @@ def check(policy: Policy) -> Iterator[Finding]:
                     continue
                 if v1.duration.amount > v2.duration.amount and (early, late, r1.index, r2.index) not in reported:
                     reported.add((early, late, r1.index, r2.index))
-                    yield Finding(
+                    yield Problem(
                         v1.path,
                         f"{early} target {v1.duration} is longer than the {late} target {v2.duration} "
                         f"for {label(combo)} (line {policy.document.locate(v2.path).line})",

@@ -17,17 +17,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..conditions import evaluate_partial
-from ..diagnostics import Severity
 from ..model import Policy
-from . import Finding
 from ._domain import full
+from .base import Problem
 
 CODE = "SLA503"
-ID = "target-shadowed"
-SEVERITY = Severity.WARNING
 
 
-def check(policy: Policy) -> Iterator[Finding]:
+def check(policy: Policy) -> Iterator[Problem]:
     combos, known = full(policy)
     doc = policy.document
     for rule in policy.targets:
@@ -46,7 +43,7 @@ def check(policy: Policy) -> Iterator[Finding]:
                 winners.add(winner.index)
             else:
                 lines = ", ".join(str(doc.locate(policy.targets[i].path).line) for i in sorted(winners))
-                yield Finding(
+                yield Problem(
                     value.path,
                     f"the {metric} target never applies: every ticket this rule matches already gets {metric} "
                     f"from the rule at line {lines} (the first matching rule wins)",

@@ -23,17 +23,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..conditions import evaluate_partial
-from ..diagnostics import Severity
 from ..model import Policy
-from . import Finding
 from ._domain import full
+from .base import Problem
 
 CODE = "SLA504"
-ID = "escalation-without-target"
-SEVERITY = Severity.WARNING
 
 
-def check(policy: Policy) -> Iterator[Finding]:
+def check(policy: Policy) -> Iterator[Problem]:
     combos, known = full(policy)
     for metric, steps in policy.escalations.items():
         rules = [r for r in policy.targets if metric in r.values]
@@ -46,7 +43,7 @@ def check(policy: Policy) -> Iterator[Finding]:
                 for c in combos
             )
             if not reachable:
-                yield Finding(
+                yield Problem(
                     step.path,
                     f"escalation step {step.index} of {metric} can never fire: no ticket it applies to gets a {metric} target",
                 )

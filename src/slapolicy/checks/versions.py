@@ -17,12 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from ..diagnostics import Diagnostic, Severity
+from ..diagnostics import Diagnostic
 from ..model import Policy
-
-CODES = ("SLA601", "SLA602", "SLA603")
-ID = "policy-versions"
-SEVERITY = Severity.ERROR
 
 
 def check_versions(policies: Iterable[Policy]) -> Iterator[Diagnostic]:
@@ -35,7 +31,7 @@ def check_versions(policies: Iterable[Policy]) -> Iterator[Diagnostic]:
             if p.version_key in seen:
                 yield p.document.diagnostic(
                     ("version",), "SLA601",
-                    f"version {p.version} of policy '{p.id}' is also defined in {seen[p.version_key].source}", SEVERITY,
+                    f"version {p.version} of policy '{p.id}' is also defined in {seen[p.version_key].source}",
                 )
             else:
                 seen[p.version_key] = p
@@ -45,11 +41,11 @@ def check_versions(policies: Iterable[Policy]) -> Iterator[Diagnostic]:
                 yield newer.document.diagnostic(
                     ("effective_from",), "SLA602",
                     f"version {newer.version} takes effect on {newer.effective_from}, not after version "
-                    f"{older.version} ({older.effective_from}, {older.source}): versions go backwards", SEVERITY,
+                    f"{older.version} ({older.effective_from}, {older.source}): versions go backwards",
                 )
             elif older.effective_until is not None and older.effective_until >= newer.effective_from:
                 yield older.document.diagnostic(
                     ("effective_until",), "SLA603",
                     f"version {older.version} is in force until {older.effective_until}, overlapping version "
-                    f"{newer.version} from {newer.effective_from} ({newer.source})", SEVERITY,
+                    f"{newer.version} from {newer.effective_from} ({newer.source})",
                 )

@@ -6,18 +6,15 @@ from typing import Any
 
 import click
 
-from ..calendar import BusinessCalendar, CalendarError, Counting
-from ..diagnostics import InputError, did_you_mean
+from ..business_calendar import BusinessCalendar, CalendarError, Counting
+from ..diagnostics import did_you_mean
 from ..durations import DurationError, format_seconds, parse_duration
-from ..validate import load_policy
-from ._common import fail, fail_input
+from ..instants import InstantError, parse_datetime
+from ._shared import fail, policy_set
 
 
 def _open(policy_path: str, name: str) -> BusinessCalendar:
-    try:
-        policy = load_policy(policy_path)
-    except InputError as exc:
-        fail_input(exc)
+    policy = policy_set(policy_path).latest
     if name not in policy.calendars:
         fail(f"policy '{policy.id}' has no calendar '{name}'{did_you_mean(name, tuple(policy.calendars))}")
     try:
@@ -28,11 +25,10 @@ def _open(policy_path: str, name: str) -> BusinessCalendar:
 
 def _instant(text: str, cal: BusinessCalendar, what: str) -> dt.datetime:
     try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        fail(f"{what} '{text}' is not an ISO-8601 date-time such as 2025-03-07T17:50:00+08:00")
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=cal.tz)
+        value, had_offset = parse_datetime(text, cal.tz)
+    except InstantError as exc:
+        fail(f"{what} {exc}")
+    if not had_offset:
         click.echo(f"note: {what} {text} has no UTC offset; read as {cal.spec.timezone}", err=True)
     return value
 

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-import inspect
-import json
+import re
 
 import click
 
-from .. import checks
+from .. import codes
+from ..output.encode import pretty
 from ..schema import schema_text
-from ._common import fail
+from ._shared import fail
 
 
 @click.command()
@@ -19,24 +19,25 @@ def schema(tests: bool) -> None:
 
 @click.command("checks")
 @click.option("--json", "as_json", is_flag=True, help="As JSON.")
-def list_checks(as_json: bool) -> None:
-    """List the semantic checks with their codes."""
-    rows = [(code, m.ID, m.SEVERITY.value, (inspect.getdoc(m) or "").split("\n\n")[0].replace("\n", " "))
-            for code, m in {**checks.CHECKS, **checks.VERSION_CHECKS}.items()]
+@click.option("--all", "everything", is_flag=True, help="Every code (load, schema, tests, ticket rejections), not only the semantic checks.")
+def list_checks(as_json: bool, everything: bool) -> None:
+    """List the semantic checks (or, with --all, every code) with severity and title."""
+    rows = [c for c in codes.CODES.values() if everything or c.module is not None]
     if as_json:
-        click.echo(json.dumps([dict(zip(("code", "id", "severity", "summary"), r)) for r in rows], indent=2))
+        click.echo(pretty([{"code": c.code, "id": c.slug, "stage": c.stage, "severity": c.severity.value,
+                            "summary": c.title} for c in rows]).decode())
     else:
-        for code, ident, severity, summary in rows:
-            click.echo(f"{code}  {ident:32} {severity:8} {summary}")
+        for c in rows:
+            click.echo(f"{c.code:20} {c.slug:32} {c.severity.value:8} {c.title}")
 
 
 @click.command()
 @click.argument("code")
 def explain(code: str) -> None:
-    """Explain one check, with passing and failing examples."""
+    """Explain one code (SLA503, unknown_event_type, ...) with passing and failing examples."""
     try:
-        module = checks.get(code)
+        entry = codes.get(code)
     except KeyError:
-        fail(f"unknown check '{code}'; `slapolicy checks` lists them")
-    click.echo(f"{code.upper()} {module.ID} ({module.SEVERITY.value})\n")
-    click.echo(inspect.getdoc(module) or "")
+        fail(f"unknown code '{code}'; `slapolicy checks --all` lists them")
+    click.echo(f"{entry.code} {entry.slug} ({entry.severity.value})\n")
+    click.echo(re.sub(r"^(Passes|Fails)::$", r"\1:", entry.doc(), flags=re.MULTILINE))

@@ -1,27 +1,28 @@
 from __future__ import annotations
 
-import os
-
 import click
 
-from ..reporters import REPORTERS
-from ..validate import validate_paths
+from ..output import OutputError, choose_format, destination, exits
+from ..output.validation import FORMATTERS
+from ..repository import scan
+from ._shared import fail, format_option, output_option
 
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option(
-    "--format", "-f", "fmt", type=click.Choice(sorted(REPORTERS)), default=None,
-    help="Output format (default: github inside GitHub Actions, else text).",
-)
+@format_option("validate")
 @click.option("--strict", is_flag=True, help="Warnings fail too (exit 1).")
-def validate(paths: tuple[str, ...], fmt: str | None, strict: bool) -> None:
+@output_option
+def validate(paths: tuple[str, ...], fmt: str | None, strict: bool, output: str | None) -> None:
     """Check policy files or directories (default: policies/).
 
     Prints file:line:column: CODE severity: message for every problem.
     Exit 0 valid, 1 problems found, 2 unreadable input.
     """
-    fmt = fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
-    result = validate_paths(paths or ("policies",))
-    click.echo(REPORTERS[fmt](result), nl=False)
-    raise SystemExit(result.exit_code(strict))
+    result = scan(paths or ("policies",))
+    try:
+        with destination(output) as out:
+            FORMATTERS[choose_format("validate", fmt, out)](result, out)
+    except OutputError as exc:
+        fail(str(exc))
+    raise SystemExit(exits.validation(result, strict))

@@ -8,21 +8,11 @@ ruleset; a property test holds them to identical answers.
 from __future__ import annotations
 
 import sys
-from typing import Any, Protocol
 
-from ..compiler import CompiledPolicy
+from .base import Backend, EngineError
 
 ENGINES = ("python", "durable")
-
-
-class EngineError(RuntimeError):
-    """The rules engine failed; never swallowed."""
-
-
-class Backend(Protocol):
-    name: str
-
-    def matches(self, compiled: CompiledPolicy, fact: dict[str, Any]) -> frozenset[str]: ...
+__all__ = ["ENGINES", "Backend", "EngineError", "durable_available", "get_backend"]
 
 
 def durable_available() -> bool:

@@ -18,7 +18,7 @@ from typing import Any
 from durable import engine
 
 from ..compiler import CompiledPolicy
-from . import EngineError
+from .base import EngineError
 
 
 class _QuietHost(engine.Host):  # type: ignore[misc]

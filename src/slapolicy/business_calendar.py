@@ -24,13 +24,12 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from .durations import Duration
+from .instants import MAX_YEAR, MIN_YEAR, InstantError, zone
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-MIN_YEAR = 1971
-MAX_YEAR = 2199
 # a calendar is searched at most this many years ahead for working time before giving up
 SEARCH_YEARS = 10
 
@@ -60,12 +59,9 @@ class CalendarSpec:
     extra_working_days: frozenset[dt.date] = frozenset()
     make_up_weekday: int = 0
 
-
-def zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise CalendarError(f"unknown time zone '{name}'; use an IANA name such as Asia/Shanghai") from None
+    @property
+    def tz(self) -> ZoneInfo:
+        return zone(self.timezone)
 
 
 def holiday_source(country: str, subdivision: str | None = None) -> object:
@@ -125,7 +121,11 @@ class BusinessCalendar:
     def __init__(self, spec: CalendarSpec) -> None:
         self.spec = spec
         self.name = spec.name
-        self.tz = zone(spec.timezone)
+        self.always = spec.always  # clock time: the hot path skips the tables
+        try:
+            self.tz = spec.tz
+        except InstantError as exc:
+            raise CalendarError(str(exc)) from None
         self.warnings: set[str] = set()
         self._source: object | None = None
         self._makeup: frozenset[dt.date] = frozenset()
@@ -333,11 +333,11 @@ class BusinessCalendar:
         self._ensure(end)  # only ever widens the tables, so `start` stays covered
         return self._cum_at(end) - self._cum_at(start)
 
-    def add_excluding_epoch(self, start: float, seconds: float, pauses: Iterable[tuple[float, float]]) -> float:
+    def add_excluding_epoch(self, start: float, seconds: float, pauses: Iterable[Sequence[float]]) -> float:
         """Deadline of `seconds` of working time, not counting working time inside the pauses."""
         remaining = seconds
         cursor = start
-        for p_start, p_end in sorted(pauses):
+        for p_start, p_end in sorted(pauses, key=tuple):
             if p_end <= cursor:
                 continue
             candidate = self.add_epoch(cursor, remaining)

@@ -1,0 +1,85 @@
+"""What the commands share: options defined once, one-line errors, opening policies, `--as-of`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from ..diagnostics import InputError
+from ..engine import ENGINES, EngineError, get_backend
+from ..instants import InstantError, parse_datetime, to_epoch
+from ..output import FORMATS, ExitCode
+from ..repository import PolicySet, open_policy_set
+from ..tickets import FORMATS as INPUT_FORMATS
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(message: str, code: int = ExitCode.INPUT) -> NoReturn:
+    """One line on stderr, no traceback."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def policy_set(path: str) -> PolicySet:
+    try:
+        return open_policy_set(path)
+    except InputError as exc:
+        fail(exc.diagnostic.format())
+
+
+def as_of(text: str | None, policies: PolicySet) -> float:
+    """`--as-of` as epoch seconds (offset-less: the policy's zone); now when not given."""
+    if text is None:
+        return dt.datetime.now(dt.UTC).timestamp()
+    try:
+        when, _ = parse_datetime(text, policies.tz)
+        return to_epoch(when, f"--as-of '{text}'")
+    except InstantError as exc:
+        fail(f"--as-of: {exc}")
+
+
+def engine_name(name: str | None) -> str:
+    """The backend that will run (checked here, so workers cannot fail on it)."""
+    try:
+        return get_backend(name).name
+    except EngineError as exc:
+        fail(str(exc))
+
+
+def history_path(path: str) -> str:
+    if path != "-" and not _is_file(path):
+        fail(f"{path}: no such file")
+    return path
+
+
+def _is_file(path: str) -> bool:
+    from pathlib import Path
+
+    return Path(path).is_file()
+
+
+def format_option(result: str) -> Callable[[F], F]:
+    formats = FORMATS[result]
+    default = f"{formats.terminal} on a terminal, else {formats.piped}"
+    if formats.github:
+        default = f"{formats.github} inside GitHub Actions, else {formats.piped}"
+    return click.option("--format", "-f", "fmt", type=click.Choice(formats.names), default=None,
+                        help=f"Output format (default: {default}).")
+
+
+as_of_option = click.option(
+    "--as-of", "as_of_text", default=None, metavar="ISO",
+    help="Virtual 'now' (ISO-8601; without offset: the policy's zone): clocks still running then are running or breached. Default: now.")
+engine_option = click.option("--engine", type=click.Choice(ENGINES), default=None,
+                             help="Rules engine backend (default: durable where it imports, else python).")
+jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+                           help="Worker processes for a JSONL history (default: all cores).")
+output_option = click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+                             help="Write the result to this file instead of stdout.")
+input_format_option = click.option("--input-format", type=click.Choice(INPUT_FORMATS), default=None,
+                                   help="Ticket input format (default: by file extension; jsonl otherwise).")

@@ -1,0 +1,164 @@
+"""Every code slapolicy reports, in one registry: policy diagnostics (SLA0xx-SLA8xx) and the
+reasons a ticket is rejected.
+
+Each code has a stage (where it is found), a default severity, a one-line title and a
+documentation text; the semantic checks keep their documentation (with Passes / Fails
+examples) in their own module docstring, which `doc()` reads. `slapolicy explain CODE`
+and `slapolicy checks` print from here, and the README's code tables are checked
+against it by a test.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+import inspect
+from dataclasses import dataclass
+
+
+class Severity(enum.StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+E, W = Severity.ERROR, Severity.WARNING
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    slug: str
+    stage: str  # load | schema | model | check | versions | tests | ticket
+    severity: Severity
+    title: str
+    text: str = ""  # how to read and fix it; for checks, the module docstring is used
+    module: str | None = None  # the check module that finds it
+
+    def doc(self) -> str:
+        """The full explanation: the check module's docstring, or the text kept here."""
+        if self.module is not None:
+            return inspect.getdoc(importlib.import_module(self.module)) or self.title
+        return self.text or self.title
+
+
+def _check(code: str, slug: str, severity: Severity, title: str, module: str, stage: str = "check") -> Code:
+    return Code(code, slug, stage, severity, title, module=f"slapolicy.checks.{module}")
+
+
+_ALL = (
+    Code("SLA001", "unreadable", "load", E, "file or directory cannot be read (exit 2)",
+         "The path does not exist, is not a regular file (a FIFO, a device, a broken link), or cannot be "
+         "opened. Check the path and the file's permissions."),
+    Code("SLA002", "not-utf8", "load", E, "not UTF-8 text",
+         "Policies and test files are UTF-8 text. Save the file as UTF-8 (in most editors: "
+         "'Save with encoding', UTF-8)."),
+    Code("SLA003", "too-large", "load", E, "file larger than 5 MiB",
+         "A policy is a regulation, not a data dump; split it or remove generated content."),
+    Code("SLA004", "yaml-syntax", "load", E, "YAML syntax error (tabs, unclosed brackets, ...)",
+         "The file is not valid YAML at the position given. Indent with spaces, close every [ and {, "
+         "and put a space after each colon.\n\nFails:\n\n    targets:\n    \t- first_response: 15m     # a tab"),
+    Code("SLA005", "duplicate-key", "load", E, "duplicate key (YAML would silently keep the last one)",
+         "The same key appears twice in one mapping; only one can count. Remove or rename one.\n\n"
+         "Fails:\n\n    P1: {name: 紧急}\n    P1: {name: 重要}"),
+    Code("SLA006", "empty-file", "load", E, "empty file", "The file holds no YAML document."),
+    Code("SLA007", "top-level", "load", E, "top level is not a mapping",
+         "A policy (or test file) is a mapping of keys: `policy:`, `version:`, ... at the top level."),
+    Code("SLA008", "tag-or-merge", "load", E, "a tag (`!!python/object`) or merge key (`<<`)",
+         "Policies hold plain data only: no YAML tags and no merge keys. Write the keys out."),
+    Code("SLA009", "too-deep", "load", E, "document too large once aliases are expanded, or nested too deeply",
+         "Anchors and aliases that repeat each other can expand a small file into millions of values; "
+         "such documents are refused. Write the values out."),
+    Code("SLA101", "unknown-key", "schema", E, "unknown key (with \"did you mean\")",
+         "The key is not part of the policy language at this place; a near miss is named."),
+    Code("SLA102", "missing-key", "schema", E, "missing required key", "A key this section needs is absent."),
+    Code("SLA103", "wrong-type", "schema", E, "wrong type",
+         "The value has the wrong kind: a list where a mapping is needed, text where a number is needed, ..."),
+    Code("SLA104", "invalid-value", "schema", E, "invalid value: duration, interval, date, name, enum, regex, ...",
+         "The value has the right kind but cannot be used: '15 mins' instead of 15m, 2025-02-30, "
+         "an unknown operator, a regular expression that does not compile, ..."),
+    _check("SLA201", "unknown-reference", E,
+           "unknown severity, tier, role, calendar, metric, event, status, attribute or value", "references"),
+    _check("SLA202", "duplicate-id", E, "duplicate id of a target rule, escalation step or objective", "duplicate_ids"),
+    _check("SLA301", "response-after-resolution", E,
+           "a step of a ticket's life promised later than a following one (first_response longer than resolution ...)",
+           "response_after_resolution"),
+    _check("SLA302", "escalation-order", E, "escalation steps out of firing order", "escalation_order"),
+    _check("SLA303", "escalation-share-range", E, "warning share not strictly between 0 % and 100 %", "escalation_share"),
+    _check("SLA401", "calendar-without-working-time", E, "calendar without working time", "calendar_no_time"),
+    _check("SLA402", "calendar-overlapping-intervals", E,
+           "overlapping working intervals (also an overnight interval into the next day)", "calendar_overlap"),
+    Code("SLA403", "unknown-timezone", "model", E, "unknown IANA time zone",
+         "Time zones are IANA names such as Asia/Shanghai, Europe/Berlin or UTC (`slapolicy` uses the tz "
+         "database shipped with Python or the tzdata package).\n\nFails:\n\n    timezone: Beijing"),
+    _check("SLA404", "unknown-holiday-country", E, "unknown holiday country or subdivision", "holiday_country"),
+    _check("SLA405", "holiday-data-coverage", W,
+           "holiday data do not cover the years the policy is in force "
+           "(to `effective_until`, or to this year while open-ended)", "holiday_coverage"),
+    _check("SLA406", "calendar-conflicting-days", E, "a day both extra holiday and extra working day", "calendar_dates"),
+    _check("SLA407", "calendar-extends-cycle", E, "calendar `extends` cycle", "calendar_extends"),
+    _check("SLA501", "missing-target", E, "a `required` metric lacks a target for some severity × tier", "coverage"),
+    _check("SLA502", "condition-never-matches", W, "a condition no ticket can satisfy", "never_matches"),
+    _check("SLA503", "target-shadowed", W,
+           "a target that never applies: earlier rules already give that metric to every ticket the rule matches",
+           "shadowed"),
+    _check("SLA504", "escalation-without-target", W,
+           "an escalation step that can never fire: no ticket it applies to gets a target for its metric",
+           "step_without_target"),
+    _check("SLA601", "duplicate-version", E, "the same version of a policy twice in a directory", "versions", "versions"),
+    _check("SLA602", "versions-backwards", E, "versions whose effective dates go backwards", "versions", "versions"),
+    _check("SLA603", "versions-overlap", E, "overlapping effective periods", "versions", "versions"),
+    Code("SLA801", "unknown-policy", "tests", E, "a test file names a policy (or version) that does not exist",
+         "`policy:` (and `version:`) of a test file must name a policy found beside it or under the paths "
+         "given to `slapolicy test`."),
+    Code("SLA802", "unknown-name-in-test", "tests", E,
+         "a test file uses an event type, metric or escalation step its policy does not define",
+         "Each event type, metric and escalation step named in a case must exist in the policy the case runs on."),
+    # ---- reasons a ticket is rejected (simulate, report, whatif, test) ----
+    Code("unparseable", "unparseable", "ticket", E, "the input line or item cannot be read as a ticket",
+         "A JSONL line that is not JSON, not an object, or not UTF-8; a CSV row without ticket_id; a YAML "
+         "document that does not parse."),
+    Code("bad_shape", "bad-shape", "ticket", E, "the ticket is not shaped as slapolicy reads tickets",
+         'A ticket is {"id", "attributes": {...}, "events": [{"at", "type", "status"?, "attributes"?}]}; '
+         "attribute values are text, numbers or true/false."),
+    Code("missing_created", "missing-created", "ticket", E, "the ticket has no events, or no 'created' event",
+         "Every ticket starts with a `created` event; the clocks are measured from it."),
+    Code("event_before_created", "event-before-created", "ticket", E, "an event comes before 'created'",
+         "Events are ordered by time; the first one must be `created`."),
+    Code("bad_timestamp", "bad-timestamp", "ticket", E,
+         "a timestamp that is not ISO-8601, or outside the supported range",
+         "Write timestamps like 2025-03-07T17:50:00+08:00; those without an offset are read in the policy's "
+         "time zone."),
+    Code("unknown_event_type", "unknown-event-type", "ticket", E, "an event type the policy does not declare",
+         "Built-in event types and those under the policy's `events:` are accepted."),
+    Code("unknown_status", "unknown-status", "ticket", E, "a status the policy does not declare",
+         "A `status` event must set one of the policy's `statuses`."),
+    Code("unknown_severity", "unknown-severity", "ticket", E, "no severity, or one the policy does not declare",
+         "Every ticket needs a severity among the policy's `severities`."),
+    Code("unknown_tier", "unknown-tier", "ticket", E, "a tier the policy does not declare",
+         "A ticket's `tier`, when given, must be one of the policy's `tiers`."),
+    Code("uncovered_value", "uncovered-value", "ticket", E,
+         "an attribute value outside the values the policy declares",
+         "The policy lists the values of this attribute it covers; the ticket has another one."),
+    Code("duplicate_id", "duplicate-id", "ticket", E, "a ticket id already used by an earlier line",
+         "The first line that carries an id claims it; later tickets with the same id are rejected "
+         "(R-002-03: every request has a unique service number)."),
+    Code("no_policy_version", "no-policy-version", "ticket", E,
+         "no version of the policy is in force on the day the ticket was created",
+         "Versions apply to tickets created between their effective_from and effective_until."),
+    Code("calendar", "calendar", "ticket", E, "a deadline the business calendar cannot compute",
+         "The deadline falls in years the holiday data do not cover, or the calendar has no working time left."),
+)
+
+CODES: dict[str, Code] = {c.code: c for c in _ALL}
+
+
+def get(code: str) -> Code:
+    """The code, matched case-insensitively; KeyError if there is none."""
+    found = CODES.get(code) or CODES.get(code.upper()) or CODES.get(code.lower())
+    if found is None:
+        raise KeyError(code)
+    return found
+
+
+def severity(code: str) -> Severity:
+    return CODES[code].severity

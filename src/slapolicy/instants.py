@@ -1,0 +1,98 @@
+"""Instants: epoch seconds inside, one ISO-8601 reader, time zones resolved once.
+
+Every instant slapolicy works with lies in the supported range, the UTC years
+1971-2199 (`MIN_EPOCH` <= t < `MAX_EPOCH`): wide enough for any service history and
+any contract, narrow enough that calendar tables, month arithmetic and repeated
+periods stay bounded. Input outside it is rejected where it is read.
+
+Timestamps are ISO-8601 / RFC 3339 (`2025-03-07T17:50:00+08:00`, `...Z`, lower-case
+`t`/`z`, fractions of a second). One without a UTC offset is read in a time zone the
+caller names (the policy's), the DST rules of `zoneinfo` applying: a wall time in a
+DST gap moves forward by the gap, an ambiguous one takes its first occurrence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+MIN_YEAR = 1971
+MAX_YEAR = 2199
+MIN_EPOCH = dt.datetime(MIN_YEAR, 1, 1, tzinfo=dt.UTC).timestamp()
+MAX_EPOCH = dt.datetime(MAX_YEAR + 1, 1, 1, tzinfo=dt.UTC).timestamp()
+RANGE_TEXT = f"{MIN_YEAR}-01-01 to {MAX_YEAR}-12-31 (UTC)"
+
+# IANA names are path-like words: Asia/Shanghai, America/Argentina/Buenos_Aires, UTC, Etc/GMT-8
+_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]{0,40}(?:/[A-Za-z0-9_+\-]{1,40}){0,3}")
+
+
+class InstantError(ValueError):
+    """A timestamp or time zone that cannot be used; the message says why, in plain words."""
+
+
+@lru_cache(maxsize=256)
+def zone(name: str) -> ZoneInfo:
+    """The IANA time zone `name`, resolved once per process."""
+    if not isinstance(name, str) or not _ZONE_NAME.fullmatch(name):
+        raise InstantError(f"unknown time zone {name!r}; use an IANA name such as Asia/Shanghai")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise InstantError(f"unknown time zone '{name}'; use an IANA name such as Asia/Shanghai") from None
+
+
+def in_range(t: float) -> bool:
+    return MIN_EPOCH <= t < MAX_EPOCH
+
+
+def check_range(t: float, text: object) -> float:
+    if not in_range(t):
+        raise InstantError(f"{text} is outside the supported range {RANGE_TEXT}")
+    return t
+
+
+def parse_datetime(text: object, tz: dt.tzinfo) -> tuple[dt.datetime, bool]:
+    """An aware datetime and whether the text carried its own UTC offset; InstantError if unusable."""
+    if not isinstance(text, str) or not 10 <= len(text) <= 40:
+        raise InstantError(f"{text!r} is not an ISO-8601 date-time such as 2025-03-07T17:50:00+08:00")
+    value = text.strip()
+    if "t" in value or "z" in value:  # RFC 3339 allows lower-case T and Z
+        value = value.upper()
+    if value.endswith("Z"):
+        value = value[:-1] + "+00:00"
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise InstantError(f"'{text}' is not an ISO-8601 date-time such as 2025-03-07T17:50:00+08:00") from None
+    if when.tzinfo is not None:
+        return when, True
+    return when.replace(tzinfo=tz), False
+
+
+def to_epoch(when: dt.datetime, text: object = None) -> float:
+    """Epoch seconds of an aware datetime, within the supported range (`text` names it in errors)."""
+    try:
+        t = when.timestamp()
+    except (OverflowError, ValueError, OSError):
+        t = math.nan
+    if not MIN_EPOCH <= t < MAX_EPOCH:
+        raise InstantError(f"{text or when.isoformat()} is outside the supported range {RANGE_TEXT}")
+    return t
+
+
+def parse_instant(text: object, tz: dt.tzinfo) -> float:
+    """Epoch seconds of an ISO-8601 timestamp (offset-less ones read in `tz`), within the supported range."""
+    when, _ = parse_datetime(text, tz)
+    return to_epoch(when, f"'{text}'")
+
+
+def local(t: float, tz: dt.tzinfo) -> dt.datetime:
+    return dt.datetime.fromtimestamp(t, tz)
+
+
+def iso(t: float, tz: dt.tzinfo) -> str:
+    """ISO-8601 with the zone's UTC offset at that instant."""
+    return dt.datetime.fromtimestamp(t, tz).isoformat()

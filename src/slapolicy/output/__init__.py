@@ -1,0 +1,120 @@
+"""The one output layer: which formats each result has, the one rule that picks a format when
+none is asked for, the one place that maps results to exit codes, the summary line, and
+writing that never reports success it did not have.
+
+Formatters live in one module per result type (`validation`, `tests`, `simulation`,
+`report`, `whatif`); they read the typed results and outcomes and decide nothing.
+
+Exit codes (also in the README and `slapolicy --help`):
+
+| code | meaning |
+|---|---|
+| 0 | ok: valid, every case passed, every ticket replayed |
+| 1 | findings: problems in the files checked, a failed case, a rejected ticket |
+| 2 | usage or input error: a bad option, a path that cannot be read, an unusable policy, output that cannot be written |
+| 130 | interrupted by SIGINT (Ctrl-C); what was done so far is printed, marked partial |
+| 143 | terminated by SIGTERM; the same |
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    FINDINGS = 1
+    INPUT = 2
+    INTERRUPTED = 130
+    TERMINATED = 143
+
+
+def interrupted_code(signum: int) -> ExitCode:
+    return ExitCode.TERMINATED if signum == signal.SIGTERM else ExitCode.INTERRUPTED
+
+
+@dataclass(frozen=True)
+class Formats:
+    """The formats of one result type and its defaults."""
+
+    names: tuple[str, ...]
+    terminal: str  # on a terminal
+    piped: str  # when stdout is a file or a pipe
+    github: str | None = None  # inside GitHub Actions
+
+
+FORMATS: dict[str, Formats] = {
+    "validate": Formats(("text", "json", "github"), "text", "text", "github"),
+    "test": Formats(("text", "json", "github", "junit"), "text", "text", "github"),
+    "simulate": Formats(("table", "json", "jsonl", "csv"), "table", "json"),
+    "report": Formats(("table", "json", "csv", "markdown"), "table", "json"),
+    "whatif": Formats(("table", "json", "markdown"), "table", "json"),
+}
+
+
+def choose_format(result: str, requested: str | None, stream: IO[str] | None = None) -> str:
+    """The format asked for; else GitHub annotations inside GitHub Actions (where the result
+    has them), else the terminal format on a terminal and the machine format when piped."""
+    if requested:
+        return requested
+    formats = FORMATS[result]
+    if formats.github and os.environ.get("GITHUB_ACTIONS") == "true":
+        return formats.github
+    stream = stream if stream is not None else sys.stdout
+    return formats.terminal if stream.isatty() else formats.piped
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def summary_line(simulated: int, rejected: int, interrupted: bool = False) -> str:
+    """The line every replaying command ends with on stderr."""
+    line = f"{plural(simulated + rejected, 'ticket')}: {simulated} simulated, {rejected} rejected"
+    return line + (" (interrupted: partial)" if interrupted else "")
+
+
+class OutputError(Exception):
+    """Output that could not be written (a missing folder, a full disk); one line, exit 2."""
+
+
+@contextlib.contextmanager
+def destination(path: str | None) -> Iterator[IO[str]]:
+    """stdout (None or '-') or a file; every write is flushed and checked on the way out, so a
+    full disk or a closed pipe is an OutputError, never a silently truncated result."""
+    if path in (None, "-"):
+        try:
+            yield sys.stdout
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _silence_stdout()
+            raise OutputError("stdout was closed before the output was written") from None
+        except OSError as exc:
+            raise OutputError(f"cannot write to stdout: {exc.strerror or exc}") from None
+        return
+    assert path is not None
+    try:
+        stream = open(path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115 (closed by the `with` below; its own error)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so the interpreter's final flush is quiet."""
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())

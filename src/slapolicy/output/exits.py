@@ -1,0 +1,33 @@
+"""The one place that maps results to exit codes (the table is in `slapolicy.output`)."""
+
+from __future__ import annotations
+
+from ..diagnostics import Severity
+from ..testing import TestRun
+from ..validate import ValidationResult
+from . import ExitCode, interrupted_code
+
+
+def validation(result: ValidationResult, strict: bool = False) -> ExitCode:
+    """2 a path could not be read; 1 an error (or, with --strict, a warning); else 0."""
+    if result.unreadable:
+        return ExitCode.INPUT
+    if result.errors or (strict and result.warnings):
+        return ExitCode.FINDINGS
+    return ExitCode.OK
+
+
+def tests(run: TestRun) -> ExitCode:
+    """2 a path could not be read; 1 a case failed or a test file has an error; else 0."""
+    if run.unreadable:
+        return ExitCode.INPUT
+    if run.count("failed") or any(d.severity is Severity.ERROR for d in run.diagnostics):
+        return ExitCode.FINDINGS
+    return ExitCode.OK
+
+
+def replay(rejected: int, signum: int | None = None) -> ExitCode:
+    """130 / 143 interrupted (the partial result was printed); 1 a ticket was rejected; else 0."""
+    if signum is not None:
+        return interrupted_code(signum)
+    return ExitCode.FINDINGS if rejected else ExitCode.OK

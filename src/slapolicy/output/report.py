@@ -1,0 +1,179 @@
+"""`report` output: the report document (JSON), and CSV, Markdown and a terminal table made from it."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from typing import IO, Any
+
+from ..durations import format_seconds
+from ..model import Policy
+from ..report import Report, objective_results, rate
+from .encode import Encoder, dumps, pretty
+from .simulation import csv_safe
+
+RATES = ("on_time_rate", "resolution_rate", "share")
+
+
+def document(report: Report, policy: Policy) -> dict[str, Any]:
+    """The report as JSON-ready data: groups per period (and --by attributes), objectives per their period."""
+    groups = []
+    for key in sorted(report.groups):
+        g = report.groups[key]
+        entry: dict[str, Any] = {"period": key[0], **dict(zip(report.by, key[1:]))}
+        entry.update({
+            "tickets": g.tickets,
+            "resolution_rate": rate(g.resolved, g.tickets),
+            "metrics": {m: _metric(g.metrics[m]) for m in policy.metrics if m in g.metrics},
+            "escalations": dict(sorted((f"{metric} step {step}", n) for (metric, step), n in g.escalations.items())),
+        })
+        groups.append(entry)
+    objectives = [
+        {"objective": r.objective.id, "clause": _clause(r.objective.clauses), "measure": r.objective.measure,
+         "period": r.period, "value": r.value, "min": r.objective.min, "max": r.objective.max, "met": r.met,
+         "tickets": r.tickets, "measured": r.measured}
+        for r in objective_results(report, policy.objectives)
+    ]
+    return {
+        "policy": policy.id,
+        "period": report.period,
+        "by": list(report.by),
+        "partial": report.interrupted,
+        "summary": {"tickets": report.tickets, "simulated": report.simulated, "rejected": report.rejected},
+        "groups": groups,
+        "objectives": objectives,
+    }
+
+
+def _clause(clauses: tuple[str, ...]) -> str | list[str] | None:
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else list(clauses)
+
+
+def _metric(stats: Any) -> dict[str, Any]:
+    return {
+        "clocks": stats.clocks,
+        "met": stats.statuses[0], "breached": stats.statuses[1], "running": stats.statuses[2], "cancelled": stats.statuses[3],
+        "on_time_rate": stats.on_time_rate(),
+        "median_seconds": stats.time_to_stop.quantile(0.5),
+        "p90_seconds": stats.time_to_stop.quantile(0.9),
+    }
+
+
+def seconds(value: float | None) -> str:
+    return "" if value is None else format_seconds(value)
+
+
+def pct(value: float | None) -> str:
+    return "" if value is None else f"{value * 100:.1f}%"
+
+
+def _threshold(row: dict[str, Any]) -> str:
+    parts = []
+    for key, sign in (("min", "≥"), ("max", "≤")):
+        v = row[key]
+        if v is not None:
+            shown = pct(v) if row["measure"] in RATES else (seconds(v) if row["measure"] == "mean_time" else f"{v:g}")
+            parts.append(f"{sign} {shown}")
+    return " ".join(parts)
+
+
+def _value(row: dict[str, Any]) -> str:
+    v = row["value"]
+    if v is None:
+        return "no data"
+    if row["measure"] in RATES:
+        return pct(v)
+    return seconds(v) if row["measure"] == "mean_time" else f"{v:.1f}"
+
+
+def _label(group: dict[str, Any], by: list[str]) -> str:
+    return " ".join([group["period"], *(f"{b}={group[b]}" for b in by)])
+
+
+def _md(text: Any) -> str:
+    """Text for a Markdown table cell: no HTML, no cell breaks."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(doc: dict[str, Any], out: IO[str]) -> None:
+    lines = [f"# Service quality report — {_md(doc['policy'])}", ""]
+    s = doc["summary"]
+    lines.append(f"{s['tickets']} tickets: {s['simulated']} simulated, {s['rejected']} rejected."
+                 + (" **Partial: the run was interrupted.**" if doc["partial"] else ""))
+    lines += ["", "## Objectives", "", "| objective | clause | period | value | target | result | measured |",
+              "|---|---|---|---|---|---|---|"]
+    for row in doc["objectives"]:
+        clause = ", ".join(row["clause"]) if isinstance(row["clause"], list) else (row["clause"] or "")
+        result = "met" if row["met"] else ("**missed**" if row["met"] is False else "no data")
+        lines.append(f"| {_md(row['objective'])} | {clause} | {row['period']} | {_value(row)} | {_threshold(row)} "
+                     f"| {result} | {row['measured']} |")
+    for group in doc["groups"]:
+        lines += ["", f"## {_md(_label(group, doc['by']))}", "",
+                  f"{group['tickets']} tickets, resolution rate {pct(group['resolution_rate'])}.", "",
+                  "| metric | clocks | met | breached | running | on time | median | p90 |", "|---|---|---|---|---|---|---|---|"]
+        for name, m in group["metrics"].items():
+            lines.append(f"| {_md(name)} | {m['clocks']} | {m['met']} | {m['breached']} | {m['running']} | {pct(m['on_time_rate'])} "
+                         f"| {seconds(m['median_seconds'])} | {seconds(m['p90_seconds'])} |")
+        if group["escalations"]:
+            lines += ["", "Escalations: " + _md(", ".join(f"{k} × {v}" for k, v in group["escalations"].items())) + "."]
+    out.write("\n".join(lines) + "\n")
+
+
+def csv_table(doc: dict[str, Any], out: IO[str]) -> None:
+    buf = io.StringIO()
+    columns = ["period", *doc["by"], "tickets", "resolution_rate", "metric", "clocks", "met", "breached", "running",
+               "cancelled", "on_time_rate", "median_seconds", "p90_seconds"]
+    writer = csv.DictWriter(buf, columns, lineterminator="\n")
+    writer.writeheader()
+    for group in doc["groups"]:
+        base = {k: group[k] for k in ("period", *doc["by"], "tickets", "resolution_rate")}
+        for name, m in group["metrics"].items():
+            writer.writerow({k: csv_safe(v) for k, v in {**base, "metric": name, **m}.items()})
+    out.write(buf.getvalue())
+
+
+def json_document(doc: dict[str, Any], out: IO[str]) -> None:
+    out.write(pretty(doc).decode("utf-8") + "\n")
+
+
+def table(doc: dict[str, Any], out: IO[str]) -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console(file=out)
+    s = doc["summary"]
+    console.print(f"[bold]{escape(doc['policy'])}[/]: {s['tickets']} tickets, {s['simulated']} simulated, {s['rejected']} rejected"
+                  + (" [bold red](partial: interrupted)[/]" if doc["partial"] else ""))
+    objectives = Table(title="objectives", title_justify="left", box=box.SIMPLE_HEAD)
+    for col in ("objective", "period", "value", "target", "result", "measured"):
+        objectives.add_column(col)
+    for row in doc["objectives"]:
+        result = "[green]met[/]" if row["met"] else ("[bold red]missed[/]" if row["met"] is False else "no data")
+        objectives.add_row(escape(row["objective"]), row["period"], _value(row), _threshold(row), result, str(row["measured"]))
+    console.print(objectives)
+    metrics = Table(title="metrics", title_justify="left", box=box.SIMPLE_HEAD)
+    for col in ("group", "metric", "clocks", "on time", "breached", "median", "p90"):
+        metrics.add_column(col)
+    for group in doc["groups"]:
+        for name, m in group["metrics"].items():
+            metrics.add_row(escape(_label(group, doc["by"])), name, str(m["clocks"]), pct(m["on_time_rate"]), str(m["breached"]),
+                            seconds(m["median_seconds"]), seconds(m["p90_seconds"]))
+    console.print(metrics)
+
+
+FORMATTERS: dict[str, Callable[[dict[str, Any], IO[str]], None]] = {
+    "json": json_document, "csv": csv_table, "markdown": markdown, "table": table,
+}
+
+
+def write_rejects(report: Report, out: IO[str]) -> None:
+    """The rejected tickets as JSONL: line, id and every reason."""
+    encoder = Encoder()
+    for r in report.rejects:
+        doc = encoder.rejection(r)
+        out.write(dumps({"line": doc["line"], "id": doc["id"], "errors": doc["errors"]}).decode("utf-8") + "\n")

@@ -1,0 +1,172 @@
+"""`simulate` output: every outcome as a JSONL line, a CSV row per clock, an element of a JSON
+document, or a table on a terminal; streamed as outcomes arrive, in input order.
+
+`EncodedBlock` is the partial a replay worker fills: the outcomes of its block already
+encoded, so the main process only writes bytes. `SimulationWriter` is the total: it
+writes what it is given, in order, and counts.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from ..outcome import Outcome, Rejection
+from .encode import Encoder, dumps, pretty
+
+CSV_COLUMNS = ("id", "status", "policy_version", "metric", "cycle", "target", "calendar", "started_at", "due_at",
+               "stopped_at", "paused_seconds", "clock_status", "breached_at", "rule", "errors")
+STREAMED = ("json", "jsonl", "csv")  # formats a worker can encode
+
+
+def csv_safe(value: Any) -> Any:
+    """A cell a spreadsheet will not run as a formula (OWASP: prefix =, +, -, @, tab, CR with ')."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _csv_rows(doc: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    base = {"id": doc["id"], "status": doc["status"], "policy_version": doc.get("policy_version", ""),
+            "errors": "; ".join(f"{e['code']}: {e['message']}" for e in doc["errors"])}
+    if not doc["clocks"]:
+        yield base
+    for c in doc["clocks"]:
+        yield {**base, **{k: c[k] for k in CSV_COLUMNS if k in c and k != "status"}, "clock_status": c["status"]}
+
+
+def encode(fmt: str, doc: dict[str, Any]) -> bytes:
+    """One outcome's document in a streamed format: a JSONL line, CSV rows, or an indented JSON element."""
+    if fmt == "jsonl":
+        return dumps(doc) + b"\n"
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, CSV_COLUMNS, lineterminator="\n")
+        for row in _csv_rows(doc):
+            writer.writerow({k: csv_safe(v) for k, v in row.items()})
+        return buf.getvalue().encode("utf-8")
+    return pretty(doc).replace(b"\n", b"\n    ")
+
+
+@dataclass
+class EncodedBlock:
+    """The partial of a `simulate` replay in a worker: encoded outcomes and counts."""
+
+    fmt: str
+    items: list[bytes] = field(default_factory=list)
+    simulated: int = 0
+    rejected: int = 0
+    encoder: Encoder = field(default_factory=Encoder, repr=False)
+
+    def add(self, outcomes: tuple[Outcome, ...]) -> None:
+        (outcome,) = outcomes
+        self.items.append(encode(self.fmt, self.encoder.outcome(outcome)))
+        if isinstance(outcome, Rejection):
+            self.rejected += 1
+        else:
+            self.simulated += 1
+
+    def export(self) -> tuple[list[bytes], int, int]:
+        return self.items, self.simulated, self.rejected
+
+
+class SimulationWriter:
+    """Writes outcomes (or workers' encoded blocks) to a stream in a format, in order."""
+
+    def __init__(self, fmt: str, stream: IO[str], engine: str, explain: bool = False) -> None:
+        self.fmt = fmt
+        self.stream = stream
+        self.engine = engine
+        self.simulated = 0
+        self.rejected = 0
+        self._first = True
+        self._encoder = Encoder()
+        self._table = _Table(stream, explain) if fmt == "table" else None
+        if fmt == "csv":
+            stream.write(",".join(CSV_COLUMNS) + "\n")
+        elif fmt == "json":
+            stream.write('{\n  "tickets": [')
+
+    def add(self, outcomes: tuple[Outcome, ...]) -> None:
+        (outcome,) = outcomes
+        if isinstance(outcome, Rejection):
+            self.rejected += 1
+        else:
+            self.simulated += 1
+        if self._table is not None:
+            self._table.add(outcome)
+        else:
+            self._write(encode(self.fmt, self._encoder.outcome(outcome)))
+
+    def merge(self, block: tuple[list[bytes], int, int]) -> None:
+        items, simulated, rejected = block
+        for item in items:
+            self._write(item)
+        self.simulated += simulated
+        self.rejected += rejected
+
+    def _write(self, data: bytes) -> None:
+        text = data.decode("utf-8")
+        if self.fmt == "json":
+            self.stream.write(("\n    " if self._first else ",\n    ") + text)
+            self._first = False
+        else:
+            self.stream.write(text)
+
+    def close(self) -> None:
+        if self.fmt != "json":
+            return
+        summary = {"tickets": self.simulated + self.rejected, "simulated": self.simulated,
+                   "rejected": self.rejected, "engine": self.engine}
+        closing = "\n  ]" if not self._first else "]"
+        self.stream.write(closing + ',\n  "summary": ' + pretty(summary).decode().replace("\n", "\n  ") + "\n}\n")
+
+
+class _Table:
+    """A terminal table per ticket: its clocks, then its escalations."""
+
+    STYLES = {"met": "green", "breached": "bold red", "running": "yellow", "cancelled": "dim"}
+
+    def __init__(self, stream: IO[str], explain: bool) -> None:
+        from rich.console import Console
+
+        self.console = Console(file=stream)
+        self.explain = explain
+        self.encoder = Encoder()
+
+    def add(self, outcome: Outcome) -> None:
+        from rich import box
+        from rich.markup import escape
+        from rich.table import Table
+
+        r = self.encoder.outcome(outcome)
+        if r["status"] == "rejected":
+            self.console.print(f"[bold red]{escape(str(r['id'] or '?'))}[/] (line {r['line']}) rejected: "
+                               + escape("; ".join(f"{e['code']}: {e['message']}" for e in r["errors"])))
+            return
+        created = r["clocks"][0]["started_at"][:4] if r["clocks"] else ""
+        table = Table(title=f"{escape(r['id'])} — {r['policy']} {r['policy_version']} ({created}, times in the calendars' zones)",
+                      title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))
+        for col in ("metric", "target", "started", "due", "stopped", "status"):
+            table.add_column(col, no_wrap=col != "target", min_width=10 if col == "target" else None)
+        if self.explain:
+            table.add_column("rule", no_wrap=True)
+        for c in r["clocks"]:
+            metric = c["metric"] + (f" #{c['cycle']}" if c["cycle"] > 1 else "")
+            target = c["target"] + ("" if c["calendar"] == "24x7" else f" ({c['calendar']})")
+            row = [metric, target, _short(c["started_at"]), _short(c["due_at"]),
+                   _short(c["stopped_at"] or c.get("cancelled_at")), f"[{self.STYLES[c['status']]}]{c['status']}[/]"]
+            if self.explain:
+                row.append(c["rule"] or "")
+            table.add_row(*row)
+        self.console.print(table)
+        for e in r["escalations"]:
+            self.console.print(f"  escalation {_short(e['at'])}  {e['metric']} step {e['step']} → {', '.join(e['notify'])}")
+
+
+def _short(iso: str | None) -> str:
+    """03-07 17:50: fits an 80-column terminal; the year and zone are in the title and the JSON."""
+    return iso[5:16].replace("T", " ") if iso else ""
