@@ -122,3 +122,26 @@ def test_calendar_errors_are_one_line(run_cli: Run) -> None:
         assert result.exit_code == 2, args
         assert result.stderr.strip().splitlines() == [message]
         assert "Traceback" not in result.output
+
+
+def test_lazy_commands_list_their_own_help(run_cli: Run) -> None:
+    """`slapolicy --help` lists commands without importing them; the listed help is each command's own."""
+    import click
+
+    from slapolicy.cli import COMMANDS, main
+
+    ctx = click.Context(main)
+    for name, (_, _, listed) in COMMANDS.items():
+        command = main.get_command(ctx, name)
+        assert command is not None and command.get_short_help_str(limit=200) == listed, name
+    output = run_cli("--help").output
+    assert all(name in output for name in COMMANDS)
+
+
+def test_help_does_not_import_the_library() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, slapolicy.cli; print(sorted(m for m in sys.modules if m.startswith(('slapolicy.', 'jsonschema', 'yaml', 'holidays', 'numpy', 'msgspec'))))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "['slapolicy.cli']"

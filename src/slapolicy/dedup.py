@@ -27,9 +27,11 @@ Lines = npt.NDArray[np.uint32]
 
 
 class IdIndex:
-    def __init__(self, lookup: Callable[[int], str | None]) -> None:
-        """`lookup(line)` returns the id carried by an earlier line (for the exact re-check)."""
+    def __init__(self, lookup: Callable[[int], str | None], digest: Callable[[str], int] = hash) -> None:
+        """`lookup(line)` returns the id carried by an earlier line (for the exact re-check);
+        `digest` maps an id to 64 bits (the process's string hash by default)."""
         self._lookup = lookup
+        self._digest = digest
         self._levels: list[tuple[Digests, Lines]] = []
         self.size = 0
 
@@ -37,7 +39,8 @@ class IdIndex:
         """Register `(line, id)` pairs in input order; return `{line: first line}` for ids claimed before."""
         if not items:
             return {}
-        digests = np.fromiter((hash(key) & _MASK for _, key in items), dtype=np.uint64, count=len(items))
+        digest = self._digest
+        digests = np.fromiter((digest(key) & _MASK for _, key in items), dtype=np.uint64, count=len(items))
         suspects = np.zeros(len(items), dtype=bool)
         for level_digests, _ in self._levels:
             pos = np.searchsorted(level_digests, digests)

@@ -44,16 +44,6 @@ def zone(name: str) -> ZoneInfo:
         raise InstantError(f"unknown time zone '{name}'; use an IANA name such as Asia/Shanghai") from None
 
 
-def in_range(t: float) -> bool:
-    return MIN_EPOCH <= t < MAX_EPOCH
-
-
-def check_range(t: float, text: object) -> float:
-    if not in_range(t):
-        raise InstantError(f"{text} is outside the supported range {RANGE_TEXT}")
-    return t
-
-
 def parse_datetime(text: object, tz: dt.tzinfo) -> tuple[dt.datetime, bool]:
     """An aware datetime and whether the text carried its own UTC offset; InstantError if unusable."""
     if not isinstance(text, str) or not 10 <= len(text) <= 40:
@@ -87,10 +77,6 @@ def parse_instant(text: object, tz: dt.tzinfo) -> float:
     """Epoch seconds of an ISO-8601 timestamp (offset-less ones read in `tz`), within the supported range."""
     when, _ = parse_datetime(text, tz)
     return to_epoch(when, f"'{text}'")
-
-
-def local(t: float, tz: dt.tzinfo) -> dt.datetime:
-    return dt.datetime.fromtimestamp(t, tz)
 
 
 def iso(t: float, tz: dt.tzinfo) -> str:

@@ -368,32 +368,34 @@ class _Pool:
 
 def _replay_parallel(plan: Plan, lines: _Lines, index: IdIndex, total: Sink, jobs: int,
                      on_progress: Callable[[int], None] | None, gate: _Gate) -> None:
+    """Each worker has one block at a time: a worker never waits to hand back a result while
+    this process waits to hand it a block (with bigger pipes in flight, both would block).
+    A worker gets its next block before its last result is merged, so it works meanwhile."""
     pool = _Pool(plan, jobs)
-    pending: deque[tuple[int, int]] = deque()  # (worker, lines in its block), oldest first
+    blocks = iter(lines.blocks())
+    pending: deque[tuple[int, int]] = deque()  # (worker, lines in its block), in block order
     clean = False
-    try:
-        for n, block in enumerate(lines.blocks()):
-            worker = n % jobs
+
+    def feed(worker: int) -> None:
+        block = next(blocks, None)
+        if block is not None:
             pool.send(worker, block, _claim(index, block))
             pending.append((worker, block.data.count(b"\n")))
-            while len(pending) >= 2 * jobs:
-                _collect(pool, pending, total, on_progress, gate)
+
+    try:
+        for worker in range(jobs):
+            feed(worker)
         while pending:
-            _collect(pool, pending, total, on_progress, gate)
+            worker, count = pending.popleft()
+            exported = pool.receive(worker)
+            feed(worker)
+            with gate.held():
+                total.merge(exported)
+            if on_progress is not None:
+                on_progress(count)
         clean = True
     finally:
         pool.close(wait=clean)
-
-
-def _collect(pool: _Pool, pending: deque[tuple[int, int]], total: Sink,
-             on_progress: Callable[[int], None] | None, gate: _Gate) -> None:
-    worker, count = pending[0]
-    partial = pool.receive(worker)
-    pending.popleft()
-    with gate.held():
-        total.merge(partial)
-    if on_progress is not None:
-        on_progress(count)
 
 
 def default_jobs() -> int:

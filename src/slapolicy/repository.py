@@ -130,9 +130,6 @@ class PolicySet:
                 return policy
         return None
 
-    def find(self, version: str) -> Policy | None:
-        return next((p for p in self.versions if p.version == version), None)
-
 
 def _first_error(diagnostics: list[Diagnostic]) -> Diagnostic:
     return next(d for d in diagnostics if d.severity is Severity.ERROR)

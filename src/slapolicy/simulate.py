@@ -101,10 +101,6 @@ class _Clock:
         self.changes.append(TargetChange(t, target, rule))
         self.target, self.rule = target, rule
 
-    def history(self) -> list[TargetChange]:
-        """Every target the clock had, from its start."""
-        return self.changes if self.changes is not None else [TargetChange(self.started, self.target, self.rule)]
-
 
 _RANK = operator.attrgetter("rank")
 

@@ -88,6 +88,8 @@ def cited_clauses(policy: Policy) -> set[str]:
 
 @dataclass
 class TestRun:
+    __test__ = False  # not a pytest test class
+
     files: list[str] = field(default_factory=list)
     cases: list[CaseResult] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)

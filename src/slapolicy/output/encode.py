@@ -28,28 +28,45 @@ def rule_label(rule: TargetRule | None) -> str | None:
 
 class Encoder:
     def __init__(self) -> None:
-        self._iso: dict[tuple[float, dt.tzinfo], str] = {}
+        self._iso: dict[dt.tzinfo, dict[float, str]] = {}
+        self._labels: dict[int, str] = {}
+        self._size = 0
+
+    def _zone(self, tz: dt.tzinfo) -> dict[float, str]:
+        cache = self._iso.get(tz)
+        if cache is None:
+            cache = self._iso[tz] = {}
+        return cache
 
     def iso(self, t: float | None, tz: dt.tzinfo) -> str | None:
         if t is None:
             return None
-        key = (t, tz)
-        text = self._iso.get(key)
+        cache = self._zone(tz)
+        text = cache.get(t)
         if text is None:
-            if len(self._iso) > _CACHE_LIMIT:  # bounded: memory stays flat on long histories
+            self._size += 1
+            if self._size > _CACHE_LIMIT:  # bounded: memory stays flat on long histories
                 self._iso.clear()
-            text = self._iso[key] = dt.datetime.fromtimestamp(t, tz).isoformat()
+                self._size = 0
+                cache = self._zone(tz)
+            text = cache[t] = dt.datetime.fromtimestamp(t, tz).isoformat()
         return text
+
+    def rule(self, rule: TargetRule | None) -> str | None:
+        if rule is None:
+            return None
+        label = self._labels.get(id(rule))
+        if label is None:
+            label = self._labels[id(rule)] = rule_label(rule)
+        return label
 
     def outcome(self, o: Outcome) -> dict[str, Any]:
         if isinstance(o, Rejection):
             return self.rejection(o)
         policy = o.policy
-        clocks = []
         calendars = policy.calendars
-        for c in o.clocks:
-            clocks.append(self.clock(c, calendars[c.target.calendar].tz))
-        escalations = [self.escalation(e, o) for e in o.escalations]
+        clocks = [self.clock(c, calendars[c.target.calendar].tz) for c in o.clocks]
+        escalations = [self.escalation(e, o) for e in o.escalations] if o.escalations else []
         return {
             "id": o.id,
             "policy": policy.id,
@@ -73,7 +90,7 @@ class Encoder:
         entry: dict[str, Any] = {
             "metric": c.metric.id,
             "cycle": c.cycle,
-            "target": str(c.target.duration),
+            "target": c.target.duration.text,
             "calendar": c.target.calendar,
             "started_at": iso(c.started, tz),
             "due_at": iso(c.due, tz),
@@ -84,11 +101,11 @@ class Encoder:
             "paused": c.paused,
             "status": c.status.value,
             "breached_at": iso(c.breached_at, tz),
-            "rule": rule_label(c.rule),
+            "rule": self.rule(c.rule),
         }
         if c.changes:
             entry["target_changes"] = [
-                {"at": iso(ch.at, tz), "target": str(ch.target.duration) if ch.target else None, "rule": rule_label(ch.rule)}
+                {"at": iso(ch.at, tz), "target": str(ch.target.duration) if ch.target else None, "rule": self.rule(ch.rule)}
                 for ch in c.changes
             ]
         return entry
