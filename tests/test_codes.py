@@ -4,6 +4,7 @@ explainable, and the README's tables say what the registry says."""
 from __future__ import annotations
 
 import re
+
 import pytest
 
 from conftest import ROOT

@@ -52,17 +52,17 @@ def test_summary_line() -> None:
 
 
 def test_writing_to_a_missing_folder_is_one_error(tmp_path: Path) -> None:
-    with pytest.raises(OutputError, match=r"^cannot write .*/no/such/out.json: No such file or directory$"):
-        with destination(str(tmp_path / "no" / "such" / "out.json")) as out:
-            out.write("{}")
+    target = str(tmp_path / "no" / "such" / "out.json")
+    with pytest.raises(OutputError, match=r"^cannot write .*/no/such/out.json: No such file or directory$"), \
+            destination(target) as out:
+        out.write("{}")
 
 
 def test_a_full_disk_is_an_error_not_a_truncated_file() -> None:
     if not Path("/dev/full").exists():
         pytest.skip("no /dev/full here")
-    with pytest.raises(OutputError, match="No space left on device"):
-        with destination("/dev/full") as out:
-            out.write("x" * 100_000)
+    with pytest.raises(OutputError, match="No space left on device"), destination("/dev/full") as out:
+        out.write("x" * 100_000)
 
 
 @pytest.mark.parametrize(("cell", "safe"), [("=1+1", "'=1+1"), ("+SUM(A1)", "'+SUM(A1)"), ("-2", "'-2"), ("@x", "'@x"),

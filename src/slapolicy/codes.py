@@ -145,6 +145,9 @@ _ALL = (
     Code("no_policy_version", "no-policy-version", "ticket", E,
          "no version of the policy is in force on the day the ticket was created",
          "Versions apply to tickets created between their effective_from and effective_until."),
+    Code("limit", "limit", "ticket", E, "the ticket exceeds a documented limit (events, clock periods)",
+         "A ticket may have at most 20 000 events, and a recurring clock at most 10 000 periods up to --as-of; "
+         "these bound the work one ticket can cause. Usually --as-of is far in the future, or events are missing."),
     Code("calendar", "calendar", "ticket", E, "a deadline the business calendar cannot compute",
          "The deadline falls in years the holiday data do not cover, or the calendar has no working time left."),
 )

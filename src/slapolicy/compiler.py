@@ -17,11 +17,10 @@ own regex dialect differs from Python's).
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .conditions import All, Compare, Condition, Not, fields
+from .conditions import All, Compare, Condition, Not, fields, full_match
 from .model import Policy
 
 Expr = dict[str, Any]
@@ -50,7 +49,7 @@ class CompiledPolicy:
                 fact[attribute_field(name)] = attributes[name]
         for n, (name, pattern) in enumerate(self.regexes):
             value = attributes.get(name)
-            fact[f"m_{n}"] = isinstance(value, str) and re.fullmatch(pattern, value) is not None
+            fact[f"m_{n}"] = full_match(pattern, value)
         return fact
 
     def to_json(self) -> dict[str, Any]:

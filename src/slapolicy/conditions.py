@@ -6,16 +6,20 @@
     when: {all: [...]} / {any: [...]} / {none: [...]} / {not: {...}}
 
 Several keys in one mapping must all hold. `matches` is a regular expression that must
-match the whole value. A comparison on an attribute the ticket does not have is false,
-except `ne`, `not_in` and `exists: false`, which are true.
+match the whole value; it is RE2 syntax (no backreferences, no lookaround) run by RE2,
+whose matching time is linear in the value's length: no pattern can make a run hang
+(`(a+)+$` on a long value is as fast as any other). A comparison on an attribute the
+ticket does not have is false, except `ne`, `not_in` and `exists: false`, which are true.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
+
+import re2
 
 COMBINATORS = ("all", "any", "none", "not")
 OPERATORS = ("eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "matches", "exists")
@@ -89,13 +93,29 @@ def _compare(field: str, op: str, operand: Any, path: tuple[str | int, ...]) -> 
         return Compare(field, op, tuple(operand))
     if op == "matches":
         try:
-            re.compile(str(operand))
-        except re.error as exc:
-            raise ConditionError(f"invalid regular expression {operand!r}: {exc}", path) from None
+            pattern(str(operand))
+        except re2.error as exc:
+            reason = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+            raise ConditionError(f"invalid regular expression {operand!r}: {reason} "
+                                 "(RE2 syntax: no backreferences or lookaround)", path) from None
         return Compare(field, op, str(operand))
     if op == "exists" and not isinstance(operand, bool):
         raise ConditionError("'exists' takes true or false", path)
     return Compare(field, op, operand)
+
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # errors are reported as diagnostics, not printed by RE2
+
+
+@lru_cache(maxsize=1024)
+def pattern(text: str) -> Any:
+    """The compiled RE2 pattern (linear-time matching); re2.error if it is not valid RE2 syntax."""
+    return re2.compile(text, _RE2_OPTIONS)
+
+
+def full_match(regex: str, value: object) -> bool:
+    return isinstance(value, str) and pattern(regex).fullmatch(value) is not None
 
 
 def fields(cond: Condition) -> Iterator[str]:
@@ -143,7 +163,7 @@ def _compare_value(c: Compare, value: Any) -> bool:
     if c.op == "not_in":
         return value not in c.value
     if c.op == "matches":
-        return isinstance(value, str) and re.fullmatch(c.value, value) is not None
+        return full_match(c.value, value)
     if not _ordered(value, c.value):
         return False
     if c.op == "lt":

@@ -7,6 +7,10 @@ Three kinds, never mixed in one value:
   start's local date, the start day itself not counted;
 - calendar months (`1 month`): the same local date and time N months later (or earlier),
   clamped to the month's last day.
+
+Each kind has a documented ceiling (`LIMITS`), ten years or so: a regulation promises
+nothing longer, and a longer value (`600000w`, `999999999 month`) is a typing mistake that
+would otherwise push deadlines out of the supported range of instants.
 """
 
 from __future__ import annotations
@@ -23,6 +27,12 @@ _WORDS = re.compile(
     r"^(\d+)\s+(working\s+)?(second|minute|hour|day|week|month)s?$", re.IGNORECASE
 )
 _WORD_UNIT = {"second": "s", "minute": "m", "hour": "h", "day": "d", "week": "w"}
+
+MAX_SECONDS = 3660 * 86400  # about ten years of clock time
+MAX_WORKING_DAYS = 2500  # about ten years of working days
+MAX_MONTHS = 120
+LIMITS = {"seconds": MAX_SECONDS, "working_days": MAX_WORKING_DAYS, "months": MAX_MONTHS}
+_LIMIT_TEXT = {"seconds": "3660 days (about ten years)", "working_days": "2500 working days", "months": "120 months"}
 
 # Mirrored in the JSON Schema's `duration` definition.
 PATTERN = (
@@ -58,25 +68,34 @@ def parse_duration(text: str | int) -> Duration:
     if isinstance(text, int):
         raise DurationError(f"'{text}' has no unit; write '{text}m' for minutes or '{text}h' for hours")
     s = text.strip()
+    if len(s) > 60:
+        raise DurationError(f"'{s[:30]}…' is not a duration; write it like '15m', '2h', '1h30m', '3 working days' or '1 month'")
     m = _COMPACT.match(s)
     if m and s:
         total = sum(int(v) * _UNIT_SECONDS[u] for v, u in zip(m.groups(), "wdhms") if v)
-        return Duration("seconds", total, s)
+        return _bounded(Duration("seconds", total, s))
     m = _WORDS.match(s)
     if m:
         n, working, unit = int(m.group(1)), bool(m.group(2)), m.group(3).lower()
         if unit == "month":
             if working:
                 raise DurationError(f"'{s}': months are calendar months; write '{n} month'")
-            return Duration("months", n, s)
+            return _bounded(Duration("months", n, s))
         if working and unit == "day":
-            return Duration("working_days", n, s)
+            return _bounded(Duration("working_days", n, s))
         if working and unit == "week":
             raise DurationError(f"'{s}': write working weeks as working days ('{5 * n} working days')")
-        return Duration("seconds", n * _UNIT_SECONDS[_WORD_UNIT[unit]], s)
+        return _bounded(Duration("seconds", n * _UNIT_SECONDS[_WORD_UNIT[unit]], s))
     raise DurationError(
         f"'{s}' is not a duration; write it like '15m', '2h', '1h30m', '3 working days' or '1 month'"
     )
+
+
+def _bounded(d: Duration) -> Duration:
+    if d.amount > LIMITS[d.kind]:
+        raise DurationError(f"'{d.text}' is longer than slapolicy allows ({_LIMIT_TEXT[d.kind]}); "
+                            "no regulation promises that far ahead — is a unit wrong?")
+    return d
 
 
 def format_seconds(seconds: float) -> str:

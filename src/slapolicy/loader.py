@@ -8,6 +8,7 @@ text until the model reads them. Only plain data tags are accepted.
 from __future__ import annotations
 
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -234,7 +235,10 @@ def load_file(path: str | Path, max_bytes: int = MAX_BYTES) -> tuple[Document, l
     display = str(path)
     p = Path(path)
     try:
-        size = p.stat().st_size
+        info = p.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(Diagnostic.of(display, 0, 0, "SLA001", "not a regular file; slapolicy reads only regular files"))
+        size = info.st_size
         if size > max_bytes:
             raise InputError(
                 Diagnostic.of(display, 1, 1, "SLA003",

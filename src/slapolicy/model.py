@@ -7,6 +7,7 @@ file:line:column through the Document.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from .business_calendar import WEEKDAYS, CalendarSpec, Counting, Interval
 from .conditions import ALWAYS, Condition, ConditionError, parse_condition
 from .diagnostics import Diagnostic
 from .durations import Duration, DurationError, parse_duration
-from .instants import InstantError, zone
+from .instants import MAX_YEAR, MIN_YEAR, RANGE_TEXT, InstantError, zone
 from .loader import Document, JsonPath
 
 BUILTIN_EVENTS = (
@@ -181,6 +182,10 @@ class Policy:
         return f"{self.id} {self.version}"
 
 
+VERSION = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,9}){0,5}")
+MAX_REPEATS = 1000  # firings of one repeating escalation step in one clock cycle
+
+
 def version_key(version: str) -> tuple[int, ...]:
     return tuple(int(p) for p in version.split("."))
 
@@ -196,10 +201,14 @@ class _Builder:
 
     def date(self, value: Any, path: JsonPath) -> dt.date | None:
         try:
-            return dt.date.fromisoformat(str(value))
+            day = dt.date.fromisoformat(str(value))
         except ValueError:
             self.fail(path, f"'{value}' is not a real date")
             return None
+        if not MIN_YEAR <= day.year <= MAX_YEAR:
+            self.fail(path, f"{day} is outside the supported range {RANGE_TEXT}")
+            return None
+        return day
 
     def duration(self, value: Any, path: JsonPath) -> Duration | None:
         try:
@@ -339,6 +348,9 @@ def _threshold(b: _Builder, value: Any, path: JsonPath) -> float | None:
     if value is None:
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            b.fail(path, f"{value} is not a number a target can be measured against; write a finite number or a share like 98%")
+            return None
         return float(value)
     text = str(value).strip()
     if re.fullmatch(r"[0-9]+(?:\.[0-9]+)?\s*%", text):
@@ -355,6 +367,8 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
     b = _Builder(doc)
     data = doc.data
     version = doc.raw.get(("version",), str(data["version"]))
+    if not VERSION.fullmatch(version):
+        b.fail(("version",), f"'{version}' is not a version; write numbers separated by dots such as 2025.1")
     b.zone(data["timezone"], ("timezone",))
     for name, cal in data["calendars"].items():
         if isinstance(cal, Mapping) and "timezone" in cal:
@@ -424,8 +438,13 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
                     b.fail(path + ("at",), f"the delay after breach must be hours and minutes, not '{delay}'")
             rep = s.get("repeat") or {}
             every = b.duration(rep["every"], path + ("repeat", "every")) if rep else None
-            if every is not None and (every.kind != "seconds" or every.amount == 0):
-                b.fail(path + ("repeat", "every"), f"a repeat interval must be a positive time in hours and minutes, not '{every}'")
+            if every is not None and (every.kind != "seconds" or every.amount < 60):
+                b.fail(path + ("repeat", "every"),
+                       f"a repeat interval must be a time in hours and minutes of at least 1m, not '{every}'")
+            if rep.get("times") is not None and rep["times"] > MAX_REPEATS:
+                b.fail(path + ("repeat", "times"),
+                       f"{rep['times']} repetitions are more than slapolicy allows ({MAX_REPEATS}); "
+                       "without `times` a step repeats while its clock runs, at most that often")
             out.append(EscalationStep(
                 metric=metric, index=i + 1, id=s.get("id"), at_start=at == "start", share=share, delay=delay, notify=tuple(s["notify"]),
                 when=b.condition(s.get("when"), path + ("when",)), repeat_every=every,

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import io
 import multiprocessing
 import os
 import signal
@@ -23,19 +22,33 @@ import sys
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from .compiler import CompiledPolicy, compile_policy
 from .dedup import IdIndex
 from .engine import get_backend
 from .outcome import Outcome, Rejection, SubjectOutcome
 from .repository import PolicySet
 from .simulate import Replayer
-from .tickets import BOM, RawItem, Ticket, decode_line, detect_format, item_id, line_id, read_items, reject
+from .tickets import (
+    BOM,
+    RawItem,
+    Ticket,
+    TicketError,
+    decode_line,
+    decode_text,
+    detect_format,
+    item_id,
+    line_id,
+    read_items,
+    reject,
+)
 
 BLOCK_BYTES = 1 << 20  # about 1 300 tickets of a typical history
+MAX_LINE_BYTES = 8 << 20  # one JSONL line (ticket); longer ones are rejected without being kept
 
 
 class Adds(Protocol):
@@ -57,12 +70,20 @@ class Sink(Adds, Protocol):
 
 @dataclass(frozen=True)
 class Plan:
-    """What to replay: each input ticket under every lane (one policy set each), into partials."""
+    """What to replay: each input ticket under every lane (one policy set each), into partials.
+
+    The rulesets are compiled here, once; worker processes receive the plan whole when
+    they start."""
 
     lanes: tuple[PolicySet, ...]
     as_of: float
     engine: str | None
     new_partial: Callable[[], Partial]  # a module-level callable: workers call it too
+    encoding: str = "utf-8"  # of the input
+    rulesets: tuple[tuple[CompiledPolicy, ...], ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rulesets", tuple(tuple(compile_policy(p) for p in ps.versions) for ps in self.lanes))
 
 
 class ReplayError(RuntimeError):
@@ -82,7 +103,7 @@ class _Lanes:
 
     def __init__(self, plan: Plan) -> None:
         backend = get_backend(plan.engine)
-        self.replayers = tuple(Replayer(ps, backend, plan.as_of) for ps in plan.lanes)
+        self.replayers = tuple(Replayer(ps, backend, plan.as_of, rs) for ps, rs in zip(plan.lanes, plan.rulesets))
         self.zones = tuple(dict.fromkeys(ps.tz for ps in plan.lanes))
 
     def line(self, line: bytes, number: int, first: int | None) -> tuple[Outcome, ...]:
@@ -111,10 +132,13 @@ def _mark_duplicate(outcomes: tuple[Outcome, ...], line: int, first: int | None)
     )
 
 
-def _replay_block(lanes: _Lanes, first_line: int, data: bytes, duplicates: dict[int, int], partial: Adds) -> None:
-    for offset, line in enumerate(data.split(b"\n")):
-        if line.strip():
-            number = first_line + offset
+def _replay_block(lanes: _Lanes, block: Block, duplicates: dict[int, int], partial: Adds) -> None:
+    first_line, bad = block.first_line, block.bad
+    for offset, line in enumerate(block.data.split(b"\n")):
+        number = first_line + offset
+        if bad and number in bad:
+            partial.add((reject(None, number, "unparseable", bad[number]),) * len(lanes.replayers))
+        elif line.strip():
             partial.add(lanes.line(line, number, duplicates.get(number)))
 
 
@@ -123,19 +147,31 @@ def _replay_block(lanes: _Lanes, first_line: int, data: bytes, duplicates: dict[
 @dataclass(frozen=True)
 class Block:
     first_line: int
-    offset: int  # in the (possibly spooled) byte stream
-    data: bytes
+    offset: int  # of its first byte in the (possibly spooled) byte stream
+    data: bytes  # whole lines, UTF-8; a line listed in `bad` is empty here
+    bad: dict[int, str] = field(default_factory=dict)  # line number -> why it cannot be read
+
+    @property
+    def lines(self) -> int:
+        return self.data.count(b"\n") if self.data.endswith(b"\n") else self.data.count(b"\n") + 1
 
 
 class _Lines:
     """Blocks of whole lines from a byte stream, and any earlier line read back by number.
 
     A stream that cannot seek (stdin, a pipe) is spooled to a temporary file as it is
-    read, so earlier lines stay reachable for the duplicate-id re-check."""
+    read, so earlier lines stay reachable for the duplicate-id re-check. Lines are
+    split on LF only (a CR before it is whitespace), as an editor counts them; a UTF-8
+    byte-order mark at the start is skipped. A line longer than MAX_LINE_BYTES is not
+    kept in memory: it is skipped to its end and rejected. Input in another encoding is
+    turned into UTF-8 line by line; a line that is not in it is rejected, naming the
+    byte."""
 
-    def __init__(self, stream: IO[bytes], size: int) -> None:
+    def __init__(self, stream: IO[bytes], size: int, encoding: str = "utf-8") -> None:
         self.stream = stream
         self.size = size
+        self.codec = None if encoding.replace("_", "-").lower() in ("utf-8", "utf8") else encoding
+        self.encoding = encoding
         seekable = False
         with contextlib.suppress(OSError, ValueError):
             seekable = stream.seekable()
@@ -147,27 +183,57 @@ class _Lines:
             self.spool.close()
 
     def blocks(self) -> Iterator[Block]:
-        number, offset, rest = 1, 0, b""
+        number, rest = 1, b""
+        position = 0  # stream offset of the next byte read
+        skipping = False  # inside a line longer than MAX_LINE_BYTES
         while True:
             chunk = self.stream.read(self.size)
+            start = position  # stream offset of chunk[0]
+            position += len(chunk)
             if self.spool is not None:
                 self.spool.write(chunk)
-            if offset == 0 and not rest and chunk.startswith(BOM):
-                chunk, offset = chunk[len(BOM):], len(BOM)
+            if start == 0 and self.codec is None and chunk.startswith(BOM):
+                chunk, start = chunk[len(BOM):], len(BOM)
+            if skipping:
+                end = chunk.find(b"\n")
+                if end < 0 and chunk:
+                    continue
+                skipping = False
+                yield Block(number, start, b"\n", {number: f"line {number} is longer than {MAX_LINE_BYTES // (1024 * 1024)} MiB; "
+                                                           "a ticket is far smaller: is the file JSONL (one ticket per line)?"})
+                number += 1
+                if end < 0:
+                    return
+                chunk, start = chunk[end + 1:], start + end + 1
             data = rest + chunk
+            offset = start - len(rest)
             cut = data.rfind(b"\n") + 1 if chunk else len(data)
+            if not cut and len(data) > MAX_LINE_BYTES:
+                skipping, rest = True, b""
+                continue
             if cut:
+                block = self._block(number, offset, data[:cut])
                 self._starts.append((number, offset))
-                block = Block(number, offset, data[:cut])
                 yield block
-                number += block.data.count(b"\n")
-                offset += cut
+                number += block.lines
             rest = data[cut:]
             if not chunk:
                 return
 
+    def _block(self, number: int, offset: int, data: bytes) -> Block:
+        if self.codec is None:
+            return Block(number, offset, data)
+        lines, bad = data.split(b"\n"), {}
+        for i, line in enumerate(lines):
+            try:
+                lines[i] = line.decode(self.codec).encode("utf-8")
+            except UnicodeDecodeError as exc:
+                bad[number + i] = f"line {number + i} is not {self.encoding} text (byte {exc.start + 1} of the line)"
+                lines[i] = b""
+        return Block(number, offset, b"\n".join(lines), bad)
+
     def line(self, number: int) -> bytes:
-        """Line `number` (1-based), read back from the file or the spool."""
+        """Line `number` (1-based) as UTF-8, read back from the file or the spool."""
         k = bisect.bisect_right(self._starts, (number, 1 << 62)) - 1
         first, offset = self._starts[k]
         source = self.spool if self.spool is not None else self.stream
@@ -177,7 +243,8 @@ class _Lines:
             text = b""
             for _ in range(number - first + 1):
                 text = source.readline()
-            return text.rstrip(b"\r\n")
+            text = text.rstrip(b"\r\n")
+            return text.decode(self.codec).encode("utf-8") if self.codec else text
         finally:
             source.seek(here)
 
@@ -197,15 +264,15 @@ def replay(plan: Plan, path: str, fmt: str | None, total: Sink, jobs: int = 1,
             with gate.held():
                 _replay_items(plan, path, fmt, total)
             return
-        with _open_binary(path) as stream, contextlib.closing(_Lines(stream, block_bytes)) as lines:
+        with _open_binary(path) as stream, contextlib.closing(_Lines(stream, block_bytes, plan.encoding)) as lines:
             index = IdIndex(lambda n: line_id(lines.line(n)))
             if jobs <= 1 or _small(stream, 2 * block_bytes):
                 lanes = _Lanes(plan)
                 for block in lines.blocks():
                     with gate.held():
-                        _replay_block(lanes, block.first_line, block.data, _claim(index, block), total)
+                        _replay_block(lanes, block, _claim(index, block), total)
                     if on_progress is not None:
-                        on_progress(block.data.count(b"\n"))
+                        on_progress(block.lines)
             else:
                 _replay_parallel(plan, lines, index, total, jobs, on_progress, gate)
 
@@ -227,8 +294,12 @@ def _claim(index: IdIndex, block: Block) -> dict[int, int]:
 
 
 def _replay_items(plan: Plan, path: str, fmt: str, total: Sink) -> None:
-    with _open_text(path) as stream:
-        items = list(read_items(stream, fmt))
+    with _open_binary(path) as stream:
+        raw = stream.read()
+    try:
+        items = list(read_items(decode_text(raw, plan.encoding), fmt, path))
+    except TicketError as exc:
+        items = [reject(None, 1, exc.code, str(exc))]
     ids = {item.line: key for item in items if isinstance(item, RawItem) and (key := item_id(item.data)) is not None}
     index = IdIndex(ids.get)
     duplicates = index.claim(sorted(ids.items()))
@@ -243,15 +314,6 @@ def _open_binary(path: str) -> Iterator[IO[bytes]]:
         yield sys.stdin.buffer
         return
     with open(path, "rb") as stream:
-        yield stream
-
-
-@contextlib.contextmanager
-def _open_text(path: str) -> Iterator[IO[str]]:
-    if path == "-":
-        yield io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", errors="replace")
-        return
-    with open(path, encoding="utf-8-sig", errors="replace", newline="") as stream:
         yield stream
 
 
@@ -312,10 +374,10 @@ def _worker(conn: Connection, plan: Plan) -> None:
         task = conn.recv()
         if task is None:
             return
-        first_line, data, duplicates = task
+        block, duplicates = task
         partial = plan.new_partial()
         try:
-            _replay_block(lanes, first_line, data, duplicates, partial)
+            _replay_block(lanes, block, duplicates, partial)
         except Exception as exc:  # reported by the main process as one line, never lost
             conn.send(("error", f"{type(exc).__name__}: {exc}"))
             continue
@@ -340,7 +402,7 @@ class _Pool:
             self.procs.append(proc)
 
     def send(self, worker: int, block: Block, duplicates: dict[int, int]) -> None:
-        self.conns[worker].send((block.first_line, block.data, duplicates))
+        self.conns[worker].send((block, duplicates))
 
     def receive(self, worker: int) -> Any:
         try:
@@ -380,7 +442,7 @@ def _replay_parallel(plan: Plan, lines: _Lines, index: IdIndex, total: Sink, job
         block = next(blocks, None)
         if block is not None:
             pool.send(worker, block, _claim(index, block))
-            pending.append((worker, block.data.count(b"\n")))
+            pending.append((worker, block.lines))
 
     try:
         for worker in range(jobs):

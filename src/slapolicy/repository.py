@@ -35,25 +35,41 @@ def discover(
     paths: Iterable[str | Path], wanted: Callable[[str], bool] = is_policy_file
 ) -> tuple[list[Path], list[Diagnostic]]:
     """Files under the given paths whose names are `wanted` (files named outright are always
-    taken), in a stable order, each once; hidden folders are skipped."""
+    taken), in a stable order, each once; hidden folders are skipped.
+
+    Anything that looks like a policy but is not a regular file (a directory named
+    `x.yaml`, a broken link, a FIFO, a device) is an SLA001 error, never skipped without a
+    word and never opened (a FIFO would block)."""
     found: list[Path] = []
-    missing: list[Diagnostic] = []
+    problems: list[Diagnostic] = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            found.extend(
-                f for f in sorted(p.rglob("*"))
-                if f.is_file() and wanted(f.name)
-                and not any(part.startswith(".") for part in f.relative_to(p).parts)
-            )
+            for f in sorted(p.rglob("*")):
+                if not wanted(f.name) or any(part.startswith(".") for part in f.relative_to(p).parts):
+                    continue
+                if f.is_file():
+                    found.append(f)
+                else:
+                    problems.append(Diagnostic.of(str(f), 0, 0, "SLA001", _not_a_file(f)))
         elif p.is_file():
             found.append(p)
         else:
-            missing.append(Diagnostic.of(str(p), 0, 0, "SLA001", "no such file or directory"))
+            problems.append(Diagnostic.of(str(p), 0, 0, "SLA001", _not_a_file(p)))
     unique: dict[Path, Path] = {}
     for f in found:  # overlapping paths (a directory and a file in it) name a file once
         unique.setdefault(f.resolve(), f)
-    return list(unique.values()), missing
+    return list(unique.values()), problems
+
+
+def _not_a_file(p: Path) -> str:
+    if p.is_symlink() and not p.exists():
+        return "a broken symbolic link; its target does not exist"
+    if p.is_dir():
+        return "a directory, not a policy file"
+    if p.exists():
+        return "not a regular file (a FIFO, socket or device); slapolicy reads only regular files"
+    return "no such file or directory"
 
 
 def read_policy(path: str | Path) -> tuple[Policy | None, list[Diagnostic]]:

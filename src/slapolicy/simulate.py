@@ -23,9 +23,10 @@ Semantics (README, "Simulation"):
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import operator
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,12 +35,13 @@ from .compiler import CompiledPolicy, compile_policy
 from .diagnostics import did_you_mean
 from .engine import Backend
 from .instants import InstantError, parse_instant
-from .model import EscalationStep, Metric, Policy, TargetRule, TargetValue
+from .model import MAX_REPEATS, EscalationStep, Metric, Policy, TargetRule, TargetValue
 from .outcome import ClockOutcome, ClockStatus, EscalationFiring, Rejection, SubjectOutcome, TargetChange
 from .repository import PolicySet
 from .tickets import RawItem, Ticket, TicketError, reject, ticket_from_data
 
 INF = math.inf
+MAX_PERIODS = 10_000  # cycles of one recurring clock in one ticket; with MAX_EVENTS this bounds a ticket's work
 # what an event does to a metric's clock, as bits (cheaper to test than names on the hot path)
 RESTART, START, STOP, CANCEL, PAUSE, RESUME, PAUSE_WHILE = 1, 2, 4, 8, 16, 32, 64
 ACTION_BITS = {"restart_on": RESTART, "start": START, "stop": STOP, "cancel_on": CANCEL, "pause_on": PAUSE,
@@ -303,6 +305,10 @@ class Simulator:
                     due = self._due(clock, clock.target, attrs, until)
                     if due is None or due >= until:
                         break
+                    if clock.cycle >= MAX_PERIODS:
+                        raise TicketError("limit", f"'{clock.metric.id}' would run more than {MAX_PERIODS} periods "
+                                                   f"(every {clock.target.duration if clock.target else '?'}) before "
+                                                   f"{self._day(until)}; check --as-of and the ticket's events")
                     clock.breached_period = due
                     clock.stopped = due
                     finished.append(clock)
@@ -372,6 +378,9 @@ class Simulator:
             roll_periods(self.as_of)
         finished.extend(current.values())
         return self._outcome(ticket, finished, snapshots)
+
+    def _day(self, t: float) -> str:
+        return dt.datetime.fromtimestamp(t, self.policy.tz).date().isoformat()
 
     # ---- outcomes --------------------------------------------------------------------------
 
@@ -492,7 +501,7 @@ class Simulator:
                 times = [max(first, effective)]
             else:
                 times = [first]
-                count = step.repeat_times if step.repeat_times is not None else 10_000
+                count = step.repeat_times if step.repeat_times is not None else MAX_REPEATS
                 t = first
                 for _ in range(count):
                     t = cal.add_epoch(t, step.repeat_every.amount)
@@ -512,16 +521,19 @@ class Replayer:
     """Outcomes for the tickets of one policy set: the version in force for each, one
     simulator per version, kept for the whole run."""
 
-    def __init__(self, policies: PolicySet, backend: Backend, as_of: float) -> None:
+    def __init__(self, policies: PolicySet, backend: Backend, as_of: float,
+                 rulesets: Sequence[CompiledPolicy] | None = None) -> None:
+        """`rulesets`: the versions' compiled rulesets, in version order (compiled here when not given)."""
         self.policies = policies
         self.backend = backend
         self.as_of = as_of
+        self._rulesets = dict(zip(map(id, policies.versions), rulesets)) if rulesets is not None else {}
         self._simulators: dict[int, Simulator] = {}
 
     def simulator(self, policy: Policy) -> Simulator:
         sim = self._simulators.get(id(policy))
         if sim is None:
-            sim = self._simulators[id(policy)] = Simulator(policy, self.backend, self.as_of)
+            sim = self._simulators[id(policy)] = Simulator(policy, self.backend, self.as_of, self._rulesets.get(id(policy)))
         return sim
 
     def outcome(self, ticket: Ticket) -> SubjectOutcome | Rejection:
@@ -551,8 +563,6 @@ class Replayer:
 
 
 def _local_day(t: float, policies: PolicySet) -> str:
-    import datetime as dt
-
     return dt.datetime.fromtimestamp(t, policies.tz).date().isoformat()
 
 

@@ -19,7 +19,7 @@ from .diagnostics import Diagnostic, InputError, did_you_mean
 from .engine import Backend
 from .instants import InstantError, iso, parse_instant
 from .loader import Document, JsonPath, load_file
-from .model import Policy, version_key
+from .model import VERSION, Policy, version_key
 from .outcome import ClockOutcome, EscalationFiring, Rejection, SubjectOutcome
 from .repository import PolicySet, discover, is_test_file, scan
 from .schema import schema_problems
@@ -250,6 +250,8 @@ def _policies_for(doc: Document, available: list[Policy]) -> tuple[PolicySet | N
     chosen = near or matching
     if "version" in doc.data:
         wanted = doc.raw.get(("version",), str(doc.data["version"]))
+        if not VERSION.fullmatch(wanted):
+            return None, [doc.diagnostic(("version",), "SLA801", f"'{wanted}' is not a version; write numbers separated by dots such as 2025.1")]
         chosen = [p for p in chosen if version_key(p.version) == version_key(wanted)]
         if not chosen:
             return None, [doc.diagnostic(("version",), "SLA801", f"policy '{pid}' has no version {wanted}")]

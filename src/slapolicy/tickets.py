@@ -17,17 +17,20 @@ import io
 import math
 import operator
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import msgspec
 
+from .diagnostics import InputError
 from .instants import MAX_EPOCH, MIN_EPOCH, RANGE_TEXT, InstantError, parse_instant, to_epoch
+from .loader import MAX_BYTES
 from .outcome import Reason, Rejection
 
 FORMATS = ("jsonl", "json", "yaml", "csv")
+MAX_EVENTS = 20_000  # per ticket: a real ticket has tens
 BOM = b"\xef\xbb\xbf"
 _NO_ATTRIBUTES: Mapping[str, Any] = {}
 
@@ -101,6 +104,8 @@ def _identity(tid: Any, attributes: Any) -> tuple[str, dict[str, Any]]:
 
 
 def _finish(key: str, line: int, attrs: dict[str, Any], events: list[Event]) -> Ticket:
+    if len(events) > MAX_EVENTS:
+        raise TicketError("limit", f"the ticket has {len(events)} events; slapolicy replays at most {MAX_EVENTS} per ticket")
     events.sort(key=_AT)  # stable: equal times keep input order
     if events[0].type != "created":
         if not any(e.type == "created" for e in events):
@@ -247,41 +252,65 @@ def detect_format(path: str) -> str:
     )
 
 
-def read_items(stream: io.TextIOBase | Any, fmt: str) -> Iterator[RawItem | Rejection]:
-    """Plain-data items of a JSON / YAML document or a CSV event log, in input order."""
-    if fmt in ("json", "yaml"):
-        yield from _document(stream.read(), fmt)
+def decode_text(raw: bytes, encoding: str) -> str:
+    """A whole input file as text: a UTF-8 byte-order mark skipped, undecodable bytes an error
+    that names the line and byte (TicketError), never replaced silently."""
+    codec = "utf-8-sig" if encoding.replace("_", "-").lower() in ("utf-8", "utf8") else encoding
+    try:
+        return raw.decode(codec)
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        hint = "; is it GB18030 / GBK? give --encoding gb18030" if codec == "utf-8-sig" else ""
+        raise TicketError("unparseable", f"line {line}, byte {column}: the file is not {encoding} text (byte 0x{raw[exc.start]:02X}){hint}") from None
+
+
+def read_items(text: str, fmt: str, display: str) -> Iterator[RawItem | Rejection]:
+    """Plain-data items of a JSON / YAML document or a CSV event log, in input order.
+
+    YAML is read by the same safe loader as policies (plain data only, the same limits
+    on size, aliases and depth)."""
+    if fmt == "yaml":
+        yield from _yaml(text, display)
+    elif fmt == "json":
+        try:
+            data = msgspec.json.decode(text)
+        except msgspec.DecodeError as exc:
+            yield reject(None, 1, "unparseable", f"the file is not valid JSON: {exc}")
+            return
+        yield from _items(data, lambda i: i + 1)
     elif fmt == "csv":
-        yield from _csv(stream)
+        yield from _csv(io.StringIO(text, newline=""))
     else:
         raise ValueError(f"unknown input format '{fmt}'; use one of {', '.join(FORMATS)}")
 
 
-def _document(text: str, fmt: str) -> Iterator[RawItem | Rejection]:
-    import yaml
+def _yaml(text: str, display: str) -> Iterator[RawItem | Rejection]:
+    from .loader import load_text
 
-    try:
-        data = msgspec.json.decode(text) if fmt == "json" else yaml.safe_load(text)
-    except (msgspec.DecodeError, yaml.YAMLError) as exc:
-        yield reject(None, 1, "unparseable", f"the file is not valid {fmt.upper()}: {exc}")
+    if len(text.encode("utf-8")) > MAX_BYTES:
+        yield reject(None, 1, "unparseable", f"a YAML ticket file is limited to {MAX_BYTES // (1024 * 1024)} MiB; "
+                                             "write large histories as JSONL")
         return
+    try:
+        doc, problems = load_text(text, display)
+    except InputError as exc:
+        yield reject(None, exc.diagnostic.line, "unparseable", exc.diagnostic.format())
+        return
+    if problems:
+        first = problems[0]
+        yield reject(None, first.line, "unparseable", first.format())
+        return
+    yield from _items(doc.data, lambda i: doc.locate((i,)).line if isinstance(doc.data, list) else 1)
+
+
+def _items(data: Any, line_of: Callable[[int], int]) -> Iterator[RawItem | Rejection]:
     items = data if isinstance(data, list) else [data]
     for i, item in enumerate(items):
         if isinstance(item, dict):
-            yield RawItem(_plain(item), i + 1)
+            yield RawItem(item, line_of(i))
         else:
-            yield reject(None, i + 1, "unparseable", f"item {i + 1} is not a ticket object")
-
-
-def _plain(value: Any) -> Any:
-    """YAML may hand back datetimes and dates; keep timestamps as text like JSON does."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    return value
+            yield reject(None, line_of(i), "unparseable", f"item {i + 1} is not a ticket object")
 
 
 def _csv(stream: Iterable[str]) -> Iterator[RawItem | Rejection]:

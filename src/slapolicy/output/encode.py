@@ -29,7 +29,7 @@ def rule_label(rule: TargetRule | None) -> str | None:
 class Encoder:
     def __init__(self) -> None:
         self._iso: dict[dt.tzinfo, dict[float, str]] = {}
-        self._labels: dict[int, str] = {}
+        self._labels: dict[int, tuple[TargetRule, str]] = {}  # by id; the rule is kept so its id is not reused
         self._size = 0
 
     def _zone(self, tz: dt.tzinfo) -> dict[float, str]:
@@ -55,10 +55,10 @@ class Encoder:
     def rule(self, rule: TargetRule | None) -> str | None:
         if rule is None:
             return None
-        label = self._labels.get(id(rule))
-        if label is None:
-            label = self._labels[id(rule)] = rule_label(rule)
-        return label
+        found = self._labels.get(id(rule))
+        if found is None:
+            found = self._labels[id(rule)] = (rule, str(rule.source))
+        return found[1]
 
     def outcome(self, o: Outcome) -> dict[str, Any]:
         if isinstance(o, Rejection):
