@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from .codes import Severity, severity
 
-__all__ = ["Diagnostic", "InputError", "Severity", "did_you_mean"]
+__all__ = ["Diagnostic", "InputError", "Severity", "did_you_mean", "shorten"]
 
 
 @dataclass(frozen=True, order=True)
@@ -50,7 +50,15 @@ class InputError(Exception):
         self.diagnostic = diagnostic
 
 
+def shorten(value: object, limit: int = 60) -> str:
+    """A value as it appears in a message: long input is cut, so one bad value cannot flood a report."""
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str:
     """A ' (did you mean 'x'?)' suffix for near misses, or ''."""
+    if len(word) > 100:
+        return ""
     close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""

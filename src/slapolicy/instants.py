@@ -36,18 +36,20 @@ class InstantError(ValueError):
 @lru_cache(maxsize=256)
 def zone(name: str) -> ZoneInfo:
     """The IANA time zone `name`, resolved once per process."""
+    shown = name if isinstance(name, str) and len(name) <= 60 else f"{str(name)[:59]}…"
     if not isinstance(name, str) or not _ZONE_NAME.fullmatch(name):
-        raise InstantError(f"unknown time zone {name!r}; use an IANA name such as Asia/Shanghai")
+        raise InstantError(f"unknown time zone '{shown}'; use an IANA name such as Asia/Shanghai")
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise InstantError(f"unknown time zone '{name}'; use an IANA name such as Asia/Shanghai") from None
+        raise InstantError(f"unknown time zone '{shown}'; use an IANA name such as Asia/Shanghai") from None
 
 
 def parse_datetime(text: object, tz: dt.tzinfo) -> tuple[dt.datetime, bool]:
     """An aware datetime and whether the text carried its own UTC offset; InstantError if unusable."""
     if not isinstance(text, str) or not 10 <= len(text) <= 40:
-        raise InstantError(f"{text!r} is not an ISO-8601 date-time such as 2025-03-07T17:50:00+08:00")
+        shown = repr(text) if len(repr(text)) <= 60 else repr(text)[:59] + "…"
+        raise InstantError(f"{shown} is not an ISO-8601 date-time such as 2025-03-07T17:50:00+08:00")
     value = text.strip()
     if "t" in value or "z" in value:  # RFC 3339 allows lower-case T and Z
         value = value.upper()

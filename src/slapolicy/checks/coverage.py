@@ -19,18 +19,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..model import Policy
-from ._domain import first_sure_rule, label, severity_tier
+from ._domain import TRUE, label, rules_for, severity_tier
 from .base import Problem
 
 CODE = "SLA501"
 
 
 def check(policy: Policy) -> Iterator[Problem]:
-    combos, known = severity_tier(policy)
+    domain = severity_tier(policy)
     for metric in policy.metrics.values():
         if not metric.required:
             continue
-        missing = [label(c) for c in combos if first_sure_rule(policy.targets, metric.id, c, known) is None]
+        covered = [False] * len(domain.combos)  # some rule surely gives the metric a target (earlier rules may win)
+        for rule in rules_for(policy, metric.id):
+            for i, v in enumerate(domain.outcomes(rule.when)):
+                covered[i] = covered[i] or v == TRUE
+        missing = [label(c) for c, ok in zip(domain.combos, covered) if not ok]
         if missing:
             shown = ", ".join(missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
             yield Problem(metric.path, f"required metric '{metric.id}' has no target that surely applies to: {shown}", key=True)

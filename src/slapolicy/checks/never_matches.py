@@ -14,21 +14,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..conditions import ALWAYS, Condition, evaluate_partial
+from ..conditions import ALWAYS, Condition
 from ..loader import JsonPath
 from ..model import Policy
-from ._domain import full
+from ._domain import FALSE, full
 from .base import Problem
 
 CODE = "SLA502"
 
 
 def check(policy: Policy) -> Iterator[Problem]:
-    combos, known = full(policy)
+    domain = full(policy)
     items: list[tuple[str, Condition, JsonPath]] = [("target rule", r.when, r.path) for r in policy.targets]
     items += [(f"escalation step {s.index}", s.when, s.path) for steps in policy.escalations.values() for s in steps]
     for kind, cond, path in items:
         if cond == ALWAYS:
             continue
-        if all(evaluate_partial(cond, c, known) is False for c in combos):
+        if all(v == FALSE for v in domain.outcomes(cond)):
             yield Problem(path + ("when",), f"this {kind} can never match: no ticket satisfies its condition", key=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..model import Policy
-from ._domain import first_sure_rule, label, severity_tier
+from ._domain import first_sure, label, rules_for, severity_tier
 from .base import Problem
 
 CODE = "SLA301"
@@ -26,10 +26,11 @@ CHAIN = ("registration", "first_response", "resolution_plan", "resolution")
 
 def check(policy: Policy) -> Iterator[Problem]:
     chain = [m for m in CHAIN if m in policy.metrics]
-    combos, known = severity_tier(policy)
+    domain = severity_tier(policy)
+    sure = {m: first_sure(domain, rules_for(policy, m)) for m in chain}
     reported: set[tuple[str, str, int, int]] = set()
-    for combo in combos:
-        chosen = {m: first_sure_rule(policy.targets, m, combo, known) for m in chain}
+    for n, combo in enumerate(domain.combos):
+        chosen = {m: sure[m][n] for m in chain}
         for i, early in enumerate(chain):
             for late in chain[i + 1:]:
                 r1, r2 = chosen[early], chosen[late]

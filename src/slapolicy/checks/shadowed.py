@@ -16,36 +16,30 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..conditions import evaluate_partial
-from ..model import Policy
-from ._domain import full
+from ..model import Policy, TargetRule
+from ._domain import FALSE, TRUE, full
 from .base import Problem
 
 CODE = "SLA503"
 
 
 def check(policy: Policy) -> Iterator[Problem]:
-    combos, known = full(policy)
-    doc = policy.document
+    domain = full(policy)
+    n = len(domain.combos)
+    first_true: dict[str, list[TargetRule | None]] = {}  # per metric and combination: the first rule surely matching it
     for rule in policy.targets:
-        reachable = [c for c in combos if evaluate_partial(rule.when, c, known) is not False]
-        if not reachable:
-            continue  # SLA502 says it never matches at all
+        outcomes = domain.outcomes(rule.when)
+        reachable = [i for i, v in enumerate(outcomes) if v != FALSE]
         for metric, value in rule.values.items():
-            earlier = [r for r in policy.targets[: rule.index] if metric in r.values]
-            if not earlier:
-                continue
-            winners = set()
-            for combo in reachable:
-                winner = next((r for r in earlier if evaluate_partial(r.when, combo, known) is True), None)
-                if winner is None:
-                    break
-                winners.add(winner.index)
-            else:
-                lines = ", ".join(str(doc.locate(policy.targets[i].path).line) for i in sorted(winners))
+            winners = first_true.setdefault(metric, [None] * n)
+            if reachable and all(winners[i] is not None for i in reachable):
+                lines = ", ".join(str(line) for line in sorted({w.source.line for w in (winners[i] for i in reachable) if w}))
                 yield Problem(
                     value.path,
                     f"the {metric} target never applies: every ticket this rule matches already gets {metric} "
                     f"from the rule at line {lines} (the first matching rule wins)",
                     key=True,
                 )
+            for i, v in enumerate(outcomes):
+                if v == TRUE and winners[i] is None:
+                    winners[i] = rule

@@ -22,27 +22,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..conditions import evaluate_partial
 from ..model import Policy
-from ._domain import full
+from ._domain import FALSE, full, rules_for
 from .base import Problem
 
 CODE = "SLA504"
 
 
 def check(policy: Policy) -> Iterator[Problem]:
-    combos, known = full(policy)
+    domain = full(policy)
     for metric, steps in policy.escalations.items():
-        rules = [r for r in policy.targets if metric in r.values]
         if metric not in policy.metrics:
             continue  # SLA201
+        targeted = [False] * len(domain.combos)  # per combination: some rule may give this metric a target
+        for rule in rules_for(policy, metric):
+            for i, v in enumerate(domain.outcomes(rule.when)):
+                targeted[i] = targeted[i] or v != FALSE
         for step in steps:
-            reachable = any(
-                evaluate_partial(step.when, c, known) is not False
-                and any(evaluate_partial(r.when, c, known) is not False for r in rules)
-                for c in combos
-            )
-            if not reachable:
+            if not any(v != FALSE and targeted[i] for i, v in enumerate(domain.outcomes(step.when))):
                 yield Problem(
                     step.path,
                     f"escalation step {step.index} of {metric} can never fire: no ticket it applies to gets a {metric} target",

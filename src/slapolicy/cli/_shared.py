@@ -81,5 +81,17 @@ jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=1), default=N
                            help="Worker processes for a JSONL history (default: all cores).")
 output_option = click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default=None,
                              help="Write the result to this file instead of stdout.")
+def _encoding(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    import codecs
+
+    try:
+        codecs.lookup(value)
+    except LookupError:
+        raise click.BadParameter(f"unknown encoding '{value}'; use utf-8, gb18030, gbk, latin-1, …") from None
+    return value
+
+
+encoding_option = click.option("--encoding", default="utf-8", show_default=True, callback=_encoding,
+                               help="Text encoding of the ticket input (GB18030 and GBK are common in Chinese helpdesk exports).")
 input_format_option = click.option("--input-format", type=click.Choice(INPUT_FORMATS), default=None,
                                    help="Ticket input format (default: by file extension; jsonl otherwise).")

@@ -15,6 +15,7 @@ from ..report import PERIODS, Aggregator
 from ._shared import (
     as_of,
     as_of_option,
+    encoding_option,
     engine_name,
     engine_option,
     fail,
@@ -54,11 +55,12 @@ def progress(path: str) -> Iterator[Callable[[int], None] | None]:
 @engine_option
 @jobs_option
 @input_format_option
+@encoding_option
 @output_option
 @click.option("--rejects", type=click.Path(dir_okay=False), default=None,
               help="Write rejected tickets (line, id, errors) to this JSONL file.")
 def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str | None, as_of_text: str | None,
-           engine: str | None, jobs: int | None, input_format: str | None, output: str | None, rejects: str | None) -> None:
+           engine: str | None, jobs: int | None, input_format: str | None, encoding: str, output: str | None, rejects: str | None) -> None:
     """Quality KPIs of a ticket HISTORY under POLICY, with its objectives met or missed.
 
     Exit 0 when every ticket was simulated, 1 when any was rejected, 2 on a usage error,
@@ -70,7 +72,7 @@ def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str
     history_path(history)
     latest = policies.latest
     total = Aggregator(latest, period, by)
-    plan = Plan((policies,), as_of(as_of_text, policies), engine, functools.partial(Aggregator, latest, period, by))
+    plan = Plan((policies,), as_of(as_of_text, policies), engine, functools.partial(Aggregator, latest, period, by), encoding)
     signum = None
     try:
         with progress(history) as on_progress:

@@ -11,6 +11,7 @@ from ..replay import Interrupted, Plan, ReplayError, default_jobs, replay
 from ._shared import (
     as_of,
     as_of_option,
+    encoding_option,
     engine_name,
     engine_option,
     fail,
@@ -28,12 +29,13 @@ from ._shared import (
 @click.argument("tickets", type=click.Path(allow_dash=True))
 @format_option("simulate")
 @input_format_option
+@encoding_option
 @as_of_option
 @click.option("--explain", is_flag=True, help="Show the rule (file:line) that set each clock's target in the table.")
 @engine_option
 @jobs_option
 @output_option
-def simulate(policy: str, tickets: str, fmt: str | None, input_format: str | None, as_of_text: str | None,
+def simulate(policy: str, tickets: str, fmt: str | None, input_format: str | None, encoding: str, as_of_text: str | None,
              explain: bool, engine: str | None, jobs: int | None, output: str | None) -> None:
     """Replay TICKETS against POLICY (a file or a directory of versions) in virtual time.
 
@@ -49,7 +51,7 @@ def simulate(policy: str, tickets: str, fmt: str | None, input_format: str | Non
         with destination(output) as out:
             fmt = choose_format("simulate", fmt, out)
             writer = SimulationWriter(fmt, out, backend, explain)
-            plan = Plan((policies,), stamp, engine, functools.partial(EncodedBlock, fmt))
+            plan = Plan((policies,), stamp, engine, functools.partial(EncodedBlock, fmt), encoding)
             workers = (jobs or default_jobs()) if fmt in STREAMED else 1
             try:
                 replay(plan, tickets, input_format, writer, workers)

@@ -14,7 +14,18 @@ from ..replay import Interrupted, Plan, ReplayError, default_jobs, replay
 from ..report import PERIODS
 from ..repository import PolicySet, open_policy, scan
 from ..whatif import Comparison
-from ._shared import as_of, as_of_option, engine_name, engine_option, fail, format_option, jobs_option, output_option
+from ._shared import (
+    as_of,
+    as_of_option,
+    encoding_option,
+    engine_name,
+    engine_option,
+    fail,
+    format_option,
+    input_format_option,
+    jobs_option,
+    output_option,
+)
 
 
 def _resolve(spec: str, search: str) -> Policy:
@@ -44,9 +55,12 @@ def _resolve(spec: str, search: str) -> Policy:
 @as_of_option
 @engine_option
 @jobs_option
+@input_format_option
+@encoding_option
 @output_option
 def whatif(base: str, candidate: str, history: str, search: str, limit: int, period: str, fmt: str | None,
-           as_of_text: str | None, engine: str | None, jobs: int | None, output: str | None) -> None:
+           as_of_text: str | None, engine: str | None, jobs: int | None, input_format: str | None, encoding: str,
+           output: str | None) -> None:
     """Replay HISTORY under two policy versions: KPI deltas and the tickets whose outcome changes.
 
     Each version is applied to every ticket, whatever its effective dates. Exit 0, or 1
@@ -58,10 +72,10 @@ def whatif(base: str, candidate: str, history: str, search: str, limit: int, per
         fail(f"{history}: no such file")
     lanes = (PolicySet.of([pb], pinned=True), PolicySet.of([pc], pinned=True))
     total = Comparison(pb, pc, period, limit)
-    plan = Plan(lanes, as_of(as_of_text, lanes[0]), engine, functools.partial(Comparison, pb, pc, period, limit))
+    plan = Plan(lanes, as_of(as_of_text, lanes[0]), engine, functools.partial(Comparison, pb, pc, period, limit), encoding)
     signum = None
     try:
-        replay(plan, history, None, total, jobs or default_jobs())
+        replay(plan, history, input_format, total, jobs or default_jobs())
     except Interrupted as exc:
         signum = exc.signum
     except (EngineError, ReplayError) as exc:

@@ -93,13 +93,13 @@ def _label(group: dict[str, Any], by: list[str]) -> str:
     return " ".join([group["period"], *(f"{b}={group[b]}" for b in by)])
 
 
-def _md(text: Any) -> str:
+def md_cell(text: Any) -> str:
     """Text for a Markdown table cell: no HTML, no cell breaks."""
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|").replace("\n", " ")
 
 
 def markdown(doc: dict[str, Any], out: IO[str]) -> None:
-    lines = [f"# Service quality report — {_md(doc['policy'])}", ""]
+    lines = [f"# Service quality report — {md_cell(doc['policy'])}", ""]
     s = doc["summary"]
     lines.append(f"{s['tickets']} tickets: {s['simulated']} simulated, {s['rejected']} rejected."
                  + (" **Partial: the run was interrupted.**" if doc["partial"] else ""))
@@ -108,17 +108,17 @@ def markdown(doc: dict[str, Any], out: IO[str]) -> None:
     for row in doc["objectives"]:
         clause = ", ".join(row["clause"]) if isinstance(row["clause"], list) else (row["clause"] or "")
         result = "met" if row["met"] else ("**missed**" if row["met"] is False else "no data")
-        lines.append(f"| {_md(row['objective'])} | {clause} | {row['period']} | {_value(row)} | {_threshold(row)} "
+        lines.append(f"| {md_cell(row['objective'])} | {clause} | {row['period']} | {_value(row)} | {_threshold(row)} "
                      f"| {result} | {row['measured']} |")
     for group in doc["groups"]:
-        lines += ["", f"## {_md(_label(group, doc['by']))}", "",
+        lines += ["", f"## {md_cell(_label(group, doc['by']))}", "",
                   f"{group['tickets']} tickets, resolution rate {pct(group['resolution_rate'])}.", "",
                   "| metric | clocks | met | breached | running | on time | median | p90 |", "|---|---|---|---|---|---|---|---|"]
         for name, m in group["metrics"].items():
-            lines.append(f"| {_md(name)} | {m['clocks']} | {m['met']} | {m['breached']} | {m['running']} | {pct(m['on_time_rate'])} "
+            lines.append(f"| {md_cell(name)} | {m['clocks']} | {m['met']} | {m['breached']} | {m['running']} | {pct(m['on_time_rate'])} "
                          f"| {seconds(m['median_seconds'])} | {seconds(m['p90_seconds'])} |")
         if group["escalations"]:
-            lines += ["", "Escalations: " + _md(", ".join(f"{k} × {v}" for k, v in group["escalations"].items())) + "."]
+            lines += ["", "Escalations: " + md_cell(", ".join(f"{k} × {v}" for k, v in group["escalations"].items())) + "."]
     out.write("\n".join(lines) + "\n")
 
 

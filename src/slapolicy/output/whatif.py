@@ -9,7 +9,7 @@ from ..model import Policy
 from ..report import Report, objective_results, rate
 from ..whatif import ComparisonData
 from .encode import Encoder, pretty
-from .report import pct
+from .report import md_cell, pct
 
 
 def _totals(report: Report) -> dict[str, dict[str, Any]]:
@@ -68,7 +68,8 @@ def document(data: ComparisonData, base: Policy, candidate: Policy) -> dict[str,
 
 def _render(doc: dict[str, Any], markdown: bool) -> str:
     b, c = doc["base"], doc["candidate"]
-    out = [f"# What if: {b['policy']} {b['version']} → {c['version']}" if markdown else f"{b['policy']}: {b['version']} → {c['version']}", ""]
+    versions = f"{md_cell(b['version'])} → {md_cell(c['version'])}"
+    out = [f"# What if: {md_cell(b['policy'])} {versions}" if markdown else f"{md_cell(b['policy'])}: {versions}", ""]
     s = doc["summary"]
     out.append(f"{s['tickets']} tickets replayed; {s['changed_outcomes']} clocks change between met and breached; "
                f"{s['clocks_only_in_candidate']} clocks only in the candidate, {s['clocks_only_in_base']} only in the base.")
@@ -76,12 +77,12 @@ def _render(doc: dict[str, Any], markdown: bool) -> str:
     for m in doc["metrics"]:
         x, y = m["base"] or {}, m["candidate"] or {}
         delta = "" if m["delta_on_time_rate"] is None else f"{m['delta_on_time_rate'] * 100:+.1f} pt"
-        out.append(f"| {m['metric']} | {pct(x.get('on_time_rate'))} | {pct(y.get('on_time_rate'))} | {delta} "
+        out.append(f"| {md_cell(m['metric'])} | {pct(x.get('on_time_rate'))} | {pct(y.get('on_time_rate'))} | {delta} "
                    f"| {x.get('breached', '')} | {y.get('breached', '')} |")
     if doc["changed"]:
         out += ["", "| ticket | metric | cycle | base | candidate | base due | candidate due |", "|---|---|---|---|---|---|---|"]
         for ch in doc["changed"]:
-            out.append(f"| {ch['id']} | {ch.get('metric', '')} | {ch.get('cycle', '')} | {ch['base']} | {ch['candidate']} "
+            out.append(f"| {md_cell(ch['id'])} | {md_cell(ch.get('metric', ''))} | {ch.get('cycle', '')} | {ch['base']} | {ch['candidate']} "
                        f"| {ch.get('base_due') or ''} | {ch.get('candidate_due') or ''} |")
     return "\n".join(out) + "\n"
 
