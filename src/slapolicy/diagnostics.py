@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 
 from .codes import Severity, severity
+
+_ONE_LINE = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)} | {0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+_CONTROL = re.compile("[\x00-\x1f\x7f\u2028\u2029]")
 
 __all__ = ["Diagnostic", "InputError", "Severity", "did_you_mean", "shorten"]
 
@@ -28,7 +32,9 @@ class Diagnostic:
         return cls(path, line, column, code, severity(code), message, json_path)
 
     def format(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.code} {self.severity.value}: {self.message}"
+        """One line, always: control characters the message quotes from the input are shown escaped."""
+        text = f"{self.path}:{self.line}:{self.column}: {self.code} {self.severity.value}: {self.message}"
+        return text.translate(_ONE_LINE) if _CONTROL.search(text) else text
 
     def to_dict(self) -> dict[str, object]:
         return {

@@ -103,7 +103,7 @@ class Document:
     data: Any
     marks: dict[JsonPath, Mark] = field(default_factory=dict)
     key_marks: dict[JsonPath, Mark] = field(default_factory=dict)
-    raw: dict[JsonPath, str] = field(default_factory=dict)
+    raw: dict[JsonPath, str] = field(default_factory=dict)  # the source text of top-level scalars
 
     def locate(self, path: JsonPath, key: bool = False) -> Mark:
         """Position of a value (or of its key), else of its nearest located ancestor."""
@@ -171,7 +171,8 @@ class _Builder:
             self.error(node, "SLA008", f"tag '{tag}' is not allowed; policies hold plain data only", path)
             return None
         if isinstance(node, ScalarNode):
-            self.doc.raw.setdefault(path, node.value)
+            if len(path) == 1:  # top-level scalars keep their text (`version: 2025.10` is not the number 2025.1)
+                self.doc.raw.setdefault(path, node.value)
             if node.tag == _STR:
                 return node.value
             return _scalar(node.tag, node.value)

@@ -138,8 +138,11 @@ def schema_problems(doc: Document, name: str = "policy") -> list[Diagnostic]:
     policy); only a document with problems is walked by jsonschema, whose errors carry
     what the messages need (the failing keyword, its alternatives, the schema's hints).
     A test holds the two to the same verdict."""
-    if _fast(name).is_valid(doc.data):
-        return []
+    try:
+        if _fast(name).is_valid(doc.data):
+            return []
+    except (ValueError, OverflowError):  # a value it cannot take (a number beyond 64 bits): let jsonschema decide
+        pass
     errors = sorted(_validator(name).iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path)))
     out: set[Diagnostic] = set()
     for error in errors:

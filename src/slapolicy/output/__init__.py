@@ -22,6 +22,7 @@ import contextlib
 import enum
 import os
 import signal
+import stat
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -108,7 +109,8 @@ def destination(path: str | None) -> Iterator[IO[str]]:
         with stream:
             yield stream
             stream.flush()
-            os.fsync(stream.fileno())
+            if stat.S_ISREG(os.fstat(stream.fileno()).st_mode):  # devices and pipes have nothing to sync
+                os.fsync(stream.fileno())
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
