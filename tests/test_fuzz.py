@@ -159,6 +159,29 @@ def _replay_one(policy: Any) -> Any:
     return outcome
 
 
+TEST_TEXTS = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "policies").glob("*/*.test.yaml"))]
+
+
+@FUZZ
+@given(st.integers(min_value=0, max_value=2**32), st.sampled_from(range(len(TEST_TEXTS))))
+def test_policy_test_file_mutants_never_crash_or_hang(tmp_path_factory: pytest.TempPathFactory, seed: int, which: int) -> None:
+    """The test-file loader and runner: a broken test file is diagnostics or failed cases, never a traceback."""
+    from slapolicy.engine import get_backend
+    from slapolicy.testing import run_tests
+
+    rng = random.Random(seed)
+    directory = tmp_path_factory.mktemp("tests")
+    source = sorted((ROOT / "policies").glob("*/*.test.yaml"))[which]
+    for policy_file in source.parent.glob("*.yaml"):
+        if ".test." not in policy_file.name:
+            (directory / policy_file.name).write_text(policy_file.read_text(encoding="utf-8"), encoding="utf-8")
+    (directory / "x.test.yaml").write_bytes(to_bytes(mutate_text(TEST_TEXTS[which], rng), rng))
+    with no_hang(60):
+        run = run_tests([directory], get_backend("python"))
+    assert all(d.code in CODES and "\n" not in d.format() for d in run.diagnostics), seed
+    assert all(c.outcome in ("passed", "failed", "skipped") for c in run.cases), seed
+
+
 def test_fast_and_explaining_schema_validators_agree() -> None:
     """jsonschema-rs decides validity, jsonschema explains it: on every fixture and mutant they agree."""
     texts = [p.read_text(encoding="utf-8") for p in (ROOT / "tests" / "fixtures").rglob("*.yaml")] + POLICY_TEXTS

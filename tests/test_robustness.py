@@ -345,3 +345,19 @@ def test_validation_work_grows_linearly_with_the_rules(monkeypatch: pytest.Monke
 
     small, large = work(1000), work(2000)
     assert 1.8 < large / small < 2.2
+
+
+def test_a_closed_pipe_is_exit_2_and_leaves_no_worker(long_history: Path) -> None:
+    """`slapolicy simulate … | head -1`: the reader goes away; the run stops with one line, its workers with it."""
+    proc = subprocess.Popen([sys.executable, "-m", "slapolicy", "simulate", "policies/after-sales", str(long_history), "--format", "jsonl",
+                             "--jobs", "2", "--engine", "python", "--as-of", AS_OF], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            cwd=ROOT, start_new_session=True)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert json.loads(proc.stdout.readline())["id"] == "K0-1001"
+    workers = children(proc.pid)
+    proc.stdout.close()
+    assert proc.wait(timeout=60) == 2
+    with proc.stderr:
+        assert proc.stderr.read().decode().splitlines()[-1] == "error: stdout was closed before the output was written"
+    time.sleep(0.5)
+    assert workers and all(not Path(f"/proc/{pid}").exists() for pid in workers)

@@ -154,7 +154,11 @@ class _FileRunner:
             if self.pattern and self.pattern not in case["description"].lower():
                 result.outcome = "skipped"
                 continue
-            as_of = self._instant(case.get("as_of", data.get("as_of")))
+            try:
+                as_of = self._instant(case.get("as_of", data.get("as_of")))
+            except InstantError as exc:
+                result.outcome, result.failures = "failed", [f"as_of: {exc}"]
+                continue
             if as_of is None:
                 as_of = dt.datetime.now(dt.UTC).timestamp()
             ticket = {"id": case["ticket"].get("id", f"case-{i + 1}"), "attributes": case["ticket"].get("attributes", {}),
