@@ -25,3 +25,30 @@ def run_cli(in_root: Path) -> Callable[..., Result]:
         return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
 
     return run
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true",
+                     help="Rewrite the golden files (tests/golden/*, tests/fixtures/**/*.expected) from the current "
+                          "output instead of comparing; review the diff before committing.")
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Callable[[Path, str], None]:
+    """Compare text with a golden file, or rewrite it under --update-golden."""
+    update = request.config.getoption("--update-golden")
+
+    def check(path: Path, actual: str) -> None:
+        if update:
+            path.write_text(actual, encoding="utf-8")
+            return
+        assert actual == path.read_text(encoding="utf-8"), f"{path} differs (regenerate with pytest --update-golden)"
+
+    return check
+
+
+def pretty_json(value: object) -> str:
+    """The text a JSON golden file holds: indented, keys in their order, non-ASCII as is."""
+    import json
+
+    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"

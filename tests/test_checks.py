@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,11 +16,10 @@ CASES = sorted(p.with_suffix("") for p in (FIXTURES / "invalid").glob("*.expecte
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_fixture_diagnostics(in_root: Path, case: Path) -> None:
+def test_fixture_diagnostics(in_root: Path, case: Path, golden: Callable[[Path, str], None]) -> None:
     target = case if case.is_dir() else case.with_suffix(".yaml")
     result = scan([target.relative_to(in_root)])
-    expected = case.with_suffix(".expected").read_text(encoding="utf-8").splitlines()
-    assert [d.format() for d in result.diagnostics] == expected
+    golden(case.with_suffix(".expected"), "".join(d.format() + "\n" for d in result.diagnostics))
 
 
 def test_every_check_has_a_fixture() -> None:

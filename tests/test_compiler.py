@@ -4,13 +4,15 @@ decisions as the reference evaluator on random policies and tickets."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT
+from conftest import ROOT, pretty_json
 from slapolicy.compiler import compile_policy
 from slapolicy.conditions import evaluate
 from slapolicy.engine import EngineError, durable_available, get_backend
@@ -21,10 +23,9 @@ from slapolicy.repository import open_policy
 FIELDS = {"severity": ["P1", "P2", "P3"], "tier": ["basic", "gold"], "channel": ["hotline", "email", "chat"], "score": [1, 5, 9]}
 
 
-def test_compiled_ruleset_golden() -> None:
+def test_compiled_ruleset_golden(golden: Callable[[Path, str], None]) -> None:
     compiled = compile_policy(open_policy(ROOT / "tests" / "fixtures" / "valid" / "minimal.yaml"))
-    golden = json.loads((ROOT / "tests" / "golden" / "compiled_minimal.json").read_text(encoding="utf-8"))
-    assert json.loads(json.dumps(compiled.to_json())) == golden
+    golden(ROOT / "tests" / "golden" / "compiled_minimal.json", pretty_json(compiled.to_json()))
 
 
 def test_compiled_ruleset_avoids_durable_pitfalls() -> None:

@@ -59,8 +59,8 @@ def test_history_has_the_shapes_of_a_service_desk() -> None:
     assert json.loads(json.dumps(history)) == history
 
 
-def test_generate_golden(run_cli: Callable[..., Result]) -> None:
+def test_generate_golden(run_cli: Callable[..., Result], golden: Callable[[Path, str], None]) -> None:
     """A reviewed sample: a change to the generator shows up as a data diff."""
     result = run_cli("generate", "--policy", "policies/after-sales/2025.1.yaml", "--tickets", "5", "--seed", "1",
                      "--start", "2025-03-01", "--days", "7")
-    assert result.stdout == (ROOT / "tests" / "golden" / "generate_seed1.jsonl").read_text(encoding="utf-8")
+    golden(ROOT / "tests" / "golden" / "generate_seed1.jsonl", result.stdout)

@@ -19,17 +19,25 @@ CLAUSES = ROOT.parent / "shared" / "regulation" / "clauses.md"
 def test_shipped_policies_are_valid(in_root: Path) -> None:
     result = scan(["policies"])
     assert [d.format() for d in result.diagnostics] == []
-    assert {p.id for p in result.policies} == {"after-sales", "service-guide", "company-service", "network-service"}
+    assert {p.id for p in result.policies} == {"after-sales", "tech-support", "service-guide", "company-service", "network-service"}
     assert sorted(p.version for p in result.policies if p.id == "after-sales") == ["2024.1", "2025.1"]
 
 
-def test_every_rule_cites_a_clause(in_root: Path) -> None:
+def test_every_rule_says_where_its_figure_comes_from(in_root: Path) -> None:
+    """A clause, or a choice of the company: never neither (SLA701 checks the same in validate)."""
     for policy in scan(["policies"]).policies:
-        rules = [(str(r.source), r.clauses) for r in policy.targets]
-        rules += [(str(s.source), s.clauses) for steps in policy.escalations.values() for s in steps]
-        rules += [(str(o.source), o.clauses) for o in policy.objectives]
-        rules += [(f"{policy.source} metric {m.id}", m.clauses) for m in policy.metrics.values()]
-        assert [where for where, clauses in rules if not clauses] == []
+        assert policy.registers
+        rules = [(f"{r.source} {m}", v.clauses or r.clauses, v.choice or r.choice) for r in policy.targets for m, v in r.values.items()]
+        rules += [(str(s.source), s.clauses, s.choice) for steps in policy.escalations.values() for s in steps]
+        rules += [(str(x.source), x.clauses, x.choice) for x in (*policy.objectives, *policy.notices, *policy.invariants, *policy.routes)]
+        rules += [(f"{policy.source} metric {m.id}", m.clauses, m.choice) for m in policy.metrics.values()]
+        assert [where for where, clauses, choice in rules if not clauses and not choice] == []
+
+
+def test_the_2024_version_cites_no_clause(in_root: Path) -> None:
+    """No source gives after-sales 2024.1's figures: every one is a choice, none borrows a clause id."""
+    (old,) = [p for p in scan(["policies"]).policies if p.label == "after-sales 2024.1"]
+    assert "R-0" not in Path(old.source).read_text(encoding="utf-8")
 
 
 @pytest.mark.skipif(not CLAUSES.exists(), reason="shared/regulation is not beside the checkout")

@@ -113,4 +113,7 @@ def test_outcomes_are_typed(big_history: Path) -> None:
     (first,) = outcomes(open_policy_set(POLICY), str(ROOT / "examples" / "tickets.jsonl"), AS_OF)[:1]
     assert isinstance(first, SubjectOutcome)
     fr = next(c for c in first.clocks if c.metric.id == "first_response")
-    assert fr.rule is not None and fr.rule.clauses == ("R-000-04",) and str(fr.rule.source).endswith("2025.1.yaml:142")
+    assert fr.rule is not None and fr.rule.id == "p1-urgent" and fr.rule.clauses == ("R-000-04",)
+    line = next(n for n, text in enumerate(Path(fr.rule.source.path).read_text(encoding="utf-8").splitlines(), 1)
+                if "id: p1-urgent" in text)
+    assert str(fr.rule.source).endswith(f"2025.1.yaml:{line}")

@@ -309,6 +309,10 @@ class BusinessCalendar:
                     return tb.starts[j] + (target - tb.cum[j])
             self._extend_forward(start)
 
+    def in_working_time(self, t: float) -> bool:
+        """Whether t lies inside a working interval (its start included, its end not)."""
+        return self.always or self.add_epoch(t, 0) == t
+
     def subtract_epoch(self, end: float, seconds: float) -> float:
         """Latest instant from which `seconds` of working time reach `end` (a deadline before an anchor)."""
         if seconds < 0:
@@ -382,26 +386,56 @@ class BusinessCalendar:
         return wall.timestamp()
 
     def due_epoch(self, start: float, duration: Duration, counting: Counting = "end_of_day") -> float:
-        """Deadline of a policy duration of any kind (working time, working days, months)."""
+        """Deadline of a policy duration of any kind (working time, working days, calendar days, months).
+
+        Calendar days and months are date deadlines: by default the end of the due day (its
+        last instant, the next midnight); `same_time` keeps the start's clock time, and
+        `start_of_day` gives the due day's midnight."""
         if duration.kind == "seconds":
             return self.add_epoch(start, duration.amount)
         if duration.kind == "working_days":
             return self.add_working_days_epoch(start, duration.amount, counting)
-        return shift_months(self._local(start), duration.amount).timestamp()
+        local = self._local(start)
+        if duration.kind == "months":
+            moved = shift_months(local, duration.amount)
+        else:
+            moved = local + dt.timedelta(days=duration.amount)
+            moved = dt.datetime.fromtimestamp(moved.replace(tzinfo=None).replace(tzinfo=self.tz).timestamp(), self.tz)
+        if counting == "same_time":
+            return moved.timestamp()
+        return self._day_edge(moved.date(), counting)
 
-    def due_before_epoch(self, anchor: float, duration: Duration) -> float:
-        """Deadline `duration` before an anchor (an expiry notice one month before contract_end)."""
+    def _day_edge(self, day: dt.date, counting: Counting) -> float:
+        """The first instant of `day` (start_of_day) or of the day after it (end_of_day: the day's end)."""
+        if counting == "end_of_day":
+            day += dt.timedelta(days=1)
+        return float(self._instant(day, 0))
+
+    def due_before_epoch(self, anchor: float, duration: Duration, date_anchor: bool = False) -> float:
+        """Deadline `duration` before an anchor (an expiry notice one month before contract_end).
+
+        A date anchor (a contract's end date, no time) gives a date deadline: the due day is
+        the anchor date moved back, and the deadline is that day's end (its working end for
+        working days), so a notice sent on the due day is in time."""
         if duration.kind == "seconds":
             return self.subtract_epoch(anchor, duration.amount)
-        if duration.kind == "months":
-            return shift_months(self._local(anchor), -duration.amount).timestamp()
+        if duration.kind in ("months", "days"):
+            local = self._local(anchor)
+            if duration.kind == "months":
+                day = shift_months(local, -duration.amount).date()
+            else:
+                day = local.date() - dt.timedelta(days=duration.amount)
+            return self._day_edge(day, "end_of_day") if date_anchor else self._instant_on(day, local)
         self._ensure(anchor)
         ordinal = self._local(anchor).date().toordinal()
         while True:
             k = bisect.bisect_left(self._t.day_ord, ordinal) - duration.amount
             if k >= 0:
-                return float(self._t.day_start[k])
+                return float(self._t.day_end[k] if date_anchor else self._t.day_start[k])
             self._extend_backward(anchor)
+
+    def _instant_on(self, day: dt.date, clock: dt.datetime) -> float:
+        return dt.datetime.combine(day, clock.time().replace(tzinfo=None), tzinfo=self.tz).timestamp()
 
     # ---- datetime API ----------------------------------------------------------------------
 

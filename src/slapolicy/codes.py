@@ -76,6 +76,9 @@ _ALL = (
     Code("SLA104", "invalid-value", "schema", E, "invalid value: duration, interval, date, name, enum, regex, …",
          "The value has the right kind but cannot be used: '15 mins' instead of 15m, 2025-02-30, "
          "an unknown operator, a regular expression that does not compile, ..."),
+    _check("SLA105", "effective-dates-backwards", E, "`effective_until` before `effective_from`", "effective_dates"),
+    _check("SLA106", "rate-without-percent", E, "a rate written as a plain number (`98` for 98 %) or as a duration",
+           "rate_units"),
     _check("SLA201", "unknown-reference", E,
            "unknown severity, tier, role, calendar, metric, event, status, attribute or value", "references"),
     _check("SLA202", "duplicate-id", E, "duplicate id of a target rule, escalation step or objective", "duplicate_ids"),
@@ -84,6 +87,8 @@ _ALL = (
            "response_after_resolution"),
     _check("SLA302", "escalation-order", E, "escalation steps out of firing order", "escalation_order"),
     _check("SLA303", "escalation-share-range", E, "warning share not strictly between 0 % and 100 %", "escalation_share"),
+    _check("SLA304", "days-on-business-calendar", W,
+           "a duration in days (`3d`) on a business calendar, where it counts working hours", "day_durations"),
     _check("SLA401", "calendar-without-working-time", E, "calendar without working time", "calendar_no_time"),
     _check("SLA402", "calendar-overlapping-intervals", E,
            "overlapping working intervals (also an overnight interval into the next day)", "calendar_overlap"),
@@ -96,6 +101,7 @@ _ALL = (
            "(to `effective_until`, or to this year while open-ended)", "holiday_coverage"),
     _check("SLA406", "calendar-conflicting-days", E, "a day both extra holiday and extra working day", "calendar_dates"),
     _check("SLA407", "calendar-extends-cycle", E, "calendar `extends` cycle", "calendar_extends"),
+    _check("SLA408", "unused-calendar", W, "a declared calendar that nothing uses", "unused_calendar"),
     _check("SLA501", "missing-target", E, "a `required` metric lacks a target for some severity × tier", "coverage"),
     _check("SLA502", "condition-never-matches", W, "a condition no ticket can satisfy", "never_matches"),
     _check("SLA503", "target-shadowed", W,
@@ -104,9 +110,16 @@ _ALL = (
     _check("SLA504", "escalation-without-target", W,
            "an escalation step that can never fire: no ticket it applies to gets a target for its metric",
            "step_without_target"),
+    _check("SLA505", "objective-measures-nothing", E, "an on-time objective on a metric no target times",
+           "objective_metric"),
     _check("SLA601", "duplicate-version", E, "the same version of a policy twice in a directory", "versions", "versions"),
     _check("SLA602", "versions-backwards", E, "versions whose effective dates go backwards", "versions", "versions"),
     _check("SLA603", "versions-overlap", E, "overlapping effective periods", "versions", "versions"),
+    _check("SLA701", "figure-without-provenance", W,
+           "a figure that says neither which clause gives it nor that it is a choice", "provenance"),
+    _check("SLA702", "unknown-clause", E, "a cited clause that is not in the registers the policy implements", "clause_refs"),
+    _check("SLA703", "undecided-disagreement", W,
+           "two clauses that disagree are cited without a decision between them", "clause_decisions"),
     Code("SLA801", "unknown-policy", "tests", E, "a test file names a policy (or version) that does not exist",
          "`policy:` (and `version:`) of a test file must name a policy found beside it or under the paths "
          "given to `slapolicy test`."),
@@ -145,6 +158,29 @@ _ALL = (
     Code("no_policy_version", "no-policy-version", "ticket", E,
          "no version of the policy is in force on the day the ticket was created",
          "Versions apply to tickets created between their effective_from and effective_until."),
+    Code("unknown_kind", "unknown-kind", "ticket", E, "a kind of subject the policy does not govern",
+         "An input item's `kind` (ticket when absent) must be `ticket` or one of the policy's `subjects` "
+         "(contract, call, duty, …)."),
+    Code("missing_attribute", "missing-attribute", "ticket", E, "an attribute the policy requires is missing",
+         "The policy declares the attribute `required: true`; give it, or declare a `default`."),
+    Code("undecided_rule", "undecided-rule", "finding", W,
+         "a rule could not be applied because the subject lacks an attribute it reads",
+         "The subject was replayed, but a target, escalation step or notice whose condition reads a missing attribute "
+         "could not be decided; the finding names the rule and its clause. Give the attribute, declare a `default`, "
+         "make it `required`, or declare `unknown: ignore` where leaving it out is intended."),
+    Code("out_of_order", "out-of-order", "finding", W, "an event came before one an invariant requires first",
+         "An `invariants:` rule with `requires` / `before`: the event was recorded while a required event (by one "
+         "of the roles in `by`, when given) had not happened (worked before registered, closed before the customer "
+         "confirmed, implemented before approval). The finding names the event, the clause and the actor."),
+    Code("ownership", "ownership", "finding", W, "an owned subject was handed to someone else",
+         "An `invariants:` rule with `owner: first`: the first assignee keeps the subject until an `until` event "
+         "(default closed); a later event assigning it to someone else is a finding."),
+    Code("misrouted", "misrouted", "finding", W, "the first assignment went to a group the routing rules do not give",
+         "The first `assigned` event's `group` is not the group of the first `routing:` rule that matches the "
+         "subject (technical questions to the technical-support group, simple ones to the service desk)."),
+    Code("malformed_id", "malformed-id", "finding", W, "a ticket id that does not match the policy's `identity` pattern",
+         "The policy declares what a service number looks like (`identity: {pattern: ...}`); this ticket's id does "
+         "not match it. The ticket is still replayed."),
     Code("limit", "limit", "ticket", E, "the ticket exceeds a documented limit (events, clock periods)",
          "A ticket may have at most 20 000 events, and a recurring clock at most 10 000 periods up to --as-of; "
          "these bound the work one ticket can cause. Usually --as-of is far in the future, or events are missing."),

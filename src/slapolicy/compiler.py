@@ -1,7 +1,7 @@
 """Compile a policy into a ruleset in durable-rules' plain JSON format: pure data, no code.
 
-Every decision the simulator needs is a rule here: which target rules and escalation
-steps match a ticket's attributes (facts `{"t": "ticket", "a_<attribute>": …}`), and
+Every decision the simulator needs is a rule here: which target rules, escalation
+steps, notices, invariants and routes match a ticket's attributes (facts `{"t": "ticket", "a_<attribute>": …}`), and
 which clocks an event starts, stops, pauses, resumes, cancels or restarts (facts
 `{"t": "event", "type": …, "status": …}`). A backend answers with the names of the
 rules that match; the simulator applies them in time. Precedence ("the first matching
@@ -25,7 +25,7 @@ from .model import Policy
 
 Expr = dict[str, Any]
 NEVER: Expr = {"t": "__never__"}
-CLOCK_ACTIONS = ("start", "stop", "pause_on", "resume_on", "cancel_on", "restart_on")
+CLOCK_ACTIONS = ("start", "stop", "pause_on", "resume_on", "cancel_on", "restart_on", "fail_on")
 
 
 def attribute_field(name: str) -> str:
@@ -152,6 +152,25 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
             rules[name] = _rule("ticket", c.condition(step.when), name)
             meaning[name] = {"kind": "escalation", "metric": metric_id, "step": step.index,
                              "line": step.source.line}
+    for notice in policy.notices:
+        read.update(fields(notice.when))
+        name = f"notice:{notice.id}"
+        rules[name] = _rule("ticket", c.condition(notice.when), name)
+        meaning[name] = {"kind": "notice", "notice": notice.id, "line": notice.source.line}
+        if notice.on:
+            name = f"notice-on:{notice.id}"
+            rules[name] = _rule("event", _or([{"type": e} for e in notice.on]), name)
+            meaning[name] = {"kind": "notice_on", "notice": notice.id}
+    for invariant in policy.invariants:
+        read.update(fields(invariant.when))
+        name = f"invariant:{invariant.id}"
+        rules[name] = _rule("ticket", c.condition(invariant.when), name)
+        meaning[name] = {"kind": "invariant", "invariant": invariant.id, "line": invariant.source.line}
+    for route in policy.routes:
+        read.update(fields(route.when))
+        name = f"route:{route.id}"
+        rules[name] = _rule("ticket", c.condition(route.when), name)
+        meaning[name] = {"kind": "route", "route": route.index, "line": route.source.line}
     for metric in policy.metrics.values():
         for action, events in metric.events().items():
             if not events:

@@ -92,12 +92,9 @@ def _compare(field: str, op: str, operand: Any, path: tuple[str | int, ...]) -> 
             raise ConditionError(f"'{op}' takes a list of values", path)
         return Compare(field, op, tuple(operand))
     if op == "matches":
-        try:
-            pattern(str(operand))
-        except re2.error as exc:
-            reason = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
-            raise ConditionError(f"invalid regular expression {operand!r}: {reason} "
-                                 "(RE2 syntax: no backreferences or lookaround)", path) from None
+        problem = regex_problem(str(operand))
+        if problem is not None:
+            raise ConditionError(problem, path)
         return Compare(field, op, str(operand))
     if op == "exists" and not isinstance(operand, bool):
         raise ConditionError("'exists' takes true or false", path)
@@ -112,6 +109,16 @@ _RE2_OPTIONS.log_errors = False  # errors are reported as diagnostics, not print
 def pattern(text: str) -> Any:
     """The compiled RE2 pattern (linear-time matching); re2.error if it is not valid RE2 syntax."""
     return re2.compile(text, _RE2_OPTIONS)
+
+
+def regex_problem(text: str) -> str | None:
+    """Why `text` is not a usable regular expression, or None."""
+    try:
+        pattern(text)
+    except re2.error as exc:
+        reason = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        return f"invalid regular expression {text!r}: {reason} (RE2 syntax: no backreferences or lookaround)"
+    return None
 
 
 def full_match(regex: str, value: object) -> bool:

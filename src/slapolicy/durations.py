@@ -1,12 +1,17 @@
 """Durations as people write them in a regulation: `15m`, `1h30m`, `3 working days`, `1 month`.
 
-Three kinds, never mixed in one value:
+Four kinds, never mixed in one value:
 - elapsed working time in seconds (`15m`, `2h`, `6 working hours`, `1d` = 24 h, `1w` = 7 x 24 h),
   measured on the clock's calendar;
 - working days (`3 working days`): by default the end of the Nth working day after the
   start's local date, the start day itself not counted;
-- calendar months (`1 month`): the same local date and time N months later (or earlier),
-  clamped to the month's last day.
+- calendar days (`14 calendar days`, `2 calendar weeks`): by default the end of the Nth day
+  after the start's local date;
+- calendar months (`1 month`): by default the end of the same-numbered day N months later
+  (or earlier), clamped to the month's last day.
+
+Days and months are date deadlines: they count to the end of the due day unless the
+target says `counting: same_time`.
 
 Each kind has a documented ceiling (`LIMITS`), ten years or so: a regulation promises
 nothing longer, and a longer value (`600000w`, `999999999 month`) is a typing mistake that
@@ -19,26 +24,22 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["seconds", "working_days", "months"]
+Kind = Literal["seconds", "working_days", "days", "months"]
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_COMPACT = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
-_WORDS = re.compile(
-    r"^(\d+)\s+(working\s+)?(second|minute|hour|day|week|month)s?$", re.IGNORECASE
-)
+# The same language as the JSON Schema's `duration` pattern (a test holds them equal): ASCII digits and
+# blanks only, lower case, nothing after the unit (not even a newline).
+_COMPACT = re.compile(r"(?:([0-9]+)w)?(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?")
+_WORDS = re.compile(r"([0-9]+)[ \t]+(working[ \t]+|calendar[ \t]+)?(second|minute|hour|day|week|month)s?")
 _WORD_UNIT = {"second": "s", "minute": "m", "hour": "h", "day": "d", "week": "w"}
 
 MAX_SECONDS = 3660 * 86400  # about ten years of clock time
 MAX_WORKING_DAYS = 2500  # about ten years of working days
 MAX_MONTHS = 120
-LIMITS = {"seconds": MAX_SECONDS, "working_days": MAX_WORKING_DAYS, "months": MAX_MONTHS}
-_LIMIT_TEXT = {"seconds": "3660 days (about ten years)", "working_days": "2500 working days", "months": "120 months"}
-
-# Mirrored in the JSON Schema's `duration` definition.
-PATTERN = (
-    r"^(?:(?:\d+w)?(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?|\d+\s+(?:working\s+)?"
-    r"(?:second|minute|hour|day|week|month)s?)$"
-)
+MAX_DAYS = 3660
+LIMITS = {"seconds": MAX_SECONDS, "working_days": MAX_WORKING_DAYS, "days": MAX_DAYS, "months": MAX_MONTHS}
+_LIMIT_TEXT = {"seconds": "3660 days (about ten years)", "working_days": "2500 working days", "days": "3660 calendar days",
+               "months": "120 months"}
 
 
 class DurationError(ValueError):
@@ -70,17 +71,22 @@ def parse_duration(text: str | int) -> Duration:
     s = text.strip()
     if len(s) > 60:
         raise DurationError(f"'{s[:30]}…' is not a duration; write it like '15m', '2h', '1h30m', '3 working days' or '1 month'")
-    m = _COMPACT.match(s)
+    m = _COMPACT.fullmatch(s)
     if m and s:
         total = sum(int(v) * _UNIT_SECONDS[u] for v, u in zip(m.groups(), "wdhms") if v)
         return _bounded(Duration("seconds", total, s))
-    m = _WORDS.match(s)
+    m = _WORDS.fullmatch(s)
     if m:
-        n, working, unit = int(m.group(1)), bool(m.group(2)), m.group(3).lower()
+        n, qualifier, unit = int(m.group(1)), (m.group(2) or "").strip().lower(), m.group(3).lower()
+        working = qualifier == "working"
         if unit == "month":
-            if working:
+            if qualifier:
                 raise DurationError(f"'{s}': months are calendar months; write '{n} month'")
             return _bounded(Duration("months", n, s))
+        if qualifier == "calendar":
+            if unit not in ("day", "week"):
+                raise DurationError(f"'{s}': only days and weeks are counted as calendar days; write '{n} {unit}s'")
+            return _bounded(Duration("days", n * (7 if unit == "week" else 1), s))
         if working and unit == "day":
             return _bounded(Duration("working_days", n, s))
         if working and unit == "week":

@@ -75,12 +75,17 @@ def _attributes(policy: Policy, rng: random.Random) -> dict[str, Any]:
     if policy.tiers:
         attrs["tier"] = rng.choice(list(policy.tiers))
     for a in policy.attributes.values():
+        if a.subject != "ticket":
+            continue
         if a.values is not None:
             attrs[a.id] = rng.choice(list(a.values))
         elif a.type == "number":
             attrs[a.id] = rng.randint(60, 100)
-        elif a.type == "boolean":
-            attrs[a.id] = rng.random() < 0.9
+        elif a.type == "boolean":  # mostly the declared default (recurring: false), else mostly true (satisfied)
+            usual = a.default if isinstance(a.default, bool) else True
+            attrs[a.id] = usual if rng.random() < 0.9 else not usual
+        elif a.type == "string" and a.required:
+            attrs[a.id] = f"{a.id}-{rng.randrange(1000):03d}"
     return attrs
 
 
@@ -97,11 +102,13 @@ def _lifecycle(tk: _Ticket, attrs: dict[str, Any]) -> None:
         tk.emit("status", rng.uniform(10, 60) * minute, status="waiting_on_customer")
         tk.emit("status", rng.uniform(1, 20) * hour, status="in_progress")
     if rng.random() < 0.2:
-        tk.emit("on_site_requested", rng.uniform(10, 60) * minute)
+        agreed = "on_site_agreed" if "on_site_agreed" in policy.events else "on_site_requested"
+        tk.emit(agreed, rng.uniform(10, 60) * minute)
         tk.emit("on_site_arrived", rng.uniform(1, 5) * hour)
         for _ in range(rng.randint(0, 3)):
             tk.emit("on_site_update", rng.uniform(1.2, 2.3) * hour)
-        tk.emit("on_site_finished", rng.uniform(0.5, 2) * hour)
+        tk.emit("customer_signed", rng.uniform(0.5, 2) * hour)
+        tk.emit("on_site_finished", rng.uniform(1, 5) * minute)
     if rng.random() < 0.03:  # still open: nobody has solved it yet
         return
     index = severities.index(attrs["severity"])

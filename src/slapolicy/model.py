@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .business_calendar import WEEKDAYS, CalendarSpec, Counting, Interval
-from .conditions import ALWAYS, Condition, ConditionError, parse_condition
+from .conditions import ALWAYS, Condition, ConditionError, parse_condition, regex_problem
 from .diagnostics import Diagnostic
 from .durations import Duration, DurationError, parse_duration
 from .instants import MAX_YEAR, MIN_YEAR, RANGE_TEXT, InstantError, zone
@@ -24,6 +24,7 @@ from .loader import Document, JsonPath
 BUILTIN_EVENTS = (
     "created", "registered", "responded", "plan_proposed", "resolved", "reopened", "closed", "archived",
     "followed_up", "on_site_requested", "on_site_arrived", "on_site_update", "on_site_finished", "status", "update",
+    "assigned",
 )
 BUILTIN_ATTRIBUTES = ("severity", "tier")
 ALWAYS_CALENDAR = "24x7"
@@ -56,6 +57,18 @@ class Attribute:
     type: str
     values: tuple[Any, ...] | None
     path: JsonPath
+    required: bool = False  # a ticket without it is rejected
+    default: Any = None  # the value a ticket without it gets
+    warn: bool = True  # a rule that cannot be evaluated without it leaves a finding on the outcome
+    subject: str = "ticket"
+    clauses: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Due:
+    """When each period of an `every` metric falls due: its end, or the end of its Nth working day."""
+
+    working_day: int | None = None
 
 
 @dataclass(frozen=True)
@@ -74,9 +87,15 @@ class Metric:
     path: JsonPath
     title: str = ""
     clauses: tuple[str, ...] = ()
-
+    choice: str | None = None
+    fail_on: tuple[str, ...] = ()
+    subject: str = "ticket"
+    every: str | None = None  # a calendar period: day, working_day, week, month, quarter, year
+    due: Due = Due()
+    calendar: str | None = None  # where working time is measured when no target gives a calendar
+    schedule: TargetValue | None = None  # for `every` metrics: the period as a target, for outputs
     def events(self) -> dict[str, tuple[str, ...]]:
-        return {k: getattr(self, k) for k in ("start", "stop", "pause_on", "resume_on", "cancel_on", "restart_on")}
+        return {k: getattr(self, k) for k in ("start", "stop", "pause_on", "resume_on", "cancel_on", "restart_on", "fail_on")}
 
 
 @dataclass(frozen=True)
@@ -86,6 +105,8 @@ class TargetValue:
     calendar: str
     counting: Counting
     path: JsonPath
+    clauses: tuple[str, ...] = ()  # its own provenance, when it differs from its rule's
+    choice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +119,7 @@ class TargetRule:
     source: Source
     clauses: tuple[str, ...] = ()
     description: str = ""
+    choice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +137,7 @@ class EscalationStep:
     path: JsonPath
     source: Source
     clauses: tuple[str, ...] = ()
+    choice: str | None = None
 
     def __hash__(self) -> int:  # cheap: steps are looked up in sets on the replay hot path
         return hash((self.metric, self.index))
@@ -142,6 +165,93 @@ class Objective:
     path: JsonPath
     source: Source
     clauses: tuple[str, ...] = ()
+    choice: str | None = None
+    calendar: str | None = None  # count only subjects that start inside its working time
+    subject: str = "ticket"
+    q: float | None = None  # percentile
+    finding: str | None = None  # finding_rate: the invariant or route whose findings are counted
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Roles told at once when a subject comes to match `when` (or at an `on` event): an escalation on no clock."""
+
+    id: str
+    when: Condition
+    on: tuple[str, ...]
+    notify: tuple[str, ...]
+    path: JsonPath
+    source: Source
+    subject: str = "ticket"
+    clauses: tuple[str, ...] = ()
+    choice: str | None = None
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+
+@dataclass(frozen=True)
+class Invariant:
+    """A rule over a subject's history that no deadline expresses.
+
+    Either an order (`requires` events, optionally by a role, before any `before` event) or
+    ownership (`owner`: the first assignee keeps the subject until an `until` event)."""
+
+    id: str
+    when: Condition
+    requires: tuple[str, ...]
+    before: tuple[str, ...]
+    by: tuple[str, ...]
+    owner: bool
+    until: tuple[str, ...]
+    path: JsonPath
+    source: Source
+    subject: str = "ticket"
+    clauses: tuple[str, ...] = ()
+    choice: str | None = None
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+
+@dataclass(frozen=True)
+class Route:
+    """Which group must receive a subject: checked against its first `assigned` event. The first
+    route whose `when` matches applies."""
+
+    id: str
+    index: int
+    when: Condition
+    groups: tuple[str, ...]
+    path: JsonPath
+    source: Source
+    subject: str = "ticket"
+    clauses: tuple[str, ...] = ()
+    choice: str | None = None
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What a ticket's id must look like (RE2, the whole id)."""
+
+    pattern: str
+    path: JsonPath
+    source: Source
+    clauses: tuple[str, ...] = ()
+    choice: str | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Two (or more) clauses disagree; the policy applies one of them, for a reason."""
+
+    clauses: tuple[str, ...]
+    applies: tuple[str, ...]
+    why: str
+    path: JsonPath
 
 
 @dataclass(frozen=True)
@@ -167,6 +277,23 @@ class Policy:
     objectives: tuple[Objective, ...]
     source: str
     document: Document = field(compare=False, repr=False)
+    subjects: Mapping[str, Named] = field(default_factory=dict)  # kinds besides "ticket"
+    notices: tuple[Notice, ...] = ()
+    registers: tuple[str, ...] = ()  # paths of the clause registers it implements, relative to the policy file
+    decisions: tuple[Decision, ...] = ()
+    invariants: tuple[Invariant, ...] = ()
+    routes: tuple[Route, ...] = ()
+    identity: Identity | None = None
+    calendar_clauses: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return ("ticket", *(k for k in self.subjects if k != "ticket"))
+
+    @property
+    def timed(self) -> frozenset[str]:
+        """The metrics some target rule times; the others are measured, not timed."""
+        return frozenset(m for rule in self.targets for m in rule.values)
 
     @property
     def version_key(self) -> tuple[int, ...]:
@@ -240,6 +367,28 @@ def _clauses(item: Mapping[str, Any]) -> tuple[str, ...]:
     if value is None:
         return ()
     return (value,) if isinstance(value, str) else tuple(value)
+
+
+_PERIODS: dict[str, tuple[str, int, str]] = {
+    "day": ("days", 1, "every day"), "working_day": ("working_days", 1, "every working day"),
+    "week": ("days", 7, "every week"), "month": ("months", 1, "every month"),
+    "quarter": ("months", 3, "every quarter"), "year": ("months", 12, "every year"),
+}
+
+
+def _schedule(name: str, m: Mapping[str, Any]) -> TargetValue | None:
+    """An `every` metric's period, shaped as a target so outputs can show it ("every month, by its 5th working day")."""
+    if not m.get("every"):
+        return None
+    kind, amount, text = _PERIODS[m["every"]]
+    if isinstance(m.get("due"), Mapping):
+        text += f", by its {_ordinal(m['due']['working_day'])} working day"
+    return TargetValue(name, Duration(kind, amount, text), m.get("calendar", ALWAYS_CALENDAR), "end_of_day",  # type: ignore[arg-type]
+                       ("metrics", name, "every"))
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
 def _events(value: Any) -> tuple[str, ...]:
@@ -379,7 +528,9 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
     events = BUILTIN_EVENTS + tuple((data.get("events") or {}).keys())
 
     attributes = {
-        name: Attribute(name, a.get("type", "string"), tuple(a["values"]) if "values" in a else None, ("attributes", name))
+        name: Attribute(name, a.get("type", "string"), tuple(a["values"]) if "values" in a else None, ("attributes", name),
+                        required=bool(a.get("required", False)), default=a.get("default"), warn=a.get("unknown", "warn") == "warn",
+                        subject=a.get("subject", "ticket"), clauses=_clauses(a))
         for name, a in (data.get("attributes") or {}).items()
     }
 
@@ -401,9 +552,16 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
             path=("metrics", name),
             title=m.get("title", ""),
             clauses=_clauses(m),
+            choice=m.get("choice"),
+            fail_on=_events(m.get("fail_on")),
+            subject=m.get("subject", "ticket"),
+            every=m.get("every"),
+            due=Due(m["due"]["working_day"]) if isinstance(m.get("due"), Mapping) else Due(),
+            calendar=m.get("calendar"),
+            schedule=_schedule(name, m),
         )
 
-    reserved = {"id", "description", "clause", "when", "calendar"}
+    reserved = {"id", "description", "clause", "when", "calendar", "choice", "note"}
     targets = []
     for i, t in enumerate(data["targets"]):
         path: JsonPath = ("targets", i)
@@ -417,10 +575,11 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
             d = b.duration(spec["within"], vpath + (("within",) if isinstance(value, Mapping) else ()))
             if d is None:
                 continue
-            values[key] = TargetValue(key, d, spec.get("calendar", rule_calendar), spec.get("counting", "end_of_day"), vpath)
+            values[key] = TargetValue(key, d, spec.get("calendar", rule_calendar), spec.get("counting", "end_of_day"), vpath,
+                                      _clauses(spec), spec.get("choice"))
         targets.append(TargetRule(
             i, t.get("id"), b.condition(t.get("when"), path + ("when",)), values, path, b.source(path), _clauses(t),
-            t.get("description", ""),
+            t.get("description", ""), t.get("choice"),
         ))
 
     escalations = {}
@@ -448,7 +607,7 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
             out.append(EscalationStep(
                 metric=metric, index=i + 1, id=s.get("id"), at_start=at == "start", share=share, delay=delay, notify=tuple(s["notify"]),
                 when=b.condition(s.get("when"), path + ("when",)), repeat_every=every,
-                repeat_times=rep.get("times"), path=path, source=b.source(path), clauses=_clauses(s),
+                repeat_times=rep.get("times"), path=path, source=b.source(path), clauses=_clauses(s), choice=s.get("choice"),
             ))
         escalations[metric] = tuple(out)
 
@@ -460,7 +619,39 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
             where=b.condition(o.get("where"), path + ("where",)), of=b.condition(o.get("of"), path + ("of",)),
             min=_threshold(b, o.get("min"), path + ("min",)), max=_threshold(b, o.get("max"), path + ("max",)),
             period=o.get("period", "month"), path=path, source=b.source(path), clauses=_clauses(o),
+            choice=o.get("choice"), calendar=o.get("calendar"), subject=o.get("subject", "ticket"), q=o.get("q"),
+            finding=o.get("finding"),
         ))
+
+    notices = tuple(
+        Notice(n["id"], b.condition(n.get("when"), ("notices", i, "when")), _events(n.get("on")), tuple(n["notify"]),
+               ("notices", i), b.source(("notices", i)), n.get("subject", "ticket"), _clauses(n), n.get("choice"))
+        for i, n in enumerate(data.get("notices") or [])
+    )
+    decisions = tuple(
+        Decision(tuple(d["clauses"]), _clauses({"clause": d["applies"]}), d["why"], ("decisions", i))
+        for i, d in enumerate(data.get("decisions") or [])
+    )
+
+    invariants = tuple(
+        Invariant(v["id"], b.condition(v.get("when"), ("invariants", i, "when")), _events(v.get("requires")),
+                  _events(v.get("before")), tuple(v.get("by") or ()), v.get("owner") == "first",
+                  _events(v.get("until")) or ("closed",), ("invariants", i), b.source(("invariants", i)),
+                  v.get("subject", "ticket"), _clauses(v), v.get("choice"))
+        for i, v in enumerate(data.get("invariants") or [])
+    )
+    routes = tuple(
+        Route(r["id"], i, b.condition(r.get("when"), ("routing", i, "when")), _events(r["group"]), ("routing", i),
+              b.source(("routing", i)), r.get("subject", "ticket"), _clauses(r), r.get("choice"))
+        for i, r in enumerate(data.get("routing") or [])
+    )
+    identity = None
+    if "identity" in data:
+        spec = data["identity"]
+        problem = regex_problem(spec["pattern"])
+        if problem is not None:
+            b.fail(("identity", "pattern"), problem)
+        identity = Identity(spec["pattern"], ("identity",), b.source(("identity",)), _clauses(spec), spec.get("choice"))
 
     if b.errors or effective_from is None:
         return None, b.errors + b.unusable
@@ -472,5 +663,8 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
         roles=_named(data.get("roles"), "roles"), attributes=attributes,
         statuses=tuple(data["statuses"]) if "statuses" in data else None, events=events, metrics=metrics,
         targets=tuple(targets), escalations=escalations, objectives=tuple(objectives), source=doc.path, document=doc,
+        subjects=_named(data.get("subjects"), "subjects"), notices=notices, registers=tuple(data.get("registers") or ()),
+        decisions=decisions, invariants=invariants, routes=routes, identity=identity,
+        calendar_clauses={n: _clauses(c) for n, c in data["calendars"].items() if isinstance(c, Mapping) and "clause" in c},
     )
     return policy, b.unusable

@@ -6,9 +6,8 @@ model (with their clauses and file:line), never copies or labels. Turning them i
 ISO strings, JSON, CSV or tables is the output layer's job, and only for what is
 printed.
 
-A subject is a ticket today; `kind` and `findings` leave room for the other subjects a
-regulation binds (contracts, calls, duties) and for rule violations that are not
-deadlines.
+A subject is a ticket, or another kind the policy governs (a contract, a call, a duty);
+`findings` are the rules it broke that are not deadlines.
 
 Records made per clock and per escalation are NamedTuples: as immutable and typed as a
 frozen dataclass, and about four times cheaper to build, which counts on the replay hot
@@ -22,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from .model import EscalationStep, Metric, Policy, Source, TargetRule, TargetValue
+from .model import EscalationStep, Metric, Notice, Policy, Source, TargetRule, TargetValue
 
 
 class ClockStatus(enum.StrEnum):
@@ -30,6 +29,7 @@ class ClockStatus(enum.StrEnum):
     BREACHED = "breached"
     RUNNING = "running"
     CANCELLED = "cancelled"
+    UNTIMED = "untimed"  # a metric with no target: measured (time to stop), never met or breached
 
 
 class TargetChange(NamedTuple):
@@ -45,7 +45,7 @@ class ClockOutcome(NamedTuple):
 
     metric: Metric
     cycle: int
-    target: TargetValue
+    target: TargetValue | None  # None for an untimed clock
     rule: TargetRule | None
     started: float
     due: float | None
@@ -57,6 +57,8 @@ class ClockOutcome(NamedTuple):
     status: ClockStatus
     breached_at: float | None
     changes: tuple[TargetChange, ...]  # empty unless attributes re-selected the target
+    failed: float | None = None  # ended unmet by a `fail_on` event (a ticket closed before it was resolved)
+    calendar: str = "24x7"  # the calendar its working time is measured on
 
 
 class EscalationFiring(NamedTuple):
@@ -66,15 +68,23 @@ class EscalationFiring(NamedTuple):
     repeat: int  # 0 for the first firing, k for the k-th repetition
 
 
+class NoticeFiring(NamedTuple):
+    at: float
+    notice: Notice
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """A rule of the regulation the subject broke that is not a deadline (room for later checks)."""
+    """A rule of the regulation the subject broke that is not a deadline (an event out of order, a
+    hand-over of an owned complaint, a misrouting), or a rule that could not be applied."""
 
     code: str
     message: str
     at: float | None = None
     clauses: tuple[str, ...] = ()
     source: Source | None = None
+    rule: str | None = None  # the id of the invariant, route or notice
+    actor: str | None = None  # who did the event that broke it
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +109,7 @@ class SubjectOutcome:
     escalations: tuple[EscalationFiring, ...]
     findings: tuple[Finding, ...] = ()
     kind: str = "ticket"
+    notices: tuple[NoticeFiring, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from .business_calendar import BusinessCalendar
 from .conditions import evaluate, fields
 from .model import Objective, Policy
 from .outcome import ClockStatus, Outcome, Rejection, SubjectOutcome
@@ -101,7 +102,7 @@ def micro(seconds: float) -> int:
 
 @dataclass
 class MetricStats:
-    statuses: list[int] = field(default_factory=lambda: [0, 0, 0, 0])  # in ClockStatus order
+    statuses: list[int] = field(default_factory=lambda: [0] * len(STATUSES))  # in ClockStatus order
     time_to_stop: Histogram = field(default_factory=Histogram)
 
     def count(self, status: ClockStatus) -> int:
@@ -122,10 +123,12 @@ class MetricStats:
 
 @dataclass
 class Group:
-    tickets: int = 0
+    tickets: int = 0  # subjects of the group's kind
     resolved: int = 0
     metrics: dict[str, MetricStats] = field(default_factory=dict)
     escalations: Counter[tuple[str, int]] = field(default_factory=Counter)  # (metric, step) -> firings
+    notices: Counter[str] = field(default_factory=Counter)
+    findings: Counter[str] = field(default_factory=Counter)  # code -> subjects with it
 
     def merge(self, other: Group) -> None:
         self.tickets += other.tickets
@@ -133,6 +136,8 @@ class Group:
         for name, stats in other.metrics.items():
             self.metrics.setdefault(name, MetricStats()).merge(stats)
         self.escalations.update(other.escalations)
+        self.notices.update(other.notices)
+        self.findings.update(other.findings)
 
 
 @dataclass
@@ -143,16 +148,24 @@ class ObjectiveTally:
     denominator: int = 0
     tickets: int = 0
     microseconds: bool = False  # the numerator sums working time in microseconds
+    histogram: Histogram | None = None  # for percentiles
+    q: float | None = None
 
     def merge(self, other: ObjectiveTally) -> None:
         self.numerator.merge(other.numerator)
         self.denominator += other.denominator
         self.tickets += other.tickets
         self.microseconds |= other.microseconds
+        if other.histogram is not None:
+            if self.histogram is None:
+                self.histogram, self.q = Histogram(), other.q
+            self.histogram.merge(other.histogram)
 
     def value(self) -> float | None:
         if not self.denominator:
             return None
+        if self.histogram is not None and self.q is not None:
+            return self.histogram.quantile(self.q / 100)
         total = self.numerator.whole + self.numerator.fraction
         if self.microseconds:
             total /= 1_000_000
@@ -212,9 +225,9 @@ class _Days:
         return self.keys
 
 
-_SHARE, _RESOLUTION, _AVERAGE, _ON_TIME, _MEAN_TIME = range(5)
+_SHARE, _RESOLUTION, _AVERAGE, _ON_TIME, _MEAN_TIME, _PERCENTILE, _FINDING_RATE = range(7)
 _MEASURES = {"share": _SHARE, "resolution_rate": _RESOLUTION, "average": _AVERAGE, "on_time_rate": _ON_TIME,
-             "mean_time": _MEAN_TIME}
+             "mean_time": _MEAN_TIME, "percentile": _PERCENTILE, "finding_rate": _FINDING_RATE}
 _DECIDED = (ClockStatus.MET, ClockStatus.BREACHED)
 
 
@@ -229,6 +242,7 @@ class Aggregator:
         self.report = Report(period, tuple(by))
         self.objectives: tuple[Objective, ...] = policy.objectives
         self._measures = tuple(_MEASURES[o.measure] for o in policy.objectives)
+        self._within = tuple(BusinessCalendar(policy.calendars[o.calendar]) if o.calendar else None for o in policy.objectives)
         self._days = _Days(policy.tz)
         self._fields = tuple(sorted({f for o in policy.objectives for c in (o.of, o.where) for f in fields(c)}))
         self._applicable: dict[tuple[Any, ...], tuple[tuple[int, bool], ...]] = {}
@@ -249,6 +263,8 @@ class Aggregator:
             tally = tallies.get(key)
             if tally is None:
                 tally = tallies[key] = ObjectiveTally(microseconds=o.measure == "mean_time")
+                if o.measure == "percentile":
+                    tally.histogram, tally.q = Histogram(), o.q
             self._tallies.append(tally)
 
     def add_outcome(self, outcome: Outcome) -> None:
@@ -262,7 +278,7 @@ class Aggregator:
         keys = self._days.keys_at(outcome.created)
         if keys is not None:
             self._new_day(keys)
-        key = self._group_key
+        key = (*self._group_key, outcome.kind)  # (period, kind, *by)
         if report.by:
             key = (*key, *(str(attrs.get(b, "")) for b in report.by))
         group = report.groups.get(key)
@@ -283,17 +299,23 @@ class Aggregator:
                 histogram.count += 1
         for firing in outcome.escalations:
             group.escalations[(firing.step.metric, firing.step.index)] += 1
+        for told in outcome.notices:
+            group.notices[told.notice.id] += 1
+        for code in {f.code for f in outcome.findings}:
+            group.findings[code] += 1
         if self.objectives:
-            for i, where in self._objectives_for(attrs):
-                self._objective(i, where, outcome)
+            for i, where in self._objectives_for(outcome.kind, attrs):
+                within = self._within[i]
+                if within is None or within.in_working_time(outcome.created):
+                    self._objective(i, where, outcome)
 
-    def _objectives_for(self, attrs: Any) -> tuple[tuple[int, bool], ...]:
-        """(objective index, whether its `where` holds) for the objectives whose `of` holds."""
-        key = tuple([attrs.get(f) for f in self._fields])
+    def _objectives_for(self, kind: str, attrs: Any) -> tuple[tuple[int, bool], ...]:
+        """(objective index, whether its `where` holds) for the objectives of this kind whose `of` holds."""
+        key = (kind, *[attrs.get(f) for f in self._fields])
         found = self._applicable.get(key)
         if found is None:
             found = self._applicable[key] = tuple(
-                (i, evaluate(o.where, attrs)) for i, o in enumerate(self.objectives) if evaluate(o.of, attrs)
+                (i, evaluate(o.where, attrs)) for i, o in enumerate(self.objectives) if o.subject == kind and evaluate(o.of, attrs)
             )
         return found
 
@@ -308,7 +330,11 @@ class Aggregator:
         if not where:
             return
         tally.tickets += 1
-        if measure == _RESOLUTION:
+        if measure == _FINDING_RATE:
+            rule = self.objectives[i].finding
+            tally.denominator += 1
+            tally.numerator.whole += any(f.rule == rule for f in outcome.findings)
+        elif measure == _RESOLUTION:
             tally.denominator += 1
             tally.numerator.whole += outcome.resolved
         elif measure == _AVERAGE:
@@ -327,7 +353,10 @@ class Aggregator:
                         tally.numerator.whole += clock.status is ClockStatus.MET
                 elif clock.stopped is not None:
                     tally.denominator += 1
-                    tally.numerator.whole += micro(clock.elapsed_seconds)
+                    if measure == _PERCENTILE and tally.histogram is not None:
+                        tally.histogram.add(clock.elapsed_seconds)
+                    else:
+                        tally.numerator.whole += micro(clock.elapsed_seconds)
 
     def export(self) -> Report:
         return self.report

@@ -20,13 +20,15 @@ from .engine import Backend
 from .instants import InstantError, iso, parse_instant
 from .loader import Document, JsonPath, load_file
 from .model import VERSION, Policy, version_key
-from .outcome import ClockOutcome, EscalationFiring, Rejection, SubjectOutcome
+from .outcome import ClockOutcome, EscalationFiring, Finding, NoticeFiring, Rejection, SubjectOutcome
+from .replay import OutcomeList, Plan, replay
+from .report import Aggregator, objective_results
 from .repository import PolicySet, discover, is_test_file, scan
 from .schema import schema_problems
 from .simulate import Replayer
 from .tickets import RawItem
 
-INSTANT_FIELDS = frozenset({"due_at", "breached_at", "started_at", "stopped_at", "at"})
+INSTANT_FIELDS = frozenset({"due_at", "breached_at", "started_at", "stopped_at", "failed_at", "at"})
 
 CLOCK_FIELDS: dict[str, Callable[[ClockOutcome], Any]] = {
     "status": lambda c: c.status.value,
@@ -36,8 +38,10 @@ CLOCK_FIELDS: dict[str, Callable[[ClockOutcome], Any]] = {
     "stopped_at": lambda c: c.stopped,
     "paused": lambda c: c.paused,
     "paused_seconds": lambda c: c.paused_seconds,
-    "calendar": lambda c: c.target.calendar,
-    "target": lambda c: str(c.target.duration),
+    "elapsed_seconds": lambda c: c.elapsed_seconds,
+    "failed_at": lambda c: c.failed,
+    "calendar": lambda c: c.calendar,
+    "target": lambda c: str(c.target.duration) if c.target is not None else None,
 }
 ESCALATION_FIELDS: dict[str, Callable[[EscalationFiring], Any]] = {
     "metric": lambda e: e.step.metric,
@@ -58,7 +62,8 @@ class CaseResult:
     clauses: list[str]
     outcome: str  # passed | failed | skipped
     failures: list[str] = field(default_factory=list)
-    policy: str = ""
+    policy: str = ""  # the policy version the case ran on (its label)
+    policy_id: str = ""
 
 
 @dataclass
@@ -117,12 +122,27 @@ class _FileRunner:
         """Event types, metrics and steps the policy does not define: load errors, with positions."""
         p = self.policies.latest
         out = []
+        objectives = {o.id for o in p.objectives}
+        notices = {n.id for n in p.notices}
         for i, case in enumerate(self.doc.data["cases"]):
-            for j, event in enumerate(case["ticket"]["events"]):
-                if event["type"] not in p.events:
-                    out.append(self.doc.diagnostic(("cases", i, "ticket", "events", j, "type"), "SLA802",
-                                                   f"policy '{p.id}' has no event type '{event['type']}'{did_you_mean(event['type'], p.events)}"))
+            tickets = [("ticket", case["ticket"])] if "ticket" in case else [
+                (k, t) for k, t in enumerate(case["history"])] if isinstance(case.get("history"), list) else []
+            for where, ticket in tickets:
+                base = ("cases", i, "ticket") if where == "ticket" else ("cases", i, "history", where)
+                for j, event in enumerate(ticket["events"]):
+                    if event["type"] not in p.events:
+                        out.append(self.doc.diagnostic((*base, "events", j, "type"), "SLA802",
+                                                       f"policy '{p.id}' has no event type '{event['type']}'{did_you_mean(event['type'], p.events)}"))
             expect = case["expect"]
+            for k, o in enumerate(expect.get("objectives", [])):
+                if o["id"] not in objectives:
+                    out.append(self.doc.diagnostic(("cases", i, "expect", "objectives", k, "id"), "SLA802",
+                                                   f"policy '{p.id}' has no objective '{o['id']}'{did_you_mean(o['id'], tuple(objectives))}"))
+            for kind in ("notices", "no_notices"):
+                for k, n in enumerate(expect.get(kind, [])):
+                    if n["id"] not in notices:
+                        out.append(self.doc.diagnostic(("cases", i, "expect", kind, k, "id"), "SLA802",
+                                                       f"policy '{p.id}' has no notice '{n['id']}'{did_you_mean(n['id'], tuple(notices))}"))
             for metric in expect.get("clocks", {}):
                 if metric not in p.metrics:
                     out.append(self.doc.diagnostic(("cases", i, "expect", "clocks", metric), "SLA802",
@@ -149,7 +169,8 @@ class _FileRunner:
             path: JsonPath = ("cases", i)
             clauses = case.get("clause", [])
             result = CaseResult(self.doc.path, self.doc.locate(path).line, case["description"],
-                                [clauses] if isinstance(clauses, str) else list(clauses), "passed")
+                                [clauses] if isinstance(clauses, str) else list(clauses), "passed",
+                                policy_id=self.policies.id)
             self.run.cases.append(result)
             if self.pattern and self.pattern not in case["description"].lower():
                 result.outcome = "skipped"
@@ -161,8 +182,13 @@ class _FileRunner:
                 continue
             if as_of is None:
                 as_of = dt.datetime.now(dt.UTC).timestamp()
+            if "history" in case:
+                result.failures = self.run_history(case, as_of)
+                result.outcome = "failed" if result.failures else "passed"
+                result.policy = self.policies.latest.label
+                continue
             ticket = {"id": case["ticket"].get("id", f"case-{i + 1}"), "attributes": case["ticket"].get("attributes", {}),
-                      "events": case["ticket"]["events"]}
+                      "events": case["ticket"]["events"], "kind": case["ticket"].get("kind", "ticket")}
             actual = Replayer(self.policies, self.backend, as_of).item(RawItem(ticket, result.line))
             if isinstance(actual, SubjectOutcome):
                 result.policy = actual.policy.label
@@ -171,6 +197,43 @@ class _FileRunner:
                 result.policy = self.policies.latest.id
             result.failures = self.compare(case["expect"], actual)
             result.outcome = "failed" if result.failures else "passed"
+
+    def run_history(self, case: Mapping[str, Any], as_of: float) -> list[str]:
+        """Replay a small history and compare the objectives (and counts) it gives."""
+        history = case["history"]
+        if isinstance(history, str):
+            path = Path(self.doc.path).parent / history
+            if not path.is_file():
+                return [f"history: {history}: no such file"]
+            total = OutcomeList()
+            replay(Plan((self.policies,), as_of, self.backend.name, OutcomeList), str(path), None, total)
+            outcomes = [o for (o,) in total.items]
+        else:
+            replayer = Replayer(self.policies, self.backend, as_of)
+            outcomes = [replayer.item(RawItem({**t, "id": t.get("id", f"h-{n}")}, n)) for n, t in enumerate(history, 1)]
+        aggregator = Aggregator(self.policies.latest, "month", ())
+        for outcome in outcomes:
+            aggregator.add_outcome(outcome)
+        report = aggregator.report
+        failures = []
+        expect = case["expect"]
+        for key, want in expect.get("summary", {}).items():
+            have = getattr(report, key)
+            if want != have:
+                failures.append(f"summary.{key}: expected {want}, actual {have}")
+        results = objective_results(report, self.policies.latest.objectives)
+        for want in expect.get("objectives", []):
+            rows = [r for r in results if r.objective.id == want["id"] and ("period" not in want or r.period == str(want["period"]))]
+            label = f"objective {want['id']}" + (f" ({want['period']})" if "period" in want else "")
+            if not rows:
+                periods = ", ".join(r.period for r in results if r.objective.id == want["id"]) or "none"
+                failures.append(f"{label}: expected a result, actual none (periods measured: {periods})")
+                continue
+            row = rows[0]
+            for key in ("value", "met", "measured", "tickets"):
+                if key in want and want[key] != getattr(row, key):
+                    failures.append(f"{label}.{key}: expected {_show(want[key])}, actual {_show(getattr(row, key))}")
+        return failures
 
     def _same(self, key: str, expected: Any, actual: Any) -> bool:
         if key in INSTANT_FIELDS:
@@ -189,6 +252,9 @@ class _FileRunner:
             return failures
         if isinstance(actual, Rejection):
             return ["the ticket was rejected: " + "; ".join(f"{r.code}: {r.message}" for r in actual.reasons)]
+        for key in ("objectives", "summary"):
+            if key in expect:
+                failures.append(f"{key}: give the case a `history` to measure objectives")
         for metric, spec in expect.get("clocks", {}).items():
             items = spec if isinstance(spec, list) else [spec]
             for n, item in enumerate(items):
@@ -199,7 +265,7 @@ class _FileRunner:
                     if item.get("status") != "not_applicable":
                         failures.append(f"{label}: expected a clock, actual none (not applicable)")
                     continue
-                tz = actual.policy.calendars[clock.target.calendar].tz
+                tz = actual.policy.calendars[clock.calendar].tz
                 for key, want in item.items():
                     if key == "cycle":
                         continue
@@ -216,11 +282,33 @@ class _FileRunner:
             hits = [a for a in fired if self._matches(e, a)]
             if hits:
                 failures.append(f"escalation {_describe(e)}: expected not to fire, fired at {self._at(actual, hits[0])}")
+        told = actual.notices
+        for n in expect.get("notices", []):
+            if not any(self._notice_matches(n, t) for t in told):
+                listed = ", ".join(f"{t.notice.id} at {iso(t.at, actual.policy.tz)}" for t in told) or "none"
+                failures.append(f"notice {_describe(n)}: expected to be given; given: {listed}")
+        for n in expect.get("no_notices", []):
+            given = [t for t in told if self._notice_matches(n, t)]
+            if given:
+                failures.append(f"notice {_describe(n)}: expected not to be given, given at {iso(given[0].at, actual.policy.tz)}")
+        for f in expect.get("findings", []):
+            if not any(self._finding_matches(f, g) for g in actual.findings):
+                listed = "; ".join(f"{g.code}: {g.message}" for g in actual.findings) or "none"
+                failures.append(f"finding {_describe(f)}: expected; found: {listed}")
+        if expect.get("no_findings") and actual.findings:
+            failures.append("no findings expected; found: " + "; ".join(f"{g.code}: {g.message}" for g in actual.findings))
         return failures
+
+    def _notice_matches(self, want: Mapping[str, Any], have: NoticeFiring) -> bool:
+        if want["id"] != have.notice.id:
+            return False
+        if "notify" in want and list(want["notify"]) != list(have.notice.notify):
+            return False
+        return "at" not in want or self._same("at", want["at"], have.at)
 
     def _at(self, outcome: SubjectOutcome, firing: EscalationFiring) -> str:
         clock = next(c for c in outcome.clocks if c.metric.id == firing.step.metric and c.cycle == firing.cycle)
-        return iso(firing.at, outcome.policy.calendars[clock.target.calendar].tz)
+        return iso(firing.at, outcome.policy.calendars[clock.calendar].tz)
 
     def _matches(self, want: Mapping[str, Any], have: EscalationFiring) -> bool:
         return all(self._same(k, v, ESCALATION_FIELDS[k](have)) for k, v in want.items())
@@ -236,6 +324,13 @@ class _FileRunner:
         for e in actual.escalations:
             cov.steps.add((e.step.metric, e.step.index))
             cov.clauses.update(e.step.clauses)
+
+
+    def _finding_matches(self, want: Mapping[str, Any], have: Finding) -> bool:
+        return (want["code"] == have.code and want.get("message", "") in have.message
+                and ("clause" not in want or want["clause"] in have.clauses)
+                and ("id" not in want or want["id"] == have.rule) and ("actor" not in want or want["actor"] == have.actor)
+                and ("at" not in want or (have.at is not None and self._same("at", want["at"], have.at))))
 
 
 def _number(value: Any) -> Any:

@@ -40,14 +40,24 @@ class Event(NamedTuple):
     type: str
     status: str | None
     attributes: Mapping[str, Any]
+    actor: str | None = None  # who did it (a person)
+    role: str | None = None  # in which of the policy's roles (approvals: `by`)
+    assignee: str | None = None  # to whom an `assigned` event gives the subject (ownership)
+    group: str | None = None  # to which group (routing)
+
+
+WHO = ("actor", "role", "assignee", "group")  # optional text fields of an event, in Event order
 
 
 @dataclass(slots=True)
 class Ticket:
+    """A subject as read: a ticket, or a contract, call or duty record (`kind`)."""
+
     id: str
     line: int
     attributes: dict[str, Any]
     events: list[Event]  # in time order; equal times keep input order; the first is `created`
+    kind: str = "ticket"
 
 
 @dataclass(slots=True)
@@ -103,7 +113,15 @@ def _identity(tid: Any, attributes: Any) -> tuple[str, dict[str, Any]]:
     return key, _scalars(attributes, "attributes")
 
 
-def _finish(key: str, line: int, attrs: dict[str, Any], events: list[Event]) -> Ticket:
+def _kind(value: Any) -> str:
+    if value is None:
+        return "ticket"
+    if not isinstance(value, str) or not value:
+        raise TicketError("bad_shape", "`kind` must be the name of a kind of subject (ticket, contract, call …)")
+    return value
+
+
+def _finish(key: str, line: int, attrs: dict[str, Any], events: list[Event], kind: str = "ticket") -> Ticket:
     if len(events) > MAX_EVENTS:
         raise TicketError("limit", f"the ticket has {len(events)} events; slapolicy replays at most {MAX_EVENTS} per ticket")
     events.sort(key=_AT)  # stable: equal times keep input order
@@ -111,7 +129,7 @@ def _finish(key: str, line: int, attrs: dict[str, Any], events: list[Event]) -> 
         if not any(e.type == "created" for e in events):
             raise TicketError("missing_created", "the ticket has no 'created' event")
         raise TicketError("event_before_created", f"a '{events[0].type}' event comes before 'created'")
-    return Ticket(key, line, attrs, events)
+    return Ticket(key, line, attrs, events, kind)
 
 
 _AT = operator.itemgetter(0)
@@ -124,6 +142,7 @@ def ticket_from_data(data: Any, line: int, tz: dt.tzinfo) -> Ticket:
     if not isinstance(data, dict):
         raise TicketError("unparseable", f"line {line} is not a ticket object")
     key, attributes = _identity(data.get("id"), data.get("attributes"))
+    kind = _kind(data.get("kind"))
     events_data = data.get("events")
     if not isinstance(events_data, list) or not events_data:
         raise TicketError("missing_created", "the ticket has no events")
@@ -135,10 +154,13 @@ def ticket_from_data(data: Any, line: int, tz: dt.tzinfo) -> Ticket:
             at = parse_instant(e.get("at"), tz)
         except InstantError as exc:
             raise TicketError("bad_timestamp", f"event {i + 1}: {exc}") from None
-        status = e.get("status")
+        texts = [e.get(name) for name in ("status", *WHO)]
+        for name, value in zip(("status", *WHO), texts):
+            if value is not None and not isinstance(value, str):
+                raise TicketError("bad_shape", f"event {i + 1}: `{name}` must be text")
         attrs = _scalars(e.get("attributes"), f"event {i + 1} attributes")
-        events.append(Event(at, e["type"], status if isinstance(status, str) else None, attrs or _NO_ATTRIBUTES))
-    return _finish(key, line, attributes, events)
+        events.append(Event(at, e["type"], texts[0], attrs or _NO_ATTRIBUTES, *texts[1:]))
+    return _finish(key, line, attributes, events, kind)
 
 
 def item_id(data: Any) -> str | None:
@@ -152,12 +174,17 @@ class _EventIn(msgspec.Struct):
     type: str
     status: str | None = None
     attributes: dict[str, Any] | None = None
+    actor: str | None = None
+    role: str | None = None
+    assignee: str | None = None
+    group: str | None = None
 
 
 class _TicketIn(msgspec.Struct):
     id: str | int
     events: list[_EventIn]
     attributes: dict[str, Any] | None = None
+    kind: str = "ticket"
 
 
 class _IdProbe(msgspec.Struct):
@@ -226,8 +253,9 @@ def decode_line(line: bytes, number: int, tz: dt.tzinfo) -> Ticket | Rejection:
             extra = e.attributes
             if extra:
                 _scalars(extra, f"event {i + 1} attributes")
-            events.append(Event(_epoch(e.at, tz, i), e.type, e.status, extra or _NO_ATTRIBUTES))
-        return _finish(key, number, attributes, events)
+            events.append(Event(_epoch(e.at, tz, i), e.type, e.status, extra or _NO_ATTRIBUTES,
+                                e.actor, e.role, e.assignee, e.group))
+        return _finish(key, number, attributes, events, _kind(raw.kind))
     except TicketError as exc:
         return reject(ticket_key(raw.id), number, exc.code, str(exc))
 
@@ -324,6 +352,9 @@ def _items(data: Any, line_of: Callable[[int], int]) -> Iterator[RawItem | Rejec
             yield reject(None, line_of(i), "unparseable", f"item {i + 1} is not a ticket object")
 
 
+_CSV_COLUMNS = frozenset(("ticket_id", "kind", "at", "type", "status", *WHO))  # the other columns are attributes
+
+
 def _csv(stream: Iterable[str]) -> Iterator[RawItem | Rejection]:
     reader = csv.DictReader(stream)
     missing = {"ticket_id", "at", "type"} - set(reader.fieldnames or ())
@@ -337,12 +368,15 @@ def _csv(stream: Iterable[str]) -> Iterator[RawItem | Rejection]:
         if not tid:
             yield reject(None, line, "unparseable", f"line {line} has no ticket_id")
             continue
-        attrs = {k: _cell(v) for k, v in row.items() if k not in ("ticket_id", "at", "type", "status") and k and v not in (None, "")}
+        attrs = {k: _cell(v) for k, v in row.items() if k not in _CSV_COLUMNS and k and v not in (None, "")}
         event: dict[str, Any] = {"at": row["at"], "type": row["type"]}
-        if row.get("status"):
-            event["status"] = row["status"]
+        for name in ("status", *WHO):
+            if row.get(name):
+                event[name] = row[name]
         if tid not in tickets:
             tickets[tid] = RawItem({"id": tid, "attributes": attrs if row["type"] == "created" else {}, "events": []}, line)
+            if row.get("kind"):
+                tickets[tid].data["kind"] = row["kind"]
             if row["type"] != "created" and attrs:
                 event["attributes"] = attrs
         elif attrs:

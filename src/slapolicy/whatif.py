@@ -102,4 +102,4 @@ def _status(o: Outcome) -> str:
 
 def _clock_change(a: SubjectOutcome, b: SubjectOutcome, x: ClockOutcome, y: ClockOutcome) -> Change:
     return Change(a.id, a.line, x.status.value, y.status.value, x.metric.id, x.cycle, x.due, y.due,
-                  a.policy.calendars[x.target.calendar].tz, b.policy.calendars[y.target.calendar].tz)
+                  a.policy.calendars[x.calendar].tz, b.policy.calendars[y.calendar].tz)

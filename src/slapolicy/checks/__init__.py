@@ -18,17 +18,25 @@ from . import (
     calendar_extends,
     calendar_no_time,
     calendar_overlap,
+    clause_decisions,
+    clause_refs,
     coverage,
+    day_durations,
     duplicate_ids,
+    effective_dates,
     escalation_order,
     escalation_share,
     holiday_country,
     holiday_coverage,
     never_matches,
+    objective_metric,
+    provenance,
+    rate_units,
     references,
     response_after_resolution,
     shadowed,
     step_without_target,
+    unused_calendar,
 )
 from .versions import check_versions
 
@@ -37,7 +45,8 @@ CHECKS: dict[str, ModuleType] = {
     for m in (
         references, duplicate_ids, response_after_resolution, escalation_order, escalation_share,
         calendar_no_time, calendar_overlap, holiday_country, holiday_coverage, calendar_dates,
-        calendar_extends, coverage, never_matches, shadowed, step_without_target,
+        calendar_extends, coverage, never_matches, shadowed, step_without_target, provenance, clause_refs, clause_decisions,
+        effective_dates, rate_units, day_durations, unused_calendar, objective_metric,
     )
 }
 

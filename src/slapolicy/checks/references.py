@@ -1,5 +1,6 @@
 """Every name a policy uses must be declared: severities, tiers, roles, calendars, metrics,
-events, statuses and attributes (with "did you mean" for near misses).
+events, statuses, attributes, kinds of subject, and the invariants and routes an objective
+counts (with "did you mean" for near misses).
 
 Passes::
 
@@ -58,11 +59,27 @@ def _values(policy: Policy, c: Compare, path: JsonPath) -> Iterator[Problem]:
             yield Problem(path, f"unknown {kind} '{value}'{did_you_mean(str(value), tuple(map(str, domain)))}")
 
 
+def _events(policy: Policy, names: tuple[str, ...], path: JsonPath) -> Iterator[Problem]:
+    for i, event in enumerate(names):
+        yield from _unknown("event type", event, policy.events, path + ((i,) if len(names) > 1 else ()))
+
+
+def _roles(policy: Policy, names: tuple[str, ...], path: JsonPath) -> Iterator[Problem]:
+    for i, role in enumerate(names):
+        yield from _unknown("role", role, policy.roles, path + (i,))
+
+
 def check(policy: Policy) -> Iterator[Problem]:
     calendars = policy.calendars
+    kinds = policy.kinds
     for name, base in policy.calendar_extends.items():
         yield from _unknown("calendar", base, calendars, ("calendars", name, "extends"))
+    for declared in policy.attributes.values():
+        yield from _unknown("kind of subject", declared.subject, kinds, declared.path + ("subject",))
     for metric in policy.metrics.values():
+        yield from _unknown("kind of subject", metric.subject, kinds, metric.path + ("subject",))
+        if metric.calendar is not None:
+            yield from _unknown("calendar", metric.calendar, calendars, metric.path + ("calendar",))
         for role, names in metric.events().items():
             for event in names:
                 yield from _unknown("event type", event, policy.events, metric.path + (role,))
@@ -86,10 +103,44 @@ def check(policy: Policy) -> Iterator[Problem]:
     for metric_name, steps in policy.escalations.items():
         yield from _unknown("metric", metric_name, policy.metrics, ("escalations", metric_name), key=True)
         for step in steps:
-            for i, role in enumerate(step.notify):
-                yield from _unknown("role", role, policy.roles, step.path + ("notify", i))
+            yield from _roles(policy, step.notify, step.path + ("notify",))
             yield from _condition(policy, step.when, step.path + ("when",))
+    yield from _rules_on_no_clock(policy)
+    yield from _objectives(policy)
+
+
+def _rules_on_no_clock(policy: Policy) -> Iterator[Problem]:
+    """Notices, invariants and routes: the rules that hang on no clock."""
+    kinds = policy.kinds
+    for notice in policy.notices:
+        yield from _unknown("kind of subject", notice.subject, kinds, notice.path + ("subject",))
+        yield from _roles(policy, notice.notify, notice.path + ("notify",))
+        yield from _events(policy, notice.on, notice.path + ("on",))
+        yield from _condition(policy, notice.when, notice.path + ("when",))
+    for invariant in policy.invariants:
+        yield from _unknown("kind of subject", invariant.subject, kinds, invariant.path + ("subject",))
+        yield from _events(policy, invariant.requires, invariant.path + ("requires",))
+        yield from _events(policy, invariant.before, invariant.path + ("before",))
+        if invariant.owner:
+            yield from _events(policy, invariant.until, invariant.path + ("until",))
+        yield from _roles(policy, invariant.by, invariant.path + ("by",))
+        yield from _condition(policy, invariant.when, invariant.path + ("when",))
+    for route in policy.routes:
+        yield from _unknown("kind of subject", route.subject, kinds, route.path + ("subject",))
+        yield from _condition(policy, route.when, route.path + ("when",))
+
+
+def _objectives(policy: Policy) -> Iterator[Problem]:
+    judged = (*(v.id for v in policy.invariants), *(r.id for r in policy.routes))
+    kinds, calendars = policy.kinds, policy.calendars
     for objective in policy.objectives:
+        yield from _unknown("kind of subject", objective.subject, kinds, objective.path + ("subject",))
+        if objective.calendar is not None:
+            yield from _unknown("calendar", objective.calendar, calendars, objective.path + ("calendar",))
+        if objective.finding is not None:
+            yield from _unknown("invariant or route", objective.finding, judged, objective.path + ("finding",))
+        elif objective.measure == "finding_rate":
+            yield Problem(objective.path, "measure 'finding_rate' needs `finding`: the invariant or route whose findings it counts")
         if objective.metric is not None:
             yield from _unknown("metric", objective.metric, policy.metrics, objective.path + ("metric",))
         elif objective.measure in ("on_time_rate", "mean_time"):

@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "simulate": ("simulate", "simulate", "Replay TICKETS against POLICY (a file or a directory of versions) in virtual time."),
     "report": ("report", "report", "Quality KPIs of a ticket HISTORY under POLICY, with its objectives met or missed."),
     "whatif": ("whatif", "whatif", "Replay HISTORY under two policy versions: KPI deltas and the tickets whose outcome changes."),
+    "clauses": ("clauses", "clauses", "Each clause of the regulation with the rules that encode it and the test cases that cite it."),
     "generate": ("generate", "generate", "Write a synthetic, seeded ticket history in the JSONL ticket format."),
     "calendar": ("calendar", "calendar", "Check a policy's business calendar without writing a ticket."),
     "schema": ("checks", "schema", "Print the policy JSON Schema (draft 2020-12) for editors and other tools."),

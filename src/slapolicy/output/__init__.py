@@ -57,6 +57,7 @@ FORMATS: dict[str, Formats] = {
     "simulate": Formats(("table", "json", "jsonl", "csv"), "table", "json"),
     "report": Formats(("table", "json", "csv", "markdown"), "table", "json"),
     "whatif": Formats(("table", "json", "markdown"), "table", "json"),
+    "clauses": Formats(("text", "json", "markdown"), "text", "json"),
 }
 
 

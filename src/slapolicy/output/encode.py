@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 
 from ..model import TargetRule
-from ..outcome import ClockOutcome, EscalationFiring, Outcome, Rejection, SubjectOutcome
+from ..outcome import ClockOutcome, EscalationFiring, Finding, Outcome, Rejection, SubjectOutcome
 
 _CACHE_LIMIT = 50_000
 
@@ -65,9 +65,9 @@ class Encoder:
             return self.rejection(o)
         policy = o.policy
         calendars = policy.calendars
-        clocks = [self.clock(c, calendars[c.target.calendar].tz) for c in o.clocks]
+        clocks = [self.clock(c, calendars[c.calendar].tz) for c in o.clocks]
         escalations = [self.escalation(e, o) for e in o.escalations] if o.escalations else []
-        return {
+        doc: dict[str, Any] = {
             "id": o.id,
             "policy": policy.id,
             "policy_version": policy.version,
@@ -80,6 +80,28 @@ class Encoder:
             "errors": [],
             "line": o.line,
         }
+        if o.kind != "ticket":
+            doc["kind"] = o.kind
+        if o.notices:
+            doc["notices"] = [{"at": self.iso(n.at, policy.tz), "id": n.notice.id, "notify": list(n.notice.notify)}
+                              for n in o.notices]
+        if o.findings:
+            doc["findings"] = [self.finding(f, policy.tz) for f in o.findings]
+        return doc
+
+    def finding(self, f: Finding, tz: dt.tzinfo) -> dict[str, Any]:
+        entry: dict[str, Any] = {"code": f.code, "message": f.message}
+        if f.rule is not None:
+            entry["id"] = f.rule
+        if f.actor is not None:
+            entry["actor"] = f.actor
+        if f.at is not None:
+            entry["at"] = self.iso(f.at, tz)
+        if f.clauses:
+            entry["clauses"] = list(f.clauses)
+        if f.source is not None:
+            entry["rule"] = str(f.source)
+        return entry
 
     def rejection(self, r: Rejection) -> dict[str, Any]:
         return {"id": r.id, "line": r.line, "status": "rejected", "clocks": [], "escalations": [],
@@ -90,8 +112,8 @@ class Encoder:
         entry: dict[str, Any] = {
             "metric": c.metric.id,
             "cycle": c.cycle,
-            "target": c.target.duration.text,
-            "calendar": c.target.calendar,
+            "target": c.target.duration.text if c.target is not None else None,
+            "calendar": c.calendar,
             "started_at": iso(c.started, tz),
             "due_at": iso(c.due, tz),
             "stopped_at": iso(c.stopped, tz),
@@ -103,6 +125,8 @@ class Encoder:
             "breached_at": iso(c.breached_at, tz),
             "rule": self.rule(c.rule),
         }
+        if c.failed is not None:
+            entry["failed_at"] = iso(c.failed, tz)
         if c.changes:
             entry["target_changes"] = [
                 {"at": iso(ch.at, tz), "target": str(ch.target.duration) if ch.target else None, "rule": self.rule(ch.rule)}
@@ -114,7 +138,7 @@ class Encoder:
         step = e.step
         clock = next(c for c in o.clocks if c.metric.id == step.metric and c.cycle == e.cycle)
         entry: dict[str, Any] = {
-            "at": self.iso(e.at, o.policy.calendars[clock.target.calendar].tz), "metric": step.metric,
+            "at": self.iso(e.at, o.policy.calendars[clock.calendar].tz), "metric": step.metric,
             "cycle": e.cycle, "step": step.index, "notify": list(step.notify),
         }
         if step.id:

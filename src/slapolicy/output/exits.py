@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..clauses import ClauseTable
 from ..diagnostics import Severity
 from ..testing import TestRun
 from ..validate import ValidationResult
@@ -31,3 +32,13 @@ def replay(rejected: int, signum: int | None = None) -> ExitCode:
     if signum is not None:
         return interrupted_code(signum)
     return ExitCode.FINDINGS if rejected else ExitCode.OK
+
+
+def clauses(table: ClauseTable, strict: bool = False) -> ExitCode:
+    """2 a path could not be read; 1 a file has an error, or (--strict) a clause to enforce is not
+    encoded or no passing case cites it; else 0."""
+    if table.unreadable:
+        return ExitCode.INPUT
+    if table.errors or (strict and table.gaps):
+        return ExitCode.FINDINGS
+    return ExitCode.OK

@@ -9,7 +9,8 @@ from typing import IO, Any
 
 from ..durations import format_seconds
 from ..model import Policy
-from ..report import Report, objective_results, rate
+from ..outcome import ClockStatus
+from ..report import MetricStats, Report, objective_results, rate
 from .encode import Encoder, dumps, pretty
 from .simulation import csv_safe
 
@@ -21,13 +22,18 @@ def document(report: Report, policy: Policy) -> dict[str, Any]:
     groups = []
     for key in sorted(report.groups):
         g = report.groups[key]
-        entry: dict[str, Any] = {"period": key[0], **dict(zip(report.by, key[1:]))}
+        period, kind, *values = key  # kind is shown for subjects other than tickets
+        entry: dict[str, Any] = {"period": period, **({"kind": kind} if kind != "ticket" else {}), **dict(zip(report.by, values))}
         entry.update({
             "tickets": g.tickets,
             "resolution_rate": rate(g.resolved, g.tickets),
             "metrics": {m: _metric(g.metrics[m]) for m in policy.metrics if m in g.metrics},
             "escalations": dict(sorted((f"{metric} step {step}", n) for (metric, step), n in g.escalations.items())),
         })
+        if g.notices:
+            entry["notices"] = dict(sorted(g.notices.items()))
+        if g.findings:
+            entry["findings"] = dict(sorted(g.findings.items()))
         groups.append(entry)
     objectives = [
         {"objective": r.objective.id, "clause": _clause(r.objective.clauses), "measure": r.objective.measure,
@@ -52,14 +58,17 @@ def _clause(clauses: tuple[str, ...]) -> str | list[str] | None:
     return clauses[0] if len(clauses) == 1 else list(clauses)
 
 
-def _metric(stats: Any) -> dict[str, Any]:
-    return {
+def _metric(stats: MetricStats) -> dict[str, Any]:
+    doc: dict[str, Any] = {
         "clocks": stats.clocks,
         "met": stats.statuses[0], "breached": stats.statuses[1], "running": stats.statuses[2], "cancelled": stats.statuses[3],
         "on_time_rate": stats.on_time_rate(),
         "median_seconds": stats.time_to_stop.quantile(0.5),
         "p90_seconds": stats.time_to_stop.quantile(0.9),
     }
+    if stats.count(ClockStatus.UNTIMED):
+        doc["untimed"] = stats.count(ClockStatus.UNTIMED)  # measured, never met or breached
+    return doc
 
 
 def seconds(value: float | None) -> str:
@@ -90,7 +99,7 @@ def _value(row: dict[str, Any]) -> str:
 
 
 def _label(group: dict[str, Any], by: list[str]) -> str:
-    return " ".join([group["period"], *(f"{b}={group[b]}" for b in by)])
+    return " ".join([group["period"], *([group["kind"]] if "kind" in group else []), *(f"{b}={group[b]}" for b in by)])
 
 
 def md_cell(text: Any) -> str:

@@ -128,7 +128,7 @@ class SimulationWriter:
 class _Table:
     """A terminal table per ticket: its clocks, then its escalations."""
 
-    STYLES = {"met": "green", "breached": "bold red", "running": "yellow", "cancelled": "dim"}
+    STYLES = {"met": "green", "breached": "bold red", "running": "yellow", "cancelled": "dim", "untimed": "cyan"}
 
     def __init__(self, stream: IO[str], explain: bool) -> None:
         from rich.console import Console
@@ -148,7 +148,8 @@ class _Table:
                                + escape("; ".join(f"{e['code']}: {e['message']}" for e in r["errors"])))
             return
         created = r["clocks"][0]["started_at"][:4] if r["clocks"] else ""
-        table = Table(title=f"{escape(r['id'])} — {r['policy']} {r['policy_version']} ({created}, times in the calendars' zones)",
+        kind = f" ({r['kind']})" if "kind" in r else ""
+        table = Table(title=f"{escape(r['id'])}{kind} — {r['policy']} {r['policy_version']} ({created}, times in the calendars' zones)",
                       title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))
         for col in ("metric", "target", "started", "due", "stopped", "status"):
             table.add_column(col, no_wrap=col != "target", min_width=10 if col == "target" else None)
@@ -156,7 +157,7 @@ class _Table:
             table.add_column("rule", no_wrap=True)
         for c in r["clocks"]:
             metric = c["metric"] + (f" #{c['cycle']}" if c["cycle"] > 1 else "")
-            target = c["target"] + ("" if c["calendar"] == "24x7" else f" ({c['calendar']})")
+            target = (c["target"] or "measured") + ("" if c["calendar"] == "24x7" else f" ({c['calendar']})")
             row = [metric, target, _short(c["started_at"]), _short(c["due_at"]),
                    _short(c["stopped_at"] or c.get("cancelled_at")), f"[{self.STYLES[c['status']]}]{c['status']}[/]"]
             if self.explain:
@@ -165,6 +166,13 @@ class _Table:
         self.console.print(table)
         for e in r["escalations"]:
             self.console.print(f"  escalation {_short(e['at'])}  {e['metric']} step {e['step']} → {', '.join(e['notify'])}")
+        for n in r.get("notices", ()):
+            self.console.print(f"  notice     {_short(n['at'])}  {n['id']} → {', '.join(n['notify'])}")
+        for f in r.get("findings", ()):
+            when = _short(f.get("at")) or "           "
+            who = f" (by {escape(f['actor'])})" if "actor" in f else ""
+            clauses = f" [{', '.join(f['clauses'])}]" if "clauses" in f else ""
+            self.console.print(f"  [yellow]finding[/]    {when}  {f['code']}: {escape(f['message'])}{who}{escape(clauses)}")
 
 
 def _short(iso: str | None) -> str:

@@ -1,0 +1,57 @@
+"""Every clause a policy cites, with the rule that cites it: what `validate` checks against
+the registers, and what `slapolicy clauses` lists as the clause's encoding."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from .loader import JsonPath
+from .model import Policy
+
+
+class Citation(NamedTuple):
+    clause: str
+    rule: str  # what cites it, as a reader names it: "target p1-urgent", "metric first_response", …
+    path: JsonPath  # of the `clause` key
+
+
+def citations(policy: Policy) -> Iterator[Citation]:
+    """In the order the policy is written: definitions, then rules."""
+
+    def at(path: JsonPath) -> JsonPath:
+        return (*path, "clause")
+
+    for section, named_items in (("severity", policy.severities), ("tier", policy.tiers), ("subject", policy.subjects)):
+        for named in named_items.values():
+            for c in named.clauses:
+                yield Citation(c, f"{section} {named.id}", at(named.path))
+    for name, clauses in policy.calendar_clauses.items():
+        for c in clauses:
+            yield Citation(c, f"calendar {name}", at(policy.calendar_paths[name]))
+    for attribute in policy.attributes.values():
+        for c in attribute.clauses:
+            yield Citation(c, f"attribute {attribute.id}", at(attribute.path))
+    if policy.identity is not None:
+        for c in policy.identity.clauses:
+            yield Citation(c, "identity", at(policy.identity.path))
+    for metric in policy.metrics.values():
+        for c in metric.clauses:
+            yield Citation(c, f"metric {metric.id}", at(metric.path))
+    for rule in policy.targets:
+        label = f"target {rule.id or rule.index + 1}"
+        for c in rule.clauses:
+            yield Citation(c, label, at(rule.path))
+        for value in rule.values.values():
+            for c in value.clauses:
+                yield Citation(c, f"{label} ({value.metric})", at(value.path))
+    for steps in policy.escalations.values():
+        for step in steps:
+            for c in step.clauses:
+                yield Citation(c, f"escalation {step.metric} step {step.index}{f' ({step.id})' if step.id else ''}",
+                               at(step.path))
+    for kind, items in (("notice", policy.notices), ("invariant", policy.invariants), ("route", policy.routes),
+                        ("objective", policy.objectives)):
+        for item in items:
+            for c in item.clauses:
+                yield Citation(c, f"{kind} {item.id}", at(item.path))

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import click
+
+from ..clauses import clause_table
+from ..engine import EngineError, get_backend
+from ..output import OutputError, choose_format, destination, exits
+from ..output.clauses import FORMATTERS, summary
+from ._shared import engine_option, fail, format_option, output_option
+
+
+@click.command("clauses")
+@click.argument("paths", nargs=-1, type=click.Path())
+@format_option("clauses")
+@click.option("--strict", is_flag=True, help="Exit 1 when a clause to enforce is not encoded or no passing test case cites it.")
+@engine_option
+@output_option
+def clauses(paths: tuple[str, ...], fmt: str | None, strict: bool, engine: str | None, output: str | None) -> None:
+    """Each clause of the regulation with the rules that encode it and the test cases that cite it.
+
+    Reads the policies under PATHS (default: policies/), the clause registers they name
+    (`registers:`) and their test files, runs the tests, and lists every clause: the rules
+    citing it and the cases citing it, and the clauses no rule encodes or no passing case tests.
+
+    Exit 0 listed, 1 a file has an error (or, with --strict, a clause to enforce is not
+    encoded and tested), 2 usage error or unreadable path.
+    """
+    try:
+        backend = get_backend(engine)
+    except EngineError as exc:
+        fail(str(exc))
+    table = clause_table(paths or ("policies",), backend)
+    try:
+        with destination(output) as out:
+            FORMATTERS[choose_format("clauses", fmt, out if output else None)](table, out)
+        if output not in (None, "-"):
+            click.echo(summary(table))
+    except OutputError as exc:
+        fail(str(exc))
+    raise SystemExit(exits.clauses(table, strict))

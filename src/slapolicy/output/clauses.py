@@ -1,0 +1,77 @@
+"""`clauses` output: every clause of the registers with the rules encoding it and the test
+cases citing it, as text, JSON or Markdown (the README's clause table)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import IO
+
+from ..clauses import ClauseRow, ClauseTable
+from . import plural
+from .encode import pretty
+
+STATUS_TEXT = {"enforced": "encoded and tested", "untested": "encoded, no passing test case cites it",
+               "unencoded": "NOT ENCODED: no rule cites it", "org": "organisational: needs no rule"}
+
+
+def summary(table: ClauseTable) -> str:
+    enforceable = [r for r in table.rows if r.status != "org"]
+    line = (f"{plural(len(enforceable), 'clause')} to enforce: {table.count('enforced')} encoded and tested, "
+            f"{table.count('untested')} untested, {table.count('unencoded')} not encoded; "
+            f"{table.count('org')} organisational")
+    errors = len(table.errors)
+    return line + (f"; {plural(errors, 'error')} in the files read" if errors else "")
+
+
+def _kinds(row: ClauseRow) -> str:
+    return " / ".join(row.clause.kinds)
+
+
+def text(table: ClauseTable, out: IO[str]) -> None:
+    lines = [d.format() for d in table.diagnostics]
+    for row in table.rows:
+        c = row.clause
+        lines.append(f"{c.id} [{_kinds(row)}] {STATUS_TEXT[row.status]}")
+        lines.append(f"    {c.paraphrase}")
+        lines.extend(f"    rule: {r.policy}: {r.rule} ({r.source})" for r in row.rules)
+        lines.extend(f"    case: {case.path}:{case.line} {case.description} ({case.outcome})" for case in row.cases)
+    lines.append(summary(table))
+    out.write("\n".join(lines) + "\n")
+
+
+def json_document(table: ClauseTable, out: IO[str]) -> None:
+    doc = {
+        "summary": {"clauses": len(table.rows), **{s: table.count(s) for s in STATUS_TEXT}, "errors": len(table.errors)},
+        "clauses": [{
+            "id": row.clause.id, "register": row.clause.register, "kinds": list(row.clause.kinds),
+            "paraphrase": row.clause.paraphrase, "text": list(row.clause.text), "status": row.status,
+            "policies": list(row.policies),
+            "rules": [{"policy": r.policy, "rule": r.rule, "source": r.source} for r in row.rules],
+            "cases": [{"path": c.path, "line": c.line, "description": c.description, "outcome": c.outcome}
+                      for c in row.cases],
+        } for row in table.rows],
+        "problems": [d.to_dict() for d in table.diagnostics],
+    }
+    out.write(pretty(doc).decode("utf-8") + "\n")
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(table: ClauseTable, out: IO[str]) -> None:
+    """One row per clause: what encodes it (rule names, per policy) and how many passing cases cite it."""
+    lines = ["| clause | kind | encoded by | passing cases | status |", "|---|---|---|---|---|"]
+    for row in table.rows:
+        by_policy: dict[str, list[str]] = {}
+        for r in row.rules:
+            names = by_policy.setdefault(r.policy, [])
+            if r.rule not in names:
+                names.append(r.rule)
+        encoded = "; ".join(f"{policy}: {', '.join(names)}" for policy, names in by_policy.items()) or "—"
+        status = {"enforced": "✓", "untested": "untested", "unencoded": "**not encoded**", "org": "org"}[row.status]
+        lines.append(f"| {row.clause.id} | {_kinds(row)} | {_cell(encoded)} | {len(row.passing)} | {status} |")
+    out.write("\n".join(lines) + "\n")
+
+
+FORMATTERS: dict[str, Callable[[ClauseTable, IO[str]], None]] = {"text": text, "json": json_document, "markdown": markdown}

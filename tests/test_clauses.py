@@ -1,0 +1,64 @@
+"""`slapolicy clauses`: every clause of the registers with the rules encoding it and the cases
+citing it; the gaps; the README's clause table is this command's Markdown output."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+
+from click.testing import Result
+
+from conftest import ROOT
+from slapolicy.clauses import clause_table
+from slapolicy.engine import get_backend
+
+Run = Callable[..., Result]
+GAPS = "tests/fixtures/clauses"
+
+
+def test_each_clause_has_its_rules_cases_and_status(in_root: object) -> None:
+    table = clause_table([GAPS], get_backend("python"))
+    rows = {r.clause.id: r for r in table.rows}
+    assert {k: r.status for k, r in rows.items()} == {"R-900-01": "untested", "R-900-02": "enforced", "R-900-03": "org"}
+    assert [(r.rule, r.source) for r in rows["R-900-02"].rules] == [
+        ("metric first_response", "tests/fixtures/clauses/gaps/policy.yaml:13"), ("target 1", "tests/fixtures/clauses/gaps/policy.yaml:15")]
+    assert [c.description for c in rows["R-900-02"].passing] == ["severity 1 is answered within 15 minutes"]
+    assert [r.clause.id for r in table.gaps] == ["R-900-01"]
+
+
+def test_a_case_citing_a_clause_its_policy_does_not_implement_is_an_error(in_root: object) -> None:
+    table = clause_table([GAPS], get_backend("python"))
+    assert [d.format() for d in table.errors] == [
+        "tests/fixtures/clauses/gaps/gaps.test.yaml:14:1: SLA702 error: the case cites R-000-04, "
+        "which is not a clause of the registers policy 'gaps' implements"]
+
+
+def test_exit_codes_and_formats(run_cli: Run) -> None:
+    result = run_cli("clauses", GAPS, "--format", "text")
+    assert result.exit_code == 1  # the stray citation is an error
+    assert result.output.splitlines()[-1] == ("2 clauses to enforce: 1 encoded and tested, 1 untested, 0 not encoded; "
+                                             "1 organisational; 1 error in the files read")
+    assert "R-900-01 [aggregate / ticket] encoded, no passing test case cites it" in result.output
+    doc = json.loads(run_cli("clauses", GAPS, "--format", "json").output)
+    assert doc["summary"] == {"clauses": 3, "enforced": 1, "untested": 1, "unencoded": 0, "org": 1, "errors": 1}
+    assert run_cli("clauses", "no/such/dir").exit_code == 2
+
+
+def test_strict_fails_on_a_gap_and_the_shipped_policies_have_one_left(run_cli: Run) -> None:
+    """R-004-16's penalties need the penalties of issue 12; every other clause is encoded and tested."""
+    result = run_cli("clauses", "policies", "--format", "json", "--strict")
+    doc = json.loads(result.output)
+    assert doc["summary"]["errors"] == 0
+    gaps = [c["id"] for c in doc["clauses"] if c["status"] in ("unencoded", "untested")]
+    assert gaps == ["R-004-16"]
+    assert result.exit_code == 1
+    assert doc["summary"]["enforced"] == 60 and doc["summary"]["org"] == 5
+
+
+def test_the_readme_clause_table_is_the_commands_markdown(run_cli: Run) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"<!-- clauses:begin -->\n(.*?)<!-- clauses:end -->", readme, re.S)
+    assert found, "README lacks the clause table markers"
+    assert found.group(1) == run_cli("clauses", "policies", "--format", "markdown").output, (
+        "regenerate: slapolicy clauses policies --format markdown, between the markers")
