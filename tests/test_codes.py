@@ -54,3 +54,10 @@ def test_unknown_code_is_a_usage_error(run_cli: object) -> None:
     result = run_cli("explain", "SLA999")  # type: ignore[operator]
     assert result.exit_code == 2
     assert result.stderr.strip() == "error: unknown code 'SLA999'; `slapolicy checks --all` lists them"
+
+
+def test_every_code_the_code_emits_is_registered() -> None:
+    """Findings and rejections are written as literals in the source: each must be explainable."""
+    source = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "src" / "slapolicy").rglob("*.py"))
+    emitted = set(re.findall(r'(?:Finding|TicketError|reject)\((?:[^()"]*?, )?"([a-z_]+)"', source))
+    assert emitted and emitted <= set(codes.CODES), sorted(emitted - set(codes.CODES))

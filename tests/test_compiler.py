@@ -117,13 +117,45 @@ def test_both_engines_give_identical_outcomes(policy_dir: str) -> None:
 
     from slapolicy.generate import generate
     from slapolicy.output.encode import Encoder
+    from slapolicy.replay import simulate
     from slapolicy.repository import open_policy_set
-    from slapolicy.simulate import simulate
     from slapolicy.tickets import RawItem
 
     policies = open_policy_set(ROOT / "policies" / policy_dir)
     items = [RawItem(t, i) for i, t in enumerate(generate(policies.latest, 300, seed=4, start=dt.date(2025, 1, 1)), 1)]
     as_of = dt.datetime(2026, 1, 1, tzinfo=dt.UTC).timestamp()
-    runs = [[Encoder().outcome(o) for o in simulate(policies, items, get_backend(name), as_of)] for name in ("python", "durable")]
+    runs = [[Encoder().outcome(o) for o in simulate(policies, items, name, as_of)] for name in ("python", "durable")]
     assert runs[0] == runs[1]
     assert sum(r["status"] == "ok" for r in runs[0]) == 300
+
+
+@pytest.mark.skipif(not durable_available(), reason="durable-rules does not import on this Python")
+def test_a_generated_year_with_penalties_and_findings_is_the_same_on_both_engines(tmp_path: Path) -> None:
+    """Issue 12: a year of tickets, calls and a roster through `report` (correlations, penalties, invariants)."""
+    import datetime as dt
+
+    from slapolicy.generate import generate, roster
+    from slapolicy.replay import Plan, replay
+    from slapolicy.report import Aggregator
+    from slapolicy.repository import open_policy_set
+    from slapolicy.roster import Roster, shift_from
+
+    policies = open_policy_set(ROOT / "policies" / "company-service")
+    start = dt.date(2025, 1, 1)
+    path = tmp_path / "year.jsonl"
+    path.write_text("".join(json.dumps(t, ensure_ascii=False) + "\n"
+                            for t in generate(policies.latest, 1500, seed=12, start=start, calls=True)), encoding="utf-8")
+    on_duty = Roster(shift_from(s, "generated", policies.tz) for s in roster(policies.latest, start, 365))
+    as_of = dt.datetime(2026, 1, 1, tzinfo=dt.UTC).timestamp()
+    reports = []
+    for engine in ("python", "durable"):
+        total = Aggregator(policies.latest, "month", ())
+        replay(Plan((policies,), as_of, engine, lambda: Aggregator(policies.latest, "month", ()), roster=on_duty),
+               str(path), None, total, jobs=1)
+        reports.append(total.report)
+    python, durable = reports
+    assert python.charges == durable.charges and python.ledger == durable.ledger
+    assert {k: g.findings for k, g in python.groups.items()} == {k: g.findings for k, g in durable.groups.items()}
+    assert python.simulated == 3000 and python.rejected == 0
+    assert {c.penalty for c in python.charges} == {"unanswered-call", "complaint-found-true"}
+    assert sum(g.findings["recurrence"] for g in python.groups.values()) > 0

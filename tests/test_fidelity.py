@@ -14,9 +14,9 @@ import yaml
 from conftest import FIXTURES, ROOT
 from slapolicy.engine import get_backend
 from slapolicy.outcome import ClockOutcome, Rejection, SubjectOutcome
+from slapolicy.replay import simulate
 from slapolicy.report import Aggregator, objective_results
 from slapolicy.repository import PolicySet, open_policy, read_policy
-from slapolicy.simulate import simulate
 from slapolicy.testing import run_tests
 from slapolicy.tickets import RawItem
 
@@ -33,7 +33,7 @@ def run(events: list[tuple[str, str] | tuple[str, str, dict[str, Any]]], attribu
         kind: str = "ticket", as_of: float = AS_OF, policy: Path = POLICY) -> SubjectOutcome | Rejection:
     evs = [{"at": e[0] + "+08:00", "type": e[1], **(e[2] if len(e) > 2 else {})} for e in events]  # type: ignore[misc]
     item = RawItem({"id": "F-1", "kind": kind, "attributes": attributes or {}, "events": evs}, 1)
-    (outcome,) = simulate(PolicySet.of([open_policy(policy)]), [item], get_backend("python"), as_of)
+    (outcome,) = simulate(PolicySet.of([open_policy(policy)]), [item], "python", as_of)
     return outcome
 
 
@@ -72,7 +72,7 @@ def test_a_mean_resolution_objective_really_measures() -> None:
                       "events": [{"at": f"2025-03-0{n}T10:00:00+08:00", "type": "created"},
                                  {"at": f"2025-03-0{n}T1{2 + 3 * (n - 1)}:00:00+08:00", "type": "resolved"}]}, n) for n in (1, 2)]
     aggregator = Aggregator(policies.latest, "month", ())
-    for outcome in simulate(policies, items, get_backend("python"), AS_OF):
+    for outcome in simulate(policies, items, "python", AS_OF):
         aggregator.add_outcome(outcome)
     (row,) = [r for r in objective_results(aggregator.report, policies.latest.objectives) if r.objective.id == "mean-resolution"]
     assert (row.period, row.value, row.measured, row.met) == ("2025-03", 3.5 * 3600, 2, True)
@@ -87,7 +87,7 @@ def test_calls_outside_the_staffed_hours_do_not_count() -> None:
     items = [RawItem({"id": f"C-{n}", "kind": "call", "attributes": {"answered": a}, "events": [{"at": t, "type": "created"}]}, n)
              for n, (t, a) in enumerate(calls, 1)]
     aggregator = Aggregator(policies.latest, "month", ())
-    for outcome in simulate(policies, items, get_backend("python"), AS_OF):
+    for outcome in simulate(policies, items, "python", AS_OF):
         aggregator.add_outcome(outcome)
     (row,) = [r for r in objective_results(aggregator.report, policies.latest.objectives) if r.objective.id == "answered"]
     assert (row.value, row.measured, row.met) == (1.0, 1, True)

@@ -149,13 +149,12 @@ def test_policy_mutants_never_crash_or_hang(tmp_path_factory: pytest.TempPathFac
 
 
 def _replay_one(policy: Any) -> Any:
-    from slapolicy.engine import get_backend
+    from slapolicy.replay import simulate
     from slapolicy.repository import PolicySet
-    from slapolicy.simulate import simulate
     from slapolicy.tickets import RawItem
 
     ticket = json.loads(TICKET_LINES[0])
-    (outcome,) = simulate(PolicySet.of([policy], pinned=True), [RawItem(ticket, 1)], get_backend("python"), AS_OF)
+    (outcome,) = simulate(PolicySet.of([policy], pinned=True), [RawItem(ticket, 1)], "python", AS_OF)
     return outcome
 
 

@@ -12,11 +12,10 @@ import pytest
 from click.testing import Result
 
 from conftest import ROOT
-from slapolicy.engine import get_backend
 from slapolicy.generate import generate
 from slapolicy.outcome import Rejection
+from slapolicy.replay import simulate
 from slapolicy.repository import PolicySet, open_policy
-from slapolicy.simulate import simulate
 from slapolicy.tickets import RawItem
 
 POLICIES = sorted((ROOT / "policies").glob("*/2025.1.yaml"))
@@ -35,7 +34,7 @@ def test_same_seed_same_bytes(run_cli: Callable[..., Result], tmp_path: Path) ->
 def test_every_generated_ticket_simulates(policy_path: Path) -> None:
     policy = open_policy(policy_path)
     history = list(generate(policy, 400, seed=3, start=dt.date(2025, 1, 1)))
-    results = list(simulate(PolicySet.of([policy]), [RawItem(t, i) for i, t in enumerate(history, 1)], get_backend("python"),
+    results = list(simulate(PolicySet.of([policy]), [RawItem(t, i) for i, t in enumerate(history, 1)], "python",
                             dt.datetime(2026, 6, 30, tzinfo=dt.UTC).timestamp()))
     assert [r.reasons for r in results if isinstance(r, Rejection)] == []
 

@@ -107,3 +107,32 @@ def test_period_keys_in_policy_time_zone() -> None:
     when = dt.datetime(2025, 3, 31, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     assert [period_key(when, p) for p in ("day", "week", "month", "quarter", "year")] == [
         "2025-03-31", "2025-W14", "2025-03", "2025-Q1", "2025"]
+
+
+def test_the_ledger_per_period_and_payer_traceable_to_each_charge(run_cli: Run, tmp_path: Path) -> None:
+    """R-004-12 and R-004-16: the fines of the company-service example, by person, in every format."""
+    args = ("report", "policies/company-service", "examples/company-service/history.jsonl", "--roster",
+            "examples/company-service/roster.csv", "--as-of", "2025-05-10T00:00:00+08:00", "--jobs", "1")
+    ledger_csv = tmp_path / "charges.csv"
+    doc = json.loads(run_cli(*args, "--format", "json", "--ledger", str(ledger_csv)).stdout)
+    assert doc["ledger"]["currency"] == "CNY"
+    assert doc["ledger"]["totals"] == [{"period": "2025-03", "payer": "李美華", "amount": 50, "charges": 1},
+                                       {"period": "2025-04", "payer": "林技術員", "amount": 400, "charges": 1}]
+    charge = doc["ledger"]["charges"][1]
+    assert (charge["subject"], charge["line"], charge["penalty"], charge["clauses"], charge["factor"]) == (
+        "S-0303", 6, "complaint-found-true", ["R-004-16"], 4)
+    rows = ledger_csv.read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "period,payer,at,subject,kind,line,penalty,clauses,amount,factor,reason"
+    assert rows[1] == "2025-03,李美華,2025-03-03T21:40:00+08:00,CALL-0302,call,3,unanswered-call,R-004-12,50,1,call matches unanswered-call"
+    md = run_cli(*args, "--format", "markdown").stdout
+    assert "| 2025-04 | 林技術員 | 400 | 1 |" in md and "## Penalties" in md
+    group = next(g for g in doc["groups"] if g["period"] == "2025-04" and "kind" not in g)
+    assert group["findings_by_clause"]["R-004-16"] == 1 and group["findings_by_person"]["林技術員"] == 1
+
+
+def test_coverage_is_counted_in_the_period_of_the_population_event(run_cli: Run) -> None:
+    """R-004-07 / R-004-19: every call of the day gets its survey card by the next day."""
+    doc = json.loads(run_cli("report", "policies/company-service", "examples/company-service/history.jsonl", "--as-of",
+                             "2025-05-10T00:00:00+08:00", "--format", "json", "--jobs", "1").stdout)
+    rows = {r["period"]: (r["value"], r["measured"]) for r in doc["objectives"] if r["objective"] == "every-call-surveyed"}
+    assert rows == {"2025-03-03": (1.0, 1), "2025-03-04": (1.0, 1), "2025-04-14": (0.0, 1), "2025-04-16": (1.0, 1)}

@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -306,24 +307,40 @@ def children(pid: int) -> list[str]:
     return subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False).stdout.split()
 
 
-@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
-def test_a_signal_gives_the_partial_report_and_leaves_no_worker(long_history: Path, signum: int, code: int) -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "slapolicy", "report", "policies/after-sales", str(long_history), "--format", "json",
+def interrupted_report(policy: str, history: Path, signum: int, after: float) -> tuple[int, dict[str, Any], str, list[str]]:
+    proc = subprocess.Popen([sys.executable, "-m", "slapolicy", "report", policy, str(history), "--format", "json",
                              "--jobs", "2", "--engine", "python", "--as-of", AS_OF], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             cwd=ROOT, start_new_session=True)
     deadline = time.monotonic() + 60
     while len(workers := children(proc.pid)) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert len(workers) == 2
-    time.sleep(1.5)
+    time.sleep(after)
     proc.send_signal(signum)
     out, err = proc.communicate(timeout=60)
-    assert proc.returncode == code
-    doc = json.loads(out)
-    assert doc["partial"] is True and 0 < doc["summary"]["tickets"] < 150_000
-    assert "interrupted: the report covers the tickets replayed so far" in err.decode()
     time.sleep(0.5)
     assert all(not Path(f"/proc/{pid}").exists() for pid in workers)
+    return proc.returncode, json.loads(out), err.decode(), workers
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_gives_the_partial_report_and_leaves_no_worker(long_history: Path, tmp_path: Path, signum: int, code: int) -> None:
+    """During the replay (a policy without correlations: no first pass)."""
+    plain = Path(policy(tmp_path, BASE[BASE.index("\ncorrelations:\n"):BASE.index("\nrouting:\n")], ""))
+    plain.write_text(plain.read_text(encoding="utf-8").replace(
+        "\nevents:\n", "\nevents:\n  recurring-problem: the correlation's event, which never happens here\n", 1), encoding="utf-8")
+    returncode, doc, err, _ = interrupted_report(str(plain), long_history, signum, 1.5)
+    assert returncode == code
+    assert doc["partial"] is True and 0 < doc["summary"]["tickets"] < 150_000
+    assert "interrupted: the report covers the tickets replayed so far" in err
+
+
+def test_a_signal_during_the_first_pass_gives_an_empty_partial_report(long_history: Path) -> None:
+    """The shipped policy has a correlation: the first pass reads the whole history before any ticket is replayed."""
+    returncode, doc, err, _ = interrupted_report("policies/after-sales", long_history, signal.SIGINT, 0.3)
+    assert returncode == 130
+    assert doc["partial"] is True and doc["summary"]["tickets"] == 0
+    assert "interrupted: the report covers the tickets replayed so far" in err
 
 
 # ---- validation cost ----------------------------------------------------------------------------

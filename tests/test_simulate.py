@@ -14,8 +14,8 @@ import pytest
 from conftest import ROOT, pretty_json
 from slapolicy.engine import durable_available, get_backend
 from slapolicy.output.encode import Encoder
+from slapolicy.replay import simulate
 from slapolicy.repository import PolicySet, open_policy
-from slapolicy.simulate import simulate
 from slapolicy.tickets import RawItem
 
 ENGINES = ["python"] + (["durable"] if durable_available() else [])
@@ -46,7 +46,7 @@ def sim(request: pytest.FixtureRequest) -> Sim:
                 event.update(e[2])  # type: ignore[misc]
             evs.append(event)
         raw = RawItem({"id": "T", "kind": kind, "attributes": attributes, "events": evs}, 1)
-        (result,) = simulate(PolicySet.of([open_policy(policy)]), [raw], backend, as_of)
+        (result,) = simulate(PolicySet.of([open_policy(policy)]), [raw], backend.name, as_of)
         return Encoder().outcome(result)  # the documented JSON shape
 
     return run
@@ -230,7 +230,7 @@ def test_examples_golden_json(run_cli: Callable[..., Any], golden: Callable[[Pat
         assert result.exit_code == 0
         out = json.loads(result.stdout)
         golden(ROOT / "tests" / "golden" / "simulate_examples.json", pretty_json(out["tickets"]))
-        assert {k: v for k, v in out["summary"].items() if k != "engine"} == {"tickets": 10, "simulated": 10, "rejected": 0}
+        assert {k: v for k, v in out["summary"].items() if k != "engine"} == {"tickets": 14, "simulated": 14, "rejected": 0}
 
 
 def test_bad_tickets_are_each_rejected_with_a_reason(run_cli: Callable[..., Any]) -> None:

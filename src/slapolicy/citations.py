@@ -16,11 +16,13 @@ class Citation(NamedTuple):
     path: JsonPath  # of the `clause` key
 
 
+def at(path: JsonPath) -> JsonPath:
+    """Where a rule's `clause` key is (diagnostics point at it)."""
+    return (*path, "clause")
+
+
 def citations(policy: Policy) -> Iterator[Citation]:
     """In the order the policy is written: definitions, then rules."""
-
-    def at(path: JsonPath) -> JsonPath:
-        return (*path, "clause")
 
     for section, named_items in (("severity", policy.severities), ("tier", policy.tiers), ("subject", policy.subjects)):
         for named in named_items.values():
@@ -38,6 +40,10 @@ def citations(policy: Policy) -> Iterator[Citation]:
     for metric in policy.metrics.values():
         for c in metric.clauses:
             yield Citation(c, f"metric {metric.id}", at(metric.path))
+    yield from _rules(policy)
+
+
+def _rules(policy: Policy) -> Iterator[Citation]:
     for rule in policy.targets:
         label = f"target {rule.id or rule.index + 1}"
         for c in rule.clauses:
@@ -51,7 +57,11 @@ def citations(policy: Policy) -> Iterator[Citation]:
                 yield Citation(c, f"escalation {step.metric} step {step.index}{f' ({step.id})' if step.id else ''}",
                                at(step.path))
     for kind, items in (("notice", policy.notices), ("invariant", policy.invariants), ("route", policy.routes),
-                        ("objective", policy.objectives)):
+                        ("correlation", policy.correlations), ("penalty", policy.penalties), ("objective", policy.objectives)):
         for item in items:
             for c in item.clauses:
                 yield Citation(c, f"{kind} {item.id}", at(item.path))
+    for penalty in policy.penalties:
+        for i, multiplier in enumerate(penalty.multipliers):
+            for c in multiplier.clauses:
+                yield Citation(c, f"penalty {penalty.id} multiplier {i + 1}", at(multiplier.path))

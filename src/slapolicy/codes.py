@@ -181,6 +181,11 @@ _ALL = (
     Code("malformed_id", "malformed-id", "finding", W, "a ticket id that does not match the policy's `identity` pattern",
          "The policy declares what a service number looks like (`identity: {pattern: ...}`); this ticket's id does "
          "not match it. The ticket is still replayed."),
+    Code("recurrence", "recurrence", "finding", W, "the subject completes a correlation: the same problem again",
+         "A `correlations:` rule matched: the same key (customer, product, problem code) `count` times within "
+         "`within`, or reported again after an earlier subject was resolved, or naming an earlier subject "
+         "(`link`). The finding is on the subject that completes the match and lists the subjects involved; an "
+         "event named after the correlation happens at its creation, so an obligation (a metric) may start on it."),
     Code("limit", "limit", "ticket", E, "the ticket exceeds a documented limit (events, clock periods)",
          "A ticket may have at most 20 000 events, and a recurring clock at most 10 000 periods up to --as-of; "
          "these bound the work one ticket can cause. Usually --as-of is far in the future, or events are missing."),

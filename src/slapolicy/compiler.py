@@ -1,7 +1,8 @@
 """Compile a policy into a ruleset in durable-rules' plain JSON format: pure data, no code.
 
 Every decision the simulator needs is a rule here: which target rules, escalation
-steps, notices, invariants and routes match a ticket's attributes (facts `{"t": "ticket", "a_<attribute>": …}`), and
+steps, notices, invariants, routes, correlations, penalties and their multipliers match a
+ticket's attributes (facts `{"t": "ticket", "a_<attribute>": …}`), and
 which clocks an event starts, stops, pauses, resumes, cancels or restarts (facts
 `{"t": "event", "type": …, "status": …}`). A backend answers with the names of the
 rules that match; the simulator applies them in time. Precedence ("the first matching
@@ -145,32 +146,35 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
             rules[name] = _rule("ticket", expr, name)
             meaning[name] = {"kind": "target", "metric": target_metric, "rule": rule.index,
                              "line": rule.source.line}
+
+    def on_ticket(name: str, cond: Condition, info: dict[str, Any]) -> None:
+        """A rule over a subject's attributes: which steps, notices, invariants … apply to it."""
+        read.update(fields(cond))
+        rules[name] = _rule("ticket", c.condition(cond), name)
+        meaning[name] = info
+
     for metric_id, steps in policy.escalations.items():
         for step in steps:
-            read.update(fields(step.when))
-            name = f"escalation:{metric_id}:{step.index}"
-            rules[name] = _rule("ticket", c.condition(step.when), name)
-            meaning[name] = {"kind": "escalation", "metric": metric_id, "step": step.index,
-                             "line": step.source.line}
+            on_ticket(f"escalation:{metric_id}:{step.index}", step.when,
+                      {"kind": "escalation", "metric": metric_id, "step": step.index, "line": step.source.line})
     for notice in policy.notices:
-        read.update(fields(notice.when))
-        name = f"notice:{notice.id}"
-        rules[name] = _rule("ticket", c.condition(notice.when), name)
-        meaning[name] = {"kind": "notice", "notice": notice.id, "line": notice.source.line}
+        on_ticket(f"notice:{notice.id}", notice.when, {"kind": "notice", "notice": notice.id, "line": notice.source.line})
         if notice.on:
             name = f"notice-on:{notice.id}"
             rules[name] = _rule("event", _or([{"type": e} for e in notice.on]), name)
             meaning[name] = {"kind": "notice_on", "notice": notice.id}
     for invariant in policy.invariants:
-        read.update(fields(invariant.when))
-        name = f"invariant:{invariant.id}"
-        rules[name] = _rule("ticket", c.condition(invariant.when), name)
-        meaning[name] = {"kind": "invariant", "invariant": invariant.id, "line": invariant.source.line}
+        on_ticket(f"invariant:{invariant.id}", invariant.when,
+                  {"kind": "invariant", "invariant": invariant.id, "line": invariant.source.line})
     for route in policy.routes:
-        read.update(fields(route.when))
-        name = f"route:{route.id}"
-        rules[name] = _rule("ticket", c.condition(route.when), name)
-        meaning[name] = {"kind": "route", "route": route.index, "line": route.source.line}
+        on_ticket(f"route:{route.id}", route.when, {"kind": "route", "route": route.index, "line": route.source.line})
+    for correlation in policy.correlations:
+        on_ticket(f"correlation:{correlation.id}", correlation.when,
+                  {"kind": "correlation", "correlation": correlation.id, "line": correlation.source.line})
+    for penalty in policy.penalties:
+        on_ticket(f"penalty:{penalty.id}", penalty.when, {"kind": "penalty", "penalty": penalty.id, "line": penalty.source.line})
+        for i, multiplier in enumerate(penalty.multipliers):
+            on_ticket(f"multiplier:{penalty.id}:{i}", multiplier.when, {"kind": "multiplier", "penalty": penalty.id, "index": i})
     for metric in policy.metrics.values():
         for action, events in metric.events().items():
             if not events:

@@ -33,8 +33,7 @@ class Diagnostic:
 
     def format(self) -> str:
         """One line, always: control characters the message quotes from the input are shown escaped."""
-        text = f"{self.path}:{self.line}:{self.column}: {self.code} {self.severity.value}: {self.message}"
-        return text.translate(_ONE_LINE) if _CONTROL.search(text) else text
+        return one_line(f"{self.path}:{self.line}:{self.column}: {self.code} {self.severity.value}: {self.message}")
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -54,6 +53,11 @@ class InputError(Exception):
     def __init__(self, diagnostic: Diagnostic) -> None:
         super().__init__(diagnostic.format())
         self.diagnostic = diagnostic
+
+
+def one_line(text: str) -> str:
+    """The text with control characters (newlines included) shown escaped."""
+    return text.translate(_ONE_LINE) if _CONTROL.search(text) else text
 
 
 def shorten(value: object, limit: int = 60) -> str:

@@ -4,8 +4,12 @@ Shapes a service desk sees: arrivals peak in office hours and thin out at night,
 weekends and on the policy's holidays; a severity mix from few urgent to many routine;
 waiting-on-customer pauses, on-site visits with progress reports, downgrades, re-opens,
 follow-up calls and archiving; about 5 % of first responses late, 3 % of tickets left
-open. Only event types and
-attribute values the policy declares are used, so every generated ticket simulates.
+open. The clauses no deadline expresses get their material too: customers, products and
+problem codes drawn from small pools (so problems recur and correlations match),
+complaints, assignments to the group the routing gives (3 % elsewhere, 5 % of complaints
+handed on), on request hotline calls (5 % unanswered) when the policy governs them, and a
+duty roster for the roles its penalties name. Only event types and attribute values the
+policy declares are used, so every generated subject simulates.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .business_calendar import BusinessCalendar, CalendarError
+from .conditions import evaluate
 from .model import Policy
 
 # relative arrival weight per local hour (office peaks 09-12 and 14-17)
@@ -31,7 +36,7 @@ class _Ticket:
         self.t = created
         self.events: list[dict[str, Any]] = []
 
-    def emit(self, event_type: str, after: float, **extra: Any) -> None:
+    def emit(self, event_type: str, after: float, **extra: Any) -> None:  # extra: status, attributes, assignee, group …
         self.t += max(1.0, after)
         if event_type in self.policy.events:
             self.events.append({"at": self.t, "type": event_type, **extra})
@@ -67,6 +72,14 @@ def _arrivals(policy: Policy, rng: random.Random, n: int, start: dt.date, days: 
     return sorted(out)
 
 
+POOLS = {"customer": 40, "product": 5, "problem_code": 12}  # small pools: the same problem recurs
+STAFF = ("王芳", "李强", "张伟", "刘洋", "陈静", "赵磊", "孙丽", "周杰")
+
+
+def _keyed(policy: Policy) -> frozenset[str]:
+    return frozenset(k for c in policy.correlations for k in c.key)
+
+
 def _attributes(policy: Policy, rng: random.Random) -> dict[str, Any]:
     severities = list(policy.severities)
     # most severe first in the policy: few urgent, many routine
@@ -77,22 +90,43 @@ def _attributes(policy: Policy, rng: random.Random) -> dict[str, Any]:
     for a in policy.attributes.values():
         if a.subject != "ticket":
             continue
-        if a.values is not None:
-            attrs[a.id] = rng.choice(list(a.values))
+        if a.values is not None:  # mostly the declared default (category: repair), else any value
+            usual = a.default if a.default in a.values else None
+            attrs[a.id] = usual if usual is not None and rng.random() < 0.9 else rng.choice(list(a.values))
         elif a.type == "number":
             attrs[a.id] = rng.randint(60, 100)
         elif a.type == "boolean":  # mostly the declared default (recurring: false), else mostly true (satisfied)
             usual = a.default if isinstance(a.default, bool) else True
             attrs[a.id] = usual if rng.random() < 0.9 else not usual
+        elif a.type == "string" and a.id in _keyed(policy):
+            attrs[a.id] = f"{a.id}-{rng.randrange(POOLS.get(a.id, 20)):02d}"
         elif a.type == "string" and a.required:
             attrs[a.id] = f"{a.id}-{rng.randrange(1000):03d}"
+        elif a.type == "string" and a.id == "responsible" and rng.random() < 0.5:
+            attrs[a.id] = rng.choice(STAFF)
     return attrs
+
+
+def _assign(tk: _Ticket, attrs: dict[str, Any]) -> None:
+    """The first assignment: to the group the first matching route gives (3 % elsewhere); a complaint
+    is sometimes handed on to a second person."""
+    policy, rng = tk.policy, tk.rng
+    if not policy.routes and not policy.invariants:
+        return
+    route = next((r for r in policy.routes if evaluate(r.when, attrs)), None)
+    groups = sorted({g for r in policy.routes for g in r.groups}) or ["service_desk"]
+    group = route.groups[0] if route is not None and rng.random() >= 0.03 else rng.choice(groups)
+    first = rng.choice(STAFF)
+    tk.emit("assigned", rng.uniform(1, 8) * 60, assignee=first, group=group, actor=first)
+    if attrs.get("category") == "complaint" and rng.random() < 0.05:
+        tk.emit("assigned", rng.uniform(10, 120) * 60, assignee=rng.choice([s for s in STAFF if s != first]), actor=first)
 
 
 def _lifecycle(tk: _Ticket, attrs: dict[str, Any]) -> None:
     rng, policy = tk.rng, tk.policy
     minute, hour = 60.0, 3600.0
     tk.emit("registered", rng.uniform(1, 9) * minute)
+    _assign(tk, attrs)
     late = rng.random() < 0.05
     tk.emit("responded", rng.uniform(2, 6) * hour if late else rng.uniform(1, 12) * minute)
     severities = list(policy.severities)
@@ -125,20 +159,48 @@ def _lifecycle(tk: _Ticket, attrs: dict[str, Any]) -> None:
     tk.emit("archived", rng.uniform(0.2, 30) * hour)
 
 
-def generate(policy: Policy, tickets: int, seed: int, start: dt.date, days: int = 365) -> Iterator[dict[str, Any]]:
-    """`tickets` synthetic tickets arriving over `days` days from `start`, in arrival order."""
+def generate(policy: Policy, tickets: int, seed: int, start: dt.date, days: int = 365,
+             calls: bool = False) -> Iterator[dict[str, Any]]:
+    """`tickets` synthetic tickets arriving over `days` days from `start`, in arrival order; with `calls`, when the
+    policy governs hotline calls (a `call` subject with `answered`), a call record before each ticket too."""
     rng = random.Random(seed)
     tz = policy.tz
     width = max(6, len(str(tickets)))
+    calls = calls and "call" in policy.subjects and "answered" in policy.attributes
+
+    def iso(t: float) -> str:
+        return dt.datetime.fromtimestamp(t, tz).isoformat(timespec="seconds")
+
     for number, created in enumerate(_arrivals(policy, rng, tickets, start, days), 1):
         attrs = _attributes(policy, rng)
         tk = _Ticket(policy, rng, created)
         tk.events.append({"at": created, "type": "created"})
         _lifecycle(tk, attrs)
+        if calls:
+            yield {"id": f"CALL-{number:0{width}d}", "kind": "call", "attributes": {"answered": rng.random() >= 0.05},
+                   "events": [{"at": iso(created - rng.uniform(60, 600)), "type": "created"}]}
         yield {
             "id": f"G-{number:0{width}d}",
             "attributes": attrs,
-            "events": [
-                {**e, "at": dt.datetime.fromtimestamp(e["at"], tz).isoformat(timespec="seconds")} for e in tk.events
-            ],
+            "events": [{**e, "at": iso(e["at"])} for e in tk.events],
         }
+
+
+def roster(policy: Policy, start: dt.date, days: int) -> Iterator[dict[str, str]]:
+    """Shifts for the roles the policy's penalties name: two people a day in each on-duty role (06:00-15:30,
+    15:30-01:00 local), one holder of each fallback role for the whole span."""
+    tz = policy.tz
+    on_duty = sorted({a for p in policy.penalties for kind, a in p.payer if kind == "on_duty" and a})
+    holders = sorted({a for p in policy.penalties for kind, a in p.payer if kind == "role" and a})
+
+    def iso(day: dt.date, minutes: int) -> str:
+        return (dt.datetime(day.year, day.month, day.day, tzinfo=tz) + dt.timedelta(minutes=minutes)).isoformat(timespec="minutes")
+
+    for n, role in enumerate(holders):
+        yield {"person": STAFF[(n + 3) % len(STAFF)], "role": role, "from": iso(start, 0), "to": iso(start, days * 1440)}
+    for i in range(days):
+        day = start + dt.timedelta(days=i)
+        for n, role in enumerate(on_duty):
+            early, late = STAFF[(2 * i + n) % len(STAFF)], STAFF[(2 * i + n + 1) % len(STAFF)]
+            yield {"person": early, "role": role, "from": iso(day, 360), "to": iso(day, 930)}
+            yield {"person": late, "role": role, "from": iso(day, 930), "to": iso(day, 1500)}

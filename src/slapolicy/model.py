@@ -11,6 +11,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -169,7 +170,10 @@ class Objective:
     calendar: str | None = None  # count only subjects that start inside its working time
     subject: str = "ticket"
     q: float | None = None  # percentile
-    finding: str | None = None  # finding_rate: the invariant or route whose findings are counted
+    finding: str | None = None  # finding_rate: the invariant, route or correlation whose findings are counted
+    population: tuple[str, ...] = ("created",)  # coverage: the event that puts a subject into its period's population
+    proof: tuple[str, ...] = ()  # coverage: the event that proves the duty was done
+    within: TargetValue | None = None  # coverage: how long after the population event the proof may come
 
 
 @dataclass(frozen=True)
@@ -245,6 +249,65 @@ class Identity:
 
 
 @dataclass(frozen=True)
+class Correlation:
+    """A rule over many subjects: `count` with the same `key` created within `within`, or one created
+    after an earlier one with the same key was resolved (`again_after`), or one naming an earlier
+    one (`link`)."""
+
+    id: str
+    when: Condition
+    key: tuple[str, ...]
+    count: int | None
+    within: Duration | None
+    again_after: str | None
+    link: str | None
+    path: JsonPath
+    source: Source
+    subject: str = "ticket"
+    clauses: tuple[str, ...] = ()
+    choice: str | None = None
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+
+@dataclass(frozen=True)
+class Multiplier:
+    factor: float
+    matched: str | None  # the subject completed a match of this correlation
+    when: Condition
+    path: JsonPath
+    clauses: tuple[str, ...] = ()
+    choice: str | None = None
+
+
+PayerSource = tuple[str, str | None]  # ("assignee" | "actor" | "on_duty" | "attribute" | "role", its argument)
+
+
+@dataclass(frozen=True)
+class Penalty:
+    """An amount per occurrence (a breach of `breach`, a finding of `finding`, or each subject matching
+    `when`), who pays it (the first payer source that names someone) and what multiplies it."""
+
+    id: str
+    when: Condition
+    breach: str | None
+    finding: str | None
+    calendar: str | None
+    cents: int  # the amount in hundredths, exact
+    payer: tuple[PayerSource, ...]
+    multipliers: tuple[Multiplier, ...]
+    path: JsonPath
+    source: Source
+    subject: str = "ticket"
+    clauses: tuple[str, ...] = ()
+    choice: str | None = None
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+
+@dataclass(frozen=True)
 class Decision:
     """Two (or more) clauses disagree; the policy applies one of them, for a reason."""
 
@@ -285,6 +348,9 @@ class Policy:
     routes: tuple[Route, ...] = ()
     identity: Identity | None = None
     calendar_clauses: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    correlations: tuple[Correlation, ...] = ()
+    penalties: tuple[Penalty, ...] = ()
+    currency: str | None = None
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -360,6 +426,44 @@ class _Builder:
         except ConditionError as exc:
             self.fail(exc.path or path, str(exc))
             return ALWAYS
+
+    def target_value(self, value: Any, path: JsonPath, metric: str, calendar: str = ALWAYS_CALENDAR) -> TargetValue | None:
+        """A duration or `{within, calendar, counting}` (targets, coverage windows); `calendar` when it names none."""
+        spec = value if isinstance(value, Mapping) else {"within": value}
+        d = self.duration(spec["within"], path + (("within",) if isinstance(value, Mapping) else ()))
+        if d is None:
+            return None
+        return TargetValue(metric, d, spec.get("calendar", calendar), spec.get("counting", "end_of_day"), path,
+                           _clauses(spec), spec.get("choice"))
+
+    def correlation(self, c: Mapping[str, Any], path: JsonPath) -> Correlation:
+        within = self.duration(c["within"], path + ("within",)) if "within" in c else None
+        if within is not None and within.amount == 0:
+            self.fail(path + ("within",), f"a window of {within} holds no two reports; give the time within which they recur, "
+                                          "such as 30 calendar days")
+        elif within is not None and within.kind not in ("seconds", "days"):
+            self.fail(path + ("within",), f"a window is clock time (72h) or calendar days or weeks, not '{within}'")
+        return Correlation(c["id"], self.condition(c.get("when"), path + ("when",)), tuple(c.get("key") or ()), c.get("count"),
+                           within, c.get("again_after"), c.get("link"), path, self.source(path), c.get("subject", "ticket"),
+                           _clauses(c), c.get("choice"))
+
+    def penalty(self, p: Mapping[str, Any], path: JsonPath) -> Penalty:
+        payer: list[PayerSource] = []
+        for source in p["payer"]:
+            if isinstance(source, str):
+                payer.append((source, None))
+            else:
+                ((kind, argument),) = source.items()
+                payer.append((kind, argument))
+        multipliers = tuple(
+            Multiplier(float(m["factor"]), m.get("matched"), self.condition(m.get("when"), path + ("multipliers", i, "when")),
+                       path + ("multipliers", i), _clauses(m), m.get("choice"))
+            for i, m in enumerate(p.get("multipliers") or [])
+        )
+        cents = int((Decimal(str(p["amount"])) * 100).to_integral_value(ROUND_HALF_EVEN))
+        return Penalty(p["id"], self.condition(p.get("when"), path + ("when",)), p.get("breach"), p.get("finding"),
+                       p.get("calendar"), cents, tuple(payer), multipliers, path, self.source(path), p.get("subject", "ticket"),
+                       _clauses(p), p.get("choice"))
 
 
 def _clauses(item: Mapping[str, Any]) -> tuple[str, ...]:
@@ -525,7 +629,9 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
     effective_from = b.date(data["effective_from"], ("effective_from",))
     effective_until = b.date(data["effective_until"], ("effective_until",)) if "effective_until" in data else None
     calendars, extends = _calendars(b, data["calendars"], data["timezone"])
-    events = BUILTIN_EVENTS + tuple((data.get("events") or {}).keys())
+    # a correlation's id is also an event: it happens on the subject that completes a match (metrics start on it)
+    events = BUILTIN_EVENTS + tuple((data.get("events") or {}).keys()) + tuple(
+        c["id"] for c in data.get("correlations") or [] if c["id"] not in (data.get("events") or {}))
 
     attributes = {
         name: Attribute(name, a.get("type", "string"), tuple(a["values"]) if "values" in a else None, ("attributes", name),
@@ -570,13 +676,9 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
         for key, value in t.items():
             if key in reserved:
                 continue
-            vpath = path + (key,)
-            spec = value if isinstance(value, Mapping) else {"within": value}
-            d = b.duration(spec["within"], vpath + (("within",) if isinstance(value, Mapping) else ()))
-            if d is None:
-                continue
-            values[key] = TargetValue(key, d, spec.get("calendar", rule_calendar), spec.get("counting", "end_of_day"), vpath,
-                                      _clauses(spec), spec.get("choice"))
+            target = b.target_value(value, path + (key,), key, rule_calendar)
+            if target is not None:
+                values[key] = target
         targets.append(TargetRule(
             i, t.get("id"), b.condition(t.get("when"), path + ("when",)), values, path, b.source(path), _clauses(t),
             t.get("description", ""), t.get("choice"),
@@ -620,7 +722,8 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
             min=_threshold(b, o.get("min"), path + ("min",)), max=_threshold(b, o.get("max"), path + ("max",)),
             period=o.get("period", "month"), path=path, source=b.source(path), clauses=_clauses(o),
             choice=o.get("choice"), calendar=o.get("calendar"), subject=o.get("subject", "ticket"), q=o.get("q"),
-            finding=o.get("finding"),
+            finding=o.get("finding"), population=_events(o.get("population")) or ("created",), proof=_events(o.get("proof")),
+            within=b.target_value(o["within"], path + ("within",), "coverage") if "within" in o else None,
         ))
 
     notices = tuple(
@@ -645,6 +748,8 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
               b.source(("routing", i)), r.get("subject", "ticket"), _clauses(r), r.get("choice"))
         for i, r in enumerate(data.get("routing") or [])
     )
+    correlations = tuple(b.correlation(c, ("correlations", i)) for i, c in enumerate(data.get("correlations") or []))
+    penalties = tuple(b.penalty(pen, ("penalties", i)) for i, pen in enumerate(data.get("penalties") or []))
     identity = None
     if "identity" in data:
         spec = data["identity"]
@@ -666,5 +771,6 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
         subjects=_named(data.get("subjects"), "subjects"), notices=notices, registers=tuple(data.get("registers") or ()),
         decisions=decisions, invariants=invariants, routes=routes, identity=identity,
         calendar_clauses={n: _clauses(c) for n, c in data["calendars"].items() if isinstance(c, Mapping) and "clause" in c},
+        correlations=correlations, penalties=penalties, currency=data.get("currency"),
     )
     return policy, b.unusable

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from .model import EscalationStep, Metric, Notice, Policy, Source, TargetRule, TargetValue
+from .model import EscalationStep, Metric, Notice, Penalty, Policy, Source, TargetRule, TargetValue
 
 
 class ClockStatus(enum.StrEnum):
@@ -73,6 +73,26 @@ class NoticeFiring(NamedTuple):
     notice: Notice
 
 
+class Charge(NamedTuple):
+    """One occurrence of a penalty: when, how much (hundredths of the policy's currency, multipliers
+    applied), the multiplier, who pays (None: no payer source named anyone), and what it was."""
+
+    at: float
+    penalty: Penalty
+    cents: int
+    factor: float
+    payer: str | None
+    reason: str
+
+
+class Sample(NamedTuple):
+    """A subject in a coverage objective's population: when it entered, and whether its proof came in time."""
+
+    objective: str
+    at: float
+    covered: bool
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """A rule of the regulation the subject broke that is not a deadline (an event out of order, a
@@ -110,6 +130,8 @@ class SubjectOutcome:
     findings: tuple[Finding, ...] = ()
     kind: str = "ticket"
     notices: tuple[NoticeFiring, ...] = ()
+    charges: tuple[Charge, ...] = ()
+    coverage: tuple[Sample, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,11 @@ output lines) that merges exactly and in input order into the total: `--jobs N` 
 the same bytes as `--jobs 1`.
 
 Other inputs (CSV, YAML, JSON documents) are read whole and replayed in this process.
+
+When a policy has correlations (rules over many tickets), a first pass reads the whole
+history before anything is replayed: it decides duplicate ids and finds the matches
+(`slapolicy.correlate`); the blocks of the second pass carry their lines' matches to
+wherever they are replayed. A history from a pipe is spooled to a temporary file for it.
 """
 
 from __future__ import annotations
@@ -28,11 +33,14 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from .compiler import CompiledPolicy, compile_policy
+from .correlate import Correlator, Record, records
 from .dedup import IdIndex
 from .engine import get_backend
 from .outcome import Outcome, Rejection, SubjectOutcome
 from .repository import PolicySet
-from .simulate import Replayer
+from .roster import EMPTY as NO_ROSTER
+from .roster import Roster
+from .simulate import Correlated, Replayer
 from .tickets import (
     BOM,
     RawItem,
@@ -45,6 +53,7 @@ from .tickets import (
     line_id,
     read_items,
     reject,
+    ticket_from_data,
 )
 
 BLOCK_BYTES = 1 << 20  # about 1 300 tickets of a typical history
@@ -80,10 +89,16 @@ class Plan:
     engine: str | None
     new_partial: Callable[[], Partial]  # a module-level callable: workers call it too
     encoding: str = "utf-8"  # of the input
+    roster: Roster = NO_ROSTER  # who is on duty when (penalties paid by the person on duty)
     rulesets: tuple[tuple[CompiledPolicy, ...], ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rulesets", tuple(tuple(compile_policy(p) for p in ps.versions) for ps in self.lanes))
+
+    @property
+    def correlates(self) -> bool:
+        """Some version has correlations: the history needs a first pass."""
+        return any(p.correlations for ps in self.lanes for p in ps.versions)
 
 
 class ReplayError(RuntimeError):
@@ -103,8 +118,14 @@ class _Lanes:
 
     def __init__(self, plan: Plan) -> None:
         backend = get_backend(plan.engine)
-        self.replayers = tuple(Replayer(ps, backend, plan.as_of, rs) for ps, rs in zip(plan.lanes, plan.rulesets))
+        self.replayers = tuple(Replayer(ps, backend, plan.as_of, rs, plan.roster) for ps, rs in zip(plan.lanes, plan.rulesets))
         self.zones = tuple(dict.fromkeys(ps.tz for ps in plan.lanes))
+
+    def correlate(self, correlated: tuple[Correlated, ...] | None) -> None:
+        """What the first pass found for the lines about to be replayed (None: there was none)."""
+        if correlated is not None:
+            for replayer, found in zip(self.replayers, correlated):
+                replayer.correlated = found
 
     def line(self, line: bytes, number: int, first: int | None) -> tuple[Outcome, ...]:
         if len(self.replayers) == 1:
@@ -132,7 +153,9 @@ def _mark_duplicate(outcomes: tuple[Outcome, ...], line: int, first: int | None)
     )
 
 
-def _replay_block(lanes: _Lanes, block: Block, duplicates: dict[int, int], partial: Adds) -> None:
+def _replay_block(lanes: _Lanes, block: Block, duplicates: dict[int, int], partial: Adds,
+                  correlated: tuple[Correlated, ...] | None = None) -> None:
+    lanes.correlate(correlated)
     first_line, bad = block.first_line, block.bad
     for offset, line in enumerate(block.data.split(b"\n")):
         number = first_line + offset
@@ -176,11 +199,22 @@ class _Lines:
         with contextlib.suppress(OSError, ValueError):
             seekable = stream.seekable()
         self.spool: IO[bytes] | None = None if seekable else tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+        self.spooled: IO[bytes] | None = None  # the spool, once read back
         self._starts: list[tuple[int, int]] = []  # (first line, offset) per block
 
     def close(self) -> None:
         if self.spool is not None:
             self.spool.close()
+        if self.spooled is not None:
+            self.spooled.close()
+
+    def rewind(self) -> None:
+        """Read the lines again from the start (the spool, for a stream that cannot seek)."""
+        if self.spool is not None:
+            self.spooled, self.spool = self.spool, None
+            self.stream = self.spooled
+        self.stream.seek(0)
+        self._starts = []
 
     def blocks(self) -> Iterator[Block]:
         number, rest = 1, b""
@@ -266,15 +300,105 @@ def replay(plan: Plan, path: str, fmt: str | None, total: Sink, jobs: int = 1,
             return
         with _open_binary(path) as stream, contextlib.closing(_Lines(stream, block_bytes, plan.encoding)) as lines:
             index = IdIndex(lambda n: line_id(lines.line(n)))
-            if jobs <= 1 or _small(stream, 2 * block_bytes):
-                lanes = _Lanes(plan)
-                for block in lines.blocks():
-                    with gate.held():
-                        _replay_block(lanes, block, _claim(index, block), total)
-                    if on_progress is not None:
-                        on_progress(block.lines)
-            else:
-                _replay_parallel(plan, lines, index, total, jobs, on_progress, gate)
+            pool = _Pool(plan, jobs) if jobs > 1 and not _small(stream, 2 * block_bytes) else None
+            clean = False
+            try:
+                first = _first_pass(plan, lines, index, pool, gate) if plan.correlates else None
+                if pool is None:
+                    lanes = _Lanes(plan)
+                    for block in lines.blocks():
+                        with gate.held():
+                            if first is None:
+                                _replay_block(lanes, block, _claim(index, block), total)
+                            else:
+                                _replay_block(lanes, block, first.duplicates_in(block), total, first.correlated_in(block))
+                        if on_progress is not None:
+                            on_progress(block.lines)
+                else:
+                    _replay_parallel(pool, lines, index, total, jobs, on_progress, gate, first)
+                clean = True
+            finally:
+                if pool is not None:
+                    pool.close(wait=clean)
+
+
+class _FirstPass:
+    """Duplicate ids and correlations, decided over the whole history before the replay; sliced per
+    block by line number (bisect: a block's share costs its own size, not the history's)."""
+
+    def __init__(self, duplicates: dict[int, int], correlated: tuple[Correlated, ...]) -> None:
+        self.duplicates = duplicates  # line -> the earlier line that claimed its id
+        self.correlated = correlated  # per lane
+        self._duplicate_lines = sorted(duplicates)
+        self._lines = tuple((sorted(c.matches), sorted(c.undecided)) for c in correlated)
+
+    @staticmethod
+    def _between(keys: list[int], lo: int, hi: int) -> list[int]:
+        return keys[bisect.bisect_left(keys, lo):bisect.bisect_left(keys, hi)]
+
+    def duplicates_in(self, block: Block) -> dict[int, int]:
+        lo, hi = block.first_line, block.first_line + block.lines
+        return {n: self.duplicates[n] for n in self._between(self._duplicate_lines, lo, hi)}
+
+    def correlated_in(self, block: Block) -> tuple[Correlated, ...]:
+        lo, hi = block.first_line, block.first_line + block.lines
+        return tuple(Correlated({n: c.matches[n] for n in self._between(matched, lo, hi)},
+                                {n: c.undecided[n] for n in self._between(undecided, lo, hi)})
+                     for c, (matched, undecided) in zip(self.correlated, self._lines))
+
+
+def _block_records(lanes: _Lanes, block: Block, claimed: dict[int, int]) -> list[list[Record]]:
+    """Per lane, the correlation records of the block's subjects (duplicates and broken lines take no part)."""
+    out: list[list[Record]] = [[] for _ in lanes.replayers]
+    for offset, line in enumerate(block.data.split(b"\n")):
+        number = block.first_line + offset
+        if number in claimed or number in block.bad or not line.strip():
+            continue
+        decoded = {tz: decode_line(line, number, tz) for tz in lanes.zones}
+        for found, replayer in zip(out, lanes.replayers):
+            ticket = decoded[replayer.policies.tz]
+            if isinstance(ticket, Ticket):
+                found.extend(records(replayer, ticket))
+    return out
+
+
+def _first_pass(plan: Plan, lines: _Lines, index: IdIndex, pool: _Pool | None, gate: _Gate) -> _FirstPass:
+    """Read every line once, here or in the workers: claim ids, gather the correlation records; find the
+    matches; read back the ids of the subjects involved."""
+    lanes = _Lanes(plan)
+    correlators = [Correlator(r) for r in lanes.replayers]
+    duplicates: dict[int, int] = {}
+
+    def take(found: list[list[Record]]) -> None:
+        for correlator, records_of_lane in zip(correlators, found):
+            for record in records_of_lane:
+                correlator.add(record)
+
+    if pool is None:
+        for block in lines.blocks():
+            claimed = _claim(index, block)
+            duplicates.update(claimed)
+            take(_block_records(lanes, block, claimed))
+    else:
+        def task(block: Block) -> tuple[Any, ...]:
+            claimed = _claim(index, block)
+            duplicates.update(claimed)
+            return ("records", block, claimed)
+
+        _in_flight(pool, (task(b) for b in lines.blocks()), lambda exported, _: take(exported), gate)
+    lines.rewind()
+
+    def ids(needed: set[int]) -> dict[int, str]:
+        found: dict[int, str] = {}
+        if needed:
+            for block in lines.blocks():
+                for offset, line in enumerate(block.data.split(b"\n")):
+                    if block.first_line + offset in needed and (key := line_id(line)) is not None:
+                        found[block.first_line + offset] = key
+            lines.rewind()
+        return found
+
+    return _FirstPass(duplicates, tuple(c.result(ids) for c in correlators))
 
 
 def _small(stream: IO[bytes], size: int) -> bool:
@@ -300,10 +424,26 @@ def _replay_items(plan: Plan, path: str, fmt: str, total: Sink) -> None:
         items = list(read_items(decode_text(raw, plan.encoding), fmt, path))
     except TicketError as exc:
         items = [reject(None, 1, exc.code, str(exc))]
+    replay_items(plan, items, total)
+
+
+def replay_items(plan: Plan, items: Sequence[RawItem | Rejection], total: Adds) -> None:
+    """Items read as plain data (CSV, YAML, JSON, a test's history), in this process: ids claimed,
+    correlations found, then each replayed."""
     ids = {item.line: key for item in items if isinstance(item, RawItem) and (key := item_id(item.data)) is not None}
     index = IdIndex(ids.get)
     duplicates = index.claim(sorted(ids.items()))
     lanes = _Lanes(plan)
+    if plan.correlates:
+        found = []
+        for replayer in lanes.replayers:
+            correlator = Correlator(replayer)
+            for item in items:
+                if isinstance(item, RawItem) and item.line not in duplicates:
+                    with contextlib.suppress(TicketError):
+                        correlator.add_ticket(ticket_from_data(item.data, item.line, replayer.policies.tz))
+            found.append(correlator.result(lambda needed: {n: k for n, k in ids.items() if n in needed}))
+        lanes.correlate(tuple(found))
     for item in items:
         total.add(lanes.item(item, duplicates.get(item.line) if isinstance(item, RawItem) else None))
 
@@ -374,10 +514,13 @@ def _worker(conn: Connection, plan: Plan) -> None:
         task = conn.recv()
         if task is None:
             return
-        block, duplicates = task
-        partial = plan.new_partial()
         try:
-            _replay_block(lanes, block, duplicates, partial)
+            if task[0] == "records":  # the first pass: correlation records of a block
+                conn.send(("ok", _block_records(lanes, task[1], task[2])))
+                continue
+            _, block, duplicates, correlated = task
+            partial = plan.new_partial()
+            _replay_block(lanes, block, duplicates, partial, correlated)
         except Exception as exc:  # reported by the main process as one line, never lost
             conn.send(("error", f"{type(exc).__name__}: {exc}"))
             continue
@@ -401,8 +544,8 @@ class _Pool:
             self.conns.append(parent)
             self.procs.append(proc)
 
-    def send(self, worker: int, block: Block, duplicates: dict[int, int]) -> None:
-        self.conns[worker].send((block, duplicates))
+    def send(self, worker: int, task: tuple[Any, ...]) -> None:
+        self.conns[worker].send(task)
 
     def receive(self, worker: int) -> Any:
         try:
@@ -428,36 +571,42 @@ class _Pool:
             conn.close()
 
 
-def _replay_parallel(plan: Plan, lines: _Lines, index: IdIndex, total: Sink, jobs: int,
-                     on_progress: Callable[[int], None] | None, gate: _Gate) -> None:
-    """Each worker has one block at a time: a worker never waits to hand back a result while
-    this process waits to hand it a block (with bigger pipes in flight, both would block).
-    A worker gets its next block before its last result is merged, so it works meanwhile."""
-    pool = _Pool(plan, jobs)
-    blocks = iter(lines.blocks())
-    pending: deque[tuple[int, int]] = deque()  # (worker, lines in its block), in block order
-    clean = False
+def _in_flight(pool: _Pool, tasks: Iterator[tuple[Any, ...]], done: Callable[[Any, int], None], gate: _Gate) -> None:
+    """Tasks to the workers in order, one in flight per worker, results handed to `done` in the same
+    order. A worker never waits to hand back a result while this process waits to hand it a task
+    (with bigger pipes in flight, both would block); a worker gets its next task before its last
+    result is taken, so it works meanwhile."""
+    pending: deque[tuple[int, int]] = deque()  # (worker, lines in its block), in task order
 
     def feed(worker: int) -> None:
-        block = next(blocks, None)
-        if block is not None:
-            pool.send(worker, block, _claim(index, block))
-            pending.append((worker, block.lines))
+        task = next(tasks, None)
+        if task is not None:
+            pool.send(worker, task)
+            pending.append((worker, task[1].lines))
 
-    try:
-        for worker in range(jobs):
-            feed(worker)
-        while pending:
-            worker, count = pending.popleft()
-            exported = pool.receive(worker)
-            feed(worker)
-            with gate.held():
-                total.merge(exported)
-            if on_progress is not None:
-                on_progress(count)
-        clean = True
-    finally:
-        pool.close(wait=clean)
+    for worker in range(len(pool.conns)):
+        feed(worker)
+    while pending:
+        worker, count = pending.popleft()
+        exported = pool.receive(worker)
+        feed(worker)
+        with gate.held():
+            done(exported, count)
+
+
+def _replay_parallel(pool: _Pool, lines: _Lines, index: IdIndex, total: Sink, jobs: int,
+                     on_progress: Callable[[int], None] | None, gate: _Gate, first: _FirstPass | None) -> None:
+    def task(block: Block) -> tuple[Any, ...]:
+        if first is None:
+            return ("replay", block, _claim(index, block), None)
+        return ("replay", block, first.duplicates_in(block), first.correlated_in(block))
+
+    def done(exported: Any, count: int) -> None:
+        total.merge(exported)
+        if on_progress is not None:
+            on_progress(count)
+
+    _in_flight(pool, (task(b) for b in lines.blocks()), done, gate)
 
 
 def default_jobs() -> int:
@@ -489,12 +638,21 @@ class OutcomeList:
 
 
 def outcomes(policies: PolicySet, path: str, as_of: float, engine: str | None = None, jobs: int = 1,
-             fmt: str | None = None, block_bytes: int = BLOCK_BYTES) -> list[Outcome]:
+             fmt: str | None = None, block_bytes: int = BLOCK_BYTES, roster: Roster = NO_ROSTER) -> list[Outcome]:
     """Every item's outcome under one policy set, in input order."""
     total = OutcomeList()
-    replay(Plan((policies,), as_of, engine, OutcomeList), path, fmt, total, jobs, block_bytes=block_bytes)
+    replay(Plan((policies,), as_of, engine, OutcomeList, roster=roster), path, fmt, total, jobs, block_bytes=block_bytes)
+    return [o for (o,) in total.items]
+
+
+def simulate(policies: PolicySet, items: Sequence[RawItem | Rejection], engine: str | None, as_of: float,
+             roster: Roster = NO_ROSTER) -> list[Outcome]:
+    """One outcome per item given as plain data, in order: the library entry point (ids claimed,
+    correlations found, penalties charged)."""
+    total = OutcomeList()
+    replay_items(Plan((policies,), as_of, engine, OutcomeList, roster=roster), items, total)
     return [o for (o,) in total.items]
 
 
 __all__: Sequence[str] = ["Interrupted", "OutcomeList", "Partial", "Plan", "Sink", "ReplayError", "default_jobs",
-                          "line_count", "outcomes", "replay"]
+                          "line_count", "outcomes", "replay", "replay_items", "simulate"]

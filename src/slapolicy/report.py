@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 from .business_calendar import BusinessCalendar
 from .conditions import evaluate, fields
@@ -27,6 +27,11 @@ STATUSES = tuple(ClockStatus)
 _STATUS_INDEX = {s: i for i, s in enumerate(STATUSES)}
 _BASE = math.log(1.01)
 _PER_BASE = 1 / _BASE
+
+
+def money(cents: int) -> int | float:
+    """Hundredths as the amount people write: 50, 12.5."""
+    return cents // 100 if cents % 100 == 0 else cents / 100
 
 
 def period_key(when: dt.datetime, period: str) -> str:
@@ -129,6 +134,8 @@ class Group:
     escalations: Counter[tuple[str, int]] = field(default_factory=Counter)  # (metric, step) -> firings
     notices: Counter[str] = field(default_factory=Counter)
     findings: Counter[str] = field(default_factory=Counter)  # code -> subjects with it
+    finding_clauses: Counter[str] = field(default_factory=Counter)  # clause -> findings citing it
+    finding_actors: Counter[str] = field(default_factory=Counter)  # person -> findings on their events
 
     def merge(self, other: Group) -> None:
         self.tickets += other.tickets
@@ -138,6 +145,23 @@ class Group:
         self.escalations.update(other.escalations)
         self.notices.update(other.notices)
         self.findings.update(other.findings)
+        self.finding_clauses.update(other.finding_clauses)
+        self.finding_actors.update(other.finding_actors)
+
+
+class LedgerLine(NamedTuple):
+    """One charge, as plain data (it travels from worker processes): traceable to its subject and clause."""
+
+    at: float
+    subject: str
+    kind: str
+    line: int
+    penalty: str
+    clauses: tuple[str, ...]
+    cents: int
+    factor: float
+    payer: str | None
+    reason: str
 
 
 @dataclass
@@ -184,6 +208,8 @@ class Report:
     rejected: int = 0
     rejects: list[Rejection] = field(default_factory=list)
     interrupted: bool = False
+    ledger: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # (period, payer) -> [cents, charges]
+    charges: list[LedgerLine] = field(default_factory=list)
 
     @property
     def tickets(self) -> int:
@@ -198,6 +224,11 @@ class Report:
         self.rejected += other.rejected
         self.rejects.extend(other.rejects)
         self.interrupted |= other.interrupted
+        for key, (cents, count) in other.ledger.items():
+            total = self.ledger.setdefault(key, [0, 0])
+            total[0] += cents
+            total[1] += count
+        self.charges.extend(other.charges)
 
 
 def rate(part: float, whole: float) -> float | None:
@@ -225,9 +256,11 @@ class _Days:
         return self.keys
 
 
-_SHARE, _RESOLUTION, _AVERAGE, _ON_TIME, _MEAN_TIME, _PERCENTILE, _FINDING_RATE = range(7)
+_SHARE, _RESOLUTION, _AVERAGE, _ON_TIME, _MEAN_TIME, _PERCENTILE, _FINDING_RATE, _COVERAGE = range(8)
 _MEASURES = {"share": _SHARE, "resolution_rate": _RESOLUTION, "average": _AVERAGE, "on_time_rate": _ON_TIME,
-             "mean_time": _MEAN_TIME, "percentile": _PERCENTILE, "finding_rate": _FINDING_RATE}
+             "mean_time": _MEAN_TIME, "percentile": _PERCENTILE, "finding_rate": _FINDING_RATE, "coverage": _COVERAGE}
+NOBODY = "(no payer)"  # a charge none of its penalty's payer sources could name
+_UNUSED = ObjectiveTally()  # the slot of a coverage objective among the current day's tallies
 _DECIDED = (ClockStatus.MET, ClockStatus.BREACHED)
 
 
@@ -248,6 +281,8 @@ class Aggregator:
         self._applicable: dict[tuple[Any, ...], tuple[tuple[int, bool], ...]] = {}
         self._group_key: tuple[str, ...] = ()
         self._tallies: list[ObjectiveTally] = []  # of the current day, per objective
+        self._tz = policy.tz
+        self._coverage = {o.id: i for i, o in enumerate(policy.objectives) if o.measure == "coverage"}
 
     def add(self, outcomes: tuple[Outcome, ...]) -> None:
         (outcome,) = outcomes
@@ -259,6 +294,9 @@ class Aggregator:
         tallies = report.objectives
         self._tallies = []
         for o in self.objectives:
+            if o.measure == "coverage":  # tallied in the period of each sample (_covered)
+                self._tallies.append(_UNUSED)
+                continue
             key = (o.id, keys[o.period])
             tally = tallies.get(key)
             if tally is None:
@@ -301,13 +339,47 @@ class Aggregator:
             group.escalations[(firing.step.metric, firing.step.index)] += 1
         for told in outcome.notices:
             group.notices[told.notice.id] += 1
-        for code in {f.code for f in outcome.findings}:
-            group.findings[code] += 1
+        if outcome.findings:
+            for code in {f.code for f in outcome.findings}:
+                group.findings[code] += 1
+            for finding in outcome.findings:
+                group.finding_clauses.update(finding.clauses)
+                if finding.actor is not None:
+                    group.finding_actors[finding.actor] += 1
+        if outcome.charges:
+            self._charge(outcome)
         if self.objectives:
             for i, where in self._objectives_for(outcome.kind, attrs):
                 within = self._within[i]
                 if within is None or within.in_working_time(outcome.created):
                     self._objective(i, where, outcome)
+
+    def _charge(self, outcome: SubjectOutcome) -> None:
+        """The subject's charges into the ledger, each in the period of its occurrence."""
+        report = self.report
+        for c in outcome.charges:
+            key = (period_key(dt.datetime.fromtimestamp(c.at, self._tz), report.period), c.payer or NOBODY)
+            total = report.ledger.setdefault(key, [0, 0])
+            total[0] += c.cents
+            total[1] += 1
+            report.charges.append(LedgerLine(c.at, outcome.id, outcome.kind, outcome.line, c.penalty.id, c.penalty.clauses,
+                                             c.cents, c.factor, c.payer, c.reason))
+
+    def _covered(self, i: int, where: bool, outcome: SubjectOutcome) -> None:
+        """A coverage objective: each sample in the period of its population event, not of the subject's creation."""
+        if not where:
+            return
+        objective = self.objectives[i]
+        for sample in outcome.coverage:
+            if sample.objective != objective.id:
+                continue
+            key = (objective.id, period_key(dt.datetime.fromtimestamp(sample.at, self._tz), objective.period))
+            tally = self.report.objectives.get(key)
+            if tally is None:
+                tally = self.report.objectives[key] = ObjectiveTally()
+            tally.tickets += 1
+            tally.denominator += 1
+            tally.numerator.whole += sample.covered
 
     def _objectives_for(self, kind: str, attrs: Any) -> tuple[tuple[int, bool], ...]:
         """(objective index, whether its `where` holds) for the objectives of this kind whose `of` holds."""
@@ -320,8 +392,11 @@ class Aggregator:
         return found
 
     def _objective(self, i: int, where: bool, outcome: SubjectOutcome) -> None:
-        tally = self._tallies[i]
         measure = self._measures[i]
+        if measure == _COVERAGE:
+            self._covered(i, where, outcome)
+            return
+        tally = self._tallies[i]
         if measure == _SHARE:
             tally.tickets += 1
             tally.denominator += 1

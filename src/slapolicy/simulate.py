@@ -33,9 +33,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import operator
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .business_calendar import BusinessCalendar, CalendarError
 from .compiler import CompiledPolicy, compile_policy
@@ -46,26 +46,33 @@ from .instants import InstantError, parse_instant
 from .model import (
     ALWAYS_CALENDAR,
     MAX_REPEATS,
+    Correlation,
     EscalationStep,
     Invariant,
     Metric,
     Notice,
+    Objective,
+    Penalty,
     Policy,
     Route,
     TargetRule,
     TargetValue,
 )
 from .outcome import (
+    Charge,
     ClockOutcome,
     ClockStatus,
     EscalationFiring,
     Finding,
     NoticeFiring,
     Rejection,
+    Sample,
     SubjectOutcome,
     TargetChange,
 )
 from .repository import PolicySet
+from .roster import EMPTY as NO_ROSTER
+from .roster import Roster
 from .tickets import Event, RawItem, Ticket, TicketError, reject, ticket_from_data
 
 INF = math.inf
@@ -88,8 +95,32 @@ class Decision:
     notices: tuple[Notice, ...] = ()
     invariants: tuple[Invariant, ...] = ()
     route: Route | None = None  # the first route that matches
+    correlations: tuple[Correlation, ...] = ()  # those the subject takes part in
+    penalties: tuple[Penalty, ...] = ()  # those whose `when` holds
+    multiplied: frozenset[tuple[str, int]] = frozenset()  # (penalty, multiplier index) whose `when` holds
     # rules that could not be decided for want of an attribute (metric, or notice/invariant/route id -> findings)
     undecided: dict[str, tuple[Finding, ...]] | None = None
+
+
+class Match(NamedTuple):
+    """A correlation completed by a subject: when, with which subjects (ids in creation order), on which key."""
+
+    correlation: str
+    at: float
+    members: tuple[str, ...]
+    key: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Correlated:
+    """What the first pass over a history found, by input line: matches completed by the subject on
+    that line, and correlations it could not take part in for want of a key attribute."""
+
+    matches: Mapping[int, tuple[Match, ...]]
+    undecided: Mapping[int, tuple[tuple[str, tuple[str, ...]], ...]]
+
+
+NOTHING_CORRELATED = Correlated({}, {})
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,8 +195,10 @@ class _Snapshot:
 class Simulator:
     """One policy version, its compiled ruleset and the engine's cached decisions."""
 
-    def __init__(self, policy: Policy, backend: Backend, as_of: float, compiled: CompiledPolicy | None = None) -> None:
+    def __init__(self, policy: Policy, backend: Backend, as_of: float, compiled: CompiledPolicy | None = None,
+                 roster: Roster = NO_ROSTER) -> None:
         self.policy = policy
+        self.roster = roster
         self.backend = backend
         self.as_of = as_of
         self.compiled = compiled if compiled is not None else compile_policy(policy)
@@ -192,6 +225,10 @@ class Simulator:
         self._notices = {notice.id: notice for notice in policy.notices}
         self._invariants = {invariant.id: invariant for invariant in policy.invariants}
         self._judged = bool(policy.invariants or policy.routes or policy.identity)  # history checks to run
+        self._correlations = {c.id: c for c in policy.correlations}
+        self._penalties = {p.id: p for p in policy.penalties}
+        self._coverage = {k: tuple(o for o in policy.objectives if o.measure == "coverage" and o.subject == k) for k in policy.kinds}
+        self.warned = frozenset(a.id for a in policy.attributes.values() if a.warn)
 
     # ---- engine decisions, cached ------------------------------------------------------
 
@@ -225,6 +262,9 @@ class Simulator:
         notices: list[Notice] = []
         invariants: set[Invariant] = set()
         route: Route | None = None
+        correlations: list[Correlation] = []
+        penalties: list[Penalty] = []
+        multiplied: set[tuple[str, int]] = set()
         for name in sorted(fired, key=lambda n: meaning.get(n, {}).get("rule", meaning.get(n, {}).get("step", 0))):
             m = meaning.get(name)
             if m is None:
@@ -239,6 +279,12 @@ class Simulator:
                 notices.append(self._notices[m["notice"]])
             elif m["kind"] == "invariant":
                 invariants.add(self._invariants[m["invariant"]])
+            elif m["kind"] == "correlation" and self._correlations[m["correlation"]].subject == kind:
+                correlations.append(self._correlations[m["correlation"]])
+            elif m["kind"] == "penalty" and self._penalties[m["penalty"]].subject == kind:
+                penalties.append(self._penalties[m["penalty"]])
+            elif m["kind"] == "multiplier":
+                multiplied.add((m["penalty"], m["index"]))
             elif m["kind"] == "route":
                 candidate = self.policy.routes[m["route"]]
                 if candidate.subject == kind and (route is None or candidate.index < route.index):
@@ -246,6 +292,8 @@ class Simulator:
         return Decision(targets, rules, {k: tuple(v) for k, v in steps.items()},
                         tuple(n for n in self.policy.notices if n in notices),
                         tuple(v for v in self.policy.invariants if v in invariants and v.subject == kind), route,
+                        tuple(c for c in self.policy.correlations if c in correlations),
+                        tuple(p for p in self.policy.penalties if p in penalties), frozenset(multiplied),
                         self._undecided(kind, attributes, rules, route))
 
     def _undecided(self, kind: str, attributes: dict[str, Any], winners: dict[str, TargetRule],
@@ -320,12 +368,15 @@ class Simulator:
 
     # ---- checks against the policy ---------------------------------------------------------
 
-    def _check_events(self, ticket: Ticket) -> None:
-        p = self.policy
+    def check_kind(self, ticket: Ticket) -> None:
         if ticket.kind not in self._kinds:
             raise TicketError("unknown_kind", f"unknown kind of subject '{shorten(ticket.kind)}'"
                                               f"{did_you_mean(ticket.kind, tuple(self._kinds))}; the policy governs: "
                                               f"{', '.join(sorted(self._kinds))}")
+
+    def _check_events(self, ticket: Ticket) -> None:
+        p = self.policy
+        self.check_kind(ticket)
         for event in ticket.events:
             if event.type not in self._event_types:
                 raise TicketError("unknown_event_type", f"unknown event type '{shorten(event.type)}'{did_you_mean(event.type, p.events)}")
@@ -353,7 +404,7 @@ class Simulator:
                     f"attribute {name}={shorten(repr(value))} is none of the values the policy covers: {', '.join(map(str, values))}",
                 )
 
-    def _complete(self, kind: str, attrs: dict[str, Any]) -> None:
+    def complete(self, kind: str, attrs: dict[str, Any]) -> None:
         """Defaults for attributes the subject lacks; a required one missing is a rejection."""
         for a in self._defaults:
             if a.subject != kind or attrs.get(a.id) is not None:
@@ -397,16 +448,21 @@ class Simulator:
         paused = sum(cal.elapsed_epoch(a, min(b, base)) for a, b in pauses if a < base)
         return cal.add_epoch(base, paused) if paused else base
 
-    def run(self, ticket: Ticket) -> SubjectOutcome:  # noqa: C901 (one state machine; helpers would cost a call per event)
-        """The subject's outcome; TicketError (or CalendarError) when it cannot be replayed."""
+    def run(self, ticket: Ticket, matches: tuple[Match, ...] = (),  # noqa: C901 (one state machine; helpers would cost a call per event)
+            undecided: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> SubjectOutcome:
+        """The subject's outcome; TicketError (or CalendarError) when it cannot be replayed. `matches`:
+        correlations the subject completed (an event of each at its time); `undecided`: correlations it
+        could not take part in (both from the first pass over the history, `slapolicy.correlate`)."""
         self._check_events(ticket)
+        if matches:
+            ticket = _with_events(ticket, [Event(m.at, m.correlation, None, {}) for m in matches])
         kind = ticket.kind
         events = ticket.events
         attrs = dict(ticket.attributes)
         if events[0].attributes:
             attrs.update(events[0].attributes)
         if self._defaults:
-            self._complete(kind, attrs)
+            self.complete(kind, attrs)
         snapshots = [_Snapshot(events[0].at, attrs, self.decide(kind, attrs))]
         changed: dict[int, _Snapshot] = {}  # event index -> the attributes it sets; all checked before any clock runs
         for index in range(1, len(events)):
@@ -456,7 +512,6 @@ class Simulator:
                 told.add(notice.id)
                 notices.append(NoticeFiring(t, notice))
 
-        metrics_of_kind = self._metrics.get(kind, ())
         for index, event in enumerate(events):
             t = event.at
             if recurring:
@@ -533,8 +588,7 @@ class Simulator:
         if recurring:
             roll_periods(self.as_of)
         finished.extend(current.values())
-        outcome = self._outcome(ticket, finished, snapshots, notices, metrics_of_kind)
-        return outcome
+        return self._outcome(ticket, finished, snapshots, notices, matches, undecided)
 
     def _day(self, t: float) -> str:
         return dt.datetime.fromtimestamp(t, self.policy.tz).date().isoformat()
@@ -562,6 +616,9 @@ class Simulator:
                 return
             period_end = _next_period(period_start, metric.every or "month", cal)
             hi = period_end.timestamp()
+            if metric.every == "working_day" and not cal.hours_on(period_start.date()):
+                period_start = period_end  # a day off on the metric's calendar owes nothing
+                continue
             cycle += 1
             if cycle > MAX_PERIODS:
                 raise TicketError("limit", f"'{metric.id}' would run more than {MAX_PERIODS} periods before {self._day(end)}; "
@@ -598,7 +655,7 @@ class Simulator:
         return found
 
     def _outcome(self, ticket: Ticket, clocks: list[_Clock], snapshots: list[_Snapshot], notices: list[NoticeFiring],
-                 metrics_of_kind: tuple[Metric, ...]) -> SubjectOutcome:
+                 matches: tuple[Match, ...], undecided: tuple[tuple[str, tuple[str, ...]], ...]) -> SubjectOutcome:
         as_of = self.as_of
         out: list[ClockOutcome] = []
         escalations: list[EscalationFiring] = []
@@ -673,10 +730,108 @@ class Simulator:
         findings = self._findings(ticket, {c.metric.id for c in clocks}, snapshots) if any(s.decision.undecided for s in snapshots) else ()
         if self._judged:
             findings = (*findings, *self._judge(ticket, snapshots))
+        if matches or undecided:
+            findings = (*findings, *self._correlation_findings(ticket, matches, undecided))
+        clock_outcomes = tuple(out)
+        charges = self._charges(ticket, snapshots, clock_outcomes, findings, matches) if self.policy.penalties else ()
+        coverage = self._samples(ticket) if self._coverage.get(ticket.kind) else ()
         return SubjectOutcome(
             ticket.id, ticket.line, self.policy, ticket.events[0].at, snapshots[-1].attributes, resolved,
-            tuple(out), tuple(escalations), findings, ticket.kind, tuple(notices),
+            clock_outcomes, tuple(escalations), findings, ticket.kind, tuple(notices), charges, coverage,
         )
+
+    # ---- correlations, penalties, coverage -------------------------------------------------
+
+    def _correlation_findings(self, ticket: Ticket, matches: tuple[Match, ...],
+                              undecided: tuple[tuple[str, tuple[str, ...]], ...]) -> Iterator[Finding]:
+        for m in matches:
+            c = self._correlations[m.correlation]
+            if c.link is not None:
+                what = f"reports again the problem of {m.members[0]} ({c.link})"
+            elif c.again_after:
+                what = f"reports again a problem already solved: {m.members[0]} (same {', '.join(c.key)})"
+            else:
+                shown = ", ".join(f"{k}={shorten(str(v))}" for k, v in zip(c.key, m.key))
+                what = f"is the {_ordinal(len(m.members))} report within {c.within} with {shown}: {', '.join(m.members)}"
+            yield Finding("recurrence", f"{ticket.kind} {what}", m.at, c.clauses, c.source, c.id)
+        for cid, missing in undecided:
+            c = self._correlations[cid]
+            names = ", ".join(f"'{n}'" for n in missing)
+            yield Finding("undecided_rule", f"correlation {cid} could not be applied: the {ticket.kind} has no {names}", None,
+                          c.clauses, c.source, cid)
+
+    def _charges(self, ticket: Ticket, snapshots: list[_Snapshot], clocks: tuple[ClockOutcome, ...],
+                 findings: tuple[Finding, ...], matches: tuple[Match, ...]) -> tuple[Charge, ...]:
+        """Each occurrence of each penalty that applies: its amount, multipliers and payer."""
+        decision = snapshots[-1].decision
+        if not decision.penalties:
+            return ()
+        attrs = snapshots[-1].attributes
+        matched = {m.correlation for m in matches}
+        out: list[Charge] = []
+        for penalty in decision.penalties:
+            occurrences: list[tuple[float, str | None, str]] = []  # (when, actor, what)
+            if penalty.breach is not None:
+                occurrences += [(c.breached_at, None, f"{c.metric.id} breached" + (f" (period {c.cycle})" if c.cycle > 1 else ""))
+                                for c in clocks if c.metric.id == penalty.breach and c.breached_at is not None]
+            elif penalty.finding is not None:
+                occurrences += [(f.at if f.at is not None else ticket.events[0].at, f.actor, f"{f.code}: {f.message}")
+                                for f in findings if f.rule == penalty.finding]
+            else:
+                since = next(s.at for s in snapshots if penalty in s.decision.penalties)
+                occurrences.append((since, None, f"{ticket.kind} matches {penalty.id}"))
+            factor = 1.0
+            for i, multiplier in enumerate(penalty.multipliers):
+                if (multiplier.matched is not None and multiplier.matched in matched) or (
+                        multiplier.matched is None and (penalty.id, i) in decision.multiplied):
+                    factor *= multiplier.factor
+            window = self.calendar(penalty.calendar) if penalty.calendar is not None else None
+            for at, actor, what in occurrences:
+                if window is not None and not window.in_working_time(at):
+                    continue
+                payer = self._payer(penalty, ticket, attrs, at, actor)
+                out.append(Charge(at, penalty, round(penalty.cents * factor), factor, payer, what))
+        return tuple(out)
+
+    def _payer(self, penalty: Penalty, ticket: Ticket, attrs: Mapping[str, Any], at: float, actor: str | None) -> str | None:
+        """The first of the penalty's payer sources that names someone."""
+        for source, argument in penalty.payer:
+            found: str | None = None
+            if source == "assignee":
+                found = next((e.assignee for e in reversed(ticket.events) if e.at <= at and e.assignee is not None), None)
+            elif source == "actor":
+                found = actor
+            elif source == "on_duty":
+                found = self.roster.on_duty(at, argument)
+            elif source == "attribute":
+                value = attrs.get(argument or "")
+                found = str(value) if value not in (None, "") else None
+            elif source == "role":
+                found = self.roster.on_duty(at, argument) or f"{argument} (role)"
+            if found:
+                return found
+        return None
+
+    def _samples(self, ticket: Ticket) -> tuple[Sample, ...]:
+        """Coverage objectives: when the subject entered each one's population, and whether its proof came in time
+        (a subject whose proof may still come is not counted yet)."""
+        out = []
+        as_of = self.as_of
+        for objective in self._coverage[ticket.kind]:
+            entered = next((e.at for e in ticket.events if e.type in objective.population and e.at <= as_of), None)
+            if entered is None:
+                continue
+            due = self._coverage_due(objective, entered)
+            covered = any(entered <= e.at <= min(due, as_of) for e in ticket.events if e.type in objective.proof)
+            if covered or due <= as_of:
+                out.append(Sample(objective.id, entered, covered))
+        return tuple(out)
+
+    def _coverage_due(self, objective: Objective, entered: float) -> float:
+        within = objective.within
+        if within is None:
+            return INF
+        return self.calendar(within.calendar).due_epoch(entered, within.duration, within.counting)
 
     def _untimed(self, clock: _Clock) -> ClockOutcome:
         """A clock of a metric no rule times: how long it ran, nothing more."""
@@ -873,6 +1028,16 @@ class Simulator:
         return times
 
 
+def _with_events(ticket: Ticket, extra: list[Event]) -> Ticket:
+    """The ticket with more events, each after those at the same time (the sort is stable)."""
+    events = sorted([*ticket.events, *extra], key=operator.itemgetter(0))
+    return Ticket(ticket.id, ticket.line, ticket.attributes, events, ticket.kind)
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
 def _period_start(when: dt.datetime, every: str, cal: BusinessCalendar) -> dt.datetime:
     """The start (local midnight) of the calendar period containing `when`."""
     day = when.date()
@@ -915,18 +1080,21 @@ class Replayer:
     simulator per version, kept for the whole run."""
 
     def __init__(self, policies: PolicySet, backend: Backend, as_of: float,
-                 rulesets: Sequence[CompiledPolicy] | None = None) -> None:
+                 rulesets: Sequence[CompiledPolicy] | None = None, roster: Roster = NO_ROSTER) -> None:
         """`rulesets`: the versions' compiled rulesets, in version order (compiled here when not given)."""
         self.policies = policies
         self.backend = backend
         self.as_of = as_of
+        self.roster = roster
+        self.correlated = NOTHING_CORRELATED  # set by the replay after its first pass
         self._rulesets = dict(zip(map(id, policies.versions), rulesets)) if rulesets is not None else {}
         self._simulators: dict[int, Simulator] = {}
 
     def simulator(self, policy: Policy) -> Simulator:
         sim = self._simulators.get(id(policy))
         if sim is None:
-            sim = self._simulators[id(policy)] = Simulator(policy, self.backend, self.as_of, self._rulesets.get(id(policy)))
+            sim = self._simulators[id(policy)] = Simulator(policy, self.backend, self.as_of, self._rulesets.get(id(policy)),
+                                                           self.roster)
         return sim
 
     def outcome(self, ticket: Ticket) -> SubjectOutcome | Rejection:
@@ -936,7 +1104,9 @@ class Replayer:
             if policy is None:
                 day = _local_day(created, self.policies)
                 raise TicketError("no_policy_version", f"no version of policy '{self.policies.id}' is in force on {day}")
-            return self.simulator(policy).run(ticket)
+            correlated = self.correlated
+            return self.simulator(policy).run(ticket, correlated.matches.get(ticket.line, ()),
+                                              correlated.undecided.get(ticket.line, ()))
         except TicketError as exc:
             return reject(ticket.id, ticket.line, exc.code, str(exc))
         except CalendarError as exc:
@@ -957,14 +1127,3 @@ class Replayer:
 
 def _local_day(t: float, policies: PolicySet) -> str:
     return dt.datetime.fromtimestamp(t, policies.tz).date().isoformat()
-
-
-def simulate(
-    policies: PolicySet, items: Iterable[RawItem | Rejection], backend: Backend, as_of: float,
-) -> Iterator[SubjectOutcome | Rejection]:
-    """One outcome per item, in order: the library entry point for tickets given as plain data.
-
-    Duplicate ids are not checked here: `slapolicy.replay` does that for whole histories."""
-    replayer = Replayer(policies, backend, as_of)
-    for item in items:
-        yield replayer.item(item)

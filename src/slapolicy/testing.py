@@ -20,12 +20,13 @@ from .engine import Backend
 from .instants import InstantError, iso, parse_instant
 from .loader import Document, JsonPath, load_file
 from .model import VERSION, Policy, version_key
-from .outcome import ClockOutcome, EscalationFiring, Finding, NoticeFiring, Rejection, SubjectOutcome
-from .replay import OutcomeList, Plan, replay
-from .report import Aggregator, objective_results
+from .outcome import Charge, ClockOutcome, EscalationFiring, Finding, NoticeFiring, Rejection, SubjectOutcome
+from .replay import OutcomeList, Plan, replay, replay_items
+from .report import NOBODY, Aggregator, money, objective_results
 from .repository import PolicySet, discover, is_test_file, scan
+from .roster import EMPTY as NO_ROSTER
+from .roster import Roster, RosterError, shift_from
 from .schema import schema_problems
-from .simulate import Replayer
 from .tickets import RawItem
 
 INSTANT_FIELDS = frozenset({"due_at", "breached_at", "started_at", "stopped_at", "failed_at", "at"})
@@ -182,14 +183,22 @@ class _FileRunner:
                 continue
             if as_of is None:
                 as_of = dt.datetime.now(dt.UTC).timestamp()
+            try:
+                roster = self._roster(case.get("roster", data.get("roster")))
+            except RosterError as exc:
+                result.outcome, result.failures = "failed", [f"roster: {exc}"]
+                continue
             if "history" in case:
-                result.failures = self.run_history(case, as_of)
+                result.failures = self.run_history(case, as_of, roster)
                 result.outcome = "failed" if result.failures else "passed"
                 result.policy = self.policies.latest.label
                 continue
             ticket = {"id": case["ticket"].get("id", f"case-{i + 1}"), "attributes": case["ticket"].get("attributes", {}),
                       "events": case["ticket"]["events"], "kind": case["ticket"].get("kind", "ticket")}
-            actual = Replayer(self.policies, self.backend, as_of).item(RawItem(ticket, result.line))
+            total = OutcomeList()  # the same path as a history of one: ids, correlations, penalties
+            replay_items(Plan((self.policies,), as_of, self.backend.name, OutcomeList, roster=roster),
+                         [RawItem(ticket, result.line)], total)
+            ((actual,),) = total.items
             if isinstance(actual, SubjectOutcome):
                 result.policy = actual.policy.label
                 self.record_coverage(actual, result.clauses)
@@ -198,19 +207,25 @@ class _FileRunner:
             result.failures = self.compare(case["expect"], actual)
             result.outcome = "failed" if result.failures else "passed"
 
-    def run_history(self, case: Mapping[str, Any], as_of: float) -> list[str]:
-        """Replay a small history and compare the objectives (and counts) it gives."""
+    def _roster(self, shifts: list[Any] | None) -> Roster:
+        if not shifts:
+            return NO_ROSTER
+        return Roster(shift_from(s, f"{self.doc.path}: roster shift {n}", self.tz) for n, s in enumerate(shifts, 1))
+
+    def run_history(self, case: Mapping[str, Any], as_of: float, roster: Roster) -> list[str]:
+        """Replay a small history (as `report` does: ids, correlations, penalties) and compare the objectives,
+        counts, findings, charges and ledger it gives."""
         history = case["history"]
+        total = OutcomeList()
+        plan = Plan((self.policies,), as_of, self.backend.name, OutcomeList, roster=roster)
         if isinstance(history, str):
             path = Path(self.doc.path).parent / history
             if not path.is_file():
                 return [f"history: {history}: no such file"]
-            total = OutcomeList()
-            replay(Plan((self.policies,), as_of, self.backend.name, OutcomeList), str(path), None, total)
-            outcomes = [o for (o,) in total.items]
+            replay(plan, str(path), None, total)
         else:
-            replayer = Replayer(self.policies, self.backend, as_of)
-            outcomes = [replayer.item(RawItem({**t, "id": t.get("id", f"h-{n}")}, n)) for n, t in enumerate(history, 1)]
+            replay_items(plan, [RawItem({**t, "id": t.get("id", f"h-{n}")}, n) for n, t in enumerate(history, 1)], total)
+        outcomes = [o for (o,) in total.items]
         aggregator = Aggregator(self.policies.latest, "month", ())
         for outcome in outcomes:
             aggregator.add_outcome(outcome)
@@ -233,7 +248,56 @@ class _FileRunner:
             for key in ("value", "met", "measured", "tickets"):
                 if key in want and want[key] != getattr(row, key):
                     failures.append(f"{label}.{key}: expected {_show(want[key])}, actual {_show(getattr(row, key))}")
+        for want in expect.get("ledger", []):
+            totals = {(period, payer): v for (period, payer), v in report.ledger.items()
+                      if payer == want["payer"] and ("period" not in want or period == want["period"])}
+            label = f"ledger {want['payer']}" + (f" ({want['period']})" if "period" in want else "")
+            cents = sum(v[0] for v in totals.values())
+            count = sum(v[1] for v in totals.values())
+            if not totals:
+                payers = ", ".join(sorted({p for _, p in report.ledger})) or "none"
+                failures.append(f"{label}: expected charges, actual none (payers charged: {payers})")
+            if "amount" in want and totals and money(cents) != want["amount"]:
+                failures.append(f"{label}.amount: expected {want['amount']}, actual {money(cents)}")
+            if "charges" in want and totals and count != want["charges"]:
+                failures.append(f"{label}.charges: expected {want['charges']}, actual {count}")
+        for sid, wanted in expect.get("subjects", {}).items():
+            found = [o for o in outcomes if o.id == str(sid)]
+            if not found:
+                failures.append(f"subject {sid}: not in the history")
+            else:
+                failures += [f"subject {sid}: {failure}" for failure in self.compare(wanted, found[0])]
+        subjects = [o for o in outcomes if isinstance(o, SubjectOutcome)]
+        failures += self._expect_findings(expect, [f for o in subjects for f in o.findings])
+        failures += self._expect_charges(expect, [c for o in subjects for c in o.charges], self.policies.tz)
         return failures
+
+    def _expect_findings(self, expect: Mapping[str, Any], findings: list[Finding]) -> list[str]:
+        failures = []
+        for f in expect.get("findings", []):
+            if not any(self._finding_matches(f, g) for g in findings):
+                listed = "; ".join(f"{g.code}: {g.message}" for g in findings) or "none"
+                failures.append(f"finding {_describe(f)}: expected; found: {listed}")
+        if expect.get("no_findings") and findings:
+            failures.append("no findings expected; found: " + "; ".join(f"{g.code}: {g.message}" for g in findings))
+        return failures
+
+    def _expect_charges(self, expect: Mapping[str, Any], charges: list[Charge], tz: dt.tzinfo) -> list[str]:
+        failures = []
+        for want in expect.get("charges", []):
+            if not any(self._charge_matches(want, c) for c in charges):
+                listed = "; ".join(f"{c.penalty.id} {money(c.cents)} × {c.factor:g} by {c.payer or NOBODY} at {iso(c.at, tz)}"
+                                   for c in charges) or "none"
+                failures.append(f"charge {_describe(want)}: expected; charged: {listed}")
+        if expect.get("no_charges") and charges:
+            failures.append("no charges expected; charged: " + "; ".join(f"{c.penalty.id} {money(c.cents)}" for c in charges))
+        return failures
+
+    def _charge_matches(self, want: Mapping[str, Any], have: Charge) -> bool:
+        return (want["penalty"] == have.penalty.id and ("amount" not in want or want["amount"] == money(have.cents))
+                and ("payer" not in want or want["payer"] == (have.payer or NOBODY))
+                and ("factor" not in want or want["factor"] == have.factor)
+                and ("at" not in want or self._same("at", want["at"], have.at)))
 
     def _same(self, key: str, expected: Any, actual: Any) -> bool:
         if key in INSTANT_FIELDS:
@@ -252,7 +316,7 @@ class _FileRunner:
             return failures
         if isinstance(actual, Rejection):
             return ["the ticket was rejected: " + "; ".join(f"{r.code}: {r.message}" for r in actual.reasons)]
-        for key in ("objectives", "summary"):
+        for key in ("objectives", "summary", "ledger"):
             if key in expect:
                 failures.append(f"{key}: give the case a `history` to measure objectives")
         for metric, spec in expect.get("clocks", {}).items():
@@ -291,12 +355,8 @@ class _FileRunner:
             given = [t for t in told if self._notice_matches(n, t)]
             if given:
                 failures.append(f"notice {_describe(n)}: expected not to be given, given at {iso(given[0].at, actual.policy.tz)}")
-        for f in expect.get("findings", []):
-            if not any(self._finding_matches(f, g) for g in actual.findings):
-                listed = "; ".join(f"{g.code}: {g.message}" for g in actual.findings) or "none"
-                failures.append(f"finding {_describe(f)}: expected; found: {listed}")
-        if expect.get("no_findings") and actual.findings:
-            failures.append("no findings expected; found: " + "; ".join(f"{g.code}: {g.message}" for g in actual.findings))
+        failures += self._expect_findings(expect, list(actual.findings))
+        failures += self._expect_charges(expect, list(actual.charges), actual.policy.tz)
         return failures
 
     def _notice_matches(self, want: Mapping[str, Any], have: NoticeFiring) -> bool:

@@ -5,7 +5,7 @@ reader unable to tell.
 
 Applies to policies that name the clause registers they implement (`registers:`): each
 target value (its own `clause` / `choice`, else its rule's), escalation step, notice,
-invariant, route, identity rule, objective and metric.
+invariant, route, correlation, penalty and multiplier, identity rule, objective and metric.
 
 Passes::
 
@@ -48,10 +48,15 @@ def check(policy: Policy) -> Iterator[Problem]:
                 yield Problem(step.path, f"escalation step {step.index} of {step.metric} says neither which clause gives it "
                                          "nor that it is a choice")
     for kind, items in (("notice", policy.notices), ("invariant", policy.invariants), ("route", policy.routes),
-                        ("objective", policy.objectives)):
+                        ("correlation", policy.correlations), ("penalty", policy.penalties), ("objective", policy.objectives)):
         for item in items:
             if not (item.clauses or item.choice):
                 yield Problem(item.path, f"{kind} {item.id} says neither which clause gives it nor that it is a choice")
+    for penalty in policy.penalties:
+        for multiplier in penalty.multipliers:
+            if not (multiplier.clauses or multiplier.choice):
+                yield Problem(multiplier.path, f"multiplier ×{multiplier.factor:g} of penalty {penalty.id} says neither which "
+                                               "clause gives it nor that it is a choice")
     identity = policy.identity
     if identity is not None and not (identity.clauses or identity.choice):
         yield Problem(identity.path, "identity says neither which clause gives it nor that it is a choice", key=True)

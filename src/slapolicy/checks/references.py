@@ -1,6 +1,7 @@
 """Every name a policy uses must be declared: severities, tiers, roles, calendars, metrics,
-events, statuses, attributes, kinds of subject, and the invariants and routes an objective
-counts (with "did you mean" for near misses).
+events, statuses, attributes, kinds of subject, the invariants, routes and correlations an
+objective or a penalty counts, and the roles and attributes that pay a penalty (with "did
+you mean" for near misses).
 
 Passes::
 
@@ -128,10 +129,46 @@ def _rules_on_no_clock(policy: Policy) -> Iterator[Problem]:
     for route in policy.routes:
         yield from _unknown("kind of subject", route.subject, kinds, route.path + ("subject",))
         yield from _condition(policy, route.when, route.path + ("when",))
+    for correlation in policy.correlations:
+        yield from _unknown("kind of subject", correlation.subject, kinds, correlation.path + ("subject",))
+        yield from _condition(policy, correlation.when, correlation.path + ("when",))
+        for i, key in enumerate(correlation.key):
+            yield from _unknown("attribute", key, policy.attributes, correlation.path + ("key", i))
+        if correlation.link is not None:
+            yield from _unknown("attribute", correlation.link, policy.attributes, correlation.path + ("link",))
+    yield from _penalties(policy)
+
+
+def _penalties(policy: Policy) -> Iterator[Problem]:
+    judged = (*(v.id for v in policy.invariants), *(r.id for r in policy.routes), *(c.id for c in policy.correlations))
+    for penalty in policy.penalties:
+        path = penalty.path
+        yield from _unknown("kind of subject", penalty.subject, policy.kinds, path + ("subject",))
+        yield from _condition(policy, penalty.when, path + ("when",))
+        if penalty.breach is not None:
+            yield from _unknown("metric", penalty.breach, policy.metrics, path + ("breach",))
+        if penalty.finding is not None:
+            yield from _unknown("invariant, route or correlation", penalty.finding, judged, path + ("finding",))
+        if penalty.calendar is not None:
+            yield from _unknown("calendar", penalty.calendar, policy.calendars, path + ("calendar",))
+        for i, (source, argument) in enumerate(penalty.payer):
+            where = path + ("payer", i, source) if argument is not None else path + ("payer", i)
+            if source in ("role", "on_duty") and argument is not None:
+                yield from (Problem(p.path, p.message + " (as payer)", p.key) for p in _unknown("role", argument, policy.roles, where))
+            elif source == "attribute":
+                yield from _unknown("attribute", argument or "", policy.attributes, where)
+            elif source == "actor" and penalty.finding is None:
+                yield Problem(path + ("payer", i), "only a penalty on a finding has an actor to pay it; use assignee, "
+                                                   "on_duty, an attribute or a role")
+        for i, multiplier in enumerate(penalty.multipliers):
+            if multiplier.matched is not None:
+                yield from _unknown("correlation", multiplier.matched, tuple(c.id for c in policy.correlations),
+                                    path + ("multipliers", i, "matched"))
+            yield from _condition(policy, multiplier.when, path + ("multipliers", i, "when"))
 
 
 def _objectives(policy: Policy) -> Iterator[Problem]:
-    judged = (*(v.id for v in policy.invariants), *(r.id for r in policy.routes))
+    judged = (*(v.id for v in policy.invariants), *(r.id for r in policy.routes), *(c.id for c in policy.correlations))
     kinds, calendars = policy.kinds, policy.calendars
     for objective in policy.objectives:
         yield from _unknown("kind of subject", objective.subject, kinds, objective.path + ("subject",))
@@ -141,6 +178,13 @@ def _objectives(policy: Policy) -> Iterator[Problem]:
             yield from _unknown("invariant or route", objective.finding, judged, objective.path + ("finding",))
         elif objective.measure == "finding_rate":
             yield Problem(objective.path, "measure 'finding_rate' needs `finding`: the invariant or route whose findings it counts")
+        if objective.measure == "coverage":
+            if not objective.proof:
+                yield Problem(objective.path, "measure 'coverage' needs `proof`: the event that shows the duty was done")
+            yield from _events(policy, objective.population, objective.path + ("population",))
+            yield from _events(policy, objective.proof, objective.path + ("proof",))
+            if objective.within is not None:
+                yield from _unknown("calendar", objective.within.calendar, calendars, objective.path + ("within", "calendar"))
         if objective.metric is not None:
             yield from _unknown("metric", objective.metric, policy.metrics, objective.path + ("metric",))
         elif objective.measure in ("on_time_rate", "mean_time"):

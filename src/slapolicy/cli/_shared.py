@@ -9,11 +9,13 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from ..diagnostics import InputError
+from ..diagnostics import InputError, one_line
 from ..engine import ENGINES, EngineError, get_backend
 from ..instants import InstantError, parse_datetime, to_epoch
 from ..output import FORMATS, ExitCode
 from ..repository import PolicySet, open_policy_set
+from ..roster import EMPTY as EMPTY_ROSTER
+from ..roster import Roster, RosterError, read_roster
 from ..tickets import FORMATS as INPUT_FORMATS
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -21,7 +23,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def fail(message: str, code: int = ExitCode.INPUT) -> NoReturn:
     """One line on stderr, no traceback."""
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"error: {one_line(message)}", err=True)
     sys.exit(code)
 
 
@@ -95,3 +97,18 @@ encoding_option = click.option("--encoding", default="utf-8", show_default=True,
                                help="Text encoding of the ticket input (GB18030 and GBK are common in Chinese helpdesk exports).")
 input_format_option = click.option("--input-format", type=click.Choice(INPUT_FORMATS), default=None,
                                    help="Ticket input format (default: by file extension; jsonl otherwise).")
+
+
+roster_option = click.option("--roster", "roster_path", type=click.Path(dir_okay=False), default=None,
+                             help="Who is on duty when: CSV person,role,from,to (or JSON lines), for penalties paid by "
+                                  "the person on duty.")
+
+
+def roster(path: str | None, policies: PolicySet) -> Roster:
+    """The roster file read in the policy's time zone; a one-line error (exit 2) if it cannot be read."""
+    if path is None:
+        return EMPTY_ROSTER
+    try:
+        return read_roster(path, policies.tz)
+    except RosterError as exc:
+        fail(str(exc))

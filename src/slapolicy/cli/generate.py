@@ -6,6 +6,7 @@ import json
 import click
 
 from ..generate import generate as generate_history
+from ..generate import roster as generate_roster
 from ..output import OutputError, destination
 from ._shared import fail, output_option, policy_set
 
@@ -18,12 +19,21 @@ from ._shared import fail, output_option, policy_set
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default="2025-01-01", show_default=True, help="First day.")
 @click.option("--days", type=click.IntRange(min=1, max=3660), default=365, show_default=True, help="Days the arrivals span.")
 @output_option
-def generate(policy_path: str, count: int, seed: int, start: dt.datetime, days: int, output: str | None) -> None:
+@click.option("--calls", is_flag=True, help="Also write a hotline call before each ticket (5 % unanswered), when the policy governs calls.")
+@click.option("--roster", "roster_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write a duty roster (CSV) for the roles the policy's penalties name.")
+def generate(policy_path: str, count: int, seed: int, start: dt.datetime, days: int, output: str | None,
+             calls: bool, roster_path: str | None) -> None:
     """Write a synthetic, seeded ticket history in the JSONL ticket format."""
     policy = policy_set(policy_path).latest
     try:
         with destination(output) as out:
-            for ticket in generate_history(policy, count, seed, start.date(), days):
+            for ticket in generate_history(policy, count, seed, start.date(), days, calls):
                 out.write(json.dumps(ticket, ensure_ascii=False, separators=(", ", ": ")) + "\n")
+        if roster_path:
+            with destination(roster_path) as out:
+                out.write("person,role,from,to\n")
+                for shift in generate_roster(policy, start.date(), days):
+                    out.write(f"{shift['person']},{shift['role']},{shift['from']},{shift['to']}\n")
     except OutputError as exc:
         fail(str(exc))

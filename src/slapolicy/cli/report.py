@@ -9,7 +9,7 @@ import click
 
 from ..engine import EngineError
 from ..output import OutputError, choose_format, destination, exits, summary_line
-from ..output.report import FORMATTERS, document, write_rejects
+from ..output.report import FORMATTERS, document, write_ledger, write_rejects
 from ..replay import Interrupted, Plan, ReplayError, default_jobs, line_count, replay
 from ..report import PERIODS, Aggregator
 from ._shared import (
@@ -25,6 +25,8 @@ from ._shared import (
     jobs_option,
     output_option,
     policy_set,
+    roster,
+    roster_option,
 )
 
 
@@ -59,8 +61,12 @@ def progress(path: str) -> Iterator[Callable[[int], None] | None]:
 @output_option
 @click.option("--rejects", type=click.Path(dir_okay=False), default=None,
               help="Write rejected tickets (line, id, errors) to this JSONL file.")
+@roster_option
+@click.option("--ledger", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+              help="Write every penalty charge (period, payer, subject, line, penalty, clause, amount) to this CSV file.")
 def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str | None, as_of_text: str | None,
-           engine: str | None, jobs: int | None, input_format: str | None, encoding: str, output: str | None, rejects: str | None) -> None:
+           engine: str | None, jobs: int | None, input_format: str | None, encoding: str, output: str | None, rejects: str | None,
+           roster_path: str | None, ledger: str | None) -> None:
     """Quality KPIs of a ticket HISTORY under POLICY, with its objectives met or missed.
 
     Exit 0 when every ticket was simulated, 1 when any was rejected, 2 on a usage error,
@@ -72,7 +78,8 @@ def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str
     history_path(history)
     latest = policies.latest
     total = Aggregator(latest, period, by)
-    plan = Plan((policies,), as_of(as_of_text, policies), engine, functools.partial(Aggregator, latest, period, by), encoding)
+    plan = Plan((policies,), as_of(as_of_text, policies), engine, functools.partial(Aggregator, latest, period, by), encoding,
+                roster(roster_path, policies))
     signum = None
     try:
         with progress(history) as on_progress:
@@ -88,6 +95,9 @@ def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str
         if rejects:
             with destination(rejects) as out:
                 write_rejects(total.report, out)
+        if ledger:
+            with destination(ledger) as out:
+                write_ledger(doc, out)
         with destination(output) as out:
             FORMATTERS[choose_format("report", fmt, out)](doc, out)
     except OutputError as exc:

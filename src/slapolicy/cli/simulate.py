@@ -21,6 +21,8 @@ from ._shared import (
     jobs_option,
     output_option,
     policy_set,
+    roster,
+    roster_option,
 )
 
 
@@ -35,8 +37,9 @@ from ._shared import (
 @engine_option
 @jobs_option
 @output_option
+@roster_option
 def simulate(policy: str, tickets: str, fmt: str | None, input_format: str | None, encoding: str, as_of_text: str | None,
-             explain: bool, engine: str | None, jobs: int | None, output: str | None) -> None:
+             explain: bool, engine: str | None, jobs: int | None, output: str | None, roster_path: str | None) -> None:
     """Replay TICKETS against POLICY (a file or a directory of versions) in virtual time.
 
     Every ticket appears once in the output: simulated, or rejected with its errors.
@@ -46,12 +49,13 @@ def simulate(policy: str, tickets: str, fmt: str | None, input_format: str | Non
     backend = engine_name(engine)
     history_path(tickets)
     stamp = as_of(as_of_text, policies)
+    on_duty = roster(roster_path, policies)
     signum = None
     try:
         with destination(output) as out:
             fmt = choose_format("simulate", fmt, out)
             writer = SimulationWriter(fmt, out, backend, explain)
-            plan = Plan((policies,), stamp, engine, functools.partial(EncodedBlock, fmt), encoding)
+            plan = Plan((policies,), stamp, engine, functools.partial(EncodedBlock, fmt), encoding, on_duty)
             workers = (jobs or default_jobs()) if fmt in STREAMED else 1
             try:
                 replay(plan, tickets, input_format, writer, workers)

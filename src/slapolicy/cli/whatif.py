@@ -25,6 +25,8 @@ from ._shared import (
     input_format_option,
     jobs_option,
     output_option,
+    roster,
+    roster_option,
 )
 
 
@@ -58,9 +60,10 @@ def _resolve(spec: str, search: str) -> Policy:
 @input_format_option
 @encoding_option
 @output_option
+@roster_option
 def whatif(base: str, candidate: str, history: str, search: str, limit: int, period: str, fmt: str | None,
            as_of_text: str | None, engine: str | None, jobs: int | None, input_format: str | None, encoding: str,
-           output: str | None) -> None:
+           output: str | None, roster_path: str | None) -> None:
     """Replay HISTORY under two policy versions: KPI deltas and the tickets whose outcome changes.
 
     Each version is applied to every ticket, whatever its effective dates. Exit 0, or 1
@@ -72,7 +75,8 @@ def whatif(base: str, candidate: str, history: str, search: str, limit: int, per
         fail(f"{history}: no such file")
     lanes = (PolicySet.of([pb], pinned=True), PolicySet.of([pc], pinned=True))
     total = Comparison(pb, pc, period, limit)
-    plan = Plan(lanes, as_of(as_of_text, lanes[0]), engine, functools.partial(Comparison, pb, pc, period, limit), encoding)
+    plan = Plan(lanes, as_of(as_of_text, lanes[0]), engine, functools.partial(Comparison, pb, pc, period, limit), encoding,
+                roster(roster_path, lanes[0]))
     signum = None
     try:
         replay(plan, history, input_format, total, jobs or default_jobs())

@@ -13,7 +13,8 @@ from typing import Any
 import msgspec
 
 from ..model import TargetRule
-from ..outcome import ClockOutcome, EscalationFiring, Finding, Outcome, Rejection, SubjectOutcome
+from ..outcome import Charge, ClockOutcome, EscalationFiring, Finding, Outcome, Rejection, SubjectOutcome
+from ..report import money
 
 _CACHE_LIMIT = 50_000
 
@@ -87,7 +88,23 @@ class Encoder:
                               for n in o.notices]
         if o.findings:
             doc["findings"] = [self.finding(f, policy.tz) for f in o.findings]
+        if o.charges:
+            doc["charges"] = [self.charge(c, policy.tz, policy.currency) for c in o.charges]
+        if o.coverage:
+            doc["coverage"] = [{"objective": c.objective, "at": self.iso(c.at, policy.tz), "covered": c.covered}
+                               for c in o.coverage]
         return doc
+
+    def charge(self, c: Charge, tz: dt.tzinfo, currency: str | None) -> dict[str, Any]:
+        entry: dict[str, Any] = {"penalty": c.penalty.id, "at": self.iso(c.at, tz), "amount": money(c.cents)}
+        if currency:
+            entry["currency"] = currency
+        entry["factor"] = number(c.factor)
+        entry["payer"] = c.payer
+        entry["reason"] = c.reason
+        if c.penalty.clauses:
+            entry["clauses"] = list(c.penalty.clauses)
+        return entry
 
     def finding(self, f: Finding, tz: dt.tzinfo) -> dict[str, Any]:
         entry: dict[str, Any] = {"code": f.code, "message": f.message}

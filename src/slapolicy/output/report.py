@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Callable
 from typing import IO, Any
@@ -10,11 +11,12 @@ from typing import IO, Any
 from ..durations import format_seconds
 from ..model import Policy
 from ..outcome import ClockStatus
-from ..report import MetricStats, Report, objective_results, rate
-from .encode import Encoder, dumps, pretty
+from ..report import NOBODY, MetricStats, Report, money, objective_results, period_key, rate
+from .encode import Encoder, dumps, number, pretty
 from .simulation import csv_safe
 
-RATES = ("on_time_rate", "resolution_rate", "share")
+RATES = ("on_time_rate", "resolution_rate", "share", "coverage", "finding_rate")
+TIMES = ("mean_time", "percentile")
 
 
 def document(report: Report, policy: Policy) -> dict[str, Any]:
@@ -34,6 +36,10 @@ def document(report: Report, policy: Policy) -> dict[str, Any]:
             entry["notices"] = dict(sorted(g.notices.items()))
         if g.findings:
             entry["findings"] = dict(sorted(g.findings.items()))
+            if g.finding_clauses:
+                entry["findings_by_clause"] = dict(sorted(g.finding_clauses.items()))
+            if g.finding_actors:
+                entry["findings_by_person"] = dict(sorted(g.finding_actors.items()))
         groups.append(entry)
     objectives = [
         {"objective": r.objective.id, "clause": _clause(r.objective.clauses), "measure": r.objective.measure,
@@ -49,7 +55,26 @@ def document(report: Report, policy: Policy) -> dict[str, Any]:
         "summary": {"tickets": report.tickets, "simulated": report.simulated, "rejected": report.rejected},
         "groups": groups,
         "objectives": objectives,
+        **({"ledger": _ledger(report, policy)} if report.ledger else {}),
     }
+
+
+def _ledger(report: Report, policy: Policy) -> dict[str, Any]:
+    """Penalties per period and payer, and every charge behind them (subject, line, clause)."""
+    encoder = Encoder()
+    tz = policy.tz
+    totals = [{"period": period, "payer": payer, "amount": money(cents), "charges": count}
+              for (period, payer), (cents, count) in sorted(report.ledger.items())]
+    charges = [{"period": _period_of(c.at, report, policy), "payer": c.payer or NOBODY, "at": encoder.iso(c.at, tz),
+                "subject": c.subject, **({"kind": c.kind} if c.kind != "ticket" else {}), "line": c.line,
+                "penalty": c.penalty, "clauses": list(c.clauses), "amount": money(c.cents), "factor": number(c.factor),
+                "reason": c.reason}
+               for c in sorted(report.charges, key=lambda c: (c.at, c.line, c.penalty))]
+    return {**({"currency": policy.currency} if policy.currency else {}), "totals": totals, "charges": charges}
+
+
+def _period_of(at: float, report: Report, policy: Policy) -> str:
+    return period_key(dt.datetime.fromtimestamp(at, policy.tz), report.period)
 
 
 def _clause(clauses: tuple[str, ...]) -> str | list[str] | None:
@@ -84,7 +109,7 @@ def _threshold(row: dict[str, Any]) -> str:
     for key, sign in (("min", "≥"), ("max", "≤")):
         v = row[key]
         if v is not None:
-            shown = pct(v) if row["measure"] in RATES else (seconds(v) if row["measure"] == "mean_time" else f"{v:g}")
+            shown = pct(v) if row["measure"] in RATES else (seconds(v) if row["measure"] in TIMES else f"{v:g}")
             parts.append(f"{sign} {shown}")
     return " ".join(parts)
 
@@ -95,7 +120,7 @@ def _value(row: dict[str, Any]) -> str:
         return "no data"
     if row["measure"] in RATES:
         return pct(v)
-    return seconds(v) if row["measure"] == "mean_time" else f"{v:.1f}"
+    return seconds(v) if row["measure"] in TIMES else f"{v:.1f}"
 
 
 def _label(group: dict[str, Any], by: list[str]) -> str:
@@ -128,6 +153,12 @@ def markdown(doc: dict[str, Any], out: IO[str]) -> None:
                          f"| {seconds(m['median_seconds'])} | {seconds(m['p90_seconds'])} |")
         if group["escalations"]:
             lines += ["", "Escalations: " + md_cell(", ".join(f"{k} × {v}" for k, v in group["escalations"].items())) + "."]
+        if "findings" in group:
+            lines += ["", "Findings: " + md_cell(", ".join(f"{k} × {v}" for k, v in group["findings"].items())) + "."]
+    if "ledger" in doc:
+        currency = doc["ledger"].get("currency", "")
+        lines += ["", "## Penalties", "", f"| period | payer | amount {currency} | charges |".replace("  ", " "), "|---|---|---|---|"]
+        lines += [f"| {t['period']} | {md_cell(t['payer'])} | {t['amount']} | {t['charges']} |" for t in doc["ledger"]["totals"]]
     out.write("\n".join(lines) + "\n")
 
 
@@ -173,6 +204,25 @@ def table(doc: dict[str, Any], out: IO[str]) -> None:
             metrics.add_row(escape(_label(group, doc["by"])), name, str(m["clocks"]), pct(m["on_time_rate"]), str(m["breached"]),
                             seconds(m["median_seconds"]), seconds(m["p90_seconds"]))
     console.print(metrics)
+    if "ledger" in doc:
+        ledger = Table(title=f"penalties ({doc['ledger'].get('currency', 'amounts')})", title_justify="left", box=box.SIMPLE_HEAD)
+        for col in ("period", "payer", "amount", "charges"):
+            ledger.add_column(col)
+        for t in doc["ledger"]["totals"]:
+            ledger.add_row(t["period"], escape(t["payer"]), str(t["amount"]), str(t["charges"]))
+        console.print(ledger)
+
+
+def write_ledger(doc: dict[str, Any], out: IO[str]) -> None:
+    """Every charge as CSV: period, payer, when, subject and line, penalty and clauses, amount, factor, why."""
+    buf = io.StringIO()
+    columns = ["period", "payer", "at", "subject", "kind", "line", "penalty", "clauses", "amount", "factor", "reason"]
+    writer = csv.DictWriter(buf, columns, lineterminator="\n")
+    writer.writeheader()
+    for c in doc.get("ledger", {}).get("charges", []):
+        row = {**c, "kind": c.get("kind", "ticket"), "clauses": " ".join(c["clauses"])}
+        writer.writerow({k: csv_safe(row[k]) for k in columns})
+    out.write(buf.getvalue())
 
 
 FORMATTERS: dict[str, Callable[[dict[str, Any], IO[str]], None]] = {

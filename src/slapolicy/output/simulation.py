@@ -173,6 +173,10 @@ class _Table:
             who = f" (by {escape(f['actor'])})" if "actor" in f else ""
             clauses = f" [{', '.join(f['clauses'])}]" if "clauses" in f else ""
             self.console.print(f"  [yellow]finding[/]    {when}  {f['code']}: {escape(f['message'])}{who}{escape(clauses)}")
+        for c in r.get("charges", ()):
+            factor = f" × {c['factor']}" if c["factor"] != 1 else ""
+            self.console.print(f"  [magenta]charge[/]     {_short(c['at'])}  {c['penalty']} {c['amount']}{' ' + c['currency'] if 'currency' in c else ''}"
+                               f"{factor} → {escape(c['payer'] or '(no payer)')}")
 
 
 def _short(iso: str | None) -> str:
