@@ -146,3 +146,10 @@ def test_help_does_not_import_the_library() -> None:
     code = "import sys, slapolicy.cli; print(sorted(m for m in sys.modules if m.startswith(('slapolicy.', 'jsonschema', 'yaml', 'holidays', 'numpy', 'msgspec'))))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "['slapolicy.cli']"
+
+
+def test_an_encoding_that_is_not_text_is_a_usage_error(run_cli: Run) -> None:
+    result = run_cli("simulate", "policies/after-sales", "examples/tickets.jsonl", "--encoding", "rot13")
+    assert result.exit_code == 2
+    assert "'rot13' is not a text encoding; use utf-8, gb18030, gbk, latin-1, …" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -145,3 +145,39 @@ def test_the_shipped_recurrence_rule_matches_on_a_generated_history() -> None:
     items = [RawItem(t, n) for n, t in enumerate(generate(policies.latest, 3000, seed=9, start=dt.date(2025, 1, 1)), 1)]
     out = simulate(policies, items, "python", AS_OF)
     assert sum(1 for o in out if isinstance(o, SubjectOutcome) for f in o.findings if f.rule == "recurring-problem") > 10
+
+
+# ---- regressions found in review ---------------------------------------------------------------------
+
+def test_a_subject_the_replay_rejects_takes_no_part() -> None:
+    bogus = ticket("T2", "2025-03-04")
+    bogus.data["events"].append({"at": "2025-03-04T11:00:00+08:00", "type": "bogus_event"})
+    numbered = [RawItem(i.data, n) for n, i in enumerate([ticket("T1", "2025-03-03"), bogus, ticket("T3", "2025-03-05")], 1)]
+    out = simulate(PolicySet.of([open_policy(POLICY)]), numbered, "python", AS_OF)
+    assert [o.reasons[0].code for o in out if not isinstance(o, SubjectOutcome)] == ["unknown_event_type"]
+    assert [f for o in out if isinstance(o, SubjectOutcome) for f in o.findings if f.code == "recurrence"] == []
+
+
+def test_items_on_one_yaml_line_are_told_apart(run_cli: object, tmp_path: Path) -> None:
+    day = "{at: '2025-03-0%d T10:00:00+08:00', type: created}"
+    items = ", ".join(f"{{id: T{n}, attributes: {{severity: P1, customer: A, code: E1}}, events: [{day % n}]}}".replace(" T10", "T10")
+                      for n in (3, 2, 1))
+    path = tmp_path / "flow.yaml"
+    path.write_text(f"[{items}, {{id: T1, attributes: {{severity: P1}}, events: [{day % 1}]}}]\n".replace(" T10", "T10"),
+                    encoding="utf-8")
+    result = run_cli("simulate", str(POLICY), str(path), "--format", "json", "--as-of", "2026-01-01T00:00:00+08:00")  # type: ignore[operator]
+    tickets = json.loads(result.stdout)["tickets"]
+    found = {t["id"]: [f["message"] for f in t.get("findings", []) if f["code"] == "recurrence"] for t in tickets if t["status"] == "ok"}
+    assert found == {"T3": ["ticket is the 3rd report within 30 calendar days with customer=A, code=E1: T1, T2, T3"], "T2": [], "T1": []}
+    (duplicate,) = [t for t in tickets if t["status"] == "rejected"]
+    assert (duplicate["line"], duplicate["errors"][0]["message"]) == (1, "ticket id 'T1' was already used at line 1")
+
+
+def test_each_version_counts_with_its_own_rule() -> None:
+    """2025.1 needs 3 reports, 2025.2 needs 2: two March tickets (2025.1) are no match."""
+    versions = open_policy_set(FIXTURES / "correlations" / "versions")
+    items = [RawItem({"id": f"M{n}", "attributes": {"severity": "P1", "customer": "A"},
+                      "events": [{"at": f"2025-{month}-0{n}T10:00:00+08:00", "type": "created"}]}, k)
+             for k, (n, month) in enumerate([(1, "03"), (2, "03"), (3, "08"), (4, "08")], 1)]
+    out = {o.id: o for o in simulate(versions, items, "python", AS_OF) if isinstance(o, SubjectOutcome)}
+    assert [o.id for o in out.values() if found(o, "again")] == ["M4"]

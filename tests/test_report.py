@@ -72,7 +72,7 @@ def test_report_formats(run_cli: Run) -> None:
     assert md.startswith("# Service quality report — after-sales\n\n64 tickets: 61 simulated, 3 rejected.")
     assert "| first-reply-on-time | R-000-08 | 2025-01 |" in md
     csv_out = run_cli("report", "policies/after-sales", HISTORY, "--as-of", AS_OF, "--format", "csv", "--jobs", "1").stdout
-    assert csv_out.splitlines()[0] == ("period,tickets,resolution_rate,metric,clocks,met,breached,running,cancelled,"
+    assert csv_out.splitlines()[0] == ("period,kind,tickets,resolution_rate,metric,clocks,met,breached,running,cancelled,"
                                        "on_time_rate,median_seconds,p90_seconds")
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from conftest import ROOT, pretty_json
 from slapolicy.engine import durable_available, get_backend
+from slapolicy.outcome import SubjectOutcome
 from slapolicy.output.encode import Encoder
 from slapolicy.replay import simulate
 from slapolicy.repository import PolicySet, open_policy
@@ -267,3 +268,78 @@ def test_usage_errors_exit_2(run_cli: Callable[..., Any]) -> None:
     assert run_cli("simulate", "policies/after-sales", "missing.jsonl").exit_code == 2
     result = run_cli("simulate", "policies", "examples/tickets.jsonl")
     assert result.exit_code == 2 and "several policies" in result.stderr
+
+
+# ---- duties, penalties and coverage at their edges (found in review) ------------------------------------
+
+DUTIES = ROOT / "tests" / "fixtures" / "duties" / "policy.yaml"
+TZ8 = dt.timezone(dt.timedelta(hours=8))
+
+
+def _items(*tickets: dict[str, Any]) -> list[RawItem]:
+    return [RawItem(t, n) for n, t in enumerate(tickets, 1)]
+
+
+def test_the_nth_working_day_of_the_month(tmp_path: Path) -> None:
+    """April 2025: the 1st and 2nd are working days, the 4th is Qingming: the 5th working day is the 8th."""
+    from slapolicy.replay import simulate as replay_items
+
+    group = {"id": "G", "kind": "group", "events": [{"at": "2025-03-20T10:00:00+08:00", "type": "created"},
+                                                      {"at": "2025-04-02T12:00:00+08:00", "type": "report_filed"}]}
+    (out,) = replay_items(PolicySet.of([open_policy(DUTIES)]), _items(group), "python",
+                          dt.datetime(2025, 4, 30, tzinfo=TZ8).timestamp())
+    dues = {(c.metric.id, c.cycle): (dt.datetime.fromtimestamp(c.due, TZ8).isoformat(), c.status.value)  # type: ignore[union-attr, arg-type]
+            for c in out.clocks}  # type: ignore[union-attr]
+    assert dues[("second", 1)] == ("2025-04-02T18:00:00+08:00", "met")
+    assert dues[("fifth", 1)] == ("2025-04-08T18:00:00+08:00", "met")
+    assert dues[("first", 1)] == ("2025-04-01T18:00:00+08:00", "breached")
+    assert all(cycle == 1 for _, cycle in dues)  # March: created after its due days, nothing owed
+
+
+def test_an_undecided_rule_is_neither_charged_nor_counted_as_broken() -> None:
+    from slapolicy.replay import simulate as replay_items
+    from slapolicy.report import Aggregator, objective_results
+
+    policies = PolicySet.of([open_policy(DUTIES)])
+    unknown = {"id": "U1", "attributes": {"severity": "P1"},
+               "events": [{"at": "2025-03-03T10:00:00+08:00", "type": "created"}, {"at": "2025-03-03T11:00:00+08:00", "type": "closed"}]}
+    kept = {"id": "U2", "attributes": {"severity": "P1", "category": "complaint"},
+            "events": [{"at": "2025-03-03T10:00:00+08:00", "type": "created"}, {"at": "2025-03-03T10:30:00+08:00", "type": "confirmed"},
+                       {"at": "2025-03-03T11:00:00+08:00", "type": "closed"}]}
+    outcomes = replay_items(policies, _items(unknown, kept), "python", AS_OF)
+    assert [[c.penalty.id for c in o.charges] for o in outcomes] == [[], ["complaint"]]  # type: ignore[union-attr]
+    aggregator = Aggregator(policies.latest, "month", ())
+    for o in outcomes:
+        aggregator.add_outcome(o)
+    (row,) = [r for r in objective_results(aggregator.report, policies.latest.objectives) if r.objective.id == "breaking"]
+    assert (row.value, row.met) == (0.0, True)
+
+
+def test_nothing_after_as_of_is_charged() -> None:
+    from slapolicy.replay import simulate as replay_items
+
+    later = {"id": "L", "attributes": {"severity": "P1"},
+             "events": [{"at": "2025-03-03T10:00:00+08:00", "type": "created"},
+                        {"at": "2025-06-01T10:00:00+08:00", "type": "update", "attributes": {"category": "complaint"}}]}
+    (out,) = replay_items(PolicySet.of([open_policy(DUTIES)]), _items(later), "python", dt.datetime(2025, 4, 1, tzinfo=TZ8).timestamp())
+    assert out.charges == () and "category" not in out.attributes  # type: ignore[union-attr]
+
+
+def test_coverage_without_a_window_and_in_working_days_on_24x7() -> None:
+    from slapolicy.replay import simulate as replay_items
+    from slapolicy.report import Aggregator, objective_results
+
+    policies = PolicySet.of([open_policy(DUTIES)])
+    checked = {"id": "C1", "attributes": {"severity": "P1", "category": "repair"},
+               "events": [{"at": "2025-03-07T20:00:00+08:00", "type": "created"}, {"at": "2025-03-07T21:00:00+08:00", "type": "closed"},
+                          {"at": "2025-03-08T20:00:00+08:00", "type": "quality_checked"}]}
+    unchecked = {"id": "C2", "attributes": {"severity": "P1", "category": "repair"},
+                 "events": [{"at": "2025-03-07T20:00:00+08:00", "type": "created"}, {"at": "2025-03-07T21:00:00+08:00", "type": "closed"}]}
+    outcomes = replay_items(policies, _items(checked, unchecked), "python", AS_OF)
+    assert all(isinstance(o, SubjectOutcome) for o in outcomes)  # 1 working day on 24x7: the next day, not an error
+    aggregator = Aggregator(policies.latest, "month", ())
+    for o in outcomes:
+        aggregator.add_outcome(o)
+    rows = {r.objective.id: (r.value, r.measured) for r in objective_results(aggregator.report, policies.latest.objectives)
+            if r.objective.measure == "coverage"}
+    assert rows == {"checked-ever": (0.5, 2), "checked-in-a-day": (0.5, 2)}

@@ -4,6 +4,7 @@ bad test files get positioned diagnostics without stopping the other files."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 from xml.etree import ElementTree as ET
 
 from click.testing import Result
@@ -80,3 +81,10 @@ def test_schema_for_tests_is_printed(run_cli: Run) -> None:
 
     result = run_cli("schema", "--tests")
     assert result.output == (ROOT / "schema" / "policy-test.schema.json").read_text(encoding="utf-8")
+
+
+def test_coverage_counts_what_history_cases_exercise(run_cli: Callable[..., Any]) -> None:
+    """R-004-07 and R-004-12 are cited by history cases only: they are covered."""
+    result = run_cli("test", "policies/company-service", "--coverage")
+    line = next(row for row in result.output.splitlines() if "clauses not exercised" in row)
+    assert line.endswith("none")

@@ -375,6 +375,12 @@ class BusinessCalendar:
         """
         if n < 0:
             raise CalendarError("a number of working days cannot be negative")
+        if self.always:  # every day is a working day, all day
+            local = self._local(start)
+            day = local.date() + dt.timedelta(days=n)
+            if counting == "same_time":
+                return dt.datetime.combine(day, local.time().replace(tzinfo=None), tzinfo=self.tz).timestamp()
+            return self._day_edge(day, counting)
         k = self._day_index_after(start, n)
         if counting == "end_of_day":
             return float(self._t.day_end[k])

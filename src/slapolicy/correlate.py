@@ -43,8 +43,9 @@ from .simulate import Correlated, Match, Replayer
 from .tickets import Ticket, TicketError
 
 # what a worker sends back per subject, plain data:
-#   ("key", correlation, key, created, line, resolved | nan)    a member of a keyed correlation
-#   ("link", correlation, id, named | None, created, line)      a member of a link correlation
+#   ("key", (version, correlation), key, created, line, resolved | nan)   a member of a keyed correlation
+#   ("link", (version, correlation), id, named | None, created, line)     a member of a link correlation
+# (members are counted with the members of the same version: its rule decides the count and window)
 #   ("undecided", correlation, missing attributes, line)        it cannot take part
 Record = tuple[Any, ...]
 
@@ -65,8 +66,16 @@ def records(replayer: Replayer, ticket: Ticket) -> list[Record]:
         if math.isnan(resolved) and event.type == "resolved":
             resolved = event.at
     simulator = replayer.simulator(policy)
-    try:
-        simulator.check_kind(ticket)
+    try:  # the checks the replay makes before any clock runs: a subject it will reject takes no part
+        simulator.check_events(ticket)
+        first = dict(ticket.attributes)
+        first.update(ticket.events[0].attributes)
+        simulator.complete(ticket.kind, first)
+        simulator.decide(ticket.kind, first)
+        for event in ticket.events[1:]:
+            if event.attributes:
+                first.update(event.attributes)
+                simulator.decide(ticket.kind, first)
         simulator.complete(ticket.kind, attrs)
         decision = simulator.decide(ticket.kind, attrs)
     except TicketError:
@@ -75,7 +84,7 @@ def records(replayer: Replayer, ticket: Ticket) -> list[Record]:
     for c in decision.correlations:
         if c.link is not None:
             named = attrs.get(c.link)
-            out.append(("link", c.id, ticket.id, None if named is None else str(named), created, ticket.line))
+            out.append(("link", (policy.version, c.id), ticket.id, None if named is None else str(named), created, ticket.line))
             if named is None and c.link in simulator.warned:
                 out.append(("undecided", c.id, (c.link,), ticket.line))
             continue
@@ -85,7 +94,7 @@ def records(replayer: Replayer, ticket: Ticket) -> list[Record]:
             if any(k in simulator.warned for k in missing):
                 out.append(("undecided", c.id, missing, ticket.line))
             continue
-        out.append(("key", c.id, key, created, ticket.line, resolved))
+        out.append(("key", (policy.version, c.id), key, created, ticket.line, resolved))
     return out
 
 
@@ -103,9 +112,9 @@ class Correlator:
     """Takes the records of a history (any order), then gives each line its matches."""
 
     replayer: Replayer
-    groups: dict[tuple[str, tuple[Any, ...]], _Group] = field(default_factory=dict)
-    linked: dict[str, dict[str, tuple[float, int]]] = field(default_factory=dict)  # correlation -> id -> (created, line)
-    links: list[tuple[str, str, float, int]] = field(default_factory=list)  # (correlation, named id, created, line)
+    groups: dict[tuple[tuple[str, str], tuple[Any, ...]], _Group] = field(default_factory=dict)
+    linked: dict[tuple[str, str], dict[str, tuple[float, int]]] = field(default_factory=dict)  # rule -> id -> (created, line)
+    links: list[tuple[tuple[str, str], str, float, int]] = field(default_factory=list)  # (rule, named id, created, line)
     undecided: dict[int, list[tuple[str, tuple[str, ...]]]] = field(default_factory=dict)
 
     def add(self, record: Record) -> None:
@@ -134,19 +143,20 @@ class Correlator:
     def result(self, ids: Callable[[set[int]], dict[int, str]]) -> Correlated:
         """Each line's matches (as the subject completing them) and its undecided correlations; `ids`
         gives the ids of the lines involved in matches."""
-        rules = {c.id: (c, p) for p in self.replayer.policies.versions for c in p.correlations}
+        rules = {(p.version, c.id): (c, p) for p in self.replayer.policies.versions for c in p.correlations}
         found: list[tuple[str, float, list[int], tuple[Any, ...]]] = []  # (correlation, at, member lines, key)
-        for (cid, key), group in self.groups.items():
-            correlation, policy = rules[cid]
+        for (rule, key), group in self.groups.items():
+            correlation, policy = rules[rule]
+            cid = correlation.id
             order = sorted(range(len(group.lines)), key=lambda i: (group.created[i], group.lines[i]))
             members = [(group.created[i], group.lines[i], group.resolved[i]) for i in order]
             matcher = _again if correlation.again_after else _counted
             for involved in matcher(correlation, members, policy):
                 found.append((cid, involved[-1][0], [m[1] for m in involved], key))
-        for cid, named, created, line in self.links:
-            earlier = self.linked.get(cid, {}).get(named)
+        for rule, named, created, line in self.links:
+            earlier = self.linked.get(rule, {}).get(named)
             if earlier is not None and earlier < (created, line):
-                found.append((cid, created, [earlier[1], line], (named,)))
+                found.append((rule[1], created, [earlier[1], line], (named,)))
         names = ids({line for _, _, lines, _ in found for line in lines})
         matches: dict[int, list[Match]] = {}
         for cid, at, lines, key in found:

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import dataclasses
 import multiprocessing
 import os
+import re
 import signal
 import sys
 import tempfile
@@ -36,7 +38,7 @@ from .compiler import CompiledPolicy, compile_policy
 from .correlate import Correlator, Record, records
 from .dedup import IdIndex
 from .engine import get_backend
-from .outcome import Outcome, Rejection, SubjectOutcome
+from .outcome import Outcome, Reason, Rejection, SubjectOutcome
 from .repository import PolicySet
 from .roster import EMPTY as NO_ROSTER
 from .roster import Roster
@@ -429,7 +431,19 @@ def _replay_items(plan: Plan, path: str, fmt: str, total: Sink) -> None:
 
 def replay_items(plan: Plan, items: Sequence[RawItem | Rejection], total: Adds) -> None:
     """Items read as plain data (CSV, YAML, JSON, a test's history), in this process: ids claimed,
-    correlations found, then each replayed."""
+    correlations found, then each replayed.
+
+    Items are told apart by their line; items that share one (a YAML flow list on one line) are
+    numbered in order instead, and their outcomes given their line back."""
+    lines = [item.line for item in items]
+    if len(set(lines)) < len(lines):
+        renumbered = [RawItem(item.data, n) if isinstance(item, RawItem) else item for n, item in enumerate(items, 1)]
+        numbered = OutcomeList()
+        replay_items(plan, renumbered, numbered)
+        back = {n: line for n, line in enumerate(lines, 1)}
+        for outcomes, item in zip(numbered.items, items):
+            total.add(tuple(_at_line(o, item.line, back) for o in outcomes))
+        return
     ids = {item.line: key for item in items if isinstance(item, RawItem) and (key := item_id(item.data)) is not None}
     index = IdIndex(ids.get)
     duplicates = index.claim(sorted(ids.items()))
@@ -446,6 +460,15 @@ def replay_items(plan: Plan, items: Sequence[RawItem | Rejection], total: Adds) 
         lanes.correlate(tuple(found))
     for item in items:
         total.add(lanes.item(item, duplicates.get(item.line) if isinstance(item, RawItem) else None))
+
+
+def _at_line(outcome: Outcome, line: int, back: dict[int, int]) -> Outcome:
+    """An outcome of a renumbered item with its own line again (and the first claimant's, for a duplicate)."""
+    if isinstance(outcome, Rejection):
+        reasons = tuple(Reason(r.code, re.sub(r"already used at line (\d+)", lambda m: f"already used at line {back.get(int(m.group(1)), m.group(1))}",
+                                                 r.message)) if r.code == "duplicate_id" else r for r in outcome.reasons)
+        return dataclasses.replace(outcome, line=line, reasons=reasons)
+    return dataclasses.replace(outcome, line=line)
 
 
 @contextlib.contextmanager

@@ -408,7 +408,7 @@ class Aggregator:
         if measure == _FINDING_RATE:
             rule = self.objectives[i].finding
             tally.denominator += 1
-            tally.numerator.whole += any(f.rule == rule for f in outcome.findings)
+            tally.numerator.whole += any(f.rule == rule and f.code != "undecided_rule" for f in outcome.findings)
         elif measure == _RESOLUTION:
             tally.denominator += 1
             tally.numerator.whole += outcome.resolved

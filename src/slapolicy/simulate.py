@@ -374,7 +374,7 @@ class Simulator:
                                               f"{did_you_mean(ticket.kind, tuple(self._kinds))}; the policy governs: "
                                               f"{', '.join(sorted(self._kinds))}")
 
-    def _check_events(self, ticket: Ticket) -> None:
+    def check_events(self, ticket: Ticket) -> None:
         p = self.policy
         self.check_kind(ticket)
         for event in ticket.events:
@@ -453,7 +453,7 @@ class Simulator:
         """The subject's outcome; TicketError (or CalendarError) when it cannot be replayed. `matches`:
         correlations the subject completed (an event of each at its time); `undecided`: correlations it
         could not take part in (both from the first pass over the history, `slapolicy.correlate`)."""
-        self._check_events(ticket)
+        self.check_events(ticket)
         if matches:
             ticket = _with_events(ticket, [Event(m.at, m.correlation, None, {}) for m in matches])
         kind = ticket.kind
@@ -619,11 +619,14 @@ class Simulator:
             if metric.every == "working_day" and not cal.hours_on(period_start.date()):
                 period_start = period_end  # a day off on the metric's calendar owes nothing
                 continue
+            due = hi if metric.due.working_day is None else _nth_working_day_end(cal, lo, hi, metric.due.working_day)
+            if due <= begin:  # due before the subject's duty began (created after the 5th working day)
+                period_start = period_end
+                continue
             cycle += 1
             if cycle > MAX_PERIODS:
                 raise TicketError("limit", f"'{metric.id}' would run more than {MAX_PERIODS} periods before {self._day(end)}; "
                                            "check --as-of and the subject's events")
-            due = hi if metric.due.working_day is None else _nth_working_day_end(cal, lo, hi, metric.due.working_day)
             proof = next((p for p in proofs if lo <= p < hi), None)
             started = max(lo, begin)
             cancelled = ends[0] if ends and ends[0] < hi and (proof is None or ends[0] < proof) else None
@@ -736,7 +739,7 @@ class Simulator:
         charges = self._charges(ticket, snapshots, clock_outcomes, findings, matches) if self.policy.penalties else ()
         coverage = self._samples(ticket) if self._coverage.get(ticket.kind) else ()
         return SubjectOutcome(
-            ticket.id, ticket.line, self.policy, ticket.events[0].at, snapshots[-1].attributes, resolved,
+            ticket.id, ticket.line, self.policy, ticket.events[0].at, self._snapshot_at(snapshots, self.as_of).attributes, resolved,
             clock_outcomes, tuple(escalations), findings, ticket.kind, tuple(notices), charges, coverage,
         )
 
@@ -763,10 +766,11 @@ class Simulator:
     def _charges(self, ticket: Ticket, snapshots: list[_Snapshot], clocks: tuple[ClockOutcome, ...],
                  findings: tuple[Finding, ...], matches: tuple[Match, ...]) -> tuple[Charge, ...]:
         """Each occurrence of each penalty that applies: its amount, multipliers and payer."""
-        decision = snapshots[-1].decision
+        known = [s for s in snapshots if s.at <= self.as_of] or snapshots[:1]  # nothing after --as-of counts
+        decision = known[-1].decision
         if not decision.penalties:
             return ()
-        attrs = snapshots[-1].attributes
+        attrs = known[-1].attributes
         matched = {m.correlation for m in matches}
         out: list[Charge] = []
         for penalty in decision.penalties:
@@ -774,11 +778,11 @@ class Simulator:
             if penalty.breach is not None:
                 occurrences += [(c.breached_at, None, f"{c.metric.id} breached" + (f" (period {c.cycle})" if c.cycle > 1 else ""))
                                 for c in clocks if c.metric.id == penalty.breach and c.breached_at is not None]
-            elif penalty.finding is not None:
+            elif penalty.finding is not None:  # the rule broken, not a rule that could not be applied
                 occurrences += [(f.at if f.at is not None else ticket.events[0].at, f.actor, f"{f.code}: {f.message}")
-                                for f in findings if f.rule == penalty.finding]
+                                for f in findings if f.rule == penalty.finding and f.code != "undecided_rule"]
             else:
-                since = next(s.at for s in snapshots if penalty in s.decision.penalties)
+                since = next(s.at for s in known if penalty in s.decision.penalties)
                 occurrences.append((since, None, f"{ticket.kind} matches {penalty.id}"))
             factor = 1.0
             for i, multiplier in enumerate(penalty.multipliers):
@@ -821,7 +825,7 @@ class Simulator:
             entered = next((e.at for e in ticket.events if e.type in objective.population and e.at <= as_of), None)
             if entered is None:
                 continue
-            due = self._coverage_due(objective, entered)
+            due = self._coverage_due(objective, entered)  # no window: decided at --as-of
             covered = any(entered <= e.at <= min(due, as_of) for e in ticket.events if e.type in objective.proof)
             if covered or due <= as_of:
                 out.append(Sample(objective.id, entered, covered))
@@ -830,7 +834,7 @@ class Simulator:
     def _coverage_due(self, objective: Objective, entered: float) -> float:
         within = objective.within
         if within is None:
-            return INF
+            return self.as_of
         return self.calendar(within.calendar).due_epoch(entered, within.duration, within.counting)
 
     def _untimed(self, clock: _Clock) -> ClockOutcome:
@@ -1070,9 +1074,9 @@ def _midnight(day: dt.date, tz: Any) -> dt.datetime:
 
 
 def _nth_working_day_end(cal: BusinessCalendar, lo: float, hi: float, n: int) -> float:
-    """The end of the Nth working day in [lo, hi), or the period's end if it has fewer."""
-    day_end = cal.add_working_days_epoch(lo - 1, n - 1, "end_of_day") if n > 1 else cal.add_working_days_epoch(lo, 0, "end_of_day")
-    return min(day_end, hi)
+    """The end of the Nth working day in [lo, hi), or the period's end if it has fewer (the day before
+    the period is the start: it is not counted, its first working day is the 1st)."""
+    return min(cal.add_working_days_epoch(lo - 1, n, "end_of_day"), hi)
 
 
 class Replayer:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .citations import citations
 from .diagnostics import Diagnostic, InputError, did_you_mean
 from .engine import Backend
 from .instants import InstantError, iso, parse_instant
@@ -84,12 +85,7 @@ class Coverage:
 
 def cited_clauses(policy: Policy) -> set[str]:
     """Every clause id a rule of the policy cites (`clause:` keys)."""
-    items: list[tuple[str, ...]] = [r.clauses for r in policy.targets]
-    items += [s.clauses for steps in policy.escalations.values() for s in steps]
-    items += [o.clauses for o in policy.objectives]
-    items += [m.clauses for m in policy.metrics.values()]
-    items += [n.clauses for n in (*policy.severities.values(), *policy.tiers.values())]
-    return {c for group in items for c in group}
+    return {c.clause for c in citations(policy)}
 
 
 @dataclass
@@ -189,7 +185,7 @@ class _FileRunner:
                 result.outcome, result.failures = "failed", [f"roster: {exc}"]
                 continue
             if "history" in case:
-                result.failures = self.run_history(case, as_of, roster)
+                result.failures = self.run_history(case, as_of, roster, result.clauses)
                 result.outcome = "failed" if result.failures else "passed"
                 result.policy = self.policies.latest.label
                 continue
@@ -202,8 +198,10 @@ class _FileRunner:
             if isinstance(actual, SubjectOutcome):
                 result.policy = actual.policy.label
                 self.record_coverage(actual, result.clauses)
-            else:
+            else:  # a case expecting a rejection exercises its clauses too (an unknown tier, a missing attribute)
                 result.policy = self.policies.latest.id
+                latest = self.policies.latest
+                self.run.coverage.setdefault(latest.label, Coverage(latest)).clauses.update(result.clauses)
             result.failures = self.compare(case["expect"], actual)
             result.outcome = "failed" if result.failures else "passed"
 
@@ -212,7 +210,7 @@ class _FileRunner:
             return NO_ROSTER
         return Roster(shift_from(s, f"{self.doc.path}: roster shift {n}", self.tz) for n, s in enumerate(shifts, 1))
 
-    def run_history(self, case: Mapping[str, Any], as_of: float, roster: Roster) -> list[str]:
+    def run_history(self, case: Mapping[str, Any], as_of: float, roster: Roster, clauses: list[str]) -> list[str]:
         """Replay a small history (as `report` does: ids, correlations, penalties) and compare the objectives,
         counts, findings, charges and ledger it gives."""
         history = case["history"]
@@ -226,6 +224,9 @@ class _FileRunner:
         else:
             replay_items(plan, [RawItem({**t, "id": t.get("id", f"h-{n}")}, n) for n, t in enumerate(history, 1)], total)
         outcomes = [o for (o,) in total.items]
+        for outcome in outcomes:
+            if isinstance(outcome, SubjectOutcome):
+                self.record_coverage(outcome, clauses)
         aggregator = Aggregator(self.policies.latest, "month", ())
         for outcome in outcomes:
             aggregator.add_outcome(outcome)

@@ -87,9 +87,12 @@ def _encoding(ctx: click.Context, param: click.Parameter, value: str) -> str:
     import codecs
 
     try:
-        codecs.lookup(value)
+        text = getattr(codecs.lookup(value), "_is_text_encoding", True)
     except LookupError:
-        raise click.BadParameter(f"unknown encoding '{value}'; use utf-8, gb18030, gbk, latin-1, …") from None
+        text = None
+    if not text:
+        reason = "is not a text encoding" if text is False else "is an unknown encoding"
+        raise click.BadParameter(f"'{value}' {reason}; use utf-8, gb18030, gbk, latin-1, …")
     return value
 
 

@@ -164,12 +164,12 @@ def markdown(doc: dict[str, Any], out: IO[str]) -> None:
 
 def csv_table(doc: dict[str, Any], out: IO[str]) -> None:
     buf = io.StringIO()
-    columns = ["period", *doc["by"], "tickets", "resolution_rate", "metric", "clocks", "met", "breached", "running",
+    columns = ["period", "kind", *doc["by"], "tickets", "resolution_rate", "metric", "clocks", "met", "breached", "running",
                "cancelled", "on_time_rate", "median_seconds", "p90_seconds"]
     writer = csv.DictWriter(buf, columns, lineterminator="\n")
     writer.writeheader()
     for group in doc["groups"]:
-        base = {k: group[k] for k in ("period", *doc["by"], "tickets", "resolution_rate")}
+        base = {"kind": group.get("kind", "ticket"), **{k: group[k] for k in ("period", *doc["by"], "tickets", "resolution_rate")}}
         for name, m in group["metrics"].items():
             writer.writerow({k: csv_safe(v) for k, v in {**base, "metric": name, **m}.items()})
     out.write(buf.getvalue())
