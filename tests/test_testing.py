@@ -88,3 +88,15 @@ def test_coverage_counts_what_history_cases_exercise(run_cli: Callable[..., Any]
     result = run_cli("test", "policies/company-service", "--coverage")
     line = next(row for row in result.output.splitlines() if "clauses not exercised" in row)
     assert line.endswith("none")
+
+
+def test_a_policy_with_errors_is_named_as_such_not_as_missing(run_cli: Run) -> None:
+    """A quality manager who broke the policy is sent to `validate`, not told it does not exist."""
+    result = run_cli("test", "tests/fixtures/broken_policy_tests", "--engine", "python")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "tests/fixtures/broken_policy_tests/minimal.test.yaml:1:9: SLA801 error: policy 'minimal' has errors in "
+        "tests/fixtures/broken_policy_tests/minimal.yaml: fix them first "
+        "(run `slapolicy validate tests/fixtures/broken_policy_tests/minimal.yaml`)",
+        "0 passed, 0 failed",
+    ]

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .citations import citations
-from .diagnostics import Diagnostic, InputError, did_you_mean
+from .diagnostics import Diagnostic, InputError, Severity, did_you_mean
 from .engine import Backend
 from .instants import InstantError, iso, parse_instant
 from .loader import Document, JsonPath, load_file
@@ -29,6 +29,7 @@ from .roster import EMPTY as NO_ROSTER
 from .roster import Roster, RosterError, shift_from
 from .schema import schema_problems
 from .tickets import RawItem
+from .validate import ValidationResult
 
 INSTANT_FIELDS = frozenset({"due_at", "breached_at", "started_at", "stopped_at", "failed_at", "at"})
 
@@ -402,8 +403,9 @@ def _describe(e: Mapping[str, Any]) -> str:
     return " ".join(f"{k}={v}" for k, v in e.items())
 
 
-def _policies_for(doc: Document, available: list[Policy]) -> tuple[PolicySet | None, list[Diagnostic]]:
+def _policies_for(doc: Document, scanned: ValidationResult) -> tuple[PolicySet | None, list[Diagnostic]]:
     pid = doc.data["policy"]
+    available = scanned.usable()
     here = Path(doc.path).resolve().parent
     matching = [p for p in available if p.id == pid]
     near = [p for p in matching if Path(p.source).resolve().parent == here]
@@ -416,9 +418,21 @@ def _policies_for(doc: Document, available: list[Policy]) -> tuple[PolicySet | N
         if not chosen:
             return None, [doc.diagnostic(("version",), "SLA801", f"policy '{pid}' has no version {wanted}")]
     if not chosen:
-        known = sorted({p.id for p in available})
-        return None, [doc.diagnostic(("policy",), "SLA801", f"no policy '{pid}' found{did_you_mean(pid, known)}")]
+        return None, [doc.diagnostic(("policy",), "SLA801", _not_found(pid, scanned))]
     return PolicySet.of(chosen), []
+
+
+def _not_found(pid: str, scanned: ValidationResult) -> str:
+    """Why no version of `pid` can be tested: a policy with errors is named as such, never as missing."""
+    broken = {d.path for d in scanned.diagnostics if d.severity is Severity.ERROR}
+    named = sorted(p.source for p in scanned.policies if p.id == pid and p.source in broken)
+    unmodelled = sorted(broken - {p.source for p in scanned.policies})
+    if named or unmodelled:
+        files = named or unmodelled
+        what = f"policy '{pid}' has errors" if named else f"no usable policy '{pid}' found; {len(files)} policy file(s) have errors"
+        return f"{what} in {', '.join(files[:3])}{' …' if len(files) > 3 else ''}: fix them first (run `slapolicy validate {files[0]}`)"
+    known = sorted({p.id for p in scanned.usable()})
+    return f"no policy '{pid}' found{did_you_mean(pid, known)}"
 
 
 def run_tests(paths: Iterable[str | Path], backend: Backend, pattern: str | None = None) -> TestRun:
@@ -429,7 +443,7 @@ def run_tests(paths: Iterable[str | Path], backend: Backend, pattern: str | None
     run.diagnostics.extend(missing)
     run.unreadable = bool(missing)
     roots = {str(p) for p in paths if Path(p).is_dir()} | {str(f.parent) for f in files}
-    available = scan(sorted(roots)).usable()
+    scanned = scan(sorted(roots))
     for f in files:
         run.files.append(str(f))
         try:
@@ -442,7 +456,7 @@ def run_tests(paths: Iterable[str | Path], backend: Backend, pattern: str | None
                                 [doc.diagnostic((), "SLA007", "the top level must be a mapping with policy: and cases:")])
         policies = None
         if not problems:
-            policies, problems = _policies_for(doc, available)
+            policies, problems = _policies_for(doc, scanned)
         if policies is not None and not problems:
             runner = _FileRunner(doc, policies, backend, pattern, run)
             problems = runner.check_names()
