@@ -205,3 +205,40 @@ def test_markdown_names_beside_ids_and_every_clock_status(run_cli: Run) -> None:
     assert "| progress_update 现场服务进度通报（每 2 小时） | 4 | 3 | 0 | 0 | 1 | 100.0% | 1h41m49s | 1h48m6s |" in md
     assert "| archive 服务记录归档 | 3 | 1 | 2 | 0 | 0 | 33.3% | ≈26h46m | ≈26h46m |" in md
     assert "≈ marks a median or percentile read from a histogram (within 1 %); other durations are exact." in md
+
+
+WHATIF = ("whatif", "--base", "2024.1", "--candidate", "2025.1", "--in", "policies/after-sales", HISTORY, "--as-of", AS_OF,
+          "--jobs", "1", "--limit", "2")
+
+
+def test_whatif_counts_rejected_tickets_per_version_and_exits_1(run_cli: Run) -> None:
+    result = run_cli(*WHATIF, "--format", "markdown")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[2] == (
+        "64 tickets: under 2024.1 52 replayed, 12 rejected; under 2025.1 61 replayed, 3 rejected. 18 clocks change "
+        "between met and breached; 150 clocks only in the candidate, 0 only in the base.")
+    same = run_cli("whatif", "--base", "2025.1", "--candidate", "2025.1", "--in", "policies/after-sales",
+                   "examples/bad-tickets.jsonl", "--as-of", AS_OF, "--format", "markdown")
+    assert same.exit_code == 1
+    assert same.stdout.splitlines()[2].startswith("9 tickets: 1 replayed, 8 rejected. 0 clocks change")
+
+
+def test_whatif_shows_objectives_of_both_versions(run_cli: Run) -> None:
+    """R-000-08: the first-reply objective under the old target (95 %) and the new (98 %), side by side."""
+    md = run_cli(*WHATIF, "--format", "markdown").stdout
+    assert "| first-reply-on-time | 2025-01 | ≥ 95.0% → ≥ 98.0% | **90.0%: missed** | **90.0%: missed** |" in md
+    assert "| resolution-rate | 2025-04 | ≥ 85.0% → ≥ 90.0% | 87.5%: met | 90.0%: met |" in md
+    assert "| daily-quality-check | 2025-06 | ≥ 5.0% | not in this version | **worst 0.0%: missed in 9 of 9 days** |" in md
+    assert "| resolution 处理 / 答复 / 解决 | 93.6% | 73.2% | -20.4 pt | 3 | 15 |" in md
+
+
+def test_whatif_table_is_a_terminal_table(run_cli: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.cells import cell_len
+
+    monkeypatch.setenv("COLUMNS", "80")
+    out = run_cli(*WHATIF, "--format", "table").stdout
+    lines = out.splitlines()
+    assert "|---" not in out and "…" not in out and max(cell_len(line) for line in lines) <= 80
+    assert all(line == line.rstrip() for line in lines)
+    assert "G-000005 resolution 1     met  breached  2025-01-07 22:38 2025-01-07 18:38" in lines
+    assert {"objectives", "metrics", "changed outcomes"} <= set(lines)

@@ -169,12 +169,14 @@ def word_table(width: int, title: str, columns: Sequence[str], rows: Iterable[Se
     rows = [list(r) for r in rows]
     texts = [[col, *(r[i] for r in rows)] for i, col in enumerate(columns)]
     least = [max((cell_len(w) for t in ts for w in t.split() if w.isascii()), default=1) for ts in texts]
-    widths = [max(max(cell_len(t) for t in ts), low) for ts, low in zip(texts, least)]
-    while sum(widths) + len(widths) - 1 > width:
-        slack = max(range(len(widths)), key=lambda i: widths[i] - least[i])
-        if widths[slack] <= least[slack]:
-            break  # even the longest words do not fit: the terminal is too narrow, rich folds
-        widths[slack] -= 1
+    body = [max([cell_len(t) for t in ts[1:]] + [low]) for ts, low in zip(texts, least)]
+    widths = [max(cell_len(ts[0]), b) for ts, b in zip(texts, body)]
+    for floor in (body, least):  # headers wrap first, then the longest cells
+        while sum(widths) + len(widths) - 1 > width:
+            slack = max(range(len(widths)), key=lambda i: widths[i] - floor[i])
+            if widths[slack] <= floor[slack]:
+                break  # even the longest words do not fit: the terminal is too narrow, rich folds
+            widths[slack] -= 1
     aligned = set(right)
     table = Table(title=escape(title), title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, padding=0)
     for i, col in enumerate(columns):

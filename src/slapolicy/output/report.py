@@ -140,7 +140,7 @@ def pct(value: float | None) -> str:
     return "" if value is None else f"{value * 100:.1f}%"
 
 
-def _threshold(row: dict[str, Any]) -> str:
+def threshold(row: dict[str, Any]) -> str:
     parts = []
     for key, sign in (("min", "≥"), ("max", "≤")):
         v = row[key]
@@ -150,13 +150,12 @@ def _threshold(row: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
-def _value(row: dict[str, Any]) -> str:
-    v = row["value"]
+def _value(measure: str, v: float | None, exact: bool) -> str:
     if v is None:
         return "no data"
-    if row["measure"] in RATES:
+    if measure in RATES:
         return pct(v)
-    return seconds(v) if row["measure"] in TIMES else f"{v:.1f}"
+    return seconds(v, exact) if measure in TIMES else f"{v:.1f}"
 
 
 def _label(group: dict[str, Any], doc: dict[str, Any]) -> str:
@@ -180,22 +179,28 @@ OBJECTIVE_COLUMNS = ("objective", "clause", "period", "value", "target", "result
 METRIC_COLUMNS = ("metric", "clocks", "met", "breached", "running", "cancelled", "on time", "median", "p90")
 
 
-def _objective_cells(row: dict[str, Any], period: str) -> tuple[list[str], bool | None]:
+def verdict(row: dict[str, Any], side: dict[str, Any], period: str) -> tuple[str, str]:
+    """An objective's value and result at the report's `period`: its own (`row`: measure, own_period)
+    or, set for a shorter period, its worst period and how many missed (`side`: value, met, periods, missed)."""
+    rolled = PERIODS.index(row["own_period"]) < PERIODS.index(period)
+    value = _value(row["measure"], side["value"], "approximate" not in side)
+    if side["met"] is None:
+        return value, "no data"
+    if not rolled:
+        return value, "met" if side["met"] else "missed"
+    unit = row["own_period"]
+    if side["met"]:
+        result = f"met in all {plural(side['periods'], unit)}" if side["periods"] > 1 else f"met in 1 {unit}"
+    else:
+        result = f"missed in {side['missed']} of {plural(side['periods'], unit)}"
+    return f"worst {value}", result
+
+
+def objective_cells(row: dict[str, Any], period: str) -> tuple[list[str], bool | None]:
     """The cells of an objective at the report's period, and whether it was met (None: no data)."""
     clause = ", ".join(row["clause"]) if isinstance(row["clause"], list) else (row["clause"] or "")
-    rolled = PERIODS.index(row["own_period"]) < PERIODS.index(period)
-    value = _value(row)
-    if row["met"] is None:
-        result = "no data"
-    elif not rolled:
-        result = "met" if row["met"] else "missed"
-    elif row["met"]:
-        result = f"met in all {plural(row['periods'], row['own_period'])}" if row["periods"] > 1 else f"met in 1 {row['own_period']}"
-    else:
-        result = f"missed in {row['missed']} of {plural(row['periods'], row['own_period'])}"
-    if rolled and row["value"] is not None:
-        value = f"worst {value}"
-    cells = [named(row["objective"], row.get("description")), clause, row["period"] or "—", value, _threshold(row), result,
+    value, result = verdict(row, row, period)
+    cells = [named(row["objective"], row.get("description")), clause, row["period"] or "—", value, threshold(row), result,
              str(row["measured"])]
     return cells, row["met"]
 
@@ -237,7 +242,7 @@ def markdown(doc: dict[str, Any], out: IO[str]) -> None:
         lines += ["", *notes]
     lines += ["", "## Objectives", "", _row(list(OBJECTIVE_COLUMNS)), "|" + "---|" * len(OBJECTIVE_COLUMNS)]
     for row in doc["objectives_at_period"]:
-        cells, met = _objective_cells(row, doc["period"])
+        cells, met = objective_cells(row, doc["period"])
         if met is False:
             cells[5] = f"**{cells[5]}**"
         lines.append(_row([md_cell(c) for c in cells]))
@@ -284,7 +289,7 @@ def table(doc: dict[str, Any], out: IO[str]) -> None:
         console.print(escape(note))
     rows, styles = [], []
     for row in doc["objectives_at_period"]:
-        cells, met = _objective_cells(row, doc["period"])
+        cells, met = objective_cells(row, doc["period"])
         rows.append(cells)
         styles.append({5: "green" if met else ("bold red" if met is False else "")})
     console.print(word_table(console.width, "objectives", OBJECTIVE_COLUMNS, rows, styles))
