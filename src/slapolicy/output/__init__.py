@@ -157,10 +157,11 @@ def rich_console(out: IO[str]) -> Console:
 
 
 def word_table(width: int, title: str, columns: Sequence[str], rows: Iterable[Sequence[str]],
-               styles: Sequence[dict[int, str]] = (), right: Iterable[int] = ()) -> Table:
+               styles: Sequence[dict[int, str]] = (), right: Iterable[int] = (), keep: Iterable[int] = ()) -> Table:
     """A terminal table `width` columns wide at most that wraps cells between words and never cuts
     one: no column is narrower than its longest word (Chinese text may break between characters,
-    as it is written). Rich's own shrinking cuts words, so the widths are fixed here."""
+    as it is written), and `keep` columns (dates) do not wrap at all. Rich's own shrinking cuts
+    words, so the widths are fixed here."""
     from rich import box
     from rich.cells import cell_len
     from rich.markup import escape
@@ -170,6 +171,8 @@ def word_table(width: int, title: str, columns: Sequence[str], rows: Iterable[Se
     texts = [[col, *(r[i] for r in rows)] for i, col in enumerate(columns)]
     least = [max((cell_len(w) for t in ts for w in t.split() if w.isascii()), default=1) for ts in texts]
     body = [max([cell_len(t) for t in ts[1:]] + [low]) for ts, low in zip(texts, least)]
+    for i in keep:
+        least[i] = body[i]
     widths = [max(cell_len(ts[0]), b) for ts, b in zip(texts, body)]
     for floor in (body, least):  # headers wrap first, then the longest cells
         while sum(widths) + len(widths) - 1 > width:
