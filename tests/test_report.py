@@ -3,6 +3,7 @@ bad lines counted and listed, objectives evaluated (R-000-08, R-000-16, R-003-02
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -15,7 +16,7 @@ from click.testing import Result
 from conftest import ROOT, pretty_json
 from slapolicy.output.report import document, seconds
 from slapolicy.replay import Plan, outcomes, replay
-from slapolicy.report import Aggregator, Estimate, Histogram, period_key
+from slapolicy.report import Aggregator, Estimate, Histogram, ObjectiveResult, period_key, summarise
 from slapolicy.repository import open_policy_set
 
 Run = Callable[..., Result]
@@ -242,3 +243,18 @@ def test_whatif_table_is_a_terminal_table(run_cli: Run, monkeypatch: pytest.Monk
     assert all(line == line.rstrip() for line in lines)
     assert "G-000005 resolution 1     met  breached  2025-01-07 22:38 2025-01-07 18:38" in lines
     assert {"objectives", "metrics", "changed outcomes"} <= set(lines)
+
+
+def test_objectives_of_shorter_periods_roll_up_to_the_report_period() -> None:
+    """A weekly objective in a quarterly report: its worst week and how many of its weeks missed, per
+    quarter (a week in the quarter of its Thursday); a longer objective keeps its own period."""
+    policy = open_policy_set(ROOT / "policies" / "after-sales").latest
+    share = next(o for o in policy.objectives if o.id == "daily-quality-check")  # min 5 %
+    weekly = dataclasses.replace(share, id="weekly", period="week")
+    yearly = dataclasses.replace(share, id="yearly", period="year")
+    results = [ObjectiveResult(weekly, "2025-W01", 0.10, True, 3, 3), ObjectiveResult(weekly, "2025-W13", 0.01, False, 2, 2),
+               ObjectiveResult(weekly, "2025-W14", None, None, 0, 0), ObjectiveResult(weekly, "2025-W27", 0.2, True, 5, 5),
+               ObjectiveResult(yearly, "2025", 0.5, True, 10, 10)]
+    rows = [(r.objective.id, r.period, r.value, r.met, r.measured, r.periods, r.missed) for r in summarise(results, "quarter")]
+    assert rows == [("weekly", "2025-Q1", 0.01, False, 5, 2, 1), ("weekly", "2025-Q3", 0.2, True, 5, 1, 0),
+                    ("yearly", "2025", 0.5, True, 10, 1, 0)]

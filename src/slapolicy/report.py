@@ -547,12 +547,12 @@ def summarise(results: list[ObjectiveResult], period: str) -> list[ObjectiveSumm
 
 
 def _enclosing(key: str, own: str, period: str) -> str:
-    """The report period a shorter period's key falls in (a week by its Monday)."""
+    """The report period a shorter period's key falls in (a week by its Thursday, as ISO 8601 gives a week its year)."""
     if own == "day":
         day = dt.date.fromisoformat(key)
     elif own == "week":
         year, week = key.split("-W")
-        day = dt.date.fromisocalendar(int(year), int(week), 1)
+        day = dt.date.fromisocalendar(int(year), int(week), 4)
     elif own == "month":
         day = dt.date.fromisoformat(key + "-01")
     else:  # quarter
