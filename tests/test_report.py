@@ -73,7 +73,7 @@ def test_report_formats(run_cli: Run) -> None:
     md = run_cli("report", "policies/after-sales", HISTORY, "--period", "quarter", "--as-of", AS_OF, "--format", "markdown", "--jobs", "1").stdout
     assert md.startswith("# Service quality report — after-sales 软件产品售后服务等级（2025 版）\n\n64 tickets: 61 simulated, 3 rejected.")
     # a monthly objective in a quarterly report: one line per quarter, its worst month and how many missed
-    assert "| first-reply-on-time | R-000-08 | 2025-Q1 | worst 90.0% | ≥ 98.0% | **missed in 2 of 3 months** | 33 |" in md
+    assert "| first-reply-on-time 首次回复及时率 | R-000-08 | 2025-Q1 | worst 90.0% | ≥ 98.0% | **missed in 2 of 3 months** | 33 |" in md
     csv_out = run_cli("report", "policies/after-sales", HISTORY, "--as-of", AS_OF, "--format", "csv", "--jobs", "1").stdout
     assert csv_out.splitlines()[0] == ("period,kind,tickets,resolution_rate,metric,clocks,met,breached,running,cancelled,"
                                        "on_time_rate,median_seconds,p90_seconds")
@@ -171,10 +171,10 @@ def test_a_quarterly_report_of_a_year_is_short_enough_to_read(run_cli: Run, tmp_
                      "--as-of", "2026-03-31T00:00:00+08:00", "--jobs", "1")
     lines = result.stdout.splitlines()
     assert result.exit_code == 0 and len(lines) < 120
-    daily = [line for line in lines if line.startswith("| daily-quality-check |")]
+    daily = [line for line in lines if line.startswith("| daily-quality-check 每日工单质量抽检 |")]
     assert [line.split(" | ")[2] for line in daily] == ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1"]
     assert all(" of " in line and " days" in line for line in daily)
-    assert "| survey-speed | R-000-16 | — | no data | ≥ 80 | no data | 0 |" in lines  # never measured: one line
+    assert "| survey-speed 响应速度得分 | R-000-16 | — | no data | ≥ 80 | no data | 0 |" in lines  # never measured: one line
 
 
 def test_report_table_fits_80_columns_without_cutting_words(run_cli: Run, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -227,9 +227,9 @@ def test_whatif_counts_rejected_tickets_per_version_and_exits_1(run_cli: Run) ->
 def test_whatif_shows_objectives_of_both_versions(run_cli: Run) -> None:
     """R-000-08: the first-reply objective under the old target (95 %) and the new (98 %), side by side."""
     md = run_cli(*WHATIF, "--format", "markdown").stdout
-    assert "| first-reply-on-time | 2025-01 | ≥ 95.0% → ≥ 98.0% | **90.0%: missed** | **90.0%: missed** |" in md
-    assert "| resolution-rate | 2025-04 | ≥ 85.0% → ≥ 90.0% | 87.5%: met | 90.0%: met |" in md
-    assert "| daily-quality-check | 2025-06 | ≥ 5.0% | not in this version | **worst 0.0%: missed in 9 of 9 days** |" in md
+    assert "| first-reply-on-time 首次回复及时率 | 2025-01 | ≥ 95.0% → ≥ 98.0% | **90.0%: missed** | **90.0%: missed** |" in md
+    assert "| resolution-rate 问题解决率 | 2025-04 | ≥ 85.0% → ≥ 90.0% | 87.5%: met | 90.0%: met |" in md
+    assert "| daily-quality-check 每日工单质量抽检 | 2025-06 | ≥ 5.0% | not in this version | **worst 0.0%: missed in 9 of 9 days** |" in md
     assert "| resolution 处理 / 答复 / 解决 | 93.6% | 73.2% | -20.4 pt | 3 | 15 |" in md
 
 

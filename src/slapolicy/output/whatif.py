@@ -80,7 +80,8 @@ def _at_period(data: ComparisonData, base: Policy, candidate: Policy) -> list[di
     for key in order:
         found = [side.get(key) for side in sides]
         objective = next(r.objective for r in found if r is not None)
-        row: dict[str, Any] = {"objective": key[0], **({"description": objective.description} if objective.description else {}),
+        description = next((r.objective.description for r in reversed(found) if r is not None and r.objective.description), "")
+        row: dict[str, Any] = {"objective": key[0], **({"description": description} if description else {}),
                                "measure": objective.measure, "own_period": objective.period, "period": key[1] or None}
         for name, r in zip(("base", "candidate"), found):
             row[name] = None if r is None else {"value": r.value, **({} if r.exact else {"approximate": True}), "met": r.met,
