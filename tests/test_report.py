@@ -258,3 +258,10 @@ def test_objectives_of_shorter_periods_roll_up_to_the_report_period() -> None:
     rows = [(r.objective.id, r.period, r.value, r.met, r.measured, r.periods, r.missed) for r in summarise(results, "quarter")]
     assert rows == [("weekly", "2025-Q1", 0.01, False, 5, 2, 1), ("weekly", "2025-Q3", 0.2, True, 5, 1, 0),
                     ("yearly", "2025", 0.5, True, 10, 1, 0)]
+
+
+def test_subjects_other_than_tickets_are_counted_by_their_kind(run_cli: Run) -> None:
+    md = run_cli("report", "policies/company-service", "examples/company-service/history.jsonl", "--as-of",
+                 "2025-05-10T00:00:00+08:00", "--format", "markdown", "--jobs", "1").stdout
+    assert "## 2025-03 call\n\n3 calls, resolution rate 0.0%.\n" in md
+    assert "## 2025-01 contract\n\n1 contract, resolution rate 0.0%.\n" in md

@@ -224,6 +224,11 @@ def _notes(doc: dict[str, Any]) -> list[str]:
     return notes
 
 
+def _counted(group: dict[str, Any]) -> str:
+    """3 tickets, resolution rate 66.7% (or 3 calls, … for subjects other than tickets)."""
+    return f"{plural(group['tickets'], group.get('kind', 'ticket'))}, resolution rate {pct(group['resolution_rate'])}"
+
+
 def _summary(doc: dict[str, Any]) -> str:
     s = doc["summary"]
     return f"{plural(s['tickets'], 'ticket')}: {s['simulated']} simulated, {s['rejected']} rejected"
@@ -248,7 +253,7 @@ def markdown(doc: dict[str, Any], out: IO[str]) -> None:
         lines.append(_row([md_cell(c) for c in cells]))
     for group in doc["groups"]:
         lines += ["", f"## {md_cell(_label(group, doc))}", "",
-                  f"{plural(group['tickets'], 'ticket')}, resolution rate {pct(group['resolution_rate'])}.", "",
+                  f"{_counted(group)}.", "",
                   _row(list(METRIC_COLUMNS)), "|" + "---|" * len(METRIC_COLUMNS)]
         lines += [_row([md_cell(c) for c in _metric_cells(name, m)]) for name, m in group["metrics"].items()]
         if group["escalations"]:
@@ -295,11 +300,11 @@ def table(doc: dict[str, Any], out: IO[str]) -> None:
     console.print(word_table(console.width, "objectives", OBJECTIVE_COLUMNS, rows, styles))
     columns = tuple(c for c in METRIC_COLUMNS if c != "clocks")  # met + breached + running + cancelled: 80 columns
     for group in doc["groups"]:
-        title = f"{_label(group, doc)}: {plural(group['tickets'], 'ticket')}, resolution rate {pct(group['resolution_rate'])}"
+        title = f"{_label(group, doc)}: {_counted(group)}"
         rows = [[c for col, c in zip(METRIC_COLUMNS, _metric_cells(name, m)) if col != "clocks"]
                 for name, m in group["metrics"].items()]
         console.print()
-        console.print(word_table(console.width, title, columns, rows, right=range(1, len(columns))))
+        console.print(word_table(console.width, title, columns, rows, right=range(1, len(columns))) if rows else escape(title))
     if "ledger" in doc:
         console.print()
         ledger = [[t["period"], t["payer"], str(t["amount"]), str(t["charges"])] for t in doc["ledger"]["totals"]]
