@@ -366,3 +366,18 @@ def test_examples_table_fits_80_columns(run_cli: Callable[..., Any], golden: Cal
     cancelled = next(line for line in lines if line.startswith("progress_update #4 "))
     assert cancelled.split()[-1] == "cancelled"
     assert result.stderr == "14 tickets: 14 simulated, 0 rejected\n"
+
+
+def test_explained_table_fits_80_columns(run_cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """--explain adds the rule's line in the policy file named in the heading, and still fits."""
+    from rich.cells import cell_len
+
+    monkeypatch.setenv("COLUMNS", "80")
+    out = run_cli("simulate", "policies/after-sales", "examples/tickets.jsonl", "--as-of", "2025-12-31T00:00:00+08:00",
+                  "--format", "table", "--explain", "--engine", "python").stdout
+    lines = out.splitlines()
+    assert max(cell_len(line) for line in lines) <= 80 and "…" not in out
+    first = line_of(AFTER_SALES, "- id: p1-urgent")
+    assert f"first_response    15m         03-07 17:50 03-07 18:05 03-07 17:58 met       {first}" in lines
+    assert "after-sales 2025.1 (policies/after-sales/2025.1.yaml: rules by line), created" in lines
+    assert f"  target     03-08 12:00  resolution: none → 4h (rule {line_of(AFTER_SALES, '- id: p2-important')})" in lines

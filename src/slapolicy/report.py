@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, NamedTuple
@@ -561,14 +561,15 @@ def _enclosing(key: str, own: str, period: str) -> str:
     return period_key(dt.datetime(day.year, day.month, day.day), period)
 
 
-def check_grouping(policy: Policy, by: Iterable[str]) -> None:
-    """`--by` names an attribute the policy declares (or severity, tier); a typo would group every
-    ticket under one empty value without a word."""
-    declared = sorted({*BUILTIN_ATTRIBUTES, *policy.attributes})
+def check_grouping(versions: Sequence[Policy], by: Iterable[str]) -> None:
+    """`--by` names an attribute some version of the policy declares (or severity, tier); a typo
+    would group every ticket under one empty value without a word."""
+    declared = sorted({*BUILTIN_ATTRIBUTES, *(a for p in versions for a in p.attributes)})
     for name in by:
         if name not in declared:
-            raise GroupingError(f"--by '{name}': policy {policy.id} declares no such attribute{did_you_mean(name, declared) or '.'} "
-                                f"Group by one it declares: {', '.join(declared)} (--by severity)")
+            raise GroupingError(f"--by '{name}': policy {versions[-1].id} declares no such attribute"
+                                f"{did_you_mean(name, declared) or '.'} Group by one it declares: {', '.join(declared)} "
+                                "(--by severity)")
 
 
 class GroupingError(ValueError):

@@ -78,7 +78,7 @@ def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str
     history_path(history)
     latest = policies.latest
     try:
-        check_grouping(latest, by)
+        check_grouping(policies.versions, by)
     except GroupingError as exc:
         fail(str(exc))
     total = Aggregator(latest, period, by)

@@ -160,8 +160,9 @@ def word_table(width: int, title: str, columns: Sequence[str], rows: Iterable[Se
                styles: Sequence[dict[int, str]] = (), right: Iterable[int] = (), keep: Iterable[int] = ()) -> Table:
     """A terminal table `width` columns wide at most that wraps cells between words and never cuts
     one: no column is narrower than its longest word (Chinese text may break between characters,
-    as it is written), and `keep` columns (dates) do not wrap at all. Rich's own shrinking cuts
-    words, so the widths are fixed here."""
+    as it is written), and `keep` columns (dates) do not wrap at all, unless the terminal is too
+    narrow for even that: then the widest columns fold. Rich's own shrinking cuts words with …,
+    so the widths are fixed here."""
     from rich import box
     from rich.cells import cell_len
     from rich.markup import escape
@@ -174,11 +175,11 @@ def word_table(width: int, title: str, columns: Sequence[str], rows: Iterable[Se
     for i in keep:
         least[i] = body[i]
     widths = [max(cell_len(ts[0]), b) for ts, b in zip(texts, body)]
-    for floor in (body, least):  # headers wrap first, then the longest cells
+    for floor in (body, least, [1] * len(widths)):  # headers wrap first, then the longest cells, then words fold
         while sum(widths) + len(widths) - 1 > width:
             slack = max(range(len(widths)), key=lambda i: widths[i] - floor[i])
             if widths[slack] <= floor[slack]:
-                break  # even the longest words do not fit: the terminal is too narrow, rich folds
+                break
             widths[slack] -= 1
     aligned = set(right)
     table = Table(title=escape(title), title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, padding=0)

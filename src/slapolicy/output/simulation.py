@@ -153,20 +153,22 @@ class _Table:
             print_()
         self.shown = True
         print_(f"[bold]{escape(r['id'])}[/]" + escape(_heading(outcome)))
-        print_(escape(f"{r['policy']} {r['policy_version']}, created {_short(r['created_at'], True)}; "
-                      "times in the calendars' zones"))
+        source = outcome.policy.source
+        print_(escape(f"{r['policy']} {r['policy_version']}" + (f" ({source}: rules by line)" if self.explain else "")
+                      + f", created {_short(r['created_at'], True)}; times in the calendars' zones"))
         columns = (*self.COLUMNS, "rule") if self.explain else self.COLUMNS
         rows, styles = [], []
         for c in r["clocks"]:
             target = (c["target"] or "measured") + ("" if c["calendar"] == "24x7" else f" ({c['calendar']})")
             rows.append([_clock(c), target, _short(c["started_at"]), _short(c["due_at"]),
-                         _short(c["stopped_at"] or c.get("cancelled_at")), c["status"], *([c["rule"] or ""] if self.explain else [])])
+                         _short(c["stopped_at"] or c.get("cancelled_at")), c["status"],
+                         *([_rule(c["rule"], source)] if self.explain else [])])
             styles.append({5: self.STYLES[c["status"]]})
         if rows:
             print_(word_table(self.console.width, "", columns, rows, styles, keep=(0, 2, 3, 4, 5)))
         for c in r["clocks"]:
             for before, after in zip(c.get("target_changes", ()), c.get("target_changes", ())[1:]):
-                rule = f" ({after['rule']})" if after["rule"] and self.explain else ""
+                rule = f" (rule {_rule(after['rule'], source)})" if after["rule"] and self.explain else ""
                 print_(escape(f"  target     {_short(after['at'])}  {_clock(c)}: {before['target'] or 'none'} → "
                               f"{after['target'] or 'none'}{rule}"))
             if c["paused_seconds"] or c["paused"]:
@@ -186,6 +188,14 @@ class _Table:
             currency = " " + c["currency"] if "currency" in c else ""
             print_("  [magenta]charge[/]     " + escape(f"{_short(c['at'])}  {c['penalty']} {c['amount']}{currency}{factor} → "
                                                        f"{c['payer'] or '(no payer)'}"))
+
+
+def _rule(label: str | None, source: str) -> str:
+    """The line of the rule in the policy file named in the heading (its whole file:line when elsewhere)."""
+    if label is None:
+        return ""
+    path, _, line = label.rpartition(":")
+    return line if path == source else label
 
 
 def _clock(c: dict[str, Any]) -> str:
