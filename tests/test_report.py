@@ -220,8 +220,10 @@ def test_whatif_counts_rejected_tickets_per_version_and_exits_1(run_cli: Run) ->
         "between met and breached; 150 clocks only in the candidate, 0 only in the base.")
     same = run_cli("whatif", "--base", "2025.1", "--candidate", "2025.1", "--in", "policies/after-sales",
                    "examples/bad-tickets.jsonl", "--as-of", AS_OF, "--format", "markdown")
+    assert result.stderr == "64 tickets: under 2024.1 52 replayed, 12 rejected; under 2025.1 61 replayed, 3 rejected\n"
     assert same.exit_code == 1
     assert same.stdout.splitlines()[2].startswith("9 tickets: 1 replayed, 8 rejected. 0 clocks change")
+    assert same.stderr == "9 tickets: 1 replayed, 8 rejected\n"
 
 
 def test_whatif_shows_objectives_of_both_versions(run_cli: Run) -> None:

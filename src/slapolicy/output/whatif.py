@@ -91,17 +91,21 @@ def _at_period(data: ComparisonData, base: Policy, candidate: Policy) -> list[di
     return rows
 
 
-def _summary(doc: dict[str, Any]) -> str:
-    """6 tickets: 3 replayed, 3 rejected; said per version when the versions disagree."""
+def counts(doc: dict[str, Any]) -> str:
+    """6 tickets: 3 replayed, 3 rejected; said per version when the versions disagree (also the stderr line)."""
     s, b, c = doc["summary"], doc["base"], doc["candidate"]
     sides = [(s["replayed_base"], s["rejected_base"]), (s["replayed_candidate"], s["rejected_candidate"])]
     if sides[0] == sides[1]:
-        counts = f"{sides[0][0]} replayed, {sides[0][1]} rejected"
+        told = f"{sides[0][0]} replayed, {sides[0][1]} rejected"
     else:
-        counts = "; ".join(f"under {v['version']} {n} replayed, {r} rejected" for v, (n, r) in zip((b, c), sides))
-    return (f"{plural(s['tickets'], 'ticket')}: {counts}. {plural(s['changed_outcomes'], 'clock')} change between met and "
-            f"breached; {plural(s['clocks_only_in_candidate'], 'clock')} only in the candidate, "
-            f"{s['clocks_only_in_base']} only in the base.")
+        told = "; ".join(f"under {v['version']} {n} replayed, {r} rejected" for v, (n, r) in zip((b, c), sides))
+    return f"{plural(s['tickets'], 'ticket')}: {told}"
+
+
+def _summary(doc: dict[str, Any]) -> str:
+    s = doc["summary"]
+    return (f"{counts(doc)}. {plural(s['changed_outcomes'], 'clock')} change between met and breached; "
+            f"{plural(s['clocks_only_in_candidate'], 'clock')} only in the candidate, {s['clocks_only_in_base']} only in the base.")
 
 
 METRIC_COLUMNS = ("metric", "base on time", "candidate on time", "delta", "base breaches", "candidate breaches")
