@@ -201,7 +201,7 @@ def test_report_by_an_undeclared_attribute_is_a_usage_error(run_cli: Run) -> Non
 def test_markdown_names_beside_ids_and_every_clock_status(run_cli: Run) -> None:
     md = run_cli("report", "policies/after-sales", HISTORY, "--period", "quarter", "--by", "severity", "--as-of", AS_OF,
                  "--format", "markdown", "--jobs", "1").stdout
-    assert "## 2025-Q1 severity=P1 一级紧急" in md
+    assert "## 2025-Q1 severity=P1 一级紧急: 3 tickets, resolution rate 100.0%" in md
     assert "| metric | clocks | met | breached | running | cancelled | on time | median | p90 |" in md
     assert "| progress_update 现场服务进度通报（每 2 小时） | 4 | 3 | 0 | 0 | 1 | 100.0% | 1h41m49s | 1h48m6s |" in md
     assert "| archive 服务记录归档 | 3 | 1 | 2 | 0 | 0 | 33.3% | ≈26h46m | ≈26h46m |" in md
@@ -265,5 +265,14 @@ def test_objectives_of_shorter_periods_roll_up_to_the_report_period() -> None:
 def test_subjects_other_than_tickets_are_counted_by_their_kind(run_cli: Run) -> None:
     md = run_cli("report", "policies/company-service", "examples/company-service/history.jsonl", "--as-of",
                  "2025-05-10T00:00:00+08:00", "--format", "markdown", "--jobs", "1").stdout
-    assert "## 2025-03 call\n\n3 calls, resolution rate 0.0%.\n" in md
-    assert "## 2025-01 contract\n\n1 contract, resolution rate 0.0%.\n" in md
+    assert "## 2025-03 call: 3 calls, resolution rate 0.0%\n" in md
+    assert "## 2025-01 contract: 1 contract, resolution rate 0.0%\n" in md
+
+
+def test_markdown_goldens(run_cli: Run, golden: Callable[[Path, str], None]) -> None:
+    """The quarterly report and the comparison as a reader gets them (regenerate with pytest --update-golden)."""
+    report = run_cli("report", "policies/after-sales", HISTORY, "--period", "quarter", "--by", "severity", "--as-of", AS_OF,
+                     "--format", "markdown", "--jobs", "1", "--engine", "python")
+    golden(GOLDEN / "report_history.md", report.stdout)
+    whatif = run_cli(*WHATIF, "--format", "markdown", "--engine", "python")
+    golden(GOLDEN / "whatif_history.md", whatif.stdout)

@@ -65,9 +65,10 @@ class Histogram:
     count: int = 0
 
     def add(self, seconds: float) -> None:
-        slot = self.buckets.get(bucket(seconds))
+        key = bucket(seconds)
+        slot = self.buckets.get(key)
         if slot is None:
-            self.buckets[bucket(seconds)] = [1, seconds, seconds]
+            self.buckets[key] = [1, seconds, seconds]
         else:
             slot[0] += 1
             slot[1] = min(slot[1], seconds)

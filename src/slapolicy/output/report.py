@@ -252,8 +252,7 @@ def markdown(doc: dict[str, Any], out: IO[str]) -> None:
             cells[5] = f"**{cells[5]}**"
         lines.append(_row([md_cell(c) for c in cells]))
     for group in doc["groups"]:
-        lines += ["", f"## {md_cell(_label(group, doc))}", "",
-                  f"{_counted(group)}.", "",
+        lines += ["", f"## {md_cell(_label(group, doc))}: {_counted(group)}", "",
                   _row(list(METRIC_COLUMNS)), "|" + "---|" * len(METRIC_COLUMNS)]
         lines += [_row([md_cell(c) for c in _metric_cells(name, m)]) for name, m in group["metrics"].items()]
         if group["escalations"]:
