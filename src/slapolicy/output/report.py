@@ -217,7 +217,8 @@ def _notes(doc: dict[str, Any]) -> list[str]:
     notes = []
     if any(PERIODS.index(r["own_period"]) < PERIODS.index(doc["period"]) and r["value"] is not None
            for r in doc["objectives_at_period"]):
-        notes.append(f"An objective set for a shorter period than a {doc['period']} shows its worst period and how many met it.")
+        notes.append(f"An objective set for a shorter period (a day, a month) shows its worst value in each {doc['period']} "
+                     "and in how many of its periods it was missed.")
     if any("approximate" in m for g in doc["groups"] for m in g["metrics"].values()) or any(
             "approximate" in r for r in doc["objectives_at_period"]):
         notes.append("≈ marks a median or percentile read from a histogram (within 1 %); other durations are exact.")
