@@ -74,7 +74,7 @@ def test_csv_cells_cannot_run_as_formulas(cell: object, safe: object) -> None:
 
 
 @settings(max_examples=60, deadline=None, derandomize=True)
-@given(st.lists(st.lists(st.text(alphabet="abcdefghij-_", min_size=1, max_size=12), min_size=1, max_size=4),
+@given(st.lists(st.lists(st.text(alphabet="abcdefghij-_[]/", min_size=1, max_size=12), min_size=1, max_size=4),
                 min_size=3, max_size=3),
        st.lists(st.text(alphabet="xyz 工单", max_size=20), min_size=0, max_size=5), st.integers(min_value=50, max_value=120))
 def test_word_table_never_cuts_a_word_nor_passes_the_width(cells: list[list[str]], extra: list[str], width: int) -> None:
