@@ -7,9 +7,11 @@ import io
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from slapolicy.diagnostics import Diagnostic
-from slapolicy.output import ExitCode, OutputError, choose_format, destination, exits, summary_line
+from slapolicy.output import ExitCode, OutputError, choose_format, destination, exits, rich_console, summary_line, word_table
 from slapolicy.output.simulation import csv_safe
 from slapolicy.testing import CaseResult, TestRun
 from slapolicy.validate import ValidationResult
@@ -69,3 +71,29 @@ def test_a_full_disk_is_an_error_not_a_truncated_file() -> None:
                                              ("T-1", "T-1"), (5, 5), ("", "")])
 def test_csv_cells_cannot_run_as_formulas(cell: object, safe: object) -> None:
     assert csv_safe(cell) == safe
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(st.lists(st.text(alphabet="abcdefghij-_[]/", min_size=1, max_size=12), min_size=1, max_size=4),
+                min_size=3, max_size=3),
+       st.lists(st.text(alphabet="xyz 工单", max_size=20), min_size=0, max_size=5), st.integers(min_value=50, max_value=120))
+def test_word_table_never_cuts_a_word_nor_passes_the_width(cells: list[list[str]], extra: list[str], width: int) -> None:
+    """Any cells in a table as wide as the terminal: each ASCII word is whole on one line, no line is
+    wider than the terminal, and no line ends in a blank."""
+    from rich.cells import cell_len
+
+    rows = [[" ".join(words) for words in cells], ["42", " ".join(extra) or "-", "x"]]
+    out = io.StringIO()
+    console = rich_console(out)
+    console.width = width
+    console.print(word_table(width, "a title", ("first", "second column", "third"), rows))
+    lines = out.getvalue().splitlines()
+    assert "…" not in out.getvalue() and all(cell_len(line) <= width and line == line.rstrip() for line in lines)
+    printed = {w for line in lines for w in line.split()}
+    assert {w for words in cells for w in words} <= printed
+
+
+def test_trimmed_console_drops_padding_only_at_line_ends() -> None:
+    out = io.StringIO()
+    rich_console(out).print(word_table(40, "", ("a", "b"), [["x", "y  z"], ["longer cell", ""]]))
+    assert out.getvalue() == "a           b\n────────────────\nx           y  z\nlonger cell\n"

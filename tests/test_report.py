@@ -3,18 +3,20 @@ bad lines counted and listed, objectives evaluated (R-000-08, R-000-16, R-003-02
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 
 from conftest import ROOT, pretty_json
-from slapolicy.output.report import document
+from slapolicy.output.report import document, seconds
 from slapolicy.replay import Plan, outcomes, replay
-from slapolicy.report import Aggregator, Histogram, period_key
+from slapolicy.report import Aggregator, Estimate, Histogram, ObjectiveResult, period_key, summarise
 from slapolicy.repository import open_policy_set
 
 Run = Callable[..., Result]
@@ -69,8 +71,9 @@ def test_cli_jobs_2_equals_jobs_1(run_cli: Run) -> None:
 
 def test_report_formats(run_cli: Run) -> None:
     md = run_cli("report", "policies/after-sales", HISTORY, "--period", "quarter", "--as-of", AS_OF, "--format", "markdown", "--jobs", "1").stdout
-    assert md.startswith("# Service quality report — after-sales\n\n64 tickets: 61 simulated, 3 rejected.")
-    assert "| first-reply-on-time | R-000-08 | 2025-01 |" in md
+    assert md.startswith("# Service quality report — after-sales 软件产品售后服务等级（2025 版）\n\n64 tickets: 61 simulated, 3 rejected.")
+    # a monthly objective in a quarterly report: one line per quarter, its worst month and how many missed
+    assert "| first-reply-on-time 首次回复及时率 | R-000-08 | 2025-Q1 | worst 90.0% | ≥ 98.0% | **missed in 2 of 3 months** | 33 |" in md
     csv_out = run_cli("report", "policies/after-sales", HISTORY, "--as-of", AS_OF, "--format", "csv", "--jobs", "1").stdout
     assert csv_out.splitlines()[0] == ("period,kind,tickets,resolution_rate,metric,clocks,met,breached,running,cancelled,"
                                        "on_time_rate,median_seconds,p90_seconds")
@@ -100,7 +103,29 @@ def test_histogram_quantiles_within_one_percent() -> None:
         h.add(float(s))
     median, p90 = h.quantile(0.5), h.quantile(0.9)
     assert median is not None and p90 is not None
-    assert abs(median - 5000) / 5000 <= 0.01 and abs(p90 - 9000) / 9000 <= 0.01
+    assert abs(median.value - 5000) / 5000 <= 0.01 and abs(p90.value - 9000) / 9000 <= 0.01
+    assert not median.exact and not p90.exact
+
+
+def test_a_duration_the_histogram_holds_exactly_is_shown_exactly() -> None:
+    """Eight minutes is 8m, not 7m57s; a bucket of different durations is marked ≈ (within 1 %)."""
+    h = Histogram()
+    for _ in range(5):
+        h.add(480.0)
+    assert h.quantile(0.5) == Estimate(480, True)
+    assert seconds(480, True) == "8m"
+    mixed = Histogram()
+    for s in (16050.0, 16100.0):  # one bucket
+        mixed.add(s)
+    found = mixed.quantile(0.5)
+    assert found == Estimate(16075, False)
+    assert seconds(found.value, found.exact) == "≈4h28m"
+    whole, halves = Histogram(), [Histogram(), Histogram()]
+    for i, s in enumerate((16050.0, 16100.0, 480.0, 480.0, 16060.0)):
+        whole.add(s)
+        halves[i % 2].add(s)
+    halves[0].merge(halves[1])
+    assert halves[0] == whole  # least and greatest merge exactly, like the counts
 
 
 def test_period_keys_in_policy_time_zone() -> None:
@@ -136,3 +161,118 @@ def test_coverage_is_counted_in_the_period_of_the_population_event(run_cli: Run)
                              "2025-05-10T00:00:00+08:00", "--format", "json", "--jobs", "1").stdout)
     rows = {r["period"]: (r["value"], r["measured"]) for r in doc["objectives"] if r["objective"] == "every-call-surveyed"}
     assert rows == {"2025-03-03": (1.0, 1), "2025-03-04": (1.0, 1), "2025-04-14": (0.0, 1), "2025-04-16": (1.0, 1)}
+
+
+def test_a_quarterly_report_of_a_year_is_short_enough_to_read(run_cli: Run, tmp_path: Path) -> None:
+    """Objectives at the report's period: no daily row of daily-quality-check in a quarterly report."""
+    history = tmp_path / "year.jsonl"
+    assert run_cli("generate", "--policy", "policies/after-sales", "-o", str(history)).exit_code == 0
+    result = run_cli("report", "policies/after-sales", str(history), "--period", "quarter", "--format", "markdown",
+                     "--as-of", "2026-03-31T00:00:00+08:00", "--jobs", "1")
+    lines = result.stdout.splitlines()
+    assert result.exit_code == 0 and len(lines) < 120
+    daily = [line for line in lines if line.startswith("| daily-quality-check 每日工单质量抽检 |")]
+    assert [line.split(" | ")[2] for line in daily] == ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1"]
+    assert all(" of " in line and " days" in line for line in daily)
+    assert "| survey-speed 响应速度得分 | R-000-16 | — | no data | ≥ 80 | no data | 0 |" in lines  # never measured: one line
+
+
+def test_report_table_fits_80_columns_without_cutting_words(run_cli: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.cells import cell_len
+
+    monkeypatch.setenv("COLUMNS", "80")
+    out = run_cli("report", "policies/after-sales", HISTORY, "--by", "severity", "--as-of", AS_OF, "--format", "table",
+                  "--jobs", "1").stdout
+    lines = out.splitlines()
+    assert max(cell_len(line) for line in lines) <= 80
+    assert "…" not in out and all(line == line.rstrip() for line in lines)
+    words = {w for line in lines for w in line.split()}
+    assert {"resolution_plan", "first-reply-on-time", "daily-quality-check", "breached", "cancelled", "工单登记"} <= words
+    assert "2025-01 severity=P1 一级紧急: 1 ticket, resolution rate 100.0%" in lines  # the policy's names, one ticket
+
+
+def test_report_by_an_undeclared_attribute_is_a_usage_error(run_cli: Run) -> None:
+    result = run_cli("report", "policies/after-sales", HISTORY, "--by", "severty", "--format", "json")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith("error: --by 'severty': policy after-sales declares no such attribute; did you mean "
+                                    "'severity'? Group by one it declares: answered, attitude, category,")
+
+
+def test_markdown_names_beside_ids_and_every_clock_status(run_cli: Run) -> None:
+    md = run_cli("report", "policies/after-sales", HISTORY, "--period", "quarter", "--by", "severity", "--as-of", AS_OF,
+                 "--format", "markdown", "--jobs", "1").stdout
+    assert "## 2025-Q1 severity=P1 一级紧急: 3 tickets, resolution rate 100.0%" in md
+    assert "| metric | clocks | met | breached | running | cancelled | on time | median | p90 |" in md
+    assert "| progress_update 现场服务进度通报（每 2 小时） | 4 | 3 | 0 | 0 | 1 | 100.0% | 1h41m49s | 1h48m6s |" in md
+    assert "| archive 服务记录归档 | 3 | 1 | 2 | 0 | 0 | 33.3% | ≈26h46m | ≈26h46m |" in md
+    assert "≈ marks a median or percentile read from a histogram (within 1 %); other durations are exact." in md
+
+
+WHATIF = ("whatif", "--base", "2024.1", "--candidate", "2025.1", "--in", "policies/after-sales", HISTORY, "--as-of", AS_OF,
+          "--jobs", "1", "--limit", "2")
+
+
+def test_whatif_counts_rejected_tickets_per_version_and_exits_1(run_cli: Run) -> None:
+    result = run_cli(*WHATIF, "--format", "markdown")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[2] == (
+        "64 tickets: under 2024.1 52 replayed, 12 rejected; under 2025.1 61 replayed, 3 rejected. 18 clocks change "
+        "between met and breached; 150 clocks only in the candidate, 0 only in the base.")
+    same = run_cli("whatif", "--base", "2025.1", "--candidate", "2025.1", "--in", "policies/after-sales",
+                   "examples/bad-tickets.jsonl", "--as-of", AS_OF, "--format", "markdown")
+    assert result.stderr == "64 tickets: under 2024.1 52 replayed, 12 rejected; under 2025.1 61 replayed, 3 rejected\n"
+    assert same.exit_code == 1
+    assert same.stdout.splitlines()[2].startswith("9 tickets: 1 replayed, 8 rejected. 0 clocks change")
+    assert same.stderr == "9 tickets: 1 replayed, 8 rejected\n"
+
+
+def test_whatif_shows_objectives_of_both_versions(run_cli: Run) -> None:
+    """R-000-08: the first-reply objective under the old target (95 %) and the new (98 %), side by side."""
+    md = run_cli(*WHATIF, "--format", "markdown").stdout
+    assert "| first-reply-on-time 首次回复及时率 | 2025-01 | ≥ 95.0% → ≥ 98.0% | **90.0%: missed** | **90.0%: missed** |" in md
+    assert "| resolution-rate 问题解决率 | 2025-04 | ≥ 85.0% → ≥ 90.0% | 87.5%: met | 90.0%: met |" in md
+    assert "| daily-quality-check 每日工单质量抽检 | 2025-06 | ≥ 5.0% | not in this version | **worst 0.0%: missed in 9 of 9 days** |" in md
+    assert "| resolution 处理 / 答复 / 解决 | 93.6% | 73.2% | -20.4 pt | 3 | 15 |" in md
+
+
+def test_whatif_table_is_a_terminal_table(run_cli: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.cells import cell_len
+
+    monkeypatch.setenv("COLUMNS", "80")
+    out = run_cli(*WHATIF, "--format", "table").stdout
+    lines = out.splitlines()
+    assert "|---" not in out and "…" not in out and max(cell_len(line) for line in lines) <= 80
+    assert all(line == line.rstrip() for line in lines)
+    assert "G-000005 resolution 1     met  breached  2025-01-07 22:38 2025-01-07 18:38" in lines
+    assert {"objectives", "metrics", "changed outcomes"} <= set(lines)
+
+
+def test_objectives_of_shorter_periods_roll_up_to_the_report_period() -> None:
+    """A weekly objective in a quarterly report: its worst week and how many of its weeks missed, per
+    quarter (a week in the quarter of its Thursday); a longer objective keeps its own period."""
+    policy = open_policy_set(ROOT / "policies" / "after-sales").latest
+    share = next(o for o in policy.objectives if o.id == "daily-quality-check")  # min 5 %
+    weekly = dataclasses.replace(share, id="weekly", period="week")
+    yearly = dataclasses.replace(share, id="yearly", period="year")
+    results = [ObjectiveResult(weekly, "2025-W01", 0.10, True, 3, 3), ObjectiveResult(weekly, "2025-W13", 0.01, False, 2, 2),
+               ObjectiveResult(weekly, "2025-W14", None, None, 0, 0), ObjectiveResult(weekly, "2025-W27", 0.2, True, 5, 5),
+               ObjectiveResult(yearly, "2025", 0.5, True, 10, 10)]
+    rows = [(r.objective.id, r.period, r.value, r.met, r.measured, r.periods, r.missed) for r in summarise(results, "quarter")]
+    assert rows == [("weekly", "2025-Q1", 0.01, False, 5, 2, 1), ("weekly", "2025-Q3", 0.2, True, 5, 1, 0),
+                    ("yearly", "2025", 0.5, True, 10, 1, 0)]
+
+
+def test_subjects_other_than_tickets_are_counted_by_their_kind(run_cli: Run) -> None:
+    md = run_cli("report", "policies/company-service", "examples/company-service/history.jsonl", "--as-of",
+                 "2025-05-10T00:00:00+08:00", "--format", "markdown", "--jobs", "1").stdout
+    assert "## 2025-03 call: 3 calls, resolution rate 0.0%\n" in md
+    assert "## 2025-01 contract: 1 contract, resolution rate 0.0%\n" in md
+
+
+def test_markdown_goldens(run_cli: Run, golden: Callable[[Path, str], None]) -> None:
+    """The quarterly report and the comparison as a reader gets them (regenerate with pytest --update-golden)."""
+    report = run_cli("report", "policies/after-sales", HISTORY, "--period", "quarter", "--by", "severity", "--as-of", AS_OF,
+                     "--format", "markdown", "--jobs", "1", "--engine", "python")
+    golden(GOLDEN / "report_history.md", report.stdout)
+    whatif = run_cli(*WHATIF, "--format", "markdown", "--engine", "python")
+    golden(GOLDEN / "whatif_history.md", whatif.stdout)

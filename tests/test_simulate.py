@@ -343,3 +343,41 @@ def test_coverage_without_a_window_and_in_working_days_on_24x7() -> None:
     rows = {r.objective.id: (r.value, r.measured) for r in objective_results(aggregator.report, policies.latest.objectives)
             if r.objective.measure == "coverage"}
     assert rows == {"checked-ever": (0.5, 2), "checked-in-a-day": (0.5, 2)}
+
+
+def test_examples_table_fits_80_columns(run_cli: Callable[..., Any], golden: Callable[[Path, str], None],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's main command as a terminal table: no line over 80 columns, no word cut with …, no
+    trailing blanks when piped; severity and tier with the policy's names; target changes and pauses."""
+    from rich.cells import cell_len
+
+    monkeypatch.setenv("COLUMNS", "80")
+    result = run_cli("simulate", "policies/after-sales", "examples/tickets.jsonl", "--as-of", "2025-12-31T00:00:00+08:00",
+                     "--format", "table", "--engine", "python")
+    assert result.exit_code == 0
+    golden(ROOT / "tests" / "golden" / "simulate_examples_table.txt", result.stdout)
+    lines = result.stdout.splitlines()
+    assert max(cell_len(line) for line in lines) <= 80
+    assert "…" not in result.stdout and all(line == line.rstrip() for line in lines)
+    assert "T-1001 — severity P2 二级重要, tier standard 标准服务" in lines
+    assert "after-sales 2025.1, created 2025-03-07 17:50; times in the calendars' zones" in lines
+    assert "  target     03-08 12:00  resolution: none → 4h" in lines
+    assert "  paused     resolution: 2h in all" in lines
+    cancelled = next(line for line in lines if line.startswith("progress_update #4 "))
+    assert cancelled.split()[-1] == "cancelled"
+    assert result.stderr == "14 tickets: 14 simulated, 0 rejected\n"
+
+
+def test_explained_table_fits_80_columns(run_cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """--explain adds the rule's line in the policy file named in the heading, and still fits."""
+    from rich.cells import cell_len
+
+    monkeypatch.setenv("COLUMNS", "80")
+    out = run_cli("simulate", "policies/after-sales", "examples/tickets.jsonl", "--as-of", "2025-12-31T00:00:00+08:00",
+                  "--format", "table", "--explain", "--engine", "python").stdout
+    lines = out.splitlines()
+    assert max(cell_len(line) for line in lines) <= 80 and "…" not in out
+    first = line_of(AFTER_SALES, "- id: p1-urgent")
+    assert f"first_response    15m         03-07 17:50 03-07 18:05 03-07 17:58 met       {first}" in lines
+    assert "after-sales 2025.1 (policies/after-sales/2025.1.yaml: rules by line), created" in lines
+    assert f"  target     03-08 12:00  resolution: none → 4h (rule {line_of(AFTER_SALES, '- id: p2-important')})" in lines

@@ -174,6 +174,7 @@ class Objective:
     population: tuple[str, ...] = ("created",)  # coverage: the event that puts a subject into its period's population
     proof: tuple[str, ...] = ()  # coverage: the event that proves the duty was done
     within: TargetValue | None = None  # coverage: how long after the population event the proof may come
+    description: str = ""  # the policy's own words for it, shown beside the id
 
 
 @dataclass(frozen=True)
@@ -724,6 +725,7 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
             choice=o.get("choice"), calendar=o.get("calendar"), subject=o.get("subject", "ticket"), q=o.get("q"),
             finding=o.get("finding"), population=_events(o.get("population")) or ("created",), proof=_events(o.get("proof")),
             within=b.target_value(o["within"], path + ("within",), "coverage") if "within" in o else None,
+            description=o.get("description", ""),
         ))
 
     notices = tuple(

@@ -4,7 +4,8 @@ Aggregation keeps counters and log-bucket histograms only, so memory stays flat 
 long the history. Sums are exact (whole microseconds, whole numbers, fractions), so
 partial reports built in parallel workers merge into exactly the report one process
 would build: the result does not depend on how the tickets were split. Medians and
-p90s of working time come from the histogram, to within 1 %.
+p90s of working time come from the histogram: exact where its bucket holds one value,
+else within 1 % (and marked so in every output).
 """
 
 from __future__ import annotations
@@ -12,14 +13,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, NamedTuple
 
 from .business_calendar import BusinessCalendar
 from .conditions import evaluate, fields
-from .model import Objective, Policy
+from .diagnostics import did_you_mean
+from .model import BUILTIN_ATTRIBUTES, Objective, Policy
 from .outcome import ClockStatus, Outcome, Rejection, SubjectOutcome
 
 PERIODS = ("day", "week", "month", "quarter", "year")
@@ -47,30 +49,55 @@ def period_key(when: dt.datetime, period: str) -> str:
     return str(when.year)
 
 
+class Estimate(NamedTuple):
+    """A quantile (or an objective's value): exact when its histogram bucket holds a single value, else within 1 % of it."""
+
+    value: float
+    exact: bool
+
+
 @dataclass
 class Histogram:
-    """Counts per 1 % log bucket of seconds: exact to merge, flat in memory."""
+    """Counts per 1 % log bucket of seconds, with each bucket's least and greatest value: exact to
+    merge, flat in memory, and exact wherever a bucket holds one value (every reply after 8 minutes)."""
 
-    buckets: Counter[int] = field(default_factory=Counter)
+    buckets: dict[int, list[float]] = field(default_factory=dict)  # bucket -> [count, least, greatest]
     count: int = 0
 
     def add(self, seconds: float) -> None:
-        self.buckets[bucket(seconds)] += 1
+        key = bucket(seconds)
+        slot = self.buckets.get(key)
+        if slot is None:
+            self.buckets[key] = [1, seconds, seconds]
+        else:
+            slot[0] += 1
+            slot[1] = min(slot[1], seconds)
+            slot[2] = max(slot[2], seconds)
         self.count += 1
 
     def merge(self, other: Histogram) -> None:
-        self.buckets.update(other.buckets)
+        for key, (n, least, greatest) in other.buckets.items():
+            slot = self.buckets.get(key)
+            if slot is None:
+                self.buckets[key] = [n, least, greatest]
+            else:
+                slot[0] += n
+                slot[1] = min(slot[1], least)
+                slot[2] = max(slot[2], greatest)
         self.count += other.count
 
-    def quantile(self, q: float) -> float | None:
+    def quantile(self, q: float) -> Estimate | None:
         if not self.count:
             return None
         rank = max(1, math.ceil(q * self.count))
-        seen = 0
-        for bucket in sorted(self.buckets):
-            seen += self.buckets[bucket]
+        seen = 0.0
+        for key in sorted(self.buckets):
+            n, least, greatest = self.buckets[key]
+            seen += n
             if seen >= rank:
-                return round(math.expm1(bucket * _BASE))
+                if least == greatest:
+                    return Estimate(round(least, 6), True)
+                return Estimate(round((least + greatest) / 2), False)
         return None
 
 
@@ -186,10 +213,18 @@ class ObjectiveTally:
             self.histogram.merge(other.histogram)
 
     def value(self) -> float | None:
+        found = self.estimate()
+        return None if found is None else found.value
+
+    def estimate(self) -> Estimate | None:
+        """The value, and whether it is exact (only a percentile's may not be)."""
         if not self.denominator:
             return None
         if self.histogram is not None and self.q is not None:
             return self.histogram.quantile(self.q / 100)
+        return Estimate(self._mean(), True)
+
+    def _mean(self) -> float:
         total = self.numerator.whole + self.numerator.fraction
         if self.microseconds:
             total /= 1_000_000
@@ -332,9 +367,7 @@ class Aggregator:
                 stats = metrics[clock.metric.id] = MetricStats()
             stats.statuses[index[clock.status]] += 1
             if clock.stopped is not None:
-                histogram = stats.time_to_stop
-                histogram.buckets[bucket(clock.elapsed_seconds)] += 1
-                histogram.count += 1
+                stats.time_to_stop.add(clock.elapsed_seconds)
         for firing in outcome.escalations:
             group.escalations[(firing.step.metric, firing.step.index)] += 1
         for told in outcome.notices:
@@ -448,6 +481,7 @@ class ObjectiveResult:
     met: bool | None
     tickets: int
     measured: int
+    exact: bool = True  # False for a percentile read from the histogram (within 1 %)
 
 
 def objective_results(report: Report, objectives: Iterable[Objective]) -> list[ObjectiveResult]:
@@ -456,9 +490,88 @@ def objective_results(report: Report, objectives: Iterable[Objective]) -> list[O
     for o in objectives:
         for key in sorted(k for k in report.objectives if k[0] == o.id):
             tally = report.objectives[key]
-            value = tally.value()
+            found = tally.estimate()
+            value = None if found is None else found.value
             met = None
             if value is not None:
                 met = (o.min is None or value >= o.min - 1e-9) and (o.max is None or value <= o.max + 1e-9)
-            rows.append(ObjectiveResult(o, key[1], value, met, tally.tickets, tally.denominator))
+            rows.append(ObjectiveResult(o, key[1], value, met, tally.tickets, tally.denominator, found is None or found.exact))
     return rows
+
+
+@dataclass(frozen=True)
+class ObjectiveSummary:
+    """An objective over one period of the report: its own result when its period is as long as the
+    report's or longer, else how many of its shorter periods (days of a quarter) met and missed it."""
+
+    objective: Objective
+    period: str  # the objective's own period, or the report's when `periods` > 1
+    value: float | None  # its value, or the worst of its shorter periods
+    met: bool | None
+    measured: int
+    periods: int  # the objective's periods with data inside `period`
+    missed: int
+    exact: bool
+
+
+def _worst(objective: Objective, values: list[float]) -> float:
+    return max(values) if objective.min is None and objective.max is not None else min(values)
+
+
+def summarise(results: list[ObjectiveResult], period: str) -> list[ObjectiveSummary]:
+    """Objectives at the report's period: one line per objective and report period (never 365 daily
+    lines in a quarterly report), and one line for an objective no subject was measured by."""
+    rows: list[ObjectiveSummary] = []
+    order = {p: i for i, p in enumerate(PERIODS)}
+    by_objective: dict[str, list[ObjectiveResult]] = {}
+    for r in results:
+        by_objective.setdefault(r.objective.id, []).append(r)
+    for found in by_objective.values():
+        objective = found[0].objective
+        measured = [r for r in found if r.value is not None]
+        if not measured:
+            rows.append(ObjectiveSummary(objective, "", None, None, 0, 0, 0, True))
+            continue
+        if order[objective.period] >= order[period]:
+            rows += [ObjectiveSummary(objective, r.period, r.value, r.met, r.measured, 1, r.met is False, r.exact)
+                     for r in measured]
+            continue
+        spans: dict[str, list[ObjectiveResult]] = {}
+        for r in measured:
+            spans.setdefault(_enclosing(r.period, objective.period, period), []).append(r)
+        for key, inside in spans.items():
+            missed = sum(r.met is False for r in inside)
+            rows.append(ObjectiveSummary(objective, key, _worst(objective, [r.value for r in inside if r.value is not None]),
+                                         not missed, sum(r.measured for r in inside), len(inside), missed,
+                                         all(r.exact for r in inside)))
+    return rows
+
+
+def _enclosing(key: str, own: str, period: str) -> str:
+    """The report period a shorter period's key falls in (a week by its Thursday, as ISO 8601 gives a week its year)."""
+    if own == "day":
+        day = dt.date.fromisoformat(key)
+    elif own == "week":
+        year, week = key.split("-W")
+        day = dt.date.fromisocalendar(int(year), int(week), 4)
+    elif own == "month":
+        day = dt.date.fromisoformat(key + "-01")
+    else:  # quarter
+        year, quarter = key.split("-Q")
+        day = dt.date(int(year), 3 * int(quarter) - 2, 1)
+    return period_key(dt.datetime(day.year, day.month, day.day), period)
+
+
+def check_grouping(versions: Sequence[Policy], by: Iterable[str]) -> None:
+    """`--by` names an attribute some version of the policy declares (or severity, tier); a typo
+    would group every ticket under one empty value without a word."""
+    declared = sorted({*BUILTIN_ATTRIBUTES, *(a for p in versions for a in p.attributes)})
+    for name in by:
+        if name not in declared:
+            raise GroupingError(f"--by '{name}': policy {versions[-1].id} declares no such attribute"
+                                f"{did_you_mean(name, declared) or '.'} Group by one it declares: {', '.join(declared)} "
+                                "(--by severity)")
+
+
+class GroupingError(ValueError):
+    """A `--by` the policy does not declare."""

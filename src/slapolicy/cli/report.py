@@ -11,7 +11,7 @@ from ..engine import EngineError
 from ..output import OutputError, choose_format, destination, exits, summary_line
 from ..output.report import FORMATTERS, document, write_ledger, write_rejects
 from ..replay import Interrupted, Plan, ReplayError, default_jobs, line_count, replay
-from ..report import PERIODS, Aggregator
+from ..report import PERIODS, Aggregator, GroupingError, check_grouping
 from ._shared import (
     as_of,
     as_of_option,
@@ -77,6 +77,10 @@ def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str
     engine_name(engine)
     history_path(history)
     latest = policies.latest
+    try:
+        check_grouping(policies.versions, by)
+    except GroupingError as exc:
+        fail(str(exc))
     total = Aggregator(latest, period, by)
     plan = Plan((policies,), as_of(as_of_text, policies), engine, functools.partial(Aggregator, latest, period, by), encoding,
                 roster(roster_path, policies))

@@ -33,7 +33,7 @@ from ._shared import (
 @input_format_option
 @encoding_option
 @as_of_option
-@click.option("--explain", is_flag=True, help="Show the rule (file:line) that set each clock's target in the table.")
+@click.option("--explain", is_flag=True, help="Show the rule (its line in the policy file) that set each clock's target in the table.")
 @engine_option
 @jobs_option
 @output_option

@@ -8,8 +8,8 @@ import click
 from ..diagnostics import InputError, did_you_mean
 from ..engine import EngineError
 from ..model import Policy
-from ..output import OutputError, choose_format, destination, exits, summary_line
-from ..output.whatif import FORMATTERS, document
+from ..output import OutputError, choose_format, destination, exits
+from ..output.whatif import FORMATTERS, counts, document
 from ..replay import Interrupted, Plan, ReplayError, default_jobs, replay
 from ..report import PERIODS
 from ..repository import PolicySet, open_policy, scan
@@ -85,11 +85,11 @@ def whatif(base: str, candidate: str, history: str, search: str, limit: int, per
     except (EngineError, ReplayError) as exc:
         fail(str(exc))
     data = total.export()
+    doc = document(data, pb, pc)
     try:
         with destination(output) as out:
-            FORMATTERS[choose_format("whatif", fmt, out)](document(data, pb, pc), out)
+            FORMATTERS[choose_format("whatif", fmt, out)](doc, out)
     except OutputError as exc:
         fail(str(exc))
-    rejected = max(data.base.rejected, data.candidate.rejected)
-    click.echo(summary_line(data.base.tickets - rejected, rejected, signum is not None), err=True)
+    click.echo(counts(doc) + (" (interrupted: partial)" if signum is not None else ""), err=True)
     raise SystemExit(exits.replay(data.base.rejected + data.candidate.rejected, signum))

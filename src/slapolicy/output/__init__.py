@@ -20,13 +20,18 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import io
 import os
 import signal
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
 
 
 class ExitCode(enum.IntEnum):
@@ -121,3 +126,66 @@ def _silence_stdout() -> None:
     with contextlib.suppress(OSError):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
+
+
+class _Trimmed(io.TextIOBase):
+    """Lines without the trailing blanks rich pads table cells with (they show in a pipe and in diffs)."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+        self.pending = ""
+
+    def write(self, text: Any) -> int:
+        lines = (self.pending + text).split("\n")
+        self.pending = lines.pop()
+        for line in lines:
+            self.out.write(line.rstrip(" ") + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        self.out.flush()
+
+    def isatty(self) -> bool:
+        return self.out.isatty()
+
+
+def rich_console(out: IO[str]) -> Console:
+    """The one way outputs draw terminal tables: rich, as wide as the terminal (COLUMNS), no trailing blanks."""
+    from rich.console import Console
+
+    return Console(file=cast("IO[str]", _Trimmed(out)))  # a text stream in all but its declared type
+
+
+def word_table(width: int, title: str, columns: Sequence[str], rows: Iterable[Sequence[str]],
+               styles: Sequence[dict[int, str]] = (), right: Iterable[int] = (), keep: Iterable[int] = ()) -> Table:
+    """A terminal table `width` columns wide at most that wraps cells between words and never cuts
+    one: no column is narrower than its longest word (Chinese text may break between characters,
+    as it is written), and `keep` columns (dates) do not wrap at all, unless the terminal is too
+    narrow for even that: then the widest columns fold. Rich's own shrinking cuts words with …,
+    so the widths are fixed here."""
+    from rich import box
+    from rich.cells import cell_len
+    from rich.markup import escape
+    from rich.table import Table
+
+    rows = [list(r) for r in rows]
+    texts = [[col, *(r[i] for r in rows)] for i, col in enumerate(columns)]
+    least = [max((cell_len(w) for t in ts for w in t.split() if w.isascii()), default=1) for ts in texts]
+    body = [max([cell_len(t) for t in ts[1:]] + [low]) for ts, low in zip(texts, least)]
+    for i in keep:
+        least[i] = body[i]
+    widths = [max(cell_len(ts[0]), b) for ts, b in zip(texts, body)]
+    for floor in (body, least, [1] * len(widths)):  # headers wrap first, then the longest cells, then words fold
+        while sum(widths) + len(widths) - 1 > width:
+            slack = max(range(len(widths)), key=lambda i: widths[i] - floor[i])
+            if widths[slack] <= floor[slack]:
+                break
+            widths[slack] -= 1
+    aligned = set(right)
+    table = Table(title=escape(title), title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, padding=0)
+    for i, col in enumerate(columns):
+        table.add_column(col, overflow="fold", width=widths[i], justify="right" if i in aligned else "left")
+    for n, r in enumerate(rows):
+        style = styles[n] if n < len(styles) else {}
+        table.add_row(*[f"[{style[i]}]{escape(c)}[/]" if style.get(i) else escape(c) for i, c in enumerate(r)])
+    return table

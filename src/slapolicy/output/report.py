@@ -11,7 +11,8 @@ from typing import IO, Any
 from ..durations import format_seconds
 from ..model import Policy
 from ..outcome import ClockStatus
-from ..report import NOBODY, MetricStats, Report, money, objective_results, period_key, rate
+from ..report import NOBODY, PERIODS, Estimate, MetricStats, Report, money, objective_results, period_key, rate, summarise
+from . import plural, rich_console, word_table
 from .encode import Encoder, dumps, number, pretty
 from .simulation import csv_safe
 
@@ -29,7 +30,7 @@ def document(report: Report, policy: Policy) -> dict[str, Any]:
         entry.update({
             "tickets": g.tickets,
             "resolution_rate": rate(g.resolved, g.tickets),
-            "metrics": {m: _metric(g.metrics[m]) for m in policy.metrics if m in g.metrics},
+            "metrics": {m: _metric(g.metrics[m], policy.metrics[m].title) for m in policy.metrics if m in g.metrics},
             "escalations": dict(sorted((f"{metric} step {step}", n) for (metric, step), n in g.escalations.items())),
         })
         if g.notices:
@@ -41,20 +42,31 @@ def document(report: Report, policy: Policy) -> dict[str, Any]:
             if g.finding_actors:
                 entry["findings_by_person"] = dict(sorted(g.finding_actors.items()))
         groups.append(entry)
+    results = objective_results(report, policy.objectives)
     objectives = [
-        {"objective": r.objective.id, "clause": _clause(r.objective.clauses), "measure": r.objective.measure,
-         "period": r.period, "value": r.value, "min": r.objective.min, "max": r.objective.max, "met": r.met,
-         "tickets": r.tickets, "measured": r.measured}
-        for r in objective_results(report, policy.objectives)
+        {"objective": r.objective.id, **_described(r.objective.description), "clause": _clause(r.objective.clauses),
+         "measure": r.objective.measure, "period": r.period, "value": r.value, **({} if r.exact else {"approximate": True}),
+         "min": r.objective.min, "max": r.objective.max, "met": r.met, "tickets": r.tickets, "measured": r.measured}
+        for r in results
+    ]
+    at_period = [
+        {"objective": r.objective.id, **_described(r.objective.description), "clause": _clause(r.objective.clauses),
+         "measure": r.objective.measure, "period": r.period or None, "own_period": r.objective.period, "value": r.value,
+         **({} if r.exact else {"approximate": True}), "min": r.objective.min, "max": r.objective.max, "met": r.met,
+         "measured": r.measured, "periods": r.periods, "missed": r.missed}
+        for r in summarise(results, report.period)
     ]
     return {
         "policy": policy.id,
+        "title": policy.title,
         "period": report.period,
         "by": list(report.by),
+        **({"value_names": names} if (names := _value_names(policy, report.by)) else {}),
         "partial": report.interrupted,
         "summary": {"tickets": report.tickets, "simulated": report.simulated, "rejected": report.rejected},
         "groups": groups,
         "objectives": objectives,
+        "objectives_at_period": at_period,
         **({"ledger": _ledger(report, policy)} if report.ledger else {}),
     }
 
@@ -83,28 +95,52 @@ def _clause(clauses: tuple[str, ...]) -> str | list[str] | None:
     return clauses[0] if len(clauses) == 1 else list(clauses)
 
 
-def _metric(stats: MetricStats) -> dict[str, Any]:
+def _described(description: str) -> dict[str, str]:
+    return {"description": description} if description else {}
+
+
+def _value_names(policy: Policy, by: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """The policy's names of the severities and tiers a report is grouped by (P1 一级紧急)."""
+    declared = {"severity": policy.severities, "tier": policy.tiers}
+    return {b: {k: v.name for k, v in declared[b].items() if v.name != k} for b in by if b in declared}
+
+
+def _metric(stats: MetricStats, title: str) -> dict[str, Any]:
+    median, p90 = stats.time_to_stop.quantile(0.5), stats.time_to_stop.quantile(0.9)
     doc: dict[str, Any] = {
+        **({"title": title} if title else {}),
         "clocks": stats.clocks,
         "met": stats.statuses[0], "breached": stats.statuses[1], "running": stats.statuses[2], "cancelled": stats.statuses[3],
         "on_time_rate": stats.on_time_rate(),
-        "median_seconds": stats.time_to_stop.quantile(0.5),
-        "p90_seconds": stats.time_to_stop.quantile(0.9),
+        "median_seconds": _seconds(median),
+        "p90_seconds": _seconds(p90),
     }
+    approximate = [k for k, e in (("median_seconds", median), ("p90_seconds", p90)) if e is not None and not e.exact]
+    if approximate:
+        doc["approximate"] = approximate  # within 1 % (read from the histogram); the others are exact
     if stats.count(ClockStatus.UNTIMED):
         doc["untimed"] = stats.count(ClockStatus.UNTIMED)  # measured, never met or breached
     return doc
 
 
-def seconds(value: float | None) -> str:
-    return "" if value is None else format_seconds(value)
+def _seconds(found: Estimate | None) -> int | float | None:
+    return None if found is None else number(found.value)
+
+
+def seconds(value: float | None, exact: bool = True) -> str:
+    """8m where the duration is exact; ≈4h32m (no seconds past ten minutes) where it is read from the histogram."""
+    if value is None:
+        return ""
+    if exact:
+        return format_seconds(value)
+    return "≈" + format_seconds(value if value < 600 else round(value / 60) * 60)
 
 
 def pct(value: float | None) -> str:
     return "" if value is None else f"{value * 100:.1f}%"
 
 
-def _threshold(row: dict[str, Any]) -> str:
+def threshold(row: dict[str, Any]) -> str:
     parts = []
     for key, sign in (("min", "≥"), ("max", "≤")):
         v = row[key]
@@ -114,17 +150,24 @@ def _threshold(row: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
-def _value(row: dict[str, Any]) -> str:
-    v = row["value"]
+def _value(measure: str, v: float | None, exact: bool) -> str:
     if v is None:
         return "no data"
-    if row["measure"] in RATES:
+    if measure in RATES:
         return pct(v)
-    return seconds(v) if row["measure"] in TIMES else f"{v:.1f}"
+    return seconds(v, exact) if measure in TIMES else f"{v:.1f}"
 
 
-def _label(group: dict[str, Any], by: list[str]) -> str:
-    return " ".join([group["period"], *([group["kind"]] if "kind" in group else []), *(f"{b}={group[b]}" for b in by)])
+def _label(group: dict[str, Any], doc: dict[str, Any]) -> str:
+    """2025-Q1 severity=P1 一级紧急: the group's period, kind and --by values, with the policy's names."""
+    names = doc.get("value_names", {})
+    values = [f"{b}={group[b]}" + (f" {names[b][group[b]]}" if group[b] in names.get(b, {}) else "") for b in doc["by"]]
+    return " ".join([group["period"], *([group["kind"]] if "kind" in group else []), *values])
+
+
+def named(ident: str, name: str | None) -> str:
+    """An id with the policy's own name beside it: first_response 首次响应."""
+    return f"{ident} {name}" if name else ident
 
 
 def md_cell(text: Any) -> str:
@@ -132,25 +175,87 @@ def md_cell(text: Any) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|").replace("\n", " ")
 
 
-def markdown(doc: dict[str, Any], out: IO[str]) -> None:
-    lines = [f"# Service quality report — {md_cell(doc['policy'])}", ""]
+OBJECTIVE_COLUMNS = ("objective", "clause", "period", "value", "target", "result", "measured")
+METRIC_COLUMNS = ("metric", "clocks", "met", "breached", "running", "cancelled", "on time", "median", "p90")
+
+
+def verdict(row: dict[str, Any], side: dict[str, Any], period: str) -> tuple[str, str]:
+    """An objective's value and result at the report's `period`: its own (`row`: measure, own_period)
+    or, set for a shorter period, its worst period and how many missed (`side`: value, met, periods, missed)."""
+    rolled = PERIODS.index(row["own_period"]) < PERIODS.index(period)
+    value = _value(row["measure"], side["value"], "approximate" not in side)
+    if side["met"] is None:
+        return value, "no data"
+    if not rolled:
+        return value, "met" if side["met"] else "missed"
+    unit = row["own_period"]
+    if side["met"]:
+        result = f"met in all {plural(side['periods'], unit)}" if side["periods"] > 1 else f"met in 1 {unit}"
+    else:
+        result = f"missed in {side['missed']} of {plural(side['periods'], unit)}"
+    return f"worst {value}", result
+
+
+def objective_cells(row: dict[str, Any], period: str) -> tuple[list[str], bool | None]:
+    """The cells of an objective at the report's period, and whether it was met (None: no data)."""
+    clause = ", ".join(row["clause"]) if isinstance(row["clause"], list) else (row["clause"] or "")
+    value, result = verdict(row, row, period)
+    cells = [named(row["objective"], row.get("description")), clause, row["period"] or "—", value, threshold(row), result,
+             str(row["measured"])]
+    return cells, row["met"]
+
+
+def _metric_cells(name: str, m: dict[str, Any]) -> list[str]:
+    approximate = m.get("approximate", ())
+    return [named(name, m.get("title")), str(m["clocks"]), str(m["met"]), str(m["breached"]), str(m["running"]),
+            str(m["cancelled"]), pct(m["on_time_rate"]), seconds(m["median_seconds"], "median_seconds" not in approximate),
+            seconds(m["p90_seconds"], "p90_seconds" not in approximate)]
+
+
+def _notes(doc: dict[str, Any]) -> list[str]:
+    """What the marks in the report mean, said once, only when they appear."""
+    notes = []
+    if any(PERIODS.index(r["own_period"]) < PERIODS.index(doc["period"]) and r["value"] is not None
+           for r in doc["objectives_at_period"]):
+        notes.append(f"An objective set for a shorter period (a day, a month) shows its worst value in each {doc['period']} "
+                     "and in how many of its periods it was missed.")
+    if any("approximate" in m for g in doc["groups"] for m in g["metrics"].values()) or any(
+            "approximate" in r for r in doc["objectives_at_period"]):
+        notes.append("≈ marks a median or percentile read from a histogram (within 1 %); other durations are exact.")
+    return notes
+
+
+def _counted(group: dict[str, Any]) -> str:
+    """3 tickets, resolution rate 66.7% (or 3 calls, … for subjects other than tickets)."""
+    return f"{plural(group['tickets'], group.get('kind', 'ticket'))}, resolution rate {pct(group['resolution_rate'])}"
+
+
+def _summary(doc: dict[str, Any]) -> str:
     s = doc["summary"]
-    lines.append(f"{s['tickets']} tickets: {s['simulated']} simulated, {s['rejected']} rejected."
-                 + (" **Partial: the run was interrupted.**" if doc["partial"] else ""))
-    lines += ["", "## Objectives", "", "| objective | clause | period | value | target | result | measured |",
-              "|---|---|---|---|---|---|---|"]
-    for row in doc["objectives"]:
-        clause = ", ".join(row["clause"]) if isinstance(row["clause"], list) else (row["clause"] or "")
-        result = "met" if row["met"] else ("**missed**" if row["met"] is False else "no data")
-        lines.append(f"| {md_cell(row['objective'])} | {clause} | {row['period']} | {_value(row)} | {_threshold(row)} "
-                     f"| {result} | {row['measured']} |")
+    return f"{plural(s['tickets'], 'ticket')}: {s['simulated']} simulated, {s['rejected']} rejected"
+
+
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def markdown(doc: dict[str, Any], out: IO[str]) -> None:
+    title = f" {md_cell(doc['title'])}" if doc.get("title") else ""
+    lines = [f"# Service quality report — {md_cell(doc['policy'])}{title}", ""]
+    lines.append(_summary(doc) + "." + (" **Partial: the run was interrupted.**" if doc["partial"] else ""))
+    notes = _notes(doc)
+    if notes:
+        lines += ["", *notes]
+    lines += ["", "## Objectives", "", _row(list(OBJECTIVE_COLUMNS)), "|" + "---|" * len(OBJECTIVE_COLUMNS)]
+    for row in doc["objectives_at_period"]:
+        cells, met = objective_cells(row, doc["period"])
+        if met is False:
+            cells[5] = f"**{cells[5]}**"
+        lines.append(_row([md_cell(c) for c in cells]))
     for group in doc["groups"]:
-        lines += ["", f"## {md_cell(_label(group, doc['by']))}", "",
-                  f"{group['tickets']} tickets, resolution rate {pct(group['resolution_rate'])}.", "",
-                  "| metric | clocks | met | breached | running | on time | median | p90 |", "|---|---|---|---|---|---|---|---|"]
-        for name, m in group["metrics"].items():
-            lines.append(f"| {md_cell(name)} | {m['clocks']} | {m['met']} | {m['breached']} | {m['running']} | {pct(m['on_time_rate'])} "
-                         f"| {seconds(m['median_seconds'])} | {seconds(m['p90_seconds'])} |")
+        lines += ["", f"## {md_cell(_label(group, doc))}: {_counted(group)}", "",
+                  _row(list(METRIC_COLUMNS)), "|" + "---|" * len(METRIC_COLUMNS)]
+        lines += [_row([md_cell(c) for c in _metric_cells(name, m)]) for name, m in group["metrics"].items()]
         if group["escalations"]:
             lines += ["", "Escalations: " + md_cell(", ".join(f"{k} × {v}" for k, v in group["escalations"].items())) + "."]
         if "findings" in group:
@@ -166,7 +271,7 @@ def csv_table(doc: dict[str, Any], out: IO[str]) -> None:
     buf = io.StringIO()
     columns = ["period", "kind", *doc["by"], "tickets", "resolution_rate", "metric", "clocks", "met", "breached", "running",
                "cancelled", "on_time_rate", "median_seconds", "p90_seconds"]
-    writer = csv.DictWriter(buf, columns, lineterminator="\n")
+    writer = csv.DictWriter(buf, columns, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     for group in doc["groups"]:
         base = {"kind": group.get("kind", "ticket"), **{k: group[k] for k in ("period", *doc["by"], "tickets", "resolution_rate")}}
@@ -180,37 +285,31 @@ def json_document(doc: dict[str, Any], out: IO[str]) -> None:
 
 
 def table(doc: dict[str, Any], out: IO[str]) -> None:
-    from rich import box
-    from rich.console import Console
     from rich.markup import escape
-    from rich.table import Table
 
-    console = Console(file=out)
-    s = doc["summary"]
-    console.print(f"[bold]{escape(doc['policy'])}[/]: {s['tickets']} tickets, {s['simulated']} simulated, {s['rejected']} rejected"
-                  + (" [bold red](partial: interrupted)[/]" if doc["partial"] else ""))
-    objectives = Table(title="objectives", title_justify="left", box=box.SIMPLE_HEAD)
-    for col in ("objective", "period", "value", "target", "result", "measured"):
-        objectives.add_column(col)
-    for row in doc["objectives"]:
-        result = "[green]met[/]" if row["met"] else ("[bold red]missed[/]" if row["met"] is False else "no data")
-        objectives.add_row(escape(row["objective"]), row["period"], _value(row), _threshold(row), result, str(row["measured"]))
-    console.print(objectives)
-    metrics = Table(title="metrics", title_justify="left", box=box.SIMPLE_HEAD)
-    for col in ("group", "metric", "clocks", "on time", "breached", "median", "p90"):
-        metrics.add_column(col)
+    console = rich_console(out)
+    console.print(f"[bold]{escape(doc['policy'])}[/] {escape(doc.get('title', ''))}".rstrip())
+    console.print(escape(_summary(doc)) + (" [bold red](partial: interrupted)[/]" if doc["partial"] else ""))
+    for note in _notes(doc):
+        console.print(escape(note))
+    rows, styles = [], []
+    for row in doc["objectives_at_period"]:
+        cells, met = objective_cells(row, doc["period"])
+        rows.append(cells)
+        styles.append({5: "green" if met else ("bold red" if met is False else "")})
+    console.print(word_table(console.width, "objectives", OBJECTIVE_COLUMNS, rows, styles))
+    columns = tuple(c for c in METRIC_COLUMNS if c != "clocks")  # met + breached + running + cancelled: 80 columns
     for group in doc["groups"]:
-        for name, m in group["metrics"].items():
-            metrics.add_row(escape(_label(group, doc["by"])), name, str(m["clocks"]), pct(m["on_time_rate"]), str(m["breached"]),
-                            seconds(m["median_seconds"]), seconds(m["p90_seconds"]))
-    console.print(metrics)
+        title = f"{_label(group, doc)}: {_counted(group)}"
+        rows = [[c for col, c in zip(METRIC_COLUMNS, _metric_cells(name, m)) if col != "clocks"]
+                for name, m in group["metrics"].items()]
+        console.print()
+        console.print(word_table(console.width, title, columns, rows, right=range(1, len(columns))) if rows else escape(title))
     if "ledger" in doc:
-        ledger = Table(title=f"penalties ({doc['ledger'].get('currency', 'amounts')})", title_justify="left", box=box.SIMPLE_HEAD)
-        for col in ("period", "payer", "amount", "charges"):
-            ledger.add_column(col)
-        for t in doc["ledger"]["totals"]:
-            ledger.add_row(t["period"], escape(t["payer"]), str(t["amount"]), str(t["charges"]))
-        console.print(ledger)
+        console.print()
+        ledger = [[t["period"], t["payer"], str(t["amount"]), str(t["charges"])] for t in doc["ledger"]["totals"]]
+        console.print(word_table(console.width, f"penalties ({doc['ledger'].get('currency', 'amounts')})", ("period", "payer", "amount", "charges"),
+                                 ledger, right=(2, 3)))
 
 
 def write_ledger(doc: dict[str, Any], out: IO[str]) -> None:

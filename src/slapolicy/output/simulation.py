@@ -14,7 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from ..outcome import Outcome, Rejection
+from ..durations import format_seconds
+from ..outcome import Outcome, Rejection, SubjectOutcome
+from . import rich_console, word_table
 from .encode import Encoder, dumps, pretty
 
 CSV_COLUMNS = ("id", "status", "policy_version", "metric", "cycle", "target", "calendar", "started_at", "due_at",
@@ -126,59 +128,92 @@ class SimulationWriter:
 
 
 class _Table:
-    """A terminal table per ticket: its clocks, then its escalations."""
+    """A terminal table per ticket, as wide as the terminal: its severity and tier with the policy's
+    names, its clocks, then their target changes and pauses, escalations, notices, findings and charges."""
 
     STYLES = {"met": "green", "breached": "bold red", "running": "yellow", "cancelled": "dim", "untimed": "cyan"}
+    COLUMNS = ("metric", "target", "started", "due", "stopped", "status")
 
     def __init__(self, stream: IO[str], explain: bool) -> None:
-        from rich.console import Console
-
-        self.console = Console(file=stream)
+        self.console = rich_console(stream)
         self.explain = explain
         self.encoder = Encoder()
+        self.shown = False  # a ticket's table was printed: the next one starts after a blank line
 
     def add(self, outcome: Outcome) -> None:
-        from rich import box
         from rich.markup import escape
-        from rich.table import Table
 
         r = self.encoder.outcome(outcome)
-        if r["status"] == "rejected":
+        if isinstance(outcome, Rejection):
             self.console.print(f"[bold red]{escape(str(r['id'] or '?'))}[/] (line {r['line']}) rejected: "
                                + escape("; ".join(f"{e['code']}: {e['message']}" for e in r["errors"])))
             return
-        created = r["clocks"][0]["started_at"][:4] if r["clocks"] else ""
-        kind = f" ({r['kind']})" if "kind" in r else ""
-        table = Table(title=f"{escape(r['id'])}{kind} — {r['policy']} {r['policy_version']} ({created}, times in the calendars' zones)",
-                      title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))
-        for col in ("metric", "target", "started", "due", "stopped", "status"):
-            table.add_column(col, no_wrap=col != "target", min_width=10 if col == "target" else None)
-        if self.explain:
-            table.add_column("rule", no_wrap=True)
+        print_ = self.console.print
+        if self.shown:
+            print_()
+        self.shown = True
+        print_(f"[bold]{escape(r['id'])}[/]" + escape(_heading(outcome)))
+        source = outcome.policy.source
+        print_(escape(f"{r['policy']} {r['policy_version']}" + (f" ({source}: rules by line)" if self.explain else "")
+                      + f", created {_short(r['created_at'], True)}; times in the calendars' zones"))
+        columns = (*self.COLUMNS, "rule") if self.explain else self.COLUMNS
+        rows, styles = [], []
         for c in r["clocks"]:
-            metric = c["metric"] + (f" #{c['cycle']}" if c["cycle"] > 1 else "")
             target = (c["target"] or "measured") + ("" if c["calendar"] == "24x7" else f" ({c['calendar']})")
-            row = [metric, target, _short(c["started_at"]), _short(c["due_at"]),
-                   _short(c["stopped_at"] or c.get("cancelled_at")), f"[{self.STYLES[c['status']]}]{c['status']}[/]"]
-            if self.explain:
-                row.append(c["rule"] or "")
-            table.add_row(*row)
-        self.console.print(table)
+            rows.append([_clock(c), target, _short(c["started_at"]), _short(c["due_at"]),
+                         _short(c["stopped_at"] or c.get("cancelled_at")), c["status"],
+                         *([_rule(c["rule"], source)] if self.explain else [])])
+            styles.append({5: self.STYLES[c["status"]]})
+        if rows:
+            print_(word_table(self.console.width, "", columns, rows, styles, keep=(0, 2, 3, 4, 5)))
+        for c in r["clocks"]:
+            for before, after in zip(c.get("target_changes", ()), c.get("target_changes", ())[1:]):
+                rule = f" (rule {_rule(after['rule'], source)})" if after["rule"] and self.explain else ""
+                print_(escape(f"  target     {_short(after['at'])}  {_clock(c)}: {before['target'] or 'none'} → "
+                              f"{after['target'] or 'none'}{rule}"))
+            if c["paused_seconds"] or c["paused"]:
+                still = ", still paused" if c["paused"] else ""
+                print_(escape(f"  paused     {_clock(c)}: {format_seconds(c['paused_seconds'])} in all{still}"))
         for e in r["escalations"]:
-            self.console.print(f"  escalation {_short(e['at'])}  {e['metric']} step {e['step']} → {', '.join(e['notify'])}")
+            print_(escape(f"  escalation {_short(e['at'])}  {e['metric']} step {e['step']} → {', '.join(e['notify'])}"))
         for n in r.get("notices", ()):
-            self.console.print(f"  notice     {_short(n['at'])}  {n['id']} → {', '.join(n['notify'])}")
+            print_(escape(f"  notice     {_short(n['at'])}  {n['id']} → {', '.join(n['notify'])}"))
         for f in r.get("findings", ()):
             when = _short(f.get("at")) or "           "
-            who = f" (by {escape(f['actor'])})" if "actor" in f else ""
+            who = f" (by {f['actor']})" if "actor" in f else ""
             clauses = f" [{', '.join(f['clauses'])}]" if "clauses" in f else ""
-            self.console.print(f"  [yellow]finding[/]    {when}  {f['code']}: {escape(f['message'])}{who}{escape(clauses)}")
+            print_(f"  [yellow]finding[/]    {escape(when)}  " + escape(f"{f['code']}: {f['message']}{who}{clauses}"))
         for c in r.get("charges", ()):
             factor = f" × {c['factor']}" if c["factor"] != 1 else ""
-            self.console.print(f"  [magenta]charge[/]     {_short(c['at'])}  {c['penalty']} {c['amount']}{' ' + c['currency'] if 'currency' in c else ''}"
-                               f"{factor} → {escape(c['payer'] or '(no payer)')}")
+            currency = " " + c["currency"] if "currency" in c else ""
+            print_("  [magenta]charge[/]     " + escape(f"{_short(c['at'])}  {c['penalty']} {c['amount']}{currency}{factor} → "
+                                                       f"{c['payer'] or '(no payer)'}"))
 
 
-def _short(iso: str | None) -> str:
-    """03-07 17:50: fits an 80-column terminal; the year and zone are in the title and the JSON."""
-    return iso[5:16].replace("T", " ") if iso else ""
+def _rule(label: str | None, source: str) -> str:
+    """The line of the rule in the policy file named in the heading (its whole file:line when elsewhere)."""
+    if label is None:
+        return ""
+    path, _, line = label.rpartition(":")
+    return line if path == source else label
+
+
+def _clock(c: dict[str, Any]) -> str:
+    return f"{c['metric']}" + (f" #{c['cycle']}" if c["cycle"] > 1 else "")
+
+
+def _heading(outcome: SubjectOutcome) -> str:
+    """ — severity P1 一级紧急, tier basic 基础服务: what the ticket's targets were chosen by, in the policy's words."""
+    policy, attrs = outcome.policy, outcome.attributes
+    parts = [] if outcome.kind == "ticket" else [outcome.kind]
+    for name, declared in (("severity", policy.severities), ("tier", policy.tiers)):
+        value = attrs.get(name)
+        if value is not None:
+            found = declared.get(str(value))
+            parts.append(f"{name} {value}" + (f" {found.name}" if found is not None and found.name != value else ""))
+    return " — " + ", ".join(parts) if parts else ""
+
+
+def _short(iso: str | None, year: bool = False) -> str:
+    """03-07 17:50: fits an 80-column terminal; the year is in the heading, the zone in the JSON."""
+    return iso[0 if year else 5:16].replace("T", " ") if iso else ""

@@ -1,4 +1,4 @@
-"""`whatif` output: the comparison document (JSON), Markdown, and a plain-text table."""
+"""`whatif` output: the comparison document (JSON), Markdown, and terminal tables."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from collections.abc import Callable
 from typing import IO, Any
 
 from ..model import Policy
-from ..report import Report, objective_results, rate
+from ..report import Report, objective_results, rate, summarise
 from ..whatif import ComparisonData
+from . import plural, rich_console, word_table
 from .encode import Encoder, pretty
-from .report import md_cell, pct
+from .report import md_cell, named, pct, threshold, verdict
 
 
 def _totals(report: Report) -> dict[str, dict[str, Any]]:
@@ -33,7 +34,8 @@ def document(data: ComparisonData, base: Policy, candidate: Policy) -> dict[str,
             continue
         x, y = base_totals.get(name), cand_totals.get(name)
         rx, ry = (x or {}).get("on_time_rate"), (y or {}).get("on_time_rate")
-        metrics.append({"metric": name, "base": x, "candidate": y,
+        title = next((p.metrics[name].title for p in (candidate, base) if name in p.metrics and p.metrics[name].title), "")
+        metrics.append({"metric": name, **({"title": title} if title else {}), "base": x, "candidate": y,
                         "delta_on_time_rate": round(ry - rx, 6) if rx is not None and ry is not None else None})
     rows_b = {(r.objective.id, r.period): r for r in objective_results(data.base, base.objectives)}
     rows_c = {(r.objective.id, r.period): r for r in objective_results(data.candidate, candidate.objectives)}
@@ -57,46 +59,137 @@ def document(data: ComparisonData, base: Policy, candidate: Policy) -> dict[str,
     return {
         "base": {"policy": base.id, "version": base.version, "source": base.source},
         "candidate": {"policy": candidate.id, "version": candidate.version, "source": candidate.source},
-        "summary": {"tickets": data.base.tickets, "rejected_base": data.base.rejected,
-                    "rejected_candidate": data.candidate.rejected, "changed_outcomes": d.count,
+        "period": data.base.period,
+        "summary": {"tickets": data.base.tickets, "replayed_base": data.base.simulated, "rejected_base": data.base.rejected,
+                    "replayed_candidate": data.candidate.simulated, "rejected_candidate": data.candidate.rejected,
+                    "changed_outcomes": d.count,
                     "clocks_only_in_candidate": d.only_candidate, "clocks_only_in_base": d.only_base},
         "metrics": metrics,
         "objectives": objectives,
+        "objectives_at_period": _at_period(data, base, candidate),
         "changed": changed,
     }
 
 
-def _render(doc: dict[str, Any], markdown: bool) -> str:
-    b, c = doc["base"], doc["candidate"]
-    versions = f"{md_cell(b['version'])} → {md_cell(c['version'])}"
-    out = [f"# What if: {md_cell(b['policy'])} {versions}" if markdown else f"{md_cell(b['policy'])}: {versions}", ""]
+def _at_period(data: ComparisonData, base: Policy, candidate: Policy) -> list[dict[str, Any]]:
+    """Both versions' objectives at the comparison's period, side by side (one line per objective never measured)."""
+    sides = [{(r.objective.id, r.period): r for r in summarise(objective_results(report, policy.objectives), report.period)}
+             for report, policy in ((data.base, base), (data.candidate, candidate))]
+    order = [*dict.fromkeys([*sides[0], *sides[1]])]
+    rows = []
+    for key in order:
+        found = [side.get(key) for side in sides]
+        objective = next(r.objective for r in found if r is not None)
+        description = next((r.objective.description for r in reversed(found) if r is not None and r.objective.description), "")
+        row: dict[str, Any] = {"objective": key[0], **({"description": description} if description else {}),
+                               "measure": objective.measure, "own_period": objective.period, "period": key[1] or None}
+        for name, r in zip(("base", "candidate"), found):
+            row[name] = None if r is None else {"value": r.value, **({} if r.exact else {"approximate": True}), "met": r.met,
+                                                "periods": r.periods, "missed": r.missed, "min": r.objective.min,
+                                                "max": r.objective.max}
+        rows.append(row)
+    return rows
+
+
+def counts(doc: dict[str, Any]) -> str:
+    """6 tickets: 3 replayed, 3 rejected; said per version when the versions disagree (also the stderr line)."""
+    s, b, c = doc["summary"], doc["base"], doc["candidate"]
+    sides = [(s["replayed_base"], s["rejected_base"]), (s["replayed_candidate"], s["rejected_candidate"])]
+    if sides[0] == sides[1]:
+        told = f"{sides[0][0]} replayed, {sides[0][1]} rejected"
+    else:
+        told = "; ".join(f"under {v['version']} {n} replayed, {r} rejected" for v, (n, r) in zip((b, c), sides))
+    return f"{plural(s['tickets'], 'ticket')}: {told}"
+
+
+def _summary(doc: dict[str, Any]) -> str:
     s = doc["summary"]
-    out.append(f"{s['tickets']} tickets replayed; {s['changed_outcomes']} clocks change between met and breached; "
-               f"{s['clocks_only_in_candidate']} clocks only in the candidate, {s['clocks_only_in_base']} only in the base.")
-    out += ["", "| metric | base on time | candidate on time | delta | base breaches | candidate breaches |", "|---|---|---|---|---|---|"]
-    for m in doc["metrics"]:
-        x, y = m["base"] or {}, m["candidate"] or {}
-        delta = "" if m["delta_on_time_rate"] is None else f"{m['delta_on_time_rate'] * 100:+.1f} pt"
-        out.append(f"| {md_cell(m['metric'])} | {pct(x.get('on_time_rate'))} | {pct(y.get('on_time_rate'))} | {delta} "
-                   f"| {x.get('breached', '')} | {y.get('breached', '')} |")
+    return (f"{counts(doc)}. {plural(s['changed_outcomes'], 'clock')} change between met and breached; "
+            f"{plural(s['clocks_only_in_candidate'], 'clock')} only in the candidate, {s['clocks_only_in_base']} only in the base.")
+
+
+METRIC_COLUMNS = ("metric", "base on time", "candidate on time", "delta", "base breaches", "candidate breaches")
+OBJECTIVE_COLUMNS = ("objective", "period", "target", "base", "candidate")
+CHANGE_COLUMNS = ("ticket", "metric", "cycle", "base", "candidate", "base due", "candidate due")
+
+
+def _metric_cells(m: dict[str, Any]) -> list[str]:
+    x, y = m["base"] or {}, m["candidate"] or {}
+    delta = "" if m["delta_on_time_rate"] is None else f"{m['delta_on_time_rate'] * 100:+.1f} pt"
+    return [named(m["metric"], m.get("title")), pct(x.get("on_time_rate")), pct(y.get("on_time_rate")), delta,
+            str(x.get("breached", "")), str(y.get("breached", ""))]
+
+
+def _objective_cells(row: dict[str, Any], period: str) -> tuple[list[str], list[bool | None]]:
+    """An objective's cells (value and result under each version) and whether each version met it."""
+    targets = dict.fromkeys(threshold({**row, **side}) for side in (row["base"], row["candidate"]) if side is not None)
+    cells = [named(row["objective"], row.get("description")), row["period"] or "—", " → ".join(targets)]
+    met: list[bool | None] = []
+    for side in (row["base"], row["candidate"]):
+        if side is None:
+            cells.append("not in this version")
+            met.append(None)
+            continue
+        value, result = verdict(row, side, period)
+        cells.append(value if result == "no data" else f"{value}: {result}")
+        met.append(side["met"])
+    return cells, met
+
+
+def _change_cells(ch: dict[str, Any], short: bool) -> list[str]:
+    def due(iso: str | None) -> str:
+        return "" if iso is None else (iso[:16].replace("T", " ") if short else iso)
+
+    return [str(ch["id"]), ch.get("metric", ""), str(ch.get("cycle", "")), ch["base"], ch["candidate"], due(ch.get("base_due")),
+            due(ch.get("candidate_due"))]
+
+
+def _md_table(columns: tuple[str, ...], rows: list[list[str]]) -> list[str]:
+    return ["", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns),
+            *("| " + " | ".join(md_cell(c) for c in r) + " |" for r in rows)]
+
+
+def markdown(doc: dict[str, Any], out: IO[str]) -> None:
+    b, c = doc["base"], doc["candidate"]
+    lines = [f"# What if: {md_cell(b['policy'])} {md_cell(b['version'])} → {md_cell(c['version'])}", "", md_cell(_summary(doc))]
+    lines += _md_table(METRIC_COLUMNS, [_metric_cells(m) for m in doc["metrics"]])
+    objectives = []
+    for row in doc["objectives_at_period"]:
+        cells, met = _objective_cells(row, doc["period"])
+        objectives.append([*cells[:3], *(f"**{v}**" if m is False else v for v, m in zip(cells[3:], met))])
+    if objectives:
+        lines += ["", "## Objectives", *_md_table(OBJECTIVE_COLUMNS, objectives)]
     if doc["changed"]:
-        out += ["", "| ticket | metric | cycle | base | candidate | base due | candidate due |", "|---|---|---|---|---|---|---|"]
-        for ch in doc["changed"]:
-            out.append(f"| {md_cell(ch['id'])} | {md_cell(ch.get('metric', ''))} | {ch.get('cycle', '')} | {ch['base']} | {ch['candidate']} "
-                       f"| {ch.get('base_due') or ''} | {ch.get('candidate_due') or ''} |")
-    return "\n".join(out) + "\n"
+        lines += ["", "## Changed outcomes", *_md_table(CHANGE_COLUMNS, [_change_cells(ch, False) for ch in doc["changed"]])]
+    out.write("\n".join(lines) + "\n")
+
+
+def table(doc: dict[str, Any], out: IO[str]) -> None:
+    from rich.markup import escape
+
+    console = rich_console(out)
+    b, c = doc["base"], doc["candidate"]
+    console.print(f"[bold]{escape(b['policy'])}[/] {escape(b['version'])} → {escape(c['version'])}")
+    console.print(escape(_summary(doc)))
+    console.print()
+    console.print(word_table(console.width, "metrics", METRIC_COLUMNS, [_metric_cells(m) for m in doc["metrics"]],
+                             right=range(1, len(METRIC_COLUMNS))))
+    rows, styles = [], []
+    for row in doc["objectives_at_period"]:
+        cells, met = _objective_cells(row, doc["period"])
+        rows.append(cells)
+        styles.append({3 + i: "green" if m else ("bold red" if m is False else "") for i, m in enumerate(met)})
+    if rows:
+        console.print()
+        console.print(word_table(console.width, "objectives", OBJECTIVE_COLUMNS, rows, styles))
+    if doc["changed"]:
+        console.print()
+        console.print(word_table(console.width, "changed outcomes", CHANGE_COLUMNS,
+                                 [_change_cells(ch, True) for ch in doc["changed"]]))
 
 
 def json_document(doc: dict[str, Any], out: IO[str]) -> None:
     out.write(pretty(doc).decode("utf-8") + "\n")
-
-
-def markdown(doc: dict[str, Any], out: IO[str]) -> None:
-    out.write(_render(doc, True))
-
-
-def table(doc: dict[str, Any], out: IO[str]) -> None:
-    out.write(_render(doc, False))
 
 
 FORMATTERS: dict[str, Callable[[dict[str, Any], IO[str]], None]] = {"json": json_document, "markdown": markdown, "table": table}
