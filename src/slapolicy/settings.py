@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import os
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
@@ -50,8 +51,9 @@ def check_code(code: str) -> str:
         raise SettingsError(f"unknown code '{code}'{did_you_mean(code.upper(), known)} "
                             "(`slapolicy checks` lists the codes that can be ignored)") from None
     if not adjustable(entry.code):
-        why = ("is about tickets, not policy files" if entry.stage in ("ticket", "finding")
-               else "means the file could not be checked at all; fix the file instead")
+        why = {"ticket": "is about tickets, not policy files", "finding": "is about tickets, not policy files",
+               "config": "reports an ignore comment that cannot work; fix the comment"}.get(
+            entry.stage, "means the file could not be checked at all; fix the file instead")
         raise SettingsError(f"{entry.code} cannot be ignored or re-levelled: it {why}")
     return entry.code
 
@@ -174,9 +176,10 @@ def find_config(start: Path) -> Path | None:
 def load_settings(start: Path | None = None) -> Settings:
     """The settings of the nearest configuration file (none: nothing configured); SettingsError
     names file:line for anything that cannot be used."""
-    path = find_config(start or Path.cwd())
-    if path is None:
+    found = find_config(start or Path.cwd())
+    if found is None:
         return NO_SETTINGS
+    path = found if start else Path(os.path.relpath(found))  # from the working directory: named as the user sees it
     if path.name == CONFIG_FILES[1]:
         text = path.read_text(encoding="utf-8")
         section = _toml(path)["tool"]["slapolicy"]
