@@ -169,3 +169,9 @@ def test_config_reader_never_fails_otherwise(tmp_path_factory: pytest.TempPathFa
         assert str(exc).startswith(str(folder / ".slapolicy.yaml")) and "\n" not in str(exc)
     else:
         assert isinstance(settings, Settings)
+
+
+def test_a_file_that_was_not_checked_has_no_stale_ignores(in_root: Path) -> None:
+    """Its checks never ran, so the ignore comment cannot be judged: only the schema error is shown."""
+    result = scan(["tests/fixtures/settings/unchecked.yaml"])
+    assert [(d.line, d.code) for d in result.diagnostics] == [(12, "SLA103")]

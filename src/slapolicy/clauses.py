@@ -90,15 +90,17 @@ def clause_table(paths: Iterable[str | Path], backend: Backend, settings: Settin
     table.unreadable |= run.unreadable
     cases: dict[str, list[CaseResult]] = {}
     owner = {c.id: r.id for r in registers.values() for c in r.clauses}
+    uncited: list[Diagnostic] = []
     for case in run.cases:
         for clause_id in case.clauses:
             register_id = owner.get(clause_id)
             if register_id is not None and case.policy_id in implementers[register_id]:
                 cases.setdefault(clause_id, []).append(case)
             else:
-                table.diagnostics.append(Diagnostic.of(
+                uncited.append(Diagnostic.of(
                     case.path, case.line, 1, "SLA702",
                     f"the case cites {clause_id}, which is not a clause of the registers policy '{case.policy_id}' implements"))
+    table.diagnostics.extend(settings.apply(uncited, ()))
     for register in sorted(registers.values(), key=lambda r: r.id):
         for clause in register.clauses:
             table.rows.append(ClauseRow(clause, tuple(sorted(implementers[register.id])), tuple(rules.get(clause.id, ())),

@@ -83,11 +83,14 @@ class Settings:
         """The diagnostics the user asked to see, at the severity they asked for; an inline ignore
         that silences nothing is itself reported (SLA901), one that names a code no ignore can
         take is an error (SLA902)."""
+        diagnostics = list(diagnostics)
         directives, problems = _directives(files)
         by_line: dict[tuple[str, int], list[_Directive]] = {}
         for d in directives:
             by_line.setdefault((d.path, d.applies_to), []).append(d)
-        used: set[tuple[_Directive, str]] = set()
+        # a file that could not be checked (a load or schema error) has no stale ignores: its checks did not run
+        unchecked = {d.path for d in diagnostics if d.severity is Severity.ERROR and not adjustable(d.code)}
+        used: set[tuple[_Directive, str]] = {(d, code) for d in directives if d.path in unchecked for code in d.codes}
         kept: list[Diagnostic] = []
         for diag in diagnostics:
             hits = [d for d in by_line.get((diag.path, diag.line), ()) if diag.code in d.codes]
@@ -115,7 +118,7 @@ def _directives(files: Iterable[str]) -> tuple[list[_Directive], list[Diagnostic
             text = Path(path).read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError):
             continue  # the file's own diagnostics say why it cannot be read
-        if "slapolicy" not in text:
+        if not _DIRECTIVE.search(text):
             continue
         inside = _scalar_spans(text)
         for match in _DIRECTIVE.finditer(text):
