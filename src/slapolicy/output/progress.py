@@ -68,6 +68,17 @@ def bar(total: Callable[[], int | None], what: str = "tickets") -> Iterator[Adva
     from rich.console import Console
     from rich.progress import Progress
 
-    with Progress(*columns(), transient=True, console=Console(stderr=True)) as progress:
+    with Progress(*columns(), transient=True, console=Console(stderr=True), refresh_per_second=4) as progress:
         task = progress.add_task(what, total=count)
-        yield lambda n: progress.advance(task, n)
+        step = max(1, count // 1000)  # the bar is told in steps: an update costs microseconds, a ticket may cost less
+        pending = 0
+
+        def advance(n: int) -> None:
+            nonlocal pending
+            pending += n
+            if pending >= step:
+                progress.advance(task, pending)
+                pending = 0
+
+        yield advance
+        progress.advance(task, pending)
