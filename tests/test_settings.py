@@ -175,3 +175,25 @@ def test_a_file_that_was_not_checked_has_no_stale_ignores(in_root: Path) -> None
     """Its checks never ran, so the ignore comment cannot be judged: only the schema error is shown."""
     result = scan(["tests/fixtures/settings/unchecked.yaml"])
     assert [(d.line, d.code) for d in result.diagnostics] == [(12, "SLA103")]
+
+
+@given(body=st.text(alphabet=string.printable, max_size=60))
+def test_pyproject_reader_never_fails_otherwise(tmp_path_factory: pytest.TempPathFactory, body: str) -> None:
+    folder = tmp_path_factory.mktemp("toml")
+    (folder / "pyproject.toml").write_text("[tool.slapolicy]\n" + body, encoding="utf-8")
+    try:
+        settings = load_settings(folder)
+    except SettingsError as exc:
+        assert str(exc).startswith(str(folder / "pyproject.toml")) and "\n" not in str(exc)
+    else:
+        assert isinstance(settings, Settings)
+
+
+@pytest.mark.parametrize(("text", "found"), [("tool = 1\n", False), ("[tool]\nslapolicy = 1\n", True)])
+def test_odd_pyproject_shapes(tmp_path: Path, text: str, found: bool) -> None:
+    (tmp_path / "pyproject.toml").write_text(text, encoding="utf-8")
+    if not found:
+        assert load_settings(tmp_path) == NO_SETTINGS
+        return
+    with pytest.raises(SettingsError, match=r"pyproject.toml:1:1: \[tool.slapolicy\] must be a mapping of settings"):
+        load_settings(tmp_path)

@@ -171,7 +171,7 @@ def find_config(start: Path) -> Path | None:
         if yaml_file.is_file():
             return yaml_file
         toml_file = folder / CONFIG_FILES[1]
-        if toml_file.is_file() and "tool" in (data := _toml(toml_file)) and "slapolicy" in data["tool"]:
+        if toml_file.is_file() and isinstance(tool := _toml(toml_file).get("tool"), dict) and "slapolicy" in tool:
             return toml_file
     return None
 
