@@ -197,3 +197,8 @@ def test_odd_pyproject_shapes(tmp_path: Path, text: str, found: bool) -> None:
         return
     with pytest.raises(SettingsError, match=r"pyproject.toml:1:1: \[tool.slapolicy\] must be a mapping of settings"):
         load_settings(tmp_path)
+
+
+def test_a_config_of_comments_only_configures_nothing(tmp_path: Path) -> None:
+    (tmp_path / ".slapolicy.yaml").write_text("# nothing decided yet\n", encoding="utf-8")
+    assert load_settings(tmp_path) == NO_SETTINGS

@@ -69,11 +69,10 @@ class _Directive:
 
 @dataclass(frozen=True)
 class Settings:
-    """Codes disabled everywhere and codes given another severity; where they were read."""
+    """Codes disabled everywhere and codes given another severity."""
 
     disable: frozenset[str] = frozenset()
     severity: Mapping[str, Severity] = field(default_factory=dict)
-    source: str | None = None
 
     def ignoring(self, extra: Iterable[str]) -> Settings:
         """These settings with the `--ignore` codes disabled too (SettingsError for an unknown code)."""
@@ -190,10 +189,12 @@ def load_settings(start: Path | None = None) -> Settings:
     try:
         doc, problems = load_file(path)
     except InputError as exc:
+        if exc.diagnostic.code == "SLA006":  # empty, or comments only: nothing configured
+            return NO_SETTINGS
         raise SettingsError(exc.diagnostic.format()) from None
     if problems:
         raise SettingsError(problems[0].format())
-    data = doc.data if doc.data is not None else {}
+    data = doc.data
 
     def where(keys: tuple[str | int, ...], token: str) -> tuple[int, int]:
         mark = doc.locate(keys, key=not keys or isinstance(keys[-1], str))
@@ -258,4 +259,4 @@ def _settings(data: object, path: str, where: Where, section: str) -> Settings:
         if level not in ("error", "warning"):
             raise error(f"the severity of {name} is 'error' or 'warning', not '{level}'", ("severity", str(code)), str(code))
         severity[name] = Severity(level)
-    return Settings(frozenset(off), severity, path)
+    return Settings(frozenset(off), severity)
