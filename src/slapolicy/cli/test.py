@@ -27,6 +27,7 @@ def test(paths: tuple[str, ...], fmt: str | None, pattern: str | None, show_cove
     """Run policy test files (*.test.yaml) under PATHS (default: policies/).
 
     A policy file in PATHS stands for the test files beside it.
+
     Exit 0 all cases pass, 1 a case failed or a test file has an error, 2 usage error or unreadable path.
     With -o FILE the report goes to the file and the summary line to stdout.
     """
