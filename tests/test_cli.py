@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 
 from conftest import ROOT
@@ -153,3 +154,42 @@ def test_an_encoding_that_is_not_text_is_a_usage_error(run_cli: Run) -> None:
     assert result.exit_code == 2
     assert "'rot13' is not a text encoding; use utf-8, gb18030, gbk, latin-1, …" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+HISTORY = "tests/fixtures/history.jsonl"
+AS_OF = "--as-of=2025-12-31T00:00:00+08:00"
+
+
+@pytest.mark.parametrize("args", [
+    ("calendar", "due", "{policy}", "office", "2025-01-27T17:00:00+08:00", "3h"),
+    ("calendar", "elapsed", "{policy}", "office", "2025-03-10T08:00:00+08:00", "2025-03-10T20:00:00+08:00"),
+    ("calendar", "show", "{policy}", "office", "--from", "2025-01-25", "--to", "2025-01-30", "--json"),
+    ("generate", "--policy", "{policy}", "--tickets", "20", "--seed", "3"),
+    ("simulate", "{policy}", HISTORY, AS_OF, "--format", "json", "--jobs", "1"),
+    ("report", "{policy}", HISTORY, AS_OF, "--format", "json", "--jobs", "1"),
+    ("whatif", "--base", "policies/after-sales/2024.1.yaml", "--candidate", "{policy}", HISTORY, AS_OF, "--format", "json", "--jobs", "1"),
+    ("validate", "{policy}"),
+])
+def test_every_command_takes_a_policy_file_or_a_directory_of_versions(run_cli: Run, args: tuple[str, ...]) -> None:
+    """Item 6: the directory means its newest version wherever one version is needed (calendar,
+    generate, whatif) and the version in force otherwise; here both give 2025.1's answer."""
+    by_file = run_cli(*(a.format(policy="policies/after-sales/2025.1.yaml") for a in args))
+    by_dir = run_cli(*(a.format(policy="policies/after-sales") for a in args))
+    assert by_dir.exit_code == by_file.exit_code and by_dir.exit_code in (0, 1), by_dir.stderr
+    if args[0] != "validate":  # validate lists the files it checked
+        assert by_dir.stdout.replace("policies/after-sales/2025.1.yaml", "") == by_file.stdout.replace("policies/after-sales/2025.1.yaml", "")
+
+
+@pytest.mark.parametrize("command", ["test", "clauses"])
+def test_test_and_clauses_take_a_policy_file(run_cli: Run, command: str) -> None:
+    by_file = run_cli(command, "policies/network-service/2025.1.yaml", *(["--format", "json"] if command == "clauses" else []))
+    by_dir = run_cli(command, "policies/network-service", *(["--format", "json"] if command == "clauses" else []))
+    assert by_file.exit_code == by_dir.exit_code == 0 and by_file.stdout == by_dir.stdout
+
+
+def test_pre_commit_hooks_run_serially() -> None:
+    """Cross-version checks and the tests must see every file at once, not one parallel batch."""
+    import yaml
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert {h["id"]: h.get("require_serial") for h in hooks} == {"slapolicy-validate": True, "slapolicy-test": True}

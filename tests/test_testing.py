@@ -100,3 +100,43 @@ def test_a_policy_with_errors_is_named_as_such_not_as_missing(run_cli: Run) -> N
         "(run `slapolicy validate tests/fixtures/broken_policy_tests/minimal.yaml`)",
         "0 passed, 0 failed",
     ]
+
+
+STOP = "tests/fixtures/stop_first"
+
+
+def test_quiet_shows_only_failures_and_the_summary(run_cli: Run) -> None:
+    result = run_cli("test", BROKEN, "-q", "--engine", "python")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"FAILED {BROKEN}:14 a deliberately wrong promise of 20 minutes [R-000-04]",
+        "     first_response (cycle 1).due_at: expected 2025-03-07T18:10:00+08:00, actual 2025-03-07T18:05:00+08:00",
+        "     first_response (cycle 1).status: expected met, actual breached",
+        "1 passed, 1 failed",
+    ]
+
+
+def test_exitfirst_stops_at_the_first_failing_case(run_cli: Run) -> None:
+    result = run_cli("test", STOP, "-x", "--engine", "python")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"FAILED {STOP}/a_first.test.yaml:4 a wrong promise of 20 minutes, the first failure",
+        "     first_response (cycle 1).due_at: expected 2025-03-07T18:10:00+08:00, actual 2025-03-07T18:05:00+08:00",
+        "0 passed, 1 failed (stopped at the first failure)",
+    ]
+    assert run_cli("test", STOP, "--engine", "python").output.splitlines()[-1] == "2 passed, 1 failed"
+
+
+def test_exitfirst_stops_at_the_first_broken_test_file(run_cli: Run) -> None:
+    result = run_cli("test", "tests/fixtures/policy_tests", "--exitfirst", "--quiet", "--engine", "python")
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert all("bad_names.test.yaml" in line for line in lines[:-1]) and len(lines) == 4
+    assert lines[-1] == "0 passed, 0 failed (stopped at the first failure)"
+
+
+def test_a_policy_file_stands_for_the_tests_beside_it(run_cli: Run) -> None:
+    """Item 6: `test` takes a policy file as well as a directory (it used to read the policy as a test file)."""
+    by_file = run_cli("test", "policies/network-service/2025.1.yaml", "--engine", "python")
+    by_dir = run_cli("test", "policies/network-service", "--engine", "python")
+    assert by_file.exit_code == 0 and by_file.output == by_dir.output

@@ -17,6 +17,7 @@ from .diagnostics import Diagnostic, Severity
 from .engine import Backend
 from .register import Clause, Register, registers_of
 from .repository import scan
+from .settings import NO_SETTINGS, Settings
 from .testing import CaseResult, run_tests
 
 
@@ -66,11 +67,12 @@ class ClauseTable:
         return sum(r.status == status for r in self.rows)
 
 
-def clause_table(paths: Iterable[str | Path], backend: Backend) -> ClauseTable:
+def clause_table(paths: Iterable[str | Path], backend: Backend, settings: Settings = NO_SETTINGS) -> ClauseTable:
     """Read the policies and test files under `paths`, run the tests, and relate each clause of
-    the policies' registers to the rules citing it and the cases citing it."""
+    the policies' registers to the rules citing it and the cases citing it (a policy file named
+    outright: its rules, and the tests beside it)."""
     paths = list(paths)
-    scanned = scan(paths)
+    scanned = scan(paths, settings)
     table = ClauseTable(diagnostics=list(scanned.diagnostics), unreadable=scanned.unreadable)
     registers: dict[str, Register] = {}
     implementers: dict[str, set[str]] = {}  # register id -> policy ids
@@ -83,20 +85,22 @@ def clause_table(paths: Iterable[str | Path], backend: Backend) -> ClauseTable:
         for cited in citations(policy):
             line = policy.document.locate(cited.path).line
             rules.setdefault(cited.clause, []).append(RuleRef(policy.label, cited.rule, f"{policy.source}:{line}"))
-    run = run_tests(paths, backend)
+    run = run_tests(paths, backend, settings=settings)
     table.diagnostics.extend(run.diagnostics)
     table.unreadable |= run.unreadable
     cases: dict[str, list[CaseResult]] = {}
     owner = {c.id: r.id for r in registers.values() for c in r.clauses}
+    uncited: list[Diagnostic] = []
     for case in run.cases:
         for clause_id in case.clauses:
             register_id = owner.get(clause_id)
             if register_id is not None and case.policy_id in implementers[register_id]:
                 cases.setdefault(clause_id, []).append(case)
             else:
-                table.diagnostics.append(Diagnostic.of(
+                uncited.append(Diagnostic.of(
                     case.path, case.line, 1, "SLA702",
                     f"the case cites {clause_id}, which is not a clause of the registers policy '{case.policy_id}' implements"))
+    table.diagnostics.extend(settings.apply(uncited, ()))
     for register in sorted(registers.values(), key=lambda r: r.id):
         for clause in register.clauses:
             table.rows.append(ClauseRow(clause, tuple(sorted(implementers[register.id])), tuple(rules.get(clause.id, ())),

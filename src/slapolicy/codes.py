@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 import importlib
 import inspect
+import re
 from dataclasses import dataclass
 
 
@@ -28,7 +29,7 @@ E, W = Severity.ERROR, Severity.WARNING
 class Code:
     code: str
     slug: str
-    stage: str  # load | schema | model | check | versions | tests | ticket
+    stage: str  # load | schema | model | check | versions | tests | config | ticket | finding
     severity: Severity
     title: str
     text: str = ""  # how to read and fix it; for checks, the module docstring is used
@@ -39,6 +40,10 @@ class Code:
         if self.module is not None:
             return inspect.getdoc(importlib.import_module(self.module)) or self.title
         return self.text or self.title
+
+    def plain_doc(self) -> str:
+        """The explanation as people read it: the docstring markup `Passes::` shown as `Passes:`."""
+        return re.sub(r"^(Passes|Fails)::$", r"\1:", self.doc(), flags=re.MULTILINE)
 
 
 def _check(code: str, slug: str, severity: Severity, title: str, module: str, stage: str = "check") -> Code:
@@ -126,6 +131,20 @@ _ALL = (
     Code("SLA802", "unknown-name-in-test", "tests", E,
          "a test file uses an event type, metric or escalation step its policy does not define",
          "Each event type, metric and escalation step named in a case must exist in the policy the case runs on."),
+    Code("SLA803", "case-failed", "tests", E, "a test case whose expectation does not hold",
+         "The case ran, and what it expects (a clock's status or due time, an escalation, a notice, an "
+         "objective, …) is not what the replay gives; the report shows expected and actual. Fix the policy, "
+         "or the case if the regulation says otherwise."),
+    # ---- what a team decided about the codes (inline ignores, configuration) ----
+    Code("SLA901", "unused-ignore", "config", W, "an ignore comment that silences nothing",
+         "A `# slapolicy: ignore[CODE]` comment silences CODE on its own line (after a value) or on the next "
+         "line (on a line of its own). Nothing with that code is reported there, so the comment is stale: "
+         "remove it, or move it to the line the finding is on.\n\nFails:\n\n"
+         "    # slapolicy: ignore[SLA503]\n    - {id: p1-urgent, when: {severity: P1}, first_response: 15m}"),
+    Code("SLA902", "bad-ignore", "config", E, "an ignore comment that names no code, or a code it cannot silence",
+         "Write `# slapolicy: ignore[SLA503]`, several codes separated by commas. Only the findings of the "
+         "semantic checks (`slapolicy checks`) can be silenced; load, schema and test-file errors mean the file "
+         "was not checked, and must be fixed.\n\nFails:\n\n    timezone: Beijing   # slapolicy: ignore[SLA999]"),
     # ---- reasons a ticket is rejected (simulate, report, whatif, test) ----
     Code("unparseable", "unparseable", "ticket", E, "the input line or item cannot be read as a ticket",
          "A JSONL line that is not JSON, not an object, or not UTF-8; a CSV row without ticket_id; a YAML "

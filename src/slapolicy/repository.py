@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from .diagnostics import Diagnostic, InputError, Severity
 from .loader import load_file
 from .model import Policy
+from .settings import NO_SETTINGS, Settings
 from .validate import ValidationResult, validate_document, validate_versions
 
 POLICY_SUFFIXES = (".yaml", ".yml")
@@ -99,8 +100,9 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def scan(paths: Iterable[str | Path]) -> ValidationResult:
-    """Every policy file under `paths`, validated, with the checks across versions."""
+def scan(paths: Iterable[str | Path], settings: Settings = NO_SETTINGS) -> ValidationResult:
+    """Every policy file under `paths`, validated, with the checks across versions; the team's
+    ignores and severities applied."""
     files, missing = discover(paths)
     result = ValidationResult(files=[str(f) for f in files], diagnostics=list(missing), unreadable=bool(missing))
     for f in files:
@@ -110,7 +112,7 @@ def scan(paths: Iterable[str | Path]) -> ValidationResult:
         if policy is not None:
             result.policies.append(policy)
     result.diagnostics.extend(validate_versions(result.policies))
-    result.diagnostics.sort()
+    result.diagnostics = settings.apply(result.diagnostics, result.files)
     return result
 
 
@@ -167,9 +169,10 @@ def _first_error(diagnostics: list[Diagnostic]) -> Diagnostic:
     return next(d for d in diagnostics if d.severity is Severity.ERROR)
 
 
-def open_policy(path: str | Path) -> Policy:
+def open_policy(path: str | Path, settings: Settings = NO_SETTINGS) -> Policy:
     """One policy file without errors (warnings allowed), or InputError with the first error."""
     policy, problems = read_policy(path)
+    problems = settings.apply(problems, [str(path)])
     errors = [d for d in problems if d.severity is Severity.ERROR]
     if policy is None or errors:
         first = errors[0] if errors else problems[0]
@@ -178,11 +181,11 @@ def open_policy(path: str | Path) -> Policy:
     return policy
 
 
-def open_policy_set(path: str | Path) -> PolicySet:
+def open_policy_set(path: str | Path, settings: Settings = NO_SETTINGS) -> PolicySet:
     """A policy file, or a directory holding the versions of one policy; InputError if unusable."""
     if not Path(path).is_dir():
-        return PolicySet.of([open_policy(path)])
-    result = scan([path])
+        return PolicySet.of([open_policy(path, settings)])
+    result = scan([path], settings)
     if result.errors:
         first = _first_error(result.diagnostics)
         raise InputError(Diagnostic(first.path, first.line, first.column, first.code, first.severity,

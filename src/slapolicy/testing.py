@@ -24,10 +24,11 @@ from .model import VERSION, Policy, version_key
 from .outcome import Charge, ClockOutcome, EscalationFiring, Finding, NoticeFiring, Rejection, SubjectOutcome
 from .replay import OutcomeList, Plan, replay, replay_items
 from .report import NOBODY, Aggregator, money, objective_results
-from .repository import PolicySet, discover, is_test_file, scan
+from .repository import PolicySet, discover, is_policy_file, is_test_file, scan
 from .roster import EMPTY as NO_ROSTER
 from .roster import Roster, RosterError, shift_from
 from .schema import schema_problems
+from .settings import NO_SETTINGS, Settings
 from .tickets import RawItem
 from .validate import ValidationResult
 
@@ -98,9 +99,13 @@ class TestRun:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     coverage: dict[str, Coverage] = field(default_factory=dict)
     unreadable: bool = False  # a path that could not be read at all
+    stopped: bool = False  # stopped at the first failure (-x) with cases or files left
 
     def count(self, outcome: str) -> int:
         return sum(c.outcome == outcome for c in self.cases)
+
+    def failing(self) -> bool:
+        return bool(self.count("failed")) or any(d.severity is Severity.ERROR for d in self.diagnostics)
 
 
 def _show(value: Any) -> str:
@@ -108,8 +113,10 @@ def _show(value: Any) -> str:
 
 
 class _FileRunner:
-    def __init__(self, doc: Document, policies: PolicySet, backend: Backend, pattern: str | None, run: TestRun) -> None:
+    def __init__(self, doc: Document, policies: PolicySet, backend: Backend, pattern: str | None, run: TestRun,
+                 stop_first: bool = False) -> None:
         self.doc = doc
+        self.stop_first = stop_first
         self.policies = policies
         self.backend = backend
         self.pattern = pattern.lower() if pattern else None
@@ -164,6 +171,9 @@ class _FileRunner:
     def run_cases(self) -> None:
         data = self.doc.data
         for i, case in enumerate(data["cases"]):
+            if self.stop_first and self.run.count("failed"):
+                self.run.stopped = True
+                return
             path: JsonPath = ("cases", i)
             clauses = case.get("clause", [])
             result = CaseResult(self.doc.path, self.doc.locate(path).line, case["description"],
@@ -435,16 +445,22 @@ def _not_found(pid: str, scanned: ValidationResult) -> str:
     return f"no policy '{pid}' found{did_you_mean(pid, known)}"
 
 
-def run_tests(paths: Iterable[str | Path], backend: Backend, pattern: str | None = None) -> TestRun:
-    """Discover test files under `paths`, run every case, collect results and coverage."""
-    paths = list(paths)
+def run_tests(paths: Iterable[str | Path], backend: Backend, pattern: str | None = None,
+              settings: Settings = NO_SETTINGS, stop_first: bool = False) -> TestRun:
+    """Discover test files under `paths`, run every case, collect results and coverage; with
+    `stop_first`, stop at the first failing case or broken test file. A policy file named
+    outright stands for the test files beside it (the tests of its policy)."""
+    paths = [Path(p).parent if Path(p).is_file() and is_policy_file(Path(p).name) else p for p in paths]
     run = TestRun()
     files, missing = discover(paths, is_test_file)
     run.diagnostics.extend(missing)
     run.unreadable = bool(missing)
     roots = {str(p) for p in paths if Path(p).is_dir()} | {str(f.parent) for f in files}
-    scanned = scan(sorted(roots))
+    scanned = scan(sorted(roots), settings)
     for f in files:
+        if stop_first and run.failing():
+            run.stopped = True
+            break
         run.files.append(str(f))
         try:
             doc, problems = load_file(f)
@@ -458,9 +474,10 @@ def run_tests(paths: Iterable[str | Path], backend: Backend, pattern: str | None
         if not problems:
             policies, problems = _policies_for(doc, scanned)
         if policies is not None and not problems:
-            runner = _FileRunner(doc, policies, backend, pattern, run)
+            runner = _FileRunner(doc, policies, backend, pattern, run, stop_first)
             problems = runner.check_names()
             if not problems:
                 runner.run_cases()
         run.diagnostics.extend(problems)
+    run.diagnostics = settings.apply(run.diagnostics, run.files)
     return run

@@ -16,6 +16,7 @@ from ..output import FORMATS, ExitCode
 from ..repository import PolicySet, open_policy_set
 from ..roster import EMPTY as EMPTY_ROSTER
 from ..roster import Roster, RosterError, read_roster
+from ..settings import Settings, SettingsError, load_settings
 from ..tickets import FORMATS as INPUT_FORMATS
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -27,9 +28,22 @@ def fail(message: str, code: int = ExitCode.INPUT) -> NoReturn:
     sys.exit(code)
 
 
+def settings(ignore: tuple[str, ...] = ()) -> Settings:
+    """The nearest configuration (.slapolicy.yaml or [tool.slapolicy]) with the `--ignore` codes;
+    anything unusable in them is a usage error (exit 2) naming file:line."""
+    try:
+        configured = load_settings()
+    except SettingsError as exc:
+        fail(str(exc))
+    try:
+        return configured.ignoring(ignore)
+    except SettingsError as exc:
+        fail(f"--ignore: {exc}")
+
+
 def policy_set(path: str) -> PolicySet:
     try:
-        return open_policy_set(path)
+        return open_policy_set(path, settings())
     except InputError as exc:
         fail(exc.diagnostic.format())
 
@@ -81,6 +95,8 @@ engine_option = click.option("--engine", type=click.Choice(ENGINES), default=Non
                              help="Rules engine backend (default: durable where it imports, else python).")
 jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
                            help="Worker processes for a JSONL history (default: all cores).")
+ignore_option = click.option("--ignore", "ignore", multiple=True, metavar="CODE",
+                             help="Do not report this code (repeatable): --ignore SLA408. Only the semantic checks' codes.")
 output_option = click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default=None,
                              help="Write the result to this file instead of stdout.")
 def _encoding(ctx: click.Context, param: click.Parameter, value: str) -> str:

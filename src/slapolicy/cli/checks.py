@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import re
-
 import click
 
 from .. import codes
@@ -40,4 +38,4 @@ def explain(code: str) -> None:
     except KeyError:
         fail(f"unknown code '{code}'; `slapolicy checks --all` lists them")
     click.echo(f"{entry.code} {entry.slug} ({entry.severity.value})\n")
-    click.echo(re.sub(r"^(Passes|Fails)::$", r"\1:", entry.doc(), flags=re.MULTILINE))
+    click.echo(entry.plain_doc())

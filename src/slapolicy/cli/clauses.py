@@ -6,7 +6,7 @@ from ..clauses import clause_table
 from ..engine import EngineError, get_backend
 from ..output import OutputError, choose_format, destination, exits
 from ..output.clauses import FORMATTERS, summary
-from ._shared import engine_option, fail, format_option, output_option
+from ._shared import engine_option, fail, format_option, ignore_option, output_option, settings
 
 
 @click.command("clauses")
@@ -14,11 +14,13 @@ from ._shared import engine_option, fail, format_option, output_option
 @format_option("clauses")
 @click.option("--strict", is_flag=True, help="Exit 1 when a clause to enforce is not encoded or no passing test case cites it.")
 @engine_option
+@ignore_option
 @output_option
-def clauses(paths: tuple[str, ...], fmt: str | None, strict: bool, engine: str | None, output: str | None) -> None:
+def clauses(paths: tuple[str, ...], fmt: str | None, strict: bool, engine: str | None, ignore: tuple[str, ...],
+            output: str | None) -> None:
     """Each clause of the regulation with the rules that encode it and the test cases that cite it.
 
-    Reads the policies under PATHS (default: policies/), the clause registers they name
+    Reads the policies under PATHS (files or directories; default: policies/), the clause registers they name
     (`registers:`) and their test files, runs the tests, and lists every clause: the rules
     citing it and the cases citing it, and the clauses no rule encodes or no passing case tests.
 
@@ -29,7 +31,7 @@ def clauses(paths: tuple[str, ...], fmt: str | None, strict: bool, engine: str |
         backend = get_backend(engine)
     except EngineError as exc:
         fail(str(exc))
-    table = clause_table(paths or ("policies",), backend)
+    table = clause_table(paths or ("policies",), backend, settings(ignore))
     try:
         with destination(output) as out:
             FORMATTERS[choose_format("clauses", fmt, out if output else None)](table, out)

@@ -7,7 +7,7 @@ import click
 
 from ..generate import generate as generate_history
 from ..generate import roster as generate_roster
-from ..output import OutputError, destination
+from ..output import OutputError, destination, progress
 from ._shared import fail, output_option, policy_set
 
 
@@ -27,9 +27,11 @@ def generate(policy_path: str, count: int, seed: int, start: dt.datetime, days: 
     """Write a synthetic, seeded ticket history in the JSONL ticket format."""
     policy = policy_set(policy_path).latest
     try:
-        with destination(output) as out:
+        with destination(output) as out, progress.bar(lambda: count) as advance:
             for ticket in generate_history(policy, count, seed, start.date(), days, calls):
                 out.write(json.dumps(ticket, ensure_ascii=False, separators=(", ", ": ")) + "\n")
+                if advance is not None and ticket.get("kind", "ticket") == "ticket":
+                    advance(1)
         if roster_path:
             with destination(roster_path) as out:
                 out.write("person,role,from,to\n")

@@ -1,14 +1,11 @@
 from __future__ import annotations
 
-import contextlib
 import functools
-import sys
-from collections.abc import Callable, Iterator
 
 import click
 
 from ..engine import EngineError
-from ..output import OutputError, choose_format, destination, exits, summary_line
+from ..output import OutputError, choose_format, destination, exits, progress, summary_line
 from ..output.report import FORMATTERS, document, write_ledger, write_rejects
 from ..replay import Interrupted, Plan, ReplayError, default_jobs, line_count, replay
 from ..report import PERIODS, Aggregator, GroupingError, check_grouping
@@ -28,22 +25,6 @@ from ._shared import (
     roster,
     roster_option,
 )
-
-
-@contextlib.contextmanager
-def progress(path: str) -> Iterator[Callable[[int], None] | None]:
-    """A progress bar in tickets on a terminal, nothing when piped."""
-    total = line_count(path) if sys.stderr.isatty() else None
-    if total is None:
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  transient=True, console=Console(stderr=True)) as bar:
-        task = bar.add_task("tickets", total=total)
-        yield lambda n: bar.advance(task, n)
 
 
 @click.command()
@@ -86,7 +67,7 @@ def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str
                 roster(roster_path, policies))
     signum = None
     try:
-        with progress(history) as on_progress:
+        with progress.bar(lambda: line_count(history)) as on_progress:
             replay(plan, history, input_format, total, jobs or default_jobs(), on_progress)
     except Interrupted as exc:
         signum = exc.signum

@@ -5,9 +5,9 @@ import functools
 import click
 
 from ..engine import EngineError
-from ..output import OutputError, choose_format, destination, exits, summary_line
+from ..output import OutputError, choose_format, destination, exits, progress, summary_line
 from ..output.simulation import STREAMED, EncodedBlock, SimulationWriter
-from ..replay import Interrupted, Plan, ReplayError, default_jobs, replay
+from ..replay import Interrupted, Plan, ReplayError, default_jobs, line_count, replay
 from ._shared import (
     as_of,
     as_of_option,
@@ -57,8 +57,10 @@ def simulate(policy: str, tickets: str, fmt: str | None, input_format: str | Non
             writer = SimulationWriter(fmt, out, backend, explain)
             plan = Plan((policies,), stamp, engine, functools.partial(EncodedBlock, fmt), encoding, on_duty)
             workers = (jobs or default_jobs()) if fmt in STREAMED else 1
+            to_terminal = out.isatty()  # the table itself then shows the progress
             try:
-                replay(plan, tickets, input_format, writer, workers)
+                with progress.bar(lambda: None if to_terminal else line_count(tickets)) as on_progress:
+                    replay(plan, tickets, input_format, writer, workers, on_progress)
             except Interrupted as exc:
                 signum = exc.signum
             writer.close()

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
+import functools
 import sys
 
 import click
 
 from ..engine import EngineError, get_backend
 from ..output import OutputError, choose_format, destination, exits
-from ..output.tests import FORMATTERS, coverage, summary
+from ..output.tests import FORMATTERS, coverage, summary, text
 from ..testing import run_tests
-from ._shared import engine_option, fail, format_option, output_option
+from ._shared import engine_option, fail, format_option, ignore_option, output_option, settings
 
 
 @click.command("test")
@@ -16,11 +17,16 @@ from ._shared import engine_option, fail, format_option, output_option
 @format_option("test")
 @click.option("-k", "pattern", default=None, help="Run only the cases whose description contains PATTERN.")
 @click.option("--coverage", "show_coverage", is_flag=True, help="List target rules, escalation steps and clause ids no case exercised.")
+@click.option("-q", "--quiet", is_flag=True, help="Show only failures, problems and the summary line.")
+@click.option("-x", "--exitfirst", "exit_first", is_flag=True, help="Stop at the first failing case or broken test file.")
 @engine_option
+@ignore_option
 @output_option
-def test(paths: tuple[str, ...], fmt: str | None, pattern: str | None, show_coverage: bool, engine: str | None,
-         output: str | None) -> None:
+def test(paths: tuple[str, ...], fmt: str | None, pattern: str | None, show_coverage: bool, quiet: bool, exit_first: bool,
+         engine: str | None, ignore: tuple[str, ...], output: str | None) -> None:
     """Run policy test files (*.test.yaml) under PATHS (default: policies/).
+
+    A policy file in PATHS stands for the test files beside it.
 
     Exit 0 all cases pass, 1 a case failed or a test file has an error, 2 usage error or unreadable path.
     With -o FILE the report goes to the file and the summary line to stdout.
@@ -29,10 +35,12 @@ def test(paths: tuple[str, ...], fmt: str | None, pattern: str | None, show_cove
         backend = get_backend(engine)
     except EngineError as exc:
         fail(str(exc))
-    run = run_tests(paths or ("policies",), backend, pattern)
+    run = run_tests(paths or ("policies",), backend, pattern, settings(ignore), exit_first)
     try:
         with destination(output) as out:
-            FORMATTERS[choose_format("test", fmt, out if output else None)](run, out)
+            name = choose_format("test", fmt, out if output else None)
+            formatter = functools.partial(text, quiet=True) if quiet and name == "text" else FORMATTERS[name]
+            formatter(run, out)
         if output not in (None, "-"):
             click.echo(summary(run))
         if show_coverage:

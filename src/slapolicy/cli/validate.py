@@ -5,21 +5,22 @@ import click
 from ..output import OutputError, choose_format, destination, exits
 from ..output.validation import FORMATTERS
 from ..repository import scan
-from ._shared import fail, format_option, output_option
+from ._shared import fail, format_option, ignore_option, output_option, settings
 
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @format_option("validate")
 @click.option("--strict", is_flag=True, help="Warnings fail too (exit 1).")
+@ignore_option
 @output_option
-def validate(paths: tuple[str, ...], fmt: str | None, strict: bool, output: str | None) -> None:
+def validate(paths: tuple[str, ...], fmt: str | None, strict: bool, ignore: tuple[str, ...], output: str | None) -> None:
     """Check policy files or directories (default: policies/).
 
     Prints file:line:column: CODE severity: message for every problem.
     Exit 0 valid, 1 problems found, 2 unreadable input.
     """
-    result = scan(paths or ("policies",))
+    result = scan(paths or ("policies",), settings(ignore))
     try:
         with destination(output) as out:
             FORMATTERS[choose_format("validate", fmt, out)](result, out)

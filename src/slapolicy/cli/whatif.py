@@ -5,14 +5,14 @@ from pathlib import Path
 
 import click
 
-from ..diagnostics import InputError, did_you_mean
+from ..diagnostics import did_you_mean
 from ..engine import EngineError
 from ..model import Policy
 from ..output import OutputError, choose_format, destination, exits
 from ..output.whatif import FORMATTERS, counts, document
 from ..replay import Interrupted, Plan, ReplayError, default_jobs, replay
 from ..report import PERIODS
-from ..repository import PolicySet, open_policy, scan
+from ..repository import PolicySet, scan
 from ..whatif import Comparison
 from ._shared import (
     as_of,
@@ -25,19 +25,19 @@ from ._shared import (
     input_format_option,
     jobs_option,
     output_option,
+    policy_set,
     roster,
     roster_option,
+    settings,
 )
 
 
 def _resolve(spec: str, search: str) -> Policy:
-    """A policy file, or a version id looked up among the policies under `search`."""
-    if Path(spec).is_file():
-        try:
-            return open_policy(spec)
-        except InputError as exc:
-            fail(exc.diagnostic.format())
-    policies = scan([search]).usable()
+    """A policy file, a directory of versions (its newest), or a version id looked up among the
+    policies under `search`."""
+    if Path(spec).exists():
+        return policy_set(spec).latest
+    policies = scan([search], settings()).usable()
     found = [p for p in policies if p.version == spec]
     if len(found) != 1:
         versions = sorted({p.version for p in policies})
@@ -47,8 +47,8 @@ def _resolve(spec: str, search: str) -> Policy:
 
 
 @click.command()
-@click.option("--base", required=True, help="Policy file, or a version id found under --in.")
-@click.option("--candidate", required=True, help="Policy file, or a version id found under --in.")
+@click.option("--base", required=True, help="Policy file, directory of versions (its newest), or a version id found under --in.")
+@click.option("--candidate", required=True, help="Policy file, directory of versions (its newest), or a version id found under --in.")
 @click.argument("history", type=click.Path(allow_dash=True))
 @click.option("--in", "search", default="policies", show_default=True, type=click.Path(), help="Where version ids are looked up.")
 @click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True, help="Changed outcomes listed.")

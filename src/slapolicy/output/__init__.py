@@ -57,8 +57,8 @@ class Formats:
 
 
 FORMATS: dict[str, Formats] = {
-    "validate": Formats(("text", "json", "github"), "text", "text", "github"),
-    "test": Formats(("text", "json", "github", "junit"), "text", "text", "github"),
+    "validate": Formats(("text", "json", "github", "sarif"), "text", "text", "github"),
+    "test": Formats(("text", "json", "github", "junit", "sarif"), "text", "text", "github"),
     "simulate": Formats(("table", "json", "jsonl", "csv"), "table", "json"),
     "report": Formats(("table", "json", "csv", "markdown"), "table", "json"),
     "whatif": Formats(("table", "json", "markdown"), "table", "json"),

@@ -7,7 +7,9 @@ import re
 from collections.abc import Callable
 from typing import IO
 
+from ..diagnostics import Severity
 from ..testing import TestRun
+from . import sarif
 from .encode import pretty
 from .validation import annotation, escape
 
@@ -15,13 +17,15 @@ from .validation import annotation, escape
 def summary(run: TestRun) -> str:
     line = f"{run.count('passed')} passed, {run.count('failed')} failed"
     skipped = run.count("skipped")
-    return line + (f", {skipped} skipped" if skipped else "")
+    line += f", {skipped} skipped" if skipped else ""
+    return line + (" (stopped at the first failure)" if run.stopped else "")
 
 
-def text(run: TestRun, out: IO[str]) -> None:
+def text(run: TestRun, out: IO[str], quiet: bool = False) -> None:
+    """A line per case, with expected and actual under each failure; `quiet`: failures only."""
     lines = [d.format() for d in run.diagnostics]
     for case in run.cases:
-        if case.outcome == "skipped":
+        if case.outcome == "skipped" or (quiet and case.outcome == "passed"):
             continue
         clause = f" [{', '.join(case.clauses)}]" if case.clauses else ""
         lines.append(f"{case.outcome.upper():4} {case.path}:{case.line} {case.description}{clause}")
@@ -98,4 +102,12 @@ def coverage(run: TestRun, out: IO[str]) -> None:
             out.write(f"  {kind.replace('_', ' ')} not exercised: {', '.join(items) if items else 'none'}\n")
 
 
-FORMATTERS: dict[str, Callable[[TestRun, IO[str]], None]] = {"text": text, "json": json_document, "github": github, "junit": junit}
+def sarif_log(run: TestRun, out: IO[str]) -> None:
+    """SARIF 2.1.0 for code scanning: a result per problem of a test file and per failed case (SLA803)."""
+    failed = [sarif.result("SLA803", Severity.ERROR, f"{case.description}: " + "; ".join(case.failures), case.path, case.line, 1)
+              for case in run.cases if case.outcome == "failed"]
+    sarif.write([*(sarif.of_diagnostic(d) for d in run.diagnostics), *failed], out)
+
+
+FORMATTERS: dict[str, Callable[[TestRun, IO[str]], None]] = {"text": text, "json": json_document, "github": github, "junit": junit,
+                                                            "sarif": sarif_log}

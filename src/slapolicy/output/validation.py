@@ -8,7 +8,7 @@ from typing import IO
 
 from ..diagnostics import Diagnostic, Severity
 from ..validate import ValidationResult
-from . import plural
+from . import plural, sarif
 from .encode import pretty
 
 
@@ -48,4 +48,10 @@ def github(result: ValidationResult, out: IO[str]) -> None:
     out.write("".join(annotation(d) + "\n" for d in result.diagnostics) + summary(result) + "\n")
 
 
-FORMATTERS: dict[str, Callable[[ValidationResult, IO[str]], None]] = {"text": text, "json": json_document, "github": github}
+def sarif_log(result: ValidationResult, out: IO[str]) -> None:
+    """SARIF 2.1.0 for code scanning: a result per problem."""
+    sarif.write([sarif.of_diagnostic(d) for d in result.diagnostics], out)
+
+
+FORMATTERS: dict[str, Callable[[ValidationResult, IO[str]], None]] = {"text": text, "json": json_document, "github": github,
+                                                                     "sarif": sarif_log}

@@ -1,0 +1,70 @@
+"""SARIF 2.1.0, the format GitHub code scanning (and other CI dashboards) read: one run of the
+`slapolicy` tool whose rules are the registered codes, one result per diagnostic or failed
+test case, located at file, line and column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import IO, Any
+
+from .. import __version__, codes
+from ..diagnostics import Diagnostic, Severity
+from .encode import pretty
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_RULE_STAGES = ("load", "schema", "model", "check", "versions", "tests", "config")  # codes about files, not tickets
+
+
+def _rule(code: codes.Code) -> dict[str, Any]:
+    return {
+        "id": code.code,
+        "name": code.slug,
+        "shortDescription": {"text": code.title},
+        "help": {"text": code.plain_doc()},
+        "defaultConfiguration": {"level": _level(code.severity)},
+        "properties": {"tags": [code.stage]},
+    }
+
+
+def _level(severity: Severity) -> str:
+    return "error" if severity is Severity.ERROR else "warning"
+
+
+def _uri(path: str) -> str:
+    """Relative paths stay relative to the checkout (code scanning matches them to the repository)."""
+    p = Path(path)
+    return p.resolve().as_uri() if p.is_absolute() else p.as_posix()
+
+
+def result(code: str, severity: Severity, message: str, path: str, line: int, column: int) -> dict[str, Any]:
+    region: dict[str, int] = {"startLine": max(line, 1)}  # 0 = the file as a whole: its first line
+    if column > 0:
+        region["startColumn"] = column
+    return {
+        "ruleId": code,
+        "ruleIndex": RULE_INDEX[code],
+        "level": _level(severity),
+        "message": {"text": message},
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(path), "uriBaseId": "%SRCROOT%"},
+                                            "region": region}}],
+    }
+
+
+def of_diagnostic(d: Diagnostic) -> dict[str, Any]:
+    return result(d.code, d.severity, d.message, d.path, d.line, d.column)
+
+
+RULES = [c for c in codes.CODES.values() if c.stage in _RULE_STAGES]
+RULE_INDEX = {c.code: n for n, c in enumerate(RULES)}
+
+
+def write(results: list[dict[str, Any]], out: IO[str]) -> None:
+    log = {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "slapolicy", "version": __version__, "rules": [_rule(c) for c in RULES]}},
+            "results": results,
+        }],
+    }
+    out.write(pretty(log).decode("utf-8") + "\n")

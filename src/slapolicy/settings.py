@@ -1,0 +1,262 @@
+"""What a team decides about the codes, applied in one place (`Settings.apply`) to every list
+of diagnostics a command reports: inline `# slapolicy: ignore[SLA503]` comments in a policy
+or test file, a `[tool.slapolicy]` section of pyproject.toml or a `.slapolicy.yaml` (the
+nearest one walking up from the working directory), and `--ignore CODE`.
+
+Only the findings of the semantic checks (and the checks across versions) can be silenced
+or re-levelled: a load, schema or test-file error means the file was not checked at all,
+and silencing it would pass a file nobody read.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import os
+import re
+import tomllib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import codes
+from .diagnostics import Diagnostic, InputError, Severity, did_you_mean
+from .loader import load_file
+
+CONFIG_FILES = (".slapolicy.yaml", "pyproject.toml")
+_DIRECTIVE = re.compile(r"(?:^|(?<=\s))#\s*slapolicy\s*:(?P<rest>[^\n#]*)", re.MULTILINE)
+_IGNORE = re.compile(r"\s*ignore\[(?P<codes>[^\]]*)\]")
+HOW = "write `# slapolicy: ignore[SLA503]` (several codes: `ignore[SLA503, SLA408]`)"
+
+
+class SettingsError(Exception):
+    """A configuration or `--ignore` that cannot be used: one line, exit 2."""
+
+
+def adjustable(code: str) -> bool:
+    """Codes a team may silence or re-level: the findings of the semantic checks."""
+    entry = codes.CODES.get(code)
+    return entry is not None and (entry.stage in ("check", "versions") or code == "SLA901")
+
+
+def check_code(code: str) -> str:
+    """The registered code, or why it cannot be named in an ignore or a configuration."""
+    try:
+        entry = codes.get(code)
+    except KeyError:
+        known = [c for c in codes.CODES if adjustable(c)]
+        raise SettingsError(f"unknown code '{code}'{did_you_mean(code.upper(), known)} "
+                            "(`slapolicy checks` lists the codes that can be ignored)") from None
+    if not adjustable(entry.code):
+        why = {"ticket": "is about tickets, not policy files", "finding": "is about tickets, not policy files",
+               "config": "reports an ignore comment that cannot work; fix the comment"}.get(
+            entry.stage, "means the file could not be checked at all; fix the file instead")
+        raise SettingsError(f"{entry.code} cannot be ignored or re-levelled: it {why}")
+    return entry.code
+
+
+@dataclass(frozen=True)
+class _Directive:
+    path: str
+    line: int  # where the comment is
+    column: int
+    applies_to: int  # the line it silences
+    codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Codes disabled everywhere and codes given another severity."""
+
+    disable: frozenset[str] = frozenset()
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+
+    def ignoring(self, extra: Iterable[str]) -> Settings:
+        """These settings with the `--ignore` codes disabled too (SettingsError for an unknown code)."""
+        return dataclasses.replace(self, disable=self.disable | {check_code(c) for c in extra})
+
+    def apply(self, diagnostics: Iterable[Diagnostic], files: Iterable[str]) -> list[Diagnostic]:
+        """The diagnostics the user asked to see, at the severity they asked for; an inline ignore
+        that silences nothing is itself reported (SLA901), one that names a code no ignore can
+        take is an error (SLA902)."""
+        diagnostics = list(diagnostics)
+        directives, problems = _directives(files)
+        by_line: dict[tuple[str, int], list[_Directive]] = {}
+        for d in directives:
+            by_line.setdefault((d.path, d.applies_to), []).append(d)
+        # a file that could not be checked (a load or schema error) has no stale ignores: its checks did not run
+        unchecked = {d.path for d in diagnostics if d.severity is Severity.ERROR and not adjustable(d.code)}
+        used: set[tuple[_Directive, str]] = {(d, code) for d in directives if d.path in unchecked for code in d.codes}
+        kept: list[Diagnostic] = []
+        for diag in diagnostics:
+            hits = [d for d in by_line.get((diag.path, diag.line), ()) if diag.code in d.codes]
+            used.update((d, diag.code) for d in hits)
+            if not hits:
+                kept.append(diag)
+        kept += problems + [Diagnostic.of(d.path, d.line, d.column, "SLA901",
+                                          f"the ignore comment for {code} silences nothing on line {d.applies_to}; remove it")
+                            for d in directives for code in d.codes if (d, code) not in used]
+        return sorted(self._level(d) for d in kept if d.code not in self.disable)
+
+    def _level(self, diag: Diagnostic) -> Diagnostic:
+        level = self.severity.get(diag.code)
+        return diag if level is None or level is diag.severity else dataclasses.replace(diag, severity=level)
+
+
+NO_SETTINGS = Settings()
+
+
+def _directives(files: Iterable[str]) -> tuple[list[_Directive], list[Diagnostic]]:
+    found: list[_Directive] = []
+    problems: list[Diagnostic] = []
+    for path in files:
+        try:
+            text = Path(path).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            continue  # the file's own diagnostics say why it cannot be read
+        if not _DIRECTIVE.search(text):
+            continue
+        inside = _scalar_spans(text)
+        for match in _DIRECTIVE.finditer(text):
+            if _within(inside, match.start()):
+                continue
+            line = text.count("\n", 0, match.start()) + 1
+            start_of_line = text.rfind("\n", 0, match.start()) + 1
+            column = match.start() - start_of_line + 1
+            own_line = not text[start_of_line:match.start()].strip()
+            ignore = _IGNORE.match(match["rest"])
+            names = [c.strip() for c in ignore["codes"].split(",") if c.strip()] if ignore else []
+            if not names:
+                problems.append(Diagnostic.of(path, line, column, "SLA902", f"this comment names no code to ignore; {HOW}"))
+                continue
+            good = []
+            for name in names:
+                try:
+                    good.append(check_code(name))
+                except SettingsError as exc:
+                    problems.append(Diagnostic.of(path, line, column, "SLA902", str(exc)))
+            if good:
+                found.append(_Directive(path, line, column, line + 1 if own_line else line, tuple(good)))
+    return found, problems
+
+
+def _scalar_spans(text: str) -> list[tuple[int, int]]:
+    """Where quoted and block scalars lie, so a `#` inside a value is not taken for a comment."""
+    spans = []
+    try:
+        for token in yaml.scan(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            if isinstance(token, yaml.ScalarToken):
+                spans.append((token.start_mark.index, token.end_mark.index))
+    except yaml.YAMLError:
+        pass  # a broken file: its comments are read up to where it breaks, the rest by the pattern alone
+    return sorted(spans)
+
+
+def _within(spans: list[tuple[int, int]], index: int) -> bool:
+    i = bisect.bisect_right(spans, (index, float("inf"))) - 1
+    return i >= 0 and spans[i][0] <= index < spans[i][1]
+
+
+# ---- the configuration file ------------------------------------------------------------------
+
+def find_config(start: Path) -> Path | None:
+    """The nearest `.slapolicy.yaml`, or pyproject.toml with a [tool.slapolicy] section, from
+    `start` up to the root."""
+    for folder in (start, *start.parents):
+        yaml_file = folder / CONFIG_FILES[0]
+        if yaml_file.is_file():
+            return yaml_file
+        toml_file = folder / CONFIG_FILES[1]
+        if toml_file.is_file() and isinstance(tool := _toml(toml_file).get("tool"), dict) and "slapolicy" in tool:
+            return toml_file
+    return None
+
+
+def load_settings(start: Path | None = None) -> Settings:
+    """The settings of the nearest configuration file (none: nothing configured); SettingsError
+    names file:line for anything that cannot be used."""
+    found = find_config(start or Path.cwd())
+    if found is None:
+        return NO_SETTINGS
+    path = found if start else Path(os.path.relpath(found))  # from the working directory: named as the user sees it
+    if path.name == CONFIG_FILES[1]:
+        text = path.read_text(encoding="utf-8")
+        section = _toml(path)["tool"]["slapolicy"]
+        return _settings(section, str(path), lambda keys, token: _toml_line(text, token), "[tool.slapolicy]")
+    try:
+        doc, problems = load_file(path)
+    except InputError as exc:
+        if exc.diagnostic.code == "SLA006":  # empty, or comments only: nothing configured
+            return NO_SETTINGS
+        raise SettingsError(exc.diagnostic.format()) from None
+    if problems:
+        raise SettingsError(problems[0].format())
+    data = doc.data
+
+    def where(keys: tuple[str | int, ...], token: str) -> tuple[int, int]:
+        mark = doc.locate(keys, key=not keys or isinstance(keys[-1], str))
+        return mark.line, mark.column
+
+    return _settings(data, str(path), where, path.name)
+
+
+def _toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise SettingsError(f"{path}: {exc}") from None
+
+
+def _toml_line(text: str, token: str) -> tuple[int, int]:
+    """Where `token` (a key or a code) first appears after the [tool.slapolicy] header: tomllib
+    keeps no positions."""
+    lines = text.splitlines()
+    start = next((n for n, line in enumerate(lines) if line.strip().startswith("[tool.slapolicy")), 0)
+    for n in range(start, len(lines)):
+        column = lines[n].find(token)
+        if column >= 0:
+            return n + 1, column + 1
+    return start + 1, 1
+
+
+Where = Callable[[tuple[str | int, ...], str], tuple[int, int]]
+
+
+def _settings(data: object, path: str, where: Where, section: str) -> Settings:
+    def error(message: str, keys: tuple[str | int, ...] = (), token: str = "[tool.slapolicy") -> SettingsError:
+        line, column = where(keys, token)
+        return SettingsError(f"{path}:{line}:{column}: {message}")
+
+    example = "disable: [SLA408] and severity: {SLA503: error}" if section.endswith("yaml") else \
+        'disable = ["SLA408"] and [tool.slapolicy.severity] SLA503 = "error"'
+    if not isinstance(data, dict):
+        raise error(f"{section} must be a mapping of settings; write {example}")
+    for key in data:
+        if key not in ("disable", "severity"):
+            raise error(f"unknown setting '{key}' in {section}{did_you_mean(str(key), ['disable', 'severity'])}; "
+                        f"write {example}", (str(key),), str(key))
+    disable = data.get("disable", [])
+    if not isinstance(disable, list) or not all(isinstance(c, str) for c in disable):
+        raise error(f"'disable' is a list of codes; write {example}", ("disable",), "disable")
+    levels = data.get("severity", {})
+    if not isinstance(levels, dict):
+        raise error(f"'severity' maps codes to error or warning; write {example}", ("severity",), "severity")
+    off: set[str] = set()
+    for n, code in enumerate(disable):
+        try:
+            off.add(check_code(code))
+        except SettingsError as exc:
+            raise error(str(exc), ("disable", n), code) from None
+    severity: dict[str, Severity] = {}
+    for code, level in levels.items():
+        try:
+            name = check_code(str(code))
+        except SettingsError as exc:
+            raise error(str(exc), ("severity", str(code)), str(code)) from None
+        if level not in ("error", "warning"):
+            raise error(f"the severity of {name} is 'error' or 'warning', not '{level}'", ("severity", str(code)), str(code))
+        severity[name] = Severity(level)
+    return Settings(frozenset(off), severity)
