@@ -63,3 +63,19 @@ def test_generate_golden(run_cli: Callable[..., Result], golden: Callable[[Path,
     result = run_cli("generate", "--policy", "policies/after-sales/2025.1.yaml", "--tickets", "5", "--seed", "1",
                      "--start", "2025-03-01", "--days", "7")
     golden(ROOT / "tests" / "golden" / "generate_seed1.jsonl", result.stdout)
+
+
+def test_duties_beyond_the_common_lifecycle_are_mostly_kept() -> None:
+    """A generated year reads like a working department, not one that never contacts a customer: the engineer's
+    first contact (R-000-20), the improvement record a recurrence starts (R-000-14) and the daily quality check
+    (R-000-17) are mostly done in time, some late or missing."""
+    policy = open_policy(ROOT / "policies" / "after-sales" / "2025.1.yaml")
+    history = list(generate(policy, 3000, seed=5, start=dt.date(2025, 1, 1)))
+    outcomes = [r for r in simulate(PolicySet.of([policy]), [RawItem(t, i) for i, t in enumerate(history, 1)], "python",
+                                    dt.datetime(2026, 6, 30, tzinfo=dt.UTC).timestamp()) if not isinstance(r, Rejection)]
+    states = collections.Counter((c.metric.id, str(c.status)) for o in outcomes for c in o.clocks)
+    for metric in ("engineer_contact", "improvement_record"):
+        met, breached = states[(metric, "met")], states[(metric, "breached")]
+        assert met > 0 and breached > 0 and met / (met + breached) > 0.85, (metric, met, breached)
+    checked = sum(any(e["type"] == "quality_checked" for e in t["events"]) for t in history)
+    assert 0.05 < checked / len(history) < 0.12

@@ -29,11 +29,17 @@ WEEKEND_WEIGHT = 0.3
 HOLIDAY_WEIGHT = 0.2
 
 
+# the event types _lifecycle writes: clocks they stop are left open, or late, as _lifecycle decides
+LIFECYCLE = frozenset(("created", "registered", "assigned", "responded", "plan_proposed", "status", "on_site_agreed",
+                       "on_site_requested", "on_site_arrived", "on_site_update", "customer_signed", "on_site_finished",
+                       "update", "resolved", "reopened", "followed_up", "closed", "archived"))
+
+
 class _Ticket:
     def __init__(self, policy: Policy, rng: random.Random, created: float) -> None:
         self.policy = policy
         self.rng = rng
-        self.t = created
+        self.t = self.t0 = created
         self.events: list[dict[str, Any]] = []
 
     def emit(self, event_type: str, after: float, **extra: Any) -> None:  # extra: status, attributes, assignee, group …
@@ -159,6 +165,56 @@ def _lifecycle(tk: _Ticket, attrs: dict[str, Any]) -> None:
     tk.emit("archived", rng.uniform(0.2, 30) * hour)
 
 
+class _Recurrences:
+    """Which tickets complete a `count`/`within` correlation (the same key, created close together), so the
+    obligation it starts (an improvement record …) is met for most of them, as a department would."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.rules = [(c, c.within.amount * (86400 if c.within.kind == "days" else 1)) for c in policy.correlations
+                      if c.count and c.within is not None and c.within.kind in ("seconds", "days") and c.subject == "ticket"]
+        self.seen: dict[tuple[str, tuple[Any, ...]], list[float]] = {}
+
+    def completed(self, attrs: dict[str, Any], created: float) -> list[str]:
+        done = []
+        for c, window in self.rules:  # calendar days taken as 24 h: close enough for synthetic data
+            if not all(k in attrs for k in c.key) or not evaluate(c.when, attrs):
+                continue
+            assert c.count is not None
+            times = self.seen.setdefault((c.id, tuple(attrs[k] for k in c.key)), [])
+            times[:] = [t for t in times if created - t <= window]
+            times.append(created)
+            if len(times) >= c.count:
+                done.append(c.id)
+        return done
+
+
+def _duties(tk: _Ticket, completed: list[str]) -> None:
+    """Stop events for the clocks the common lifecycle above leaves open (an engineer's first contact, an
+    improvement record after a recurrence …) — most in time, some late — and the proofs coverage objectives
+    ask for (a quality check on a share a little above the objective's minimum)."""
+    policy, rng = tk.policy, tk.rng
+    emitted = {e["type"]: e["at"] for e in reversed(tk.events)}  # the first time of each type
+    extra: list[dict[str, Any]] = []
+    for metric in policy.metrics.values():
+        if (metric.subject != "ticket" or metric.every is not None or not metric.stop or metric.stop[0] not in policy.events
+                or not LIFECYCLE.isdisjoint(metric.stop)):
+            continue
+        begun = [emitted[s] for s in metric.start if s in emitted] + [tk.t0 for s in metric.start if s in completed]
+        if begun and not any(s in emitted for s in metric.stop) and rng.random() < 0.95:
+            late = rng.random() < 0.05
+            extra.append({"at": min(begun) + (rng.uniform(1, 8) * 3600 if late else rng.uniform(3, 12) * 60),
+                          "type": metric.stop[0]})
+    for objective in policy.objectives:
+        if objective.measure != "coverage" or not objective.proof or objective.proof[0] not in policy.events:
+            continue
+        population = [emitted[e] for e in objective.population if e in emitted]
+        if population and rng.random() < (objective.min or 0.0) + 0.03:
+            extra.append({"at": min(population) + rng.uniform(0.5, 4) * 3600, "type": objective.proof[0]})
+    if extra:
+        tk.events.extend(extra)
+        tk.events.sort(key=lambda e: e["at"])
+
+
 def generate(policy: Policy, tickets: int, seed: int, start: dt.date, days: int = 365,
              calls: bool = False) -> Iterator[dict[str, Any]]:
     """`tickets` synthetic tickets arriving over `days` days from `start`, in arrival order; with `calls`, when the
@@ -171,11 +227,13 @@ def generate(policy: Policy, tickets: int, seed: int, start: dt.date, days: int 
     def iso(t: float) -> str:
         return dt.datetime.fromtimestamp(t, tz).isoformat(timespec="seconds")
 
+    recurrences = _Recurrences(policy)
     for number, created in enumerate(_arrivals(policy, rng, tickets, start, days), 1):
         attrs = _attributes(policy, rng)
         tk = _Ticket(policy, rng, created)
         tk.events.append({"at": created, "type": "created"})
         _lifecycle(tk, attrs)
+        _duties(tk, recurrences.completed(attrs, created))
         if calls:
             yield {"id": f"CALL-{number:0{width}d}", "kind": "call", "attributes": {"answered": rng.random() >= 0.05},
                    "events": [{"at": iso(created - rng.uniform(60, 600)), "type": "created"}]}
