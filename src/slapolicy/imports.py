@@ -111,7 +111,8 @@ def load_profile(name_or_path: str) -> Profile:
     elif Path(name_or_path).is_file():
         doc, problems = load_file(name_or_path)
     else:
-        near = did_you_mean(name_or_path, list(names))
+        starts = sorted(n for n in names if n.startswith(name_or_path.lower()))
+        near = f"; did you mean '{starts[0]}'?" if starts and name_or_path else did_you_mean(name_or_path, list(names))
         raise InputError(Diagnostic.of(name_or_path, 0, 0, "SLA901",
                                        f"no shipped import profile and no file of that name{near}; shipped profiles: "
                                        f"{', '.join(sorted(names))} (or give the path of your own profile file)"))
@@ -406,6 +407,7 @@ class _Rows:
 
     def timed(self, row: list[str], line: int, reasons: list[Reason]) -> list[dict[str, Any]]:
         times: dict[str, dt.datetime] = {}
+        cells: dict[str, Any] = {}
         events = []
         for t in self.profile.events:
             text = self.cell(row, t.column)
@@ -413,8 +415,10 @@ class _Rows:
                 if t.type == "created" and t.minutes_after is None:
                     self.empty(line, t.column, "the ticket's creation time", reasons)
                 continue
-            if t.minutes_after is None:
-                when = self.instant(text, line, t.column, reasons)
+            if t.column in cells:  # a column read twice (created and registered) is reported once
+                when = cells[t.column]
+            elif t.minutes_after is None:
+                when = cells[t.column] = self.instant(text, line, t.column, reasons)
             else:
                 when = self.after(text, line, t, times, reasons)
             if when is not _UNSET:

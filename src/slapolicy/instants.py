@@ -93,6 +93,7 @@ _EXCEL_DAY0 = dt.datetime(1899, 12, 30)  # Excel's day 0 (its 1900 leap-year bug
 _EXCEL_MIN = (dt.datetime(MIN_YEAR, 1, 1) - _EXCEL_DAY0).days
 _EXCEL_MAX = (dt.datetime(MAX_YEAR + 1, 1, 1) - _EXCEL_DAY0).days
 _EXCEL_SERIAL = re.compile(r"[0-9]{5}(?:\.[0-9]{1,15})?")
+_EXAMPLE = dt.datetime(2025, 3, 7, 17, 50, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 EXCEL_TEXT_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M")  # how Excel writes a date-time cell to CSV in zh-CN
 
 
@@ -126,10 +127,9 @@ def read_cell_time(text: str, formats: tuple[str, ...] = ()) -> dt.datetime:
     if when is None:
         when = excel_serial(value)
     if when is None:
-        tried = ", ".join(f"'{f}'" for f in formats)
-        also = f", {tried}" if tried else ""
-        raise InstantError(f"'{value[:40]}' is not a date-time this profile reads (ISO-8601 such as "
-                           f"2025-03-07 17:50:00{also} or an Excel date number)")
+        examples = "".join(f"{_EXAMPLE.strftime(f)}, " for f in formats)
+        raise InstantError(f"'{value[:40]}' is not a date-time that can be read; write it like {examples}"
+                           "2025-03-07T17:50:00+08:00 (ISO-8601) or as an Excel date number")
     if not MIN_YEAR <= when.year <= MAX_YEAR:
         raise InstantError(f"'{value[:40]}' is outside the supported range {RANGE_TEXT}")
     return when
