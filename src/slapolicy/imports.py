@@ -22,7 +22,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from .diagnostics import Diagnostic, InputError, did_you_mean, shorten
+from .diagnostics import Diagnostic, InputError, did_you_mean, one_line, shorten
 from .instants import InstantError, read_cell_time, zone
 from .loader import Document, load_file, load_text
 from .outcome import Reason, Rejection
@@ -240,7 +240,7 @@ def read_export(profile: Profile, raw: bytes, encoding: str = "utf-8") -> Import
         index.setdefault(name, i)
     missing = [(column, where) for column, where in profile.columns() if column not in index]
     if missing:
-        result.items.append(Rejection(None, 1, tuple(Reason("unparseable", _missing_column(c, w, header, delimiter)) for c, w in missing)))
+        result.items.append(Rejection(None, 1, (Reason("unparseable", _missing_columns(missing, header, delimiter)),)))
         return result
     mapper = _Rows(profile, index)
     for line, row in _records(reader):
@@ -277,14 +277,16 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def _missing_column(column: str, where: str, header: list[str], delimiter: str) -> str:
-    near = did_you_mean(column, header)
-    shown = ", ".join(shorten(h, 40) for h in header[:12]) + (" …" if len(header) > 12 else "")
+def _missing_columns(missing: list[tuple[str, str]], header: list[str], delimiter: str) -> str:
+    """One message for every column the profile reads that the header lacks (one cause: the wrong export or profile)."""
+    named = ", ".join(f"'{one_line(shorten(c, 60))}' (the profile's {w}){did_you_mean(c, header).replace('; did you', ', did you')}"
+                      for c, w in missing)
+    shown = ", ".join(one_line(shorten(h, 40)) for h in header[:12]) + (" …" if len(header) > 12 else "")
     hint = ""
     if len(header) == 1 and any(d in header[0] for d in ",;\t|" if d != delimiter):
         hint = "; the header is one single column: is the file separated by another character? give `delimiter:` in the profile"
-    return (f"the export has no column '{shorten(column, 60)}' (the profile's {where} reads it){near}; "
-            f"its columns are: {shown}{hint}")
+    word = "column" if len(missing) == 1 else "columns"
+    return f"the export has no {word} {named}; its columns are: {shown}{hint}"
 
 
 class _Rows:
@@ -385,9 +387,9 @@ class _Rows:
         if spec.default is not _UNSET:
             return spec.default
         known = ", ".join(shorten(k, 20) for k in list(spec.map)[:10]) + (" …" if len(spec.map) > 10 else "")
-        reasons.append(Reason("uncovered_value", f"{self.at(line, spec.column)}: '{shorten(text, 40)}' is not in the profile's "
+        reasons.append(Reason("uncovered_value", f"{self.at(line, spec.column)}: {_shown(text)} is not in the profile's "
                                                  f"map for {spec.where} ({known}){did_you_mean(text, list(spec.map))}; "
-                                                 f"add it under {spec.where}.map or give a default"))
+                                                 f"add it under {spec.where}.map or give a default{_open_quote(text)}"))
         return _UNSET
 
     def empty(self, line: int, column: str, what: str, reasons: list[Reason]) -> Any:
@@ -399,7 +401,7 @@ class _Rows:
         try:
             when = read_cell_time(text, self.profile.formats)
         except InstantError as exc:
-            reasons.append(Reason("bad_timestamp", f"{self.at(line, column)}: {exc}"))
+            reasons.append(Reason("bad_timestamp", f"{self.at(line, column)}: {one_line(str(exc))}{_open_quote(text)}"))
             return _UNSET
         if when.tzinfo is None and self.profile.timezone is not None:
             when = when.replace(tzinfo=self.profile.timezone)
@@ -429,13 +431,23 @@ class _Rows:
     def after(self, text: str, line: int, t: Timed, times: dict[str, dt.datetime], reasons: list[Reason]) -> Any:
         minutes = cell_value(text)
         if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or minutes < 0:
-            reasons.append(Reason("bad_timestamp", f"{self.at(line, t.column)}: '{shorten(text, 40)}' is not a number of "
+            reasons.append(Reason("bad_timestamp", f"{self.at(line, t.column)}: {_shown(text)} is not a number of "
                                                    f"minutes (such as 42 or 7.5)"))
             return _UNSET
         base = times.get(str(t.minutes_after))
         if base is None:  # its own cell is empty or bad, and says so
             return _UNSET
         return base + dt.timedelta(minutes=minutes)
+
+
+def _shown(text: str) -> str:
+    """A cell quoted in a message: cut, control characters escaped."""
+    return f"'{one_line(shorten(text, 40))}'"
+
+
+def _open_quote(text: str) -> str:
+    """A hint when a cell runs over lines: a quote opened and never closed swallows the rows after it."""
+    return "; the cell runs over several lines: is a quote (\") left open in this row?" if "\n" in text else ""
 
 
 def _rejection(tid: str | None, line: int, reasons: list[Reason]) -> Rejection:
