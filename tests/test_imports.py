@@ -361,3 +361,13 @@ def test_export_mutants_account_for_every_row(seed: int, name: str) -> None:
             assert events + imported.skipped == imported.rows
     for r in imported.rejections:
         assert all(x.code in CODES and "\n" not in x.message for x in r.reasons)
+
+
+def test_the_readme_profile_example_loads(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("A profile:\n\n```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "my-helpdesk.yaml"
+    path.write_text(block, encoding="utf-8")
+    profile = load_profile(str(path))
+    assert (profile.name, profile.rows, profile.delimiter, profile.encoding) == ("my-helpdesk", "ticket", ";", "gb18030")
+    assert [t.type for t in profile.events] == ["created", "responded", "resolved"]
