@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from conftest import FIXTURES, ROOT
 from slapolicy.codes import CODES
 from slapolicy.diagnostics import InputError
-from slapolicy.imports import Imported, ProfileError, column_letter, load_profile, read_export, shipped
+from slapolicy.imports import ProfileError, column_letter, load_profile, read_export, shipped
 from slapolicy.outcome import Rejection
 from slapolicy.replay import OutcomeList, Plan, replay, replay_items
 from slapolicy.repository import open_policy_set
@@ -193,6 +193,17 @@ def test_time_formats_are_checked(fmt: str, message: str | None, tmp_path: Path)
     assert info.value.problems[0].code == "SLA902" and message in info.value.problems[0].message
 
 
+@pytest.mark.parametrize("encoding", ["gbkk", "rot13"])
+def test_an_unknown_or_non_text_encoding_is_refused(encoding: str, tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(f"profile: p\nrows: ticket\nid: Id\nencoding: {encoding}\nevents: [{{type: created, column: C}}]\n")
+    with pytest.raises(ProfileError) as info:
+        load_profile(str(path))
+    (problem,) = info.value.problems
+    assert (problem.line, problem.column, problem.code) == (4, 11, "SLA104")
+    assert problem.message == f"'{encoding}' is not a known text encoding; write utf-8, gb18030, gbk, big5, latin-1, …"
+
+
 # ---- the command ---------------------------------------------------------------------------------
 
 def test_import_writes_canonical_jsonl(run_cli: Run, tmp_path: Path) -> None:
@@ -289,11 +300,6 @@ def test_excel_date_cells_in_a_csv_event_log() -> None:
     (item,) = _csv_items("ticket_id,at,type,severity\nT1,45723.5,created,P1\nT1,2025/3/7 12:10,responded,\n")
     assert isinstance(item, RawItem)
     assert [e["at"] for e in item.data["events"]] == ["2025-03-07T12:00:00", "2025-03-07T12:10:00"]
-
-
-def test_imported_result_counts_rows() -> None:
-    result = Imported()
-    assert (result.rows, result.skipped, result.tickets, result.rejections) == (0, 0, [], [])
 
 
 # ---- fuzz: the profile loader and the row mapper (the project's fuzz helpers and budget) ----------

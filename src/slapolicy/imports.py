@@ -13,6 +13,7 @@ and column.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -27,7 +28,7 @@ from .instants import InstantError, read_cell_time, zone
 from .loader import Document, load_file, load_text
 from .outcome import Reason, Rejection
 from .schema import schema_problems
-from .tickets import BOM, RawItem, TicketError, cell_value, decode_text, sniff_delimiter, ticket_from_data
+from .tickets import RawItem, TicketError, cell_value, decode_text, sniff_delimiter, ticket_from_data
 
 _UNSET: Any = object()
 
@@ -56,7 +57,6 @@ class Timed:
 @dataclass(frozen=True)
 class Profile:
     name: str
-    path: str
     rows: str  # ticket | event
     id: str
     attributes: tuple[tuple[str, Value], ...]
@@ -128,8 +128,8 @@ class ProfileError(InputError):
     """A profile with problems: all of them, in file order (the first is the InputError's)."""
 
     def __init__(self, problems: list[Diagnostic]) -> None:
-        super().__init__(problems[0])
         self.problems = sorted(problems)
+        super().__init__(self.problems[0])
 
 
 def _value(raw: Any, where: str) -> Value:
@@ -139,6 +139,7 @@ def _value(raw: Any, where: str) -> Value:
                  frozenset(raw.get("skip", ())))
 
 
+_MAX_MINUTES = 10 * 366 * 24 * 60  # ten years: more is not a reply time but a broken cell
 _SAMPLE = dt.datetime(2025, 3, 7, 17, 50, 9, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 
 
@@ -181,6 +182,9 @@ def _model(doc: Document) -> tuple[Profile, list[Diagnostic]]:
         reason = _format_problem(fmt)
         if reason:
             problems.append(doc.diagnostic(("timestamps", i), "SLA902", reason))
+    if "encoding" in data and not _text_encoding(data["encoding"]):
+        problems.append(doc.diagnostic(("encoding",), "SLA104", f"'{shorten(data['encoding'], 40)}' is not a known text "
+                                                                "encoding; write utf-8, gb18030, gbk, big5, latin-1, …"))
     tz = None
     if "timezone" in data:
         try:
@@ -188,13 +192,20 @@ def _model(doc: Document) -> tuple[Profile, list[Diagnostic]]:
         except InstantError as exc:
             problems.append(doc.diagnostic(("timezone",), "SLA403", str(exc)))
     profile = Profile(
-        name=data["profile"], path=doc.path, rows=rows, id=data["id"],
+        name=data["profile"], rows=rows, id=data["id"],
         attributes=tuple((k, value(v, ("attributes", k))) for k, v in data.get("attributes", {}).items()),
         kind=value(data["kind"], ("kind",)) if "kind" in data else None,
         events=tuple(events), event=event, formats=formats, timezone=tz,
         delimiter=data.get("delimiter"), encoding=data.get("encoding"),
     )
     return profile, problems
+
+
+def _text_encoding(name: str) -> bool:
+    try:
+        return bool(getattr(codecs.lookup(name), "_is_text_encoding", True))
+    except LookupError:
+        return False
 
 
 def _format_problem(fmt: str) -> str | None:
@@ -220,7 +231,7 @@ def read_export(profile: Profile, raw: bytes, encoding: str = "utf-8") -> Import
     codec = profile.encoding if profile.encoding and encoding.replace("_", "-").lower() in ("utf-8", "utf8") else encoding
     result = Imported()
     try:
-        text = decode_text(raw, "utf-8" if raw.startswith(BOM) else codec)
+        text = decode_text(raw, codec)
     except TicketError as exc:
         result.items.append(Rejection(None, 1, (Reason(exc.code, str(exc)),)))
         return result
@@ -430,9 +441,9 @@ class _Rows:
 
     def after(self, text: str, line: int, t: Timed, times: dict[str, dt.datetime], reasons: list[Reason]) -> Any:
         minutes = cell_value(text)
-        if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or minutes < 0:
+        if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or not 0 <= minutes <= _MAX_MINUTES:
             reasons.append(Reason("bad_timestamp", f"{self.at(line, t.column)}: {_shown(text)} is not a number of "
-                                                   f"minutes (such as 42 or 7.5)"))
+                                                   f"minutes from 0 to {_MAX_MINUTES} (such as 42 or 7.5)"))
             return _UNSET
         base = times.get(str(t.minutes_after))
         if base is None:  # its own cell is empty or bad, and says so

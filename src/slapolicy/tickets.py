@@ -370,7 +370,7 @@ def sniff_delimiter(header: str) -> str:
     """The column separator of a CSV file, guessed from its header line: `,` `;` tab or `|`
     (Excel writes `;` where the decimal mark is a comma); `,` when nothing else fits."""
     try:
-        return csv.Sniffer().sniff(header, delimiters=",;\t|").delimiter
+        return csv.Sniffer().sniff(header[:4096], delimiters=",;\t|").delimiter
     except csv.Error:
         return ","
 
