@@ -239,6 +239,23 @@ def test_a_bad_profile_exits_2_with_every_problem(run_cli: Run, golden: Callable
     golden(ROOT / "tests" / "golden" / "import_bad_profile.txt", result.stderr)
 
 
+def test_import_rejects_a_repeated_ticket_id(run_cli: Run, tmp_path: Path) -> None:
+    raw, _ = _rewrite("zammad-ticket-report", {(4, "#"): "31001"})
+    path = tmp_path / "zammad.csv"
+    path.write_bytes(raw)
+    result = run_cli("import", "-p", "zammad-ticket-report", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{path}:6: duplicate_id: row 6: ticket id '31001' was already used at row 2", "12 rows: 11 tickets imported, 1 rejected"]
+
+
+def test_profile_and_input_format_together_are_a_usage_error(run_cli: Run) -> None:
+    result = run_cli("simulate", "policies/after-sales", "examples/imports/cn-helpdesk.csv", "--profile", "cn-helpdesk",
+                     "--input-format", "csv")
+    assert result.exit_code == 2
+    assert result.stderr == "error: --profile reads the input as a helpdesk export (CSV); leave out --input-format csv\n"
+
+
 def test_an_unreadable_export_exits_2(run_cli: Run) -> None:
     result = run_cli("import", "-p", "cn-helpdesk", "examples/imports/missing.csv")
     assert result.exit_code == 2 and result.stderr == "error: examples/imports/missing.csv: no such file\n"

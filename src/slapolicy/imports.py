@@ -467,14 +467,19 @@ def _rejection(tid: str | None, line: int, reasons: list[Reason]) -> Rejection:
 
 
 def check_tickets(result: Imported, tz: dt.tzinfo) -> None:
-    """Each imported ticket through the checks every input passes (a created event first, …), so
-    `slapolicy import` rejects what a replay would. Offset-less times are read in `tz`."""
+    """Each imported ticket through the checks every input passes (a created event first, an id used
+    once, …), so `slapolicy import` rejects what a replay would. Offset-less times are read in `tz`."""
+    first: dict[str, int] = {}
     for position, item in enumerate(result.items):
         if isinstance(item, RawItem):
+            tid = item.data["id"]
             try:
+                if tid in first:
+                    raise TicketError("duplicate_id", f"row {item.line}: ticket id '{tid}' was already used at row {first[tid]}")
+                first[tid] = item.line
                 ticket_from_data(item.data, item.line, tz)
             except TicketError as exc:
-                result.items[position] = Rejection(item.data.get("id"), item.line, (Reason(exc.code, str(exc)),))
+                result.items[position] = Rejection(tid, item.line, (Reason(exc.code, str(exc)),))
 
 
 __all__ = ["Imported", "Profile", "ProfileError", "check_tickets", "column_letter", "load_profile", "read_export", "shipped"]

@@ -123,6 +123,15 @@ profile_option = click.option("--profile", "profile_name", default=None, metavar
                                    "jira-service-management, or a profile file); see `slapolicy import`.")
 
 
+def input_profile(name: str | None, input_format: str | None) -> Profile | None:
+    """`--profile` of a replaying command: None without one; with one, --input-format has no say."""
+    if name is None:
+        return None
+    if input_format is not None:
+        fail(f"--profile reads the input as a helpdesk export (CSV); leave out --input-format {input_format}")
+    return import_profile(name)
+
+
 def import_profile(name: str) -> Profile:
     """The import profile named; every problem of a bad profile on stderr, exit 2."""
     try:

@@ -21,8 +21,8 @@ from ._shared import (
     fail,
     format_option,
     history_path,
-    import_profile,
     input_format_option,
+    input_profile,
     jobs_option,
     output_option,
     policy_set,
@@ -82,7 +82,7 @@ def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str
     latest = policies.latest
     total = Aggregator(latest, period, by)
     plan = Plan((policies,), as_of(as_of_text, policies), engine, functools.partial(Aggregator, latest, period, by), encoding,
-                roster(roster_path, policies), import_profile(profile_name) if profile_name else None)
+                roster(roster_path, policies), input_profile(profile_name, input_format))
     signum = None
     try:
         with progress(history) as on_progress:

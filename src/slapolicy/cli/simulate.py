@@ -17,8 +17,8 @@ from ._shared import (
     fail,
     format_option,
     history_path,
-    import_profile,
     input_format_option,
+    input_profile,
     jobs_option,
     output_option,
     policy_set,
@@ -54,7 +54,7 @@ def simulate(policy: str, tickets: str, fmt: str | None, input_format: str | Non
     history_path(tickets)
     stamp = as_of(as_of_text, policies)
     on_duty = roster(roster_path, policies)
-    profile = import_profile(profile_name) if profile_name else None
+    profile = input_profile(profile_name, input_format)
     signum = None
     try:
         with destination(output) as out:

@@ -22,8 +22,8 @@ from ._shared import (
     engine_option,
     fail,
     format_option,
-    import_profile,
     input_format_option,
+    input_profile,
     jobs_option,
     output_option,
     profile_option,
@@ -79,7 +79,7 @@ def whatif(base: str, candidate: str, history: str, search: str, limit: int, per
     lanes = (PolicySet.of([pb], pinned=True), PolicySet.of([pc], pinned=True))
     total = Comparison(pb, pc, period, limit)
     plan = Plan(lanes, as_of(as_of_text, lanes[0]), engine, functools.partial(Comparison, pb, pc, period, limit), encoding,
-                roster(roster_path, lanes[0]), import_profile(profile_name) if profile_name else None)
+                roster(roster_path, lanes[0]), input_profile(profile_name, input_format))
     signum = None
     try:
         replay(plan, history, input_format, total, jobs or default_jobs())
