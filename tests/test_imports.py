@@ -259,6 +259,14 @@ def test_profile_and_input_format_together_are_a_usage_error(run_cli: Run) -> No
 def test_an_unreadable_export_exits_2(run_cli: Run) -> None:
     result = run_cli("import", "-p", "cn-helpdesk", "examples/imports/missing.csv")
     assert result.exit_code == 2 and result.stderr == "error: examples/imports/missing.csv: no such file\n"
+    wrong = run_cli("import", "-p", "zendesk-ticket-export", "examples/imports/cn-helpdesk.csv")
+    assert wrong.exit_code == 2 and wrong.stdout == ""
+    assert wrong.stderr.startswith("error: examples/imports/cn-helpdesk.csv:1: line 1, byte 1: the file is not utf-8 text (byte 0xB9); "
+                                   "is it GB18030 / GBK? give --encoding gb18030")
+    header = run_cli("import", "-p", "zendesk-ticket-export", "examples/imports/jira-service-management.csv")
+    assert header.exit_code == 2
+    assert header.stderr.startswith("error: examples/imports/jira-service-management.csv:1: the export has no columns 'Id' "
+                                    "(the profile's id), 'Created at' (the profile's events (created)), ")
 
 
 @pytest.mark.parametrize("command", [

@@ -93,6 +93,11 @@ class Imported:
     def rejections(self) -> list[Rejection]:
         return [i for i in self.items if isinstance(i, Rejection)]
 
+    @property
+    def refused(self) -> Rejection | None:
+        """The rejection of the file as a whole (not decodable, no header, columns missing), if it was."""
+        return self.items[0] if self.rows == 0 and self.items and isinstance(self.items[0], Rejection) else None
+
 
 # ---- loading a profile ---------------------------------------------------------------------------
 

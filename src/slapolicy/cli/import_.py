@@ -22,8 +22,8 @@ def import_(profile_name: str, export: str, encoding: str, output: str | None, r
     """Turn a helpdesk EXPORT (CSV) into slapolicy's JSONL tickets through an import profile.
 
     Every row becomes part of a ticket, a row the profile skips, or a rejection naming its
-    row and column (on stderr). Exit 0 all imported, 1 any row rejected, 2 an unreadable
-    file or a bad profile.
+    row and column (on stderr). Exit 0 all imported, 1 any row rejected, 2 a file that
+    cannot be read as the export (encoding, header) or a bad profile.
     """
     profile = import_profile(profile_name)
     history_path(export)
@@ -33,6 +33,8 @@ def import_(profile_name: str, export: str, encoding: str, output: str | None, r
     except OSError as exc:
         fail(f"{export}: cannot read the file: {exc.strerror or exc}")
     result = read_export(profile, raw, encoding)
+    if result.refused is not None:
+        fail(f"{export}:{result.refused.line}: " + "; ".join(r.message for r in result.refused.reasons))
     check_tickets(result, profile.timezone or zone("UTC"))
     try:
         with destination(output) as out:
