@@ -402,3 +402,13 @@ def test_the_readme_profile_example_loads(tmp_path: Path) -> None:
     profile = load_profile(str(path))
     assert (profile.name, profile.rows, profile.delimiter, profile.encoding) == ("my-helpdesk", "ticket", ";", "gb18030")
     assert [t.type for t in profile.events] == ["created", "responded", "resolved"]
+
+
+def test_a_header_read_as_one_column_hints_at_the_separator(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text("profile: p\nrows: ticket\nid: Id\ndelimiter: ','\nevents: [{type: created, column: Created}]\n")
+    imported = read_export(load_profile(str(path)), b"Id;Created\nA-1;2025-03-03 09:00\n")
+    assert imported.refused is not None
+    assert imported.refused.reasons[0].message == (
+        "the export has no columns 'Id' (the profile's id), 'Created' (the profile's events (created)); its columns are: "
+        "Id;Created; the header is one single column: is the file separated by another character? give `delimiter:` in the profile")

@@ -295,11 +295,15 @@ def column_letter(index: int) -> str:
 
 def _missing_columns(missing: list[tuple[str, str]], header: list[str], delimiter: str) -> str:
     """One message for every column the profile reads that the header lacks (one cause: the wrong export or profile)."""
-    named = ", ".join(f"'{one_line(shorten(c, 60))}' (the profile's {w}){did_you_mean(c, header).replace('; did you', ', did you')}"
-                      for c, w in missing)
+    one_column = len(header) == 1 and any(d in header[0] for d in ",;\t|" if d != delimiter)
+
+    def near(column: str) -> str:
+        return "" if one_column else did_you_mean(column, header).replace("; did you", ", did you")
+
+    named = ", ".join(f"'{one_line(shorten(c, 60))}' (the profile's {w}){near(c)}" for c, w in missing)
     shown = ", ".join(one_line(shorten(h, 40)) for h in header[:12]) + (" …" if len(header) > 12 else "")
     hint = ""
-    if len(header) == 1 and any(d in header[0] for d in ",;\t|" if d != delimiter):
+    if one_column:
         hint = "; the header is one single column: is the file separated by another character? give `delimiter:` in the profile"
     word = "column" if len(missing) == 1 else "columns"
     return f"the export has no {word} {named}; its columns are: {shown}{hint}"
