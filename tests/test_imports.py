@@ -166,13 +166,13 @@ def test_a_bad_profile_is_reported_at_each_key() -> None:
     with pytest.raises(ProfileError) as info:
         load_profile(str(FIXTURES / "imports" / "bad-profile.yaml"))
     assert [(d.line, d.column, d.code) for d in info.value.problems] == [
-        (4, 11, "SLA403"), (5, 14, "SLA902"), (8, 13, "SLA903"), (9, 1, "SLA903"), (11, 59, "SLA903")]
+        (4, 11, "SLA403"), (5, 14, "SLA912"), (8, 13, "SLA913"), (9, 1, "SLA913"), (11, 59, "SLA913")]
 
 
 def test_an_unknown_profile_name_suggests_the_shipped_one() -> None:
     with pytest.raises(InputError) as info:
         load_profile("zendesk")
-    assert info.value.diagnostic.code == "SLA901"
+    assert info.value.diagnostic.code == "SLA911"
     assert "did you mean 'zendesk-ticket-export'?" in info.value.diagnostic.message
 
 
@@ -190,7 +190,7 @@ def test_time_formats_are_checked(fmt: str, message: str | None, tmp_path: Path)
         return
     with pytest.raises(ProfileError) as info:
         load_profile(str(path))
-    assert info.value.problems[0].code == "SLA902" and message in info.value.problems[0].message
+    assert info.value.problems[0].code == "SLA912" and message in info.value.problems[0].message
 
 
 @pytest.mark.parametrize("encoding", ["gbkk", "rot13"])
@@ -284,7 +284,7 @@ def test_replaying_commands_take_a_profile(run_cli: Run, command: list[str]) -> 
 def test_a_bad_profile_stops_simulate_before_replaying(run_cli: Run) -> None:
     result = run_cli("simulate", "policies/after-sales", "examples/imports/cn-helpdesk.csv", "--profile", "cn")
     assert result.exit_code == 2
-    assert result.stderr.startswith("error: cn:0:0: SLA901 error: no shipped import profile and no file of that name; "
+    assert result.stderr.startswith("error: cn:0:0: SLA911 error: no shipped import profile and no file of that name; "
                                     "did you mean 'cn-helpdesk'?")
 
 

@@ -127,14 +127,14 @@ _ALL = (
          "a test file uses an event type, metric or escalation step its policy does not define",
          "Each event type, metric and escalation step named in a case must exist in the policy the case runs on."),
     # ---- import profiles (slapolicy import, --profile) ----
-    Code("SLA901", "unknown-profile", "import", E, "--profile names neither a shipped import profile nor a file",
+    Code("SLA911", "unknown-profile", "import", E, "--profile names neither a shipped import profile nor a file",
          "Give the name of a shipped profile (the message lists them; so does the README) or the path of your own "
          "profile file.\n\nFails:\n\n    slapolicy import --profile jira export.csv     # the name is jira-service-management"),
-    Code("SLA902", "bad-time-format", "import", E, "a `timestamps:` format that cannot read a date-time",
+    Code("SLA912", "bad-time-format", "import", E, "a `timestamps:` format that cannot read a date-time",
          "Formats are Python strptime patterns: %Y year, %m month, %d day, %H hour (00-23), %I hour (1-12) with %p "
          "AM/PM, %M minute, %S second, %b month name (Mar), %y two-digit year. ISO-8601 and Excel date numbers are "
          "always read and need no format.\n\nFails:\n\n    timestamps: [\"DD/MM/YYYY hh:mm\"]     # write \"%d/%m/%Y %H:%M\""),
-    Code("SLA903", "profile-mismatch", "import", E, "parts of an import profile that do not fit together",
+    Code("SLA913", "profile-mismatch", "import", E, "parts of an import profile that do not fit together",
          "`rows: ticket` needs `events:` (which timestamp columns become which events, one of them `created`); "
          "`rows: event` needs `event:` (the columns of each row's time and type). A value is read from a `column` "
          "or is a constant `value`, not both; `minutes_after` names an event listed before it.\n\nFails:\n\n"

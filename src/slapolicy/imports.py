@@ -118,7 +118,7 @@ def load_profile(name_or_path: str) -> Profile:
     else:
         starts = sorted(n for n in names if n.startswith(name_or_path.lower()))
         near = f"; did you mean '{starts[0]}'?" if starts and name_or_path else did_you_mean(name_or_path, list(names))
-        raise InputError(Diagnostic.of(name_or_path, 0, 0, "SLA901",
+        raise InputError(Diagnostic.of(name_or_path, 0, 0, "SLA911",
                                        f"no shipped import profile and no file of that name{near}; shipped profiles: "
                                        f"{', '.join(sorted(names))} (or give the path of your own profile file)"))
     problems = problems or schema_problems(doc, "profile")
@@ -149,35 +149,35 @@ _SAMPLE = dt.datetime(2025, 3, 7, 17, 50, 9, tzinfo=dt.timezone(dt.timedelta(hou
 
 
 def _model(doc: Document) -> tuple[Profile, list[Diagnostic]]:
-    """The profile from schema-valid data, and what does not fit together (SLA902, SLA903, SLA403)."""
+    """The profile from schema-valid data, and what does not fit together (SLA912, SLA913, SLA403)."""
     data = doc.data
     problems: list[Diagnostic] = []
 
     def value(raw: Any, path: tuple[str, ...]) -> Value:
         v = _value(raw, ".".join(path))
         if isinstance(raw, dict) and ("column" in raw) == ("value" in raw):
-            problems.append(doc.diagnostic(path, "SLA903", "give either `column:` (read from the export) or `value:` "
+            problems.append(doc.diagnostic(path, "SLA913", "give either `column:` (read from the export) or `value:` "
                                                            "(the same for every ticket), e.g. {column: Priority}"))
         return v
 
     rows = data["rows"]
     wrong, needed = ("event", "events") if rows == "ticket" else ("events", "event")
     if wrong in data:
-        problems.append(doc.diagnostic((wrong,), "SLA903", f"`{wrong}:` belongs to rows: {'ticket' if wrong == 'events' else 'event'}; "
+        problems.append(doc.diagnostic((wrong,), "SLA913", f"`{wrong}:` belongs to rows: {'ticket' if wrong == 'events' else 'event'}; "
                                                            f"with rows: {rows} write `{needed}:`", key=True))
     if needed not in data:
         example = "events: [{type: created, column: Created}]" if rows == "ticket" else "event: {at: Time, type: Action}"
-        problems.append(doc.diagnostic(("rows",), "SLA903", f"rows: {rows} needs `{needed}:`, e.g. {example}"))
+        problems.append(doc.diagnostic(("rows",), "SLA913", f"rows: {rows} needs `{needed}:`, e.g. {example}"))
     events: list[Timed] = []
     for i, e in enumerate(data.get("events", []) if rows == "ticket" else []):
         after = e.get("minutes_after")
         if after is not None and after not in {t.type for t in events}:
-            problems.append(doc.diagnostic(("events", i, "minutes_after"), "SLA903",
+            problems.append(doc.diagnostic(("events", i, "minutes_after"), "SLA913",
                                            f"minutes_after '{after}' names no event listed before this one; "
                                            "list that event first, e.g. {type: created, column: Created}"))
         events.append(Timed(e["type"], e["column"], after))
     if rows == "ticket" and events and not any(t.type == "created" and t.minutes_after is None for t in events):
-        problems.append(doc.diagnostic(("events",), "SLA903", "no column gives the `created` event; every ticket starts with it, "
+        problems.append(doc.diagnostic(("events",), "SLA913", "no column gives the `created` event; every ticket starts with it, "
                                                               "e.g. - {type: created, column: Created}"))
     event = tuple((k, value(v, ("event", k))) for k, v in (data.get("event", {}) if rows == "event" else {}).items() if k != "at")
     if rows == "event" and "event" in data:
@@ -186,7 +186,7 @@ def _model(doc: Document) -> tuple[Profile, list[Diagnostic]]:
     for i, fmt in enumerate(formats):
         reason = _format_problem(fmt)
         if reason:
-            problems.append(doc.diagnostic(("timestamps", i), "SLA902", reason))
+            problems.append(doc.diagnostic(("timestamps", i), "SLA912", reason))
     if "encoding" in data and not _text_encoding(data["encoding"]):
         problems.append(doc.diagnostic(("encoding",), "SLA104", f"'{shorten(data['encoding'], 40)}' is not a known text "
                                                                 "encoding; write utf-8, gb18030, gbk, big5, latin-1, …"))
