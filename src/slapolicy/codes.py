@@ -29,7 +29,7 @@ E, W = Severity.ERROR, Severity.WARNING
 class Code:
     code: str
     slug: str
-    stage: str  # load | schema | model | check | versions | tests | config | ticket | finding
+    stage: str  # load | schema | model | check | versions | tests | config | import | ticket | finding
     severity: Severity
     title: str
     text: str = ""  # how to read and fix it; for checks, the module docstring is used
@@ -145,6 +145,19 @@ _ALL = (
          "Write `# slapolicy: ignore[SLA503]`, several codes separated by commas. Only the findings of the "
          "semantic checks (`slapolicy checks`) can be silenced; load, schema and test-file errors mean the file "
          "was not checked, and must be fixed.\n\nFails:\n\n    timezone: Beijing   # slapolicy: ignore[SLA999]"),
+    # ---- import profiles (slapolicy import, --profile) ----
+    Code("SLA911", "unknown-profile", "import", E, "--profile names neither a shipped import profile nor a file",
+         "Give the name of a shipped profile (the message lists them; so does the README) or the path of your own "
+         "profile file.\n\nFails:\n\n    slapolicy import --profile jira export.csv     # the name is jira-service-management"),
+    Code("SLA912", "bad-time-format", "import", E, "a `timestamps:` format that cannot read a date-time",
+         "Formats are Python strptime patterns: %Y year, %m month, %d day, %H hour (00-23), %I hour (1-12) with %p "
+         "AM/PM, %M minute, %S second, %b month name (Mar), %y two-digit year. ISO-8601 and Excel date numbers are "
+         "always read and need no format.\n\nFails:\n\n    timestamps: [\"DD/MM/YYYY hh:mm\"]     # write \"%d/%m/%Y %H:%M\""),
+    Code("SLA913", "profile-mismatch", "import", E, "parts of an import profile that do not fit together",
+         "`rows: ticket` needs `events:` (which timestamp columns become which events, one of them `created`); "
+         "`rows: event` needs `event:` (the columns of each row's time and type). A value is read from a `column` "
+         "or is a constant `value`, not both; `minutes_after` names an event listed before it.\n\nFails:\n\n"
+         "    rows: ticket\n    event: {at: Time, type: Action}     # one row per event: write rows: event"),
     # ---- reasons a ticket is rejected (simulate, report, whatif, test) ----
     Code("unparseable", "unparseable", "ticket", E, "the input line or item cannot be read as a ticket",
          "A JSONL line that is not JSON, not an object, or not UTF-8; a CSV row without ticket_id; a YAML "

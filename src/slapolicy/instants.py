@@ -13,6 +13,7 @@ DST gap moves forward by the gap, an ambiguous one takes its first occurrence.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import re
@@ -84,3 +85,51 @@ def parse_instant(text: object, tz: dt.tzinfo) -> float:
 def iso(t: float, tz: dt.tzinfo) -> str:
     """ISO-8601 with the zone's UTC offset at that instant."""
     return dt.datetime.fromtimestamp(t, tz).isoformat()
+
+
+# ---- cells of spreadsheet exports ----------------------------------------------------------------
+
+_EXCEL_DAY0 = dt.datetime(1899, 12, 30)  # Excel's day 0 (its 1900 leap-year bug makes day 60 the phantom 1900-02-29)
+_EXCEL_MIN = (dt.datetime(MIN_YEAR, 1, 1) - _EXCEL_DAY0).days
+_EXCEL_MAX = (dt.datetime(MAX_YEAR + 1, 1, 1) - _EXCEL_DAY0).days
+_EXCEL_SERIAL = re.compile(r"[0-9]{5}(?:\.[0-9]{1,15})?")
+_EXAMPLE = dt.datetime(2025, 3, 7, 17, 50, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+EXCEL_TEXT_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M")  # how Excel writes a date-time cell to CSV in zh-CN
+
+
+def excel_serial(text: str) -> dt.datetime | None:
+    """The wall time of an Excel date cell saved as its number (45723.74 = 2025-03-07 17:45:36), or None.
+
+    Only serials of the supported years count, so an ordinary number is never taken for a date."""
+    if not _EXCEL_SERIAL.fullmatch(text):
+        return None
+    days = float(text)
+    if not _EXCEL_MIN <= days < _EXCEL_MAX:
+        return None
+    return _EXCEL_DAY0 + dt.timedelta(seconds=round(days * 86400))
+
+
+def read_cell_time(text: str, formats: tuple[str, ...] = ()) -> dt.datetime:
+    """A date-time cell as written by an export: ISO-8601, one of `formats` (strptime), or an Excel
+    serial. Naive when the cell carries no UTC offset; InstantError when nothing fits or the year
+    is outside the supported range."""
+    value = text.strip()
+    when: dt.datetime | None = None
+    with contextlib.suppress(InstantError):
+        when, has_offset = parse_datetime(value, dt.UTC)
+        if not has_offset:
+            when = when.replace(tzinfo=None)
+    for fmt in formats:
+        if when is not None:
+            break
+        with contextlib.suppress(ValueError):
+            when = dt.datetime.strptime(value, fmt)
+    if when is None:
+        when = excel_serial(value)
+    if when is None:
+        examples = "".join(f"{_EXAMPLE.strftime(f)}, " for f in formats)
+        raise InstantError(f"'{value[:40]}' is not a date-time that can be read; write it like {examples}"
+                           "2025-03-07T17:50:00+08:00 (ISO-8601) or as an Excel date number")
+    if not MIN_YEAR <= when.year <= MAX_YEAR:
+        raise InstantError(f"'{value[:40]}' is outside the supported range {RANGE_TEXT}")
+    return when

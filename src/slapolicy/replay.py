@@ -38,6 +38,7 @@ from .compiler import CompiledPolicy, compile_policy
 from .correlate import Correlator, Record, records
 from .dedup import IdIndex
 from .engine import get_backend
+from .imports import Profile, read_export
 from .outcome import Outcome, Reason, Rejection, SubjectOutcome
 from .repository import PolicySet
 from .roster import EMPTY as NO_ROSTER
@@ -92,6 +93,7 @@ class Plan:
     new_partial: Callable[[], Partial]  # a module-level callable: workers call it too
     encoding: str = "utf-8"  # of the input
     roster: Roster = NO_ROSTER  # who is on duty when (penalties paid by the person on duty)
+    profile: Profile | None = None  # the input is a helpdesk export read through this import profile
     rulesets: tuple[tuple[CompiledPolicy, ...], ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -296,7 +298,7 @@ def replay(plan: Plan, path: str, fmt: str | None, total: Sink, jobs: int = 1,
     when a worker fails."""
     fmt = fmt or detect_format(path)
     with _Gate().installed() as gate:
-        if fmt != "jsonl":
+        if fmt != "jsonl" or plan.profile is not None:
             with gate.held():
                 _replay_items(plan, path, fmt, total)
             return
@@ -422,6 +424,9 @@ def _claim(index: IdIndex, block: Block) -> dict[int, int]:
 def _replay_items(plan: Plan, path: str, fmt: str, total: Sink) -> None:
     with _open_binary(path) as stream:
         raw = stream.read()
+    if plan.profile is not None:
+        replay_items(plan, read_export(plan.profile, raw, plan.encoding).items, total)
+        return
     try:
         items = list(read_items(decode_text(raw, plan.encoding), fmt, path))
     except TicketError as exc:

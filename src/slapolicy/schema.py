@@ -15,7 +15,8 @@ if TYPE_CHECKING:  # jsonschema is imported only to explain an invalid document
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import ValidationError
 
-SCHEMAS = {"policy": "policy.schema.json", "tests": "policy-test.schema.json", "register": "register.schema.json"}
+SCHEMAS = {"policy": "policy.schema.json", "tests": "policy-test.schema.json", "register": "register.schema.json",
+           "profile": "import-profile.schema.json"}
 
 _TYPE_WORDS = {
     "object": "a mapping of keys", "array": "a list", "string": "text", "number": "a number",

@@ -17,7 +17,7 @@ import io
 import math
 import operator
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -25,7 +25,16 @@ from typing import Any, NamedTuple
 import msgspec
 
 from .diagnostics import InputError
-from .instants import MAX_EPOCH, MIN_EPOCH, RANGE_TEXT, InstantError, parse_instant, to_epoch
+from .instants import (
+    EXCEL_TEXT_FORMATS,
+    MAX_EPOCH,
+    MIN_EPOCH,
+    RANGE_TEXT,
+    InstantError,
+    parse_instant,
+    read_cell_time,
+    to_epoch,
+)
 from .loader import MAX_BYTES
 from .outcome import Reason, Rejection
 
@@ -292,9 +301,11 @@ def detect_format(path: str) -> str:
 
 
 def decode_text(raw: bytes, encoding: str) -> str:
-    """A whole input file as text: a UTF-8 byte-order mark skipped, undecodable bytes an error
-    that names the line and byte (TicketError), never replaced silently."""
-    codec = "utf-8-sig" if encoding.replace("_", "-").lower() in ("utf-8", "utf8") else encoding
+    """A whole input file as text: a UTF-8 byte-order mark skipped (and taken as the encoding: Excel's
+    'CSV UTF-8' writes one, whatever --encoding says), undecodable bytes an error that names the line
+    and byte (TicketError), never replaced silently."""
+    utf8 = raw.startswith(BOM) or encoding.replace("_", "-").lower() in ("utf-8", "utf8")
+    codec = "utf-8-sig" if utf8 else encoding
     try:
         return raw.decode(codec)
     except UnicodeDecodeError as exc:
@@ -319,7 +330,7 @@ def read_items(text: str, fmt: str, display: str) -> Iterator[RawItem | Rejectio
             return
         yield from _items(data, lambda i: i + 1)
     elif fmt == "csv":
-        yield from _csv(io.StringIO(text, newline=""))
+        yield from _csv(text)
     else:
         raise ValueError(f"unknown input format '{fmt}'; use one of {', '.join(FORMATS)}")
 
@@ -355,11 +366,25 @@ def _items(data: Any, line_of: Callable[[int], int]) -> Iterator[RawItem | Rejec
 _CSV_COLUMNS = frozenset(("ticket_id", "kind", "at", "type", "status", *WHO))  # the other columns are attributes
 
 
-def _csv(stream: Iterable[str]) -> Iterator[RawItem | Rejection]:
-    reader = csv.DictReader(stream)
+def sniff_delimiter(header: str) -> str:
+    """The column separator of a CSV file, guessed from its header line: `,` `;` tab or `|`
+    (Excel writes `;` where the decimal mark is a comma); `,` when nothing else fits."""
+    try:
+        return csv.Sniffer().sniff(header[:4096], delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def _csv(text: str) -> Iterator[RawItem | Rejection]:
+    delimiter = sniff_delimiter(text.split("\n", 1)[0])
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     missing = {"ticket_id", "at", "type"} - set(reader.fieldnames or ())
     if missing:
-        yield reject(None, 1, "unparseable", f"the CSV header lacks {', '.join(sorted(missing))}")
+        header = delimiter.join(reader.fieldnames or ())
+        others = [f"'{d}'" if d != "\t" else "tab" for d in ",;\t|" if d != delimiter and d in header]
+        hint = f"; the header holds {' and '.join(others)}: is the file separated by it? save it as CSV with commas" if others else ""
+        yield reject(None, 1, "unparseable", f"the CSV header lacks {', '.join(sorted(missing))} (columns ticket_id, at, type "
+                                             f"are needed, e.g. ticket_id,at,type,severity){hint}")
         return
     tickets: dict[str, RawItem] = {}
     for row in reader:
@@ -368,8 +393,8 @@ def _csv(stream: Iterable[str]) -> Iterator[RawItem | Rejection]:
         if not tid:
             yield reject(None, line, "unparseable", f"line {line} has no ticket_id")
             continue
-        attrs = {k: _cell(v) for k, v in row.items() if k not in _CSV_COLUMNS and k and v not in (None, "")}
-        event: dict[str, Any] = {"at": row["at"], "type": row["type"]}
+        attrs = {k: cell_value(v) for k, v in row.items() if k not in _CSV_COLUMNS and k and v not in (None, "")}
+        event: dict[str, Any] = {"at": _excel_at(row["at"]), "type": row["type"]}
         for name in ("status", *WHO):
             if row.get(name):
                 event[name] = row[name]
@@ -388,7 +413,17 @@ def _csv(stream: Iterable[str]) -> Iterator[RawItem | Rejection]:
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 
 
-def _cell(value: str) -> Any:
+def _excel_at(text: str | None) -> str | None:
+    """An `at` cell as Excel saved it (a date number, 2025/3/7 17:50) as ISO-8601; other text as it is."""
+    if not text or text[:4].isdigit() and text[4:5] == "-":
+        return text
+    try:
+        return read_cell_time(text, EXCEL_TEXT_FORMATS).isoformat()
+    except InstantError:
+        return text
+
+
+def cell_value(value: str) -> Any:
     """CSV cells are text; numbers and booleans are recognised as JSON would write them."""
     if value in ("true", "false"):
         return value == "true"

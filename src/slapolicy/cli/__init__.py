@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "schema": ("checks", "schema", "Print the policy JSON Schema (draft 2020-12) for editors and other tools."),
     "checks": ("checks", "list_checks", "List the semantic checks (or, with --all, every code) with severity and title."),
     "explain": ("checks", "explain", "Explain one code (SLA503, unknown_event_type, ...) with passing and failing examples."),
+    "import": ("import_", "import_", "Turn a helpdesk EXPORT (CSV) into slapolicy's JSONL tickets through an import profile."),
 }
 
 

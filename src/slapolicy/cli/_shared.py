@@ -11,6 +11,7 @@ import click
 
 from ..diagnostics import InputError, one_line
 from ..engine import ENGINES, EngineError, get_backend
+from ..imports import Profile, ProfileError, load_profile
 from ..instants import InstantError, parse_datetime, to_epoch
 from ..output import FORMATS, ExitCode
 from ..repository import PolicySet, open_policy_set
@@ -131,3 +132,29 @@ def roster(path: str | None, policies: PolicySet) -> Roster:
         return read_roster(path, policies.tz)
     except RosterError as exc:
         fail(str(exc))
+
+
+profile_option = click.option("--profile", "profile_name", default=None, metavar="NAME|FILE",
+                              help="Read the input as a helpdesk export through this import profile (a shipped name such as "
+                                   "jira-service-management, or a profile file); see `slapolicy import`.")
+
+
+def input_profile(name: str | None, input_format: str | None) -> Profile | None:
+    """`--profile` of a replaying command: None without one; with one, --input-format has no say."""
+    if name is None:
+        return None
+    if input_format is not None:
+        fail(f"--profile reads the input as a helpdesk export (CSV); leave out --input-format {input_format}")
+    return import_profile(name)
+
+
+def import_profile(name: str) -> Profile:
+    """The import profile named; every problem of a bad profile on stderr, exit 2."""
+    try:
+        return load_profile(name)
+    except ProfileError as exc:
+        for problem in exc.problems[:-1]:
+            click.echo(f"error: {problem.format()}", err=True)
+        fail(exc.problems[-1].format())
+    except InputError as exc:
+        fail(exc.diagnostic.format())

@@ -19,9 +19,11 @@ from ._shared import (
     format_option,
     history_path,
     input_format_option,
+    input_profile,
     jobs_option,
     output_option,
     policy_set,
+    profile_option,
     roster,
     roster_option,
 )
@@ -38,6 +40,7 @@ from ._shared import (
 @engine_option
 @jobs_option
 @input_format_option
+@profile_option
 @encoding_option
 @output_option
 @click.option("--rejects", type=click.Path(dir_okay=False), default=None,
@@ -46,8 +49,8 @@ from ._shared import (
 @click.option("--ledger", type=click.Path(dir_okay=False, allow_dash=True), default=None,
               help="Write every penalty charge (period, payer, subject, line, penalty, clause, amount) to this CSV file.")
 def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str | None, as_of_text: str | None,
-           engine: str | None, jobs: int | None, input_format: str | None, encoding: str, output: str | None, rejects: str | None,
-           roster_path: str | None, ledger: str | None) -> None:
+           engine: str | None, jobs: int | None, input_format: str | None, profile_name: str | None, encoding: str, output: str | None,
+           rejects: str | None, roster_path: str | None, ledger: str | None) -> None:
     """Quality KPIs of a ticket HISTORY under POLICY, with its objectives met or missed.
 
     Exit 0 when every ticket was simulated, 1 when any was rejected, 2 on a usage error,
@@ -64,7 +67,7 @@ def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str
         fail(str(exc))
     total = Aggregator(latest, period, by)
     plan = Plan((policies,), as_of(as_of_text, policies), engine, functools.partial(Aggregator, latest, period, by), encoding,
-                roster(roster_path, policies))
+                roster(roster_path, policies), input_profile(profile_name, input_format))
     signum = None
     try:
         with progress.bar(lambda: line_count(history)) as on_progress:

@@ -18,9 +18,11 @@ from ._shared import (
     format_option,
     history_path,
     input_format_option,
+    input_profile,
     jobs_option,
     output_option,
     policy_set,
+    profile_option,
     roster,
     roster_option,
 )
@@ -31,6 +33,7 @@ from ._shared import (
 @click.argument("tickets", type=click.Path(allow_dash=True))
 @format_option("simulate")
 @input_format_option
+@profile_option
 @encoding_option
 @as_of_option
 @click.option("--explain", is_flag=True, help="Show the rule (its line in the policy file) that set each clock's target in the table.")
@@ -38,7 +41,8 @@ from ._shared import (
 @jobs_option
 @output_option
 @roster_option
-def simulate(policy: str, tickets: str, fmt: str | None, input_format: str | None, encoding: str, as_of_text: str | None,
+def simulate(policy: str, tickets: str, fmt: str | None, input_format: str | None, profile_name: str | None, encoding: str,
+             as_of_text: str | None,
              explain: bool, engine: str | None, jobs: int | None, output: str | None, roster_path: str | None) -> None:
     """Replay TICKETS against POLICY (a file or a directory of versions) in virtual time.
 
@@ -50,12 +54,13 @@ def simulate(policy: str, tickets: str, fmt: str | None, input_format: str | Non
     history_path(tickets)
     stamp = as_of(as_of_text, policies)
     on_duty = roster(roster_path, policies)
+    profile = input_profile(profile_name, input_format)
     signum = None
     try:
         with destination(output) as out:
             fmt = choose_format("simulate", fmt, out)
             writer = SimulationWriter(fmt, out, backend, explain)
-            plan = Plan((policies,), stamp, engine, functools.partial(EncodedBlock, fmt), encoding, on_duty)
+            plan = Plan((policies,), stamp, engine, functools.partial(EncodedBlock, fmt), encoding, on_duty, profile)
             workers = (jobs or default_jobs()) if fmt in STREAMED else 1
             to_terminal = out.isatty()  # the table itself then shows the progress
             try:

@@ -23,9 +23,11 @@ from ._shared import (
     fail,
     format_option,
     input_format_option,
+    input_profile,
     jobs_option,
     output_option,
     policy_set,
+    profile_option,
     roster,
     roster_option,
     settings,
@@ -58,12 +60,13 @@ def _resolve(spec: str, search: str) -> Policy:
 @engine_option
 @jobs_option
 @input_format_option
+@profile_option
 @encoding_option
 @output_option
 @roster_option
 def whatif(base: str, candidate: str, history: str, search: str, limit: int, period: str, fmt: str | None,
-           as_of_text: str | None, engine: str | None, jobs: int | None, input_format: str | None, encoding: str,
-           output: str | None, roster_path: str | None) -> None:
+           as_of_text: str | None, engine: str | None, jobs: int | None, input_format: str | None, profile_name: str | None,
+           encoding: str, output: str | None, roster_path: str | None) -> None:
     """Replay HISTORY under two policy versions: KPI deltas and the tickets whose outcome changes.
 
     Each version is applied to every ticket, whatever its effective dates. Exit 0, or 1
@@ -76,7 +79,7 @@ def whatif(base: str, candidate: str, history: str, search: str, limit: int, per
     lanes = (PolicySet.of([pb], pinned=True), PolicySet.of([pc], pinned=True))
     total = Comparison(pb, pc, period, limit)
     plan = Plan(lanes, as_of(as_of_text, lanes[0]), engine, functools.partial(Comparison, pb, pc, period, limit), encoding,
-                roster(roster_path, lanes[0]))
+                roster(roster_path, lanes[0]), input_profile(profile_name, input_format))
     signum = None
     try:
         replay(plan, history, input_format, total, jobs or default_jobs())

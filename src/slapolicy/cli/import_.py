@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import click
+
+from ..imports import check_tickets, read_export
+from ..instants import zone
+from ..output import OutputError, destination, exits
+from ..output.imports import import_summary, rejection_lines, write_rejects, write_tickets
+from ._shared import encoding_option, fail, history_path, import_profile, output_option
+
+
+@click.command("import")
+@click.option("--profile", "-p", "profile_name", required=True, metavar="NAME|FILE",
+              help="Import profile: a shipped name (jira-service-management, zendesk-ticket-export, zammad-ticket-report, "
+                   "znuny-ticket-search, cn-helpdesk, cn-worklog) or a profile file.")
+@click.argument("export", type=click.Path(allow_dash=True))
+@encoding_option
+@output_option
+@click.option("--rejects", type=click.Path(dir_okay=False), default=None,
+              help="Write rejected rows (line, id, errors) to this JSONL file.")
+def import_(profile_name: str, export: str, encoding: str, output: str | None, rejects: str | None) -> None:
+    """Turn a helpdesk EXPORT (CSV) into slapolicy's JSONL tickets through an import profile.
+
+    Every row becomes part of a ticket, a row the profile skips, or a rejection naming its
+    row and column (on stderr). Exit 0 all imported, 1 any row rejected, 2 a file that
+    cannot be read as the export (encoding, header) or a bad profile.
+    """
+    profile = import_profile(profile_name)
+    history_path(export)
+    try:
+        with click.open_file(export, "rb") as stream:
+            raw = stream.read()
+    except OSError as exc:
+        fail(f"{export}: cannot read the file: {exc.strerror or exc}")
+    result = read_export(profile, raw, encoding)
+    if result.refused is not None:
+        fail(f"{export}:{result.refused.line}: " + "; ".join(r.message for r in result.refused.reasons))
+    check_tickets(result, profile.timezone or zone("UTC"))
+    try:
+        with destination(output) as out:
+            write_tickets(result, out)
+        if rejects:
+            with destination(rejects) as out:
+                write_rejects(result, out)
+    except OutputError as exc:
+        fail(str(exc))
+    for line in rejection_lines(result, export):
+        click.echo(line, err=True)
+    click.echo(import_summary(result), err=True)
+    raise SystemExit(exits.replay(len(result.rejections)))

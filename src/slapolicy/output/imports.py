@@ -1,0 +1,36 @@
+"""`slapolicy import`: the tickets as canonical JSONL, the rejected rows on stderr (and as JSONL)."""
+
+from __future__ import annotations
+
+from typing import IO
+
+from msgspec.json import encode
+
+from ..diagnostics import one_line
+from ..imports import Imported
+from . import plural
+
+
+def write_tickets(result: Imported, out: IO[str]) -> None:
+    """One ticket a line, in the shape `simulate` reads."""
+    for item in result.tickets:
+        out.write(encode(item.data).decode("utf-8") + "\n")
+
+
+def write_rejects(result: Imported, out: IO[str]) -> None:
+    """The rejected rows as JSONL: line, id and every reason (the same shape as `report --rejects`)."""
+    for r in result.rejections:
+        errors = [{"code": x.code, "message": x.message} for x in r.reasons]
+        out.write(encode({"line": r.line, "id": r.id, "errors": errors}).decode("utf-8") + "\n")
+
+
+def rejection_lines(result: Imported, path: str) -> list[str]:
+    """One line per reason, file:line first, as a person reads them on stderr."""
+    return [one_line(f"{path}:{r.line}: {x.code}: {x.message}") for r in result.rejections for x in r.reasons]
+
+
+def import_summary(result: Imported) -> str:
+    """The line `slapolicy import` ends with on stderr."""
+    skipped = f", {plural(result.skipped, 'row')} skipped by the profile" if result.skipped else ""
+    return (f"{plural(result.rows, 'row')}: {plural(len(result.tickets), 'ticket')} imported, "
+            f"{len(result.rejections)} rejected{skipped}")
