@@ -142,7 +142,7 @@ def test_the_shipped_recurrence_rule_matches_on_a_generated_history() -> None:
     from slapolicy.generate import generate
 
     policies = open_policy_set(ROOT / "policies" / "after-sales")
-    items = [RawItem(t, n) for n, t in enumerate(generate(policies.latest, 3000, seed=9, start=dt.date(2025, 1, 1)), 1)]
+    items = [RawItem(t, n) for n, t in enumerate(generate(policies.latest, 5000, seed=9, start=dt.date(2025, 1, 1)), 1)]
     out = simulate(policies, items, "python", AS_OF)
     assert sum(1 for o in out if isinstance(o, SubjectOutcome) for f in o.findings if f.rule == "recurring-problem") > 10
 

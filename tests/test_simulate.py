@@ -362,7 +362,9 @@ def test_examples_table_fits_80_columns(run_cli: Callable[..., Any], golden: Cal
     assert "T-1001 — severity P2 二级重要, tier standard 标准服务" in lines
     assert "after-sales 2025.1, created 2025-03-07 17:50; times in the calendars' zones" in lines
     assert "  target     03-08 12:00  resolution: none → 4h" in lines
-    assert "  paused     resolution: 2h in all" in lines
+    assert "  paused                  resolution: 2h in all" in lines
+    wrapped = lines.index("  finding    07-01 11:00  ownership: handed from 王芳 (its first receiver) to")
+    assert lines[wrapped + 1] == "                          李强 before 'closed' (by 王芳) [R-000-19]"  # under its text
     cancelled = next(line for line in lines if line.startswith("progress_update #4 "))
     assert cancelled.split()[-1] == "cancelled"
     assert result.stderr == "14 tickets: 14 simulated, 0 rejected\n"

@@ -166,28 +166,39 @@ class _Table:
             styles.append({5: self.STYLES[c["status"]]})
         if rows:
             print_(word_table(self.console.width, "", columns, rows, styles, keep=(0, 2, 3, 4, 5)))
+        note = self._note
         for c in r["clocks"]:
             for before, after in zip(c.get("target_changes", ()), c.get("target_changes", ())[1:]):
                 rule = f" (rule {_rule(after['rule'], source)})" if after["rule"] and self.explain else ""
-                print_(escape(f"  target     {_short(after['at'])}  {_clock(c)}: {before['target'] or 'none'} → "
-                              f"{after['target'] or 'none'}{rule}"))
+                note("target", None, _short(after["at"]),
+                     f"{_clock(c)}: {before['target'] or 'none'} → {after['target'] or 'none'}{rule}")
             if c["paused_seconds"] or c["paused"]:
                 still = ", still paused" if c["paused"] else ""
-                print_(escape(f"  paused     {_clock(c)}: {format_seconds(c['paused_seconds'])} in all{still}"))
+                note("paused", None, "", f"{_clock(c)}: {format_seconds(c['paused_seconds'])} in all{still}")
         for e in r["escalations"]:
-            print_(escape(f"  escalation {_short(e['at'])}  {e['metric']} step {e['step']} → {', '.join(e['notify'])}"))
+            note("escalation", None, _short(e["at"]), f"{e['metric']} step {e['step']} → {', '.join(e['notify'])}")
         for n in r.get("notices", ()):
-            print_(escape(f"  notice     {_short(n['at'])}  {n['id']} → {', '.join(n['notify'])}"))
+            note("notice", None, _short(n["at"]), f"{n['id']} → {', '.join(n['notify'])}")
         for f in r.get("findings", ()):
-            when = _short(f.get("at")) or "           "
             who = f" (by {f['actor']})" if "actor" in f else ""
             clauses = f" [{', '.join(f['clauses'])}]" if "clauses" in f else ""
-            print_(f"  [yellow]finding[/]    {escape(when)}  " + escape(f"{f['code']}: {f['message']}{who}{clauses}"))
+            note("finding", "yellow", _short(f.get("at")), f"{f['code']}: {f['message']}{who}{clauses}")
         for c in r.get("charges", ()):
             factor = f" × {c['factor']}" if c["factor"] != 1 else ""
             currency = " " + c["currency"] if "currency" in c else ""
-            print_("  [magenta]charge[/]     " + escape(f"{_short(c['at'])}  {c['penalty']} {c['amount']}{currency}{factor} → "
-                                                       f"{c['payer'] or '(no payer)'}"))
+            note("charge", "magenta", _short(c["at"]),
+                 f"{c['penalty']} {c['amount']}{currency}{factor} → {c['payer'] or '(no payer)'}")
+
+    def _note(self, label: str, style: str | None, when: str, text: str) -> None:
+        """One line under the clocks; a long text wraps between words under itself (a hanging indent)."""
+        from rich.table import Table
+        from rich.text import Text
+
+        grid = Table.grid()
+        grid.add_column(no_wrap=True)
+        grid.add_column()
+        grid.add_row(Text(f"  {label:<10} ", style=style or "") + Text(f"{when:<11}  "), Text(text))
+        self.console.print(grid)
 
 
 def _rule(label: str | None, source: str) -> str:
