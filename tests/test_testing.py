@@ -62,7 +62,9 @@ def test_bad_test_files_get_positions_and_do_not_stop_the_others(run_cli: Run) -
         "tests/fixtures/policy_tests/bad_names.test.yaml:7:49: SLA802 error: policy 'minimal' has no event type 'opened'; did you mean 'reopened'?",
         "tests/fixtures/policy_tests/bad_names.test.yaml:10:9: SLA802 error: policy 'minimal' has no metric 'first_respons'; did you mean 'first_response'?",
         "tests/fixtures/policy_tests/bad_names.test.yaml:12:38: SLA802 error: metric 'resolution' has 2 escalation steps, not 7",
-        "tests/fixtures/policy_tests/bad_schema.test.yaml:9:26: SLA101 error: unknown key 'deadline'",
+        "tests/fixtures/policy_tests/bad_schema.test.yaml:9:26: SLA101 error: unknown key 'deadline'; the keys allowed here are: "
+        "breached_at, calendar, cycle, due_at, elapsed_seconds, failed_at, paused, paused_seconds, started_at, status, "
+        "stopped_at, target",
         "tests/fixtures/policy_tests/unknown_policy.test.yaml:1:9: SLA801 error: no policy 'minimum' found; did you mean 'minimal'?",
     ]
     assert lines[-1] == "1 passed, 1 failed"  # broken.test.yaml still ran

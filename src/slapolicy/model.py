@@ -6,6 +6,7 @@ file:line:column through the Document.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import re
@@ -387,7 +388,8 @@ class _Builder:
     def __init__(self, doc: Document) -> None:
         self.doc = doc
         self.errors: list[Diagnostic] = []
-        self.unusable: list[Diagnostic] = []  # the model can be built, but not used: the checks still run
+        # SLA403 per unusable zone, in file order: the model can be built, but not used; the checks still run
+        self.bad_zones: dict[str, list[Diagnostic]] = {}
 
     def fail(self, path: JsonPath, message: str, code: str = "SLA104") -> None:
         self.errors.append(self.doc.diagnostic(path, code, message))
@@ -418,7 +420,16 @@ class _Builder:
         try:
             zone(name)
         except InstantError as exc:
-            self.unusable.append(self.doc.diagnostic(path, "SLA403", str(exc)))
+            self.bad_zones.setdefault(repr(name), []).append(self.doc.diagnostic(path, "SLA403", str(exc)))
+
+    def unusable(self) -> list[Diagnostic]:
+        """An unusable zone is one root cause however often it is written: one SLA403, at its
+        first place, naming the lines of the others."""
+        merged = []
+        for first, *others in self.bad_zones.values():
+            also = f" (also at line {', '.join(str(d.line) for d in others)})" if others else ""
+            merged.append(dataclasses.replace(first, message=first.message + also))
+        return merged
 
     def condition(self, value: Any, path: JsonPath) -> Condition:
         try:
@@ -759,7 +770,7 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
         identity = Identity(spec["pattern"], ("identity",), b.source(("identity",)), _clauses(spec), spec.get("choice"))
 
     if b.errors or effective_from is None:
-        return None, b.errors + b.unusable
+        return None, b.errors + b.unusable()
     policy = Policy(
         id=data["policy"], version=version, title=data.get("title", ""), effective_from=effective_from,
         effective_until=effective_until, timezone=data["timezone"], calendars=calendars,
@@ -773,4 +784,4 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
         calendar_clauses={n: _clauses(c) for n, c in data["calendars"].items() if isinstance(c, Mapping) and "clause" in c},
         correlations=correlations, penalties=penalties, currency=data.get("currency"),
     )
-    return policy, b.unusable
+    return policy, b.unusable()
