@@ -238,6 +238,7 @@ _FULL_WIDTH = {
     "　": ("space", " "), "－": ("hyphen", "-"),
 }
 _FULL_WIDTH_CHARS = re.compile("[" + "".join(_FULL_WIDTH) + "]")
+_TO_ASCII = str.maketrans({k: v for k, (_, v) in _FULL_WIDTH.items()})
 
 
 def _full_width(line: str, number: int, display: str) -> Diagnostic | None:
@@ -247,8 +248,7 @@ def _full_width(line: str, number: int, display: str) -> Diagnostic | None:
     if m is None:
         return None
     name, ascii_char = _FULL_WIDTH[m.group()]
-    fixed = re.sub("：(?! )", ": ", line).translate(str.maketrans({k: v[1] for k, v in _FULL_WIDTH.items()}))
-    fixed = shorten(fixed.strip().removesuffix(":").rstrip() + (":" if fixed.rstrip().endswith(":") else ""))
+    fixed = shorten(re.sub("：(?! )", ": ", line).translate(_TO_ASCII).strip())
     return Diagnostic.of(
         display, number, m.start() + 1, "SLA004",
         f"'{m.group()}' is a full-width (Chinese) {name}; YAML needs the plain '{ascii_char}'"

@@ -23,28 +23,17 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..conditions import Compare, Condition, compares
-from ..diagnostics import did_you_mean, shorten
+from ..diagnostics import choices, shorten
 from ..loader import JsonPath
 from ..model import BUILTIN_ATTRIBUTES, Policy
 from .base import Problem
 
 CODE = "SLA201"
-MAX_LISTED = 12  # more declared names than this are not listed in a message
 
 
 def _unknown(kind: str, name: str, known: Mapping[str, Any] | tuple[str, ...], path: JsonPath, key: bool = False) -> Iterator[Problem]:
     if name not in known:
-        yield Problem(path, f"unknown {kind} '{shorten(name)}'{_choices(name, tuple(map(str, known)))}", key)
-
-
-def _choices(name: str, known: tuple[str, ...]) -> str:
-    """A near miss, or the names the policy declares (when they are few enough to read)."""
-    near = did_you_mean(name, known)
-    if len(known) > MAX_LISTED:
-        return near
-    if not known:
-        return "; the policy declares none: declare it first"
-    return f"{near} (declared: {', '.join(known)})" if near else f"; the policy declares {', '.join(known)}"
+        yield Problem(path, f"unknown {kind} '{shorten(name)}'{choices(name, tuple(map(str, known)))}", key)
 
 
 def _condition(policy: Policy, cond: Condition, path: JsonPath) -> Iterator[Problem]:
@@ -68,7 +57,7 @@ def _values(policy: Policy, c: Compare, path: JsonPath) -> Iterator[Problem]:
     for value in (c.value if c.op in ("in", "not_in") else (c.value,)):
         if value not in domain:
             kind = c.field if c.field in BUILTIN_ATTRIBUTES else f"value of '{c.field}'"
-            yield Problem(path, f"unknown {kind} '{shorten(value)}'{_choices(str(value), tuple(map(str, domain)))}")
+            yield Problem(path, f"unknown {kind} '{shorten(value)}'{choices(str(value), tuple(map(str, domain)))}")
 
 
 def _events(policy: Policy, names: tuple[str, ...], path: JsonPath) -> Iterator[Problem]:
