@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -235,10 +236,20 @@ _FULL_WIDTH = {
     "：": ("colon", ":"), "，": ("comma", ","), "（": ("parenthesis", "("), "）": ("parenthesis", ")"),
     "【": ("bracket", "["), "】": ("bracket", "]"), "［": ("bracket", "["), "］": ("bracket", "]"),
     "｛": ("brace", "{"), "｝": ("brace", "}"), "“": ("quotation mark", '"'), "”": ("quotation mark", '"'),
-    "　": ("space", " "), "－": ("hyphen", "-"),
+    "　": ("space", " "), "－": ("hyphen", "-"), "％": ("percent sign", "%"),
 }
 _FULL_WIDTH_CHARS = re.compile("[" + "".join(_FULL_WIDTH) + "]")
 _TO_ASCII = str.maketrans({k: v for k, (_, v) in _FULL_WIDTH.items()})
+
+
+def full_width_note(text: str, fixed: Callable[[str], bool]) -> str:
+    """`; '【' is a full-width (Chinese) bracket: write '['` when the text holds full-width
+    punctuation and `fixed` accepts the text written with ASCII instead, else ''."""
+    m = _FULL_WIDTH_CHARS.search(text)
+    if m is None or not fixed(text.translate(_TO_ASCII)):
+        return ""
+    name, ascii_char = _FULL_WIDTH[m.group()]
+    return f"; '{m.group()}' is a full-width (Chinese) {name}: write '{ascii_char}'"
 
 
 def _full_width(line: str, number: int, display: str) -> Diagnostic | None:
@@ -297,8 +308,9 @@ def _explain(context: str, problem: str, lines: list[str], p_line: int, c_line: 
             return p_line, _indent(at) + 1, (f"a list item where a key is expected (in the block opened at line {c_line}, "
                                             f"'{shorten(opened)}'); put the list under a key, indented, e.g. 'items:' then '  - ...'")
         return p_line, _indent(at) + 1, (
-            f"this line is indented {_spaces(_indent(at))}, but the keys of the block opened at line {c_line} "
-            f"('{shorten(opened)}') are indented {c_col - 1}; line it up with them, or with a key of an enclosing block")
+            f"this line is indented {_spaces(_indent(at))}, but the block it continues starts at line {c_line} "
+            f"('{shorten(opened)}') indented {_spaces(c_col - 1)}; the keys of one block line up exactly: indent them "
+            "alike (or this line like a key of an enclosing block)")
     if problem == "did not find expected '-' indicator":
         item = lines[c_line - 1] if 0 < c_line <= len(lines) else ""
         key_col = _indent(item) + 2

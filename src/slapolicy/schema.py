@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 from .diagnostics import Diagnostic, did_you_mean, shorten
-from .loader import Document
+from .loader import Document, full_width_note
 
 if TYPE_CHECKING:  # jsonschema is imported only to explain an invalid document
     from jsonschema import Draft202012Validator
@@ -173,6 +173,12 @@ def _hint(word: Any, err: ValidationError) -> str:
     return f"; {hint}" if hint else ""
 
 
+def _matches(err: ValidationError) -> Callable[[str], bool]:
+    """Whether a text would pass the pattern that refused this value."""
+    pattern = err.schema.get("pattern") if isinstance(err.schema, dict) else None
+    return lambda text: bool(pattern) and re.search(str(pattern), text) is not None
+
+
 def _convert(doc: Document, error: ValidationError, name: str) -> Iterator[Diagnostic]:
     for err in _leaves(error):
         yield from _convert_leaf(doc, err, name)
@@ -197,26 +203,33 @@ def _convert_leaf(doc: Document, err: ValidationError, name: str) -> Iterator[Di
     if v == "type":
         wanted = err.validator_value
         message = f"expected {_expected(wanted)}, found {_describe(err.instance)}"
-        if wanted == "array":
+        note = full_width_note(err.instance, lambda text: text[:1] in "[{") if isinstance(err.instance, str) else ""
+        if note:
+            message += note
+        elif wanted == "array":
             message += _as_list_hint(err, name)
         elif wanted == "string":
             message += _as_text_hint(err)
         yield doc.diagnostic(path, "SLA103", message)
         return
     if v in ("oneOf", "anyOf") and _alternatives(err):
-        yield doc.diagnostic(path, "SLA103", f"expected {' or '.join(_alternatives(err))}, found {_describe(err.instance)}")
+        text = next((e for e in err.context or () if e.validator == "type" and e.validator_value == "string"
+                     and not e.relative_path), None)  # the text alternative says how to write it
+        hint = _as_text_hint(text) if text is not None else ""
+        yield doc.diagnostic(path, "SLA103", f"expected {' or '.join(_alternatives(err))}, found {_describe(err.instance)}{hint}")
         return
     if list(err.schema_path)[-2:-1] == ["propertyNames"]:  # a key, checked as a value of its own
         message = err.schema.get("x-message") or "is not allowed here"
         key = err.instance
-        yield doc.diagnostic(path + (key,), "SLA104", f"'{shorten(key)}' {message}{_hint(key, err)}", key=True)
+        note = _hint(key, err) or full_width_note(str(key), _matches(err))
+        yield doc.diagnostic(path + (key,), "SLA104", f"'{shorten(key)}' {message}{note}", key=True)
         return
     hint = err.schema.get("x-message")
     if v == "pattern" and hint:
-        message = f"'{shorten(err.instance)}' {hint}"
+        message = f"'{shorten(err.instance)}' {hint}{full_width_note(str(err.instance), _matches(err))}"
     elif v in ("enum", "const"):
         options = err.validator_value if v == "enum" else [err.validator_value]
-        near = did_you_mean(str(err.instance), [str(o) for o in options]) if isinstance(err.instance, str) else ""
+        near = did_you_mean(str(err.instance), [str(o) for o in options]) if isinstance(err.instance, str) and len(options) > 1 else ""
         message = f"{_describe(err.instance)} is not allowed; use one of: {', '.join(map(str, options))}{near}"
     elif v in ("minProperties", "minItems"):
         message = "must not be empty"

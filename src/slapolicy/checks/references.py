@@ -13,7 +13,7 @@ Passes::
 Fails::
 
     targets:
-      - when: {severity: P0}        # SLA201 unknown severity 'P0'; did you mean 'P1'?
+      - when: {severity: P0}        # SLA201 unknown severity 'P0'; use one of: P1
         first_respons: 15m          # SLA201 unknown metric 'first_respons'
 """
 
