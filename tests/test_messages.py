@@ -101,3 +101,21 @@ def test_every_bad_timestamp_of_a_line_is_named() -> None:
         ("bad_timestamp", "event 1: '2025-03-07 25:00' is not an ISO-8601 date-time such as 2025-03-07T17:50:00+08:00"),
         ("bad_timestamp", "event 2: 'yesterday' is not an ISO-8601 date-time such as 2025-03-07T17:50:00+08:00"),
     ]
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    (".nan", "nan is not a number a policy can use; write a finite number such as 50"),
+    (".inf", "inf is more than the most allowed here, 1000000000; write a number within the bounds"),
+    ("0", "0 must be more than 0; write a number within the bounds"),
+])
+def test_a_number_json_cannot_hold_is_a_message_not_a_traceback(value: str, message: str) -> None:
+    """jsonschema takes .nan where jsonschema-rs refuses it; the penalty builder then crashed (found by
+    test_fuzz.test_every_schema_violation_gets_a_message)."""
+    from slapolicy.loader import load_text
+    from slapolicy.validate import validate_document
+
+    source = FIXTURES.parent.parent / "policies" / "company-service" / "2025.1.yaml"
+    doc, _ = load_text(source.read_text(encoding="utf-8").replace("    amount: 50\n", f"    amount: {value}\n", 1), "p.yaml")
+    policy, problems = validate_document(doc)
+    assert policy is None
+    assert [d.format() for d in problems] == [f"p.yaml:345:13: SLA104 error: {message}"]

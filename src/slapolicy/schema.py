@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Iterator
 from functools import cache
@@ -16,6 +17,8 @@ if TYPE_CHECKING:  # jsonschema is imported only to explain an invalid document
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import ValidationError
 
+_BOUNDS = {"minimum": "is less than the least allowed here,", "maximum": "is more than the most allowed here,",
+           "exclusiveMinimum": "must be more than", "exclusiveMaximum": "must be less than"}
 _MAX_LISTED = 12  # more allowed keys than this are not listed in a message
 
 SCHEMAS = {"policy": "policy.schema.json", "tests": "policy-test.schema.json", "register": "register.schema.json"}
@@ -235,6 +238,8 @@ def _convert_leaf(doc: Document, err: ValidationError, name: str) -> Iterator[Di
         message = "must not be empty"
     elif v == "uniqueItems":
         message = "lists a value twice"
+    elif v in _BOUNDS:
+        message = f"{err.instance} {_BOUNDS[v]} {err.validator_value}; write a number within the bounds"
     else:
         message = err.message
     yield doc.diagnostic(path, "SLA104", message)
@@ -263,4 +268,15 @@ def schema_problems(doc: Document, name: str = "policy") -> list[Diagnostic]:
     out: set[Diagnostic] = set()
     for error in errors:
         out.update(_convert(doc, error, name))
+    if not out:  # jsonschema takes what jsonschema-rs refuses: .nan and .inf, which JSON has no number for
+        out.update(doc.diagnostic(tuple(e.instance_path), "SLA104", _refused(doc.data, tuple(e.instance_path), e.message))
+                   for e in _fast(name).iter_errors(doc.data))
     return sorted(out)
+
+
+def _refused(data: Any, path: tuple[str | int, ...], message: str) -> str:
+    for part in path:
+        data = data[part]
+    if isinstance(data, float) and not math.isfinite(data):
+        return f"{data} is not a number a policy can use; write a finite number such as 50"
+    return message
