@@ -90,3 +90,20 @@ def test_coverage_counts_what_history_cases_exercise(run_cli: Callable[..., Any]
     result = run_cli("test", "policies/company-service", "--coverage")
     line = next(row for row in result.output.splitlines() if "clauses not exercised" in row)
     assert line.endswith("none")
+
+
+def test_a_test_beside_a_broken_policy_names_the_policy_error(tmp_path: Any) -> None:
+    """The root cause, not 'no policy found': the policy beside the test file does not validate."""
+    from conftest import FIXTURES
+    from slapolicy.engine import get_backend
+    from slapolicy.testing import run_tests
+
+    policy = (FIXTURES / "policy_tests" / "minimal.yaml").read_text(encoding="utf-8")
+    (tmp_path / "minimal.yaml").write_text(policy.replace("timezone: Asia/Shanghai", "timezone: Beijing", 1), encoding="utf-8")
+    (tmp_path / "t.test.yaml").write_text((FIXTURES / "policy_tests" / "broken.test.yaml").read_text(encoding="utf-8"),
+                                          encoding="utf-8")
+    run = run_tests([tmp_path], get_backend("python"))
+    line = next(n for n, text in enumerate(policy.splitlines(), 1) if text.startswith("timezone:"))
+    assert [d.message for d in run.diagnostics] == [
+        f"no usable policy 'minimal': the policy beside this file has errors, first {tmp_path}/minimal.yaml:{line}:11 "
+        f"SLA403 unknown time zone 'Beijing'; did you mean 'Asia/Shanghai'?; `slapolicy validate {tmp_path}` lists them"]

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .citations import citations
-from .diagnostics import Diagnostic, InputError, did_you_mean
+from .diagnostics import Diagnostic, InputError, Severity, did_you_mean, shorten
 from .engine import Backend
 from .instants import InstantError, iso, parse_instant
 from .loader import Document, JsonPath, load_file
@@ -402,7 +402,7 @@ def _describe(e: Mapping[str, Any]) -> str:
     return " ".join(f"{k}={v}" for k, v in e.items())
 
 
-def _policies_for(doc: Document, available: list[Policy]) -> tuple[PolicySet | None, list[Diagnostic]]:
+def _policies_for(doc: Document, available: list[Policy], broken: list[Diagnostic]) -> tuple[PolicySet | None, list[Diagnostic]]:
     pid = doc.data["policy"]
     here = Path(doc.path).resolve().parent
     matching = [p for p in available if p.id == pid]
@@ -417,8 +417,18 @@ def _policies_for(doc: Document, available: list[Policy]) -> tuple[PolicySet | N
             return None, [doc.diagnostic(("version",), "SLA801", f"policy '{pid}' has no version {wanted}")]
     if not chosen:
         known = sorted({p.id for p in available})
-        return None, [doc.diagnostic(("policy",), "SLA801", f"no policy '{pid}' found{did_you_mean(pid, known)}")]
+        return None, [doc.diagnostic(("policy",), "SLA801", _not_found(pid, known, [d for d in broken if Path(d.path).resolve().parent == here]))]
     return PolicySet.of(chosen), []
+
+
+def _not_found(pid: str, known: list[str], errors_here: list[Diagnostic]) -> str:
+    """No usable policy: the root cause is an error in a policy file beside the test, when there is one."""
+    if not errors_here:
+        return f"no policy '{pid}' found{did_you_mean(pid, known)}"
+    first = errors_here[0]
+    more = f" and {len(errors_here) - 1} more" if len(errors_here) > 1 else ""
+    return (f"no usable policy '{pid}': the policy beside this file has errors, first {first.path}:{first.line}:{first.column} "
+            f"{first.code} {shorten(first.message, 120)}{more}; `slapolicy validate {Path(first.path).parent}` lists them")
 
 
 def run_tests(paths: Iterable[str | Path], backend: Backend, pattern: str | None = None) -> TestRun:
@@ -429,7 +439,9 @@ def run_tests(paths: Iterable[str | Path], backend: Backend, pattern: str | None
     run.diagnostics.extend(missing)
     run.unreadable = bool(missing)
     roots = {str(p) for p in paths if Path(p).is_dir()} | {str(f.parent) for f in files}
-    available = scan(sorted(roots)).usable()
+    scanned = scan(sorted(roots))
+    available = scanned.usable()
+    broken = [d for d in scanned.diagnostics if d.severity is Severity.ERROR]
     for f in files:
         run.files.append(str(f))
         try:
@@ -442,7 +454,7 @@ def run_tests(paths: Iterable[str | Path], backend: Backend, pattern: str | None
                                 [doc.diagnostic((), "SLA007", "the top level must be a mapping with policy: and cases:")])
         policies = None
         if not problems:
-            policies, problems = _policies_for(doc, available)
+            policies, problems = _policies_for(doc, available, broken)
         if policies is not None and not problems:
             runner = _FileRunner(doc, policies, backend, pattern, run)
             problems = runner.check_names()
