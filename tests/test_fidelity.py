@@ -95,7 +95,7 @@ def test_calls_outside_the_staffed_hours_do_not_count() -> None:
 
 def test_a_declared_calendar_nothing_uses_is_reported(tmp_path: Path) -> None:
     text = BASE.replace("calendar: hotline, ", "")
-    assert "SLA408 calendar 'hotline' is used by no target, metric or objective: its hours apply nowhere" in diagnostics_of(tmp_path, text)
+    assert "SLA408 calendar 'hotline' is used by no target, metric or objective: its hours apply nowhere; use it (calendar: hotline) or remove it" in diagnostics_of(tmp_path, text)
 
 
 # ---- nothing silently off -----------------------------------------------------------------------------

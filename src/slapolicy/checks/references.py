@@ -31,9 +31,17 @@ from .base import Problem
 CODE = "SLA201"
 
 
+# where a name of each kind is declared: the fix when no near miss can be named
+SECTIONS = {"severity": "severities", "tier": "tiers", "role": "roles", "payer role": "roles", "calendar": "calendars",
+            "metric": "metrics", "event type": "events", "status": "statuses", "attribute": "attributes"}
+
+
 def _unknown(kind: str, name: str, known: Mapping[str, Any] | tuple[str, ...], path: JsonPath, key: bool = False) -> Iterator[Problem]:
     if name not in known:
-        yield Problem(path, f"unknown {kind} '{shorten(name)}'{choices(name, tuple(map(str, known)))}", key)
+        hint = choices(name, tuple(map(str, known)))
+        if not hint and kind in SECTIONS:
+            hint = f"; declare it under {SECTIONS[kind]}: or correct the name"
+        yield Problem(path, f"unknown {kind} '{shorten(name)}'{hint}", key)
 
 
 def _condition(policy: Policy, cond: Condition, path: JsonPath) -> Iterator[Problem]:
