@@ -104,7 +104,7 @@ def test_every_bad_timestamp_of_a_line_is_named() -> None:
 
 
 @pytest.mark.parametrize(("value", "message"), [
-    (".nan", "nan is not a number a policy can use; write a finite number such as 50"),
+    (".nan", ".nan and .inf are not numbers a policy can use; write a finite number such as 50"),
     (".inf", "inf is more than the most allowed here, 1000000000; write a number within the bounds"),
     ("0", "0 must be more than 0; write a number within the bounds"),
 ])

@@ -398,7 +398,7 @@ class _Builder:
         try:
             day = dt.date.fromisoformat(str(value))
         except ValueError:
-            self.fail(path, f"'{value}' is not a real date")
+            self.fail(path, f"'{value}' is not a real date; write a day that exists as YYYY-MM-DD, e.g. 2025-02-28")
             return None
         if not MIN_YEAR <= day.year <= MAX_YEAR:
             self.fail(path, f"{day} is outside the supported range {RANGE_TEXT}")
@@ -537,7 +537,7 @@ def _dates(b: _Builder, items: list[Any], path: JsonPath) -> frozenset[dt.date]:
             lo, hi = b.date(item["from"], path + (i, "from")), b.date(item["to"], path + (i, "to"))
             if lo and hi:
                 if hi < lo:
-                    b.fail(path + (i,), f"the range ends ({hi}) before it starts ({lo})")
+                    b.fail(path + (i,), f"the range ends ({hi}) before it starts ({lo}); write {{from: {hi}, to: {lo}}}")
                 out.update(lo + dt.timedelta(days=k) for k in range((hi - lo).days + 1))
         else:
             d = b.date(item, path + (i,))
@@ -574,7 +574,8 @@ def _calendars(b: _Builder, data: Mapping[str, Any], default_tz: str) -> tuple[d
                 for k, text in enumerate(intervals):
                     iv = _interval(text)
                     if iv[1] - iv[0] >= 1440 and iv != (0, 1440):
-                        b.fail(path + ("hours", dayspec, k), f"'{text}' is empty or longer than a day")
+                        b.fail(path + ("hours", dayspec, k), f"'{text}' is empty or longer than a day; write a start and a "
+                                                             "later end such as 09:00-18:00 (22:00-06:00 crosses midnight)")
                         continue
                     for d in _days(dayspec):
                         week[d].append(iv)
@@ -707,7 +708,8 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
             elif at not in ("breach", "start"):
                 delay = b.duration(at.split("+", 1)[1].strip(), path + ("at",))
                 if delay is not None and delay.kind != "seconds":
-                    b.fail(path + ("at",), f"the delay after breach must be hours and minutes, not '{delay}'")
+                    b.fail(path + ("at",), f"the delay after breach must be hours and minutes, not '{delay}'; "
+                                          "write it like breach + 4h")
             rep = s.get("repeat") or {}
             every = b.duration(rep["every"], path + ("repeat", "every")) if rep else None
             if every is not None and (every.kind != "seconds" or every.amount < 60):

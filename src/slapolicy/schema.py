@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Callable, Iterator
 from functools import cache
@@ -268,15 +267,12 @@ def schema_problems(doc: Document, name: str = "policy") -> list[Diagnostic]:
     out: set[Diagnostic] = set()
     for error in errors:
         out.update(_convert(doc, error, name))
-    if not out:  # jsonschema takes what jsonschema-rs refuses: .nan and .inf, which JSON has no number for
-        out.update(doc.diagnostic(tuple(e.instance_path), "SLA104", _refused(doc.data, tuple(e.instance_path), e.message))
-                   for e in _fast(name).iter_errors(doc.data))
+    if not out:  # jsonschema takes where jsonschema-rs refuses .nan and .inf, which JSON has no number for
+        out.update(doc.diagnostic(tuple(e.instance_path), "SLA104", ".nan and .inf are not numbers a policy can use; write a finite number "
+                                  "such as 50") for e in _fast(name).iter_errors(doc.data) if _only_numbers(e))
     return sorted(out)
 
 
-def _refused(data: Any, path: tuple[str | int, ...], message: str) -> str:
-    for part in path:
-        data = data[part]
-    if isinstance(data, float) and not math.isfinite(data):
-        return f"{data} is not a number a policy can use; write a finite number such as 50"
-    return message
+def _only_numbers(error: Any) -> bool:
+    """A place that takes numbers only: where text is also taken, the model reads .nan as written."""
+    return set(getattr(error.kind, "types", None) or ()) in ({"number"}, {"integer"})
