@@ -193,7 +193,7 @@ class _Builder:
                 continue
             key = key_node.value
             key_path = path + (key,)
-            if not key_node.style and "：" in key:  # `tiers： x` is valid YAML: one key "tiers： x", never meant
+            if not key_node.style and ("：" in key or key.startswith("　")):  # `tiers： x` is one key "tiers： x", never meant
                 line = key_node.start_mark.line
                 found = _full_width(self.text.split("\n", line + 1)[line], line + 1, self.doc.path)
                 if found is not None:
@@ -252,20 +252,76 @@ def full_width_note(text: str, fixed: Callable[[str], bool]) -> str:
     return f"; '{m.group()}' is a full-width (Chinese) {name}: write '{ascii_char}'"
 
 
-def _full_width(line: str, number: int, display: str) -> Diagnostic | None:
-    """The first full-width punctuation mark on a line (outside a comment), named, with the line fixed."""
-    code_part = re.split(r"(?:^|\s)#", line, maxsplit=1)[0]
-    m = _FULL_WIDTH_CHARS.search(code_part)
-    if m is None:
+_OPENING = "【［｛“（"  # full-width marks that open a collection or a quote where a value starts
+_IN_FLOW = "，】］｝"  # marks that separate or close items inside [ ] or { }
+
+
+def _culprits(line: str, strict: bool) -> list[int]:
+    """Where on the line a full-width mark stands in YAML's place: a colon ending a key, a
+    comma or closing bracket inside [ ] or { }, a bracket or quote opening a value, a space or
+    dash in the indentation. Elsewhere such marks are text (a description in Chinese) and are
+    left alone; `strict` (lines before the one the parser stopped at): only a colon after a key
+    and the indentation, the marks a parser notices a line late."""
+    code = re.split(r"(?:^|\s)#", line, maxsplit=1)[0]
+    found: list[int] = []
+    depth, quote, segment = 0, "", 0  # open [ {, the quote we are in, where the current key may start
+    for i, ch in enumerate(code):
+        before = code[:i].rstrip()
+        at_value = before == "" or before.endswith((":", "-", "[", "{", ","))
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"" and at_value:
+            quote = ch
+        elif ch in "[{" and at_value:
+            depth, segment = depth + 1, i + 1
+        elif ch in "]}" and depth:
+            depth -= 1
+        elif ch == "," and depth:
+            segment = i + 1
+        elif ((ch == "：" and ": " not in code[segment:i] + " " and code[segment:i].strip(" -"))  # after a key
+              or (ch in "　－" and before.lstrip("- ") == "")  # indentation, a list dash
+              or (not strict and ((ch in _IN_FLOW and depth > 0) or (ch in _OPENING and at_value)))):
+            found.append(i)
+    return found
+
+
+def _full_width(line: str, number: int, display: str, strict: bool = False) -> Diagnostic | None:
+    """The first full-width mark on a line that stands in YAML's place, named, with the line fixed."""
+    where = _culprits(line, strict)
+    if not where:
         return None
-    name, ascii_char = _FULL_WIDTH[m.group()]
-    fixed = shorten(re.sub("：(?! )", ": ", line).translate(_TO_ASCII).strip())
+    mark = line[where[0]]
+    name, ascii_char = _FULL_WIDTH[mark]
+    chars = list(line)
+    for i in where:
+        chars[i] = _FULL_WIDTH[line[i]][1] + (" " if line[i] == "：" and line[i + 1:i + 2] not in (" ", "") else "")
+    fixed = shorten("".join(chars).strip())
+    if name == "parenthesis":
+        return Diagnostic.of(display, number, where[0] + 1, "SLA004",
+                             f"'{mark}' is a full-width (Chinese) parenthesis where a value starts; YAML writes a mapping "
+                             "in { }, a list in [ ], and text that starts with a parenthesis in quotes")
     return Diagnostic.of(
-        display, number, m.start() + 1, "SLA004",
-        f"'{m.group()}' is a full-width (Chinese) {name}; YAML needs the plain '{ascii_char}'"
+        display, number, where[0] + 1, "SLA004",
+        f"'{mark}' is a full-width (Chinese) {name}; YAML needs the plain '{ascii_char}'"
         f"{' followed by a space' if ascii_char == ':' else ''} (switch the input method to English): {fixed}")
 
 
+# parser complaints that need no context to say in plain words
+_PLAIN_WORDS = {
+    "found undefined alias": "a value starting with '*' names an anchor ('&name') defined nowhere above; "
+                             "put the value in quotes, or write it out",
+    "found character that cannot start any token": "this character cannot start a value in YAML ('@', '`', '%' …); "
+                                                   "put the value in quotes, e.g. note: \"@home\"",
+    "block sequence entries are not allowed in this context": "a list item ('- ') cannot follow a value on the same key; "
+                                                              "end the key with ':' and put each item on its own line",
+    "did not find expected node content": "a value is missing inside [ ] or { } (two commas in a row, or a comma before "
+                                          "the closing bracket?)",
+    "did not find expected comment or line break": "after '|' or '>' nothing may follow on the line; start the text on the "
+                                                   "next line, indented",
+    "did not find expected <document start>": "this line does not fit the document: a line less indented than the keys "
+                                              "above it, or text after a value that ended; check its indentation and "
+                                              "write it as 'name: value'",
+}
 _NO_SPACE = re.compile(r"(?<=[^\s:]):(?=[^\s:/])")  # `policy:x`, not `http://` or `13:30`
 
 
@@ -302,8 +358,14 @@ def _explain(context: str, problem: str, lines: list[str], p_line: int, c_line: 
                 f"this line is indented more than line {before} ('{shorten(prev.strip())}'), so YAML reads it as the rest of "
                 f"that value; indent it {_spaces(_key_indent(prev))} like the key on line {before} if it is a key of its own")
         key, _, value = at.strip().partition(": ")
+        if ": " not in value and not value.endswith(":"):
+            return p_line, _indent(at) + 1, ("YAML reads this line as part of a value above it: check the indentation of "
+                                             "this line and the one before, and quote a value that holds ': '")
         return p_line, 0, f"a second ': ' on one line; a value that holds ': ' must be quoted: {shorten(key)}: \"{shorten(value)}\""
     if problem == "did not find expected key" and "block mapping" in context:
+        if _indent(at) == c_col - 1 and not at.lstrip().startswith("- "):
+            return p_line, _indent(at) + 1, (f"'{shorten(at.strip())}' stands where a key of the block opened at line {c_line} "
+                                             "is expected; write a key as 'name: value'")
         if at.lstrip().startswith("- "):
             return p_line, _indent(at) + 1, (f"a list item where a key is expected (in the block opened at line {c_line}, "
                                             f"'{shorten(opened)}'); put the list under a key, indented, e.g. 'items:' then '  - ...'")
@@ -321,6 +383,9 @@ def _explain(context: str, problem: str, lines: list[str], p_line: int, c_line: 
         closing = "]" if "sequence" in context else "}"
         return c_line, c_col, (f"the '{'[' if closing == ']' else '{'}' opened here is not closed, or two items lack a ',' "
                                f"between them: separate items with ', ' and close it with '{closing}' on the same line")
+    plain = _PLAIN_WORDS.get(problem)
+    if plain is not None:
+        return p_line, 0, plain
     if context.startswith("expected a single document"):
         return p_line, 1, "a second document starts here ('---'); a file holds one: remove the '---' line or split the file"
     if "quoted scalar" in context:
@@ -338,7 +403,7 @@ def _syntax_error(exc: yaml.MarkedYAMLError, text: str, display: str) -> Diagnos
     cm = exc.context_mark
     c_line, c_col = (cm.line + 1, cm.column + 1) if cm else (line, column)
     for number in range(max(1, min(c_line, line - 1)), min(line, len(lines)) + 1):  # the parser notices a line late
-        found = _full_width(lines[number - 1], number, display)
+        found = _full_width(lines[number - 1], number, display, strict=number != line)
         if found is not None:
             return found
     explained = _explain(exc.context or "", exc.problem or "", lines, line, c_line, c_col)
