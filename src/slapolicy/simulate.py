@@ -384,7 +384,8 @@ class Simulator:
         p = self.policy
         for event in ticket.events:
             if event.type not in self._event_types:
-                yield TicketError("unknown_event_type", f"unknown event type '{shorten(event.type)}'{did_you_mean(event.type, p.events)}")
+                hint = did_you_mean(event.type, p.events) or "; declare it under the policy's events: or correct the name"
+                yield TicketError("unknown_event_type", f"unknown event type '{shorten(event.type)}'{hint}")
             elif event.type == "status":
                 if event.status is None:
                     yield TicketError("bad_shape", "a status event needs a status")
@@ -1137,7 +1138,8 @@ class Replayer:
             policy = self.policies.version_for(created)
             if policy is None:
                 day = _local_day(created, self.policies)
-                raise TicketError("no_policy_version", f"no version of policy '{self.policies.id}' is in force on {day}")
+                raise TicketError("no_policy_version", f"no version of policy '{self.policies.id}' is in force on {day}; "
+                                                       f"its versions cover {_coverage(self.policies)}")
             correlated = self.correlated
             return self.simulator(policy).run(ticket, correlated.matches.get(ticket.line, ()),
                                               correlated.undecided.get(ticket.line, ()))
@@ -1156,6 +1158,11 @@ class Replayer:
             raw = item.data.get("id") if isinstance(item.data, dict) else None
             return rejected(str(raw) if isinstance(raw, (str, int)) and not isinstance(raw, bool) else None, item.line, exc)
         return self.outcome(ticket)
+
+
+def _coverage(policies: PolicySet) -> str:
+    """The days the versions are in force, for a ticket that falls outside them."""
+    return ", ".join(f"{p.effective_from} to {p.effective_until or 'open end'} ({p.version})" for p in policies.versions)
 
 
 def _local_day(t: float, policies: PolicySet) -> str:

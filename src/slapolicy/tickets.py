@@ -292,7 +292,8 @@ def decode_line(line: bytes, number: int, tz: dt.tzinfo) -> Ticket | Rejection:
     except msgspec.ValidationError:
         return _decode_plain(line, number, tz)
     except msgspec.DecodeError as exc:
-        return reject(line_id(line), number, "unparseable", f"line {number} is not JSON: {exc}")
+        return reject(line_id(line), number, "unparseable", f"line {number} is not JSON ({exc}); each line holds one ticket "
+                                                                        '{"id": ..., "attributes": {...}, "events": [...]}')
     except UnicodeDecodeError:
         return reject(line_id(line), number, "unparseable", _not_utf8(line, number))
     problems: list[TicketError] = []
