@@ -121,7 +121,8 @@ def test_a_figure_without_clause_or_choice_is_reported_when_registers_are_named(
     register = (ROOT / "regulation" / "003.yaml").as_posix()
     text = BASE.replace('timezone: Asia/Shanghai\n', f'timezone: Asia/Shanghai\nregisters: ["{register}"]\n')
     found = diagnostics_of(tmp_path, text)
-    assert "SLA701 escalation step 1 of resolution says neither which clause gives it nor that it is a choice" in found
+    assert ("SLA701 escalation step 1 of resolution says neither which clause gives it nor that it is a choice; "
+            "add clause: R-… (the clause that gives it) or choice: \"why\"") in found
     cited = text.replace("- {id: warn, at: 75%", "- {id: warn, clause: R-003-09, at: 75%")
     assert any(d.startswith("SLA702 R-003-09 is not a clause of the registers") for d in diagnostics_of(tmp_path, cited))
 

@@ -388,9 +388,9 @@ class Simulator:
                 yield TicketError("unknown_event_type", f"unknown event type '{shorten(event.type)}'{hint}")
             elif event.type == "status":
                 if event.status is None:
-                    yield TicketError("bad_shape", "a status event needs a status")
+                    yield TicketError("bad_shape", 'a status event needs a status, e.g. {"type": "status", "status": "waiting"}')
                 elif p.statuses is not None and event.status not in p.statuses:
-                    yield TicketError("unknown_status", f"unknown status '{shorten(event.status)}'{did_you_mean(event.status, p.statuses)}")
+                    yield TicketError("unknown_status", f"unknown status '{shorten(event.status)}'{choices(event.status, tuple(p.statuses))}")
 
     def _check_attributes(self, kind: str, attrs: dict[str, Any]) -> None:
         for problem in self._attribute_problems(kind, attrs):
@@ -443,7 +443,8 @@ class Simulator:
             if a.default is not None:
                 attrs[a.id] = a.default
             elif a.required:
-                raise TicketError("missing_attribute", f"the {kind} has no '{a.id}', which the policy requires")
+                raise TicketError("missing_attribute", f"the {kind} has no '{a.id}', which the policy requires; give it "
+                                                          f'("attributes": {{"{a.id}": ...}}) or declare a default')
 
     # ---- the clock machine -----------------------------------------------------------------
 
