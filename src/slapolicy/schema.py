@@ -125,13 +125,27 @@ def _alternatives(error: ValidationError) -> list[str]:
 
 
 def _as_list_hint(err: ValidationError, name: str) -> str:
-    """`; write it as a list: ["09:00-18:00"]` when the one value would be a valid item."""
+    """`; write it as a list, even of one: ["09:00-18:00"]` when the one value would be a valid
+    item, else a list written like the schema's example of an item."""
     items = err.schema.get("items") if isinstance(err.schema, dict) else None
-    if not isinstance(items, dict) or isinstance(err.instance, (dict, list)):
+    if not isinstance(items, dict):
         return ""
-    if not _validator(name).evolve(schema=items).is_valid(err.instance):
-        return ""
-    return f"; write it as a list, even of one: {json.dumps([err.instance], ensure_ascii=False)}"
+    if not isinstance(err.instance, (dict, list)) and _validator(name).evolve(schema=items).is_valid(err.instance):
+        return f"; write it as a list, even of one: {json.dumps([err.instance], ensure_ascii=False)}"
+    ref = items.get("$ref", "")
+    item = _validator(name).schema.get("$defs", {}).get(ref.rsplit("/", 1)[-1], {}) if ref.startswith("#/$defs/") else items
+    examples = item.get("examples") if isinstance(item, dict) else None
+    return f"; write a list, e.g. [{_flow(examples[0])}]" if examples else ""
+
+
+def _flow(value: Any) -> str:
+    """A value as YAML flow text, the way the README writes examples (`{at: 75%, notify: [lead]}`)."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    text = str(value)
+    return text if re.fullmatch(r"[\w%+ .-]+", text) else json.dumps(text, ensure_ascii=False)
 
 
 def _as_text_hint(err: ValidationError) -> str:
@@ -164,8 +178,7 @@ def _missing_hint(err: ValidationError, key: str) -> str:
     examples = props.get(key, {}).get("examples") if isinstance(props.get(key), dict) else None
     if not examples:
         return ""
-    example = examples[0] if isinstance(examples[0], str) else json.dumps(examples[0], ensure_ascii=False)
-    return f"; add it, e.g. {key}: {example}"
+    return f"; add it, e.g. {key}: {_flow(examples[0])}"
 
 
 def _hint(word: Any, err: ValidationError) -> str:
