@@ -119,3 +119,20 @@ def test_a_number_json_cannot_hold_is_a_message_not_a_traceback(value: str, mess
     policy, problems = validate_document(doc)
     assert policy is None
     assert [d.format() for d in problems] == [f"p.yaml:345:13: SLA104 error: {message}"]
+
+
+def test_an_unknown_severity_in_a_shipped_policy_is_one_message(tmp_path: Path) -> None:
+    """After-sales with P4 for P1 in its first target rule gave six diagnostics (SLA501, SLA502, SLA201 and
+    three SLA504 on the steps that rule's metric feeds); the root cause alone remains, with the valid ones."""
+    from conftest import ROOT
+    from slapolicy.repository import scan
+
+    (tmp_path / "regulation").symlink_to(ROOT / "regulation")
+    (tmp_path / "policies" / "after-sales").mkdir(parents=True)
+    text = (ROOT / "policies" / "after-sales" / "2025.1.yaml").read_text(encoding="utf-8")
+    head, rule, tail = text.partition("    when: {severity: P1}\n")
+    target = tmp_path / "policies" / "after-sales" / "2025.1.yaml"
+    target.write_text(head + rule.replace("P1", "P4") + tail, encoding="utf-8")
+    line = head.count("\n") + 1
+    assert [d.format() for d in scan([target]).diagnostics] == [
+        f"{target}:{line}:11: SLA201 error: unknown severity 'P4'; use one of: P1, P2, P3"]
