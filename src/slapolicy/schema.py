@@ -173,6 +173,15 @@ def _unknown_key_hint(key: str, known: set[str], err: ValidationError) -> str:
     return f"; the keys allowed here are: {', '.join(sorted(known))}"
 
 
+def _misspelt(err: ValidationError, key: str) -> bool:
+    """Whether the mapping holds a near miss of a missing key that is reported as unknown (`notfy`)."""
+    if not isinstance(err.schema, dict) or err.schema.get("additionalProperties") is not False:
+        return False
+    known = _known_keys(err)
+    return any(not _hint(k, err) and did_you_mean(k, known) == did_you_mean(k, [key]) != ""
+               for k in err.instance if isinstance(k, str) and k not in known)
+
+
 def _missing_hint(err: ValidationError, key: str) -> str:
     props = err.schema.get("properties", {}) if isinstance(err.schema, dict) else {}
     examples = props.get(key, {}).get("examples") if isinstance(props.get(key), dict) else None
@@ -212,6 +221,8 @@ def _convert_leaf(doc: Document, err: ValidationError, name: str) -> Iterator[Di
     if v == "required":
         missing = [k for k in err.validator_value if isinstance(err.instance, dict) and k not in err.instance]
         for key in missing:
+            if _misspelt(err, key):
+                continue  # the unknown key's "did you mean" says it: one root cause, one message
             where = f" in {path[-2]} '{path[-1]}'" if len(path) >= 2 and isinstance(path[-1], str) else ""
             yield doc.diagnostic(path, "SLA102", f"missing required key '{key}'{where}{_missing_hint(err, key)}")
         return
