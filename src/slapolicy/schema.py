@@ -138,6 +138,19 @@ def _as_list_hint(err: ValidationError, name: str) -> str:
     return f"; write a list, e.g. [{_flow(examples[0])}]" if examples else ""
 
 
+def _as_mapping_hint(err: ValidationError, name: str) -> str:
+    """`; write it as {name: urgent}` when the value is what the mapping's one required key takes,
+    else the mapping the schema gives as an example."""
+    schema = err.schema if isinstance(err.schema, dict) else {}
+    required = schema.get("required") or []
+    props = schema.get("properties", {})
+    if (len(required) == 1 and not isinstance(err.instance, (dict, list)) and isinstance(props.get(required[0]), dict)
+            and _validator(name).evolve(schema=props[required[0]]).is_valid(err.instance)):
+        return f"; write it as {{{required[0]}: {_flow(err.instance)}}}"
+    examples = schema.get("examples")
+    return f"; write it like {_flow(examples[0])}" if examples else ""
+
+
 def _flow(value: Any) -> str:
     """A value as YAML flow text, the way the README writes examples (`{at: 75%, notify: [lead]}`)."""
     if isinstance(value, dict):
@@ -234,6 +247,8 @@ def _convert_leaf(doc: Document, err: ValidationError, name: str) -> Iterator[Di
             message += note
         elif wanted == "array":
             message += _as_list_hint(err, name)
+        elif wanted == "object":
+            message += _as_mapping_hint(err, name)
         elif wanted == "string":
             message += _as_text_hint(err)
         yield doc.diagnostic(path, "SLA103", message)
