@@ -74,12 +74,15 @@ def run_checks(policy: Policy) -> Iterator[Diagnostic]:
 
 
 def _follow_ons(policy: Policy, unknown: list[Problem]) -> Callable[[JsonPath], bool]:
-    """Whether a problem at a path follows from an undeclared name: it is on the rule (target
-    rule, escalation step, objective) that names it, or on a metric such a rule times."""
+    """Whether a problem at a path follows from an undeclared name in a condition or of a metric
+    (the names that decide which tickets a rule matches and what it times): it is on the rule
+    (target rule, escalation step or all steps of a metric, objective) that names it, or on a
+    metric such a target rule times. An unknown role or calendar decides neither."""
     rules: set[JsonPath] = set()
     metrics: set[str] = set()
     for problem in unknown:
-        rules.update(problem.path[:n] for n in (2, 3))
+        if problem.key or problem.path[-1:] == ("metric",) or any(p in ("when", "where", "of") for p in problem.path):
+            rules.add(problem.path[:3] if problem.path[0] == "escalations" and len(problem.path) > 2 else problem.path[:2])
     for rule in policy.targets:
         if rule.path in rules:
             metrics.update(rule.values)
