@@ -1,0 +1,156 @@
+"""The HTML pages of `report` and `simulate`: self-contained, golden, safe against any ticket text,
+and checked in a real browser (headless Debian chromium driven by Playwright): no console errors,
+charts drawn with their data, the breach marker of a known ticket where its instant falls on the
+axis. Screenshots go to artifacts/screenshots/ (a CI artifact, gitignored)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conftest import ROOT
+from slapolicy.output.html import _script_json
+
+AS_OF = "2025-12-31T00:00:00+08:00"
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = ROOT / "artifacts" / "screenshots"
+X0, X1 = 190, 880  # the timeline's axis in timeline.js
+
+
+def simulate(run_cli: Callable[..., Any], fmt: str, *extra: str) -> Any:
+    result = run_cli("simulate", "policies/after-sales", "examples/tickets.jsonl", "--as-of", AS_OF, "--format", fmt, *extra)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def report(run_cli: Callable[..., Any], *extra: str) -> Any:
+    result = run_cli("report", "policies/after-sales", "examples/tickets.jsonl", "--as-of", AS_OF, "--by", "severity",
+                     "--format", "html", *extra)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_pages_golden(run_cli: Callable[..., Any], golden: Callable[[Path, str], None]) -> None:
+    """The README's examples as pages (regenerate with pytest --update-golden)."""
+    golden(ROOT / "tests" / "golden" / "report_examples.html", report(run_cli).stdout)
+    golden(ROOT / "tests" / "golden" / "simulate_examples.html", simulate(run_cli, "html").stdout)
+
+
+def test_pages_are_self_contained(run_cli: Callable[..., Any]) -> None:
+    """Nothing is fetched: no src or href attribute, no URL but the SVG namespace, and a CSP that forbids requests."""
+    for page in (report(run_cli).stdout, simulate(run_cli, "html").stdout):
+        assert "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none';" in page
+        assert not re.search(r"\s(src|href)=", page)
+        assert set(re.findall(r"https?://[^\s\"'<>]+", page)) <= {"http://www.w3.org/2000/svg"}
+
+
+def test_report_page_has_a_chart_per_objective(run_cli: Callable[..., Any]) -> None:
+    page = report(run_cli).stdout
+    doc = json.loads(run_cli("report", "policies/after-sales", "examples/tickets.jsonl", "--as-of", AS_OF, "--by", "severity",
+                             "--format", "json").stdout)
+    objectives = {r["objective"] for r in doc["objectives"]}
+    assert set(re.findall(r'<svg class="chart" role="img" data-objective="([^"]+)"', page)) == objectives
+    assert 'data-chart="breached"' in page and 'data-chart="escalations"' in page
+    assert "Service quality report — after-sales" in page
+
+
+def test_unwritable_output_is_a_one_line_error(run_cli: Callable[..., Any], tmp_path: Path) -> None:
+    result = run_cli("simulate", "policies/after-sales", "examples/tickets.jsonl", "--format", "html", "-o",
+                     str(tmp_path / "missing" / "page.html"))
+    assert result.exit_code == 2
+    assert "cannot write" in result.output and "Traceback" not in result.output
+
+
+@given(st.recursive(st.none() | st.integers() | st.text(), lambda kids: st.lists(kids, max_size=4), max_leaves=12))
+def test_embedded_data_never_ends_its_script(value: Any) -> None:
+    """Any ticket id, attribute or message (`</script>`, `<!--`) stays data: no `<` reaches the page, the JSON reads back."""
+    text = _script_json(value)
+    assert "<" not in text
+    assert json.loads(text) == value
+
+
+# ---- in a real browser -------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if shutil.which(CHROMIUM) is None:
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium; .ci/run does it): the browser tests need it")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
+    with sync_api.sync_playwright() as p:
+        found = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield found
+        found.close()
+
+
+def open_page(browser: Any, path: Path) -> tuple[Any, list[str]]:
+    """The page opened from its file, with every console error and uncaught exception it raised."""
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: errors.append(f"request {r.url}") if not r.url.startswith("file:") else None)
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    return page, errors
+
+
+def test_report_page_in_chromium(browser: Any, run_cli: Callable[..., Any], tmp_path: Path) -> None:
+    path = tmp_path / "report.html"
+    report(run_cli, "-o", str(path))
+    page, errors = open_page(browser, path)
+    charts = page.locator("svg.chart")
+    assert charts.count() >= 4
+    for selector, length in (("svg.chart[data-objective] rect.bar[data-value]", "height"), ("svg.counts rect.bar", "width")):
+        bars = page.locator(selector)
+        assert bars.count() > 0
+        for i in range(bars.count()):  # drawn, not just present: a bar with a value has a length on screen
+            box = bars.nth(i).bounding_box()
+            assert box is not None
+            assert (box[length] > 0) == (float(bars.nth(i).get_attribute("data-value")) > 0)
+    assert page.locator("svg.chart line.target").count() > 0
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "report.png"), full_page=True)
+    assert errors == []
+
+
+def test_simulate_page_in_chromium(browser: Any, run_cli: Callable[..., Any], tmp_path: Path) -> None:
+    """T-1001's resolution_plan breached at its due time: the red marker sits where that instant falls on its axis."""
+    path = tmp_path / "simulate.html"
+    simulate(run_cli, "html", "-o", str(path))
+    doc = next(t for t in json.loads(simulate(run_cli, "json").stdout)["tickets"] if t["id"] == "T-1001")
+    epoch = lambda iso: dt.datetime.fromisoformat(iso).timestamp()  # noqa: E731
+    plan = next(c for c in doc["clocks"] if c["metric"] == "resolution_plan")
+    instants = [epoch(c[k]) for c in doc["clocks"] for k in ("started_at", "due_at", "stopped_at", "cancelled_at", "breached_at",
+                                                             "failed_at") if c.get(k)]
+    instants += [epoch(ch["at"]) for c in doc["clocks"] for ch in c.get("target_changes", ())]
+    instants += [epoch(e["at"]) for e in doc["escalations"]]
+    created = epoch(doc["created_at"])
+    expected = X0 + (epoch(plan["breached_at"]) - created) / (max(instants) - created) * (X1 - X0)
+
+    page, errors = open_page(browser, path)
+    assert page.locator("section.ticket").count() == 14
+    svg = page.locator('svg.timeline[data-ticket="T-1001"]')
+    marker = svg.locator("circle.breach").first
+    assert marker.locator("title").text_content().startswith("resolution_plan breached 2025-03-07 19:50")
+    assert float(marker.get_attribute("cx")) == pytest.approx(expected, abs=0.01)
+    svg_box, marker_box = svg.bounding_box(), marker.bounding_box()
+    assert marker_box["x"] + marker_box["width"] / 2 - svg_box["x"] == pytest.approx(expected, abs=1)  # where it is drawn
+    assert svg.locator("rect.off").count() > 0  # the office calendar's nights are shaded on follow_up
+    marker.click()
+    assert "rule policies/after-sales/2025.1.yaml:241" in page.locator("section.ticket .explain").first.text_content()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "simulate.png"), full_page=True)
+    page.fill("#search", "T-1002")
+    assert page.locator("section.ticket").count() == 1
+    assert errors == []
