@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import ROOT
-from slapolicy.output.html import _script_json
+from slapolicy.output.html import STUB, _script_json
 
 AS_OF = "2025-12-31T00:00:00+08:00"
 CHROMIUM = "/usr/bin/chromium"
@@ -111,13 +111,17 @@ def test_report_page_in_chromium(browser: Any, run_cli: Callable[..., Any], tmp_
     page, errors = open_page(browser, path)
     charts = page.locator("svg.chart")
     assert charts.count() >= 4
-    for selector, length in (("svg.chart[data-objective] rect.bar[data-value]", "height"), ("svg.counts rect.bar", "width")):
-        bars = page.locator(selector)
-        assert bars.count() > 0
-        for i in range(bars.count()):  # drawn, not just present: a bar with a value has a length on screen
-            box = bars.nth(i).bounding_box()
-            assert box is not None
-            assert (box[length] > 0) == (float(bars.nth(i).get_attribute("data-value")) > 0)
+    rates = page.locator('svg.chart[data-objective="resolution-rate"] rect.bar[data-value]')
+    assert rates.count() > 0
+    for i in range(rates.count()):  # drawn to scale: 0-100 % over the 160 px of the plot, 0 as a 2 px stub
+        box = rates.nth(i).bounding_box()
+        assert box is not None and box["width"] > 0
+        assert box["height"] == pytest.approx(max(STUB, float(rates.nth(i).get_attribute("data-value")) * 160), abs=0.5)
+    counts = page.locator("svg.counts rect.bar")
+    assert counts.count() > 0
+    for i in range(counts.count()):
+        box = counts.nth(i).bounding_box()
+        assert box is not None and (box["width"] > 0) == (int(counts.nth(i).get_attribute("data-value")) > 0)
     assert page.locator("svg.chart line.target").count() > 0
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "report.png"), full_page=True)
@@ -153,4 +157,29 @@ def test_simulate_page_in_chromium(browser: Any, run_cli: Callable[..., Any], tm
     page.screenshot(path=str(SHOTS / "simulate.png"), full_page=True)
     page.fill("#search", "T-1002")
     assert page.locator("section.ticket").count() == 1
+    assert errors == []
+
+
+def test_report_page_holds_the_ledger_and_findings(run_cli: Callable[..., Any]) -> None:
+    """R-004-12 and R-004-16: the fines of the company-service example, by person, as the page shows them."""
+    result = run_cli("report", "policies/company-service", "examples/company-service/history.jsonl", "--roster",
+                     "examples/company-service/roster.csv", "--as-of", "2025-05-10T00:00:00+08:00", "--jobs", "1", "--format", "html")
+    assert result.exit_code == 0
+    page = result.stdout
+    assert ("<h2>Penalties</h2><table><thead><tr><th>period</th><th>payer</th><th>amount CNY</th><th>charges</th></tr></thead>"
+            "<tbody><tr class=\"\"><td>2025-03</td><td>李美華</td><td>50</td><td>1</td></tr>"
+            "<tr class=\"\"><td>2025-04</td><td>林技術員</td><td>400</td><td>1</td></tr></tbody></table>") in page
+    assert "<h2>Findings</h2>" in page
+
+
+def test_rejected_tickets_are_on_the_page(run_cli: Callable[..., Any], browser: Any, tmp_path: Path) -> None:
+    """Nothing the user gave is dropped: every bad ticket is listed with its line and reason, and the run exits 1."""
+    path = tmp_path / "bad.html"
+    result = run_cli("simulate", "policies/after-sales", "examples/bad-tickets.jsonl", "--format", "html", "-o", str(path))
+    assert result.exit_code == 1
+    lines = (ROOT / "examples" / "bad-tickets.jsonl").read_text(encoding="utf-8").splitlines()
+    page, errors = open_page(browser, path)
+    shown = page.locator("p.rejected")
+    assert shown.first.text_content() == "B-1 (line 1) rejected: unknown_severity: unknown severity 'P4'"
+    assert page.locator("#pageinfo").text_content() == f"page 1 of {-(-len(lines) // 25)} ({len(lines)} tickets)"
     assert errors == []

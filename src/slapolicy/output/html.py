@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 from collections import Counter
 from collections.abc import Callable, Iterable
 from importlib import resources
@@ -22,7 +21,7 @@ from typing import IO, Any
 
 from ..business_calendar import BusinessCalendar, CalendarSpec
 from ..outcome import Outcome, Rejection, SubjectOutcome
-from .encode import Encoder, number
+from .encode import Encoder, dumps, number
 from .report import (
     METRIC_COLUMNS,
     OBJECTIVE_COLUMNS,
@@ -53,7 +52,7 @@ def _e(text: Any) -> str:
 
 def _script_json(value: Any) -> str:
     """JSON that cannot end or comment out the <script> element it sits in (every `<` is written `\\u003c`, still JSON)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+    return dumps(value).decode("utf-8").replace("<", "\\u003c")
 
 
 def _head(title: str) -> str:
@@ -77,7 +76,8 @@ def _table(columns: Iterable[str], rows: Iterable[Iterable[str]], classes: Itera
 
 # ---- report ------------------------------------------------------------------------------------
 
-CHART_W, CHART_H, PAD_L, PAD_B, PAD_T = 560, 200, 64, 28, 12
+CHART_W, CHART_H, PAD_L, PAD_B, PAD_T = 520, 200, 64, 28, 12
+STUB = 2  # a bar of value 0 still shows, as a line on the axis
 
 
 def _shown(measure: str, v: float) -> str:
@@ -108,7 +108,7 @@ def objective_chart(objective: str, measure: str, rows: list[dict[str, Any]]) ->
                          f'<title>{_e(r["period"])}: no data</title></rect>{label}')
             continue
         state = "met" if r["met"] else "missed"
-        top_y = y(r["value"])
+        top_y = min(y(r["value"]), PAD_T + plot_h - STUB)
         parts.append(f'<rect class="bar {state}" data-value="{r["value"]}" x="{x:.1f}" y="{top_y:.1f}" width="{step * 0.7:.1f}" '
                      f'height="{PAD_T + plot_h - top_y:.1f}"><title>{_e(r["period"])}: {_e(_shown(measure, r["value"]))} '
                      f'({state}, {r["measured"]} measured)</title></rect>{label}')
@@ -159,9 +159,10 @@ def report_page(doc: dict[str, Any], out: IO[str]) -> None:
     by_objective: dict[str, list[dict[str, Any]]] = {}
     for row in doc["objectives"]:
         by_objective.setdefault(row["objective"], []).append(row)
+    own = {r["objective"]: r["own_period"] for r in doc["objectives_at_period"]}
     for name, rows in by_objective.items():
         desc = f" {rows[0]['description']}" if rows[0].get("description") else ""
-        body.append(f'<figure><figcaption>{_e(name + desc)} ({_e(rows[0]["measure"])}, {_e(rows[0]["period"] or "")}, '
+        body.append(f'<figure><figcaption>{_e(name + desc)} ({_e(rows[0]["measure"])} per {_e(own.get(name, ""))}, '
                     f'target {_e(threshold(rows[0]))})</figcaption>{objective_chart(name, rows[0]["measure"], rows)}</figure>')
     body.append("</div>")
     cells = [objective_cells(row, doc["period"]) for row in doc["objectives_at_period"]]

@@ -42,7 +42,7 @@
     const step = STEPS.find((s) => end / s <= 7) || STEPS[STEPS.length - 1];
     for (let t = 0; t <= end; t += step) {
       el("line", { class: "grid", x1: x(t), x2: x(t), y1: TOP - 4, y2: height }, svg);
-      el("text", { class: "tick", x: x(t), y: 12, "text-anchor": t === 0 ? "start" : "middle" }, svg).textContent = when(created + t, tz).slice(5);
+      el("text", { class: "tick", x: x(t), y: 12, "text-anchor": t === 0 ? "start" : (x(t) > X1 - 40 ? "end" : "middle") }, svg).textContent = when(created + t, tz).slice(5);
     }
     clocks.forEach((c, i) => {
       const [metric, cycle, target, cal, start, due, stop, cancel, breach, failed, status, paused, rule, changes] = c;
