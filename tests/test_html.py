@@ -59,7 +59,16 @@ def test_report_page_has_a_chart_per_objective(run_cli: Callable[..., Any]) -> N
                              "--format", "json").stdout)
     objectives = {r["objective"] for r in doc["objectives"]}
     assert set(re.findall(r'<svg class="chart" role="img" data-objective="([^"]+)"', page)) == objectives
-    assert 'data-chart="breached"' in page and 'data-chart="escalations"' in page
+    breached = sum(m["breached"] for g in doc["groups"] for m in g["metrics"].values())
+    escalated = sum(n for g in doc["groups"] for n in g["escalations"].values())
+    for chart, total in (("breached", breached), ("escalations", escalated)):  # one bar per severity, over all months
+        svg = re.search(rf'<svg class="chart counts" role="img" data-chart="{chart}".*?</svg>', page)
+        assert svg is not None
+        values = re.findall(r'<text class="tick" x="254" y="\d+" text-anchor="end">([^<]*)</text><rect class="bar \w+" data-value="(\d+)"',
+                            svg.group(0))
+        assert [v for v, _ in values] == ["contract severity=", "severity=P1 一级紧急", "severity=P2 二级重要", "severity=P3 三级一般"]
+        assert sum(int(n) for _, n in values) == total
+    assert f'<div class="value">{breached}</div><div class="label">clocks breached</div>' in page
     assert "Service quality report — after-sales" in page
 
 

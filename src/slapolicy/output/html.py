@@ -91,6 +91,8 @@ def objective_chart(objective: str, measure: str, rows: list[dict[str, Any]]) ->
     top = 1.0 if measure in RATES else (max([*values, *limits, 0]) * 1.15 or 1.0)
     plot_w, plot_h = CHART_W - PAD_L - 8, CHART_H - PAD_B - PAD_T
     step = plot_w / max(len(rows), 1)
+    fits = max(1, int(plot_w // (max(len(r["period"]) for r in rows) * 6.5 + 8)))  # labels of 11 px text side by side
+    every = -(-len(rows) // fits)  # the others are left out; each bar names its period on hover
 
     def y(v: float) -> float:
         return PAD_T + plot_h * (1 - min(v, top) / top)
@@ -102,7 +104,8 @@ def objective_chart(objective: str, measure: str, rows: list[dict[str, Any]]) ->
         parts.append(f'<text class="tick" x="{PAD_L - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{_e(_shown(measure, tick))}</text>')
     for i, r in enumerate(rows):
         x = PAD_L + i * step + step * 0.15
-        label = f'<text class="tick" x="{x + step * 0.35:.1f}" y="{CHART_H - 8}" text-anchor="middle">{_e(r["period"])}</text>'
+        label = (f'<text class="tick" x="{x + step * 0.35:.1f}" y="{CHART_H - 8}" text-anchor="middle">{_e(r["period"])}</text>'
+                 if i % every == 0 else "")
         if r["value"] is None:
             parts.append(f'<rect class="bar nodata" x="{x:.1f}" y="{PAD_T + plot_h - 2}" width="{step * 0.7:.1f}" height="2">'
                          f'<title>{_e(r["period"])}: no data</title></rect>{label}')
@@ -167,11 +170,16 @@ def report_page(doc: dict[str, Any], out: IO[str]) -> None:
     body.append("</div>")
     cells = [objective_cells(row, doc["period"]) for row in doc["objectives_at_period"]]
     body.append(_table(OBJECTIVE_COLUMNS, [c for c, _ in cells], ["met" if m else ("missed" if m is False else "") for _, m in cells]))
-    breaches = {group_label(g, doc): sum(m["breached"] for m in g["metrics"].values()) for g in doc["groups"]}
-    escalations = {group_label(g, doc): sum(g["escalations"].values()) for g in doc["groups"]}
-    body.append("<h2>Breached clocks and escalations" + (f" by {_e(', '.join(doc['by']))}" if doc["by"] else "") + "</h2>")
-    body.append(f'<div class="charts"><figure><figcaption>breached clocks</figcaption>{count_chart("breached", breaches)}</figure>'
-                f'<figure><figcaption>escalations</figcaption>{count_chart("escalations", escalations)}</figure></div>')
+    breaches: Counter[str] = Counter()
+    escalations: Counter[str] = Counter()
+    for g in doc["groups"]:  # summed over the periods when the report is grouped --by (severity, tier): one bar a value
+        key = group_label({**g, "period": ""}, doc).strip() or g["period"]
+        breaches[key] += sum(m["breached"] for m in g["metrics"].values())
+        escalations[key] += sum(g["escalations"].values())
+    body.append("<h2>Breached clocks and escalations " + (f"by {_e(', '.join(doc['by']))}" if doc["by"] else f"per {_e(doc['period'])}")
+                + "</h2>")
+    body.append(f'<div class="charts"><figure><figcaption>breached clocks</figcaption>{count_chart("breached", dict(sorted(breaches.items())))}'
+                f'</figure><figure><figcaption>escalations</figcaption>{count_chart("escalations", dict(sorted(escalations.items())))}</figure></div>')
     for group in doc["groups"]:
         body.append(f"<h3>{_e(group_label(group, doc))}: {_e(counted(group))}</h3>")
         body.append(_table(METRIC_COLUMNS, [metric_cells(n, m) for n, m in group["metrics"].items()]))
