@@ -192,3 +192,22 @@ def test_rejected_tickets_are_on_the_page(run_cli: Callable[..., Any], browser: 
     assert shown.first.text_content() == "B-1 (line 1) rejected: unknown_severity: unknown severity 'P4'"
     assert page.locator("#pageinfo").text_content() == f"page 1 of {-(-len(lines) // 25)} ({len(lines)} tickets)"
     assert errors == []
+
+
+def test_timelines_page_through_a_generated_history(browser: Any, run_cli: Callable[..., Any], tmp_path: Path) -> None:
+    """1000 tickets: 25 timelines a page, the next page on demand, the breach filter counts what the JSON says."""
+    history, path = tmp_path / "history.jsonl", tmp_path / "simulate.html"
+    assert run_cli("generate", "--policy", "policies/after-sales", "--tickets", "1000", "--seed", "3", "-o", str(history)).exit_code == 0
+    args = ("simulate", "policies/after-sales", str(history), "--as-of", "2026-01-31T00:00:00+08:00", "--jobs", "1")
+    assert run_cli(*args, "--format", "html", "-o", str(path)).exit_code == 0
+    tickets = [json.loads(line) for line in run_cli(*args, "--format", "jsonl").stdout.splitlines()]
+    breached = sum(any(c["status"] == "breached" for c in t["clocks"]) for t in tickets)
+    page, errors = open_page(browser, path)
+    assert page.locator("svg.timeline").count() == 25
+    assert page.locator("#pageinfo").text_content() == "page 1 of 40 (1000 tickets)"
+    page.click("#next")
+    assert page.locator("#pageinfo").text_content() == "page 2 of 40 (1000 tickets)"
+    assert page.locator("svg.timeline").first.get_attribute("data-ticket") == tickets[25]["id"]
+    page.check("#breached")
+    assert page.locator("#pageinfo").text_content() == f"page 1 of {-(-breached // 25)} ({breached} tickets)"
+    assert errors == []
