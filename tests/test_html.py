@@ -189,7 +189,7 @@ def test_rejected_tickets_are_on_the_page(run_cli: Callable[..., Any], browser: 
     lines = (ROOT / "examples" / "bad-tickets.jsonl").read_text(encoding="utf-8").splitlines()
     page, errors = open_page(browser, path)
     shown = page.locator("p.rejected")
-    assert shown.first.text_content() == "B-1 (line 1) rejected: unknown_severity: unknown severity 'P4'"
+    assert shown.first.text_content() == "B-1 (line 1) rejected: unknown_severity: unknown severity 'P4'; use one of: P1, P2, P3"
     assert page.locator("#pageinfo").text_content() == f"page 1 of {-(-len(lines) // 25)} ({len(lines)} tickets)"
     assert errors == []
 
