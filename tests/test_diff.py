@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,7 +21,8 @@ from slapolicy.generate import generate
 from slapolicy.loader import load_text
 from slapolicy.model import Policy, build_policy
 from slapolicy.policydiff import Change, PolicyDiff, diff_policies
-from slapolicy.repository import open_policy
+from slapolicy.repository import open_policy, read_policy
+from test_fuzz import FUZZ, POLICY_TEXTS, mutate_text, no_hang, to_bytes
 
 Run = Callable[..., Result]
 DIFF = FIXTURES / "diff"
@@ -264,3 +267,39 @@ def test_history_impact_in_markdown_and_text(run_cli: Run, history: Path) -> Non
     assert "| metric | base on time | candidate on time | delta | base breaches | candidate breaches |" in md
     text = run_cli(*args, "--format", "text").stdout
     assert f"Impact on the history (per month)\n  {told}\n" in text
+
+
+def test_a_rule_on_an_open_attribute_makes_the_target_depend_on_it(tmp_path: Path) -> None:
+    """`customer` declares no values: a ticket's target depends on it, and the diff says so rather than guess."""
+    edited = tmp_path / "open.yaml"
+    edited.write_text((DIFF / "base.yaml").read_text(encoding="utf-8").replace(
+        "  - {id: p1,", "  - {id: vip, when: {customer: ACME}, resolution: 1h}\n  - {id: p1,"), encoding="utf-8")
+    result = diff_policies(fixture("base"), open_policy(edited))
+    assert [(c.item, c.old, c.new) for c in result.changes if c.section == "targets"] == [
+        ("resolution for severity=P1", "2h around the clock", "depends on customer (rule vip)"),
+        ("resolution for severity=P2", f"2 working days {OFFICE}", "depends on customer (rule vip)"),
+    ]
+
+
+WITHOUT_REGISTERS = re.compile(r"(?m)^registers:.*\n")
+
+
+@FUZZ
+@given(st.integers(min_value=0, max_value=2**32), st.sampled_from(range(len(POLICY_TEXTS))))
+def test_policy_mutants_diff_without_crash_or_hang(tmp_path_factory: pytest.TempPathFactory, seed: int, which: int) -> None:
+    """Fuzz (tests/test_fuzz.py's mutants of the shipped policies): any policy that reads diffs against its original
+    in bounded time; nothing against itself; the same changes backwards; every change one line."""
+    rng = random.Random(seed)
+    text = WITHOUT_REGISTERS.sub("", POLICY_TEXTS[which])  # its relative path would not resolve from a temporary folder
+    folder = tmp_path_factory.mktemp("diff")
+    (folder / "p.yaml").write_bytes(to_bytes(mutate_text(text, rng), rng))
+    (folder / "o.yaml").write_text(text, encoding="utf-8")
+    mutant, problems = read_policy(folder / "p.yaml")
+    if mutant is None or any(d.severity.value == "error" for d in problems):
+        return
+    base = open_policy(folder / "o.yaml")
+    with no_hang():
+        forward, backward, same = diff_policies(base, mutant), diff_policies(mutant, base), diff_policies(mutant, mutant)
+    assert same.equal, (seed, same.changes[:3])
+    assert {(c.section, c.item, c.kind, c.old, c.new) for c in forward.changes} == swapped(backward), seed
+    assert all("\n" not in f"{c.item}{c.old}{c.new}{c.note}" for c in forward.changes), seed

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,8 @@ from .loader import JsonPath
 from .model import EscalationStep, Objective, Penalty, Policy, TargetRule, TargetValue
 
 ADDED, REMOVED, CHANGED, MOVED = "added", "removed", "changed", "moved"
-ANY = "*"  # a combination's axis that takes every value (collapsed)
+ANY = object()  # a combination's axis that takes every value (collapsed): left out of its label
+MAX_COMBINATIONS = 20_000  # per metric; beyond it an attribute is left open (its targets read "depends on …")
 # fields that say where an object is, not what it means
 _PLACE = frozenset({"path", "source", "index", "id", "document"})
 
@@ -232,11 +234,11 @@ def _escalations(s: _Sides) -> Iterator[Change]:
 
 def _effective_targets(s: _Sides) -> Iterator[Change]:
     """Per metric, each combination whose effective target (first matching rule) differs; combinations
-    with the same change are collapsed ('*' = any value of that axis)."""
+    with the same change are collapsed (`severity=P2` for every tier of P2)."""
     timed = s.old.timed | s.new.timed
     for metric in dict.fromkeys(m for m in [*s.old.metrics, *s.new.metrics] if m in timed):
         axes = _axes(s.old, s.new, metric)
-        groups: dict[tuple[str, str], list[tuple[str, ...]]] = {}
+        groups: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
         where: dict[tuple[str, str], tuple[str | None, str | None]] = {}
         for combo in itertools.product(*axes.values()):
             known = dict(zip(axes, combo))
@@ -249,26 +251,28 @@ def _effective_targets(s: _Sides) -> Iterator[Change]:
         for (a, b), combos in groups.items():
             kind = ADDED if a == "none" else REMOVED if b == "none" else CHANGED
             for combo in _collapse(combos, list(axes.values())):
-                item = " / ".join(f"{k}={v}" for k, v in zip(axes, combo) if v != ANY) or f"every {subject}"
+                item = " / ".join(f"{k}={_text(v)}" for k, v in zip(axes, combo) if v is not ANY) or f"every {subject}"
                 yield Change("targets", f"{metric} for {item}", kind, a, b, *where[(a, b)])
 
 
-def _axes(old: Policy, new: Policy, metric: str) -> dict[str, tuple[str, ...]]:
+def _axes(old: Policy, new: Policy, metric: str) -> dict[str, tuple[Any, ...]]:
     """severity and tier (for tickets), and each attribute with declared values that a rule for `metric` tests."""
-    axes: dict[str, tuple[str, ...]] = {}
+    axes: dict[str, tuple[Any, ...]] = {}
     if all(p.metrics[metric].subject == "ticket" for p in (old, new) if metric in p.metrics):
         axes["severity"] = tuple(dict.fromkeys([*old.severities, *new.severities]))
         tiers = tuple(dict.fromkeys([*old.tiers, *new.tiers]))
         if tiers:
             axes["tier"] = tiers
+    size = math.prod(len(v) for v in axes.values())
     for p in (old, new):
         for rule in p.targets:
             if metric not in rule.values:
                 continue
             for name in _read(rule.when):
-                values = [v for q in (old, new) if name in q.attributes for v in q.attributes[name].values or ()]
-                if name not in axes and values:
-                    axes[name] = tuple(str(v) for v in dict.fromkeys(values))
+                values = tuple(dict.fromkeys(v for q in (old, new) if name in q.attributes for v in q.attributes[name].values or ()))
+                if name not in axes and values and size * len(values) <= MAX_COMBINATIONS:
+                    axes[name] = values
+                    size *= len(values)
     return axes
 
 
@@ -301,14 +305,14 @@ def target_words(t: TargetValue, policy: Policy) -> str:
     return f"{t.duration} {cal}{counting}"
 
 
-def _collapse(combos: list[tuple[str, ...]], axes: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
-    """Merge combinations that differ on one axis and cover all its values into one with '*' there."""
+def _collapse(combos: list[tuple[Any, ...]], axes: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Merge combinations that differ on one axis and cover all its values into one with ANY there."""
     current = set(combos)
     for i in reversed(range(len(axes))):
-        buckets: dict[tuple[str, ...], set[str]] = {}
+        buckets: dict[tuple[Any, ...], set[Any]] = {}
         for c in current:
             buckets.setdefault(c[:i] + c[i + 1:], set()).add(c[i])
-        merged: set[tuple[str, ...]] = set()
+        merged: set[tuple[Any, ...]] = set()
         for rest, values in buckets.items():
             if values >= set(axes[i]) and len(axes[i]) > 1:
                 merged.add(rest[:i] + (ANY,) + rest[i:])

@@ -11,7 +11,7 @@ from ..policydiff import PolicyDiff
 from . import plural
 from .encode import pretty
 from .report import md_cell
-from .whatif import METRIC_COLUMNS, OBJECTIVE_COLUMNS, _md_table, _metric_cells, _objective_cells, counts
+from .whatif import METRIC_COLUMNS, OBJECTIVE_COLUMNS, counts, md_table, metric_cells, objective_cells
 
 SECTION_TITLES = {
     "policy": "Policy", "calendars": "Calendars", "subjects": "Subjects and duties", "severities": "Severities",
@@ -77,10 +77,10 @@ def text(doc: dict[str, Any], out: IO[str]) -> None:
         impact = doc["impact"]
         lines += ["", f"Impact on the history (per {impact['period']})", f"  {_impact_line(impact['summary'], doc)}"]
         for m in impact["metrics"]:
-            cells = _metric_cells(m)
+            cells = metric_cells(m)
             lines.append(f"  {cells[0]}: on time {cells[1] or '—'} → {cells[2] or '—'} {cells[3]}".rstrip())
         for row in impact["objectives_at_period"]:
-            cells, _ = _objective_cells(row, impact["period"])
+            cells, _ = objective_cells(row, impact["period"])
             lines.append(f"  objective {cells[0]} {cells[1]} ({cells[2]}): {cells[3]} → {cells[4]}")
     out.write("\n".join(lines) + "\n")
 
@@ -100,10 +100,10 @@ def markdown(doc: dict[str, Any], out: IO[str]) -> None:
     if "impact" in doc:
         impact = doc["impact"]
         lines += ["", f"### Impact on the history (per {impact['period']})", "", md_cell(_impact_line(impact["summary"], doc))]
-        lines += _md_table(METRIC_COLUMNS, [_metric_cells(m) for m in impact["metrics"]])
-        objectives = [_objective_cells(row, impact["period"])[0] for row in impact["objectives_at_period"]]
+        lines += md_table(METRIC_COLUMNS, [metric_cells(m) for m in impact["metrics"]])
+        objectives = [objective_cells(row, impact["period"])[0] for row in impact["objectives_at_period"]]
         if objectives:
-            lines += _md_table(OBJECTIVE_COLUMNS, objectives)
+            lines += md_table(OBJECTIVE_COLUMNS, objectives)
     out.write("\n".join(lines) + "\n")
 
 
