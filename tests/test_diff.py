@@ -267,6 +267,16 @@ def test_history_impact_in_markdown_and_text(run_cli: Run, history: Path) -> Non
     assert "| metric | base on time | candidate on time | delta | base breaches | candidate breaches |" in md
     text = run_cli(*args, "--format", "text").stdout
     assert f"Impact on the history (per month)\n  {told}\n" in text
+    fr = next(m for m in doc["impact"]["metrics"] if m["metric"] == "first_response")
+    x, y = fr["base"], fr["candidate"]
+    assert (f"  first_response 首次响应: on time {x['on_time_rate'] * 100:.1f}% → {y['on_time_rate'] * 100:.1f}% "
+            f"({fr['delta_on_time_rate'] * 100:+.1f} pt), breaches {x['breached']} → {y['breached']}") in text.splitlines()
+
+
+def test_text_golden(run_cli: Run, golden: Callable[[Path, str], None]) -> None:
+    result = run_cli("diff", BASE, "tests/fixtures/diff/reordered.yaml")  # text when piped, like `diff`
+    assert result.exit_code == 1
+    golden(GOLDEN / "diff_reordered.txt", result.stdout)
 
 
 def test_a_rule_on_an_open_attribute_makes_the_target_depend_on_it(tmp_path: Path) -> None:

@@ -78,7 +78,8 @@ def text(doc: dict[str, Any], out: IO[str]) -> None:
         lines += ["", f"Impact on the history (per {impact['period']})", f"  {_impact_line(impact['summary'], doc)}"]
         for m in impact["metrics"]:
             cells = metric_cells(m)
-            lines.append(f"  {cells[0]}: on time {cells[1] or '—'} → {cells[2] or '—'} {cells[3]}".rstrip())
+            lines.append(f"  {cells[0]}: on time {cells[1] or '—'} → {cells[2] or '—'}{' (' + cells[3] + ')' if cells[3] else ''}, "
+                         f"breaches {cells[4] or '—'} → {cells[5] or '—'}")
         for row in impact["objectives_at_period"]:
             cells, _ = objective_cells(row, impact["period"])
             lines.append(f"  objective {cells[0]} {cells[1]} ({cells[2]}): {cells[3]} → {cells[4]}")
