@@ -313,3 +313,10 @@ def test_policy_mutants_diff_without_crash_or_hang(tmp_path_factory: pytest.Temp
     assert same.equal, (seed, same.changes[:3])
     assert {(c.section, c.item, c.kind, c.old, c.new) for c in forward.changes} == swapped(backward), seed
     assert all("\n" not in f"{c.item}{c.old}{c.new}{c.note}" for c in forward.changes), seed
+
+
+def test_statuses_declared(tmp_path: Path) -> None:
+    edited = tmp_path / "statuses.yaml"
+    edited.write_text((DIFF / "base.yaml").read_text(encoding="utf-8") + "statuses: [open, waiting]\n", encoding="utf-8")
+    assert [(c.section, c.item, c.kind, c.new) for c in diff_policies(fixture("base"), open_policy(edited)).changes] == [
+        ("statuses", "open", "added", "declared"), ("statuses", "waiting", "added", "declared")]

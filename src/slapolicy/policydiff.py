@@ -62,13 +62,14 @@ def diff_policies(old: Policy, new: Policy) -> PolicyDiff:
         *sides.keyed("metrics", old.metrics, new.metrics),
         *sides.keyed("subjects", old.subjects, new.subjects), *sides.keyed("severities", old.severities, new.severities),
         *sides.keyed("tiers", old.tiers, new.tiers), *sides.keyed("roles", old.roles, new.roles),
-        *sides.keyed("attributes", old.attributes, new.attributes), *_sets(sides, "events", old.events, new.events),
+        *sides.keyed("attributes", old.attributes, new.attributes), *_sets(sides, "events", _events(old), _events(new)),
         *_sets(sides, "statuses", old.statuses or (), new.statuses or ()),
         *sides.keyed("notices", _by_id(old.notices), _by_id(new.notices)),
         *sides.keyed("invariants", _by_id(old.invariants), _by_id(new.invariants)),
         *sides.keyed("routing", _by_id(old.routes), _by_id(new.routes)),
         *sides.keyed("correlations", _by_id(old.correlations), _by_id(new.correlations)),
         *sides.keyed("penalties", _by_id(old.penalties), _by_id(new.penalties)),
+        *sides.keyed("decisions", {" / ".join(d.clauses): d for d in old.decisions}, {" / ".join(d.clauses): d for d in new.decisions}),
     ]
     return PolicyDiff(old, new, tuple(changes))
 
@@ -107,18 +108,21 @@ class _Sides:
                                      self.at(self.old, a.path), self.at(self.new, b.path))
 
 
+def _events(policy: Policy) -> list[str]:
+    """Declared and built-in events; a correlation's id is an event too, but the correlations section shows it."""
+    return [e for e in policy.events if e not in {c.id for c in policy.correlations}]
+
+
 def _by_id(items: Iterable[Any]) -> dict[str, Any]:
     return {i.id: i for i in items}
 
 
 def _header(s: _Sides) -> Iterator[Change]:
-    for name, path in (("version", "version"), ("title", "title"), ("effective_from", "effective_from"),
-                       ("effective_until", "effective_until"), ("timezone", "timezone"), ("currency", "currency"),
-                       ("registers", "registers")):
+    for name in ("version", "title", "effective_from", "effective_until", "timezone", "currency", "registers"):
         x, y = getattr(s.old, name), getattr(s.new, name)
         if _text(x) != _text(y):
-            yield Change("policy", name, CHANGED, _text(x), _text(y), None if x in (None, ()) else s.at(s.old, (path,)),
-                         None if y in (None, ()) else s.at(s.new, (path,)))
+            yield Change("policy", name, CHANGED, _text(x), _text(y), None if x in (None, "", ()) else s.at(s.old, (name,)),
+                         None if y in (None, "", ()) else s.at(s.new, (name,)))
     a, b = s.old.identity, s.new.identity
     x, y = _text(a.pattern if a else None), _text(b.pattern if b else None)
     if x != y:
