@@ -99,7 +99,7 @@ def _is_file(path: str) -> bool:
 
 def format_option(result: str) -> Callable[[F], F]:
     formats = FORMATS[result]
-    default = f"{formats.terminal} on a terminal, else {formats.piped}"
+    default = formats.piped if formats.terminal == formats.piped else f"{formats.terminal} on a terminal, else {formats.piped}"
     if formats.github:
         default = f"{formats.github} inside GitHub Actions, else {formats.piped}"
     return click.option("--format", "-f", "fmt", type=click.Choice(formats.names), default=None,
