@@ -63,6 +63,7 @@ FORMATS: dict[str, Formats] = {
     "report": Formats(("table", "json", "csv", "markdown", "html"), "table", "json"),
     "whatif": Formats(("table", "json", "markdown"), "table", "json"),
     "clauses": Formats(("text", "json", "markdown"), "text", "json"),
+    "diff": Formats(("text", "markdown", "json"), "text", "text"),
 }
 
 
