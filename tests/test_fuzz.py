@@ -138,7 +138,7 @@ def to_bytes(text: str, rng: random.Random) -> bytes:
 @given(st.integers(min_value=0, max_value=2**32), st.sampled_from(range(len(POLICY_TEXTS))))
 def test_policy_mutants_never_crash_or_hang(tmp_path_factory: pytest.TempPathFactory, seed: int, which: int) -> None:
     rng = random.Random(seed)
-    path = tmp_path_factory.mktemp("policy") / "p.yaml"
+    path = _beside_registers(tmp_path_factory.mktemp("policy")) / "p.yaml"
     path.write_bytes(to_bytes(mutate_text(POLICY_TEXTS[which], rng), rng))
     with no_hang():
         policy, problems = read_policy(path)
@@ -147,6 +147,15 @@ def test_policy_mutants_never_crash_or_hang(tmp_path_factory: pytest.TempPathFac
         assert d.format().count("\n") == 0, (seed, d)
     if policy is not None and not any(d.severity.value == "error" for d in problems):
         json.dumps(Encoder().outcome(_replay_one(policy)), allow_nan=False)
+
+
+def _beside_registers(root: Path) -> Path:
+    """A policy folder laid out as in the repository (policies/<id>/ beside regulation/), so the shipped
+    policies' `registers: [../../regulation/…]` resolve and a mutant that is still valid is replayed too."""
+    (root / "regulation").symlink_to(ROOT / "regulation")
+    folder = root / "policies" / "fuzzed"
+    folder.mkdir(parents=True)
+    return folder
 
 
 def _replay_one(policy: Any) -> Any:
@@ -170,7 +179,7 @@ def test_policy_test_file_mutants_never_crash_or_hang(tmp_path_factory: pytest.T
     from slapolicy.testing import run_tests
 
     rng = random.Random(seed)
-    directory = tmp_path_factory.mktemp("tests")
+    directory = _beside_registers(tmp_path_factory.mktemp("tests"))
     source = sorted((ROOT / "policies").glob("*/*.test.yaml"))[which]
     for policy_file in source.parent.glob("*.yaml"):
         if ".test." not in policy_file.name:
