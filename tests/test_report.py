@@ -16,7 +16,18 @@ from click.testing import Result
 from conftest import ROOT, pretty_json
 from slapolicy.output.report import document, seconds
 from slapolicy.replay import Plan, outcomes, replay
-from slapolicy.report import Aggregator, Estimate, Histogram, ObjectiveResult, period_key, summarise
+from slapolicy.report import (
+    Aggregator,
+    Estimate,
+    ExactSum,
+    Histogram,
+    ObjectiveResult,
+    ObjectiveTally,
+    Report,
+    objective_results,
+    period_key,
+    summarise,
+)
 from slapolicy.repository import open_policy_set
 
 Run = Callable[..., Result]
@@ -128,6 +139,72 @@ def test_a_duration_the_histogram_holds_exactly_is_shown_exactly() -> None:
     assert halves[0] == whole  # least and greatest merge exactly, like the counts
 
 
+PERCENTILE_POLICY = """\
+policy: pct
+version: "1.0"
+effective_from: 2025-01-01
+timezone: Asia/Shanghai
+calendars: {always: 24x7}
+severities: {P1: {name: urgent}}
+metrics: {resolution: {start: created, stop: resolved}}
+targets: [{resolution: 8h}]
+objectives:
+  - {id: p90-resolution, measure: percentile, q: 90, metric: resolution, max: 4h, period: month, choice: test}
+"""
+
+
+def test_a_percentile_objective_is_missed_when_its_value_is_past_the_threshold_in_the_same_bucket(
+        run_cli: Run, tmp_path: Path) -> None:
+    """The p90 (9th of 10) is 4h0m20s, in the histogram bucket of 4h (and of 3h59m34s): the verdict is counted
+    exactly (the objective's histogram is split at its threshold), not read from the bucket's midpoint."""
+    policy = tmp_path / "p.yaml"
+    policy.write_text(PERCENTILE_POLICY, encoding="utf-8")
+    created = dt.datetime(2025, 3, 7, 9, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    lines = []
+    for i, s in enumerate((600, 1200, 1800, 2400, 3000, 3600, 4200, 14374, 14420, 30000)):
+        events = [{"at": created.isoformat(), "type": "created"},
+                  {"at": (created + dt.timedelta(seconds=s)).isoformat(), "type": "resolved"}]
+        lines.append(json.dumps({"id": f"T{i}", "attributes": {"severity": "P1"}, "events": events}))
+    history = tmp_path / "t.jsonl"
+    history.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args = ("report", str(policy), str(history), "--as-of", "2025-12-31")
+    md = run_cli(*args, "-f", "markdown")
+    assert md.exit_code == 0
+    assert "| p90-resolution |  | 2025-03 | 4h20s | ≤ 4h | **missed** | 10 |" in md.stdout
+    outputs = [run_cli(*args, "-f", "json", "--jobs", jobs).stdout for jobs in ("1", "2")]
+    assert outputs[0] == outputs[1]
+    (row,) = json.loads(outputs[0])["objectives"]
+    assert (row["value"], row["met"], row["max"], "approximate" in row) == (14420, False, 14400, False)
+
+
+def test_percentile_verdicts_are_counted_not_estimated() -> None:
+    """A bucket holding values on both sides of a threshold cannot decide it; split at the threshold it can."""
+    plain, cut = Histogram(), Histogram(cuts=(14_400_000_001,))  # just past 4h: values from there on miss `max: 4h`
+    for s in (14374.0, 14420.0):
+        plain.add(s)
+        cut.add(s)
+    assert len(plain.buckets) == 1 and plain.quantile_below(0.9, 14_400_000_001) is None  # undecidable, said so
+    assert cut.quantile_below(0.9, 14_400_000_001) is False and cut.quantile_below(0.5, 14_400_000_001) is True
+    assert cut.quantile(0.9) == Estimate(14420, True) and cut.quantile(0.5) == Estimate(14374, True)
+
+
+def test_mean_and_rate_verdicts_do_not_rest_on_rounded_values() -> None:
+    """A mean of 4h plus a third of a microsecond shows as 4h (rounded to the microsecond) but misses `max: 4h`;
+    a rate of 18999999 in 20000000 shows as 95 % but misses `min: 95%`; exactly on the threshold meets it."""
+    policy = open_policy_set(ROOT / "policies" / "after-sales").latest
+    base = next(o for o in policy.objectives if o.id == "first-reply-on-time")
+    mean = dataclasses.replace(base, id="mean", measure="mean_time", min=None, max=14400.0)
+    share = dataclasses.replace(base, id="share", min=0.95)
+    report = Report("month", ())
+    report.objectives[("mean", "2025-03")] = ObjectiveTally(ExactSum(3 * 14_400_000_000 + 1), 3, 3, microseconds=True)
+    report.objectives[("mean", "2025-04")] = ObjectiveTally(ExactSum(3 * 14_400_000_000), 3, 3, microseconds=True)
+    report.objectives[("share", "2025-03")] = ObjectiveTally(ExactSum(18_999_999), 20_000_000, 20_000_000)
+    report.objectives[("share", "2025-04")] = ObjectiveTally(ExactSum(19_000_000), 20_000_000, 20_000_000)
+    rows = [(r.objective.id, r.period, r.value, r.met) for r in objective_results(report, [mean, share])]
+    assert rows == [("mean", "2025-03", 14400.0, False), ("mean", "2025-04", 14400.0, True),
+                    ("share", "2025-03", 0.95, False), ("share", "2025-04", 0.95, True)]
+
+
 def test_period_keys_in_policy_time_zone() -> None:
     when = dt.datetime(2025, 3, 31, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     assert [period_key(when, p) for p in ("day", "week", "month", "quarter", "year")] == [
@@ -216,14 +293,34 @@ def test_whatif_counts_rejected_tickets_per_version_and_exits_1(run_cli: Run) ->
     result = run_cli(*WHATIF, "--format", "markdown")
     assert result.exit_code == 1
     assert result.stdout.splitlines()[2] == (
-        "64 tickets: under 2024.1 52 replayed, 12 rejected; under 2025.1 61 replayed, 3 rejected. 18 clocks change "
-        "between met and breached; 150 clocks only in the candidate, 0 only in the base.")
+        "64 tickets: under 2024.1 52 replayed, 12 rejected; under 2025.1 61 replayed, 3 rejected. 9 clocks change "
+        "between met and breached; 9 tickets rejected only under 2024.1; 150 clocks only in the candidate, 0 only in the base.")
     same = run_cli("whatif", "--base", "2025.1", "--candidate", "2025.1", "--in", "policies/after-sales",
                    "examples/bad-tickets.jsonl", "--as-of", AS_OF, "--format", "markdown")
     assert result.stderr == "64 tickets: under 2024.1 52 replayed, 12 rejected; under 2025.1 61 replayed, 3 rejected\n"
     assert same.exit_code == 1
     assert same.stdout.splitlines()[2].startswith("9 tickets: 1 replayed, 8 rejected. 0 clocks change")
     assert same.stderr == "9 tickets: 1 replayed, 8 rejected\n"
+
+
+def test_whatif_counts_tickets_rejected_under_one_version_apart_from_clock_changes(run_cli: Run) -> None:
+    """9 tickets with events 2024.1 does not know are rejected under it only: they are no clocks changing between
+    met and breached, and every output says so apart (serial and parallel alike)."""
+    args = (*WHATIF[:-2], "--limit", "100")
+    docs = [json.loads(run_cli(*args, "--format", "json", "--jobs", jobs).stdout) for jobs in ("1", "2")]
+    assert docs[0] == docs[1]
+    summary = docs[0]["summary"]
+    assert {k: summary[k] for k in ("changed_outcomes", "clocks_changed", "tickets_rejected_only_in_base",
+                                    "tickets_rejected_only_in_candidate")} == {
+        "changed_outcomes": 18, "clocks_changed": 9, "tickets_rejected_only_in_base": 9, "tickets_rejected_only_in_candidate": 0}
+    changed = docs[0]["changed"]
+    assert sum("metric" in c for c in changed) == 9
+    assert [(c["base"], c["candidate"]) for c in changed if "metric" not in c] == [("rejected", "ok")] * 9
+    said = ("9 clocks change between met and breached; 9 tickets rejected only under 2024.1; 150 clocks only in the "
+            "candidate, 0 only in the base.")
+    assert said in run_cli(*args, "--format", "markdown").stdout
+    table = run_cli(*args, "--format", "table").stdout
+    assert " ".join(table.split()).count(said) == 1
 
 
 def test_whatif_shows_objectives_of_both_versions(run_cli: Run) -> None:

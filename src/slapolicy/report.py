@@ -5,7 +5,10 @@ long the history. Sums are exact (whole microseconds, whole numbers, fractions),
 partial reports built in parallel workers merge into exactly the report one process
 would build: the result does not depend on how the tickets were split. Medians and
 p90s of working time come from the histogram: exact where its bucket holds one value,
-else within 1 % (and marked so in every output).
+else within 1 % (and marked so in every output). Whether an objective is met never rests on
+a rounded or estimated value: rates and means are compared as exact fractions, and a
+percentile objective's histogram is split at its thresholds, so the number of values on
+each side of a threshold, and with it the verdict, is counted exactly.
 """
 
 from __future__ import annotations
@@ -63,9 +66,19 @@ class Histogram:
 
     buckets: dict[int, list[float]] = field(default_factory=dict)  # bucket -> [count, least, greatest]
     count: int = 0
+    # Whole microseconds, ascending: each splits the bucket it falls in into the values below it and those
+    # from it on, so how many values lie below a cut is counted exactly (an objective's thresholds).
+    cuts: tuple[int, ...] = ()
+
+    def _key(self, seconds: float) -> int:
+        """The log bucket, and with cuts which of them the value has reached (a key that still sorts by value)."""
+        if not self.cuts:
+            return bucket(seconds)
+        us = micro(seconds)
+        return bucket(seconds) * (len(self.cuts) + 1) + sum(us >= c for c in self.cuts)
 
     def add(self, seconds: float) -> None:
-        key = bucket(seconds)
+        key = self._key(seconds)
         slot = self.buckets.get(key)
         if slot is None:
             self.buckets[key] = [1, seconds, seconds]
@@ -76,6 +89,8 @@ class Histogram:
         self.count += 1
 
     def merge(self, other: Histogram) -> None:
+        if self.cuts != other.cuts:
+            raise ValueError(f"histograms cut at {self.cuts} and {other.cuts} do not merge")
         for key, (n, least, greatest) in other.buckets.items():
             slot = self.buckets.get(key)
             if slot is None:
@@ -86,10 +101,33 @@ class Histogram:
                 slot[2] = max(slot[2], greatest)
         self.count += other.count
 
+    def rank(self, q: float) -> int:
+        """The rank of the q-quantile (nearest rank: the 9th of 10 values for q 0.9)."""
+        return max(1, math.ceil(q * self.count))
+
+    def quantile_below(self, q: float, cut: int) -> bool | None:
+        """Whether the q-quantile is below `cut` whole microseconds, counted (not estimated) from each bucket's least
+        and greatest value; None when a bucket holding values on both sides of the cut leaves it open (never for
+        one of `cuts`) or when there are no values."""
+        if not self.count:
+            return None
+        below = unsure = 0
+        for n, least, greatest in self.buckets.values():
+            if micro(greatest) < cut:
+                below += int(n)
+            elif micro(least) < cut:
+                unsure += int(n)
+        rank = self.rank(q)
+        if below >= rank:
+            return True
+        if below + unsure < rank:
+            return False
+        return None
+
     def quantile(self, q: float) -> Estimate | None:
         if not self.count:
             return None
-        rank = max(1, math.ceil(q * self.count))
+        rank = self.rank(q)
         seen = 0.0
         for key in sorted(self.buckets):
             n, least, greatest = self.buckets[key]
@@ -209,7 +247,7 @@ class ObjectiveTally:
         self.microseconds |= other.microseconds
         if other.histogram is not None:
             if self.histogram is None:
-                self.histogram, self.q = Histogram(), other.q
+                self.histogram, self.q = Histogram(cuts=other.histogram.cuts), other.q
             self.histogram.merge(other.histogram)
 
     def value(self) -> float | None:
@@ -223,6 +261,25 @@ class ObjectiveTally:
         if self.histogram is not None and self.q is not None:
             return self.histogram.quantile(self.q / 100)
         return Estimate(self._mean(), True)
+
+    def meets(self, least: float | None, most: float | None) -> bool | None:
+        """Whether the value lies within [least, most], decided exactly (None without data): a rate or mean as a
+        fraction against the threshold as written, a percentile by counting the values below the threshold."""
+        if not self.denominator:
+            return None
+        if self.histogram is not None and self.q is not None:
+            q, histogram = self.q / 100, self.histogram
+            low = None if least is None else histogram.quantile_below(q, micro(least))
+            high = None if most is None else histogram.quantile_below(q, micro(most) + 1)
+            if (least is not None and low is None) or (most is not None and high is None):
+                raise ValueError(f"a percentile histogram cut at {histogram.cuts} cannot decide the thresholds "
+                                 f"{least} and {most}; it must be cut at them")
+            return low is not True and high is not False
+        total = self.numerator.whole + self.numerator.fraction
+        if self.microseconds:
+            total /= 1_000_000
+        value = total / self.denominator
+        return (least is None or value >= written(least)) and (most is None or value <= written(most))
 
     def _mean(self) -> float:
         total = self.numerator.whole + self.numerator.fraction
@@ -264,6 +321,22 @@ class Report:
             total[0] += cents
             total[1] += count
         self.charges.extend(other.charges)
+
+
+def written(threshold: float) -> Fraction:
+    """A threshold as the policy wrote it (98 % is 49/50, not the float just below it)."""
+    return Fraction(f"{threshold:.12g}")
+
+
+def percentile_cuts(objective: Objective) -> tuple[int, ...]:
+    """Where a percentile objective's histogram is split (whole microseconds) so that its verdict is exact:
+    below `min` fails it, above `max` (from one microsecond past it) fails it."""
+    found = set()
+    if objective.min is not None:
+        found.add(micro(objective.min))
+    if objective.max is not None:
+        found.add(micro(objective.max) + 1)
+    return tuple(sorted(found))
 
 
 def rate(part: float, whole: float) -> float | None:
@@ -337,7 +410,7 @@ class Aggregator:
             if tally is None:
                 tally = tallies[key] = ObjectiveTally(microseconds=o.measure == "mean_time")
                 if o.measure == "percentile":
-                    tally.histogram, tally.q = Histogram(), o.q
+                    tally.histogram, tally.q = Histogram(cuts=percentile_cuts(o)), o.q
             self._tallies.append(tally)
 
     def add_outcome(self, outcome: Outcome) -> None:
@@ -492,9 +565,7 @@ def objective_results(report: Report, objectives: Iterable[Objective]) -> list[O
             tally = report.objectives[key]
             found = tally.estimate()
             value = None if found is None else found.value
-            met = None
-            if value is not None:
-                met = (o.min is None or value >= o.min - 1e-9) and (o.max is None or value <= o.max + 1e-9)
+            met = None if value is None else tally.meets(o.min, o.max)
             rows.append(ObjectiveResult(o, key[1], value, met, tally.tickets, tally.denominator, found is None or found.exact))
     return rows
 

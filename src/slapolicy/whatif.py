@@ -34,14 +34,26 @@ class Change:
 
 @dataclass
 class Differences:
-    changed: list[Change] = field(default_factory=list)  # the first `limit`, in input order
-    count: int = 0
+    """Changed outcomes of both kinds, counted apart: clocks met under one version and breached under the other,
+    and tickets rejected under one version only (a ticket is no clock: counting it as one misleads)."""
+
+    changed: list[Change] = field(default_factory=list)  # the first `limit` of both kinds, in input order
+    clocks: int = 0  # clocks met under one version, breached under the other
+    rejected_only_base: int = 0  # tickets rejected under the base version and replayed under the candidate
+    rejected_only_candidate: int = 0
     only_candidate: int = 0  # clocks only one version has (a metric it adds or drops)
     only_base: int = 0
 
+    @property
+    def count(self) -> int:
+        """Changed outcomes of both kinds: the entries `changed` lists (up to the limit)."""
+        return self.clocks + self.rejected_only_base + self.rejected_only_candidate
+
     def merge(self, other: Differences, limit: int) -> None:
         self.changed.extend(other.changed[: max(0, limit - len(self.changed))])
-        self.count += other.count
+        self.clocks += other.clocks
+        self.rejected_only_base += other.rejected_only_base
+        self.rejected_only_candidate += other.rejected_only_candidate
         self.only_candidate += other.only_candidate
         self.only_base += other.only_base
 
@@ -69,6 +81,8 @@ class Comparison:
         d = self.differences
         if not isinstance(a, SubjectOutcome) or not isinstance(b, SubjectOutcome):
             if type(a) is not type(b):
+                d.rejected_only_base += isinstance(b, SubjectOutcome)
+                d.rejected_only_candidate += isinstance(a, SubjectOutcome)
                 self._note(Change(a.id, a.line, _status(a), _status(b)))
             return
         before = {(c.metric.id, c.cycle): c for c in a.clocks}
@@ -80,10 +94,11 @@ class Comparison:
                 d.only_base += y is None
                 continue
             if x.status is not y.status and x.status in DECIDED and y.status in DECIDED:
+                d.clocks += 1
                 self._note(_clock_change(a, b, x, y))
 
     def _note(self, change: Change) -> None:
-        self.differences.count += 1
+        """Keep a changed outcome (of either kind, counted by the caller) while fewer than `limit` are kept."""
         if len(self.differences.changed) < self.limit:
             self.differences.changed.append(change)
 

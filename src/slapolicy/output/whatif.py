@@ -62,7 +62,9 @@ def document(data: ComparisonData, base: Policy, candidate: Policy) -> dict[str,
         "period": data.base.period,
         "summary": {"tickets": data.base.tickets, "replayed_base": data.base.simulated, "rejected_base": data.base.rejected,
                     "replayed_candidate": data.candidate.simulated, "rejected_candidate": data.candidate.rejected,
-                    "changed_outcomes": d.count,
+                    "changed_outcomes": d.count, "clocks_changed": d.clocks,
+                    "tickets_rejected_only_in_base": d.rejected_only_base,
+                    "tickets_rejected_only_in_candidate": d.rejected_only_candidate,
                     "clocks_only_in_candidate": d.only_candidate, "clocks_only_in_base": d.only_base},
         "metrics": metrics,
         "objectives": objectives,
@@ -103,9 +105,16 @@ def counts(doc: dict[str, Any]) -> str:
 
 
 def _summary(doc: dict[str, Any]) -> str:
+    """The counts line, then the changed outcomes by kind: clocks between met and breached, tickets rejected
+    under one version only (said only when there are any), clocks only one version has."""
     s = doc["summary"]
-    return (f"{counts(doc)}. {plural(s['changed_outcomes'], 'clock')} change between met and breached; "
-            f"{plural(s['clocks_only_in_candidate'], 'clock')} only in the candidate, {s['clocks_only_in_base']} only in the base.")
+    changed = s["clocks_changed"]
+    parts = [f"{plural(changed, 'clock')} {'changes' if changed == 1 else 'change'} between met and breached"]
+    for key, side in (("tickets_rejected_only_in_base", "base"), ("tickets_rejected_only_in_candidate", "candidate")):
+        if s[key]:
+            parts.append(f"{plural(s[key], 'ticket')} rejected only under {doc[side]['version']}")
+    parts.append(f"{plural(s['clocks_only_in_candidate'], 'clock')} only in the candidate, {s['clocks_only_in_base']} only in the base")
+    return f"{counts(doc)}. {'; '.join(parts)}."
 
 
 METRIC_COLUMNS = ("metric", "base on time", "candidate on time", "delta", "base breaches", "candidate breaches")
