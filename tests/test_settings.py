@@ -103,6 +103,33 @@ def test_a_pyproject_without_the_section_is_passed_over(tmp_path: Path) -> None:
     assert load_settings(tmp_path / "repo").disable == {"SLA408"}
 
 
+@pytest.mark.parametrize("broken", [b"[project\nname = 'x'\n", b"[project]\nname = '\xff'\n"])
+def test_another_projects_broken_pyproject_is_passed_over(tmp_path: Path, broken: bytes) -> None:
+    """Not valid TOML or not UTF-8, and no mention of tool.slapolicy: walk on to the next folder up."""
+    (tmp_path / "pyproject.toml").write_text("[tool.slapolicy]\ndisable = ['SLA408']\n", encoding="utf-8")
+    (tmp_path / "repo" / "sub").mkdir(parents=True)
+    (tmp_path / "repo" / "pyproject.toml").write_bytes(broken)
+    assert load_settings(tmp_path / "repo" / "sub").disable == {"SLA408"}
+    code, out, err = run_in(tmp_path / "repo" / "sub", "validate", str(LEVELS))
+    assert (code, err) == (1, "")
+    assert out.splitlines()[-1] == "1 file checked: 1 error, 1 warning"  # SLA408 disabled by the file above
+
+
+@pytest.mark.parametrize(("broken", "message"), [
+    (b"[tool.slapolicy\ndisable = ['SLA408']\n",
+     "1:16: this is not valid TOML (Expected ']' at the end of a table declaration); "
+     "correct the file so that its [tool.slapolicy] section can be read"),
+    (b"[tool.slapolicy]\ndisable = ['SLA408']  # \xff\n", "2:25: the file is not UTF-8 text (byte 0xFF); save it as UTF-8"),
+])
+def test_a_broken_pyproject_with_the_section_is_an_error_at_file_line(tmp_path: Path, broken: bytes, message: str) -> None:
+    (tmp_path / "pyproject.toml").write_bytes(broken)
+    with pytest.raises(SettingsError) as exc:
+        load_settings(tmp_path)
+    assert str(exc.value) == f"{tmp_path / 'pyproject.toml'}:{message}"
+    code, out, err = run_in(tmp_path, "validate", str(LEVELS))
+    assert (code, out, err) == (2, "", f"error: pyproject.toml:{message}\n")
+
+
 def test_ignore_option(run_cli: Callable[..., object]) -> None:
     code, out, _ = run_in(SETTINGS, "validate", str(LEVELS), "--ignore", "sla408", "--ignore", "SLA503")
     assert code == 1 and out.splitlines()[-1] == "1 file checked: 1 error, 0 warnings"

@@ -162,15 +162,19 @@ def _within(spans: list[tuple[int, int]], index: int) -> bool:
 
 # ---- the configuration file ------------------------------------------------------------------
 
-def find_config(start: Path) -> Path | None:
+def find_config(start: Path, relative: bool = False) -> Path | None:
     """The nearest `.slapolicy.yaml`, or pyproject.toml with a [tool.slapolicy] section, from
-    `start` up to the root."""
+    `start` up to the root. A pyproject.toml that cannot be read and does not mention
+    tool.slapolicy is another project's business, passed over like one without the section.
+    `relative`: name a file in an error from the working directory, as the user sees it."""
     for folder in (start, *start.parents):
         yaml_file = folder / CONFIG_FILES[0]
         if yaml_file.is_file():
             return yaml_file
         toml_file = folder / CONFIG_FILES[1]
-        if toml_file.is_file() and isinstance(tool := _toml(toml_file).get("tool"), dict) and "slapolicy" in tool:
+        shown = Path(os.path.relpath(toml_file)) if relative else toml_file
+        if toml_file.is_file() and (doc := _toml(toml_file, shown)) is not None \
+                and isinstance(tool := doc.get("tool"), dict) and "slapolicy" in tool:
             return toml_file
     return None
 
@@ -178,13 +182,16 @@ def find_config(start: Path) -> Path | None:
 def load_settings(start: Path | None = None) -> Settings:
     """The settings of the nearest configuration file (none: nothing configured); SettingsError
     names file:line for anything that cannot be used."""
-    found = find_config(start or Path.cwd())
+    found = find_config(start or Path.cwd(), relative=start is None)
     if found is None:
         return NO_SETTINGS
     path = found if start else Path(os.path.relpath(found))  # from the working directory: named as the user sees it
     if path.name == CONFIG_FILES[1]:
-        text = path.read_text(encoding="utf-8")
-        section = _toml(path)["tool"]["slapolicy"]
+        parsed = _toml(path)
+        if parsed is None:  # gone since find_config read it
+            return NO_SETTINGS
+        text = path.read_text(encoding="utf-8", errors="replace")
+        section = parsed["tool"]["slapolicy"]
         return _settings(section, str(path), lambda keys, token: _toml_line(text, token), "[tool.slapolicy]")
     try:
         doc, problems = load_file(path)
@@ -203,11 +210,35 @@ def load_settings(start: Path | None = None) -> Settings:
     return _settings(data, str(path), where, path.name)
 
 
-def _toml(path: Path) -> dict[str, Any]:
+_MENTION = re.compile(rb"""\btool\s*\.\s*["']?slapolicy\b""")
+_TOML_AT = re.compile(r"\s*\(at line (?P<line>\d+), column (?P<column>\d+)\)$")
+
+
+def _toml(path: Path, shown: Path | None = None) -> dict[str, Any] | None:
+    """The parsed file; None when it cannot be read or parsed and does not mention tool.slapolicy;
+    SettingsError at file:line:column when it mentions the section but cannot be parsed."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise SettingsError(f"{path}: {exc}") from None
+        raw = path.read_bytes()
+    except OSError:
+        return None  # nothing to tell whether it holds slapolicy settings: not ours to complain about
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        if not _MENTION.search(raw):
+            return None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SettingsError(f"{shown or path}:{line}:{column}: the file is not UTF-8 text "
+                            f"(byte 0x{raw[exc.start]:02X}); save it as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        if not _MENTION.search(raw):
+            return None
+        message = str(exc)
+        at = _TOML_AT.search(message)
+        where = f"{at['line']}:{at['column']}" if at else "1"
+        what = message[:at.start()] if at else message
+        raise SettingsError(f"{shown or path}:{where}: this is not valid TOML ({what}); correct the file "
+                            "so that its [tool.slapolicy] section can be read") from None
 
 
 def _toml_line(text: str, token: str) -> tuple[int, int]:
