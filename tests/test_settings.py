@@ -82,6 +82,19 @@ def test_unknown_or_unignorable_code_in_config_is_a_usage_error_at_file_line(run
                    "it means the file could not be checked at all; fix the file instead\n")
 
 
+@pytest.mark.parametrize(("text", "where"), [
+    ('[tool.slapolicy]\n# we used to disable SLA50 by mistake\ndisable = ["SLA503", "SLA50"]\n', "3:23"),
+    ('[tool.other]\nx = "SLA50"\n[tool.slapolicy]\ndisable = [  # not "SLA50"\n  \'SLA50\',\n]\n', "5:4"),
+    ('[tool.slapolicy.severity]\n# SLA50 = "error" was a typo\nSLA503 = "error"\nSLA50 = "warning"\n', "4:1"),
+])
+def test_pyproject_errors_point_at_the_code_not_a_comment_or_a_longer_code(tmp_path: Path, text: str, where: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(SettingsError) as exc:
+        load_settings(tmp_path)
+    assert str(exc.value) == (f"{tmp_path / 'pyproject.toml'}:{where}: unknown code 'SLA50'; did you mean 'SLA505'? "
+                              "(`slapolicy checks` lists the codes that can be ignored)")
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ("disable: [SLA99]\n", "1:11: unknown code 'SLA99'; did you mean 'SLA901'? (`slapolicy checks` lists the codes that can be ignored)"),
     ("severity: {SLA503: fatal}\n", "1:12: the severity of SLA503 is 'error' or 'warning', not 'fatal'"),

@@ -241,16 +241,52 @@ def _toml(path: Path, shown: Path | None = None) -> dict[str, Any] | None:
                             "so that its [tool.slapolicy] section can be read") from None
 
 
+_TOML_HEADER = re.compile(r"""\s*\[\[?\s*(?P<name>[^\[\]#]*?)\s*\]\]?\s*$""")
+
+
 def _toml_line(text: str, token: str) -> tuple[int, int]:
-    """Where `token` (a key or a code) first appears after the [tool.slapolicy] header: tomllib
-    keeps no positions."""
+    """Where `token` (a key or a code) first appears as a whole word, bare or quoted, in the
+    [tool.slapolicy] tables, comments left out: tomllib keeps no positions."""
     lines = text.splitlines()
-    start = next((n for n, line in enumerate(lines) if line.strip().startswith("[tool.slapolicy")), 0)
+    start = next((n for n, line in enumerate(lines) if _ours(_toml_header(line))), 0)
+    word = re.compile(r"(?<![\w-])([\"']?)" + re.escape(token) + r"\1(?![\w-])")
+    inside = True
     for n in range(start, len(lines)):
-        column = lines[n].find(token)
-        if column >= 0:
-            return n + 1, column + 1
+        code = _toml_code(lines[n])
+        if header := _toml_header(code):
+            inside = _ours(header)
+        if inside and (match := word.search(code)):
+            return n + 1, match.start() + len(match[1]) + 1
     return start + 1, 1
+
+
+def _ours(table: str) -> bool:
+    return table == "tool.slapolicy" or table.startswith("tool.slapolicy.")
+
+
+def _toml_header(line: str) -> str:
+    """The table a `[table]` or `[[table]]` line opens ('' for any other line), quotes and spaces left out."""
+    match = _TOML_HEADER.fullmatch(_toml_code(line))
+    return re.sub(r"""[\s"']""", "", match["name"]) if match else ""
+
+
+def _toml_code(line: str) -> str:
+    """The line up to its comment: the first `#` outside a quoted string."""
+    quote = ""
+    escaped = False
+    for i, char in enumerate(line):
+        if quote:
+            if escaped:
+                escaped = False
+            elif char == "\\" and quote == '"':
+                escaped = True
+            elif char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char == "#":
+            return line[:i]
+    return line
 
 
 Where = Callable[[tuple[str | int, ...], str], tuple[int, int]]
