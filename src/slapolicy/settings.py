@@ -65,6 +65,13 @@ class _Directive:
     column: int
     applies_to: int  # the line it silences
     codes: tuple[str, ...]
+    until: int = 0  # on a line of its own: the last line of the block the next line starts
+
+    def covers(self, line: int) -> bool:
+        return self.applies_to <= line <= max(self.until, self.applies_to)
+
+    def lines(self) -> str:
+        return f"line {self.applies_to}" if self.until <= self.applies_to else f"lines {self.applies_to}–{self.until}"
 
 
 @dataclass(frozen=True)
@@ -84,20 +91,20 @@ class Settings:
         take is an error (SLA902)."""
         diagnostics = list(diagnostics)
         directives, problems = _directives(files)
-        by_line: dict[tuple[str, int], list[_Directive]] = {}
+        by_path: dict[str, list[_Directive]] = {}
         for d in directives:
-            by_line.setdefault((d.path, d.applies_to), []).append(d)
+            by_path.setdefault(d.path, []).append(d)
         # a file that could not be checked (a load or schema error) has no stale ignores: its checks did not run
         unchecked = {d.path for d in diagnostics if d.severity is Severity.ERROR and not adjustable(d.code)}
         used: set[tuple[_Directive, str]] = {(d, code) for d in directives if d.path in unchecked for code in d.codes}
         kept: list[Diagnostic] = []
         for diag in diagnostics:
-            hits = [d for d in by_line.get((diag.path, diag.line), ()) if diag.code in d.codes]
+            hits = [d for d in by_path.get(diag.path, ()) if diag.code in d.codes and d.covers(diag.line)]
             used.update((d, diag.code) for d in hits)
             if not hits:
                 kept.append(diag)
         kept += problems + [Diagnostic.of(d.path, d.line, d.column, "SLA901",
-                                          f"the ignore comment for {code} silences nothing on line {d.applies_to}; remove it")
+                                          f"the ignore comment for {code} silences nothing on {d.lines()}; remove it")
                             for d in directives for code in d.codes if (d, code) not in used]
         return sorted(self._level(d) for d in kept if d.code not in self.disable)
 
@@ -120,6 +127,7 @@ def _directives(files: Iterable[str]) -> tuple[list[_Directive], list[Diagnostic
         if not _DIRECTIVE.search(text):
             continue
         inside = _scalar_spans(text)
+        lines = text.split("\n")
         for match in _DIRECTIVE.finditer(text):
             if _within(inside, match.start()):
                 continue
@@ -139,8 +147,39 @@ def _directives(files: Iterable[str]) -> tuple[list[_Directive], list[Diagnostic
                 except SettingsError as exc:
                     problems.append(Diagnostic.of(path, line, column, "SLA902", str(exc)))
             if good:
-                found.append(_Directive(path, line, column, line + 1 if own_line else line, tuple(good)))
+                found.append(_Directive(path, line, column, line + 1 if own_line else line, tuple(good),
+                                        _block_end(lines, line + 1) if own_line else line))
     return found, problems
+
+
+def _block_end(lines: list[str], first: int) -> int:
+    """The last line of the block that line `first` (1-based) starts: the lines below it indented
+    deeper than it (under a `key:`, also the items of a list written at the key's own indentation),
+    up to its next sibling; blank and comment lines between are part of it. A line that starts no
+    block ends where it starts."""
+    if first > len(lines):
+        return first
+    head = lines[first - 1]
+    indent = len(head) - len(head.lstrip(" "))
+    text = head.strip()
+    if not text or text.startswith("#"):
+        return first
+    opens_key = not _is_item(text) and re.sub(r"\s+#.*$", "", text).endswith(":")
+    last = first
+    for n in range(first, len(lines)):
+        text = lines[n].strip()
+        if not text or text.startswith("#"):
+            continue
+        deeper = len(lines[n]) - len(lines[n].lstrip(" "))
+        if deeper > indent or (opens_key and deeper == indent and _is_item(text)):
+            last = n + 1
+            continue
+        break
+    return last
+
+
+def _is_item(text: str) -> bool:
+    return text == "-" or text.startswith("- ")
 
 
 def _scalar_spans(text: str) -> list[tuple[int, int]]:
