@@ -4,16 +4,22 @@ upload (an embedded subset of the SARIF schema; nothing is fetched)."""
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import jsonschema
-from click.testing import Result
+import pytest
+from click.testing import CliRunner, Result
 
+from conftest import FIXTURES
 from slapolicy import codes
+from slapolicy.cli import main
 
 Run = Callable[..., Result]
+
+_URI_CHARS = r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]"  # what RFC 3986 allows in a URI reference
 
 # The parts of sarif-schema-2.1.0.json that code scanning reads, with its own constraints:
 # version 2.1.0, a tool driver with a name and rules, each result with a ruleId, a message text,
@@ -28,6 +34,9 @@ SARIF_SUBSET: dict[str, Any] = {
             "type": "object",
             "required": ["tool", "results"],
             "properties": {
+                "originalUriBaseIds": {"type": "object", "additionalProperties": {
+                    "type": "object", "required": ["uri"],
+                    "properties": {"uri": {"type": "string", "pattern": "^file:///" + _URI_CHARS + "*/$"}}}},
                 "tool": {"type": "object", "required": ["driver"], "properties": {"driver": {
                     "type": "object", "required": ["name", "rules"],
                     "properties": {"name": {"type": "string"}, "version": {"type": "string"}, "rules": {
@@ -52,8 +61,7 @@ SARIF_SUBSET: dict[str, Any] = {
                             "properties": {"physicalLocation": {
                                 "type": "object", "required": ["artifactLocation", "region"],
                                 "properties": {
-                                    "artifactLocation": {"type": "object", "required": ["uri"],
-                                                         "properties": {"uri": {"type": "string", "minLength": 1}}},
+                                    "artifactLocation": {"$ref": "#/$defs/artifactLocation"},
                                     "region": {"type": "object", "required": ["startLine"],
                                                "properties": {"startLine": {"type": "integer", "minimum": 1},
                                                               "startColumn": {"type": "integer", "minimum": 1}}},
@@ -62,6 +70,16 @@ SARIF_SUBSET: dict[str, Any] = {
             }}},
     },
     "$defs": {
+        # sarif-schema: "uri" is a URI reference (RFC 3986: ASCII, no spaces), and relative whenever
+        # "uriBaseId" is given (3.4.3: "the uri property SHALL be a relative reference")
+        "artifactLocation": {
+            "type": "object", "required": ["uri"],
+            "properties": {"uri": {"type": "string", "minLength": 1, "pattern": "^" + _URI_CHARS + "+$"},
+                           "uriBaseId": {"type": "string"}},
+            "if": {"required": ["uriBaseId"]},
+            "then": {"properties": {"uri": {"not": {"pattern": "^[A-Za-z][A-Za-z0-9+.-]*:|^/"}}}},
+            "else": {"properties": {"uri": {"pattern": "^file:///"}}},
+        },
         "message": {"type": "object", "required": ["text"], "properties": {"text": {"type": "string", "minLength": 1}}},
         "level": {"enum": ["none", "note", "warning", "error"]},
     },
@@ -122,3 +140,36 @@ def test_passing_tests_give_an_empty_sarif_run(run_cli: Run) -> None:
     result = run_cli("test", "--format", "sarif", "policies/network-service")
     assert result.exit_code == 0
     assert checked(result.stdout)["runs"][0]["results"] == []
+
+
+def _locations(output: str) -> list[dict[str, str]]:
+    run = checked(output)["runs"][0]
+    return [r["locations"][0]["physicalLocation"]["artifactLocation"] for r in run["results"]]
+
+
+def test_a_path_under_the_working_directory_is_relative_to_srcroot_and_encoded(tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given relative or absolute, a file in the checkout is a percent-encoded relative URI
+    reference from %SRCROOT%, which the run gives as the working directory."""
+    folder = tmp_path / "售后 政策"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "invalid" / "coverage_and_shadowing.yaml", folder / "2025 v1.yaml")
+    monkeypatch.chdir(tmp_path)
+    encoded = {"uri": "%E5%94%AE%E5%90%8E%20%E6%94%BF%E7%AD%96/2025%20v1.yaml", "uriBaseId": "%SRCROOT%"}
+    for given in ("售后 政策/2025 v1.yaml", str(folder / "2025 v1.yaml")):
+        result = CliRunner().invoke(main, ["validate", "--format", "sarif", given], catch_exceptions=False)
+        assert result.exit_code == 1
+        assert _locations(result.stdout) == [encoded] * 3
+        assert json.loads(result.stdout)["runs"][0]["originalUriBaseIds"] == {
+            "%SRCROOT%": {"uri": tmp_path.as_uri() + "/"}}
+
+
+def test_a_path_outside_the_working_directory_is_an_absolute_file_uri(tmp_path: Path, run_cli: Run) -> None:
+    """No uriBaseId with it: SARIF allows a base only for a relative reference."""
+    folder = tmp_path / "售后 政策"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "invalid" / "coverage_and_shadowing.yaml", folder / "2025 v1.yaml")
+    result = run_cli("validate", "--format", "sarif", str(folder / "2025 v1.yaml"))
+    assert result.exit_code == 1
+    uri = tmp_path.as_uri() + "/%E5%94%AE%E5%90%8E%20%E6%94%BF%E7%AD%96/2025%20v1.yaml"
+    assert _locations(result.stdout) == [{"uri": uri}] * 3

@@ -46,6 +46,46 @@ def test_inline_ignore_silences_only_its_line_and_codes(in_root: Path) -> None:
     assert not any(code == "SLA902" and line == 23 for line, code in found)  # '# ...' inside a quoted value is text
 
 
+def test_an_own_line_ignore_covers_the_block_the_next_line_starts(in_root: Path) -> None:
+    """Above a block-style list item the comment covers the item's lines down to the next item."""
+    found = {(d.line, d.code) for d in scan(["tests/fixtures/settings/ignores.yaml"]).diagnostics}
+    assert (29, "SLA503") not in found and (27, "SLA901") not in found  # the item's resolution line, two below the comment
+    assert (31, "SLA503") in found  # the next item is not covered
+
+
+BLOCKS = """\
+targets:
+  # slapolicy: ignore[SLA503]
+  - when: {severity: P1}
+
+    # a note
+    resolution: 4h
+  - resolution: 2h
+calendars:   # the comment below covers the key's whole block
+# slapolicy: ignore[SLA408, SLA405]
+spare:
+- hours: 1
+  x: 2
+- y: 3
+other: 1
+"""
+
+
+def test_own_line_ignore_blocks_exactly(tmp_path: Path) -> None:
+    """A list item: its lines to the next item; a key whose value is an indented block (here a list
+    at the key's own indentation): to the next key; the SLA901 names the lines it covered."""
+    path = tmp_path / "p.yaml"
+    path.write_text(BLOCKS, encoding="utf-8")
+    given_diags = [_diag(n, code, str(path)) for n, code in
+                   [(3, "SLA503"), (6, "SLA503"), (7, "SLA503"), (11, "SLA408"), (13, "SLA408"), (14, "SLA408")]]
+    kept = NO_SETTINGS.apply(given_diags, [str(path)])
+    assert [(d.line, d.code, d.message) for d in kept] == [
+        (7, "SLA503", "m"),
+        (9, "SLA901", "the ignore comment for SLA405 silences nothing on lines 10–13; remove it"),
+        (14, "SLA408", "m"),
+    ]
+
+
 def test_yaml_config_disables_and_relevels_from_a_folder_below(run_cli: object) -> None:
     code, out, _ = run_in(SETTINGS / "yaml-config" / "nested", "validate", str(LEVELS))
     assert code == 1
@@ -82,6 +122,19 @@ def test_unknown_or_unignorable_code_in_config_is_a_usage_error_at_file_line(run
                    "it means the file could not be checked at all; fix the file instead\n")
 
 
+@pytest.mark.parametrize(("text", "where"), [
+    ('[tool.slapolicy]\n# we used to disable SLA50 by mistake\ndisable = ["SLA503", "SLA50"]\n', "3:23"),
+    ('[tool.other]\nx = "SLA50"\n[tool.slapolicy]\ndisable = [  # not "SLA50"\n  \'SLA50\',\n]\n', "5:4"),
+    ('[tool.slapolicy.severity]\n# SLA50 = "error" was a typo\nSLA503 = "error"\nSLA50 = "warning"\n', "4:1"),
+])
+def test_pyproject_errors_point_at_the_code_not_a_comment_or_a_longer_code(tmp_path: Path, text: str, where: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(SettingsError) as exc:
+        load_settings(tmp_path)
+    assert str(exc.value) == (f"{tmp_path / 'pyproject.toml'}:{where}: unknown code 'SLA50'; did you mean 'SLA505'? "
+                              "(`slapolicy checks` lists the codes that can be ignored)")
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ("disable: [SLA99]\n", "1:11: unknown code 'SLA99'; did you mean 'SLA901'? (`slapolicy checks` lists the codes that can be ignored)"),
     ("severity: {SLA503: fatal}\n", "1:12: the severity of SLA503 is 'error' or 'warning', not 'fatal'"),
@@ -101,6 +154,33 @@ def test_a_pyproject_without_the_section_is_passed_over(tmp_path: Path) -> None:
     (tmp_path / "repo").mkdir()
     (tmp_path / "repo" / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
     assert load_settings(tmp_path / "repo").disable == {"SLA408"}
+
+
+@pytest.mark.parametrize("broken", [b"[project\nname = 'x'\n", b"[project]\nname = '\xff'\n"])
+def test_another_projects_broken_pyproject_is_passed_over(tmp_path: Path, broken: bytes) -> None:
+    """Not valid TOML or not UTF-8, and no mention of tool.slapolicy: walk on to the next folder up."""
+    (tmp_path / "pyproject.toml").write_text("[tool.slapolicy]\ndisable = ['SLA408']\n", encoding="utf-8")
+    (tmp_path / "repo" / "sub").mkdir(parents=True)
+    (tmp_path / "repo" / "pyproject.toml").write_bytes(broken)
+    assert load_settings(tmp_path / "repo" / "sub").disable == {"SLA408"}
+    code, out, err = run_in(tmp_path / "repo" / "sub", "validate", str(LEVELS))
+    assert (code, err) == (1, "")
+    assert out.splitlines()[-1] == "1 file checked: 1 error, 1 warning"  # SLA408 disabled by the file above
+
+
+@pytest.mark.parametrize(("broken", "message"), [
+    (b"[tool.slapolicy\ndisable = ['SLA408']\n",
+     "1:16: this is not valid TOML (Expected ']' at the end of a table declaration); "
+     "correct the file so that its [tool.slapolicy] section can be read"),
+    (b"[tool.slapolicy]\ndisable = ['SLA408']  # \xff\n", "2:25: the file is not UTF-8 text (byte 0xFF); save it as UTF-8"),
+])
+def test_a_broken_pyproject_with_the_section_is_an_error_at_file_line(tmp_path: Path, broken: bytes, message: str) -> None:
+    (tmp_path / "pyproject.toml").write_bytes(broken)
+    with pytest.raises(SettingsError) as exc:
+        load_settings(tmp_path)
+    assert str(exc.value) == f"{tmp_path / 'pyproject.toml'}:{message}"
+    code, out, err = run_in(tmp_path, "validate", str(LEVELS))
+    assert (code, out, err) == (2, "", f"error: pyproject.toml:{message}\n")
 
 
 def test_ignore_option(run_cli: Callable[..., object]) -> None:
@@ -141,6 +221,28 @@ LINES = st.one_of(
 )
 
 
+def _block_heads(lines: list[str], line: int) -> list[int]:
+    """The lines whose own-line ignore could cover `line`: the line above it, and the line above
+    each line starting a block that reaches down to it (every non-blank, non-comment line between
+    indented deeper, or a `- ` item at the same indentation under a `key:`)."""
+    def indent(n: int) -> int:
+        return len(lines[n - 1]) - len(lines[n - 1].lstrip(" "))
+
+    def blank(n: int) -> bool:  # past the end of the file too
+        return n > len(lines) or not lines[n - 1].strip() or lines[n - 1].strip().startswith("#")
+
+    heads = [line - 1]
+    for first in range(1, min(line - 1, len(lines)) + 1):
+        head = lines[first - 1].strip()
+        if not blank(first) and all(
+                blank(n) or indent(n) > indent(first)
+                or (indent(n) == indent(first) and lines[n - 1].strip()[:2] in ("- ", "-") and not head.startswith("-")
+                    and head.split(" #")[0].rstrip().endswith(":"))
+                for n in range(first + 1, line + 1)):
+            heads.append(first - 1)
+    return heads
+
+
 @given(lines=st.lists(LINES, max_size=12), flagged=st.lists(st.integers(0, 13), max_size=6))
 def test_apply_never_fails_and_accounts_for_every_diagnostic(tmp_path_factory: pytest.TempPathFactory, lines: list[str],
                                                             flagged: list[int]) -> None:
@@ -153,8 +255,8 @@ def test_apply_never_fails_and_accounts_for_every_diagnostic(tmp_path_factory: p
     original = [d for d in kept if d.code == "SLA503"]
     assert all(d in given_diags for d in original)
     for d in given_diags:
-        if d not in original:  # silenced: a directive on its line or on the line above names SLA503
-            near = [lines[n - 1] for n in (d.line, d.line - 1) if 1 <= n <= len(lines)]
+        if d not in original:  # silenced: a directive naming SLA503 on its line, or on a line of its own above the block it is in
+            near = [lines[n - 1] for n in (d.line, *_block_heads(lines, d.line)) if 1 <= n <= len(lines)]
             assert any("ignore[" in line and "SLA503" in line.upper() for line in near)
     assert all(d.code in ("SLA503", "SLA901", "SLA902") for d in kept)
 

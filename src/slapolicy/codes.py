@@ -142,7 +142,9 @@ _ALL = (
     # ---- what a team decided about the codes (inline ignores, configuration) ----
     Code("SLA901", "unused-ignore", "config", W, "an ignore comment that silences nothing",
          "A `# slapolicy: ignore[CODE]` comment silences CODE on its own line (after a value) or on the next "
-         "line (on a line of its own). Nothing with that code is reported there, so the comment is stale: "
+         "line (on a line of its own); when that next line starts a block (a list item written over several "
+         "lines, or a key whose value is indented below it), on the whole block, down to the next item or key "
+         "at its level. Nothing with that code is reported there, so the comment is stale: "
          "remove it, or move it to the line the finding is on.\n\nFails:\n\n"
          "    # slapolicy: ignore[SLA503]\n    - {id: p1-urgent, when: {severity: P1}, first_response: 15m}"),
     Code("SLA902", "bad-ignore", "config", E, "an ignore comment that names no code, or a code it cannot silence",

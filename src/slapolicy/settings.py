@@ -65,6 +65,13 @@ class _Directive:
     column: int
     applies_to: int  # the line it silences
     codes: tuple[str, ...]
+    until: int = 0  # on a line of its own: the last line of the block the next line starts
+
+    def covers(self, line: int) -> bool:
+        return self.applies_to <= line <= max(self.until, self.applies_to)
+
+    def lines(self) -> str:
+        return f"line {self.applies_to}" if self.until <= self.applies_to else f"lines {self.applies_to}–{self.until}"
 
 
 @dataclass(frozen=True)
@@ -84,20 +91,20 @@ class Settings:
         take is an error (SLA902)."""
         diagnostics = list(diagnostics)
         directives, problems = _directives(files)
-        by_line: dict[tuple[str, int], list[_Directive]] = {}
+        by_path: dict[str, list[_Directive]] = {}
         for d in directives:
-            by_line.setdefault((d.path, d.applies_to), []).append(d)
+            by_path.setdefault(d.path, []).append(d)
         # a file that could not be checked (a load or schema error) has no stale ignores: its checks did not run
         unchecked = {d.path for d in diagnostics if d.severity is Severity.ERROR and not adjustable(d.code)}
         used: set[tuple[_Directive, str]] = {(d, code) for d in directives if d.path in unchecked for code in d.codes}
         kept: list[Diagnostic] = []
         for diag in diagnostics:
-            hits = [d for d in by_line.get((diag.path, diag.line), ()) if diag.code in d.codes]
+            hits = [d for d in by_path.get(diag.path, ()) if diag.code in d.codes and d.covers(diag.line)]
             used.update((d, diag.code) for d in hits)
             if not hits:
                 kept.append(diag)
         kept += problems + [Diagnostic.of(d.path, d.line, d.column, "SLA901",
-                                          f"the ignore comment for {code} silences nothing on line {d.applies_to}; remove it")
+                                          f"the ignore comment for {code} silences nothing on {d.lines()}; remove it")
                             for d in directives for code in d.codes if (d, code) not in used]
         return sorted(self._level(d) for d in kept if d.code not in self.disable)
 
@@ -120,6 +127,7 @@ def _directives(files: Iterable[str]) -> tuple[list[_Directive], list[Diagnostic
         if not _DIRECTIVE.search(text):
             continue
         inside = _scalar_spans(text)
+        lines = text.split("\n")
         for match in _DIRECTIVE.finditer(text):
             if _within(inside, match.start()):
                 continue
@@ -139,8 +147,39 @@ def _directives(files: Iterable[str]) -> tuple[list[_Directive], list[Diagnostic
                 except SettingsError as exc:
                     problems.append(Diagnostic.of(path, line, column, "SLA902", str(exc)))
             if good:
-                found.append(_Directive(path, line, column, line + 1 if own_line else line, tuple(good)))
+                found.append(_Directive(path, line, column, line + 1 if own_line else line, tuple(good),
+                                        _block_end(lines, line + 1) if own_line else line))
     return found, problems
+
+
+def _block_end(lines: list[str], first: int) -> int:
+    """The last line of the block that line `first` (1-based) starts: the lines below it indented
+    deeper than it (under a `key:`, also the items of a list written at the key's own indentation),
+    up to its next sibling; blank and comment lines between are part of it. A line that starts no
+    block ends where it starts."""
+    if first > len(lines):
+        return first
+    head = lines[first - 1]
+    indent = len(head) - len(head.lstrip(" "))
+    text = head.strip()
+    if not text or text.startswith("#"):
+        return first
+    opens_key = not _is_item(text) and re.sub(r"\s+#.*$", "", text).endswith(":")
+    last = first
+    for n in range(first, len(lines)):
+        text = lines[n].strip()
+        if not text or text.startswith("#"):
+            continue
+        deeper = len(lines[n]) - len(lines[n].lstrip(" "))
+        if deeper > indent or (opens_key and deeper == indent and _is_item(text)):
+            last = n + 1
+            continue
+        break
+    return last
+
+
+def _is_item(text: str) -> bool:
+    return text == "-" or text.startswith("- ")
 
 
 def _scalar_spans(text: str) -> list[tuple[int, int]]:
@@ -162,15 +201,19 @@ def _within(spans: list[tuple[int, int]], index: int) -> bool:
 
 # ---- the configuration file ------------------------------------------------------------------
 
-def find_config(start: Path) -> Path | None:
+def find_config(start: Path, relative: bool = False) -> Path | None:
     """The nearest `.slapolicy.yaml`, or pyproject.toml with a [tool.slapolicy] section, from
-    `start` up to the root."""
+    `start` up to the root. A pyproject.toml that cannot be read and does not mention
+    tool.slapolicy is another project's business, passed over like one without the section.
+    `relative`: name a file in an error from the working directory, as the user sees it."""
     for folder in (start, *start.parents):
         yaml_file = folder / CONFIG_FILES[0]
         if yaml_file.is_file():
             return yaml_file
         toml_file = folder / CONFIG_FILES[1]
-        if toml_file.is_file() and isinstance(tool := _toml(toml_file).get("tool"), dict) and "slapolicy" in tool:
+        shown = Path(os.path.relpath(toml_file)) if relative else toml_file
+        if toml_file.is_file() and (doc := _toml(toml_file, shown)) is not None \
+                and isinstance(tool := doc.get("tool"), dict) and "slapolicy" in tool:
             return toml_file
     return None
 
@@ -178,13 +221,16 @@ def find_config(start: Path) -> Path | None:
 def load_settings(start: Path | None = None) -> Settings:
     """The settings of the nearest configuration file (none: nothing configured); SettingsError
     names file:line for anything that cannot be used."""
-    found = find_config(start or Path.cwd())
+    found = find_config(start or Path.cwd(), relative=start is None)
     if found is None:
         return NO_SETTINGS
     path = found if start else Path(os.path.relpath(found))  # from the working directory: named as the user sees it
     if path.name == CONFIG_FILES[1]:
-        text = path.read_text(encoding="utf-8")
-        section = _toml(path)["tool"]["slapolicy"]
+        parsed = _toml(path)
+        if parsed is None:  # gone since find_config read it
+            return NO_SETTINGS
+        text = path.read_text(encoding="utf-8", errors="replace")
+        section = parsed["tool"]["slapolicy"]
         return _settings(section, str(path), lambda keys, token: _toml_line(text, token), "[tool.slapolicy]")
     try:
         doc, problems = load_file(path)
@@ -203,23 +249,83 @@ def load_settings(start: Path | None = None) -> Settings:
     return _settings(data, str(path), where, path.name)
 
 
-def _toml(path: Path) -> dict[str, Any]:
+_MENTION = re.compile(rb"""\btool\s*\.\s*["']?slapolicy\b""")
+_TOML_AT = re.compile(r"\s*\(at line (?P<line>\d+), column (?P<column>\d+)\)$")
+
+
+def _toml(path: Path, shown: Path | None = None) -> dict[str, Any] | None:
+    """The parsed file; None when it cannot be read or parsed and does not mention tool.slapolicy;
+    SettingsError at file:line:column when it mentions the section but cannot be parsed."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise SettingsError(f"{path}: {exc}") from None
+        raw = path.read_bytes()
+    except OSError:
+        return None  # nothing to tell whether it holds slapolicy settings: not ours to complain about
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        if not _MENTION.search(raw):
+            return None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SettingsError(f"{shown or path}:{line}:{column}: the file is not UTF-8 text "
+                            f"(byte 0x{raw[exc.start]:02X}); save it as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        if not _MENTION.search(raw):
+            return None
+        message = str(exc)
+        at = _TOML_AT.search(message)
+        where = f"{at['line']}:{at['column']}" if at else "1"
+        what = message[:at.start()] if at else message
+        raise SettingsError(f"{shown or path}:{where}: this is not valid TOML ({what}); correct the file "
+                            "so that its [tool.slapolicy] section can be read") from None
+
+
+_TOML_HEADER = re.compile(r"""\s*\[\[?\s*(?P<name>[^\[\]#]*?)\s*\]\]?\s*$""")
 
 
 def _toml_line(text: str, token: str) -> tuple[int, int]:
-    """Where `token` (a key or a code) first appears after the [tool.slapolicy] header: tomllib
-    keeps no positions."""
+    """Where `token` (a key or a code) first appears as a whole word, bare or quoted, in the
+    [tool.slapolicy] tables, comments left out: tomllib keeps no positions."""
     lines = text.splitlines()
-    start = next((n for n, line in enumerate(lines) if line.strip().startswith("[tool.slapolicy")), 0)
+    start = next((n for n, line in enumerate(lines) if _ours(_toml_header(line))), 0)
+    word = re.compile(r"(?<![\w-])([\"']?)" + re.escape(token) + r"\1(?![\w-])")
+    inside = True
     for n in range(start, len(lines)):
-        column = lines[n].find(token)
-        if column >= 0:
-            return n + 1, column + 1
+        code = _toml_code(lines[n])
+        if header := _toml_header(code):
+            inside = _ours(header)
+        if inside and (match := word.search(code)):
+            return n + 1, match.start() + len(match[1]) + 1
     return start + 1, 1
+
+
+def _ours(table: str) -> bool:
+    return table == "tool.slapolicy" or table.startswith("tool.slapolicy.")
+
+
+def _toml_header(line: str) -> str:
+    """The table a `[table]` or `[[table]]` line opens ('' for any other line), quotes and spaces left out."""
+    match = _TOML_HEADER.fullmatch(_toml_code(line))
+    return re.sub(r"""[\s"']""", "", match["name"]) if match else ""
+
+
+def _toml_code(line: str) -> str:
+    """The line up to its comment: the first `#` outside a quoted string."""
+    quote = ""
+    escaped = False
+    for i, char in enumerate(line):
+        if quote:
+            if escaped:
+                escaped = False
+            elif char == "\\" and quote == '"':
+                escaped = True
+            elif char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char == "#":
+            return line[:i]
+    return line
 
 
 Where = Callable[[tuple[str | int, ...], str], tuple[int, int]]

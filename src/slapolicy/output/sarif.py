@@ -4,14 +4,17 @@ test case, located at file, line and column."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import quote
 
 from .. import __version__, codes
 from ..diagnostics import Diagnostic, Severity
 from .encode import pretty
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SRCROOT = "%SRCROOT%"  # the working directory the command ran in: the checkout, in CI
 _RULE_STAGES = ("load", "schema", "model", "check", "versions", "tests", "config")  # codes about files, not tickets
 
 
@@ -30,10 +33,25 @@ def _level(severity: Severity) -> str:
     return "error" if severity is Severity.ERROR else "warning"
 
 
-def _uri(path: str) -> str:
-    """Relative paths stay relative to the checkout (code scanning matches them to the repository)."""
-    p = Path(path)
-    return p.resolve().as_uri() if p.is_absolute() else p.as_posix()
+def _artifact(path: str) -> dict[str, str]:
+    """A file under the working directory (the checkout) as a relative, percent-encoded URI
+    reference from %SRCROOT% (code scanning matches it to the repository); any other file as
+    an absolute file: URI, which SARIF forbids to combine with a uriBaseId."""
+    absolute = Path(os.path.abspath(path))
+    for base, target in ((_root(), absolute), (Path(os.path.realpath(_root())), Path(os.path.realpath(absolute)))):
+        if target.is_relative_to(base):
+            return {"uri": quote(target.relative_to(base).as_posix(), safe="/"), "uriBaseId": SRCROOT}
+    return {"uri": absolute.as_uri()}
+
+
+def _root() -> Path:
+    return Path(os.path.abspath(os.getcwd()))
+
+
+def _folder_uri(folder: Path) -> str:
+    """SARIF requires a base URI to end with a slash."""
+    uri = folder.as_uri()
+    return uri if uri.endswith("/") else uri + "/"
 
 
 def result(code: str, severity: Severity, message: str, path: str, line: int, column: int) -> dict[str, Any]:
@@ -45,7 +63,7 @@ def result(code: str, severity: Severity, message: str, path: str, line: int, co
         "ruleIndex": RULE_INDEX[code],
         "level": _level(severity),
         "message": {"text": message},
-        "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(path), "uriBaseId": "%SRCROOT%"},
+        "locations": [{"physicalLocation": {"artifactLocation": _artifact(path),
                                             "region": region}}],
     }
 
@@ -64,6 +82,7 @@ def write(results: list[dict[str, Any]], out: IO[str]) -> None:
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": {"name": "slapolicy", "version": __version__, "rules": [_rule(c) for c in RULES]}},
+            "originalUriBaseIds": {SRCROOT: {"uri": _folder_uri(_root())}},
             "results": results,
         }],
     }
