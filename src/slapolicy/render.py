@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .business_calendar import WEEKDAYS, CalendarSpec
+from .business_calendar import CalendarSpec
 from .conditions import All, AnyOf, Compare, Condition, Not, evaluate_partial, fields
 from .durations import Duration
 from .loader import JsonPath
@@ -25,7 +25,7 @@ LANGS: tuple[Lang, ...] = ("zh", "en")
 
 # key -> (zh, en): every fixed word of the document
 WORDS: dict[str, tuple[str, str]] = {
-    "overview": ("概况", "Overview"), "severities": ("严重等级", "Severity levels"), "tiers": ("服务等级", "Service tiers"),
+    "severities": ("严重等级", "Severity levels"), "tiers": ("服务等级", "Service tiers"),
     "calendars": ("工作日历", "Business calendars"), "targets": ("服务时限", "Service time limits"),
     "rules": ("时限规则（按优先顺序）", "Time-limit rules (in order of precedence)"),
     "escalations": ("升级与通报", "Escalation ladders"), "duties": ("定期与其他职责", "Duties of other subjects"),
@@ -55,7 +55,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "again": ("{} 解决后再次出现（相同 {}）", "again after {} (same {})"), "link": ("关联前一工单（{}）", "names an earlier one ({})"),
     "breach_of": ("{} 超时", "a breach of {}"), "finding_of": ("违反 {}", "a finding of {}"), "each": ("每件符合条件的", "each matching"),
     "multiplier": ("乘以 {}", "times {}"), "clocks": ("计时规则", "How each clock runs"),
-    "pauses": ("暂停", "Paused while"),
+    "pauses": ("暂停", "Paused while"), "status": ("状态为 {}", "status {}"),
+    "coverage": ("：{population}后 {within} 内{proof}", ": {proof} within {within} of {population}"),
 }
 
 DURATION_UNITS = {"zh": ("小时", "分钟", "秒", "个工作日", "个自然日", "个月"),
@@ -67,6 +68,14 @@ MEASURES = {"on_time_rate": ("按时率", "on-time rate"), "resolution_rate": ("
             "share": ("比例", "share"), "average": ("平均分", "average"), "mean_time": ("平均用时", "mean time"),
             "percentile": ("分位用时", "percentile time"), "coverage": ("覆盖率", "coverage"),
             "finding_rate": ("违规率", "finding rate")}
+EVENTS = {"created": ("工单创建", "ticket created"), "registered": ("工单登记", "registered"), "responded": ("首次响应", "responded"),
+          "plan_proposed": ("提出解决方案", "solution proposed"), "resolved": ("问题解决", "resolved"),
+          "reopened": ("重新打开", "reopened"), "closed": ("工单关闭", "closed"), "archived": ("记录归档", "archived"),
+          "followed_up": ("客户回访", "followed up"), "on_site_requested": ("申请现场服务", "on-site service requested"),
+          "on_site_arrived": ("到达现场", "arrived on site"), "on_site_update": ("现场进度通报", "on-site progress report"),
+          "on_site_finished": ("现场服务完成", "on-site service finished"), "status": ("状态变更", "status changed"),
+          "update": ("工单更新", "ticket updated"), "assigned": ("分派", "assigned")}
+_CITED = re.compile(r"\s*[（(](?:R-[0-9]{3}-[0-9]{2}[,，、\s]*)+[)）]\s*$")  # "(R-000-20)" after an event's words
 RATES = ("on_time_rate", "resolution_rate", "share", "coverage", "finding_rate")
 
 
@@ -254,8 +263,20 @@ class _Writer:
             return self.named(table[value], value)
         return str(value).lower() if isinstance(value, bool) else str(value)
 
+    def event(self, name: str) -> str:
+        """The policy's own words for an event (its `events:` entry, or a correlation's description), else the built-in's."""
+        raw = (self.p.document.data.get("events") or {}).get(name)
+        if isinstance(raw, Mapping):
+            return str(raw.get("name_en") or name) if self.en else str(raw.get("name", name))
+        if isinstance(raw, str) and not self.en:
+            return _CITED.sub("", raw) or name
+        correlation = next((c for c in self.p.correlations if c.id == name), None)
+        if correlation is not None and not self.en:
+            return self.text(correlation.path) or name
+        return EVENTS[name][self.en] if name in EVENTS else name
+
     def events(self, names: Iterable[str]) -> str:
-        return (" / " if self.en else "、").join(names)
+        return (" / " if self.en else "、").join(self.event(n) for n in names)
 
 
 _OPS = {"eq": "=", "ne": "≠", "in": "∈", "not_in": "∉", "lt": "<", "le": "≤", "gt": ">", "ge": "≥", "matches": "~",
@@ -269,8 +290,8 @@ def _clock(minutes: int) -> str:
 def document(policy: Policy, lang: Lang = "zh") -> RenderedPolicy:
     """The policy in one language, section by section, with the text of every clause it cites."""
     w = _Writer(policy, lang)
-    sections = [s for s in (_overview(w), _severities(w), _tiers(w), _calendars(w), _targets(w), _escalations(w),
-                            _duties(w), _other_rules(w), _objectives(w), _penalties(w)) if s.tables or s.rules or s.paragraphs]
+    sections = [s for s in (_severities(w), _tiers(w), _calendars(w), _targets(w), _escalations(w),
+                            _duties(w), _other_rules(w), _objectives(w), _penalties(w), _decisions(w)) if s.tables or s.rules or s.paragraphs]
     registers, _ = registers_of(policy.source, policy.registers)
     index = clause_index(registers)
     cited = tuple((index.get(c) or Clause(c, (), (), "", ""), tuple(dict.fromkeys(rules)))
@@ -288,7 +309,7 @@ def document(policy: Policy, lang: Lang = "zh") -> RenderedPolicy:
                           {k: v[w.en] for k, v in WORDS.items()})
 
 
-def _overview(w: _Writer) -> Section:
+def _decisions(w: _Writer) -> Section:
     rules = tuple(
         Rule(" / ".join(d.clauses), (f"{w.w('applies')}: {', '.join(d.applies)}", d.why),
              w.basis("decision", d.path, d.clauses, None))
@@ -382,8 +403,8 @@ def _targets(w: _Writer) -> Section:
         rules.append(Rule(rule.id or str(rule.index + 1), tuple(lines), w.basis(label, rule.path, rule.clauses, rule.choice, rule.source)))
     clocks, bases = [], []
     for m in (w.p.metrics[name] for name in metrics):
-        pauses = [*m.pause_statuses, *m.pause_on]
-        clocks.append((w.metric(m.id), w.events(m.start) or w.w("none"), w.events(m.stop), w.events(pauses) or w.w("none")))
+        pauses = [w.w("status").format(status) for status in m.pause_statuses] + ([w.events(m.pause_on)] if m.pause_on else [])
+        clocks.append((w.metric(m.id), w.events(m.start) or w.w("none"), w.events(m.stop), "; ".join(pauses) or w.w("none")))
         bases.append(w.basis(f"metric {m.id}", m.path, m.clauses, m.choice))
     tables.append(Table(w.w("clocks"), (w.w("metric"), w.w("starts"), w.w("stops"), w.w("pauses")), tuple(clocks), tuple(bases)))
     return Section("targets", w.w("targets"), tuple(tables), tuple(rules))
@@ -421,11 +442,10 @@ def _escalations(w: _Writer) -> Section:
 def _due(w: _Writer, metric: Metric) -> str:
     """An `every` metric's period, or the targets timing it."""
     if metric.every:
-        text = PERIODS[metric.every][w.en]
-        if metric.due.working_day:
-            n = metric.due.working_day
-            text += f", by its working day {n}" if w.en else f"，于第 {n} 个工作日结束前"
-        return text
+        n = metric.due.working_day
+        if n:
+            return f"by working day {n} of each period" if w.en else f"每期第 {n} 个工作日结束前"
+        return "by the end of each period" if w.en else "每期结束前"
     return "; ".join(dict.fromkeys(
         w.target(r.values[metric.id]) + ("" if r.when == All(()) else w.w("when_only").format(w.condition(r.when)))
         for r in w.p.targets if metric.id in r.values)) or w.w("none")
@@ -497,6 +517,8 @@ def _objectives(w: _Writer) -> Section:
             measure = f"{w._field(o.attribute)} {measure}"
         if o.measure == "share" and o.where != All(()):
             measure += f": {w.condition(o.where)}"
+        if o.measure == "coverage" and o.within is not None:
+            measure += w.w("coverage").format(proof=w.events(o.proof), within=w.target(o.within), population=w.events(o.population))
         required = " ".join(f"{sign} {_threshold(o.measure, v, w)}" for sign, v in (("≥", o.min), ("≤", o.max)) if v is not None)
         rows.append((w.text(o.path) or o.id, measure, required, PERIODS[o.period][w.en] if o.period in PERIODS else o.period))
         bases.append(w.basis(f"objective {o.id}", o.path, o.clauses, o.choice, o.source))

@@ -12,12 +12,13 @@ from ._shared import fail, output_option, policy_set
 @click.argument("policy", type=click.Path())
 @click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True,
               help="zh: the policy's own names; en: English labels and the policy's *_en translations.")
-@click.option("--format", "-f", "fmt", type=click.Choice(tuple(FORMATTERS)), default="markdown", show_default=True,
-              help="markdown, or html: one self-contained page that prints on A4.")
+@click.option("--format", "-f", "fmt", type=click.Choice(tuple(FORMATTERS)), default=None,
+              help="markdown, or html: one self-contained page that prints on A4 (default: html when -o names a .html file, "
+                   "else markdown).")
 @click.option("--version", "version", default=None, metavar="V",
               help="The version to render when POLICY is a directory of versions (default: the newest).")
 @output_option
-def render(policy: str, lang: str, fmt: str, version: str | None, output: str | None) -> None:
+def render(policy: str, lang: str, fmt: str | None, version: str | None, output: str | None) -> None:
     """Write POLICY as the regulation document people read (Markdown or printable HTML).
 
     POLICY is a policy file or a directory of its versions. The document lists severities,
@@ -31,6 +32,8 @@ def render(policy: str, lang: str, fmt: str, version: str | None, output: str | 
     chosen = versions[-1] if version is None else next((p for p in versions if p.version == version), None)
     if chosen is None:
         fail(f"--version {version}: {policy} has no such version; it has {', '.join(p.version for p in versions)}")
+    if fmt is None:
+        fmt = "html" if output is not None and output.lower().endswith((".html", ".htm")) else "markdown"
     try:
         with destination(output) as out:
             FORMATTERS[fmt](document(chosen, "en" if lang == "en" else "zh"), out)
