@@ -48,7 +48,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "at_start": ("计时开始时", "when the clock starts"), "at_breach": ("超时时", "at breach"),
     "share_of": ("时限的 {}", "{} of the time limit"), "after_breach": ("超时后 {}", "{} after breach"),
     "every_times": ("每 {} 一次，共 {} 次", "every {}, {} times"), "every_open": ("每 {} 一次", "every {}"),
-    "when_only": ("（仅当 {}）", " (when {})"), "requires": ("{} 须在 {} 之前", "{} must come before {}"),
+    "when_only": ("（仅当 {}）", " (when {})"), "requires": ("“{}”须在“{}”之前", "“{}” must come before “{}”"),
     "by": ("，由 {} 完成", ", by {}"), "owner_rule": ("首位受理人负责到底，直至 {}", "the first assignee keeps it until {}"),
     "route": ("分派至 {}", "assigned to {}"), "notice_on": ("{} 时通知", "notify on {}"),
     "identity": ("编号格式", "Id format"), "recurrence": ("{within}内出现 {count} 次（{key} 相同）", "{count} times within {within} with the same {key}"),
@@ -173,6 +173,8 @@ class _Writer:
             m, s = divmod(rest, 60)
             parts = [f"{v} {u}" for v, u in zip((h, m, s), units[:3]) if v] or [f"0 {units[1]}"]
             return " ".join(parts)
+        if d.kind == "days" and d.amount == 0:
+            return "the same day" if self.en else "当天"
         unit = units[{"working_days": 3, "days": 4, "months": 5}[d.kind]]
         if self.en:
             return f"{d.amount} {unit}{'' if d.amount == 1 else 's'}"
@@ -227,12 +229,21 @@ class _Writer:
 
     def target(self, value: TargetValue) -> str:
         text = self.duration(value.duration)
+        before = self.p.metrics[value.metric].before if value.metric in self.p.metrics else None
+        if before is not None:
+            field = self._field(before)
+            if value.duration.amount == 0:
+                text = f"by {field}" if self.en else f"不晚于{field}"
+            else:
+                text = f"{text} before {field}" if self.en else f"{field}前 {text}"
         counting = {"start_of_day": ("（至当日开始）", " (by the start of the day)"),
                     "same_time": ("（同一时刻）", " (same time of day)")}
         if value.duration.kind != "seconds" and value.counting in counting:
             text += counting[value.counting][self.en]
         if value.calendar != ALWAYS_CALENDAR and not self.p.calendars[value.calendar].always:
             return f"{text} ({self.calendar(value.calendar)})" if self.en else f"{text}（{self.calendar(value.calendar)}）"
+        if value.duration.kind != "seconds":  # calendar days and months: no hours to count
+            return text
         return f"{text} (clock time)" if self.en else f"{text}（自然时间）"
 
     def condition(self, cond: Condition) -> str:
@@ -267,7 +278,7 @@ class _Writer:
         """The policy's own words for an event (its `events:` entry, or a correlation's description), else the built-in's."""
         raw = (self.p.document.data.get("events") or {}).get(name)
         if isinstance(raw, Mapping):
-            return str(raw.get("name_en") or name) if self.en else str(raw.get("name", name))
+            return str(raw.get("name_en") or name) if self.en else _CITED.sub("", str(raw.get("name", ""))) or name
         if isinstance(raw, str) and not self.en:
             return _CITED.sub("", raw) or name
         correlation = next((c for c in self.p.correlations if c.id == name), None)
