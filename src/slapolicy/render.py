@@ -41,7 +41,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "repeat": ("重复", "Repeat"), "due": ("时限", "Due"), "subject": ("对象", "Subject"), "starts": ("起算", "Starts at"),
     "stops": ("完成", "Met by"), "objective": ("目标", "Objective"), "measure": ("度量", "Measure"),
     "threshold": ("要求", "Required"), "period": ("周期", "Period"), "amount": ("金额", "Amount"), "payer": ("承担人", "Paid by"),
-    "occurs": ("情形", "For each"), "text": ("原文", "Text"), "cited_by": ("引用", "Cited by"),
+    "occurs": ("情形", "For each"), "cited_by": ("引用", "Cited by"),
     "choice": ("本单位规定", "local choice"), "note": ("注", "note"), "applies": ("适用", "applies"),
     "always": ("所有", "every case"), "and": (" 且 ", " and "), "or": (" 或 ", " or "), "not": ("非", "not "),
     "until": ("至", "to"), "open": ("长期有效", "no end date"), "none": ("—", "—"),
@@ -55,7 +55,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "again": ("{} 解决后再次出现（相同 {}）", "again after {} (same {})"), "link": ("关联前一工单（{}）", "names an earlier one ({})"),
     "breach_of": ("{} 超时", "a breach of {}"), "finding_of": ("违反 {}", "a finding of {}"), "each": ("每件符合条件的", "each matching"),
     "multiplier": ("乘以 {}", "times {}"), "clocks": ("计时规则", "How each clock runs"),
-    "pauses": ("暂停", "Paused while"), "status": ("状态为 {}", "status {}"),
+    "pauses": ("暂停", "Paused while"),
+    "precedence": ("同一时限项目有多条规则时，按规则顺序第一条适用的规则为准；“—”表示该等级没有此项时限。",
+                   "Where several rules time the same clock, the first rule in order that applies wins; “—”: no time limit "
+                   "for that severity."), "status": ("状态为 {}", "status {}"),
     "coverage": ("：{population}后 {within} 内{proof}", ": {proof} within {within} of {population}"),
 }
 
@@ -231,7 +234,7 @@ class _Writer:
         text = self.duration(value.duration)
         before = self.p.metrics[value.metric].before if value.metric in self.p.metrics else None
         if before is not None:
-            field = self._field(before)
+            field = self.field(before)
             if value.duration.amount == 0:
                 text = f"by {field}" if self.en else f"不晚于{field}"
             else:
@@ -248,7 +251,7 @@ class _Writer:
 
     def condition(self, cond: Condition) -> str:
         if isinstance(cond, Compare):
-            return f"{self._field(cond.field)} {_OPS.get(cond.op, cond.op)} {self._value(cond.field, cond.value)}"
+            return f"{self.field(cond.field)} {_OPS.get(cond.op, cond.op)} {self._value(cond.field, cond.value)}"
         if isinstance(cond, Not):
             return f"{self.w('not')}({self.condition(cond.item)})"
         if not cond.items:
@@ -258,7 +261,7 @@ class _Writer:
             for c in cond.items)
         return joined
 
-    def _field(self, name: str) -> str:
+    def field(self, name: str) -> str:
         if name in ("severity", "tier"):
             return self.w(name)
         attribute = self.p.attributes.get(name)
@@ -406,7 +409,7 @@ def _targets(w: _Writer) -> Section:
             lines.insert(0, description)
         for value in rule.values.values():
             own = f" — {w.w('choice')}: {value.choice}" if value.choice else ""
-            note = w.raw(value.path).get("note") if isinstance(w.raw(rule.path).get(value.metric), Mapping) else None
+            note = w.raw(value.path).get("note")
             noted = f" — {w.w('note')}: {note}" if note else ""
             lines.append(f"{w.metric(value.metric)}: {w.target(value)}{own}{noted}")
             if value.clauses:
@@ -418,7 +421,7 @@ def _targets(w: _Writer) -> Section:
         clocks.append((w.metric(m.id), w.events(m.start) or w.w("none"), w.events(m.stop), "; ".join(pauses) or w.w("none")))
         bases.append(w.basis(f"metric {m.id}", m.path, m.clauses, m.choice))
     tables.append(Table(w.w("clocks"), (w.w("metric"), w.w("starts"), w.w("stops"), w.w("pauses")), tuple(clocks), tuple(bases)))
-    return Section("targets", w.w("targets"), tuple(tables), tuple(rules))
+    return Section("targets", w.w("targets"), tuple(tables), tuple(rules), (w.w("precedence"),))
 
 
 def _step_at(w: _Writer, step: EscalationStep) -> str:
@@ -525,7 +528,7 @@ def _objectives(w: _Writer) -> Section:
         if o.metric:
             measure = f"{w.metric(o.metric)} {measure}"
         elif o.attribute:
-            measure = f"{w._field(o.attribute)} {measure}"
+            measure = f"{w.field(o.attribute)} {measure}"
         if o.measure == "share" and o.where != All(()):
             measure += f": {w.condition(o.where)}"
         if o.measure == "coverage" and o.within is not None:
