@@ -40,3 +40,28 @@ def test_valid_fixture_has_no_problems(in_root: Path) -> None:
 def test_every_check_documents_passes_and_fails(code: str) -> None:
     doc = codes.get(code).doc()
     assert "Passes::" in doc and "Fails::" in doc
+
+
+def test_follow_ons_of_an_unknown_name_are_left_out_and_nothing_else(tmp_path: Path) -> None:
+    """One root cause, one message: an unknown severity hides the verdicts on the rule naming it (and the
+    steps of the metric it times); an unknown role decides no matching and hides nothing."""
+    from slapolicy.loader import load_file
+    from slapolicy.validate import validate_document
+
+    text = (FIXTURES / "valid" / "minimal.yaml").read_text(encoding="utf-8").replace(
+        "    - {at: 75%, notify: [lead]}\n    - {at: breach, notify: [lead]}\n",
+        "    - {at: 75%, notify: [leed]}\n    - {at: breach, notify: [lead], when: {severity: P2}}\n")
+    path = tmp_path / "p.yaml"
+    path.write_text(text, encoding="utf-8")
+    found = [(d.code, d.message) for d in validate_document(load_file(path)[0])[1]]
+    assert found == [
+        ("SLA201", "unknown role 'leed'; did you mean 'lead'? (declared: lead)"),
+        ("SLA504", "escalation step 2 of resolution can never fire: no ticket it applies to gets a resolution target; "
+                   "give those tickets a resolution target, or remove the step"),
+    ]
+    path.write_text(text.replace("when: {severity: P1}", "when: {severity: P4}"), encoding="utf-8")
+    found = [(d.code, d.message) for d in validate_document(load_file(path)[0])[1]]
+    assert found == [
+        ("SLA201", "unknown severity 'P4'; use one of: P1, P2"),
+        ("SLA201", "unknown role 'leed'; did you mean 'lead'? (declared: lead)"),
+    ]

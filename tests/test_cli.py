@@ -26,7 +26,8 @@ def test_validate_text_output_and_exit_1(run_cli: Run) -> None:
     result = run_cli("validate", "tests/fixtures/invalid/duplicate_ids.yaml")
     assert result.exit_code == 1
     assert result.output == (
-        "tests/fixtures/invalid/duplicate_ids.yaml:17:10: SLA202 error: duplicate target rule id 'p1' (first used at line 16)\n"
+        "tests/fixtures/invalid/duplicate_ids.yaml:17:10: SLA202 error: duplicate target rule id 'p1' (first used at line 16); "
+        "give each target rule its own id\n"
         "1 file checked: 1 error, 0 warnings\n"
     )
 
@@ -52,7 +53,8 @@ def test_validate_github_annotations(run_cli: Run) -> None:
     first = result.output.splitlines()[0]
     assert first == (
         "::error file=tests/fixtures/invalid/escalations_and_response.yaml,line=17,col=44,title=SLA301::"
-        "first_response target 2h is longer than the resolution target 1h for severity=P1 (line 17)"
+        "first_response target 2h is longer than the resolution target 1h for severity=P1 (line 17); "
+        "shorten the first_response target or lengthen the resolution one"
     )
 
 
@@ -115,7 +117,8 @@ def test_calendar_errors_are_one_line(run_cli: Run) -> None:
         (("due", POLICY, "office", "27/01/2025", "3h"),
          "error: START '27/01/2025' is not an ISO-8601 date-time such as 2025-03-07T17:50:00+08:00"),
         (("due", "tests/fixtures/invalid/duplicate_ids.yaml", "always", "2025-01-27T17:00+08:00", "3h"),
-         "error: tests/fixtures/invalid/duplicate_ids.yaml:17:10: SLA202 error: duplicate target rule id 'p1' (first used at line 16)"),
+         "error: tests/fixtures/invalid/duplicate_ids.yaml:17:10: SLA202 error: duplicate target rule id 'p1' (first used at line 16); "
+         "give each target rule its own id"),
         (("due", POLICY, "office", "2101-01-27T17:00+08:00", "3h"),
          "error: calendar 'office' has no holiday data for 2101 (its source covers 1971-2100)"),
     ]

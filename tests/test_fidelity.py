@@ -95,7 +95,7 @@ def test_calls_outside_the_staffed_hours_do_not_count() -> None:
 
 def test_a_declared_calendar_nothing_uses_is_reported(tmp_path: Path) -> None:
     text = BASE.replace("calendar: hotline, ", "")
-    assert "SLA408 calendar 'hotline' is used by no target, metric or objective: its hours apply nowhere" in diagnostics_of(tmp_path, text)
+    assert "SLA408 calendar 'hotline' is used by no target, metric or objective: its hours apply nowhere; use it (calendar: hotline) or remove it" in diagnostics_of(tmp_path, text)
 
 
 # ---- nothing silently off -----------------------------------------------------------------------------
@@ -121,7 +121,8 @@ def test_a_figure_without_clause_or_choice_is_reported_when_registers_are_named(
     register = (ROOT / "regulation" / "003.yaml").as_posix()
     text = BASE.replace('timezone: Asia/Shanghai\n', f'timezone: Asia/Shanghai\nregisters: ["{register}"]\n')
     found = diagnostics_of(tmp_path, text)
-    assert "SLA701 escalation step 1 of resolution says neither which clause gives it nor that it is a choice" in found
+    assert ("SLA701 escalation step 1 of resolution says neither which clause gives it nor that it is a choice; "
+            "add clause: R-… (the clause that gives it) or choice: \"why\"") in found
     cited = text.replace("- {id: warn, at: 75%", "- {id: warn, clause: R-003-09, at: 75%")
     assert any(d.startswith("SLA702 R-003-09 is not a clause of the registers") for d in diagnostics_of(tmp_path, cited))
 

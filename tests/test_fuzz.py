@@ -60,6 +60,7 @@ HOSTILE = [
     "1s", "*anchor", "&anchor x", "!!python/object:os.system x", "<<: {}", "：", "\u3000", "\x00", "\x07", "\x85",
     "\ufeff", "中文", "P4", "breach + 999999h", "200%", "-5%", "75", "true", "null", "2025.1.1.1.1.1.1.1",
     "{from: 0001-01-01, to: 9999-12-31}", "[a, [b, [c, [d]]]]", "'unterminated", '"\\ud800"', "\t", "a: b: c",
+    "【09:00-18:00】", "75％", "a，b", "（x）", "weekdays", "China", "Beijing", "UTC+8",
 ]
 HOSTILE_JSON: list[Any] = [
     None, True, -1, 0, 2**70, 1e308, -0.0, "", " ", "\u0000", "\ud800", "x" * 100_000, "T-1001", [], {}, [[[]]],
@@ -137,7 +138,7 @@ def to_bytes(text: str, rng: random.Random) -> bytes:
 @given(st.integers(min_value=0, max_value=2**32), st.sampled_from(range(len(POLICY_TEXTS))))
 def test_policy_mutants_never_crash_or_hang(tmp_path_factory: pytest.TempPathFactory, seed: int, which: int) -> None:
     rng = random.Random(seed)
-    path = tmp_path_factory.mktemp("policy") / "p.yaml"
+    path = _beside_registers(tmp_path_factory.mktemp("policy")) / "p.yaml"
     path.write_bytes(to_bytes(mutate_text(POLICY_TEXTS[which], rng), rng))
     with no_hang():
         policy, problems = read_policy(path)
@@ -146,6 +147,15 @@ def test_policy_mutants_never_crash_or_hang(tmp_path_factory: pytest.TempPathFac
         assert d.format().count("\n") == 0, (seed, d)
     if policy is not None and not any(d.severity.value == "error" for d in problems):
         json.dumps(Encoder().outcome(_replay_one(policy)), allow_nan=False)
+
+
+def _beside_registers(root: Path) -> Path:
+    """A policy folder laid out as in the repository (policies/<id>/ beside regulation/), so the shipped
+    policies' `registers: [../../regulation/…]` resolve and a mutant that is still valid is replayed too."""
+    (root / "regulation").symlink_to(ROOT / "regulation")
+    folder = root / "policies" / "fuzzed"
+    folder.mkdir(parents=True)
+    return folder
 
 
 def _replay_one(policy: Any) -> Any:
@@ -169,7 +179,7 @@ def test_policy_test_file_mutants_never_crash_or_hang(tmp_path_factory: pytest.T
     from slapolicy.testing import run_tests
 
     rng = random.Random(seed)
-    directory = tmp_path_factory.mktemp("tests")
+    directory = _beside_registers(tmp_path_factory.mktemp("tests"))
     source = sorted((ROOT / "policies").glob("*/*.test.yaml"))[which]
     for policy_file in source.parent.glob("*.yaml"):
         if ".test." not in policy_file.name:
@@ -200,6 +210,64 @@ def test_fast_and_explaining_schema_validators_agree() -> None:
         assert fast == slow, text[:200]
         verdicts.append(fast)
     assert len(verdicts) > 400 and verdicts.count(True) > 50 and verdicts.count(False) > 50
+
+
+# ---- messages ------------------------------------------------------------------------------
+
+FULL_WIDTH = ["：", "，", "（", "）", "【", "】", "\u3000", "％", "“", "”"]
+RAW_PARSER_TEXT = ("while ", "expected ", "did not find", "could not find", "mapping values", "found ")
+
+
+@FUZZ
+@given(st.integers(min_value=0, max_value=2**32), st.sampled_from(range(len(POLICY_TEXTS))))
+def test_yaml_syntax_messages_are_plain_and_placed(seed: int, which: int) -> None:
+    """Full-width punctuation and indentation slips anywhere: a syntax error is one plain
+    message inside the file (never the parser's own words alone), a readable file no error."""
+    rng = random.Random(seed)
+    lines = POLICY_TEXTS[which].split("\n")
+    for _ in range(rng.randint(1, 3)):
+        i = rng.randrange(len(lines))
+        if rng.random() < 0.6:
+            pos = rng.randrange(len(lines[i]) + 1)
+            lines[i] = lines[i][:pos] + rng.choice(FULL_WIDTH) + lines[i][pos + rng.randrange(2):]
+        else:
+            lines[i] = " " * rng.randrange(0, 7) + lines[i].lstrip(" ")
+    text = "\n".join(lines)
+    try:
+        with no_hang():
+            load_text(text, "p.yaml")
+    except InputError as exc:
+        d = exc.diagnostic
+        assert d.code in CODES and "\n" not in d.format(), seed
+        assert 1 <= d.line <= len(lines) + 1 and d.column >= 1, (seed, d)
+        if d.code == "SLA004":
+            assert not d.message.startswith(RAW_PARSER_TEXT), (seed, d.message)
+
+
+@FUZZ
+@given(st.integers(min_value=0, max_value=2**32), st.sampled_from(range(len(POLICY_TEXTS))))
+def test_every_schema_violation_gets_a_message(seed: int, which: int) -> None:
+    """The explaining walk never comes back empty for a document the fast validator refuses,
+    and each message is one readable line at a place inside the file."""
+    from slapolicy.schema import schema_problems
+
+    rng = random.Random(seed)
+    text = mutate_text(POLICY_TEXTS[which], rng)
+    try:
+        doc, problems = load_text(text, "p.yaml")
+    except InputError:
+        return
+    if problems or not isinstance(doc.data, dict):
+        return
+    try:
+        valid = _fast("policy").is_valid(doc.data)
+    except (ValueError, OverflowError):
+        return
+    found = schema_problems(doc)
+    assert bool(found) != valid, seed
+    last = text.count("\n") + 2  # an empty value at the very end is placed after the last line by libyaml
+    for d in found:
+        assert d.message and "\n" not in d.format() and 1 <= d.line <= last, (seed, d)
 
 
 # ---- tickets ---------------------------------------------------------------------------------

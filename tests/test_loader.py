@@ -32,9 +32,12 @@ def codes(path: Path) -> list[tuple[int, int, str, str]]:
         (b"policy: a\nversion: 1\npolicy: b\n", (3, 1, "SLA005", "duplicate key 'policy' (first defined at line 1); YAML would silently keep only the last one")),
         (b"policy: !!python/object:os.system x\n", (1, 9, "SLA008", "tag '!!python/object:os.system' is not allowed; policies hold plain data only")),
         (b"base: &b {x: 1}\nother:\n  <<: *b\n", (3, 3, "SLA008", "merge keys ('<<') are not supported; write the keys out")),
-        (b"policy: [a\n", (2, 1, "SLA004", "YAML syntax error: while parsing a flow sequence, did not find expected ',' or ']'")),
-        (b"a: 1\n---\nb: 2\n", (2, 1, "SLA004", "YAML syntax error: expected a single document in the stream, but found another document")),
-        (b"policy: 42\n", (1, 9, "SLA103", "expected text, found the number 42")),
+        (b"policy: [a\n", (1, 9, "SLA004", "the '[' opened here is not closed, or two items lack a ',' between them: "
+                                  "separate items with ', ' and close it with ']' on the same line")),
+        (b"a: 1\n---\nb: 2\n", (2, 1, "SLA004", "a second document starts here ('---'); a file holds one: remove the '---' line "
+                                       "or split the file")),
+        (b"policy: 42\n", (1, 9, "SLA103", "expected text, found the number 42, which is not a valid name; use letters, "
+                                    "digits, _ and -, starting with a letter")),
     ],
 )
 def test_bad_input_gives_one_positioned_diagnostic(tmp_path: Path, content: bytes, expected: tuple[int, int, str, str]) -> None:

@@ -158,7 +158,8 @@ def test_render_refuses_an_unusable_policy(run_cli: Callable[..., Result], tmp_p
     broken.write_text("policy: x\nversion: '1'\nseverities: [\n", encoding="utf-8")
     result = run_cli("render", str(broken))
     assert result.exit_code == 2
-    assert result.output == f"error: {broken}:4:1: SLA004 error: YAML syntax error: while parsing a flow node, did not find expected node content\n"
+    assert result.output == (f"error: {broken}:4:1: SLA004 error: a value is missing inside [ ] or {{ }} "
+                             "(two commas in a row, or a comma before the closing bracket?)\n")
     assert run_cli("render", "no/such/policy.yaml").exit_code == 2
 
 
@@ -202,3 +203,17 @@ class _Tags(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.add(tag)
+
+
+def test_a_target_rule_may_carry_an_english_description() -> None:
+    """`description_en` on a target rule is its translation, not a clock named description_en."""
+    data = yaml.safe_load((ROOT / "policies/network-service/2025.1.yaml").read_text(encoding="utf-8"))
+    data["targets"][0].update(description="中文说明", description_en="English words")
+    doc, _ = load_text(yaml.safe_dump(data, allow_unicode=True), str(ROOT / "policies/network-service/x.yaml"))
+    policy, errors = build_policy(doc)
+    assert policy is not None, errors
+    assert "description_en" not in policy.targets[0].values
+    first = next(s for s in document(policy, "en").sections if s.anchor == "targets").rules[0]
+    assert first.lines[0] == "English words"
+    first_zh = next(s for s in document(policy, "zh").sections if s.anchor == "targets").rules[0]
+    assert first_zh.lines[0] == "中文说明"

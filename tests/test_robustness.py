@@ -54,9 +54,11 @@ REPEAT_COLUMN = next(row for row in BASE.splitlines() if REPEAT in row).index(RE
     ("title: 软件", "title: \x00软件", [f"{at('title: 软件', 8)}: SLA004 error: the control character U+0000 is not allowed in YAML; remove it"]),
     ("title: 软件", "title: \x07软件", [f"{at('title: 软件', 8)}: SLA004 error: the control character U+0007 is not allowed in YAML; remove it"]),
     ("timezone: Asia/Shanghai", "timezone: Asia",
-     [f"{at('timezone: Asia/Shanghai', 11)}: SLA403 error: unknown time zone 'Asia'; use an IANA name such as Asia/Shanghai"]),
+     [f"{at('timezone: Asia/Shanghai', 11)}: SLA403 error: unknown time zone 'Asia'; write an IANA name such as Asia/Shanghai (China), "
+      "Asia/Hong_Kong, Asia/Taipei, Europe/Berlin or UTC"]),
     ("timezone: Asia/Shanghai", "timezone: " + "A" * 300,
-     [f"{at('timezone: Asia/Shanghai', 11)}: SLA403 error: unknown time zone '{'A' * 59}…'; use an IANA name such as Asia/Shanghai"]),
+     [f"{at('timezone: Asia/Shanghai', 11)}: SLA403 error: unknown time zone '{'A' * 59}…'; write an IANA name such as "
+      "Asia/Shanghai (China), Asia/Hong_Kong, Asia/Taipei, Europe/Berlin or UTC"]),
     ('version: "2025.1"', "version: 1e5", [f"{at('version: ', 10)}: SLA104 error: '1e5' is not a version; write numbers separated by dots such as 2025.1"]),
     ('version: "2025.1"', "version: .inf", [f"{at('version: ', 10)}: SLA104 error: '.inf' is not a version; write numbers separated by dots such as 2025.1"]),
     ('version: "2025.1"', "version: 0x10", [f"{at('version: ', 10)}: SLA104 error: '0x10' is not a version; write numbers separated by dots such as 2025.1"]),

@@ -62,7 +62,9 @@ def test_bad_test_files_get_positions_and_do_not_stop_the_others(run_cli: Run) -
         "tests/fixtures/policy_tests/bad_names.test.yaml:7:49: SLA802 error: policy 'minimal' has no event type 'opened'; did you mean 'reopened'?",
         "tests/fixtures/policy_tests/bad_names.test.yaml:10:9: SLA802 error: policy 'minimal' has no metric 'first_respons'; did you mean 'first_response'?",
         "tests/fixtures/policy_tests/bad_names.test.yaml:12:38: SLA802 error: metric 'resolution' has 2 escalation steps, not 7",
-        "tests/fixtures/policy_tests/bad_schema.test.yaml:9:26: SLA101 error: unknown key 'deadline'",
+        "tests/fixtures/policy_tests/bad_schema.test.yaml:9:26: SLA101 error: unknown key 'deadline'; the keys allowed here are: "
+        "breached_at, calendar, cycle, due_at, elapsed_seconds, failed_at, paused, paused_seconds, started_at, status, "
+        "stopped_at, target",
         "tests/fixtures/policy_tests/unknown_policy.test.yaml:1:9: SLA801 error: no policy 'minimum' found; did you mean 'minimal'?",
     ]
     assert lines[-1] == "1 passed, 1 failed"  # broken.test.yaml still ran
@@ -95,9 +97,10 @@ def test_a_policy_with_errors_is_named_as_such_not_as_missing(run_cli: Run) -> N
     result = run_cli("test", "tests/fixtures/broken_policy_tests", "--engine", "python")
     assert result.exit_code == 1
     assert result.output.splitlines() == [
-        "tests/fixtures/broken_policy_tests/minimal.test.yaml:1:9: SLA801 error: policy 'minimal' has errors in "
-        "tests/fixtures/broken_policy_tests/minimal.yaml: fix them first "
-        "(run `slapolicy validate tests/fixtures/broken_policy_tests/minimal.yaml`)",
+        "tests/fixtures/broken_policy_tests/minimal.test.yaml:1:9: SLA801 error: policy 'minimal' has errors, first "
+        "tests/fixtures/broken_policy_tests/minimal.yaml:22:45 SLA201 unknown calendar 'offfice'; did you mean 'office'? "
+        "(declared: 24x7, office); "
+        "fix them first (`slapolicy validate tests/fixtures/broken_policy_tests` lists them)",
         "0 passed, 0 failed",
     ]
 
@@ -140,3 +143,20 @@ def test_a_policy_file_stands_for_the_tests_beside_it(run_cli: Run) -> None:
     by_file = run_cli("test", "policies/network-service/2025.1.yaml", "--engine", "python")
     by_dir = run_cli("test", "policies/network-service", "--engine", "python")
     assert by_file.exit_code == 0 and by_file.output == by_dir.output
+
+
+def test_a_test_beside_a_broken_policy_names_the_policy_error(tmp_path: Any) -> None:
+    """The root cause, not 'no policy found': the policy beside the test file does not validate."""
+    from conftest import FIXTURES
+    from slapolicy.engine import get_backend
+    from slapolicy.testing import run_tests
+
+    policy = (FIXTURES / "policy_tests" / "minimal.yaml").read_text(encoding="utf-8")
+    (tmp_path / "minimal.yaml").write_text(policy.replace("timezone: Asia/Shanghai", "timezone: Beijing", 1), encoding="utf-8")
+    (tmp_path / "t.test.yaml").write_text((FIXTURES / "policy_tests" / "broken.test.yaml").read_text(encoding="utf-8"),
+                                          encoding="utf-8")
+    run = run_tests([tmp_path], get_backend("python"))
+    line = next(n for n, text in enumerate(policy.splitlines(), 1) if text.startswith("timezone:"))
+    assert [d.message for d in run.diagnostics] == [
+        f"policy 'minimal' has errors, first {tmp_path}/minimal.yaml:{line}:11 "
+        f"SLA403 unknown time zone 'Beijing'; did you mean 'Asia/Shanghai'?; fix them first (`slapolicy validate {tmp_path}` lists them)"]

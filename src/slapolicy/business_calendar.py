@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from .diagnostics import choices, did_you_mean, shorten
 from .durations import Duration
 from .instants import MAX_YEAR, MIN_YEAR, InstantError, zone
 
@@ -75,8 +76,23 @@ def holiday_source(country: str, subdivision: str | None = None) -> object:
     try:
         default = holidays.country_holidays(country, subdiv=subdivision)
         return holidays.country_holidays(country, subdiv=subdivision, language=default.default_language)
-    except NotImplementedError as exc:
-        raise CalendarError(f"unknown holiday country or subdivision: {exc}") from None
+    except NotImplementedError:
+        raise CalendarError(_unknown_holidays(country, subdivision)) from None
+
+
+def _unknown_holidays(country: str, subdivision: str | None) -> str:
+    """Which of the two is unknown, and what to write instead."""
+    import holidays
+
+    supported: dict[str, list[str]] = holidays.list_supported_countries()
+    if country not in supported:
+        return (f"unknown holiday country '{shorten(country)}'{did_you_mean(country, list(supported))}; write an ISO 3166 "
+                "code such as CN (China), HK, TW, SG or US")
+    known = supported[country]
+    if not known:
+        return f"the holiday data of {country} have no subdivisions; remove subdivision: {shorten(str(subdivision))}"
+    hint = choices(str(subdivision), tuple(known)) or f"; use a code the holidays package lists for {country}, e.g. {known[0]}"
+    return f"unknown subdivision '{shorten(str(subdivision))}' of {country}{hint}"
 
 
 def published_until(source: object) -> int:

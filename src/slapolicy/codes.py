@@ -60,8 +60,10 @@ _ALL = (
     Code("SLA003", "too-large", "load", E, "file larger than 5 MiB",
          "A policy is a regulation, not a data dump; split it or remove generated content."),
     Code("SLA004", "yaml-syntax", "load", E, "YAML syntax error (tabs, unclosed brackets, …)",
-         "The file is not valid YAML at the position given. Indent with spaces, close every [ and {, "
-         "and put a space after each colon.\n\nFails:\n\n    targets:\n    \t- first_response: 15m     # a tab"),
+         "The file is not valid YAML at the position given. Indent with spaces, line up the keys of one block, "
+         "close every [ and {, put a space after each colon, and type YAML's punctuation with the input method "
+         "in English: a full-width colon, comma, bracket or parenthesis (：，【】（）) is named at its column.\n\n"
+         "Fails:\n\n    targets:\n    \t- first_response: 15m     # a tab\n    tiers：                         # a full-width colon"),
     Code("SLA005", "duplicate-key", "load", E, "duplicate key (YAML would silently keep the last one)",
          "The same key appears twice in one mapping; only one can count. Remove or rename one.\n\n"
          "Fails:\n\n    P1: {name: 紧急}\n    P1: {name: 重要}"),
@@ -99,7 +101,9 @@ _ALL = (
            "overlapping working intervals (also an overnight interval into the next day)", "calendar_overlap"),
     Code("SLA403", "unknown-timezone", "model", E, "unknown IANA time zone",
          "Time zones are IANA names such as Asia/Shanghai, Europe/Berlin or UTC (`slapolicy` uses the tz "
-         "database shipped with Python or the tzdata package).\n\nFails:\n\n    timezone: Beijing"),
+         "database shipped with Python or the tzdata package); China's is Asia/Shanghai. A zone is a place, "
+         "not an offset: UTC+8 is refused. A zone written wrong in several places is reported once.\n\n"
+         "Fails:\n\n    timezone: Beijing      # did you mean 'Asia/Shanghai'?"),
     _check("SLA404", "unknown-holiday-country", E, "unknown holiday country or subdivision", "holiday_country"),
     _check("SLA405", "holiday-data-coverage", W,
            "holiday data do not cover the years the policy is in force "
@@ -174,7 +178,9 @@ _ALL = (
          "Write timestamps like 2025-03-07T17:50:00+08:00; those without an offset are read in the policy's "
          "time zone."),
     Code("unknown_event_type", "unknown-event-type", "ticket", E, "an event type the policy does not declare",
-         "Built-in event types and those under the policy's `events:` are accepted."),
+         "Built-in event types and those under the policy's `events:` are accepted; names are lower case. A "
+         "misspelt `created` (`Created`, `creatd`) is reported here, with the name to write, rather than as a "
+         "missing created event."),
     Code("unknown_status", "unknown-status", "ticket", E, "a status the policy does not declare",
          "A `status` event must set one of the policy's `statuses`."),
     Code("unknown_severity", "unknown-severity", "ticket", E, "no severity, or one the policy does not declare",

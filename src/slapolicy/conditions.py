@@ -69,7 +69,7 @@ def parse_condition(data: Any, path: tuple[str | int, ...] = ()) -> Condition:
         p = path + (key,)
         if key in ("all", "any", "none"):
             if not isinstance(value, list):
-                raise ConditionError(f"'{key}' takes a list of conditions", p)
+                raise ConditionError(f"'{key}' takes a list of conditions, e.g. {key}: [{{severity: P1}}, {{tier: gold}}]", p)
             parts = tuple(parse_condition(v, p + (i,)) for i, v in enumerate(value))
             items.append(All(parts) if key == "all" else AnyOf(parts) if key == "any" else Not(AnyOf(parts)))
         elif key == "not":
@@ -89,7 +89,7 @@ def _compare(field: str, op: str, operand: Any, path: tuple[str | int, ...]) -> 
         raise ConditionError(f"unknown operator '{op}'; use one of {', '.join(OPERATORS)}", path)
     if op in ("in", "not_in"):
         if not isinstance(operand, list):
-            raise ConditionError(f"'{op}' takes a list of values", path)
+            raise ConditionError(f"'{op}' takes a list of values, e.g. {{{op}: [P1, P2]}}", path)
         return Compare(field, op, tuple(operand))
     if op == "matches":
         problem = regex_problem(str(operand))
@@ -97,7 +97,7 @@ def _compare(field: str, op: str, operand: Any, path: tuple[str | int, ...]) -> 
             raise ConditionError(problem, path)
         return Compare(field, op, str(operand))
     if op == "exists" and not isinstance(operand, bool):
-        raise ConditionError("'exists' takes true or false", path)
+        raise ConditionError("'exists' takes true or false, e.g. {exists: true}", path)
     return Compare(field, op, operand)
 
 

@@ -11,7 +11,9 @@ from .codes import Severity, severity
 _ONE_LINE = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)} | {0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t", 0x2028: "\\u2028", 0x2029: "\\u2029"}
 _CONTROL = re.compile("[\x00-\x1f\x7f\u2028\u2029]")
 
-__all__ = ["Diagnostic", "InputError", "Severity", "did_you_mean", "shorten"]
+__all__ = ["Diagnostic", "InputError", "Severity", "choices", "did_you_mean", "shorten"]
+
+MAX_LISTED = 12  # more declared names than this are not listed in a message
 
 
 @dataclass(frozen=True, order=True)
@@ -70,5 +72,17 @@ def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> 
     """A ' (did you mean 'x'?)' suffix for near misses, or ''."""
     if len(word) > 100:
         return ""
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    same = [c for c in sorted(choices) if c.lower() == word.lower()]  # `Created` is `created`
+    close = same or difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def choices(word: str, known: tuple[str, ...]) -> str:
+    """A near miss and the names to choose from (when they are few enough to read), so one
+    message says what to write instead."""
+    near = did_you_mean(word, known)
+    if len(known) > MAX_LISTED:
+        return near
+    if not known:
+        return "; none is declared: declare it first"
+    return f"{near} (declared: {', '.join(known)})" if near else f"; use one of: {', '.join(known)}"

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import difflib
 import math
 import re
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 MIN_YEAR = 1971
 MAX_YEAR = 2199
@@ -39,11 +40,42 @@ def zone(name: str) -> ZoneInfo:
     """The IANA time zone `name`, resolved once per process."""
     shown = name if isinstance(name, str) and len(name) <= 60 else f"{str(name)[:59]}…"
     if not isinstance(name, str) or not _ZONE_NAME.fullmatch(name):
-        raise InstantError(f"unknown time zone '{shown}'; use an IANA name such as Asia/Shanghai")
+        raise InstantError(_unknown_zone(shown))
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise InstantError(f"unknown time zone '{shown}'; use an IANA name such as Asia/Shanghai") from None
+        raise InstantError(_unknown_zone(shown)) from None
+
+
+def _unknown_zone(shown: str) -> str:
+    return f"unknown time zone '{shown}'; {_zone_hint(shown)}"
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> dict[str, str]:
+    """Every IANA zone by its lower-cased name and by its city (`shanghai`: Asia/Shanghai)."""
+    names: dict[str, str] = {"beijing": "Asia/Shanghai", "china": "Asia/Shanghai"}  # China has one zone, named after Shanghai
+    for full in sorted(available_timezones()):
+        if full.startswith("Etc/"):  # Etc/GMT+8 is eight hours *behind* UTC: never a suggestion
+            continue
+        names.setdefault(full.rsplit("/", 1)[-1].lower(), full)
+        names[full.lower()] = full
+    return names
+
+
+def _zone_hint(shown: str) -> str:
+    """A near IANA name (Shanghai, asia/shanghai, Asia/Shangai), else how one is written."""
+    names = _zone_names()
+    key = shown.strip().lower().replace(" ", "_")
+    near = names.get(key) or names.get(key.rsplit("/", 1)[-1])
+    if near is None:
+        close = difflib.get_close_matches(key, list(names), n=1, cutoff=0.85)
+        near = names[close[0]] if close else None
+    if near is not None:
+        return f"did you mean '{near}'?"
+    if re.search(r"[0-9]", shown):
+        return "a time zone is a place, not an offset: write an IANA name such as Asia/Shanghai (UTC+8, China) or UTC"
+    return "write an IANA name such as Asia/Shanghai (China), Asia/Hong_Kong, Asia/Taipei, Europe/Berlin or UTC"
 
 
 def parse_datetime(text: object, tz: dt.tzinfo) -> tuple[dt.datetime, bool]:

@@ -6,6 +6,7 @@ file:line:column through the Document.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import re
@@ -392,7 +393,8 @@ class _Builder:
     def __init__(self, doc: Document) -> None:
         self.doc = doc
         self.errors: list[Diagnostic] = []
-        self.unusable: list[Diagnostic] = []  # the model can be built, but not used: the checks still run
+        # SLA403 per unusable zone, in file order: the model can be built, but not used; the checks still run
+        self.bad_zones: dict[str, list[Diagnostic]] = {}
 
     def fail(self, path: JsonPath, message: str, code: str = "SLA104") -> None:
         self.errors.append(self.doc.diagnostic(path, code, message))
@@ -401,7 +403,7 @@ class _Builder:
         try:
             day = dt.date.fromisoformat(str(value))
         except ValueError:
-            self.fail(path, f"'{value}' is not a real date")
+            self.fail(path, f"'{value}' is not a real date; write a day that exists as YYYY-MM-DD, e.g. 2025-02-28")
             return None
         if not MIN_YEAR <= day.year <= MAX_YEAR:
             self.fail(path, f"{day} is outside the supported range {RANGE_TEXT}")
@@ -423,7 +425,16 @@ class _Builder:
         try:
             zone(name)
         except InstantError as exc:
-            self.unusable.append(self.doc.diagnostic(path, "SLA403", str(exc)))
+            self.bad_zones.setdefault(repr(name), []).append(self.doc.diagnostic(path, "SLA403", str(exc)))
+
+    def unusable(self) -> list[Diagnostic]:
+        """An unusable zone is one root cause however often it is written: one SLA403, at its
+        first place, naming the lines of the others."""
+        merged = []
+        for first, *others in self.bad_zones.values():
+            also = f" (also at line {', '.join(str(d.line) for d in others)})" if others else ""
+            merged.append(dataclasses.replace(first, message=first.message + also))
+        return merged
 
     def condition(self, value: Any, path: JsonPath) -> Condition:
         try:
@@ -531,7 +542,7 @@ def _dates(b: _Builder, items: list[Any], path: JsonPath) -> frozenset[dt.date]:
             lo, hi = b.date(item["from"], path + (i, "from")), b.date(item["to"], path + (i, "to"))
             if lo and hi:
                 if hi < lo:
-                    b.fail(path + (i,), f"the range ends ({hi}) before it starts ({lo})")
+                    b.fail(path + (i,), f"the range ends ({hi}) before it starts ({lo}); write {{from: {hi}, to: {lo}}}")
                 out.update(lo + dt.timedelta(days=k) for k in range((hi - lo).days + 1))
         else:
             d = b.date(item, path + (i,))
@@ -568,7 +579,8 @@ def _calendars(b: _Builder, data: Mapping[str, Any], default_tz: str) -> tuple[d
                 for k, text in enumerate(intervals):
                     iv = _interval(text)
                     if iv[1] - iv[0] >= 1440 and iv != (0, 1440):
-                        b.fail(path + ("hours", dayspec, k), f"'{text}' is empty or longer than a day")
+                        b.fail(path + ("hours", dayspec, k), f"'{text}' is empty or longer than a day; write a start and a "
+                                                             "later end such as 09:00-18:00 (22:00-06:00 crosses midnight)")
                         continue
                     for d in _days(dayspec):
                         week[d].append(iv)
@@ -674,7 +686,7 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
             title_en=m.get("title_en", ""),
         )
 
-    reserved = {"id", "description", "clause", "when", "calendar", "choice", "note"}
+    reserved = {"id", "description", "description_en", "clause", "when", "calendar", "choice", "note"}
     targets = []
     for i, t in enumerate(data["targets"]):
         path: JsonPath = ("targets", i)
@@ -703,7 +715,8 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
             elif at not in ("breach", "start"):
                 delay = b.duration(at.split("+", 1)[1].strip(), path + ("at",))
                 if delay is not None and delay.kind != "seconds":
-                    b.fail(path + ("at",), f"the delay after breach must be hours and minutes, not '{delay}'")
+                    b.fail(path + ("at",), f"the delay after breach must be hours and minutes, not '{delay}'; "
+                                          "write it like breach + 4h")
             rep = s.get("repeat") or {}
             every = b.duration(rep["every"], path + ("repeat", "every")) if rep else None
             if every is not None and (every.kind != "seconds" or every.amount < 60):
@@ -767,7 +780,7 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
         identity = Identity(spec["pattern"], ("identity",), b.source(("identity",)), _clauses(spec), spec.get("choice"))
 
     if b.errors or effective_from is None:
-        return None, b.errors + b.unusable
+        return None, b.errors + b.unusable()
     policy = Policy(
         id=data["policy"], version=version, title=data.get("title", ""), effective_from=effective_from,
         effective_until=effective_until, timezone=data["timezone"], calendars=calendars,
@@ -781,4 +794,4 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
         calendar_clauses={n: _clauses(c) for n, c in data["calendars"].items() if isinstance(c, Mapping) and "clause" in c},
         correlations=correlations, penalties=penalties, currency=data.get("currency"), title_en=data.get("title_en", ""),
     )
-    return policy, b.unusable
+    return policy, b.unusable()

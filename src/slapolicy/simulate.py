@@ -40,7 +40,7 @@ from typing import Any, NamedTuple
 from .business_calendar import BusinessCalendar, CalendarError
 from .compiler import CompiledPolicy, compile_policy
 from .conditions import evaluate_partial, fields, full_match
-from .diagnostics import did_you_mean, shorten
+from .diagnostics import choices, did_you_mean, shorten
 from .engine import Backend
 from .instants import InstantError, parse_instant
 from .model import (
@@ -65,6 +65,7 @@ from .outcome import (
     EscalationFiring,
     Finding,
     NoticeFiring,
+    Reason,
     Rejection,
     Sample,
     SubjectOutcome,
@@ -73,7 +74,7 @@ from .outcome import (
 from .repository import PolicySet
 from .roster import EMPTY as NO_ROSTER
 from .roster import Roster
-from .tickets import Event, RawItem, Ticket, TicketError, reject, ticket_from_data
+from .tickets import Event, RawItem, Ticket, TicketError, reject, rejected, ticket_from_data
 
 INF = math.inf
 MAX_PERIODS = 10_000  # cycles of one recurring clock in one ticket; with MAX_EVENTS this bounds a ticket's work
@@ -375,34 +376,64 @@ class Simulator:
                                               f"{', '.join(sorted(self._kinds))}")
 
     def check_events(self, ticket: Ticket) -> None:
-        p = self.policy
         self.check_kind(ticket)
+        for problem in self._event_problems(ticket):
+            raise problem
+
+    def _event_problems(self, ticket: Ticket) -> Iterator[TicketError]:
+        p = self.policy
         for event in ticket.events:
             if event.type not in self._event_types:
-                raise TicketError("unknown_event_type", f"unknown event type '{shorten(event.type)}'{did_you_mean(event.type, p.events)}")
-            if event.type == "status":
+                hint = did_you_mean(event.type, p.events) or "; declare it under the policy's events: or correct the name"
+                yield TicketError("unknown_event_type", f"unknown event type '{shorten(event.type)}'{hint}")
+            elif event.type == "status":
                 if event.status is None:
-                    raise TicketError("bad_shape", "a status event needs a status")
-                if p.statuses is not None and event.status not in p.statuses:
-                    raise TicketError("unknown_status", f"unknown status '{shorten(event.status)}'{did_you_mean(event.status, p.statuses)}")
+                    yield TicketError("bad_shape", 'a status event needs a status, e.g. {"type": "status", "status": "waiting"}')
+                elif p.statuses is not None and event.status not in p.statuses:
+                    yield TicketError("unknown_status", f"unknown status '{shorten(event.status)}'{choices(event.status, tuple(p.statuses))}")
 
     def _check_attributes(self, kind: str, attrs: dict[str, Any]) -> None:
+        for problem in self._attribute_problems(kind, attrs):
+            raise problem
+
+    def _attribute_problems(self, kind: str, attrs: dict[str, Any]) -> Iterator[TicketError]:
         p = self.policy
         severity = attrs.get("severity")
         if severity is None and kind == "ticket":
-            raise TicketError("unknown_severity", "the ticket has no severity")
+            yield TicketError("unknown_severity", f"the ticket has no severity; give one of: {', '.join(p.severities)}")
         if severity is not None and severity not in p.severities:
-            raise TicketError("unknown_severity", f"unknown severity '{shorten(severity)}'{did_you_mean(str(severity), tuple(p.severities))}")
+            yield TicketError("unknown_severity", f"unknown severity '{shorten(severity)}'"
+                                                  f"{choices(str(severity), tuple(p.severities))}")
         tier = attrs.get("tier")
         if tier is not None and tier not in p.tiers:
-            raise TicketError("unknown_tier", f"unknown tier '{shorten(tier)}'{did_you_mean(str(tier), tuple(p.tiers))}")
+            yield TicketError("unknown_tier", f"unknown tier '{shorten(tier)}'{choices(str(tier), tuple(p.tiers))}")
         for name, values, _ in self._valued:
             value = attrs.get(name)
             if value is not None and value not in values:
-                raise TicketError(
+                yield TicketError(
                     "uncovered_value",
                     f"attribute {name}={shorten(repr(value))} is none of the values the policy covers: {', '.join(map(str, values))}",
                 )
+
+    def problems(self, ticket: Ticket) -> Iterator[Reason]:
+        """Every reason the policy gives to reject the subject (kind, events, attributes at any
+        event): what a rejection lists once one problem has stopped the subject."""
+        try:
+            self.check_kind(ticket)
+        except TicketError as exc:
+            yield from exc.reasons
+            return
+        for problem in self._event_problems(ticket):
+            yield from problem.reasons
+        attrs = dict(ticket.attributes)
+        for event in ticket.events:
+            attrs.update(event.attributes)
+            try:
+                self.complete(ticket.kind, attrs)
+            except TicketError as exc:
+                yield from exc.reasons
+            for problem in self._attribute_problems(ticket.kind, attrs):
+                yield from problem.reasons
 
     def complete(self, kind: str, attrs: dict[str, Any]) -> None:
         """Defaults for attributes the subject lacks; a required one missing is a rejection."""
@@ -412,7 +443,8 @@ class Simulator:
             if a.default is not None:
                 attrs[a.id] = a.default
             elif a.required:
-                raise TicketError("missing_attribute", f"the {kind} has no '{a.id}', which the policy requires")
+                raise TicketError("missing_attribute", f"the {kind} has no '{a.id}', which the policy requires; give it "
+                                                          f'("attributes": {{"{a.id}": ...}}) or declare a default')
 
     # ---- the clock machine -----------------------------------------------------------------
 
@@ -1107,12 +1139,13 @@ class Replayer:
             policy = self.policies.version_for(created)
             if policy is None:
                 day = _local_day(created, self.policies)
-                raise TicketError("no_policy_version", f"no version of policy '{self.policies.id}' is in force on {day}")
+                raise TicketError("no_policy_version", f"no version of policy '{self.policies.id}' is in force on {day}; "
+                                                       f"its versions cover {_coverage(self.policies)}")
             correlated = self.correlated
             return self.simulator(policy).run(ticket, correlated.matches.get(ticket.line, ()),
                                               correlated.undecided.get(ticket.line, ()))
         except TicketError as exc:
-            return reject(ticket.id, ticket.line, exc.code, str(exc))
+            return rejected(ticket.id, ticket.line, exc, () if policy is None else self.simulator(policy).problems(ticket))
         except CalendarError as exc:
             return reject(ticket.id, ticket.line, "calendar", str(exc))
 
@@ -1124,9 +1157,13 @@ class Replayer:
             ticket = ticket_from_data(item.data, item.line, self.policies.tz)
         except TicketError as exc:
             raw = item.data.get("id") if isinstance(item.data, dict) else None
-            return reject(str(raw) if isinstance(raw, (str, int)) and not isinstance(raw, bool) else None,
-                          item.line, exc.code, str(exc))
+            return rejected(str(raw) if isinstance(raw, (str, int)) and not isinstance(raw, bool) else None, item.line, exc)
         return self.outcome(ticket)
+
+
+def _coverage(policies: PolicySet) -> str:
+    """The days the versions are in force, for a ticket that falls outside them."""
+    return ", ".join(f"{p.effective_from} to {p.effective_until or 'open end'} ({p.version})" for p in policies.versions)
 
 
 def _local_day(t: float, policies: PolicySet) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .citations import citations
-from .diagnostics import Diagnostic, InputError, Severity, did_you_mean
+from .diagnostics import Diagnostic, InputError, Severity, did_you_mean, shorten
 from .engine import Backend
 from .instants import InstantError, iso, parse_instant
 from .loader import Document, JsonPath, load_file
@@ -428,21 +428,25 @@ def _policies_for(doc: Document, scanned: ValidationResult) -> tuple[PolicySet |
         if not chosen:
             return None, [doc.diagnostic(("version",), "SLA801", f"policy '{pid}' has no version {wanted}")]
     if not chosen:
-        return None, [doc.diagnostic(("policy",), "SLA801", _not_found(pid, scanned))]
+        return None, [doc.diagnostic(("policy",), "SLA801", _not_found(pid, scanned, here))]
     return PolicySet.of(chosen), []
 
 
-def _not_found(pid: str, scanned: ValidationResult) -> str:
-    """Why no version of `pid` can be tested: a policy with errors is named as such, never as missing."""
-    broken = {d.path for d in scanned.diagnostics if d.severity is Severity.ERROR}
-    named = sorted(p.source for p in scanned.policies if p.id == pid and p.source in broken)
-    unmodelled = sorted(broken - {p.source for p in scanned.policies})
-    if named or unmodelled:
-        files = named or unmodelled
-        what = f"policy '{pid}' has errors" if named else f"no usable policy '{pid}' found; {len(files)} policy file(s) have errors"
-        return f"{what} in {', '.join(files[:3])}{' …' if len(files) > 3 else ''}: fix them first (run `slapolicy validate {files[0]}`)"
+def _not_found(pid: str, scanned: ValidationResult, here: Path) -> str:
+    """Why no version of `pid` can be tested, by its root cause: errors in that policy's files (or, when no
+    file could be read as a policy, in the policy files beside the test), never 'not found' for a broken policy."""
+    errors = [d for d in scanned.diagnostics if d.severity is Severity.ERROR]
+    sources = {p.source for p in scanned.policies}
+    named = [d for d in errors if d.path in {p.source for p in scanned.policies if p.id == pid}]
     known = sorted({p.id for p in scanned.usable()})
-    return f"no policy '{pid}' found{did_you_mean(pid, known)}"
+    unread = [d for d in errors if d.path not in sources and Path(d.path).resolve().parent == here]
+    if not named and (did_you_mean(pid, known) or not unread):
+        return f"no policy '{pid}' found{did_you_mean(pid, known)}"
+    first = (named or unread)[0]
+    more = f" and {len(named or unread) - 1} more" if len(named or unread) > 1 else ""
+    what = f"policy '{pid}' has errors" if named else f"no usable policy '{pid}': the policy files beside this test have errors"
+    return (f"{what}, first {first.path}:{first.line}:{first.column} {first.code} {shorten(first.message, 120)}{more}; "
+            f"fix them first (`slapolicy validate {Path(first.path).parent}` lists them)")
 
 
 def run_tests(paths: Iterable[str | Path], backend: Backend, pattern: str | None = None,

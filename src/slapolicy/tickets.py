@@ -17,14 +17,14 @@ import io
 import math
 import operator
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import msgspec
 
-from .diagnostics import InputError
+from .diagnostics import InputError, did_you_mean, shorten
 from .instants import (
     EXCEL_TEXT_FORMATS,
     MAX_EPOCH,
@@ -78,13 +78,25 @@ class RawItem:
 
 
 class TicketError(ValueError):
-    def __init__(self, code: str, message: str) -> None:
+    """Why an item cannot be replayed; `more`: the further problems found while rejecting it."""
+
+    def __init__(self, code: str, message: str, more: tuple[Reason, ...] = ()) -> None:
         super().__init__(message)
         self.code = code
+        self.more = more
+
+    @property
+    def reasons(self) -> tuple[Reason, ...]:
+        return (Reason(self.code, str(self)), *self.more)
 
 
 def reject(ticket_id: str | None, line: int, code: str, message: str) -> Rejection:
     return Rejection(ticket_id, line, (Reason(code, message),))
+
+
+def rejected(ticket_id: str | None, line: int, exc: TicketError, more: Iterable[Reason] = ()) -> Rejection:
+    """A rejection with every reason found, each once, the first the one that stopped the item."""
+    return Rejection(ticket_id, line, tuple(dict.fromkeys((*exc.reasons, *more))))
 
 
 def ticket_key(value: Any) -> str | None:
@@ -136,40 +148,79 @@ def _finish(key: str, line: int, attrs: dict[str, Any], events: list[Event], kin
     events.sort(key=_AT)  # stable: equal times keep input order
     if events[0].type != "created":
         if not any(e.type == "created" for e in events):
-            raise TicketError("missing_created", "the ticket has no 'created' event")
-        raise TicketError("event_before_created", f"a '{events[0].type}' event comes before 'created'")
+            _no_created(events)
+        raise TicketError("event_before_created", f"a '{shorten(events[0].type)}' event comes before 'created'; "
+                                                  "the ticket starts with its 'created' event: check both times")
     return Ticket(key, line, attrs, events, kind)
 
 
 _AT = operator.itemgetter(0)
 
 
+def _no_created(events: list[Event]) -> None:
+    """No `created` event: a misspelt one (`Created`, `creatd`) is named as such, not as missing."""
+    for event in events:
+        near = did_you_mean(event.type, ("created",))
+        if near:
+            why = "event types are written in lower case" if event.type.lower() == "created" else \
+                "every ticket starts with a 'created' event"
+            raise TicketError("unknown_event_type", f"unknown event type '{shorten(event.type)}'{near} ({why})")
+    raise TicketError("missing_created", "the ticket has no 'created' event; every ticket starts with one, e.g. "
+                                         '{"at": "2025-03-07T09:00:00+08:00", "type": "created"}')
+
+
 # ---- plain data (CSV, YAML, JSON, and JSONL lines the fast path refused) ----------------------
 
 def ticket_from_data(data: Any, line: int, tz: dt.tzinfo) -> Ticket:
-    """Shape and time checks that need no policy; TicketError says what is wrong."""
+    """Shape and time checks that need no policy; TicketError says what is wrong, with every
+    further problem of the item (each event is checked, not only up to the first bad one)."""
     if not isinstance(data, dict):
         raise TicketError("unparseable", f"line {line} is not a ticket object")
-    key, attributes = _identity(data.get("id"), data.get("attributes"))
-    kind = _kind(data.get("kind"))
+    problems: list[TicketError] = []
+    key, kind = "", "ticket"
+    attributes: dict[str, Any] = {}
+    try:
+        key, attributes = _identity(data.get("id"), data.get("attributes"))
+    except TicketError as exc:
+        problems.append(exc)
+    try:
+        kind = _kind(data.get("kind"))
+    except TicketError as exc:
+        problems.append(exc)
     events_data = data.get("events")
-    if not isinstance(events_data, list) or not events_data:
-        raise TicketError("missing_created", "the ticket has no events")
     events = []
-    for i, e in enumerate(events_data):
-        if not isinstance(e, dict) or not isinstance(e.get("type"), str):
-            raise TicketError("bad_shape", f"event {i + 1} needs a type")
-        try:
-            at = parse_instant(e.get("at"), tz)
-        except InstantError as exc:
-            raise TicketError("bad_timestamp", f"event {i + 1}: {exc}") from None
-        texts = [e.get(name) for name in ("status", *WHO)]
-        for name, value in zip(("status", *WHO), texts):
-            if value is not None and not isinstance(value, str):
-                raise TicketError("bad_shape", f"event {i + 1}: `{name}` must be text")
-        attrs = _scalars(e.get("attributes"), f"event {i + 1} attributes")
-        events.append(Event(at, e["type"], texts[0], attrs or _NO_ATTRIBUTES, *texts[1:]))
+    if not isinstance(events_data, list) or not events_data:
+        problems.append(TicketError("missing_created", "the ticket has no events"))
+    else:
+        for i, e in enumerate(events_data):
+            try:
+                events.append(_event(e, i, tz))
+            except TicketError as exc:
+                problems.append(exc)
+    _raise_all(problems)
     return _finish(key, line, attributes, events, kind)
+
+
+def _raise_all(problems: list[TicketError]) -> None:
+    """One TicketError holding every problem found, the first one first."""
+    if problems:
+        first = problems[0]
+        raise TicketError(first.code, str(first), tuple(r for p in problems[1:] for r in p.reasons))
+
+
+def _event(e: Any, i: int, tz: dt.tzinfo) -> Event:
+    if not isinstance(e, dict) or not isinstance(e.get("type"), str):
+        raise TicketError("bad_shape", f"event {i + 1} needs a type")
+    try:
+        at = parse_instant(e.get("at"), tz)
+    except InstantError as exc:
+        raise TicketError("bad_timestamp", f"event {i + 1}: {exc}") from None
+    texts = [e.get(name) for name in ("status", *WHO)]
+    for name, value in zip(("status", *WHO), texts):
+        if value is not None and not isinstance(value, str):
+            raise TicketError("bad_shape", f"event {i + 1}: `{name}` must be text")
+    attrs = _scalars(e.get("attributes"), f"event {i + 1} attributes")
+    return Event(at, e["type"], texts[0], attrs or _NO_ATTRIBUTES, *texts[1:])
 
 
 def item_id(data: Any) -> str | None:
@@ -250,23 +301,36 @@ def decode_line(line: bytes, number: int, tz: dt.tzinfo) -> Ticket | Rejection:
     except msgspec.ValidationError:
         return _decode_plain(line, number, tz)
     except msgspec.DecodeError as exc:
-        return reject(line_id(line), number, "unparseable", f"line {number} is not JSON: {exc}")
+        return reject(line_id(line), number, "unparseable", f"line {number} is not JSON ({exc}); each line holds one ticket "
+                                                                        '{"id": ..., "attributes": {...}, "events": [...]}')
     except UnicodeDecodeError:
         return reject(line_id(line), number, "unparseable", _not_utf8(line, number))
+    problems: list[TicketError] = []
+    key, kind = "", "ticket"
+    attributes: dict[str, Any] = {}
     try:
         key, attributes = _identity(raw.id, raw.attributes)
-        if not raw.events:
-            raise TicketError("missing_created", "the ticket has no events")
-        events = []
-        for i, e in enumerate(raw.events):
+        kind = _kind(raw.kind)
+    except TicketError as exc:
+        problems.append(exc)
+    if not raw.events:
+        problems.append(TicketError("missing_created", "the ticket has no events"))
+    events = []
+    for i, e in enumerate(raw.events):
+        try:
             extra = e.attributes
             if extra:
                 _scalars(extra, f"event {i + 1} attributes")
             events.append(Event(_epoch(e.at, tz, i), e.type, e.status, extra or _NO_ATTRIBUTES,
                                 e.actor, e.role, e.assignee, e.group))
-        return _finish(key, number, attributes, events, _kind(raw.kind))
+        except TicketError as exc:  # every event is checked: the rejection holds every problem of the line
+            problems.append(exc)
+    try:
+        if problems:
+            _raise_all(problems)
+        return _finish(key, number, attributes, events, kind)
     except TicketError as exc:
-        return reject(ticket_key(raw.id), number, exc.code, str(exc))
+        return rejected(ticket_key(raw.id), number, exc)
 
 
 def _not_utf8(line: bytes, number: int) -> str:
@@ -288,7 +352,7 @@ def _decode_plain(line: bytes, number: int, tz: dt.tzinfo) -> Ticket | Rejection
     try:
         return ticket_from_data(data, number, tz)
     except TicketError as exc:
-        return reject(item_id(data), number, exc.code, str(exc))
+        return rejected(item_id(data), number, exc)
 
 
 # ---- the other formats -------------------------------------------------------------------------

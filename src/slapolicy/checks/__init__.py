@@ -8,10 +8,11 @@ checks across the versions of one policy live in `versions`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import ModuleType
 
 from ..diagnostics import Diagnostic
+from ..loader import JsonPath
 from ..model import Policy
 from . import (
     calendar_dates,
@@ -38,6 +39,7 @@ from . import (
     step_without_target,
     unused_calendar,
 )
+from .base import Problem
 from .versions import check_versions
 
 CHECKS: dict[str, ModuleType] = {
@@ -53,7 +55,44 @@ CHECKS: dict[str, ModuleType] = {
 __all__ = ["CHECKS", "check_versions", "run_checks"]
 
 
+# checks that reason over which tickets a rule matches: an undeclared name in a rule makes
+# their verdicts on it follow-ons of the SLA201 that names the root cause
+FOLLOW_ON = {
+    coverage.CODE, never_matches.CODE, shadowed.CODE, step_without_target.CODE, objective_metric.CODE,
+}
+
+
 def run_checks(policy: Policy) -> Iterator[Diagnostic]:
-    for code, module in CHECKS.items():
-        for problem in module.check(policy):
+    """Every check's problems; one root cause, one message (follow-ons of an SLA201 are left out)."""
+    found = {code: list(module.check(policy)) for code, module in CHECKS.items()}
+    caused = _follow_ons(policy, found[references.CODE])
+    for code, problems in found.items():
+        for problem in problems:
+            if code in FOLLOW_ON and caused(problem.path):
+                continue
             yield policy.document.diagnostic(problem.path, code, problem.message, key=problem.key)
+
+
+def _follow_ons(policy: Policy, unknown: list[Problem]) -> Callable[[JsonPath], bool]:
+    """Whether a problem at a path follows from an undeclared name in a condition or of a metric
+    (the names that decide which tickets a rule matches and what it times): it is on the rule
+    (target rule, escalation step or all steps of a metric, objective) that names it, or on a
+    metric such a target rule times. An unknown role or calendar decides neither."""
+    rules: set[JsonPath] = set()
+    metrics: set[str] = set()
+    for problem in unknown:
+        if problem.key or problem.path[-1:] == ("metric",) or any(p in ("when", "where", "of") for p in problem.path):
+            rules.add(problem.path[:3] if problem.path[0] == "escalations" and len(problem.path) > 2 else problem.path[:2])
+    for rule in policy.targets:
+        if rule.path in rules:
+            metrics.update(rule.values)
+    objectives = {o.path: o.metric for o in policy.objectives}
+
+    def caused(path: JsonPath) -> bool:
+        if path[:2] in rules or path[:3] in rules:
+            return True
+        if len(path) >= 2 and path[0] in ("metrics", "escalations"):
+            return path[1] in metrics
+        return objectives.get(path[:2]) in metrics
+
+    return caused

@@ -27,4 +27,5 @@ def check(policy: Policy) -> Iterator[Problem]:
         both = sorted(spec.extra_holidays & spec.extra_working_days)
         if both:
             days = ", ".join(d.isoformat() for d in both[:5]) + (" …" if len(both) > 5 else "")
-            yield Problem(path + ("extra_working_days",), f"calendar '{name}': {days} listed both as holiday and as working day")
+            yield Problem(path + ("extra_working_days",), f"calendar '{name}': {days} listed both as holiday and as working day; "
+                                                       "keep it in one of the two lists")

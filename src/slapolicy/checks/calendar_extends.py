@@ -29,4 +29,5 @@ def check(policy: Policy) -> Iterator[Problem]:
             chain.append(current)
             current = policy.calendar_extends.get(current)
         if current == name and name == min(chain):  # one finding per cycle
-            yield Problem(("calendars", name, "extends"), "calendar extends itself: " + " -> ".join(chain + [name]))
+            yield Problem(("calendars", name, "extends"), "calendar extends itself: " + " -> ".join(chain + [name]) +
+                          "; let one of them extend nothing (remove its extends:)")

@@ -23,4 +23,5 @@ def check(policy: Policy) -> Iterator[Problem]:
     for name, path in policy.calendar_paths.items():
         spec = policy.calendars[name]
         if not spec.always and not any(spec.hours):
-            yield Problem(path, f"calendar '{name}' has no working hours on any day; no deadline could ever fall due", key=True)
+            yield Problem(path, f"calendar '{name}' has no working hours on any day; no deadline could ever fall due; "
+                                 'give it hours, e.g. hours: {mon-fri: ["09:00-18:00"]}', key=True)

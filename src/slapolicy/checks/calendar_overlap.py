@@ -41,4 +41,5 @@ def check(policy: Policy) -> Iterator[Problem]:
                     pair = f"{_hhmm(a1)}-{_hhmm(b1)} overlaps {_hhmm(a2)}-{_hhmm(b2)}"
                     overlaps.setdefault(pair, []).append(d2 if d1 == d2 else f"{d1} night and {d2}")
         for pair, days in overlaps.items():
-            yield Problem(path + ("hours",), f"calendar '{name}': on {', '.join(days)}, {pair}")
+            yield Problem(path + ("hours",), f"calendar '{name}': on {', '.join(days)}, {pair}; "
+                                             "merge them into one interval, or let one end where the other starts")

@@ -37,4 +37,5 @@ def check(policy: Policy) -> Iterator[Problem]:
         missing = [label(c) for c, ok in zip(domain.combos, covered) if not ok]
         if missing:
             shown = ", ".join(missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
-            yield Problem(metric.path, f"required metric '{metric.id}' has no target that surely applies to: {shown}", key=True)
+            yield Problem(metric.path, f"required metric '{metric.id}' has no target that surely applies to: {shown}; add a "
+                                       f"target rule for them (a last rule without `when` covers every ticket)", key=True)

@@ -30,7 +30,8 @@ def _duplicates(kind: str, items: Iterable[tuple[str | None, JsonPath]], doc_lin
         if ident is None:
             continue
         if ident in seen:
-            yield Problem(path + ("id",), f"duplicate {kind} id '{ident}' (first used at line {doc_line[seen[ident]]})")
+            yield Problem(path + ("id",), f"duplicate {kind} id '{ident}' (first used at line {doc_line[seen[ident]]}); "
+                                                f"give each {kind} its own id")
         else:
             seen[ident] = path
 

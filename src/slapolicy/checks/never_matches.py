@@ -31,4 +31,4 @@ def check(policy: Policy) -> Iterator[Problem]:
         if cond == ALWAYS:
             continue
         if all(v == FALSE for v in domain.outcomes(cond)):
-            yield Problem(path + ("when",), f"this {kind} can never match: no ticket satisfies its condition", key=True)
+            yield Problem(path + ("when",), f"this {kind} can never match: no ticket satisfies its condition; loosen its `when` or remove the {kind}", key=True)

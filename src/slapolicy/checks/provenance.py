@@ -34,6 +34,9 @@ from .base import Problem
 CODE = "SLA701"
 
 
+_FIX = "; add clause: R-… (the clause that gives it) or choice: \"why\""
+
+
 def check(policy: Policy) -> Iterator[Problem]:
     if not policy.registers:
         return
@@ -46,21 +49,21 @@ def check(policy: Policy) -> Iterator[Problem]:
         for step in steps:
             if not (step.clauses or step.choice):
                 yield Problem(step.path, f"escalation step {step.index} of {step.metric} says neither which clause gives it "
-                                         "nor that it is a choice")
+                                         "nor that it is a choice" + _FIX)
     for kind, items in (("notice", policy.notices), ("invariant", policy.invariants), ("route", policy.routes),
                         ("correlation", policy.correlations), ("penalty", policy.penalties), ("objective", policy.objectives)):
         for item in items:
             if not (item.clauses or item.choice):
-                yield Problem(item.path, f"{kind} {item.id} says neither which clause gives it nor that it is a choice")
+                yield Problem(item.path, f"{kind} {item.id} says neither which clause gives it nor that it is a choice" + _FIX)
     for penalty in policy.penalties:
         for multiplier in penalty.multipliers:
             if not (multiplier.clauses or multiplier.choice):
                 yield Problem(multiplier.path, f"multiplier ×{multiplier.factor:g} of penalty {penalty.id} says neither which "
-                                               "clause gives it nor that it is a choice")
+                                               "clause gives it nor that it is a choice" + _FIX)
     identity = policy.identity
     if identity is not None and not (identity.clauses or identity.choice):
-        yield Problem(identity.path, "identity says neither which clause gives it nor that it is a choice", key=True)
+        yield Problem(identity.path, "identity says neither which clause gives it nor that it is a choice" + _FIX, key=True)
     for measured in policy.metrics.values():
         if not (measured.clauses or measured.choice):
-            yield Problem(measured.path, f"metric {measured.id} says neither which clause it measures nor that it is a choice",
+            yield Problem(measured.path, f"metric {measured.id} says neither which clause it measures nor that it is a choice" + _FIX,
                           key=True)

@@ -13,7 +13,7 @@ Passes::
 Fails::
 
     targets:
-      - when: {severity: P0}        # SLA201 unknown severity 'P0'; did you mean 'P1'?
+      - when: {severity: P0}        # SLA201 unknown severity 'P0'; use one of: P1
         first_respons: 15m          # SLA201 unknown metric 'first_respons'
 """
 
@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..conditions import Compare, Condition, compares
-from ..diagnostics import did_you_mean
+from ..diagnostics import choices, shorten
 from ..loader import JsonPath
 from ..model import BUILTIN_ATTRIBUTES, Policy
 from .base import Problem
@@ -31,9 +31,17 @@ from .base import Problem
 CODE = "SLA201"
 
 
+# where a name of each kind is declared: the fix when no near miss can be named
+SECTIONS = {"severity": "severities", "tier": "tiers", "role": "roles", "payer role": "roles", "calendar": "calendars",
+            "metric": "metrics", "event type": "events", "status": "statuses", "attribute": "attributes"}
+
+
 def _unknown(kind: str, name: str, known: Mapping[str, Any] | tuple[str, ...], path: JsonPath, key: bool = False) -> Iterator[Problem]:
     if name not in known:
-        yield Problem(path, f"unknown {kind} '{name}'{did_you_mean(name, tuple(known))}", key)
+        hint = choices(name, tuple(map(str, known)))
+        if not hint and kind in SECTIONS:
+            hint = f"; declare it under {SECTIONS[kind]}: or correct the name"
+        yield Problem(path, f"unknown {kind} '{shorten(name)}'{hint}", key)
 
 
 def _condition(policy: Policy, cond: Condition, path: JsonPath) -> Iterator[Problem]:
@@ -57,7 +65,7 @@ def _values(policy: Policy, c: Compare, path: JsonPath) -> Iterator[Problem]:
     for value in (c.value if c.op in ("in", "not_in") else (c.value,)):
         if value not in domain:
             kind = c.field if c.field in BUILTIN_ATTRIBUTES else f"value of '{c.field}'"
-            yield Problem(path, f"unknown {kind} '{value}'{did_you_mean(str(value), tuple(map(str, domain)))}")
+            yield Problem(path, f"unknown {kind} '{shorten(value)}'{choices(str(value), tuple(map(str, domain)))}")
 
 
 def _events(policy: Policy, names: tuple[str, ...], path: JsonPath) -> Iterator[Problem]:
@@ -154,7 +162,7 @@ def _penalties(policy: Policy) -> Iterator[Problem]:
         for i, (source, argument) in enumerate(penalty.payer):
             where = path + ("payer", i, source) if argument is not None else path + ("payer", i)
             if source in ("role", "on_duty") and argument is not None:
-                yield from (Problem(p.path, p.message + " (as payer)", p.key) for p in _unknown("role", argument, policy.roles, where))
+                yield from _unknown("payer role", argument, policy.roles, where)
             elif source == "attribute":
                 yield from _unknown("attribute", argument or "", policy.attributes, where)
             elif source == "actor" and penalty.finding is None:

@@ -63,7 +63,7 @@ def check(policy: Policy) -> Iterator[Problem]:
                                f"for {label(combo)} (line {line}): raised {start:%a %Y-%m-%d %H:%M}, {early} is due "
                                f"{due1:%a %H:%M}, {late} {due2:%a %H:%M}")
                 reported.add((early, late, r1.index, r2.index))
-                yield Problem(v1.path, message)
+                yield Problem(v1.path, f"{message}; shorten the {early} target or lengthen the {late} one")
 
 
 def _shown(value: TargetValue) -> str:

@@ -37,7 +37,7 @@ def check(policy: Policy) -> Iterator[Problem]:
                 yield Problem(
                     value.path,
                     f"the {metric} target never applies: every ticket this rule matches already gets {metric} "
-                    f"from the rule at line {lines} (the first matching rule wins)",
+                    f"from the rule at line {lines} (the first matching rule wins); move this rule above it, or remove it",
                     key=True,
                 )
             for i, v in enumerate(outcomes):

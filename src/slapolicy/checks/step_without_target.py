@@ -42,5 +42,6 @@ def check(policy: Policy) -> Iterator[Problem]:
             if not any(v != FALSE and targeted[i] for i, v in enumerate(domain.outcomes(step.when))):
                 yield Problem(
                     step.path,
-                    f"escalation step {step.index} of {metric} can never fire: no ticket it applies to gets a {metric} target",
+                    f"escalation step {step.index} of {metric} can never fire: no ticket it applies to gets a {metric} target; "
+                    f"give those tickets a {metric} target, or remove the step",
                 )

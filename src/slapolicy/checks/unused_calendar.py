@@ -31,5 +31,6 @@ def check(policy: Policy) -> Iterator[Problem]:
     used |= set(policy.calendar_extends.values())
     for name, path in policy.calendar_paths.items():
         if name not in used and policy.document.data["calendars"][name] != "24x7":
-            yield Problem(path, f"calendar '{name}' is used by no target, metric or objective: its hours apply nowhere",
+            yield Problem(path, f"calendar '{name}' is used by no target, metric or objective: its hours apply nowhere; use it "
+                                f"(calendar: {name}) or remove it",
                           key=True)

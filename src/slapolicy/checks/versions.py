@@ -15,6 +15,7 @@ Fails::
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator
 
 from ..diagnostics import Diagnostic
@@ -31,7 +32,8 @@ def check_versions(policies: Iterable[Policy]) -> Iterator[Diagnostic]:
             if p.version_key in seen:
                 yield p.document.diagnostic(
                     ("version",), "SLA601",
-                    f"version {p.version} of policy '{p.id}' is also defined in {seen[p.version_key].source}",
+                    f"version {p.version} of policy '{p.id}' is also defined in {seen[p.version_key].source}; "
+                    "give the newer file the next version number",
                 )
             else:
                 seen[p.version_key] = p
@@ -41,11 +43,13 @@ def check_versions(policies: Iterable[Policy]) -> Iterator[Diagnostic]:
                 yield newer.document.diagnostic(
                     ("effective_from",), "SLA602",
                     f"version {newer.version} takes effect on {newer.effective_from}, not after version "
-                    f"{older.version} ({older.effective_from}, {older.source}): versions go backwards",
+                    f"{older.version} ({older.effective_from}, {older.source}): versions go backwards; a higher version "
+                    "takes effect later",
                 )
             elif older.effective_until is not None and older.effective_until >= newer.effective_from:
                 yield older.document.diagnostic(
                     ("effective_until",), "SLA603",
                     f"version {older.version} is in force until {older.effective_until}, overlapping version "
-                    f"{newer.version} from {newer.effective_from} ({newer.source})",
+                    f"{newer.version} from {newer.effective_from} ({newer.source}); end it on "
+                    f"{newer.effective_from - dt.timedelta(days=1)}",
                 )

@@ -9,12 +9,13 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from ..diagnostics import InputError, one_line
+from ..diagnostics import InputError, did_you_mean, one_line
 from ..engine import ENGINES, EngineError, get_backend
 from ..imports import Profile, ProfileError, load_profile
 from ..instants import InstantError, parse_datetime, to_epoch
+from ..model import Policy
 from ..output import FORMATS, ExitCode
-from ..repository import PolicySet, open_policy_set
+from ..repository import PolicySet, open_policy_set, scan
 from ..roster import EMPTY as EMPTY_ROSTER
 from ..roster import Roster, RosterError, read_roster
 from ..settings import Settings, SettingsError, load_settings
@@ -47,6 +48,22 @@ def policy_set(path: str) -> PolicySet:
         return open_policy_set(path, settings())
     except InputError as exc:
         fail(exc.diagnostic.format())
+
+
+def resolve_version(spec: str, search: str) -> Policy:
+    """A policy file, a directory of versions (its newest), or a version id looked up among the
+    policies under `search` (`whatif`, `diff`)."""
+    from pathlib import Path
+
+    if Path(spec).exists():
+        return policy_set(spec).latest
+    policies = scan([search], settings()).usable()
+    found = [p for p in policies if p.version == spec]
+    if len(found) != 1:
+        versions = sorted({p.version for p in policies})
+        reason = "is in several policies; give the file" if found else f"is no file or version under {search}{did_you_mean(spec, versions)}"
+        fail(f"'{spec}' {reason}")
+    return found[0]
 
 
 def as_of(text: str | None, policies: PolicySet) -> float:
@@ -82,7 +99,7 @@ def _is_file(path: str) -> bool:
 
 def format_option(result: str) -> Callable[[F], F]:
     formats = FORMATS[result]
-    default = f"{formats.terminal} on a terminal, else {formats.piped}"
+    default = formats.piped if formats.terminal == formats.piped else f"{formats.terminal} on a terminal, else {formats.piped}"
     if formats.github:
         default = f"{formats.github} inside GitHub Actions, else {formats.piped}"
     return click.option("--format", "-f", "fmt", type=click.Choice(formats.names), default=None,

@@ -5,14 +5,12 @@ from pathlib import Path
 
 import click
 
-from ..diagnostics import did_you_mean
 from ..engine import EngineError
-from ..model import Policy
 from ..output import OutputError, choose_format, destination, exits
 from ..output.whatif import FORMATTERS, counts, document
 from ..replay import Interrupted, Plan, ReplayError, default_jobs, replay
 from ..report import PERIODS
-from ..repository import PolicySet, scan
+from ..repository import PolicySet
 from ..whatif import Comparison
 from ._shared import (
     as_of,
@@ -26,26 +24,11 @@ from ._shared import (
     input_profile,
     jobs_option,
     output_option,
-    policy_set,
     profile_option,
+    resolve_version,
     roster,
     roster_option,
-    settings,
 )
-
-
-def _resolve(spec: str, search: str) -> Policy:
-    """A policy file, a directory of versions (its newest), or a version id looked up among the
-    policies under `search`."""
-    if Path(spec).exists():
-        return policy_set(spec).latest
-    policies = scan([search], settings()).usable()
-    found = [p for p in policies if p.version == spec]
-    if len(found) != 1:
-        versions = sorted({p.version for p in policies})
-        reason = "is in several policies; give the file" if found else f"is no file or version under {search}{did_you_mean(spec, versions)}"
-        fail(f"'{spec}' {reason}")
-    return found[0]
 
 
 @click.command()
@@ -72,7 +55,7 @@ def whatif(base: str, candidate: str, history: str, search: str, limit: int, per
     Each version is applied to every ticket, whatever its effective dates. Exit 0, or 1
     when tickets were rejected, 2 on a usage error, 130 / 143 when interrupted.
     """
-    pb, pc = _resolve(base, search), _resolve(candidate, search)
+    pb, pc = resolve_version(base, search), resolve_version(candidate, search)
     engine_name(engine)
     if history != "-" and not Path(history).is_file():
         fail(f"{history}: no such file")

@@ -42,3 +42,8 @@ def clauses(table: ClauseTable, strict: bool = False) -> ExitCode:
     if table.errors or (strict and table.gaps):
         return ExitCode.FINDINGS
     return ExitCode.OK
+
+
+def diff(equal: bool) -> ExitCode:
+    """0 the versions mean the same; 1 they differ (like `diff`)."""
+    return ExitCode.OK if equal else ExitCode.FINDINGS

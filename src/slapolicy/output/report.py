@@ -158,7 +158,7 @@ def _value(measure: str, v: float | None, exact: bool) -> str:
     return seconds(v, exact) if measure in TIMES else f"{v:.1f}"
 
 
-def _label(group: dict[str, Any], doc: dict[str, Any]) -> str:
+def group_label(group: dict[str, Any], doc: dict[str, Any]) -> str:
     """2025-Q1 severity=P1 一级紧急: the group's period, kind and --by values, with the policy's names."""
     names = doc.get("value_names", {})
     values = [f"{b}={group[b]}" + (f" {names[b][group[b]]}" if group[b] in names.get(b, {}) else "") for b in doc["by"]]
@@ -205,14 +205,14 @@ def objective_cells(row: dict[str, Any], period: str) -> tuple[list[str], bool |
     return cells, row["met"]
 
 
-def _metric_cells(name: str, m: dict[str, Any]) -> list[str]:
+def metric_cells(name: str, m: dict[str, Any]) -> list[str]:
     approximate = m.get("approximate", ())
     return [named(name, m.get("title")), str(m["clocks"]), str(m["met"]), str(m["breached"]), str(m["running"]),
             str(m["cancelled"]), pct(m["on_time_rate"]), seconds(m["median_seconds"], "median_seconds" not in approximate),
             seconds(m["p90_seconds"], "p90_seconds" not in approximate)]
 
 
-def _notes(doc: dict[str, Any]) -> list[str]:
+def report_notes(doc: dict[str, Any]) -> list[str]:
     """What the marks in the report mean, said once, only when they appear."""
     notes = []
     if any(PERIODS.index(r["own_period"]) < PERIODS.index(doc["period"]) and r["value"] is not None
@@ -225,12 +225,12 @@ def _notes(doc: dict[str, Any]) -> list[str]:
     return notes
 
 
-def _counted(group: dict[str, Any]) -> str:
+def counted(group: dict[str, Any]) -> str:
     """3 tickets, resolution rate 66.7% (or 3 calls, … for subjects other than tickets)."""
     return f"{plural(group['tickets'], group.get('kind', 'ticket'))}, resolution rate {pct(group['resolution_rate'])}"
 
 
-def _summary(doc: dict[str, Any]) -> str:
+def summary_text(doc: dict[str, Any]) -> str:
     s = doc["summary"]
     return f"{plural(s['tickets'], 'ticket')}: {s['simulated']} simulated, {s['rejected']} rejected"
 
@@ -242,8 +242,8 @@ def _row(cells: list[str]) -> str:
 def markdown(doc: dict[str, Any], out: IO[str]) -> None:
     title = f" {md_cell(doc['title'])}" if doc.get("title") else ""
     lines = [f"# Service quality report — {md_cell(doc['policy'])}{title}", ""]
-    lines.append(_summary(doc) + "." + (" **Partial: the run was interrupted.**" if doc["partial"] else ""))
-    notes = _notes(doc)
+    lines.append(summary_text(doc) + "." + (" **Partial: the run was interrupted.**" if doc["partial"] else ""))
+    notes = report_notes(doc)
     if notes:
         lines += ["", *notes]
     lines += ["", "## Objectives", "", _row(list(OBJECTIVE_COLUMNS)), "|" + "---|" * len(OBJECTIVE_COLUMNS)]
@@ -253,9 +253,9 @@ def markdown(doc: dict[str, Any], out: IO[str]) -> None:
             cells[5] = f"**{cells[5]}**"
         lines.append(_row([md_cell(c) for c in cells]))
     for group in doc["groups"]:
-        lines += ["", f"## {md_cell(_label(group, doc))}: {_counted(group)}", "",
+        lines += ["", f"## {md_cell(group_label(group, doc))}: {counted(group)}", "",
                   _row(list(METRIC_COLUMNS)), "|" + "---|" * len(METRIC_COLUMNS)]
-        lines += [_row([md_cell(c) for c in _metric_cells(name, m)]) for name, m in group["metrics"].items()]
+        lines += [_row([md_cell(c) for c in metric_cells(name, m)]) for name, m in group["metrics"].items()]
         if group["escalations"]:
             lines += ["", "Escalations: " + md_cell(", ".join(f"{k} × {v}" for k, v in group["escalations"].items())) + "."]
         if "findings" in group:
@@ -289,8 +289,8 @@ def table(doc: dict[str, Any], out: IO[str]) -> None:
 
     console = rich_console(out)
     console.print(f"[bold]{escape(doc['policy'])}[/] {escape(doc.get('title', ''))}".rstrip())
-    console.print(escape(_summary(doc)) + (" [bold red](partial: interrupted)[/]" if doc["partial"] else ""))
-    for note in _notes(doc):
+    console.print(escape(summary_text(doc)) + (" [bold red](partial: interrupted)[/]" if doc["partial"] else ""))
+    for note in report_notes(doc):
         console.print(escape(note))
     rows, styles = [], []
     for row in doc["objectives_at_period"]:
@@ -300,8 +300,8 @@ def table(doc: dict[str, Any], out: IO[str]) -> None:
     console.print(word_table(console.width, "objectives", OBJECTIVE_COLUMNS, rows, styles))
     columns = tuple(c for c in METRIC_COLUMNS if c != "clocks")  # met + breached + running + cancelled: 80 columns
     for group in doc["groups"]:
-        title = f"{_label(group, doc)}: {_counted(group)}"
-        rows = [[c for col, c in zip(METRIC_COLUMNS, _metric_cells(name, m)) if col != "clocks"]
+        title = f"{group_label(group, doc)}: {counted(group)}"
+        rows = [[c for col, c in zip(METRIC_COLUMNS, metric_cells(name, m)) if col != "clocks"]
                 for name, m in group["metrics"].items()]
         console.print()
         console.print(word_table(console.width, title, columns, rows, right=range(1, len(columns))) if rows else escape(title))
@@ -324,8 +324,14 @@ def write_ledger(doc: dict[str, Any], out: IO[str]) -> None:
     out.write(buf.getvalue())
 
 
+def html_page(doc: dict[str, Any], out: IO[str]) -> None:
+    from .html import report_page  # html reads this module's cells
+
+    report_page(doc, out)
+
+
 FORMATTERS: dict[str, Callable[[dict[str, Any], IO[str]], None]] = {
-    "json": json_document, "csv": csv_table, "markdown": markdown, "table": table,
+    "json": json_document, "csv": csv_table, "markdown": markdown, "table": table, "html": html_page,
 }
 
 

@@ -87,6 +87,11 @@ class SimulationWriter:
         self._first = True
         self._encoder = Encoder()
         self._table = _Table(stream, explain) if fmt == "table" else None
+        self._page = None
+        if fmt == "html":
+            from .html import TimelinePage  # html reads report, which reads this module
+
+            self._page = TimelinePage(stream, _heading)
         if fmt == "csv":
             stream.write(",".join(CSV_COLUMNS) + "\n")
         elif fmt == "json":
@@ -100,6 +105,8 @@ class SimulationWriter:
             self.simulated += 1
         if self._table is not None:
             self._table.add(outcome)
+        elif self._page is not None:
+            self._page.add(outcome)
         else:
             self._write(encode(self.fmt, self._encoder.outcome(outcome)))
 
@@ -119,6 +126,8 @@ class SimulationWriter:
             self.stream.write(text)
 
     def close(self) -> None:
+        if self._page is not None:
+            self._page.close(self.simulated, self.rejected)
         if self.fmt != "json":
             return
         summary = {"tickets": self.simulated + self.rejected, "simulated": self.simulated,

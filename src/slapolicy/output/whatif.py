@@ -113,14 +113,14 @@ OBJECTIVE_COLUMNS = ("objective", "period", "target", "base", "candidate")
 CHANGE_COLUMNS = ("ticket", "metric", "cycle", "base", "candidate", "base due", "candidate due")
 
 
-def _metric_cells(m: dict[str, Any]) -> list[str]:
+def metric_cells(m: dict[str, Any]) -> list[str]:
     x, y = m["base"] or {}, m["candidate"] or {}
     delta = "" if m["delta_on_time_rate"] is None else f"{m['delta_on_time_rate'] * 100:+.1f} pt"
     return [named(m["metric"], m.get("title")), pct(x.get("on_time_rate")), pct(y.get("on_time_rate")), delta,
             str(x.get("breached", "")), str(y.get("breached", ""))]
 
 
-def _objective_cells(row: dict[str, Any], period: str) -> tuple[list[str], list[bool | None]]:
+def objective_cells(row: dict[str, Any], period: str) -> tuple[list[str], list[bool | None]]:
     """An objective's cells (value and result under each version) and whether each version met it."""
     targets = dict.fromkeys(threshold({**row, **side}) for side in (row["base"], row["candidate"]) if side is not None)
     cells = [named(row["objective"], row.get("description")), row["period"] or "—", " → ".join(targets)]
@@ -144,7 +144,7 @@ def _change_cells(ch: dict[str, Any], short: bool) -> list[str]:
             due(ch.get("candidate_due"))]
 
 
-def _md_table(columns: tuple[str, ...], rows: list[list[str]]) -> list[str]:
+def md_table(columns: tuple[str, ...], rows: list[list[str]]) -> list[str]:
     return ["", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns),
             *("| " + " | ".join(md_cell(c) for c in r) + " |" for r in rows)]
 
@@ -152,15 +152,15 @@ def _md_table(columns: tuple[str, ...], rows: list[list[str]]) -> list[str]:
 def markdown(doc: dict[str, Any], out: IO[str]) -> None:
     b, c = doc["base"], doc["candidate"]
     lines = [f"# What if: {md_cell(b['policy'])} {md_cell(b['version'])} → {md_cell(c['version'])}", "", md_cell(_summary(doc))]
-    lines += _md_table(METRIC_COLUMNS, [_metric_cells(m) for m in doc["metrics"]])
+    lines += md_table(METRIC_COLUMNS, [metric_cells(m) for m in doc["metrics"]])
     objectives = []
     for row in doc["objectives_at_period"]:
-        cells, met = _objective_cells(row, doc["period"])
+        cells, met = objective_cells(row, doc["period"])
         objectives.append([*cells[:3], *(f"**{v}**" if m is False else v for v, m in zip(cells[3:], met))])
     if objectives:
-        lines += ["", "## Objectives", *_md_table(OBJECTIVE_COLUMNS, objectives)]
+        lines += ["", "## Objectives", *md_table(OBJECTIVE_COLUMNS, objectives)]
     if doc["changed"]:
-        lines += ["", "## Changed outcomes", *_md_table(CHANGE_COLUMNS, [_change_cells(ch, False) for ch in doc["changed"]])]
+        lines += ["", "## Changed outcomes", *md_table(CHANGE_COLUMNS, [_change_cells(ch, False) for ch in doc["changed"]])]
     out.write("\n".join(lines) + "\n")
 
 
@@ -172,11 +172,11 @@ def table(doc: dict[str, Any], out: IO[str]) -> None:
     console.print(f"[bold]{escape(b['policy'])}[/] {escape(b['version'])} → {escape(c['version'])}")
     console.print(escape(_summary(doc)))
     console.print()
-    console.print(word_table(console.width, "metrics", METRIC_COLUMNS, [_metric_cells(m) for m in doc["metrics"]],
+    console.print(word_table(console.width, "metrics", METRIC_COLUMNS, [metric_cells(m) for m in doc["metrics"]],
                              right=range(1, len(METRIC_COLUMNS))))
     rows, styles = [], []
     for row in doc["objectives_at_period"]:
-        cells, met = _objective_cells(row, doc["period"])
+        cells, met = objective_cells(row, doc["period"])
         rows.append(cells)
         styles.append({3 + i: "green" if m else ("bold red" if m is False else "") for i, m in enumerate(met)})
     if rows:

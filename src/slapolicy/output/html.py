@@ -1,0 +1,289 @@
+"""`report --format html` and `simulate --format html`: one self-contained page each (inline CSS,
+SVG and script; a Content-Security-Policy that forbids every request), so it opens offline and
+as a CI artifact.
+
+Charts are SVG written here rather than a charting library inlined into the page: the report's
+charts are a few bars and a target line per objective, which SVG says in a few kilobytes that
+draw before the first paint, where Vega-Lite would add about 1 MB of script to parse on every
+open. The simulate page draws each ticket's timeline only when its page of the list is shown,
+from compact rows (instants as seconds after the ticket's creation, repeated texts as indexes
+into one string table), so 100 000 tickets stay a list to page through, not 100 000 SVGs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections import Counter
+from collections.abc import Callable, Iterable
+from importlib import resources
+from typing import IO, Any
+
+from ..business_calendar import BusinessCalendar, CalendarSpec
+from ..outcome import Outcome, Rejection, SubjectOutcome
+from .encode import Encoder, dumps, number
+from .report import (
+    METRIC_COLUMNS,
+    OBJECTIVE_COLUMNS,
+    RATES,
+    TIMES,
+    counted,
+    group_label,
+    metric_cells,
+    objective_cells,
+    pct,
+    report_notes,
+    seconds,
+    summary_text,
+    threshold,
+)
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
+MAX_CALENDAR_DAYS = 3700  # out-of-calendar shading covers at most ten years of a history (a choice)
+
+
+def _asset(name: str) -> str:
+    return resources.files("slapolicy.output").joinpath("assets", name).read_text(encoding="utf-8")
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _script_json(value: Any) -> str:
+    """JSON that cannot end or comment out the <script> element it sits in (every `<` is written `\\u003c`, still JSON)."""
+    return dumps(value).decode("utf-8").replace("<", "\\u003c")
+
+
+def _head(title: str) -> str:
+    """The page up to its body: no request can leave it (CSP), its style inline."""
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{_e(title)}</title><style>{_asset('page.css')}</style></head>\n<body>\n")
+
+
+END = "</body></html>\n"
+
+
+def _table(columns: Iterable[str], rows: Iterable[Iterable[str]], classes: Iterable[str] = ()) -> str:
+    marks = list(classes)
+    head = "".join(f"<th>{_e(c)}</th>" for c in columns)
+    body = "".join(f'<tr class="{marks[i] if i < len(marks) else ""}">' + "".join(f"<td>{_e(c)}</td>" for c in r) + "</tr>"
+                   for i, r in enumerate(rows))
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+# ---- report ------------------------------------------------------------------------------------
+
+CHART_W, CHART_H, PAD_L, PAD_B, PAD_T = 520, 200, 64, 28, 12
+STUB = 2  # a bar of value 0 still shows, as a line on the axis
+
+
+def _shown(measure: str, v: float) -> str:
+    return pct(v) if measure in RATES else (seconds(v) if measure in TIMES else f"{v:g}")
+
+
+def objective_chart(objective: str, measure: str, rows: list[dict[str, Any]]) -> str:
+    """Bars of one objective's value per period (green met, red missed, grey no data) against its target line."""
+    limits = [v for v in (rows[0]["min"], rows[0]["max"]) if v is not None]
+    values = [r["value"] for r in rows if r["value"] is not None]
+    top = 1.0 if measure in RATES else (max([*values, *limits, 0]) * 1.15 or 1.0)
+    plot_w, plot_h = CHART_W - PAD_L - 8, CHART_H - PAD_B - PAD_T
+    step = plot_w / max(len(rows), 1)
+    fits = max(1, int(plot_w // (max(len(r["period"]) for r in rows) * 6.5 + 8)))  # labels of 11 px text side by side
+    every = -(-len(rows) // fits)  # the others are left out; each bar names its period on hover
+
+    def y(v: float) -> float:
+        return PAD_T + plot_h * (1 - min(v, top) / top)
+
+    parts = [f'<svg class="chart" role="img" data-objective="{_e(objective)}" viewBox="0 0 {CHART_W} {CHART_H}" '
+             f'width="{CHART_W}" height="{CHART_H}">',
+             f'<line class="axis" x1="{PAD_L}" y1="{PAD_T + plot_h}" x2="{CHART_W - 8}" y2="{PAD_T + plot_h}"/>']
+    for tick in (0, top / 2, top):
+        parts.append(f'<text class="tick" x="{PAD_L - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{_e(_shown(measure, tick))}</text>')
+    for i, r in enumerate(rows):
+        x = PAD_L + i * step + step * 0.15
+        label = (f'<text class="tick" x="{x + step * 0.35:.1f}" y="{CHART_H - 8}" text-anchor="middle">{_e(r["period"])}</text>'
+                 if i % every == 0 else "")
+        if r["value"] is None:
+            parts.append(f'<rect class="bar nodata" x="{x:.1f}" y="{PAD_T + plot_h - 2}" width="{step * 0.7:.1f}" height="2">'
+                         f'<title>{_e(r["period"])}: no data</title></rect>{label}')
+            continue
+        state = "met" if r["met"] else "missed"
+        top_y = min(y(r["value"]), PAD_T + plot_h - STUB)
+        parts.append(f'<rect class="bar {state}" data-value="{r["value"]}" x="{x:.1f}" y="{top_y:.1f}" width="{step * 0.7:.1f}" '
+                     f'height="{PAD_T + plot_h - top_y:.1f}"><title>{_e(r["period"])}: {_e(_shown(measure, r["value"]))} '
+                     f'({state}, {r["measured"]} measured)</title></rect>{label}')
+    for limit in limits:
+        parts.append(f'<line class="target" data-value="{limit}" x1="{PAD_L}" y1="{y(limit):.1f}" x2="{CHART_W - 8}" '
+                     f'y2="{y(limit):.1f}"><title>target {_e(threshold(rows[0]))}</title></line>')
+    return "".join(parts) + "</svg>"
+
+
+def count_chart(name: str, counts: dict[str, int]) -> str:
+    """Horizontal bars: a count per group (breached clocks, escalations) with the number at the bar's end."""
+    row_h, label_w = 22, 260
+    most = max(counts.values(), default=0) or 1
+    height = row_h * len(counts) + 8
+    parts = [f'<svg class="chart counts" role="img" data-chart="{_e(name)}" viewBox="0 0 {CHART_W} {height}" '
+             f'width="{CHART_W}" height="{height}">']
+    for i, (label, n) in enumerate(counts.items()):
+        y = 4 + i * row_h
+        w = (CHART_W - label_w - 60) * n / most
+        parts.append(f'<text class="tick" x="{label_w - 6}" y="{y + 15}" text-anchor="end">{_e(label)}</text>'
+                     f'<rect class="bar {name}" data-value="{n}" x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_h - 6}">'
+                     f'<title>{_e(label)}: {n}</title></rect><text class="tick" x="{label_w + w + 4:.1f}" y="{y + 15}">{n}</text>')
+    return "".join(parts) + "</svg>"
+
+
+def _cards(doc: dict[str, Any]) -> str:
+    verdicts = [r["met"] for r in doc["objectives_at_period"]]
+    breached = sum(m["breached"] for g in doc["groups"] for m in g["metrics"].values())
+    escalated = sum(sum(g["escalations"].values()) for g in doc["groups"])
+    s = doc["summary"]
+    cards = [("tickets", s["tickets"], ""), ("simulated", s["simulated"], ""), ("rejected", s["rejected"], "bad" if s["rejected"] else ""),
+             ("objectives met", f"{verdicts.count(True)} of {len(verdicts)}", "bad" if False in verdicts else "good"),
+             ("clocks breached", breached, "bad" if breached else "good"), ("escalations", escalated, "")]
+    return '<div class="cards">' + "".join(f'<div class="card {c}"><div class="value">{_e(v)}</div><div class="label">{_e(k)}</div></div>'
+                                           for k, v, c in cards) + "</div>"
+
+
+def report_page(doc: dict[str, Any], out: IO[str]) -> None:
+    """The report as a page: KPI cards, a chart per objective against its target, breaches and
+    escalations per group, the objectives, every group's metrics, findings and the ledger."""
+    title = f"Service quality report — {doc['policy']}" + (f" {doc['title']}" if doc.get("title") else "")
+    body = [f"<h1>{_e(title)}</h1>", f"<p>{_e(summary_text(doc))}.</p>"]
+    if doc["partial"]:
+        body.append('<p class="partial">Partial: the run was interrupted.</p>')
+    body += [f"<p class=\"note\">{_e(n)}</p>" for n in report_notes(doc)]
+    body.append(_cards(doc))
+    body.append(f"<h2>Objectives per {_e(doc['period'])}</h2><div class=\"charts\">")
+    by_objective: dict[str, list[dict[str, Any]]] = {}
+    for row in doc["objectives"]:
+        by_objective.setdefault(row["objective"], []).append(row)
+    own = {r["objective"]: r["own_period"] for r in doc["objectives_at_period"]}
+    for name, rows in by_objective.items():
+        desc = f" {rows[0]['description']}" if rows[0].get("description") else ""
+        body.append(f'<figure><figcaption>{_e(name + desc)} ({_e(rows[0]["measure"])} per {_e(own.get(name, ""))}, '
+                    f'target {_e(threshold(rows[0]))})</figcaption>{objective_chart(name, rows[0]["measure"], rows)}</figure>')
+    body.append("</div>")
+    cells = [objective_cells(row, doc["period"]) for row in doc["objectives_at_period"]]
+    body.append(_table(OBJECTIVE_COLUMNS, [c for c, _ in cells], ["met" if m else ("missed" if m is False else "") for _, m in cells]))
+    breaches: Counter[str] = Counter()
+    escalations: Counter[str] = Counter()
+    for g in doc["groups"]:  # summed over the periods when the report is grouped --by (severity, tier): one bar a value
+        key = group_label({**g, "period": ""}, doc).strip() or g["period"]
+        breaches[key] += sum(m["breached"] for m in g["metrics"].values())
+        escalations[key] += sum(g["escalations"].values())
+    body.append("<h2>Breached clocks and escalations " + (f"by {_e(', '.join(doc['by']))}" if doc["by"] else f"per {_e(doc['period'])}")
+                + "</h2>")
+    body.append(f'<div class="charts"><figure><figcaption>breached clocks</figcaption>{count_chart("breached", dict(sorted(breaches.items())))}'
+                f'</figure><figure><figcaption>escalations</figcaption>{count_chart("escalations", dict(sorted(escalations.items())))}</figure></div>')
+    for group in doc["groups"]:
+        body.append(f"<h3>{_e(group_label(group, doc))}: {_e(counted(group))}</h3>")
+        body.append(_table(METRIC_COLUMNS, [metric_cells(n, m) for n, m in group["metrics"].items()]))
+        if group["escalations"]:
+            body.append(f"<p>Escalations: {_e(', '.join(f'{k} × {v}' for k, v in group['escalations'].items()))}.</p>")
+    findings: Counter[str] = Counter()
+    for group in doc["groups"]:
+        findings.update(group.get("findings", {}))
+    if findings:
+        body.append("<h2>Findings</h2>" + _table(("code", "count"), [(k, str(v)) for k, v in sorted(findings.items())]))
+    if "ledger" in doc:
+        currency = doc["ledger"].get("currency", "")
+        body.append("<h2>Penalties</h2>" + _table(("period", "payer", f"amount {currency}".strip(), "charges"),
+                                                  [(t["period"], t["payer"], str(t["amount"]), str(t["charges"]))
+                                                   for t in doc["ledger"]["totals"]]))
+    out.write(_head(title) + "\n".join(body) + "\n" + END)
+
+
+# ---- simulate ----------------------------------------------------------------------------------
+
+class TimelinePage:
+    """Collects outcomes as compact rows and writes the simulate page when closed.
+
+    A row is [id, line, heading, policy, created, clocks, escalations, findings] or, rejected,
+    [id, line, errors]; instants are seconds after `created`, texts indexes into `strings`."""
+
+    def __init__(self, out: IO[str], heading: Callable[[SubjectOutcome], str]) -> None:
+        self.out = out
+        self.heading = heading
+        self.encoder = Encoder()  # the rule labels (file:line) the JSON output writes
+        self.strings: dict[str, int] = {}
+        self.calendars: dict[tuple[str, str, str], tuple[int, CalendarSpec]] = {}
+        self.rows: list[str] = []
+        self.statuses: Counter[tuple[str, str]] = Counter()
+        self.escalations = 0
+        self.span = (float("inf"), float("-inf"))
+
+    def _s(self, text: str | None) -> int | None:
+        if text is None:
+            return None
+        return self.strings.setdefault(text, len(self.strings))
+
+    def add(self, outcome: Outcome) -> None:
+        if isinstance(outcome, Rejection):
+            errors = "; ".join(f"{r.code}: {r.message}" for r in outcome.reasons)
+            self.rows.append(_script_json([outcome.id, outcome.line, errors]))
+            return
+        policy, t0, s = outcome.policy, outcome.created, self._s
+
+        def off(t: float | None) -> int | float | None:
+            return None if t is None else number(round(t - t0, 3))
+
+        clocks = []
+        last = t0
+        for c in outcome.clocks:
+            key = (policy.id, policy.version, c.calendar)
+            if key not in self.calendars:
+                self.calendars[key] = (len(self.calendars), policy.calendars[c.calendar])
+            self.statuses[(c.metric.id, c.status.value)] += 1
+            instants = [c.started, c.due, c.stopped, c.cancelled, c.breached_at, c.failed]
+            last = max([last, *(t for t in instants if t is not None), *(ch.at for ch in c.changes)])
+            clocks.append([s(c.metric.id), c.cycle, s(c.target.duration.text if c.target else None), self.calendars[key][0],
+                           *(off(t) for t in instants), s(c.status.value), number(c.paused_seconds), s(self.encoder.rule(c.rule)),
+                           [[off(ch.at), s(str(ch.target.duration) if ch.target else None), s(self.encoder.rule(ch.rule))]
+                            for ch in c.changes]])
+        escalations = [[off(e.at), s(e.step.metric), e.cycle, e.step.index, s(", ".join(e.step.notify))] for e in outcome.escalations]
+        self.escalations += len(escalations)
+        last = max([last, *(e.at for e in outcome.escalations)])
+        self.span = (min(self.span[0], t0), max(self.span[1], last))
+        self.rows.append(_script_json([outcome.id, outcome.line, self.heading(outcome).removeprefix(" — "),
+                                       s(f"{policy.id} {policy.version}"), t0, clocks, escalations, len(outcome.findings)]))
+
+    def _calendar_data(self) -> list[dict[str, Any]]:
+        """Each calendar's working intervals over the history (epoch seconds, flat), for the grey
+        out-of-calendar spans; a 24x7 calendar has none to draw."""
+        found = []
+        first, last = self.span
+        for (_, _, name), (_, spec) in sorted(self.calendars.items(), key=lambda kv: kv[1][0]):
+            entry: dict[str, Any] = {"name": name, "tz": str(spec.tz), "always": spec.always, "spans": []}
+            if not spec.always and first <= last:
+                cal = BusinessCalendar(spec)
+                day = dt.datetime.fromtimestamp(first, spec.tz).date() - dt.timedelta(days=1)
+                end = min(dt.datetime.fromtimestamp(last, spec.tz).date() + dt.timedelta(days=1),
+                          day + dt.timedelta(days=MAX_CALENDAR_DAYS))
+                while day <= end:
+                    for a, b in cal.working_intervals(day):
+                        entry["spans"] += [int(a.timestamp()), int(b.timestamp())]
+                    day += dt.timedelta(days=1)
+            found.append(entry)
+        return found
+
+    def close(self, simulated: int, rejected: int) -> None:
+        metrics = sorted({m for m, _ in self.statuses})
+        statuses = ("met", "breached", "running", "cancelled", "untimed")
+        rows = [[m, *(str(self.statuses[(m, st)]) for st in statuses)] for m in metrics]
+        title = "Simulated tickets"
+        body = (f"<h1>{title}</h1><p>{_e(f'{simulated + rejected} tickets: {simulated} simulated, {rejected} rejected; {self.escalations} escalations')}."
+                f" Times are shown in each calendar's zone.</p>"
+                + _table(("metric", *statuses), rows)
+                + _asset("timeline.html"))
+        meta = {"strings": list(self.strings), "calendars": self._calendar_data()}
+        self.out.write(_head(title) + body)
+        self.out.write(f'<script type="application/json" id="meta">{_script_json(meta)}</script>\n'
+                       '<script type="text/plain" id="tickets">\n')
+        for row in self.rows:
+            self.out.write(row + "\n")
+        self.out.write(f"</script>\n<script>{_asset('timeline.js')}</script>\n{END}")

@@ -1,0 +1,214 @@
+"""The HTML pages of `report` and `simulate`: self-contained, golden, safe against any ticket text,
+and checked in a real browser (headless Debian chromium driven by Playwright): no console errors,
+charts drawn with their data, the breach marker of a known ticket where its instant falls on the
+axis. Screenshots go to artifacts/screenshots/ (a CI artifact, gitignored)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conftest import ROOT
+from slapolicy.output.html import STUB, _script_json
+
+AS_OF = "2025-12-31T00:00:00+08:00"
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = ROOT / "artifacts" / "screenshots"
+X0, X1 = 190, 880  # the timeline's axis in timeline.js
+
+
+def simulate(run_cli: Callable[..., Any], fmt: str, *extra: str) -> Any:
+    result = run_cli("simulate", "policies/after-sales", "examples/tickets.jsonl", "--as-of", AS_OF, "--format", fmt, *extra)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def report(run_cli: Callable[..., Any], *extra: str) -> Any:
+    result = run_cli("report", "policies/after-sales", "examples/tickets.jsonl", "--as-of", AS_OF, "--by", "severity",
+                     "--format", "html", *extra)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_pages_golden(run_cli: Callable[..., Any], golden: Callable[[Path, str], None]) -> None:
+    """The README's examples as pages (regenerate with pytest --update-golden)."""
+    golden(ROOT / "tests" / "golden" / "report_examples.html", report(run_cli).stdout)
+    golden(ROOT / "tests" / "golden" / "simulate_examples.html", simulate(run_cli, "html").stdout)
+
+
+def test_pages_are_self_contained(run_cli: Callable[..., Any]) -> None:
+    """Nothing is fetched: no src or href attribute, no URL but the SVG namespace, and a CSP that forbids requests."""
+    for page in (report(run_cli).stdout, simulate(run_cli, "html").stdout):
+        assert "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none';" in page
+        assert not re.search(r"\s(src|href)=", page)
+        assert set(re.findall(r"https?://[^\s\"'<>]+", page)) <= {"http://www.w3.org/2000/svg"}
+
+
+def test_report_page_has_a_chart_per_objective(run_cli: Callable[..., Any]) -> None:
+    page = report(run_cli).stdout
+    doc = json.loads(run_cli("report", "policies/after-sales", "examples/tickets.jsonl", "--as-of", AS_OF, "--by", "severity",
+                             "--format", "json").stdout)
+    objectives = {r["objective"] for r in doc["objectives"]}
+    assert set(re.findall(r'<svg class="chart" role="img" data-objective="([^"]+)"', page)) == objectives
+    breached = sum(m["breached"] for g in doc["groups"] for m in g["metrics"].values())
+    escalated = sum(n for g in doc["groups"] for n in g["escalations"].values())
+    for chart, total in (("breached", breached), ("escalations", escalated)):  # one bar per severity, over all months
+        svg = re.search(rf'<svg class="chart counts" role="img" data-chart="{chart}".*?</svg>', page)
+        assert svg is not None
+        values = re.findall(r'<text class="tick" x="254" y="\d+" text-anchor="end">([^<]*)</text><rect class="bar \w+" data-value="(\d+)"',
+                            svg.group(0))
+        assert [v for v, _ in values] == ["contract severity=", "severity=P1 一级紧急", "severity=P2 二级重要", "severity=P3 三级一般"]
+        assert sum(int(n) for _, n in values) == total
+    assert f'<div class="value">{breached}</div><div class="label">clocks breached</div>' in page
+    assert "Service quality report — after-sales" in page
+
+
+def test_unwritable_output_is_a_one_line_error(run_cli: Callable[..., Any], tmp_path: Path) -> None:
+    result = run_cli("simulate", "policies/after-sales", "examples/tickets.jsonl", "--format", "html", "-o",
+                     str(tmp_path / "missing" / "page.html"))
+    assert result.exit_code == 2
+    assert "cannot write" in result.output and "Traceback" not in result.output
+
+
+@given(st.recursive(st.none() | st.integers() | st.text(), lambda kids: st.lists(kids, max_size=4), max_leaves=12))
+def test_embedded_data_never_ends_its_script(value: Any) -> None:
+    """Any ticket id, attribute or message (`</script>`, `<!--`) stays data: no `<` reaches the page, the JSON reads back."""
+    text = _script_json(value)
+    assert "<" not in text
+    assert json.loads(text) == value
+
+
+# ---- in a real browser -------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if shutil.which(CHROMIUM) is None:
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium; .ci/run does it): the browser tests need it")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
+    with sync_api.sync_playwright() as p:
+        found = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield found
+        found.close()
+
+
+def open_page(browser: Any, path: Path) -> tuple[Any, list[str]]:
+    """The page opened from its file, with every console error and uncaught exception it raised."""
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: errors.append(f"request {r.url}") if not r.url.startswith("file:") else None)
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    return page, errors
+
+
+def test_report_page_in_chromium(browser: Any, run_cli: Callable[..., Any], tmp_path: Path) -> None:
+    path = tmp_path / "report.html"
+    report(run_cli, "-o", str(path))
+    page, errors = open_page(browser, path)
+    charts = page.locator("svg.chart")
+    assert charts.count() >= 4
+    rates = page.locator('svg.chart[data-objective="resolution-rate"] rect.bar[data-value]')
+    assert rates.count() > 0
+    for i in range(rates.count()):  # drawn to scale: 0-100 % over the 160 px of the plot, 0 as a 2 px stub
+        box = rates.nth(i).bounding_box()
+        assert box is not None and box["width"] > 0
+        assert box["height"] == pytest.approx(max(STUB, float(rates.nth(i).get_attribute("data-value")) * 160), abs=0.5)
+    counts = page.locator("svg.counts rect.bar")
+    assert counts.count() > 0
+    for i in range(counts.count()):
+        box = counts.nth(i).bounding_box()
+        assert box is not None and (box["width"] > 0) == (int(counts.nth(i).get_attribute("data-value")) > 0)
+    assert page.locator("svg.chart line.target").count() > 0
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "report.png"), full_page=True)
+    assert errors == []
+
+
+def test_simulate_page_in_chromium(browser: Any, run_cli: Callable[..., Any], tmp_path: Path) -> None:
+    """T-1001's resolution_plan breached at its due time: the red marker sits where that instant falls on its axis."""
+    path = tmp_path / "simulate.html"
+    simulate(run_cli, "html", "-o", str(path))
+    doc = next(t for t in json.loads(simulate(run_cli, "json").stdout)["tickets"] if t["id"] == "T-1001")
+    epoch = lambda iso: dt.datetime.fromisoformat(iso).timestamp()  # noqa: E731
+    plan = next(c for c in doc["clocks"] if c["metric"] == "resolution_plan")
+    instants = [epoch(c[k]) for c in doc["clocks"] for k in ("started_at", "due_at", "stopped_at", "cancelled_at", "breached_at",
+                                                             "failed_at") if c.get(k)]
+    instants += [epoch(ch["at"]) for c in doc["clocks"] for ch in c.get("target_changes", ())]
+    instants += [epoch(e["at"]) for e in doc["escalations"]]
+    created = epoch(doc["created_at"])
+    expected = X0 + (epoch(plan["breached_at"]) - created) / (max(instants) - created) * (X1 - X0)
+
+    page, errors = open_page(browser, path)
+    assert page.locator("section.ticket").count() == 14
+    svg = page.locator('svg.timeline[data-ticket="T-1001"]')
+    marker = svg.locator("circle.breach").first
+    assert marker.locator("title").text_content().startswith("resolution_plan breached 2025-03-07 19:50")
+    assert float(marker.get_attribute("cx")) == pytest.approx(expected, abs=0.01)
+    svg_box, marker_box = svg.bounding_box(), marker.bounding_box()
+    assert marker_box["x"] + marker_box["width"] / 2 - svg_box["x"] == pytest.approx(expected, abs=1)  # where it is drawn
+    assert svg.locator("rect.off").count() > 0  # the office calendar's nights are shaded on follow_up
+    marker.click()
+    rule_line = (ROOT / "policies/after-sales/2025.1.yaml").read_text(encoding="utf-8").splitlines().index("  - id: p1-urgent") + 1
+    assert f"rule policies/after-sales/2025.1.yaml:{rule_line}" in page.locator("section.ticket .explain").first.text_content()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "simulate.png"), full_page=True)
+    page.fill("#search", "T-1002")
+    assert page.locator("section.ticket").count() == 1
+    assert errors == []
+
+
+def test_report_page_holds_the_ledger_and_findings(run_cli: Callable[..., Any]) -> None:
+    """R-004-12 and R-004-16: the fines of the company-service example, by person, as the page shows them."""
+    result = run_cli("report", "policies/company-service", "examples/company-service/history.jsonl", "--roster",
+                     "examples/company-service/roster.csv", "--as-of", "2025-05-10T00:00:00+08:00", "--jobs", "1", "--format", "html")
+    assert result.exit_code == 0
+    page = result.stdout
+    assert ("<h2>Penalties</h2><table><thead><tr><th>period</th><th>payer</th><th>amount CNY</th><th>charges</th></tr></thead>"
+            "<tbody><tr class=\"\"><td>2025-03</td><td>李美華</td><td>50</td><td>1</td></tr>"
+            "<tr class=\"\"><td>2025-04</td><td>林技術員</td><td>400</td><td>1</td></tr></tbody></table>") in page
+    assert "<h2>Findings</h2>" in page
+
+
+def test_rejected_tickets_are_on_the_page(run_cli: Callable[..., Any], browser: Any, tmp_path: Path) -> None:
+    """Nothing the user gave is dropped: every bad ticket is listed with its line and reason, and the run exits 1."""
+    path = tmp_path / "bad.html"
+    result = run_cli("simulate", "policies/after-sales", "examples/bad-tickets.jsonl", "--format", "html", "-o", str(path))
+    assert result.exit_code == 1
+    lines = (ROOT / "examples" / "bad-tickets.jsonl").read_text(encoding="utf-8").splitlines()
+    page, errors = open_page(browser, path)
+    shown = page.locator("p.rejected")
+    assert shown.first.text_content() == "B-1 (line 1) rejected: unknown_severity: unknown severity 'P4'; use one of: P1, P2, P3"
+    assert page.locator("#pageinfo").text_content() == f"page 1 of {-(-len(lines) // 25)} ({len(lines)} tickets)"
+    assert errors == []
+
+
+def test_timelines_page_through_a_generated_history(browser: Any, run_cli: Callable[..., Any], tmp_path: Path) -> None:
+    """1000 tickets: 25 timelines a page, the next page on demand, the breach filter counts what the JSON says."""
+    history, path = tmp_path / "history.jsonl", tmp_path / "simulate.html"
+    assert run_cli("generate", "--policy", "policies/after-sales", "--tickets", "1000", "--seed", "3", "-o", str(history)).exit_code == 0
+    args = ("simulate", "policies/after-sales", str(history), "--as-of", "2026-01-31T00:00:00+08:00", "--jobs", "1")
+    assert run_cli(*args, "--format", "html", "-o", str(path)).exit_code == 0
+    tickets = [json.loads(line) for line in run_cli(*args, "--format", "jsonl").stdout.splitlines()]
+    breached = sum(any(c["status"] == "breached" for c in t["clocks"]) for t in tickets)
+    page, errors = open_page(browser, path)
+    assert page.locator("svg.timeline").count() == 25
+    assert page.locator("#pageinfo").text_content() == "page 1 of 40 (1000 tickets)"
+    page.click("#next")
+    assert page.locator("#pageinfo").text_content() == "page 2 of 40 (1000 tickets)"
+    assert page.locator("svg.timeline").first.get_attribute("data-ticket") == tickets[25]["id"]
+    page.check("#breached")
+    assert page.locator("#pageinfo").text_content() == f"page 1 of {-(-breached // 25)} ({breached} tickets)"
+    assert errors == []

@@ -1,0 +1,138 @@
+"""The messages a quality manager reads, one fixture each: `slapolicy validate` on
+tests/fixtures/messages/<case>.yaml prints exactly <case>.expected (regenerate with
+pytest --update-golden and review the diff), and a rejected ticket says what is wrong.
+
+Each fixture is tests/fixtures/valid/minimal.yaml with one mistake people make: the
+message names the key at fault, says what is wrong and how to write it, once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from conftest import FIXTURES
+from slapolicy.outcome import Rejection
+from slapolicy.replay import simulate
+from slapolicy.repository import open_policy_set
+from slapolicy.tickets import RawItem, decode_line
+
+CASES = sorted((FIXTURES / "messages").glob("*.yaml"))
+MINIMAL = FIXTURES / "valid" / "minimal.yaml"
+AS_OF = dt.datetime(2025, 4, 1, tzinfo=dt.UTC).timestamp()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+def test_validate_message(run_cli: Callable[..., Result], case: Path, golden: Callable[[Path, str], None]) -> None:
+    result = run_cli("validate", str(case.relative_to(FIXTURES.parent.parent)))
+    assert result.exit_code == 1
+    golden(case.with_suffix(".expected"), result.output)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+def test_one_root_cause_one_message(case: Path) -> None:
+    """Each fixture holds one mistake: one diagnostic, never a cascade."""
+    lines = case.with_suffix(".expected").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 2 and lines[-1] == "1 file checked: 1 error, 0 warnings"
+
+
+def test_every_case_differs_from_the_valid_policy_in_one_place() -> None:
+    """The fixtures stay one mistake away from a policy that validates cleanly."""
+    base = MINIMAL.read_text(encoding="utf-8").splitlines()
+    for case in CASES:
+        changed = [line for line in case.read_text(encoding="utf-8").splitlines() if line not in base]
+        assert 1 <= len(changed) <= 3, case.name
+
+
+def _rejection(line: dict[str, object]) -> Rejection:
+    policies = open_policy_set(MINIMAL)
+    outcome = decode_line(json.dumps(line).encode(), 1, policies.tz)
+    if not isinstance(outcome, Rejection):
+        (outcome,) = simulate(policies, [RawItem(line, 1)], "python", AS_OF)
+    assert isinstance(outcome, Rejection)
+    return outcome
+
+
+def _ticket(severity: str, *types: str, **attributes: str) -> dict[str, object]:
+    events = [{"at": f"2025-03-07T1{i}:00:00+08:00", "type": t} for i, t in enumerate(types)]
+    return {"id": "T-1", "attributes": {"severity": severity, **attributes}, "events": events}
+
+
+@pytest.mark.parametrize(("types", "message"), [
+    (("Created", "resolved"), "unknown event type 'Created'; did you mean 'created'? (event types are written in lower case)"),
+    (("creatd",), "unknown event type 'creatd'; did you mean 'created'? (every ticket starts with a 'created' event)"),
+])
+def test_a_misspelt_created_event_is_named_not_missing(types: tuple[str, ...], message: str) -> None:
+    reasons = _rejection(_ticket("P1", *types)).reasons
+    assert [(r.code, r.message) for r in reasons] == [("unknown_event_type", message)]
+
+
+def test_a_ticket_without_created_says_how_to_write_it() -> None:
+    reasons = _rejection(_ticket("P1", "responded")).reasons
+    assert [(r.code, r.message) for r in reasons] == [
+        ("missing_created", "the ticket has no 'created' event; every ticket starts with one, e.g. "
+                            '{"at": "2025-03-07T09:00:00+08:00", "type": "created"}')]
+
+
+def test_an_event_type_in_capitals_gets_its_lower_case_name() -> None:
+    reasons = _rejection(_ticket("P1", "created", "Resolved")).reasons
+    assert [(r.code, r.message) for r in reasons] == [("unknown_event_type", "unknown event type 'Resolved'; did you mean 'resolved'?")]
+
+
+def test_a_ticket_with_several_problems_shows_all_of_them() -> None:
+    reasons = _rejection(_ticket("P4", "created", "solved", "closd", tier="gold")).reasons
+    assert [(r.code, r.message) for r in reasons] == [
+        ("unknown_event_type", "unknown event type 'solved'; did you mean 'resolved'?"),
+        ("unknown_event_type", "unknown event type 'closd'; did you mean 'closed'?"),
+        ("unknown_severity", "unknown severity 'P4'; use one of: P1, P2"),
+        ("unknown_tier", "unknown tier 'gold'; use one of: basic"),
+    ]
+
+
+def test_every_bad_timestamp_of_a_line_is_named() -> None:
+    line = _ticket("P1", "created", "resolved")
+    line["events"] = [{"at": "2025-03-07 25:00", "type": "created"}, {"at": "yesterday", "type": "resolved"}]
+    reasons = _rejection(line).reasons
+    assert [(r.code, r.message) for r in reasons] == [
+        ("bad_timestamp", "event 1: '2025-03-07 25:00' is not an ISO-8601 date-time such as 2025-03-07T17:50:00+08:00"),
+        ("bad_timestamp", "event 2: 'yesterday' is not an ISO-8601 date-time such as 2025-03-07T17:50:00+08:00"),
+    ]
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    (".nan", ".nan and .inf are not numbers a policy can use; write a finite number such as 50"),
+    (".inf", "inf is more than the most allowed here, 1000000000; write a number within the bounds"),
+    ("0", "0 must be more than 0; write a number within the bounds"),
+])
+def test_a_number_json_cannot_hold_is_a_message_not_a_traceback(value: str, message: str) -> None:
+    """jsonschema takes .nan where jsonschema-rs refuses it; the penalty builder then crashed (found by
+    test_fuzz.test_every_schema_violation_gets_a_message)."""
+    from slapolicy.loader import load_text
+    from slapolicy.validate import validate_document
+
+    source = FIXTURES.parent.parent / "policies" / "company-service" / "2025.1.yaml"
+    doc, _ = load_text(source.read_text(encoding="utf-8").replace("    amount: 50\n", f"    amount: {value}\n", 1), "p.yaml")
+    policy, problems = validate_document(doc)
+    assert policy is None
+    assert [d.format() for d in problems] == [f"p.yaml:345:13: SLA104 error: {message}"]
+
+
+def test_an_unknown_severity_in_a_shipped_policy_is_one_message(tmp_path: Path) -> None:
+    """After-sales with P4 for P1 in its first target rule gave six diagnostics (SLA501, SLA502, SLA201 and
+    three SLA504 on the steps that rule's metric feeds); the root cause alone remains, with the valid ones."""
+    from conftest import ROOT
+    from slapolicy.repository import scan
+
+    (tmp_path / "regulation").symlink_to(ROOT / "regulation")
+    (tmp_path / "policies" / "after-sales").mkdir(parents=True)
+    text = (ROOT / "policies" / "after-sales" / "2025.1.yaml").read_text(encoding="utf-8")
+    head, rule, tail = text.partition("    when: {severity: P1}\n")
+    target = tmp_path / "policies" / "after-sales" / "2025.1.yaml"
+    target.write_text(head + rule.replace("P1", "P4") + tail, encoding="utf-8")
+    line = head.count("\n") + 1
+    assert [d.format() for d in scan([target]).diagnostics] == [
+        f"{target}:{line}:11: SLA201 error: unknown severity 'P4'; use one of: P1, P2, P3"]
