@@ -161,7 +161,8 @@ def test_simulate_page_in_chromium(browser: Any, run_cli: Callable[..., Any], tm
     assert marker_box["x"] + marker_box["width"] / 2 - svg_box["x"] == pytest.approx(expected, abs=1)  # where it is drawn
     assert svg.locator("rect.off").count() > 0  # the office calendar's nights are shaded on follow_up
     marker.click()
-    assert "rule policies/after-sales/2025.1.yaml:241" in page.locator("section.ticket .explain").first.text_content()
+    rule_line = (ROOT / "policies/after-sales/2025.1.yaml").read_text(encoding="utf-8").splitlines().index("  - id: p1-urgent") + 1
+    assert f"rule policies/after-sales/2025.1.yaml:{rule_line}" in page.locator("section.ticket .explain").first.text_content()
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "simulate.png"), full_page=True)
     page.fill("#search", "T-1002")

@@ -51,6 +51,8 @@ class Named:
     description: str
     path: JsonPath
     clauses: tuple[str, ...] = ()
+    name_en: str = ""  # English, for `render --lang en`; empty: the original serves
+    description_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ class Metric:
     due: Due = Due()
     calendar: str | None = None  # where working time is measured when no target gives a calendar
     schedule: TargetValue | None = None  # for `every` metrics: the period as a target, for outputs
+    title_en: str = ""  # English, for `render --lang en`
     def events(self) -> dict[str, tuple[str, ...]]:
         return {k: getattr(self, k) for k in ("start", "stop", "pause_on", "resume_on", "cancel_on", "restart_on", "fail_on")}
 
@@ -353,6 +356,7 @@ class Policy:
     correlations: tuple[Correlation, ...] = ()
     penalties: tuple[Penalty, ...] = ()
     currency: str | None = None
+    title_en: str = ""  # English, for `render --lang en`
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -601,7 +605,8 @@ def _named(data: Mapping[str, Any] | None, section: str) -> dict[str, Named]:
         if isinstance(value, str):
             out[key] = Named(key, value, "", (section, key))
         else:
-            out[key] = Named(key, value.get("name", key), value.get("description", ""), (section, key), _clauses(value))
+            out[key] = Named(key, value.get("name", key), value.get("description", ""), (section, key), _clauses(value),
+                             value.get("name_en", ""), value.get("description_en", ""))
     return out
 
 
@@ -678,9 +683,10 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
             due=Due(m["due"]["working_day"]) if isinstance(m.get("due"), Mapping) else Due(),
             calendar=m.get("calendar"),
             schedule=_schedule(name, m),
+            title_en=m.get("title_en", ""),
         )
 
-    reserved = {"id", "description", "clause", "when", "calendar", "choice", "note"}
+    reserved = {"id", "description", "description_en", "clause", "when", "calendar", "choice", "note"}
     targets = []
     for i, t in enumerate(data["targets"]):
         path: JsonPath = ("targets", i)
@@ -786,6 +792,6 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
         subjects=_named(data.get("subjects"), "subjects"), notices=notices, registers=tuple(data.get("registers") or ()),
         decisions=decisions, invariants=invariants, routes=routes, identity=identity,
         calendar_clauses={n: _clauses(c) for n, c in data["calendars"].items() if isinstance(c, Mapping) and "clause" in c},
-        correlations=correlations, penalties=penalties, currency=data.get("currency"),
+        correlations=correlations, penalties=penalties, currency=data.get("currency"), title_en=data.get("title_en", ""),
     )
     return policy, b.unusable()

@@ -1,0 +1,219 @@
+"""`slapolicy render`: the policy as the document people read.
+
+The goldens under tests/golden/render/ and the committed documents under docs/ are this
+command's output on the shipped policies; after a deliberate change regenerate both with
+
+    .venv/bin/python -m pytest tests/test_render.py --update-golden
+
+and review the diff (docs/ is what engineers and customers read)."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import Result
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import ROOT
+from slapolicy.loader import load_text
+from slapolicy.model import build_policy
+from slapolicy.output.render import html, markdown
+from slapolicy.render import RenderedPolicy, document
+from slapolicy.repository import open_policy_set
+
+POLICIES = sorted(p.name for p in (ROOT / "policies").iterdir() if p.is_dir())
+GOLDEN = ROOT / "tests" / "golden" / "render"
+DOCS = ROOT / "docs"
+OFFICE_ZH = "工作日 09:00–12:00、13:30–18:00，法定节假日除外，调休上班日照常"
+OFFICE_EN = "working days 09:00–12:00 and 13:30–18:00, public holidays excepted, make-up working days worked"
+
+
+def rendered(name: str, lang: str, fmt: str) -> str:
+    out = io.StringIO()
+    policy = open_policy_set(Path("policies") / name).latest
+    (html if fmt == "html" else markdown)(document(policy, "en" if lang == "en" else "zh"), out)
+    return out.getvalue()
+
+
+def after_sales(lang: str = "zh") -> RenderedPolicy:
+    return document(open_policy_set(ROOT / "policies" / "after-sales").latest, "en" if lang == "en" else "zh")
+
+
+# the committed documents and the goldens ---------------------------------------------------
+
+DOC_FILES = [(name, "zh", fmt) for name in POLICIES for fmt in ("md", "html")] + [("after-sales", "en", "html")]
+
+
+@pytest.mark.parametrize(("name", "lang", "fmt"), DOC_FILES)
+def test_the_committed_documents_are_current(in_root: Path, golden: Callable[[Path, str], None], name: str, lang: str,
+                                             fmt: str) -> None:
+    """docs/<policy>.<lang>.<md|html> is what `slapolicy render` writes today (regenerate: see the module docstring)."""
+    golden(DOCS / f"{name}.{lang}.{fmt}", rendered(name, lang, fmt))
+
+
+def test_the_english_markdown_of_after_sales(in_root: Path, golden: Callable[[Path, str], None]) -> None:
+    """(regenerate with pytest --update-golden)"""
+    golden(GOLDEN / "after-sales.en.md", rendered("after-sales", "en", "md"))
+
+
+# what a reader finds in it -----------------------------------------------------------------
+
+def _table(doc: RenderedPolicy, anchor: str, caption: str = "") -> dict[str, tuple[str, ...]]:
+    section = next(s for s in doc.sections if s.anchor == anchor)
+    table = next(t for t in section.tables if t.caption == caption)
+    return {row[0]: row[1:] for row in table.rows}
+
+
+def test_the_calendar_in_words_in_both_languages() -> None:
+    assert _table(after_sales("zh"), "calendars")["office"] == (OFFICE_ZH,)
+    assert _table(after_sales("en"), "calendars")["office"] == (OFFICE_EN,)
+    assert _table(after_sales("zh"), "calendars")["always"] == ("全天 24 小时，节假日照常（自然时间）",)
+
+
+def test_the_targets_table_follows_precedence_per_severity() -> None:
+    """R-000-04, R-000-05, R-000-06: the figures per severity; a rule that also depends on another
+    attribute is shown with its condition, and a cell no rule reaches is a dash."""
+    rows = _table(after_sales("zh"), "targets", "所有服务等级")
+    assert rows["首次响应"] == ("15 分钟（自然时间）", "30 分钟（自然时间）", "1 小时（自然时间）")
+    assert rows["提出解决方案"] == ("2 小时（自然时间）", "—", "—")
+    assert rows["客户回访"][0] == f"3 个工作日（{OFFICE_ZH}）"
+    assert rows["现场到达"][0] == "4 小时（自然时间）（仅当 客户所在地 = same_city）; 24 小时（自然时间）（仅当 客户所在地 = other_province）"
+    en = _table(after_sales("en"), "targets", "All tiers")
+    assert en["First response"] == ("15 min (clock time)", "30 min (clock time)", "1 h (clock time)")
+    assert en["Follow-up call"][0] == f"3 working days ({OFFICE_EN})"
+
+
+def test_targets_per_tier_where_a_rule_names_the_tier(in_root: Path) -> None:
+    doc = document(open_policy_set("policies/company-service").latest)
+    captions = [t.caption for t in next(s for s in doc.sections if s.anchor == "targets").tables]
+    assert captions[:-1] == [t.name for t in open_policy_set("policies/company-service").latest.tiers.values()]
+    assert captions[-1] == "计时规则"
+
+
+def test_every_rule_carries_its_clause_text_or_its_choice() -> None:
+    doc = after_sales("zh")
+    rules = {r.title: r for s in doc.sections for r in s.rules}
+    assert rules["p1-urgent"].basis.clauses == ("R-000-04",)
+    assert rules["p1-urgent"].basis.source == f"{ROOT / 'policies/after-sales/2025.1.yaml'}:{_line('id: p1-urgent')}"
+    assert rules["engineer-contact-p1"].basis.clauses == ()
+    assert any("本单位规定: R-000-20 says 约定时间" in line for line in rules["engineer-contact-p1"].lines)
+    appendix = {c.id: (c, by) for c, by in doc.clauses}
+    clause, cited_by = appendix["R-000-04"]
+    assert clause.text == ("一级紧急问题(系统瘫痪、数据丢失)需15分钟内响应,2小时内提出解决方案",)
+    assert "target p1-urgent" in cited_by and "severity P1" in cited_by
+    escalation = _table(doc, "escalations", "首次响应")
+    assert escalation["1"][:2] == ("时限的 75%", "技术支援组组长")
+
+
+def _line(text: str) -> int:
+    lines = (ROOT / "policies/after-sales/2025.1.yaml").read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, 1) if text in line)
+
+
+def test_english_falls_back_to_the_original_names(in_root: Path) -> None:
+    policy = open_policy_set("policies/service-guide").latest
+    severities = _table(document(policy, "en"), "severities")
+    assert severities["L1"][0] == policy.severities["L1"].name  # no name_en in that policy
+    assert _table(after_sales("en"), "severities")["P1"] == ("Severity 1 (urgent)", "system down or data lost")
+
+
+def test_the_html_page_is_self_contained_and_printable(in_root: Path) -> None:
+    page = rendered("after-sales", "zh", "html")
+    assert re.findall(r'(?:src|href)="(?!#)[^"]*"', page) == []
+    assert "url(" not in page and "@import" not in page and "<script" not in page
+    assert "@page { size: A4;" in page and "section.major { break-before: page; }" in page
+    nav = page[page.index('<nav class="toc">'):page.index("</nav>")]
+    toc = re.findall(r'<li><a href="#([^"]+)">', nav)
+    assert toc[0] == "severities" and toc[-2:] == ["decisions", "appendix"]
+    assert all(f'id="{anchor}"' in page for anchor in toc)
+
+
+# the command -------------------------------------------------------------------------------
+
+def test_render_writes_the_file(run_cli: Callable[..., Result], tmp_path: Path) -> None:
+    target = tmp_path / "after-sales.html"
+    result = run_cli("render", "policies/after-sales", "--lang", "en", "-o", str(target))  # .html: HTML without --format
+    assert (result.exit_code, result.output) == (0, "")
+    assert target.read_text(encoding="utf-8") == rendered("after-sales", "en", "html")
+
+
+def test_render_picks_a_version(run_cli: Callable[..., Result]) -> None:
+    result = run_cli("render", "policies/after-sales", "--version", "2024.1")
+    assert result.exit_code == 0
+    assert "- **版本**: 2024.1" in result.output
+    missing = run_cli("render", "policies/after-sales", "--version", "2023.9")
+    assert missing.exit_code == 2
+    assert missing.output == "error: --version 2023.9: policies/after-sales has no such version; it has 2024.1, 2025.1\n"
+
+
+def test_render_refuses_an_unusable_policy(run_cli: Callable[..., Result], tmp_path: Path) -> None:
+    broken = tmp_path / "p.yaml"
+    broken.write_text("policy: x\nversion: '1'\nseverities: [\n", encoding="utf-8")
+    result = run_cli("render", str(broken))
+    assert result.exit_code == 2
+    assert result.output == (f"error: {broken}:4:1: SLA004 error: a value is missing inside [ ] or {{ }} "
+                             "(two commas in a row, or a comma before the closing bracket?)\n")
+    assert run_cli("render", "no/such/policy.yaml").exit_code == 2
+
+
+# property: whatever the names say, the documents keep their shape --------------------------
+
+TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=30)
+
+
+@given(name=TEXT, description=TEXT, title=TEXT)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_names_keep_markdown_tables_and_html_well_formed(name: str, description: str, title: str) -> None:
+    """Pipes, angle brackets, quotes and newlines in a policy's own words never break a table row
+    or inject markup."""
+    data = yaml.safe_load((ROOT / "policies/network-service/2025.1.yaml").read_text(encoding="utf-8"))
+    data["title"] = title
+    first = next(iter(data["severities"]))
+    data["severities"][first] = {"name": name, "description": description, "name_en": name}
+    doc, problems = load_text(yaml.safe_dump(data, allow_unicode=True), str(ROOT / "policies/network-service/x.yaml"))
+    assert problems == []
+    policy, errors = build_policy(doc)
+    assert policy is not None, errors
+    for lang in ("zh", "en"):
+        out = io.StringIO()
+        markdown(document(policy, lang), out)  # type: ignore[arg-type]
+        for block in re.findall(r"(?:^\|.*\n)+", out.getvalue(), re.M):
+            counts = {len(re.findall(r"(?<!\\)\|", row)) for row in block.splitlines()}
+            assert len(counts) == 1, block
+        page = io.StringIO()
+        html(document(policy, lang), page)  # type: ignore[arg-type]
+        checker = _Tags()
+        checker.feed(page.getvalue())
+        assert checker.tags <= {"html", "head", "meta", "title", "style", "body", "header", "h1", "dl", "dt", "dd", "nav", "h2",
+                                "ol", "li", "a", "section", "table", "caption", "thead", "tr", "th", "tbody", "td", "br",
+                                "span", "h3", "ul", "blockquote", "b", "p"}
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+
+
+def test_a_target_rule_may_carry_an_english_description() -> None:
+    """`description_en` on a target rule is its translation, not a clock named description_en."""
+    data = yaml.safe_load((ROOT / "policies/network-service/2025.1.yaml").read_text(encoding="utf-8"))
+    data["targets"][0].update(description="中文说明", description_en="English words")
+    doc, _ = load_text(yaml.safe_dump(data, allow_unicode=True), str(ROOT / "policies/network-service/x.yaml"))
+    policy, errors = build_policy(doc)
+    assert policy is not None, errors
+    assert "description_en" not in policy.targets[0].values
+    first = next(s for s in document(policy, "en").sections if s.anchor == "targets").rules[0]
+    assert first.lines[0] == "English words"
+    first_zh = next(s for s in document(policy, "zh").sections if s.anchor == "targets").rules[0]
+    assert first_zh.lines[0] == "中文说明"
