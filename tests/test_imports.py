@@ -22,7 +22,7 @@ from slapolicy.codes import CODES
 from slapolicy.diagnostics import InputError
 from slapolicy.imports import ProfileError, column_letter, load_profile, read_export, shipped
 from slapolicy.outcome import Rejection
-from slapolicy.replay import OutcomeList, Plan, replay, replay_items
+from slapolicy.replay import OutcomeList, Plan, replay, replay_items, simulate
 from slapolicy.repository import open_policy_set
 from slapolicy.tickets import RawItem, read_items
 from test_fuzz import FUZZ, HOSTILE_JSON, mutate_text, no_hang, to_bytes
@@ -413,3 +413,35 @@ def test_a_header_read_as_one_column_hints_at_the_separator(tmp_path: Path) -> N
     assert imported.refused.reasons[0].message == (
         "the export has no columns 'Id' (the profile's id), 'Created' (the profile's events (created)); its columns are: "
         "Id;Created; the header is one single column: is the file separated by another character? give `delimiter:` in the profile")
+
+
+# ---- regressions ---------------------------------------------------------------------------------
+
+def test_a_priority_that_changes_back_is_a_change_again() -> None:
+    """Regression: each row is compared with the ticket's current value (its previous row's), not its first row's."""
+    text = ("工单号,操作时间,操作,操作人,优先级,备注内容\n"
+            "X1,2025/3/3 9:00,新建,客服,紧急,\n"
+            "X1,2025/3/3 9:05,登记,客服,重要,降级\n"
+            "X1,2025/3/3 9:10,首次响应,工程师,紧急,重新升级\n"
+            "X1,2025/3/3 12:00,解决,工程师,紧急,\n")
+    (ticket,) = read_export(load_profile("cn-worklog"), text.encode()).items
+    assert isinstance(ticket, RawItem)
+    assert [(e["type"], e.get("attributes")) for e in ticket.data["events"]] == [
+        ("created", None), ("registered", {"severity": "P2"}), ("responded", {"severity": "P1"}), ("resolved", None)]
+    (outcome,) = simulate(AFTER_SALES, [ticket], None, AS_OF)
+    assert not isinstance(outcome, Rejection) and outcome.attributes["severity"] == "P1"
+
+
+def test_minutes_after_count_real_minutes_across_a_clock_change(tmp_path: Path) -> None:
+    """Regression: 20 minutes after 02:50 CEST on the night clocks go back is 02:10 CET, not 03:10 CET."""
+    path = tmp_path / "berlin.yaml"
+    path.write_text("profile: berlin\nrows: ticket\ntimezone: Europe/Berlin\ntimestamps: [\"%Y-%m-%d %H:%M\"]\nid: Id\n"
+                    "attributes: {severity: {column: Priority, map: {Urgent: P1}}}\n"
+                    "events:\n  - {type: created, column: Created}\n"
+                    "  - {type: responded, column: Reply minutes, minutes_after: created}\n"
+                    "  - {type: resolved, column: Solved}\n", encoding="utf-8")
+    raw = b"Id,Priority,Created,Reply minutes,Solved\n1,Urgent,2025-10-26 02:50,20,2025-10-26 05:00\n"
+    (ticket,) = read_export(load_profile(str(path)), raw).tickets
+    assert ticket.data["events"] == [{"at": "2025-10-26T02:50:00+02:00", "type": "created"},
+                                     {"at": "2025-10-26T02:10:00+01:00", "type": "responded"},
+                                     {"at": "2025-10-26T05:00:00+01:00", "type": "resolved"}]

@@ -318,6 +318,7 @@ class _Rows:
         self.skipped = 0
         self.out: list[RawItem | Rejection] = []
         self.groups: dict[str, tuple[int, dict[str, Any], list[Reason]]] = {}  # id -> (position in out, data, reasons)
+        self.current: dict[str, dict[str, Any]] = {}  # id -> the ticket's attribute values as of its latest row
 
     def at(self, line: int, column: str) -> str:
         return f"row {line}, column {column_letter(self.index[column])} '{shorten(column, 40)}'"
@@ -359,12 +360,15 @@ class _Rows:
             if kind is not _UNSET:
                 data["kind"] = kind
             self.groups[tid] = (len(self.out), data, [])
+            self.current[tid] = dict(attributes)
             self.out.append(RawItem(data, line))
-        else:  # attribute values that differ from the ticket's first row are changes, carried by the event
+        else:  # values that differ from the ticket's current ones (as of its previous row) are changes, carried by the event
             data = self.groups[tid][1]
-            changed = {k: v for k, v in attributes.items() if data["attributes"].get(k, _UNSET) != v}
+            current = self.current[tid]
+            changed = {k: v for k, v in attributes.items() if current.get(k, _UNSET) != v}
             if changed:
                 event["attributes"] = changed
+                current.update(changed)
         data["events"].append(event)
         self.groups[tid][2].extend(reasons)
 
@@ -457,7 +461,16 @@ class _Rows:
         base = times.get(str(t.minutes_after))
         if base is None:  # its own cell is empty or bad, and says so
             return _UNSET
+        return _elapsed(base, minutes)
+
+
+def _elapsed(base: dt.datetime, minutes: float) -> dt.datetime:
+    """`minutes` of real time after `base`, shown in base's zone. Counted in UTC: adding to a zoned
+    time directly is wall-clock arithmetic, an hour off across a daylight-saving change. A time
+    without a zone (read later in the policy's) can only be counted on the wall clock."""
+    if base.tzinfo is None:
         return base + dt.timedelta(minutes=minutes)
+    return (base.astimezone(dt.UTC) + dt.timedelta(minutes=minutes)).astimezone(base.tzinfo)
 
 
 def _shown(text: str) -> str:
