@@ -445,3 +445,17 @@ def test_minutes_after_count_real_minutes_across_a_clock_change(tmp_path: Path) 
     assert ticket.data["events"] == [{"at": "2025-10-26T02:50:00+02:00", "type": "created"},
                                      {"at": "2025-10-26T02:10:00+01:00", "type": "responded"},
                                      {"at": "2025-10-26T05:00:00+01:00", "type": "resolved"}]
+
+
+def test_an_explicit_utf8_encoding_overrides_the_profiles(run_cli: Run, tmp_path: Path) -> None:
+    """Regression: `--encoding utf-8` was taken for the default and the profile's gb18030 applied."""
+    path = tmp_path / "cn-utf8.csv"
+    path.write_bytes((SAMPLES / "cn-helpdesk.csv").read_bytes().decode("gb18030").encode("utf-8"))
+    result = run_cli("import", "-p", "cn-helpdesk", str(path), "--encoding", "utf-8")
+    assert result.exit_code == 0 and result.stderr == "12 rows: 12 tickets imported, 0 rejected\n"
+    assert json.loads(result.stdout.splitlines()[0])["attributes"]["customer"] == "华东电力"
+    report = run_cli("report", "policies/after-sales", str(path), "--profile", "cn-helpdesk", "--encoding", "utf-8",
+                     "--as-of", "2025-12-31", "-f", "json")
+    assert report.exit_code == 0 and report.stderr == "12 tickets: 12 simulated, 0 rejected\n"
+    default = run_cli("import", "-p", "cn-helpdesk", "examples/imports/cn-helpdesk.csv")  # no --encoding: the profile's
+    assert default.exit_code == 0 and default.stderr == "12 rows: 12 tickets imported, 0 rejected\n"

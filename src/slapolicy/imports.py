@@ -228,12 +228,12 @@ def _format_problem(fmt: str) -> str | None:
 
 # ---- reading an export ----------------------------------------------------------------------------
 
-def read_export(profile: Profile, raw: bytes, encoding: str = "utf-8") -> Imported:
+def read_export(profile: Profile, raw: bytes, encoding: str | None = None) -> Imported:
     """The rows of an export as tickets and rejections, in row order.
 
-    The profile's encoding applies unless `encoding` names another than UTF-8; a UTF-8
-    byte-order mark (Excel's 'CSV UTF-8') always wins."""
-    codec = profile.encoding if profile.encoding and encoding.replace("_", "-").lower() in ("utf-8", "utf8") else encoding
+    `encoding` (an explicit --encoding) overrides the profile's; without either the export is
+    UTF-8. A UTF-8 byte-order mark (Excel's 'CSV UTF-8') always wins."""
+    codec = encoding or profile.encoding or "utf-8"
     result = Imported()
     try:
         text = decode_text(raw, codec)

@@ -91,7 +91,7 @@ class Plan:
     as_of: float
     engine: str | None
     new_partial: Callable[[], Partial]  # a module-level callable: workers call it too
-    encoding: str = "utf-8"  # of the input
+    encoding: str | None = None  # of the input (None: the import profile's, else utf-8)
     roster: Roster = NO_ROSTER  # who is on duty when (penalties paid by the person on duty)
     profile: Profile | None = None  # the input is a helpdesk export read through this import profile
     rulesets: tuple[tuple[CompiledPolicy, ...], ...] = field(init=False, repr=False)
@@ -302,7 +302,7 @@ def replay(plan: Plan, path: str, fmt: str | None, total: Sink, jobs: int = 1,
             with gate.held():
                 _replay_items(plan, path, fmt, total)
             return
-        with _open_binary(path) as stream, contextlib.closing(_Lines(stream, block_bytes, plan.encoding)) as lines:
+        with _open_binary(path) as stream, contextlib.closing(_Lines(stream, block_bytes, plan.encoding or "utf-8")) as lines:
             index = IdIndex(lambda n: line_id(lines.line(n)))
             pool = _Pool(plan, jobs) if jobs > 1 and not _small(stream, 2 * block_bytes) else None
             clean = False
@@ -428,7 +428,7 @@ def _replay_items(plan: Plan, path: str, fmt: str, total: Sink) -> None:
         replay_items(plan, read_export(plan.profile, raw, plan.encoding).items, total)
         return
     try:
-        items = list(read_items(decode_text(raw, plan.encoding), fmt, path))
+        items = list(read_items(decode_text(raw, plan.encoding or "utf-8"), fmt, path))
     except TicketError as exc:
         items = [reject(None, 1, exc.code, str(exc))]
     replay_items(plan, items, total)

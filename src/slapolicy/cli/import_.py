@@ -18,7 +18,7 @@ from ._shared import encoding_option, fail, history_path, import_profile, output
 @output_option
 @click.option("--rejects", type=click.Path(dir_okay=False), default=None,
               help="Write rejected rows (line, id, errors) to this JSONL file.")
-def import_(profile_name: str, export: str, encoding: str, output: str | None, rejects: str | None) -> None:
+def import_(profile_name: str, export: str, encoding: str | None, output: str | None, rejects: str | None) -> None:
     """Turn a helpdesk EXPORT (CSV) into slapolicy's JSONL tickets through an import profile.
 
     Every row becomes part of a ticket, a row the profile skips, or a rejection naming its

@@ -49,7 +49,7 @@ from ._shared import (
 @click.option("--ledger", type=click.Path(dir_okay=False, allow_dash=True), default=None,
               help="Write every penalty charge (period, payer, subject, line, penalty, clause, amount) to this CSV file.")
 def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str | None, as_of_text: str | None,
-           engine: str | None, jobs: int | None, input_format: str | None, profile_name: str | None, encoding: str, output: str | None,
+           engine: str | None, jobs: int | None, input_format: str | None, profile_name: str | None, encoding: str | None, output: str | None,
            rejects: str | None, roster_path: str | None, ledger: str | None) -> None:
     """Quality KPIs of a ticket HISTORY under POLICY, with its objectives met or missed.
 

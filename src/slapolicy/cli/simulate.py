@@ -41,7 +41,7 @@ from ._shared import (
 @jobs_option
 @output_option
 @roster_option
-def simulate(policy: str, tickets: str, fmt: str | None, input_format: str | None, profile_name: str | None, encoding: str,
+def simulate(policy: str, tickets: str, fmt: str | None, input_format: str | None, profile_name: str | None, encoding: str | None,
              as_of_text: str | None,
              explain: bool, engine: str | None, jobs: int | None, output: str | None, roster_path: str | None) -> None:
     """Replay TICKETS against POLICY (a file or a directory of versions) in virtual time.

@@ -66,7 +66,7 @@ def _resolve(spec: str, search: str) -> Policy:
 @roster_option
 def whatif(base: str, candidate: str, history: str, search: str, limit: int, period: str, fmt: str | None,
            as_of_text: str | None, engine: str | None, jobs: int | None, input_format: str | None, profile_name: str | None,
-           encoding: str, output: str | None, roster_path: str | None) -> None:
+           encoding: str | None, output: str | None, roster_path: str | None) -> None:
     """Replay HISTORY under two policy versions: KPI deltas and the tickets whose outcome changes.
 
     Each version is applied to every ticket, whatever its effective dates. Exit 0, or 1
