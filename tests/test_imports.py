@@ -459,3 +459,38 @@ def test_an_explicit_utf8_encoding_overrides_the_profiles(run_cli: Run, tmp_path
     assert report.exit_code == 0 and report.stderr == "12 tickets: 12 simulated, 0 rejected\n"
     default = run_cli("import", "-p", "cn-helpdesk", "examples/imports/cn-helpdesk.csv")  # no --encoding: the profile's
     assert default.exit_code == 0 and default.stderr == "12 rows: 12 tickets imported, 0 rejected\n"
+
+
+def _jira_lines() -> list[str]:
+    return (SAMPLES / "jira-service-management.csv").read_text(encoding="utf-8").split("\n")
+
+
+def test_a_quote_left_open_is_rejected_naming_its_row_and_the_lines_it_swallowed(run_cli: Run, tmp_path: Path) -> None:
+    """Regression: an unclosed quote read the rest of the export into one cell; the rows vanished unmentioned."""
+    lines = _jira_lines()
+    lines[3] = '"' + lines[3]
+    path = tmp_path / "jira.csv"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    result = run_cli("import", "-p", "jira-service-management", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{path}:4: unparseable: row 4, column A 'Summary': a quote (\") opened in this cell is never closed, so lines 5-13 "
+        "of the file (to its end) were read into this one cell instead of as rows; close the quote (a quote inside a cell "
+        "is written twice: \"\") and export again",
+        "3 rows: 2 tickets imported, 1 rejected"]
+    lines[7] = 'x"' + lines[7]  # a stray quote further down closes it: the rows after it are read again
+    imported = read_export(load_profile("jira-service-management"), "\n".join(lines).encode())
+    (rejection,) = imported.rejections
+    assert (rejection.id, rejection.line, len(imported.tickets)) == (None, 4, 7)
+    assert rejection.reasons[0].message.startswith("row 4, column A 'Summary': a quote (\") opened in this cell is never "
+                                                   "closed, so lines 5-8 of the file (up to a quote on line 8) were read ")
+
+
+def test_rows_are_counted_as_a_spreadsheet_shows_them() -> None:
+    """Regression: a cell with a line break made later messages name the file's line, not the row."""
+    raw, _ = _rewrite("jira-service-management", {(0, "Summary"): "Login fails\nfor all users", (2, "Priority"): "Meduim"})
+    imported = read_export(load_profile("jira-service-management"), raw)
+    (rejection,) = imported.rejections
+    assert (rejection.id, rejection.line) == ("SD-103", 4)
+    assert rejection.reasons[0].message.startswith("row 4, column H 'Priority': 'Meduim' is not in the profile's map for ")
+    assert [t.line for t in imported.tickets[:3]] == [2, 3, 5]

@@ -259,28 +259,68 @@ def read_export(profile: Profile, raw: bytes, encoding: str | None = None) -> Im
         result.items.append(Rejection(None, 1, (Reason("unparseable", _missing_columns(missing, header, delimiter)),)))
         return result
     mapper = _Rows(profile, index)
-    for line, row in _records(reader):
+    quotes = _Quotes(text, header, delimiter)
+    for number, first, last, row in _records(reader):
         result.rows += 1
-        mapper.add(line, row)
+        mapper.add(number, row, quotes.left_open(number, first, last, row))
     result.items, result.skipped = mapper.finish(), mapper.skipped
     return result
 
 
-def _records(reader: Any) -> Iterator[tuple[int, list[str] | csv.Error]]:
-    """Each record with the line it starts on; a record the csv module refuses is the error."""
+def _records(reader: Any) -> Iterator[tuple[int, int, int, list[str] | csv.Error]]:
+    """Each record with its row number as a spreadsheet shows it (the header is row 1; a cell
+    with a line break does not count as more rows) and the first and last line of the file it
+    was read from; a record the csv module refuses is the error. Blank rows are counted, not yielded."""
+    number = 1
     start = reader.line_num + 1
     while True:
+        number += 1
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            yield start, exc
+            yield number, start, reader.line_num, exc
             start = reader.line_num + 1
             continue
         if row and any(cell.strip() for cell in row):
-            yield start, row
+            yield number, start, reader.line_num, row
         start = reader.line_num + 1
+
+
+class _Quotes:
+    """Finds a quote opened and never closed: the csv module then reads every line after it, to
+    the end of the file or to the next stray quote, into one cell, and those rows would vanish."""
+
+    def __init__(self, text: str, header: list[str], delimiter: str) -> None:
+        self.text = text
+        self.header = header
+        self.delimiter = delimiter
+        self.lines: list[str] | None = None  # split only when a record runs over several lines
+
+    def left_open(self, number: int, first: int, last: int, row: list[str] | csv.Error) -> tuple[int, Reason] | None:
+        """The cell of this record where a quote was left open, and the rejection's reason naming its row,
+        column and lines; or None."""
+        if isinstance(row, csv.Error) or last <= first:
+            return None
+        if self.lines is None:
+            self.lines = io.StringIO(self.text, newline="").readlines()
+        at_end = False
+        try:
+            list(csv.reader(io.StringIO("".join(self.lines[first - 1:last]), newline=""), delimiter=self.delimiter, strict=True))
+        except csv.Error as exc:
+            at_end = "unexpected end of data" in str(exc)
+        width = len(self.header) - 1
+        cell = len(row) - 1 if at_end else next(
+            (i for i, c in enumerate(row) if width >= 2 and any(ln.count(self.delimiter) >= width for ln in c.split("\n")[1:])), None)
+        if cell is None:
+            return None
+        name = f" '{one_line(shorten(self.header[cell], 40))}'" if cell < len(self.header) else ""
+        swallowed = f"lines {first + 1}-{last} of the file (to its end)" if at_end else \
+            f"lines {first + 1}-{last} of the file (up to a quote on line {last})"
+        return cell, Reason("unparseable", f"row {number}, column {column_letter(cell)}{name}: a quote (\") opened in this cell is "
+                                           f"never closed, so {swallowed} were read into this one cell instead of as rows; close "
+                                           "the quote (a quote inside a cell is written twice: \"\") and export again")
 
 
 def column_letter(index: int) -> str:
@@ -327,12 +367,21 @@ class _Rows:
         i = self.index[column]
         return row[i].strip() if i < len(row) else ""
 
-    def add(self, line: int, row: list[str] | csv.Error) -> None:
+    def add(self, line: int, row: list[str] | csv.Error, open_quote: tuple[int, Reason] | None = None) -> None:
+        """One record, `line` its row number; `open_quote` if a quote left open in it swallowed the rows after it."""
         if isinstance(row, csv.Error):
             self.out.append(Rejection(None, line, (Reason("unparseable", f"row {line} cannot be read as CSV: {row}"),)))
             return
         reasons: list[Reason] = []
         tid = self.cell(row, self.profile.id)
+        if open_quote is not None:  # the cells after the quote are not this row's: only the quote is reported
+            cell, reason = open_quote
+            tid = tid if self.index[self.profile.id] < cell else ""
+            if self.profile.rows == "ticket" or not tid:
+                self.out.append(_rejection(tid, line, [reason]))
+            else:
+                self.group(tid, line, _UNSET, {}, {}, [reason])
+            return
         if not tid:
             reasons.append(Reason("unparseable", f"{self.at(line, self.profile.id)} is empty; every row needs the ticket id"))
         attributes = self.values(self.profile.attributes, row, line, reasons)
