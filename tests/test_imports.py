@@ -494,3 +494,15 @@ def test_rows_are_counted_as_a_spreadsheet_shows_them() -> None:
     assert (rejection.id, rejection.line) == ("SD-103", 4)
     assert rejection.reasons[0].message.startswith("row 4, column H 'Priority': 'Meduim' is not in the profile's map for ")
     assert [t.line for t in imported.tickets[:3]] == [2, 3, 5]
+
+
+@pytest.mark.parametrize("command", [
+    ["report", "policies/after-sales"], ["simulate", "policies/after-sales", "-f", "json"],
+    ["whatif", "--base", "2024.1", "--candidate", "2025.1", "--in", "policies/after-sales"]])
+def test_an_export_that_is_not_the_profiles_stops_a_replay_with_exit_2(run_cli: Run, command: list[str]) -> None:
+    """Regression: with --profile, an export without the profile's columns was one rejected pseudo-ticket, exit 1."""
+    export = "examples/imports/zendesk-ticket-export.csv"
+    imported = run_cli("import", "-p", "jira-service-management", export)
+    assert imported.exit_code == 2 and imported.stderr.startswith(f"error: {export}:1: the export has no columns 'Issue key' ")
+    result = run_cli(*command, export, "--profile", "jira-service-management", "--as-of", "2026-01-01")
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", imported.stderr)

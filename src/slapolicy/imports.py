@@ -99,6 +99,14 @@ class Imported:
         return self.items[0] if self.rows == 0 and self.items and isinstance(self.items[0], Rejection) else None
 
 
+class ExportRefused(Exception):
+    """An export that cannot be read as the export at all (not decodable, empty, columns missing):
+    a usage error, not a rejected ticket. Its message is one line: path:line: why."""
+
+    def __init__(self, path: str, refused: Rejection) -> None:
+        super().__init__(f"{path}:{refused.line}: " + "; ".join(r.message for r in refused.reasons))
+
+
 # ---- loading a profile ---------------------------------------------------------------------------
 
 def shipped() -> dict[str, str]:
@@ -553,4 +561,4 @@ def check_tickets(result: Imported, tz: dt.tzinfo) -> None:
                 result.items[position] = Rejection(tid, item.line, (Reason(exc.code, str(exc)),))
 
 
-__all__ = ["Imported", "Profile", "ProfileError", "check_tickets", "column_letter", "load_profile", "read_export", "shipped"]
+__all__ = ["ExportRefused", "Imported", "Profile", "ProfileError", "check_tickets", "column_letter", "load_profile", "read_export", "shipped"]

@@ -38,7 +38,7 @@ from .compiler import CompiledPolicy, compile_policy
 from .correlate import Correlator, Record, records
 from .dedup import IdIndex
 from .engine import get_backend
-from .imports import Profile, read_export
+from .imports import ExportRefused, Profile, read_export
 from .outcome import Outcome, Reason, Rejection, SubjectOutcome
 from .repository import PolicySet
 from .roster import EMPTY as NO_ROSTER
@@ -295,7 +295,7 @@ def replay(plan: Plan, path: str, fmt: str | None, total: Sink, jobs: int = 1,
 
     `on_progress` is told how many input lines each block held. Raises Interrupted on
     SIGINT or SIGTERM (the total then holds the items replayed so far), ReplayError
-    when a worker fails."""
+    when a worker fails, ExportRefused when a --profile export cannot be read as one."""
     fmt = fmt or detect_format(path)
     with _Gate().installed() as gate:
         if fmt != "jsonl" or plan.profile is not None:
@@ -425,7 +425,10 @@ def _replay_items(plan: Plan, path: str, fmt: str, total: Sink) -> None:
     with _open_binary(path) as stream:
         raw = stream.read()
     if plan.profile is not None:
-        replay_items(plan, read_export(plan.profile, raw, plan.encoding).items, total)
+        imported = read_export(plan.profile, raw, plan.encoding)
+        if imported.refused is not None:  # the wrong export or profile: no ticket to report on
+            raise ExportRefused(path, imported.refused)
+        replay_items(plan, imported.items, total)
         return
     try:
         items = list(read_items(decode_text(raw, plan.encoding or "utf-8"), fmt, path))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import click
 
-from ..imports import check_tickets, read_export
+from ..imports import ExportRefused, check_tickets, read_export
 from ..instants import zone
 from ..output import OutputError, destination, exits
 from ..output.imports import import_summary, rejection_lines, write_rejects, write_tickets
@@ -34,7 +34,7 @@ def import_(profile_name: str, export: str, encoding: str | None, output: str | 
         fail(f"{export}: cannot read the file: {exc.strerror or exc}")
     result = read_export(profile, raw, encoding)
     if result.refused is not None:
-        fail(f"{export}:{result.refused.line}: " + "; ".join(r.message for r in result.refused.reasons))
+        fail(str(ExportRefused(export, result.refused)))
     check_tickets(result, profile.timezone or zone("UTC"))
     try:
         with destination(output) as out:

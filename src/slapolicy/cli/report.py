@@ -5,6 +5,7 @@ import functools
 import click
 
 from ..engine import EngineError
+from ..imports import ExportRefused
 from ..output import OutputError, choose_format, destination, exits, progress, summary_line
 from ..output.report import FORMATTERS, document, write_ledger, write_rejects
 from ..replay import Interrupted, Plan, ReplayError, default_jobs, line_count, replay
@@ -76,7 +77,7 @@ def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str
         signum = exc.signum
         total.report.interrupted = True
         click.echo("interrupted: the report covers the tickets replayed so far", err=True)
-    except (EngineError, ReplayError) as exc:
+    except (EngineError, ReplayError, ExportRefused) as exc:
         fail(str(exc))
     doc = document(total.report, latest)
     try:

@@ -5,6 +5,7 @@ import functools
 import click
 
 from ..engine import EngineError
+from ..imports import ExportRefused
 from ..output import OutputError, choose_format, destination, exits, progress, summary_line
 from ..output.simulation import STREAMED, EncodedBlock, SimulationWriter
 from ..replay import Interrupted, Plan, ReplayError, default_jobs, line_count, replay
@@ -69,7 +70,7 @@ def simulate(policy: str, tickets: str, fmt: str | None, input_format: str | Non
             except Interrupted as exc:
                 signum = exc.signum
             writer.close()
-    except (EngineError, ReplayError, OutputError) as exc:
+    except (EngineError, ReplayError, OutputError, ExportRefused) as exc:
         fail(str(exc))
     click.echo(summary_line(writer.simulated, writer.rejected, signum is not None), err=True)
     raise SystemExit(exits.replay(writer.rejected, signum))

@@ -7,6 +7,7 @@ import click
 
 from ..diagnostics import did_you_mean
 from ..engine import EngineError
+from ..imports import ExportRefused
 from ..model import Policy
 from ..output import OutputError, choose_format, destination, exits
 from ..output.whatif import FORMATTERS, counts, document
@@ -85,7 +86,7 @@ def whatif(base: str, candidate: str, history: str, search: str, limit: int, per
         replay(plan, history, input_format, total, jobs or default_jobs())
     except Interrupted as exc:
         signum = exc.signum
-    except (EngineError, ReplayError) as exc:
+    except (EngineError, ReplayError, ExportRefused) as exc:
         fail(str(exc))
     data = total.export()
     doc = document(data, pb, pc)
