@@ -8,7 +8,9 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import random
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,7 +24,7 @@ from slapolicy.codes import CODES
 from slapolicy.diagnostics import InputError
 from slapolicy.imports import ProfileError, column_letter, load_profile, read_export, shipped
 from slapolicy.outcome import Rejection
-from slapolicy.replay import OutcomeList, Plan, replay, replay_items, simulate
+from slapolicy.replay import Interrupted, OutcomeList, Plan, input_size, replay, replay_items, simulate
 from slapolicy.repository import open_policy_set
 from slapolicy.tickets import RawItem, read_items
 from test_fuzz import FUZZ, HOSTILE_JSON, mutate_text, no_hang, to_bytes
@@ -506,3 +508,41 @@ def test_an_export_that_is_not_the_profiles_stops_a_replay_with_exit_2(run_cli: 
     assert imported.exit_code == 2 and imported.stderr.startswith(f"error: {export}:1: the export has no columns 'Issue key' ")
     result = run_cli(*command, export, "--profile", "jira-service-management", "--as-of", "2026-01-01")
     assert (result.exit_code, result.stdout, result.stderr) == (2, "", imported.stderr)
+
+
+def test_the_progress_of_an_export_is_counted_in_tickets(tmp_path: Path) -> None:
+    """Regression: the bar's total was the file's lines and a --profile (or CSV, YAML) replay never advanced it."""
+    plan = Plan((AFTER_SALES,), AS_OF, None, OutcomeList, profile=load_profile("cn-worklog"))
+    export = str(SAMPLES / "cn-worklog.csv")  # 30 rows, 5 tickets
+    assert input_size(plan, export, None) == 5
+    steps: list[int] = []
+    replay(plan, export, None, OutcomeList(), on_progress=steps.append)
+    assert steps == [1, 1, 1, 1, 1]
+    yaml = tmp_path / "two.yaml"
+    yaml.write_text("- {id: A, attributes: {severity: P1}, events: [{at: '2025-03-03T09:00:00+08:00', type: created}]}\n"
+                    "- {id: B, attributes: {severity: P2}, events: [{at: '2025-03-03T09:00:00+08:00', type: created}]}\n",
+                    encoding="utf-8")
+    plain = Plan((AFTER_SALES,), AS_OF, None, OutcomeList)
+    assert input_size(plain, str(yaml), None) == 2
+    steps.clear()
+    replay(plain, str(yaml), None, OutcomeList(), on_progress=steps.append)
+    assert steps == [1, 1]
+    assert input_size(plan, str(SAMPLES / "zendesk-ticket-export.csv"), None) is None  # refused: the replay says why
+
+
+def test_a_signal_stops_an_export_replay_at_the_next_ticket() -> None:
+    """Regression: SIGINT during a --profile replay was held until every row was replayed."""
+    plan = Plan((AFTER_SALES,), AS_OF, None, OutcomeList, profile=load_profile("jira-service-management"))
+    total = OutcomeList()
+    done = 0
+
+    def interrupt_after_three(n: int) -> None:
+        nonlocal done
+        done += n
+        if done == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with pytest.raises(Interrupted) as info:
+        replay(plan, str(SAMPLES / "jira-service-management.csv"), None, total, on_progress=interrupt_after_three)
+    assert info.value.signum == signal.SIGINT
+    assert [o.id for (o,) in total.items] == ["SD-101", "SD-102", "SD-103"]

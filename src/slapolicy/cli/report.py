@@ -8,7 +8,7 @@ from ..engine import EngineError
 from ..imports import ExportRefused
 from ..output import OutputError, choose_format, destination, exits, progress, summary_line
 from ..output.report import FORMATTERS, document, write_ledger, write_rejects
-from ..replay import Interrupted, Plan, ReplayError, default_jobs, line_count, replay
+from ..replay import Interrupted, Plan, ReplayError, default_jobs, input_size, replay
 from ..report import PERIODS, Aggregator, GroupingError, check_grouping
 from ._shared import (
     as_of,
@@ -71,7 +71,7 @@ def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str
                 roster(roster_path, policies), input_profile(profile_name, input_format))
     signum = None
     try:
-        with progress.bar(lambda: line_count(history)) as on_progress:
+        with progress.bar(lambda: input_size(plan, history, input_format)) as on_progress:
             replay(plan, history, input_format, total, jobs or default_jobs(), on_progress)
     except Interrupted as exc:
         signum = exc.signum

@@ -8,7 +8,7 @@ from ..engine import EngineError
 from ..imports import ExportRefused
 from ..output import OutputError, choose_format, destination, exits, progress, summary_line
 from ..output.simulation import STREAMED, EncodedBlock, SimulationWriter
-from ..replay import Interrupted, Plan, ReplayError, default_jobs, line_count, replay
+from ..replay import Interrupted, Plan, ReplayError, default_jobs, input_size, replay
 from ._shared import (
     as_of,
     as_of_option,
@@ -65,7 +65,7 @@ def simulate(policy: str, tickets: str, fmt: str | None, input_format: str | Non
             workers = (jobs or default_jobs()) if fmt in STREAMED else 1
             to_terminal = out.isatty()  # the table itself then shows the progress
             try:
-                with progress.bar(lambda: None if to_terminal else line_count(tickets)) as on_progress:
+                with progress.bar(lambda: None if to_terminal else input_size(plan, tickets, input_format)) as on_progress:
                     replay(plan, tickets, input_format, writer, workers, on_progress)
             except Interrupted as exc:
                 signum = exc.signum
