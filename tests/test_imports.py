@@ -222,6 +222,7 @@ def test_import_writes_canonical_jsonl(run_cli: Run, tmp_path: Path) -> None:
 def test_import_rejections_on_stderr_and_as_jsonl(run_cli: Run, tmp_path: Path, golden: Callable[[Path, str], None]) -> None:
     """The stderr of a malformed export (regenerate with pytest --update-golden)."""
     raw, _ = _rewrite("znuny-ticket-search", {(1, "Priority"): "6 critical", (3, "Created"): "gestern", (4, "FirstResponse"): "45723,5"})
+    assert (SAMPLES / "malformed" / "znuny.csv").read_bytes() == raw  # the README's transcript shows this export
     bad = tmp_path / "znuny.csv"
     bad.write_bytes(raw)
     rejects = tmp_path / "rejects.jsonl"
