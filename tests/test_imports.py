@@ -8,7 +8,9 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import random
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,7 +24,7 @@ from slapolicy.codes import CODES
 from slapolicy.diagnostics import InputError
 from slapolicy.imports import ProfileError, column_letter, load_profile, read_export, shipped
 from slapolicy.outcome import Rejection
-from slapolicy.replay import OutcomeList, Plan, replay, replay_items
+from slapolicy.replay import Interrupted, OutcomeList, Plan, input_size, replay, replay_items, simulate
 from slapolicy.repository import open_policy_set
 from slapolicy.tickets import RawItem, read_items
 from test_fuzz import FUZZ, HOSTILE_JSON, mutate_text, no_hang, to_bytes
@@ -220,6 +222,7 @@ def test_import_writes_canonical_jsonl(run_cli: Run, tmp_path: Path) -> None:
 def test_import_rejections_on_stderr_and_as_jsonl(run_cli: Run, tmp_path: Path, golden: Callable[[Path, str], None]) -> None:
     """The stderr of a malformed export (regenerate with pytest --update-golden)."""
     raw, _ = _rewrite("znuny-ticket-search", {(1, "Priority"): "6 critical", (3, "Created"): "gestern", (4, "FirstResponse"): "45723,5"})
+    assert (SAMPLES / "malformed" / "znuny.csv").read_bytes() == raw  # the README's transcript shows this export
     bad = tmp_path / "znuny.csv"
     bad.write_bytes(raw)
     rejects = tmp_path / "rejects.jsonl"
@@ -413,3 +416,134 @@ def test_a_header_read_as_one_column_hints_at_the_separator(tmp_path: Path) -> N
     assert imported.refused.reasons[0].message == (
         "the export has no columns 'Id' (the profile's id), 'Created' (the profile's events (created)); its columns are: "
         "Id;Created; the header is one single column: is the file separated by another character? give `delimiter:` in the profile")
+
+
+# ---- regressions ---------------------------------------------------------------------------------
+
+def test_a_priority_that_changes_back_is_a_change_again() -> None:
+    """Regression: each row is compared with the ticket's current value (its previous row's), not its first row's."""
+    text = ("工单号,操作时间,操作,操作人,优先级,备注内容\n"
+            "X1,2025/3/3 9:00,新建,客服,紧急,\n"
+            "X1,2025/3/3 9:05,登记,客服,重要,降级\n"
+            "X1,2025/3/3 9:10,首次响应,工程师,紧急,重新升级\n"
+            "X1,2025/3/3 12:00,解决,工程师,紧急,\n")
+    (ticket,) = read_export(load_profile("cn-worklog"), text.encode()).items
+    assert isinstance(ticket, RawItem)
+    assert [(e["type"], e.get("attributes")) for e in ticket.data["events"]] == [
+        ("created", None), ("registered", {"severity": "P2"}), ("responded", {"severity": "P1"}), ("resolved", None)]
+    (outcome,) = simulate(AFTER_SALES, [ticket], None, AS_OF)
+    assert not isinstance(outcome, Rejection) and outcome.attributes["severity"] == "P1"
+
+
+def test_minutes_after_count_real_minutes_across_a_clock_change(tmp_path: Path) -> None:
+    """Regression: 20 minutes after 02:50 CEST on the night clocks go back is 02:10 CET, not 03:10 CET."""
+    path = tmp_path / "berlin.yaml"
+    path.write_text("profile: berlin\nrows: ticket\ntimezone: Europe/Berlin\ntimestamps: [\"%Y-%m-%d %H:%M\"]\nid: Id\n"
+                    "attributes: {severity: {column: Priority, map: {Urgent: P1}}}\n"
+                    "events:\n  - {type: created, column: Created}\n"
+                    "  - {type: responded, column: Reply minutes, minutes_after: created}\n"
+                    "  - {type: resolved, column: Solved}\n", encoding="utf-8")
+    raw = b"Id,Priority,Created,Reply minutes,Solved\n1,Urgent,2025-10-26 02:50,20,2025-10-26 05:00\n"
+    (ticket,) = read_export(load_profile(str(path)), raw).tickets
+    assert ticket.data["events"] == [{"at": "2025-10-26T02:50:00+02:00", "type": "created"},
+                                     {"at": "2025-10-26T02:10:00+01:00", "type": "responded"},
+                                     {"at": "2025-10-26T05:00:00+01:00", "type": "resolved"}]
+
+
+def test_an_explicit_utf8_encoding_overrides_the_profiles(run_cli: Run, tmp_path: Path) -> None:
+    """Regression: `--encoding utf-8` was taken for the default and the profile's gb18030 applied."""
+    path = tmp_path / "cn-utf8.csv"
+    path.write_bytes((SAMPLES / "cn-helpdesk.csv").read_bytes().decode("gb18030").encode("utf-8"))
+    result = run_cli("import", "-p", "cn-helpdesk", str(path), "--encoding", "utf-8")
+    assert result.exit_code == 0 and result.stderr == "12 rows: 12 tickets imported, 0 rejected\n"
+    assert json.loads(result.stdout.splitlines()[0])["attributes"]["customer"] == "华东电力"
+    report = run_cli("report", "policies/after-sales", str(path), "--profile", "cn-helpdesk", "--encoding", "utf-8",
+                     "--as-of", "2025-12-31", "-f", "json")
+    assert report.exit_code == 0 and report.stderr == "12 tickets: 12 simulated, 0 rejected\n"
+    default = run_cli("import", "-p", "cn-helpdesk", "examples/imports/cn-helpdesk.csv")  # no --encoding: the profile's
+    assert default.exit_code == 0 and default.stderr == "12 rows: 12 tickets imported, 0 rejected\n"
+
+
+def _jira_lines() -> list[str]:
+    return (SAMPLES / "jira-service-management.csv").read_text(encoding="utf-8").split("\n")
+
+
+def test_a_quote_left_open_is_rejected_naming_its_row_and_the_lines_it_swallowed(run_cli: Run, tmp_path: Path) -> None:
+    """Regression: an unclosed quote read the rest of the export into one cell; the rows vanished unmentioned."""
+    lines = _jira_lines()
+    lines[3] = '"' + lines[3]
+    path = tmp_path / "jira.csv"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    result = run_cli("import", "-p", "jira-service-management", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{path}:4: unparseable: row 4, column A 'Summary': a quote (\") opened in this cell is never closed, so lines 5-13 "
+        "of the file (to its end) were read into this one cell instead of as rows; close the quote (a quote inside a cell "
+        "is written twice: \"\") and export again",
+        "3 rows: 2 tickets imported, 1 rejected"]
+    lines[7] = 'x"' + lines[7]  # a stray quote further down closes it: the rows after it are read again
+    imported = read_export(load_profile("jira-service-management"), "\n".join(lines).encode())
+    (rejection,) = imported.rejections
+    assert (rejection.id, rejection.line, len(imported.tickets)) == (None, 4, 7)
+    assert rejection.reasons[0].message.startswith("row 4, column A 'Summary': a quote (\") opened in this cell is never "
+                                                   "closed, so lines 5-8 of the file (up to a quote on line 8) were read ")
+
+
+def test_rows_are_counted_as_a_spreadsheet_shows_them() -> None:
+    """Regression: a cell with a line break made later messages name the file's line, not the row."""
+    raw, _ = _rewrite("jira-service-management", {(0, "Summary"): "Login fails\nfor all users", (2, "Priority"): "Meduim"})
+    imported = read_export(load_profile("jira-service-management"), raw)
+    (rejection,) = imported.rejections
+    assert (rejection.id, rejection.line) == ("SD-103", 4)
+    assert rejection.reasons[0].message.startswith("row 4, column H 'Priority': 'Meduim' is not in the profile's map for ")
+    assert [t.line for t in imported.tickets[:3]] == [2, 3, 5]
+
+
+@pytest.mark.parametrize("command", [
+    ["report", "policies/after-sales"], ["simulate", "policies/after-sales", "-f", "json"],
+    ["whatif", "--base", "2024.1", "--candidate", "2025.1", "--in", "policies/after-sales"]])
+def test_an_export_that_is_not_the_profiles_stops_a_replay_with_exit_2(run_cli: Run, command: list[str]) -> None:
+    """Regression: with --profile, an export without the profile's columns was one rejected pseudo-ticket, exit 1."""
+    export = "examples/imports/zendesk-ticket-export.csv"
+    imported = run_cli("import", "-p", "jira-service-management", export)
+    assert imported.exit_code == 2 and imported.stderr.startswith(f"error: {export}:1: the export has no columns 'Issue key' ")
+    result = run_cli(*command, export, "--profile", "jira-service-management", "--as-of", "2026-01-01")
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", imported.stderr)
+
+
+def test_the_progress_of_an_export_is_counted_in_tickets(tmp_path: Path) -> None:
+    """Regression: the bar's total was the file's lines and a --profile (or CSV, YAML) replay never advanced it."""
+    plan = Plan((AFTER_SALES,), AS_OF, None, OutcomeList, profile=load_profile("cn-worklog"))
+    export = str(SAMPLES / "cn-worklog.csv")  # 30 rows, 5 tickets
+    assert input_size(plan, export, None) == 5
+    steps: list[int] = []
+    replay(plan, export, None, OutcomeList(), on_progress=steps.append)
+    assert steps == [1, 1, 1, 1, 1]
+    yaml = tmp_path / "two.yaml"
+    yaml.write_text("- {id: A, attributes: {severity: P1}, events: [{at: '2025-03-03T09:00:00+08:00', type: created}]}\n"
+                    "- {id: B, attributes: {severity: P2}, events: [{at: '2025-03-03T09:00:00+08:00', type: created}]}\n",
+                    encoding="utf-8")
+    plain = Plan((AFTER_SALES,), AS_OF, None, OutcomeList)
+    assert input_size(plain, str(yaml), None) == 2
+    steps.clear()
+    replay(plain, str(yaml), None, OutcomeList(), on_progress=steps.append)
+    assert steps == [1, 1]
+    assert input_size(plan, str(SAMPLES / "zendesk-ticket-export.csv"), None) is None  # refused: the replay says why
+
+
+def test_a_signal_stops_an_export_replay_at_the_next_ticket() -> None:
+    """Regression: SIGINT during a --profile replay was held until every row was replayed."""
+    plan = Plan((AFTER_SALES,), AS_OF, None, OutcomeList, profile=load_profile("jira-service-management"))
+    total = OutcomeList()
+    done = 0
+
+    def interrupt_after_three(n: int) -> None:
+        nonlocal done
+        done += n
+        if done == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with pytest.raises(Interrupted) as info:
+        replay(plan, str(SAMPLES / "jira-service-management.csv"), None, total, on_progress=interrupt_after_three)
+    assert info.value.signum == signal.SIGINT
+    assert [o.id for (o,) in total.items] == ["SD-101", "SD-102", "SD-103"]

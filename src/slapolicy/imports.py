@@ -99,6 +99,14 @@ class Imported:
         return self.items[0] if self.rows == 0 and self.items and isinstance(self.items[0], Rejection) else None
 
 
+class ExportRefused(Exception):
+    """An export that cannot be read as the export at all (not decodable, empty, columns missing):
+    a usage error, not a rejected ticket. Its message is one line: path:line: why."""
+
+    def __init__(self, path: str, refused: Rejection) -> None:
+        super().__init__(f"{path}:{refused.line}: " + "; ".join(r.message for r in refused.reasons))
+
+
 # ---- loading a profile ---------------------------------------------------------------------------
 
 def shipped() -> dict[str, str]:
@@ -228,12 +236,12 @@ def _format_problem(fmt: str) -> str | None:
 
 # ---- reading an export ----------------------------------------------------------------------------
 
-def read_export(profile: Profile, raw: bytes, encoding: str = "utf-8") -> Imported:
+def read_export(profile: Profile, raw: bytes, encoding: str | None = None) -> Imported:
     """The rows of an export as tickets and rejections, in row order.
 
-    The profile's encoding applies unless `encoding` names another than UTF-8; a UTF-8
-    byte-order mark (Excel's 'CSV UTF-8') always wins."""
-    codec = profile.encoding if profile.encoding and encoding.replace("_", "-").lower() in ("utf-8", "utf8") else encoding
+    `encoding` (an explicit --encoding) overrides the profile's; without either the export is
+    UTF-8. A UTF-8 byte-order mark (Excel's 'CSV UTF-8') always wins."""
+    codec = encoding or profile.encoding or "utf-8"
     result = Imported()
     try:
         text = decode_text(raw, codec)
@@ -259,28 +267,68 @@ def read_export(profile: Profile, raw: bytes, encoding: str = "utf-8") -> Import
         result.items.append(Rejection(None, 1, (Reason("unparseable", _missing_columns(missing, header, delimiter)),)))
         return result
     mapper = _Rows(profile, index)
-    for line, row in _records(reader):
+    quotes = _Quotes(text, header, delimiter)
+    for number, first, last, row in _records(reader):
         result.rows += 1
-        mapper.add(line, row)
+        mapper.add(number, row, quotes.left_open(number, first, last, row))
     result.items, result.skipped = mapper.finish(), mapper.skipped
     return result
 
 
-def _records(reader: Any) -> Iterator[tuple[int, list[str] | csv.Error]]:
-    """Each record with the line it starts on; a record the csv module refuses is the error."""
+def _records(reader: Any) -> Iterator[tuple[int, int, int, list[str] | csv.Error]]:
+    """Each record with its row number as a spreadsheet shows it (the header is row 1; a cell
+    with a line break does not count as more rows) and the first and last line of the file it
+    was read from; a record the csv module refuses is the error. Blank rows are counted, not yielded."""
+    number = 1
     start = reader.line_num + 1
     while True:
+        number += 1
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            yield start, exc
+            yield number, start, reader.line_num, exc
             start = reader.line_num + 1
             continue
         if row and any(cell.strip() for cell in row):
-            yield start, row
+            yield number, start, reader.line_num, row
         start = reader.line_num + 1
+
+
+class _Quotes:
+    """Finds a quote opened and never closed: the csv module then reads every line after it, to
+    the end of the file or to the next stray quote, into one cell, and those rows would vanish."""
+
+    def __init__(self, text: str, header: list[str], delimiter: str) -> None:
+        self.text = text
+        self.header = header
+        self.delimiter = delimiter
+        self.lines: list[str] | None = None  # split only when a record runs over several lines
+
+    def left_open(self, number: int, first: int, last: int, row: list[str] | csv.Error) -> tuple[int, Reason] | None:
+        """The cell of this record where a quote was left open, and the rejection's reason naming its row,
+        column and lines; or None."""
+        if isinstance(row, csv.Error) or last <= first:
+            return None
+        if self.lines is None:
+            self.lines = io.StringIO(self.text, newline="").readlines()
+        at_end = False
+        try:
+            list(csv.reader(io.StringIO("".join(self.lines[first - 1:last]), newline=""), delimiter=self.delimiter, strict=True))
+        except csv.Error as exc:
+            at_end = "unexpected end of data" in str(exc)
+        width = len(self.header) - 1
+        cell = len(row) - 1 if at_end else next(
+            (i for i, c in enumerate(row) if width >= 2 and any(ln.count(self.delimiter) >= width for ln in c.split("\n")[1:])), None)
+        if cell is None:
+            return None
+        name = f" '{one_line(shorten(self.header[cell], 40))}'" if cell < len(self.header) else ""
+        swallowed = f"lines {first + 1}-{last} of the file (to its end)" if at_end else \
+            f"lines {first + 1}-{last} of the file (up to a quote on line {last})"
+        return cell, Reason("unparseable", f"row {number}, column {column_letter(cell)}{name}: a quote (\") opened in this cell is "
+                                           f"never closed, so {swallowed} were read into this one cell instead of as rows; close "
+                                           "the quote (a quote inside a cell is written twice: \"\") and export again")
 
 
 def column_letter(index: int) -> str:
@@ -318,6 +366,7 @@ class _Rows:
         self.skipped = 0
         self.out: list[RawItem | Rejection] = []
         self.groups: dict[str, tuple[int, dict[str, Any], list[Reason]]] = {}  # id -> (position in out, data, reasons)
+        self.current: dict[str, dict[str, Any]] = {}  # id -> the ticket's attribute values as of its latest row
 
     def at(self, line: int, column: str) -> str:
         return f"row {line}, column {column_letter(self.index[column])} '{shorten(column, 40)}'"
@@ -326,12 +375,21 @@ class _Rows:
         i = self.index[column]
         return row[i].strip() if i < len(row) else ""
 
-    def add(self, line: int, row: list[str] | csv.Error) -> None:
+    def add(self, line: int, row: list[str] | csv.Error, open_quote: tuple[int, Reason] | None = None) -> None:
+        """One record, `line` its row number; `open_quote` if a quote left open in it swallowed the rows after it."""
         if isinstance(row, csv.Error):
             self.out.append(Rejection(None, line, (Reason("unparseable", f"row {line} cannot be read as CSV: {row}"),)))
             return
         reasons: list[Reason] = []
         tid = self.cell(row, self.profile.id)
+        if open_quote is not None:  # the cells after the quote are not this row's: only the quote is reported
+            cell, reason = open_quote
+            tid = tid if self.index[self.profile.id] < cell else ""
+            if self.profile.rows == "ticket" or not tid:
+                self.out.append(_rejection(tid, line, [reason]))
+            else:
+                self.group(tid, line, _UNSET, {}, {}, [reason])
+            return
         if not tid:
             reasons.append(Reason("unparseable", f"{self.at(line, self.profile.id)} is empty; every row needs the ticket id"))
         attributes = self.values(self.profile.attributes, row, line, reasons)
@@ -359,12 +417,15 @@ class _Rows:
             if kind is not _UNSET:
                 data["kind"] = kind
             self.groups[tid] = (len(self.out), data, [])
+            self.current[tid] = dict(attributes)
             self.out.append(RawItem(data, line))
-        else:  # attribute values that differ from the ticket's first row are changes, carried by the event
+        else:  # values that differ from the ticket's current ones (as of its previous row) are changes, carried by the event
             data = self.groups[tid][1]
-            changed = {k: v for k, v in attributes.items() if data["attributes"].get(k, _UNSET) != v}
+            current = self.current[tid]
+            changed = {k: v for k, v in attributes.items() if current.get(k, _UNSET) != v}
             if changed:
                 event["attributes"] = changed
+                current.update(changed)
         data["events"].append(event)
         self.groups[tid][2].extend(reasons)
 
@@ -457,7 +518,16 @@ class _Rows:
         base = times.get(str(t.minutes_after))
         if base is None:  # its own cell is empty or bad, and says so
             return _UNSET
+        return _elapsed(base, minutes)
+
+
+def _elapsed(base: dt.datetime, minutes: float) -> dt.datetime:
+    """`minutes` of real time after `base`, shown in base's zone. Counted in UTC: adding to a zoned
+    time directly is wall-clock arithmetic, an hour off across a daylight-saving change. A time
+    without a zone (read later in the policy's) can only be counted on the wall clock."""
+    if base.tzinfo is None:
         return base + dt.timedelta(minutes=minutes)
+    return (base.astimezone(dt.UTC) + dt.timedelta(minutes=minutes)).astimezone(base.tzinfo)
 
 
 def _shown(text: str) -> str:
@@ -491,4 +561,4 @@ def check_tickets(result: Imported, tz: dt.tzinfo) -> None:
                 result.items[position] = Rejection(tid, item.line, (Reason(exc.code, str(exc)),))
 
 
-__all__ = ["Imported", "Profile", "ProfileError", "check_tickets", "column_letter", "load_profile", "read_export", "shipped"]
+__all__ = ["ExportRefused", "Imported", "Profile", "ProfileError", "check_tickets", "column_letter", "load_profile", "read_export", "shipped"]

@@ -38,7 +38,7 @@ from .compiler import CompiledPolicy, compile_policy
 from .correlate import Correlator, Record, records
 from .dedup import IdIndex
 from .engine import get_backend
-from .imports import Profile, read_export
+from .imports import ExportRefused, Profile, read_export
 from .outcome import Outcome, Reason, Rejection, SubjectOutcome
 from .repository import PolicySet
 from .roster import EMPTY as NO_ROSTER
@@ -91,7 +91,7 @@ class Plan:
     as_of: float
     engine: str | None
     new_partial: Callable[[], Partial]  # a module-level callable: workers call it too
-    encoding: str = "utf-8"  # of the input
+    encoding: str | None = None  # of the input (None: the import profile's, else utf-8)
     roster: Roster = NO_ROSTER  # who is on duty when (penalties paid by the person on duty)
     profile: Profile | None = None  # the input is a helpdesk export read through this import profile
     rulesets: tuple[tuple[CompiledPolicy, ...], ...] = field(init=False, repr=False)
@@ -293,16 +293,16 @@ def replay(plan: Plan, path: str, fmt: str | None, total: Sink, jobs: int = 1,
            on_progress: Callable[[int], None] | None = None, block_bytes: int = BLOCK_BYTES) -> None:
     """Every item of the history at `path` ('-': stdin) into `total`, in input order.
 
-    `on_progress` is told how many input lines each block held. Raises Interrupted on
+    `on_progress` is told how many input lines each block held (JSONL), or 1 per ticket
+    replayed (other input; see `input_size`). Raises Interrupted on
     SIGINT or SIGTERM (the total then holds the items replayed so far), ReplayError
-    when a worker fails."""
+    when a worker fails, ExportRefused when a --profile export cannot be read as one."""
     fmt = fmt or detect_format(path)
     with _Gate().installed() as gate:
         if fmt != "jsonl" or plan.profile is not None:
-            with gate.held():
-                _replay_items(plan, path, fmt, total)
+            _replay_items(plan, path, fmt, total, on_progress, gate)
             return
-        with _open_binary(path) as stream, contextlib.closing(_Lines(stream, block_bytes, plan.encoding)) as lines:
+        with _open_binary(path) as stream, contextlib.closing(_Lines(stream, block_bytes, plan.encoding or "utf-8")) as lines:
             index = IdIndex(lambda n: line_id(lines.line(n)))
             pool = _Pool(plan, jobs) if jobs > 1 and not _small(stream, 2 * block_bytes) else None
             clean = False
@@ -421,22 +421,47 @@ def _claim(index: IdIndex, block: Block) -> dict[int, int]:
     return index.claim(items)
 
 
-def _replay_items(plan: Plan, path: str, fmt: str, total: Sink) -> None:
+def _read_items(plan: Plan, path: str, fmt: str) -> list[RawItem | Rejection]:
+    """The items of a non-JSONL input (a --profile export, CSV, YAML, JSON); ExportRefused for an
+    export that cannot be read as one."""
     with _open_binary(path) as stream:
         raw = stream.read()
     if plan.profile is not None:
-        replay_items(plan, read_export(plan.profile, raw, plan.encoding).items, total)
-        return
+        imported = read_export(plan.profile, raw, plan.encoding)
+        if imported.refused is not None:  # the wrong export or profile: no ticket to report on
+            raise ExportRefused(path, imported.refused)
+        return imported.items
     try:
-        items = list(read_items(decode_text(raw, plan.encoding), fmt, path))
+        return list(read_items(decode_text(raw, plan.encoding or "utf-8"), fmt, path))
     except TicketError as exc:
-        items = [reject(None, 1, exc.code, str(exc))]
-    replay_items(plan, items, total)
+        return [reject(None, 1, exc.code, str(exc))]
 
 
-def replay_items(plan: Plan, items: Sequence[RawItem | Rejection], total: Adds) -> None:
+def _replay_items(plan: Plan, path: str, fmt: str, total: Sink, on_progress: Callable[[int], None] | None,
+                  gate: _Gate) -> None:
+    replay_items(plan, _read_items(plan, path, fmt), total, on_progress, gate)
+
+
+def input_size(plan: Plan, path: str, fmt: str | None) -> int | None:
+    """What a progress bar of `replay` counts to: the lines of a JSONL history, the tickets of
+    other input (read once more for it: only ever asked on a terminal); None for stdin or input
+    that cannot be read (the replay says why)."""
+    fmt = fmt or detect_format(path)
+    if fmt == "jsonl" and plan.profile is None:
+        return line_count(path)
+    if path == "-" or not Path(path).is_file():
+        return None
+    try:
+        return len(_read_items(plan, path, fmt))
+    except (ExportRefused, OSError):
+        return None
+
+
+def replay_items(plan: Plan, items: Sequence[RawItem | Rejection], total: Adds,
+                 on_progress: Callable[[int], None] | None = None, gate: _Gate | None = None) -> None:
     """Items read as plain data (CSV, YAML, JSON, a test's history), in this process: ids claimed,
-    correlations found, then each replayed.
+    correlations found, then each replayed; `on_progress` told 1 per item, `gate` (a replay's
+    signal gate) holding a signal only while an item is added.
 
     Items are told apart by their line; items that share one (a YAML flow list on one line) are
     numbered in order instead, and their outcomes given their line back."""
@@ -444,10 +469,12 @@ def replay_items(plan: Plan, items: Sequence[RawItem | Rejection], total: Adds) 
     if len(set(lines)) < len(lines):
         renumbered = [RawItem(item.data, n) if isinstance(item, RawItem) else item for n, item in enumerate(items, 1)]
         numbered = OutcomeList()
-        replay_items(plan, renumbered, numbered)
         back = {n: line for n, line in enumerate(lines, 1)}
-        for outcomes, item in zip(numbered.items, items):
-            total.add(tuple(_at_line(o, item.line, back) for o in outcomes))
+        try:
+            replay_items(plan, renumbered, numbered, on_progress, gate)
+        finally:  # interrupted too: the items replayed so far are in the total
+            for outcomes, item in zip(numbered.items, items):
+                total.add(tuple(_at_line(o, item.line, back) for o in outcomes))
         return
     ids = {item.line: key for item in items if isinstance(item, RawItem) and (key := item_id(item.data)) is not None}
     index = IdIndex(ids.get)
@@ -464,7 +491,10 @@ def replay_items(plan: Plan, items: Sequence[RawItem | Rejection], total: Adds) 
             found.append(correlator.result(lambda needed: {n: k for n, k in ids.items() if n in needed}))
         lanes.correlate(tuple(found))
     for item in items:
-        total.add(lanes.item(item, duplicates.get(item.line) if isinstance(item, RawItem) else None))
+        with gate.held() if gate is not None else contextlib.nullcontext():
+            total.add(lanes.item(item, duplicates.get(item.line) if isinstance(item, RawItem) else None))
+        if on_progress is not None:
+            on_progress(1)
 
 
 def _at_line(outcome: Outcome, line: int, back: dict[int, int]) -> Outcome:
@@ -683,4 +713,4 @@ def simulate(policies: PolicySet, items: Sequence[RawItem | Rejection], engine: 
 
 
 __all__: Sequence[str] = ["Interrupted", "OutcomeList", "Partial", "Plan", "Sink", "ReplayError", "default_jobs",
-                          "line_count", "outcomes", "replay", "replay_items", "simulate"]
+                          "input_size", "line_count", "outcomes", "replay", "replay_items", "simulate"]

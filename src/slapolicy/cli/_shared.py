@@ -117,9 +117,11 @@ ignore_option = click.option("--ignore", "ignore", multiple=True, metavar="CODE"
                              help="Do not report this code (repeatable): --ignore SLA408. Only the semantic checks' codes.")
 output_option = click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default=None,
                              help="Write the result to this file instead of stdout.")
-def _encoding(ctx: click.Context, param: click.Parameter, value: str) -> str:
+def _encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     import codecs
 
+    if value is None:  # not given: the import profile's encoding, else utf-8
+        return None
     try:
         text = getattr(codecs.lookup(value), "_is_text_encoding", True)
     except LookupError:
@@ -130,8 +132,9 @@ def _encoding(ctx: click.Context, param: click.Parameter, value: str) -> str:
     return value
 
 
-encoding_option = click.option("--encoding", default="utf-8", show_default=True, callback=_encoding,
-                               help="Text encoding of the ticket input (GB18030 and GBK are common in Chinese helpdesk exports).")
+encoding_option = click.option("--encoding", default=None, callback=_encoding,
+                               help="Text encoding of the ticket input (default: the import profile's encoding, else utf-8; "
+                                    "GB18030 and GBK are common in Chinese helpdesk exports).")
 input_format_option = click.option("--input-format", type=click.Choice(INPUT_FORMATS), default=None,
                                    help="Ticket input format (default: by file extension; jsonl otherwise).")
 

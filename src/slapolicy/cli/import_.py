@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import click
 
-from ..imports import check_tickets, read_export
+from ..imports import ExportRefused, check_tickets, read_export
 from ..instants import zone
 from ..output import OutputError, destination, exits
 from ..output.imports import import_summary, rejection_lines, write_rejects, write_tickets
@@ -18,7 +18,7 @@ from ._shared import encoding_option, fail, history_path, import_profile, output
 @output_option
 @click.option("--rejects", type=click.Path(dir_okay=False), default=None,
               help="Write rejected rows (line, id, errors) to this JSONL file.")
-def import_(profile_name: str, export: str, encoding: str, output: str | None, rejects: str | None) -> None:
+def import_(profile_name: str, export: str, encoding: str | None, output: str | None, rejects: str | None) -> None:
     """Turn a helpdesk EXPORT (CSV) into slapolicy's JSONL tickets through an import profile.
 
     Every row becomes part of a ticket, a row the profile skips, or a rejection naming its
@@ -34,7 +34,7 @@ def import_(profile_name: str, export: str, encoding: str, output: str | None, r
         fail(f"{export}: cannot read the file: {exc.strerror or exc}")
     result = read_export(profile, raw, encoding)
     if result.refused is not None:
-        fail(f"{export}:{result.refused.line}: " + "; ".join(r.message for r in result.refused.reasons))
+        fail(str(ExportRefused(export, result.refused)))
     check_tickets(result, profile.timezone or zone("UTC"))
     try:
         with destination(output) as out:

@@ -5,9 +5,10 @@ import functools
 import click
 
 from ..engine import EngineError
+from ..imports import ExportRefused
 from ..output import OutputError, choose_format, destination, exits, progress, summary_line
 from ..output.report import FORMATTERS, document, write_ledger, write_rejects
-from ..replay import Interrupted, Plan, ReplayError, default_jobs, line_count, replay
+from ..replay import Interrupted, Plan, ReplayError, default_jobs, input_size, replay
 from ..report import PERIODS, Aggregator, GroupingError, check_grouping
 from ._shared import (
     as_of,
@@ -49,7 +50,7 @@ from ._shared import (
 @click.option("--ledger", type=click.Path(dir_okay=False, allow_dash=True), default=None,
               help="Write every penalty charge (period, payer, subject, line, penalty, clause, amount) to this CSV file.")
 def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str | None, as_of_text: str | None,
-           engine: str | None, jobs: int | None, input_format: str | None, profile_name: str | None, encoding: str, output: str | None,
+           engine: str | None, jobs: int | None, input_format: str | None, profile_name: str | None, encoding: str | None, output: str | None,
            rejects: str | None, roster_path: str | None, ledger: str | None) -> None:
     """Quality KPIs of a ticket HISTORY under POLICY, with its objectives met or missed.
 
@@ -70,13 +71,13 @@ def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str
                 roster(roster_path, policies), input_profile(profile_name, input_format))
     signum = None
     try:
-        with progress.bar(lambda: line_count(history)) as on_progress:
+        with progress.bar(lambda: input_size(plan, history, input_format)) as on_progress:
             replay(plan, history, input_format, total, jobs or default_jobs(), on_progress)
     except Interrupted as exc:
         signum = exc.signum
         total.report.interrupted = True
         click.echo("interrupted: the report covers the tickets replayed so far", err=True)
-    except (EngineError, ReplayError) as exc:
+    except (EngineError, ReplayError, ExportRefused) as exc:
         fail(str(exc))
     doc = document(total.report, latest)
     try:

@@ -5,9 +5,10 @@ import functools
 import click
 
 from ..engine import EngineError
+from ..imports import ExportRefused
 from ..output import OutputError, choose_format, destination, exits, progress, summary_line
 from ..output.simulation import STREAMED, EncodedBlock, SimulationWriter
-from ..replay import Interrupted, Plan, ReplayError, default_jobs, line_count, replay
+from ..replay import Interrupted, Plan, ReplayError, default_jobs, input_size, replay
 from ._shared import (
     as_of,
     as_of_option,
@@ -41,7 +42,7 @@ from ._shared import (
 @jobs_option
 @output_option
 @roster_option
-def simulate(policy: str, tickets: str, fmt: str | None, input_format: str | None, profile_name: str | None, encoding: str,
+def simulate(policy: str, tickets: str, fmt: str | None, input_format: str | None, profile_name: str | None, encoding: str | None,
              as_of_text: str | None,
              explain: bool, engine: str | None, jobs: int | None, output: str | None, roster_path: str | None) -> None:
     """Replay TICKETS against POLICY (a file or a directory of versions) in virtual time.
@@ -64,12 +65,12 @@ def simulate(policy: str, tickets: str, fmt: str | None, input_format: str | Non
             workers = (jobs or default_jobs()) if fmt in STREAMED else 1
             to_terminal = out.isatty()  # the table itself then shows the progress
             try:
-                with progress.bar(lambda: None if to_terminal else line_count(tickets)) as on_progress:
+                with progress.bar(lambda: None if to_terminal else input_size(plan, tickets, input_format)) as on_progress:
                     replay(plan, tickets, input_format, writer, workers, on_progress)
             except Interrupted as exc:
                 signum = exc.signum
             writer.close()
-    except (EngineError, ReplayError, OutputError) as exc:
+    except (EngineError, ReplayError, OutputError, ExportRefused) as exc:
         fail(str(exc))
     click.echo(summary_line(writer.simulated, writer.rejected, signum is not None), err=True)
     raise SystemExit(exits.replay(writer.rejected, signum))

@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 
 from ..engine import EngineError
+from ..imports import ExportRefused
 from ..output import OutputError, choose_format, destination, exits
 from ..output.whatif import FORMATTERS, counts, document
 from ..replay import Interrupted, Plan, ReplayError, default_jobs, replay
@@ -49,7 +50,7 @@ from ._shared import (
 @roster_option
 def whatif(base: str, candidate: str, history: str, search: str, limit: int, period: str, fmt: str | None,
            as_of_text: str | None, engine: str | None, jobs: int | None, input_format: str | None, profile_name: str | None,
-           encoding: str, output: str | None, roster_path: str | None) -> None:
+           encoding: str | None, output: str | None, roster_path: str | None) -> None:
     """Replay HISTORY under two policy versions: KPI deltas and the tickets whose outcome changes.
 
     Each version is applied to every ticket, whatever its effective dates. Exit 0, or 1
@@ -68,7 +69,7 @@ def whatif(base: str, candidate: str, history: str, search: str, limit: int, per
         replay(plan, history, input_format, total, jobs or default_jobs())
     except Interrupted as exc:
         signum = exc.signum
-    except (EngineError, ReplayError) as exc:
+    except (EngineError, ReplayError, ExportRefused) as exc:
         fail(str(exc))
     data = total.export()
     doc = document(data, pb, pc)

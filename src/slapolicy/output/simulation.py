@@ -92,12 +92,19 @@ class SimulationWriter:
             from .html import TimelinePage  # html reads report, which reads this module
 
             self._page = TimelinePage(stream, _heading)
-        if fmt == "csv":
-            stream.write(",".join(CSV_COLUMNS) + "\n")
-        elif fmt == "json":
-            stream.write('{\n  "tickets": [')
+        self._begun = False  # the heading is written with the first outcome (or at close): an input refused
+                             # before any ticket leaves no half document behind
+
+    def _begin(self) -> None:
+        if not self._begun:
+            self._begun = True
+            if self.fmt == "csv":
+                self.stream.write(",".join(CSV_COLUMNS) + "\n")
+            elif self.fmt == "json":
+                self.stream.write('{\n  "tickets": [')
 
     def add(self, outcomes: tuple[Outcome, ...]) -> None:
+        self._begin()
         (outcome,) = outcomes
         if isinstance(outcome, Rejection):
             self.rejected += 1
@@ -111,6 +118,7 @@ class SimulationWriter:
             self._write(encode(self.fmt, self._encoder.outcome(outcome)))
 
     def merge(self, block: tuple[list[bytes], int, int]) -> None:
+        self._begin()
         items, simulated, rejected = block
         for item in items:
             self._write(item)
@@ -126,6 +134,7 @@ class SimulationWriter:
             self.stream.write(text)
 
     def close(self) -> None:
+        self._begin()
         if self._page is not None:
             self._page.close(self.simulated, self.rejected)
         if self.fmt != "json":
