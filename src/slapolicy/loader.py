@@ -353,6 +353,7 @@ _PLAIN_WORDS = {
                                               "write it as 'name: value'",
 }
 _NO_SPACE = re.compile(r"(?<=[^\s:]):(?=[^\s:/])")  # `policy:x`, not `http://` or `13:30`
+_SPACELESS_KEY = re.compile(r" *(?:- )?[A-Za-z_][A-Za-z0-9_-]*:[^\s:/]")  # a line `effective_until:2025-12-31`
 
 
 def _indent(line: str) -> int:
@@ -374,6 +375,10 @@ def _explain(context: str, problem: str, lines: list[str], p_line: int, c_line: 
     opened = lines[c_line - 1].strip() if 0 < c_line <= len(lines) else ""
     if problem == "could not find expected ':'":
         text = shorten(lines[c_line - 1].strip()) if 0 < c_line <= len(lines) else ""
+        spaceless = _SPACELESS_KEY.match(lines[c_line - 1]) if 0 < c_line <= len(lines) else None
+        if spaceless is not None:  # `effective_until:2025-12-31`: a key, its value and no space between
+            fixed = shorten(_NO_SPACE.sub(": ", lines[c_line - 1].strip(), count=1))
+            return c_line, _indent(lines[c_line - 1]) + 1, f"put a space after the colon: '{fixed}'"
         return c_line, c_col, (f"'{text}' has no colon: write a key as 'name: value' (a colon and a space after the key), "
                                f"or a list item as '- {text}'")
     if problem == "mapping values are not allowed in this context":
