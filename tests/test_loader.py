@@ -88,3 +88,25 @@ def test_positions_of_keys_and_values() -> None:
     assert (doc.locate(("a", "b", 1, "c")).line, doc.locate(("a", "b", 1, "c")).column) == (2, 14)
     assert (doc.locate(("a", "b"), key=True).line, doc.locate(("a", "b"), key=True).column) == (2, 3)
     assert doc.locate(("a", "missing", 3)).line == 2
+
+
+_AFTER_SALES_HEAD = 'policy: after-sales\nversion: "2025.9"\n'
+_AFTER_SALES_TAIL = ("effective_from: 2025-01-01\ntimezone: Asia/Shanghai\ncalendars:\n  always: 24x7\n"
+                     " severities:\n  P1: {name: 一级紧急}\n")
+
+
+@pytest.mark.parametrize("chinese", [
+    "description: 本规范适用于全部客户，\n  注意：节假日另行安排\n",  # a continuation line of a plain scalar
+    "changelog:\n  - 2025.9：新增一级紧急\n",  # a list item's text
+], ids=["continuation-line", "list-item-text"])
+def test_a_syntax_error_is_not_blamed_on_valid_chinese_text_above_it(chinese: str) -> None:
+    """The line indented one space is the mistake: the full-width colon above is text the parser read
+    as such; writing it in ASCII (as the message used to advise) would break it."""
+    text = _AFTER_SALES_HEAD + chinese + _AFTER_SALES_TAIL
+    line = text.split("\n").index(" severities:") + 1
+    with pytest.raises(InputError) as caught:
+        load_text(text, "c.yaml")
+    assert caught.value.diagnostic.format() == (
+        f"c.yaml:{line}:2: SLA004 error: this line is indented 1 space, but the block it continues starts at line 1 "
+        "('policy: after-sales') indented 0 spaces; the keys of one block line up exactly: indent them alike (or this "
+        "line like a key of an enclosing block)")

@@ -136,3 +136,38 @@ def test_an_unknown_severity_in_a_shipped_policy_is_one_message(tmp_path: Path) 
     line = head.count("\n") + 1
     assert [d.format() for d in scan([target]).diagnostics] == [
         f"{target}:{line}:11: SLA201 error: unknown severity 'P4'; use one of: P1, P2, P3"]
+
+
+_M1 = {"id": "M1", "attributes": {"severity": "P4", "tier": "gold", "region": "moon"},
+       "events": [{"at": "2025-03-07T17:50:00+08:00", "type": "Created"}, {"at": "2025-03-07T18:00:00+08:00", "type": "answered"}]}
+_POLICY_REASONS = [
+    ("unknown_event_type", "unknown event type 'answered'; declare it under the policy's events: or correct the name"),
+    ("unknown_severity", "unknown severity 'P4'; use one of: P1, P2, P3"),
+    ("unknown_tier", "unknown tier 'gold'; use one of: basic, standard, value_added"),
+    ("uncovered_value", "attribute region='moon' is none of the values the policy covers: same_city, other_province, "
+                        "same_province"),
+]
+
+
+@pytest.mark.parametrize(("events", "first"), [
+    (_M1["events"], ("unknown_event_type", "unknown event type 'Created'; did you mean 'created'? (event types are written "
+                                           "in lower case)")),
+    ([{"at": "2025-03-07T17:50:00+08:00", "type": "created"}, {"at": "2025-03-07 25:00", "type": "answered"}],
+     ("bad_timestamp", "event 2: '2025-03-07 25:00' is not an ISO-8601 date-time such as 2025-03-07T17:50:00+08:00")),
+    ([{"at": "2025-03-07 25:00", "type": "created"}, {"at": "2025-03-07T18:00:00+08:00", "type": "answered"}],
+     ("bad_timestamp", "event 1: '2025-03-07 25:00' is not an ISO-8601 date-time such as 2025-03-07T17:50:00+08:00")),
+], ids=["misspelt-created", "bad-timestamp", "bad-created-timestamp"])
+@pytest.mark.parametrize("fmt", ["jsonl", "yaml"])
+def test_a_ticket_that_cannot_be_read_whole_still_gets_every_policy_problem(
+        run_cli: Callable[..., Result], tmp_path: Path, events: list[object], first: tuple[str, str], fmt: str) -> None:
+    """A typo'd created event or a bad timestamp hid the severity, tier, value and other event type problems
+    (issue 13: every problem at once), on the JSONL path and the plain-data path (YAML, CSV) alike."""
+    from conftest import ROOT
+
+    ticket = {**_M1, "events": events}
+    tickets = tmp_path / f"t.{fmt}"
+    tickets.write_text(json.dumps(ticket, ensure_ascii=False) + "\n" if fmt == "jsonl" else json.dumps([ticket]), encoding="utf-8")
+    result = run_cli("simulate", "-f", "json", "--as-of", "2025-04-01", str(ROOT / "policies" / "after-sales"), str(tickets))
+    assert result.exit_code == 1
+    (outcome,) = json.loads(result.stdout)["tickets"]
+    assert [(e["code"], e["message"]) for e in outcome["errors"]] == [first, *_POLICY_REASONS]

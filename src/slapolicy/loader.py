@@ -285,6 +285,39 @@ def _culprits(line: str, strict: bool) -> list[int]:
     return found
 
 
+def _fixed(line: str, where: list[int]) -> str:
+    """The line with the full-width marks at `where` written in ASCII (a colon followed by a space)."""
+    chars = list(line)
+    for i in where:
+        chars[i] = _FULL_WIDTH[line[i]][1] + (" " if line[i] == "：" and line[i + 1:i + 2] not in (" ", "") else "")
+    return "".join(chars)
+
+
+_TRIED = 20  # lines above the error whose full-width marks are tried as its cause (a parse each)
+
+
+def _gets_further(lines: list[str], number: int, line: str, stopped: Mark) -> bool:
+    """Whether the parser gets past the place it `stopped` at (1-based) once the full-width marks of line
+    `number` that may stand in YAML's place are written in ASCII: only then are they the cause. A colon in
+    Chinese text further up (a continuation line, a list item's text) is not; writing it in ASCII would
+    break that text."""
+    text = "\n".join([*lines[:number - 1], _fixed(line, _culprits(line, strict=True)), *lines[number:]])
+    loader = _Loader(text)
+    try:
+        while loader.check_event():
+            start = getattr(loader.get_event(), "start_mark", None)
+            if start is not None and (start.line + 1, start.column + 1) > stopped:
+                return True
+        return True
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        return mark is not None and (mark.line + 1, mark.column + 1) > stopped
+    except yaml.YAMLError:
+        return False
+    finally:
+        loader.dispose()
+
+
 def _full_width(line: str, number: int, display: str, strict: bool = False) -> Diagnostic | None:
     """The first full-width mark on a line that stands in YAML's place, named, with the line fixed."""
     where = _culprits(line, strict)
@@ -292,10 +325,7 @@ def _full_width(line: str, number: int, display: str, strict: bool = False) -> D
         return None
     mark = line[where[0]]
     name, ascii_char = _FULL_WIDTH[mark]
-    chars = list(line)
-    for i in where:
-        chars[i] = _FULL_WIDTH[line[i]][1] + (" " if line[i] == "：" and line[i + 1:i + 2] not in (" ", "") else "")
-    fixed = shorten("".join(chars).strip())
+    fixed = shorten(_fixed(line, where).strip())
     if name == "parenthesis":
         return Diagnostic.of(display, number, where[0] + 1, "SLA004",
                              f"'{mark}' is a full-width (Chinese) parenthesis where a value starts; YAML writes a mapping "
@@ -323,6 +353,7 @@ _PLAIN_WORDS = {
                                               "write it as 'name: value'",
 }
 _NO_SPACE = re.compile(r"(?<=[^\s:]):(?=[^\s:/])")  # `policy:x`, not `http://` or `13:30`
+_SPACELESS_KEY = re.compile(r" *(?:- )?[A-Za-z_][A-Za-z0-9_-]*:[^\s:/]")  # a line `effective_until:2025-12-31`
 
 
 def _indent(line: str) -> int:
@@ -344,6 +375,10 @@ def _explain(context: str, problem: str, lines: list[str], p_line: int, c_line: 
     opened = lines[c_line - 1].strip() if 0 < c_line <= len(lines) else ""
     if problem == "could not find expected ':'":
         text = shorten(lines[c_line - 1].strip()) if 0 < c_line <= len(lines) else ""
+        spaceless = _SPACELESS_KEY.match(lines[c_line - 1]) if 0 < c_line <= len(lines) else None
+        if spaceless is not None:  # `effective_until:2025-12-31`: a key, its value and no space between
+            fixed = shorten(_NO_SPACE.sub(": ", lines[c_line - 1].strip(), count=1))
+            return c_line, _indent(lines[c_line - 1]) + 1, f"put a space after the colon: '{fixed}'"
         return c_line, c_col, (f"'{text}' has no colon: write a key as 'name: value' (a colon and a space after the key), "
                                f"or a list item as '- {text}'")
     if problem == "mapping values are not allowed in this context":
@@ -402,8 +437,13 @@ def _syntax_error(exc: yaml.MarkedYAMLError, text: str, display: str) -> Diagnos
     lines = text.split("\n")
     cm = exc.context_mark
     c_line, c_col = (cm.line + 1, cm.column + 1) if cm else (line, column)
-    for number in range(max(1, min(c_line, line - 1)), min(line, len(lines)) + 1):  # the parser notices a line late
-        found = _full_width(lines[number - 1], number, display, strict=number != line)
+    above = [(number, found) for number in range(max(1, min(c_line, line - 1)), min(line - 1, len(lines)) + 1)
+             if (found := _full_width(lines[number - 1], number, display, strict=True)) is not None]
+    for number, found in above[-_TRIED:]:  # the parser notices a line late: the nearest lines above
+        if _gets_further(lines, number, lines[number - 1], Mark(line, column)):
+            return found
+    if line <= len(lines):
+        found = _full_width(lines[line - 1], line, display)
         if found is not None:
             return found
     explained = _explain(exc.context or "", exc.problem or "", lines, line, c_line, c_col)

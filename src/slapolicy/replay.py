@@ -134,16 +134,23 @@ class _Lanes:
     def line(self, line: bytes, number: int, first: int | None) -> tuple[Outcome, ...]:
         if len(self.replayers) == 1:
             replayer = self.replayers[0]
-            ticket = decode_line(line, number, replayer.policies.tz)
+            ticket = decode_line(line, number, replayer.policies.tz, replayer.problems)
             out: tuple[Outcome, ...] = (replayer.outcome(ticket) if isinstance(ticket, Ticket) else ticket,)
         else:
             decoded = {tz: decode_line(line, number, tz) for tz in self.zones}
-            out = tuple(r.outcome(t) if isinstance(t := decoded[r.policies.tz], Ticket) else t for r in self.replayers)
+            out = tuple(r.outcome(t) if isinstance(t := decoded[r.policies.tz], Ticket)
+                        else _checked(decode_line(line, number, r.policies.tz, r.problems)) for r in self.replayers)
         return out if first is None else _mark_duplicate(out, number, first)
 
     def item(self, item: RawItem | Rejection, first: int | None) -> tuple[Outcome, ...]:
         line = item.line
         return _mark_duplicate(tuple(r.item(item) for r in self.replayers), line, first)
+
+
+def _checked(outcome: Ticket | Rejection) -> Rejection:
+    """A refused line read again for one lane, with that lane's policy checks (the rejecting path only)."""
+    assert isinstance(outcome, Rejection)
+    return outcome
 
 
 def _mark_duplicate(outcomes: tuple[Outcome, ...], line: int, first: int | None) -> tuple[Outcome, ...]:

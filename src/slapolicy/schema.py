@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 from .diagnostics import Diagnostic, did_you_mean, shorten
-from .loader import Document, full_width_note
+from .loader import Document, JsonPath, full_width_note, json_path
 
 if TYPE_CHECKING:  # jsonschema is imported only to explain an invalid document
     from jsonschema import Draft202012Validator
@@ -217,9 +217,44 @@ def _matches(err: ValidationError) -> Callable[[str], bool]:
     return lambda text: bool(pattern) and re.search(str(pattern), text) is not None
 
 
-def _convert(doc: Document, error: ValidationError, name: str) -> Iterator[Diagnostic]:
-    for err in _leaves(error):
-        yield from _convert_leaf(doc, err, name)
+_SPACELESS = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?=[^\s:/])")  # `first_response:15m`, not `http://`
+
+
+def _spaceless_keys(doc: Document, err: ValidationError) -> Iterator[tuple[JsonPath, str]]:
+    """Keys refused here that are a key and its value written without the space after the colon
+    (`{first_response:15m}` is the key 'first_response:15m' with no value): the part before the colon
+    is a key allowed here and nothing follows the key. Their path in the document, and the key."""
+    if list(err.schema_path)[-2:-1] == ["propertyNames"]:
+        path, keys, schema = tuple(err.absolute_path), [err.instance], err.schema
+        mapping = _at(doc.data, path)
+        props: set[str] = set()
+    elif err.validator == "additionalProperties" and isinstance(err.instance, dict):
+        path, mapping, schema = tuple(err.absolute_path), err.instance, {}
+        props = _known_keys(err)
+        keys = [k for k in mapping if k not in props]
+    else:
+        return
+    if not isinstance(mapping, dict):
+        return
+    from jsonschema import Draft202012Validator
+
+    for key in keys:
+        m = _SPACELESS.match(key) if isinstance(key, str) else None
+        if m is None or mapping.get(key) is not None:
+            continue
+        if m.group(1) in props or (schema and m.group(1) not in mapping and Draft202012Validator(schema).is_valid(m.group(1))):
+            yield path + (key,), key
+
+
+def _at(data: Any, path: JsonPath) -> Any:
+    for part in path:
+        data = data.get(part) if isinstance(data, dict) else data[part] if isinstance(data, list) and isinstance(part, int) else None
+    return data
+
+
+def _within(at: str | None, places: Iterable[str]) -> bool:
+    """Whether the JSON path `at` is one of `places` or inside one."""
+    return at is not None and any(at == p or at.startswith((p + ".", p + "[")) for p in places)
 
 
 def _convert_leaf(doc: Document, err: ValidationError, name: str) -> Iterator[Diagnostic]:
@@ -237,6 +272,8 @@ def _convert_leaf(doc: Document, err: ValidationError, name: str) -> Iterator[Di
         for key in missing:
             if _misspelt(err, key):
                 continue  # the unknown key's "did you mean" says it: one root cause, one message
+            if any(isinstance(k, str) and k.startswith(key + ":") and v is None for k, v in err.instance.items()):
+                continue  # `{start:created}`: the missing space after the colon says it
             where = f" in {path[-2]} '{path[-1]}'" if len(path) >= 2 and isinstance(path[-1], str) else ""
             yield doc.diagnostic(path, "SLA102", f"missing required key '{key}'{where}{_missing_hint(err, key)}")
         return
@@ -304,9 +341,14 @@ def schema_problems(doc: Document, name: str = "policy") -> list[Diagnostic]:
     except (ValueError, OverflowError):  # a value it cannot take (a number beyond 64 bits): let jsonschema decide
         pass
     errors = sorted(_validator(name).iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path)))
-    out: set[Diagnostic] = set()
-    for error in errors:
-        out.update(_convert(doc, error, name))
+    leaves = [leaf for error in errors for leaf in _leaves(error)]
+    spaceless = {json_path(where): (where, key) for leaf in leaves for where, key in _spaceless_keys(doc, leaf)}
+    out: set[Diagnostic] = {
+        Diagnostic.of(doc.path, *doc.locate(where, key=True), "SLA004",
+                      f"put a space after the colon: '{shorten(key.replace(':', ': ', 1))}'", at)
+        for at, (where, key) in spaceless.items()}
+    for leaf in leaves:  # the key refused and its missing value: said once, by the message above
+        out.update(d for d in _convert_leaf(doc, leaf, name) if not _within(d.json_path, spaceless))
     if not out:  # jsonschema takes where jsonschema-rs refuses .nan and .inf, which JSON has no number for
         out.update(doc.diagnostic(tuple(e.instance_path), "SLA104", ".nan and .inf are not numbers a policy can use; write a finite number "
                                   "such as 50") for e in _fast(name).iter_errors(doc.data) if _only_numbers(e))

@@ -74,7 +74,7 @@ from .outcome import (
 from .repository import PolicySet
 from .roster import EMPTY as NO_ROSTER
 from .roster import Roster
-from .tickets import Event, RawItem, Ticket, TicketError, reject, rejected, ticket_from_data
+from .tickets import Event, RawItem, Ticket, TicketError, reject, rejected, rejected_item, ticket_from_data
 
 INF = math.inf
 MAX_PERIODS = 10_000  # cycles of one recurring clock in one ticket; with MAX_EVENTS this bounds a ticket's work
@@ -426,7 +426,7 @@ class Simulator:
         for problem in self._event_problems(ticket):
             yield from problem.reasons
         attrs = dict(ticket.attributes)
-        for event in ticket.events:
+        for event in ticket.events or _NO_EVENTS:  # a partly read subject may have none: its attributes still count
             attrs.update(event.attributes)
             try:
                 self.complete(ticket.kind, attrs)
@@ -1111,6 +1111,9 @@ def _nth_working_day_end(cal: BusinessCalendar, lo: float, hi: float, n: int) ->
     return min(cal.add_working_days_epoch(lo - 1, n, "end_of_day"), hi)
 
 
+_NO_EVENTS = (Event(0.0, "", None, {}),)  # what Simulator.problems reads of a subject without one readable event
+
+
 class Replayer:
     """Outcomes for the tickets of one policy set: the version in force for each, one
     simulator per version, kept for the whole run."""
@@ -1157,8 +1160,20 @@ class Replayer:
             ticket = ticket_from_data(item.data, item.line, self.policies.tz)
         except TicketError as exc:
             raw = item.data.get("id") if isinstance(item.data, dict) else None
-            return rejected(str(raw) if isinstance(raw, (str, int)) and not isinstance(raw, bool) else None, item.line, exc)
+            return rejected_item(str(raw) if isinstance(raw, (str, int)) and not isinstance(raw, bool) else None, item.line,
+                                 exc, self.problems)
         return self.outcome(ticket)
+
+    def problems(self, partial: Ticket) -> list[Reason]:
+        """The policy's reasons to reject a subject that could be read only in part (a bad timestamp, a
+        misspelt created event): checked against the version in force at its first readable time, or,
+        with no readable time, the reasons every version gives."""
+        first = partial.events[0].at if partial.events else math.inf
+        if math.isfinite(first):
+            policy = self.policies.version_for(first)
+            return [] if policy is None else list(self.simulator(policy).problems(partial))
+        found = [list(self.simulator(policy).problems(partial)) for policy in self.policies.versions]
+        return [r for r in found[0] if all(r in other for other in found[1:])] if found else []
 
 
 def _coverage(policies: PolicySet) -> str:

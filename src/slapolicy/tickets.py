@@ -78,12 +78,15 @@ class RawItem:
 
 
 class TicketError(ValueError):
-    """Why an item cannot be replayed; `more`: the further problems found while rejecting it."""
+    """Why an item cannot be replayed; `more`: the further problems found while rejecting it;
+    `partial`: the item as far as it could be read (set when its reading failed), so that the
+    policy's own checks can still name the rest of its problems."""
 
     def __init__(self, code: str, message: str, more: tuple[Reason, ...] = ()) -> None:
         super().__init__(message)
         self.code = code
         self.more = more
+        self.partial: Ticket | None = None
 
     @property
     def reasons(self) -> tuple[Reason, ...]:
@@ -97,6 +100,15 @@ def reject(ticket_id: str | None, line: int, code: str, message: str) -> Rejecti
 def rejected(ticket_id: str | None, line: int, exc: TicketError, more: Iterable[Reason] = ()) -> Rejection:
     """A rejection with every reason found, each once, the first the one that stopped the item."""
     return Rejection(ticket_id, line, tuple(dict.fromkeys((*exc.reasons, *more))))
+
+
+Check = Callable[[Ticket], Iterable[Reason]]  # the policy's reasons to reject a subject (Replayer.problems)
+
+
+def rejected_item(ticket_id: str | None, line: int, exc: TicketError, check: Check | None) -> Rejection:
+    """A rejection of an item whose reading failed, with the policy's reasons about what could be
+    read of it (severity, tier, values, event types, statuses) when `check` is given."""
+    return rejected(ticket_id, line, exc, check(exc.partial) if check is not None and exc.partial is not None else ())
 
 
 def ticket_key(value: Any) -> str | None:
@@ -148,25 +160,45 @@ def _finish(key: str, line: int, attrs: dict[str, Any], events: list[Event], kin
     events.sort(key=_AT)  # stable: equal times keep input order
     if events[0].type != "created":
         if not any(e.type == "created" for e in events):
-            _no_created(events)
-        raise TicketError("event_before_created", f"a '{shorten(events[0].type)}' event comes before 'created'; "
-                                                  "the ticket starts with its 'created' event: check both times")
+            error = _misspelt_created(events) or TicketError("missing_created", "the ticket has no 'created' event; every ticket starts with one, e.g. "
+                                                   '{"at": "2025-03-07T09:00:00+08:00", "type": "created"}')
+        else:
+            error = TicketError("event_before_created", f"a '{shorten(events[0].type)}' event comes before 'created'; "
+                                                        "the ticket starts with its 'created' event: check both times")
+        raise _partial(error, key, line, attrs, events, kind)
     return Ticket(key, line, attrs, events, kind)
 
 
 _AT = operator.itemgetter(0)
 
 
-def _no_created(events: list[Event]) -> None:
-    """No `created` event: a misspelt one (`Created`, `creatd`) is named as such, not as missing."""
-    for event in events:
+def _misspelt_created(events: list[Event]) -> TicketError | None:
+    """No `created` event: a misspelt one (`Created`, `creatd`) is named as such, not as missing; the
+    ticket as far as it was read (`partial`) holds it as the `created` event it was meant to be, so
+    the policy's checks do not name it again."""
+    for index, event in enumerate(events):
         near = did_you_mean(event.type, ("created",))
         if near:
             why = "event types are written in lower case" if event.type.lower() == "created" else \
                 "every ticket starts with a 'created' event"
-            raise TicketError("unknown_event_type", f"unknown event type '{shorten(event.type)}'{near} ({why})")
-    raise TicketError("missing_created", "the ticket has no 'created' event; every ticket starts with one, e.g. "
-                                         '{"at": "2025-03-07T09:00:00+08:00", "type": "created"}')
+            error = TicketError("unknown_event_type", f"unknown event type '{shorten(event.type)}'{near} ({why})")
+            events[index] = event._replace(type="created")
+            return error
+    return None
+
+
+def _partial(error: TicketError, key: str, line: int, attrs: dict[str, Any], events: list[Event], kind: str) -> TicketError:
+    """`error` holding the subject as far as it was read (events in time order, untimed ones last)."""
+    error.partial = Ticket(key, line, attrs, sorted(events, key=_AT), kind)
+    return error
+
+
+def _untimed(e: Any) -> Event | None:
+    """What the policy can still check of an event that could not be read (its type and status), placed
+    after every timed event; None when even its type or status is unreadable."""
+    if not isinstance(e, dict) or not isinstance(e.get("type"), str) or not isinstance(e.get("status"), (str, type(None))):
+        return None
+    return Event(math.inf, e["type"], e.get("status"), _NO_ATTRIBUTES)
 
 
 # ---- plain data (CSV, YAML, JSON, and JSONL lines the fast path refused) ----------------------
@@ -179,16 +211,20 @@ def ticket_from_data(data: Any, line: int, tz: dt.tzinfo) -> Ticket:
     problems: list[TicketError] = []
     key, kind = "", "ticket"
     attributes: dict[str, Any] = {}
+    readable = True  # the kind and the attributes: what the policy's checks of a rejected item need
     try:
         key, attributes = _identity(data.get("id"), data.get("attributes"))
     except TicketError as exc:
         problems.append(exc)
+        attributes, readable = _attributes_anyway(data.get("attributes"))
     try:
         kind = _kind(data.get("kind"))
     except TicketError as exc:
         problems.append(exc)
+        readable = False
     events_data = data.get("events")
     events = []
+    untimed = []
     if not isinstance(events_data, list) or not events_data:
         problems.append(TicketError("missing_created", "the ticket has no events"))
     else:
@@ -197,15 +233,28 @@ def ticket_from_data(data: Any, line: int, tz: dt.tzinfo) -> Ticket:
                 events.append(_event(e, i, tz))
             except TicketError as exc:
                 problems.append(exc)
-    _raise_all(problems)
+                if (event := _untimed(e)) is not None:
+                    untimed.append(event)
+    if problems:
+        error = _all(problems)
+        if readable:
+            raise _partial(error, key, line, attributes, events + untimed, kind)
+        raise error
     return _finish(key, line, attributes, events, kind)
 
 
-def _raise_all(problems: list[TicketError]) -> None:
+def _all(problems: list[TicketError]) -> TicketError:
     """One TicketError holding every problem found, the first one first."""
-    if problems:
-        first = problems[0]
-        raise TicketError(first.code, str(first), tuple(r for p in problems[1:] for r in p.reasons))
+    first = problems[0]
+    return TicketError(first.code, str(first), tuple(r for p in problems[1:] for r in p.reasons))
+
+
+def _attributes_anyway(attrs: Any) -> tuple[dict[str, Any], bool]:
+    """The attributes of an item whose id was refused, and whether they could be read."""
+    try:
+        return _scalars(attrs, "attributes"), True
+    except TicketError:
+        return {}, False
 
 
 def _event(e: Any, i: int, tz: dt.tzinfo) -> Event:
@@ -294,12 +343,13 @@ def _epoch(when: dt.datetime, tz: dt.tzinfo, index: int) -> float:
     return t
 
 
-def decode_line(line: bytes, number: int, tz: dt.tzinfo) -> Ticket | Rejection:
-    """One JSONL line (without its newline) as a Ticket, or a Rejection saying why not."""
+def decode_line(line: bytes, number: int, tz: dt.tzinfo, check: Check | None = None) -> Ticket | Rejection:
+    """One JSONL line (without its newline) as a Ticket, or a Rejection saying why not (with the
+    reasons `check`, the policy's, gives about what could be read of it)."""
     try:
         raw = _TYPED.decode(line)
     except msgspec.ValidationError:
-        return _decode_plain(line, number, tz)
+        return _decode_plain(line, number, tz, check)
     except msgspec.DecodeError as exc:
         return reject(line_id(line), number, "unparseable", f"line {number} is not JSON ({exc}); each line holds one ticket "
                                                                         '{"id": ..., "attributes": {...}, "events": [...]}')
@@ -308,14 +358,18 @@ def decode_line(line: bytes, number: int, tz: dt.tzinfo) -> Ticket | Rejection:
     problems: list[TicketError] = []
     key, kind = "", "ticket"
     attributes: dict[str, Any] = {}
+    readable = True
     try:
         key, attributes = _identity(raw.id, raw.attributes)
         kind = _kind(raw.kind)
     except TicketError as exc:
         problems.append(exc)
+        attributes, readable = _attributes_anyway(raw.attributes)
+        readable = readable and isinstance(raw.kind, str) and bool(raw.kind)
     if not raw.events:
         problems.append(TicketError("missing_created", "the ticket has no events"))
     events = []
+    untimed = []
     for i, e in enumerate(raw.events):
         try:
             extra = e.attributes
@@ -325,12 +379,14 @@ def decode_line(line: bytes, number: int, tz: dt.tzinfo) -> Ticket | Rejection:
                                 e.actor, e.role, e.assignee, e.group))
         except TicketError as exc:  # every event is checked: the rejection holds every problem of the line
             problems.append(exc)
+            untimed.append(Event(math.inf, e.type, e.status, _NO_ATTRIBUTES))
     try:
         if problems:
-            _raise_all(problems)
+            error = _all(problems)
+            raise _partial(error, key, number, attributes, events + untimed, kind) if readable else error
         return _finish(key, number, attributes, events, kind)
     except TicketError as exc:
-        return rejected(ticket_key(raw.id), number, exc)
+        return rejected_item(ticket_key(raw.id), number, exc, check)
 
 
 def _not_utf8(line: bytes, number: int) -> str:
@@ -342,7 +398,7 @@ def _not_utf8(line: bytes, number: int) -> str:
     return f"line {number} is not UTF-8 text{where}; is the file GB18030 / GBK? give --encoding gb18030"
 
 
-def _decode_plain(line: bytes, number: int, tz: dt.tzinfo) -> Ticket | Rejection:
+def _decode_plain(line: bytes, number: int, tz: dt.tzinfo, check: Check | None) -> Ticket | Rejection:
     try:
         data = _PLAIN.decode(line)
     except UnicodeDecodeError:
@@ -352,7 +408,7 @@ def _decode_plain(line: bytes, number: int, tz: dt.tzinfo) -> Ticket | Rejection
     try:
         return ticket_from_data(data, number, tz)
     except TicketError as exc:
-        return rejected(item_id(data), number, exc)
+        return rejected_item(item_id(data), number, exc, check)
 
 
 # ---- the other formats -------------------------------------------------------------------------
