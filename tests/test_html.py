@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import re
 import shutil
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -168,6 +169,90 @@ def test_simulate_page_in_chromium(browser: Any, run_cli: Callable[..., Any], tm
     page.fill("#search", "T-1002")
     assert page.locator("section.ticket").count() == 1
     assert errors == []
+
+
+def test_paused_spans_and_running_clocks_in_chromium(browser: Any, run_cli: Callable[..., Any], tmp_path: Path) -> None:
+    """T-1001 waited on the customer 09:00-11:00 on 8 March: resolution_plan and resolution each show that pause
+    where its instants fall on the axis; a ticket still open at --as-of has its running clock drawn up to --as-of
+    (not to its due time, the axis' end)."""
+    history, path = tmp_path / "tickets.jsonl", tmp_path / "simulate.html"
+    opened = {"id": "T-OPEN", "attributes": {"severity": "P3", "tier": "basic"},
+              "events": [{"at": "2025-12-30T10:00:00+08:00", "type": "created"}, {"at": "2025-12-30T10:05:00+08:00", "type": "registered"},
+                         {"at": "2025-12-30T10:20:00+08:00", "type": "responded"}]}
+    history.write_text((ROOT / "examples" / "tickets.jsonl").read_text(encoding="utf-8") + json.dumps(opened) + "\n", encoding="utf-8")
+    args = ("simulate", "policies/after-sales", str(history), "--as-of", AS_OF)
+    assert run_cli(*args, "--format", "html", "-o", str(path)).exit_code == 0
+    tickets = {t["id"]: t for t in json.loads(run_cli(*args, "--format", "json").stdout)["tickets"]}
+    epoch = lambda iso: dt.datetime.fromisoformat(iso).timestamp()  # noqa: E731
+
+    def axis(doc: dict[str, Any]) -> Callable[[float], float]:
+        """x of an instant on the ticket's axis: from its creation to its last instant, or --as-of while a clock runs."""
+        instants = [epoch(c[k]) for c in doc["clocks"] for k in ("started_at", "due_at", "stopped_at", "cancelled_at", "breached_at",
+                                                                 "failed_at") if c.get(k)]
+        instants += [epoch(ch["at"]) for c in doc["clocks"] for ch in c.get("target_changes", ())]
+        instants += [epoch(e["at"]) for e in doc["escalations"]]
+        instants += [epoch(AS_OF) for c in doc["clocks"] if c["status"] == "running"]
+        created = epoch(doc["created_at"])
+        return lambda t: X0 + (t - created) / (max(instants) - created) * (X1 - X0)
+
+    page, errors = open_page(browser, path)
+    assert page.locator(".legend i.paused").count() == 1
+    x = axis(tickets["T-1001"])
+    paused = {c["metric"]: c["pauses"] for c in tickets["T-1001"]["clocks"] if "pauses" in c}
+    assert paused == {m: [{"from": "2025-03-08T09:00:00+08:00", "to": "2025-03-08T11:00:00+08:00"}] for m in ("resolution_plan", "resolution")}
+    marks = page.locator('svg.timeline[data-ticket="T-1001"] rect.paused')
+    assert [marks.nth(i).locator("title").text_content() for i in range(marks.count())] == [
+        "resolution_plan paused 2025-03-08 09:00 → 11:00 (2h)", "resolution paused 2025-03-08 09:00 → 11:00 (2h)"]
+    start, end = x(epoch("2025-03-08T09:00:00+08:00")), x(epoch("2025-03-08T11:00:00+08:00"))
+    for i in range(marks.count()):
+        left, width = float(marks.nth(i).get_attribute("x")), float(marks.nth(i).get_attribute("width"))
+        assert (left, left + width) == (pytest.approx(start, abs=0.01), pytest.approx(end, abs=0.01))
+    svg, box = page.locator('svg.timeline[data-ticket="T-1001"]').bounding_box(), marks.first.bounding_box()
+    assert (box["x"] - svg["x"], box["x"] + box["width"] - svg["x"]) == (pytest.approx(start, abs=1), pytest.approx(end, abs=1))
+
+    page.fill("#search", "T-OPEN")
+    (running,) = [c for c in tickets["T-OPEN"]["clocks"] if c["status"] == "running"]
+    assert (running["metric"], running["stopped_at"]) == ("resolution", None)
+    assert epoch(running["due_at"]) > epoch(AS_OF)  # the axis ends at its due time, after --as-of
+    x = axis(tickets["T-OPEN"])
+    bar = page.locator('svg.timeline[data-ticket="T-OPEN"] rect.work.running')
+    assert bar.count() == 1 and bar.get_attribute("data-metric") == "resolution"
+    assert float(bar.get_attribute("x")) + float(bar.get_attribute("width")) == pytest.approx(x(epoch(AS_OF)), abs=0.01)
+    assert "running at --as-of 2025-12-31 00:00" in bar.locator("title").text_content()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "simulate-running.png"), full_page=True)
+    assert errors == []
+
+
+def test_an_interrupted_run_writes_its_page_marked_partial(browser: Any, run_cli: Callable[..., Any], tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C after the third ticket: the page holds those three, says it is partial, and the run exits 130."""
+    from slapolicy.cli import simulate as command
+    from slapolicy.replay import Interrupted, replay
+
+    def interrupted_after_three(plan: Any, tickets: str, fmt: str | None, writer: Any, *args: Any) -> None:
+        class Sink:
+            def add(self, outcomes: Any) -> None:
+                writer.add(outcomes)
+                if writer.simulated + writer.rejected == 3:
+                    raise Interrupted(signal.SIGINT)
+
+        replay(plan, tickets, fmt, Sink(), *args)
+
+    monkeypatch.setattr(command, "replay", interrupted_after_three)
+    path = tmp_path / "partial.html"
+    result = run_cli("simulate", "policies/after-sales", "examples/tickets.jsonl", "--as-of", AS_OF, "--format", "html", "-o", str(path))
+    assert result.exit_code == 130
+    assert "3 tickets: 3 simulated, 0 rejected (interrupted: partial)" in result.output
+    page, errors = open_page(browser, path)
+    banner = page.locator("p.partial")
+    assert banner.text_content() == "Partial: the run was interrupted after 3 tickets."
+    assert banner.is_visible()
+    assert page.locator("#pageinfo").text_content() == "page 1 of 1 (3 tickets)"
+    assert errors == []
+    monkeypatch.undo()
+    simulate(run_cli, "html", "-o", str(path))  # a whole run has no banner
+    assert 'class="partial"' not in path.read_text(encoding="utf-8")
 
 
 def test_report_page_holds_the_ledger_and_findings(run_cli: Callable[..., Any]) -> None:

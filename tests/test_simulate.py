@@ -104,6 +104,54 @@ def test_still_paused_at_as_of_is_running(sim: Sim) -> None:
     assert (res["status"], res["paused"]) == ("running", True)
 
 
+def epoch(iso: str) -> float:
+    return dt.datetime.fromisoformat(iso).timestamp()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_outcome_keeps_each_pause_up_to_the_stop_or_as_of(engine: str) -> None:
+    """The spans behind paused_seconds: a pause ended by its resume, one ended by the stop (resolved
+    while waiting), one still open at as_of (it ends there); a clock never paused and a monthly
+    period have none."""
+    def ticket(id_: str, events: list[tuple[str, str, dict[str, Any]]]) -> RawItem:
+        return RawItem({"id": id_, "attributes": {"severity": "P2"},
+                        "events": [{"at": at, "type": kind, **extra} for at, kind, extra in events]}, 1)
+
+    waiting, working = {"status": "waiting_on_customer"}, {"status": "in_progress"}
+    items = [
+        ticket("resumed", [("2025-08-12T15:00:00+08:00", "created", {}), ("2025-08-12T16:00:00+08:00", "status", waiting),
+                           ("2025-08-13T10:00:00+08:00", "status", working), ("2025-08-13T11:00:00+08:00", "status", waiting),
+                           ("2025-08-13T11:30:00+08:00", "status", working), ("2025-08-13T12:30:00+08:00", "resolved", {})]),
+        ticket("stopped", [("2025-08-12T15:00:00+08:00", "created", {}), ("2025-08-12T16:00:00+08:00", "status", waiting),
+                           ("2025-08-12T17:00:00+08:00", "resolved", {})]),
+        ticket("open", [("2025-12-30T15:00:00+08:00", "created", {}), ("2025-12-30T16:00:00+08:00", "status", waiting)]),
+        RawItem({"id": "C", "kind": "contract", "events": [{"at": "2025-11-03T10:00:00+08:00", "type": "created"},
+                                                           {"at": "2025-11-03T10:00:00+08:00", "type": "contract_signed"}]}, 2),
+    ]
+    outcomes = simulate(PolicySet.of([open_policy(AFTER_SALES)]), items, get_backend(engine).name, AS_OF)
+    assert all(isinstance(o, SubjectOutcome) for o in outcomes)
+    by_id = {o.id: o for o in outcomes if isinstance(o, SubjectOutcome)}
+
+    def spans(id_: str, metric: str) -> tuple[tuple[float, float], ...]:
+        (clock,) = (c for c in by_id[id_].clocks if c.metric.id == metric)
+        return clock.pauses
+
+    assert spans("resumed", "resolution") == ((epoch("2025-08-12T16:00:00+08:00"), epoch("2025-08-13T10:00:00+08:00")),
+                                              (epoch("2025-08-13T11:00:00+08:00"), epoch("2025-08-13T11:30:00+08:00")))
+    assert spans("stopped", "resolution") == ((epoch("2025-08-12T16:00:00+08:00"), epoch("2025-08-12T17:00:00+08:00")),)
+    assert spans("open", "resolution") == ((epoch("2025-12-30T16:00:00+08:00"), AS_OF),)
+    assert spans("resumed", "first_response") == ()
+    assert [c.pauses for c in by_id["C"].clocks if c.metric.id == "record_review"] == [(), ()]
+    encoded = {o.id: Encoder().outcome(o) for o in by_id.values()}
+    assert clocks(encoded["resumed"], "resolution")[0]["pauses"] == [
+        {"from": "2025-08-12T16:00:00+08:00", "to": "2025-08-13T10:00:00+08:00"},
+        {"from": "2025-08-13T11:00:00+08:00", "to": "2025-08-13T11:30:00+08:00"}]
+    (still,) = clocks(encoded["open"], "resolution")
+    assert (still["paused"], still["pauses"]) == (True, [{"from": "2025-12-30T16:00:00+08:00", "to": "2025-12-31T08:00:00+08:00"}])
+    assert "pauses" not in clocks(encoded["resumed"], "first_response")[0]
+    assert all("pauses" not in c for c in encoded["C"]["clocks"])
+
+
 def test_downgrade_reselects_target_from_original_start(sim: Sim) -> None:
     """R-000-04 -> R-000-05: a P1 downgraded to P2 gets P2's 4 h resolution, counted from creation."""
     r = sim({"severity": "P1"}, [

@@ -59,6 +59,7 @@ class ClockOutcome(NamedTuple):
     changes: tuple[TargetChange, ...]  # empty unless attributes re-selected the target
     failed: float | None = None  # ended unmet by a `fail_on` event (a ticket closed before it was resolved)
     calendar: str = "24x7"  # the calendar its working time is measured on
+    pauses: tuple[tuple[float, float], ...] = ()  # (start, end) of each pause up to the horizon (stop or as_of); none for a period
 
 
 class EscalationFiring(NamedTuple):

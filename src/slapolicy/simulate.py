@@ -740,9 +740,8 @@ class Simulator:
                 state, breached_at = BREACHED, due
             else:
                 state = RUNNING
-            paused = 0.0
-            if clock.pauses is not None:
-                paused = sum(cal.elapsed_epoch(a, min(b, horizon)) for a, b in clock.pauses if a < horizon)
+            pauses = tuple((a, min(b, horizon)) for a, b in clock.pauses if a < horizon) if clock.pauses is not None else ()
+            paused = sum(cal.elapsed_epoch(a, b) for a, b in pauses) if pauses else 0.0
             elapsed = horizon - clock.started if cal.always else cal.elapsed_epoch(clock.started, horizon)
             out.append(ClockOutcome(
                 metric, clock.cycle, target, rule, clock.started, due,
@@ -750,7 +749,7 @@ class Simulator:
                 cancelled if cancelled is not None and cancelled <= as_of else None,
                 paused, elapsed - paused, paused_now and state is RUNNING,
                 state, breached_at, tuple(changes) if changes is not None else (),
-                failed if failed is not None and failed <= as_of else None, target.calendar,
+                failed if failed is not None and failed <= as_of else None, target.calendar, pauses,
             ))
             if due is not None and metric.id in escalated:
                 self._escalations(clock, snapshots, end, attrs, horizon, escalations, target, due)
@@ -875,14 +874,15 @@ class Simulator:
         cal = self.calendar(calendar)
         end = next((x for x in (clock.stopped, clock.cancelled, clock.failed) if x is not None), None)
         horizon = min(end, self.as_of) if end is not None else self.as_of
-        paused = sum(cal.elapsed_epoch(a, min(b, horizon)) for a, b in clock.pauses if a < horizon) if clock.pauses else 0.0
+        pauses = tuple((a, min(b, horizon)) for a, b in clock.pauses if a < horizon) if clock.pauses else ()
+        paused = sum(cal.elapsed_epoch(a, b) for a, b in pauses) if pauses else 0.0
         state = CANCELLED if clock.cancelled is not None and clock.cancelled <= self.as_of else UNTIMED
         return ClockOutcome(
             clock.metric, clock.cycle, None, None, clock.started, None,
             clock.stopped if clock.stopped is not None and clock.stopped <= self.as_of else None,
             clock.cancelled if clock.cancelled is not None and clock.cancelled <= self.as_of else None,
             paused, cal.elapsed_epoch(clock.started, horizon) - paused, clock.paused, state, None, (),
-            clock.failed if clock.failed is not None and clock.failed <= self.as_of else None, calendar,
+            clock.failed if clock.failed is not None and clock.failed <= self.as_of else None, calendar, pauses,
         )
 
     def _findings(self, ticket: Ticket, started: set[str], snapshots: list[_Snapshot]) -> tuple[Finding, ...]:

@@ -60,7 +60,7 @@ def simulate(policy: str, tickets: str, fmt: str | None, input_format: str | Non
     try:
         with destination(output) as out:
             fmt = choose_format("simulate", fmt, out)
-            writer = SimulationWriter(fmt, out, backend, explain)
+            writer = SimulationWriter(fmt, out, backend, stamp, explain)
             plan = Plan((policies,), stamp, engine, functools.partial(EncodedBlock, fmt), encoding, on_duty, profile)
             workers = (jobs or default_jobs()) if fmt in STREAMED else 1
             to_terminal = out.isatty()  # the table itself then shows the progress
@@ -69,7 +69,7 @@ def simulate(policy: str, tickets: str, fmt: str | None, input_format: str | Non
                     replay(plan, tickets, input_format, writer, workers, on_progress)
             except Interrupted as exc:
                 signum = exc.signum
-            writer.close()
+            writer.close(signum is not None)
     except (EngineError, ReplayError, OutputError, ExportRefused) as exc:
         fail(str(exc))
     click.echo(summary_line(writer.simulated, writer.rejected, signum is not None), err=True)

@@ -144,6 +144,8 @@ class Encoder:
         }
         if c.failed is not None:
             entry["failed_at"] = iso(c.failed, tz)
+        if c.pauses:
+            entry["pauses"] = [{"from": iso(a, tz), "to": iso(b, tz)} for a, b in c.pauses]
         if c.changes:
             entry["target_changes"] = [
                 {"at": iso(ch.at, tz), "target": str(ch.target.duration) if ch.target else None, "rule": self.rule(ch.rule)}

@@ -20,7 +20,7 @@ from importlib import resources
 from typing import IO, Any
 
 from ..business_calendar import BusinessCalendar, CalendarSpec
-from ..outcome import Outcome, Rejection, SubjectOutcome
+from ..outcome import ClockStatus, Outcome, Rejection, SubjectOutcome
 from .encode import Encoder, dumps, number
 from .report import (
     METRIC_COLUMNS,
@@ -204,11 +204,13 @@ class TimelinePage:
     """Collects outcomes as compact rows and writes the simulate page when closed.
 
     A row is [id, line, heading, policy, created, clocks, escalations, findings] or, rejected,
-    [id, line, errors]; instants are seconds after `created`, texts indexes into `strings`."""
+    [id, line, errors]; instants are seconds after `created`, texts indexes into `strings`.
+    A running clock is drawn up to `as_of`, the instant the replay stopped the clocks at."""
 
-    def __init__(self, out: IO[str], heading: Callable[[SubjectOutcome], str]) -> None:
+    def __init__(self, out: IO[str], heading: Callable[[SubjectOutcome], str], as_of: float) -> None:
         self.out = out
         self.heading = heading
+        self.as_of = as_of
         self.encoder = Encoder()  # the rule labels (file:line) the JSON output writes
         self.strings: dict[str, int] = {}
         self.calendars: dict[tuple[str, str, str], tuple[int, CalendarSpec]] = {}
@@ -240,11 +242,12 @@ class TimelinePage:
                 self.calendars[key] = (len(self.calendars), policy.calendars[c.calendar])
             self.statuses[(c.metric.id, c.status.value)] += 1
             instants = [c.started, c.due, c.stopped, c.cancelled, c.breached_at, c.failed]
-            last = max([last, *(t for t in instants if t is not None), *(ch.at for ch in c.changes)])
+            last = max([last, *(t for t in instants if t is not None), *(ch.at for ch in c.changes),
+                        *((self.as_of,) if c.status is ClockStatus.RUNNING else ())])
             clocks.append([s(c.metric.id), c.cycle, s(c.target.duration.text if c.target else None), self.calendars[key][0],
                            *(off(t) for t in instants), s(c.status.value), number(c.paused_seconds), s(self.encoder.rule(c.rule)),
                            [[off(ch.at), s(str(ch.target.duration) if ch.target else None), s(self.encoder.rule(ch.rule))]
-                            for ch in c.changes]])
+                            for ch in c.changes], [[off(a), off(b)] for a, b in c.pauses]])
         escalations = [[off(e.at), s(e.step.metric), e.cycle, e.step.index, s(", ".join(e.step.notify))] for e in outcome.escalations]
         self.escalations += len(escalations)
         last = max([last, *(e.at for e in outcome.escalations)])
@@ -271,16 +274,17 @@ class TimelinePage:
             found.append(entry)
         return found
 
-    def close(self, simulated: int, rejected: int) -> None:
+    def close(self, simulated: int, rejected: int, interrupted: bool = False) -> None:
         metrics = sorted({m for m, _ in self.statuses})
         statuses = ("met", "breached", "running", "cancelled", "untimed")
         rows = [[m, *(str(self.statuses[(m, st)]) for st in statuses)] for m in metrics]
         title = "Simulated tickets"
         body = (f"<h1>{title}</h1><p>{_e(f'{simulated + rejected} tickets: {simulated} simulated, {rejected} rejected; {self.escalations} escalations')}."
                 f" Times are shown in each calendar's zone.</p>"
+                + (f'<p class="partial">Partial: the run was interrupted after {simulated + rejected} tickets.</p>' if interrupted else "")
                 + _table(("metric", *statuses), rows)
                 + _asset("timeline.html"))
-        meta = {"strings": list(self.strings), "calendars": self._calendar_data()}
+        meta = {"strings": list(self.strings), "calendars": self._calendar_data(), "as_of": number(self.as_of)}
         self.out.write(_head(title) + body)
         self.out.write(f'<script type="application/json" id="meta">{_script_json(meta)}</script>\n'
                        '<script type="text/plain" id="tickets">\n')

@@ -78,7 +78,7 @@ class EncodedBlock:
 class SimulationWriter:
     """Writes outcomes (or workers' encoded blocks) to a stream in a format, in order."""
 
-    def __init__(self, fmt: str, stream: IO[str], engine: str, explain: bool = False) -> None:
+    def __init__(self, fmt: str, stream: IO[str], engine: str, as_of: float, explain: bool = False) -> None:
         self.fmt = fmt
         self.stream = stream
         self.engine = engine
@@ -91,7 +91,7 @@ class SimulationWriter:
         if fmt == "html":
             from .html import TimelinePage  # html reads report, which reads this module
 
-            self._page = TimelinePage(stream, _heading)
+            self._page = TimelinePage(stream, _heading, as_of)
         self._begun = False  # the heading is written with the first outcome (or at close): an input refused
                              # before any ticket leaves no half document behind
 
@@ -133,10 +133,11 @@ class SimulationWriter:
         else:
             self.stream.write(text)
 
-    def close(self) -> None:
+    def close(self, interrupted: bool = False) -> None:
+        """Ends the output; an interrupted run's page says it holds only the tickets replayed so far."""
         self._begin()
         if self._page is not None:
-            self._page.close(self.simulated, self.rejected)
+            self._page.close(self.simulated, self.rejected, interrupted)
         if self.fmt != "json":
             return
         summary = {"tickets": self.simulated + self.rejected, "simulated": self.simulated,

@@ -2,7 +2,7 @@
 // Draws the ticket timelines of the page shown, from the compact rows in #tickets (see TimelinePage in html.py).
 (() => {
   const meta = JSON.parse(document.getElementById("meta").textContent);
-  const S = meta.strings, CAL = meta.calendars;
+  const S = meta.strings, CAL = meta.calendars, AS_OF = meta.as_of;
   const lines = document.getElementById("tickets").textContent.split("\n").filter((l) => l.length > 0);
   const PAGE = 25, W = 900, X0 = 190, X1 = 880, TOP = 26, ROW = 24;
   const NS = "http://www.w3.org/2000/svg";
@@ -15,7 +15,7 @@
     return f.format(new Date(epoch * 1000));
   };
   const duration = (s) => { const h = Math.floor(s / 3600), m = Math.round((s % 3600) / 60); return h ? `${h}h${m ? m + "m" : ""}` : `${m}m`; };
-  const BREACHED = S.indexOf("breached");
+  const BREACHED = S.indexOf("breached"), RUNNING = S.indexOf("running");
   const el = (name, attrs, parent) => { const e = document.createElementNS(NS, name); for (const k in attrs) e.setAttribute(k, attrs[k]); parent.appendChild(e); return e; };
   const STEPS = [900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 2 * 86400, 7 * 86400, 14 * 86400, 30 * 86400, 91 * 86400, 365 * 86400];
 
@@ -29,7 +29,11 @@
     sub.textContent = `${S[policy]}, created ${when(created, tz)} (${tz})` + (findings ? `; ${findings} finding(s)` : "");
     box.appendChild(sub);
     let end = 60;
-    for (const c of clocks) { for (let k = 4; k <= 9; k++) if (c[k] !== null) end = Math.max(end, c[k]); for (const ch of c[13]) end = Math.max(end, ch[0]); }
+    for (const c of clocks) {
+      for (let k = 4; k <= 9; k++) if (c[k] !== null) end = Math.max(end, c[k]);
+      for (const ch of c[13]) end = Math.max(end, ch[0]);
+      if (c[10] === RUNNING) end = Math.max(end, AS_OF - created);  // a running clock runs up to --as-of
+    }
     for (const e of escalations) end = Math.max(end, e[0]);
     const x = (off) => X0 + (off / end) * (X1 - X0);
     const height = TOP + ROW * clocks.length + 6;
@@ -45,17 +49,18 @@
       el("text", { class: "tick", x: x(t), y: 12, "text-anchor": t === 0 ? "start" : (x(t) > X1 - 40 ? "end" : "middle") }, svg).textContent = when(created + t, tz).slice(5);
     }
     clocks.forEach((c, i) => {
-      const [metric, cycle, target, cal, start, due, stop, cancel, breach, failed, status, paused, rule, changes] = c;
+      const [metric, cycle, target, cal, start, due, stop, cancel, breach, failed, status, paused, rule, changes, pauses] = c;
       const y = TOP + i * ROW, calendar = CAL[cal], zone = calendar.tz;
       const name = S[metric] + (cycle > 1 ? ` #${cycle}` : "");
       const set = rule === null ? "no rule" : `rule ${S[rule]}`;
       const label = mark("text", { class: "tick", x: 4, y: y + 15 }, `${name}: ${target === null ? "measured" : S[target]}` +
         (calendar.always ? "" : ` (${calendar.name})`) + `, ${S[status]}, ${set}` + (paused ? `; paused ${duration(paused)} in all` : ""));
       label.textContent = `${name} ${target === null ? "measured" : S[target]}`;
-      const stopAt = stop ?? cancel ?? failed ?? end;
+      const running = status === RUNNING;
+      const stopAt = stop ?? cancel ?? failed ?? (running ? AS_OF - created : end);
       const bar = mark("rect", { class: `work ${S[status]}`, x: x(start), y: y + 4, width: Math.max(1, x(stopAt) - x(start)), height: ROW - 8 },
         `${name} ${S[status]}: started ${when(created + start, zone)}` + (stop !== null ? `, stopped ${when(created + stop, zone)}` : "") +
-        (cancel !== null ? `, cancelled ${when(created + cancel, zone)}` : "") + `; ${set}`);
+        (cancel !== null ? `, cancelled ${when(created + cancel, zone)}` : "") + (running ? `, running at --as-of ${when(AS_OF, zone)}` : "") + `; ${set}`);
       bar.dataset.metric = S[metric];
       if (!calendar.always) {  // the spans between working intervals, within the bar
         const spans = calendar.spans, lo = created + start, hi = created + stopAt;
@@ -68,6 +73,11 @@
           cursor = Math.max(cursor, s1);
         }
         if (cursor < hi) el("rect", { class: "off", x: x(cursor - created), y: y + 4, width: x(hi - created) - x(cursor - created), height: ROW - 8 }, svg);
+      }
+      for (const [from, to] of pauses) {  // over the bar and its out-of-calendar shading
+        const a = when(created + from, zone), b = when(created + to, zone);
+        mark("rect", { class: "paused", x: x(from), y: y + 4, width: Math.max(1, x(to) - x(from)), height: ROW - 8 },
+          `${name} paused ${a} → ${b.slice(0, 10) === a.slice(0, 10) ? b.slice(11) : b} (${duration(to - from)})`);
       }
       for (const [at, to, by] of changes.slice(1)) {
         mark("line", { class: "change", x1: x(at), x2: x(at), y1: y + 2, y2: y + ROW - 2 },
