@@ -172,6 +172,15 @@ class _Clock:
         if self.pauses is not None and self.pauses[-1][1] == INF:
             self.pauses[-1][1] = t
 
+    def pauses_before(self, horizon: float) -> tuple[tuple[float, float], ...]:
+        """Its pauses that began before `horizon`, each ending there at the latest."""
+        return tuple((a, min(b, horizon)) for a, b in self.pauses if a < horizon) if self.pauses else ()
+
+    def pauses_until(self, horizon: float, cal: BusinessCalendar) -> tuple[tuple[tuple[float, float], ...], float]:
+        """`pauses_before(horizon)` and their working time on `cal`."""
+        spans = self.pauses_before(horizon)
+        return spans, (sum(cal.elapsed_epoch(a, b) for a, b in spans) if spans else 0.0)
+
     def retarget(self, t: float, target: TargetValue | None, rule: TargetRule | None) -> None:
         if self.changes is None:
             self.changes = [TargetChange(self.started, self.target, self.rule)]
@@ -473,7 +482,7 @@ class Simulator:
             if duration.kind == "seconds":
                 return clock.started + duration.amount if cal.always else cal.add_epoch(clock.started, duration.amount)
             return cal.due_epoch(clock.started, duration, target.counting)
-        pauses = [(a, min(b, until)) for a, b in clock.pauses if a < until]
+        pauses = clock.pauses_before(until)
         if duration.kind == "seconds":
             return cal.add_excluding_epoch(clock.started, duration.amount, pauses)
         base = cal.due_epoch(clock.started, duration, target.counting)
@@ -740,8 +749,7 @@ class Simulator:
                 state, breached_at = BREACHED, due
             else:
                 state = RUNNING
-            pauses = tuple((a, min(b, horizon)) for a, b in clock.pauses if a < horizon) if clock.pauses is not None else ()
-            paused = sum(cal.elapsed_epoch(a, b) for a, b in pauses) if pauses else 0.0
+            pauses, paused = clock.pauses_until(horizon, cal)
             elapsed = horizon - clock.started if cal.always else cal.elapsed_epoch(clock.started, horizon)
             out.append(ClockOutcome(
                 metric, clock.cycle, target, rule, clock.started, due,
@@ -874,8 +882,7 @@ class Simulator:
         cal = self.calendar(calendar)
         end = next((x for x in (clock.stopped, clock.cancelled, clock.failed) if x is not None), None)
         horizon = min(end, self.as_of) if end is not None else self.as_of
-        pauses = tuple((a, min(b, horizon)) for a, b in clock.pauses if a < horizon) if clock.pauses else ()
-        paused = sum(cal.elapsed_epoch(a, b) for a, b in pauses) if pauses else 0.0
+        pauses, paused = clock.pauses_until(horizon, cal)
         state = CANCELLED if clock.cancelled is not None and clock.cancelled <= self.as_of else UNTIMED
         return ClockOutcome(
             clock.metric, clock.cycle, None, None, clock.started, None,
@@ -1012,7 +1019,7 @@ class Simulator:
             due = final_due if target is final else self._due(clock, target, attrs, horizon)
             if due is None:
                 continue
-            pauses = [(a, min(b, limit)) for a, b in clock.pauses if a < limit] if clock.pauses else ()
+            pauses = clock.pauses_before(limit)
             for step in steps:
                 if step in last_fired and step.repeat_every is None:
                     continue  # fired under an earlier target: stays fired, once per cycle
