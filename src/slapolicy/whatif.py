@@ -6,12 +6,18 @@ changed outcomes, mergeable in input order like every partial.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import tzinfo
 
+from .imports import Profile
 from .model import Policy
 from .outcome import ClockOutcome, ClockStatus, Outcome, SubjectOutcome
+from .replay import Plan
 from .report import Aggregator, Report
+from .repository import PolicySet
+from .roster import EMPTY as NO_ROSTER
+from .roster import Roster
 
 DECIDED = (ClockStatus.MET, ClockStatus.BREACHED)
 
@@ -118,3 +124,13 @@ def _status(o: Outcome) -> str:
 def _clock_change(a: SubjectOutcome, b: SubjectOutcome, x: ClockOutcome, y: ClockOutcome) -> Change:
     return Change(a.id, a.line, x.status.value, y.status.value, x.metric.id, x.cycle, x.due, y.due,
                   a.policy.calendars[x.calendar].tz, b.policy.calendars[y.calendar].tz)
+
+
+def comparison_plan(base: Policy, candidate: Policy, as_of: float, period: str, limit: int = 0, engine: str | None = None,
+                    encoding: str | None = None, roster: Roster = NO_ROSTER,
+                    profile: Profile | None = None) -> tuple[Plan, Comparison]:
+    """The two-lane plan that replays a history under `base` and under `candidate` (each applied to every
+    ticket, whatever its effective dates), and the empty comparison the replay fills."""
+    lanes = (PolicySet.of([base], pinned=True), PolicySet.of([candidate], pinned=True))
+    new = functools.partial(Comparison, base, candidate, period, limit)
+    return Plan(lanes, as_of, engine, new, encoding, roster, profile), new()

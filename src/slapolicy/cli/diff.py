@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import click
@@ -12,19 +11,17 @@ from ..output.diff import FORMATTERS
 from ..output.diff import document as diff_document
 from ..output.whatif import document as whatif_document
 from ..policydiff import diff_policies
-from ..replay import Interrupted, Plan, ReplayError, default_jobs, replay
+from ..replay import Interrupted, ReplayError, default_jobs, replay
 from ..report import PERIODS
 from ..repository import PolicySet
-from ..whatif import Comparison
+from ..whatif import comparison_plan
 from ._shared import as_of, as_of_option, fail, format_option, history_path, jobs_option, output_option, resolve_version
 
 
 def _impact(old: Policy, new: Policy, history: str, period: str, as_of_text: str | None, jobs: int | None) -> dict[str, Any]:
     """The `whatif` document of HISTORY replayed under both versions (an interrupted replay is an error:
     a partial impact would be read as the whole)."""
-    lanes = (PolicySet.of([old], pinned=True), PolicySet.of([new], pinned=True))
-    total = Comparison(old, new, period, 0)
-    plan = Plan(lanes, as_of(as_of_text, lanes[0]), None, functools.partial(Comparison, old, new, period, 0))
+    plan, total = comparison_plan(old, new, as_of(as_of_text, PolicySet.of([old])), period)
     try:
         replay(plan, history, None, total, jobs or default_jobs())
     except Interrupted as exc:

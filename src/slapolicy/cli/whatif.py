@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import click
@@ -9,10 +8,10 @@ from ..engine import EngineError
 from ..imports import ExportRefused
 from ..output import OutputError, choose_format, destination, exits
 from ..output.whatif import FORMATTERS, counts, document
-from ..replay import Interrupted, Plan, ReplayError, default_jobs, replay
+from ..replay import Interrupted, ReplayError, default_jobs, replay
 from ..report import PERIODS
 from ..repository import PolicySet
-from ..whatif import Comparison
+from ..whatif import comparison_plan
 from ._shared import (
     as_of,
     as_of_option,
@@ -60,10 +59,9 @@ def whatif(base: str, candidate: str, history: str, search: str, limit: int, per
     engine_name(engine)
     if history != "-" and not Path(history).is_file():
         fail(f"{history}: no such file")
-    lanes = (PolicySet.of([pb], pinned=True), PolicySet.of([pc], pinned=True))
-    total = Comparison(pb, pc, period, limit)
-    plan = Plan(lanes, as_of(as_of_text, lanes[0]), engine, functools.partial(Comparison, pb, pc, period, limit), encoding,
-                roster(roster_path, lanes[0]), input_profile(profile_name, input_format))
+    base_set = PolicySet.of([pb])
+    plan, total = comparison_plan(pb, pc, as_of(as_of_text, base_set), period, limit, engine, encoding,
+                                  roster(roster_path, base_set), input_profile(profile_name, input_format))
     signum = None
     try:
         replay(plan, history, input_format, total, jobs or default_jobs())
