@@ -3,6 +3,7 @@ exit code: no traceback, no hang, no lost ticket, no silent truncation."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -14,10 +15,13 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
+import msgspec
 import pytest
 from click.testing import Result
 
 from conftest import ROOT
+from slapolicy import tickets
+from slapolicy.outcome import Rejection
 
 Run = Callable[..., Result]
 BASE = (ROOT / "policies" / "after-sales" / "2025.1.yaml").read_text(encoding="utf-8")
@@ -264,6 +268,32 @@ def test_other_encodings_are_named_not_garbled(run_cli: Run, tmp_path: Path) -> 
     result = run_cli("simulate", "policies/after-sales", str(latin), "--format", "jsonl", "--as-of", AS_OF, "--engine", "python")
     assert json.loads(result.stdout)["errors"][0]["message"] == (
         "line 2, byte 45: the file is not utf-8 text (byte 0xE9); is it GB18030 / GBK? give --encoding gb18030")
+
+
+class _Refusing:
+    """A decoder that fails on every line the way one msgspec version or another does."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def decode(self, line: bytes) -> Any:
+        raise self.error
+
+
+@pytest.mark.parametrize("error", [UnicodeDecodeError("utf-8", b"\xbc", 0, 1, "invalid start byte"),  # msgspec < 0.23
+                                   msgspec.DecodeError("Invalid UTF-8 encoded string"),  # msgspec 0.23
+                                   msgspec.DecodeError("some future wording")])
+def test_the_encoding_diagnosis_does_not_depend_on_which_exception_msgspec_raises(
+        monkeypatch: pytest.MonkeyPatch, error: Exception) -> None:
+    line = '{"id": "T-1", "note": "系统瘫痪"}'.encode("gb18030")  # 系统瘫 happen to be valid UTF-8 pairs; 痪 starts with 0xBB
+    monkeypatch.setattr(tickets, "_TYPED", _Refusing(error))
+    monkeypatch.setattr(tickets, "_PLAIN", _Refusing(error))
+    rejected = tickets.decode_line(line, 7, dt.UTC)
+    assert isinstance(rejected, Rejection)
+    assert [r.message for r in rejected.reasons] == [
+        "line 7 is not UTF-8 text (byte 30 of the line, 0xBB); is the file GB18030 / GBK? give --encoding gb18030"]
+    valid = b'{"id": "T-1", "events": [}'
+    assert tickets.decode_line(valid, 8, dt.UTC).reasons[0].message.startswith("line 8 is not JSON (")  # type: ignore[union-attr]
 
 
 # ---- special files ---------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Callable
 from pathlib import Path
@@ -169,18 +170,19 @@ def test_another_projects_broken_pyproject_is_passed_over(tmp_path: Path, broken
 
 
 @pytest.mark.parametrize(("broken", "message"), [
+    # tomllib's own words inside the parentheses are the standard library's, not ours: matched as any text
     (b"[tool.slapolicy\ndisable = ['SLA408']\n",
-     "1:16: this is not valid TOML (Expected ']' at the end of a table declaration); "
-     "correct the file so that its [tool.slapolicy] section can be read"),
-    (b"[tool.slapolicy]\ndisable = ['SLA408']  # \xff\n", "2:25: the file is not UTF-8 text (byte 0xFF); save it as UTF-8"),
+     r"1:16: this is not valid TOML \([^\n]+\); correct the file so that its \[tool.slapolicy\] section can be read"),
+    (b"[tool.slapolicy]\ndisable = ['SLA408']  # \xff\n", r"2:25: the file is not UTF-8 text \(byte 0xFF\); save it as UTF-8"),
 ])
 def test_a_broken_pyproject_with_the_section_is_an_error_at_file_line(tmp_path: Path, broken: bytes, message: str) -> None:
     (tmp_path / "pyproject.toml").write_bytes(broken)
     with pytest.raises(SettingsError) as exc:
         load_settings(tmp_path)
-    assert str(exc.value) == f"{tmp_path / 'pyproject.toml'}:{message}"
+    assert re.fullmatch(re.escape(f"{tmp_path / 'pyproject.toml'}:") + message, str(exc.value))
     code, out, err = run_in(tmp_path, "validate", str(LEVELS))
-    assert (code, out, err) == (2, "", f"error: pyproject.toml:{message}\n")
+    assert (code, out) == (2, "")
+    assert re.fullmatch(r"error: pyproject.toml:" + message + "\n", err)
 
 
 def test_ignore_option(run_cli: Callable[..., object]) -> None:

@@ -350,11 +350,10 @@ def decode_line(line: bytes, number: int, tz: dt.tzinfo, check: Check | None = N
         raw = _TYPED.decode(line)
     except msgspec.ValidationError:
         return _decode_plain(line, number, tz, check)
-    except msgspec.DecodeError as exc:
-        return reject(line_id(line), number, "unparseable", f"line {number} is not JSON ({exc}); each line holds one ticket "
-                                                                        '{"id": ..., "attributes": {...}, "events": [...]}')
-    except UnicodeDecodeError:
-        return reject(line_id(line), number, "unparseable", _not_utf8(line, number))
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        message = _not_utf8(line, number) or (f"line {number} is not JSON ({exc}); each line holds one ticket "
+                                              '{"id": ..., "attributes": {...}, "events": [...]}')
+        return reject(line_id(line), number, "unparseable", message)
     problems: list[TicketError] = []
     key, kind = "", "ticket"
     attributes: dict[str, Any] = {}
@@ -389,22 +388,23 @@ def decode_line(line: bytes, number: int, tz: dt.tzinfo, check: Check | None = N
         return rejected_item(ticket_key(raw.id), number, exc, check)
 
 
-def _not_utf8(line: bytes, number: int) -> str:
+def _not_utf8(line: bytes, number: int) -> str | None:
+    """Why a line that failed to decode is not UTF-8, or None when it is: classified by our own
+    check of the bytes, since msgspec versions report invalid UTF-8 with different exceptions."""
     try:
         line.decode("utf-8")
-        where = ""
     except UnicodeDecodeError as exc:
-        where = f" (byte {exc.start + 1} of the line, 0x{line[exc.start]:02X})"
-    return f"line {number} is not UTF-8 text{where}; is the file GB18030 / GBK? give --encoding gb18030"
+        where = f"byte {exc.start + 1} of the line, 0x{line[exc.start]:02X}"
+        return f"line {number} is not UTF-8 text ({where}); is the file GB18030 / GBK? give --encoding gb18030"
+    return None
 
 
 def _decode_plain(line: bytes, number: int, tz: dt.tzinfo, check: Check | None) -> Ticket | Rejection:
     try:
         data = _PLAIN.decode(line)
-    except UnicodeDecodeError:
-        return reject(line_id(line), number, "unparseable", _not_utf8(line, number))
-    except msgspec.MsgspecError as exc:  # a number out of range
-        return reject(line_id(line), number, "unparseable", f"line {number} cannot be read: {exc}")
+    except (msgspec.MsgspecError, UnicodeDecodeError) as exc:  # not UTF-8, or a number out of range
+        message = _not_utf8(line, number) or f"line {number} cannot be read: {exc}"
+        return reject(line_id(line), number, "unparseable", message)
     try:
         return ticket_from_data(data, number, tz)
     except TicketError as exc:
