@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from slapolicy.business_calendar import BusinessCalendar, CalendarSpec
+from slapolicy.calendar.business import BusinessCalendar, CalendarSpec
 
 TZ = ZoneInfo("Asia/Shanghai")
 SPEC = CalendarSpec(

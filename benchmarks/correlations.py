@@ -35,7 +35,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--jobs", type=int, default=None)
     args = parser.parse_args()
-    from slapolicy.replay import default_jobs
+    from slapolicy.sim.replay import default_jobs
 
     jobs = args.jobs or default_jobs()
     with tempfile.TemporaryDirectory() as tmp:

@@ -85,7 +85,7 @@ def main() -> None:
     parser.add_argument("--history", type=Path, default=None, help="Use this JSONL history (no generation).")
     parser.add_argument("--engine", default="python")
     args = parser.parse_args()
-    from slapolicy.replay import default_jobs
+    from slapolicy.sim.replay import default_jobs
 
     cores = default_jobs()
     with tempfile.TemporaryDirectory() as tmp:

@@ -20,13 +20,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from slapolicy.engine import durable_available, get_backend
+from slapolicy.kpi.report import Aggregator
 from slapolicy.output.encode import Encoder
 from slapolicy.output.simulation import encode
-from slapolicy.report import Aggregator
-from slapolicy.repository import open_policy_set
-from slapolicy.simulate import Replayer
-from slapolicy.tickets import Ticket, decode_line
+from slapolicy.rules.engine import durable_available, get_backend
+from slapolicy.sim.simulator import Replayer
+from slapolicy.sim.tickets import Ticket, decode_line
+from slapolicy.validate.repository import open_policy_set
 
 ROOT = Path(__file__).resolve().parent.parent
 

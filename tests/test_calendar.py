@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from calendar_cases import LUNCH, WEEKDAYS_ONLY, calendar
-from slapolicy.business_calendar import BusinessCalendar, CalendarError, CalendarSpec, NaiveDatetimeError, shift_months
-from slapolicy.durations import parse_duration
+from slapolicy.calendar.business import BusinessCalendar, CalendarError, CalendarSpec, NaiveDatetimeError, shift_months
+from slapolicy.calendar.durations import parse_duration
 
 SH = ZoneInfo("Asia/Shanghai")
 BER = ZoneInfo("Europe/Berlin")

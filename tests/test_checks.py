@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES
-from slapolicy import codes
-from slapolicy.repository import scan
+from slapolicy.diagnostics import codes
+from slapolicy.validate.repository import scan
 
 CASES = sorted(p.with_suffix("") for p in (FIXTURES / "invalid").glob("*.expected"))
 
@@ -45,8 +45,8 @@ def test_every_check_documents_passes_and_fails(code: str) -> None:
 def test_follow_ons_of_an_unknown_name_are_left_out_and_nothing_else(tmp_path: Path) -> None:
     """One root cause, one message: an unknown severity hides the verdicts on the rule naming it (and the
     steps of the metric it times); an unknown role decides no matching and hides nothing."""
-    from slapolicy.loader import load_file
-    from slapolicy.validate import validate_document
+    from slapolicy.policy.loader import load_file
+    from slapolicy.validate.validation import validate_document
 
     text = (FIXTURES / "valid" / "minimal.yaml").read_text(encoding="utf-8").replace(
         "    - {at: 75%, notify: [lead]}\n    - {at: breach, notify: [lead]}\n",

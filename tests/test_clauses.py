@@ -11,8 +11,8 @@ from typing import Any
 from click.testing import Result
 
 from conftest import ROOT
-from slapolicy.clauses import clause_table
-from slapolicy.engine import get_backend
+from slapolicy.review.clauses import clause_table
+from slapolicy.rules.engine import get_backend
 
 Run = Callable[..., Result]
 GAPS = "tests/fixtures/clauses"

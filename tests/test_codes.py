@@ -8,7 +8,8 @@ import re
 import pytest
 
 from conftest import ROOT
-from slapolicy import checks, codes
+from slapolicy.diagnostics import codes
+from slapolicy.validate import checks
 
 SOURCE = ROOT / "src" / "slapolicy"
 README = (ROOT / "README.md").read_text(encoding="utf-8")

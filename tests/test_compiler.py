@@ -13,12 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, pretty_json
-from slapolicy.compiler import compile_policy
-from slapolicy.conditions import evaluate
-from slapolicy.engine import EngineError, durable_available, get_backend
-from slapolicy.loader import load_text
-from slapolicy.model import build_policy
-from slapolicy.repository import open_policy
+from slapolicy.policy.conditions import evaluate
+from slapolicy.policy.loader import load_text
+from slapolicy.policy.model import build_policy
+from slapolicy.rules.compiler import compile_policy
+from slapolicy.rules.engine import EngineError, durable_available, get_backend
+from slapolicy.validate.repository import open_policy
 
 FIELDS = {"severity": ["P1", "P2", "P3"], "tier": ["basic", "gold"], "channel": ["hotline", "email", "chat"], "score": [1, 5, 9]}
 
@@ -115,11 +115,11 @@ def test_both_engines_give_identical_outcomes(policy_dir: str) -> None:
     """The differential test on whole outcomes: a generated history replayed on each backend."""
     import datetime as dt
 
-    from slapolicy.generate import generate
     from slapolicy.output.encode import Encoder
-    from slapolicy.replay import simulate
-    from slapolicy.repository import open_policy_set
-    from slapolicy.tickets import RawItem
+    from slapolicy.sim.generate import generate
+    from slapolicy.sim.replay import simulate
+    from slapolicy.sim.tickets import RawItem
+    from slapolicy.validate.repository import open_policy_set
 
     policies = open_policy_set(ROOT / "policies" / policy_dir)
     items = [RawItem(t, i) for i, t in enumerate(generate(policies.latest, 300, seed=4, start=dt.date(2025, 1, 1)), 1)]
@@ -134,11 +134,11 @@ def test_a_generated_year_with_penalties_and_findings_is_the_same_on_both_engine
     """Issue 12: a year of tickets, calls and a roster through `report` (correlations, penalties, invariants)."""
     import datetime as dt
 
-    from slapolicy.generate import generate, roster
-    from slapolicy.replay import Plan, replay
-    from slapolicy.report import Aggregator
-    from slapolicy.repository import open_policy_set
-    from slapolicy.roster import Roster, shift_from
+    from slapolicy.kpi.report import Aggregator
+    from slapolicy.sim.generate import generate, roster
+    from slapolicy.sim.replay import Plan, replay
+    from slapolicy.sim.roster import Roster, shift_from
+    from slapolicy.validate.repository import open_policy_set
 
     policies = open_policy_set(ROOT / "policies" / "company-service")
     start = dt.date(2025, 1, 1)

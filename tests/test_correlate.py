@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, ROOT
-from slapolicy.engine import durable_available
-from slapolicy.outcome import SubjectOutcome
-from slapolicy.replay import outcomes, simulate
-from slapolicy.repository import PolicySet, open_policy, open_policy_set
-from slapolicy.tickets import RawItem
+from slapolicy.rules.engine import durable_available
+from slapolicy.sim.outcome import SubjectOutcome
+from slapolicy.sim.replay import outcomes, simulate
+from slapolicy.sim.tickets import RawItem
+from slapolicy.validate.repository import PolicySet, open_policy, open_policy_set
 
 POLICY = FIXTURES / "correlations" / "policy.yaml"
 AS_OF = dt.datetime(2026, 1, 1, tzinfo=dt.UTC).timestamp()
@@ -139,7 +139,7 @@ def test_a_duplicate_id_takes_no_part(tmp_path: Path) -> None:
 
 
 def test_the_shipped_recurrence_rule_matches_on_a_generated_history() -> None:
-    from slapolicy.generate import generate
+    from slapolicy.sim.generate import generate
 
     policies = open_policy_set(ROOT / "policies" / "after-sales")
     items = [RawItem(t, n) for n, t in enumerate(generate(policies.latest, 5000, seed=9, start=dt.date(2025, 1, 1)), 1)]

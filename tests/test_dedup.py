@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from slapolicy import dedup
-from slapolicy.dedup import IdIndex
+from slapolicy.sim import dedup
+from slapolicy.sim.dedup import IdIndex
 
 
 def index(ids: dict[int, str], **kw: object) -> IdIndex:

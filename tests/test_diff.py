@@ -17,11 +17,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXTURES, ROOT, pretty_json
-from slapolicy.generate import generate
-from slapolicy.loader import load_text
-from slapolicy.model import Policy, build_policy
-from slapolicy.policydiff import Change, PolicyDiff, diff_policies
-from slapolicy.repository import open_policy, read_policy
+from slapolicy.policy.loader import load_text
+from slapolicy.policy.model import Policy, build_policy
+from slapolicy.review.policydiff import Change, PolicyDiff, diff_policies
+from slapolicy.sim.generate import generate
+from slapolicy.validate.repository import open_policy, read_policy
 from test_fuzz import FUZZ, POLICY_TEXTS, mutate_text, no_hang, to_bytes
 
 Run = Callable[..., Result]

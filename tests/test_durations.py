@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from conftest import ROOT
-from slapolicy.durations import DurationError, parse_duration
+from slapolicy.calendar.durations import DurationError, parse_duration
 
 PATTERN = json.loads((ROOT / "schema" / "policy.schema.json").read_text(encoding="utf-8"))["$defs"]["duration"]
 FAST = jsonschema_rs.validator_for(PATTERN)

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from conftest import ROOT
-from slapolicy.compiler import compile_policy
-from slapolicy.engine import EngineError, durable_available, get_backend
-from slapolicy.repository import open_policy
+from slapolicy.rules.compiler import compile_policy
+from slapolicy.rules.engine import EngineError, durable_available, get_backend
+from slapolicy.validate.repository import open_policy
 
 pytestmark = pytest.mark.skipif(not durable_available(), reason="durable-rules does not import on this Python")
 
@@ -19,7 +19,7 @@ def compiled() -> Any:
 
 
 def test_exception_inside_an_engine_action_is_raised_not_swallowed(monkeypatch: pytest.MonkeyPatch) -> None:
-    from slapolicy.engine import durable_adapter
+    from slapolicy.rules.engine import durable_adapter
 
     def failing_action(self: Any, name: str) -> Any:
         def action(c: Any) -> None:

@@ -12,13 +12,13 @@ import pytest
 import yaml
 
 from conftest import FIXTURES, ROOT
-from slapolicy.engine import get_backend
-from slapolicy.outcome import ClockOutcome, Rejection, SubjectOutcome
-from slapolicy.replay import simulate
-from slapolicy.report import Aggregator, objective_results
-from slapolicy.repository import PolicySet, open_policy, read_policy
-from slapolicy.testing import run_tests
-from slapolicy.tickets import RawItem
+from slapolicy.kpi.report import Aggregator, objective_results
+from slapolicy.review.testing import run_tests
+from slapolicy.rules.engine import get_backend
+from slapolicy.sim.outcome import ClockOutcome, Rejection, SubjectOutcome
+from slapolicy.sim.replay import simulate
+from slapolicy.sim.tickets import RawItem
+from slapolicy.validate.repository import PolicySet, open_policy, read_policy
 
 POLICY = FIXTURES / "fidelity" / "policy.yaml"
 TZ = dt.timezone(dt.timedelta(hours=8))

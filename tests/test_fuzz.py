@@ -34,16 +34,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT
-from slapolicy.codes import CODES
-from slapolicy.diagnostics import InputError
-from slapolicy.loader import load_text
-from slapolicy.outcome import Rejection, SubjectOutcome
+from slapolicy.diagnostics.codes import CODES
+from slapolicy.diagnostics.record import InputError
+from slapolicy.kpi.report import Aggregator
 from slapolicy.output.encode import Encoder
 from slapolicy.output.report import document
-from slapolicy.replay import OutcomeList, Plan, replay
-from slapolicy.report import Aggregator
-from slapolicy.repository import open_policy_set, read_policy
-from slapolicy.schema import _fast, _validator
+from slapolicy.policy.loader import load_text
+from slapolicy.policy.schema import _fast, _validator
+from slapolicy.sim.outcome import Rejection, SubjectOutcome
+from slapolicy.sim.replay import OutcomeList, Plan, replay
+from slapolicy.validate.repository import open_policy_set, read_policy
 
 EXAMPLES = int(os.environ.get("SLAPOLICY_FUZZ_EXAMPLES", "60"))
 HANG_SECONDS = 10
@@ -159,9 +159,9 @@ def _beside_registers(root: Path) -> Path:
 
 
 def _replay_one(policy: Any) -> Any:
-    from slapolicy.replay import simulate
-    from slapolicy.repository import PolicySet
-    from slapolicy.tickets import RawItem
+    from slapolicy.sim.replay import simulate
+    from slapolicy.sim.tickets import RawItem
+    from slapolicy.validate.repository import PolicySet
 
     ticket = json.loads(TICKET_LINES[0])
     (outcome,) = simulate(PolicySet.of([policy], pinned=True), [RawItem(ticket, 1)], "python", AS_OF)
@@ -175,8 +175,8 @@ TEST_TEXTS = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "policies").
 @given(st.integers(min_value=0, max_value=2**32), st.sampled_from(range(len(TEST_TEXTS))))
 def test_policy_test_file_mutants_never_crash_or_hang(tmp_path_factory: pytest.TempPathFactory, seed: int, which: int) -> None:
     """The test-file loader and runner: a broken test file is diagnostics or failed cases, never a traceback."""
-    from slapolicy.engine import get_backend
-    from slapolicy.testing import run_tests
+    from slapolicy.review.testing import run_tests
+    from slapolicy.rules.engine import get_backend
 
     rng = random.Random(seed)
     directory = _beside_registers(tmp_path_factory.mktemp("tests"))
@@ -249,7 +249,7 @@ def test_yaml_syntax_messages_are_plain_and_placed(seed: int, which: int) -> Non
 def test_every_schema_violation_gets_a_message(seed: int, which: int) -> None:
     """The explaining walk never comes back empty for a document the fast validator refuses,
     and each message is one readable line at a place inside the file."""
-    from slapolicy.schema import schema_problems
+    from slapolicy.policy.schema import schema_problems
 
     rng = random.Random(seed)
     text = mutate_text(POLICY_TEXTS[which], rng)

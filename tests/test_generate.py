@@ -12,11 +12,11 @@ import pytest
 from click.testing import Result
 
 from conftest import ROOT
-from slapolicy.generate import generate
-from slapolicy.outcome import Rejection
-from slapolicy.replay import simulate
-from slapolicy.repository import PolicySet, open_policy
-from slapolicy.tickets import RawItem
+from slapolicy.sim.generate import generate
+from slapolicy.sim.outcome import Rejection
+from slapolicy.sim.replay import simulate
+from slapolicy.sim.tickets import RawItem
+from slapolicy.validate.repository import PolicySet, open_policy
 
 POLICIES = sorted((ROOT / "policies").glob("*/2025.1.yaml"))
 

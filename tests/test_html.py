@@ -228,7 +228,7 @@ def test_an_interrupted_run_writes_its_page_marked_partial(browser: Any, run_cli
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """Ctrl-C after the third ticket: the page holds those three, says it is partial, and the run exits 130."""
     from slapolicy.cli import simulate as command
-    from slapolicy.replay import Interrupted, replay
+    from slapolicy.sim.replay import Interrupted, replay
 
     def interrupted_after_three(plan: Any, tickets: str, fmt: str | None, writer: Any, *args: Any) -> None:
         class Sink:

@@ -20,13 +20,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import FIXTURES, ROOT
-from slapolicy.codes import CODES
-from slapolicy.diagnostics import InputError
-from slapolicy.imports import ProfileError, column_letter, load_profile, read_export, shipped
-from slapolicy.outcome import Rejection
-from slapolicy.replay import Interrupted, OutcomeList, Plan, input_size, replay, replay_items, simulate
-from slapolicy.repository import open_policy_set
-from slapolicy.tickets import RawItem, read_items
+from slapolicy.diagnostics.codes import CODES
+from slapolicy.diagnostics.record import InputError
+from slapolicy.sim.imports import ProfileError, column_letter, load_profile, read_export, shipped
+from slapolicy.sim.outcome import Rejection
+from slapolicy.sim.replay import Interrupted, OutcomeList, Plan, input_size, replay, replay_items, simulate
+from slapolicy.sim.tickets import RawItem, read_items
+from slapolicy.validate.repository import open_policy_set
 from test_fuzz import FUZZ, HOSTILE_JSON, mutate_text, no_hang, to_bytes
 
 Run = Callable[..., Result]
@@ -333,7 +333,7 @@ def test_excel_date_cells_in_a_csv_event_log() -> None:
 
 # ---- fuzz: the profile loader and the row mapper (the project's fuzz helpers and budget) ----------
 
-PROFILE_TEXTS = [(ROOT / "src" / "slapolicy" / "profiles" / f"{n}.yaml").read_text(encoding="utf-8") for n in PROFILES]
+PROFILE_TEXTS = [(ROOT / "src" / "slapolicy" / "sim" / "profiles" / f"{n}.yaml").read_text(encoding="utf-8") for n in PROFILES]
 
 
 @FUZZ

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from slapolicy.diagnostics import InputError
-from slapolicy.loader import load_file, load_text
-from slapolicy.repository import read_policy
+from slapolicy.diagnostics.record import InputError
+from slapolicy.policy.loader import load_file, load_text
+from slapolicy.validate.repository import read_policy
 
 BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi")

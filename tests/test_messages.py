@@ -16,10 +16,10 @@ import pytest
 from click.testing import Result
 
 from conftest import FIXTURES
-from slapolicy.outcome import Rejection
-from slapolicy.replay import simulate
-from slapolicy.repository import open_policy_set
-from slapolicy.tickets import RawItem, decode_line
+from slapolicy.sim.outcome import Rejection
+from slapolicy.sim.replay import simulate
+from slapolicy.sim.tickets import RawItem, decode_line
+from slapolicy.validate.repository import open_policy_set
 
 CASES = sorted((FIXTURES / "messages").glob("*.yaml"))
 MINIMAL = FIXTURES / "valid" / "minimal.yaml"
@@ -111,8 +111,8 @@ def test_every_bad_timestamp_of_a_line_is_named() -> None:
 def test_a_number_json_cannot_hold_is_a_message_not_a_traceback(value: str, message: str) -> None:
     """jsonschema takes .nan where jsonschema-rs refuses it; the penalty builder then crashed (found by
     test_fuzz.test_every_schema_violation_gets_a_message)."""
-    from slapolicy.loader import load_text
-    from slapolicy.validate import validate_document
+    from slapolicy.policy.loader import load_text
+    from slapolicy.validate.validation import validate_document
 
     source = FIXTURES.parent.parent / "policies" / "company-service" / "2025.1.yaml"
     doc, _ = load_text(source.read_text(encoding="utf-8").replace("    amount: 50\n", f"    amount: {value}\n", 1), "p.yaml")
@@ -125,7 +125,7 @@ def test_an_unknown_severity_in_a_shipped_policy_is_one_message(tmp_path: Path) 
     """After-sales with P4 for P1 in its first target rule gave six diagnostics (SLA501, SLA502, SLA201 and
     three SLA504 on the steps that rule's metric feeds); the root cause alone remains, with the valid ones."""
     from conftest import ROOT
-    from slapolicy.repository import scan
+    from slapolicy.validate.repository import scan
 
     (tmp_path / "regulation").symlink_to(ROOT / "regulation")
     (tmp_path / "policies" / "after-sales").mkdir(parents=True)

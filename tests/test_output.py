@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slapolicy.diagnostics import Diagnostic
+from slapolicy.diagnostics.record import Diagnostic
 from slapolicy.output import ExitCode, OutputError, choose_format, destination, exits, rich_console, summary_line, word_table
 from slapolicy.output.simulation import csv_safe
-from slapolicy.testing import CaseResult, TestRun
-from slapolicy.validate import ValidationResult
+from slapolicy.review.testing import CaseResult, TestRun
+from slapolicy.validate.validation import ValidationResult
 
 
 class _Terminal(io.StringIO):

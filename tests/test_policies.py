@@ -10,8 +10,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from conftest import ROOT
-from slapolicy.repository import scan
-from slapolicy.schema import schema_text
+from slapolicy.policy.schema import schema_text
+from slapolicy.validate.repository import scan
 
 CLAUSES = ROOT.parent / "shared" / "regulation" / "clauses.md"
 

@@ -22,11 +22,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT
-from slapolicy.loader import load_text
-from slapolicy.model import build_policy
 from slapolicy.output.render import html, markdown
-from slapolicy.render import RenderedPolicy, document
-from slapolicy.repository import open_policy_set
+from slapolicy.policy.loader import load_text
+from slapolicy.policy.model import build_policy
+from slapolicy.review.render import RenderedPolicy, document
+from slapolicy.validate.repository import open_policy_set
 
 POLICIES = sorted(p.name for p in (ROOT / "policies").iterdir() if p.is_dir())
 GOLDEN = ROOT / "tests" / "golden" / "render"

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from slapolicy.generate import generate
-from slapolicy.outcome import Rejection, SubjectOutcome
-from slapolicy.replay import BLOCK_BYTES, _Lines, outcomes
-from slapolicy.repository import open_policy_set
+from slapolicy.sim.generate import generate
+from slapolicy.sim.outcome import Rejection, SubjectOutcome
+from slapolicy.sim.replay import BLOCK_BYTES, _Lines, outcomes
+from slapolicy.validate.repository import open_policy_set
 
 AS_OF = dt.datetime(2026, 6, 30, tzinfo=dt.UTC).timestamp()
 POLICY = ROOT / "policies" / "after-sales"

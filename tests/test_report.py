@@ -14,9 +14,7 @@ import pytest
 from click.testing import Result
 
 from conftest import ROOT, pretty_json
-from slapolicy.output.report import document, seconds
-from slapolicy.replay import Plan, outcomes, replay
-from slapolicy.report import (
+from slapolicy.kpi.report import (
     Aggregator,
     Estimate,
     ExactSum,
@@ -28,7 +26,9 @@ from slapolicy.report import (
     period_key,
     summarise,
 )
-from slapolicy.repository import open_policy_set
+from slapolicy.output.report import document, seconds
+from slapolicy.sim.replay import Plan, outcomes, replay
+from slapolicy.validate.repository import open_policy_set
 
 Run = Callable[..., Result]
 HISTORY = "tests/fixtures/history.jsonl"

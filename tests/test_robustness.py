@@ -20,8 +20,8 @@ import pytest
 from click.testing import Result
 
 from conftest import ROOT
-from slapolicy import tickets
-from slapolicy.outcome import Rejection
+from slapolicy.sim import tickets
+from slapolicy.sim.outcome import Rejection
 
 Run = Callable[..., Result]
 BASE = (ROOT / "policies" / "after-sales" / "2025.1.yaml").read_text(encoding="utf-8")
@@ -380,9 +380,9 @@ def test_a_signal_during_the_first_pass_gives_an_empty_partial_report(long_histo
 def test_validation_work_grows_linearly_with_the_rules(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """The semantic checks evaluate each condition once per domain combination: doubling the rules
     doubles the work (it was quadratic: 39 s for 30 000 rules). Counted, not timed."""
-    from slapolicy import conditions
-    from slapolicy.checks import _domain
-    from slapolicy.repository import read_policy
+    from slapolicy.policy import conditions
+    from slapolicy.validate.checks import _domain
+    from slapolicy.validate.repository import read_policy
 
     calls = {"n": 0}
     original = conditions.evaluate_partial

@@ -13,7 +13,7 @@ from click.testing import Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slapolicy.roster import Roster, RosterError, Shift, parse_roster, read_roster
+from slapolicy.sim.roster import Roster, RosterError, Shift, parse_roster, read_roster
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 

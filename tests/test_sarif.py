@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from conftest import FIXTURES
-from slapolicy import codes
 from slapolicy.cli import main
+from slapolicy.diagnostics import codes
 
 Run = Callable[..., Result]
 

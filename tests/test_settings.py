@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from conftest import FIXTURES, ROOT
 from slapolicy.cli import main
-from slapolicy.diagnostics import Diagnostic, Severity
-from slapolicy.repository import scan
-from slapolicy.settings import NO_SETTINGS, Settings, SettingsError, load_settings
+from slapolicy.diagnostics.record import Diagnostic, Severity
+from slapolicy.validate.repository import scan
+from slapolicy.validate.settings import NO_SETTINGS, Settings, SettingsError, load_settings
 
 SETTINGS = FIXTURES / "settings"
 LEVELS = SETTINGS / "levels.yaml"

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 
 from conftest import ROOT, pretty_json
-from slapolicy.engine import durable_available, get_backend
-from slapolicy.outcome import SubjectOutcome
 from slapolicy.output.encode import Encoder
-from slapolicy.replay import simulate
-from slapolicy.repository import PolicySet, open_policy
-from slapolicy.tickets import RawItem
+from slapolicy.rules.engine import durable_available, get_backend
+from slapolicy.sim.outcome import SubjectOutcome
+from slapolicy.sim.replay import simulate
+from slapolicy.sim.tickets import RawItem
+from slapolicy.validate.repository import PolicySet, open_policy
 
 ENGINES = ["python"] + (["durable"] if durable_available() else [])
 AS_OF = dt.datetime(2025, 12, 31, tzinfo=dt.UTC).timestamp()
@@ -330,7 +330,7 @@ def _items(*tickets: dict[str, Any]) -> list[RawItem]:
 
 def test_the_nth_working_day_of_the_month(tmp_path: Path) -> None:
     """April 2025: the 1st and 2nd are working days, the 4th is Qingming: the 5th working day is the 8th."""
-    from slapolicy.replay import simulate as replay_items
+    from slapolicy.sim.replay import simulate as replay_items
 
     group = {"id": "G", "kind": "group", "events": [{"at": "2025-03-20T10:00:00+08:00", "type": "created"},
                                                       {"at": "2025-04-02T12:00:00+08:00", "type": "report_filed"}]}
@@ -345,8 +345,8 @@ def test_the_nth_working_day_of_the_month(tmp_path: Path) -> None:
 
 
 def test_an_undecided_rule_is_neither_charged_nor_counted_as_broken() -> None:
-    from slapolicy.replay import simulate as replay_items
-    from slapolicy.report import Aggregator, objective_results
+    from slapolicy.kpi.report import Aggregator, objective_results
+    from slapolicy.sim.replay import simulate as replay_items
 
     policies = PolicySet.of([open_policy(DUTIES)])
     unknown = {"id": "U1", "attributes": {"severity": "P1"},
@@ -364,7 +364,7 @@ def test_an_undecided_rule_is_neither_charged_nor_counted_as_broken() -> None:
 
 
 def test_nothing_after_as_of_is_charged() -> None:
-    from slapolicy.replay import simulate as replay_items
+    from slapolicy.sim.replay import simulate as replay_items
 
     later = {"id": "L", "attributes": {"severity": "P1"},
              "events": [{"at": "2025-03-03T10:00:00+08:00", "type": "created"},
@@ -374,8 +374,8 @@ def test_nothing_after_as_of_is_charged() -> None:
 
 
 def test_coverage_without_a_window_and_in_working_days_on_24x7() -> None:
-    from slapolicy.replay import simulate as replay_items
-    from slapolicy.report import Aggregator, objective_results
+    from slapolicy.kpi.report import Aggregator, objective_results
+    from slapolicy.sim.replay import simulate as replay_items
 
     policies = PolicySet.of([open_policy(DUTIES)])
     checked = {"id": "C1", "attributes": {"severity": "P1", "category": "repair"},

@@ -148,8 +148,8 @@ def test_a_policy_file_stands_for_the_tests_beside_it(run_cli: Run) -> None:
 def test_a_test_beside_a_broken_policy_names_the_policy_error(tmp_path: Any) -> None:
     """The root cause, not 'no policy found': the policy beside the test file does not validate."""
     from conftest import FIXTURES
-    from slapolicy.engine import get_backend
-    from slapolicy.testing import run_tests
+    from slapolicy.review.testing import run_tests
+    from slapolicy.rules.engine import get_backend
 
     policy = (FIXTURES / "policy_tests" / "minimal.yaml").read_text(encoding="utf-8")
     (tmp_path / "minimal.yaml").write_text(policy.replace("timezone: Asia/Shanghai", "timezone: Beijing", 1), encoding="utf-8")

@@ -11,13 +11,13 @@ from typing import Any
 __version__ = "0.1.0"
 
 _API = {
-    "BusinessCalendar": "business_calendar", "CalendarError": "business_calendar", "CalendarSpec": "business_calendar",
-    "Diagnostic": "diagnostics", "InputError": "diagnostics", "Severity": "diagnostics",
-    "Duration": "durations", "parse_duration": "durations",
-    "Policy": "model", "PolicySet": "repository", "open_policy": "repository", "open_policy_set": "repository",
-    "scan": "repository", "ValidationResult": "validate",
-    "SubjectOutcome": "outcome", "Rejection": "outcome", "ClockOutcome": "outcome", "EscalationFiring": "outcome",
-    "Simulator": "simulate", "Replayer": "simulate", "outcomes": "replay",
+    "BusinessCalendar": "calendar.business", "CalendarError": "calendar.business", "CalendarSpec": "calendar.business",
+    "Diagnostic": "diagnostics.record", "InputError": "diagnostics.record", "Severity": "diagnostics.record",
+    "Duration": "calendar.durations", "parse_duration": "calendar.durations",
+    "Policy": "policy.model", "PolicySet": "validate.repository", "open_policy": "validate.repository",
+    "open_policy_set": "validate.repository", "scan": "validate.repository", "ValidationResult": "validate.validation",
+    "SubjectOutcome": "sim.outcome", "Rejection": "sim.outcome", "ClockOutcome": "sim.outcome", "EscalationFiring": "sim.outcome",
+    "Simulator": "sim.simulator", "Replayer": "sim.simulator", "outcomes": "sim.replay",
 }
 
 __all__ = sorted(_API)

@@ -2,7 +2,10 @@
 
 Subcommands are imported when they run, not when `slapolicy --help` lists them, so the
 first answer comes fast; their one-line help is kept here, and a test holds it equal to
-each command's own.
+each command's own. A command module parses options, calls the library and hands the
+result to `output`; no command module imports another.
+
+May import: every other package.
 """
 
 from __future__ import annotations

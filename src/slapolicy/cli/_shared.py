@@ -9,17 +9,17 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from ..diagnostics import InputError, did_you_mean, one_line
-from ..engine import ENGINES, EngineError, get_backend
-from ..imports import Profile, ProfileError, load_profile
-from ..instants import InstantError, parse_datetime, to_epoch
-from ..model import Policy
+from ..calendar.instants import InstantError, parse_datetime, to_epoch
+from ..diagnostics.record import InputError, did_you_mean, one_line
 from ..output import FORMATS, ExitCode
-from ..repository import PolicySet, open_policy_set, scan
-from ..roster import EMPTY as EMPTY_ROSTER
-from ..roster import Roster, RosterError, read_roster
-from ..settings import Settings, SettingsError, load_settings
-from ..tickets import FORMATS as INPUT_FORMATS
+from ..policy.model import Policy
+from ..rules.engine import ENGINES, EngineError, get_backend
+from ..sim.imports import Profile, ProfileError, load_profile
+from ..sim.roster import EMPTY as EMPTY_ROSTER
+from ..sim.roster import Roster, RosterError, read_roster
+from ..sim.tickets import FORMATS as INPUT_FORMATS
+from ..validate.repository import PolicySet, open_policy_set, scan
+from ..validate.settings import Settings, SettingsError, load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 

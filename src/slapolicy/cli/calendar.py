@@ -6,10 +6,10 @@ from typing import Any
 
 import click
 
-from ..business_calendar import BusinessCalendar, CalendarError, Counting
-from ..diagnostics import did_you_mean
-from ..durations import DurationError, format_seconds, parse_duration
-from ..instants import InstantError, parse_datetime
+from ..calendar.business import BusinessCalendar, CalendarError, Counting
+from ..calendar.durations import DurationError, format_seconds, parse_duration
+from ..calendar.instants import InstantError, parse_datetime
+from ..diagnostics.record import did_you_mean
 from ._shared import fail, policy_set
 
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import click
 
-from .. import codes
+from ..diagnostics import codes
 from ..output.encode import pretty
-from ..schema import schema_text
+from ..policy.schema import schema_text
 from ._shared import fail
 
 

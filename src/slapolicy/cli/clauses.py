@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import click
 
-from ..clauses import clause_table
-from ..engine import EngineError, get_backend
 from ..output import OutputError, choose_format, destination, exits
 from ..output.clauses import FORMATTERS, summary
+from ..review.clauses import clause_table
+from ..rules.engine import EngineError, get_backend
 from ._shared import engine_option, fail, format_option, ignore_option, output_option, settings
 
 

@@ -4,17 +4,17 @@ from typing import Any
 
 import click
 
-from ..engine import EngineError
-from ..model import Policy
+from ..kpi.report import PERIODS
+from ..kpi.whatif import comparison_plan
 from ..output import OutputError, choose_format, destination, exits
 from ..output.diff import FORMATTERS
 from ..output.diff import document as diff_document
 from ..output.whatif import document as whatif_document
-from ..policydiff import diff_policies
-from ..replay import Interrupted, ReplayError, default_jobs, replay
-from ..report import PERIODS
-from ..repository import PolicySet
-from ..whatif import comparison_plan
+from ..policy.model import Policy
+from ..review.policydiff import diff_policies
+from ..rules.engine import EngineError
+from ..sim.replay import Interrupted, ReplayError, default_jobs, replay
+from ..validate.repository import PolicySet
 from ._shared import as_of, as_of_option, fail, format_option, history_path, jobs_option, output_option, resolve_version
 
 

@@ -5,9 +5,9 @@ import json
 
 import click
 
-from ..generate import generate as generate_history
-from ..generate import roster as generate_roster
 from ..output import OutputError, destination, progress
+from ..sim.generate import generate as generate_history
+from ..sim.generate import roster as generate_roster
 from ._shared import fail, output_option, policy_set
 
 

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import click
 
-from ..imports import ExportRefused, check_tickets, read_export
-from ..instants import zone
+from ..calendar.instants import zone
 from ..output import OutputError, destination, exits
 from ..output.imports import import_summary, rejection_lines, write_rejects, write_tickets
+from ..sim.imports import ExportRefused, check_tickets, read_export
 from ._shared import encoding_option, fail, history_path, import_profile, output_option
 
 

@@ -4,7 +4,7 @@ import click
 
 from ..output import OutputError, destination
 from ..output.render import FORMATTERS
-from ..render import LANGS, document
+from ..review.render import LANGS, document
 from ._shared import fail, output_option, policy_set
 
 

@@ -4,12 +4,12 @@ import functools
 
 import click
 
-from ..engine import EngineError
-from ..imports import ExportRefused
+from ..kpi.report import PERIODS, Aggregator, GroupingError, check_grouping
 from ..output import OutputError, choose_format, destination, exits, progress, summary_line
 from ..output.report import FORMATTERS, document, write_ledger, write_rejects
-from ..replay import Interrupted, Plan, ReplayError, default_jobs, input_size, replay
-from ..report import PERIODS, Aggregator, GroupingError, check_grouping
+from ..rules.engine import EngineError
+from ..sim.imports import ExportRefused
+from ..sim.replay import Interrupted, Plan, ReplayError, default_jobs, input_size, replay
 from ._shared import (
     as_of,
     as_of_option,

@@ -4,11 +4,11 @@ import functools
 
 import click
 
-from ..engine import EngineError
-from ..imports import ExportRefused
 from ..output import OutputError, choose_format, destination, exits, progress, summary_line
 from ..output.simulation import STREAMED, EncodedBlock, SimulationWriter
-from ..replay import Interrupted, Plan, ReplayError, default_jobs, input_size, replay
+from ..rules.engine import EngineError
+from ..sim.imports import ExportRefused
+from ..sim.replay import Interrupted, Plan, ReplayError, default_jobs, input_size, replay
 from ._shared import (
     as_of,
     as_of_option,

@@ -5,10 +5,10 @@ import sys
 
 import click
 
-from ..engine import EngineError, get_backend
 from ..output import OutputError, choose_format, destination, exits
 from ..output.tests import FORMATTERS, coverage, summary, text
-from ..testing import run_tests
+from ..review.testing import run_tests
+from ..rules.engine import EngineError, get_backend
 from ._shared import engine_option, fail, format_option, ignore_option, output_option, settings
 
 

@@ -4,7 +4,7 @@ import click
 
 from ..output import OutputError, choose_format, destination, exits
 from ..output.validation import FORMATTERS
-from ..repository import scan
+from ..validate.repository import scan
 from ._shared import fail, format_option, ignore_option, output_option, settings
 
 

@@ -4,14 +4,14 @@ from pathlib import Path
 
 import click
 
-from ..engine import EngineError
-from ..imports import ExportRefused
+from ..kpi.report import PERIODS
+from ..kpi.whatif import comparison_plan
 from ..output import OutputError, choose_format, destination, exits
 from ..output.whatif import FORMATTERS, counts, document
-from ..replay import Interrupted, ReplayError, default_jobs, replay
-from ..report import PERIODS
-from ..repository import PolicySet
-from ..whatif import comparison_plan
+from ..rules.engine import EngineError
+from ..sim.imports import ExportRefused
+from ..sim.replay import Interrupted, ReplayError, default_jobs, replay
+from ..validate.repository import PolicySet
 from ._shared import (
     as_of,
     as_of_option,

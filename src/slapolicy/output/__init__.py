@@ -14,6 +14,8 @@ Exit codes (also in the README and `slapolicy --help`):
 | 2 | usage or input error: a bad option, a path that cannot be read, an unusable policy, output that cannot be written |
 | 130 | interrupted by SIGINT (Ctrl-C); what was done so far is printed, marked partial |
 | 143 | terminated by SIGTERM; the same |
+
+May import: `review`, `kpi`, `sim`, `validate`, `rules`, `policy`, `calendar`, `diagnostics`.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import IO
 
-from ..clauses import ClauseRow, ClauseTable
+from ..review.clauses import ClauseRow, ClauseTable
 from . import plural
 from .encode import pretty
 

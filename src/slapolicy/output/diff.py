@@ -7,7 +7,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import IO, Any
 
-from ..policydiff import PolicyDiff
+from ..review.policydiff import PolicyDiff
 from . import plural
 from .encode import pretty
 from .report import md_cell

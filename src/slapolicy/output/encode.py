@@ -12,9 +12,9 @@ from typing import Any
 
 import msgspec
 
-from ..model import TargetRule
-from ..outcome import Charge, ClockOutcome, EscalationFiring, Finding, Outcome, Rejection, SubjectOutcome
-from ..report import money
+from ..kpi.report import money
+from ..policy.model import TargetRule
+from ..sim.outcome import Charge, ClockOutcome, EscalationFiring, Finding, Outcome, Rejection, SubjectOutcome
 
 _CACHE_LIMIT = 50_000
 

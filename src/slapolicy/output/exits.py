@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..clauses import ClauseTable
-from ..diagnostics import Severity
-from ..testing import TestRun
-from ..validate import ValidationResult
+from ..diagnostics.record import Severity
+from ..review.clauses import ClauseTable
+from ..review.testing import TestRun
+from ..validate.validation import ValidationResult
 from . import ExitCode, interrupted_code
 
 

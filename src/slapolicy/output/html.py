@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterable
 from importlib import resources
 from typing import IO, Any
 
-from ..business_calendar import BusinessCalendar, CalendarSpec
-from ..outcome import ClockStatus, Outcome, Rejection, SubjectOutcome
+from ..calendar.business import BusinessCalendar, CalendarSpec
+from ..sim.outcome import ClockStatus, Outcome, Rejection, SubjectOutcome
 from .encode import Encoder, dumps, number
 from .report import (
     METRIC_COLUMNS,

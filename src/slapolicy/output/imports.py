@@ -6,8 +6,8 @@ from typing import IO
 
 from msgspec.json import encode
 
-from ..diagnostics import one_line
-from ..imports import Imported
+from ..diagnostics.record import one_line
+from ..sim.imports import Imported
 from . import plural
 
 

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from html import escape
 from typing import IO
 
-from ..register import Clause
-from ..render import Basis, RenderedPolicy, Rule, Section, Table
+from ..policy.register import Clause
+from ..review.render import Basis, RenderedPolicy, Rule, Section, Table
 
 
 def _basis_parts(doc: RenderedPolicy, basis: Basis, link: Callable[[str], str]) -> list[str]:

@@ -8,10 +8,10 @@ import io
 from collections.abc import Callable
 from typing import IO, Any
 
-from ..durations import format_seconds
-from ..model import Policy
-from ..outcome import ClockStatus
-from ..report import NOBODY, PERIODS, Estimate, MetricStats, Report, money, objective_results, period_key, rate, summarise
+from ..calendar.durations import format_seconds
+from ..kpi.report import NOBODY, PERIODS, Estimate, MetricStats, Report, money, objective_results, period_key, rate, summarise
+from ..policy.model import Policy
+from ..sim.outcome import ClockStatus
 from . import plural, rich_console, word_table
 from .encode import Encoder, dumps, number, pretty
 from .simulation import csv_safe

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote
 
-from .. import __version__, codes
-from ..diagnostics import Diagnostic, Severity
+from .. import __version__
+from ..diagnostics import codes
+from ..diagnostics.record import Diagnostic, Severity
 from .encode import pretty
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from ..durations import format_seconds
-from ..outcome import Outcome, Rejection, SubjectOutcome
+from ..calendar.durations import format_seconds
+from ..sim.outcome import Outcome, Rejection, SubjectOutcome
 from . import rich_console, word_table
 from .encode import Encoder, dumps, pretty
 

@@ -7,8 +7,8 @@ import re
 from collections.abc import Callable
 from typing import IO
 
-from ..diagnostics import Severity
-from ..testing import TestRun
+from ..diagnostics.record import Severity
+from ..review.testing import TestRun
 from . import sarif
 from .encode import pretty
 from .validation import annotation, escape

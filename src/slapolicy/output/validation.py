@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import IO
 
-from ..diagnostics import Diagnostic, Severity
-from ..validate import ValidationResult
+from ..diagnostics.record import Diagnostic, Severity
+from ..validate.validation import ValidationResult
 from . import plural, sarif
 from .encode import pretty
 

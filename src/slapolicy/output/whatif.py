@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import IO, Any
 
-from ..model import Policy
-from ..report import Report, objective_results, rate, summarise
-from ..whatif import ComparisonData
+from ..kpi.report import Report, objective_results, rate, summarise
+from ..kpi.whatif import ComparisonData
+from ..policy.model import Policy
 from . import plural, rich_console, word_table
 from .encode import Encoder, pretty
 from .report import md_cell, named, pct, threshold, verdict

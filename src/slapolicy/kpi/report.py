@@ -1,0 +1,648 @@
+"""Quality KPIs from a replayed ticket history, against the policy's objectives.
+
+Aggregation keeps counters and log-bucket histograms only, so memory stays flat however
+long the history. Sums are exact (whole microseconds, whole numbers, fractions), so
+partial reports built in parallel workers merge into exactly the report one process
+would build: the result does not depend on how the tickets were split. Medians and
+p90s of working time come from the histogram: exact where its bucket holds one value,
+else within 1 % (and marked so in every output). Whether an objective is met never rests on
+a rounded or estimated value: rates and means are compared as exact fractions, and a
+percentile objective's histogram is split at its thresholds, so the number of values on
+each side of a threshold, and with it the verdict, is counted exactly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, NamedTuple
+
+from ..calendar.business import BusinessCalendar
+from ..diagnostics.record import did_you_mean
+from ..policy.conditions import evaluate, fields
+from ..policy.model import BUILTIN_ATTRIBUTES, Objective, Policy
+from ..sim.outcome import ClockStatus, Outcome, Rejection, SubjectOutcome
+
+PERIODS = ("day", "week", "month", "quarter", "year")
+STATUSES = tuple(ClockStatus)
+_STATUS_INDEX = {s: i for i, s in enumerate(STATUSES)}
+_BASE = math.log(1.01)
+_PER_BASE = 1 / _BASE
+
+
+def money(cents: int) -> int | float:
+    """Hundredths as the amount people write: 50, 12.5."""
+    return cents // 100 if cents % 100 == 0 else cents / 100
+
+
+def period_key(when: dt.datetime, period: str) -> str:
+    if period == "day":
+        return when.date().isoformat()
+    if period == "week":
+        year, week, _ = when.isocalendar()
+        return f"{year}-W{week:02d}"
+    if period == "month":
+        return f"{when.year}-{when.month:02d}"
+    if period == "quarter":
+        return f"{when.year}-Q{(when.month - 1) // 3 + 1}"
+    return str(when.year)
+
+
+class Estimate(NamedTuple):
+    """A quantile (or an objective's value): exact when its histogram bucket holds a single value, else within 1 % of it."""
+
+    value: float
+    exact: bool
+
+
+@dataclass
+class Histogram:
+    """Counts per 1 % log bucket of seconds, with each bucket's least and greatest value: exact to
+    merge, flat in memory, and exact wherever a bucket holds one value (every reply after 8 minutes)."""
+
+    buckets: dict[int, list[float]] = field(default_factory=dict)  # bucket -> [count, least, greatest]
+    count: int = 0
+    # Whole microseconds, ascending: each splits the bucket it falls in into the values below it and those
+    # from it on, so how many values lie below a cut is counted exactly (an objective's thresholds).
+    cuts: tuple[int, ...] = ()
+
+    def _key(self, seconds: float) -> int:
+        """The log bucket, and with cuts which of them the value has reached (a key that still sorts by value)."""
+        if not self.cuts:
+            return bucket(seconds)
+        us = micro(seconds)
+        return bucket(seconds) * (len(self.cuts) + 1) + sum(us >= c for c in self.cuts)
+
+    def add(self, seconds: float) -> None:
+        key = self._key(seconds)
+        slot = self.buckets.get(key)
+        if slot is None:
+            self.buckets[key] = [1, seconds, seconds]
+        else:
+            slot[0] += 1
+            slot[1] = min(slot[1], seconds)
+            slot[2] = max(slot[2], seconds)
+        self.count += 1
+
+    def merge(self, other: Histogram) -> None:
+        if self.cuts != other.cuts:
+            raise ValueError(f"histograms cut at {self.cuts} and {other.cuts} do not merge")
+        for key, (n, least, greatest) in other.buckets.items():
+            slot = self.buckets.get(key)
+            if slot is None:
+                self.buckets[key] = [n, least, greatest]
+            else:
+                slot[0] += n
+                slot[1] = min(slot[1], least)
+                slot[2] = max(slot[2], greatest)
+        self.count += other.count
+
+    def rank(self, q: float) -> int:
+        """The rank of the q-quantile (nearest rank: the 9th of 10 values for q 0.9)."""
+        return max(1, math.ceil(q * self.count))
+
+    def quantile_below(self, q: float, cut: int) -> bool | None:
+        """Whether the q-quantile is below `cut` whole microseconds, counted (not estimated) from each bucket's least
+        and greatest value; None when a bucket holding values on both sides of the cut leaves it open (never for
+        one of `cuts`) or when there are no values."""
+        if not self.count:
+            return None
+        below = unsure = 0
+        for n, least, greatest in self.buckets.values():
+            if micro(greatest) < cut:
+                below += int(n)
+            elif micro(least) < cut:
+                unsure += int(n)
+        rank = self.rank(q)
+        if below >= rank:
+            return True
+        if below + unsure < rank:
+            return False
+        return None
+
+    def quantile(self, q: float) -> Estimate | None:
+        if not self.count:
+            return None
+        rank = self.rank(q)
+        seen = 0.0
+        for key in sorted(self.buckets):
+            n, least, greatest = self.buckets[key]
+            seen += n
+            if seen >= rank:
+                if least == greatest:
+                    return Estimate(round(least, 6), True)
+                return Estimate(round((least + greatest) / 2), False)
+        return None
+
+
+def bucket(seconds: float) -> int:
+    """The 1 % log bucket of a duration."""
+    return int(math.log1p(seconds if seconds > 0 else 0.0) / _BASE)
+
+
+@dataclass
+class ExactSum:
+    """A sum that does not depend on the order of its terms: whole numbers as int, others as fractions."""
+
+    whole: int = 0
+    fraction: Fraction = field(default_factory=Fraction)
+
+    def add(self, value: float) -> None:
+        if isinstance(value, int) or value.is_integer():
+            self.whole += int(value)
+        else:
+            self.fraction += Fraction(value)
+
+    def merge(self, other: ExactSum) -> None:
+        self.whole += other.whole
+        self.fraction += other.fraction
+
+    def value(self) -> float:
+        return float(self.whole + self.fraction)
+
+
+def micro(seconds: float) -> int:
+    """Working time in whole microseconds: instants carry at most that precision."""
+    return round(seconds * 1_000_000)
+
+
+@dataclass
+class MetricStats:
+    statuses: list[int] = field(default_factory=lambda: [0] * len(STATUSES))  # in ClockStatus order
+    time_to_stop: Histogram = field(default_factory=Histogram)
+
+    def count(self, status: ClockStatus) -> int:
+        return self.statuses[_STATUS_INDEX[status]]
+
+    @property
+    def clocks(self) -> int:
+        return sum(self.statuses)
+
+    def on_time_rate(self) -> float | None:
+        met, breached = self.statuses[0], self.statuses[1]
+        return rate(met, met + breached)
+
+    def merge(self, other: MetricStats) -> None:
+        self.statuses = [a + b for a, b in zip(self.statuses, other.statuses)]
+        self.time_to_stop.merge(other.time_to_stop)
+
+
+@dataclass
+class Group:
+    tickets: int = 0  # subjects of the group's kind
+    resolved: int = 0
+    metrics: dict[str, MetricStats] = field(default_factory=dict)
+    escalations: Counter[tuple[str, int]] = field(default_factory=Counter)  # (metric, step) -> firings
+    notices: Counter[str] = field(default_factory=Counter)
+    findings: Counter[str] = field(default_factory=Counter)  # code -> subjects with it
+    finding_clauses: Counter[str] = field(default_factory=Counter)  # clause -> findings citing it
+    finding_actors: Counter[str] = field(default_factory=Counter)  # person -> findings on their events
+
+    def merge(self, other: Group) -> None:
+        self.tickets += other.tickets
+        self.resolved += other.resolved
+        for name, stats in other.metrics.items():
+            self.metrics.setdefault(name, MetricStats()).merge(stats)
+        self.escalations.update(other.escalations)
+        self.notices.update(other.notices)
+        self.findings.update(other.findings)
+        self.finding_clauses.update(other.finding_clauses)
+        self.finding_actors.update(other.finding_actors)
+
+
+class LedgerLine(NamedTuple):
+    """One charge, as plain data (it travels from worker processes): traceable to its subject and clause."""
+
+    at: float
+    subject: str
+    kind: str
+    line: int
+    penalty: str
+    clauses: tuple[str, ...]
+    cents: int
+    factor: float
+    payer: str | None
+    reason: str
+
+
+@dataclass
+class ObjectiveTally:
+    """Numerator and denominator (or sum and count) of one objective in one period."""
+
+    numerator: ExactSum = field(default_factory=ExactSum)
+    denominator: int = 0
+    tickets: int = 0
+    microseconds: bool = False  # the numerator sums working time in microseconds
+    histogram: Histogram | None = None  # for percentiles
+    q: float | None = None
+
+    def merge(self, other: ObjectiveTally) -> None:
+        self.numerator.merge(other.numerator)
+        self.denominator += other.denominator
+        self.tickets += other.tickets
+        self.microseconds |= other.microseconds
+        if other.histogram is not None:
+            if self.histogram is None:
+                self.histogram, self.q = Histogram(cuts=other.histogram.cuts), other.q
+            self.histogram.merge(other.histogram)
+
+    def value(self) -> float | None:
+        found = self.estimate()
+        return None if found is None else found.value
+
+    def estimate(self) -> Estimate | None:
+        """The value, and whether it is exact (only a percentile's may not be)."""
+        if not self.denominator:
+            return None
+        if self.histogram is not None and self.q is not None:
+            return self.histogram.quantile(self.q / 100)
+        return Estimate(self._mean(), True)
+
+    def meets(self, least: float | None, most: float | None) -> bool | None:
+        """Whether the value lies within [least, most], decided exactly (None without data): a rate or mean as a
+        fraction against the threshold as written, a percentile by counting the values below the threshold."""
+        if not self.denominator:
+            return None
+        if self.histogram is not None and self.q is not None:
+            q, histogram = self.q / 100, self.histogram
+            low = None if least is None else histogram.quantile_below(q, micro(least))
+            high = None if most is None else histogram.quantile_below(q, micro(most) + 1)
+            if (least is not None and low is None) or (most is not None and high is None):
+                raise ValueError(f"a percentile histogram cut at {histogram.cuts} cannot decide the thresholds "
+                                 f"{least} and {most}; it must be cut at them")
+            return low is not True and high is not False
+        total = self.numerator.whole + self.numerator.fraction
+        if self.microseconds:
+            total /= 1_000_000
+        value = total / self.denominator
+        return (least is None or value >= written(least)) and (most is None or value <= written(most))
+
+    def _mean(self) -> float:
+        total = self.numerator.whole + self.numerator.fraction
+        if self.microseconds:
+            total /= 1_000_000
+        return round(float(total / self.denominator), 6)
+
+
+@dataclass
+class Report:
+    """Counters of a replayed history: pure data, mergeable, exact."""
+
+    period: str
+    by: tuple[str, ...]
+    groups: dict[tuple[str, ...], Group] = field(default_factory=dict)
+    objectives: dict[tuple[str, str], ObjectiveTally] = field(default_factory=dict)
+    simulated: int = 0
+    rejected: int = 0
+    rejects: list[Rejection] = field(default_factory=list)
+    interrupted: bool = False
+    ledger: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # (period, payer) -> [cents, charges]
+    charges: list[LedgerLine] = field(default_factory=list)
+
+    @property
+    def tickets(self) -> int:
+        return self.simulated + self.rejected
+
+    def merge(self, other: Report) -> None:
+        for key, group in other.groups.items():
+            self.groups.setdefault(key, Group()).merge(group)
+        for key, tally in other.objectives.items():
+            self.objectives.setdefault(key, ObjectiveTally()).merge(tally)
+        self.simulated += other.simulated
+        self.rejected += other.rejected
+        self.rejects.extend(other.rejects)
+        self.interrupted |= other.interrupted
+        for key, (cents, count) in other.ledger.items():
+            total = self.ledger.setdefault(key, [0, 0])
+            total[0] += cents
+            total[1] += count
+        self.charges.extend(other.charges)
+
+
+def written(threshold: float) -> Fraction:
+    """A threshold as the policy wrote it (98 % is 49/50, not the float just below it)."""
+    return Fraction(f"{threshold:.12g}")
+
+
+def percentile_cuts(objective: Objective) -> tuple[int, ...]:
+    """Where a percentile objective's histogram is split (whole microseconds) so that its verdict is exact:
+    below `min` fails it, above `max` (from one microsecond past it) fails it."""
+    found = set()
+    if objective.min is not None:
+        found.add(micro(objective.min))
+    if objective.max is not None:
+        found.add(micro(objective.max) + 1)
+    return tuple(sorted(found))
+
+
+def rate(part: float, whole: float) -> float | None:
+    return round(part / whole, 6) if whole else None
+
+
+class _Days:
+    """Period keys of an instant's local day, cached for the day the last instant fell in."""
+
+    def __init__(self, tz: dt.tzinfo) -> None:
+        self.tz = tz
+        self.lo = self.hi = 0.0
+        self.keys: dict[str, str] = {}
+
+    def keys_at(self, t: float) -> dict[str, str] | None:
+        """The day's keys, or None when `t` falls in the same day as the last instant."""
+        if self.lo <= t < self.hi:
+            return None
+        when = dt.datetime.fromtimestamp(t, self.tz)
+        day = when.date()
+        self.lo = dt.datetime(day.year, day.month, day.day, tzinfo=self.tz).timestamp()
+        after = day + dt.timedelta(days=1)
+        self.hi = dt.datetime(after.year, after.month, after.day, tzinfo=self.tz).timestamp()
+        self.keys = {p: period_key(when, p) for p in PERIODS}
+        return self.keys
+
+
+_SHARE, _RESOLUTION, _AVERAGE, _ON_TIME, _MEAN_TIME, _PERCENTILE, _FINDING_RATE, _COVERAGE = range(8)
+_MEASURES = {"share": _SHARE, "resolution_rate": _RESOLUTION, "average": _AVERAGE, "on_time_rate": _ON_TIME,
+             "mean_time": _MEAN_TIME, "percentile": _PERCENTILE, "finding_rate": _FINDING_RATE, "coverage": _COVERAGE}
+NOBODY = "(no payer)"  # a charge none of its penalty's payer sources could name
+_UNUSED = ObjectiveTally()  # the slot of a coverage objective among the current day's tallies
+_DECIDED = (ClockStatus.MET, ClockStatus.BREACHED)
+
+
+class Aggregator:
+    """Adds outcomes to a Report (the partial of a `report` replay).
+
+    Objectives are those of `policy` (the newest version), their `where` / `of`
+    conditions evaluated on each ticket's final attributes, cached per combination of the
+    values they read; the tallies of the current day are looked up once per day."""
+
+    def __init__(self, policy: Policy, period: str, by: Iterable[str]) -> None:
+        self.report = Report(period, tuple(by))
+        self.objectives: tuple[Objective, ...] = policy.objectives
+        self._measures = tuple(_MEASURES[o.measure] for o in policy.objectives)
+        self._within = tuple(BusinessCalendar(policy.calendars[o.calendar]) if o.calendar else None for o in policy.objectives)
+        self._days = _Days(policy.tz)
+        self._fields = tuple(sorted({f for o in policy.objectives for c in (o.of, o.where) for f in fields(c)}))
+        self._applicable: dict[tuple[Any, ...], tuple[tuple[int, bool], ...]] = {}
+        self._group_key: tuple[str, ...] = ()
+        self._tallies: list[ObjectiveTally] = []  # of the current day, per objective
+        self._tz = policy.tz
+        self._coverage = {o.id: i for i, o in enumerate(policy.objectives) if o.measure == "coverage"}
+
+    def add(self, outcomes: tuple[Outcome, ...]) -> None:
+        (outcome,) = outcomes
+        self.add_outcome(outcome)
+
+    def _new_day(self, keys: dict[str, str]) -> None:
+        report = self.report
+        self._group_key = (keys[report.period],)
+        tallies = report.objectives
+        self._tallies = []
+        for o in self.objectives:
+            if o.measure == "coverage":  # tallied in the period of each sample (_covered)
+                self._tallies.append(_UNUSED)
+                continue
+            key = (o.id, keys[o.period])
+            tally = tallies.get(key)
+            if tally is None:
+                tally = tallies[key] = ObjectiveTally(microseconds=o.measure == "mean_time")
+                if o.measure == "percentile":
+                    tally.histogram, tally.q = Histogram(cuts=percentile_cuts(o)), o.q
+            self._tallies.append(tally)
+
+    def add_outcome(self, outcome: Outcome) -> None:
+        report = self.report
+        if isinstance(outcome, Rejection):
+            report.rejected += 1
+            report.rejects.append(outcome)
+            return
+        report.simulated += 1
+        attrs = outcome.attributes
+        keys = self._days.keys_at(outcome.created)
+        if keys is not None:
+            self._new_day(keys)
+        key = (*self._group_key, outcome.kind)  # (period, kind, *by)
+        if report.by:
+            key = (*key, *(str(attrs.get(b, "")) for b in report.by))
+        group = report.groups.get(key)
+        if group is None:
+            group = report.groups[key] = Group()
+        group.tickets += 1
+        group.resolved += outcome.resolved
+        metrics = group.metrics
+        index = _STATUS_INDEX
+        for clock in outcome.clocks:
+            stats = metrics.get(clock.metric.id)
+            if stats is None:
+                stats = metrics[clock.metric.id] = MetricStats()
+            stats.statuses[index[clock.status]] += 1
+            if clock.stopped is not None:
+                stats.time_to_stop.add(clock.elapsed_seconds)
+        for firing in outcome.escalations:
+            group.escalations[(firing.step.metric, firing.step.index)] += 1
+        for told in outcome.notices:
+            group.notices[told.notice.id] += 1
+        if outcome.findings:
+            for code in {f.code for f in outcome.findings}:
+                group.findings[code] += 1
+            for finding in outcome.findings:
+                group.finding_clauses.update(finding.clauses)
+                if finding.actor is not None:
+                    group.finding_actors[finding.actor] += 1
+        if outcome.charges:
+            self._charge(outcome)
+        if self.objectives:
+            for i, where in self._objectives_for(outcome.kind, attrs):
+                within = self._within[i]
+                if within is None or within.in_working_time(outcome.created):
+                    self._objective(i, where, outcome)
+
+    def _charge(self, outcome: SubjectOutcome) -> None:
+        """The subject's charges into the ledger, each in the period of its occurrence."""
+        report = self.report
+        for c in outcome.charges:
+            key = (period_key(dt.datetime.fromtimestamp(c.at, self._tz), report.period), c.payer or NOBODY)
+            total = report.ledger.setdefault(key, [0, 0])
+            total[0] += c.cents
+            total[1] += 1
+            report.charges.append(LedgerLine(c.at, outcome.id, outcome.kind, outcome.line, c.penalty.id, c.penalty.clauses,
+                                             c.cents, c.factor, c.payer, c.reason))
+
+    def _covered(self, i: int, where: bool, outcome: SubjectOutcome) -> None:
+        """A coverage objective: each sample in the period of its population event, not of the subject's creation."""
+        if not where:
+            return
+        objective = self.objectives[i]
+        for sample in outcome.coverage:
+            if sample.objective != objective.id:
+                continue
+            key = (objective.id, period_key(dt.datetime.fromtimestamp(sample.at, self._tz), objective.period))
+            tally = self.report.objectives.get(key)
+            if tally is None:
+                tally = self.report.objectives[key] = ObjectiveTally()
+            tally.tickets += 1
+            tally.denominator += 1
+            tally.numerator.whole += sample.covered
+
+    def _objectives_for(self, kind: str, attrs: Any) -> tuple[tuple[int, bool], ...]:
+        """(objective index, whether its `where` holds) for the objectives of this kind whose `of` holds."""
+        key = (kind, *[attrs.get(f) for f in self._fields])
+        found = self._applicable.get(key)
+        if found is None:
+            found = self._applicable[key] = tuple(
+                (i, evaluate(o.where, attrs)) for i, o in enumerate(self.objectives) if o.subject == kind and evaluate(o.of, attrs)
+            )
+        return found
+
+    def _objective(self, i: int, where: bool, outcome: SubjectOutcome) -> None:
+        measure = self._measures[i]
+        if measure == _COVERAGE:
+            self._covered(i, where, outcome)
+            return
+        tally = self._tallies[i]
+        if measure == _SHARE:
+            tally.tickets += 1
+            tally.denominator += 1
+            tally.numerator.whole += where
+            return
+        if not where:
+            return
+        tally.tickets += 1
+        if measure == _FINDING_RATE:
+            rule = self.objectives[i].finding
+            tally.denominator += 1
+            tally.numerator.whole += any(f.rule == rule and f.code != "undecided_rule" for f in outcome.findings)
+        elif measure == _RESOLUTION:
+            tally.denominator += 1
+            tally.numerator.whole += outcome.resolved
+        elif measure == _AVERAGE:
+            value = outcome.attributes.get(self.objectives[i].attribute or "")
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                tally.numerator.add(value)
+                tally.denominator += 1
+        else:
+            metric = self.objectives[i].metric
+            for clock in outcome.clocks:
+                if clock.metric.id != metric:
+                    continue
+                if measure == _ON_TIME:
+                    if clock.status in _DECIDED:
+                        tally.denominator += 1
+                        tally.numerator.whole += clock.status is ClockStatus.MET
+                elif clock.stopped is not None:
+                    tally.denominator += 1
+                    if measure == _PERCENTILE and tally.histogram is not None:
+                        tally.histogram.add(clock.elapsed_seconds)
+                    else:
+                        tally.numerator.whole += micro(clock.elapsed_seconds)
+
+    def export(self) -> Report:
+        return self.report
+
+    def merge(self, other: Report) -> None:
+        self.report.merge(other)
+
+
+@dataclass(frozen=True)
+class ObjectiveResult:
+    objective: Objective
+    period: str
+    value: float | None
+    met: bool | None
+    tickets: int
+    measured: int
+    exact: bool = True  # False for a percentile read from the histogram (within 1 %)
+
+
+def objective_results(report: Report, objectives: Iterable[Objective]) -> list[ObjectiveResult]:
+    """Each objective per period: its value, met or missed (None without data), and what it rests on."""
+    rows = []
+    for o in objectives:
+        for key in sorted(k for k in report.objectives if k[0] == o.id):
+            tally = report.objectives[key]
+            found = tally.estimate()
+            value = None if found is None else found.value
+            met = None if value is None else tally.meets(o.min, o.max)
+            rows.append(ObjectiveResult(o, key[1], value, met, tally.tickets, tally.denominator, found is None or found.exact))
+    return rows
+
+
+@dataclass(frozen=True)
+class ObjectiveSummary:
+    """An objective over one period of the report: its own result when its period is as long as the
+    report's or longer, else how many of its shorter periods (days of a quarter) met and missed it."""
+
+    objective: Objective
+    period: str  # the objective's own period, or the report's when `periods` > 1
+    value: float | None  # its value, or the worst of its shorter periods
+    met: bool | None
+    measured: int
+    periods: int  # the objective's periods with data inside `period`
+    missed: int
+    exact: bool
+
+
+def _worst(objective: Objective, values: list[float]) -> float:
+    return max(values) if objective.min is None and objective.max is not None else min(values)
+
+
+def summarise(results: list[ObjectiveResult], period: str) -> list[ObjectiveSummary]:
+    """Objectives at the report's period: one line per objective and report period (never 365 daily
+    lines in a quarterly report), and one line for an objective no subject was measured by."""
+    rows: list[ObjectiveSummary] = []
+    order = {p: i for i, p in enumerate(PERIODS)}
+    by_objective: dict[str, list[ObjectiveResult]] = {}
+    for r in results:
+        by_objective.setdefault(r.objective.id, []).append(r)
+    for found in by_objective.values():
+        objective = found[0].objective
+        measured = [r for r in found if r.value is not None]
+        if not measured:
+            rows.append(ObjectiveSummary(objective, "", None, None, 0, 0, 0, True))
+            continue
+        if order[objective.period] >= order[period]:
+            rows += [ObjectiveSummary(objective, r.period, r.value, r.met, r.measured, 1, r.met is False, r.exact)
+                     for r in measured]
+            continue
+        spans: dict[str, list[ObjectiveResult]] = {}
+        for r in measured:
+            spans.setdefault(_enclosing(r.period, objective.period, period), []).append(r)
+        for key, inside in spans.items():
+            missed = sum(r.met is False for r in inside)
+            rows.append(ObjectiveSummary(objective, key, _worst(objective, [r.value for r in inside if r.value is not None]),
+                                         not missed, sum(r.measured for r in inside), len(inside), missed,
+                                         all(r.exact for r in inside)))
+    return rows
+
+
+def _enclosing(key: str, own: str, period: str) -> str:
+    """The report period a shorter period's key falls in (a week by its Thursday, as ISO 8601 gives a week its year)."""
+    if own == "day":
+        day = dt.date.fromisoformat(key)
+    elif own == "week":
+        year, week = key.split("-W")
+        day = dt.date.fromisocalendar(int(year), int(week), 4)
+    elif own == "month":
+        day = dt.date.fromisoformat(key + "-01")
+    else:  # quarter
+        year, quarter = key.split("-Q")
+        day = dt.date(int(year), 3 * int(quarter) - 2, 1)
+    return period_key(dt.datetime(day.year, day.month, day.day), period)
+
+
+def check_grouping(versions: Sequence[Policy], by: Iterable[str]) -> None:
+    """`--by` names an attribute some version of the policy declares (or severity, tier); a typo
+    would group every ticket under one empty value without a word."""
+    declared = sorted({*BUILTIN_ATTRIBUTES, *(a for p in versions for a in p.attributes)})
+    for name in by:
+        if name not in declared:
+            raise GroupingError(f"--by '{name}': policy {versions[-1].id} declares no such attribute"
+                                f"{did_you_mean(name, declared) or '.'} Group by one it declares: {', '.join(declared)} "
+                                "(--by severity)")
+
+
+class GroupingError(ValueError):
+    """A `--by` the policy does not declare."""

@@ -1,0 +1,388 @@
+"""What changed between two versions of a policy, in the policy's own terms, for a reviewer.
+
+Compares the models, not the YAML: a rule moved, re-indented or rewritten with the same
+meaning is no change, and a rule whose `when` now shadows another shows up where it
+matters, as the targets each severity x tier gets. Each change names where it is in both
+files, so a review comment can point at the line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..calendar.business import WEEKDAYS, CalendarSpec
+from ..calendar.durations import Duration
+from ..policy.conditions import All, AnyOf, Compare, Condition, Not, evaluate_partial, fields
+from ..policy.loader import JsonPath
+from ..policy.model import EscalationStep, Objective, Penalty, Policy, TargetRule, TargetValue
+
+ADDED, REMOVED, CHANGED, MOVED = "added", "removed", "changed", "moved"
+ANY = object()  # a combination's axis that takes every value (collapsed): left out of its label
+MAX_COMBINATIONS = 20_000  # per metric; beyond it an attribute is left open (its targets read "depends on …")
+# fields that say where an object is, not what it means
+_PLACE = frozenset({"path", "source", "index", "id", "document"})
+
+
+@dataclass(frozen=True)
+class Change:
+    """One semantic change: `item` in `section`, its value before and after (text), where it is."""
+
+    section: str
+    item: str
+    kind: str  # added, removed, changed, moved
+    old: str | None = None
+    new: str | None = None
+    old_at: str | None = None  # file:line in the old version
+    new_at: str | None = None
+    note: str = ""  # what it means: the effect of a move on precedence
+
+
+@dataclass(frozen=True)
+class PolicyDiff:
+    old: Policy
+    new: Policy
+    changes: tuple[Change, ...]
+
+    @property
+    def equal(self) -> bool:
+        return not self.changes
+
+
+def diff_policies(old: Policy, new: Policy) -> PolicyDiff:
+    """Every semantic change from `old` to `new`, section by section."""
+    sides = _Sides(old, new)
+    changes = [  # what a reviewer reads first: the deadlines each ticket gets
+        *_header(sides), *_effective_targets(sides), *_rules(sides), *_calendars(sides), *_escalations(sides),
+        *sides.keyed("objectives", _by_id(old.objectives), _by_id(new.objectives)),
+        *sides.keyed("metrics", old.metrics, new.metrics),
+        *sides.keyed("subjects", old.subjects, new.subjects), *sides.keyed("severities", old.severities, new.severities),
+        *sides.keyed("tiers", old.tiers, new.tiers), *sides.keyed("roles", old.roles, new.roles),
+        *sides.keyed("attributes", old.attributes, new.attributes), *_sets(sides, "events", _events(old), _events(new)),
+        *_sets(sides, "statuses", old.statuses or (), new.statuses or ()),
+        *sides.keyed("notices", _by_id(old.notices), _by_id(new.notices)),
+        *sides.keyed("invariants", _by_id(old.invariants), _by_id(new.invariants)),
+        *sides.keyed("routing", _by_id(old.routes), _by_id(new.routes)),
+        *sides.keyed("correlations", _by_id(old.correlations), _by_id(new.correlations)),
+        *sides.keyed("penalties", _by_id(old.penalties), _by_id(new.penalties)),
+        *sides.keyed("decisions", {" / ".join(d.clauses): d for d in old.decisions}, {" / ".join(d.clauses): d for d in new.decisions}),
+    ]
+    return PolicyDiff(old, new, tuple(changes))
+
+
+class _Sides:
+    """The two versions, with where a JSON path is in each file."""
+
+    def __init__(self, old: Policy, new: Policy) -> None:
+        self.old, self.new = old, new
+
+    def at(self, policy: Policy, path: JsonPath) -> str:
+        return f"{policy.source}:{policy.document.locate(path).line}"
+
+    def at_key(self, policy: Policy, path: JsonPath, key: str) -> str:
+        """The line of `key` under `path` when it is written there, else of `path` (an inherited or default value)."""
+        found: Any = policy.document.data
+        for part in path:
+            found = found.get(part) if isinstance(found, Mapping) else None
+        return self.at(policy, path + (key,) if isinstance(found, Mapping) and key in found else path)
+
+    def keyed(self, section: str, old: Mapping[str, Any], new: Mapping[str, Any], label: str = "") -> Iterator[Change]:
+        """Objects matched by key: added, removed, or changed field by field."""
+        for key in [*old, *(k for k in new if k not in old)]:
+            a, b = old.get(key), new.get(key)
+            item = f"{label}{key}"
+            if a is None:
+                assert b is not None
+                yield Change(section, item, ADDED, new=_summary(b), new_at=self.at(self.new, b.path))
+            elif b is None:
+                yield Change(section, item, REMOVED, old=_summary(a), old_at=self.at(self.old, a.path))
+            else:
+                x, y = _fields(a), _fields(b)
+                for name in [*x, *(n for n in y if n not in x)]:
+                    if x.get(name) != y.get(name):
+                        yield Change(section, f"{item} {name}", CHANGED, x.get(name), y.get(name),
+                                     self.at(self.old, a.path), self.at(self.new, b.path))
+
+
+def _events(policy: Policy) -> list[str]:
+    """Declared and built-in events; a correlation's id is an event too, but the correlations section shows it."""
+    return [e for e in policy.events if e not in {c.id for c in policy.correlations}]
+
+
+def _by_id(items: Iterable[Any]) -> dict[str, Any]:
+    return {i.id: i for i in items}
+
+
+def _header(s: _Sides) -> Iterator[Change]:
+    for name in ("version", "title", "effective_from", "effective_until", "timezone", "currency", "registers"):
+        x, y = getattr(s.old, name), getattr(s.new, name)
+        if _text(x) != _text(y):
+            yield Change("policy", name, CHANGED, _text(x), _text(y), None if x in (None, "", ()) else s.at(s.old, (name,)),
+                         None if y in (None, "", ()) else s.at(s.new, (name,)))
+    a, b = s.old.identity, s.new.identity
+    x, y = _text(a.pattern if a else None), _text(b.pattern if b else None)
+    if x != y:
+        yield Change("policy", "identity", CHANGED, x, y, s.at(s.old, a.path) if a else None, s.at(s.new, b.path) if b else None)
+
+
+def _sets(s: _Sides, section: str, old: Iterable[str], new: Iterable[str]) -> Iterator[Change]:
+    """Names declared in one version only (events, statuses), with the policy's words for them."""
+    a, b = tuple(old), tuple(new)
+    for name in a:
+        if name not in b:
+            yield Change(section, name, REMOVED, old=_declared(s.old, section, name), old_at=s.at(s.old, (section, name)))
+    for name in b:
+        if name not in a:
+            yield Change(section, name, ADDED, new=_declared(s.new, section, name), new_at=s.at(s.new, (section, name)))
+
+
+def _declared(policy: Policy, section: str, name: str) -> str:
+    words = policy.document.data.get(section)
+    return words[name] if isinstance(words, Mapping) and isinstance(words.get(name), str) else "declared"
+
+
+def _calendars(s: _Sides) -> Iterator[Change]:
+    old = {k: v for k, v in s.old.calendars.items() if k in s.old.calendar_paths}
+    new = {k: v for k, v in s.new.calendars.items() if k in s.new.calendar_paths}
+    for name in [*old, *(k for k in new if k not in old)]:
+        a, b = old.get(name), new.get(name)
+        old_at = s.at(s.old, s.old.calendar_paths[name]) if a else None
+        new_at = s.at(s.new, s.new.calendar_paths[name]) if b else None
+        if a is None or b is None:
+            yield Change("calendars", name, ADDED if a is None else REMOVED, calendar_words(a) if a else None,
+                         calendar_words(b) if b else None, old_at, new_at)
+            continue
+        for field, key, x, y in (
+                ("hours", "hours", _hours(a), _hours(b)), ("holidays", "holidays", _country(a), _country(b)),
+                ("zone", "timezone", a.timezone, b.timezone),
+                ("make-up days work as", "make_up_day_hours", WEEKDAYS[a.make_up_weekday], WEEKDAYS[b.make_up_weekday]),
+                ("extra holidays", "extra_holidays", _text(a.extra_holidays), _text(b.extra_holidays)),
+                ("make-up working days", "extra_working_days", _text(a.extra_working_days), _text(b.extra_working_days))):
+            if x != y:
+                yield Change("calendars", f"{name} {field}", CHANGED, x, y, s.at_key(s.old, s.old.calendar_paths[name], key),
+                             s.at_key(s.new, s.new.calendar_paths[name], key))
+
+
+def calendar_words(c: CalendarSpec) -> str:
+    """'mon-fri 09:00-12:00, 13:30-18:00; CN holidays; Asia/Shanghai', or 'around the clock'."""
+    if c.always:
+        return "around the clock (24x7)"
+    parts = [_hours(c), _country(c)]
+    if c.extra_holidays:
+        parts.append(f"{len(c.extra_holidays)} extra holidays")
+    if c.extra_working_days:
+        parts.append(f"{len(c.extra_working_days)} make-up working days")
+    return "; ".join([*parts, c.timezone])
+
+
+def _hours(c: CalendarSpec) -> str:
+    """Weekdays with the same hours grouped into ranges: 'mon-fri 09:00-12:00, 13:30-18:00'."""
+    groups: list[tuple[list[int], tuple[tuple[int, int], ...]]] = []
+    for day, spans in enumerate(c.hours):
+        if spans and groups and groups[-1][1] == spans and groups[-1][0][-1] == day - 1:
+            groups[-1][0].append(day)
+        elif spans:
+            groups.append(([day], spans))
+    if not groups:
+        return "no working hours"
+
+    def hhmm(m: int) -> str:
+        return f"{m // 60 % 24:02d}:{m % 60:02d}"
+
+    return "; ".join(
+        (WEEKDAYS[d[0]] if len(d) == 1 else f"{WEEKDAYS[d[0]]}-{WEEKDAYS[d[-1]]}") + " "
+        + ", ".join(f"{hhmm(a)}-{hhmm(b)}" for a, b in spans) for d, spans in groups)
+
+
+def _country(c: CalendarSpec) -> str:
+    if c.country is None:
+        return "no public holidays"
+    return f"{c.country}{'-' + c.subdivision if c.subdivision else ''} public holidays, make-up days worked"
+
+
+def _rule_key(rule: TargetRule) -> str:
+    return rule.id or f"#{rule.index + 1}"
+
+
+def _rules(s: _Sides) -> Iterator[Change]:
+    """Target rules matched by id (by position when they have none): added, removed, changed, moved."""
+    old = {_rule_key(r): r for r in s.old.targets}
+    new = {_rule_key(r): r for r in s.new.targets}
+    yield from s.keyed("rules", old, new, "rule ")
+    common_old = [k for k in old if k in new]
+    common_new = [k for k in new if k in old]
+    for key in common_new:
+        before = set(common_old[common_old.index(key) + 1:])
+        after = set(common_new[common_new.index(key) + 1:])
+        if before == after:
+            continue
+        now_before = sorted(after - before, key=common_new.index)
+        now_after = sorted(before - after, key=common_new.index)
+        note = "; ".join(filter(None, (
+            f"now tried before {', '.join(now_before)}: it wins where both match" if now_before else "",
+            f"now tried after {', '.join(now_after)}: they win where both match" if now_after else "")))
+        yield Change("rules", f"rule {key}", MOVED, f"position {old[key].index + 1}", f"position {new[key].index + 1}",
+                     s.at(s.old, old[key].path), s.at(s.new, new[key].path), note)
+
+
+def _escalations(s: _Sides) -> Iterator[Change]:
+    for metric in [*s.old.escalations, *(m for m in s.new.escalations if m not in s.old.escalations)]:
+        old = {step.id or f"step {step.index}": step for step in s.old.escalations.get(metric, ())}
+        new = {step.id or f"step {step.index}": step for step in s.new.escalations.get(metric, ())}
+        yield from s.keyed("escalations", old, new, f"{metric}: ")
+
+
+def _effective_targets(s: _Sides) -> Iterator[Change]:
+    """Per metric, each combination whose effective target (first matching rule) differs; combinations
+    with the same change are collapsed (`severity=P2` for every tier of P2)."""
+    timed = s.old.timed | s.new.timed
+    for metric in dict.fromkeys(m for m in [*s.old.metrics, *s.new.metrics] if m in timed):
+        axes = _axes(s.old, s.new, metric)
+        groups: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+        where: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+        for combo in itertools.product(*axes.values()):
+            known = dict(zip(axes, combo))
+            a, ra = _effective(s.old, metric, known)
+            b, rb = _effective(s.new, metric, known)
+            if a != b:
+                groups.setdefault((a, b), []).append(combo)
+                where.setdefault((a, b), (s.at(s.old, ra) if ra else None, s.at(s.new, rb) if rb else None))
+        subject = next(p.metrics[metric].subject for p in (s.new, s.old) if metric in p.metrics)
+        for (a, b), combos in groups.items():
+            kind = ADDED if a == "none" else REMOVED if b == "none" else CHANGED
+            for combo in _collapse(combos, list(axes.values())):
+                item = " / ".join(f"{k}={_text(v)}" for k, v in zip(axes, combo) if v is not ANY) or f"every {subject}"
+                yield Change("targets", f"{metric} for {item}", kind, a, b, *where[(a, b)])
+
+
+def _axes(old: Policy, new: Policy, metric: str) -> dict[str, tuple[Any, ...]]:
+    """severity and tier (for tickets), and each attribute with declared values that a rule for `metric` tests."""
+    axes: dict[str, tuple[Any, ...]] = {}
+    if all(p.metrics[metric].subject == "ticket" for p in (old, new) if metric in p.metrics):
+        axes["severity"] = tuple(dict.fromkeys([*old.severities, *new.severities]))
+        tiers = tuple(dict.fromkeys([*old.tiers, *new.tiers]))
+        if tiers:
+            axes["tier"] = tiers
+    size = math.prod(len(v) for v in axes.values())
+    for p in (old, new):
+        for rule in p.targets:
+            if metric not in rule.values:
+                continue
+            for name in _read(rule.when):
+                values = tuple(dict.fromkeys(v for q in (old, new) if name in q.attributes for v in q.attributes[name].values or ()))
+                if name not in axes and values and size * len(values) <= MAX_COMBINATIONS:
+                    axes[name] = values
+                    size *= len(values)
+    return axes
+
+
+def _effective(policy: Policy, metric: str, known: Mapping[str, Any]) -> tuple[str, JsonPath | None]:
+    """The target the first matching rule gives (as text) and that rule's path; 'none' when no rule
+    matches, 'depends on …' when a rule before the match tests an attribute the combination leaves open."""
+    names = frozenset(known)
+    for rule in policy.targets:
+        if metric not in rule.values:
+            continue
+        result = evaluate_partial(rule.when, known, names)
+        if result is None:
+            open_ = sorted(_read(rule.when) - names)
+            return f"depends on {', '.join(open_)} (rule {_rule_key(rule)})", rule.path
+        if result:
+            return target_words(rule.values[metric], policy), rule.path
+    return "none", None
+
+
+def _read(cond: Condition) -> set[str]:
+    """The attributes a condition reads."""
+    return set(fields(cond))
+
+
+def target_words(t: TargetValue, policy: Policy) -> str:
+    """'3h on office (mon-fri 09:00-12:00, 13:30-18:00; CN public holidays …)'."""
+    spec = policy.calendars.get(t.calendar)
+    cal = "around the clock" if spec is None or spec.always else f"on {t.calendar} ({_hours(spec)}; {_country(spec)})"
+    counting = "" if t.counting == "end_of_day" else f", counting {t.counting}"
+    return f"{t.duration} {cal}{counting}"
+
+
+def _collapse(combos: list[tuple[Any, ...]], axes: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Merge combinations that differ on one axis and cover all its values into one with ANY there."""
+    current = set(combos)
+    for i in reversed(range(len(axes))):
+        buckets: dict[tuple[Any, ...], set[Any]] = {}
+        for c in current:
+            buckets.setdefault(c[:i] + c[i + 1:], set()).add(c[i])
+        merged: set[tuple[Any, ...]] = set()
+        for rest, values in buckets.items():
+            if values >= set(axes[i]) and len(axes[i]) > 1:
+                merged.add(rest[:i] + (ANY,) + rest[i:])
+            else:
+                merged.update(rest[:i] + (v,) + rest[i:] for v in values)
+        current = merged
+    order = [{v: n for n, v in enumerate((*axis, ANY))} for axis in axes]
+    return sorted(current, key=lambda c: tuple(o[v] for o, v in zip(order, c)))
+
+
+def _fields(obj: Any) -> dict[str, str]:
+    """An object's meaning, field by field, as text (where it is left out)."""
+    out = {f.name: _text(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.name not in _PLACE}
+    if isinstance(obj, EscalationStep):
+        for name in ("metric", "at_start", "share", "delay"):
+            del out[name]
+        at = "start" if obj.at_start else f"{obj.share * 100:g}%" if obj.share is not None else "breach"
+        out = {"at": f"breach + {obj.delay}" if obj.delay is not None else at, **out}
+    if isinstance(obj, Penalty):
+        out["cents"] = f"{obj.cents / 100:.2f}"
+        out = {("amount" if k == "cents" else k): v for k, v in out.items()}
+    if isinstance(obj, Objective) and (obj.measure.endswith("rate") or obj.measure in ("share", "coverage")):
+        out.update({k: f"{v * 100:g}%" for k in ("min", "max") if (v := getattr(obj, k)) is not None})
+    return out
+
+
+def _summary(obj: Any) -> str:
+    """The fields that say something: those left at their default or empty are not listed."""
+    defaults = {f.name: _text(f.default) for f in dataclasses.fields(obj) if f.default is not dataclasses.MISSING}
+    return "; ".join(f"{k}: {v}" for k, v in _fields(obj).items() if v not in ("—", "always", "false", defaults.get(k)))
+
+
+def _text(value: Any) -> str:
+    """A value as a reviewer reads it: durations as written, conditions as `severity = P1`."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, (Compare, All, AnyOf, Not)):
+        return condition_words(value)
+    if isinstance(value, Duration):
+        return value.text
+    if isinstance(value, TargetValue):
+        return f"{value.duration} on {value.calendar}"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, Mapping):  # target values by metric: their order means nothing
+        return "; ".join(f"{k}: {_text(v)}" for k, v in sorted(value.items()))
+    if isinstance(value, (tuple, list, frozenset, set)):
+        items = sorted(value) if isinstance(value, (frozenset, set)) else value
+        return ", ".join(_text(v) for v in items) if items else "—"
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _summary(value) or "—"
+    return str(value)
+
+
+def condition_words(cond: Condition) -> str:
+    """`severity = P1 and tier in [basic, standard]`; 'always' for no condition."""
+    if isinstance(cond, Compare):
+        value = f"[{', '.join(map(_text, cond.value))}]" if isinstance(cond.value, (list, tuple)) else _text(cond.value)
+        op = {"eq": "=", "ne": "≠", "in": "in", "not_in": "not in", "lt": "<", "le": "≤", "gt": ">", "ge": "≥",
+              "matches": "matches", "exists": "exists" if cond.value else "is missing"}.get(cond.op, cond.op)
+        return f"{cond.field} {op}" if cond.op == "exists" else f"{cond.field} {op} {value}"
+    if isinstance(cond, Not):
+        return f"not ({condition_words(cond.item)})"
+    if not cond.items:
+        return "always" if isinstance(cond, All) else "never"
+    joiner = " and " if isinstance(cond, All) else " or "
+    return joiner.join(condition_words(c) if isinstance(c, Compare) else f"({condition_words(c)})" for c in cond.items)

@@ -1,0 +1,148 @@
+"""What replaying a subject against a policy yields: one typed, immutable outcome per input
+item, read by every output (simulate's formats, report, whatif, test).
+
+Instants are epoch seconds; rules, steps and metrics are references into the policy
+model (with their clauses and file:line), never copies or labels. Turning them into
+ISO strings, JSON, CSV or tables is the output layer's job, and only for what is
+printed.
+
+A subject is a ticket, or another kind the policy governs (a contract, a call, a duty);
+`findings` are the rules it broke that are not deadlines.
+
+Records made per clock and per escalation are NamedTuples: as immutable and typed as a
+frozen dataclass, and about four times cheaper to build, which counts on the replay hot
+path (millions of clocks).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from ..policy.model import EscalationStep, Metric, Notice, Penalty, Policy, Source, TargetRule, TargetValue
+
+
+class ClockStatus(enum.StrEnum):
+    MET = "met"
+    BREACHED = "breached"
+    RUNNING = "running"
+    CANCELLED = "cancelled"
+    UNTIMED = "untimed"  # a metric with no target: measured (time to stop), never met or breached
+
+
+class TargetChange(NamedTuple):
+    """From `at` on, the clock's target is `target` (None: the policy sets none any more)."""
+
+    at: float
+    target: TargetValue | None
+    rule: TargetRule | None
+
+
+class ClockOutcome(NamedTuple):
+    """One cycle (or, for a recurring clock, one period) of one metric's clock."""
+
+    metric: Metric
+    cycle: int
+    target: TargetValue | None  # None for an untimed clock
+    rule: TargetRule | None
+    started: float
+    due: float | None
+    stopped: float | None  # None while running at as_of, or when a missed period ended by breach
+    cancelled: float | None
+    paused_seconds: float
+    elapsed_seconds: float  # working time from start to stop (or as_of), pauses excluded
+    paused: bool  # still paused at as_of
+    status: ClockStatus
+    breached_at: float | None
+    changes: tuple[TargetChange, ...]  # empty unless attributes re-selected the target
+    failed: float | None = None  # ended unmet by a `fail_on` event (a ticket closed before it was resolved)
+    calendar: str = "24x7"  # the calendar its working time is measured on
+    pauses: tuple[tuple[float, float], ...] = ()  # (start, end) of each pause up to the horizon (stop or as_of); none for a period
+
+
+class EscalationFiring(NamedTuple):
+    at: float
+    step: EscalationStep
+    cycle: int
+    repeat: int  # 0 for the first firing, k for the k-th repetition
+
+
+class NoticeFiring(NamedTuple):
+    at: float
+    notice: Notice
+
+
+class Charge(NamedTuple):
+    """One occurrence of a penalty: when, how much (hundredths of the policy's currency, multipliers
+    applied), the multiplier, who pays (None: no payer source named anyone), and what it was."""
+
+    at: float
+    penalty: Penalty
+    cents: int
+    factor: float
+    payer: str | None
+    reason: str
+
+
+class Sample(NamedTuple):
+    """A subject in a coverage objective's population: when it entered, and whether its proof came in time."""
+
+    objective: str
+    at: float
+    covered: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A rule of the regulation the subject broke that is not a deadline (an event out of order, a
+    hand-over of an owned complaint, a misrouting), or a rule that could not be applied."""
+
+    code: str
+    message: str
+    at: float | None = None
+    clauses: tuple[str, ...] = ()
+    source: Source | None = None
+    rule: str | None = None  # the id of the invariant, route or notice
+    actor: str | None = None  # who did the event that broke it
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why an input item was rejected: a registered code (`slapolicy explain CODE`) and a message."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectOutcome:
+    """A subject replayed against the policy version in force for it."""
+
+    id: str
+    line: int
+    policy: Policy
+    created: float
+    attributes: Mapping[str, Any]  # as they were at the end of the history
+    resolved: bool  # resolved (and not reopened since) at as_of
+    clocks: tuple[ClockOutcome, ...]
+    escalations: tuple[EscalationFiring, ...]
+    findings: tuple[Finding, ...] = ()
+    kind: str = "ticket"
+    notices: tuple[NoticeFiring, ...] = ()
+    charges: tuple[Charge, ...] = ()
+    coverage: tuple[Sample, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """An input item that could not be replayed, with every reason found."""
+
+    id: str | None
+    line: int
+    reasons: tuple[Reason, ...]
+    kind: str = "ticket"
+
+
+Outcome = SubjectOutcome | Rejection

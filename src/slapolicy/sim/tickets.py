@@ -1,0 +1,553 @@
+"""Ticket input: JSONL (canonical), YAML / JSON (one ticket or a list) and CSV event logs.
+
+Every input item becomes a `Ticket` or a `Rejection` with its line number and reasons:
+nothing the user gave is dropped. Timestamps are ISO-8601; those without a UTC offset
+are read in the policy's time zone.
+
+A JSONL line is decoded straight into typed structs (msgspec, in C); a line that does
+not fit that shape is decoded again as plain data and checked field by field, so the
+rejection says exactly what is wrong. Both paths end in the same checks.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import operator
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import msgspec
+
+from ..calendar.instants import (
+    EXCEL_TEXT_FORMATS,
+    MAX_EPOCH,
+    MIN_EPOCH,
+    RANGE_TEXT,
+    InstantError,
+    parse_instant,
+    read_cell_time,
+    to_epoch,
+)
+from ..diagnostics.record import InputError, did_you_mean, shorten
+from ..policy.loader import MAX_BYTES
+from .outcome import Reason, Rejection
+
+FORMATS = ("jsonl", "json", "yaml", "csv")
+MAX_EVENTS = 20_000  # per ticket: a real ticket has tens
+BOM = b"\xef\xbb\xbf"
+_NO_ATTRIBUTES: Mapping[str, Any] = {}
+
+
+class Event(NamedTuple):
+    at: float  # epoch seconds
+    type: str
+    status: str | None
+    attributes: Mapping[str, Any]
+    actor: str | None = None  # who did it (a person)
+    role: str | None = None  # in which of the policy's roles (approvals: `by`)
+    assignee: str | None = None  # to whom an `assigned` event gives the subject (ownership)
+    group: str | None = None  # to which group (routing)
+
+
+WHO = ("actor", "role", "assignee", "group")  # optional text fields of an event, in Event order
+
+
+@dataclass(slots=True)
+class Ticket:
+    """A subject as read: a ticket, or a contract, call or duty record (`kind`)."""
+
+    id: str
+    line: int
+    attributes: dict[str, Any]
+    events: list[Event]  # in time order; equal times keep input order; the first is `created`
+    kind: str = "ticket"
+
+
+@dataclass(slots=True)
+class RawItem:
+    """A ticket as plain data (from CSV, YAML or JSON), not yet checked."""
+
+    data: Any
+    line: int
+
+
+class TicketError(ValueError):
+    """Why an item cannot be replayed; `more`: the further problems found while rejecting it;
+    `partial`: the item as far as it could be read (set when its reading failed), so that the
+    policy's own checks can still name the rest of its problems."""
+
+    def __init__(self, code: str, message: str, more: tuple[Reason, ...] = ()) -> None:
+        super().__init__(message)
+        self.code = code
+        self.more = more
+        self.partial: Ticket | None = None
+
+    @property
+    def reasons(self) -> tuple[Reason, ...]:
+        return (Reason(self.code, str(self)), *self.more)
+
+
+def reject(ticket_id: str | None, line: int, code: str, message: str) -> Rejection:
+    return Rejection(ticket_id, line, (Reason(code, message),))
+
+
+def rejected(ticket_id: str | None, line: int, exc: TicketError, more: Iterable[Reason] = ()) -> Rejection:
+    """A rejection with every reason found, each once, the first the one that stopped the item."""
+    return Rejection(ticket_id, line, tuple(dict.fromkeys((*exc.reasons, *more))))
+
+
+Check = Callable[[Ticket], Iterable[Reason]]  # the policy's reasons to reject a subject (Replayer.problems)
+
+
+def rejected_item(ticket_id: str | None, line: int, exc: TicketError, check: Check | None) -> Rejection:
+    """A rejection of an item whose reading failed, with the policy's reasons about what could be
+    read of it (severity, tier, values, event types, statuses) when `check` is given."""
+    return rejected(ticket_id, line, exc, check(exc.partial) if check is not None and exc.partial is not None else ())
+
+
+def ticket_key(value: Any) -> str | None:
+    """The id a ticket claims: text or a whole number; anything else claims nothing."""
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+# ---- the checks every path ends in ----------------------------------------------------------
+
+def _scalars(attrs: Any, where: str) -> dict[str, Any]:
+    if attrs is None:
+        return {}
+    if not isinstance(attrs, dict):
+        raise TicketError("bad_shape", f"{where} must be a mapping of attribute names to values")
+    for key, value in attrs.items():
+        if value is None or isinstance(value, (str, bool, int)):
+            continue
+        if isinstance(value, float) and math.isfinite(value):
+            continue
+        if isinstance(value, float):
+            raise TicketError("bad_shape", f"attribute '{key}' is {value}; give a finite number")
+        raise TicketError("bad_shape", f"attribute '{key}' must be text, a number or true/false")
+    return attrs
+
+
+def _identity(tid: Any, attributes: Any) -> tuple[str, dict[str, Any]]:
+    """The first checks, in the same order on every path: the id, then the attributes."""
+    key = ticket_key(tid)
+    if key is None:
+        raise TicketError("bad_shape", "the ticket has no id")
+    return key, _scalars(attributes, "attributes")
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "ticket"
+    if not isinstance(value, str) or not value:
+        raise TicketError("bad_shape", "`kind` must be the name of a kind of subject (ticket, contract, call …)")
+    return value
+
+
+def _finish(key: str, line: int, attrs: dict[str, Any], events: list[Event], kind: str = "ticket") -> Ticket:
+    if len(events) > MAX_EVENTS:
+        raise TicketError("limit", f"the ticket has {len(events)} events; slapolicy replays at most {MAX_EVENTS} per ticket")
+    events.sort(key=_AT)  # stable: equal times keep input order
+    if events[0].type != "created":
+        if not any(e.type == "created" for e in events):
+            error = _misspelt_created(events) or TicketError("missing_created", "the ticket has no 'created' event; every ticket starts with one, e.g. "
+                                                   '{"at": "2025-03-07T09:00:00+08:00", "type": "created"}')
+        else:
+            error = TicketError("event_before_created", f"a '{shorten(events[0].type)}' event comes before 'created'; "
+                                                        "the ticket starts with its 'created' event: check both times")
+        raise _partial(error, key, line, attrs, events, kind)
+    return Ticket(key, line, attrs, events, kind)
+
+
+_AT = operator.itemgetter(0)
+
+
+def _misspelt_created(events: list[Event]) -> TicketError | None:
+    """No `created` event: a misspelt one (`Created`, `creatd`) is named as such, not as missing; the
+    ticket as far as it was read (`partial`) holds it as the `created` event it was meant to be, so
+    the policy's checks do not name it again."""
+    for index, event in enumerate(events):
+        near = did_you_mean(event.type, ("created",))
+        if near:
+            why = "event types are written in lower case" if event.type.lower() == "created" else \
+                "every ticket starts with a 'created' event"
+            error = TicketError("unknown_event_type", f"unknown event type '{shorten(event.type)}'{near} ({why})")
+            events[index] = event._replace(type="created")
+            return error
+    return None
+
+
+def _partial(error: TicketError, key: str, line: int, attrs: dict[str, Any], events: list[Event], kind: str) -> TicketError:
+    """`error` holding the subject as far as it was read (events in time order, untimed ones last)."""
+    error.partial = Ticket(key, line, attrs, sorted(events, key=_AT), kind)
+    return error
+
+
+def _untimed(e: Any) -> Event | None:
+    """What the policy can still check of an event that could not be read (its type and status), placed
+    after every timed event; None when even its type or status is unreadable."""
+    if not isinstance(e, dict) or not isinstance(e.get("type"), str) or not isinstance(e.get("status"), (str, type(None))):
+        return None
+    return Event(math.inf, e["type"], e.get("status"), _NO_ATTRIBUTES)
+
+
+# ---- plain data (CSV, YAML, JSON, and JSONL lines the fast path refused) ----------------------
+
+def ticket_from_data(data: Any, line: int, tz: dt.tzinfo) -> Ticket:
+    """Shape and time checks that need no policy; TicketError says what is wrong, with every
+    further problem of the item (each event is checked, not only up to the first bad one)."""
+    if not isinstance(data, dict):
+        raise TicketError("unparseable", f"line {line} is not a ticket object")
+    problems: list[TicketError] = []
+    key, kind = "", "ticket"
+    attributes: dict[str, Any] = {}
+    readable = True  # the kind and the attributes: what the policy's checks of a rejected item need
+    try:
+        key, attributes = _identity(data.get("id"), data.get("attributes"))
+    except TicketError as exc:
+        problems.append(exc)
+        attributes, readable = _attributes_anyway(data.get("attributes"))
+    try:
+        kind = _kind(data.get("kind"))
+    except TicketError as exc:
+        problems.append(exc)
+        readable = False
+    events_data = data.get("events")
+    events = []
+    untimed = []
+    if not isinstance(events_data, list) or not events_data:
+        problems.append(TicketError("missing_created", "the ticket has no events"))
+    else:
+        for i, e in enumerate(events_data):
+            try:
+                events.append(_event(e, i, tz))
+            except TicketError as exc:
+                problems.append(exc)
+                if (event := _untimed(e)) is not None:
+                    untimed.append(event)
+    if problems:
+        error = _all(problems)
+        if readable:
+            raise _partial(error, key, line, attributes, events + untimed, kind)
+        raise error
+    return _finish(key, line, attributes, events, kind)
+
+
+def _all(problems: list[TicketError]) -> TicketError:
+    """One TicketError holding every problem found, the first one first."""
+    first = problems[0]
+    return TicketError(first.code, str(first), tuple(r for p in problems[1:] for r in p.reasons))
+
+
+def _attributes_anyway(attrs: Any) -> tuple[dict[str, Any], bool]:
+    """The attributes of an item whose id was refused, and whether they could be read."""
+    try:
+        return _scalars(attrs, "attributes"), True
+    except TicketError:
+        return {}, False
+
+
+def _event(e: Any, i: int, tz: dt.tzinfo) -> Event:
+    if not isinstance(e, dict) or not isinstance(e.get("type"), str):
+        raise TicketError("bad_shape", f"event {i + 1} needs a type")
+    try:
+        at = parse_instant(e.get("at"), tz)
+    except InstantError as exc:
+        raise TicketError("bad_timestamp", f"event {i + 1}: {exc}") from None
+    texts = [e.get(name) for name in ("status", *WHO)]
+    for name, value in zip(("status", *WHO), texts):
+        if value is not None and not isinstance(value, str):
+            raise TicketError("bad_shape", f"event {i + 1}: `{name}` must be text")
+    attrs = _scalars(e.get("attributes"), f"event {i + 1} attributes")
+    return Event(at, e["type"], texts[0], attrs or _NO_ATTRIBUTES, *texts[1:])
+
+
+def item_id(data: Any) -> str | None:
+    return ticket_key(data.get("id")) if isinstance(data, dict) else None
+
+
+# ---- JSONL: typed decoding in C, plain decoding to explain a refusal --------------------------
+
+class _EventIn(msgspec.Struct):
+    at: dt.datetime
+    type: str
+    status: str | None = None
+    attributes: dict[str, Any] | None = None
+    actor: str | None = None
+    role: str | None = None
+    assignee: str | None = None
+    group: str | None = None
+
+
+class _TicketIn(msgspec.Struct):
+    id: str | int
+    events: list[_EventIn]
+    attributes: dict[str, Any] | None = None
+    kind: str = "ticket"
+
+
+class _IdProbe(msgspec.Struct):
+    id: Any = None
+
+
+_TYPED = msgspec.json.Decoder(_TicketIn)
+_PLAIN = msgspec.json.Decoder()
+_PROBE = msgspec.json.Decoder(_IdProbe)
+
+
+def line_id(line: bytes) -> str | None:
+    """The id a JSONL line carries, read without decoding the rest of it (about 0.6 µs).
+
+    A line whose id can be read this way claims it even if the full decoding then
+    refuses the line (a broken byte inside a string), and its rejection names the id."""
+    try:
+        return ticket_key(_PROBE.decode(line).id)
+    except (msgspec.MsgspecError, UnicodeDecodeError):
+        return None
+
+
+_OFFSETS: dict[dt.tzinfo, int] = {}  # fixed UTC offsets (as decoded from "+08:00") in seconds
+_UNIX_DAY = 719163  # date(1970, 1, 1).toordinal()
+
+
+def _epoch(when: dt.datetime, tz: dt.tzinfo, index: int) -> float:
+    """Epoch seconds of a decoded timestamp: from its own fields when it carries a fixed offset
+    (exactly what `timestamp()` gives, at half the cost), else read in `tz`."""
+    fixed = when.tzinfo
+    offset = _OFFSETS.get(fixed) if fixed is not None else None
+    if offset is None:
+        if fixed is None:
+            when = when.replace(tzinfo=tz)
+        elif type(fixed) is dt.timezone:
+            delta = fixed.utcoffset(None)
+            offset = _OFFSETS[fixed] = delta.days * 86400 + delta.seconds
+    if offset is None:
+        try:
+            return to_epoch(when)
+        except InstantError as exc:
+            raise TicketError("bad_timestamp", f"event {index + 1}: {exc}") from None
+    whole = (when.toordinal() - _UNIX_DAY) * 86400 + when.hour * 3600 + when.minute * 60 + when.second - offset
+    t = (whole * 1_000_000 + when.microsecond) / 1_000_000 if when.microsecond else float(whole)
+    if not MIN_EPOCH <= t < MAX_EPOCH:
+        raise TicketError("bad_timestamp", f"event {index + 1}: {when.isoformat()} is outside the supported range {RANGE_TEXT}")
+    return t
+
+
+def decode_line(line: bytes, number: int, tz: dt.tzinfo, check: Check | None = None) -> Ticket | Rejection:
+    """One JSONL line (without its newline) as a Ticket, or a Rejection saying why not (with the
+    reasons `check`, the policy's, gives about what could be read of it)."""
+    try:
+        raw = _TYPED.decode(line)
+    except msgspec.ValidationError:
+        return _decode_plain(line, number, tz, check)
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        message = _not_utf8(line, number) or (f"line {number} is not JSON ({exc}); each line holds one ticket "
+                                              '{"id": ..., "attributes": {...}, "events": [...]}')
+        return reject(line_id(line), number, "unparseable", message)
+    problems: list[TicketError] = []
+    key, kind = "", "ticket"
+    attributes: dict[str, Any] = {}
+    readable = True
+    try:
+        key, attributes = _identity(raw.id, raw.attributes)
+        kind = _kind(raw.kind)
+    except TicketError as exc:
+        problems.append(exc)
+        attributes, readable = _attributes_anyway(raw.attributes)
+        readable = readable and isinstance(raw.kind, str) and bool(raw.kind)
+    if not raw.events:
+        problems.append(TicketError("missing_created", "the ticket has no events"))
+    events = []
+    untimed = []
+    for i, e in enumerate(raw.events):
+        try:
+            extra = e.attributes
+            if extra:
+                _scalars(extra, f"event {i + 1} attributes")
+            events.append(Event(_epoch(e.at, tz, i), e.type, e.status, extra or _NO_ATTRIBUTES,
+                                e.actor, e.role, e.assignee, e.group))
+        except TicketError as exc:  # every event is checked: the rejection holds every problem of the line
+            problems.append(exc)
+            untimed.append(Event(math.inf, e.type, e.status, _NO_ATTRIBUTES))
+    try:
+        if problems:
+            error = _all(problems)
+            raise _partial(error, key, number, attributes, events + untimed, kind) if readable else error
+        return _finish(key, number, attributes, events, kind)
+    except TicketError as exc:
+        return rejected_item(ticket_key(raw.id), number, exc, check)
+
+
+def _not_utf8(line: bytes, number: int) -> str | None:
+    """Why a line that failed to decode is not UTF-8, or None when it is: classified by our own
+    check of the bytes, since msgspec versions report invalid UTF-8 with different exceptions."""
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        where = f"byte {exc.start + 1} of the line, 0x{line[exc.start]:02X}"
+        return f"line {number} is not UTF-8 text ({where}); is the file GB18030 / GBK? give --encoding gb18030"
+    return None
+
+
+def _decode_plain(line: bytes, number: int, tz: dt.tzinfo, check: Check | None) -> Ticket | Rejection:
+    try:
+        data = _PLAIN.decode(line)
+    except (msgspec.MsgspecError, UnicodeDecodeError) as exc:  # not UTF-8, or a number out of range
+        message = _not_utf8(line, number) or f"line {number} cannot be read: {exc}"
+        return reject(line_id(line), number, "unparseable", message)
+    try:
+        return ticket_from_data(data, number, tz)
+    except TicketError as exc:
+        return rejected_item(item_id(data), number, exc, check)
+
+
+# ---- the other formats -------------------------------------------------------------------------
+
+def detect_format(path: str) -> str:
+    suffix = Path(path).suffix.lower()
+    return {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".yaml": "yaml", ".yml": "yaml", ".csv": "csv"}.get(
+        suffix, "jsonl"
+    )
+
+
+def decode_text(raw: bytes, encoding: str) -> str:
+    """A whole input file as text: a UTF-8 byte-order mark skipped (and taken as the encoding: Excel's
+    'CSV UTF-8' writes one, whatever --encoding says), undecodable bytes an error that names the line
+    and byte (TicketError), never replaced silently."""
+    utf8 = raw.startswith(BOM) or encoding.replace("_", "-").lower() in ("utf-8", "utf8")
+    codec = "utf-8-sig" if utf8 else encoding
+    try:
+        return raw.decode(codec)
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        hint = "; is it GB18030 / GBK? give --encoding gb18030" if codec == "utf-8-sig" else ""
+        raise TicketError("unparseable", f"line {line}, byte {column}: the file is not {encoding} text (byte 0x{raw[exc.start]:02X}){hint}") from None
+
+
+def read_items(text: str, fmt: str, display: str) -> Iterator[RawItem | Rejection]:
+    """Plain-data items of a JSON / YAML document or a CSV event log, in input order.
+
+    YAML is read by the same safe loader as policies (plain data only, the same limits
+    on size, aliases and depth)."""
+    if fmt == "yaml":
+        yield from _yaml(text, display)
+    elif fmt == "json":
+        try:
+            data = msgspec.json.decode(text)
+        except msgspec.DecodeError as exc:
+            yield reject(None, 1, "unparseable", f"the file is not valid JSON: {exc}")
+            return
+        yield from _items(data, lambda i: i + 1)
+    elif fmt == "csv":
+        yield from _csv(text)
+    else:
+        raise ValueError(f"unknown input format '{fmt}'; use one of {', '.join(FORMATS)}")
+
+
+def _yaml(text: str, display: str) -> Iterator[RawItem | Rejection]:
+    from ..policy.loader import load_text
+
+    if len(text.encode("utf-8")) > MAX_BYTES:
+        yield reject(None, 1, "unparseable", f"a YAML ticket file is limited to {MAX_BYTES // (1024 * 1024)} MiB; "
+                                             "write large histories as JSONL")
+        return
+    try:
+        doc, problems = load_text(text, display)
+    except InputError as exc:
+        yield reject(None, exc.diagnostic.line, "unparseable", exc.diagnostic.format())
+        return
+    if problems:
+        first = problems[0]
+        yield reject(None, first.line, "unparseable", first.format())
+        return
+    yield from _items(doc.data, lambda i: doc.locate((i,)).line if isinstance(doc.data, list) else 1)
+
+
+def _items(data: Any, line_of: Callable[[int], int]) -> Iterator[RawItem | Rejection]:
+    items = data if isinstance(data, list) else [data]
+    for i, item in enumerate(items):
+        if isinstance(item, dict):
+            yield RawItem(item, line_of(i))
+        else:
+            yield reject(None, line_of(i), "unparseable", f"item {i + 1} is not a ticket object")
+
+
+_CSV_COLUMNS = frozenset(("ticket_id", "kind", "at", "type", "status", *WHO))  # the other columns are attributes
+
+
+def sniff_delimiter(header: str) -> str:
+    """The column separator of a CSV file, guessed from its header line: `,` `;` tab or `|`
+    (Excel writes `;` where the decimal mark is a comma); `,` when nothing else fits."""
+    try:
+        return csv.Sniffer().sniff(header[:4096], delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def _csv(text: str) -> Iterator[RawItem | Rejection]:
+    delimiter = sniff_delimiter(text.split("\n", 1)[0])
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    missing = {"ticket_id", "at", "type"} - set(reader.fieldnames or ())
+    if missing:
+        header = delimiter.join(reader.fieldnames or ())
+        others = [f"'{d}'" if d != "\t" else "tab" for d in ",;\t|" if d != delimiter and d in header]
+        hint = f"; the header holds {' and '.join(others)}: is the file separated by it? save it as CSV with commas" if others else ""
+        yield reject(None, 1, "unparseable", f"the CSV header lacks {', '.join(sorted(missing))} (columns ticket_id, at, type "
+                                             f"are needed, e.g. ticket_id,at,type,severity){hint}")
+        return
+    tickets: dict[str, RawItem] = {}
+    for row in reader:
+        line = reader.line_num
+        tid = (row.get("ticket_id") or "").strip()
+        if not tid:
+            yield reject(None, line, "unparseable", f"line {line} has no ticket_id")
+            continue
+        attrs = {k: cell_value(v) for k, v in row.items() if k not in _CSV_COLUMNS and k and v not in (None, "")}
+        event: dict[str, Any] = {"at": _excel_at(row["at"]), "type": row["type"]}
+        for name in ("status", *WHO):
+            if row.get(name):
+                event[name] = row[name]
+        if tid not in tickets:
+            tickets[tid] = RawItem({"id": tid, "attributes": attrs if row["type"] == "created" else {}, "events": []}, line)
+            if row.get("kind"):
+                tickets[tid].data["kind"] = row["kind"]
+            if row["type"] != "created" and attrs:
+                event["attributes"] = attrs
+        elif attrs:
+            event["attributes"] = attrs
+        tickets[tid].data["events"].append(event)
+    yield from tickets.values()
+
+
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+
+
+def _excel_at(text: str | None) -> str | None:
+    """An `at` cell as Excel saved it (a date number, 2025/3/7 17:50) as ISO-8601; other text as it is."""
+    if not text or text[:4].isdigit() and text[4:5] == "-":
+        return text
+    try:
+        return read_cell_time(text, EXCEL_TEXT_FORMATS).isoformat()
+    except InstantError:
+        return text
+
+
+def cell_value(value: str) -> Any:
+    """CSV cells are text; numbers and booleans are recognised as JSON would write them."""
+    if value in ("true", "false"):
+        return value == "true"
+    if _NUMBER.fullmatch(value):
+        number = float(value) if any(c in value for c in ".eE") else int(value)
+        return number if not isinstance(number, float) or math.isfinite(number) else value
+    return value

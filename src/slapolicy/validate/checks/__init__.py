@@ -1,0 +1,98 @@
+"""Semantic checks beyond the schema, one module each.
+
+A check module declares `CODE` (registered, with its severity, in `slapolicy.diagnostics.codes`), a
+docstring with Passes / Fails examples (shown by `slapolicy explain CODE`) and
+`check(policy)`, which yields Problems; `run_checks` turns them into Diagnostics. The
+checks across the versions of one policy live in `versions`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from types import ModuleType
+
+from ...diagnostics.record import Diagnostic
+from ...policy.loader import JsonPath
+from ...policy.model import Policy
+from . import (
+    calendar_dates,
+    calendar_extends,
+    calendar_no_time,
+    calendar_overlap,
+    clause_decisions,
+    clause_refs,
+    coverage,
+    day_durations,
+    duplicate_ids,
+    effective_dates,
+    escalation_order,
+    escalation_share,
+    holiday_country,
+    holiday_coverage,
+    never_matches,
+    objective_metric,
+    provenance,
+    rate_units,
+    references,
+    response_after_resolution,
+    shadowed,
+    step_without_target,
+    unused_calendar,
+)
+from .base import Problem
+from .versions import check_versions
+
+CHECKS: dict[str, ModuleType] = {
+    m.CODE: m
+    for m in (
+        references, duplicate_ids, response_after_resolution, escalation_order, escalation_share,
+        calendar_no_time, calendar_overlap, holiday_country, holiday_coverage, calendar_dates,
+        calendar_extends, coverage, never_matches, shadowed, step_without_target, provenance, clause_refs, clause_decisions,
+        effective_dates, rate_units, day_durations, unused_calendar, objective_metric,
+    )
+}
+
+__all__ = ["CHECKS", "check_versions", "run_checks"]
+
+
+# checks that reason over which tickets a rule matches: an undeclared name in a rule makes
+# their verdicts on it follow-ons of the SLA201 that names the root cause
+FOLLOW_ON = {
+    coverage.CODE, never_matches.CODE, shadowed.CODE, step_without_target.CODE, objective_metric.CODE,
+}
+
+
+def run_checks(policy: Policy) -> Iterator[Diagnostic]:
+    """Every check's problems; one root cause, one message (follow-ons of an SLA201 are left out)."""
+    found = {code: list(module.check(policy)) for code, module in CHECKS.items()}
+    caused = _follow_ons(policy, found[references.CODE])
+    for code, problems in found.items():
+        for problem in problems:
+            if code in FOLLOW_ON and caused(problem.path):
+                continue
+            yield policy.document.diagnostic(problem.path, code, problem.message, key=problem.key)
+
+
+def _follow_ons(policy: Policy, unknown: list[Problem]) -> Callable[[JsonPath], bool]:
+    """Whether a problem at a path follows from an undeclared name in a condition or of a metric
+    (the names that decide which tickets a rule matches and what it times): it is on the rule
+    (target rule, escalation step or all steps of a metric, objective) that names it, or on a
+    metric such a target rule times. An unknown role or calendar decides neither."""
+    rules: set[JsonPath] = set()
+    metrics: set[str] = set()
+    for problem in unknown:
+        if problem.key or problem.path[-1:] == ("metric",) or any(p in ("when", "where", "of") for p in problem.path):
+            rules.add(problem.path[:3] if problem.path[0] == "escalations" and len(problem.path) > 2 else problem.path[:2])
+    for rule in policy.targets:
+        if rule.path in rules:
+            metrics.update(rule.values)
+    objectives = {o.path: o.metric for o in policy.objectives}
+
+    def caused(path: JsonPath) -> bool:
+        if path[:2] in rules or path[:3] in rules:
+            return True
+        if len(path) >= 2 and path[0] in ("metrics", "escalations"):
+            return path[1] in metrics
+        return objectives.get(path[:2]) in metrics
+
+    return caused

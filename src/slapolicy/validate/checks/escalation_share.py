@@ -1,0 +1,30 @@
+"""A warning share lies strictly between 0 % and 100 % of the target (use `breach` for 100 %).
+
+Passes::
+
+    - {at: 75%, notify: [team_lead]}
+
+Fails::
+
+    - {at: 120%, notify: [team_lead]}     # SLA303
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ...policy.model import Policy
+from .base import Problem
+
+CODE = "SLA303"
+
+
+def check(policy: Policy) -> Iterator[Problem]:
+    for steps in policy.escalations.values():
+        for step in steps:
+            if step.share is not None and not 0 < step.share < 1:
+                yield Problem(
+                    step.path + ("at",),
+                    f"a warning share must be between 0% and 100% (exclusive), not {step.share * 100:g}%; "
+                    "use 'breach' or 'breach + 1h' for later steps",
+                )

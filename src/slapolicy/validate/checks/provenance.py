@@ -1,0 +1,69 @@
+"""Every figure says where it comes from: a clause of the regulation it enforces
+(`clause: R-000-04`), or that it is the company's own choice (`choice: "why"`). A figure
+the regulation does not give is a choice, never a clause; a rule with neither leaves a
+reader unable to tell.
+
+Applies to policies that name the clause registers they implement (`registers:`): each
+target value (its own `clause` / `choice`, else its rule's), escalation step, notice,
+invariant, route, correlation, penalty and multiplier, identity rule, objective and metric.
+
+Passes::
+
+    registers: [../../regulation/000.yaml]
+    targets:
+      - {when: {severity: P1}, clause: R-000-04, first_response: 15m}
+    escalations:
+      first_response:
+        - {at: 75%, notify: [team_lead], choice: "warning at 75 %: company practice"}
+
+Fails::
+
+    registers: [../../regulation/000.yaml]
+    escalations:
+      first_response:
+        - {at: 75%, notify: [team_lead]}      # SLA701: neither clause nor choice
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ...policy.model import Policy
+from .base import Problem
+
+CODE = "SLA701"
+
+
+_FIX = "; add clause: R-… (the clause that gives it) or choice: \"why\""
+
+
+def check(policy: Policy) -> Iterator[Problem]:
+    if not policy.registers:
+        return
+    for rule in policy.targets:
+        for metric, value in rule.values.items():
+            if not (value.clauses or value.choice or rule.clauses or rule.choice):
+                yield Problem(value.path, f"the {metric} target {value.duration} says neither which clause gives it "
+                                          "(clause: R-…) nor that it is a choice (choice: \"why\")", key=True)
+    for steps in policy.escalations.values():
+        for step in steps:
+            if not (step.clauses or step.choice):
+                yield Problem(step.path, f"escalation step {step.index} of {step.metric} says neither which clause gives it "
+                                         "nor that it is a choice" + _FIX)
+    for kind, items in (("notice", policy.notices), ("invariant", policy.invariants), ("route", policy.routes),
+                        ("correlation", policy.correlations), ("penalty", policy.penalties), ("objective", policy.objectives)):
+        for item in items:
+            if not (item.clauses or item.choice):
+                yield Problem(item.path, f"{kind} {item.id} says neither which clause gives it nor that it is a choice" + _FIX)
+    for penalty in policy.penalties:
+        for multiplier in penalty.multipliers:
+            if not (multiplier.clauses or multiplier.choice):
+                yield Problem(multiplier.path, f"multiplier ×{multiplier.factor:g} of penalty {penalty.id} says neither which "
+                                               "clause gives it nor that it is a choice" + _FIX)
+    identity = policy.identity
+    if identity is not None and not (identity.clauses or identity.choice):
+        yield Problem(identity.path, "identity says neither which clause gives it nor that it is a choice" + _FIX, key=True)
+    for measured in policy.metrics.values():
+        if not (measured.clauses or measured.choice):
+            yield Problem(measured.path, f"metric {measured.id} says neither which clause it measures nor that it is a choice" + _FIX,
+                          key=True)

@@ -1,0 +1,40 @@
+"""A rate (on_time_rate, resolution_rate, share) is a share: written with a percent sign
+(`98%`) or as a fraction (`0.98`). A plain number above 1 (`98`) is a rate no period can
+reach, and a duration is no rate at all.
+
+Passes::
+
+    - {id: first-reply, measure: on_time_rate, metric: first_response, min: 98%}
+
+Fails::
+
+    - {id: first-reply, measure: on_time_rate, metric: first_response, min: 98}   # SLA106: write 98%
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ...policy.model import Policy
+from .base import Problem
+
+CODE = "SLA106"
+RATES = ("on_time_rate", "resolution_rate", "share")
+
+
+def check(policy: Policy) -> Iterator[Problem]:
+    for objective in policy.objectives:
+        if objective.measure not in RATES:
+            continue
+        data = policy.document.data["objectives"][policy.objectives.index(objective)]
+        for bound in ("min", "max"):
+            value = getattr(objective, bound)
+            written = data.get(bound)
+            if value is None:
+                continue
+            if isinstance(written, str) and not written.strip().endswith("%"):
+                yield Problem(objective.path + (bound,), f"{bound}: {written} is a duration, not a rate; "
+                                                         f"{objective.measure} is a share, such as 98%")
+            elif value > 1:
+                yield Problem(objective.path + (bound,), f"{bound}: {written:g} is not a rate {objective.measure} can reach; "
+                                                         f"write {written:g}%")

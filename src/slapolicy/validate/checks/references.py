@@ -1,0 +1,207 @@
+"""Every name a policy uses must be declared: severities, tiers, roles, calendars, metrics,
+events, statuses, attributes, kinds of subject, the invariants, routes and correlations an
+objective or a penalty counts, and the roles and attributes that pay a penalty (with "did
+you mean" for near misses).
+
+Passes::
+
+    severities: {P1: {name: 紧急}}
+    targets:
+      - when: {severity: P1}
+        first_response: 15m
+
+Fails::
+
+    targets:
+      - when: {severity: P0}        # SLA201 unknown severity 'P0'; use one of: P1
+        first_respons: 15m          # SLA201 unknown metric 'first_respons'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ...diagnostics.record import choices, shorten
+from ...policy.conditions import Compare, Condition, compares
+from ...policy.loader import JsonPath
+from ...policy.model import BUILTIN_ATTRIBUTES, Policy
+from .base import Problem
+
+CODE = "SLA201"
+
+
+# where a name of each kind is declared: the fix when no near miss can be named
+SECTIONS = {"severity": "severities", "tier": "tiers", "role": "roles", "payer role": "roles", "calendar": "calendars",
+            "metric": "metrics", "event type": "events", "status": "statuses", "attribute": "attributes"}
+
+
+def _unknown(kind: str, name: str, known: Mapping[str, Any] | tuple[str, ...], path: JsonPath, key: bool = False) -> Iterator[Problem]:
+    if name not in known:
+        hint = choices(name, tuple(map(str, known)))
+        if not hint and kind in SECTIONS:
+            hint = f"; declare it under {SECTIONS[kind]}: or correct the name"
+        yield Problem(path, f"unknown {kind} '{shorten(name)}'{hint}", key)
+
+
+def _condition(policy: Policy, cond: Condition, path: JsonPath) -> Iterator[Problem]:
+    fields = (*BUILTIN_ATTRIBUTES, *policy.attributes)
+    for c in compares(cond):
+        yield from _unknown("attribute", c.field, fields, path)
+        if c.field in fields:
+            yield from _values(policy, c, path)
+
+
+def _values(policy: Policy, c: Compare, path: JsonPath) -> Iterator[Problem]:
+    domain: tuple[Any, ...] | None
+    if c.field == "severity":
+        domain = tuple(policy.severities)
+    elif c.field == "tier":
+        domain = tuple(policy.tiers)
+    else:
+        domain = policy.attributes[c.field].values
+    if domain is None or c.op not in ("eq", "ne", "in", "not_in"):
+        return
+    for value in (c.value if c.op in ("in", "not_in") else (c.value,)):
+        if value not in domain:
+            kind = c.field if c.field in BUILTIN_ATTRIBUTES else f"value of '{c.field}'"
+            yield Problem(path, f"unknown {kind} '{shorten(value)}'{choices(str(value), tuple(map(str, domain)))}")
+
+
+def _events(policy: Policy, names: tuple[str, ...], path: JsonPath) -> Iterator[Problem]:
+    for i, event in enumerate(names):
+        yield from _unknown("event type", event, policy.events, path + ((i,) if len(names) > 1 else ()))
+
+
+def _roles(policy: Policy, names: tuple[str, ...], path: JsonPath) -> Iterator[Problem]:
+    for i, role in enumerate(names):
+        yield from _unknown("role", role, policy.roles, path + (i,))
+
+
+def check(policy: Policy) -> Iterator[Problem]:
+    calendars = policy.calendars
+    kinds = policy.kinds
+    for name, base in policy.calendar_extends.items():
+        yield from _unknown("calendar", base, calendars, ("calendars", name, "extends"))
+    for declared in policy.attributes.values():
+        yield from _unknown("kind of subject", declared.subject, kinds, declared.path + ("subject",))
+    for metric in policy.metrics.values():
+        yield from _unknown("kind of subject", metric.subject, kinds, metric.path + ("subject",))
+        if metric.calendar is not None:
+            yield from _unknown("calendar", metric.calendar, calendars, metric.path + ("calendar",))
+        for role, names in metric.events().items():
+            for event in names:
+                yield from _unknown("event type", event, policy.events, metric.path + (role,))
+        if policy.statuses is not None:
+            for status in metric.pause_statuses:
+                yield from _unknown("status", status, policy.statuses, metric.path + ("pause_while", "status"))
+        if metric.before is not None:
+            attribute = policy.attributes.get(metric.before)
+            if attribute is None:
+                yield from _unknown("attribute", metric.before, policy.attributes, metric.path + ("before",))
+            elif attribute.type not in ("date", "datetime"):
+                yield Problem(
+                    metric.path + ("before",),
+                    f"attribute '{metric.before}' must have type date or datetime to anchor a deadline before it",
+                )
+    for rule in policy.targets:
+        yield from _condition(policy, rule.when, rule.path + ("when",))
+        for value in rule.values.values():
+            yield from _unknown("metric", value.metric, policy.metrics, value.path, key=True)
+            yield from _unknown("calendar", value.calendar, calendars, value.path + ("calendar",))
+    for metric_name, steps in policy.escalations.items():
+        yield from _unknown("metric", metric_name, policy.metrics, ("escalations", metric_name), key=True)
+        for step in steps:
+            yield from _roles(policy, step.notify, step.path + ("notify",))
+            yield from _condition(policy, step.when, step.path + ("when",))
+    yield from _rules_on_no_clock(policy)
+    yield from _objectives(policy)
+
+
+def _rules_on_no_clock(policy: Policy) -> Iterator[Problem]:
+    """Notices, invariants and routes: the rules that hang on no clock."""
+    kinds = policy.kinds
+    for notice in policy.notices:
+        yield from _unknown("kind of subject", notice.subject, kinds, notice.path + ("subject",))
+        yield from _roles(policy, notice.notify, notice.path + ("notify",))
+        yield from _events(policy, notice.on, notice.path + ("on",))
+        yield from _condition(policy, notice.when, notice.path + ("when",))
+    for invariant in policy.invariants:
+        yield from _unknown("kind of subject", invariant.subject, kinds, invariant.path + ("subject",))
+        yield from _events(policy, invariant.requires, invariant.path + ("requires",))
+        yield from _events(policy, invariant.before, invariant.path + ("before",))
+        if invariant.owner:
+            yield from _events(policy, invariant.until, invariant.path + ("until",))
+        yield from _roles(policy, invariant.by, invariant.path + ("by",))
+        yield from _condition(policy, invariant.when, invariant.path + ("when",))
+    for route in policy.routes:
+        yield from _unknown("kind of subject", route.subject, kinds, route.path + ("subject",))
+        yield from _condition(policy, route.when, route.path + ("when",))
+    for correlation in policy.correlations:
+        yield from _unknown("kind of subject", correlation.subject, kinds, correlation.path + ("subject",))
+        yield from _condition(policy, correlation.when, correlation.path + ("when",))
+        for i, key in enumerate(correlation.key):
+            yield from _unknown("attribute", key, policy.attributes, correlation.path + ("key", i))
+        if correlation.link is not None:
+            yield from _unknown("attribute", correlation.link, policy.attributes, correlation.path + ("link",))
+    yield from _penalties(policy)
+
+
+def _penalties(policy: Policy) -> Iterator[Problem]:
+    judged = (*(v.id for v in policy.invariants), *(r.id for r in policy.routes), *(c.id for c in policy.correlations))
+    for penalty in policy.penalties:
+        path = penalty.path
+        yield from _unknown("kind of subject", penalty.subject, policy.kinds, path + ("subject",))
+        yield from _condition(policy, penalty.when, path + ("when",))
+        if penalty.breach is not None:
+            yield from _unknown("metric", penalty.breach, policy.metrics, path + ("breach",))
+        if penalty.finding is not None:
+            yield from _unknown("invariant, route or correlation", penalty.finding, judged, path + ("finding",))
+        if penalty.calendar is not None:
+            yield from _unknown("calendar", penalty.calendar, policy.calendars, path + ("calendar",))
+        for i, (source, argument) in enumerate(penalty.payer):
+            where = path + ("payer", i, source) if argument is not None else path + ("payer", i)
+            if source in ("role", "on_duty") and argument is not None:
+                yield from _unknown("payer role", argument, policy.roles, where)
+            elif source == "attribute":
+                yield from _unknown("attribute", argument or "", policy.attributes, where)
+            elif source == "actor" and penalty.finding is None:
+                yield Problem(path + ("payer", i), "only a penalty on a finding has an actor to pay it; use assignee, "
+                                                   "on_duty, an attribute or a role")
+        for i, multiplier in enumerate(penalty.multipliers):
+            if multiplier.matched is not None:
+                yield from _unknown("correlation", multiplier.matched, tuple(c.id for c in policy.correlations),
+                                    path + ("multipliers", i, "matched"))
+            yield from _condition(policy, multiplier.when, path + ("multipliers", i, "when"))
+
+
+def _objectives(policy: Policy) -> Iterator[Problem]:
+    judged = (*(v.id for v in policy.invariants), *(r.id for r in policy.routes), *(c.id for c in policy.correlations))
+    kinds, calendars = policy.kinds, policy.calendars
+    for objective in policy.objectives:
+        yield from _unknown("kind of subject", objective.subject, kinds, objective.path + ("subject",))
+        if objective.calendar is not None:
+            yield from _unknown("calendar", objective.calendar, calendars, objective.path + ("calendar",))
+        if objective.finding is not None:
+            yield from _unknown("invariant or route", objective.finding, judged, objective.path + ("finding",))
+        elif objective.measure == "finding_rate":
+            yield Problem(objective.path, "measure 'finding_rate' needs `finding`: the invariant or route whose findings it counts")
+        if objective.measure == "coverage":
+            if not objective.proof:
+                yield Problem(objective.path, "measure 'coverage' needs `proof`: the event that shows the duty was done")
+            yield from _events(policy, objective.population, objective.path + ("population",))
+            yield from _events(policy, objective.proof, objective.path + ("proof",))
+            if objective.within is not None:
+                yield from _unknown("calendar", objective.within.calendar, calendars, objective.path + ("within", "calendar"))
+        if objective.metric is not None:
+            yield from _unknown("metric", objective.metric, policy.metrics, objective.path + ("metric",))
+        elif objective.measure in ("on_time_rate", "mean_time"):
+            yield Problem(objective.path, f"measure '{objective.measure}' needs a metric")
+        if objective.attribute is not None:
+            yield from _unknown("attribute", objective.attribute, policy.attributes, objective.path + ("attribute",))
+        elif objective.measure == "average":
+            yield Problem(objective.path, "measure 'average' needs an attribute")
+        if objective.measure == "share" and objective.where == objective.of:
+            yield Problem(objective.path, "measure 'share' needs a `where` condition: the tickets to count")
+        yield from _condition(policy, objective.where, objective.path + ("where",))
+        yield from _condition(policy, objective.of, objective.path + ("of",))

@@ -1,0 +1,36 @@
+"""A calendar that no target, metric, objective or other calendar uses has no effect: the
+staffed hours it describes are not applied anywhere (a 09:00-22:00 hotline declared but
+never used counts calls at 23:30 against the answer rate). Calendars declared as plain
+`24x7` are left alone.
+
+Passes::
+
+    calendars: {hotline: {hours: {daily: ["09:00-22:00"]}}}
+    objectives:
+      - {id: answered, measure: share, of: {}, where: {answered: true}, min: 100%, calendar: hotline}
+
+Fails::
+
+    calendars: {hotline: {hours: {daily: ["09:00-22:00"]}}}     # SLA408: nothing uses it
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ...policy.model import Policy
+from .base import Problem
+
+CODE = "SLA408"
+
+
+def check(policy: Policy) -> Iterator[Problem]:
+    used = {v.calendar for rule in policy.targets for v in rule.values.values()}
+    used |= {m.calendar for m in policy.metrics.values() if m.calendar}
+    used |= {o.calendar for o in policy.objectives if o.calendar}
+    used |= set(policy.calendar_extends.values())
+    for name, path in policy.calendar_paths.items():
+        if name not in used and policy.document.data["calendars"][name] != "24x7":
+            yield Problem(path, f"calendar '{name}' is used by no target, metric or objective: its hours apply nowhere; use it "
+                                f"(calendar: {name}) or remove it",
+                          key=True)
