@@ -26,7 +26,8 @@ from slapolicy.kpi.report import (
     period_key,
     summarise,
 )
-from slapolicy.output.report import document, seconds
+from slapolicy.output.cells import seconds
+from slapolicy.output.report import document
 from slapolicy.sim.replay import Plan, outcomes, replay
 from slapolicy.validate.repository import open_policy_set
 

@@ -21,8 +21,7 @@ from typing import IO, Any
 
 from ..calendar.business import BusinessCalendar, CalendarSpec
 from ..sim.outcome import ClockStatus, Outcome, Rejection, SubjectOutcome
-from .encode import Encoder, dumps, number
-from .report import (
+from .cells import (
     METRIC_COLUMNS,
     OBJECTIVE_COLUMNS,
     RATES,
@@ -37,6 +36,7 @@ from .report import (
     summary_text,
     threshold,
 )
+from .encode import Encoder, dumps, number
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 MAX_CALENDAR_DAYS = 3700  # out-of-calendar shading covers at most ten years of a history (a choice)

@@ -9,8 +9,8 @@ from ..kpi.report import Report, objective_results, rate, summarise
 from ..kpi.whatif import ComparisonData
 from ..policy.model import Policy
 from . import plural, rich_console, word_table
+from .cells import md_cell, named, pct, threshold, verdict
 from .encode import Encoder, pretty
-from .report import md_cell, named, pct, threshold, verdict
 
 
 def _totals(report: Report) -> dict[str, dict[str, Any]]:
