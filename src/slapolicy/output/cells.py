@@ -33,13 +33,17 @@ def pct(value: float | None) -> str:
     return "" if value is None else f"{value * 100:.1f}%"
 
 
+def shown(measure: str, v: float) -> str:
+    """A target (or a chart's tick) in its measure's unit: 95.0%, 4h, 3.5."""
+    return pct(v) if measure in RATES else (seconds(v) if measure in TIMES else f"{v:g}")
+
+
 def threshold(row: dict[str, Any]) -> str:
     parts = []
     for key, sign in (("min", "≥"), ("max", "≤")):
         v = row[key]
         if v is not None:
-            shown = pct(v) if row["measure"] in RATES else (seconds(v) if row["measure"] in TIMES else f"{v:g}")
-            parts.append(f"{sign} {shown}")
+            parts.append(f"{sign} {shown(row['measure'], v)}")
     return " ".join(parts)
 
 
