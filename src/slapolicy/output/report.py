@@ -8,7 +8,9 @@ import io
 from collections.abc import Callable
 from typing import IO, Any
 
-from ..kpi.report import NOBODY, Estimate, MetricStats, Report, money, objective_results, period_key, rate, summarise
+from ..kpi.objectives import objective_results, summarise
+from ..kpi.report import NOBODY, MetricStats, Report, money, period_key, rate
+from ..kpi.tally import Estimate
 from ..policy.model import Policy
 from ..sim.outcome import ClockStatus
 from . import rich_console, word_table

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import IO, Any
 
-from ..kpi.report import Report, objective_results, rate, summarise
+from ..kpi.objectives import objective_results, summarise
+from ..kpi.report import Report, rate
 from ..kpi.whatif import ComparisonData
 from ..policy.model import Policy
 from . import plural, rich_console, word_table
