@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from conftest import FIXTURES, ROOT
-from slapolicy.kpi.report import Aggregator, objective_results
+from slapolicy.kpi.objectives import objective_results
+from slapolicy.kpi.report import Aggregator
 from slapolicy.review.testing import run_tests
 from slapolicy.rules.engine import get_backend
 from slapolicy.sim.outcome import ClockOutcome, Rejection, SubjectOutcome

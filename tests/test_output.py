@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from slapolicy.diagnostics.record import Diagnostic
 from slapolicy.output import ExitCode, OutputError, choose_format, destination, exits, rich_console, summary_line, word_table
-from slapolicy.output.simulation import csv_safe
+from slapolicy.output.cells import csv_safe
 from slapolicy.review.testing import CaseResult, TestRun
 from slapolicy.validate.validation import ValidationResult
 

@@ -14,19 +14,11 @@ import pytest
 from click.testing import Result
 
 from conftest import ROOT, pretty_json
-from slapolicy.kpi.report import (
-    Aggregator,
-    Estimate,
-    ExactSum,
-    Histogram,
-    ObjectiveResult,
-    ObjectiveTally,
-    Report,
-    objective_results,
-    period_key,
-    summarise,
-)
-from slapolicy.output.report import document, seconds
+from slapolicy.kpi.objectives import ObjectiveResult, objective_results, summarise
+from slapolicy.kpi.report import Aggregator, Report, period_key
+from slapolicy.kpi.tally import Estimate, ExactSum, Histogram, ObjectiveTally
+from slapolicy.output.cells import seconds
+from slapolicy.output.report import document
 from slapolicy.sim.replay import Plan, outcomes, replay
 from slapolicy.validate.repository import open_policy_set
 

@@ -345,7 +345,8 @@ def test_the_nth_working_day_of_the_month(tmp_path: Path) -> None:
 
 
 def test_an_undecided_rule_is_neither_charged_nor_counted_as_broken() -> None:
-    from slapolicy.kpi.report import Aggregator, objective_results
+    from slapolicy.kpi.objectives import objective_results
+    from slapolicy.kpi.report import Aggregator
     from slapolicy.sim.replay import simulate as replay_items
 
     policies = PolicySet.of([open_policy(DUTIES)])
@@ -374,7 +375,8 @@ def test_nothing_after_as_of_is_charged() -> None:
 
 
 def test_coverage_without_a_window_and_in_working_days_on_24x7() -> None:
-    from slapolicy.kpi.report import Aggregator, objective_results
+    from slapolicy.kpi.objectives import objective_results
+    from slapolicy.kpi.report import Aggregator
     from slapolicy.sim.replay import simulate as replay_items
 
     policies = PolicySet.of([open_policy(DUTIES)])

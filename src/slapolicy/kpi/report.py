@@ -1,24 +1,16 @@
-"""Quality KPIs from a replayed ticket history, against the policy's objectives.
+"""Quality KPIs from a replayed ticket history: the report (counters per period, subject kind
+and --by values, the objectives' tallies, the ledger) and the Aggregator that adds outcomes to it.
 
-Aggregation keeps counters and log-bucket histograms only, so memory stays flat however
-long the history. Sums are exact (whole microseconds, whole numbers, fractions), so
-partial reports built in parallel workers merge into exactly the report one process
-would build: the result does not depend on how the tickets were split. Medians and
-p90s of working time come from the histogram: exact where its bucket holds one value,
-else within 1 % (and marked so in every output). Whether an objective is met never rests on
-a rounded or estimated value: rates and means are compared as exact fractions, and a
-percentile objective's histogram is split at its thresholds, so the number of values on
-each side of a threshold, and with it the verdict, is counted exactly.
+Aggregation keeps counters and log-bucket histograms only (`tally`), so memory stays flat
+however long the history, and partial reports merge exactly, however the tickets were split.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any, NamedTuple
 
 from ..calendar.business import BusinessCalendar
@@ -26,12 +18,11 @@ from ..diagnostics.record import did_you_mean
 from ..policy.conditions import evaluate, fields
 from ..policy.model import BUILTIN_ATTRIBUTES, Objective, Policy
 from ..sim.outcome import ClockStatus, Outcome, Rejection, SubjectOutcome
+from .tally import Histogram, ObjectiveTally, micro, percentile_cuts
 
 PERIODS = ("day", "week", "month", "quarter", "year")
 STATUSES = tuple(ClockStatus)
 _STATUS_INDEX = {s: i for i, s in enumerate(STATUSES)}
-_BASE = math.log(1.01)
-_PER_BASE = 1 / _BASE
 
 
 def money(cents: int) -> int | float:
@@ -50,124 +41,6 @@ def period_key(when: dt.datetime, period: str) -> str:
     if period == "quarter":
         return f"{when.year}-Q{(when.month - 1) // 3 + 1}"
     return str(when.year)
-
-
-class Estimate(NamedTuple):
-    """A quantile (or an objective's value): exact when its histogram bucket holds a single value, else within 1 % of it."""
-
-    value: float
-    exact: bool
-
-
-@dataclass
-class Histogram:
-    """Counts per 1 % log bucket of seconds, with each bucket's least and greatest value: exact to
-    merge, flat in memory, and exact wherever a bucket holds one value (every reply after 8 minutes)."""
-
-    buckets: dict[int, list[float]] = field(default_factory=dict)  # bucket -> [count, least, greatest]
-    count: int = 0
-    # Whole microseconds, ascending: each splits the bucket it falls in into the values below it and those
-    # from it on, so how many values lie below a cut is counted exactly (an objective's thresholds).
-    cuts: tuple[int, ...] = ()
-
-    def _key(self, seconds: float) -> int:
-        """The log bucket, and with cuts which of them the value has reached (a key that still sorts by value)."""
-        if not self.cuts:
-            return bucket(seconds)
-        us = micro(seconds)
-        return bucket(seconds) * (len(self.cuts) + 1) + sum(us >= c for c in self.cuts)
-
-    def add(self, seconds: float) -> None:
-        key = self._key(seconds)
-        slot = self.buckets.get(key)
-        if slot is None:
-            self.buckets[key] = [1, seconds, seconds]
-        else:
-            slot[0] += 1
-            slot[1] = min(slot[1], seconds)
-            slot[2] = max(slot[2], seconds)
-        self.count += 1
-
-    def merge(self, other: Histogram) -> None:
-        if self.cuts != other.cuts:
-            raise ValueError(f"histograms cut at {self.cuts} and {other.cuts} do not merge")
-        for key, (n, least, greatest) in other.buckets.items():
-            slot = self.buckets.get(key)
-            if slot is None:
-                self.buckets[key] = [n, least, greatest]
-            else:
-                slot[0] += n
-                slot[1] = min(slot[1], least)
-                slot[2] = max(slot[2], greatest)
-        self.count += other.count
-
-    def rank(self, q: float) -> int:
-        """The rank of the q-quantile (nearest rank: the 9th of 10 values for q 0.9)."""
-        return max(1, math.ceil(q * self.count))
-
-    def quantile_below(self, q: float, cut: int) -> bool | None:
-        """Whether the q-quantile is below `cut` whole microseconds, counted (not estimated) from each bucket's least
-        and greatest value; None when a bucket holding values on both sides of the cut leaves it open (never for
-        one of `cuts`) or when there are no values."""
-        if not self.count:
-            return None
-        below = unsure = 0
-        for n, least, greatest in self.buckets.values():
-            if micro(greatest) < cut:
-                below += int(n)
-            elif micro(least) < cut:
-                unsure += int(n)
-        rank = self.rank(q)
-        if below >= rank:
-            return True
-        if below + unsure < rank:
-            return False
-        return None
-
-    def quantile(self, q: float) -> Estimate | None:
-        if not self.count:
-            return None
-        rank = self.rank(q)
-        seen = 0.0
-        for key in sorted(self.buckets):
-            n, least, greatest = self.buckets[key]
-            seen += n
-            if seen >= rank:
-                if least == greatest:
-                    return Estimate(round(least, 6), True)
-                return Estimate(round((least + greatest) / 2), False)
-        return None
-
-
-def bucket(seconds: float) -> int:
-    """The 1 % log bucket of a duration."""
-    return int(math.log1p(seconds if seconds > 0 else 0.0) / _BASE)
-
-
-@dataclass
-class ExactSum:
-    """A sum that does not depend on the order of its terms: whole numbers as int, others as fractions."""
-
-    whole: int = 0
-    fraction: Fraction = field(default_factory=Fraction)
-
-    def add(self, value: float) -> None:
-        if isinstance(value, int) or value.is_integer():
-            self.whole += int(value)
-        else:
-            self.fraction += Fraction(value)
-
-    def merge(self, other: ExactSum) -> None:
-        self.whole += other.whole
-        self.fraction += other.fraction
-
-    def value(self) -> float:
-        return float(self.whole + self.fraction)
-
-
-def micro(seconds: float) -> int:
-    """Working time in whole microseconds: instants carry at most that precision."""
-    return round(seconds * 1_000_000)
 
 
 @dataclass
@@ -230,65 +103,6 @@ class LedgerLine(NamedTuple):
 
 
 @dataclass
-class ObjectiveTally:
-    """Numerator and denominator (or sum and count) of one objective in one period."""
-
-    numerator: ExactSum = field(default_factory=ExactSum)
-    denominator: int = 0
-    tickets: int = 0
-    microseconds: bool = False  # the numerator sums working time in microseconds
-    histogram: Histogram | None = None  # for percentiles
-    q: float | None = None
-
-    def merge(self, other: ObjectiveTally) -> None:
-        self.numerator.merge(other.numerator)
-        self.denominator += other.denominator
-        self.tickets += other.tickets
-        self.microseconds |= other.microseconds
-        if other.histogram is not None:
-            if self.histogram is None:
-                self.histogram, self.q = Histogram(cuts=other.histogram.cuts), other.q
-            self.histogram.merge(other.histogram)
-
-    def value(self) -> float | None:
-        found = self.estimate()
-        return None if found is None else found.value
-
-    def estimate(self) -> Estimate | None:
-        """The value, and whether it is exact (only a percentile's may not be)."""
-        if not self.denominator:
-            return None
-        if self.histogram is not None and self.q is not None:
-            return self.histogram.quantile(self.q / 100)
-        return Estimate(self._mean(), True)
-
-    def meets(self, least: float | None, most: float | None) -> bool | None:
-        """Whether the value lies within [least, most], decided exactly (None without data): a rate or mean as a
-        fraction against the threshold as written, a percentile by counting the values below the threshold."""
-        if not self.denominator:
-            return None
-        if self.histogram is not None and self.q is not None:
-            q, histogram = self.q / 100, self.histogram
-            low = None if least is None else histogram.quantile_below(q, micro(least))
-            high = None if most is None else histogram.quantile_below(q, micro(most) + 1)
-            if (least is not None and low is None) or (most is not None and high is None):
-                raise ValueError(f"a percentile histogram cut at {histogram.cuts} cannot decide the thresholds "
-                                 f"{least} and {most}; it must be cut at them")
-            return low is not True and high is not False
-        total = self.numerator.whole + self.numerator.fraction
-        if self.microseconds:
-            total /= 1_000_000
-        value = total / self.denominator
-        return (least is None or value >= written(least)) and (most is None or value <= written(most))
-
-    def _mean(self) -> float:
-        total = self.numerator.whole + self.numerator.fraction
-        if self.microseconds:
-            total /= 1_000_000
-        return round(float(total / self.denominator), 6)
-
-
-@dataclass
 class Report:
     """Counters of a replayed history: pure data, mergeable, exact."""
 
@@ -321,22 +135,6 @@ class Report:
             total[0] += cents
             total[1] += count
         self.charges.extend(other.charges)
-
-
-def written(threshold: float) -> Fraction:
-    """A threshold as the policy wrote it (98 % is 49/50, not the float just below it)."""
-    return Fraction(f"{threshold:.12g}")
-
-
-def percentile_cuts(objective: Objective) -> tuple[int, ...]:
-    """Where a percentile objective's histogram is split (whole microseconds) so that its verdict is exact:
-    below `min` fails it, above `max` (from one microsecond past it) fails it."""
-    found = set()
-    if objective.min is not None:
-        found.add(micro(objective.min))
-    if objective.max is not None:
-        found.add(micro(objective.max) + 1)
-    return tuple(sorted(found))
 
 
 def rate(part: float, whole: float) -> float | None:
@@ -544,93 +342,6 @@ class Aggregator:
 
     def merge(self, other: Report) -> None:
         self.report.merge(other)
-
-
-@dataclass(frozen=True)
-class ObjectiveResult:
-    objective: Objective
-    period: str
-    value: float | None
-    met: bool | None
-    tickets: int
-    measured: int
-    exact: bool = True  # False for a percentile read from the histogram (within 1 %)
-
-
-def objective_results(report: Report, objectives: Iterable[Objective]) -> list[ObjectiveResult]:
-    """Each objective per period: its value, met or missed (None without data), and what it rests on."""
-    rows = []
-    for o in objectives:
-        for key in sorted(k for k in report.objectives if k[0] == o.id):
-            tally = report.objectives[key]
-            found = tally.estimate()
-            value = None if found is None else found.value
-            met = None if value is None else tally.meets(o.min, o.max)
-            rows.append(ObjectiveResult(o, key[1], value, met, tally.tickets, tally.denominator, found is None or found.exact))
-    return rows
-
-
-@dataclass(frozen=True)
-class ObjectiveSummary:
-    """An objective over one period of the report: its own result when its period is as long as the
-    report's or longer, else how many of its shorter periods (days of a quarter) met and missed it."""
-
-    objective: Objective
-    period: str  # the objective's own period, or the report's when `periods` > 1
-    value: float | None  # its value, or the worst of its shorter periods
-    met: bool | None
-    measured: int
-    periods: int  # the objective's periods with data inside `period`
-    missed: int
-    exact: bool
-
-
-def _worst(objective: Objective, values: list[float]) -> float:
-    return max(values) if objective.min is None and objective.max is not None else min(values)
-
-
-def summarise(results: list[ObjectiveResult], period: str) -> list[ObjectiveSummary]:
-    """Objectives at the report's period: one line per objective and report period (never 365 daily
-    lines in a quarterly report), and one line for an objective no subject was measured by."""
-    rows: list[ObjectiveSummary] = []
-    order = {p: i for i, p in enumerate(PERIODS)}
-    by_objective: dict[str, list[ObjectiveResult]] = {}
-    for r in results:
-        by_objective.setdefault(r.objective.id, []).append(r)
-    for found in by_objective.values():
-        objective = found[0].objective
-        measured = [r for r in found if r.value is not None]
-        if not measured:
-            rows.append(ObjectiveSummary(objective, "", None, None, 0, 0, 0, True))
-            continue
-        if order[objective.period] >= order[period]:
-            rows += [ObjectiveSummary(objective, r.period, r.value, r.met, r.measured, 1, r.met is False, r.exact)
-                     for r in measured]
-            continue
-        spans: dict[str, list[ObjectiveResult]] = {}
-        for r in measured:
-            spans.setdefault(_enclosing(r.period, objective.period, period), []).append(r)
-        for key, inside in spans.items():
-            missed = sum(r.met is False for r in inside)
-            rows.append(ObjectiveSummary(objective, key, _worst(objective, [r.value for r in inside if r.value is not None]),
-                                         not missed, sum(r.measured for r in inside), len(inside), missed,
-                                         all(r.exact for r in inside)))
-    return rows
-
-
-def _enclosing(key: str, own: str, period: str) -> str:
-    """The report period a shorter period's key falls in (a week by its Thursday, as ISO 8601 gives a week its year)."""
-    if own == "day":
-        day = dt.date.fromisoformat(key)
-    elif own == "week":
-        year, week = key.split("-W")
-        day = dt.date.fromisocalendar(int(year), int(week), 4)
-    elif own == "month":
-        day = dt.date.fromisoformat(key + "-01")
-    else:  # quarter
-        year, quarter = key.split("-Q")
-        day = dt.date(int(year), 3 * int(quarter) - 2, 1)
-    return period_key(dt.datetime(day.year, day.month, day.day), period)
 
 
 def check_grouping(versions: Sequence[Policy], by: Iterable[str]) -> None:

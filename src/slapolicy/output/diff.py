@@ -9,8 +9,8 @@ from typing import IO, Any
 
 from ..review.policydiff import PolicyDiff
 from . import plural
+from .cells import md_cell
 from .encode import pretty
-from .report import md_cell
 from .whatif import METRIC_COLUMNS, OBJECTIVE_COLUMNS, counts, md_table, metric_cells, objective_cells
 
 SECTION_TITLES = {

@@ -21,22 +21,20 @@ from typing import IO, Any
 
 from ..calendar.business import BusinessCalendar, CalendarSpec
 from ..sim.outcome import ClockStatus, Outcome, Rejection, SubjectOutcome
-from .encode import Encoder, dumps, number
-from .report import (
+from .cells import (
     METRIC_COLUMNS,
     OBJECTIVE_COLUMNS,
     RATES,
-    TIMES,
     counted,
     group_label,
     metric_cells,
     objective_cells,
-    pct,
     report_notes,
-    seconds,
+    shown,
     summary_text,
     threshold,
 )
+from .encode import Encoder, dumps, number
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 MAX_CALENDAR_DAYS = 3700  # out-of-calendar shading covers at most ten years of a history (a choice)
@@ -80,10 +78,6 @@ CHART_W, CHART_H, PAD_L, PAD_B, PAD_T = 520, 200, 64, 28, 12
 STUB = 2  # a bar of value 0 still shows, as a line on the axis
 
 
-def _shown(measure: str, v: float) -> str:
-    return pct(v) if measure in RATES else (seconds(v) if measure in TIMES else f"{v:g}")
-
-
 def objective_chart(objective: str, measure: str, rows: list[dict[str, Any]]) -> str:
     """Bars of one objective's value per period (green met, red missed, grey no data) against its target line."""
     limits = [v for v in (rows[0]["min"], rows[0]["max"]) if v is not None]
@@ -101,7 +95,7 @@ def objective_chart(objective: str, measure: str, rows: list[dict[str, Any]]) ->
              f'width="{CHART_W}" height="{CHART_H}">',
              f'<line class="axis" x1="{PAD_L}" y1="{PAD_T + plot_h}" x2="{CHART_W - 8}" y2="{PAD_T + plot_h}"/>']
     for tick in (0, top / 2, top):
-        parts.append(f'<text class="tick" x="{PAD_L - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{_e(_shown(measure, tick))}</text>')
+        parts.append(f'<text class="tick" x="{PAD_L - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{_e(shown(measure, tick))}</text>')
     for i, r in enumerate(rows):
         x = PAD_L + i * step + step * 0.15
         label = (f'<text class="tick" x="{x + step * 0.35:.1f}" y="{CHART_H - 8}" text-anchor="middle">{_e(r["period"])}</text>'
@@ -113,7 +107,7 @@ def objective_chart(objective: str, measure: str, rows: list[dict[str, Any]]) ->
         state = "met" if r["met"] else "missed"
         top_y = min(y(r["value"]), PAD_T + plot_h - STUB)
         parts.append(f'<rect class="bar {state}" data-value="{r["value"]}" x="{x:.1f}" y="{top_y:.1f}" width="{step * 0.7:.1f}" '
-                     f'height="{PAD_T + plot_h - top_y:.1f}"><title>{_e(r["period"])}: {_e(_shown(measure, r["value"]))} '
+                     f'height="{PAD_T + plot_h - top_y:.1f}"><title>{_e(r["period"])}: {_e(shown(measure, r["value"]))} '
                      f'({state}, {r["measured"]} measured)</title></rect>{label}')
     for limit in limits:
         parts.append(f'<line class="target" data-value="{limit}" x1="{PAD_L}" y1="{y(limit):.1f}" x2="{CHART_W - 8}" '

@@ -17,18 +17,13 @@ from typing import IO, Any
 from ..calendar.durations import format_seconds
 from ..sim.outcome import Outcome, Rejection, SubjectOutcome
 from . import rich_console, word_table
+from .cells import csv_safe
 from .encode import Encoder, dumps, pretty
+from .html import TimelinePage
 
 CSV_COLUMNS = ("id", "status", "policy_version", "metric", "cycle", "target", "calendar", "started_at", "due_at",
                "stopped_at", "paused_seconds", "clock_status", "breached_at", "rule", "errors")
 STREAMED = ("json", "jsonl", "csv")  # formats a worker can encode
-
-
-def csv_safe(value: Any) -> Any:
-    """A cell a spreadsheet will not run as a formula (OWASP: prefix =, +, -, @, tab, CR with ')."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def _csv_rows(doc: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -89,8 +84,6 @@ class SimulationWriter:
         self._table = _Table(stream, explain) if fmt == "table" else None
         self._page = None
         if fmt == "html":
-            from .html import TimelinePage  # html reads report, which reads this module
-
             self._page = TimelinePage(stream, _heading, as_of)
         self._begun = False  # the heading is written with the first outcome (or at close): an input refused
                              # before any ticket leaves no half document behind

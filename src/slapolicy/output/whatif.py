@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import IO, Any
 
-from ..kpi.report import Report, objective_results, rate, summarise
+from ..kpi.objectives import objective_results, summarise
+from ..kpi.report import Report, rate
 from ..kpi.whatif import ComparisonData
 from ..policy.model import Policy
 from . import plural, rich_console, word_table
+from .cells import md_cell, named, pct, threshold, verdict
 from .encode import Encoder, pretty
-from .report import md_cell, named, pct, threshold, verdict
 
 
 def _totals(report: Report) -> dict[str, dict[str, Any]]:

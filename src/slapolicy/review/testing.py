@@ -17,7 +17,8 @@ from typing import Any
 
 from ..calendar.instants import InstantError, iso, parse_instant
 from ..diagnostics.record import Diagnostic, InputError, Severity, did_you_mean, shorten
-from ..kpi.report import NOBODY, Aggregator, money, objective_results
+from ..kpi.objectives import objective_results
+from ..kpi.report import NOBODY, Aggregator, money
 from ..policy.citations import citations
 from ..policy.loader import Document, JsonPath, load_file
 from ..policy.model import VERSION, Policy, version_key
