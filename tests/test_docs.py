@@ -25,6 +25,7 @@ Conventions (a reader sees ordinary Markdown):
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shlex
@@ -277,3 +278,28 @@ def test_the_manual_builds_without_a_warning(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "html" / "index.html").is_file()
 
+def _docstring_paragraphs(package: Path) -> list[str]:
+    docstring = ast.get_docstring(ast.parse((package / "__init__.py").read_text(encoding="utf-8"))) or ""
+    return [" ".join(p.split()) for p in docstring.split("\n\n") if p.strip()]
+
+
+def test_every_package_is_on_the_architecture_page() -> None:
+    """docs/architecture.md names every package of src/slapolicy, and gives each top-level one a
+    section with the first paragraph of its `__init__` docstring (what it owns) and the last
+    (what it may import), so the page cannot drift from the code."""
+    page = (DOCS / "architecture.md").read_text(encoding="utf-8")
+    sections = {m[0]: " ".join(m[1].split()) for m in re.findall(r"^## `(\w+)`\n(.*?)(?=^## |\Z)", page, re.M | re.S)}
+    source = ROOT / "src" / "slapolicy"
+    packages = sorted(p.parent.relative_to(source) for p in source.rglob("__init__.py") if p.parent != source)
+    assert packages
+    for package in packages:
+        dotted = ".".join(package.parts)
+        if len(package.parts) > 1:
+            assert f"`{dotted}`" in page, f"docs/architecture.md does not name the package {dotted}"
+            continue
+        assert dotted in sections, f"docs/architecture.md has no section ## `{dotted}`"
+        paragraphs = _docstring_paragraphs(source / package)
+        for wanted in (paragraphs[0], paragraphs[-1]):
+            assert wanted in sections[dotted], f"the section ## `{dotted}` of docs/architecture.md lacks:\n\n{wanted}"
+        assert f"── {dotted}/" in page, f"the package tree of docs/architecture.md lacks {dotted}/"
+    assert set(sections) == {p.parts[0] for p in packages}, "a section for a package that does not exist"
