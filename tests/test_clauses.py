@@ -1,5 +1,5 @@
 """`slapolicy clauses`: every clause of the registers with the rules encoding it and the cases
-citing it; the gaps; the README's clause table is this command's Markdown output."""
+citing it; the gaps; the manual's clause table (docs/shipped.md) is this command's Markdown output."""
 
 from __future__ import annotations
 
@@ -59,9 +59,9 @@ def test_strict_fails_on_a_gap(run_cli: Run, tmp_path: Any) -> None:
     assert result.exit_code == 1 and json.loads(result.output)["summary"]["untested"] == 1
 
 
-def test_the_readme_clause_table_is_the_commands_markdown(run_cli: Run) -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    found = re.search(r"<!-- clauses:begin -->\n(.*?)<!-- clauses:end -->", readme, re.S)
-    assert found, "README lacks the clause table markers"
+def test_the_manuals_clause_table_is_the_commands_markdown(run_cli: Run) -> None:
+    page = (ROOT / "docs" / "shipped.md").read_text(encoding="utf-8")
+    found = re.search(r"<!-- clauses:begin -->\n(.*?)<!-- clauses:end -->", page, re.S)
+    assert found, "docs/shipped.md lacks the clause table markers"
     assert found.group(1) == run_cli("clauses", "policies", "--format", "markdown").output, (
         "regenerate: slapolicy clauses policies --format markdown, between the markers")

@@ -41,7 +41,7 @@ def report(run_cli: Callable[..., Any], *extra: str) -> Any:
 
 
 def test_pages_golden(run_cli: Callable[..., Any], golden: Callable[[Path, str], None]) -> None:
-    """The README's examples as pages (regenerate with pytest --update-golden)."""
+    """The example tickets (examples/tickets.jsonl) as pages (regenerate with pytest --update-golden)."""
     golden(ROOT / "tests" / "golden" / "report_examples.html", report(run_cli).stdout)
     golden(ROOT / "tests" / "golden" / "simulate_examples.html", simulate(run_cli, "html").stdout)
 

@@ -222,7 +222,7 @@ def test_import_writes_canonical_jsonl(run_cli: Run, tmp_path: Path) -> None:
 def test_import_rejections_on_stderr_and_as_jsonl(run_cli: Run, tmp_path: Path, golden: Callable[[Path, str], None]) -> None:
     """The stderr of a malformed export (regenerate with pytest --update-golden)."""
     raw, _ = _rewrite("znuny-ticket-search", {(1, "Priority"): "6 critical", (3, "Created"): "gestern", (4, "FirstResponse"): "45723,5"})
-    assert (SAMPLES / "malformed" / "znuny.csv").read_bytes() == raw  # the README's transcript shows this export
+    assert (SAMPLES / "malformed" / "znuny.csv").read_bytes() == raw  # docs/imports.md's transcript shows this export
     bad = tmp_path / "znuny.csv"
     bad.write_bytes(raw)
     rejects = tmp_path / "rejects.jsonl"
@@ -398,9 +398,9 @@ def test_export_mutants_account_for_every_row(seed: int, name: str) -> None:
         assert all(x.code in CODES and "\n" not in x.message for x in r.reasons)
 
 
-def test_the_readme_profile_example_loads(tmp_path: Path) -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = readme.split("A profile:\n\n```yaml\n", 1)[1].split("```", 1)[0]
+def test_the_manuals_profile_example_loads(tmp_path: Path) -> None:
+    page = (ROOT / "docs" / "imports.md").read_text(encoding="utf-8")
+    block = page.split("A profile:\n\n```yaml\n", 1)[1].split("```", 1)[0]
     path = tmp_path / "my-helpdesk.yaml"
     path.write_text(block, encoding="utf-8")
     profile = load_profile(str(path))

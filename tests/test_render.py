@@ -1,11 +1,12 @@
 """`slapolicy render`: the policy as the document people read.
 
-The goldens under tests/golden/render/ and the committed documents under docs/ are this
-command's output on the shipped policies; after a deliberate change regenerate both with
+The goldens under tests/golden/render/ and the committed documents under docs/policies/ are
+this command's output on the shipped policies; after a deliberate change regenerate both with
 
     .venv/bin/python -m pytest tests/test_render.py --update-golden
 
-and review the diff (docs/ is what engineers and customers read)."""
+and review the diff (docs/policies/ is what engineers and customers read: the Markdown
+documents are pages of the manual, the HTML ones its printable pages)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from slapolicy.validate.repository import open_policy_set
 
 POLICIES = sorted(p.name for p in (ROOT / "policies").iterdir() if p.is_dir())
 GOLDEN = ROOT / "tests" / "golden" / "render"
-DOCS = ROOT / "docs"
+DOCS = ROOT / "docs" / "policies"
 OFFICE_ZH = "工作日 09:00–12:00、13:30–18:00，法定节假日除外，调休上班日照常"
 OFFICE_EN = "working days 09:00–12:00 and 13:30–18:00, public holidays excepted, make-up working days worked"
 
@@ -54,7 +55,7 @@ DOC_FILES = [(name, "zh", fmt) for name in POLICIES for fmt in ("md", "html")] +
 @pytest.mark.parametrize(("name", "lang", "fmt"), DOC_FILES)
 def test_the_committed_documents_are_current(in_root: Path, golden: Callable[[Path, str], None], name: str, lang: str,
                                              fmt: str) -> None:
-    """docs/<policy>.<lang>.<md|html> is what `slapolicy render` writes today (regenerate: see the module docstring)."""
+    """docs/policies/<policy>.<lang>.<md|html> is what `slapolicy render` writes today (regenerate: see the module docstring)."""
     golden(DOCS / f"{name}.{lang}.{fmt}", rendered(name, lang, fmt))
 
 
