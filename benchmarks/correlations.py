@@ -56,7 +56,7 @@ def main() -> None:
                               ("without it", str(base / "2025.1.yaml"))):
             times, rss = [], []
             for _ in range(args.runs):
-                seconds, mb = run([*SLAPOLICY, "report", policy, str(history), "--format", "json", "--as-of", AS_OF,
+                seconds, mb, _ = run([*SLAPOLICY, "report", policy, str(history), "--format", "json", "--as-of", AS_OF,
                                    "--engine", "python", "--jobs", str(jobs)])
                 times.append(seconds)
                 rss.append(mb)

@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, pretty_json
+from slapolicy.policy.build import build_policy
 from slapolicy.policy.conditions import evaluate
 from slapolicy.policy.loader import load_text
-from slapolicy.policy.model import build_policy
 from slapolicy.rules.compiler import compile_policy
 from slapolicy.rules.engine import EngineError, durable_available, get_backend
 from slapolicy.validate.repository import open_policy

@@ -17,8 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXTURES, ROOT, pretty_json
+from slapolicy.policy.build import build_policy
 from slapolicy.policy.loader import load_text
-from slapolicy.policy.model import Policy, build_policy
+from slapolicy.policy.model import Policy
 from slapolicy.review.policydiff import Change, PolicyDiff, diff_policies
 from slapolicy.sim.generate import generate
 from slapolicy.validate.repository import open_policy, read_policy

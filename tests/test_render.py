@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 
 from conftest import ROOT
 from slapolicy.output.render import html, markdown
+from slapolicy.policy.build import build_policy
 from slapolicy.policy.loader import load_text
-from slapolicy.policy.model import build_policy
 from slapolicy.review.render import RenderedPolicy, document
 from slapolicy.validate.repository import open_policy_set
 

@@ -23,6 +23,7 @@ import calendar as _stdcal
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -74,10 +75,18 @@ def holiday_source(country: str, subdivision: str | None = None) -> object:
     import holidays
 
     try:
-        default = holidays.country_holidays(country, subdiv=subdivision)
-        return holidays.country_holidays(country, subdiv=subdivision, language=default.default_language)
+        return holidays.country_holidays(country, subdiv=subdivision, language=_language(country, subdivision))
     except NotImplementedError:
         raise CalendarError(_unknown_holidays(country, subdivision)) from None
+
+
+@cache
+def _language(country: str, subdivision: str | None) -> str | None:
+    """The country's own language: a fact of its holiday class, asked once (a source costs a millisecond)."""
+    import holidays
+
+    language: str | None = holidays.country_holidays(country, subdiv=subdivision).default_language
+    return language
 
 
 def _unknown_holidays(country: str, subdivision: str | None) -> str:
@@ -95,12 +104,15 @@ def _unknown_holidays(country: str, subdivision: str | None) -> str:
     return f"unknown subdivision '{shorten(str(subdivision))}' of {country}{hint}"
 
 
-def published_until(source: object) -> int:
-    """Last year the source has official data for.
+@cache
+def published_until(country: str, subdivision: str | None = None) -> int:
+    """Last year the country's holiday source has official data for (CalendarError: an unknown one).
 
     Countries that announce make-up working days year by year (China's State Council)
-    are only known up to the last announced year; others are computed by rule.
+    are only known up to the last announced year; others are computed by rule. A fact of the
+    country's data, asked once per process by the checks and every calendar.
     """
+    source = holiday_source(country, subdivision)
     special = getattr(source, "special_public_holidays", None)
     if isinstance(special, dict) and any(
         len(entry) >= 4 for entries in special.values() for entry in (entries if isinstance(entries[0], tuple) else (entries,))
@@ -153,7 +165,7 @@ class BusinessCalendar:
             self._source = holiday_source(spec.country, spec.subdivision)
             self._first_year = max(MIN_YEAR, int(getattr(self._source, "start_year", MIN_YEAR)))
             self._last_year = min(MAX_YEAR, int(getattr(self._source, "end_year", MAX_YEAR)))
-            self._published = published_until(self._source)
+            self._published = published_until(spec.country, spec.subdivision)
         self._years: dict[int, tuple[list[Interval], list[tuple[int, int, int]]]] = {}
         self._lo = self._hi = 0  # loaded local years, inclusive
         self._t = _Tables()

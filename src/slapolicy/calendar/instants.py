@@ -108,6 +108,31 @@ def to_epoch(when: dt.datetime, text: object = None) -> float:
     return t
 
 
+_OFFSETS: dict[dt.tzinfo, int] = {}  # fixed UTC offsets (as decoded from "+08:00") in seconds
+_UNIX_DAY = 719163  # date(1970, 1, 1).toordinal()
+
+
+def decoded_epoch(when: dt.datetime, tz: dt.tzinfo) -> float:
+    """Epoch seconds of a datetime a decoder made (offset-less: read in `tz`), within the supported
+    range: from its own fields when it carries a fixed offset (exactly what `timestamp()` gives, at
+    half the cost), the hot path of JSONL input."""
+    fixed = when.tzinfo
+    offset = _OFFSETS.get(fixed) if fixed is not None else None
+    if offset is None:
+        if fixed is None:
+            when = when.replace(tzinfo=tz)
+        elif type(fixed) is dt.timezone:
+            delta = fixed.utcoffset(None)
+            offset = _OFFSETS[fixed] = delta.days * 86400 + delta.seconds
+    if offset is None:
+        return to_epoch(when)
+    whole = (when.toordinal() - _UNIX_DAY) * 86400 + when.hour * 3600 + when.minute * 60 + when.second - offset
+    t = (whole * 1_000_000 + when.microsecond) / 1_000_000 if when.microsecond else float(whole)
+    if not MIN_EPOCH <= t < MAX_EPOCH:
+        raise InstantError(f"{when.isoformat()} is outside the supported range {RANGE_TEXT}")
+    return t
+
+
 def parse_instant(text: object, tz: dt.tzinfo) -> float:
     """Epoch seconds of an ISO-8601 timestamp (offset-less ones read in `tz`), within the supported range."""
     when, _ = parse_datetime(text, tz)

@@ -6,7 +6,8 @@ from ..output import OutputError, choose_format, destination, exits
 from ..output.clauses import FORMATTERS, summary
 from ..review.clauses import clause_table
 from ..rules.engine import EngineError, get_backend
-from ._shared import engine_option, fail, format_option, ignore_option, output_option, settings
+from ._replay import engine_option
+from ._shared import fail, format_option, ignore_option, output_option, settings
 
 
 @click.command("clauses")

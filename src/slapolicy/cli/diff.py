@@ -15,7 +15,8 @@ from ..review.policydiff import diff_policies
 from ..rules.engine import EngineError
 from ..sim.replay import Interrupted, ReplayError, default_jobs, replay
 from ..validate.repository import PolicySet
-from ._shared import as_of, as_of_option, fail, format_option, history_path, jobs_option, output_option, resolve_version
+from ._replay import history_path, jobs_option
+from ._shared import as_of, as_of_option, fail, format_option, output_option, resolve_version
 
 
 def _impact(old: Policy, new: Policy, history: str, period: str, as_of_text: str | None, jobs: int | None) -> dict[str, Any]:

@@ -6,7 +6,8 @@ from ..calendar.instants import zone
 from ..output import OutputError, destination, exits
 from ..output.imports import import_summary, rejection_lines, write_rejects, write_tickets
 from ..sim.imports import ExportRefused, check_tickets, read_export
-from ._shared import encoding_option, fail, history_path, import_profile, output_option
+from ._replay import encoding_option, history_path, import_profile
+from ._shared import fail, output_option
 
 
 @click.command("import")

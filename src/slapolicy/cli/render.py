@@ -4,7 +4,8 @@ import click
 
 from ..output import OutputError, destination
 from ..output.render import FORMATTERS
-from ..review.render import LANGS, document
+from ..review.render import document
+from ..review.words import LANGS
 from ._shared import fail, output_option, policy_set
 
 

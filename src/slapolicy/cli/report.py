@@ -10,24 +10,19 @@ from ..output.report import FORMATTERS, document, write_ledger, write_rejects
 from ..rules.engine import EngineError
 from ..sim.imports import ExportRefused
 from ..sim.replay import Interrupted, Plan, ReplayError, default_jobs, input_size, replay
-from ._shared import (
-    as_of,
-    as_of_option,
+from ._replay import (
     encoding_option,
     engine_name,
     engine_option,
-    fail,
-    format_option,
     history_path,
     input_format_option,
     input_profile,
     jobs_option,
-    output_option,
-    policy_set,
     profile_option,
     roster,
     roster_option,
 )
+from ._shared import as_of, as_of_option, fail, format_option, output_option, policy_set
 
 
 @click.command()

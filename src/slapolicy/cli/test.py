@@ -9,7 +9,8 @@ from ..output import OutputError, choose_format, destination, exits
 from ..output.tests import FORMATTERS, coverage, summary, text
 from ..review.testing import run_tests
 from ..rules.engine import EngineError, get_backend
-from ._shared import engine_option, fail, format_option, ignore_option, output_option, settings
+from ._replay import engine_option
+from ._shared import fail, format_option, ignore_option, output_option, settings
 
 
 @click.command("test")

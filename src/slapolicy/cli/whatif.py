@@ -12,23 +12,18 @@ from ..rules.engine import EngineError
 from ..sim.imports import ExportRefused
 from ..sim.replay import Interrupted, ReplayError, default_jobs, replay
 from ..validate.repository import PolicySet
-from ._shared import (
-    as_of,
-    as_of_option,
+from ._replay import (
     encoding_option,
     engine_name,
     engine_option,
-    fail,
-    format_option,
     input_format_option,
     input_profile,
     jobs_option,
-    output_option,
     profile_option,
-    resolve_version,
     roster,
     roster_option,
 )
+from ._shared import as_of, as_of_option, fail, format_option, output_option, resolve_version
 
 
 @click.command()

@@ -10,7 +10,8 @@ from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 from ..diagnostics.record import Diagnostic, did_you_mean, shorten
-from .loader import Document, JsonPath, full_width_note, json_path
+from .loader import Document, JsonPath, json_path
+from .syntax import full_width_note
 
 if TYPE_CHECKING:  # jsonschema is imported only to explain an invalid document
     from jsonschema import Draft202012Validator

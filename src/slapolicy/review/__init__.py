@@ -1,7 +1,7 @@
 """What a policy author reviews before a version lands: the difference between two versions
 (`policydiff`), the policy's own unit tests (`testing`), each clause of the regulation with
 the rules encoding it and the cases testing it (`clauses`), and the policy as the document
-people read (`render`).
+people read (`render`, in the words of `words`).
 
 May import: `kpi`, `sim`, `validate`, `rules`, `policy`, `calendar`, `diagnostics`.
 """

@@ -10,20 +10,25 @@ digest hit is re-checked exactly against the earlier line's id (read back throug
 The sorted arrays form levels of doubling size, each at most `LEVEL_CAP` ids, merged
 like a binary counter: adding is amortised O(log n) per id and every query is a few
 vectorised binary searches.
+
+NumPy is imported by the methods that use it, not with the module: its import takes tens of
+milliseconds, which a command that imports the replay's types without replaying need not pay.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Digests = npt.NDArray[np.uint64]
+    Lines = npt.NDArray[np.uint32]
 
 LEVEL_CAP = 1 << 20
 _MASK = (1 << 64) - 1
-
-Digests = npt.NDArray[np.uint64]
-Lines = npt.NDArray[np.uint32]
 
 
 class IdIndex:
@@ -39,6 +44,8 @@ class IdIndex:
         """Register `(line, id)` pairs in input order; return `{line: first line}` for ids claimed before."""
         if not items:
             return {}
+        import numpy as np
+
         digest = self._digest
         digests = np.fromiter((digest(key) & _MASK for _, key in items), dtype=np.uint64, count=len(items))
         suspects = np.zeros(len(items), dtype=bool)
@@ -63,6 +70,8 @@ class IdIndex:
 
     def _earlier(self, digest: int, key: str) -> int | None:
         """The line that claimed `key`, among the stored ids with the same digest."""
+        import numpy as np
+
         target = np.uint64(digest)
         for level_digests, level_lines in self._levels:
             lo = int(np.searchsorted(level_digests, target, side="left"))
@@ -75,6 +84,8 @@ class IdIndex:
     def _add(self, digests: Digests, lines: Lines) -> None:
         if not len(digests):
             return
+        import numpy as np
+
         order = np.argsort(digests, kind="stable")
         self._levels.append((digests[order], lines[order]))
         self.size += len(digests)

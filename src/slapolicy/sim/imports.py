@@ -17,7 +17,7 @@ import codecs
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -28,7 +28,8 @@ from ..diagnostics.record import Diagnostic, InputError, did_you_mean, one_line,
 from ..policy.loader import Document, load_file, load_text
 from ..policy.schema import schema_problems
 from .outcome import Reason, Rejection
-from .tickets import RawItem, TicketError, cell_value, decode_text, sniff_delimiter, ticket_from_data
+from .sheets import Quotes, cell_value, column_letter, missing_columns, records, sniff_delimiter
+from .tickets import RawItem, TicketError, decode_text, ticket_from_data
 
 _UNSET: Any = object()
 
@@ -264,97 +265,15 @@ def read_export(profile: Profile, raw: bytes, encoding: str | None = None) -> Im
         index.setdefault(name, i)
     missing = [(column, where) for column, where in profile.columns() if column not in index]
     if missing:
-        result.items.append(Rejection(None, 1, (Reason("unparseable", _missing_columns(missing, header, delimiter)),)))
+        result.items.append(Rejection(None, 1, (Reason("unparseable", missing_columns(missing, header, delimiter)),)))
         return result
     mapper = _Rows(profile, index)
-    quotes = _Quotes(text, header, delimiter)
-    for number, first, last, row in _records(reader):
+    quotes = Quotes(text, header, delimiter)
+    for number, first, last, row in records(reader):
         result.rows += 1
         mapper.add(number, row, quotes.left_open(number, first, last, row))
     result.items, result.skipped = mapper.finish(), mapper.skipped
     return result
-
-
-def _records(reader: Any) -> Iterator[tuple[int, int, int, list[str] | csv.Error]]:
-    """Each record with its row number as a spreadsheet shows it (the header is row 1; a cell
-    with a line break does not count as more rows) and the first and last line of the file it
-    was read from; a record the csv module refuses is the error. Blank rows are counted, not yielded."""
-    number = 1
-    start = reader.line_num + 1
-    while True:
-        number += 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield number, start, reader.line_num, exc
-            start = reader.line_num + 1
-            continue
-        if row and any(cell.strip() for cell in row):
-            yield number, start, reader.line_num, row
-        start = reader.line_num + 1
-
-
-class _Quotes:
-    """Finds a quote opened and never closed: the csv module then reads every line after it, to
-    the end of the file or to the next stray quote, into one cell, and those rows would vanish."""
-
-    def __init__(self, text: str, header: list[str], delimiter: str) -> None:
-        self.text = text
-        self.header = header
-        self.delimiter = delimiter
-        self.lines: list[str] | None = None  # split only when a record runs over several lines
-
-    def left_open(self, number: int, first: int, last: int, row: list[str] | csv.Error) -> tuple[int, Reason] | None:
-        """The cell of this record where a quote was left open, and the rejection's reason naming its row,
-        column and lines; or None."""
-        if isinstance(row, csv.Error) or last <= first:
-            return None
-        if self.lines is None:
-            self.lines = io.StringIO(self.text, newline="").readlines()
-        at_end = False
-        try:
-            list(csv.reader(io.StringIO("".join(self.lines[first - 1:last]), newline=""), delimiter=self.delimiter, strict=True))
-        except csv.Error as exc:
-            at_end = "unexpected end of data" in str(exc)
-        width = len(self.header) - 1
-        cell = len(row) - 1 if at_end else next(
-            (i for i, c in enumerate(row) if width >= 2 and any(ln.count(self.delimiter) >= width for ln in c.split("\n")[1:])), None)
-        if cell is None:
-            return None
-        name = f" '{one_line(shorten(self.header[cell], 40))}'" if cell < len(self.header) else ""
-        swallowed = f"lines {first + 1}-{last} of the file (to its end)" if at_end else \
-            f"lines {first + 1}-{last} of the file (up to a quote on line {last})"
-        return cell, Reason("unparseable", f"row {number}, column {column_letter(cell)}{name}: a quote (\") opened in this cell is "
-                                           f"never closed, so {swallowed} were read into this one cell instead of as rows; close "
-                                           "the quote (a quote inside a cell is written twice: \"\") and export again")
-
-
-def column_letter(index: int) -> str:
-    """The spreadsheet name of a 0-based column: 0 → A, 26 → AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def _missing_columns(missing: list[tuple[str, str]], header: list[str], delimiter: str) -> str:
-    """One message for every column the profile reads that the header lacks (one cause: the wrong export or profile)."""
-    one_column = len(header) == 1 and any(d in header[0] for d in ",;\t|" if d != delimiter)
-
-    def near(column: str) -> str:
-        return "" if one_column else did_you_mean(column, header).replace("; did you", ", did you")
-
-    named = ", ".join(f"'{one_line(shorten(c, 60))}' (the profile's {w}){near(c)}" for c, w in missing)
-    shown = ", ".join(one_line(shorten(h, 40)) for h in header[:12]) + (" …" if len(header) > 12 else "")
-    hint = ""
-    if one_column:
-        hint = "; the header is one single column: is the file separated by another character? give `delimiter:` in the profile"
-    word = "column" if len(missing) == 1 else "columns"
-    return f"the export has no {word} {named}; its columns are: {shown}{hint}"
 
 
 class _Rows:
@@ -561,4 +480,4 @@ def check_tickets(result: Imported, tz: dt.tzinfo) -> None:
                 result.items[position] = Rejection(tid, item.line, (Reason(exc.code, str(exc)),))
 
 
-__all__ = ["ExportRefused", "Imported", "Profile", "ProfileError", "check_tickets", "column_letter", "load_profile", "read_export", "shipped"]
+__all__ = ["ExportRefused", "Imported", "Profile", "ProfileError", "check_tickets", "load_profile", "read_export", "shipped"]

@@ -16,7 +16,6 @@ import datetime as dt
 import io
 import math
 import operator
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,18 +24,14 @@ from typing import Any, NamedTuple
 import msgspec
 
 from ..calendar.instants import (
-    EXCEL_TEXT_FORMATS,
-    MAX_EPOCH,
-    MIN_EPOCH,
-    RANGE_TEXT,
     InstantError,
+    decoded_epoch,
     parse_instant,
-    read_cell_time,
-    to_epoch,
 )
 from ..diagnostics.record import InputError, did_you_mean, shorten
 from ..policy.loader import MAX_BYTES
 from .outcome import Reason, Rejection
+from .sheets import cell_value, excel_at, sniff_delimiter
 
 FORMATS = ("jsonl", "json", "yaml", "csv")
 MAX_EVENTS = 20_000  # per ticket: a real ticket has tens
@@ -316,33 +311,6 @@ def line_id(line: bytes) -> str | None:
         return None
 
 
-_OFFSETS: dict[dt.tzinfo, int] = {}  # fixed UTC offsets (as decoded from "+08:00") in seconds
-_UNIX_DAY = 719163  # date(1970, 1, 1).toordinal()
-
-
-def _epoch(when: dt.datetime, tz: dt.tzinfo, index: int) -> float:
-    """Epoch seconds of a decoded timestamp: from its own fields when it carries a fixed offset
-    (exactly what `timestamp()` gives, at half the cost), else read in `tz`."""
-    fixed = when.tzinfo
-    offset = _OFFSETS.get(fixed) if fixed is not None else None
-    if offset is None:
-        if fixed is None:
-            when = when.replace(tzinfo=tz)
-        elif type(fixed) is dt.timezone:
-            delta = fixed.utcoffset(None)
-            offset = _OFFSETS[fixed] = delta.days * 86400 + delta.seconds
-    if offset is None:
-        try:
-            return to_epoch(when)
-        except InstantError as exc:
-            raise TicketError("bad_timestamp", f"event {index + 1}: {exc}") from None
-    whole = (when.toordinal() - _UNIX_DAY) * 86400 + when.hour * 3600 + when.minute * 60 + when.second - offset
-    t = (whole * 1_000_000 + when.microsecond) / 1_000_000 if when.microsecond else float(whole)
-    if not MIN_EPOCH <= t < MAX_EPOCH:
-        raise TicketError("bad_timestamp", f"event {index + 1}: {when.isoformat()} is outside the supported range {RANGE_TEXT}")
-    return t
-
-
 def decode_line(line: bytes, number: int, tz: dt.tzinfo, check: Check | None = None) -> Ticket | Rejection:
     """One JSONL line (without its newline) as a Ticket, or a Rejection saying why not (with the
     reasons `check`, the policy's, gives about what could be read of it)."""
@@ -374,10 +342,10 @@ def decode_line(line: bytes, number: int, tz: dt.tzinfo, check: Check | None = N
             extra = e.attributes
             if extra:
                 _scalars(extra, f"event {i + 1} attributes")
-            events.append(Event(_epoch(e.at, tz, i), e.type, e.status, extra or _NO_ATTRIBUTES,
+            events.append(Event(decoded_epoch(e.at, tz), e.type, e.status, extra or _NO_ATTRIBUTES,
                                 e.actor, e.role, e.assignee, e.group))
-        except TicketError as exc:  # every event is checked: the rejection holds every problem of the line
-            problems.append(exc)
+        except (TicketError, InstantError) as exc:  # every event is checked: the rejection holds every problem of the line
+            problems.append(exc if isinstance(exc, TicketError) else TicketError("bad_timestamp", f"event {i + 1}: {exc}"))
             untimed.append(Event(math.inf, e.type, e.status, _NO_ATTRIBUTES))
     try:
         if problems:
@@ -486,15 +454,6 @@ def _items(data: Any, line_of: Callable[[int], int]) -> Iterator[RawItem | Rejec
 _CSV_COLUMNS = frozenset(("ticket_id", "kind", "at", "type", "status", *WHO))  # the other columns are attributes
 
 
-def sniff_delimiter(header: str) -> str:
-    """The column separator of a CSV file, guessed from its header line: `,` `;` tab or `|`
-    (Excel writes `;` where the decimal mark is a comma); `,` when nothing else fits."""
-    try:
-        return csv.Sniffer().sniff(header[:4096], delimiters=",;\t|").delimiter
-    except csv.Error:
-        return ","
-
-
 def _csv(text: str) -> Iterator[RawItem | Rejection]:
     delimiter = sniff_delimiter(text.split("\n", 1)[0])
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -514,7 +473,7 @@ def _csv(text: str) -> Iterator[RawItem | Rejection]:
             yield reject(None, line, "unparseable", f"line {line} has no ticket_id")
             continue
         attrs = {k: cell_value(v) for k, v in row.items() if k not in _CSV_COLUMNS and k and v not in (None, "")}
-        event: dict[str, Any] = {"at": _excel_at(row["at"]), "type": row["type"]}
+        event: dict[str, Any] = {"at": excel_at(row["at"]), "type": row["type"]}
         for name in ("status", *WHO):
             if row.get(name):
                 event[name] = row[name]
@@ -528,26 +487,3 @@ def _csv(text: str) -> Iterator[RawItem | Rejection]:
             event["attributes"] = attrs
         tickets[tid].data["events"].append(event)
     yield from tickets.values()
-
-
-_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
-
-
-def _excel_at(text: str | None) -> str | None:
-    """An `at` cell as Excel saved it (a date number, 2025/3/7 17:50) as ISO-8601; other text as it is."""
-    if not text or text[:4].isdigit() and text[4:5] == "-":
-        return text
-    try:
-        return read_cell_time(text, EXCEL_TEXT_FORMATS).isoformat()
-    except InstantError:
-        return text
-
-
-def cell_value(value: str) -> Any:
-    """CSV cells are text; numbers and booleans are recognised as JSON would write them."""
-    if value in ("true", "false"):
-        return value == "true"
-    if _NUMBER.fullmatch(value):
-        number = float(value) if any(c in value for c in ".eE") else int(value)
-        return number if not isinstance(number, float) or math.isfinite(number) else value
-    return value

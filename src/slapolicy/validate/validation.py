@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..diagnostics.record import Diagnostic, Severity
+from ..policy.build import build_policy
 from ..policy.loader import Document
-from ..policy.model import Policy, build_policy
+from ..policy.model import Policy
 from ..policy.schema import schema_problems
 from .checks import check_versions, run_checks
 

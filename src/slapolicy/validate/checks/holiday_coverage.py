@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from ...calendar.business import CalendarError, holiday_source, published_until
+from ...calendar.business import CalendarError, published_until
 from ...policy.model import Policy
 from .base import Problem
 
@@ -34,7 +34,7 @@ def check(policy: Policy) -> Iterator[Problem]:
         if spec.country is None or spec.always:
             continue
         try:
-            known = published_until(holiday_source(spec.country, spec.subdivision))
+            known = published_until(spec.country, spec.subdivision)
         except CalendarError:
             continue  # reported by SLA404
         if last_year > known:

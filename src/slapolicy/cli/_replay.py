@@ -1,0 +1,104 @@
+"""What the commands that read and replay ticket histories share: the history's path, format,
+encoding, import profile and roster, the rules engine and the worker processes."""
+
+from __future__ import annotations
+
+import click
+
+from ..diagnostics.record import InputError
+from ..rules.engine import ENGINES, EngineError, get_backend
+from ..sim.imports import Profile, ProfileError, load_profile
+from ..sim.roster import EMPTY as EMPTY_ROSTER
+from ..sim.roster import Roster, RosterError, read_roster
+from ..sim.tickets import FORMATS as INPUT_FORMATS
+from ..validate.repository import PolicySet
+from ._shared import fail
+
+
+def engine_name(name: str | None) -> str:
+    """The backend that will run (checked here, so workers cannot fail on it)."""
+    try:
+        return get_backend(name).name
+    except EngineError as exc:
+        fail(str(exc))
+
+
+def history_path(path: str) -> str:
+    if path != "-" and not _is_file(path):
+        fail(f"{path}: no such file")
+    return path
+
+
+def _is_file(path: str) -> bool:
+    from pathlib import Path
+
+    return Path(path).is_file()
+
+
+engine_option = click.option("--engine", type=click.Choice(ENGINES), default=None,
+                             help="Rules engine backend (default: durable where it imports, else python).")
+jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+                           help="Worker processes for a JSONL history (default: all cores).")
+
+
+def _encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    import codecs
+
+    if value is None:  # not given: the import profile's encoding, else utf-8
+        return None
+    try:
+        text = getattr(codecs.lookup(value), "_is_text_encoding", True)
+    except LookupError:
+        text = None
+    if not text:
+        reason = "is not a text encoding" if text is False else "is an unknown encoding"
+        raise click.BadParameter(f"'{value}' {reason}; use utf-8, gb18030, gbk, latin-1, …")
+    return value
+
+
+encoding_option = click.option("--encoding", default=None, callback=_encoding,
+                               help="Text encoding of the ticket input (default: the import profile's encoding, else utf-8; "
+                                    "GB18030 and GBK are common in Chinese helpdesk exports).")
+input_format_option = click.option("--input-format", type=click.Choice(INPUT_FORMATS), default=None,
+                                   help="Ticket input format (default: by file extension; jsonl otherwise).")
+
+
+roster_option = click.option("--roster", "roster_path", type=click.Path(dir_okay=False), default=None,
+                             help="Who is on duty when: CSV person,role,from,to (or JSON lines), for penalties paid by "
+                                  "the person on duty.")
+
+
+def roster(path: str | None, policies: PolicySet) -> Roster:
+    """The roster file read in the policy's time zone; a one-line error (exit 2) if it cannot be read."""
+    if path is None:
+        return EMPTY_ROSTER
+    try:
+        return read_roster(path, policies.tz)
+    except RosterError as exc:
+        fail(str(exc))
+
+
+profile_option = click.option("--profile", "profile_name", default=None, metavar="NAME|FILE",
+                              help="Read the input as a helpdesk export through this import profile (a shipped name such as "
+                                   "jira-service-management, or a profile file); see `slapolicy import`.")
+
+
+def input_profile(name: str | None, input_format: str | None) -> Profile | None:
+    """`--profile` of a replaying command: None without one; with one, --input-format has no say."""
+    if name is None:
+        return None
+    if input_format is not None:
+        fail(f"--profile reads the input as a helpdesk export (CSV); leave out --input-format {input_format}")
+    return import_profile(name)
+
+
+def import_profile(name: str) -> Profile:
+    """The import profile named; every problem of a bad profile on stderr, exit 2."""
+    try:
+        return load_profile(name)
+    except ProfileError as exc:
+        for problem in exc.problems[:-1]:
+            click.echo(f"error: {problem.format()}", err=True)
+        fail(exc.problems[-1].format())
+    except InputError as exc:
+        fail(exc.diagnostic.format())

@@ -1,0 +1,454 @@
+"""A schema-valid document as the typed policy model: values the schema cannot judge (dates
+that do not exist, durations, time zones, conditions, calendars) are read here, and each
+problem becomes a diagnostic at its file:line:column.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import re
+from collections.abc import Mapping
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+from ..calendar.business import WEEKDAYS, CalendarSpec, Interval
+from ..calendar.durations import Duration, DurationError, parse_duration
+from ..calendar.instants import MAX_YEAR, MIN_YEAR, RANGE_TEXT, InstantError, zone
+from ..diagnostics.record import Diagnostic
+from .conditions import ALWAYS, Condition, ConditionError, parse_condition, regex_problem
+from .loader import Document, JsonPath
+from .model import (
+    ALWAYS_CALENDAR,
+    BUILTIN_EVENTS,
+    MAX_REPEATS,
+    VERSION,
+    Attribute,
+    Correlation,
+    Decision,
+    Due,
+    EscalationStep,
+    Identity,
+    Invariant,
+    Metric,
+    Multiplier,
+    Named,
+    Notice,
+    Objective,
+    PayerSource,
+    Penalty,
+    Policy,
+    Route,
+    Source,
+    TargetRule,
+    TargetValue,
+)
+
+
+class _Builder:
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.errors: list[Diagnostic] = []
+        # SLA403 per unusable zone, in file order: the model can be built, but not used; the checks still run
+        self.bad_zones: dict[str, list[Diagnostic]] = {}
+
+    def fail(self, path: JsonPath, message: str, code: str = "SLA104") -> None:
+        self.errors.append(self.doc.diagnostic(path, code, message))
+
+    def date(self, value: Any, path: JsonPath) -> dt.date | None:
+        try:
+            day = dt.date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(path, f"'{value}' is not a real date; write a day that exists as YYYY-MM-DD, e.g. 2025-02-28")
+            return None
+        if not MIN_YEAR <= day.year <= MAX_YEAR:
+            self.fail(path, f"{day} is outside the supported range {RANGE_TEXT}")
+            return None
+        return day
+
+    def duration(self, value: Any, path: JsonPath) -> Duration | None:
+        try:
+            return parse_duration(value)
+        except DurationError as exc:
+            self.fail(path, str(exc))
+            return None
+
+    def source(self, path: JsonPath) -> Source:
+        mark = self.doc.locate(path)
+        return Source(self.doc.path, mark.line, mark.column)
+
+    def zone(self, name: Any, path: JsonPath) -> None:
+        try:
+            zone(name)
+        except InstantError as exc:
+            self.bad_zones.setdefault(repr(name), []).append(self.doc.diagnostic(path, "SLA403", str(exc)))
+
+    def unusable(self) -> list[Diagnostic]:
+        """An unusable zone is one root cause however often it is written: one SLA403, at its
+        first place, naming the lines of the others."""
+        merged = []
+        for first, *others in self.bad_zones.values():
+            also = f" (also at line {', '.join(str(d.line) for d in others)})" if others else ""
+            merged.append(dataclasses.replace(first, message=first.message + also))
+        return merged
+
+    def condition(self, value: Any, path: JsonPath) -> Condition:
+        try:
+            return parse_condition(value, path)
+        except ConditionError as exc:
+            self.fail(exc.path or path, str(exc))
+            return ALWAYS
+
+    def target_value(self, value: Any, path: JsonPath, metric: str, calendar: str = ALWAYS_CALENDAR) -> TargetValue | None:
+        """A duration or `{within, calendar, counting}` (targets, coverage windows); `calendar` when it names none."""
+        spec = value if isinstance(value, Mapping) else {"within": value}
+        d = self.duration(spec["within"], path + (("within",) if isinstance(value, Mapping) else ()))
+        if d is None:
+            return None
+        return TargetValue(metric, d, spec.get("calendar", calendar), spec.get("counting", "end_of_day"), path,
+                           _clauses(spec), spec.get("choice"))
+
+    def correlation(self, c: Mapping[str, Any], path: JsonPath) -> Correlation:
+        within = self.duration(c["within"], path + ("within",)) if "within" in c else None
+        if within is not None and within.amount == 0:
+            self.fail(path + ("within",), f"a window of {within} holds no two reports; give the time within which they recur, "
+                                          "such as 30 calendar days")
+        elif within is not None and within.kind not in ("seconds", "days"):
+            self.fail(path + ("within",), f"a window is clock time (72h) or calendar days or weeks, not '{within}'")
+        return Correlation(c["id"], self.condition(c.get("when"), path + ("when",)), tuple(c.get("key") or ()), c.get("count"),
+                           within, c.get("again_after"), c.get("link"), path, self.source(path), c.get("subject", "ticket"),
+                           _clauses(c), c.get("choice"))
+
+    def penalty(self, p: Mapping[str, Any], path: JsonPath) -> Penalty:
+        payer: list[PayerSource] = []
+        for source in p["payer"]:
+            if isinstance(source, str):
+                payer.append((source, None))
+            else:
+                ((kind, argument),) = source.items()
+                payer.append((kind, argument))
+        multipliers = tuple(
+            Multiplier(float(m["factor"]), m.get("matched"), self.condition(m.get("when"), path + ("multipliers", i, "when")),
+                       path + ("multipliers", i), _clauses(m), m.get("choice"))
+            for i, m in enumerate(p.get("multipliers") or [])
+        )
+        cents = int((Decimal(str(p["amount"])) * 100).to_integral_value(ROUND_HALF_EVEN))
+        return Penalty(p["id"], self.condition(p.get("when"), path + ("when",)), p.get("breach"), p.get("finding"),
+                       p.get("calendar"), cents, tuple(payer), multipliers, path, self.source(path), p.get("subject", "ticket"),
+                       _clauses(p), p.get("choice"))
+
+
+def _clauses(item: Mapping[str, Any]) -> tuple[str, ...]:
+    value = item.get("clause")
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+_PERIODS: dict[str, tuple[str, int, str]] = {
+    "day": ("days", 1, "every day"), "working_day": ("working_days", 1, "every working day"),
+    "week": ("days", 7, "every week"), "month": ("months", 1, "every month"),
+    "quarter": ("months", 3, "every quarter"), "year": ("months", 12, "every year"),
+}
+
+
+def _schedule(name: str, m: Mapping[str, Any]) -> TargetValue | None:
+    """An `every` metric's period, shaped as a target so outputs can show it ("every month, by its 5th working day")."""
+    if not m.get("every"):
+        return None
+    kind, amount, text = _PERIODS[m["every"]]
+    if isinstance(m.get("due"), Mapping):
+        text += f", by its {_ordinal(m['due']['working_day'])} working day"
+    return TargetValue(name, Duration(kind, amount, text), m.get("calendar", ALWAYS_CALENDAR), "end_of_day",  # type: ignore[arg-type]
+                       ("metrics", name, "every"))
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def _events(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _interval(text: str) -> Interval:
+    a, b = text.split("-")
+    start = int(a[:2]) * 60 + int(a[3:])
+    end = int(b[:2]) * 60 + int(b[3:])
+    return (start, end if end > start else end + 1440)
+
+
+def _days(spec: str) -> list[int]:
+    if spec == "daily":
+        return list(range(7))
+    out: list[int] = []
+    for part in spec.split(","):
+        a, _, b = part.partition("-")
+        i, j = WEEKDAYS.index(a), WEEKDAYS.index(b or a)
+        out.extend(range(i, j + 1) if i <= j else [*range(i, 7), *range(0, j + 1)])
+    return out
+
+
+def _dates(b: _Builder, items: list[Any], path: JsonPath) -> frozenset[dt.date]:
+    out: set[dt.date] = set()
+    for i, item in enumerate(items or []):
+        if isinstance(item, Mapping):
+            lo, hi = b.date(item["from"], path + (i, "from")), b.date(item["to"], path + (i, "to"))
+            if lo and hi:
+                if hi < lo:
+                    b.fail(path + (i,), f"the range ends ({hi}) before it starts ({lo}); write {{from: {hi}, to: {lo}}}")
+                out.update(lo + dt.timedelta(days=k) for k in range((hi - lo).days + 1))
+        else:
+            d = b.date(item, path + (i,))
+            if d:
+                out.add(d)
+    return frozenset(out)
+
+
+def _calendars(b: _Builder, data: Mapping[str, Any], default_tz: str) -> tuple[dict[str, CalendarSpec], dict[str, str]]:
+    """Resolve `extends` chains (cycles and unknown bases are reported by a check) and parse each calendar."""
+    extends = {n: c["extends"] for n, c in data.items() if isinstance(c, Mapping) and "extends" in c}
+    merged: dict[str, dict[str, Any]] = {}
+
+    def resolve(name: str, seen: tuple[str, ...]) -> dict[str, Any]:
+        raw = data.get(name)
+        if raw == ALWAYS_CALENDAR or raw is None:
+            return {"hours": ALWAYS_CALENDAR}
+        base = extends.get(name)
+        result = resolve(base, seen + (name,)) if base is not None and base in data and base not in seen + (name,) else {}
+        return {**result, **{k: v for k, v in raw.items() if k != "extends"}}
+
+    for name in data:
+        merged[name] = resolve(name, ())
+    specs: dict[str, CalendarSpec] = {ALWAYS_CALENDAR: CalendarSpec(ALWAYS_CALENDAR, default_tz, always=True)}
+    for name, cal in merged.items():
+        path: JsonPath = ("calendars", name)
+        hours_data = cal.get("hours")
+        always = hours_data == ALWAYS_CALENDAR and "holidays" not in cal and not cal.get("extra_holidays")
+        week: list[list[Interval]] = [[] for _ in range(7)]
+        if hours_data == ALWAYS_CALENDAR:
+            week = [[(0, 1440)] for _ in range(7)]
+        elif isinstance(hours_data, Mapping):
+            for dayspec, intervals in hours_data.items():
+                for k, text in enumerate(intervals):
+                    iv = _interval(text)
+                    if iv[1] - iv[0] >= 1440 and iv != (0, 1440):
+                        b.fail(path + ("hours", dayspec, k), f"'{text}' is empty or longer than a day; write a start and a "
+                                                             "later end such as 09:00-18:00 (22:00-06:00 crosses midnight)")
+                        continue
+                    for d in _days(dayspec):
+                        week[d].append(iv)
+        holidays_data = cal.get("holidays") or {}
+        specs[name] = CalendarSpec(
+            name=name,
+            timezone=cal.get("timezone", default_tz),
+            hours=tuple(tuple(sorted(d)) for d in week),
+            always=always,
+            country=holidays_data.get("country"),
+            subdivision=holidays_data.get("subdivision"),
+            extra_holidays=_dates(b, cal.get("extra_holidays", []), path + ("extra_holidays",)),
+            extra_working_days=_dates(b, cal.get("extra_working_days", []), path + ("extra_working_days",)),
+            make_up_weekday=WEEKDAYS.index(cal.get("make_up_day_hours", "mon")),
+        )
+    return specs, extends
+
+
+def _named(data: Mapping[str, Any] | None, section: str) -> dict[str, Named]:
+    out = {}
+    for key, value in (data or {}).items():
+        if isinstance(value, str):
+            out[key] = Named(key, value, "", (section, key))
+        else:
+            out[key] = Named(key, value.get("name", key), value.get("description", ""), (section, key), _clauses(value),
+                             value.get("name_en", ""), value.get("description_en", ""))
+    return out
+
+
+def _share(text: str) -> float:
+    return float(text.strip().rstrip("%").strip()) / 100
+
+
+def _threshold(b: _Builder, value: Any, path: JsonPath) -> float | None:
+    """98% -> 0.98; 4h -> 14400 (seconds); plain numbers as they are."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            b.fail(path, f"{value} is not a number a target can be measured against; write a finite number or a share like 98%")
+            return None
+        return float(value)
+    text = str(value).strip()
+    if re.fullmatch(r"[0-9]+(?:\.[0-9]+)?\s*%", text):
+        return _share(text)
+    d = b.duration(text, path)
+    return float(d.seconds) if d and d.kind == "seconds" else None
+
+
+def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
+    """Model a schema-valid document; value errors the schema cannot see become diagnostics.
+
+    A policy is returned whenever it can be modelled, with errors that make it unusable
+    (an unknown time zone) among the diagnostics, so the semantic checks can still run."""
+    b = _Builder(doc)
+    data = doc.data
+    version = doc.raw.get(("version",), str(data["version"]))
+    if not VERSION.fullmatch(version):
+        b.fail(("version",), f"'{version}' is not a version; write numbers separated by dots such as 2025.1")
+    b.zone(data["timezone"], ("timezone",))
+    for name, cal in data["calendars"].items():
+        if isinstance(cal, Mapping) and "timezone" in cal:
+            b.zone(cal["timezone"], ("calendars", name, "timezone"))
+    effective_from = b.date(data["effective_from"], ("effective_from",))
+    effective_until = b.date(data["effective_until"], ("effective_until",)) if "effective_until" in data else None
+    calendars, extends = _calendars(b, data["calendars"], data["timezone"])
+    # a correlation's id is also an event: it happens on the subject that completes a match (metrics start on it)
+    events = BUILTIN_EVENTS + tuple((data.get("events") or {}).keys()) + tuple(
+        c["id"] for c in data.get("correlations") or [] if c["id"] not in (data.get("events") or {}))
+
+    attributes = {
+        name: Attribute(name, a.get("type", "string"), tuple(a["values"]) if "values" in a else None, ("attributes", name),
+                        required=bool(a.get("required", False)), default=a.get("default"), warn=a.get("unknown", "warn") == "warn",
+                        subject=a.get("subject", "ticket"), clauses=_clauses(a))
+        for name, a in (data.get("attributes") or {}).items()
+    }
+
+    metrics = {}
+    for name, m in data["metrics"].items():
+        pw = (m.get("pause_while") or {}).get("status")
+        metrics[name] = Metric(
+            id=name,
+            start=_events(m.get("start")),
+            stop=_events(m.get("stop")),
+            pause_on=_events(m.get("pause_on")),
+            resume_on=_events(m.get("resume_on")),
+            pause_statuses=_events(pw),
+            cancel_on=_events(m.get("cancel_on")),
+            restart_on=_events(m.get("restart_on")),
+            repeat=bool(m.get("repeat", False)),
+            before=m.get("before"),
+            required=bool(m.get("required", False)),
+            path=("metrics", name),
+            title=m.get("title", ""),
+            clauses=_clauses(m),
+            choice=m.get("choice"),
+            fail_on=_events(m.get("fail_on")),
+            subject=m.get("subject", "ticket"),
+            every=m.get("every"),
+            due=Due(m["due"]["working_day"]) if isinstance(m.get("due"), Mapping) else Due(),
+            calendar=m.get("calendar"),
+            schedule=_schedule(name, m),
+            title_en=m.get("title_en", ""),
+        )
+
+    reserved = {"id", "description", "description_en", "clause", "when", "calendar", "choice", "note"}
+    targets = []
+    for i, t in enumerate(data["targets"]):
+        path: JsonPath = ("targets", i)
+        rule_calendar = t.get("calendar", ALWAYS_CALENDAR)
+        values = {}
+        for key, value in t.items():
+            if key in reserved:
+                continue
+            target = b.target_value(value, path + (key,), key, rule_calendar)
+            if target is not None:
+                values[key] = target
+        targets.append(TargetRule(
+            i, t.get("id"), b.condition(t.get("when"), path + ("when",)), values, path, b.source(path), _clauses(t),
+            t.get("description", ""), t.get("choice"),
+        ))
+
+    escalations = {}
+    for metric, steps in (data.get("escalations") or {}).items():
+        out = []
+        for i, s in enumerate(steps):
+            path = ("escalations", metric, i)
+            at = str(s["at"]).strip()
+            share = delay = None
+            if at.endswith("%"):
+                share = _share(at)
+            elif at not in ("breach", "start"):
+                delay = b.duration(at.split("+", 1)[1].strip(), path + ("at",))
+                if delay is not None and delay.kind != "seconds":
+                    b.fail(path + ("at",), f"the delay after breach must be hours and minutes, not '{delay}'; "
+                                          "write it like breach + 4h")
+            rep = s.get("repeat") or {}
+            every = b.duration(rep["every"], path + ("repeat", "every")) if rep else None
+            if every is not None and (every.kind != "seconds" or every.amount < 60):
+                b.fail(path + ("repeat", "every"),
+                       f"a repeat interval must be a time in hours and minutes of at least 1m, not '{every}'")
+            if rep.get("times") is not None and rep["times"] > MAX_REPEATS:
+                b.fail(path + ("repeat", "times"),
+                       f"{rep['times']} repetitions are more than slapolicy allows ({MAX_REPEATS}); "
+                       "without `times` a step repeats while its clock runs, at most that often")
+            out.append(EscalationStep(
+                metric=metric, index=i + 1, id=s.get("id"), at_start=at == "start", share=share, delay=delay, notify=tuple(s["notify"]),
+                when=b.condition(s.get("when"), path + ("when",)), repeat_every=every,
+                repeat_times=rep.get("times"), path=path, source=b.source(path), clauses=_clauses(s), choice=s.get("choice"),
+            ))
+        escalations[metric] = tuple(out)
+
+    objectives = []
+    for i, o in enumerate(data.get("objectives") or []):
+        path = ("objectives", i)
+        objectives.append(Objective(
+            id=o["id"], measure=o["measure"], metric=o.get("metric"), attribute=o.get("attribute"),
+            where=b.condition(o.get("where"), path + ("where",)), of=b.condition(o.get("of"), path + ("of",)),
+            min=_threshold(b, o.get("min"), path + ("min",)), max=_threshold(b, o.get("max"), path + ("max",)),
+            period=o.get("period", "month"), path=path, source=b.source(path), clauses=_clauses(o),
+            choice=o.get("choice"), calendar=o.get("calendar"), subject=o.get("subject", "ticket"), q=o.get("q"),
+            finding=o.get("finding"), population=_events(o.get("population")) or ("created",), proof=_events(o.get("proof")),
+            within=b.target_value(o["within"], path + ("within",), "coverage") if "within" in o else None,
+            description=o.get("description", ""),
+        ))
+
+    notices = tuple(
+        Notice(n["id"], b.condition(n.get("when"), ("notices", i, "when")), _events(n.get("on")), tuple(n["notify"]),
+               ("notices", i), b.source(("notices", i)), n.get("subject", "ticket"), _clauses(n), n.get("choice"))
+        for i, n in enumerate(data.get("notices") or [])
+    )
+    decisions = tuple(
+        Decision(tuple(d["clauses"]), _clauses({"clause": d["applies"]}), d["why"], ("decisions", i))
+        for i, d in enumerate(data.get("decisions") or [])
+    )
+
+    invariants = tuple(
+        Invariant(v["id"], b.condition(v.get("when"), ("invariants", i, "when")), _events(v.get("requires")),
+                  _events(v.get("before")), tuple(v.get("by") or ()), v.get("owner") == "first",
+                  _events(v.get("until")) or ("closed",), ("invariants", i), b.source(("invariants", i)),
+                  v.get("subject", "ticket"), _clauses(v), v.get("choice"))
+        for i, v in enumerate(data.get("invariants") or [])
+    )
+    routes = tuple(
+        Route(r["id"], i, b.condition(r.get("when"), ("routing", i, "when")), _events(r["group"]), ("routing", i),
+              b.source(("routing", i)), r.get("subject", "ticket"), _clauses(r), r.get("choice"))
+        for i, r in enumerate(data.get("routing") or [])
+    )
+    correlations = tuple(b.correlation(c, ("correlations", i)) for i, c in enumerate(data.get("correlations") or []))
+    penalties = tuple(b.penalty(pen, ("penalties", i)) for i, pen in enumerate(data.get("penalties") or []))
+    identity = None
+    if "identity" in data:
+        spec = data["identity"]
+        problem = regex_problem(spec["pattern"])
+        if problem is not None:
+            b.fail(("identity", "pattern"), problem)
+        identity = Identity(spec["pattern"], ("identity",), b.source(("identity",)), _clauses(spec), spec.get("choice"))
+
+    if b.errors or effective_from is None:
+        return None, b.errors + b.unusable()
+    policy = Policy(
+        id=data["policy"], version=version, title=data.get("title", ""), effective_from=effective_from,
+        effective_until=effective_until, timezone=data["timezone"], calendars=calendars,
+        calendar_paths={n: ("calendars", n) for n in data["calendars"]}, calendar_extends=extends,
+        severities=_named(data["severities"], "severities"), tiers=_named(data.get("tiers"), "tiers"),
+        roles=_named(data.get("roles"), "roles"), attributes=attributes,
+        statuses=tuple(data["statuses"]) if "statuses" in data else None, events=events, metrics=metrics,
+        targets=tuple(targets), escalations=escalations, objectives=tuple(objectives), source=doc.path, document=doc,
+        subjects=_named(data.get("subjects"), "subjects"), notices=notices, registers=tuple(data.get("registers") or ()),
+        decisions=decisions, invariants=invariants, routes=routes, identity=identity,
+        calendar_clauses={n: _clauses(c) for n, c in data["calendars"].items() if isinstance(c, Mapping) and "clause" in c},
+        correlations=correlations, penalties=penalties, currency=data.get("currency"), title_en=data.get("title_en", ""),
+    )
+    return policy, b.unusable()
