@@ -25,11 +25,6 @@ STATUSES = tuple(ClockStatus)
 _STATUS_INDEX = {s: i for i, s in enumerate(STATUSES)}
 
 
-def money(cents: int) -> int | float:
-    """Hundredths as the amount people write: 50, 12.5."""
-    return cents // 100 if cents % 100 == 0 else cents / 100
-
-
 def period_key(when: dt.datetime, period: str) -> str:
     if period == "day":
         return when.date().isoformat()

@@ -12,9 +12,8 @@ from typing import Any
 
 import msgspec
 
-from ..kpi.report import money
 from ..policy.model import TargetRule
-from ..sim.outcome import Charge, ClockOutcome, EscalationFiring, Finding, Outcome, Rejection, SubjectOutcome
+from ..sim.outcome import Charge, ClockOutcome, EscalationFiring, Finding, Outcome, Rejection, SubjectOutcome, money
 
 _CACHE_LIMIT = 50_000
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..diagnostics.record import Severity
-from ..review.clauses import ClauseTable
-from ..review.testing import TestRun
-from ..validate.validation import ValidationResult
 from . import ExitCode, interrupted_code
+
+if TYPE_CHECKING:  # types only: `validate` must not import the replay stack to decide its exit code
+    from ..review.clauses import ClauseTable
+    from ..review.testing import TestRun
+    from ..validate.validation import ValidationResult
 
 
 def validation(result: ValidationResult, strict: bool = False) -> ExitCode:

@@ -9,10 +9,10 @@ from collections.abc import Callable
 from typing import IO, Any
 
 from ..kpi.objectives import objective_results, summarise
-from ..kpi.report import NOBODY, MetricStats, Report, money, period_key, rate
+from ..kpi.report import NOBODY, MetricStats, Report, period_key, rate
 from ..kpi.tally import Estimate
 from ..policy.model import Policy
-from ..sim.outcome import ClockStatus
+from ..sim.outcome import ClockStatus, money
 from . import rich_console, word_table
 from .cells import (
     METRIC_COLUMNS,

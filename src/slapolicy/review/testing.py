@@ -18,13 +18,13 @@ from typing import Any
 from ..calendar.instants import InstantError, iso, parse_instant
 from ..diagnostics.record import Diagnostic, InputError, Severity, did_you_mean, shorten
 from ..kpi.objectives import objective_results
-from ..kpi.report import NOBODY, Aggregator, money
+from ..kpi.report import NOBODY, Aggregator
 from ..policy.citations import citations
 from ..policy.loader import Document, JsonPath, load_file
 from ..policy.model import VERSION, Policy, version_key
 from ..policy.schema import schema_problems
 from ..rules.engine import Backend
-from ..sim.outcome import Charge, ClockOutcome, EscalationFiring, Finding, NoticeFiring, Rejection, SubjectOutcome
+from ..sim.outcome import Charge, ClockOutcome, EscalationFiring, Finding, NoticeFiring, Rejection, SubjectOutcome, money
 from ..sim.replay import OutcomeList, Plan, replay, replay_items
 from ..sim.roster import EMPTY as NO_ROSTER
 from ..sim.roster import Roster, RosterError, shift_from

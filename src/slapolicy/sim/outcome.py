@@ -86,6 +86,11 @@ class Charge(NamedTuple):
     reason: str
 
 
+def money(cents: int) -> int | float:
+    """Hundredths as the amount people write: 50, 12.5."""
+    return cents // 100 if cents % 100 == 0 else cents / 100
+
+
 class Sample(NamedTuple):
     """A subject in a coverage objective's population: when it entered, and whether its proof came in time."""
 
