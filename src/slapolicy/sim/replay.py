@@ -40,10 +40,11 @@ from ..validate.repository import PolicySet
 from .correlate import Correlator, Record, records
 from .dedup import IdIndex
 from .imports import ExportRefused, Profile, read_export
+from .matches import Correlated
 from .outcome import Outcome, Reason, Rejection, SubjectOutcome
 from .roster import EMPTY as NO_ROSTER
 from .roster import Roster
-from .simulator import Correlated, Replayer
+from .simulator import Replayer
 from .tickets import (
     BOM,
     RawItem,
