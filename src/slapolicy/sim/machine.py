@@ -189,12 +189,14 @@ class Clocks:
         return actions
 
     def started(self) -> set[str]:
-        """The metrics whose clock ran (after `outcomes`): where a rule that could not be decided mattered."""
+        """The metrics whose clock started, applicable or not: where a rule that could not be decided for
+        want of an attribute mattered. Asked after `outcomes`, which finishes every clock."""
         return {c.metric.id for c in self._finished}
 
     def outcomes(self, snapshots: list[Snapshot], escalations: list[EscalationFiring]) -> list[ClockOutcome]:
         """Each clock's outcome at as_of, by metric (policy order) then cycle, and the escalations that
-        fired on it (into `escalations`); the clocks of metrics the subject's targets do not time are left out."""
+        fired on it (into `escalations`). A clock that never had a target, of a metric the policy times
+        for other subjects, does not apply and is left out; one of a metric it never times is `untimed`."""
         machine = self._machine
         as_of = machine.as_of
         if self._recurring:
