@@ -14,8 +14,9 @@ import pytest
 
 from conftest import ROOT
 from slapolicy.sim.generate import generate
+from slapolicy.sim.lines import Lines as _Lines
 from slapolicy.sim.outcome import Rejection, SubjectOutcome
-from slapolicy.sim.replay import BLOCK_BYTES, _Lines, outcomes
+from slapolicy.sim.replay import BLOCK_BYTES, outcomes
 from slapolicy.validate.repository import open_policy_set
 
 AS_OF = dt.datetime(2026, 6, 30, tzinfo=dt.UTC).timestamp()

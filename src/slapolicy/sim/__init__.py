@@ -1,8 +1,11 @@
 """Subjects in, outcomes out: ticket input (`tickets`), helpdesk exports through import
 profiles (`imports`), CSV as spreadsheets write it (`sheets`), the duty roster, synthetic
-histories (`generate`), the clock machine that replays one subject in virtual time
-(`simulator`), correlations over many subjects, and the replay of a whole history on one
-core or several (`replay`), yielding the typed outcome model (`outcome`) every output reads.
+histories (`generate`), the replay of one subject in virtual time (`simulator`, walking its
+events through the units of an outcome: `checks`, `decisions`, `machine` on `clock`,
+`escalation`, `periods`, `findings`, `charges`, `samples`), correlations over many subjects
+(`correlate`, handing on `matches`), and the replay of a whole history on one core or
+several (`replay`, through `passes`, `workers`, `lanes` and `lines`), yielding the typed
+outcome model (`outcome`) every output reads.
 
 May import: `validate`, `rules`, `policy`, `calendar`, `diagnostics`.
 """

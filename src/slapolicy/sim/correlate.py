@@ -39,7 +39,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..policy.model import Correlation, Policy
-from .simulator import Correlated, Match, Replayer
+from .matches import Correlated, Match
+from .simulator import Replayer
 from .tickets import Ticket, TicketError
 
 # what a worker sends back per subject, plain data:
@@ -66,18 +67,19 @@ def records(replayer: Replayer, ticket: Ticket) -> list[Record]:
         if math.isnan(resolved) and event.type == "resolved":
             resolved = event.at
     simulator = replayer.simulator(policy)
+    checks, decide, warned = simulator.checks, simulator.decider.decide, simulator.decider.warned
     try:  # the checks the replay makes before any clock runs: a subject it will reject takes no part
-        simulator.check_events(ticket)
+        checks.events(ticket)
         first = dict(ticket.attributes)
         first.update(ticket.events[0].attributes)
-        simulator.complete(ticket.kind, first)
-        simulator.decide(ticket.kind, first)
+        checks.complete(ticket.kind, first)
+        decide(ticket.kind, first)
         for event in ticket.events[1:]:
             if event.attributes:
                 first.update(event.attributes)
-                simulator.decide(ticket.kind, first)
-        simulator.complete(ticket.kind, attrs)
-        decision = simulator.decide(ticket.kind, attrs)
+                decide(ticket.kind, first)
+        checks.complete(ticket.kind, attrs)
+        decision = decide(ticket.kind, attrs)
     except TicketError:
         return []  # rejected when it is replayed
     out: list[Record] = []
@@ -85,13 +87,13 @@ def records(replayer: Replayer, ticket: Ticket) -> list[Record]:
         if c.link is not None:
             named = attrs.get(c.link)
             out.append(("link", (policy.version, c.id), ticket.id, None if named is None else str(named), created, ticket.line))
-            if named is None and c.link in simulator.warned:
+            if named is None and c.link in warned:
                 out.append(("undecided", c.id, (c.link,), ticket.line))
             continue
         key = tuple(attrs.get(k) for k in c.key)
         missing = tuple(k for k, v in zip(c.key, key) if v is None)
         if missing:
-            if any(k in simulator.warned for k in missing):
+            if any(k in warned for k in missing):
                 out.append(("undecided", c.id, missing, ticket.line))
             continue
         out.append(("key", (policy.version, c.id), key, created, ticket.line, resolved))

@@ -1,0 +1,107 @@
+"""The policy's checks of a subject's input before any clock runs: its kind, its event types and
+statuses, the values of its attributes at each event; and the defaults of attributes it lacks.
+A subject that fails one is rejected, with every reason the policy gives (`problems`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..diagnostics.record import choices, did_you_mean, shorten
+from ..policy.model import Policy
+from .outcome import Reason
+from .tickets import Event, Ticket, TicketError
+
+_NO_EVENTS = (Event(0.0, "", None, {}),)  # what `problems` reads of a subject without one readable event
+
+
+class Checks:
+    """One policy version's checks of subjects."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self._kinds = frozenset(policy.kinds)
+        self._event_types = frozenset(policy.events)
+        self._valued = tuple((a.id, a.values) for a in policy.attributes.values() if a.values is not None)
+        self.defaults = tuple(a for a in policy.attributes.values() if a.required or a.default is not None)
+        # the attributes these checks read: a decision cached per their values is checked once
+        self.fields = ("severity", "tier", *(name for name, _ in self._valued))
+
+    def kind(self, ticket: Ticket) -> None:
+        if ticket.kind not in self._kinds:
+            raise TicketError("unknown_kind", f"unknown kind of subject '{shorten(ticket.kind)}'"
+                                              f"{did_you_mean(ticket.kind, tuple(self._kinds))}; the policy governs: "
+                                              f"{', '.join(sorted(self._kinds))}")
+
+    def events(self, ticket: Ticket) -> None:
+        """The subject's kind and events; TicketError for the first problem."""
+        self.kind(ticket)
+        for problem in self._event_problems(ticket):
+            raise problem
+
+    def _event_problems(self, ticket: Ticket) -> Iterator[TicketError]:
+        p = self.policy
+        for event in ticket.events:
+            if event.type not in self._event_types:
+                hint = did_you_mean(event.type, p.events) or "; declare it under the policy's events: or correct the name"
+                yield TicketError("unknown_event_type", f"unknown event type '{shorten(event.type)}'{hint}")
+            elif event.type == "status":
+                if event.status is None:
+                    yield TicketError("bad_shape", 'a status event needs a status, e.g. {"type": "status", "status": "waiting"}')
+                elif p.statuses is not None and event.status not in p.statuses:
+                    yield TicketError("unknown_status", f"unknown status '{shorten(event.status)}'{choices(event.status, tuple(p.statuses))}")
+
+    def attributes(self, kind: str, attrs: dict[str, Any]) -> None:
+        """The values of the subject's attributes; TicketError for the first the policy does not cover."""
+        for problem in self._attribute_problems(kind, attrs):
+            raise problem
+
+    def _attribute_problems(self, kind: str, attrs: dict[str, Any]) -> Iterator[TicketError]:
+        p = self.policy
+        severity = attrs.get("severity")
+        if severity is None and kind == "ticket":
+            yield TicketError("unknown_severity", f"the ticket has no severity; give one of: {', '.join(p.severities)}")
+        if severity is not None and severity not in p.severities:
+            yield TicketError("unknown_severity", f"unknown severity '{shorten(severity)}'"
+                                                  f"{choices(str(severity), tuple(p.severities))}")
+        tier = attrs.get("tier")
+        if tier is not None and tier not in p.tiers:
+            yield TicketError("unknown_tier", f"unknown tier '{shorten(tier)}'{choices(str(tier), tuple(p.tiers))}")
+        for name, values in self._valued:
+            value = attrs.get(name)
+            if value is not None and value not in values:
+                yield TicketError(
+                    "uncovered_value",
+                    f"attribute {name}={shorten(repr(value))} is none of the values the policy covers: {', '.join(map(str, values))}",
+                )
+
+    def problems(self, ticket: Ticket) -> Iterator[Reason]:
+        """Every reason the policy gives to reject the subject (kind, events, attributes at any
+        event): what a rejection lists once one problem has stopped the subject."""
+        try:
+            self.kind(ticket)
+        except TicketError as exc:
+            yield from exc.reasons
+            return
+        for problem in self._event_problems(ticket):
+            yield from problem.reasons
+        attrs = dict(ticket.attributes)
+        for event in ticket.events or _NO_EVENTS:  # a partly read subject may have none: its attributes still count
+            attrs.update(event.attributes)
+            try:
+                self.complete(ticket.kind, attrs)
+            except TicketError as exc:
+                yield from exc.reasons
+            for problem in self._attribute_problems(ticket.kind, attrs):
+                yield from problem.reasons
+
+    def complete(self, kind: str, attrs: dict[str, Any]) -> None:
+        """Defaults for attributes the subject lacks; a required one missing is a rejection."""
+        for a in self.defaults:
+            if a.subject != kind or attrs.get(a.id) is not None:
+                continue
+            if a.default is not None:
+                attrs[a.id] = a.default
+            elif a.required:
+                raise TicketError("missing_attribute", f"the {kind} has no '{a.id}', which the policy requires; give it "
+                                                          f'("attributes": {{"{a.id}": ...}}) or declare a default')

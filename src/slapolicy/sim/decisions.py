@@ -1,0 +1,227 @@
+"""The rules engine's decisions, asked once per distinct question and cached: for a subject's
+attributes, which target rule times each metric, which escalation steps, notices, invariants,
+route, correlations and penalties apply, and which rules could not be decided for want of an
+attribute; for an event, what it does to each metric's clock and which notices it triggers.
+
+The engine is a backend of `slapolicy.rules.engine` on the compiled ruleset; the simulator only
+applies its answers in time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..policy.conditions import evaluate_partial, fields
+from ..policy.model import (
+    Correlation,
+    EscalationStep,
+    Invariant,
+    Metric,
+    Notice,
+    Penalty,
+    Policy,
+    Route,
+    TargetRule,
+    TargetValue,
+)
+from ..rules.compiler import CompiledPolicy
+from ..rules.engine import Backend
+from .checks import Checks
+from .outcome import Finding
+from .tickets import TicketError
+
+# what an event does to a metric's clock, as bits (cheaper to test than names on the hot path)
+RESTART, START, STOP, CANCEL, PAUSE, RESUME, PAUSE_WHILE, FAIL = 1, 2, 4, 8, 16, 32, 64, 128
+ACTION_BITS = {"restart_on": RESTART, "start": START, "stop": STOP, "cancel_on": CANCEL, "pause_on": PAUSE,
+               "resume_on": RESUME, "pause_while": PAUSE_WHILE, "fail_on": FAIL}
+
+EventKey = tuple[str, str, str | None]  # (kind of subject, event type, status of a status event)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What the engine decided for one combination of attribute values."""
+
+    targets: dict[str, TargetValue]
+    rules: dict[str, TargetRule]
+    steps: dict[str, tuple[EscalationStep, ...]]
+    notices: tuple[Notice, ...] = ()
+    invariants: tuple[Invariant, ...] = ()
+    route: Route | None = None  # the first route that matches
+    correlations: tuple[Correlation, ...] = ()  # those the subject takes part in
+    penalties: tuple[Penalty, ...] = ()  # those whose `when` holds
+    multiplied: frozenset[tuple[str, int]] = frozenset()  # (penalty, multiplier index) whose `when` holds
+    # rules that could not be decided for want of an attribute (metric, or notice/invariant/route id -> findings)
+    undecided: dict[str, tuple[Finding, ...]] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventActions:
+    """What one event does: to each metric's clock (ACTION_BITS), and which notices it triggers."""
+
+    clocks: tuple[tuple[Metric, int], ...]
+    notices: frozenset[str]
+
+
+class Snapshot:
+    """The subject's attributes from `at` on, and what the engine decided for them."""
+
+    __slots__ = ("at", "attributes", "decision")
+
+    def __init__(self, at: float, attributes: dict[str, Any], decision: Decision) -> None:
+        self.at = at
+        self.attributes = attributes
+        self.decision = decision
+
+
+def snapshot_at(snapshots: list[Snapshot], t: float) -> Snapshot:
+    """The snapshot in force at `t` (the first one before the subject's first change)."""
+    found = snapshots[0]
+    for snapshot in snapshots:
+        if snapshot.at <= t:
+            found = snapshot
+    return found
+
+
+class Decider:
+    """One policy version's compiled ruleset, its engine, and the answers it gave."""
+
+    def __init__(self, policy: Policy, compiled: CompiledPolicy, backend: Backend, checks: Checks) -> None:
+        self.policy = policy
+        self.compiled = compiled
+        self.backend = backend
+        self.checks = checks
+        self.warned = frozenset(a.id for a in policy.attributes.values() if a.warn)
+        self._key_fields = tuple(dict.fromkeys([*compiled.fields, *checks.fields]))
+        self._decisions: dict[tuple[Any, ...], Decision | TicketError] = {}
+        # what events do, by EventKey: read directly on the per-event path, filled by `ask_event`
+        self.event_actions: dict[EventKey, EventActions] = {}
+        self._metrics = {k: tuple(m for m in policy.metrics.values() if m.subject == k) for k in policy.kinds}
+        self._notices = {notice.id: notice for notice in policy.notices}
+        self._invariants = {invariant.id: invariant for invariant in policy.invariants}
+        self._correlations = {c.id: c for c in policy.correlations}
+        self._penalties = {p.id: p for p in policy.penalties}
+
+    def decide(self, kind: str, attributes: dict[str, Any]) -> Decision:
+        """The engine's decision for these attributes; TicketError if the policy does not cover them."""
+        key = (kind, *[attributes.get(f) for f in self._key_fields])
+        found = self._decisions.get(key)
+        if found is None:
+            try:
+                self.checks.attributes(kind, attributes)
+                found = self._ask_engine(kind, attributes)
+            except TicketError as exc:
+                found = exc
+            self._decisions[key] = found
+        if isinstance(found, TicketError):
+            raise found
+        return found
+
+    def _ask_engine(self, kind: str, attributes: dict[str, Any]) -> Decision:
+        fired = self.backend.matches(self.compiled, self.compiled.ticket_fact(attributes))
+        meaning = self.compiled.meaning
+        targets: dict[str, TargetValue] = {}
+        rules: dict[str, TargetRule] = {}
+        steps: dict[str, list[EscalationStep]] = {}
+        notices: list[Notice] = []
+        invariants: set[Invariant] = set()
+        route: Route | None = None
+        correlations: list[Correlation] = []
+        penalties: list[Penalty] = []
+        multiplied: set[tuple[str, int]] = set()
+        for name in sorted(fired, key=lambda n: meaning.get(n, {}).get("rule", meaning.get(n, {}).get("step", 0))):
+            m = meaning.get(name)
+            if m is None:
+                continue
+            if m["kind"] == "target" and m["metric"] not in targets:
+                rule = self.policy.targets[m["rule"]]
+                targets[m["metric"]] = rule.values[m["metric"]]
+                rules[m["metric"]] = rule
+            elif m["kind"] == "escalation":
+                steps.setdefault(m["metric"], []).append(self.policy.escalations[m["metric"]][m["step"] - 1])
+            elif m["kind"] == "notice" and self._notices[m["notice"]].subject == kind:
+                notices.append(self._notices[m["notice"]])
+            elif m["kind"] == "invariant":
+                invariants.add(self._invariants[m["invariant"]])
+            elif m["kind"] == "correlation" and self._correlations[m["correlation"]].subject == kind:
+                correlations.append(self._correlations[m["correlation"]])
+            elif m["kind"] == "penalty" and self._penalties[m["penalty"]].subject == kind:
+                penalties.append(self._penalties[m["penalty"]])
+            elif m["kind"] == "multiplier":
+                multiplied.add((m["penalty"], m["index"]))
+            elif m["kind"] == "route":
+                candidate = self.policy.routes[m["route"]]
+                if candidate.subject == kind and (route is None or candidate.index < route.index):
+                    route = candidate
+        return Decision(targets, rules, {k: tuple(v) for k, v in steps.items()},
+                        tuple(n for n in self.policy.notices if n in notices),
+                        tuple(v for v in self.policy.invariants if v in invariants and v.subject == kind), route,
+                        tuple(c for c in self.policy.correlations if c in correlations),
+                        tuple(p for p in self.policy.penalties if p in penalties), frozenset(multiplied),
+                        self._undecided(kind, attributes, rules, route))
+
+    def _undecided(self, kind: str, attributes: dict[str, Any], winners: dict[str, TargetRule],
+                   route: Route | None) -> dict[str, tuple[Finding, ...]] | None:
+        """Rules that could not be evaluated for want of an attribute the policy asks to be warned about."""
+        warned = {a.id for a in self.policy.attributes.values() if a.warn and a.subject == kind}
+        missing = warned - {k for k, v in attributes.items() if v is not None}
+        if not missing:
+            return None
+        known = frozenset(attributes) | frozenset(self.policy.attributes) - missing | {"severity", "tier"}
+        out: dict[str, list[Finding]] = {}
+
+        def note(key: str, what: str, cond: Any, clauses: tuple[str, ...], source: Any, rule: str | None = None) -> None:
+            needed = sorted(set(fields(cond)) & missing)
+            if needed and evaluate_partial(cond, attributes, known) is None:
+                names = ", ".join(f"'{n}'" for n in needed)
+                out.setdefault(key, []).append(Finding(
+                    "undecided_rule", f"{what} could not be applied: the {kind} has no {names}", None, clauses, source,
+                    rule))
+
+        for metric in self._metrics.get(kind, ()):
+            winner = winners.get(metric.id)
+            for rule in self.policy.targets:
+                if rule is winner:
+                    break
+                if metric.id in rule.values:
+                    note(metric.id, f"the {metric.id} target of {rule.id or 'the rule'} ({rule.source})", rule.when,
+                         rule.values[metric.id].clauses or rule.clauses, rule.source)
+            for step in self.policy.escalations.get(metric.id, ()):
+                note(metric.id, f"escalation step {step.index} of {metric.id}{f' ({step.id})' if step.id else ''}", step.when,
+                     step.clauses, step.source)
+        for notice in self.policy.notices:
+            if notice.subject == kind:
+                note(f"notice:{notice.id}", f"notice {notice.id}", notice.when, notice.clauses, notice.source, notice.id)
+        for invariant in self.policy.invariants:
+            if invariant.subject == kind:
+                note(f"invariant:{invariant.id}", f"invariant {invariant.id}", invariant.when, invariant.clauses,
+                     invariant.source, invariant.id)
+        for candidate in self.policy.routes:
+            if candidate is route:
+                break
+            if candidate.subject == kind:
+                note(f"route:{candidate.id}", f"route {candidate.id}", candidate.when, candidate.clauses, candidate.source,
+                     candidate.id)
+        return {k: tuple(v) for k, v in out.items()} or None
+
+    def ask_event(self, key: EventKey) -> EventActions:
+        """What an event of this key does (the engine asked once; then in `event_actions`)."""
+        kind, event_type, status = key
+        fact: dict[str, Any] = {"t": "event", "type": event_type}
+        if status is not None:
+            fact["status"] = status
+        found: dict[str, int] = {}
+        notices: set[str] = set()
+        for name in self.backend.matches(self.compiled, fact):
+            m = self.compiled.meaning.get(name)
+            if m is None:
+                continue
+            if m["kind"] == "clock":
+                found[m["metric"]] = found.get(m["metric"], 0) | ACTION_BITS[m["action"]]
+            elif m["kind"] == "notice_on" and self._notices[m["notice"]].subject == kind:
+                notices.add(m["notice"])
+        metrics = self.policy.metrics
+        actions = self.event_actions[key] = EventActions(
+            tuple((metrics[k], found[k]) for k in metrics if k in found and metrics[k].subject == kind), frozenset(notices))
+        return actions

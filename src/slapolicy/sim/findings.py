@@ -1,0 +1,146 @@
+"""Findings on a subject's history: the rules over it (invariants of order and ownership, routing,
+the form of its id), the correlations it completed or could not take part in, and the rules that
+could not be applied for want of an attribute, where they mattered."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..diagnostics.record import shorten
+from ..policy.conditions import full_match
+from ..policy.model import Invariant, Policy
+from .decisions import Snapshot, snapshot_at
+from .matches import Match
+from .outcome import Finding
+from .tickets import Event, Ticket
+
+
+class Findings:
+    """One policy version's rules over a subject's history."""
+
+    def __init__(self, policy: Policy, as_of: float) -> None:
+        self.policy = policy
+        self.as_of = as_of
+        self.judged = bool(policy.invariants or policy.routes or policy.identity)  # history rules to check
+        self._invariants = {invariant.id: invariant for invariant in policy.invariants}
+        self._correlations = {c.id: c for c in policy.correlations}
+
+    def undecided(self, ticket: Ticket, started: set[str], snapshots: list[Snapshot]) -> tuple[Finding, ...]:
+        """Rules that could not be applied for want of an attribute, where they mattered: on a clock the
+        subject started (a target or step of its metric, even when no target applied), a notice, an
+        invariant whose events happened (a `before` event, or an assignment for ownership), a route
+        of a subject that was assigned."""
+        happened = {e.type for e in ticket.events if e.at <= self.as_of}
+        assigned = any(e.assignee is not None for e in ticket.events if e.at <= self.as_of)
+
+        def matters(key: str) -> bool:
+            kind, _, name = key.partition(":")
+            if not name:
+                return key in started
+            if kind == "route":
+                return "assigned" in happened
+            if kind == "invariant":
+                invariant = self._invariants[name]
+                return assigned if invariant.owner else not happened.isdisjoint(invariant.before)
+            return True
+
+        out: dict[tuple[str, str], Finding] = {}
+        for snap in snapshots:
+            for key, found in (snap.decision.undecided or {}).items():
+                if matters(key):
+                    for f in found:
+                        out.setdefault((key, f.message), f)
+        return tuple(out.values())
+
+    def judge(self, ticket: Ticket, snapshots: list[Snapshot]) -> Iterator[Finding]:
+        """Findings for the rules over the subject's history, in policy order."""
+        identity = self.policy.identity
+        if identity is not None and ticket.kind == "ticket" and not full_match(identity.pattern, ticket.id):
+            yield Finding("malformed_id", f"the id '{shorten(ticket.id)}' does not match the pattern {identity.pattern}",
+                          ticket.events[0].at, identity.clauses, identity.source)
+        as_of = self.as_of
+        events = ticket.events if ticket.events[-1].at <= as_of else [e for e in ticket.events if e.at <= as_of]
+        types = {e.type for e in events}
+        decided = snapshots[0].decision.invariants if len(snapshots) == 1 else {
+            v for snap in snapshots for v in snap.decision.invariants}
+        if decided:
+            assignees = any(e.assignee is not None for e in events)
+            for invariant in self.policy.invariants:
+                if invariant not in decided:
+                    continue
+                if invariant.owner:
+                    found = _ownership(invariant, events, snapshots) if assignees else None
+                else:
+                    found = None if types.isdisjoint(invariant.before) else _sequence(invariant, events, snapshots)
+                if found is not None:
+                    yield found
+        assigned = next((e for e in events if e.type == "assigned"), None) if "assigned" in types else None
+        if assigned is not None:
+            route = snapshot_at(snapshots, assigned.at).decision.route
+            if route is not None and assigned.group not in route.groups:
+                given = f"group '{shorten(assigned.group)}'" if assigned.group is not None else "no group"
+                yield Finding("misrouted", f"first assigned to {given}; route {route.id} sends it to "
+                                           f"{' or '.join(route.groups)}", assigned.at, route.clauses, route.source,
+                              route.id, assigned.actor)
+
+    def correlations(self, ticket: Ticket, matches: tuple[Match, ...],
+                     undecided: tuple[tuple[str, tuple[str, ...]], ...]) -> Iterator[Finding]:
+        """A `recurrence` finding per correlation the subject completed; an `undecided_rule` one per
+        correlation it could not take part in."""
+        for m in matches:
+            c = self._correlations[m.correlation]
+            if c.link is not None:
+                what = f"reports again the problem of {m.members[0]} ({c.link})"
+            elif c.again_after:
+                what = f"reports again a problem already solved: {m.members[0]} (same {', '.join(c.key)})"
+            else:
+                shown = ", ".join(f"{k}={shorten(str(v))}" for k, v in zip(c.key, m.key))
+                what = f"is the {_ordinal(len(m.members))} report within {c.within} with {shown}: {', '.join(m.members)}"
+            yield Finding("recurrence", f"{ticket.kind} {what}", m.at, c.clauses, c.source, c.id)
+        for cid, missing in undecided:
+            c = self._correlations[cid]
+            names = ", ".join(f"'{n}'" for n in missing)
+            yield Finding("undecided_rule", f"correlation {cid} could not be applied: the {ticket.kind} has no {names}", None,
+                          c.clauses, c.source, cid)
+
+
+def _applies(invariant: Invariant, snapshots: list[Snapshot], t: float) -> bool:
+    return invariant in snapshot_at(snapshots, t).decision.invariants
+
+
+def _sequence(invariant: Invariant, events: list[Event], snapshots: list[Snapshot]) -> Finding | None:
+    """The first `before` event that came while a `requires` event (by one of the roles) had not."""
+    done = dict.fromkeys(invariant.requires, False)
+    by = invariant.by
+    for e in events:
+        if e.type in done and (not by or e.role in by):
+            done[e.type] = True
+        elif e.type in invariant.before and _applies(invariant, snapshots, e.at):
+            missing = [f"'{name}'" for name, ok in done.items() if not ok]
+            if missing:
+                who = f" by {' or '.join(by)}" if by else ""
+                return Finding("out_of_order", f"'{e.type}' came before {' and '.join(missing)}{who}", e.at,
+                               invariant.clauses, invariant.source, invariant.id, e.actor)
+    return None
+
+
+def _ownership(invariant: Invariant, events: list[Event], snapshots: list[Snapshot]) -> Finding | None:
+    """The first hand-over of the subject from its first assignee before an `until` event."""
+    owner: str | None = None
+    for e in events:
+        if e.type in invariant.until and owner is not None:
+            return None
+        if e.assignee is None:
+            continue
+        if owner is None:
+            owner = e.assignee
+        elif e.assignee != owner and _applies(invariant, snapshots, e.at):
+            until = " or ".join(f"'{u}'" for u in invariant.until)
+            return Finding("ownership", f"handed from {shorten(owner)} (its first receiver) to "
+                                        f"{shorten(e.assignee)} before {until}", e.at, invariant.clauses,
+                           invariant.source, invariant.id, e.actor)
+    return None
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
