@@ -20,7 +20,8 @@ import time
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from slapolicy.calendar.business import BusinessCalendar, CalendarSpec
+from slapolicy.calendar.business import BusinessCalendar
+from slapolicy.calendar.spec import CalendarSpec
 
 TZ = ZoneInfo("Asia/Shanghai")
 SPEC = CalendarSpec(

@@ -11,7 +11,8 @@ from functools import cache
 
 import holidays
 
-from slapolicy.calendar.business import BusinessCalendar, CalendarSpec
+from slapolicy.calendar.business import BusinessCalendar
+from slapolicy.calendar.spec import CalendarSpec
 
 LUNCH = ((540, 720), (810, 1080))  # 09:00-12:00, 13:30-18:00
 WEEKDAYS_ONLY = lambda day: (day,) * 5 + ((), ())  # noqa: E731

@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from calendar_cases import LUNCH, WEEKDAYS_ONLY, calendar
-from slapolicy.calendar.business import BusinessCalendar, CalendarError, CalendarSpec, NaiveDatetimeError, shift_months
+from slapolicy.calendar.business import BusinessCalendar, shift_months
 from slapolicy.calendar.durations import parse_duration
+from slapolicy.calendar.spec import CalendarError, CalendarSpec, NaiveDatetimeError
 
 SH = ZoneInfo("Asia/Shanghai")
 BER = ZoneInfo("Europe/Berlin")

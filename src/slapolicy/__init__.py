@@ -11,7 +11,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 _API = {
-    "BusinessCalendar": "calendar.business", "CalendarError": "calendar.business", "CalendarSpec": "calendar.business",
+    "BusinessCalendar": "calendar.business", "CalendarError": "calendar.spec", "CalendarSpec": "calendar.spec",
     "Diagnostic": "diagnostics.record", "InputError": "diagnostics.record", "Severity": "diagnostics.record",
     "Duration": "calendar.durations", "parse_duration": "calendar.durations",
     "Policy": "policy.model", "PolicySet": "validate.repository", "open_policy": "validate.repository",

@@ -6,7 +6,7 @@ range of local years built on demand, the sorted, merged working intervals in UT
 epoch seconds with prefix sums of working time: every operation is a couple of
 bisections, O(log n), with plain numbers on the hot path.
 
-Rules the code follows by construction (documented in the README):
+Rules the code follows by construction (documented in docs/calendar.md):
 - an interval that crosses midnight (22:00-06:00) belongs to the day it starts on: if
   that day is a holiday, the whole interval is off;
 - a local time that does not exist (DST gap) moves forward by the gap (02:30 -> 03:30);
@@ -23,102 +23,14 @@ import calendar as _stdcal
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
-from typing import Literal
-from zoneinfo import ZoneInfo
 
-from ..diagnostics.record import choices, did_you_mean, shorten
 from .durations import Duration
-from .instants import MAX_YEAR, MIN_YEAR, InstantError, zone
+from .holiday_sources import holiday_source, published_until
+from .instants import MAX_YEAR, MIN_YEAR, InstantError
+from .spec import CalendarError, CalendarSpec, Counting, Interval, NaiveDatetimeError
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # a calendar is searched at most this many years ahead for working time before giving up
 SEARCH_YEARS = 10
-
-Counting = Literal["end_of_day", "start_of_day", "same_time"]
-Interval = tuple[int, int]  # minutes from local midnight; the end may pass 1440 (overnight)
-
-
-class CalendarError(ValueError):
-    """An operation the calendar cannot answer (no working time, years without data)."""
-
-
-class NaiveDatetimeError(CalendarError):
-    pass
-
-
-@dataclass(frozen=True)
-class CalendarSpec:
-    """What a policy declares about one calendar, already parsed."""
-
-    name: str
-    timezone: str
-    hours: tuple[tuple[Interval, ...], ...] = ((),) * 7
-    always: bool = False
-    country: str | None = None
-    subdivision: str | None = None
-    extra_holidays: frozenset[dt.date] = frozenset()
-    extra_working_days: frozenset[dt.date] = frozenset()
-    make_up_weekday: int = 0
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return zone(self.timezone)
-
-
-def holiday_source(country: str, subdivision: str | None = None) -> object:
-    """The `holidays` package's calendar for a country, or CalendarError.
-
-    Holiday names are in the country's own language (春节 for CN), chosen explicitly:
-    left to the package, the language would follow the environment's locale.
-    """
-    import holidays
-
-    try:
-        return holidays.country_holidays(country, subdiv=subdivision, language=_language(country, subdivision))
-    except NotImplementedError:
-        raise CalendarError(_unknown_holidays(country, subdivision)) from None
-
-
-@cache
-def _language(country: str, subdivision: str | None) -> str | None:
-    """The country's own language: a fact of its holiday class, asked once (a source costs a millisecond)."""
-    import holidays
-
-    language: str | None = holidays.country_holidays(country, subdiv=subdivision).default_language
-    return language
-
-
-def _unknown_holidays(country: str, subdivision: str | None) -> str:
-    """Which of the two is unknown, and what to write instead."""
-    import holidays
-
-    supported: dict[str, list[str]] = holidays.list_supported_countries()
-    if country not in supported:
-        return (f"unknown holiday country '{shorten(country)}'{did_you_mean(country, list(supported))}; write an ISO 3166 "
-                "code such as CN (China), HK, TW, SG or US")
-    known = supported[country]
-    if not known:
-        return f"the holiday data of {country} have no subdivisions; remove subdivision: {shorten(str(subdivision))}"
-    hint = choices(str(subdivision), tuple(known)) or f"; use a code the holidays package lists for {country}, e.g. {known[0]}"
-    return f"unknown subdivision '{shorten(str(subdivision))}' of {country}{hint}"
-
-
-@cache
-def published_until(country: str, subdivision: str | None = None) -> int:
-    """Last year the country's holiday source has official data for (CalendarError: an unknown one).
-
-    Countries that announce make-up working days year by year (China's State Council)
-    are only known up to the last announced year; others are computed by rule. A fact of the
-    country's data, asked once per process by the checks and every calendar.
-    """
-    source = holiday_source(country, subdivision)
-    special = getattr(source, "special_public_holidays", None)
-    if isinstance(special, dict) and any(
-        len(entry) >= 4 for entries in special.values() for entry in (entries if isinstance(entries[0], tuple) else (entries,))
-    ):  # (month, day, from_month, from_day): a day off swapped with a working weekend day
-        return int(max(special))
-    return int(getattr(source, "end_year", MAX_YEAR))
 
 
 def shift_months(when: dt.datetime, months: int) -> dt.datetime:

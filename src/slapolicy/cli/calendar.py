@@ -6,9 +6,10 @@ from typing import Any
 
 import click
 
-from ..calendar.business import BusinessCalendar, CalendarError, Counting
+from ..calendar.business import BusinessCalendar
 from ..calendar.durations import DurationError, format_seconds, parse_duration
 from ..calendar.instants import InstantError, parse_datetime
+from ..calendar.spec import CalendarError, Counting
 from ..diagnostics.record import did_you_mean
 from ._shared import fail, policy_set
 

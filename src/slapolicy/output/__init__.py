@@ -7,7 +7,7 @@ Formatters live in one module per result type (`validation`, `tests`, `simulatio
 them, `html` draws the pages and `cells` words the table cells the report and what-if
 formats share, so the output modules import one way only (pyproject.toml's "Inside output").
 
-Exit codes (also in the README and `slapolicy --help`):
+Exit codes (also in docs/exit-codes.md and `slapolicy --help`):
 
 | code | meaning |
 |---|---|

@@ -1,5 +1,5 @@
 """`clauses` output: every clause of the registers with the rules encoding it and the test
-cases citing it, as text, JSON or Markdown (the README's clause table)."""
+cases citing it, as text, JSON or Markdown (the manual's clause table, docs/shipped.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Outcomes as the documented JSON shape (README, "simulate"): ISO-8601 instants in each
+"""Outcomes as the documented JSON shape (docs/formats.md): ISO-8601 instants in each
 calendar's zone, rules as file:line, numbers without a needless `.0`.
 
 Only what is printed is formatted; ISO strings are cached per (instant, zone), since a

@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterable
 from importlib import resources
 from typing import IO, Any
 
-from ..calendar.business import BusinessCalendar, CalendarSpec
+from ..calendar.business import BusinessCalendar
+from ..calendar.spec import CalendarSpec
 from ..sim.outcome import ClockStatus, Outcome, Rejection, SubjectOutcome
 from .cells import (
     METRIC_COLUMNS,

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from ..calendar.business import WEEKDAYS, CalendarSpec, Interval
 from ..calendar.durations import Duration, DurationError, parse_duration
 from ..calendar.instants import MAX_YEAR, MIN_YEAR, RANGE_TEXT, InstantError, zone
+from ..calendar.spec import WEEKDAYS, CalendarSpec, Interval
 from ..diagnostics.record import Diagnostic
 from .conditions import ALWAYS, Condition, ConditionError, parse_condition, regex_problem
 from .loader import Document, JsonPath

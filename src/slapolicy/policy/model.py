@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..calendar.business import CalendarSpec, Counting
 from ..calendar.durations import Duration
 from ..calendar.instants import zone
+from ..calendar.spec import CalendarSpec, Counting
 from .conditions import Condition
 from .loader import Document, JsonPath
 

@@ -154,7 +154,7 @@ def _as_mapping_hint(err: ValidationError, name: str) -> str:
 
 
 def _flow(value: Any) -> str:
-    """A value as YAML flow text, the way the README writes examples (`{at: 75%, notify: [lead]}`)."""
+    """A value as YAML flow text, the way the manual writes examples (`{at: 75%, notify: [lead]}`)."""
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list):

@@ -2,7 +2,7 @@
 implement, the rules that encode it and the policy-test cases that cite it.
 
 `slapolicy clauses` prints this table; a clause to enforce (any kind but `org`) that no
-rule encodes, or that no passing test case cites, is a gap. The README's clause table is
+rule encodes, or that no passing test case cites, is a gap. The manual's clause table (docs/shipped.md) is
 this table's Markdown form, checked by a test.
 """
 

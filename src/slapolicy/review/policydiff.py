@@ -15,8 +15,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..calendar.business import WEEKDAYS, CalendarSpec
 from ..calendar.durations import Duration
+from ..calendar.spec import WEEKDAYS, CalendarSpec
 from ..policy.conditions import All, AnyOf, Compare, Condition, Not, evaluate_partial, fields
 from ..policy.loader import JsonPath
 from ..policy.model import EscalationStep, Objective, Penalty, Policy, TargetRule, TargetValue

@@ -10,8 +10,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
-from ..calendar.business import CalendarSpec
 from ..calendar.durations import Duration
+from ..calendar.spec import CalendarSpec
 from ..policy.conditions import All, AnyOf, Compare, Condition, Not
 from ..policy.loader import JsonPath
 from ..policy.model import ALWAYS_CALENDAR, Named, Policy, TargetValue

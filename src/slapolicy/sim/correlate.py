@@ -13,7 +13,7 @@ records (in a worker process, block by block), and a `Correlator` in the main pr
 them compactly (three numbers per member, in arrays per key) and finds the matches; the ids
 of the subjects involved in a match are read back at the end (`ids`), not kept for all.
 
-Semantics (README, "Correlations"):
+Semantics (docs/format.md, "Correlations"):
 - a subject's attributes are taken as they are at the end of its history (up to --as-of);
 - `count: N, within: D`: in creation order, a subject completes a match when it and the
   unmatched subjects with the same key created within D before it are N; they are then

@@ -19,7 +19,8 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
-from ..calendar.business import BusinessCalendar, CalendarError
+from ..calendar.business import BusinessCalendar
+from ..calendar.spec import CalendarError
 from ..policy.conditions import evaluate
 from ..policy.model import Policy
 

@@ -7,7 +7,7 @@ machine (`machine`, on `clock`), escalation timing (`escalation`), the periods o
 (`periods`), findings (`findings`), penalties (`charges`) and coverage samples (`samples`).
 `Replayer` picks the policy version in force for each subject and keeps a simulator per version.
 
-Semantics (README, "Semantics"), beyond those of the units:
+Semantics (docs/semantics.md), beyond those of the units:
 - a subject has a kind (ticket by default); only the metrics of its kind run;
 - a change of attributes is decided (and checked) before any clock runs;
 - a notice fires once, the first time the subject matches its condition (or at its event).
@@ -19,7 +19,7 @@ import math
 import operator
 from collections.abc import Sequence
 
-from ..calendar.business import CalendarError
+from ..calendar.spec import CalendarError
 from ..policy.model import Notice, Policy
 from ..rules.compiler import CompiledPolicy, compile_policy
 from ..rules.engine import Backend

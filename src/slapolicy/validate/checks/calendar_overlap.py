@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...calendar.business import WEEKDAYS
+from ...calendar.spec import WEEKDAYS
 from ...policy.model import Policy
 from .base import Problem
 

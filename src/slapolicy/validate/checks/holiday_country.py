@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...calendar.business import CalendarError, holiday_source
+from ...calendar.holiday_sources import holiday_source
+from ...calendar.spec import CalendarError
 from ...policy.model import Policy
 from .base import Problem
 

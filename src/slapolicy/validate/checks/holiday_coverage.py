@@ -19,7 +19,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from ...calendar.business import CalendarError, published_until
+from ...calendar.holiday_sources import published_until
+from ...calendar.spec import CalendarError
 from ...policy.model import Policy
 from .base import Problem
 

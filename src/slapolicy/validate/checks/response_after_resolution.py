@@ -21,8 +21,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from ...calendar.business import BusinessCalendar, CalendarError
+from ...calendar.business import BusinessCalendar
 from ...calendar.instants import InstantError
+from ...calendar.spec import CalendarError
 from ...policy.model import Policy, TargetValue
 from ._domain import first_sure, label, rules_for, severity_tier
 from .base import Problem
