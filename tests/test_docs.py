@@ -304,3 +304,5 @@ def test_every_package_is_on_the_architecture_page() -> None:
             assert wanted in sections[dotted], f"the section ## `{dotted}` of docs/architecture.md lacks:\n\n{wanted}"
         assert f"── {dotted}/" in page, f"the package tree of docs/architecture.md lacks {dotted}/"
     assert set(sections) == {p.parts[0] for p in packages}, "a section for a package that does not exist"
+    tree = re.search(r"^```text\nsrc/slapolicy/\n.*?^```$", page, re.M | re.S)
+    assert tree and tree[0] in README.read_text(encoding="utf-8"), "README.md's package tree differs from docs/architecture.md's"
