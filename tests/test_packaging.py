@@ -46,3 +46,14 @@ def test_the_lowest_lock_holds_each_lower_bound() -> None:
         bounds = [Version(s.version) for s in requirement.specifier if s.operator in (">=", "==")]
         if bounds:
             assert {v for v, _ in pins[canonicalize_name(requirement.name)]} == {max(bounds)}, requirement.name
+
+
+def test_the_public_api_resolves_every_name() -> None:
+    """`slapolicy.X` for every name the package offers, wherever the layers put its module."""
+    import slapolicy
+
+    assert len(slapolicy.__all__) >= 20
+    for name in slapolicy.__all__:
+        assert getattr(slapolicy, name).__name__ == name
+    with pytest.raises(AttributeError, match="no attribute 'Simulate'"):
+        slapolicy.Simulate  # noqa: B018
