@@ -365,3 +365,15 @@ def test_markdown_goldens(run_cli: Run, golden: Callable[[Path, str], None]) -> 
     golden(GOLDEN / "report_history.md", report.stdout)
     whatif = run_cli(*WHATIF, "--format", "markdown", "--engine", "python")
     golden(GOLDEN / "whatif_history.md", whatif.stdout)
+
+
+def test_missed_is_a_count_in_every_objective_row(run_cli: Run) -> None:
+    """Issue 23: `missed` counts the objective's periods that missed it (JSON 1, not true), in whatif and report alike."""
+    doc = json.loads(run_cli(*WHATIF, "--format", "json").stdout)
+    rows = {(r["objective"], r["period"]): r for r in doc["objectives_at_period"]}
+    first, resolution = rows[("first-reply-on-time", "2025-01")], rows[("resolution-rate", "2025-04")]
+    assert [(type(s["missed"]), s["missed"]) for s in (first["base"], first["candidate"])] == [(int, 1), (int, 1)]
+    assert [(type(s["missed"]), s["missed"]) for s in (resolution["base"], resolution["candidate"])] == [(int, 0), (int, 0)]
+    report = json.loads(run_cli("report", "policies/after-sales", HISTORY, "--as-of", AS_OF, "--format", "json",
+                                "--jobs", "1").stdout)
+    assert {type(r["missed"]) for r in report["objectives_at_period"]} == {int}

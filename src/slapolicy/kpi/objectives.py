@@ -71,7 +71,7 @@ def summarise(results: list[ObjectiveResult], period: str) -> list[ObjectiveSumm
             rows.append(ObjectiveSummary(objective, "", None, None, 0, 0, 0, True))
             continue
         if order[objective.period] >= order[period]:
-            rows += [ObjectiveSummary(objective, r.period, r.value, r.met, r.measured, 1, r.met is False, r.exact)
+            rows += [ObjectiveSummary(objective, r.period, r.value, r.met, r.measured, 1, int(r.met is False), r.exact)
                      for r in measured]
             continue
         spans: dict[str, list[ObjectiveResult]] = {}
