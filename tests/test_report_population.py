@@ -67,6 +67,19 @@ def test_a_mean_time_counts_the_tickets_still_open_past_their_target(run_cli: Ru
     assert "≥ marks a lower bound: clocks still open past their target at --as-of count with their working time so far." in md
 
 
+def test_a_verdict_a_lower_bound_could_still_turn_holds_so_far(run_cli: Run, tmp_path: Path) -> None:
+    """R-003-02 at 14:00 on 5 March: N1 took 2 h, N2 3 h, N3 is open 5 h (past 4 h: in the figure at 5 h). Mean
+    (2 + 3 + 5) / 3 = 3 h 20 m, at least: within 4 h so far, but N3 running on can still push it past."""
+    history = _history(tmp_path / "n.jsonl", NETWORK[:3])
+    args = ("report", "policies/network-service", history, "--as-of", "2025-03-05T14:00:00+08:00")
+    doc = json.loads(run_cli(*args, "-f", "json").stdout)
+    (row,) = [r for r in doc["objectives"] if r["objective"] == "mean-resolution-4h"]
+    assert (row["value"], row["lower_bound"], row["met"], row["settled"]) == (3 * 3600 + 20 * 60, True, True, False)
+    md = run_cli(*args, "-f", "markdown").stdout
+    assert "| mean-resolution-4h | R-003-02 | 2025-03 | ≥3h20m; 1 of 3 still open past target | ≤ 4h | met so far | 3 |" in md
+    assert "A verdict marked so far could still turn as the clocks open past their target run on." in md
+
+
 RESOLUTION = "resolution: {start: created, stop: resolved, fail_on: closed, choice: test}"
 PERCENTILES = ("id: median, measure: percentile, q: 50, metric: resolution, max: 4h, period: month",
                "id: p90, measure: percentile, q: 90, metric: resolution, max: 4h, period: month",

@@ -54,16 +54,17 @@ def objective_results(report: Report, versions: Iterable[Policy]) -> list[Object
                 lower = found is not None and found.lower
                 measured = 0 if unmeasured else tally.denominator
                 rows.append(ObjectiveResult(o, key[2], value, met, tally.tickets, measured, found is None or found.exact,
-                                            policy.version, lower, not lower or _settled(o, met), tally.unfinished, unmeasured))
+                                            policy.version, lower, not lower or _settled(o, met, value), tally.unfinished,
+                                            unmeasured))
     return rows
 
 
-def _settled(objective: Objective, met: bool | None) -> bool:
+def _settled(objective: Objective, met: bool | None, value: float | None) -> bool:
     """A lower bound can only grow: a verdict it gives stands unless growing turns it (met under a `max`, missed
-    only for want of reaching a `min`)."""
+    for want of reaching a `min`)."""
     if met:
         return objective.max is None
-    return objective.max is not None and objective.min is None
+    return objective.max is not None and value is not None and value > objective.max
 
 
 @dataclass(frozen=True)
