@@ -65,6 +65,8 @@ def test_a_mean_time_counts_the_tickets_still_open_past_their_target(run_cli: Ru
     assert ("| mean-resolution-4h | R-003-02 | 2025-03 | ≥209h40m; 1 of 3 still open past target, 1 pending | ≤ 4h | "
             "**missed** | 3 |") in md
     assert "≥ marks a lower bound: clocks still open past their target at --as-of count with their working time so far." in md
+    page = html.unescape(run_cli("report", "policies/network-service", history, "--as-of", NETWORK_AS_OF, "-f", "html").stdout)
+    assert "<td>≥209h40m; 1 of 3 still open past target, 1 pending</td><td>≤ 4h</td><td>missed</td>" in page
 
 
 def test_a_verdict_a_lower_bound_could_still_turn_holds_so_far(run_cli: Run, tmp_path: Path) -> None:
