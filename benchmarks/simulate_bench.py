@@ -66,7 +66,7 @@ def main() -> None:
             with stopwatch(stages["simulate"], n):
                 outcomes = [replayer.outcome(t) for t in tickets if isinstance(t, Ticket)]
             assert len(outcomes) == n
-            aggregator = Aggregator(policies.latest, "month", ())
+            aggregator = Aggregator(policies.tz, "month", ())
             with stopwatch(stages["report"], n):
                 for o in outcomes:
                     aggregator.add_outcome(o)

@@ -149,8 +149,8 @@ def test_a_generated_year_with_penalties_and_findings_is_the_same_on_both_engine
     as_of = dt.datetime(2026, 1, 1, tzinfo=dt.UTC).timestamp()
     reports = []
     for engine in ("python", "durable"):
-        total = Aggregator(policies.latest, "month", ())
-        replay(Plan((policies,), as_of, engine, lambda: Aggregator(policies.latest, "month", ()), roster=on_duty),
+        total = Aggregator(policies.tz, "month", ())
+        replay(Plan((policies,), as_of, engine, lambda: Aggregator(policies.tz, "month", ()), roster=on_duty),
                str(path), None, total, jobs=1)
         reports.append(total.report)
     python, durable = reports

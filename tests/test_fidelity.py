@@ -72,10 +72,10 @@ def test_a_mean_resolution_objective_really_measures() -> None:
     items = [RawItem({"id": f"M-{n}", "attributes": {"severity": "P3"},
                       "events": [{"at": f"2025-03-0{n}T10:00:00+08:00", "type": "created"},
                                  {"at": f"2025-03-0{n}T1{2 + 3 * (n - 1)}:00:00+08:00", "type": "resolved"}]}, n) for n in (1, 2)]
-    aggregator = Aggregator(policies.latest, "month", ())
+    aggregator = Aggregator(policies.tz, "month", ())
     for outcome in simulate(policies, items, "python", AS_OF):
         aggregator.add_outcome(outcome)
-    (row,) = [r for r in objective_results(aggregator.report, policies.latest.objectives) if r.objective.id == "mean-resolution"]
+    (row,) = [r for r in objective_results(aggregator.report, policies.versions) if r.objective.id == "mean-resolution"]
     assert (row.period, row.value, row.measured, row.met) == ("2025-03", 3.5 * 3600, 2, True)
 
 
@@ -87,10 +87,10 @@ def test_calls_outside_the_staffed_hours_do_not_count() -> None:
     calls = [("2025-03-03T10:00:00+08:00", True), ("2025-03-03T23:30:00+08:00", False), ("2025-03-04T08:59:00+08:00", False)]
     items = [RawItem({"id": f"C-{n}", "kind": "call", "attributes": {"answered": a}, "events": [{"at": t, "type": "created"}]}, n)
              for n, (t, a) in enumerate(calls, 1)]
-    aggregator = Aggregator(policies.latest, "month", ())
+    aggregator = Aggregator(policies.tz, "month", ())
     for outcome in simulate(policies, items, "python", AS_OF):
         aggregator.add_outcome(outcome)
-    (row,) = [r for r in objective_results(aggregator.report, policies.latest.objectives) if r.objective.id == "answered"]
+    (row,) = [r for r in objective_results(aggregator.report, policies.versions) if r.objective.id == "answered"]
     assert (row.value, row.measured, row.met) == (1.0, 1, True)
 
 

@@ -357,7 +357,7 @@ def test_ticket_inputs_are_each_accounted_for(tmp_path_factory: pytest.TempPathF
         if isinstance(o, Rejection):
             assert o.reasons and all(r.code in CODES for r in o.reasons), (seed, o)
         json.loads(json.dumps(encoder.outcome(o), allow_nan=False))
-    aggregator = Aggregator(AFTER_SALES.latest, "month", ("severity",))
+    aggregator = Aggregator(AFTER_SALES.tz, "month", ("severity",))
     for o in found:
         aggregator.add_outcome(o)
-    json.loads(json.dumps(document(aggregator.report, AFTER_SALES.latest), allow_nan=False))
+    json.loads(json.dumps(document(aggregator.report, AFTER_SALES.versions), allow_nan=False))

@@ -357,10 +357,10 @@ def test_an_undecided_rule_is_neither_charged_nor_counted_as_broken() -> None:
                        {"at": "2025-03-03T11:00:00+08:00", "type": "closed"}]}
     outcomes = replay_items(policies, _items(unknown, kept), "python", AS_OF)
     assert [[c.penalty.id for c in o.charges] for o in outcomes] == [[], ["complaint"]]  # type: ignore[union-attr]
-    aggregator = Aggregator(policies.latest, "month", ())
+    aggregator = Aggregator(policies.tz, "month", ())
     for o in outcomes:
         aggregator.add_outcome(o)
-    (row,) = [r for r in objective_results(aggregator.report, policies.latest.objectives) if r.objective.id == "breaking"]
+    (row,) = [r for r in objective_results(aggregator.report, policies.versions) if r.objective.id == "breaking"]
     assert (row.value, row.met) == (0.0, True)
 
 
@@ -387,10 +387,10 @@ def test_coverage_without_a_window_and_in_working_days_on_24x7() -> None:
                  "events": [{"at": "2025-03-07T20:00:00+08:00", "type": "created"}, {"at": "2025-03-07T21:00:00+08:00", "type": "closed"}]}
     outcomes = replay_items(policies, _items(checked, unchecked), "python", AS_OF)
     assert all(isinstance(o, SubjectOutcome) for o in outcomes)  # 1 working day on 24x7: the next day, not an error
-    aggregator = Aggregator(policies.latest, "month", ())
+    aggregator = Aggregator(policies.tz, "month", ())
     for o in outcomes:
         aggregator.add_outcome(o)
-    rows = {r.objective.id: (r.value, r.measured) for r in objective_results(aggregator.report, policies.latest.objectives)
+    rows = {r.objective.id: (r.value, r.measured) for r in objective_results(aggregator.report, policies.versions)
             if r.objective.measure == "coverage"}
     assert rows == {"checked-ever": (0.5, 2), "checked-in-a-day": (0.5, 2)}
 

@@ -4,7 +4,7 @@ from typing import Any
 
 import click
 
-from ..kpi.report import PERIODS
+from ..kpi.periods import PERIODS
 from ..kpi.whatif import comparison_plan
 from ..output import OutputError, choose_format, destination, exits
 from ..output.diff import FORMATTERS

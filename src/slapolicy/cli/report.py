@@ -4,7 +4,8 @@ import functools
 
 import click
 
-from ..kpi.report import PERIODS, Aggregator, GroupingError, check_grouping
+from ..kpi.periods import PERIODS
+from ..kpi.report import Aggregator, GroupingError, check_grouping
 from ..output import OutputError, choose_format, destination, exits, progress, summary_line
 from ..output.report import FORMATTERS, document, write_ledger, write_rejects
 from ..rules.engine import EngineError
@@ -56,13 +57,12 @@ def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str
     policies = policy_set(policy)
     engine_name(engine)
     history_path(history)
-    latest = policies.latest
     try:
         check_grouping(policies.versions, by)
     except GroupingError as exc:
         fail(str(exc))
-    total = Aggregator(latest, period, by)
-    plan = Plan((policies,), as_of(as_of_text, policies), engine, functools.partial(Aggregator, latest, period, by), encoding,
+    total = Aggregator(policies.tz, period, by)
+    plan = Plan((policies,), as_of(as_of_text, policies), engine, functools.partial(Aggregator, policies.tz, period, by), encoding,
                 roster(roster_path, policies), input_profile(profile_name, input_format))
     signum = None
     try:
@@ -74,7 +74,7 @@ def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str
         click.echo("interrupted: the report covers the tickets replayed so far", err=True)
     except (EngineError, ReplayError, ExportRefused) as exc:
         fail(str(exc))
-    doc = document(total.report, latest)
+    doc = document(total.report, policies.versions)
     try:
         if rejects:
             with destination(rejects) as out:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from ..kpi.report import PERIODS
+from ..kpi.periods import PERIODS
 from ..kpi.whatif import comparison_plan
 from ..output import OutputError, choose_format, destination, exits
 from ..output.whatif import FORMATTERS, counts, document

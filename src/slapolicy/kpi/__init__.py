@@ -1,5 +1,7 @@
 """What a replayed history means: quality KPIs per period (`report`, counted exactly by `tally`),
-whether the objectives were met (`objectives`), and one history under two policy versions (`whatif`).
+each version's objectives tallied over its own subjects (`tallying`) and whether they were met
+(`objectives`), what a history can measure (`measured`: clocks open past their target, never
+solved or pending; the events a figure needs), and one history under two policy versions (`whatif`).
 
 May import: `sim`, `validate`, `rules`, `policy`, `calendar`, `diagnostics`.
 """

@@ -1,40 +1,70 @@
-"""The objectives' verdicts: each objective per its own period, met or missed as its exact
-tally decides, and summed up at the report's period (a daily objective in a quarterly report:
-its worst day, and on how many days it was missed).
+"""The objectives' verdicts: each version's objectives per their own period over the subjects
+replayed under that version, met or missed as the exact tally decides, and summed up at the
+report's period (a daily objective in a quarterly report: its worst day, and on how many days
+it was missed).
+
+A verdict is as of --as-of: a figure of working time that rests on clocks still open past their
+target is a lower bound, and its verdict holds only *so far* where those clocks running on could
+still turn it (`settled`). An objective whose figure the history cannot measure (no event that
+stops its metric) is *not measured*, with the reason.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from ..policy.model import Objective
-from .report import PERIODS, Report, period_key
+from ..policy.model import Objective, Policy
+from .measured import objective_unmeasured
+from .periods import PERIODS, period_key
+from .report import Report
+from .tally import Unfinished
 
 
 @dataclass(frozen=True)
 class ObjectiveResult:
     objective: Objective
     period: str
-    value: float | None
+    value: float | None  # math.inf: the figure falls among subjects never solved
     met: bool | None
     tickets: int
     measured: int
     exact: bool = True  # False for a percentile read from the histogram (within 1 %)
+    version: str = ""
+    lower: bool = False  # the value is a lower bound: clocks still open past their target are in it at their time so far
+    settled: bool = True  # False: the verdict holds so far, those clocks running on could still turn it
+    unfinished: Unfinished = field(default_factory=Unfinished)
+    unmeasured: str | None = None  # why the history cannot measure it
 
 
-def objective_results(report: Report, objectives: Iterable[Objective]) -> list[ObjectiveResult]:
-    """Each objective per period: its value, met or missed (None without data), and what it rests on."""
+def objective_results(report: Report, versions: Iterable[Policy]) -> list[ObjectiveResult]:
+    """Each version's objectives per period over its own subjects: value, met or missed (None without data
+    or not measured), and what it rests on."""
     rows = []
-    for o in objectives:
-        for key in sorted(k for k in report.objectives if k[0] == o.id):
-            tally = report.objectives[key]
-            found = tally.estimate()
-            value = None if found is None else found.value
-            met = None if value is None else tally.meets(o.min, o.max)
-            rows.append(ObjectiveResult(o, key[1], value, met, tally.tickets, tally.denominator, found is None or found.exact))
+    for policy in versions:
+        tallied = sorted(k for k in report.objectives if k[0] == policy.version)
+        for o in policy.objectives:
+            unmeasured = objective_unmeasured(o, policy, report.event_types)
+            for key in (k for k in tallied if k[1] == o.id):
+                tally = report.objectives[key]
+                found = None if unmeasured else tally.estimate()
+                value = None if found is None else found.value
+                met = None if found is None else tally.meets(o.min, o.max)
+                lower = found is not None and found.lower
+                measured = 0 if unmeasured else tally.denominator
+                rows.append(ObjectiveResult(o, key[2], value, met, tally.tickets, measured, found is None or found.exact,
+                                            policy.version, lower, not lower or _settled(o, met, value), tally.unfinished,
+                                            unmeasured))
     return rows
+
+
+def _settled(objective: Objective, met: bool | None, value: float | None) -> bool:
+    """A lower bound can only grow: a verdict it gives stands unless growing turns it (met under a `max`, missed
+    for want of reaching a `min`)."""
+    if met:
+        return objective.max is None
+    return objective.max is not None and value is not None and value > objective.max
 
 
 @dataclass(frozen=True)
@@ -50,6 +80,11 @@ class ObjectiveSummary:
     periods: int  # the objective's periods with data inside `period`
     missed: int
     exact: bool
+    version: str = ""
+    lower: bool = False
+    settled: bool = True
+    unfinished: Unfinished = field(default_factory=Unfinished)
+    unmeasured: str | None = None
 
 
 def _worst(objective: Objective, values: list[float]) -> float:
@@ -57,31 +92,36 @@ def _worst(objective: Objective, values: list[float]) -> float:
 
 
 def summarise(results: list[ObjectiveResult], period: str) -> list[ObjectiveSummary]:
-    """Objectives at the report's period: one line per objective and report period (never 365 daily
-    lines in a quarterly report), and one line for an objective no subject was measured by."""
+    """Objectives at the report's period: one line per objective, version and report period (never 365
+    daily lines in a quarterly report), one line for an objective no subject was measured by, and one
+    for an objective the history cannot measure."""
     rows: list[ObjectiveSummary] = []
     order = {p: i for i, p in enumerate(PERIODS)}
-    by_objective: dict[str, list[ObjectiveResult]] = {}
+    by_objective: dict[tuple[str, str], list[ObjectiveResult]] = {}
     for r in results:
-        by_objective.setdefault(r.objective.id, []).append(r)
+        by_objective.setdefault((r.version, r.objective.id), []).append(r)
     for found in by_objective.values():
-        objective = found[0].objective
+        objective, version, unmeasured = found[0].objective, found[0].version, found[0].unmeasured
         measured = [r for r in found if r.value is not None]
         if not measured:
-            rows.append(ObjectiveSummary(objective, "", None, None, 0, 0, 0, True))
+            rows.append(ObjectiveSummary(objective, "", None, None, 0, 0, 0, True, version, unmeasured=unmeasured))
             continue
         if order[objective.period] >= order[period]:
-            rows += [ObjectiveSummary(objective, r.period, r.value, r.met, r.measured, 1, r.met is False, r.exact)
-                     for r in measured]
+            rows += [ObjectiveSummary(objective, r.period, r.value, r.met, r.measured, 1, int(r.met is False), r.exact, version,
+                                      r.lower, r.settled, r.unfinished) for r in measured]
             continue
         spans: dict[str, list[ObjectiveResult]] = {}
         for r in measured:
             spans.setdefault(_enclosing(r.period, objective.period, period), []).append(r)
         for key, inside in spans.items():
             missed = sum(r.met is False for r in inside)
+            unfinished = Unfinished()
+            for r in inside:
+                unfinished.merge(r.unfinished)
             rows.append(ObjectiveSummary(objective, key, _worst(objective, [r.value for r in inside if r.value is not None]),
                                          not missed, sum(r.measured for r in inside), len(inside), missed,
-                                         all(r.exact for r in inside)))
+                                         all(r.exact for r in inside), version, any(r.lower for r in inside),
+                                         all(r.settled for r in inside), unfinished))
     return rows
 
 

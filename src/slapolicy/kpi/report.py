@@ -1,8 +1,11 @@
 """Quality KPIs from a replayed ticket history: the report (counters per period, subject kind
-and --by values, the objectives' tallies, the ledger) and the Aggregator that adds outcomes to it.
+and --by values, the objectives' tallies per version, the ledger) and the Aggregator that adds
+outcomes to it.
 
 Aggregation keeps counters and log-bucket histograms only (`tally`), so memory stays flat
-however long the history, and partial reports merge exactly, however the tickets were split.
+however long the history (but for the lists a reader needs whole: rejected lines, charges, the
+subjects an objective's working time could not measure to their stop), and partial reports
+merge exactly, however the tickets were split.
 """
 
 from __future__ import annotations
@@ -11,31 +14,18 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from ..calendar.business import BusinessCalendar
 from ..diagnostics.record import did_you_mean
-from ..policy.conditions import evaluate, fields
-from ..policy.model import BUILTIN_ATTRIBUTES, Objective, Policy
-from ..sim.outcome import ClockStatus, Outcome, Rejection, SubjectOutcome
-from .tally import Histogram, ObjectiveTally, micro, percentile_cuts
+from ..policy.model import BUILTIN_ATTRIBUTES, Policy
+from ..sim.outcome import ClockOutcome, ClockStatus, Outcome, Rejection, SubjectOutcome
+from .measured import Place, place
+from .periods import Days, period_key
+from .tally import Histogram, ObjectiveTally
+from .tallying import TallyKey, VersionObjectives
 
-PERIODS = ("day", "week", "month", "quarter", "year")
 STATUSES = tuple(ClockStatus)
 _STATUS_INDEX = {s: i for i, s in enumerate(STATUSES)}
-
-
-def period_key(when: dt.datetime, period: str) -> str:
-    if period == "day":
-        return when.date().isoformat()
-    if period == "week":
-        year, week, _ = when.isocalendar()
-        return f"{year}-W{week:02d}"
-    if period == "month":
-        return f"{when.year}-{when.month:02d}"
-    if period == "quarter":
-        return f"{when.year}-Q{(when.month - 1) // 3 + 1}"
-    return str(when.year)
 
 
 @dataclass
@@ -53,6 +43,15 @@ class MetricStats:
     def on_time_rate(self) -> float | None:
         met, breached = self.statuses[0], self.statuses[1]
         return rate(met, met + breached)
+
+    def unstopped(self, clock: ClockOutcome) -> None:
+        """A clock without a stop in the working time figures: open past its target at its time so far, ended
+        unsolved as never; pending and cancelled ones are not in them (`slapolicy.kpi.measured`)."""
+        found = place(clock)
+        if found is Place.OPEN:
+            self.time_to_stop.add(clock.elapsed_seconds, True)
+        elif found is Place.NEVER:
+            self.time_to_stop.add_never()
 
     def merge(self, other: MetricStats) -> None:
         self.statuses = [a + b for a, b in zip(self.statuses, other.statuses)]
@@ -104,13 +103,16 @@ class Report:
     period: str
     by: tuple[str, ...]
     groups: dict[tuple[str, ...], Group] = field(default_factory=dict)
-    objectives: dict[tuple[str, str], ObjectiveTally] = field(default_factory=dict)
+    objectives: dict[TallyKey, ObjectiveTally] = field(default_factory=dict)
     simulated: int = 0
     rejected: int = 0
     rejects: list[Rejection] = field(default_factory=list)
     interrupted: bool = False
     ledger: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # (period, payer) -> [cents, charges]
     charges: list[LedgerLine] = field(default_factory=list)
+    versions: Counter[tuple[str, str]] = field(default_factory=Counter)  # (period, version) -> subjects replayed under it
+    event_types: set[str] = field(default_factory=set)  # in the history: what it can measure
+    undecided: Counter[str] = field(default_factory=Counter)  # a rule not applied (its message) -> subjects
 
     @property
     def tickets(self) -> int:
@@ -130,81 +132,33 @@ class Report:
             total[0] += cents
             total[1] += count
         self.charges.extend(other.charges)
+        self.versions.update(other.versions)
+        self.event_types |= other.event_types
+        self.undecided.update(other.undecided)
 
 
 def rate(part: float, whole: float) -> float | None:
     return round(part / whole, 6) if whole else None
 
 
-class _Days:
-    """Period keys of an instant's local day, cached for the day the last instant fell in."""
-
-    def __init__(self, tz: dt.tzinfo) -> None:
-        self.tz = tz
-        self.lo = self.hi = 0.0
-        self.keys: dict[str, str] = {}
-
-    def keys_at(self, t: float) -> dict[str, str] | None:
-        """The day's keys, or None when `t` falls in the same day as the last instant."""
-        if self.lo <= t < self.hi:
-            return None
-        when = dt.datetime.fromtimestamp(t, self.tz)
-        day = when.date()
-        self.lo = dt.datetime(day.year, day.month, day.day, tzinfo=self.tz).timestamp()
-        after = day + dt.timedelta(days=1)
-        self.hi = dt.datetime(after.year, after.month, after.day, tzinfo=self.tz).timestamp()
-        self.keys = {p: period_key(when, p) for p in PERIODS}
-        return self.keys
-
-
-_SHARE, _RESOLUTION, _AVERAGE, _ON_TIME, _MEAN_TIME, _PERCENTILE, _FINDING_RATE, _COVERAGE = range(8)
-_MEASURES = {"share": _SHARE, "resolution_rate": _RESOLUTION, "average": _AVERAGE, "on_time_rate": _ON_TIME,
-             "mean_time": _MEAN_TIME, "percentile": _PERCENTILE, "finding_rate": _FINDING_RATE, "coverage": _COVERAGE}
 NOBODY = "(no payer)"  # a charge none of its penalty's payer sources could name
-_UNUSED = ObjectiveTally()  # the slot of a coverage objective among the current day's tallies
-_DECIDED = (ClockStatus.MET, ClockStatus.BREACHED)
 
 
 class Aggregator:
-    """Adds outcomes to a Report (the partial of a `report` replay).
+    """Adds outcomes to a Report (the partial of a `report` replay), each subject's objectives those of
+    the version it was replayed under (`slapolicy.kpi.tallying`), periods in the zone `tz`."""
 
-    Objectives are those of `policy` (the newest version), their `where` / `of`
-    conditions evaluated on each ticket's final attributes, cached per combination of the
-    values they read; the tallies of the current day are looked up once per day."""
-
-    def __init__(self, policy: Policy, period: str, by: Iterable[str]) -> None:
+    def __init__(self, tz: dt.tzinfo, period: str, by: Iterable[str]) -> None:
         self.report = Report(period, tuple(by))
-        self.objectives: tuple[Objective, ...] = policy.objectives
-        self._measures = tuple(_MEASURES[o.measure] for o in policy.objectives)
-        self._within = tuple(BusinessCalendar(policy.calendars[o.calendar]) if o.calendar else None for o in policy.objectives)
-        self._days = _Days(policy.tz)
-        self._fields = tuple(sorted({f for o in policy.objectives for c in (o.of, o.where) for f in fields(c)}))
-        self._applicable: dict[tuple[Any, ...], tuple[tuple[int, bool], ...]] = {}
-        self._group_key: tuple[str, ...] = ()
-        self._tallies: list[ObjectiveTally] = []  # of the current day, per objective
-        self._tz = policy.tz
-        self._coverage = {o.id: i for i, o in enumerate(policy.objectives) if o.measure == "coverage"}
+        self._days = Days(tz)
+        self._tz = tz
+        self._day = 0  # how many days the outcomes have moved between: the tallies' day
+        self._keys: dict[str, str] = {}
+        self._versions: dict[str, VersionObjectives] = {}
 
     def add(self, outcomes: tuple[Outcome, ...]) -> None:
         (outcome,) = outcomes
         self.add_outcome(outcome)
-
-    def _new_day(self, keys: dict[str, str]) -> None:
-        report = self.report
-        self._group_key = (keys[report.period],)
-        tallies = report.objectives
-        self._tallies = []
-        for o in self.objectives:
-            if o.measure == "coverage":  # tallied in the period of each sample (_covered)
-                self._tallies.append(_UNUSED)
-                continue
-            key = (o.id, keys[o.period])
-            tally = tallies.get(key)
-            if tally is None:
-                tally = tallies[key] = ObjectiveTally(microseconds=o.measure == "mean_time")
-                if o.measure == "percentile":
-                    tally.histogram, tally.q = Histogram(cuts=percentile_cuts(o)), o.q
-            self._tallies.append(tally)
 
     def add_outcome(self, outcome: Outcome) -> None:
         report = self.report
@@ -216,8 +170,10 @@ class Aggregator:
         attrs = outcome.attributes
         keys = self._days.keys_at(outcome.created)
         if keys is not None:
-            self._new_day(keys)
-        key = (*self._group_key, outcome.kind)  # (period, kind, *by)
+            self._keys = keys
+            self._day += 1
+        period = self._keys[report.period]
+        key: tuple[str, ...] = (period, outcome.kind)  # (period, kind, *by)
         if report.by:
             key = (*key, *(str(attrs.get(b, "")) for b in report.by))
         group = report.groups.get(key)
@@ -234,24 +190,38 @@ class Aggregator:
             stats.statuses[index[clock.status]] += 1
             if clock.stopped is not None:
                 stats.time_to_stop.add(clock.elapsed_seconds)
+            else:
+                stats.unstopped(clock)
         for firing in outcome.escalations:
             group.escalations[(firing.step.metric, firing.step.index)] += 1
         for told in outcome.notices:
             group.notices[told.notice.id] += 1
         if outcome.findings:
-            for code in {f.code for f in outcome.findings}:
-                group.findings[code] += 1
-            for finding in outcome.findings:
-                group.finding_clauses.update(finding.clauses)
-                if finding.actor is not None:
-                    group.finding_actors[finding.actor] += 1
+            self._findings(group, outcome)
         if outcome.charges:
             self._charge(outcome)
-        if self.objectives:
-            for i, where in self._objectives_for(outcome.kind, attrs):
-                within = self._within[i]
-                if within is None or within.in_working_time(outcome.created):
-                    self._objective(i, where, outcome)
+        if not outcome.event_types <= report.event_types:
+            report.event_types |= outcome.event_types
+        version = outcome.policy.version
+        report.versions[(period, version)] += 1
+        objectives = self._versions.get(version)
+        if objectives is None:
+            objectives = self._versions[version] = VersionObjectives(outcome.policy, report.objectives, self._tz)
+        if objectives.objectives:
+            if objectives.day != self._day:
+                objectives.new_day(self._keys, self._day)
+            objectives.add(outcome)
+
+    def _findings(self, group: Group, outcome: SubjectOutcome) -> None:
+        """Subjects per code, findings per clause and person; rules not applied, once per cause (their message)."""
+        report = self.report
+        for code in {f.code for f in outcome.findings}:
+            group.findings[code] += 1
+        for finding in outcome.findings:
+            group.finding_clauses.update(finding.clauses)
+            if finding.actor is not None:
+                group.finding_actors[finding.actor] += 1
+        report.undecided.update({f.message for f in outcome.findings if f.code == "undecided_rule"})
 
     def _charge(self, outcome: SubjectOutcome) -> None:
         """The subject's charges into the ledger, each in the period of its occurrence."""
@@ -263,74 +233,6 @@ class Aggregator:
             total[1] += 1
             report.charges.append(LedgerLine(c.at, outcome.id, outcome.kind, outcome.line, c.penalty.id, c.penalty.clauses,
                                              c.cents, c.factor, c.payer, c.reason))
-
-    def _covered(self, i: int, where: bool, outcome: SubjectOutcome) -> None:
-        """A coverage objective: each sample in the period of its population event, not of the subject's creation."""
-        if not where:
-            return
-        objective = self.objectives[i]
-        for sample in outcome.coverage:
-            if sample.objective != objective.id:
-                continue
-            key = (objective.id, period_key(dt.datetime.fromtimestamp(sample.at, self._tz), objective.period))
-            tally = self.report.objectives.get(key)
-            if tally is None:
-                tally = self.report.objectives[key] = ObjectiveTally()
-            tally.tickets += 1
-            tally.denominator += 1
-            tally.numerator.whole += sample.covered
-
-    def _objectives_for(self, kind: str, attrs: Any) -> tuple[tuple[int, bool], ...]:
-        """(objective index, whether its `where` holds) for the objectives of this kind whose `of` holds."""
-        key = (kind, *[attrs.get(f) for f in self._fields])
-        found = self._applicable.get(key)
-        if found is None:
-            found = self._applicable[key] = tuple(
-                (i, evaluate(o.where, attrs)) for i, o in enumerate(self.objectives) if o.subject == kind and evaluate(o.of, attrs)
-            )
-        return found
-
-    def _objective(self, i: int, where: bool, outcome: SubjectOutcome) -> None:
-        measure = self._measures[i]
-        if measure == _COVERAGE:
-            self._covered(i, where, outcome)
-            return
-        tally = self._tallies[i]
-        if measure == _SHARE:
-            tally.tickets += 1
-            tally.denominator += 1
-            tally.numerator.whole += where
-            return
-        if not where:
-            return
-        tally.tickets += 1
-        if measure == _FINDING_RATE:
-            rule = self.objectives[i].finding
-            tally.denominator += 1
-            tally.numerator.whole += any(f.rule == rule and f.code != "undecided_rule" for f in outcome.findings)
-        elif measure == _RESOLUTION:
-            tally.denominator += 1
-            tally.numerator.whole += outcome.resolved
-        elif measure == _AVERAGE:
-            value = outcome.attributes.get(self.objectives[i].attribute or "")
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                tally.numerator.add(value)
-                tally.denominator += 1
-        else:
-            metric = self.objectives[i].metric
-            for clock in outcome.clocks:
-                if clock.metric.id != metric:
-                    continue
-                if measure == _ON_TIME:
-                    if clock.status in _DECIDED:
-                        tally.denominator += 1
-                        tally.numerator.whole += clock.status is ClockStatus.MET
-                elif clock.stopped is not None:
-                    tally.denominator += 1
-                    if measure == _PERCENTILE and tally.histogram is not None:
-                        tally.histogram.add(clock.elapsed_seconds)
-                    else:
-                        tally.numerator.whole += micro(clock.elapsed_seconds)
 
     def export(self) -> Report:
         return self.report

@@ -1,6 +1,11 @@
 """Exact, mergeable counting: sums that do not depend on the order of their terms, log-bucket
 histograms, and the tally of one objective in one period.
 
+A figure of working time counts every clock it can place (`slapolicy.kpi.measured`): a clock
+still open past its target enters at its working time so far, a lower bound, and one that
+ended unsolved is infinite, above every other value: a mean with one is infinite, a
+percentile only when it falls in that tail.
+
 Sums are exact (whole microseconds, whole numbers, fractions), so partial reports built in
 parallel workers merge into exactly the report one process would build: the result does not
 depend on how the tickets were split. Medians and p90s of working time come from the
@@ -24,10 +29,13 @@ _BASE = math.log(1.01)
 
 
 class Estimate(NamedTuple):
-    """A quantile (or an objective's value): exact when its histogram bucket holds a single value, else within 1 % of it."""
+    """A quantile (or an objective's value): exact when its histogram bucket holds a single value, else within 1 % of it;
+    infinite (math.inf) when it falls among the values that never came; `lower` when it is a lower bound, a value
+    still open at as_of at or below it that may yet grow past it."""
 
     value: float
     exact: bool
+    lower: bool = False
 
 
 @dataclass
@@ -36,10 +44,13 @@ class Histogram:
     merge, flat in memory, and exact wherever a bucket holds one value (every reply after 8 minutes)."""
 
     buckets: dict[int, list[float]] = field(default_factory=dict)  # bucket -> [count, least, greatest]
-    count: int = 0
+    count: int = 0  # the values in buckets, open ones included
     # Whole microseconds, ascending: each splits the bucket it falls in into the values below it and those
     # from it on, so how many values lie below a cut is counted exactly (an objective's thresholds).
     cuts: tuple[int, ...] = ()
+    open: int = 0  # values that are lower bounds: clocks still open (past their target) at as_of
+    least_open: float = math.inf
+    never: int = 0  # values that never came (clocks that ended unsolved): above every value in the buckets
 
     def _key(self, seconds: float) -> int:
         """The log bucket, and with cuts which of them the value has reached (a key that still sorts by value)."""
@@ -48,7 +59,11 @@ class Histogram:
         us = micro(seconds)
         return bucket(seconds) * (len(self.cuts) + 1) + sum(us >= c for c in self.cuts)
 
-    def add(self, seconds: float) -> None:
+    def add(self, seconds: float, open: bool = False) -> None:
+        """A value; `open`: a lower bound (the working time so far of a clock still open at as_of)."""
+        if open:
+            self.open += 1
+            self.least_open = min(self.least_open, seconds)
         key = self._key(seconds)
         slot = self.buckets.get(key)
         if slot is None:
@@ -71,16 +86,23 @@ class Histogram:
                 slot[1] = min(slot[1], least)
                 slot[2] = max(slot[2], greatest)
         self.count += other.count
+        self.open += other.open
+        self.least_open = min(self.least_open, other.least_open)
+        self.never += other.never
+
+    def add_never(self) -> None:
+        """A value that never came: a clock that ended without its stop."""
+        self.never += 1
 
     def rank(self, q: float) -> int:
-        """The rank of the q-quantile (nearest rank: the 9th of 10 values for q 0.9)."""
-        return max(1, math.ceil(q * self.count))
+        """The rank of the q-quantile (nearest rank: the 9th of 10 values for q 0.9), the values that never came last."""
+        return max(1, math.ceil(q * (self.count + self.never)))
 
     def quantile_below(self, q: float, cut: int) -> bool | None:
         """Whether the q-quantile is below `cut` whole microseconds, counted (not estimated) from each bucket's least
         and greatest value; None when a bucket holding values on both sides of the cut leaves it open (never for
-        one of `cuts`) or when there are no values."""
-        if not self.count:
+        one of `cuts`) or when there are no values. A value that never came is below no cut."""
+        if not self.count + self.never:
             return None
         below = unsure = 0
         for n, least, greatest in self.buckets.values():
@@ -96,17 +118,22 @@ class Histogram:
         return None
 
     def quantile(self, q: float) -> Estimate | None:
-        if not self.count:
+        """The q-quantile: infinite when its rank falls among the values that never came, a lower bound when an open
+        value at or below it may still grow."""
+        if not self.count + self.never:
             return None
         rank = self.rank(q)
+        if rank > self.count:
+            return Estimate(math.inf, True)
         seen = 0.0
         for key in sorted(self.buckets):
             n, least, greatest = self.buckets[key]
             seen += n
             if seen >= rank:
+                lower = self.least_open <= greatest
                 if least == greatest:
-                    return Estimate(round(least, 6), True)
-                return Estimate(round((least + greatest) / 2), False)
+                    return Estimate(round(least, 6), True, lower)
+                return Estimate(round((least + greatest) / 2), False, lower)
         return None
 
 
@@ -142,6 +169,21 @@ def micro(seconds: float) -> int:
 
 
 @dataclass
+class Unfinished:
+    """The clocks of a time objective that had not stopped at as_of, by subject id (in input order; a subject
+    twice for two cycles), so that the figure says what it rests on and the report names them."""
+
+    open: list[str] = field(default_factory=list)  # open past their target: in the figure at their working time so far
+    never: list[str] = field(default_factory=list)  # ended without their stop: never solved
+    pending: int = 0  # running, not yet past their target: not in the figure
+
+    def merge(self, other: Unfinished) -> None:
+        self.open.extend(other.open)
+        self.never.extend(other.never)
+        self.pending += other.pending
+
+
+@dataclass
 class ObjectiveTally:
     """Numerator and denominator (or sum and count) of one objective in one period."""
 
@@ -151,12 +193,14 @@ class ObjectiveTally:
     microseconds: bool = False  # the numerator sums working time in microseconds
     histogram: Histogram | None = None  # for percentiles
     q: float | None = None
+    unfinished: Unfinished = field(default_factory=Unfinished)  # of a mean or percentile of working time
 
     def merge(self, other: ObjectiveTally) -> None:
         self.numerator.merge(other.numerator)
         self.denominator += other.denominator
         self.tickets += other.tickets
         self.microseconds |= other.microseconds
+        self.unfinished.merge(other.unfinished)
         if other.histogram is not None:
             if self.histogram is None:
                 self.histogram, self.q = Histogram(cuts=other.histogram.cuts), other.q
@@ -172,7 +216,9 @@ class ObjectiveTally:
             return None
         if self.histogram is not None and self.q is not None:
             return self.histogram.quantile(self.q / 100)
-        return Estimate(self._mean(), True)
+        if self.unfinished.never:
+            return Estimate(math.inf, True)
+        return Estimate(self._mean(), True, bool(self.unfinished.open))
 
     def meets(self, least: float | None, most: float | None) -> bool | None:
         """Whether the value lies within [least, most], decided exactly (None without data): a rate or mean as a
@@ -187,6 +233,8 @@ class ObjectiveTally:
                 raise ValueError(f"a percentile histogram cut at {histogram.cuts} cannot decide the thresholds "
                                  f"{least} and {most}; it must be cut at them")
             return low is not True and high is not False
+        if self.unfinished.never:  # an infinite mean: above any `max`, at or above any `min`
+            return most is None
         total = self.numerator.whole + self.numerator.fraction
         if self.microseconds:
             total /= 1_000_000

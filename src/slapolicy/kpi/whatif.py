@@ -75,8 +75,8 @@ class Comparison:
     """Adds (base outcome, candidate outcome) pairs; `limit` changed outcomes are kept."""
 
     def __init__(self, base: Policy, candidate: Policy, period: str, limit: int) -> None:
-        self.base = Aggregator(base, period, ())
-        self.candidate = Aggregator(candidate, period, ())
+        self.base = Aggregator(base.tz, period, ())
+        self.candidate = Aggregator(candidate.tz, period, ())
         self.limit = limit
         self.differences = Differences()
 

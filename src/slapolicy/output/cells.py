@@ -3,10 +3,12 @@ every format that shows them (terminal table, Markdown, CSV, HTML page), so the 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..calendar.durations import format_seconds
-from ..kpi.report import PERIODS
+from ..kpi.objectives import ObjectiveResult, ObjectiveSummary
+from ..kpi.periods import PERIODS
 from . import plural
 
 RATES = ("on_time_rate", "resolution_rate", "share", "coverage", "finding_rate")
@@ -55,6 +57,47 @@ def _value(measure: str, v: float | None, exact: bool) -> str:
     return seconds(v, exact) if measure in TIMES else f"{v:.1f}"
 
 
+def verdict_fields(r: ObjectiveResult | ObjectiveSummary) -> dict[str, Any]:
+    """An objective's value and verdict with what they rest on: a lower bound, an infinite value (subjects never
+    solved), the subjects a working time could not measure to their stop, or why the history cannot measure it."""
+    o = r.objective
+    infinite = r.value is not None and math.isinf(r.value)
+    doc: dict[str, Any] = {
+        "value": None if infinite else r.value, **({"infinite": True} if infinite else {}),
+        **({} if r.exact else {"approximate": True}), **({"lower_bound": True} if r.lower else {}),
+        "min": o.min, "max": o.max, "met": r.met, **({} if r.settled else {"settled": False}),
+    }
+    if r.unmeasured:
+        doc["not_measured"] = r.unmeasured
+    elif o.measure in TIMES:
+        u = r.unfinished
+        doc.update({"open_past_target": len(u.open), "never_solved": len(u.never), "pending": u.pending})
+        if u.open or u.never:
+            doc["unsolved"] = {"open_past_target": list(dict.fromkeys(u.open)), "never_solved": list(dict.fromkeys(u.never))}
+    return doc
+
+
+def figure(measure: str, side: dict[str, Any]) -> str:
+    """An objective's value as read: ≥ before a lower bound, ∞ for a figure among subjects never solved."""
+    if side.get("infinite"):
+        return "∞"
+    value = _value(measure, side["value"], "approximate" not in side)
+    return "≥" + value if side.get("lower_bound") else value
+
+
+def unfinished(side: dict[str, Any]) -> str:
+    """What a working time figure could not measure to its stop: 12 of 40 still open past target, 3 never
+    solved, 2 pending (empty when it measured every clock to its stop)."""
+    parts = []
+    if side.get("open_past_target"):
+        parts.append(f"{side['open_past_target']} of {side['measured']} still open past target")
+    if side.get("never_solved"):
+        parts.append(f"{side['never_solved']} of {side['measured']} never solved")
+    if side.get("pending"):
+        parts.append(f"{side['pending']} pending")
+    return ", ".join(parts)
+
+
 def group_label(group: dict[str, Any], doc: dict[str, Any]) -> str:
     """2025-Q1 severity=P1 一级紧急: the group's period, kind and --by values, with the policy's names."""
     names = doc.get("value_names", {})
@@ -78,53 +121,97 @@ METRIC_COLUMNS = ("metric", "clocks", "met", "breached", "running", "cancelled",
 
 def verdict(row: dict[str, Any], side: dict[str, Any], period: str) -> tuple[str, str]:
     """An objective's value and result at the report's `period`: its own (`row`: measure, own_period)
-    or, set for a shorter period, its worst period and how many missed (`side`: value, met, periods, missed)."""
+    or, set for a shorter period, its worst period and how many missed (`side`: value, met, periods, missed,
+    and the marks of `figure` and `unfinished`)."""
+    if side.get("not_measured"):
+        return "not measured", "not measured"
     rolled = PERIODS.index(row["own_period"]) < PERIODS.index(period)
-    value = _value(row["measure"], side["value"], "approximate" not in side)
+    value = figure(row["measure"], side)
     if side["met"] is None:
         return value, "no data"
+    left = unfinished(side)
+    if left:
+        value = f"{value}; {left}"
+    so_far = "" if side.get("settled", True) else " so far"
     if not rolled:
-        return value, "met" if side["met"] else "missed"
+        return value, ("met" if side["met"] else "missed") + so_far
     unit = row["own_period"]
     if side["met"]:
         result = f"met in all {plural(side['periods'], unit)}" if side["periods"] > 1 else f"met in 1 {unit}"
     else:
         result = f"missed in {side['missed']} of {plural(side['periods'], unit)}"
-    return f"worst {value}", result
+    return f"worst {value}", result + so_far
 
 
-def objective_cells(row: dict[str, Any], period: str) -> tuple[list[str], bool | None]:
-    """The cells of an objective at the report's period, and whether it was met (None: no data)."""
+def objective_cells(row: dict[str, Any], doc: dict[str, Any]) -> tuple[list[str], bool | None]:
+    """The cells of an objective at the report's period, and whether it was met (None: no data, not measured);
+    the version it belongs to beside its period when the report covers more than one."""
     clause = ", ".join(row["clause"]) if isinstance(row["clause"], list) else (row["clause"] or "")
-    value, result = verdict(row, row, period)
-    cells = [named(row["objective"], row.get("description")), clause, row["period"] or "—", value, threshold(row), result,
+    value, result = verdict(row, row, doc["period"])
+    period = row["period"] or "—"
+    if len(doc["versions"]) > 1:
+        period += f" ({row['version']})"
+    cells = [named(row["objective"], row.get("description")), clause, period, value, threshold(row), result,
              str(row["measured"])]
     return cells, row["met"]
 
 
 def metric_cells(name: str, m: dict[str, Any]) -> list[str]:
-    approximate = m.get("approximate", ())
+    if "not_measured" in m:
+        return [named(name, m.get("title")), str(m["clocks"]), "", "", "", "", "not measured", "", ""]
+
+    def time(key: str) -> str:
+        if key in m.get("infinite", ()):
+            return "∞"
+        shown = seconds(m[key], key not in m.get("approximate", ()))
+        return "≥" + shown if key in m.get("lower_bound", ()) else shown
+
     return [named(name, m.get("title")), str(m["clocks"]), str(m["met"]), str(m["breached"]), str(m["running"]),
-            str(m["cancelled"]), pct(m["on_time_rate"]), seconds(m["median_seconds"], "median_seconds" not in approximate),
-            seconds(m["p90_seconds"], "p90_seconds" not in approximate)]
+            str(m["cancelled"]), pct(m["on_time_rate"]), time("median_seconds"), time("p90_seconds")]
 
 
 def report_notes(doc: dict[str, Any]) -> list[str]:
-    """What the marks in the report mean, said once, only when they appear."""
-    notes = []
-    if any(PERIODS.index(r["own_period"]) < PERIODS.index(doc["period"]) and r["value"] is not None
-           for r in doc["objectives_at_period"]):
+    """What the report cannot measure, which periods straddle versions, the rules not applied (once per cause),
+    and what the marks in it mean: each said once, only when it appears."""
+    notes = [f"{p['period']} straddles versions " + " and ".join(f"{v} ({plural(n, 'subject')})" for v, n in p["versions"].items())
+             + ": each version's objectives are judged over its own subjects." for p in doc.get("straddling", ())]
+    rows = doc["objectives_at_period"]
+    unmeasured: dict[str, dict[str, None]] = {}  # why -> what, in order
+    for g in doc["groups"]:
+        if "resolution_not_measured" in g:
+            unmeasured.setdefault(g["resolution_not_measured"], {})["resolution rate"] = None
+        for name, m in g["metrics"].items():
+            if "not_measured" in m:
+                unmeasured.setdefault(m["not_measured"], {})[named(name, m.get("title"))] = None
+    for r in rows:
+        if r.get("not_measured"):
+            unmeasured.setdefault(r["not_measured"], {})[named(r["objective"], r.get("description"))] = None
+    notes += [f"Not measured, {why}: {', '.join(what)}." for why, what in unmeasured.items()]
+    notes += [f"Not applied on {plural(r['subjects'], 'subject')} (undecided_rule): {r['rule']}." for r in doc.get("rules_not_applied", ())]
+    if any(PERIODS.index(r["own_period"]) < PERIODS.index(doc["period"]) and r["value"] is not None for r in rows):
         notes.append(f"An objective set for a shorter period (a day, a month) shows its worst value in each {doc['period']} "
                      "and in how many of its periods it was missed.")
-    if any("approximate" in m for g in doc["groups"] for m in g["metrics"].values()) or any(
-            "approximate" in r for r in doc["objectives_at_period"]):
+    metrics = [m for g in doc["groups"] for m in g["metrics"].values()]
+    if any("approximate" in m for m in metrics) or any("approximate" in r for r in rows):
         notes.append("≈ marks a median or percentile read from a histogram (within 1 %); other durations are exact.")
+    if any("lower_bound" in m for m in metrics) or any("lower_bound" in r for r in rows):
+        notes.append("≥ marks a lower bound: clocks still open past their target at --as-of count with their working time so far.")
+    if any(r.get("settled") is False for r in rows):
+        notes.append("A verdict marked so far could still turn as the clocks open past their target run on.")
+    if any("infinite" in m for m in metrics) or any("infinite" in r for r in rows):
+        notes.append("∞: the figure falls among clocks that ended without being solved (closed unsolved, a period missed).")
     return notes
 
 
 def counted(group: dict[str, Any]) -> str:
     """3 tickets, resolution rate 66.7% (or 3 calls, … for subjects other than tickets)."""
-    return f"{plural(group['tickets'], group.get('kind', 'ticket'))}, resolution rate {pct(group['resolution_rate'])}"
+    resolution = "not measured" if "resolution_not_measured" in group else pct(group["resolution_rate"])
+    return f"{plural(group['tickets'], group.get('kind', 'ticket'))}, resolution rate {resolution}"
+
+
+def report_title(doc: dict[str, Any]) -> str:
+    """The policy, the versions the report covers and the newest one's title: after-sales 2024.1, 2025.1 软件…"""
+    return " ".join(part for part in (doc["policy"], ", ".join(v["version"] for v in doc["versions"]), doc.get("title")) if part)
 
 
 def summary_text(doc: dict[str, Any]) -> str:

@@ -27,13 +27,16 @@ from .cells import (
     OBJECTIVE_COLUMNS,
     RATES,
     counted,
+    figure,
     group_label,
     metric_cells,
     objective_cells,
     report_notes,
+    report_title,
     shown,
     summary_text,
     threshold,
+    unfinished,
 )
 from .encode import Encoder, dumps, number
 
@@ -101,15 +104,17 @@ def objective_chart(objective: str, measure: str, rows: list[dict[str, Any]]) ->
         x = PAD_L + i * step + step * 0.15
         label = (f'<text class="tick" x="{x + step * 0.35:.1f}" y="{CHART_H - 8}" text-anchor="middle">{_e(r["period"])}</text>'
                  if i % every == 0 else "")
-        if r["value"] is None:
+        if r["value"] is None and not r.get("infinite"):
+            said = r.get("not_measured") and f"not measured, {r['not_measured']}"
             parts.append(f'<rect class="bar nodata" x="{x:.1f}" y="{PAD_T + plot_h - 2}" width="{step * 0.7:.1f}" height="2">'
-                         f'<title>{_e(r["period"])}: no data</title></rect>{label}')
+                         f'<title>{_e(r["period"])}: {_e(said or "no data")}</title></rect>{label}')
             continue
         state = "met" if r["met"] else "missed"
-        top_y = min(y(r["value"]), PAD_T + plot_h - STUB)
-        parts.append(f'<rect class="bar {state}" data-value="{r["value"]}" x="{x:.1f}" y="{top_y:.1f}" width="{step * 0.7:.1f}" '
-                     f'height="{PAD_T + plot_h - top_y:.1f}"><title>{_e(r["period"])}: {_e(shown(measure, r["value"]))} '
-                     f'({state}, {r["measured"]} measured)</title></rect>{label}')
+        top_y = PAD_T if r.get("infinite") else min(y(r["value"]), PAD_T + plot_h - STUB)  # ∞: the whole height
+        left = unfinished(r)
+        parts.append(f'<rect class="bar {state}" data-value="{r["value"] if r["value"] is not None else "inf"}" x="{x:.1f}" '
+                     f'y="{top_y:.1f}" width="{step * 0.7:.1f}" height="{PAD_T + plot_h - top_y:.1f}"><title>{_e(r["period"])}: '
+                     f'{_e(figure(measure, r))} ({state}, {r["measured"]} measured{_e("; " + left if left else "")})</title></rect>{label}')
     for limit in limits:
         parts.append(f'<line class="target" data-value="{limit}" x1="{PAD_L}" y1="{y(limit):.1f}" x2="{CHART_W - 8}" '
                      f'y2="{y(limit):.1f}"><title>target {_e(threshold(rows[0]))}</title></line>')
@@ -134,7 +139,7 @@ def count_chart(name: str, counts: dict[str, int]) -> str:
 
 def _cards(doc: dict[str, Any]) -> str:
     verdicts = [r["met"] for r in doc["objectives_at_period"]]
-    breached = sum(m["breached"] for g in doc["groups"] for m in g["metrics"].values())
+    breached = sum(m.get("breached", 0) for g in doc["groups"] for m in g["metrics"].values())  # none where not measured
     escalated = sum(sum(g["escalations"].values()) for g in doc["groups"])
     s = doc["summary"]
     cards = [("tickets", s["tickets"], ""), ("simulated", s["simulated"], ""), ("rejected", s["rejected"], "bad" if s["rejected"] else ""),
@@ -147,29 +152,30 @@ def _cards(doc: dict[str, Any]) -> str:
 def report_page(doc: dict[str, Any], out: IO[str]) -> None:
     """The report as a page: KPI cards, a chart per objective against its target, breaches and
     escalations per group, the objectives, every group's metrics, findings and the ledger."""
-    title = f"Service quality report — {doc['policy']}" + (f" {doc['title']}" if doc.get("title") else "")
+    title = f"Service quality report — {report_title(doc)}"
     body = [f"<h1>{_e(title)}</h1>", f"<p>{_e(summary_text(doc))}.</p>"]
     if doc["partial"]:
         body.append('<p class="partial">Partial: the run was interrupted.</p>')
     body += [f"<p class=\"note\">{_e(n)}</p>" for n in report_notes(doc)]
     body.append(_cards(doc))
     body.append(f"<h2>Objectives per {_e(doc['period'])}</h2><div class=\"charts\">")
-    by_objective: dict[str, list[dict[str, Any]]] = {}
+    by_objective: dict[tuple[str, str], list[dict[str, Any]]] = {}  # a chart per objective of each version
     for row in doc["objectives"]:
-        by_objective.setdefault(row["objective"], []).append(row)
+        by_objective.setdefault((row["objective"], row["version"]), []).append(row)
     own = {r["objective"]: r["own_period"] for r in doc["objectives_at_period"]}
-    for name, rows in by_objective.items():
+    for (name, version), rows in by_objective.items():
         desc = f" {rows[0]['description']}" if rows[0].get("description") else ""
+        under = f" under {version}" if len(doc["versions"]) > 1 else ""
         body.append(f'<figure><figcaption>{_e(name + desc)} ({_e(rows[0]["measure"])} per {_e(own.get(name, ""))}, '
-                    f'target {_e(threshold(rows[0]))})</figcaption>{objective_chart(name, rows[0]["measure"], rows)}</figure>')
+                    f'target {_e(threshold(rows[0]))}{_e(under)})</figcaption>{objective_chart(name, rows[0]["measure"], rows)}</figure>')
     body.append("</div>")
-    cells = [objective_cells(row, doc["period"]) for row in doc["objectives_at_period"]]
+    cells = [objective_cells(row, doc) for row in doc["objectives_at_period"]]
     body.append(_table(OBJECTIVE_COLUMNS, [c for c, _ in cells], ["met" if m else ("missed" if m is False else "") for _, m in cells]))
     breaches: Counter[str] = Counter()
     escalations: Counter[str] = Counter()
     for g in doc["groups"]:  # summed over the periods when the report is grouped --by (severity, tier): one bar a value
         key = group_label({**g, "period": ""}, doc).strip() or g["period"]
-        breaches[key] += sum(m["breached"] for m in g["metrics"].values())
+        breaches[key] += sum(m.get("breached", 0) for m in g["metrics"].values())
         escalations[key] += sum(g["escalations"].values())
     body.append("<h2>Breached clocks and escalations " + (f"by {_e(', '.join(doc['by']))}" if doc["by"] else f"per {_e(doc['period'])}")
                 + "</h2>")

@@ -5,13 +5,17 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable
+import math
+from collections import Counter
+from collections.abc import Callable, Sequence
 from typing import IO, Any
 
-from ..kpi.objectives import objective_results, summarise
-from ..kpi.report import NOBODY, MetricStats, Report, period_key, rate
+from ..kpi.measured import absent, metric_unmeasured
+from ..kpi.objectives import ObjectiveResult, ObjectiveSummary, objective_results, summarise
+from ..kpi.periods import period_key
+from ..kpi.report import NOBODY, MetricStats, Report, rate
 from ..kpi.tally import Estimate
-from ..policy.model import Policy
+from ..policy.model import Metric, Policy
 from ..sim.outcome import ClockStatus, money
 from . import rich_console, word_table
 from .cells import (
@@ -24,14 +28,28 @@ from .cells import (
     metric_cells,
     objective_cells,
     report_notes,
+    report_title,
     summary_text,
+    verdict_fields,
 )
 from .encode import Encoder, dumps, number, pretty
 from .html import report_page
 
 
-def document(report: Report, policy: Policy) -> dict[str, Any]:
-    """The report as JSON-ready data: groups per period (and --by attributes), objectives per their period."""
+def document(report: Report, versions: Sequence[Policy]) -> dict[str, Any]:
+    """The report as JSON-ready data: groups per period (and --by attributes), each version's objectives per
+    their period over its own subjects, and what the history could not measure."""
+    subjects = Counter[str]()
+    for (_, version), n in report.versions.items():
+        subjects[version] += n
+    covered = [p for p in versions if p.version in subjects]
+    newest = (covered or list(versions))[-1]
+    metrics: dict[str, Metric] = {}  # each metric as the newest version covered defines it
+    for p in reversed(covered or [newest]):
+        for name, metric in p.metrics.items():
+            metrics.setdefault(name, metric)
+    unmeasured = {m: why for m, metric in metrics.items() if (why := metric_unmeasured(metric, report.event_types))}
+    unresolved = absent(("resolved",), report.event_types)
     groups = []
     for key in sorted(report.groups):
         g = report.groups[key]
@@ -39,8 +57,9 @@ def document(report: Report, policy: Policy) -> dict[str, Any]:
         entry: dict[str, Any] = {"period": period, **({"kind": kind} if kind != "ticket" else {}), **dict(zip(report.by, values))}
         entry.update({
             "tickets": g.tickets,
-            "resolution_rate": rate(g.resolved, g.tickets),
-            "metrics": {m: _metric(g.metrics[m], policy.metrics[m].title) for m in policy.metrics if m in g.metrics},
+            "resolution_rate": None if unresolved else rate(g.resolved, g.tickets),
+            **({"resolution_not_measured": unresolved} if unresolved else {}),
+            "metrics": {m: _metric(g.metrics[m], metrics[m].title, unmeasured.get(m)) for m in metrics if m in g.metrics},
             "escalations": dict(sorted((f"{metric} step {step}", n) for (metric, step), n in g.escalations.items())),
         })
         if g.notices:
@@ -52,33 +71,42 @@ def document(report: Report, policy: Policy) -> dict[str, Any]:
             if g.finding_actors:
                 entry["findings_by_person"] = dict(sorted(g.finding_actors.items()))
         groups.append(entry)
-    results = objective_results(report, policy.objectives)
-    objectives = [
-        {"objective": r.objective.id, **_described(r.objective.description), "clause": _clause(r.objective.clauses),
-         "measure": r.objective.measure, "period": r.period, "value": r.value, **({} if r.exact else {"approximate": True}),
-         "min": r.objective.min, "max": r.objective.max, "met": r.met, "tickets": r.tickets, "measured": r.measured}
-        for r in results
-    ]
-    at_period = [
-        {"objective": r.objective.id, **_described(r.objective.description), "clause": _clause(r.objective.clauses),
-         "measure": r.objective.measure, "period": r.period or None, "own_period": r.objective.period, "value": r.value,
-         **({} if r.exact else {"approximate": True}), "min": r.objective.min, "max": r.objective.max, "met": r.met,
-         "measured": r.measured, "periods": r.periods, "missed": r.missed}
-        for r in summarise(results, report.period)
-    ]
+    results = objective_results(report, covered)
     return {
-        "policy": policy.id,
-        "title": policy.title,
+        "policy": newest.id,
+        "title": newest.title,
+        "versions": [{"version": p.version, **({"title": p.title} if p.title else {}), "subjects": subjects[p.version]}
+                     for p in covered],
+        **({"straddling": straddling} if (straddling := _straddling(report)) else {}),
         "period": report.period,
         "by": list(report.by),
-        **({"value_names": names} if (names := _value_names(policy, report.by)) else {}),
+        **({"value_names": names} if (names := _value_names(covered or [newest], report.by)) else {}),
         "partial": report.interrupted,
         "summary": {"tickets": report.tickets, "simulated": report.simulated, "rejected": report.rejected},
+        **({"rules_not_applied": [{"rule": why, "subjects": n} for why, n in sorted(report.undecided.items())]}
+           if report.undecided else {}),
         "groups": groups,
-        "objectives": objectives,
-        "objectives_at_period": at_period,
-        **({"ledger": _ledger(report, policy)} if report.ledger else {}),
+        "objectives": [{**_verdict(r), "tickets": r.tickets, "measured": r.measured} for r in results],
+        "objectives_at_period": [{**_verdict(r), "own_period": r.objective.period, "measured": r.measured,
+                                  "periods": r.periods, "missed": r.missed} for r in summarise(results, report.period)],
+        **({"ledger": _ledger(report, newest)} if report.ledger else {}),
     }
+
+
+def _straddling(report: Report) -> list[dict[str, Any]]:
+    """The periods whose subjects were replayed under more than one version, with each version's count."""
+    by_period: dict[str, dict[str, int]] = {}
+    for (period, version), n in sorted(report.versions.items()):
+        by_period.setdefault(period, {})[version] = n
+    return [{"period": period, "versions": counts} for period, counts in by_period.items() if len(counts) > 1]
+
+
+def _verdict(r: ObjectiveResult | ObjectiveSummary) -> dict[str, Any]:
+    """An objective in one period: which it is (and of which version) and its verdict (`verdict_fields`)."""
+    o = r.objective
+    return {"objective": o.id, "version": r.version, **_described(o.description), "clause": _clause(o.clauses),
+            "measure": o.measure, **({"count": o.count or "subject"} if o.measure == "on_time_rate" else {}),
+            "period": r.period or None, **verdict_fields(r)}
 
 
 def _ledger(report: Report, policy: Policy) -> dict[str, Any]:
@@ -109,32 +137,50 @@ def _described(description: str) -> dict[str, str]:
     return {"description": description} if description else {}
 
 
-def _value_names(policy: Policy, by: tuple[str, ...]) -> dict[str, dict[str, str]]:
-    """The policy's names of the severities and tiers a report is grouped by (P1 一级紧急)."""
-    declared = {"severity": policy.severities, "tier": policy.tiers}
-    return {b: {k: v.name for k, v in declared[b].items() if v.name != k} for b in by if b in declared}
+def _value_names(versions: Sequence[Policy], by: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """The policy's names of the severities and tiers a report is grouped by (P1 一级紧急), the newest version's first."""
+    names: dict[str, dict[str, str]] = {}
+    for policy in reversed(versions):
+        declared = {"severity": policy.severities, "tier": policy.tiers}
+        for b in by:
+            for k, v in declared.get(b, {}).items():
+                if v.name != k:
+                    names.setdefault(b, {}).setdefault(k, v.name)
+    return names
 
 
-def _metric(stats: MetricStats, title: str) -> dict[str, Any]:
-    median, p90 = stats.time_to_stop.quantile(0.5), stats.time_to_stop.quantile(0.9)
-    doc: dict[str, Any] = {
-        **({"title": title} if title else {}),
-        "clocks": stats.clocks,
+def _metric(stats: MetricStats, title: str, unmeasured: str | None) -> dict[str, Any]:
+    """A metric's clocks in a group; not measured (only its clocks counted, with why) when the history holds
+    no event that stops it: its met and breached would say nothing."""
+    doc: dict[str, Any] = {**({"title": title} if title else {}), "clocks": stats.clocks}
+    if unmeasured:
+        doc["not_measured"] = unmeasured
+        return doc
+    times = stats.time_to_stop
+    median, p90 = times.quantile(0.5), times.quantile(0.9)
+    doc.update({
         "met": stats.statuses[0], "breached": stats.statuses[1], "running": stats.statuses[2], "cancelled": stats.statuses[3],
         "on_time_rate": stats.on_time_rate(),
         "median_seconds": _seconds(median),
         "p90_seconds": _seconds(p90),
-    }
-    approximate = [k for k, e in (("median_seconds", median), ("p90_seconds", p90)) if e is not None and not e.exact]
-    if approximate:
-        doc["approximate"] = approximate  # within 1 % (read from the histogram); the others are exact
+    })
+    found = (("median_seconds", median), ("p90_seconds", p90))
+    for mark, marked in (("approximate", lambda e: not e.exact), ("lower_bound", lambda e: e.lower),
+                         ("infinite", lambda e: math.isinf(e.value))):
+        keys = [k for k, e in found if e is not None and marked(e)]
+        if keys:  # approximate: within 1 % (read from the histogram); the others are exact
+            doc[mark] = keys
+    if times.open:
+        doc["open_past_target"] = times.open  # in the times at their working time so far
+    if times.never:
+        doc["never_solved"] = times.never
     if stats.count(ClockStatus.UNTIMED):
         doc["untimed"] = stats.count(ClockStatus.UNTIMED)  # measured, never met or breached
     return doc
 
 
 def _seconds(found: Estimate | None) -> int | float | None:
-    return None if found is None else number(found.value)
+    return None if found is None or math.isinf(found.value) else number(found.value)
 
 
 def _row(cells: list[str]) -> str:
@@ -142,15 +188,14 @@ def _row(cells: list[str]) -> str:
 
 
 def markdown(doc: dict[str, Any], out: IO[str]) -> None:
-    title = f" {md_cell(doc['title'])}" if doc.get("title") else ""
-    lines = [f"# Service quality report — {md_cell(doc['policy'])}{title}", ""]
+    lines = [f"# Service quality report — {md_cell(report_title(doc))}", ""]
     lines.append(summary_text(doc) + "." + (" **Partial: the run was interrupted.**" if doc["partial"] else ""))
     notes = report_notes(doc)
     if notes:
         lines += ["", *notes]
     lines += ["", "## Objectives", "", _row(list(OBJECTIVE_COLUMNS)), "|" + "---|" * len(OBJECTIVE_COLUMNS)]
     for row in doc["objectives_at_period"]:
-        cells, met = objective_cells(row, doc["period"])
+        cells, met = objective_cells(row, doc)
         if met is False:
             cells[5] = f"**{cells[5]}**"
         lines.append(_row([md_cell(c) for c in cells]))
@@ -172,13 +217,14 @@ def markdown(doc: dict[str, Any], out: IO[str]) -> None:
 def csv_table(doc: dict[str, Any], out: IO[str]) -> None:
     buf = io.StringIO()
     columns = ["period", "kind", *doc["by"], "tickets", "resolution_rate", "metric", "clocks", "met", "breached", "running",
-               "cancelled", "on_time_rate", "median_seconds", "p90_seconds"]
+               "cancelled", "on_time_rate", "median_seconds", "p90_seconds", "open_past_target", "never_solved", "not_measured"]
     writer = csv.DictWriter(buf, columns, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     for group in doc["groups"]:
         base = {"kind": group.get("kind", "ticket"), **{k: group[k] for k in ("period", *doc["by"], "tickets", "resolution_rate")}}
         for name, m in group["metrics"].items():
-            writer.writerow({k: csv_safe(v) for k, v in {**base, "metric": name, **m}.items()})
+            infinite = dict.fromkeys(m.get("infinite", ()), "inf")  # a time among clocks never solved
+            writer.writerow({k: csv_safe(v) for k, v in {**base, "metric": name, **m, **infinite}.items()})
     out.write(buf.getvalue())
 
 
@@ -190,13 +236,13 @@ def table(doc: dict[str, Any], out: IO[str]) -> None:
     from rich.markup import escape
 
     console = rich_console(out)
-    console.print(f"[bold]{escape(doc['policy'])}[/] {escape(doc.get('title', ''))}".rstrip())
+    console.print(f"[bold]{escape(report_title(doc))}[/]")
     console.print(escape(summary_text(doc)) + (" [bold red](partial: interrupted)[/]" if doc["partial"] else ""))
     for note in report_notes(doc):
         console.print(escape(note))
     rows, styles = [], []
     for row in doc["objectives_at_period"]:
-        cells, met = objective_cells(row, doc["period"])
+        cells, met = objective_cells(row, doc)
         rows.append(cells)
         styles.append({5: "green" if met else ("bold red" if met is False else "")})
     console.print(word_table(console.width, "objectives", OBJECTIVE_COLUMNS, rows, styles))

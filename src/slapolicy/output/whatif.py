@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import IO, Any
 
-from ..kpi.objectives import objective_results, summarise
+from ..kpi.measured import metric_unmeasured
+from ..kpi.objectives import ObjectiveResult, objective_results, summarise
 from ..kpi.report import Report, rate
 from ..kpi.whatif import ComparisonData
 from ..policy.model import Policy
 from . import plural, rich_console, word_table
-from .cells import md_cell, named, pct, threshold, verdict
+from .cells import md_cell, named, pct, threshold, verdict, verdict_fields
 from .encode import Encoder, pretty
 
 
@@ -33,19 +35,18 @@ def document(data: ComparisonData, base: Policy, candidate: Policy) -> dict[str,
     for name in [*base.metrics, *(m for m in candidate.metrics if m not in base.metrics)]:
         if name not in base_totals and name not in cand_totals:
             continue
-        x, y = base_totals.get(name), cand_totals.get(name)
+        x, y = (_measured(totals.get(name), policy, report, name)
+                for totals, policy, report in ((base_totals, base, data.base), (cand_totals, candidate, data.candidate)))
         rx, ry = (x or {}).get("on_time_rate"), (y or {}).get("on_time_rate")
         title = next((p.metrics[name].title for p in (candidate, base) if name in p.metrics and p.metrics[name].title), "")
         metrics.append({"metric": name, **({"title": title} if title else {}), "base": x, "candidate": y,
                         "delta_on_time_rate": round(ry - rx, 6) if rx is not None and ry is not None else None})
-    rows_b = {(r.objective.id, r.period): r for r in objective_results(data.base, base.objectives)}
-    rows_c = {(r.objective.id, r.period): r for r in objective_results(data.candidate, candidate.objectives)}
+    rows_b = {(r.objective.id, r.period): r for r in objective_results(data.base, [base])}
+    rows_c = {(r.objective.id, r.period): r for r in objective_results(data.candidate, [candidate])}
     objectives = []
     for key in sorted(rows_b.keys() | rows_c.keys()):
         rb, rc = rows_b.get(key), rows_c.get(key)
-        objectives.append({"objective": key[0], "period": key[1],
-                           "base": rb.value if rb else None, "base_met": rb.met if rb else None,
-                           "candidate": rc.value if rc else None, "candidate_met": rc.met if rc else None})
+        objectives.append({"objective": key[0], "period": key[1], **_side("base", rb), **_side("candidate", rc)})
     encoder = Encoder()
     changed: list[dict[str, Any]] = []
     for ch in data.differences.changed:
@@ -74,9 +75,24 @@ def document(data: ComparisonData, base: Policy, candidate: Policy) -> dict[str,
     }
 
 
+def _measured(totals: dict[str, Any] | None, policy: Policy, report: Report, name: str) -> dict[str, Any] | None:
+    """A metric's totals under one version; only its clocks, and why, where the replayed history holds no event that
+    stops it (its met and breached would say nothing)."""
+    why = metric_unmeasured(policy.metrics[name], report.event_types) if totals and name in policy.metrics else None
+    return {"clocks": totals["clocks"], "not_measured": why} if totals and why else totals
+
+
+def _side(name: str, r: ObjectiveResult | None) -> dict[str, Any]:
+    """One version's value and verdict of an objective in a period (an infinite value, JSON has none, marked so)."""
+    infinite = r is not None and r.value is not None and math.isinf(r.value)
+    return {name: None if r is None or infinite else r.value, **({f"{name}_infinite": True} if infinite else {}),
+            f"{name}_met": None if r is None else r.met,
+            **({f"{name}_not_measured": r.unmeasured} if r is not None and r.unmeasured else {})}
+
+
 def _at_period(data: ComparisonData, base: Policy, candidate: Policy) -> list[dict[str, Any]]:
     """Both versions' objectives at the comparison's period, side by side (one line per objective never measured)."""
-    sides = [{(r.objective.id, r.period): r for r in summarise(objective_results(report, policy.objectives), report.period)}
+    sides = [{(r.objective.id, r.period): r for r in summarise(objective_results(report, [policy]), report.period)}
              for report, policy in ((data.base, base), (data.candidate, candidate))]
     order = [*dict.fromkeys([*sides[0], *sides[1]])]
     rows = []
@@ -87,9 +103,8 @@ def _at_period(data: ComparisonData, base: Policy, candidate: Policy) -> list[di
         row: dict[str, Any] = {"objective": key[0], **({"description": description} if description else {}),
                                "measure": objective.measure, "own_period": objective.period, "period": key[1] or None}
         for name, r in zip(("base", "candidate"), found):
-            row[name] = None if r is None else {"value": r.value, **({} if r.exact else {"approximate": True}), "met": r.met,
-                                                "periods": r.periods, "missed": r.missed, "min": r.objective.min,
-                                                "max": r.objective.max}
+            row[name] = None if r is None else {**verdict_fields(r), "measured": r.measured, "periods": r.periods,
+                                                "missed": r.missed}
         rows.append(row)
     return rows
 
@@ -126,8 +141,8 @@ CHANGE_COLUMNS = ("ticket", "metric", "cycle", "base", "candidate", "base due", 
 def metric_cells(m: dict[str, Any]) -> list[str]:
     x, y = m["base"] or {}, m["candidate"] or {}
     delta = "" if m["delta_on_time_rate"] is None else f"{m['delta_on_time_rate'] * 100:+.1f} pt"
-    return [named(m["metric"], m.get("title")), pct(x.get("on_time_rate")), pct(y.get("on_time_rate")), delta,
-            str(x.get("breached", "")), str(y.get("breached", ""))]
+    on_time = ["not measured" if "not_measured" in side else pct(side.get("on_time_rate")) for side in (x, y)]
+    return [named(m["metric"], m.get("title")), *on_time, delta, str(x.get("breached", "")), str(y.get("breached", ""))]
 
 
 def objective_cells(row: dict[str, Any], period: str) -> tuple[list[str], list[bool | None]]:
@@ -141,7 +156,7 @@ def objective_cells(row: dict[str, Any], period: str) -> tuple[list[str], list[b
             met.append(None)
             continue
         value, result = verdict(row, side, period)
-        cells.append(value if result == "no data" else f"{value}: {result}")
+        cells.append(value if result in ("no data", "not measured") else f"{value}: {result}")
         met.append(side["met"])
     return cells, met
 

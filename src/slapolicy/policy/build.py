@@ -401,7 +401,7 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
             choice=o.get("choice"), calendar=o.get("calendar"), subject=o.get("subject", "ticket"), q=o.get("q"),
             finding=o.get("finding"), population=_events(o.get("population")) or ("created",), proof=_events(o.get("proof")),
             within=b.target_value(o["within"], path + ("within",), "coverage") if "within" in o else None,
-            description=o.get("description", ""),
+            description=o.get("description", ""), count=o.get("count"),
         ))
 
     notices = tuple(

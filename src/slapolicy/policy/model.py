@@ -175,6 +175,7 @@ class Objective:
     proof: tuple[str, ...] = ()  # coverage: the event that proves the duty was done
     within: TargetValue | None = None  # coverage: how long after the population event the proof may come
     description: str = ""  # the policy's own words for it, shown beside the id
+    count: str | None = None  # on_time_rate: each subject once, by its first cycle of the metric (None, `subject`), or every `cycle`
 
 
 @dataclass(frozen=True)

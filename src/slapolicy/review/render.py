@@ -311,6 +311,8 @@ def _objectives(w: _Writer) -> Section:
             measure = f"{w.field(o.attribute)} {measure}"
         if o.measure == "share" and o.where != All(()):
             measure += f": {w.condition(o.where)}"
+        if o.count == "cycle":
+            measure += w.w("per_cycle")
         if o.measure == "coverage" and o.within is not None:
             measure += w.w("coverage").format(proof=w.events(o.proof), within=w.target(o.within), population=w.events(o.population))
         required = " ".join(f"{sign} {_threshold(o.measure, v, w)}" for sign, v in (("≥", o.min), ("≤", o.max)) if v is not None)

@@ -239,7 +239,7 @@ class _FileRunner:
         for outcome in outcomes:
             if isinstance(outcome, SubjectOutcome):
                 self.record_coverage(outcome, clauses)
-        aggregator = Aggregator(self.policies.latest, "month", ())
+        aggregator = Aggregator(self.policies.tz, "month", ())
         for outcome in outcomes:
             aggregator.add_outcome(outcome)
         report = aggregator.report
@@ -249,7 +249,7 @@ class _FileRunner:
             have = getattr(report, key)
             if want != have:
                 failures.append(f"summary.{key}: expected {want}, actual {have}")
-        results = objective_results(report, self.policies.latest.objectives)
+        results = objective_results(report, self.policies.versions)
         for want in expect.get("objectives", []):
             rows = [r for r in results if r.objective.id == want["id"] and ("period" not in want or r.period == str(want["period"]))]
             label = f"objective {want['id']}" + (f" ({want['period']})" if "period" in want else "")

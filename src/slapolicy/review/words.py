@@ -56,6 +56,7 @@ WORDS: dict[str, tuple[str, str]] = {
                    "Where several rules time the same clock, the first rule in order that applies wins; “—”: no time limit "
                    "for that severity."), "status": ("状态为 {}", "status {}"),
     "coverage": ("：{population}后 {within} 内{proof}", ": {proof} within {within} of {population}"),
+    "per_cycle": ("（每个周期分别计）", " (every cycle counted)"),
 }
 
 DURATION_UNITS = {"zh": ("小时", "分钟", "秒", "个工作日", "个自然日", "个月"),

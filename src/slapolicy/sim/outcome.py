@@ -138,6 +138,7 @@ class SubjectOutcome:
     notices: tuple[NoticeFiring, ...] = ()
     charges: tuple[Charge, ...] = ()
     coverage: tuple[Sample, ...] = ()
+    event_types: frozenset[str] = frozenset()  # of its events up to as_of: what a report can tell the history holds
 
 
 @dataclass(frozen=True, slots=True)

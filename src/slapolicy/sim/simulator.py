@@ -116,9 +116,12 @@ class Simulator:
         if len(escalations) > 1:
             escalations.sort(key=lambda e: (e.at, e.step.metric, e.step.index))
         resolved = False
+        types = set()
         for event in ticket.events:
-            if event.at <= as_of and event.type in ("resolved", "reopened"):
-                resolved = event.type == "resolved"
+            if event.at <= as_of:
+                types.add(event.type)
+                if event.type in ("resolved", "reopened"):
+                    resolved = event.type == "resolved"
         findings = self.findings.undecided(ticket, clocks.started(), snapshots) if any(s.decision.undecided for s in snapshots) else ()
         if self.findings.judged:
             findings = (*findings, *self.findings.judge(ticket, snapshots))
@@ -129,7 +132,7 @@ class Simulator:
         coverage = self.coverage.samples(ticket) if ticket.kind in self.coverage.kinds else ()
         return SubjectOutcome(
             ticket.id, ticket.line, self.policy, ticket.events[0].at, snapshot_at(snapshots, as_of).attributes, resolved,
-            clock_outcomes, tuple(escalations), findings, ticket.kind, tuple(notices), charges, coverage,
+            clock_outcomes, tuple(escalations), findings, ticket.kind, tuple(notices), charges, coverage, frozenset(types),
         )
 
 

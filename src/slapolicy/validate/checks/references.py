@@ -201,6 +201,9 @@ def _objectives(policy: Policy) -> Iterator[Problem]:
             yield from _unknown("attribute", objective.attribute, policy.attributes, objective.path + ("attribute",))
         elif objective.measure == "average":
             yield Problem(objective.path, "measure 'average' needs an attribute")
+        if objective.count is not None and objective.measure != "on_time_rate":
+            yield Problem(objective.path + ("count",), f"`count` says what an on_time_rate counts; measure '{objective.measure}' "
+                                                       "has no such choice: leave `count` out")
         if objective.measure == "share" and objective.where == objective.of:
             yield Problem(objective.path, "measure 'share' needs a `where` condition: the tickets to count")
         yield from _condition(policy, objective.where, objective.path + ("where",))
