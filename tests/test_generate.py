@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import Result
@@ -67,8 +68,7 @@ def test_generate_golden(run_cli: Callable[..., Result], golden: Callable[[Path,
 
 def test_duties_beyond_the_common_lifecycle_are_mostly_kept() -> None:
     """A generated year reads like a working department, not one that never contacts a customer: the engineer's
-    first contact (R-000-20), the improvement record a recurrence starts (R-000-14) and the daily quality check
-    (R-000-17) are mostly done in time, some late or missing."""
+    first contact (R-000-20) and the improvement record a recurrence starts (R-000-14) are mostly done in time."""
     policy = open_policy(ROOT / "policies" / "after-sales" / "2025.1.yaml")
     history = list(generate(policy, 3000, seed=5, start=dt.date(2025, 1, 1)))
     outcomes = [r for r in simulate(PolicySet.of([policy]), [RawItem(t, i) for i, t in enumerate(history, 1)], "python",
@@ -76,6 +76,40 @@ def test_duties_beyond_the_common_lifecycle_are_mostly_kept() -> None:
     states = collections.Counter((c.metric.id, str(c.status)) for o in outcomes for c in o.clocks)
     for metric in ("engineer_contact", "improvement_record"):
         met, breached = states[(metric, "met")], states[(metric, "breached")]
-        assert met > 0 and breached > 0 and met / (met + breached) > 0.85, (metric, met, breached)
-    checked = sum(any(e["type"] == "quality_checked" for e in t["events"]) for t in history)
-    assert 0.05 < checked / len(history) < 0.12
+        assert met > 0 and met / (met + breached) > 0.9, (metric, met, breached)
+
+
+def _report(run_cli: Callable[..., Result], tmp_path: Path, policy: str, *options: str) -> dict[str, Any]:
+    history = tmp_path / "year.jsonl"
+    run_cli("generate", "--policy", policy, "--tickets", "5000", "--seed", "7", "--calls", "-o", str(history))
+    result = run_cli("report", policy, str(history), "--format", "json", *options)
+    assert result.exit_code == 0, result.output
+    doc: dict[str, Any] = json.loads(result.stdout)
+    return doc
+
+
+def test_a_generated_after_sales_year_mostly_keeps_its_regulation(run_cli: Callable[..., Result], tmp_path: Path) -> None:
+    """The bands of docs/generate.md ("What a generated year looks like"), measured by `report` on a seeded year:
+    P1 first responses about 95 % on time, the other grades' about 99 %; every other clock of a ticket on time
+    94-99 %; most months meet each objective, with a tail of months and days that miss; a few findings.
+    Before: P1 first responses 39 % on time (all grades 85-91 % a month), resolutions 79 %, P1 plans 55-67 %;
+    every month missed the first-reply (98 %), hotline (100 %) and satisfaction (95 %) targets, and a third of the
+    days the 5 % quality check."""
+    by_severity = _report(run_cli, tmp_path, "policies/after-sales", "--period", "year", "--by", "severity")
+    rates = {g["severity"]: g["metrics"]["first_response"]["on_time_rate"] for g in by_severity["groups"] if g.get("severity")}
+    assert 0.92 <= rates["P1"] <= 0.98 and rates["P2"] >= 0.975 and rates["P3"] >= 0.975, rates
+    (year,) = [g for g in _report(run_cli, tmp_path, "policies/after-sales", "--period", "year")["groups"]
+               if g.get("kind", "ticket") == "ticket"]
+    others = {m: v["on_time_rate"] for m, v in year["metrics"].items() if m not in ("first_response", "improvement_record")}
+    assert others and all(0.94 <= rate <= 0.99 for rate in others.values()), others
+    assert 0.97 <= year["resolution_rate"] <= 1.0
+    monthly = _report(run_cli, tmp_path, "policies/after-sales")
+    met = collections.defaultdict(list)
+    for row in monthly["objectives"]:
+        if row["met"] is not None:
+            met[row["objective"]].append(row["met"])
+    for objective in ("hotline-answer-rate", "first-reply-on-time", "resolution-rate", "satisfaction", "daily-quality-check"):
+        assert sum(met[objective]) >= 0.6 * len(met[objective]), (objective, met[objective])
+    assert not all(all(v) for v in met.values()), "no objective missed in any period: a department with no tail"
+    findings = sum(year["findings"].get(code, 0) for code in ("out_of_order", "misrouted", "ownership"))
+    assert 0 < findings <= 0.03 * year["tickets"], year["findings"]

@@ -92,17 +92,59 @@ def test_coverage_counts_what_history_cases_exercise(run_cli: Callable[..., Any]
     assert line.endswith("none")
 
 
-def test_a_policy_with_errors_is_named_as_such_not_as_missing(run_cli: Run) -> None:
-    """A quality manager who broke the policy is sent to `validate`, not told it does not exist."""
+def test_a_policy_that_fails_to_load_stops_its_tests_with_exit_2(run_cli: Run) -> None:
+    """A quality manager who broke the policy is sent to its first error, not told it does not exist, and the
+    run is an input error (exit 2), like every command given an unusable policy. (Issue 19: this was a
+    finding, exit 1, positioned at the test file's `policy:` key.)"""
     result = run_cli("test", "tests/fixtures/broken_policy_tests", "--engine", "python")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.output.splitlines() == [
-        "tests/fixtures/broken_policy_tests/minimal.test.yaml:1:9: SLA801 error: policy 'minimal' has errors, first "
-        "tests/fixtures/broken_policy_tests/minimal.yaml:22:45 SLA201 unknown calendar 'offfice'; did you mean 'office'? "
-        "(declared: 24x7, office); "
-        "fix them first (`slapolicy validate tests/fixtures/broken_policy_tests` lists them)",
+        "tests/fixtures/broken_policy_tests/minimal.yaml:22:45: SLA804 error: policy 'minimal' fails to load, so the cases "
+        "of tests/fixtures/broken_policy_tests/minimal.test.yaml cannot run: SLA201 unknown calendar 'offfice'; "
+        "did you mean 'office'? (declared: 24x7, office); "
+        "fix it first (`slapolicy validate tests/fixtures/broken_policy_tests` lists the errors)",
         "0 passed, 0 failed",
     ]
+
+
+def _after_sales_copy(tmp_path: Any, edit: Callable[[str, str], str]) -> Any:
+    """policies/after-sales in `tmp_path`, each file passed through `edit(name, text)`."""
+    from conftest import ROOT
+
+    folder = tmp_path / "after-sales"
+    folder.mkdir()
+    for source in (ROOT / "policies" / "after-sales").iterdir():
+        text = source.read_text(encoding="utf-8").replace("../../regulation/", f"{ROOT}/regulation/")
+        (folder / source.name).write_text(edit(source.name, text), encoding="utf-8")
+    return folder
+
+
+def test_a_broken_version_beside_the_tests_stops_them(run_cli: Run, tmp_path: Any) -> None:
+    """Before: with 2024.1 broken, the after-sales tests ran on 2025.1 alone and its 2024 cases failed
+    one by one. Now the broken version is named once, at its error, and nothing runs."""
+    folder = _after_sales_copy(tmp_path, lambda name, text: text.replace("first_response: 1h,", "first_response: 1hour,")
+                               if name == "2024.1.yaml" else text)
+    result = run_cli("test", str(folder), "--engine", "python")
+    assert result.exit_code == 2
+    (line, summary) = result.output.splitlines()
+    assert line.startswith(f"{folder}/2024.1.yaml:") and " SLA804 error: policy 'after-sales' fails to load, so the cases of " in line
+    assert summary == "0 passed, 0 failed"
+
+
+def test_a_version_no_case_runs_under_is_named_and_fails_with_strict(run_cli: Run, tmp_path: Any) -> None:
+    """after-sales 2024.1 is only tested by the cases dated 2024; moved to 2025 they test 2025.1 instead, and
+    2024.1 is left untested: a warning at its `version:`, exit 0, and exit 1 with --strict."""
+    folder = _after_sales_copy(tmp_path, lambda name, text: text.replace("2024-", "2025-") if name.endswith(".test.yaml") else text)
+    result = run_cli("test", str(folder), "-q", "--engine", "python")
+    warning = (f"{folder}/2024.1.yaml:7:10: SLA805 warning: no case of {folder}/after-sales.test.yaml runs under version "
+               "2024.1 of policy 'after-sales' (in force 2024-01-01 to 2024-12-31): add a case whose subject is created then")
+    assert result.output.splitlines()[0] == warning
+    strict = run_cli("test", str(folder), "-q", "--strict", "--engine", "python")
+    assert strict.exit_code == 1 and strict.output.splitlines()[0] == warning
+    shipped = run_cli("test", "policies/after-sales", "-q", "--strict", "--engine", "python")
+    assert shipped.exit_code == 0 and "SLA805" not in shipped.output
+    selected = run_cli("test", str(folder), "-q", "-k", "P1", "--engine", "python")  # -k leaves cases out on purpose
+    assert "SLA805" not in selected.output
 
 
 STOP = "tests/fixtures/stop_first"
@@ -146,7 +188,7 @@ def test_a_policy_file_stands_for_the_tests_beside_it(run_cli: Run) -> None:
 
 
 def test_a_test_beside_a_broken_policy_names_the_policy_error(tmp_path: Any) -> None:
-    """The root cause, not 'no policy found': the policy beside the test file does not validate."""
+    """The root cause, not 'no policy found': the policy beside the test file does not validate (SLA804, at its line)."""
     from conftest import FIXTURES
     from slapolicy.review.testing import run_tests
     from slapolicy.rules.engine import get_backend
@@ -157,6 +199,8 @@ def test_a_test_beside_a_broken_policy_names_the_policy_error(tmp_path: Any) -> 
                                           encoding="utf-8")
     run = run_tests([tmp_path], get_backend("python"))
     line = next(n for n, text in enumerate(policy.splitlines(), 1) if text.startswith("timezone:"))
-    assert [d.message for d in run.diagnostics] == [
-        f"policy 'minimal' has errors, first {tmp_path}/minimal.yaml:{line}:11 "
-        f"SLA403 unknown time zone 'Beijing'; did you mean 'Asia/Shanghai'?; fix them first (`slapolicy validate {tmp_path}` lists them)"]
+    assert [(d.path, d.line, d.column, d.code, d.message) for d in run.diagnostics] == [(
+        f"{tmp_path}/minimal.yaml", line, 11, "SLA804",
+        f"policy 'minimal' fails to load, so the cases of {tmp_path}/t.test.yaml cannot run: SLA403 unknown time zone "
+        f"'Beijing'; did you mean 'Asia/Shanghai'?; fix it first (`slapolicy validate {tmp_path}` lists the errors)")]
+    assert run.unusable

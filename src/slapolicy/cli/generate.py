@@ -19,7 +19,7 @@ from ._shared import fail, output_option, policy_set
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default="2025-01-01", show_default=True, help="First day.")
 @click.option("--days", type=click.IntRange(min=1, max=3660), default=365, show_default=True, help="Days the arrivals span.")
 @output_option
-@click.option("--calls", is_flag=True, help="Also write a hotline call before each ticket (5 % unanswered), when the policy governs calls.")
+@click.option("--calls", is_flag=True, help="Also write a hotline call before each ticket (0.05 % unanswered), when the policy governs calls.")
 @click.option("--roster", "roster_path", type=click.Path(dir_okay=False), default=None,
               help="Also write a duty roster (CSV) for the roles the policy's penalties name.")
 def generate(policy_path: str, count: int, seed: int, start: dt.datetime, days: int, output: str | None,

@@ -20,16 +20,18 @@ from ._shared import fail, format_option, ignore_option, output_option, settings
 @click.option("--coverage", "show_coverage", is_flag=True, help="List target rules, escalation steps and clause ids no case exercised.")
 @click.option("-q", "--quiet", is_flag=True, help="Show only failures, problems and the summary line.")
 @click.option("-x", "--exitfirst", "exit_first", is_flag=True, help="Stop at the first failing case or broken test file.")
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too (a policy version no case runs under).")
 @engine_option
 @ignore_option
 @output_option
 def test(paths: tuple[str, ...], fmt: str | None, pattern: str | None, show_coverage: bool, quiet: bool, exit_first: bool,
-         engine: str | None, ignore: tuple[str, ...], output: str | None) -> None:
+         strict: bool, engine: str | None, ignore: tuple[str, ...], output: str | None) -> None:
     """Run policy test files (*.test.yaml) under PATHS (default: policies/).
 
     A policy file in PATHS stands for the test files beside it.
 
-    Exit 0 all cases pass, 1 a case failed or a test file has an error, 2 usage error or unreadable path.
+    Exit 0 all cases pass, 1 a case failed, a test file has an error or (--strict) a warning, 2 usage error,
+    unreadable path, or a policy the tests run on that fails to load.
     With -o FILE the report goes to the file and the summary line to stdout.
     """
     try:
@@ -48,4 +50,4 @@ def test(paths: tuple[str, ...], fmt: str | None, pattern: str | None, show_cove
             coverage(run, sys.stdout)
     except (OutputError, EngineError) as exc:
         fail(str(exc))
-    raise SystemExit(exits.tests(run))
+    raise SystemExit(exits.tests(run, strict))

@@ -139,6 +139,14 @@ _ALL = (
          "The case ran, and what it expects (a clock's status or due time, an escalation, a notice, an "
          "objective, …) is not what the replay gives; the report shows expected and actual. Fix the policy, "
          "or the case if the regulation says otherwise."),
+    Code("SLA804", "policy-fails-to-load", "tests", E, "the policy a test file runs on fails to load (exit 2)",
+         "A version of the policy the test file names, or a policy file beside the test file, has an error, so the "
+         "cases cannot run on the policy as written (they would run on fewer versions, or on none). The line points "
+         "at the policy's first error; `slapolicy validate` lists them all."),
+    Code("SLA805", "version-without-cases", "tests", W, "a policy version under which no test case runs",
+         "Each version of a tested policy needs a case whose subject is created while it is in force; otherwise "
+         "nothing checks what that version promises (a previous version kept for `whatif`, say). `slapolicy test "
+         "--strict` fails on it."),
     # ---- what a team decided about the codes (inline ignores, configuration) ----
     Code("SLA901", "unused-ignore", "config", W, "an ignore comment that silences nothing",
          "A `# slapolicy: ignore[CODE]` comment silences CODE on its own line (after a value) or on the next "

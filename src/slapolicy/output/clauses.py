@@ -1,5 +1,5 @@
 """`clauses` output: every clause of the registers with the rules encoding it and the test
-cases citing it, as text, JSON or Markdown (the manual's clause table, docs/shipped.md)."""
+cases citing and verifying it, as text, JSON or Markdown (the manual's clause table, docs/shipped.md)."""
 
 from __future__ import annotations
 
@@ -7,18 +7,21 @@ from collections.abc import Callable
 from typing import IO
 
 from ..review.clauses import ClauseRow, ClauseTable
+from ..review.testing import CaseResult
 from . import plural
 from .encode import pretty
 
-STATUS_TEXT = {"enforced": "encoded and tested", "untested": "encoded, no passing test case cites it",
+STATUS_TEXT = {"verified": "cited and verified",
+               "unverified": "cited, NOT VERIFIED: the passing cases citing it check nothing it governs",
+               "untested": "encoded, NOT VERIFIED: no passing test case cites it",
                "unencoded": "NOT ENCODED: no rule cites it", "org": "organisational: needs no rule"}
 
 
 def summary(table: ClauseTable) -> str:
     enforceable = [r for r in table.rows if r.status != "org"]
-    line = (f"{plural(len(enforceable), 'clause')} to enforce: {table.count('enforced')} encoded and tested, "
-            f"{table.count('untested')} untested, {table.count('unencoded')} not encoded; "
-            f"{table.count('org')} organisational")
+    line = (f"{plural(len(enforceable), 'clause')} to enforce: {table.count('verified')} verified, "
+            f"{table.count('unverified')} cited but not verified, {table.count('untested')} untested, "
+            f"{table.count('unencoded')} not encoded; {table.count('org')} organisational")
     errors = len(table.errors)
     return line + (f"; {plural(errors, 'error')} in the files read" if errors else "")
 
@@ -34,9 +37,15 @@ def text(table: ClauseTable, out: IO[str]) -> None:
         lines.append(f"{c.id} [{_kinds(row)}] {STATUS_TEXT[row.status]}")
         lines.append(f"    {c.paraphrase}")
         lines.extend(f"    rule: {r.policy}: {r.rule} ({r.source})" for r in row.rules)
-        lines.extend(f"    case: {case.path}:{case.line} {case.description} ({case.outcome})" for case in row.cases)
+        lines.extend(f"    case: {case.path}:{case.line} {case.description} ({_outcome(row, case)})" for case in row.cases)
     lines.append(summary(table))
     out.write("\n".join(lines) + "\n")
+
+
+def _outcome(row: ClauseRow, case: CaseResult) -> str:
+    if case.outcome != "passed":
+        return case.outcome
+    return "passed, verifies" if case in row.verifying else "passed, cites only"
 
 
 def json_document(table: ClauseTable, out: IO[str]) -> None:
@@ -45,10 +54,10 @@ def json_document(table: ClauseTable, out: IO[str]) -> None:
         "clauses": [{
             "id": row.clause.id, "register": row.clause.register, "kinds": list(row.clause.kinds),
             "paraphrase": row.clause.paraphrase, "text": list(row.clause.text), "status": row.status,
-            "policies": list(row.policies),
+            "cited": row.cited, "verified": bool(row.verifying), "policies": list(row.policies),
             "rules": [{"policy": r.policy, "rule": r.rule, "source": r.source} for r in row.rules],
-            "cases": [{"path": c.path, "line": c.line, "description": c.description, "outcome": c.outcome}
-                      for c in row.cases],
+            "cases": [{"path": c.path, "line": c.line, "description": c.description, "outcome": c.outcome,
+                       "verifies": c in row.verifying} for c in row.cases],
         } for row in table.rows],
         "problems": [d.to_dict() for d in table.diagnostics],
     }
@@ -60,8 +69,9 @@ def _cell(text: str) -> str:
 
 
 def markdown(table: ClauseTable, out: IO[str]) -> None:
-    """One row per clause: what encodes it (rule names, per policy) and how many passing cases cite it."""
-    lines = ["| clause | kind | encoded by | passing cases | status |", "|---|---|---|---|---|"]
+    """One row per clause: what encodes it (rule names, per policy), how many passing cases cite it and
+    how many of them verify it."""
+    lines = ["| clause | kind | encoded by | passing cases citing | verifying | status |", "|---|---|---|---|---|---|"]
     for row in table.rows:
         by_policy: dict[str, list[str]] = {}
         for r in row.rules:
@@ -69,8 +79,9 @@ def markdown(table: ClauseTable, out: IO[str]) -> None:
             if r.rule not in names:
                 names.append(r.rule)
         encoded = "; ".join(f"{policy}: {', '.join(names)}" for policy, names in by_policy.items()) or "—"
-        status = {"enforced": "✓", "untested": "untested", "unencoded": "**not encoded**", "org": "org"}[row.status]
-        lines.append(f"| {row.clause.id} | {_kinds(row)} | {_cell(encoded)} | {len(row.passing)} | {status} |")
+        status = {"verified": "✓ verified", "unverified": "**not verified**", "untested": "**untested**",
+                  "unencoded": "**not encoded**", "org": "org"}[row.status]
+        lines.append(f"| {row.clause.id} | {_kinds(row)} | {_cell(encoded)} | {len(row.passing)} | {len(row.verifying)} | {status} |")
     out.write("\n".join(lines) + "\n")
 
 

@@ -22,11 +22,13 @@ def validation(result: ValidationResult, strict: bool = False) -> ExitCode:
     return ExitCode.OK
 
 
-def tests(run: TestRun) -> ExitCode:
-    """2 a path could not be read; 1 a case failed or a test file has an error; else 0."""
-    if run.unreadable:
+def tests(run: TestRun, strict: bool = False) -> ExitCode:
+    """2 a path could not be read or a policy the tests run on fails to load; 1 a case failed, a test
+    file has an error or (with --strict) a warning (a policy version no case runs under); else 0."""
+    if run.unreadable or run.unusable:
         return ExitCode.INPUT
-    if run.count("failed") or any(d.severity is Severity.ERROR for d in run.diagnostics):
+    if run.count("failed") or any(d.severity is Severity.ERROR or (strict and d.severity is Severity.WARNING)
+                                  for d in run.diagnostics):
         return ExitCode.FINDINGS
     return ExitCode.OK
 

@@ -1,9 +1,11 @@
 """The regulation against its encoding: for every clause of the registers the policies
-implement, the rules that encode it and the policy-test cases that cite it.
+implement, the rules that encode it and the policy-test cases that cite it and verify it.
 
-`slapolicy clauses` prints this table; a clause to enforce (any kind but `org`) that no
-rule encodes, or that no passing test case cites, is a gap. The manual's clause table (docs/shipped.md) is
-this table's Markdown form, checked by a test.
+A clause is *cited* when a rule or a case names it, and *verified* when a passing case that
+cites it checks one of the things it governs (review.governs: an expectation on a clock,
+escalation, notice, finding, charge or objective whose rule cites the clause). `slapolicy
+clauses` prints this table; a clause to enforce (any kind but `org`) that is not verified is a
+gap. The manual's clause table (docs/shipped.md) is this table's Markdown form, checked by a test.
 """
 
 from __future__ import annotations
@@ -40,13 +42,25 @@ class ClauseRow:
         return tuple(c for c in self.cases if c.outcome == "passed")
 
     @property
+    def verifying(self) -> tuple[CaseResult, ...]:
+        """The passing cases citing it that check something it governs."""
+        return tuple(c for c in self.passing if self.clause.id in c.checks)
+
+    @property
+    def cited(self) -> bool:
+        return bool(self.rules or self.cases)
+
+    @property
     def status(self) -> str:
-        """org (needs no rule), unencoded, untested (no passing case cites it), or enforced."""
+        """org (needs no rule), unencoded (no rule cites it), untested (no passing case cites it),
+        unverified (passing cases cite it, none checks what it governs), or verified."""
         if not self.clause.enforceable:
             return "org"
         if not self.rules:
             return "unencoded"
-        return "enforced" if self.passing else "untested"
+        if not self.passing:
+            return "untested"
+        return "verified" if self.verifying else "unverified"
 
 
 @dataclass
@@ -57,7 +71,7 @@ class ClauseTable:
 
     @property
     def gaps(self) -> list[ClauseRow]:
-        return [r for r in self.rows if r.status in ("unencoded", "untested")]
+        return [r for r in self.rows if r.status in ("unencoded", "untested", "unverified")]
 
     @property
     def errors(self) -> list[Diagnostic]:

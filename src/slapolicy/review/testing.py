@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from ..calendar.instants import InstantError, iso, parse_instant
-from ..diagnostics.record import Diagnostic, InputError, Severity, did_you_mean, shorten
+from ..diagnostics.record import Diagnostic, InputError, Severity, did_you_mean
 from ..kpi.objectives import objective_results
 from ..kpi.report import NOBODY, Aggregator
 from ..policy.citations import citations
 from ..policy.loader import Document, JsonPath, load_file
-from ..policy.model import VERSION, Policy, version_key
+from ..policy.model import Policy
 from ..policy.schema import schema_problems
 from ..rules.engine import Backend
 from ..sim.outcome import Charge, ClockOutcome, EscalationFiring, Finding, NoticeFiring, Rejection, SubjectOutcome, money
@@ -31,7 +31,8 @@ from ..sim.roster import Roster, RosterError, shift_from
 from ..sim.tickets import RawItem
 from ..validate.repository import PolicySet, discover, is_policy_file, is_test_file, scan
 from ..validate.settings import NO_SETTINGS, Settings
-from ..validate.validation import ValidationResult
+from . import governs
+from .testpolicies import policies_for, untested_versions
 
 INSTANT_FIELDS = frozenset({"due_at", "breached_at", "started_at", "stopped_at", "failed_at", "at"})
 
@@ -69,6 +70,7 @@ class CaseResult:
     failures: list[str] = field(default_factory=list)
     policy: str = ""  # the policy version the case ran on (its label)
     policy_id: str = ""
+    checks: set[str] = field(default_factory=set)  # the clauses its expectations check (review.governs)
 
 
 @dataclass
@@ -100,7 +102,9 @@ class TestRun:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     coverage: dict[str, Coverage] = field(default_factory=dict)
     unreadable: bool = False  # a path that could not be read at all
+    unusable: bool = False  # a policy the tests run on fails to load (SLA804)
     stopped: bool = False  # stopped at the first failure (-x) with cases or files left
+    ran: set[str] = field(default_factory=set)  # the policy versions (labels) some case's subject ran under
 
     def count(self, outcome: str) -> int:
         return sum(c.outcome == outcome for c in self.cases)
@@ -197,7 +201,7 @@ class _FileRunner:
                 result.outcome, result.failures = "failed", [f"roster: {exc}"]
                 continue
             if "history" in case:
-                result.failures = self.run_history(case, as_of, roster, result.clauses)
+                result.failures = self.run_history(case, as_of, roster, result)
                 result.outcome = "failed" if result.failures else "passed"
                 result.policy = self.policies.latest.label
                 continue
@@ -214,7 +218,7 @@ class _FileRunner:
                 result.policy = self.policies.latest.id
                 latest = self.policies.latest
                 self.run.coverage.setdefault(latest.label, Coverage(latest)).clauses.update(result.clauses)
-            result.failures = self.compare(case["expect"], actual)
+            result.failures = self.compare(case["expect"], actual, result.checks)
             result.outcome = "failed" if result.failures else "passed"
 
     def _roster(self, shifts: list[Any] | None) -> Roster:
@@ -222,7 +226,7 @@ class _FileRunner:
             return NO_ROSTER
         return Roster(shift_from(s, f"{self.doc.path}: roster shift {n}", self.tz) for n, s in enumerate(shifts, 1))
 
-    def run_history(self, case: Mapping[str, Any], as_of: float, roster: Roster, clauses: list[str]) -> list[str]:
+    def run_history(self, case: Mapping[str, Any], as_of: float, roster: Roster, result: CaseResult) -> list[str]:
         """Replay a small history (as `report` does: ids, correlations, penalties) and compare the objectives,
         counts, findings, charges and ledger it gives."""
         history = case["history"]
@@ -238,7 +242,7 @@ class _FileRunner:
         outcomes = [o for (o,) in total.items]
         for outcome in outcomes:
             if isinstance(outcome, SubjectOutcome):
-                self.record_coverage(outcome, clauses)
+                self.record_coverage(outcome, result.clauses)
         aggregator = Aggregator(self.policies.tz, "month", ())
         for outcome in outcomes:
             aggregator.add_outcome(outcome)
@@ -258,6 +262,7 @@ class _FileRunner:
                 failures.append(f"{label}: expected a result, actual none (periods measured: {periods})")
                 continue
             row = rows[0]
+            result.checks.update(row.objective.clauses)
             for key in ("value", "met", "measured", "tickets"):
                 if key in want and want[key] != getattr(row, key):
                     failures.append(f"{label}.{key}: expected {_show(want[key])}, actual {_show(getattr(row, key))}")
@@ -265,6 +270,8 @@ class _FileRunner:
             totals = {(period, payer): v for (period, payer), v in report.ledger.items()
                       if payer == want["payer"] and ("period" not in want or period == want["period"])}
             label = f"ledger {want['payer']}" + (f" ({want['period']})" if "period" in want else "")
+            result.checks |= governs.of_firings(c for o in outcomes if isinstance(o, SubjectOutcome) for c in o.charges
+                                                if (c.payer or NOBODY) == want["payer"])
             cents = sum(v[0] for v in totals.values())
             count = sum(v[1] for v in totals.values())
             if not totals:
@@ -279,26 +286,30 @@ class _FileRunner:
             if not found:
                 failures.append(f"subject {sid}: not in the history")
             else:
-                failures += [f"subject {sid}: {failure}" for failure in self.compare(wanted, found[0])]
+                failures += [f"subject {sid}: {failure}" for failure in self.compare(wanted, found[0], result.checks)]
         subjects = [o for o in outcomes if isinstance(o, SubjectOutcome)]
-        failures += self._expect_findings(expect, [f for o in subjects for f in o.findings])
-        failures += self._expect_charges(expect, [c for o in subjects for c in o.charges], self.policies.tz)
+        failures += self._expect_findings(expect, [f for o in subjects for f in o.findings], result.checks)
+        failures += self._expect_charges(expect, [c for o in subjects for c in o.charges], self.policies.tz, result.checks)
         return failures
 
-    def _expect_findings(self, expect: Mapping[str, Any], findings: list[Finding]) -> list[str]:
+    def _expect_findings(self, expect: Mapping[str, Any], findings: list[Finding], checks: set[str]) -> list[str]:
         failures = []
         for f in expect.get("findings", []):
-            if not any(self._finding_matches(f, g) for g in findings):
+            matched = [g for g in findings if self._finding_matches(f, g)]
+            checks |= governs.of_firings(matched)
+            if not matched:
                 listed = "; ".join(f"{g.code}: {g.message}" for g in findings) or "none"
                 failures.append(f"finding {_describe(f)}: expected; found: {listed}")
         if expect.get("no_findings") and findings:
             failures.append("no findings expected; found: " + "; ".join(f"{g.code}: {g.message}" for g in findings))
         return failures
 
-    def _expect_charges(self, expect: Mapping[str, Any], charges: list[Charge], tz: dt.tzinfo) -> list[str]:
+    def _expect_charges(self, expect: Mapping[str, Any], charges: list[Charge], tz: dt.tzinfo, checks: set[str]) -> list[str]:
         failures = []
         for want in expect.get("charges", []):
-            if not any(self._charge_matches(want, c) for c in charges):
+            matched = [c for c in charges if self._charge_matches(want, c)]
+            checks |= governs.of_firings(matched)
+            if not matched:
                 listed = "; ".join(f"{c.penalty.id} {money(c.cents)} × {c.factor:g} by {c.payer or NOBODY} at {iso(c.at, tz)}"
                                    for c in charges) or "none"
                 failures.append(f"charge {_describe(want)}: expected; charged: {listed}")
@@ -320,7 +331,8 @@ class _FileRunner:
                 return False
         return bool(expected == actual)
 
-    def compare(self, expect: Mapping[str, Any], actual: SubjectOutcome | Rejection) -> list[str]:
+    def compare(self, expect: Mapping[str, Any], actual: SubjectOutcome | Rejection, checks: set[str]) -> list[str]:
+        """What differs from the expectations; `checks` gathers the clauses they check (review.governs)."""
         failures: list[str] = []
         if "rejected" in expect:
             codes = [r.code for r in actual.reasons] if isinstance(actual, Rejection) else []
@@ -342,6 +354,7 @@ class _FileRunner:
                     if item.get("status") != "not_applicable":
                         failures.append(f"{label}: expected a clock, actual none (not applicable)")
                     continue
+                checks |= governs.of_clock(actual.policy, clock)
                 tz = actual.policy.calendars[clock.calendar].tz
                 for key, want in item.items():
                     if key == "cycle":
@@ -352,24 +365,30 @@ class _FileRunner:
                         failures.append(f"{label}.{key}: expected {_show(want)}, actual {_show(shown)}")
         fired = actual.escalations
         for e in expect.get("escalations", []):
-            if not any(self._matches(e, a) for a in fired):
+            matched = [a for a in fired if self._matches(e, a)]
+            checks |= governs.of_firings(matched)
+            if not matched:
                 listed = ", ".join(f"{a.step.metric} step {a.step.index} at {self._at(actual, a)}" for a in fired) or "none"
                 failures.append(f"escalation {_describe(e)}: expected to fire; fired: {listed}")
         for e in expect.get("no_escalations", []):
+            checks |= governs.of_absent_steps(actual.policy, e)
             hits = [a for a in fired if self._matches(e, a)]
             if hits:
                 failures.append(f"escalation {_describe(e)}: expected not to fire, fired at {self._at(actual, hits[0])}")
         told = actual.notices
         for n in expect.get("notices", []):
-            if not any(self._notice_matches(n, t) for t in told):
+            given = [t for t in told if self._notice_matches(n, t)]
+            checks |= governs.of_firings(given)
+            if not given:
                 listed = ", ".join(f"{t.notice.id} at {iso(t.at, actual.policy.tz)}" for t in told) or "none"
                 failures.append(f"notice {_describe(n)}: expected to be given; given: {listed}")
         for n in expect.get("no_notices", []):
+            checks |= governs.of_absent_notice(actual.policy, n)
             given = [t for t in told if self._notice_matches(n, t)]
             if given:
                 failures.append(f"notice {_describe(n)}: expected not to be given, given at {iso(given[0].at, actual.policy.tz)}")
-        failures += self._expect_findings(expect, list(actual.findings))
-        failures += self._expect_charges(expect, list(actual.charges), actual.policy.tz)
+        failures += self._expect_findings(expect, list(actual.findings), checks)
+        failures += self._expect_charges(expect, list(actual.charges), actual.policy.tz, checks)
         return failures
 
     def _notice_matches(self, want: Mapping[str, Any], have: NoticeFiring) -> bool:
@@ -388,6 +407,7 @@ class _FileRunner:
 
     def record_coverage(self, actual: SubjectOutcome, clauses: list[str]) -> None:
         policy = actual.policy
+        self.run.ran.add(policy.label)
         cov = self.run.coverage.setdefault(policy.label, Coverage(policy))
         cov.clauses.update(clauses)
         for clock in actual.clocks:
@@ -414,42 +434,6 @@ def _describe(e: Mapping[str, Any]) -> str:
     return " ".join(f"{k}={v}" for k, v in e.items())
 
 
-def _policies_for(doc: Document, scanned: ValidationResult) -> tuple[PolicySet | None, list[Diagnostic]]:
-    pid = doc.data["policy"]
-    available = scanned.usable()
-    here = Path(doc.path).resolve().parent
-    matching = [p for p in available if p.id == pid]
-    near = [p for p in matching if Path(p.source).resolve().parent == here]
-    chosen = near or matching
-    if "version" in doc.data:
-        wanted = doc.raw.get(("version",), str(doc.data["version"]))
-        if not VERSION.fullmatch(wanted):
-            return None, [doc.diagnostic(("version",), "SLA801", f"'{wanted}' is not a version; write numbers separated by dots such as 2025.1")]
-        chosen = [p for p in chosen if version_key(p.version) == version_key(wanted)]
-        if not chosen:
-            return None, [doc.diagnostic(("version",), "SLA801", f"policy '{pid}' has no version {wanted}")]
-    if not chosen:
-        return None, [doc.diagnostic(("policy",), "SLA801", _not_found(pid, scanned, here))]
-    return PolicySet.of(chosen), []
-
-
-def _not_found(pid: str, scanned: ValidationResult, here: Path) -> str:
-    """Why no version of `pid` can be tested, by its root cause: errors in that policy's files (or, when no
-    file could be read as a policy, in the policy files beside the test), never 'not found' for a broken policy."""
-    errors = [d for d in scanned.diagnostics if d.severity is Severity.ERROR]
-    sources = {p.source for p in scanned.policies}
-    named = [d for d in errors if d.path in {p.source for p in scanned.policies if p.id == pid}]
-    known = sorted({p.id for p in scanned.usable()})
-    unread = [d for d in errors if d.path not in sources and Path(d.path).resolve().parent == here]
-    if not named and (did_you_mean(pid, known) or not unread):
-        return f"no policy '{pid}' found{did_you_mean(pid, known)}"
-    first = (named or unread)[0]
-    more = f" and {len(named or unread) - 1} more" if len(named or unread) > 1 else ""
-    what = f"policy '{pid}' has errors" if named else f"no usable policy '{pid}': the policy files beside this test have errors"
-    return (f"{what}, first {first.path}:{first.line}:{first.column} {first.code} {shorten(first.message, 120)}{more}; "
-            f"fix them first (`slapolicy validate {Path(first.path).parent}` lists them)")
-
-
 def run_tests(paths: Iterable[str | Path], backend: Backend, pattern: str | None = None,
               settings: Settings = NO_SETTINGS, stop_first: bool = False) -> TestRun:
     """Discover test files under `paths`, run every case, collect results and coverage; with
@@ -462,6 +446,8 @@ def run_tests(paths: Iterable[str | Path], backend: Backend, pattern: str | None
     run.unreadable = bool(missing)
     roots = {str(p) for p in paths if Path(p).is_dir()} | {str(f.parent) for f in files}
     scanned = scan(sorted(roots), settings)
+    tested: list[PolicySet] = []
+    test_files: dict[str, list[str]] = {}
     for f in files:
         if stop_first and run.failing():
             run.stopped = True
@@ -477,12 +463,17 @@ def run_tests(paths: Iterable[str | Path], backend: Backend, pattern: str | None
                                 [doc.diagnostic((), "SLA007", "the top level must be a mapping with policy: and cases:")])
         policies = None
         if not problems:
-            policies, problems = _policies_for(doc, scanned)
+            policies, problems = policies_for(doc, scanned)
+            run.unusable |= any(d.code == "SLA804" for d in problems)
         if policies is not None and not problems:
             runner = _FileRunner(doc, policies, backend, pattern, run, stop_first)
             problems = runner.check_names()
             if not problems:
                 runner.run_cases()
+                tested.append(policies)
+                test_files.setdefault(policies.id, []).append(str(f))
         run.diagnostics.extend(problems)
+    if pattern is None and not run.stopped:  # with -k or -x, cases were left out on purpose
+        run.diagnostics.extend(untested_versions(tested, run.ran, test_files))
     run.diagnostics = settings.apply(run.diagnostics, run.files)
     return run
