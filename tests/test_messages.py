@@ -48,6 +48,20 @@ def test_every_case_differs_from_the_valid_policy_in_one_place() -> None:
         assert 1 <= len(changed) <= 3, case.name
 
 
+def test_root_causes_come_first(run_cli: Callable[..., Result], tmp_path: Path) -> None:
+    """A misspelt calendar leaves the declared one unused: the misspelling (SLA201, line 22) is the root
+    cause and is listed before what follows from it (SLA408, line 7), which file order put first."""
+    path = tmp_path / "p.yaml"
+    path.write_text(MINIMAL.read_text(encoding="utf-8").replace("calendar: office}}", "calendar: ofice}}"), encoding="utf-8")
+    result = run_cli("validate", str(path))
+    assert result.output.splitlines() == [
+        f"{path}:22:45: SLA201 error: unknown calendar 'ofice'; did you mean 'office'? (declared: 24x7, office)",
+        f"{path}:7:3: SLA408 warning: calendar 'office' is used by no target, metric or objective: its hours apply nowhere; "
+        "use it (calendar: office) or remove it",
+        "1 file checked: 1 error, 1 warning",
+    ]
+
+
 def _rejection(line: dict[str, object]) -> Rejection:
     policies = open_policy_set(MINIMAL)
     outcome = decode_line(json.dumps(line).encode(), 1, policies.tz)

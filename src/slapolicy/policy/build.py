@@ -271,6 +271,9 @@ def _share(text: str) -> float:
     return float(text.strip().rstrip("%").strip()) / 100
 
 
+_SHARE = re.compile(r"[0-9]+(?:\.[0-9]+)?\s*%")
+
+
 def _threshold(b: _Builder, value: Any, path: JsonPath) -> float | None:
     """98% -> 0.98; 4h -> 14400 (seconds); plain numbers as they are."""
     if value is None:
@@ -281,8 +284,12 @@ def _threshold(b: _Builder, value: Any, path: JsonPath) -> float | None:
             return None
         return float(value)
     text = str(value).strip()
-    if re.fullmatch(r"[0-9]+(?:\.[0-9]+)?\s*%", text):
+    if _SHARE.fullmatch(text):
         return _share(text)
+    if _SHARE.fullmatch(text.replace("％", "%")):
+        b.fail(path, f"'{text}' is neither a share nor a duration: '％' is a full-width (Chinese) percent sign; "
+                     f"write {text.replace('％', '%')}")
+        return None
     d = b.duration(text, path)
     return float(d.seconds) if d and d.kind == "seconds" else None
 

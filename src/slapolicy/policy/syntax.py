@@ -162,11 +162,13 @@ def _culprits(line: str, strict: bool) -> list[int]:
     return found
 
 
-def _fixed(line: str, where: list[int]) -> str:
-    """The line with the full-width marks at `where` written in ASCII (a colon followed by a space)."""
+def _fixed(line: str, where: list[int], space: str = " ") -> str:
+    """The line with the full-width marks at `where` written in ASCII (a colon followed by a space; a
+    full-width space as `space`)."""
     chars = list(line)
     for i in where:
-        chars[i] = _FULL_WIDTH[line[i]][1] + (" " if line[i] == "：" and line[i + 1:i + 2] not in (" ", "") else "")
+        chars[i] = space if line[i] == "　" else (
+            _FULL_WIDTH[line[i]][1] + (" " if line[i] == "：" and line[i + 1:i + 2] not in (" ", "") else ""))
     return "".join(chars)
 
 
@@ -177,8 +179,15 @@ def _gets_further(lines: list[str], number: int, line: str, stopped: tuple[int, 
     """Whether the parser gets past the place it `stopped` at (1-based) once the full-width marks of line
     `number` that may stand in YAML's place are written in ASCII: only then are they the cause. A colon in
     Chinese text further up (a continuation line, a list item's text) is not; writing it in ASCII would
-    break that text."""
-    text = "\n".join([*lines[:number - 1], _fixed(line, _culprits(line, strict=True)), *lines[number:]])
+    break that text. A full-width space in the indentation is as wide as two plain ones, and may have been
+    typed for one, for two or in front of them: each is tried."""
+    where = _culprits(line, strict=True)
+    spaces = (" ", "  ", "") if any(line[i] == "　" for i in where) else (" ",)
+    return any(_parses_past("\n".join([*lines[:number - 1], _fixed(line, where, space), *lines[number:]]), stopped)
+               for space in spaces)
+
+
+def _parses_past(text: str, stopped: tuple[int, int]) -> bool:
     loader = Parser(text)
     try:
         while loader.check_event():

@@ -8,6 +8,7 @@ checks across the versions of one policy live in `versions`.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Iterator
 from types import ModuleType
 
@@ -77,7 +78,8 @@ def _follow_ons(policy: Policy, unknown: list[Problem]) -> Callable[[JsonPath], 
     """Whether a problem at a path follows from an undeclared name in a condition or of a metric
     (the names that decide which tickets a rule matches and what it times): it is on the rule
     (target rule, escalation step or all steps of a metric, objective) that names it, or on a
-    metric such a target rule times. An unknown role or calendar decides neither."""
+    metric such a target rule times or, misspelling it, nearly names (`first_respons` leaves
+    first_response without that target). An unknown role or calendar decides neither."""
     rules: set[JsonPath] = set()
     metrics: set[str] = set()
     for problem in unknown:
@@ -86,6 +88,8 @@ def _follow_ons(policy: Policy, unknown: list[Problem]) -> Callable[[JsonPath], 
     for rule in policy.targets:
         if rule.path in rules:
             metrics.update(rule.values)
+            metrics.update(near for m in rule.values if m not in policy.metrics
+                           for near in difflib.get_close_matches(m, list(policy.metrics), n=1, cutoff=0.6))
     objectives = {o.path: o.metric for o in policy.objectives}
 
     def caused(path: JsonPath) -> bool:
