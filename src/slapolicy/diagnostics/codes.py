@@ -121,6 +121,7 @@ _ALL = (
            "step_without_target"),
     _check("SLA505", "objective-measures-nothing", E, "an on-time objective on a metric no target times",
            "objective_metric"),
+    _check("SLA506", "engine-refuses", E, "a condition or ruleset the rules engine cannot take", "engine_limits"),
     _check("SLA601", "duplicate-version", E, "the same version of a policy twice in a directory", "versions", "versions"),
     _check("SLA602", "versions-backwards", E, "versions whose effective dates go backwards", "versions", "versions"),
     _check("SLA603", "versions-overlap", E, "overlapping effective periods", "versions", "versions"),

@@ -26,6 +26,7 @@ from . import (
     day_durations,
     duplicate_ids,
     effective_dates,
+    engine_limits,
     escalation_order,
     escalation_share,
     holiday_country,
@@ -49,7 +50,7 @@ CHECKS: dict[str, ModuleType] = {
         references, duplicate_ids, response_after_resolution, escalation_order, escalation_share,
         calendar_no_time, calendar_overlap, holiday_country, holiday_coverage, calendar_dates,
         calendar_extends, coverage, never_matches, shadowed, step_without_target, provenance, clause_refs, clause_decisions,
-        effective_dates, rate_units, day_durations, unused_calendar, objective_metric,
+        effective_dates, rate_units, day_durations, unused_calendar, objective_metric, engine_limits,
     )
 }
 
