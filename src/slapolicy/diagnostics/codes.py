@@ -130,6 +130,10 @@ _ALL = (
     _check("SLA702", "unknown-clause", E, "a cited clause that is not in the registers the policy implements", "clause_refs"),
     _check("SLA703", "undecided-disagreement", W,
            "two clauses that disagree are cited without a decision between them", "clause_decisions"),
+    _check("SLA704", "construct-not-in-clause", W,
+           "a pause, cancellation, repeat or window the cited clauses do not give, not marked a choice", "clause_constructs"),
+    _check("SLA705", "figure-not-the-clauses", E, "a figure that cites a clause but is not the clause's figure",
+           "cited_figures"),
     Code("SLA801", "unknown-policy", "tests", E, "a test file names a policy (or version) that does not exist",
          "`policy:` (and `version:`) of a test file must name a policy found beside it or under the paths "
          "given to `slapolicy test`."),

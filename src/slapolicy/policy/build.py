@@ -348,6 +348,7 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
             calendar=m.get("calendar"),
             schedule=_schedule(name, m),
             title_en=m.get("title_en", ""),
+            choices=dict(m.get("choices") or {}),
         )
 
     reserved = {"id", "description", "description_en", "clause", "when", "calendar", "choice", "note"}

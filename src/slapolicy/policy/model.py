@@ -95,6 +95,8 @@ class Metric:
     calendar: str | None = None  # where working time is measured when no target gives a calendar
     schedule: TargetValue | None = None  # for `every` metrics: the period as a target, for outputs
     title_en: str = ""  # English, for `render --lang en`
+    choices: Mapping[str, str] = field(default_factory=dict)  # why it pauses, is cancelled, repeats: the company's
+
     def events(self) -> dict[str, tuple[str, ...]]:
         return {k: getattr(self, k) for k in ("start", "stop", "pause_on", "resume_on", "cancel_on", "restart_on", "fail_on")}
 

@@ -20,6 +20,8 @@ from . import (
     calendar_extends,
     calendar_no_time,
     calendar_overlap,
+    cited_figures,
+    clause_constructs,
     clause_decisions,
     clause_refs,
     coverage,
@@ -50,7 +52,8 @@ CHECKS: dict[str, ModuleType] = {
         references, duplicate_ids, response_after_resolution, escalation_order, escalation_share,
         calendar_no_time, calendar_overlap, holiday_country, holiday_coverage, calendar_dates,
         calendar_extends, coverage, never_matches, shadowed, step_without_target, provenance, clause_refs, clause_decisions,
-        effective_dates, rate_units, day_durations, unused_calendar, objective_metric, engine_limits,
+        effective_dates, rate_units, day_durations, unused_calendar, objective_metric, engine_limits, clause_constructs,
+        cited_figures,
     )
 }
 
