@@ -122,6 +122,8 @@ _ALL = (
     _check("SLA505", "objective-measures-nothing", E, "an on-time objective on a metric no target times",
            "objective_metric"),
     _check("SLA506", "engine-refuses", E, "a condition or ruleset the rules engine cannot take", "engine_limits"),
+    _check("SLA507", "deadline-ignored-in-silence", W,
+           "an attribute that carries a deadline says `unknown: ignore` without saying why", "silent_deadlines"),
     _check("SLA601", "duplicate-version", E, "the same version of a policy twice in a directory", "versions", "versions"),
     _check("SLA602", "versions-backwards", E, "versions whose effective dates go backwards", "versions", "versions"),
     _check("SLA603", "versions-overlap", E, "overlapping effective periods", "versions", "versions"),

@@ -81,8 +81,22 @@ def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> 
     if len(word) > 100:
         return ""
     same = [c for c in sorted(choices) if c.lower() == word.lower()]  # `Created` is `created`
-    close = same or difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    close = same[0] if same else _nearest(word, sorted(choices))
+    return f"; did you mean '{close}'?" if close else ""
+
+
+def _nearest(word: str, choices: list[str], cutoff: float = 0.6) -> str | None:
+    """difflib's closest match; of equally close ones the first in order, so that a name declared later
+    (a new code SLA507 beside SLA501-506) does not change what a near miss (SLA50) is told."""
+    matcher = difflib.SequenceMatcher(b=word)
+    best: tuple[float, str] | None = None
+    for choice in choices:
+        matcher.set_seq1(choice)
+        if matcher.real_quick_ratio() >= cutoff and matcher.quick_ratio() >= cutoff:
+            score = matcher.ratio()
+            if score >= cutoff and (best is None or score > best[0]):
+                best = (score, choice)
+    return best[1] if best else None
 
 
 def named(word: str, names: Mapping[str, str]) -> str | None:

@@ -318,7 +318,8 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
     attributes = {
         name: Attribute(name, a.get("type", "string"), tuple(a["values"]) if "values" in a else None, ("attributes", name),
                         required=bool(a.get("required", False)), default=a.get("default"), warn=a.get("unknown", "warn") == "warn",
-                        subject=a.get("subject", "ticket"), clauses=_clauses(a))
+                        subject=a.get("subject", "ticket"), clauses=_clauses(a),
+                        ignored_because=a["unknown"]["ignore"] if isinstance(a.get("unknown"), Mapping) else None)
         for name, a in (data.get("attributes") or {}).items()
     }
 

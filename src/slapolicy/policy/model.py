@@ -62,6 +62,7 @@ class Attribute:
     warn: bool = True  # a rule that cannot be evaluated without it leaves a finding on the outcome
     subject: str = "ticket"
     clauses: tuple[str, ...] = ()
+    ignored_because: str | None = None  # with warn False: why a subject may lack it (`unknown: {ignore: why}`)
 
 
 @dataclass(frozen=True)

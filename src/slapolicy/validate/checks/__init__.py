@@ -40,6 +40,7 @@ from . import (
     references,
     response_after_resolution,
     shadowed,
+    silent_deadlines,
     step_without_target,
     unused_calendar,
 )
@@ -53,7 +54,7 @@ CHECKS: dict[str, ModuleType] = {
         calendar_no_time, calendar_overlap, holiday_country, holiday_coverage, calendar_dates,
         calendar_extends, coverage, never_matches, shadowed, step_without_target, provenance, clause_refs, clause_decisions,
         effective_dates, rate_units, day_durations, unused_calendar, objective_metric, engine_limits, clause_constructs,
-        cited_figures,
+        cited_figures, silent_deadlines,
     )
 }
 
