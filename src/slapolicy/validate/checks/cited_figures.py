@@ -36,8 +36,8 @@ from typing import Any
 from ...calendar.durations import DurationError, parse_duration
 from ...policy.loader import JsonPath
 from ...policy.model import Policy, TargetValue
-from ...policy.register import Clause, Figure, Value, clause_index, figure_value, registers_of
-from .base import Problem
+from ...policy.register import Clause, Figure, Value, figure_value
+from .base import Problem, implemented_clauses
 
 CODE = "SLA705"
 
@@ -62,12 +62,9 @@ class _Cited:
 
 
 def check(policy: Policy) -> Iterator[Problem]:
-    if not policy.registers:
+    known = implemented_clauses(policy)
+    if known is None:
         return
-    registers, broken = registers_of(policy.source, policy.registers)
-    if broken:
-        return  # SLA702
-    known = clause_index(registers)
     for cited in _figures(policy):
         clauses = [known[c] for c in cited.clauses if c in known]
         if clauses and not cited.own_choice:

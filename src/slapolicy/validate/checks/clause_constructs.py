@@ -33,19 +33,16 @@ from collections.abc import Iterator
 
 from ...policy.loader import JsonPath
 from ...policy.model import Metric, Policy
-from ...policy.register import Clause, clause_index, registers_of
-from .base import Problem
+from ...policy.register import Clause
+from .base import Problem, implemented_clauses
 
 CODE = "SLA704"
 
 
 def check(policy: Policy) -> Iterator[Problem]:
-    if not policy.registers:
+    known = implemented_clauses(policy)
+    if known is None:
         return
-    registers, broken = registers_of(policy.source, policy.registers)
-    if broken:
-        return  # SLA702
-    known = clause_index(registers)
     for metric in policy.metrics.values():
         cited = [known[c] for c in metric.clauses if c in known]
         if not cited:
