@@ -9,7 +9,9 @@ wall and CPU time of several runs after a warm-up run; where PYTHONDONTWRITEBYTE
 (as on the development machines) slapolicy's own modules are compiled on every run, which
 the first line says. The large policy prints min / median wall time and peak RSS, with the
 time per 1 000 rules: validation should grow linearly with the size of the policy (issue
-10: 30 000 rules once took 39 s and 349 MB). `--rules 0` leaves it out.
+10: 30 000 rules once took 39 s and 349 MB). `--rules 0` leaves it out. Last, a policy with
+a syntax error on a 2 MB line: the plain-words diagnosis scans the line once (issue 19: it
+sliced the line at every character, 22-24 s).
 """
 
 from __future__ import annotations
@@ -44,6 +46,15 @@ def policy(rules: int, seed: int = 1) -> str:
     return "\n".join(lines) + "\n"
 
 
+def long_line(chars: int) -> str:
+    """The minimal policy with a role whose description is `chars` characters long and never closed."""
+    lines = ['policy: long', 'version: "1.0"', 'effective_from: 2025-01-01', 'timezone: Asia/Shanghai',
+             'calendars: {always: 24x7}', 'severities: {P1: {name: a}}', 'metrics:',
+             '  first_response: {start: created, stop: responded, required: true}',
+             'targets:', '  - {first_response: 1h}', 'roles:', '  lead: {name: lead, description: "' + "x" * chars]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--startup-runs", type=int, default=15)
@@ -54,6 +65,12 @@ def main() -> None:
     print(f"python {sys.version.split()[0]}; bytecode of slapolicy's modules: {compiled}")
     for label, command, goal in STARTUP:
         startup(label, command, args.startup_runs, goal)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "long_line.yaml"
+        path.write_text(long_line(2_000_000), encoding="utf-8")
+        samples = [run([*SLAPOLICY, "validate", str(path)]) for _ in range(args.runs)]
+        times = sorted(r.wall for r in samples)
+        print(f"a syntax error on a 2 MB line: validate {times[0]:.2f} / {statistics.median(times):.2f} s (min / median of {args.runs})")
     if not args.rules:
         return
     with tempfile.TemporaryDirectory() as tmp:

@@ -16,8 +16,8 @@ from conftest import ROOT, pretty_json
 from slapolicy.policy.build import build_policy
 from slapolicy.policy.conditions import evaluate
 from slapolicy.policy.loader import load_text
-from slapolicy.rules.compiler import compile_policy
-from slapolicy.rules.engine import EngineError, durable_available, get_backend
+from slapolicy.rules.compiler import BUDGET, ConditionTooLarge, compile_policy, operators
+from slapolicy.rules.engine import EngineError, durable_available, get_backend, refusal
 from slapolicy.validate.repository import open_policy
 
 FIELDS = {"severity": ["P1", "P2", "P3"], "tier": ["basic", "gold"], "channel": ["hotline", "email", "chat"], "score": [1, 5, 9]}
@@ -107,6 +107,64 @@ def test_backends_agree_with_the_reference_evaluator(whens: list[dict[str, Any]]
         for backend in BACKENDS:
             fired = {n for n in backend.matches(compiled, fact) if n.startswith("target:")}
             assert fired == expected, (backend.name, whens, attrs)
+
+
+# the shape durable-rules refused (error 113): an `any` of many alternatives holding negations and lists
+alternatives = st.lists(comparisons(), min_size=1, max_size=4).map(lambda xs: {"all": xs})
+large_any = st.lists(st.one_of(alternatives, conditions), min_size=1, max_size=16).map(lambda xs: {"any": xs})
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(large_any, st.lists(large_any, min_size=2, max_size=2).map(lambda xs: {"all": xs})),
+       st.lists(tickets, min_size=1, max_size=6))
+def test_large_conditions_compile_into_rules_both_engines_take(when: dict[str, Any], attrs_list: list[dict[str, Any]]) -> None:
+    """An `any` of up to 16 alternatives (and an `all` of two) is split into rules of at most BUDGET operators
+    that share the action: durable-rules registers them and both engines answer as the reference evaluator."""
+    policy = policy_with([when])
+    compiled = compile_policy(policy)
+    assert all(operators(rule["all"][0]["m"]) <= BUDGET for rule in compiled.rules.values())
+    assert refusal(compiled) is None
+    for attrs in attrs_list:
+        expected = {"target:first_response:0"} if evaluate(policy.targets[0].when, attrs) else set()
+        fact = compiled.ticket_fact(attrs)
+        for backend in BACKENDS:
+            fired = {n for n in backend.matches(compiled, fact) if n.startswith("target:")}
+            assert fired == expected, (backend.name, when, attrs)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(alternatives, min_size=2, max_size=8).map(lambda xs: {"any": xs}), min_size=2, max_size=3)
+       .map(lambda xs: {"none": xs}))
+def test_a_condition_too_large_for_the_engine_is_an_error_of_validate(when: dict[str, Any]) -> None:
+    """`none` of large `any`s multiplies out (each alternative negated is an `any` of its comparisons): where
+    that needs more than MAX_PARTS rules, compiling refuses it and validate says so at the condition."""
+    from slapolicy.validate.validation import validate_document
+
+    policy = policy_with([when])
+    try:
+        compile_policy(policy)
+    except ConditionTooLarge as exc:
+        assert exc.path == ("targets", 0, "when")
+        _, problems = validate_document(policy.document)
+        assert [d.json_path for d in problems if d.code == "SLA506"] == ["$.targets[0].when"]
+
+
+def test_seven_alternatives_with_a_negation_are_two_rules_with_one_action() -> None:
+    """The reproduction of issue 19: seven alternatives like {a: x, b: y, severity: {ne: P2}} made durable-rules refuse
+    the ruleset (error 113) while validate passed; `simulate` exited 2 naming no rule and `test` printed a traceback."""
+    any_of = {"any": [{"channel": c, "score": n, "severity": {"ne": "P2"}} for c in ("hotline", "email", "chat") for n in (1, 5, 9)][:7]}
+    policy = policy_with([any_of])
+    compiled = compile_policy(policy)
+    parts = {name: rule for name, rule in compiled.rules.items() if rule["run"] == "target:first_response:0"}
+    assert sorted(parts) == ["target:first_response:0#1", "target:first_response:0#2"]
+    assert [operators(rule["all"][0]["m"]) for rule in parts.values()] == [14, 2]
+    assert refusal(compiled) is None
+    for backend in BACKENDS:
+        for attrs, fires in (({"channel": "chat", "score": 1, "severity": "P1"}, True),  # the 7th alternative: part 2
+                             ({"channel": "chat", "score": 1, "severity": "P2"}, False),
+                             ({"channel": "chat", "score": 5, "severity": "P1"}, False),
+                             ({"channel": "hotline", "score": 9}, True)):  # ne holds where severity is missing
+            assert ("target:first_response:0" in backend.matches(compiled, compiled.ticket_fact(attrs))) is fires, backend.name
 
 
 @pytest.mark.skipif(not durable_available(), reason="durable-rules does not import on this Python")

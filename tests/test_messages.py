@@ -48,6 +48,20 @@ def test_every_case_differs_from_the_valid_policy_in_one_place() -> None:
         assert 1 <= len(changed) <= 3, case.name
 
 
+def test_root_causes_come_first(run_cli: Callable[..., Result], tmp_path: Path) -> None:
+    """A misspelt calendar leaves the declared one unused: the misspelling (SLA201, line 22) is the root
+    cause and is listed before what follows from it (SLA408, line 7), which file order put first."""
+    path = tmp_path / "p.yaml"
+    path.write_text(MINIMAL.read_text(encoding="utf-8").replace("calendar: office}}", "calendar: ofice}}"), encoding="utf-8")
+    result = run_cli("validate", str(path))
+    assert result.output.splitlines() == [
+        f"{path}:22:45: SLA201 error: unknown calendar 'ofice'; did you mean 'office'? (declared: 24x7, office)",
+        f"{path}:7:3: SLA408 warning: calendar 'office' is used by no target, metric or objective: its hours apply nowhere; "
+        "use it (calendar: office) or remove it",
+        "1 file checked: 1 error, 1 warning",
+    ]
+
+
 def _rejection(line: dict[str, object]) -> Rejection:
     policies = open_policy_set(MINIMAL)
     outcome = decode_line(json.dumps(line).encode(), 1, policies.tz)
@@ -118,7 +132,8 @@ def test_a_number_json_cannot_hold_is_a_message_not_a_traceback(value: str, mess
     doc, _ = load_text(source.read_text(encoding="utf-8").replace("    amount: 50\n", f"    amount: {value}\n", 1), "p.yaml")
     policy, problems = validate_document(doc)
     assert policy is None
-    assert [d.format() for d in problems] == [f"p.yaml:345:13: SLA104 error: {message}"]
+    line = source.read_text(encoding="utf-8").split("    amount: 50\n")[0].count("\n") + 1
+    assert [d.format() for d in problems] == [f"p.yaml:{line}:13: SLA104 error: {message}"]
 
 
 def test_an_unknown_severity_in_a_shipped_policy_is_one_message(tmp_path: Path) -> None:

@@ -411,6 +411,59 @@ def test_validation_work_grows_linearly_with_the_rules(monkeypatch: pytest.Monke
     assert 1.8 < large / small < 2.2
 
 
+class _Budget(Exception):
+    pass
+
+
+def _steps_of_the_syntax_diagnosis(text: str, budget: int) -> int:
+    """How many lines of slapolicy.policy.syntax run while `text` is loaded (a syntax error is diagnosed);
+    past `budget` the load is stopped, so a quadratic scan fails at once instead of running for minutes."""
+    from slapolicy.diagnostics.record import InputError
+    from slapolicy.policy import syntax
+    from slapolicy.policy.loader import load_text
+
+    steps = 0
+
+    def trace(frame: Any, event: str, arg: object) -> Any:
+        nonlocal steps
+        if frame.f_code.co_filename != syntax.__file__:
+            return None
+        if event == "line":
+            steps += 1
+            if steps > budget:
+                raise _Budget
+        return trace
+
+    sys.settrace(trace)
+    try:
+        load_text(text, "p.yaml")
+    except InputError:
+        pass
+    finally:
+        sys.settrace(None)
+    return steps
+
+
+def test_a_syntax_error_on_a_2_mb_line_is_diagnosed_in_one_pass() -> None:
+    """The full-width diagnosis sliced the line at every character: a 2 MB line took 22-24 s to say it had a
+    syntax error. It visits runs of the line (a word, a blank, a mark) once each: counted, not timed."""
+    minimal = (ROOT / "tests" / "fixtures" / "valid" / "minimal.yaml").read_text(encoding="utf-8")
+    text = minimal.replace("  lead: team lead\n", "  lead: {name: team lead, description: \"" + "说明文字" * 170_000 + "\n")
+    assert len(text.encode()) > 2_000_000
+    assert _steps_of_the_syntax_diagnosis(text, budget=20_000) < 20_000
+
+
+def test_the_syntax_diagnosis_grows_linearly_with_the_marks_on_a_line() -> None:
+    """A line of many items ([a, a, a, … unclosed) has a run per mark: twice the items, twice the steps."""
+    minimal = (ROOT / "tests" / "fixtures" / "valid" / "minimal.yaml").read_text(encoding="utf-8")
+
+    def steps(items: int) -> int:
+        return _steps_of_the_syntax_diagnosis(minimal.replace("  lead: team lead\n", "  lead: [" + "a, " * items + "\n"), 10**8)
+
+    small, large = steps(2_000), steps(4_000)
+    assert 1.8 < large / small < 2.2
+
+
 def test_a_closed_pipe_is_exit_2_and_leaves_no_worker(long_history: Path) -> None:
     """`slapolicy simulate … | head -1`: the reader goes away; the run stops with one line, its workers with it."""
     proc = subprocess.Popen([sys.executable, "-m", "slapolicy", "simulate", "policies/after-sales", str(long_history), "--format", "jsonl",

@@ -132,7 +132,7 @@ def test_pyproject_errors_point_at_the_code_not_a_comment_or_a_longer_code(tmp_p
     (tmp_path / "pyproject.toml").write_text(text, encoding="utf-8")
     with pytest.raises(SettingsError) as exc:
         load_settings(tmp_path)
-    assert str(exc.value) == (f"{tmp_path / 'pyproject.toml'}:{where}: unknown code 'SLA50'; did you mean 'SLA505'? "
+    assert str(exc.value) == (f"{tmp_path / 'pyproject.toml'}:{where}: unknown code 'SLA50'; did you mean 'SLA501'? "
                               "(`slapolicy checks` lists the codes that can be ignored)")
 
 

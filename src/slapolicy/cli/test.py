@@ -35,10 +35,9 @@ def test(paths: tuple[str, ...], fmt: str | None, pattern: str | None, show_cove
     With -o FILE the report goes to the file and the summary line to stdout.
     """
     try:
-        backend = get_backend(engine)
+        run = run_tests(paths or ("policies",), get_backend(engine), pattern, settings(ignore), exit_first)
     except EngineError as exc:
         fail(str(exc))
-    run = run_tests(paths or ("policies",), backend, pattern, settings(ignore), exit_first)
     try:
         with destination(output) as out:
             name = choose_format("test", fmt, out if output else None)

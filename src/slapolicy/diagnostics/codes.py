@@ -121,6 +121,9 @@ _ALL = (
            "step_without_target"),
     _check("SLA505", "objective-measures-nothing", E, "an on-time objective on a metric no target times",
            "objective_metric"),
+    _check("SLA506", "engine-refuses", E, "a condition or ruleset the rules engine cannot take", "engine_limits"),
+    _check("SLA507", "deadline-ignored-in-silence", W,
+           "an attribute that carries a deadline says `unknown: ignore` without saying why", "silent_deadlines"),
     _check("SLA601", "duplicate-version", E, "the same version of a policy twice in a directory", "versions", "versions"),
     _check("SLA602", "versions-backwards", E, "versions whose effective dates go backwards", "versions", "versions"),
     _check("SLA603", "versions-overlap", E, "overlapping effective periods", "versions", "versions"),
@@ -129,6 +132,10 @@ _ALL = (
     _check("SLA702", "unknown-clause", E, "a cited clause that is not in the registers the policy implements", "clause_refs"),
     _check("SLA703", "undecided-disagreement", W,
            "two clauses that disagree are cited without a decision between them", "clause_decisions"),
+    _check("SLA704", "construct-not-in-clause", W,
+           "a pause, cancellation, repeat or window the cited clauses do not give, not marked a choice", "clause_constructs"),
+    _check("SLA705", "figure-not-the-clauses", E, "a figure that cites a clause but is not the clause's figure",
+           "cited_figures"),
     Code("SLA801", "unknown-policy", "tests", E, "a test file names a policy (or version) that does not exist",
          "`policy:` (and `version:`) of a test file must name a policy found beside it or under the paths "
          "given to `slapolicy test`."),
@@ -242,6 +249,10 @@ _ALL = (
 )
 
 CODES: dict[str, Code] = {c.code: c for c in _ALL}
+
+# root causes, reported before the other diagnostics of their file: an undeclared name explains
+# what follows from it (a required metric without a target, because the target misspells it)
+ROOT_CAUSES = frozenset({"SLA201"})
 
 
 def get(code: str) -> Code:

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .codes import Severity, severity
+from .codes import ROOT_CAUSES, Severity, severity
 
 _ONE_LINE = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)} | {0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t", 0x2028: "\\u2028", 0x2029: "\\u2029"}
 _CONTROL = re.compile("[\x00-\x1f\x7f\u2028\u2029]")
 
-__all__ = ["Diagnostic", "InputError", "Severity", "choices", "did_you_mean", "shorten"]
+__all__ = ["Diagnostic", "InputError", "Severity", "choices", "did_you_mean", "named", "shorten"]
 
 MAX_LISTED = 12  # more declared names than this are not listed in a message
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Diagnostic:
-    """A finding at a place in a file; line and column are 1-based (0 = unknown)."""
+    """A finding at a place in a file; line and column are 1-based (0 = unknown). Sorted by file, root
+    causes first (`codes.ROOT_CAUSES`), then by place."""
 
     path: str
     line: int
@@ -27,6 +29,12 @@ class Diagnostic:
     severity: Severity = field(compare=False)
     message: str = field(compare=False)
     json_path: str | None = field(default=None, compare=False)
+
+    def __lt__(self, other: Diagnostic) -> bool:
+        return self._order() < other._order()
+
+    def _order(self) -> tuple[str, bool, int, int, str]:
+        return self.path, self.code not in ROOT_CAUSES, self.line, self.column, self.code
 
     @classmethod
     def of(cls, path: str, line: int, column: int, code: str, message: str, json_path: str | None = None) -> Diagnostic:
@@ -73,8 +81,29 @@ def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> 
     if len(word) > 100:
         return ""
     same = [c for c in sorted(choices) if c.lower() == word.lower()]  # `Created` is `created`
-    close = same or difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    close = same[0] if same else _nearest(word, sorted(choices))
+    return f"; did you mean '{close}'?" if close else ""
+
+
+def _nearest(word: str, choices: list[str], cutoff: float = 0.6) -> str | None:
+    """difflib's closest match; of equally close ones the first in order, so that a name declared later
+    (a new code SLA507 beside SLA501-506) does not change what a near miss (SLA50) is told."""
+    matcher = difflib.SequenceMatcher(b=word)
+    best: tuple[float, str] | None = None
+    for choice in choices:
+        matcher.set_seq1(choice)
+        if matcher.real_quick_ratio() >= cutoff and matcher.quick_ratio() >= cutoff:
+            score = matcher.ratio()
+            if score >= cutoff and (best is None or score > best[0]):
+                best = (score, choice)
+    return best[1] if best else None
+
+
+def named(word: str, names: Mapping[str, str]) -> str | None:
+    """The id whose display name is `word` (`组长` for `team_lead: 组长`), else None: people write the name
+    they read, where the policy wants the id."""
+    wanted = word.strip().casefold()
+    return next((key for key, name in names.items() if name.strip().casefold() == wanted), None)
 
 
 def choices(word: str, known: tuple[str, ...]) -> str:

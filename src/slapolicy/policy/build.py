@@ -271,6 +271,9 @@ def _share(text: str) -> float:
     return float(text.strip().rstrip("%").strip()) / 100
 
 
+_SHARE = re.compile(r"[0-9]+(?:\.[0-9]+)?\s*%")
+
+
 def _threshold(b: _Builder, value: Any, path: JsonPath) -> float | None:
     """98% -> 0.98; 4h -> 14400 (seconds); plain numbers as they are."""
     if value is None:
@@ -281,8 +284,12 @@ def _threshold(b: _Builder, value: Any, path: JsonPath) -> float | None:
             return None
         return float(value)
     text = str(value).strip()
-    if re.fullmatch(r"[0-9]+(?:\.[0-9]+)?\s*%", text):
+    if _SHARE.fullmatch(text):
         return _share(text)
+    if _SHARE.fullmatch(text.replace("％", "%")):
+        b.fail(path, f"'{text}' is neither a share nor a duration: '％' is a full-width (Chinese) percent sign; "
+                     f"write {text.replace('％', '%')}")
+        return None
     d = b.duration(text, path)
     return float(d.seconds) if d and d.kind == "seconds" else None
 
@@ -311,7 +318,8 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
     attributes = {
         name: Attribute(name, a.get("type", "string"), tuple(a["values"]) if "values" in a else None, ("attributes", name),
                         required=bool(a.get("required", False)), default=a.get("default"), warn=a.get("unknown", "warn") == "warn",
-                        subject=a.get("subject", "ticket"), clauses=_clauses(a))
+                        subject=a.get("subject", "ticket"), clauses=_clauses(a),
+                        ignored_because=a["unknown"]["ignore"] if isinstance(a.get("unknown"), Mapping) else None)
         for name, a in (data.get("attributes") or {}).items()
     }
 
@@ -341,6 +349,7 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
             calendar=m.get("calendar"),
             schedule=_schedule(name, m),
             title_en=m.get("title_en", ""),
+            choices=dict(m.get("choices") or {}),
         )
 
     reserved = {"id", "description", "description_en", "clause", "when", "calendar", "choice", "note"}

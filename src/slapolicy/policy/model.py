@@ -62,6 +62,7 @@ class Attribute:
     warn: bool = True  # a rule that cannot be evaluated without it leaves a finding on the outcome
     subject: str = "ticket"
     clauses: tuple[str, ...] = ()
+    ignored_because: str | None = None  # with warn False: why a subject may lack it (`unknown: {ignore: why}`)
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,8 @@ class Metric:
     calendar: str | None = None  # where working time is measured when no target gives a calendar
     schedule: TargetValue | None = None  # for `every` metrics: the period as a target, for outputs
     title_en: str = ""  # English, for `render --lang en`
+    choices: Mapping[str, str] = field(default_factory=dict)  # why it pauses, is cancelled, repeats: the company's
+
     def events(self) -> dict[str, tuple[str, ...]]:
         return {k: getattr(self, k) for k in ("start", "stop", "pause_on", "resume_on", "cancel_on", "restart_on", "fail_on")}
 

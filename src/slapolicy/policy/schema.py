@@ -9,7 +9,7 @@ from functools import cache
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
-from ..diagnostics.record import Diagnostic, did_you_mean, shorten
+from ..diagnostics.record import Diagnostic, did_you_mean, named, shorten
 from .loader import Document, JsonPath, json_path
 from .syntax import full_width_note
 
@@ -305,7 +305,10 @@ def _convert_leaf(doc: Document, err: ValidationError, name: str) -> Iterator[Di
         yield doc.diagnostic(path + (key,), "SLA104", f"'{shorten(key)}' {message}{note}", key=True)
         return
     hint = err.schema.get("x-message")
-    if v == "pattern" and hint:
+    display = _display_name(doc, err) if v == "pattern" else None
+    if display is not None:
+        message = f"'{shorten(err.instance)}' is the name of {display}"
+    elif v == "pattern" and hint:
         message = f"'{shorten(err.instance)}' {hint}{full_width_note(str(err.instance), _matches(err))}"
     elif v in ("enum", "const"):
         options = err.validator_value if v == "enum" else [err.validator_value]
@@ -320,6 +323,21 @@ def _convert_leaf(doc: Document, err: ValidationError, name: str) -> Iterator[Di
     else:
         message = err.message
     yield doc.diagnostic(path, "SLA104", message)
+
+
+def _display_name(doc: Document, err: ValidationError) -> str | None:
+    """`role 'team_lead'; write its id, team_lead` where the value refused is the display name of an entry of
+    the section the schema names (`x-names: roles`), else None."""
+    section = err.schema.get("x-names") if isinstance(err.schema, dict) else None
+    entries = doc.data.get(section) if isinstance(doc.data, dict) and isinstance(section, str) else None
+    if not isinstance(section, str) or not isinstance(entries, dict) or not isinstance(err.instance, str):
+        return None
+    names = {str(k): v if isinstance(v, str) else v.get("name") for k, v in entries.items() if isinstance(v, (str, dict))}
+    key = named(err.instance, {k: n for k, n in names.items() if isinstance(n, str)})
+    return None if key is None else f"{_SINGULAR.get(section, section)} '{key}'; write its id, {key}"
+
+
+_SINGULAR = {"roles": "role"}
 
 
 @cache

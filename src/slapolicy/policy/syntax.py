@@ -105,18 +105,40 @@ _OPENING = "【［｛“（"  # full-width marks that open a collection or a quo
 _IN_FLOW = "，】］｝"  # marks that separate or close items inside [ ] or { }
 
 
+_MARKS = "'\"[]{},:-" + "".join(_FULL_WIDTH)
+# the line in runs: one YAML mark or full-width mark (U+3000 included), blanks, or other text; a
+# scan visits each run once, so a 2 MB line costs what a 2 MB file does
+_RUNS = re.compile("(?P<mark>[" + re.escape(_MARKS) + "])|(?P<blank>[^\\S\u3000]+)|[^\\s" + re.escape(_MARKS) + "]+")
+
+
 def _culprits(line: str, strict: bool) -> list[int]:
     """Where on the line a full-width mark stands in YAML's place: a colon ending a key, a
     comma or closing bracket inside [ ] or { }, a bracket or quote opening a value, a space or
     dash in the indentation. Elsewhere such marks are text (a description in Chinese) and are
     left alone; `strict` (lines before the one the parser stopped at): only a colon after a key
-    and the indentation, the marks a parser notices a line late."""
+    and the indentation, the marks a parser notices a line late. One pass over the line's runs."""
     code = re.split(r"(?:^|\s)#", line, maxsplit=1)[0]
     found: list[int] = []
     depth, quote, segment = 0, "", 0  # open [ {, the quote we are in, where the current key may start
-    for i, ch in enumerate(code):
-        before = code[:i].rstrip()
-        at_value = before == "" or before.endswith((":", "-", "[", "{", ","))
+    last = ""  # the last character before this run that is not blank
+    indent = True  # all before `last` is spaces and list dashes: a mark here stands in the indentation
+    odd_blank = False  # a blank other than ' ' since `last`
+    colon_space = -1  # where the last ': ' starts
+    content = -1  # the last character that is neither ' ' nor '-'
+    for run in _RUNS.finditer(code):
+        i, text = run.start(), run.group()
+        if run.lastgroup == "blank":
+            if text[0] == " " and i and code[i - 1] == ":":
+                colon_space = i - 1
+            kept = text.rstrip(" ")
+            if kept:
+                content, odd_blank = i + len(kept) - 1, True
+            continue
+        if run.lastgroup is None:  # text
+            last, indent, odd_blank, content = text[-1], False, False, run.end() - 1
+            continue
+        ch = text
+        at_value = last in ("", ":", "-", "[", "{", ",")
         if quote:
             quote = "" if ch == quote else quote
         elif ch in "'\"" and at_value:
@@ -127,18 +149,26 @@ def _culprits(line: str, strict: bool) -> list[int]:
             depth -= 1
         elif ch == "," and depth:
             segment = i + 1
-        elif ((ch == "：" and ": " not in code[segment:i] + " " and code[segment:i].strip(" -"))  # after a key
-              or (ch in "　－" and before.lstrip("- ") == "")  # indentation, a list dash
+        elif ((ch == "：" and colon_space < segment and not (i > segment and code[i - 1] == ":") and content >= segment)  # after a key
+              or (ch in "　－" and indent)  # indentation, a list dash
               or (not strict and ((ch in _IN_FLOW and depth > 0) or (ch in _OPENING and at_value)))):
             found.append(i)
+        if ch == "　":  # a blank, though a full-width one
+            content, odd_blank = i, True
+        else:
+            indent = indent and not odd_blank and ch == "-"
+            last, odd_blank = ch, False
+            content = content if ch == "-" else i
     return found
 
 
-def _fixed(line: str, where: list[int]) -> str:
-    """The line with the full-width marks at `where` written in ASCII (a colon followed by a space)."""
+def _fixed(line: str, where: list[int], space: str = " ") -> str:
+    """The line with the full-width marks at `where` written in ASCII (a colon followed by a space; a
+    full-width space as `space`)."""
     chars = list(line)
     for i in where:
-        chars[i] = _FULL_WIDTH[line[i]][1] + (" " if line[i] == "：" and line[i + 1:i + 2] not in (" ", "") else "")
+        chars[i] = space if line[i] == "　" else (
+            _FULL_WIDTH[line[i]][1] + (" " if line[i] == "：" and line[i + 1:i + 2] not in (" ", "") else ""))
     return "".join(chars)
 
 
@@ -149,8 +179,15 @@ def _gets_further(lines: list[str], number: int, line: str, stopped: tuple[int, 
     """Whether the parser gets past the place it `stopped` at (1-based) once the full-width marks of line
     `number` that may stand in YAML's place are written in ASCII: only then are they the cause. A colon in
     Chinese text further up (a continuation line, a list item's text) is not; writing it in ASCII would
-    break that text."""
-    text = "\n".join([*lines[:number - 1], _fixed(line, _culprits(line, strict=True)), *lines[number:]])
+    break that text. A full-width space in the indentation is as wide as two plain ones, and may have been
+    typed for one, for two or in front of them: each is tried."""
+    where = _culprits(line, strict=True)
+    spaces = (" ", "  ", "") if any(line[i] == "　" for i in where) else (" ",)
+    return any(_parses_past("\n".join([*lines[:number - 1], _fixed(line, where, space), *lines[number:]]), stopped)
+               for space in spaces)
+
+
+def _parses_past(text: str, stopped: tuple[int, int]) -> bool:
     loader = Parser(text)
     try:
         while loader.check_event():

@@ -363,8 +363,8 @@ def _text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         return f"{value:g}"
-    if isinstance(value, Mapping):  # target values by metric: their order means nothing
-        return "; ".join(f"{k}: {_text(v)}" for k, v in sorted(value.items()))
+    if isinstance(value, Mapping):  # target values by metric, a metric's choices: their order means nothing
+        return "; ".join(f"{k}: {_text(v)}" for k, v in sorted(value.items())) or "—"
     if isinstance(value, (tuple, list, frozenset, set)):
         items = sorted(value) if isinstance(value, (frozenset, set)) else value
         return ", ".join(_text(v) for v in items) if items else "—"

@@ -198,10 +198,19 @@ def _targets(w: _Writer) -> Section:
     clocks, bases = [], []
     for m in (w.p.metrics[name] for name in metrics):
         pauses = [w.w("status").format(status) for status in m.pause_statuses] + ([w.events(m.pause_on)] if m.pause_on else [])
-        clocks.append((w.metric(m.id), w.events(m.start) or w.w("none"), w.events(m.stop), "; ".join(pauses) or w.w("none")))
+        stops = w.events(m.stop) + (w.w("repeats") if m.repeat else "")
+        clocks.append((w.metric(m.id), w.events(m.start) or w.w("none"), _chosen(w, stops, m.choices.get("repeat")),
+                       _chosen(w, "; ".join(pauses) or w.w("none"), m.choices.get("pause")),
+                       _chosen(w, w.events(m.cancel_on) or w.w("none"), m.choices.get("cancel"))))
         bases.append(w.basis(f"metric {m.id}", m.path, m.clauses, m.choice))
-    tables.append(Table(w.w("clocks"), (w.w("metric"), w.w("starts"), w.w("stops"), w.w("pauses")), tuple(clocks), tuple(bases)))
+    tables.append(Table(w.w("clocks"), (w.w("metric"), w.w("starts"), w.w("stops"), w.w("pauses"), w.w("voids")), tuple(clocks),
+                        tuple(bases)))
     return Section("targets", w.w("targets"), tuple(tables), tuple(rules), (w.w("precedence"),))
+
+
+def _chosen(w: _Writer, text: str, choice: str | None) -> str:
+    """What the policy says, with the company's reason where it is the company's choice."""
+    return f"{text} — {w.w('choice')}: {choice}" if choice else text
 
 
 def _step_at(w: _Writer, step: EscalationStep) -> str:
@@ -315,6 +324,7 @@ def _objectives(w: _Writer) -> Section:
             measure += w.w("per_cycle")
         if o.measure == "coverage" and o.within is not None:
             measure += w.w("coverage").format(proof=w.events(o.proof), within=w.target(o.within), population=w.events(o.population))
+            measure = _chosen(w, measure, o.within.choice)
         required = " ".join(f"{sign} {_threshold(o.measure, v, w)}" for sign, v in (("≥", o.min), ("≤", o.max)) if v is not None)
         rows.append((w.text(o.path) or o.id, measure, required, PERIODS[o.period][w.en] if o.period in PERIODS else o.period))
         bases.append(w.basis(f"objective {o.id}", o.path, o.clauses, o.choice, o.source))

@@ -51,7 +51,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "again": ("{} 解决后再次出现（相同 {}）", "again after {} (same {})"), "link": ("关联前一工单（{}）", "names an earlier one ({})"),
     "breach_of": ("{} 超时", "a breach of {}"), "finding_of": ("违反 {}", "a finding of {}"), "each": ("每件符合条件的", "each matching"),
     "multiplier": ("乘以 {}", "times {}"), "clocks": ("计时规则", "How each clock runs"),
-    "pauses": ("暂停", "Paused while"),
+    "pauses": ("暂停", "Paused while"), "voids": ("作废（不计时）", "Voided by (no verdict)"),
+    "repeats": ("；每次完成后重新起算", "; again after each"),
     "precedence": ("同一时限项目有多条规则时，按规则顺序第一条适用的规则为准；“—”表示该等级没有此项时限。",
                    "Where several rules time the same clock, the first rule in order that applies wins; “—”: no time limit "
                    "for that severity."), "status": ("状态为 {}", "status {}"),

@@ -2,17 +2,21 @@
 
 `python` interprets the subset of durable-rules' JSON format that the compiler emits;
 `durable` asks durable-rules itself (Python < 3.13 only). Both get the same compiled
-ruleset; a property test holds them to identical answers.
+ruleset; a property test holds them to identical answers. `network` works out, without
+durable-rules, whether it can build a ruleset's network; `refusal` says what an available
+engine refuses, for `validate`.
 """
 
 from __future__ import annotations
 
 import sys
 
+from ..compiler import CompiledPolicy
 from .base import Backend, EngineError
+from .network import Overflow
 
 ENGINES = ("python", "durable")
-__all__ = ["ENGINES", "Backend", "EngineError", "durable_available", "get_backend"]
+__all__ = ["ENGINES", "Backend", "EngineError", "Overflow", "durable_available", "get_backend", "refusal"]
 
 
 def durable_available() -> bool:
@@ -43,3 +47,13 @@ def get_backend(name: str | None = None) -> Backend:
 
         return DurableBackend()
     raise EngineError(f"unknown engine '{name}'; use one of {', '.join(ENGINES)}")
+
+
+def refusal(compiled: CompiledPolicy) -> Overflow | None:
+    """The first rule an available engine cannot take (durable-rules where it imports; the python engine
+    takes every ruleset the compiler makes), else None."""
+    if not durable_available():
+        return None
+    from .durable_adapter import refusal
+
+    return refusal(compiled)

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from ..compiler import CompiledPolicy
+from ..compiler import CompiledPolicy, EngineError
 
-
-class EngineError(RuntimeError):
-    """The rules engine failed; never swallowed."""
+__all__ = ["Backend", "EngineError"]
 
 
 class Backend(Protocol):

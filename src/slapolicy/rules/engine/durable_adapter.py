@@ -4,7 +4,9 @@ Guard rails from shared/notes/durable-rules.md: no wall-clock timer threads (`_r
 no-op), the ruleset dict is deep-copied before registration (durable mutates it), one
 short-lived session per question, deleted at once (never near the 1024-session cap),
 every session runs an action first (an `opened:*` rule; deleting a session where none
-ran segfaults), and an exception stored by an action is raised, not swallowed.
+ran segfaults), an exception stored by an action is raised, not swallowed, and a ruleset
+whose network durable cannot build (`network`) is refused, naming the rule, before it is
+registered (durable would refuse it, or hang).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from durable import engine
 
 from ..compiler import CompiledPolicy
 from .base import EngineError
+from .network import Overflow, overflow
 
 
 class _QuietHost(engine.Host):  # type: ignore[misc]
@@ -52,10 +55,12 @@ class DurableBackend:
         key = compiled.__dict__.setdefault("_durable_key", json.dumps(compiled.rules, sort_keys=True))
         if key not in self._registered:
             name = f"{compiled.name}#{len(self._registered)}"
-            try:
-                self._host.register_rulesets({name: copy.deepcopy(compiled.rules)})
-            except Exception as exc:  # durable raises plain Exception subclasses
-                raise EngineError(f"durable-rules refused ruleset {compiled.name}: {exc}") from exc
+            refused = _register(self._host, name, compiled)
+            if refused is not None:
+                rule = compiled.meaning.get(refused.rule, {})
+                where = f" (line {rule['line']})" if "line" in rule else ""
+                raise EngineError(f"durable-rules cannot take ruleset {compiled.name}: rule {refused.rule}{where}: {refused.why}; "
+                                  "use --engine python")
             self._registered[key] = name
         return self._registered[key]
 
@@ -74,3 +79,20 @@ class DurableBackend:
         except Exception as exc:
             raise EngineError(f"durable-rules could not close session {sid}: {exc}") from exc
         return frozenset(self._fired)
+
+
+def _register(host: engine.Host, name: str, compiled: CompiledPolicy) -> Overflow | None:
+    """Register the ruleset unless its network overflows; what durable refuses, else None."""
+    found = overflow(compiled)
+    if found is not None:
+        return found
+    try:
+        host.register_rulesets({name: copy.deepcopy(compiled.rules)})
+    except Exception as exc:  # durable raises plain Exception subclasses
+        return Overflow("", str(exc))
+    return None
+
+
+def refusal(compiled: CompiledPolicy) -> Overflow | None:
+    """Whether durable-rules takes the ruleset: registered in a host of its own, unless its network overflows."""
+    return _register(_QuietHost([]), f"{compiled.name}?", compiled)

@@ -40,4 +40,4 @@ class PythonBackend:
     name = "python"
 
     def matches(self, compiled: CompiledPolicy, fact: dict[str, Any]) -> frozenset[str]:
-        return frozenset(name for name, rule in compiled.rules.items() if holds(rule["all"][0]["m"], fact))
+        return frozenset(rule["run"] for rule in compiled.rules.values() if holds(rule["all"][0]["m"], fact))

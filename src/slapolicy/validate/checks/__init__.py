@@ -8,6 +8,7 @@ checks across the versions of one policy live in `versions`.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Iterator
 from types import ModuleType
 
@@ -19,12 +20,15 @@ from . import (
     calendar_extends,
     calendar_no_time,
     calendar_overlap,
+    cited_figures,
+    clause_constructs,
     clause_decisions,
     clause_refs,
     coverage,
     day_durations,
     duplicate_ids,
     effective_dates,
+    engine_limits,
     escalation_order,
     escalation_share,
     holiday_country,
@@ -36,6 +40,7 @@ from . import (
     references,
     response_after_resolution,
     shadowed,
+    silent_deadlines,
     step_without_target,
     unused_calendar,
 )
@@ -48,7 +53,8 @@ CHECKS: dict[str, ModuleType] = {
         references, duplicate_ids, response_after_resolution, escalation_order, escalation_share,
         calendar_no_time, calendar_overlap, holiday_country, holiday_coverage, calendar_dates,
         calendar_extends, coverage, never_matches, shadowed, step_without_target, provenance, clause_refs, clause_decisions,
-        effective_dates, rate_units, day_durations, unused_calendar, objective_metric,
+        effective_dates, rate_units, day_durations, unused_calendar, objective_metric, engine_limits, clause_constructs,
+        cited_figures, silent_deadlines,
     )
 }
 
@@ -77,7 +83,8 @@ def _follow_ons(policy: Policy, unknown: list[Problem]) -> Callable[[JsonPath], 
     """Whether a problem at a path follows from an undeclared name in a condition or of a metric
     (the names that decide which tickets a rule matches and what it times): it is on the rule
     (target rule, escalation step or all steps of a metric, objective) that names it, or on a
-    metric such a target rule times. An unknown role or calendar decides neither."""
+    metric such a target rule times or, misspelling it, nearly names (`first_respons` leaves
+    first_response without that target). An unknown role or calendar decides neither."""
     rules: set[JsonPath] = set()
     metrics: set[str] = set()
     for problem in unknown:
@@ -86,6 +93,8 @@ def _follow_ons(policy: Policy, unknown: list[Problem]) -> Callable[[JsonPath], 
     for rule in policy.targets:
         if rule.path in rules:
             metrics.update(rule.values)
+            metrics.update(near for m in rule.values if m not in policy.metrics
+                           for near in difflib.get_close_matches(m, list(policy.metrics), n=1, cutoff=0.6))
     objectives = {o.path: o.metric for o in policy.objectives}
 
     def caused(path: JsonPath) -> bool:

@@ -20,19 +20,15 @@ from collections.abc import Iterator
 
 from ...policy.citations import citations
 from ...policy.model import Policy
-from ...policy.register import clause_index, registers_of
-from .base import Problem
+from .base import Problem, implemented_clauses
 
 CODE = "SLA703"
 
 
 def check(policy: Policy) -> Iterator[Problem]:
-    if not policy.registers:
+    known = implemented_clauses(policy)
+    if known is None:
         return
-    registers, broken = registers_of(policy.source, policy.registers)
-    if broken:
-        return  # SLA702
-    known = clause_index(registers)
     decided = {frozenset(d.clauses) for d in policy.decisions}
     reported: set[frozenset[str]] = set()
     for clause, _, path in citations(policy):

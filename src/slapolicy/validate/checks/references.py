@@ -19,10 +19,11 @@ Fails::
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from ...diagnostics.record import choices, shorten
+from ...diagnostics.record import choices, named, shorten
 from ...policy.conditions import Compare, Condition, compares
 from ...policy.loader import JsonPath
 from ...policy.model import BUILTIN_ATTRIBUTES, Policy
@@ -36,9 +37,24 @@ SECTIONS = {"severity": "severities", "tier": "tiers", "role": "roles", "payer r
             "metric": "metrics", "event type": "events", "status": "statuses", "attribute": "attributes"}
 
 
+_CHINESE_COMMAS = re.compile("[，、]")
+
+
+def _joined(name: str, known: Iterable[Any]) -> str:
+    """`: two names joined by a full-width (Chinese) comma '，'; write [P1, P2] with a half-width comma`
+    when every part of the text split at '，' or '、' is a declared name, else ''."""
+    parts = [p.strip() for p in _CHINESE_COMMAS.split(name)]
+    names = set(map(str, known))
+    if len(parts) < 2 or not all(p in names for p in parts):
+        return ""
+    mark = next(c for c in name if _CHINESE_COMMAS.match(c))
+    return (f": {len(parts)} names joined by a full-width (Chinese) comma '{mark}'; write [{', '.join(parts)}] "
+            "with the half-width comma ','")
+
+
 def _unknown(kind: str, name: str, known: Mapping[str, Any] | tuple[str, ...], path: JsonPath, key: bool = False) -> Iterator[Problem]:
     if name not in known:
-        hint = choices(name, tuple(map(str, known)))
+        hint = _joined(name, known) or choices(name, tuple(map(str, known)))
         if not hint and kind in SECTIONS:
             hint = f"; declare it under {SECTIONS[kind]}: or correct the name"
         yield Problem(path, f"unknown {kind} '{shorten(name)}'{hint}", key)
@@ -65,7 +81,8 @@ def _values(policy: Policy, c: Compare, path: JsonPath) -> Iterator[Problem]:
     for value in (c.value if c.op in ("in", "not_in") else (c.value,)):
         if value not in domain:
             kind = c.field if c.field in BUILTIN_ATTRIBUTES else f"value of '{c.field}'"
-            yield Problem(path, f"unknown {kind} '{shorten(value)}'{choices(str(value), tuple(map(str, domain)))}")
+            hint = _joined(value, domain) if isinstance(value, str) else ""
+            yield Problem(path, f"unknown {kind} '{shorten(value)}'{hint or choices(str(value), tuple(map(str, domain)))}")
 
 
 def _events(policy: Policy, names: tuple[str, ...], path: JsonPath) -> Iterator[Problem]:
@@ -75,7 +92,16 @@ def _events(policy: Policy, names: tuple[str, ...], path: JsonPath) -> Iterator[
 
 def _roles(policy: Policy, names: tuple[str, ...], path: JsonPath) -> Iterator[Problem]:
     for i, role in enumerate(names):
-        yield from _unknown("role", role, policy.roles, path + (i,))
+        yield from _role(policy, role, path + (i,))
+
+
+def _role(policy: Policy, role: str, path: JsonPath, kind: str = "role") -> Iterator[Problem]:
+    """A role named; one written by its display name (`组长` for `team_lead: 组长`) is told its id."""
+    key = named(role, {r.id: r.name for r in policy.roles.values()}) if role not in policy.roles else None
+    if key is not None:
+        yield Problem(path, f"unknown {kind} '{shorten(role)}': it is the name of role '{key}'; write its id, {key}")
+    else:
+        yield from _unknown(kind, role, policy.roles, path)
 
 
 def check(policy: Policy) -> Iterator[Problem]:
@@ -162,7 +188,7 @@ def _penalties(policy: Policy) -> Iterator[Problem]:
         for i, (source, argument) in enumerate(penalty.payer):
             where = path + ("payer", i, source) if argument is not None else path + ("payer", i)
             if source in ("role", "on_duty") and argument is not None:
-                yield from _unknown("payer role", argument, policy.roles, where)
+                yield from _role(policy, argument, where, "payer role")
             elif source == "attribute":
                 yield from _unknown("attribute", argument or "", policy.attributes, where)
             elif source == "actor" and penalty.finding is None:
