@@ -204,3 +204,19 @@ def test_a_test_beside_a_broken_policy_names_the_policy_error(tmp_path: Any) -> 
         f"policy 'minimal' fails to load, so the cases of {tmp_path}/t.test.yaml cannot run: SLA403 unknown time zone "
         f"'Beijing'; did you mean 'Asia/Shanghai'?; fix it first (`slapolicy validate {tmp_path}` lists the errors)")]
     assert run.unusable
+
+
+def test_an_empty_expectation_list_is_an_error_not_a_check_that_cannot_fail(run_cli: Run, tmp_path: Any) -> None:
+    """`notices: []` used to pass whatever the subject was told: a check that could not fail."""
+    folder = _after_sales_copy(tmp_path, lambda name, text: text)
+    (folder / "empty.test.yaml").write_text(
+        "policy: after-sales\nas_of: 2025-12-31T00:00:00+08:00\ncases:\n  - description: empty lists\n"
+        "    ticket: {attributes: {severity: P1}, events: [{at: 2025-03-07T17:50:00+08:00, type: created}]}\n"
+        "    expect: {notices: [], findings: []}\n", encoding="utf-8")
+    result = run_cli("test", str(folder / "empty.test.yaml"), "--engine", "python")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[:2] == [
+        f"{folder / 'empty.test.yaml'}:6:23: SLA104 error: checks nothing when empty: list the notices that must be given, "
+        "or the ones that must not under no_notices",
+        f"{folder / 'empty.test.yaml'}:6:37: SLA104 error: checks nothing when empty: list the findings expected, or write no_findings: true",
+    ]

@@ -315,7 +315,7 @@ def _convert_leaf(doc: Document, err: ValidationError, name: str) -> Iterator[Di
         near = did_you_mean(str(err.instance), [str(o) for o in options]) if isinstance(err.instance, str) and len(options) > 1 else ""
         message = f"{_describe(err.instance)} is not allowed; use one of: {', '.join(map(str, options))}{near}"
     elif v in ("minProperties", "minItems"):
-        message = "must not be empty"
+        message = err.schema.get("x-message") or "must not be empty"
     elif v == "uniqueItems":
         message = "lists a value twice"
     elif v in _BOUNDS:
