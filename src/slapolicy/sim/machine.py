@@ -8,7 +8,8 @@
 - a recurring (`repeat`) clock starts its next period at each stop; a period that runs past
   its deadline is breached and the next period starts at that deadline;
 - a change of attributes re-selects targets, measured from the clock's original start; a clock
-  whose target disappears stops applying then;
+  whose target a change takes away is cancelled at that change (breached if already past due),
+  unless a target comes back while it still runs: then it is judged under that one;
 - a metric no target rule times is measured, not timed: its clocks are `untimed`;
 - a clock without its stop event is `running` until as_of, then `breached` at its due time.
 
@@ -221,15 +222,15 @@ class Clocks:
                 continue
             stopped, cancelled, failed = clock.stopped, clock.cancelled, clock.failed
             end = stopped if stopped is not None else cancelled if cancelled is not None else failed
-            attrs = snapshots[-1].attributes
-            if metric.before:  # the anchor date as it was when the clock ended
-                attrs = snapshot_at(snapshots, min(end, as_of) if end is not None else as_of).attributes
-            if target is None:  # a later change took the target away: the clock stops applying then
+            if target is None:  # a change took the target away and none came back while it ran: cancelled then
                 assert changes is not None
                 last = next(c for c in reversed(changes) if c.target is not None)
                 target, rule = last.target, last.rule
-                if end is None:
-                    end = cancelled = clock.cancelled = next(c.at for c in reversed(changes) if c.target is None)
+                stopped = failed = None
+                end = cancelled = changes[-1].at
+            attrs = snapshots[-1].attributes
+            if metric.before:  # the anchor date as it was when the clock ended
+                attrs = snapshot_at(snapshots, min(end, as_of) if end is not None else as_of).attributes
             assert target is not None
             horizon = min(end, as_of) if end is not None else as_of
             cal = deadlines.calendars[target.calendar]

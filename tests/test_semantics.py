@@ -1,0 +1,118 @@
+"""The clock semantics of docs/semantics.md, fixed once in the engine (slapolicy.sim), each on a small
+fixture policy (tests/fixtures/semantics/policy.yaml, round test figures): sections mirror the units of
+slapolicy.sim. Expected instants are worked out by hand in each docstring. Every test runs on each
+rules-engine backend available here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from conftest import FIXTURES
+from slapolicy.rules.engine import durable_available
+from slapolicy.sim.outcome import ClockOutcome, ClockStatus, Rejection, SubjectOutcome
+from slapolicy.sim.replay import simulate
+from slapolicy.sim.tickets import RawItem
+from slapolicy.validate.repository import PolicySet, open_policy
+
+POLICY = FIXTURES / "semantics" / "policy.yaml"
+TZ = dt.timezone(dt.timedelta(hours=8))
+ENGINES = ["python"] + (["durable"] if durable_available() else [])
+MET, BREACHED, RUNNING, CANCELLED = ClockStatus.MET, ClockStatus.BREACHED, ClockStatus.RUNNING, ClockStatus.CANCELLED
+
+Events = list[tuple[str, str] | tuple[str, str, dict[str, Any]]]
+
+
+def at(text: str) -> float:
+    """An instant of March 2025 in the policy's zone: '03 10:30' is 2025-03-03 10:30 +08:00."""
+    return dt.datetime.strptime(f"2025-03-{text}", "%Y-%m-%d %H:%M").replace(tzinfo=TZ).timestamp()
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def outcomes(engine: str, items: list[dict[str, Any]], as_of: str = "31 00:00") -> list[SubjectOutcome | Rejection]:
+    raw = [RawItem(item, n) for n, item in enumerate(items, 1)]
+    return list(simulate(PolicySet.of([open_policy(POLICY)]), raw, engine, at(as_of)))
+
+
+def replay(engine: str, events: Events, attributes: dict[str, Any] | None = None, kind: str = "ticket",
+           as_of: str = "31 00:00") -> SubjectOutcome:
+    evs = [{"at": dt.datetime.fromtimestamp(at(e[0]), TZ).isoformat(), "type": e[1], **(e[2] if len(e) > 2 else {})}  # type: ignore[misc]
+           for e in events]
+    (outcome,) = outcomes(engine, [{"id": "S-1", "kind": kind, "attributes": attributes or {}, "events": evs}], as_of)
+    assert isinstance(outcome, SubjectOutcome), outcome
+    return outcome
+
+
+def clocks(outcome: SubjectOutcome, metric: str) -> list[ClockOutcome]:
+    return [c for c in outcome.clocks if c.metric.id == metric]
+
+
+def fired(outcome: SubjectOutcome, step: str) -> list[float]:
+    return [e.at for e in outcome.escalations if e.step.id == step]
+
+
+def severity(value: str) -> dict[str, Any]:
+    return {"attributes": {"severity": value}}
+
+
+# ---- machine: re-grading ------------------------------------------------------------------------------
+
+def test_a_downgrade_that_withdraws_the_target_cancels_the_clock_at_the_change(engine: str) -> None:
+    """P1 at 10:00 has a plan due 12:00 (2h); downgraded to P2 at 10:30, which has no plan target: the
+    plan clock is cancelled at 10:30, not judged under the P1 target at the proposal of 13:00. The
+    50 % warning (11:00) never goes out; resolution is re-timed from 10:00 under P2's 8h (due 18:00)."""
+    out = replay(engine, [("03 10:00", "created"), ("03 10:30", "update", severity("P2")),
+                          ("03 13:00", "plan_proposed"), ("03 13:30", "resolved")], {"severity": "P1"})
+    (plan,) = clocks(out, "plan")
+    assert (plan.status, plan.cancelled, plan.stopped, plan.breached_at) == (CANCELLED, at("03 10:30"), None, None)
+    assert [(c.at, c.target is not None) for c in plan.changes] == [(at("03 10:00"), True), (at("03 10:30"), False)]
+    assert fired(out, "plan-warn") == [] and fired(out, "plan-late") == []
+    (resolution,) = clocks(out, "resolution")
+    assert (resolution.due, resolution.status) == (at("03 18:00"), MET)
+
+
+def test_an_upgrade_that_withdraws_the_target_cancels_the_clock_at_the_change(engine: str) -> None:
+    """P3 at 10:00 owes a call-back by 11:00 (1h); upgraded to P1 at 10:20, which has none: cancelled at
+    10:20, although the call-back came at 10:50 (it would have been met)."""
+    out = replay(engine, [("03 10:00", "created"), ("03 10:20", "update", severity("P1")), ("03 10:50", "called_back")],
+                 {"severity": "P3"})
+    (callback,) = clocks(out, "callback")
+    assert (callback.status, callback.cancelled, callback.stopped) == (CANCELLED, at("03 10:20"), None)
+
+
+def test_a_clock_already_past_due_when_its_target_is_withdrawn_stays_breached(engine: str) -> None:
+    """P3 at 10:00, call-back due 11:00, none by then; upgraded to P1 at 11:30: the clock stays breached
+    at 11:00, and the step fired at 11:00 stays in the record."""
+    out = replay(engine, [("03 10:00", "created"), ("03 11:30", "update", severity("P1")), ("03 12:00", "called_back")],
+                 {"severity": "P3"})
+    (callback,) = clocks(out, "callback")
+    assert (callback.status, callback.breached_at, callback.cancelled) == (BREACHED, at("03 11:00"), at("03 11:30"))
+    assert fired(out, "callback-late") == [at("03 11:00")]
+
+
+def test_a_target_that_comes_back_while_the_clock_runs_judges_it_from_its_start(engine: str) -> None:
+    """P1 10:00 (plan due 12:00) → P2 at 10:30 (no plan target) → P1 again at 11:00, plan proposed at
+    12:30: the clock was never stopped, so the returning 2h is measured from 10:00 (due 12:00) and the
+    proposal at 12:30 is late. The 50 % warning is due at 11:00, inside the second P1 stretch: it fires
+    at 11:00; the breach step at 12:00."""
+    out = replay(engine, [("03 10:00", "created"), ("03 10:30", "update", severity("P2")),
+                          ("03 11:00", "update", severity("P1")), ("03 12:30", "plan_proposed")], {"severity": "P1"})
+    (plan,) = clocks(out, "plan")
+    assert (plan.status, plan.due, plan.breached_at, plan.cancelled) == (BREACHED, at("03 12:00"), at("03 12:00"), None)
+    assert [c.target is not None for c in plan.changes] == [True, False, True]
+    assert (fired(out, "plan-warn"), fired(out, "plan-late")) == ([at("03 11:00")], [at("03 12:00")])
+
+
+def test_a_target_that_comes_back_after_the_stop_does_not_revive_the_clock(engine: str) -> None:
+    """P1 10:00 → P2 10:30; the plan is proposed at 10:45 (while no plan target is in force), P1 again at
+    11:00: the clock ended under no target, so it stays cancelled at 10:30."""
+    out = replay(engine, [("03 10:00", "created"), ("03 10:30", "update", severity("P2")), ("03 10:45", "plan_proposed"),
+                          ("03 11:00", "update", severity("P1"))], {"severity": "P1"})
+    (plan,) = clocks(out, "plan")
+    assert (plan.status, plan.cancelled) == (CANCELLED, at("03 10:30"))
