@@ -116,3 +116,13 @@ def test_a_target_that_comes_back_after_the_stop_does_not_revive_the_clock(engin
                           ("03 11:00", "update", severity("P1"))], {"severity": "P1"})
     (plan,) = clocks(out, "plan")
     assert (plan.status, plan.cancelled) == (CANCELLED, at("03 10:30"))
+
+
+# ---- escalation: repeated steps ----------------------------------------------------------------------------
+
+def test_a_repeated_step_fires_times_in_all(engine: str) -> None:
+    """`at: breach + 1h, repeat: {every: 1h, times: 3}` on a P1 resolution (4h) opened 10:00 and never
+    resolved: breach 14:00, the step at 15:00, 16:00 and 17:00: three firings, not four."""
+    out = replay(engine, [("03 10:00", "created")], {"severity": "P1"}, as_of="04 00:00")
+    assert fired(out, "res-gm") == [at("03 15:00"), at("03 16:00"), at("03 17:00")]
+    assert [e.repeat for e in out.escalations if e.step.id == "res-gm"] == [0, 1, 2]

@@ -381,7 +381,7 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
                        f"a repeat interval must be a time in hours and minutes of at least 1m, not '{every}'")
             if rep.get("times") is not None and rep["times"] > MAX_REPEATS:
                 b.fail(path + ("repeat", "times"),
-                       f"{rep['times']} repetitions are more than slapolicy allows ({MAX_REPEATS}); "
+                       f"{rep['times']} firings are more than slapolicy allows ({MAX_REPEATS}); "
                        "without `times` a step repeats while its clock runs, at most that often")
             out.append(EscalationStep(
                 metric=metric, index=i + 1, id=s.get("id"), at_start=at == "start", share=share, delay=delay, notify=tuple(s["notify"]),
