@@ -149,7 +149,7 @@ def test_a_recurring_clock_cannot_run_away(run_cli: Run, tmp_path: Path) -> None
                      "--engine", "python")
     first = json.loads(result.stdout.splitlines()[0])
     assert first["errors"] == [{"code": "limit", "message": "'progress_update' would run more than 10000 periods (every 2h) "
-                                                            "before 2199-12-31; check --as-of and the ticket's events"}]
+                                                            "before 2199-12-31; check --as-of and the subject's events"}]
     assert result.stderr.strip() == "2 tickets: 1 simulated, 1 rejected"
 
 

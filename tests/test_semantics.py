@@ -12,6 +12,7 @@ import pytest
 
 from conftest import FIXTURES
 from slapolicy.rules.engine import durable_available
+from slapolicy.sim.clock import MAX_PERIODS
 from slapolicy.sim.outcome import ClockOutcome, ClockStatus, Rejection, SubjectOutcome
 from slapolicy.sim.replay import simulate
 from slapolicy.sim.tickets import RawItem
@@ -36,8 +37,10 @@ def engine(request: pytest.FixtureRequest) -> str:
 
 
 def outcomes(engine: str, items: list[dict[str, Any]], as_of: str = "31 00:00") -> list[SubjectOutcome | Rejection]:
+    """`as_of`: a day and time of March 2025 ('31 00:00'), or a whole ISO instant."""
     raw = [RawItem(item, n) for n, item in enumerate(items, 1)]
-    return list(simulate(PolicySet.of([open_policy(POLICY)]), raw, engine, at(as_of)))
+    now = dt.datetime.fromisoformat(as_of).timestamp() if "T" in as_of else at(as_of)
+    return list(simulate(PolicySet.of([open_policy(POLICY)]), raw, engine, now))
 
 
 def replay(engine: str, events: Events, attributes: dict[str, Any] | None = None, kind: str = "ticket",
@@ -126,3 +129,48 @@ def test_a_repeated_step_fires_times_in_all(engine: str) -> None:
     out = replay(engine, [("03 10:00", "created")], {"severity": "P1"}, as_of="04 00:00")
     assert fired(out, "res-gm") == [at("03 15:00"), at("03 16:00"), at("03 17:00")]
     assert [e.repeat for e in out.escalations if e.step.id == "res-gm"] == [0, 1, 2]
+
+
+# ---- limits: one rule for the periods of repeat clocks and of `every` duties -------------------------------
+
+def test_a_repeat_clock_runs_at_most_max_periods_periods(engine: str) -> None:
+    """Arrived 2025-01-01 00:00, a report every 2h and none ever: period k runs from (k-1)*2h to k*2h.
+    At as_of = 20 000 h later (833 days 8 h: 2027-04-14 08:00) the 10 000th period ends: replayed. A minute later the
+    10 001st has begun: rejected with `limit`."""
+    events = [{"at": "2025-01-01T00:00:00+08:00", "type": "created"}, {"at": "2025-01-01T00:00:00+08:00", "type": "on_site_arrived"}]
+    item = {"id": "S-1", "attributes": {"severity": "P3"}, "events": events}
+    (fits,) = outcomes(engine, [item], as_of="2027-04-14T08:00:00+08:00")
+    assert isinstance(fits, SubjectOutcome) and len(clocks(fits, "progress")) == MAX_PERIODS
+    (over,) = outcomes(engine, [item], as_of="2027-04-14T08:01:00+08:00")
+    assert isinstance(over, Rejection) and over.reasons[0].code == "limit"
+    assert f"more than {MAX_PERIODS} periods" in over.reasons[0].message
+
+
+def test_a_repeat_clock_started_by_its_stops_runs_at_most_max_periods_periods(engine: str) -> None:
+    """Arrived 00:00, then a report every minute: each report meets its period and starts the next, so n
+    reports make n + 1 periods by a minute after the last (the last period runs, due 2h after it).
+    9 999 reports: 10 000 periods, replayed; 10 000 reports: 10 001, `limit`."""
+    start = dt.datetime(2025, 1, 1, tzinfo=TZ)
+
+    def visit(reports: int) -> tuple[dict[str, Any], str]:
+        events = [{"at": start.isoformat(), "type": "created"}, {"at": start.isoformat(), "type": "on_site_arrived"}]
+        events += [{"at": (start + dt.timedelta(minutes=n)).isoformat(), "type": "on_site_update"} for n in range(1, reports + 1)]
+        return {"id": "S-1", "attributes": {"severity": "P3"}, "events": events}, (start + dt.timedelta(minutes=reports + 1)).isoformat()
+
+    item, as_of = visit(MAX_PERIODS - 1)
+    (fits,) = outcomes(engine, [item], as_of)
+    assert isinstance(fits, SubjectOutcome) and len(clocks(fits, "progress")) == MAX_PERIODS
+    item, as_of = visit(MAX_PERIODS)
+    (over,) = outcomes(engine, [item], as_of)
+    assert isinstance(over, Rejection) and over.reasons[0].code == "limit"
+
+
+def test_an_every_duty_runs_at_most_max_periods_periods(engine: str) -> None:
+    """A daily duty from 2025-01-01: day k is the k-th period. 10 000 days later (2052-05-19 00:00) the
+    10 000th day has ended: replayed; a minute into the 10 001st day: rejected with `limit`."""
+    item = {"id": "D-1", "kind": "desk", "attributes": {}, "events": [{"at": "2025-01-01T00:00:00+08:00", "type": "created"}]}
+    (fits,) = outcomes(engine, [item], as_of="2052-05-19T00:00:00+08:00")
+    assert isinstance(fits, SubjectOutcome) and len(clocks(fits, "daily")) == MAX_PERIODS
+    (over,) = outcomes(engine, [item], as_of="2052-05-19T00:01:00+08:00")
+    assert isinstance(over, Rejection) and over.reasons[0].code == "limit"
+    assert f"more than {MAX_PERIODS} periods" in over.reasons[0].message

@@ -227,7 +227,7 @@ _ALL = (
          "(`link`). The finding is on the subject that completes the match and lists the subjects involved; an "
          "event named after the correlation happens at its creation, so an obligation (a metric) may start on it."),
     Code("limit", "limit", "ticket", E, "the ticket exceeds a documented limit (events, clock periods)",
-         "A ticket may have at most 20 000 events, and a recurring clock at most 10 000 periods up to --as-of; "
+         "A ticket may have at most 20 000 events, and a recurring clock or `every` duty at most 10 000 periods up to --as-of; "
          "these bound the work one ticket can cause. Usually --as-of is far in the future, or events are missing."),
     Code("calendar", "calendar", "ticket", E, "a deadline the business calendar cannot compute",
          "The deadline falls in years the holiday data do not cover, or the calendar has no working time left."),

@@ -20,7 +20,7 @@ Which events do what, and which targets apply, are the engine's decisions (`deci
 from __future__ import annotations
 
 from ..policy.model import ALWAYS_CALENDAR, Metric, Policy
-from .clock import BY_RANK, MAX_PERIODS, Clock, Deadlines, local_day
+from .clock import BY_RANK, Clock, Deadlines, check_period
 from .decisions import (
     CANCEL,
     FAIL,
@@ -37,7 +37,7 @@ from .decisions import (
 )
 from .escalation import Escalations
 from .outcome import ClockOutcome, ClockStatus, EscalationFiring
-from .tickets import Event, TicketError
+from .tickets import Event
 
 MET, BREACHED, RUNNING, CANCELLED, UNTIMED = (ClockStatus.MET, ClockStatus.BREACHED, ClockStatus.RUNNING,
                                               ClockStatus.CANCELLED, ClockStatus.UNTIMED)
@@ -102,14 +102,15 @@ class Clocks:
                 due = due_of(clock, clock.target, self._attrs, until)
                 if due is None or due >= until:
                     break
-                if clock.cycle >= MAX_PERIODS:
-                    raise TicketError("limit", f"'{clock.metric.id}' would run more than {MAX_PERIODS} periods "
-                                               f"(every {clock.target.duration if clock.target else '?'}) before "
-                                               f"{local_day(until, self._machine.tz)}; check --as-of and the ticket's events")
                 clock.breached_period = due
                 clock.stopped = due
-                self._finished.append(clock)
-                clock = self._start(clock.metric, due, clock.cycle + 1)
+                clock = self._next_period(clock, due, until)
+
+    def _next_period(self, clock: Clock, t: float, until: float) -> Clock:
+        """The next period of a recurring clock from t, within the one limit of periods (before `until`)."""
+        check_period(clock.metric, clock.cycle + 1, until, self._machine.tz, str(clock.target.duration if clock.target else "?"))
+        self._finished.append(clock)
+        return self._start(clock.metric, t, clock.cycle + 1)
 
     def event(self, event: Event, change: Snapshot | None) -> EventActions:  # noqa: C901 (one state machine, inline: it runs per event)
         """Apply one event to the clocks: periods missed before it, the targets of the attributes it
@@ -164,8 +165,7 @@ class Clocks:
                 clock.resume(t)
                 clock.stopped = t
                 if metric.repeat:
-                    self._finished.append(clock)
-                    self._start(metric, t, clock.cycle + 1)
+                    self._next_period(clock, t, t)
             elif acts & FAIL:
                 clock.resume(t)
                 clock.failed = t

@@ -10,9 +10,9 @@ from typing import Any
 
 from ..calendar.business import BusinessCalendar
 from ..policy.model import Metric, Policy
-from .clock import INF, MAX_PERIODS, Calendars, local_day
+from .clock import INF, Calendars, check_period
 from .outcome import ClockOutcome, ClockStatus
-from .tickets import Ticket, TicketError
+from .tickets import Ticket
 
 
 class Periods:
@@ -59,9 +59,7 @@ class Periods:
                 period_start = period_end
                 continue
             cycle += 1
-            if cycle > MAX_PERIODS:
-                raise TicketError("limit", f"'{metric.id}' would run more than {MAX_PERIODS} periods before "
-                                           f"{local_day(end, self._tz)}; check --as-of and the subject's events")
+            check_period(metric, cycle, end, self._tz, metric.every or "month")
             proof = next((p for p in proofs if lo <= p < hi), None)
             started = max(lo, begin)
             cancelled = ends[0] if ends and ends[0] < hi and (proof is None or ends[0] < proof) else None
