@@ -121,6 +121,88 @@ def test_a_target_that_comes_back_after_the_stop_does_not_revive_the_clock(engin
     assert (plan.status, plan.cancelled) == (CANCELLED, at("03 10:30"))
 
 
+# ---- machine and phases: what hangs on a phase ends with it -------------------------------------------------
+
+def periods(outcome: SubjectOutcome, metric: str) -> list[tuple[int, float, float | None, ClockStatus]]:
+    return [(c.cycle, c.started, c.due, c.status) for c in clocks(outcome, metric)]
+
+
+def findings(outcome: SubjectOutcome) -> list[tuple[str, str | None, float | None, str]]:
+    return [(f.code, f.rule, f.at, f.message) for f in outcome.findings]
+
+
+def test_a_visit_never_finished_ends_when_the_ticket_is_resolved(engine: str) -> None:
+    """Issue 19's T-2: on site from 03-03 12:00, one report at 13:00, never finished; resolved 03-04 13:30,
+    closed 14:00. Periods of 2h from 13:00: #2 13:00-15:00 ... #13 (03-04 11:00-13:00) missed, #14 from
+    03-04 13:00 (due 15:00) cancelled at 13:30 when the resolution ended the visit; none after (the run
+    is at 03-06). The sign-off invariant is judged at that end: 'resolved' ended the visit unsigned."""
+    out = replay(engine, [("03 10:00", "created"), ("03 12:00", "on_site_arrived"), ("03 13:00", "on_site_update"),
+                          ("04 13:30", "resolved"), ("04 14:00", "closed")], {"severity": "P3"}, as_of="06 00:00")
+    got = periods(out, "progress")
+    assert got[0] == (1, at("03 12:00"), at("03 14:00"), MET)
+    assert got[1:-1] == [(n, at("03 13:00") + (n - 2) * 7200, at("03 15:00") + (n - 2) * 7200, BREACHED) for n in range(2, 14)]
+    assert got[-1] == (14, at("04 13:00"), at("04 15:00"), CANCELLED) and clocks(out, "progress")[-1].cancelled == at("04 13:30")
+    assert findings(out) == [("out_of_order", "signed", at("04 13:30"),
+                              "'resolved' (ending the visit) came before 'customer_signed'")]
+
+
+def test_closing_or_withdrawing_ends_the_visit(engine: str) -> None:
+    """On site 12:00, a report at 13:00 (period #1 met, #2 due 15:00): closed at 14:30 without being
+    resolved, #2 is cancelled then; withdrawn at 14:30 instead (declared `ends: life`), the same. Each
+    time the visit ended unsigned."""
+    for end in ("closed", "withdrawn"):
+        out = replay(engine, [("03 10:00", "created"), ("03 12:00", "on_site_arrived"), ("03 13:00", "on_site_update"),
+                              ("03 14:30", end)], {"severity": "P3"}, as_of="06 00:00")
+        assert periods(out, "progress") == [(1, at("03 12:00"), at("03 14:00"), MET), (2, at("03 13:00"), at("03 15:00"), CANCELLED)]
+        assert findings(out) == [("out_of_order", "signed", at("03 14:30"), f"'{end}' (ending the visit) came before 'customer_signed'")]
+
+
+def test_a_period_past_due_when_the_phase_ends_stays_breached(engine: str) -> None:
+    """On site 12:00, no report: #1 due 14:00 is missed, #2 runs 14:00-16:00; resolved at 15:00 after
+    signing: #1 breached, #2 cancelled at 15:00, and no finding (signed at 14:50)."""
+    out = replay(engine, [("03 10:00", "created"), ("03 12:00", "on_site_arrived"), ("03 14:50", "customer_signed"),
+                          ("03 15:00", "resolved")], {"severity": "P3"}, as_of="06 00:00")
+    assert periods(out, "progress") == [(1, at("03 12:00"), at("03 14:00"), BREACHED), (2, at("03 14:00"), at("03 16:00"), CANCELLED)]
+    assert out.findings == ()
+
+
+def test_a_second_visit_starts_a_new_cycle(engine: str) -> None:
+    """Visit 1 10:00-11:00 (signed), visit 2 from 14:00 with a report at 15:00, finished 15:30 (signed):
+    #1 cancelled at 11:00 (finished before due), #2 from 14:00 met at 15:00, #3 from 15:00 cancelled at
+    15:30. Before, the second arrival started nothing."""
+    out = replay(engine, [("03 09:00", "created"), ("03 10:00", "on_site_arrived"), ("03 10:50", "customer_signed"),
+                          ("03 11:00", "on_site_finished"), ("03 14:00", "on_site_arrived"), ("03 15:00", "on_site_update"),
+                          ("03 15:20", "customer_signed"), ("03 15:30", "on_site_finished")], {"severity": "P3"})
+    assert periods(out, "progress") == [(1, at("03 10:00"), at("03 12:00"), CANCELLED), (2, at("03 14:00"), at("03 16:00"), MET),
+                                        (3, at("03 15:00"), at("03 17:00"), CANCELLED)]
+    assert out.findings == ()
+
+
+def test_resolved_without_a_visit_asks_for_no_signature(engine: str) -> None:
+    """No visit: the resolution ends no visit, so the sign-off invariant has nothing to judge."""
+    out = replay(engine, [("03 10:00", "created"), ("03 11:00", "resolved"), ("03 12:00", "closed")], {"severity": "P3"})
+    assert out.findings == () and clocks(out, "progress") == []
+
+
+def test_a_repeating_clock_started_by_another_event_ends_with_the_work(engine: str) -> None:
+    """P2: the customer is to be told how the work stands every 8h from creation (10:00); never told,
+    resolved at 20:00: #1 (due 18:00) breached, #2 from 18:00 cancelled at 20:00, none after."""
+    out = replay(engine, [("03 10:00", "created"), ("03 20:00", "resolved")], {"severity": "P2"}, as_of="10 00:00")
+    assert periods(out, "chase") == [(1, at("03 10:00"), at("03 18:00"), BREACHED), (2, at("03 18:00"), at("04 02:00"), CANCELLED)]
+
+
+# ---- periods: `every` duties end with the life -----------------------------------------------------------
+
+def test_a_daily_duty_ends_when_the_subject_is_closed_or_withdrawn(engine: str) -> None:
+    """A duty holder from 03-03 09:00, a report on 03-03 only; closed (or withdrawn) 03-05 12:00, run on
+    03-10: 03-03 met, 03-04 breached at its end (03-05 00:00), 03-05 cancelled at 12:00 (not yet due);
+    no period of 03-06 … 03-09."""
+    for end in ("closed", "withdrawn"):
+        out = replay(engine, [("03 09:00", "created"), ("03 17:00", "reported"), ("05 12:00", end)], kind="desk", as_of="10 00:00")
+        assert periods(out, "daily") == [(1, at("03 09:00"), at("04 00:00"), MET), (2, at("04 00:00"), at("05 00:00"), BREACHED),
+                                         (3, at("05 00:00"), at("06 00:00"), CANCELLED)]
+
+
 # ---- escalation: repeated steps ----------------------------------------------------------------------------
 
 def test_a_repeated_step_fires_times_in_all(engine: str) -> None:

@@ -450,5 +450,6 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
         decisions=decisions, invariants=invariants, routes=routes, identity=identity,
         calendar_clauses={n: _clauses(c) for n, c in data["calendars"].items() if isinstance(c, Mapping) and "clause" in c},
         correlations=correlations, penalties=penalties, currency=data.get("currency"), title_en=data.get("title_en", ""),
+        life_ends=("closed", *(name for name, e in (data.get("events") or {}).items() if isinstance(e, Mapping) and e.get("ends") == "life")),
     )
     return policy, b.unusable()

@@ -353,6 +353,7 @@ class Policy:
     penalties: tuple[Penalty, ...] = ()
     currency: str | None = None
     title_en: str = ""  # English, for `render --lang en`
+    life_ends: tuple[str, ...] = ("closed",)  # the events that end a subject's life: closed and those declared `ends: life`
 
     @property
     def kinds(self) -> tuple[str, ...]:

@@ -4,7 +4,7 @@ could not be applied for want of an attribute, where they mattered."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from ..diagnostics.record import shorten
 from ..policy.conditions import full_match
@@ -12,6 +12,7 @@ from ..policy.model import Invariant, Policy
 from .decisions import Snapshot, snapshot_at
 from .matches import Match
 from .outcome import Finding
+from .phases import PHASE_OF_END, Phases
 from .tickets import Event, Ticket
 
 
@@ -24,14 +25,16 @@ class Findings:
         self.judged = bool(policy.invariants or policy.routes or policy.identity)  # history rules to check
         self._invariants = {invariant.id: invariant for invariant in policy.invariants}
         self._correlations = {c.id: c for c in policy.correlations}
+        self._phases = Phases(policy)
 
     def undecided(self, ticket: Ticket, started: set[str], snapshots: list[Snapshot]) -> tuple[Finding, ...]:
         """Rules that could not be applied for want of an attribute, where they mattered: on a clock the
         subject started (a target or step of its metric, even when no target applied), a notice, an
         invariant whose events happened (a `before` event, or an assignment for ownership), a route
         of a subject that was assigned."""
-        happened = {e.type for e in ticket.events if e.at <= self.as_of}
-        assigned = any(e.assignee is not None for e in ticket.events if e.at <= self.as_of)
+        known = [e for e in ticket.events if e.at <= self.as_of]
+        happened = {name for _, names in self._phases.marks(known) for name in names}  # a phase's end however it came
+        assigned = any(e.assignee is not None for e in known)
 
         def matters(key: str) -> bool:
             kind, _, name = key.partition(":")
@@ -60,7 +63,7 @@ class Findings:
                           ticket.events[0].at, identity.clauses, identity.source)
         as_of = self.as_of
         events = ticket.events if ticket.events[-1].at <= as_of else [e for e in ticket.events if e.at <= as_of]
-        types = {e.type for e in events}
+        types = self._phases.reach({e.type for e in events})
         decided = snapshots[0].decision.invariants if len(snapshots) == 1 else {
             v for snap in snapshots for v in snap.decision.invariants}
         if decided:
@@ -69,9 +72,10 @@ class Findings:
                 if invariant not in decided:
                     continue
                 if invariant.owner:
-                    found = _ownership(invariant, events, snapshots) if assignees else None
+                    found = _ownership(invariant, self._phases.marks(events), snapshots) if assignees else None
                 else:
-                    found = None if types.isdisjoint(invariant.before) else _sequence(invariant, events, snapshots)
+                    found = None if types.isdisjoint(invariant.before) else _sequence(invariant, self._phases.marks(events),
+                                                                                     snapshots)
                 if found is not None:
                     yield found
         assigned = next((e for e in events if e.type == "assigned"), None) if "assigned" in types else None
@@ -108,27 +112,40 @@ def _applies(invariant: Invariant, snapshots: list[Snapshot], t: float) -> bool:
     return invariant in snapshot_at(snapshots, t).decision.invariants
 
 
-def _sequence(invariant: Invariant, events: list[Event], snapshots: list[Snapshot]) -> Finding | None:
-    """The first `before` event that came while a `requires` event (by one of the roles) had not."""
+def _sequence(invariant: Invariant, events: Iterable[tuple[Event, frozenset[str]]],
+              snapshots: list[Snapshot]) -> Finding | None:
+    """The first `before` event (or end of the phase it ends) that came while a `requires` event (by
+    one of the roles) had not."""
     done = dict.fromkeys(invariant.requires, False)
     by = invariant.by
-    for e in events:
+    for e, names in events:
         if e.type in done and (not by or e.role in by):
             done[e.type] = True
-        elif e.type in invariant.before and _applies(invariant, snapshots, e.at):
+        elif not names.isdisjoint(invariant.before) and _applies(invariant, snapshots, e.at):
             missing = [f"'{name}'" for name, ok in done.items() if not ok]
             if missing:
                 who = f" by {' or '.join(by)}" if by else ""
-                return Finding("out_of_order", f"'{e.type}' came before {' and '.join(missing)}{who}", e.at,
-                               invariant.clauses, invariant.source, invariant.id, e.actor)
+                return Finding("out_of_order", f"{_what(e, names, invariant.before)} came before {' and '.join(missing)}{who}",
+                               e.at, invariant.clauses, invariant.source, invariant.id, e.actor)
     return None
 
 
-def _ownership(invariant: Invariant, events: list[Event], snapshots: list[Snapshot]) -> Finding | None:
-    """The first hand-over of the subject from its first assignee before an `until` event."""
+def _what(e: Event, names: frozenset[str], wanted: tuple[str, ...]) -> str:
+    """The event as a finding names it: 'resolved', or 'resolved' (ending the visit) where it stands
+    for the end of a phase."""
+    if e.type in wanted:
+        return f"'{e.type}'"
+    ended = " and the ".join(PHASE_OF_END[name] for name in wanted if name in names)
+    return f"'{e.type}' (ending the {ended})"
+
+
+def _ownership(invariant: Invariant, events: Iterable[tuple[Event, frozenset[str]]],
+               snapshots: list[Snapshot]) -> Finding | None:
+    """The first hand-over of the subject from its first assignee before an `until` event (or the end
+    of the phase it ends)."""
     owner: str | None = None
-    for e in events:
-        if e.type in invariant.until and owner is not None:
+    for e, names in events:
+        if owner is not None and not names.isdisjoint(invariant.until):
             return None
         if e.assignee is None:
             continue

@@ -37,6 +37,7 @@ from .decisions import (
 )
 from .escalation import Escalations
 from .outcome import ClockOutcome, ClockStatus, EscalationFiring
+from .phases import Phases
 from .tickets import Event
 
 MET, BREACHED, RUNNING, CANCELLED, UNTIMED = (ClockStatus.MET, ClockStatus.BREACHED, ClockStatus.RUNNING,
@@ -60,6 +61,8 @@ class ClockMachine:
         # deadlines anchored before a date, started once the date is known
         self.anchored = {k: tuple(m for m in ms if m.before and not m.start) for k, ms in metrics.items()}
         self.status_paused = {k: tuple(m for m in ms if m.pause_statuses) for k, ms in metrics.items()}
+        phases = Phases(policy)
+        self.phase_ends = {m.id: phases.of_repeat(m) for m in policy.metrics.values() if m.repeat}  # what ends a repeat clock
 
 
 class Clocks:
@@ -164,7 +167,7 @@ class Clocks:
             if acts & STOP:
                 clock.resume(t)
                 clock.stopped = t
-                if metric.repeat:
+                if metric.repeat and event_type not in self._machine.phase_ends[metric_id]:
                     self._next_period(clock, t, t)
             elif acts & FAIL:
                 clock.resume(t)
@@ -176,6 +179,8 @@ class Clocks:
                 clock.pause(t)
             elif acts & RESUME:
                 clock.resume(t)
+        if self._recurring:
+            self._end_phase(event_type, t)
         if event_type == "status":
             pausing = {metric.id for metric, acts in actions.clocks if acts & PAUSE_WHILE}
             for metric in self._status_paused:
@@ -188,6 +193,18 @@ class Clocks:
                 else:
                     clock.resume(t)
         return actions
+
+    def _end_phase(self, event_type: str, t: float) -> None:
+        """Recurring clocks whose phase the event ends stop accruing periods: the current one is cancelled
+        (a period already past due was breached by `_roll`), and the next start event begins a new cycle."""
+        ends = self._machine.phase_ends
+        for metric_id, clock in list(self._recurring.items()):
+            if event_type in ends[metric_id]:
+                if clock.running:
+                    clock.resume(t)
+                    clock.cancelled = t
+                del self._recurring[metric_id]
+                self._armed.add(metric_id)
 
     def started(self) -> set[str]:
         """The metrics whose clock started, applicable or not: where a rule that could not be decided for
