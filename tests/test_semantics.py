@@ -6,6 +6,7 @@ rules-engine backend available here."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
@@ -201,6 +202,45 @@ def test_a_daily_duty_ends_when_the_subject_is_closed_or_withdrawn(engine: str) 
         out = replay(engine, [("03 09:00", "created"), ("03 17:00", "reported"), ("05 12:00", end)], kind="desk", as_of="10 00:00")
         assert periods(out, "daily") == [(1, at("03 09:00"), at("04 00:00"), MET), (2, at("04 00:00"), at("05 00:00"), BREACHED),
                                          (3, at("05 00:00"), at("06 00:00"), CANCELLED)]
+
+
+# ---- simulator: --as-of is the replay's "now" ---------------------------------------------------------------
+
+def test_events_after_as_of_are_not_applied(engine: str) -> None:
+    """P2 opened 03-03 10:00 and resolved at 12:00 (met, due 18:00); reopened 03-05 and re-graded to P1 on
+    03-06, both after the run's now (03-04): no second cycle (before: a cycle-2 clock `running` with
+    negative elapsed time), no target change, and the subject's attributes are those of 03-04."""
+    out = replay(engine, [("03 10:00", "created"), ("03 12:00", "resolved"), ("05 10:00", "reopened"),
+                          ("06 10:00", "update", severity("P1"))], {"severity": "P2"}, as_of="04 00:00")
+    assert [(c.cycle, c.status, c.due, c.changes) for c in clocks(out, "resolution")] == [(1, MET, at("03 18:00"), ())]
+    assert out.attributes["severity"] == "P2" and out.resolved
+
+
+def test_a_subject_created_after_as_of_is_listed_and_counted_not_replayed(run_cli: Any, tmp_path: Any) -> None:
+    """A (created 03-03) is replayed; B (created 03-05, after the run's now 03-04) is listed as not yet
+    created and counted apart, exit 0; C, also created later but with a severity the policy lacks, is
+    rejected for that (exit 1 once it is there)."""
+    a = {"id": "A", "attributes": {"severity": "P2"}, "events": [{"at": "2025-03-03T10:00:00+08:00", "type": "created"}]}
+    b = {"id": "B", "attributes": {"severity": "P2"}, "events": [{"at": "2025-03-05T10:00:00+08:00", "type": "created"}]}
+    c = {"id": "C", "attributes": {"severity": "P9"}, "events": [{"at": "2025-03-05T10:00:00+08:00", "type": "created"}]}
+    history = tmp_path / "h.jsonl"
+    history.write_text("\n".join(json.dumps(x) for x in (a, b)) + "\n", encoding="utf-8")
+    args = ("--as-of", "2025-03-04T00:00:00+08:00", "--engine", "python")
+    result = run_cli("simulate", str(POLICY), str(history), "--format", "json", *args)
+    assert result.exit_code == 0 and result.stderr.strip() == "2 tickets: 1 simulated, 0 rejected, 1 not yet created"
+    doc = json.loads(result.stdout)
+    assert [(t["id"], t["status"], [e["code"] for e in t["errors"]]) for t in doc["tickets"]] == [
+        ("A", "ok", []), ("B", "not_yet_created", ["not_yet_created"])]
+    assert doc["summary"] == {"tickets": 2, "simulated": 1, "rejected": 0, "not_yet_created": 1, "engine": "python"}
+    report = run_cli("report", str(POLICY), str(history), "--format", "json", *args)
+    assert report.exit_code == 0
+    summary = json.loads(report.stdout)
+    assert summary["summary"] == {"tickets": 2, "simulated": 1, "rejected": 0, "not_yet_created": 1}
+    assert sum(g["tickets"] for g in summary["groups"]) == 1  # in no KPI
+    history.write_text("\n".join(json.dumps(x) for x in (a, b, c)) + "\n", encoding="utf-8")
+    result = run_cli("simulate", str(POLICY), str(history), "--format", "jsonl", *args)
+    assert result.exit_code == 1 and result.stderr.strip() == "3 tickets: 1 simulated, 1 rejected, 1 not yet created"
+    assert json.loads(result.stdout.splitlines()[2])["errors"][0]["code"] == "unknown_severity"
 
 
 # ---- escalation: repeated steps ----------------------------------------------------------------------------

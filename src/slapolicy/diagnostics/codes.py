@@ -226,6 +226,12 @@ _ALL = (
          "`within`, or reported again after an earlier subject was resolved, or naming an earlier subject "
          "(`link`). The finding is on the subject that completes the match and lists the subjects involved; an "
          "event named after the correlation happens at its creation, so an obligation (a metric) may start on it."),
+    Code("not_yet_created", "not-yet-created", "ticket", W, "created after --as-of: listed and counted, not replayed",
+         "--as-of is the replay's 'now': a subject created after it did not exist then. It is not replayed and "
+         "takes no part in KPIs, correlations or objectives, but it is listed (`\"status\": \"not_yet_created\"`) "
+         "and counted apart (`N not yet created` in the summary). It is not a problem of the input, so it does "
+         "not by itself make the exit code 1; one that also has a reason to be rejected is rejected with those "
+         "reasons. Give a later --as-of to replay it."),
     Code("limit", "limit", "ticket", E, "the ticket exceeds a documented limit (events, clock periods)",
          "A ticket may have at most 20 000 events, and a recurring clock or `every` duty at most 10 000 periods up to --as-of; "
          "these bound the work one ticket can cause. Usually --as-of is far in the future, or events are missing."),

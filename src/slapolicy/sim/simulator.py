@@ -15,6 +15,7 @@ Semantics (docs/semantics.md), beyond those of the units:
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import operator
 from collections.abc import Sequence
@@ -32,7 +33,7 @@ from .escalation import Escalations
 from .findings import Findings
 from .machine import ClockMachine, Clocks
 from .matches import NOTHING_CORRELATED, Match
-from .outcome import EscalationFiring, NoticeFiring, Reason, Rejection, SubjectOutcome
+from .outcome import NOT_YET_CREATED, EscalationFiring, NoticeFiring, Reason, Rejection, SubjectOutcome
 from .periods import Periods
 from .roster import EMPTY as NO_ROSTER
 from .roster import Roster
@@ -80,6 +81,10 @@ class Simulator:
                 merged = {**snapshots[-1].attributes, **events[index].attributes}
                 changed[index] = Snapshot(events[index].at, merged, decide(kind, merged))
                 snapshots.append(changed[index])
+        if events[-1].at > self.as_of:  # checked whole, replayed as it stood at as_of: later events not applied
+            ticket = Ticket(ticket.id, ticket.line, ticket.attributes, [e for e in events if e.at <= self.as_of], kind)
+            events = ticket.events
+            snapshots = [s for s in snapshots if s.at <= self.as_of]
         decision = snapshots[0].decision
         clocks = Clocks(self.machine, kind, snapshots[0])
         notices: list[NoticeFiring] = []
@@ -163,6 +168,8 @@ class Replayer:
 
     def outcome(self, ticket: Ticket) -> SubjectOutcome | Rejection:
         created = ticket.events[0].at
+        if created > self.as_of:
+            return self._not_yet_created(ticket)
         try:
             policy = self.policies.version_for(created)
             if policy is None:
@@ -176,6 +183,18 @@ class Replayer:
             return rejected(ticket.id, ticket.line, exc, () if policy is None else self.simulator(policy).checks.problems(ticket))
         except CalendarError as exc:
             return reject(ticket.id, ticket.line, "calendar", str(exc))
+
+    def _not_yet_created(self, ticket: Ticket) -> Rejection:
+        """A subject created after as_of is not replayed (it did not exist then), but listed: with the
+        reasons its version gives to reject it, if any; else as not yet created alone."""
+        created = ticket.events[0].at
+        policy = self.policies.version_for(created)
+        problems = tuple(self.simulator(policy).checks.problems(ticket)) if policy is not None else ()
+        if problems:
+            return Rejection(ticket.id, ticket.line, tuple(dict.fromkeys(problems)), ticket.kind)
+        when = dt.datetime.fromtimestamp(created, self.policies.tz).isoformat()
+        return Rejection(ticket.id, ticket.line, (Reason(NOT_YET_CREATED, f"created {when}, after --as-of "
+                         f"{dt.datetime.fromtimestamp(self.as_of, self.policies.tz).isoformat()}: not replayed"),), ticket.kind)
 
     def item(self, item: RawItem | Rejection) -> SubjectOutcome | Rejection:
         """An item read as plain data (CSV, YAML, a test case), checked, then replayed."""
