@@ -109,9 +109,10 @@ def test_a_missing_attribute_leaves_a_finding_naming_the_rule() -> None:
     assert all("the on_site_arrival target" in f.message and "has no 'region'" in f.message for f in outcome.findings)
 
 
-def test_a_required_attribute_rejects_and_a_default_fills_in() -> None:
-    rejected = run([("2025-03-03T10:00:00", "created")], kind="call")
-    assert isinstance(rejected, Rejection) and rejected.reasons[0].code == "missing_attribute"
+def test_a_required_attribute_is_a_finding_and_a_default_fills_in() -> None:
+    """A required attribute missing is a finding of its clause on a replayed call (issue 19: it was a rejection)."""
+    call = ok(run([("2025-03-03T10:00:00", "created")], kind="call"))
+    assert [f.code for f in call.findings] == ["missing_attribute"]
     outcome = ok(run([("2025-03-03T10:00:00", "created")], {"severity": "P3"}))
     assert outcome.attributes["category"] == "repair"
 

@@ -53,6 +53,11 @@ def replay(engine: str, events: Events, attributes: dict[str, Any] | None = None
     return outcome
 
 
+def line_of(text: str) -> int:
+    """The line of the fixture policy where `text` first appears (rules are named by their line)."""
+    return next(n for n, line in enumerate(POLICY.read_text(encoding="utf-8").splitlines(), 1) if text in line)
+
+
 def clocks(outcome: SubjectOutcome, metric: str) -> list[ClockOutcome]:
     return [c for c in outcome.clocks if c.metric.id == metric]
 
@@ -202,6 +207,61 @@ def test_a_daily_duty_ends_when_the_subject_is_closed_or_withdrawn(engine: str) 
         out = replay(engine, [("03 09:00", "created"), ("03 17:00", "reported"), ("05 12:00", end)], kind="desk", as_of="10 00:00")
         assert periods(out, "daily") == [(1, at("03 09:00"), at("04 00:00"), MET), (2, at("04 00:00"), at("05 00:00"), BREACHED),
                                          (3, at("05 00:00"), at("06 00:00"), CANCELLED)]
+
+
+# ---- checks and findings: nothing silently off --------------------------------------------------------------
+
+def test_a_record_without_a_required_attribute_is_a_finding_and_still_timed(engine: str) -> None:
+    """A call logged without the phone its clause requires (before: rejected, so none of its clocks
+    counted): a `missing_attribute` finding of R-004-02 dated at its creation; its answer is still timed
+    (created 10:00, answered 10:00:30, due 10:01: met)."""
+    out = replay(engine, [("03 10:00", "created"), ("03 10:00", "responded")], {"channel": "hotline"}, kind="call")
+    assert [(c.status, c.due) for c in clocks(out, "answer")] == [(MET, at("03 10:01"))]
+    assert [(f.code, f.rule, f.at, f.clauses) for f in out.findings] == [("missing_attribute", "phone", at("03 10:00"), ("R-004-02",))]
+    assert out.findings[0].message == "the call has no 'phone', which the policy requires recorded"
+
+
+def test_a_value_outside_the_listed_ones_is_a_finding_and_still_timed(engine: str) -> None:
+    """A call taken by WeChat (R-000-09 lists hotline, chat, email), re-recorded as fax at 10:05: a finding
+    for each value, dated when the call had it, though `channel` is `unknown: ignore`; still timed."""
+    out = replay(engine, [("03 10:00", "created"), ("03 10:05", "update", {"attributes": {"channel": "fax"}}),
+                          ("03 10:10", "responded")], {"phone": "1", "channel": "wechat"}, kind="call")
+    assert [(c.status, c.due) for c in clocks(out, "answer")] == [(BREACHED, at("03 10:01"))]
+    assert findings(out) == [
+        ("unlisted_value", "channel", at("03 10:00"), "channel='wechat' is none of the values the policy lists: hotline, chat, email"),
+        ("unlisted_value", "channel", at("03 10:05"), "channel='fax' is none of the values the policy lists: hotline, chat, email")]
+    assert all(f.clauses == ("R-000-09",) for f in out.findings)
+
+
+def test_a_missing_tier_where_a_rule_reads_it_is_a_finding(engine: str) -> None:
+    """A review is owed within 1h for gold tickets only. Asked for at 10:00 on a ticket without a tier:
+    the rule cannot be decided, and says so (before: silently no review deadline); basic: no deadline and
+    no finding; gold: due 11:00 (and missed by the run's now, 03-31)."""
+    events: Events = [("03 09:00", "created"), ("03 10:00", "review_requested")]
+    none = replay(engine, events, {"severity": "P2"})
+    assert clocks(none, "review") == []
+    assert [(f.code, f.message) for f in none.findings] == [
+        ("undecided_rule", f"the review target of gold-review ({POLICY}:{line_of('gold-review')}) could not be applied: "
+                           "the ticket has no 'tier'")]
+    basic = replay(engine, events, {"severity": "P2", "tier": "basic"})
+    assert clocks(basic, "review") == [] and basic.findings == ()
+    gold = replay(engine, events, {"severity": "P2", "tier": "gold"})
+    assert [(c.due, c.status) for c in clocks(gold, "review")] == [(at("03 11:00"), BREACHED)] and gold.findings == ()
+
+
+def test_a_deadline_before_a_date_the_subject_lacks_is_a_finding(engine: str) -> None:
+    """A gold contract owes a renewal offer 1 month before its end. Without `contract_end` (declared
+    `unknown: ignore`) it cannot be timed: a finding (before: no clock and no word). A basic contract
+    owes none; with contract_end 2025-06-30 the offer is due by the end of 05-30."""
+    created = [("03 09:00", "created")]
+    missing = replay(engine, created, {"tier": "gold"}, kind="contract")
+    assert clocks(missing, "renewal") == []
+    assert [(f.code, f.message) for f in missing.findings] == [
+        ("undecided_rule", f"the renewal target of gold-renewal ({POLICY}:{line_of('gold-renewal')}) could not be applied: "
+                           "the contract has no 'contract_end', the date it is due before")]
+    assert replay(engine, created, {"tier": "basic"}, kind="contract").findings == ()
+    dated = replay(engine, created, {"tier": "gold", "contract_end": "2025-06-30"}, kind="contract")
+    assert [c.due for c in clocks(dated, "renewal")] == [dt.datetime(2025, 5, 31, tzinfo=TZ).timestamp()] and dated.findings == ()
 
 
 # ---- simulator: --as-of is the replay's "now" ---------------------------------------------------------------

@@ -57,7 +57,7 @@ class Attribute:
     type: str
     values: tuple[Any, ...] | None
     path: JsonPath
-    required: bool = False  # a ticket without it is rejected
+    required: bool = False  # its clause requires it recorded: a subject without it carries a finding
     default: Any = None  # the value a ticket without it gets
     warn: bool = True  # a rule that cannot be evaluated without it leaves a finding on the outcome
     subject: str = "ticket"

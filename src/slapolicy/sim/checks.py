@@ -1,16 +1,24 @@
 """The policy's checks of a subject's input before any clock runs: its kind, its event types and
-statuses, the values of its attributes at each event; and the defaults of attributes it lacks.
-A subject that fails one is rejected, with every reason the policy gives (`problems`)."""
+statuses, its severity and tier at each event; and the defaults of attributes it lacks. A subject
+that fails one cannot be replayed and is rejected, with every reason the policy gives (`problems`).
+
+What the record-keeping clauses ask of a subject's attributes is not such a reason: a required
+attribute missing, or a value outside those an attribute lists (a fifth grade on a four-grade
+scale, a channel the clause does not name), is a finding of the attribute's clause on a subject
+that is replayed like any other (`records`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..diagnostics.record import choices, did_you_mean, shorten
-from ..policy.model import Policy
-from .outcome import Reason
+from ..policy.model import Attribute, Policy, Source
+from .outcome import Finding, Reason
 from .tickets import Event, Ticket, TicketError
+
+if TYPE_CHECKING:  # decisions reads these checks; a subject's snapshots are only passed through here
+    from .decisions import Snapshot
 
 _NO_EVENTS = (Event(0.0, "", None, {}),)  # what `problems` reads of a subject without one readable event
 
@@ -22,10 +30,14 @@ class Checks:
         self.policy = policy
         self._kinds = frozenset(policy.kinds)
         self._event_types = frozenset(policy.events)
-        self._valued = tuple((a.id, a.values) for a in policy.attributes.values() if a.values is not None)
-        self.defaults = tuple(a for a in policy.attributes.values() if a.required or a.default is not None)
+        self.defaults = tuple(a for a in policy.attributes.values() if a.default is not None)
         # the attributes these checks read: a decision cached per their values is checked once
-        self.fields = ("severity", "tier", *(name for name, _ in self._valued))
+        self.fields = ("severity", "tier")
+        attributes = policy.attributes.values()
+        self._required = {k: tuple(a for a in attributes if a.required and a.subject == k) for k in policy.kinds}
+        self._listed = {k: tuple(a for a in attributes if a.values is not None and a.subject == k) for k in policy.kinds}
+        self._sources: dict[str, Source] = {}
+        self.recorded = frozenset(k for k in policy.kinds if self._required[k] or self._listed[k])  # kinds with such clauses
 
     def kind(self, ticket: Ticket) -> None:
         if ticket.kind not in self._kinds:
@@ -67,13 +79,6 @@ class Checks:
         tier = attrs.get("tier")
         if tier is not None and tier not in p.tiers:
             yield TicketError("unknown_tier", f"unknown tier '{shorten(tier)}'{choices(str(tier), tuple(p.tiers))}")
-        for name, values in self._valued:
-            value = attrs.get(name)
-            if value is not None and value not in values:
-                yield TicketError(
-                    "uncovered_value",
-                    f"attribute {name}={shorten(repr(value))} is none of the values the policy covers: {', '.join(map(str, values))}",
-                )
 
     def problems(self, ticket: Ticket) -> Iterator[Reason]:
         """Every reason the policy gives to reject the subject (kind, events, attributes at any
@@ -88,20 +93,41 @@ class Checks:
         attrs = dict(ticket.attributes)
         for event in ticket.events or _NO_EVENTS:  # a partly read subject may have none: its attributes still count
             attrs.update(event.attributes)
-            try:
-                self.complete(ticket.kind, attrs)
-            except TicketError as exc:
-                yield from exc.reasons
+            self.complete(ticket.kind, attrs)
             for problem in self._attribute_problems(ticket.kind, attrs):
                 yield from problem.reasons
 
     def complete(self, kind: str, attrs: dict[str, Any]) -> None:
-        """Defaults for attributes the subject lacks; a required one missing is a rejection."""
+        """Defaults for attributes the subject lacks."""
         for a in self.defaults:
-            if a.subject != kind or attrs.get(a.id) is not None:
-                continue
-            if a.default is not None:
+            if a.subject == kind and attrs.get(a.id) is None:
                 attrs[a.id] = a.default
-            elif a.required:
-                raise TicketError("missing_attribute", f"the {kind} has no '{a.id}', which the policy requires; give it "
-                                                          f'("attributes": {{"{a.id}": ...}}) or declare a default')
+
+    def records(self, kind: str, snapshots: list[Snapshot]) -> list[Finding]:
+        """The findings of the record-keeping clauses on the subject's attributes: each required one
+        missing at the end (dated at its creation), each value outside an attribute's list (at the
+        first time the subject had it)."""
+        found: list[Finding] = []
+        last = snapshots[-1].attributes
+        for a in self._required[kind]:
+            if last.get(a.id) is None:
+                found.append(Finding("missing_attribute", f"the {kind} has no '{a.id}', which the policy requires recorded",
+                                     snapshots[0].at, a.clauses, self._source(a), a.id))
+        for a in self._listed[kind]:
+            assert a.values is not None
+            seen: set[Any] = set()
+            for snap in snapshots:
+                value = snap.attributes.get(a.id)
+                if value is not None and value not in a.values and value not in seen:
+                    seen.add(value)
+                    found.append(Finding("unlisted_value", f"{a.id}={shorten(repr(value))} is none of the values the policy "
+                                                           f"lists: {', '.join(map(str, a.values))}", snap.at, a.clauses,
+                                         self._source(a), a.id))
+        return found
+
+    def _source(self, a: Attribute) -> Source:
+        found = self._sources.get(a.id)
+        if found is None:
+            mark = self.policy.document.locate(a.path)
+            found = self._sources[a.id] = Source(self.policy.source, mark.line, mark.column)
+        return found

@@ -163,12 +163,13 @@ class Decider:
 
     def _undecided(self, kind: str, attributes: dict[str, Any], winners: dict[str, TargetRule],
                    route: Route | None) -> dict[str, tuple[Finding, ...]] | None:
-        """Rules that could not be evaluated for want of an attribute the policy asks to be warned about."""
-        warned = {a.id for a in self.policy.attributes.values() if a.warn and a.subject == kind}
+        """Rules that could not be evaluated for want of an attribute the policy asks to be warned about,
+        or of the subject's tier (built in, so always warned about)."""
+        warned = {a.id for a in self.policy.attributes.values() if a.warn and a.subject == kind} | {"tier"}
         missing = warned - {k for k, v in attributes.items() if v is not None}
         if not missing:
             return None
-        known = frozenset(attributes) | frozenset(self.policy.attributes) - missing | {"severity", "tier"}
+        known = frozenset(attributes) | frozenset(self.policy.attributes) - missing | {"severity", "tier"} - missing
         out: dict[str, list[Finding]] = {}
 
         def note(key: str, what: str, cond: Any, clauses: tuple[str, ...], source: Any, rule: str | None = None) -> None:

@@ -26,6 +26,8 @@ class Findings:
         self._invariants = {invariant.id: invariant for invariant in policy.invariants}
         self._correlations = {c.id: c for c in policy.correlations}
         self._phases = Phases(policy)
+        # deadlines before a date attribute, by kind: a target in force without the date is a finding
+        self.anchored = {k: tuple(m for m in policy.metrics.values() if m.before and m.subject == k) for k in policy.kinds}
 
     def undecided(self, ticket: Ticket, started: set[str], snapshots: list[Snapshot]) -> tuple[Finding, ...]:
         """Rules that could not be applied for want of an attribute, where they mattered: on a clock the
@@ -54,6 +56,21 @@ class Findings:
                     for f in found:
                         out.setdefault((key, f.message), f)
         return tuple(out.values())
+
+    def unanchored(self, kind: str, snapshots: list[Snapshot], started: set[str]) -> Iterator[Finding]:
+        """Deadlines before a date the subject never had: a target of the metric was in force (and, for a
+        metric with a start event, its clock started) but the date it is due before is missing at as_of.
+        Whatever the attribute's `unknown:` says: without the date the deadline cannot be timed at all."""
+        last = snapshots[-1].attributes
+        for metric in self.anchored[kind]:
+            anchor = metric.before or ""
+            if last.get(anchor) is not None or (metric.start and metric.id not in started):
+                continue
+            rule = next((s.decision.rules[metric.id] for s in reversed(snapshots) if metric.id in s.decision.rules), None)
+            if rule is not None:
+                yield Finding("undecided_rule", f"the {metric.id} target of {rule.id or 'the rule'} ({rule.source}) could not be "
+                                                f"applied: the {kind} has no '{anchor}', the date it is due before", None,
+                              rule.values[metric.id].clauses or rule.clauses, rule.source)
 
     def judge(self, ticket: Ticket, snapshots: list[Snapshot]) -> Iterator[Finding]:
         """Findings for the rules over the subject's history, in policy order."""

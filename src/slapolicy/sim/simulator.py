@@ -33,7 +33,7 @@ from .escalation import Escalations
 from .findings import Findings
 from .machine import ClockMachine, Clocks
 from .matches import NOTHING_CORRELATED, Match
-from .outcome import NOT_YET_CREATED, EscalationFiring, NoticeFiring, Reason, Rejection, SubjectOutcome
+from .outcome import NOT_YET_CREATED, EscalationFiring, Finding, NoticeFiring, Reason, Rejection, SubjectOutcome
 from .periods import Periods
 from .roster import EMPTY as NO_ROSTER
 from .roster import Roster
@@ -124,7 +124,11 @@ class Simulator:
         for event in ticket.events:
             if event.at <= as_of and event.type in ("resolved", "reopened"):
                 resolved = event.type == "resolved"
-        findings = self.findings.undecided(ticket, clocks.started(), snapshots) if any(s.decision.undecided for s in snapshots) else ()
+        findings: tuple[Finding, ...] = tuple(self.checks.records(ticket.kind, snapshots)) if ticket.kind in self.checks.recorded else ()
+        if any(s.decision.undecided for s in snapshots):
+            findings = (*findings, *self.findings.undecided(ticket, clocks.started(), snapshots))
+        if self.findings.anchored[ticket.kind]:
+            findings = (*findings, *self.findings.unanchored(ticket.kind, snapshots, clocks.started()))
         if self.findings.judged:
             findings = (*findings, *self.findings.judge(ticket, snapshots))
         if matches or undecided:
