@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from slapolicy.sim.clock import MAX_PERIODS
 from slapolicy.sim.outcome import ClockOutcome, ClockStatus, Rejection, SubjectOutcome
 from slapolicy.sim.replay import simulate
 from slapolicy.sim.tickets import RawItem
-from slapolicy.validate.repository import PolicySet, open_policy
+from slapolicy.validate.repository import PolicySet, open_policy, read_policy
 
 POLICY = FIXTURES / "semantics" / "policy.yaml"
 TZ = dt.timezone(dt.timedelta(hours=8))
@@ -231,6 +232,29 @@ def test_a_value_outside_the_listed_ones_is_a_finding_and_still_timed(engine: st
         ("unlisted_value", "channel", at("03 10:00"), "channel='wechat' is none of the values the policy lists: hotline, chat, email"),
         ("unlisted_value", "channel", at("03 10:05"), "channel='fax' is none of the values the policy lists: hotline, chat, email")]
     assert all(f.clauses == ("R-000-09",) for f in out.findings)
+
+
+def test_a_number_off_its_scale_is_a_finding(engine: str) -> None:
+    """The rating is given on 0 to 100: 100 and 0 are on it; 100.5, -1 and 'good' are not, each a finding
+    of the attribute's clause on a call that is still replayed."""
+    def rated(value: Any) -> SubjectOutcome:
+        return replay(engine, [("03 10:00", "created")], {"phone": "1", "rating": value}, kind="call")
+
+    assert rated(100).findings == () and rated(0).findings == ()
+    for value in (100.5, -1, "good"):
+        assert [(f.code, f.rule, f.message, f.clauses) for f in rated(value).findings] == [
+            ("unlisted_value", "rating", f"rating={value!r} is outside the scale the policy gives: 0 to 100", ("R-000-16",))]
+
+
+@pytest.mark.parametrize(("declared", "message"), [
+    ("type: string, range: [0, 100]", "a range is a scale of numbers; declare the attribute `type: number`, or list its `values`"),
+    ("type: number, range: [100, 0]", "the range [100, 0] runs backwards; write the lower end first"),
+])
+def test_a_range_is_a_scale_of_numbers_written_low_to_high(tmp_path: Path, declared: str, message: str) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text(POLICY.read_text(encoding="utf-8").replace("type: number, range: [0, 100]", declared), encoding="utf-8")
+    _, problems = read_policy(path)
+    assert [(d.code, d.message) for d in problems] == [("SLA104", message)]
 
 
 def test_a_missing_tier_where_a_rule_reads_it_is_a_finding(engine: str) -> None:

@@ -267,6 +267,18 @@ def _named(data: Mapping[str, Any] | None, section: str) -> dict[str, Named]:
     return out
 
 
+def _scale(b: _Builder, attribute: Mapping[str, Any], path: JsonPath) -> tuple[float, float] | None:
+    """A number attribute's `range: [low, high]`."""
+    if "range" not in attribute:
+        return None
+    low, high = attribute["range"]
+    if attribute.get("type") != "number":
+        b.fail(path + ("range",), "a range is a scale of numbers; declare the attribute `type: number`, or list its `values`")
+    elif low > high:
+        b.fail(path + ("range",), f"the range [{low}, {high}] runs backwards; write the lower end first")
+    return float(low), float(high)
+
+
 def _share(text: str) -> float:
     return float(text.strip().rstrip("%").strip()) / 100
 
@@ -311,7 +323,7 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
     attributes = {
         name: Attribute(name, a.get("type", "string"), tuple(a["values"]) if "values" in a else None, ("attributes", name),
                         required=bool(a.get("required", False)), default=a.get("default"), warn=a.get("unknown", "warn") == "warn",
-                        subject=a.get("subject", "ticket"), clauses=_clauses(a))
+                        subject=a.get("subject", "ticket"), clauses=_clauses(a), range=_scale(b, a, ("attributes", name)))
         for name, a in (data.get("attributes") or {}).items()
     }
 

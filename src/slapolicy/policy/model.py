@@ -62,6 +62,7 @@ class Attribute:
     warn: bool = True  # a rule that cannot be evaluated without it leaves a finding on the outcome
     subject: str = "ticket"
     clauses: tuple[str, ...] = ()
+    range: tuple[float, float] | None = None  # a number attribute's scale, both ends included
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,8 @@ class Checks:
         self.fields = ("severity", "tier")
         attributes = policy.attributes.values()
         self._required = {k: tuple(a for a in attributes if a.required and a.subject == k) for k in policy.kinds}
-        self._listed = {k: tuple(a for a in attributes if a.values is not None and a.subject == k) for k in policy.kinds}
+        self._listed = {k: tuple(a for a in attributes if (a.values is not None or a.range is not None) and a.subject == k)
+                        for k in policy.kinds}
         self._sources: dict[str, Source] = {}
         self.recorded = frozenset(k for k in policy.kinds if self._required[k] or self._listed[k])  # kinds with such clauses
 
@@ -114,14 +115,15 @@ class Checks:
                 found.append(Finding("missing_attribute", f"the {kind} has no '{a.id}', which the policy requires recorded",
                                      snapshots[0].at, a.clauses, self._source(a), a.id))
         for a in self._listed[kind]:
-            assert a.values is not None
             seen: set[Any] = set()
             for snap in snapshots:
                 value = snap.attributes.get(a.id)
-                if value is not None and value not in a.values and value not in seen:
-                    seen.add(value)
-                    found.append(Finding("unlisted_value", f"{a.id}={shorten(repr(value))} is none of the values the policy "
-                                                           f"lists: {', '.join(map(str, a.values))}", snap.at, a.clauses,
+                if value is None or value in seen:
+                    continue
+                seen.add(value)
+                why = _unlisted(a, value)
+                if why is not None:
+                    found.append(Finding("unlisted_value", f"{a.id}={shorten(repr(value))} {why}", snap.at, a.clauses,
                                          self._source(a), a.id))
         return found
 
@@ -131,3 +133,14 @@ class Checks:
             mark = self.policy.document.locate(a.path)
             found = self._sources[a.id] = Source(self.policy.source, mark.line, mark.column)
         return found
+
+
+def _unlisted(a: Attribute, value: Any) -> str | None:
+    """Why a value is outside what the attribute lists or its scale; None when it is not."""
+    if a.values is not None and value not in a.values:
+        return f"is none of the values the policy lists: {', '.join(map(str, a.values))}"
+    if a.range is not None:
+        low, high = a.range
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            return f"is outside the scale the policy gives: {low:g} to {high:g}"
+    return None
