@@ -31,14 +31,15 @@ class Checks:
         self._kinds = frozenset(policy.kinds)
         self._event_types = frozenset(policy.events)
         self.defaults = tuple(a for a in policy.attributes.values() if a.default is not None)
-        # the attributes these checks read: a decision cached per their values is checked once
-        self.fields = ("severity", "tier")
         attributes = policy.attributes.values()
+        self._listed = {k: tuple(a for a in attributes if a.values is not None and a.subject == k) for k in policy.kinds}
+        # the attributes these checks read: a decision cached per their values is checked once
+        self.fields = ("severity", "tier", *(a.id for a in attributes if a.values is not None))
         self._required = {k: tuple(a for a in attributes if a.required and a.subject == k) for k in policy.kinds}
-        self._listed = {k: tuple(a for a in attributes if (a.values is not None or a.range is not None) and a.subject == k)
-                        for k in policy.kinds}
+        self._scaled = {k: tuple(a for a in attributes if a.range is not None and a.subject == k) for k in policy.kinds}
         self._sources: dict[str, Source] = {}
-        self.recorded = frozenset(k for k in policy.kinds if self._required[k] or self._listed[k])  # kinds with such clauses
+        # kinds whose every subject `records` reads (a value outside a list is in the decision: `unlisted`)
+        self.recorded = frozenset(k for k in policy.kinds if self._required[k] or self._scaled[k])
 
     def kind(self, ticket: Ticket) -> None:
         if ticket.kind not in self._kinds:
@@ -104,25 +105,29 @@ class Checks:
             if a.subject == kind and attrs.get(a.id) is None:
                 attrs[a.id] = a.default
 
+    def unlisted(self, kind: str, attrs: dict[str, Any]) -> tuple[tuple[Attribute, Any, str], ...]:
+        """The values outside the list of an attribute that lists its values, with why (once per
+        combination of values: the decisions keep it)."""
+        return tuple((a, attrs[a.id], f"is none of the values the policy lists: {', '.join(map(str, a.values))}")
+                     for a in self._listed[kind] if a.values is not None and attrs.get(a.id) is not None
+                     and attrs[a.id] not in a.values)
+
     def records(self, kind: str, snapshots: list[Snapshot]) -> list[Finding]:
         """The findings of the record-keeping clauses on the subject's attributes: each required one
-        missing at the end (dated at its creation), each value outside an attribute's list (at the
-        first time the subject had it)."""
+        missing at the end (dated at its creation), each value outside an attribute's list or scale
+        (at the first time the subject had it)."""
         found: list[Finding] = []
         last = snapshots[-1].attributes
         for a in self._required[kind]:
             if last.get(a.id) is None:
                 found.append(Finding("missing_attribute", f"the {kind} has no '{a.id}', which the policy requires recorded",
                                      snapshots[0].at, a.clauses, self._source(a), a.id))
-        for a in self._listed[kind]:
-            seen: set[Any] = set()
-            for snap in snapshots:
-                value = snap.attributes.get(a.id)
-                if value is None or value in seen:
-                    continue
-                seen.add(value)
-                why = _unlisted(a, value)
-                if why is not None:
+        seen: set[tuple[str, Any]] = set()
+        for snap in snapshots:
+            off = [*snap.decision.unlisted, *_off_scale(self._scaled[kind], snap.attributes)]
+            for a, value, why in off:
+                if (a.id, value) not in seen:
+                    seen.add((a.id, value))
                     found.append(Finding("unlisted_value", f"{a.id}={shorten(repr(value))} {why}", snap.at, a.clauses,
                                          self._source(a), a.id))
         return found
@@ -135,12 +140,12 @@ class Checks:
         return found
 
 
-def _unlisted(a: Attribute, value: Any) -> str | None:
-    """Why a value is outside what the attribute lists or its scale; None when it is not."""
-    if a.values is not None and value not in a.values:
-        return f"is none of the values the policy lists: {', '.join(map(str, a.values))}"
-    if a.range is not None:
+def _off_scale(scaled: tuple[Attribute, ...], attrs: dict[str, Any]) -> Iterator[tuple[Attribute, Any, str]]:
+    """The values of number attributes outside their `range` (or not numbers at all), with why."""
+    for a in scaled:
+        value = attrs.get(a.id)
+        if value is None or a.range is None:
+            continue
         low, high = a.range
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-            return f"is outside the scale the policy gives: {low:g} to {high:g}"
-    return None
+            yield a, value, f"is outside the scale the policy gives: {low:g} to {high:g}"

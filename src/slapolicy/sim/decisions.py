@@ -14,6 +14,7 @@ from typing import Any
 
 from ..policy.conditions import evaluate_partial, fields
 from ..policy.model import (
+    Attribute,
     Correlation,
     EscalationStep,
     Invariant,
@@ -54,6 +55,7 @@ class Decision:
     multiplied: frozenset[tuple[str, int]] = frozenset()  # (penalty, multiplier index) whose `when` holds
     # rules that could not be decided for want of an attribute (metric, or notice/invariant/route id -> findings)
     undecided: dict[str, tuple[Finding, ...]] | None = None
+    unlisted: tuple[tuple[Attribute, Any, str], ...] = ()  # values outside an attribute's list, and why (`Checks.unlisted`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +161,7 @@ class Decider:
                         tuple(v for v in self.policy.invariants if v in invariants and v.subject == kind), route,
                         tuple(c for c in self.policy.correlations if c in correlations),
                         tuple(p for p in self.policy.penalties if p in penalties), frozenset(multiplied),
-                        self._undecided(kind, attributes, rules, route))
+                        self._undecided(kind, attributes, rules, route), self.checks.unlisted(kind, attributes))
 
     def _undecided(self, kind: str, attributes: dict[str, Any], winners: dict[str, TargetRule],
                    route: Route | None) -> dict[str, tuple[Finding, ...]] | None:

@@ -4,7 +4,7 @@ could not be applied for want of an attribute, where they mattered."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from ..diagnostics.record import shorten
 from ..policy.conditions import full_match
@@ -12,7 +12,7 @@ from ..policy.model import Invariant, Policy
 from .decisions import Snapshot, snapshot_at
 from .matches import Match
 from .outcome import Finding
-from .phases import PHASE_OF_END, Phases
+from .phases import PHASE_OF_END, Ended, Phases, happened
 from .tickets import Event, Ticket
 
 
@@ -35,7 +35,7 @@ class Findings:
         invariant whose events happened (a `before` event, or an assignment for ownership), a route
         of a subject that was assigned."""
         known = [e for e in ticket.events if e.at <= self.as_of]
-        happened = {name for _, names in self._phases.marks(known) for name in names}  # a phase's end however it came
+        done = happened(known, self._phases.ended(known))  # a phase's end however it came
         assigned = any(e.assignee is not None for e in known)
 
         def matters(key: str) -> bool:
@@ -43,10 +43,10 @@ class Findings:
             if not name:
                 return key in started
             if kind == "route":
-                return "assigned" in happened
+                return "assigned" in done
             if kind == "invariant":
                 invariant = self._invariants[name]
-                return assigned if invariant.owner else not happened.isdisjoint(invariant.before)
+                return assigned if invariant.owner else not done.isdisjoint(invariant.before)
             return True
 
         out: dict[tuple[str, str], Finding] = {}
@@ -80,19 +80,19 @@ class Findings:
                           ticket.events[0].at, identity.clauses, identity.source)
         as_of = self.as_of
         events = ticket.events if ticket.events[-1].at <= as_of else [e for e in ticket.events if e.at <= as_of]
-        types = self._phases.reach({e.type for e in events})
         decided = snapshots[0].decision.invariants if len(snapshots) == 1 else {
             v for snap in snapshots for v in snap.decision.invariants}
+        ended: Ended = self._phases.ended(events) if decided else {}
+        types = happened(events, ended)
         if decided:
             assignees = any(e.assignee is not None for e in events)
             for invariant in self.policy.invariants:
                 if invariant not in decided:
                     continue
                 if invariant.owner:
-                    found = _ownership(invariant, self._phases.marks(events), snapshots) if assignees else None
+                    found = _ownership(invariant, events, ended, snapshots) if assignees else None
                 else:
-                    found = None if types.isdisjoint(invariant.before) else _sequence(invariant, self._phases.marks(events),
-                                                                                     snapshots)
+                    found = None if types.isdisjoint(invariant.before) else _sequence(invariant, events, ended, snapshots)
                 if found is not None:
                     yield found
         assigned = next((e for e in events if e.type == "assigned"), None) if "assigned" in types else None
@@ -129,49 +129,49 @@ def _applies(invariant: Invariant, snapshots: list[Snapshot], t: float) -> bool:
     return invariant in snapshot_at(snapshots, t).decision.invariants
 
 
-def _sequence(invariant: Invariant, events: Iterable[tuple[Event, frozenset[str]]],
-              snapshots: list[Snapshot]) -> Finding | None:
+def _sequence(invariant: Invariant, events: list[Event], ended: Ended, snapshots: list[Snapshot]) -> Finding | None:
     """The first `before` event (or end of the phase it ends) that came while a `requires` event (by
     one of the roles) had not."""
     done = dict.fromkeys(invariant.requires, False)
-    by = invariant.by
-    for e, names in events:
+    by, before = invariant.by, invariant.before
+    for index, e in enumerate(events):
         if e.type in done and (not by or e.role in by):
             done[e.type] = True
-        elif not names.isdisjoint(invariant.before) and _applies(invariant, snapshots, e.at):
+        elif (e.type in before or (ended and index in ended and not ended[index].isdisjoint(before))) \
+                and _applies(invariant, snapshots, e.at):
             missing = [f"'{name}'" for name, ok in done.items() if not ok]
             if missing:
                 who = f" by {' or '.join(by)}" if by else ""
-                return Finding("out_of_order", f"{_what(e, names, invariant.before)} came before {' and '.join(missing)}{who}",
+                return Finding("out_of_order", f"{_what(e, ended.get(index), before)} came before {' and '.join(missing)}{who}",
                                e.at, invariant.clauses, invariant.source, invariant.id, e.actor)
     return None
 
 
-def _what(e: Event, names: frozenset[str], wanted: tuple[str, ...]) -> str:
+def _what(e: Event, stands_for: frozenset[str] | None, wanted: tuple[str, ...]) -> str:
     """The event as a finding names it: 'resolved', or 'resolved' (ending the visit) where it stands
     for the end of a phase."""
-    if e.type in wanted:
+    if e.type in wanted or not stands_for:
         return f"'{e.type}'"
-    ended = " and the ".join(PHASE_OF_END[name] for name in wanted if name in names)
-    return f"'{e.type}' (ending the {ended})"
+    phases = " and the ".join(PHASE_OF_END[name] for name in wanted if name in stands_for)
+    return f"'{e.type}' (ending the {phases})"
 
 
-def _ownership(invariant: Invariant, events: Iterable[tuple[Event, frozenset[str]]],
-               snapshots: list[Snapshot]) -> Finding | None:
+def _ownership(invariant: Invariant, events: list[Event], ended: Ended, snapshots: list[Snapshot]) -> Finding | None:
     """The first hand-over of the subject from its first assignee before an `until` event (or the end
     of the phase it ends)."""
     owner: str | None = None
-    for e, names in events:
-        if owner is not None and not names.isdisjoint(invariant.until):
+    until = invariant.until
+    for index, e in enumerate(events):
+        if owner is not None and (e.type in until or (ended and index in ended and not ended[index].isdisjoint(until))):
             return None
         if e.assignee is None:
             continue
         if owner is None:
             owner = e.assignee
         elif e.assignee != owner and _applies(invariant, snapshots, e.at):
-            until = " or ".join(f"'{u}'" for u in invariant.until)
+            named = " or ".join(f"'{u}'" for u in until)
             return Finding("ownership", f"handed from {shorten(owner)} (its first receiver) to "
-                                        f"{shorten(e.assignee)} before {until}", e.at, invariant.clauses,
+                                        f"{shorten(e.assignee)} before {named}", e.at, invariant.clauses,
                            invariant.source, invariant.id, e.actor)
     return None
 

@@ -12,7 +12,7 @@ phase's own end event is judged at whatever event ends that phase (`slapolicy.si
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Sequence
 
 from ..policy.model import Metric, Policy
 from .tickets import Event
@@ -20,6 +20,8 @@ from .tickets import Event
 VISIT, WORK, LIFE = "visit", "work", "life"
 OWN_END = {VISIT: "on_site_finished", WORK: "resolved", LIFE: "closed"}  # each phase's own end event
 PHASE_OF_END = {end: phase for phase, end in OWN_END.items()}
+
+Ended = dict[int, frozenset[str]]  # event index -> the phases' own ends it stands for besides its own type
 
 
 class Phases:
@@ -29,43 +31,40 @@ class Phases:
         life = frozenset(policy.life_ends)
         work = life | {OWN_END[WORK]}
         self.ends = {LIFE: life, WORK: work, VISIT: work | {OWN_END[VISIT]}}
-        # event type -> the phases' own ends it may stand for (when those phases are open)
-        self._may_end = {kind: frozenset(OWN_END[p] for p, ends in self.ends.items() if kind in ends) for kind in self.ends[VISIT]}
-        self._alone: dict[str, frozenset[str]] = {}
-
-    def reach(self, types: set[str]) -> set[str]:
-        """The event types, and every phase's own end they may stand for: a quick test before `marks`."""
-        found = [self._may_end[kind] for kind in types if kind in self._may_end]
-        return types.union(*found) if found else types
 
     def of_repeat(self, metric: Metric) -> frozenset[str]:
         """The events that end a repeating clock: those ending the phase its start event opens."""
         return self.ends[VISIT if "on_site_arrived" in metric.start else WORK]
 
-    def marks(self, events: Iterable[Event]) -> Iterator[tuple[Event, frozenset[str]]]:
-        """Each event with the phases' own end events it stands for: its own type, and the own end of
-        every open phase it ends (`resolved` while on site stands for `on_site_finished` too)."""
+    def ended(self, events: Sequence[Event]) -> Ended:
+        """The events that end an open phase other than by its own end event, with the own ends they stand
+        for (`resolved` while on site stands for `on_site_finished` too); a sparse map, empty for most."""
+        out: Ended = {}
+        enders, work_ends, life_ends = self.ends[VISIT], self.ends[WORK], self.ends[LIFE]
         visit, work, life = False, False, True
-        for event in events:
+        for index, event in enumerate(events):
             kind = event.type
-            ended: set[str] = set()
-            if visit and kind in self.ends[VISIT]:
-                visit = False
-                ended.add(OWN_END[VISIT])
-            if work and kind in self.ends[WORK]:
-                work = False
-                ended.add(OWN_END[WORK])
-            if life and kind in self.ends[LIFE]:
-                life = False
-                ended.add(OWN_END[LIFE])
-            if kind in ("created", "reopened"):
-                work = True
+            if kind in enders:
+                names = []
+                if visit:
+                    visit = False
+                    names.append(OWN_END[VISIT])
+                if work and kind in work_ends:
+                    work = False
+                    names.append(OWN_END[WORK])
+                if life and kind in life_ends:
+                    life = False
+                    names.append(OWN_END[LIFE])
+                if names and names != [kind]:
+                    out[index] = frozenset(n for n in names if n != kind)
             elif kind == "on_site_arrived":
                 visit = True
-            if ended:
-                yield event, frozenset((kind, *ended))
-            else:
-                alone = self._alone.get(kind)
-                if alone is None:
-                    alone = self._alone[kind] = frozenset((kind,))
-                yield event, alone
+            if kind in ("created", "reopened"):
+                work = True
+        return out
+
+
+def happened(events: Sequence[Event], ended: Ended) -> set[str]:
+    """The event types of a history, and every phase's own end that came by another event."""
+    types = {e.type for e in events}
+    return types.union(*ended.values()) if ended else types

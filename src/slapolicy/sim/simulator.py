@@ -124,7 +124,9 @@ class Simulator:
         for event in ticket.events:
             if event.at <= as_of and event.type in ("resolved", "reopened"):
                 resolved = event.type == "resolved"
-        findings: tuple[Finding, ...] = tuple(self.checks.records(ticket.kind, snapshots)) if ticket.kind in self.checks.recorded else ()
+        findings: tuple[Finding, ...] = ()
+        if ticket.kind in self.checks.recorded or any(s.decision.unlisted for s in snapshots):
+            findings = tuple(self.checks.records(ticket.kind, snapshots))
         if any(s.decision.undecided for s in snapshots):
             findings = (*findings, *self.findings.undecided(ticket, clocks.started(), snapshots))
         if self.findings.anchored[ticket.kind]:
