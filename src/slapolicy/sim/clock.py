@@ -29,13 +29,13 @@ def local_day(t: float, tz: dt.tzinfo) -> str:
     return dt.datetime.fromtimestamp(t, tz).date().isoformat()
 
 
-def check_period(metric: Metric, period: int, until: float, tz: dt.tzinfo, every: str) -> None:
+def too_many_periods(metric: Metric, until: float, tz: dt.tzinfo, every: str) -> TicketError:
     """The one limit of periods, for repeat clocks and `every` duties alike: a subject may have
-    MAX_PERIODS periods of a metric; a `period` beyond that, before `until` (the end of the replay),
-    is refused (TicketError `limit`). `every`: how often the periods come, for the message."""
-    if period > MAX_PERIODS:
-        raise TicketError("limit", f"'{metric.id}' would run more than {MAX_PERIODS} periods (every {every}) before "
-                                   f"{local_day(until, tz)}; check --as-of and the subject's events")
+    MAX_PERIODS periods of a metric, and its period number MAX_PERIODS + 1, however it begins, before
+    `until` (the end of the replay), is refused with this `limit` error (raised where the periods are
+    counted: `period > MAX_PERIODS`, inline, on the path of every period). `every`: how often they come."""
+    return TicketError("limit", f"'{metric.id}' would run more than {MAX_PERIODS} periods (every {every}) before "
+                                f"{local_day(until, tz)}; check --as-of and the subject's events")
 
 
 class Calendars(dict[str, BusinessCalendar]):

@@ -5,6 +5,7 @@ could not be applied for want of an attribute, where they mattered."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from ..diagnostics.record import shorten
 from ..policy.conditions import full_match
@@ -16,12 +17,19 @@ from .phases import PHASE_OF_END, Ended, Phases, happened
 from .tickets import Event, Ticket
 
 
+class History(NamedTuple):
+    """What the rules over a subject's history read of it: the events that end a phase other than by
+    its own end event (`Phases.ended`), and the event types that happened with those ends."""
+
+    ended: Ended
+    happened: set[str]
+
+
 class Findings:
     """One policy version's rules over a subject's history."""
 
-    def __init__(self, policy: Policy, as_of: float) -> None:
+    def __init__(self, policy: Policy) -> None:
         self.policy = policy
-        self.as_of = as_of
         self.judged = bool(policy.invariants or policy.routes or policy.identity)  # history rules to check
         self._invariants = {invariant.id: invariant for invariant in policy.invariants}
         self._correlations = {c.id: c for c in policy.correlations}
@@ -29,14 +37,19 @@ class Findings:
         # deadlines before a date attribute, by kind: a target in force without the date is a finding
         self.anchored = {k: tuple(m for m in policy.metrics.values() if m.before and m.subject == k) for k in policy.kinds}
 
-    def undecided(self, ticket: Ticket, started: set[str], snapshots: list[Snapshot]) -> tuple[Finding, ...]:
+    def history(self, ticket: Ticket) -> History:
+        """What the rules over the subject's history read of it (as it stood at as_of: the simulator
+        replays no later event): the phases' ends, when an invariant may hang on one."""
+        ended: Ended = self._phases.ended(ticket.events) if self._invariants else {}
+        return History(ended, happened(ticket.events, ended))
+
+    def undecided(self, ticket: Ticket, started: set[str], snapshots: list[Snapshot], history: History) -> tuple[Finding, ...]:
         """Rules that could not be applied for want of an attribute, where they mattered: on a clock the
         subject started (a target or step of its metric, even when no target applied), a notice, an
-        invariant whose events happened (a `before` event, or an assignment for ownership), a route
-        of a subject that was assigned."""
-        known = [e for e in ticket.events if e.at <= self.as_of]
-        done = happened(known, self._phases.ended(known))  # a phase's end however it came
-        assigned = any(e.assignee is not None for e in known)
+        invariant whose events happened (a `before` event, or a phase's end standing for it, or an
+        assignment for ownership), a route of a subject that was assigned."""
+        done = history.happened
+        assigned = any(e.assignee is not None for e in ticket.events)
 
         def matters(key: str) -> bool:
             kind, _, name = key.partition(":")
@@ -72,18 +85,16 @@ class Findings:
                                                 f"applied: the {kind} has no '{anchor}', the date it is due before", None,
                               rule.values[metric.id].clauses or rule.clauses, rule.source)
 
-    def judge(self, ticket: Ticket, snapshots: list[Snapshot]) -> Iterator[Finding]:
+    def judge(self, ticket: Ticket, snapshots: list[Snapshot], history: History) -> Iterator[Finding]:
         """Findings for the rules over the subject's history, in policy order."""
         identity = self.policy.identity
         if identity is not None and ticket.kind == "ticket" and not full_match(identity.pattern, ticket.id):
             yield Finding("malformed_id", f"the id '{shorten(ticket.id)}' does not match the pattern {identity.pattern}",
                           ticket.events[0].at, identity.clauses, identity.source)
-        as_of = self.as_of
-        events = ticket.events if ticket.events[-1].at <= as_of else [e for e in ticket.events if e.at <= as_of]
+        events = ticket.events
+        ended, types = history
         decided = snapshots[0].decision.invariants if len(snapshots) == 1 else {
             v for snap in snapshots for v in snap.decision.invariants}
-        ended: Ended = self._phases.ended(events) if decided else {}
-        types = happened(events, ended)
         if decided:
             assignees = any(e.assignee is not None for e in events)
             for invariant in self.policy.invariants:

@@ -20,7 +20,7 @@ Which events do what, and which targets apply, are the engine's decisions (`deci
 from __future__ import annotations
 
 from ..policy.model import ALWAYS_CALENDAR, Metric, Policy
-from .clock import BY_RANK, Clock, Deadlines, check_period
+from .clock import BY_RANK, MAX_PERIODS, Clock, Deadlines, too_many_periods
 from .decisions import (
     CANCEL,
     FAIL,
@@ -111,7 +111,8 @@ class Clocks:
 
     def _next_period(self, clock: Clock, t: float, until: float) -> Clock:
         """The next period of a recurring clock from t, within the one limit of periods (before `until`)."""
-        check_period(clock.metric, clock.cycle + 1, until, self._machine.tz, str(clock.target.duration if clock.target else "?"))
+        if clock.cycle + 1 > MAX_PERIODS:
+            raise too_many_periods(clock.metric, until, self._machine.tz, str(clock.target.duration if clock.target else "?"))
         self._finished.append(clock)
         return self._start(clock.metric, t, clock.cycle + 1)
 

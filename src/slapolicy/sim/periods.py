@@ -11,7 +11,7 @@ from typing import Any
 
 from ..calendar.business import BusinessCalendar
 from ..policy.model import Metric, Policy
-from .clock import INF, Calendars, check_period
+from .clock import INF, MAX_PERIODS, Calendars, too_many_periods
 from .outcome import ClockOutcome, ClockStatus
 from .tickets import Ticket
 
@@ -64,7 +64,8 @@ class Periods:
                 period_start = period_end
                 continue
             cycle += 1
-            check_period(metric, cycle, end, self._tz, metric.every or "month")
+            if cycle > MAX_PERIODS:
+                raise too_many_periods(metric, end, self._tz, metric.every or "month")
             proof = next((p for p in proofs if lo <= p < hi), None)
             started = max(lo, begin)
             cancelled = ends[0] if ends and ends[0] < hi and (proof is None or ends[0] < proof) else None

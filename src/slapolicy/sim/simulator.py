@@ -28,7 +28,7 @@ from ..validate.repository import PolicySet
 from .charges import Penalties
 from .checks import Checks
 from .clock import Calendars, Deadlines, local_day
-from .decisions import Decider, Snapshot, snapshot_at
+from .decisions import Decider, Snapshot
 from .escalation import Escalations
 from .findings import Findings
 from .machine import ClockMachine, Clocks
@@ -54,7 +54,7 @@ class Simulator:
         self.decider = Decider(policy, compiled if compiled is not None else compile_policy(policy), backend, self.checks)
         self.machine = ClockMachine(policy, self.decider, deadlines, Escalations(policy, deadlines), as_of)
         self.periods = Periods(policy, calendars, as_of)
-        self.findings = Findings(policy, as_of)
+        self.findings = Findings(policy)
         self.penalties = Penalties(policy, calendars, roster, as_of)
         self.coverage = Coverage(policy, calendars, as_of)
 
@@ -113,7 +113,6 @@ class Simulator:
 
     def _outcome(self, ticket: Ticket, clocks: Clocks, snapshots: list[Snapshot], notices: list[NoticeFiring],
                  matches: tuple[Match, ...], undecided: tuple[tuple[str, tuple[str, ...]], ...]) -> SubjectOutcome:
-        as_of = self.as_of
         escalations: list[EscalationFiring] = []
         out = clocks.outcomes(snapshots, escalations)
         if ticket.kind in self.periods.kinds:
@@ -121,25 +120,29 @@ class Simulator:
         if len(escalations) > 1:
             escalations.sort(key=lambda e: (e.at, e.step.metric, e.step.index))
         resolved = False
-        for event in ticket.events:
-            if event.at <= as_of and event.type in ("resolved", "reopened"):
+        for event in ticket.events:  # those up to as_of (`run`)
+            if event.type in ("resolved", "reopened"):
                 resolved = event.type == "resolved"
+        decisions = [s.decision for s in snapshots]
         findings: tuple[Finding, ...] = ()
-        if ticket.kind in self.checks.recorded or any(s.decision.unlisted for s in snapshots):
+        if ticket.kind in self.checks.recorded or any(d.unlisted for d in decisions):
             findings = tuple(self.checks.records(ticket.kind, snapshots))
-        if any(s.decision.undecided for s in snapshots):
-            findings = (*findings, *self.findings.undecided(ticket, clocks.started(), snapshots))
+        undecided_rules = any(d.undecided for d in decisions)
+        if undecided_rules or self.findings.judged:
+            history = self.findings.history(ticket)
+            if undecided_rules:
+                findings = (*findings, *self.findings.undecided(ticket, clocks.started(), snapshots, history))
+            if self.findings.judged:
+                findings = (*findings, *self.findings.judge(ticket, snapshots, history))
         if self.findings.anchored[ticket.kind]:
             findings = (*findings, *self.findings.unanchored(ticket.kind, snapshots, clocks.started()))
-        if self.findings.judged:
-            findings = (*findings, *self.findings.judge(ticket, snapshots))
         if matches or undecided:
             findings = (*findings, *self.findings.correlations(ticket, matches, undecided))
         clock_outcomes = tuple(out)
         charges = self.penalties.charges(ticket, snapshots, clock_outcomes, findings, matches) if self.policy.penalties else ()
         coverage = self.coverage.samples(ticket) if ticket.kind in self.coverage.kinds else ()
         return SubjectOutcome(
-            ticket.id, ticket.line, self.policy, ticket.events[0].at, snapshot_at(snapshots, as_of).attributes, resolved,
+            ticket.id, ticket.line, self.policy, ticket.events[0].at, snapshots[-1].attributes, resolved,
             clock_outcomes, tuple(escalations), findings, ticket.kind, tuple(notices), charges, coverage,
         )
 
