@@ -96,6 +96,15 @@ def test_an_upgrade_that_withdraws_the_target_cancels_the_clock_at_the_change(en
     assert (callback.status, callback.cancelled, callback.stopped) == (CANCELLED, at("03 10:20"), None)
 
 
+def test_a_step_that_fired_before_the_withdrawal_stays_in_the_record(engine: str) -> None:
+    """P1 at 10:00: the plan's 50 % warning goes out at 11:00; downgraded at 11:30: cancelled then, the
+    warning stays, the breach step (12:00) never fires."""
+    out = replay(engine, [("03 10:00", "created"), ("03 11:30", "update", severity("P2"))], {"severity": "P1"})
+    (plan,) = clocks(out, "plan")
+    assert (plan.status, plan.cancelled) == (CANCELLED, at("03 11:30"))
+    assert (fired(out, "plan-warn"), fired(out, "plan-late")) == ([at("03 11:00")], [])
+
+
 def test_a_clock_already_past_due_when_its_target_is_withdrawn_stays_breached(engine: str) -> None:
     """P3 at 10:00, call-back due 11:00, none by then; upgraded to P1 at 11:30: the clock stays breached
     at 11:00, and the step fired at 11:00 stays in the record."""
