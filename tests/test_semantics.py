@@ -207,6 +207,16 @@ def test_a_repeating_clock_started_by_another_event_ends_with_the_work(engine: s
     assert periods(out, "chase") == [(1, at("03 10:00"), at("03 18:00"), BREACHED), (2, at("03 18:00"), at("04 02:00"), CANCELLED)]
 
 
+def test_a_repeating_clock_started_by_the_resolution_ends_with_the_life(engine: str) -> None:
+    """P1 resolved 03-03 12:00: the customer is called every day after (1d). Called 03-04 09:00 (#1 met),
+    then not: #2 (due 03-05 09:00) and #3 (due 03-06 09:00) missed; closed 03-06 12:00 cancels #4. The
+    resolution that starts it does not end it (it leaves the life open)."""
+    out = replay(engine, [("03 10:00", "created"), ("03 12:00", "resolved"), ("04 09:00", "customer_called"),
+                          ("06 12:00", "closed")], {"severity": "P1"}, as_of="10 00:00")
+    assert periods(out, "aftercare") == [(1, at("03 12:00"), at("04 12:00"), MET), (2, at("04 09:00"), at("05 09:00"), BREACHED),
+                                         (3, at("05 09:00"), at("06 09:00"), BREACHED), (4, at("06 09:00"), at("07 09:00"), CANCELLED)]
+
+
 # ---- periods: `every` duties end with the life -----------------------------------------------------------
 
 def test_a_daily_duty_ends_when_the_subject_is_closed_or_withdrawn(engine: str) -> None:

@@ -5,7 +5,8 @@ end event or at the end of any phase that contains it: a ticket resolved or clos
 engineer is on site ends the visit too.
 
 What hangs on a phase ends with it, whichever way it ends: a repeating clock ends with the phase
-its start event opens (the visit for on_site_arrived, the work for any other), `every` duties with
+its start event opens or leaves open (the visit for on_site_arrived, the life for resolved, the work
+for any other), `every` duties with
 the life (`slapolicy.sim.periods`), and an invariant whose `before` (or ownership `until`) is a
 phase's own end event is judged at whatever event ends that phase (`slapolicy.sim.findings`).
 """
@@ -33,8 +34,15 @@ class Phases:
         self.ends = {LIFE: life, WORK: work, VISIT: work | {OWN_END[VISIT]}}
 
     def of_repeat(self, metric: Metric) -> frozenset[str]:
-        """The events that end a repeating clock: those ending the phase its start event opens."""
-        return self.ends[VISIT if "on_site_arrived" in metric.start else WORK]
+        """The events that end a repeating clock: those ending the phase its start event opens or leaves
+        open: the visit for on_site_arrived; the life for events that end the work (resolved); none for
+        events that end the life; the work for any other."""
+        start = frozenset(metric.start)
+        if "on_site_arrived" in start:
+            return self.ends[VISIT]
+        if start and start <= self.ends[LIFE]:
+            return frozenset()
+        return self.ends[LIFE] if start and start <= self.ends[WORK] else self.ends[WORK]
 
     def ended(self, events: Sequence[Event]) -> Ended:
         """The events that end an open phase other than by its own end event, with the own ends they stand
@@ -55,8 +63,9 @@ class Phases:
                 if life and kind in life_ends:
                     life = False
                     names.append(OWN_END[LIFE])
-                if names and names != [kind]:
-                    out[index] = frozenset(n for n in names if n != kind)
+                stands_for = frozenset(names) - {kind}
+                if stands_for:
+                    out[index] = stands_for
             elif kind == "on_site_arrived":
                 visit = True
             if kind in ("created", "reopened"):
