@@ -5,20 +5,18 @@ that fails one cannot be replayed and is rejected, with every reason the policy 
 What the record-keeping clauses ask of a subject's attributes is not such a reason: a required
 attribute missing, or a value outside those an attribute lists (a fifth grade on a four-grade
 scale, a channel the clause does not name), is a finding of the attribute's clause on a subject
-that is replayed like any other (`records`)."""
+that is replayed like any other (`unlisted` here, once per combination of values; the findings in
+`slapolicy.sim.findings`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..diagnostics.record import choices, did_you_mean, shorten
-from ..policy.model import Attribute, Policy, Source
-from .outcome import Finding, Reason
+from ..policy.model import Attribute, Policy
+from .outcome import Reason
 from .tickets import Event, Ticket, TicketError
-
-if TYPE_CHECKING:  # decisions reads these checks; a subject's snapshots are only passed through here
-    from .decisions import Snapshot
 
 _NO_EVENTS = (Event(0.0, "", None, {}),)  # what `problems` reads of a subject without one readable event
 
@@ -35,11 +33,6 @@ class Checks:
         self._listed = {k: tuple(a for a in attributes if a.values is not None and a.subject == k) for k in policy.kinds}
         # the attributes these checks read: a decision cached per their values is checked once
         self.fields = ("severity", "tier", *(a.id for a in attributes if a.values is not None))
-        self._required = {k: tuple(a for a in attributes if a.required and a.subject == k) for k in policy.kinds}
-        self._scaled = {k: tuple(a for a in attributes if a.range is not None and a.subject == k) for k in policy.kinds}
-        self._sources: dict[str, Source] = {}
-        # kinds whose every subject `records` reads (a value outside a list is in the decision: `unlisted`)
-        self.recorded = frozenset(k for k in policy.kinds if self._required[k] or self._scaled[k])
 
     def kind(self, ticket: Ticket) -> None:
         if ticket.kind not in self._kinds:
@@ -111,41 +104,3 @@ class Checks:
         return tuple((a, attrs[a.id], f"is none of the values the policy lists: {', '.join(map(str, a.values))}")
                      for a in self._listed[kind] if a.values is not None and attrs.get(a.id) is not None
                      and attrs[a.id] not in a.values)
-
-    def records(self, kind: str, snapshots: list[Snapshot]) -> list[Finding]:
-        """The findings of the record-keeping clauses on the subject's attributes: each required one
-        missing at the end (dated at its creation), each value outside an attribute's list or scale
-        (at the first time the subject had it)."""
-        found: list[Finding] = []
-        last = snapshots[-1].attributes
-        for a in self._required[kind]:
-            if last.get(a.id) is None:
-                found.append(Finding("missing_attribute", f"the {kind} has no '{a.id}', which the policy requires recorded",
-                                     snapshots[0].at, a.clauses, self._source(a), a.id))
-        seen: set[tuple[str, Any]] = set()
-        for snap in snapshots:
-            off = [*snap.decision.unlisted, *_off_scale(self._scaled[kind], snap.attributes)]
-            for a, value, why in off:
-                if (a.id, value) not in seen:
-                    seen.add((a.id, value))
-                    found.append(Finding("unlisted_value", f"{a.id}={shorten(repr(value))} {why}", snap.at, a.clauses,
-                                         self._source(a), a.id))
-        return found
-
-    def _source(self, a: Attribute) -> Source:
-        found = self._sources.get(a.id)
-        if found is None:
-            mark = self.policy.document.locate(a.path)
-            found = self._sources[a.id] = Source(self.policy.source, mark.line, mark.column)
-        return found
-
-
-def _off_scale(scaled: tuple[Attribute, ...], attrs: dict[str, Any]) -> Iterator[tuple[Attribute, Any, str]]:
-    """The values of number attributes outside their `range` (or not numbers at all), with why."""
-    for a in scaled:
-        value = attrs.get(a.id)
-        if value is None or a.range is None:
-            continue
-        low, high = a.range
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-            yield a, value, f"is outside the scale the policy gives: {low:g} to {high:g}"

@@ -1,15 +1,17 @@
 """Findings on a subject's history: the rules over it (invariants of order and ownership, routing,
-the form of its id), the correlations it completed or could not take part in, and the rules that
-could not be applied for want of an attribute, where they mattered."""
+the form of its id), what the record-keeping clauses ask of its attributes (a required one missing,
+a value off its list or scale), the correlations it completed or could not take part in, and the
+rules that could not be applied for want of an attribute (or a date a deadline is due before),
+where they mattered."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ..diagnostics.record import shorten
 from ..policy.conditions import full_match
-from ..policy.model import Invariant, Policy
+from ..policy.model import Attribute, Invariant, Policy, Source
 from .decisions import Snapshot, snapshot_at
 from .matches import Match
 from .outcome import Finding
@@ -36,6 +38,39 @@ class Findings:
         self._phases = Phases(policy)
         # deadlines before a date attribute, by kind: a target in force without the date is a finding
         self.anchored = {k: tuple(m for m in policy.metrics.values() if m.before and m.subject == k) for k in policy.kinds}
+        attributes = policy.attributes.values()
+        self._required = {k: tuple(a for a in attributes if a.required and a.subject == k) for k in policy.kinds}
+        self._scaled = {k: tuple(a for a in attributes if a.range is not None and a.subject == k) for k in policy.kinds}
+        self._sources: dict[str, Source] = {}
+        # kinds whose every subject `records` reads (a value outside a list is in the decision: `unlisted`)
+        self.recorded = frozenset(k for k in policy.kinds if self._required[k] or self._scaled[k])
+
+    def records(self, kind: str, snapshots: list[Snapshot]) -> list[Finding]:
+        """The findings of the record-keeping clauses on the subject's attributes: each required one
+        missing at the end (dated at its creation), each value outside an attribute's list or scale
+        (at the first time the subject had it)."""
+        found: list[Finding] = []
+        last = snapshots[-1].attributes
+        for a in self._required[kind]:
+            if last.get(a.id) is None:
+                found.append(Finding("missing_attribute", f"the {kind} has no '{a.id}', which the policy requires recorded",
+                                     snapshots[0].at, a.clauses, self._source(a), a.id))
+        seen: set[tuple[str, Any]] = set()
+        for snap in snapshots:
+            off = [*snap.decision.unlisted, *_off_scale(self._scaled[kind], snap.attributes)]
+            for a, value, why in off:
+                if (a.id, value) not in seen:
+                    seen.add((a.id, value))
+                    found.append(Finding("unlisted_value", f"{a.id}={shorten(repr(value))} {why}", snap.at, a.clauses,
+                                         self._source(a), a.id))
+        return found
+
+    def _source(self, a: Attribute) -> Source:
+        found = self._sources.get(a.id)
+        if found is None:
+            mark = self.policy.document.locate(a.path)
+            found = self._sources[a.id] = Source(self.policy.source, mark.line, mark.column)
+        return found
 
     def history(self, ticket: Ticket) -> History:
         """What the rules over the subject's history read of it (as it stood at as_of: the simulator
@@ -189,3 +224,14 @@ def _ownership(invariant: Invariant, events: list[Event], ended: Ended, snapshot
 
 def _ordinal(n: int) -> str:
     return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def _off_scale(scaled: tuple[Attribute, ...], attrs: dict[str, Any]) -> Iterator[tuple[Attribute, Any, str]]:
+    """The values of number attributes outside their `range` (or not numbers at all), with why."""
+    for a in scaled:
+        value = attrs.get(a.id)
+        if value is None or a.range is None:
+            continue
+        low, high = a.range
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            yield a, value, f"is outside the scale the policy gives: {low:g} to {high:g}"

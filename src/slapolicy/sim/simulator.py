@@ -125,8 +125,8 @@ class Simulator:
                 resolved = event.type == "resolved"
         decisions = [s.decision for s in snapshots]
         findings: tuple[Finding, ...] = ()
-        if ticket.kind in self.checks.recorded or any(d.unlisted for d in decisions):
-            findings = tuple(self.checks.records(ticket.kind, snapshots))
+        if ticket.kind in self.findings.recorded or any(d.unlisted for d in decisions):
+            findings = tuple(self.findings.records(ticket.kind, snapshots))
         undecided_rules = any(d.undecided for d in decisions)
         if undecided_rules or self.findings.judged:
             history = self.findings.history(ticket)
