@@ -6,6 +6,7 @@ rules-engine backend available here."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from conftest import FIXTURES
 from slapolicy.rules.engine import durable_available
 from slapolicy.sim.clock import MAX_PERIODS
 from slapolicy.sim.outcome import ClockOutcome, ClockStatus, Rejection, SubjectOutcome
+from slapolicy.sim.phases import Phases
 from slapolicy.sim.replay import simulate
 from slapolicy.sim.tickets import RawItem
 from slapolicy.validate.repository import PolicySet, open_policy, read_policy
@@ -198,6 +200,32 @@ def test_resolved_without_a_visit_asks_for_no_signature(engine: str) -> None:
     """No visit: the resolution ends no visit, so the sign-off invariant has nothing to judge."""
     out = replay(engine, [("03 10:00", "created"), ("03 11:00", "resolved"), ("03 12:00", "closed")], {"severity": "P3"})
     assert out.findings == () and clocks(out, "progress") == []
+
+
+@pytest.mark.parametrize(("history", "by"), [
+    ([("03 10:00", "created"), ("03 12:00", "closed")], "'closed' (ending the work)"),
+    ([("03 10:00", "created"), ("03 12:00", "withdrawn")], "'withdrawn' (ending the work)"),
+    ([("03 10:00", "created"), ("03 11:00", "resolved"), ("03 12:00", "closed")], "'resolved'"),
+    ([("03 10:00", "created"), ("03 11:00", "resolved"), ("03 11:30", "reopened"), ("03 12:00", "closed")],
+     "'resolved'"),  # the first end of the work is judged
+])
+def test_an_invariant_before_the_end_of_the_work_is_judged_however_the_work_ends(
+        engine: str, history: Events, by: str) -> None:
+    """P2 requires the customer told how the work stands before it is resolved: a ticket closed (or
+    withdrawn) unresolved and untold breaks it at its end, as one resolved untold does."""
+    out = replay(engine, [*history, ("03 12:30", "customer_updated")], {"severity": "P2"})
+    assert [(f.rule, f.message) for f in out.findings] == [("informed", f"{by} came before 'customer_updated'")]
+
+
+def test_the_quick_test_for_phase_ends_misses_none() -> None:
+    """`Phases.ended` walks a history only when some phase may end other than by its own end event:
+    for every history of up to five events after `created`, it finds what the walk finds."""
+    phases = Phases(open_policy(POLICY))
+    alphabet = ("on_site_arrived", "on_site_finished", "resolved", "reopened", "closed", "withdrawn", "responded")
+    for n in range(6):
+        for tail in itertools.product(alphabet, repeat=n):
+            kinds = ["created", *tail]
+            assert phases.ended(kinds, set(kinds)) == phases.walk(kinds), kinds
 
 
 def test_a_repeating_clock_started_by_another_event_ends_with_the_work(engine: str) -> None:

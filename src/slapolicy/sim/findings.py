@@ -75,8 +75,10 @@ class Findings:
     def history(self, ticket: Ticket) -> History:
         """What the rules over the subject's history read of it (as it stood at as_of: the simulator
         replays no later event): the phases' ends, when an invariant may hang on one."""
-        ended: Ended = self._phases.ended(ticket.events) if self._invariants else {}
-        return History(ended, happened(ticket.events, ended))
+        kinds = [e.type for e in ticket.events]
+        types = set(kinds)
+        ended: Ended = self._phases.ended(kinds, types) if self._invariants else {}
+        return History(ended, happened(types, ended))
 
     def undecided(self, ticket: Ticket, started: set[str], snapshots: list[Snapshot], history: History) -> tuple[Finding, ...]:
         """Rules that could not be applied for want of an attribute, where they mattered: on a clock the

@@ -13,10 +13,7 @@ phase's own end event is judged at whatever event ends that phase (`slapolicy.si
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from ..policy.model import Metric, Policy
-from .tickets import Event
 
 VISIT, WORK, LIFE = "visit", "work", "life"
 OWN_END = {VISIT: "on_site_finished", WORK: "resolved", LIFE: "closed"}  # each phase's own end event
@@ -44,14 +41,18 @@ class Phases:
             return frozenset()
         return self.ends[LIFE] if start and start <= self.ends[WORK] else self.ends[WORK]
 
-    def ended(self, events: Sequence[Event]) -> Ended:
-        """The events that end an open phase other than by its own end event, with the own ends they stand
-        for (`resolved` while on site stands for `on_site_finished` too); a sparse map, empty for most."""
+    def ended(self, kinds: list[str], types: set[str]) -> Ended:
+        """The events (by their `kinds`, in order; `types`: the set of them) that end an open phase other
+        than by its own end event, with the own ends they stand for (`resolved` while on site stands for
+        `on_site_finished` too); a sparse map, empty for most, found without a walk when it must be."""
+        return self.walk(kinds) if self._may_end_otherwise(kinds, types) else {}
+
+    def walk(self, kinds: list[str]) -> Ended:
+        """`ended`, found by walking the events one by one."""
         out: Ended = {}
         enders, work_ends, life_ends = self.ends[VISIT], self.ends[WORK], self.ends[LIFE]
         visit, work, life = False, False, True
-        for index, event in enumerate(events):
-            kind = event.type
+        for index, kind in enumerate(kinds):
             if kind in enders:
                 names = []
                 if visit:
@@ -72,8 +73,20 @@ class Phases:
                 work = True
         return out
 
+    def _may_end_otherwise(self, kinds: list[str], types: set[str]) -> bool:
+        """Whether some phase can have ended other than by its own end event: a visit and anything that
+        may end it, a life ended by another event than closed, or work open at the end of the life (never
+        resolved, reopened, or resolved only after the life ended)."""
+        if "on_site_arrived" in types and not types.isdisjoint(self.ends[WORK]):
+            return True
+        life = types & self.ends[LIFE]
+        if not life:
+            return False
+        if life != {OWN_END[LIFE]} or OWN_END[WORK] not in types or "reopened" in types:
+            return True
+        return kinds.index(OWN_END[WORK]) > kinds.index(OWN_END[LIFE])
 
-def happened(events: Sequence[Event], ended: Ended) -> set[str]:
+
+def happened(types: set[str], ended: Ended) -> set[str]:
     """The event types of a history, and every phase's own end that came by another event."""
-    types = {e.type for e in events}
     return types.union(*ended.values()) if ended else types

@@ -123,11 +123,15 @@ class Simulator:
         for event in ticket.events:  # those up to as_of (`run`)
             if event.type in ("resolved", "reopened"):
                 resolved = event.type == "resolved"
-        decisions = [s.decision for s in snapshots]
+        first = snapshots[0].decision
+        if len(snapshots) == 1:  # most subjects: no change of attributes
+            unlisted, undecided_rules = bool(first.unlisted), first.undecided is not None
+        else:
+            unlisted = any(s.decision.unlisted for s in snapshots)
+            undecided_rules = any(s.decision.undecided for s in snapshots)
         findings: tuple[Finding, ...] = ()
-        if ticket.kind in self.findings.recorded or any(d.unlisted for d in decisions):
+        if unlisted or ticket.kind in self.findings.recorded:
             findings = tuple(self.findings.records(ticket.kind, snapshots))
-        undecided_rules = any(d.undecided for d in decisions)
         if undecided_rules or self.findings.judged:
             history = self.findings.history(ticket)
             if undecided_rules:
