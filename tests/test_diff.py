@@ -123,6 +123,15 @@ def test_metrics() -> None:
     assert changes("metrics") == [("metrics", "resolution pause_statuses", "changed", "—", "waiting")]
 
 
+def test_an_event_that_comes_to_end_the_life(tmp_path: Path) -> None:
+    """`ends: life` changes what ends with a subject's life (docs/semantics.md): diff says so."""
+    semantics = FIXTURES / "semantics" / "policy.yaml"
+    old = tmp_path / "old.yaml"
+    old.write_text(semantics.read_text(encoding="utf-8").replace(", ends: life}", "}"), encoding="utf-8")
+    found = [(c.section, c.item, c.kind, c.old, c.new) for c in diff_policies(open_policy(old), open_policy(semantics)).changes]
+    assert found == [("events", "withdrawn ends", "changed", "—", "life")]
+
+
 def test_duties_correlations_penalties() -> None:
     assert changes("duties") == [
         ("targets", "handover for every contract", "added", "none", "1 working day " + OFFICE),

@@ -125,9 +125,10 @@ def test_a_missing_attribute_leaves_a_finding_naming_the_rule() -> None:
     assert all(f.code == "undecided_rule" and "has no 'region'" in f.message and f.clauses == ("R-000-07",) for f in on_site)
 
 
-def test_a_required_attribute_rejects_and_a_default_fills_in() -> None:
-    rejected = run(COMPANY, [("2025-03-03T10:00:00", "created")], kind="call")
-    assert isinstance(rejected, Rejection) and rejected.reasons[0].code == "missing_attribute"
+def test_a_required_attribute_is_a_finding_and_a_default_fills_in() -> None:
+    """A required attribute missing is a finding of its clause on a replayed call (issue 19: it was a rejection)."""
+    call = ok(run(COMPANY, [("2025-03-03T10:00:00", "created")], kind="call"))
+    assert [(f.code, f.rule) for f in call.findings] == [("missing_attribute", "answered")]
     outcome = ok(run(COMPANY, [("2025-03-03T10:00:00", "created")], {"severity": "normal", "area": "city", **LOGGED}))
     assert outcome.attributes["category"] == "repair"
 

@@ -234,7 +234,7 @@ def test_an_interrupted_run_writes_its_page_marked_partial(browser: Any, run_cli
         class Sink:
             def add(self, outcomes: Any) -> None:
                 writer.add(outcomes)
-                if writer.simulated + writer.rejected == 3:
+                if writer.counts.total == 3:
                     raise Interrupted(signal.SIGINT)
 
         replay(plan, tickets, fmt, Sink(), *args)

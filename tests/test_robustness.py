@@ -74,7 +74,7 @@ REPEAT_COLUMN = next(row for row in BASE.splitlines() if REPEAT in row).index(RE
       "no regulation promises that far ahead — is a unit wrong?"]),
     (REPEAT, "repeat: {every: 1s, times: 1000000000}",
      [f"{at(REPEAT, REPEAT_COLUMN + 16)}: SLA104 error: a repeat interval must be a time in hours and minutes of at least 1m, not '1s'",
-      f"{at(REPEAT, REPEAT_COLUMN + 27)}: SLA104 error: 1000000000 repetitions are more than slapolicy allows (1000); "
+      f"{at(REPEAT, REPEAT_COLUMN + 27)}: SLA104 error: 1000000000 firings are more than slapolicy allows (1000); "
       "without `times` a step repeats while its clock runs, at most that often"]),
     ("holidays: {country: CN}", "holidays: {country: CN}\n    extra_holidays: [{from: 0001-01-01, to: 9999-12-31}]",
      [f"{int(at('holidays: {country: CN}', 0).split(':')[0]) + 1}:29: SLA104 error: 0001-01-01 is outside the supported range 1971-01-01 to 2199-12-31 (UTC)",
@@ -149,7 +149,7 @@ def test_a_recurring_clock_cannot_run_away(run_cli: Run, tmp_path: Path) -> None
                      "--engine", "python")
     first = json.loads(result.stdout.splitlines()[0])
     assert first["errors"] == [{"code": "limit", "message": "'progress_update' would run more than 10000 periods (every 2h) "
-                                                            "before 2199-12-31; check --as-of and the ticket's events"}]
+                                                            "before 2199-12-31; check --as-of and the subject's events"}]
     assert result.stderr.strip() == "2 tickets: 1 simulated, 1 rejected"
 
 

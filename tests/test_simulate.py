@@ -288,7 +288,7 @@ def test_bad_tickets_are_each_rejected_with_a_reason(run_cli: Callable[..., Any]
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(r["line"], r["errors"][0]["code"]) for r in lines] == [
         (1, "unknown_severity"), (2, "missing_created"), (3, "event_before_created"), (4, "unknown_event_type"),
-        (5, "uncovered_value"), (6, "bad_timestamp"), (7, "no_policy_version"), (8, "unparseable"), (9, "duplicate_id"),
+        (5, "unknown_tier"), (6, "bad_timestamp"), (7, "no_policy_version"), (8, "unparseable"), (9, "duplicate_id"),
     ]
     assert result.stderr.strip() == "9 tickets: 0 simulated, 9 rejected"
 

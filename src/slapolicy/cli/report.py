@@ -41,7 +41,7 @@ from ._shared import as_of, as_of_option, fail, format_option, output_option, po
 @encoding_option
 @output_option
 @click.option("--rejects", type=click.Path(dir_okay=False), default=None,
-              help="Write rejected tickets (line, id, errors) to this JSONL file.")
+              help="Write rejected tickets, and those created after --as-of, (line, id, errors) to this JSONL file.")
 @roster_option
 @click.option("--ledger", type=click.Path(dir_okay=False, allow_dash=True), default=None,
               help="Write every penalty charge (period, payer, subject, line, penalty, clause, amount) to this CSV file.")
@@ -86,5 +86,5 @@ def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str
             FORMATTERS[choose_format("report", fmt, out)](doc, out)
     except OutputError as exc:
         fail(str(exc))
-    click.echo(summary_line(total.report.simulated, total.report.rejected, signum is not None), err=True)
+    click.echo(summary_line(total.report.simulated, total.report.rejected, signum is not None, total.report.later), err=True)
     raise SystemExit(exits.replay(total.report.rejected, signum))

@@ -42,8 +42,9 @@ def simulate(policy: str, tickets: str, fmt: str | None, input_format: str | Non
              explain: bool, engine: str | None, jobs: int | None, output: str | None, roster_path: str | None) -> None:
     """Replay TICKETS against POLICY (a file or a directory of versions) in virtual time.
 
-    Every ticket appears once in the output: simulated, or rejected with its errors.
-    Exit 0 all simulated, 1 any rejected, 2 usage error or unusable policy.
+    Every ticket appears once in the output: simulated, rejected with its errors, or not yet
+    created (after --as-of: listed, not replayed).
+    Exit 0 none rejected, 1 any rejected, 2 usage error or unusable policy.
     """
     policies = policy_set(policy)
     backend = engine_name(engine)
@@ -67,5 +68,6 @@ def simulate(policy: str, tickets: str, fmt: str | None, input_format: str | Non
             writer.close(signum is not None)
     except (EngineError, ReplayError, OutputError, ExportRefused) as exc:
         fail(str(exc))
-    click.echo(summary_line(writer.simulated, writer.rejected, signum is not None), err=True)
-    raise SystemExit(exits.replay(writer.rejected, signum))
+    counts = writer.counts
+    click.echo(summary_line(counts.simulated, counts.rejected, signum is not None, counts.later), err=True)
+    raise SystemExit(exits.replay(counts.rejected, signum))

@@ -205,8 +205,11 @@ _ALL = (
     Code("unknown_tier", "unknown-tier", "ticket", E, "a tier the policy does not declare",
          "A ticket's `tier`, when given, must be one of the policy's `tiers`."),
     Code("uncovered_value", "uncovered-value", "ticket", E,
-         "an attribute value outside the values the policy declares",
-         "The policy lists the values of this attribute it covers; the ticket has another one."),
+         "a cell value the import profile's map does not cover",
+         "The import profile maps the helpdesk's values (priorities, event names, …) to the policy's; this cell "
+         "has one the map lacks, and the profile gives no default. Add it under the map or give a default. (A "
+         "value outside the `values` an attribute of the policy lists is not a rejection: it is an "
+         "`unlisted_value` finding on a subject that is replayed.)"),
     Code("duplicate_id", "duplicate-id", "ticket", E, "a ticket id already used by an earlier line",
          "The first line that carries an id claims it; later tickets with the same id are rejected "
          "(R-002-03: every request has a unique service number)."),
@@ -216,8 +219,17 @@ _ALL = (
     Code("unknown_kind", "unknown-kind", "ticket", E, "a kind of subject the policy does not govern",
          "An input item's `kind` (ticket when absent) must be `ticket` or one of the policy's `subjects` "
          "(contract, call, duty, …)."),
-    Code("missing_attribute", "missing-attribute", "ticket", E, "an attribute the policy requires is missing",
-         "The policy declares the attribute `required: true`; give it, or declare a `default`."),
+    Code("missing_attribute", "missing-attribute", "finding", W, "an attribute the policy requires recorded is missing",
+         "The policy declares the attribute `required: true`: its clause asks for it to be recorded (a call logged "
+         "with the customer's phone, R-004-02). A subject without it by --as-of breaks that clause: the finding "
+         "names the attribute and its clause, dated at the subject's creation. The subject is still replayed with "
+         "every clock and objective; rules that read the attribute see it missing. Give it, or declare a "
+         "`default` where a missing value has a meaning."),
+    Code("unlisted_value", "unlisted-value", "finding", W, "an attribute value outside the values the policy lists",
+         "The attribute lists its values (`values:`) after its clause: R-000-09's three channels, R-004-07's four "
+         "grades. A subject that had another value breaks that clause: the finding names the value and the "
+         "clause, dated when the subject first had it. The subject is still replayed; rules that compare the "
+         "attribute see the value as given (so `channel: hotline` does not hold for 'wechat')."),
     Code("undecided_rule", "undecided-rule", "finding", W,
          "a rule could not be applied because the subject lacks an attribute it reads",
          "The subject was replayed, but a target, escalation step or notice whose condition reads a missing attribute "
@@ -241,8 +253,14 @@ _ALL = (
          "`within`, or reported again after an earlier subject was resolved, or naming an earlier subject "
          "(`link`). The finding is on the subject that completes the match and lists the subjects involved; an "
          "event named after the correlation happens at its creation, so an obligation (a metric) may start on it."),
+    Code("not_yet_created", "not-yet-created", "ticket", W, "created after --as-of: listed and counted, not replayed",
+         "--as-of is the replay's 'now': a subject created after it did not exist then. It is not replayed and "
+         "takes no part in KPIs, correlations or objectives, but it is listed (`\"status\": \"not_yet_created\"`) "
+         "and counted apart (`N not yet created` in the summary). It is not a problem of the input, so it does "
+         "not by itself make the exit code 1; one that also has a reason to be rejected is rejected with those "
+         "reasons. Give a later --as-of to replay it."),
     Code("limit", "limit", "ticket", E, "the ticket exceeds a documented limit (events, clock periods)",
-         "A ticket may have at most 20 000 events, and a recurring clock at most 10 000 periods up to --as-of; "
+         "A ticket may have at most 20 000 events, and a recurring clock or `every` duty at most 10 000 periods up to --as-of; "
          "these bound the work one ticket can cause. Usually --as-of is far in the future, or events are missing."),
     Code("calendar", "calendar", "ticket", E, "a deadline the business calendar cannot compute",
          "The deadline falls in years the holiday data do not cover, or the calendar has no working time left."),

@@ -106,6 +106,7 @@ class Report:
     objectives: dict[TallyKey, ObjectiveTally] = field(default_factory=dict)
     simulated: int = 0
     rejected: int = 0
+    later: int = 0  # created after --as-of: listed among the rejects, counted apart, no error
     rejects: list[Rejection] = field(default_factory=list)
     interrupted: bool = False
     ledger: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # (period, payer) -> [cents, charges]
@@ -116,7 +117,7 @@ class Report:
 
     @property
     def tickets(self) -> int:
-        return self.simulated + self.rejected
+        return self.simulated + self.rejected + self.later
 
     def merge(self, other: Report) -> None:
         for key, group in other.groups.items():
@@ -125,6 +126,7 @@ class Report:
             self.objectives.setdefault(key, ObjectiveTally()).merge(tally)
         self.simulated += other.simulated
         self.rejected += other.rejected
+        self.later += other.later
         self.rejects.extend(other.rejects)
         self.interrupted |= other.interrupted
         for key, (cents, count) in other.ledger.items():
@@ -163,7 +165,10 @@ class Aggregator:
     def add_outcome(self, outcome: Outcome) -> None:
         report = self.report
         if isinstance(outcome, Rejection):
-            report.rejected += 1
+            if outcome.not_yet_created:
+                report.later += 1
+            else:
+                report.rejected += 1
             report.rejects.append(outcome)
             return
         report.simulated += 1

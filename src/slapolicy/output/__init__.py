@@ -87,9 +87,11 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def summary_line(simulated: int, rejected: int, interrupted: bool = False) -> str:
-    """The line every replaying command ends with on stderr."""
-    line = f"{plural(simulated + rejected, 'ticket')}: {simulated} simulated, {rejected} rejected"
+def summary_line(simulated: int, rejected: int, interrupted: bool = False, later: int = 0) -> str:
+    """The line every replaying command ends with on stderr; `later`: subjects created after --as-of."""
+    line = f"{plural(simulated + rejected + later, 'ticket')}: {simulated} simulated, {rejected} rejected"
+    if later:
+        line += f", {later} not yet created"
     return line + (" (interrupted: partial)" if interrupted else "")
 
 

@@ -216,4 +216,5 @@ def report_title(doc: dict[str, Any]) -> str:
 
 def summary_text(doc: dict[str, Any]) -> str:
     s = doc["summary"]
-    return f"{plural(s['tickets'], 'ticket')}: {s['simulated']} simulated, {s['rejected']} rejected"
+    later = f", {s['not_yet_created']} not yet created" if s.get("not_yet_created") else ""
+    return f"{plural(s['tickets'], 'ticket')}: {s['simulated']} simulated, {s['rejected']} rejected{later}"

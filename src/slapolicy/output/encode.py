@@ -120,7 +120,7 @@ class Encoder:
         return entry
 
     def rejection(self, r: Rejection) -> dict[str, Any]:
-        return {"id": r.id, "line": r.line, "status": "rejected", "clocks": [], "escalations": [],
+        return {"id": r.id, "line": r.line, "status": "not_yet_created" if r.not_yet_created else "rejected", "clocks": [], "escalations": [],
                 "errors": [{"code": x.code, "message": x.message} for x in r.reasons]}
 
     def clock(self, c: ClockOutcome, tz: dt.tzinfo) -> dict[str, Any]:

@@ -275,14 +275,16 @@ class TimelinePage:
             found.append(entry)
         return found
 
-    def close(self, simulated: int, rejected: int, interrupted: bool = False) -> None:
+    def close(self, simulated: int, rejected: int, interrupted: bool = False, later: int = 0) -> None:
         metrics = sorted({m for m, _ in self.statuses})
         statuses = ("met", "breached", "running", "cancelled", "untimed")
         rows = [[m, *(str(self.statuses[(m, st)]) for st in statuses)] for m in metrics]
         title = "Simulated tickets"
-        body = (f"<h1>{title}</h1><p>{_e(f'{simulated + rejected} tickets: {simulated} simulated, {rejected} rejected; {self.escalations} escalations')}."
+        total = simulated + rejected + later
+        counted = f"{total} tickets: {simulated} simulated, {rejected} rejected" + (f", {later} not yet created" if later else "")
+        body = (f"<h1>{title}</h1><p>{_e(f'{counted}; {self.escalations} escalations')}."
                 f" Times are shown in each calendar's zone.</p>"
-                + (f'<p class="partial">Partial: the run was interrupted after {simulated + rejected} tickets.</p>' if interrupted else "")
+                + (f'<p class="partial">Partial: the run was interrupted after {total} tickets.</p>' if interrupted else "")
                 + _table(("metric", *statuses), rows)
                 + _asset("timeline.html"))
         meta = {"strings": list(self.strings), "calendars": self._calendar_data(), "as_of": number(self.as_of)}

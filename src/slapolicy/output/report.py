@@ -82,7 +82,8 @@ def document(report: Report, versions: Sequence[Policy]) -> dict[str, Any]:
         "by": list(report.by),
         **({"value_names": names} if (names := _value_names(covered or [newest], report.by)) else {}),
         "partial": report.interrupted,
-        "summary": {"tickets": report.tickets, "simulated": report.simulated, "rejected": report.rejected},
+        "summary": {"tickets": report.tickets, "simulated": report.simulated, "rejected": report.rejected,
+                    **({"not_yet_created": report.later} if report.later else {})},
         **({"rules_not_applied": [{"rule": why, "subjects": n} for why, n in sorted(report.undecided.items())]}
            if report.undecided else {}),
         "groups": groups,

@@ -49,25 +49,48 @@ def encode(fmt: str, doc: dict[str, Any]) -> bytes:
 
 
 @dataclass
+class Counts:
+    """Subjects simulated, rejected, and created after --as-of (listed, not replayed, no error)."""
+
+    simulated: int = 0
+    rejected: int = 0
+    later: int = 0
+
+    def add(self, outcome: Outcome) -> None:
+        if not isinstance(outcome, Rejection):
+            self.simulated += 1
+        elif outcome.not_yet_created:
+            self.later += 1
+        else:
+            self.rejected += 1
+
+    def merge(self, other: Counts) -> None:
+        self.simulated += other.simulated
+        self.rejected += other.rejected
+        self.later += other.later
+
+    @property
+    def total(self) -> int:
+        return self.simulated + self.rejected + self.later
+
+
+@dataclass
 class EncodedBlock:
     """The partial of a `simulate` replay in a worker: encoded outcomes and counts."""
 
     fmt: str
     items: list[bytes] = field(default_factory=list)
-    simulated: int = 0
-    rejected: int = 0
+    counts: Counts = field(default_factory=Counts)
     encoder: Encoder = field(default_factory=Encoder, repr=False)
 
     def add(self, outcomes: tuple[Outcome, ...]) -> None:
         (outcome,) = outcomes
         self.items.append(encode(self.fmt, self.encoder.outcome(outcome)))
-        if isinstance(outcome, Rejection):
-            self.rejected += 1
-        else:
-            self.simulated += 1
+        self.counts.add(outcome)
 
-    def export(self) -> tuple[list[bytes], int, int]:
-        return self.items, self.simulated, self.rejected
+    def export(self) -> tuple[list[bytes], Counts]:
+        return self.items, self.counts
+
 
 
 class SimulationWriter:
@@ -77,8 +100,7 @@ class SimulationWriter:
         self.fmt = fmt
         self.stream = stream
         self.engine = engine
-        self.simulated = 0
-        self.rejected = 0
+        self.counts = Counts()
         self._first = True
         self._encoder = Encoder()
         self._table = _Table(stream, explain) if fmt == "table" else None
@@ -99,10 +121,7 @@ class SimulationWriter:
     def add(self, outcomes: tuple[Outcome, ...]) -> None:
         self._begin()
         (outcome,) = outcomes
-        if isinstance(outcome, Rejection):
-            self.rejected += 1
-        else:
-            self.simulated += 1
+        self.counts.add(outcome)
         if self._table is not None:
             self._table.add(outcome)
         elif self._page is not None:
@@ -110,13 +129,12 @@ class SimulationWriter:
         else:
             self._write(encode(self.fmt, self._encoder.outcome(outcome)))
 
-    def merge(self, block: tuple[list[bytes], int, int]) -> None:
+    def merge(self, block: tuple[list[bytes], Counts]) -> None:
         self._begin()
-        items, simulated, rejected = block
+        items, counts = block
         for item in items:
             self._write(item)
-        self.simulated += simulated
-        self.rejected += rejected
+        self.counts.merge(counts)
 
     def _write(self, data: bytes) -> None:
         text = data.decode("utf-8")
@@ -129,12 +147,15 @@ class SimulationWriter:
     def close(self, interrupted: bool = False) -> None:
         """Ends the output; an interrupted run's page says it holds only the tickets replayed so far."""
         self._begin()
+        counts = self.counts
         if self._page is not None:
-            self._page.close(self.simulated, self.rejected, interrupted)
+            self._page.close(counts.simulated, counts.rejected, interrupted, counts.later)
         if self.fmt != "json":
             return
-        summary = {"tickets": self.simulated + self.rejected, "simulated": self.simulated,
-                   "rejected": self.rejected, "engine": self.engine}
+        summary: dict[str, Any] = {"tickets": counts.total, "simulated": counts.simulated, "rejected": counts.rejected}
+        if counts.later:
+            summary["not_yet_created"] = counts.later
+        summary["engine"] = self.engine
         closing = "\n  ]" if not self._first else "]"
         self.stream.write(closing + ',\n  "summary": ' + pretty(summary).decode().replace("\n", "\n  ") + "\n}\n")
 
@@ -157,7 +178,9 @@ class _Table:
 
         r = self.encoder.outcome(outcome)
         if isinstance(outcome, Rejection):
-            self.console.print(f"[bold red]{escape(str(r['id'] or '?'))}[/] (line {r['line']}) rejected: "
+            said = "not yet created" if outcome.not_yet_created else "rejected"
+            self.console.print(f"[bold {'yellow' if outcome.not_yet_created else 'red'}]{escape(str(r['id'] or '?'))}[/] "
+                               f"(line {r['line']}) {said}: "
                                + escape("; ".join(f"{e['code']}: {e['message']}" for e in r["errors"])))
             return
         print_ = self.console.print

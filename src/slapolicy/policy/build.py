@@ -267,6 +267,18 @@ def _named(data: Mapping[str, Any] | None, section: str) -> dict[str, Named]:
     return out
 
 
+def _scale(b: _Builder, attribute: Mapping[str, Any], path: JsonPath) -> tuple[float, float] | None:
+    """A number attribute's `range: [low, high]`."""
+    if "range" not in attribute:
+        return None
+    low, high = attribute["range"]
+    if attribute.get("type") != "number":
+        b.fail(path + ("range",), "a range is a scale of numbers; declare the attribute `type: number`, or list its `values`")
+    elif low > high:
+        b.fail(path + ("range",), f"the range [{low}, {high}] runs backwards; write the lower end first")
+    return float(low), float(high)
+
+
 def _share(text: str) -> float:
     return float(text.strip().rstrip("%").strip()) / 100
 
@@ -318,7 +330,7 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
     attributes = {
         name: Attribute(name, a.get("type", "string"), tuple(a["values"]) if "values" in a else None, ("attributes", name),
                         required=bool(a.get("required", False)), default=a.get("default"), warn=a.get("unknown", "warn") == "warn",
-                        subject=a.get("subject", "ticket"), clauses=_clauses(a),
+                        subject=a.get("subject", "ticket"), clauses=_clauses(a), range=_scale(b, a, ("attributes", name)),
                         ignored_because=a["unknown"]["ignore"] if isinstance(a.get("unknown"), Mapping) else None)
         for name, a in (data.get("attributes") or {}).items()
     }
@@ -390,7 +402,7 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
                        f"a repeat interval must be a time in hours and minutes of at least 1m, not '{every}'")
             if rep.get("times") is not None and rep["times"] > MAX_REPEATS:
                 b.fail(path + ("repeat", "times"),
-                       f"{rep['times']} repetitions are more than slapolicy allows ({MAX_REPEATS}); "
+                       f"{rep['times']} firings are more than slapolicy allows ({MAX_REPEATS}); "
                        "without `times` a step repeats while its clock runs, at most that often")
             out.append(EscalationStep(
                 metric=metric, index=i + 1, id=s.get("id"), at_start=at == "start", share=share, delay=delay, notify=tuple(s["notify"]),
@@ -459,5 +471,6 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
         decisions=decisions, invariants=invariants, routes=routes, identity=identity,
         calendar_clauses={n: _clauses(c) for n, c in data["calendars"].items() if isinstance(c, Mapping) and "clause" in c},
         correlations=correlations, penalties=penalties, currency=data.get("currency"), title_en=data.get("title_en", ""),
+        life_ends=("closed", *(name for name, e in (data.get("events") or {}).items() if isinstance(e, Mapping) and e.get("ends") == "life")),
     )
     return policy, b.unusable()

@@ -57,12 +57,13 @@ class Attribute:
     type: str
     values: tuple[Any, ...] | None
     path: JsonPath
-    required: bool = False  # a ticket without it is rejected
+    required: bool = False  # its clause requires it recorded: a subject without it carries a finding
     default: Any = None  # the value a ticket without it gets
     warn: bool = True  # a rule that cannot be evaluated without it leaves a finding on the outcome
     subject: str = "ticket"
     clauses: tuple[str, ...] = ()
     ignored_because: str | None = None  # with warn False: why a subject may lack it (`unknown: {ignore: why}`)
+    range: tuple[float, float] | None = None  # a number attribute's scale, both ends included
 
 
 @dataclass(frozen=True)
@@ -357,6 +358,7 @@ class Policy:
     penalties: tuple[Penalty, ...] = ()
     currency: str | None = None
     title_en: str = ""  # English, for `render --lang en`
+    life_ends: tuple[str, ...] = ("closed",)  # the events that end a subject's life: closed and those declared `ends: life`
 
     @property
     def kinds(self) -> tuple[str, ...]:

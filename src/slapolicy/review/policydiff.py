@@ -63,6 +63,7 @@ def diff_policies(old: Policy, new: Policy) -> PolicyDiff:
         *sides.keyed("subjects", old.subjects, new.subjects), *sides.keyed("severities", old.severities, new.severities),
         *sides.keyed("tiers", old.tiers, new.tiers), *sides.keyed("roles", old.roles, new.roles),
         *sides.keyed("attributes", old.attributes, new.attributes), *_sets(sides, "events", _events(old), _events(new)),
+        *_life_ends(sides),
         *_sets(sides, "statuses", old.statuses or (), new.statuses or ()),
         *sides.keyed("notices", _by_id(old.notices), _by_id(new.notices)),
         *sides.keyed("invariants", _by_id(old.invariants), _by_id(new.invariants)),
@@ -111,6 +112,16 @@ class _Sides:
 def _events(policy: Policy) -> list[str]:
     """Declared and built-in events; a correlation's id is an event too, but the correlations section shows it."""
     return [e for e in policy.events if e not in {c.id for c in policy.correlations}]
+
+
+def _life_ends(s: _Sides) -> Iterator[Change]:
+    """An event both versions declare that ends the subject's life (`ends: life`) in only one of them:
+    what ends with the life (repeating clocks, duties, phase-end invariants) changes with it."""
+    for name in s.new.events:
+        was, now = name in s.old.life_ends, name in s.new.life_ends
+        if name in s.old.events and was != now:
+            yield Change("events", f"{name} ends", CHANGED, "life" if was else "—", "life" if now else "—",
+                         s.at(s.old, ("events", name)), s.at(s.new, ("events", name)))
 
 
 def _by_id(items: Iterable[Any]) -> dict[str, Any]:

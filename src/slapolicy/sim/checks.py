@@ -1,6 +1,12 @@
 """The policy's checks of a subject's input before any clock runs: its kind, its event types and
-statuses, the values of its attributes at each event; and the defaults of attributes it lacks.
-A subject that fails one is rejected, with every reason the policy gives (`problems`)."""
+statuses, its severity and tier at each event; and the defaults of attributes it lacks. A subject
+that fails one cannot be replayed and is rejected, with every reason the policy gives (`problems`).
+
+What the record-keeping clauses ask of a subject's attributes is not such a reason: a required
+attribute missing, or a value outside those an attribute lists (a fifth grade on a four-grade
+scale, a channel the clause does not name), is a finding of the attribute's clause on a subject
+that is replayed like any other (`unlisted` here, once per combination of values; the findings in
+`slapolicy.sim.findings`)."""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..diagnostics.record import choices, did_you_mean, shorten
-from ..policy.model import Policy
+from ..policy.model import Attribute, Policy
 from .outcome import Reason
 from .tickets import Event, Ticket, TicketError
 
@@ -22,10 +28,11 @@ class Checks:
         self.policy = policy
         self._kinds = frozenset(policy.kinds)
         self._event_types = frozenset(policy.events)
-        self._valued = tuple((a.id, a.values) for a in policy.attributes.values() if a.values is not None)
-        self.defaults = tuple(a for a in policy.attributes.values() if a.required or a.default is not None)
+        self.defaults = tuple(a for a in policy.attributes.values() if a.default is not None)
+        attributes = policy.attributes.values()
+        self._listed = {k: tuple(a for a in attributes if a.values is not None and a.subject == k) for k in policy.kinds}
         # the attributes these checks read: a decision cached per their values is checked once
-        self.fields = ("severity", "tier", *(name for name, _ in self._valued))
+        self.fields = ("severity", "tier", *(a.id for a in attributes if a.values is not None))
 
     def kind(self, ticket: Ticket) -> None:
         if ticket.kind not in self._kinds:
@@ -67,13 +74,6 @@ class Checks:
         tier = attrs.get("tier")
         if tier is not None and tier not in p.tiers:
             yield TicketError("unknown_tier", f"unknown tier '{shorten(tier)}'{choices(str(tier), tuple(p.tiers))}")
-        for name, values in self._valued:
-            value = attrs.get(name)
-            if value is not None and value not in values:
-                yield TicketError(
-                    "uncovered_value",
-                    f"attribute {name}={shorten(repr(value))} is none of the values the policy covers: {', '.join(map(str, values))}",
-                )
 
     def problems(self, ticket: Ticket) -> Iterator[Reason]:
         """Every reason the policy gives to reject the subject (kind, events, attributes at any
@@ -88,20 +88,19 @@ class Checks:
         attrs = dict(ticket.attributes)
         for event in ticket.events or _NO_EVENTS:  # a partly read subject may have none: its attributes still count
             attrs.update(event.attributes)
-            try:
-                self.complete(ticket.kind, attrs)
-            except TicketError as exc:
-                yield from exc.reasons
+            self.complete(ticket.kind, attrs)
             for problem in self._attribute_problems(ticket.kind, attrs):
                 yield from problem.reasons
 
     def complete(self, kind: str, attrs: dict[str, Any]) -> None:
-        """Defaults for attributes the subject lacks; a required one missing is a rejection."""
+        """Defaults for attributes the subject lacks."""
         for a in self.defaults:
-            if a.subject != kind or attrs.get(a.id) is not None:
-                continue
-            if a.default is not None:
+            if a.subject == kind and attrs.get(a.id) is None:
                 attrs[a.id] = a.default
-            elif a.required:
-                raise TicketError("missing_attribute", f"the {kind} has no '{a.id}', which the policy requires; give it "
-                                                          f'("attributes": {{"{a.id}": ...}}) or declare a default')
+
+    def unlisted(self, kind: str, attrs: dict[str, Any]) -> tuple[tuple[Attribute, Any, str], ...]:
+        """The values outside the list of an attribute that lists its values, with why (once per
+        combination of values: the decisions keep it)."""
+        return tuple((a, attrs[a.id], f"is none of the values the policy lists: {', '.join(map(str, a.values))}")
+                     for a in self._listed[kind] if a.values is not None and attrs.get(a.id) is not None
+                     and attrs[a.id] not in a.values)

@@ -21,12 +21,21 @@ from .outcome import TargetChange
 from .tickets import TicketError
 
 INF = math.inf
-MAX_PERIODS = 10_000  # cycles of one recurring clock in one ticket; with MAX_EVENTS this bounds a ticket's work
+MAX_PERIODS = 10_000  # periods of one recurring clock or `every` duty in one subject; with MAX_EVENTS this bounds its work
 
 
 def local_day(t: float, tz: dt.tzinfo) -> str:
     """The day an instant falls on in a time zone, as messages name it."""
     return dt.datetime.fromtimestamp(t, tz).date().isoformat()
+
+
+def too_many_periods(metric: Metric, until: float, tz: dt.tzinfo, every: str) -> TicketError:
+    """The one limit of periods, for repeat clocks and `every` duties alike: a subject may have
+    MAX_PERIODS periods of a metric, and its period number MAX_PERIODS + 1, however it begins, before
+    `until` (the end of the replay), is refused with this `limit` error (raised where the periods are
+    counted: `period > MAX_PERIODS`, inline, on the path of every period). `every`: how often they come."""
+    return TicketError("limit", f"'{metric.id}' would run more than {MAX_PERIODS} periods (every {every}) before "
+                                f"{local_day(until, tz)}; check --as-of and the subject's events")
 
 
 class Calendars(dict[str, BusinessCalendar]):

@@ -55,8 +55,8 @@ def records(replayer: Replayer, ticket: Ticket) -> list[Record]:
     """The subject's part in the correlations of the version in force for it (none if it will be rejected)."""
     created = ticket.events[0].at
     policy = replayer.policies.version_for(created)
-    if policy is None or not policy.correlations:
-        return []
+    if policy is None or not policy.correlations or created > replayer.as_of:
+        return []  # a subject created after --as-of did not exist then: it takes no part
     attrs = dict(ticket.attributes)
     resolved = math.nan
     for event in ticket.events:

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..policy.conditions import evaluate_partial, fields
 from ..policy.model import (
+    Attribute,
     Correlation,
     EscalationStep,
     Invariant,
@@ -54,6 +55,7 @@ class Decision:
     multiplied: frozenset[tuple[str, int]] = frozenset()  # (penalty, multiplier index) whose `when` holds
     # rules that could not be decided for want of an attribute (metric, or notice/invariant/route id -> findings)
     undecided: dict[str, tuple[Finding, ...]] | None = None
+    unlisted: tuple[tuple[Attribute, Any, str], ...] = ()  # values outside an attribute's list, and why (`Checks.unlisted`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,16 +161,17 @@ class Decider:
                         tuple(v for v in self.policy.invariants if v in invariants and v.subject == kind), route,
                         tuple(c for c in self.policy.correlations if c in correlations),
                         tuple(p for p in self.policy.penalties if p in penalties), frozenset(multiplied),
-                        self._undecided(kind, attributes, rules, route))
+                        self._undecided(kind, attributes, rules, route), self.checks.unlisted(kind, attributes))
 
     def _undecided(self, kind: str, attributes: dict[str, Any], winners: dict[str, TargetRule],
                    route: Route | None) -> dict[str, tuple[Finding, ...]] | None:
-        """Rules that could not be evaluated for want of an attribute the policy asks to be warned about."""
-        warned = {a.id for a in self.policy.attributes.values() if a.warn and a.subject == kind}
+        """Rules that could not be evaluated for want of an attribute the policy asks to be warned about,
+        or of the subject's tier (built in, so always warned about)."""
+        warned = {a.id for a in self.policy.attributes.values() if a.warn and a.subject == kind} | {"tier"}
         missing = warned - {k for k, v in attributes.items() if v is not None}
         if not missing:
             return None
-        known = frozenset(attributes) | frozenset(self.policy.attributes) - missing | {"severity", "tier"}
+        known = frozenset(attributes) | frozenset(self.policy.attributes) - missing | {"severity", "tier"} - missing
         out: dict[str, list[Finding]] = {}
 
         def note(key: str, what: str, cond: Any, clauses: tuple[str, ...], source: Any, rule: str | None = None) -> None:

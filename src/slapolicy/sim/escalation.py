@@ -100,9 +100,9 @@ class Escalations:
         if step.repeat_every is None:
             return [first]
         times = [first]
-        count = step.repeat_times if step.repeat_times is not None else MAX_REPEATS
+        count = step.repeat_times if step.repeat_times is not None else MAX_REPEATS  # firings in all, the first included
         t = first
-        for _ in range(count):
+        for _ in range(count - 1):
             t = cal.add_epoch(t, step.repeat_every.amount)
             if t >= limit:
                 break

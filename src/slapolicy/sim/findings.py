@@ -1,47 +1,102 @@
 """Findings on a subject's history: the rules over it (invariants of order and ownership, routing,
-the form of its id), the correlations it completed or could not take part in, and the rules that
-could not be applied for want of an attribute, where they mattered."""
+the form of its id), what the record-keeping clauses ask of its attributes (a required one missing,
+a value off its list or scale), the correlations it completed or could not take part in, and the
+rules that could not be applied for want of an attribute (or a date a deadline is due before),
+where they mattered."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 from ..diagnostics.record import shorten
 from ..policy.conditions import full_match
-from ..policy.model import Invariant, Policy
+from ..policy.model import Attribute, Invariant, Policy, Source
 from .decisions import Snapshot, snapshot_at
 from .matches import Match
 from .outcome import Finding
+from .phases import PHASE_OF_END, Ended, Phases, happened
 from .tickets import Event, Ticket
+
+
+class History(NamedTuple):
+    """What the rules over a subject's history read of it: the events that end a phase other than by
+    its own end event (`Phases.ended`), and the event types that happened with those ends."""
+
+    ended: Ended
+    happened: set[str]
 
 
 class Findings:
     """One policy version's rules over a subject's history."""
 
-    def __init__(self, policy: Policy, as_of: float) -> None:
+    def __init__(self, policy: Policy) -> None:
         self.policy = policy
-        self.as_of = as_of
         self.judged = bool(policy.invariants or policy.routes or policy.identity)  # history rules to check
         self._invariants = {invariant.id: invariant for invariant in policy.invariants}
         self._correlations = {c.id: c for c in policy.correlations}
+        self._phases = Phases(policy)
+        # deadlines before a date attribute, by kind: a target in force without the date is a finding
+        self.anchored = {k: tuple(m for m in policy.metrics.values() if m.before and m.subject == k) for k in policy.kinds}
+        attributes = policy.attributes.values()
+        self._required = {k: tuple(a for a in attributes if a.required and a.subject == k) for k in policy.kinds}
+        self._scaled = {k: tuple(a for a in attributes if a.range is not None and a.subject == k) for k in policy.kinds}
+        self._sources: dict[str, Source] = {}
+        # kinds whose every subject `records` reads (a value outside a list is in the decision: `unlisted`)
+        self.recorded = frozenset(k for k in policy.kinds if self._required[k] or self._scaled[k])
 
-    def undecided(self, ticket: Ticket, started: set[str], snapshots: list[Snapshot]) -> tuple[Finding, ...]:
+    def records(self, kind: str, snapshots: list[Snapshot]) -> list[Finding]:
+        """The findings of the record-keeping clauses on the subject's attributes: each required one
+        missing at the end (dated at its creation), each value outside an attribute's list or scale
+        (at the first time the subject had it)."""
+        found: list[Finding] = []
+        last = snapshots[-1].attributes
+        for a in self._required[kind]:
+            if last.get(a.id) is None:
+                found.append(Finding("missing_attribute", f"the {kind} has no '{a.id}', which the policy requires recorded",
+                                     snapshots[0].at, a.clauses, self._source(a), a.id))
+        seen: set[tuple[str, Any]] = set()
+        for snap in snapshots:
+            off = [*snap.decision.unlisted, *_off_scale(self._scaled[kind], snap.attributes)]
+            for a, value, why in off:
+                if (a.id, value) not in seen:
+                    seen.add((a.id, value))
+                    found.append(Finding("unlisted_value", f"{a.id}={shorten(repr(value))} {why}", snap.at, a.clauses,
+                                         self._source(a), a.id))
+        return found
+
+    def _source(self, a: Attribute) -> Source:
+        found = self._sources.get(a.id)
+        if found is None:
+            mark = self.policy.document.locate(a.path)
+            found = self._sources[a.id] = Source(self.policy.source, mark.line, mark.column)
+        return found
+
+    def history(self, ticket: Ticket) -> History:
+        """What the rules over the subject's history read of it (as it stood at as_of: the simulator
+        replays no later event): the phases' ends, when an invariant may hang on one."""
+        kinds = [e.type for e in ticket.events]
+        types = set(kinds)
+        ended: Ended = self._phases.ended(kinds, types) if self._invariants else {}
+        return History(ended, happened(types, ended))
+
+    def undecided(self, ticket: Ticket, started: set[str], snapshots: list[Snapshot], history: History) -> tuple[Finding, ...]:
         """Rules that could not be applied for want of an attribute, where they mattered: on a clock the
         subject started (a target or step of its metric, even when no target applied), a notice, an
-        invariant whose events happened (a `before` event, or an assignment for ownership), a route
-        of a subject that was assigned."""
-        happened = {e.type for e in ticket.events if e.at <= self.as_of}
-        assigned = any(e.assignee is not None for e in ticket.events if e.at <= self.as_of)
+        invariant whose events happened (a `before` event, or a phase's end standing for it, or an
+        assignment for ownership), a route of a subject that was assigned."""
+        done = history.happened
+        assigned = any(e.assignee is not None for e in ticket.events)
 
         def matters(key: str) -> bool:
             kind, _, name = key.partition(":")
             if not name:
                 return key in started
             if kind == "route":
-                return "assigned" in happened
+                return "assigned" in done
             if kind == "invariant":
                 invariant = self._invariants[name]
-                return assigned if invariant.owner else not happened.isdisjoint(invariant.before)
+                return assigned if invariant.owner else not done.isdisjoint(invariant.before)
             return True
 
         out: dict[tuple[str, str], Finding] = {}
@@ -52,15 +107,29 @@ class Findings:
                         out.setdefault((key, f.message), f)
         return tuple(out.values())
 
-    def judge(self, ticket: Ticket, snapshots: list[Snapshot]) -> Iterator[Finding]:
+    def unanchored(self, kind: str, snapshots: list[Snapshot], started: set[str]) -> Iterator[Finding]:
+        """Deadlines before a date the subject never had: a target of the metric was in force (and, for a
+        metric with a start event, its clock started) but the date it is due before is missing at as_of.
+        Whatever the attribute's `unknown:` says: without the date the deadline cannot be timed at all."""
+        last = snapshots[-1].attributes
+        for metric in self.anchored[kind]:
+            anchor = metric.before or ""
+            if last.get(anchor) is not None or (metric.start and metric.id not in started):
+                continue
+            rule = next((s.decision.rules[metric.id] for s in reversed(snapshots) if metric.id in s.decision.rules), None)
+            if rule is not None:
+                yield Finding("undecided_rule", f"the {metric.id} target of {rule.id or 'the rule'} ({rule.source}) could not be "
+                                                f"applied: the {kind} has no '{anchor}', the date it is due before", None,
+                              rule.values[metric.id].clauses or rule.clauses, rule.source)
+
+    def judge(self, ticket: Ticket, snapshots: list[Snapshot], history: History) -> Iterator[Finding]:
         """Findings for the rules over the subject's history, in policy order."""
         identity = self.policy.identity
         if identity is not None and ticket.kind == "ticket" and not full_match(identity.pattern, ticket.id):
             yield Finding("malformed_id", f"the id '{shorten(ticket.id)}' does not match the pattern {identity.pattern}",
                           ticket.events[0].at, identity.clauses, identity.source)
-        as_of = self.as_of
-        events = ticket.events if ticket.events[-1].at <= as_of else [e for e in ticket.events if e.at <= as_of]
-        types = {e.type for e in events}
+        events = ticket.events
+        ended, types = history
         decided = snapshots[0].decision.invariants if len(snapshots) == 1 else {
             v for snap in snapshots for v in snap.decision.invariants}
         if decided:
@@ -69,9 +138,9 @@ class Findings:
                 if invariant not in decided:
                     continue
                 if invariant.owner:
-                    found = _ownership(invariant, events, snapshots) if assignees else None
+                    found = _ownership(invariant, events, ended, snapshots) if assignees else None
                 else:
-                    found = None if types.isdisjoint(invariant.before) else _sequence(invariant, events, snapshots)
+                    found = None if types.isdisjoint(invariant.before) else _sequence(invariant, events, ended, snapshots)
                 if found is not None:
                     yield found
         assigned = next((e for e in events if e.type == "assigned"), None) if "assigned" in types else None
@@ -108,39 +177,63 @@ def _applies(invariant: Invariant, snapshots: list[Snapshot], t: float) -> bool:
     return invariant in snapshot_at(snapshots, t).decision.invariants
 
 
-def _sequence(invariant: Invariant, events: list[Event], snapshots: list[Snapshot]) -> Finding | None:
-    """The first `before` event that came while a `requires` event (by one of the roles) had not."""
+def _sequence(invariant: Invariant, events: list[Event], ended: Ended, snapshots: list[Snapshot]) -> Finding | None:
+    """The first `before` event (or end of the phase it ends) that came while a `requires` event (by
+    one of the roles) had not."""
     done = dict.fromkeys(invariant.requires, False)
-    by = invariant.by
-    for e in events:
+    by, before = invariant.by, invariant.before
+    for index, e in enumerate(events):
         if e.type in done and (not by or e.role in by):
             done[e.type] = True
-        elif e.type in invariant.before and _applies(invariant, snapshots, e.at):
+        elif (e.type in before or (ended and index in ended and not ended[index].isdisjoint(before))) \
+                and _applies(invariant, snapshots, e.at):
             missing = [f"'{name}'" for name, ok in done.items() if not ok]
             if missing:
                 who = f" by {' or '.join(by)}" if by else ""
-                return Finding("out_of_order", f"'{e.type}' came before {' and '.join(missing)}{who}", e.at,
-                               invariant.clauses, invariant.source, invariant.id, e.actor)
+                return Finding("out_of_order", f"{_what(e, ended.get(index), before)} came before {' and '.join(missing)}{who}",
+                               e.at, invariant.clauses, invariant.source, invariant.id, e.actor)
     return None
 
 
-def _ownership(invariant: Invariant, events: list[Event], snapshots: list[Snapshot]) -> Finding | None:
-    """The first hand-over of the subject from its first assignee before an `until` event."""
+def _what(e: Event, stands_for: frozenset[str] | None, wanted: tuple[str, ...]) -> str:
+    """The event as a finding names it: 'resolved', or 'resolved' (ending the visit) where it stands
+    for the end of a phase."""
+    if e.type in wanted or not stands_for:
+        return f"'{e.type}'"
+    phases = " and the ".join(PHASE_OF_END[name] for name in wanted if name in stands_for)
+    return f"'{e.type}' (ending the {phases})"
+
+
+def _ownership(invariant: Invariant, events: list[Event], ended: Ended, snapshots: list[Snapshot]) -> Finding | None:
+    """The first hand-over of the subject from its first assignee before an `until` event (or the end
+    of the phase it ends)."""
     owner: str | None = None
-    for e in events:
-        if e.type in invariant.until and owner is not None:
+    until = invariant.until
+    for index, e in enumerate(events):
+        if owner is not None and (e.type in until or (ended and index in ended and not ended[index].isdisjoint(until))):
             return None
         if e.assignee is None:
             continue
         if owner is None:
             owner = e.assignee
         elif e.assignee != owner and _applies(invariant, snapshots, e.at):
-            until = " or ".join(f"'{u}'" for u in invariant.until)
+            named = " or ".join(f"'{u}'" for u in until)
             return Finding("ownership", f"handed from {shorten(owner)} (its first receiver) to "
-                                        f"{shorten(e.assignee)} before {until}", e.at, invariant.clauses,
+                                        f"{shorten(e.assignee)} before {named}", e.at, invariant.clauses,
                            invariant.source, invariant.id, e.actor)
     return None
 
 
 def _ordinal(n: int) -> str:
     return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def _off_scale(scaled: tuple[Attribute, ...], attrs: dict[str, Any]) -> Iterator[tuple[Attribute, Any, str]]:
+    """The values of number attributes outside their `range` (or not numbers at all), with why."""
+    for a in scaled:
+        value = attrs.get(a.id)
+        if value is None or a.range is None:
+            continue
+        low, high = a.range
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            yield a, value, f"is outside the scale the policy gives: {low:g} to {high:g}"

@@ -8,7 +8,8 @@
 - a recurring (`repeat`) clock starts its next period at each stop; a period that runs past
   its deadline is breached and the next period starts at that deadline;
 - a change of attributes re-selects targets, measured from the clock's original start; a clock
-  whose target disappears stops applying then;
+  whose target a change takes away is cancelled at that change (breached if already past due),
+  unless a target comes back while it still runs: then it is judged under that one;
 - a metric no target rule times is measured, not timed: its clocks are `untimed`;
 - a clock without its stop event is `running` until as_of, then `breached` at its due time.
 
@@ -19,7 +20,7 @@ Which events do what, and which targets apply, are the engine's decisions (`deci
 from __future__ import annotations
 
 from ..policy.model import ALWAYS_CALENDAR, Metric, Policy
-from .clock import BY_RANK, MAX_PERIODS, Clock, Deadlines, local_day
+from .clock import BY_RANK, MAX_PERIODS, Clock, Deadlines, too_many_periods
 from .decisions import (
     CANCEL,
     FAIL,
@@ -36,7 +37,8 @@ from .decisions import (
 )
 from .escalation import Escalations
 from .outcome import ClockOutcome, ClockStatus, EscalationFiring
-from .tickets import Event, TicketError
+from .phases import Phases
+from .tickets import Event
 
 MET, BREACHED, RUNNING, CANCELLED, UNTIMED = (ClockStatus.MET, ClockStatus.BREACHED, ClockStatus.RUNNING,
                                               ClockStatus.CANCELLED, ClockStatus.UNTIMED)
@@ -59,6 +61,8 @@ class ClockMachine:
         # deadlines anchored before a date, started once the date is known
         self.anchored = {k: tuple(m for m in ms if m.before and not m.start) for k, ms in metrics.items()}
         self.status_paused = {k: tuple(m for m in ms if m.pause_statuses) for k, ms in metrics.items()}
+        phases = Phases(policy)
+        self.phase_ends = {m.id: phases.of_repeat(m) for m in policy.metrics.values() if m.repeat}  # what ends a repeat clock
 
 
 class Clocks:
@@ -101,14 +105,16 @@ class Clocks:
                 due = due_of(clock, clock.target, self._attrs, until)
                 if due is None or due >= until:
                     break
-                if clock.cycle >= MAX_PERIODS:
-                    raise TicketError("limit", f"'{clock.metric.id}' would run more than {MAX_PERIODS} periods "
-                                               f"(every {clock.target.duration if clock.target else '?'}) before "
-                                               f"{local_day(until, self._machine.tz)}; check --as-of and the ticket's events")
                 clock.breached_period = due
                 clock.stopped = due
-                self._finished.append(clock)
-                clock = self._start(clock.metric, due, clock.cycle + 1)
+                clock = self._next_period(clock, due, until)
+
+    def _next_period(self, clock: Clock, t: float, until: float) -> Clock:
+        """The next period of a recurring clock from t, within the one limit of periods (before `until`)."""
+        if clock.cycle + 1 > MAX_PERIODS:
+            raise too_many_periods(clock.metric, until, self._machine.tz, str(clock.target.duration if clock.target else "?"))
+        self._finished.append(clock)
+        return self._start(clock.metric, t, clock.cycle + 1)
 
     def event(self, event: Event, change: Snapshot | None) -> EventActions:  # noqa: C901 (one state machine, inline: it runs per event)
         """Apply one event to the clocks: periods missed before it, the targets of the attributes it
@@ -162,9 +168,8 @@ class Clocks:
             if acts & STOP:
                 clock.resume(t)
                 clock.stopped = t
-                if metric.repeat:
-                    self._finished.append(clock)
-                    self._start(metric, t, clock.cycle + 1)
+                if metric.repeat and event_type not in self._machine.phase_ends[metric_id]:
+                    self._next_period(clock, t, t)
             elif acts & FAIL:
                 clock.resume(t)
                 clock.failed = t
@@ -175,6 +180,8 @@ class Clocks:
                 clock.pause(t)
             elif acts & RESUME:
                 clock.resume(t)
+        if self._recurring:
+            self._end_phase(event_type, t)
         if event_type == "status":
             pausing = {metric.id for metric, acts in actions.clocks if acts & PAUSE_WHILE}
             for metric in self._status_paused:
@@ -187,6 +194,18 @@ class Clocks:
                 else:
                     clock.resume(t)
         return actions
+
+    def _end_phase(self, event_type: str, t: float) -> None:
+        """Recurring clocks whose phase the event ends stop accruing periods: the current one is cancelled
+        (a period already past due was breached by `_roll`), and the next start event begins a new cycle."""
+        ends = self._machine.phase_ends
+        for metric_id, clock in list(self._recurring.items()):
+            if event_type in ends[metric_id]:
+                if clock.running:
+                    clock.resume(t)
+                    clock.cancelled = t
+                del self._recurring[metric_id]
+                self._armed.add(metric_id)
 
     def started(self) -> set[str]:
         """The metrics whose clock started, applicable or not: where a rule that could not be decided for
@@ -221,15 +240,15 @@ class Clocks:
                 continue
             stopped, cancelled, failed = clock.stopped, clock.cancelled, clock.failed
             end = stopped if stopped is not None else cancelled if cancelled is not None else failed
-            attrs = snapshots[-1].attributes
-            if metric.before:  # the anchor date as it was when the clock ended
-                attrs = snapshot_at(snapshots, min(end, as_of) if end is not None else as_of).attributes
-            if target is None:  # a later change took the target away: the clock stops applying then
+            if target is None:  # a change took the target away and none came back while it ran: cancelled then
                 assert changes is not None
                 last = next(c for c in reversed(changes) if c.target is not None)
                 target, rule = last.target, last.rule
-                if end is None:
-                    end = cancelled = clock.cancelled = next(c.at for c in reversed(changes) if c.target is None)
+                stopped = failed = None
+                end = cancelled = changes[-1].at
+            attrs = snapshots[-1].attributes
+            if metric.before:  # the anchor date as it was when the clock ended
+                attrs = snapshot_at(snapshots, min(end, as_of) if end is not None else as_of).attributes
             assert target is not None
             horizon = min(end, as_of) if end is not None else as_of
             cal = deadlines.calendars[target.calendar]

@@ -141,14 +141,22 @@ class SubjectOutcome:
     event_types: frozenset[str] = frozenset()  # of its events up to as_of: what a report can tell the history holds
 
 
+NOT_YET_CREATED = "not_yet_created"  # the reason of a subject created after --as-of: listed, not replayed
+
+
 @dataclass(frozen=True, slots=True)
 class Rejection:
-    """An input item that could not be replayed, with every reason found."""
+    """An input item that could not be replayed, with every reason found; or one created after
+    --as-of (`not_yet_created`), which is listed and counted apart, not an error of the input."""
 
     id: str | None
     line: int
     reasons: tuple[Reason, ...]
     kind: str = "ticket"
+
+    @property
+    def not_yet_created(self) -> bool:
+        return self.reasons[0].code == NOT_YET_CREATED
 
 
 Outcome = SubjectOutcome | Rejection

@@ -1,6 +1,7 @@
 """Clocks of `every` metrics: a duty per calendar period (day, working day, week, month, quarter,
-year) from the subject's start to its end or as_of, each period met by a stop event inside it by
-its due time, each period missed its own breach."""
+year) from the subject's start to its end (a `cancel_on` event, or the end of its life: closed, or
+an event declared `ends: life`) or as_of, each period met by a stop event inside it by its due
+time, each period missed its own breach."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from typing import Any
 
 from ..calendar.business import BusinessCalendar
 from ..policy.model import Metric, Policy
-from .clock import INF, MAX_PERIODS, Calendars, local_day
+from .clock import INF, MAX_PERIODS, Calendars, too_many_periods
 from .outcome import ClockOutcome, ClockStatus
-from .tickets import Ticket, TicketError
+from .tickets import Ticket
 
 
 class Periods:
@@ -24,6 +25,8 @@ class Periods:
         self._calendars = calendars
         self._tz = policy.tz
         self._as_of = as_of
+        life = frozenset(policy.life_ends)
+        self._ends = {m.id: life | frozenset(m.cancel_on) for ms in self._scheduled.values() for m in ms}  # a duty ends with the life
 
     def clocks(self, ticket: Ticket) -> Iterator[ClockOutcome]:
         """The period clocks of the subject's `every` metrics, in policy order."""
@@ -32,14 +35,16 @@ class Periods:
 
     def _periods(self, metric: Metric, ticket: Ticket) -> Iterator[ClockOutcome]:
         """One clock per calendar period from the subject's start (its start event, else its creation) to
-        its end (a cancel event) or as_of: met by a stop event inside the period, by its due time."""
+        its end (a cancel event or the end of its life) or as_of: met by a stop event inside the period,
+        by its due time."""
         assert metric.schedule is not None
         as_of = self._as_of
         starts = [e.at for e in ticket.events if e.type in metric.start] if metric.start else [ticket.events[0].at]
         if not starts:
             return
         begin = starts[0]
-        ends = [e.at for e in ticket.events if e.type in metric.cancel_on and e.at >= begin]
+        end_types = self._ends[metric.id]
+        ends = [e.at for e in ticket.events if e.type in end_types and e.at >= begin]
         end = min(ends[0] if ends else INF, as_of)
         proofs = [e.at for e in ticket.events if e.type in metric.stop and e.at >= begin]
         cal = self._calendars[metric.schedule.calendar]
@@ -60,8 +65,7 @@ class Periods:
                 continue
             cycle += 1
             if cycle > MAX_PERIODS:
-                raise TicketError("limit", f"'{metric.id}' would run more than {MAX_PERIODS} periods before "
-                                           f"{local_day(end, self._tz)}; check --as-of and the subject's events")
+                raise too_many_periods(metric, end, self._tz, metric.every or "month")
             proof = next((p for p in proofs if lo <= p < hi), None)
             started = max(lo, begin)
             cancelled = ends[0] if ends and ends[0] < hi and (proof is None or ends[0] < proof) else None

@@ -15,6 +15,7 @@ Semantics (docs/semantics.md), beyond those of the units:
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import operator
 from collections.abc import Sequence
@@ -27,12 +28,12 @@ from ..validate.repository import PolicySet
 from .charges import Penalties
 from .checks import Checks
 from .clock import Calendars, Deadlines, local_day
-from .decisions import Decider, Snapshot, snapshot_at
+from .decisions import Decider, Snapshot
 from .escalation import Escalations
 from .findings import Findings
 from .machine import ClockMachine, Clocks
 from .matches import NOTHING_CORRELATED, Match
-from .outcome import EscalationFiring, NoticeFiring, Reason, Rejection, SubjectOutcome
+from .outcome import NOT_YET_CREATED, EscalationFiring, Finding, NoticeFiring, Reason, Rejection, SubjectOutcome
 from .periods import Periods
 from .roster import EMPTY as NO_ROSTER
 from .roster import Roster
@@ -53,7 +54,7 @@ class Simulator:
         self.decider = Decider(policy, compiled if compiled is not None else compile_policy(policy), backend, self.checks)
         self.machine = ClockMachine(policy, self.decider, deadlines, Escalations(policy, deadlines), as_of)
         self.periods = Periods(policy, calendars, as_of)
-        self.findings = Findings(policy, as_of)
+        self.findings = Findings(policy)
         self.penalties = Penalties(policy, calendars, roster, as_of)
         self.coverage = Coverage(policy, calendars, as_of)
 
@@ -80,6 +81,10 @@ class Simulator:
                 merged = {**snapshots[-1].attributes, **events[index].attributes}
                 changed[index] = Snapshot(events[index].at, merged, decide(kind, merged))
                 snapshots.append(changed[index])
+        if events[-1].at > self.as_of:  # checked whole, replayed as it stood at as_of: later events not applied
+            ticket = Ticket(ticket.id, ticket.line, ticket.attributes, [e for e in events if e.at <= self.as_of], kind)
+            events = ticket.events
+            snapshots = [s for s in snapshots if s.at <= self.as_of]
         decision = snapshots[0].decision
         clocks = Clocks(self.machine, kind, snapshots[0])
         notices: list[NoticeFiring] = []
@@ -108,7 +113,6 @@ class Simulator:
 
     def _outcome(self, ticket: Ticket, clocks: Clocks, snapshots: list[Snapshot], notices: list[NoticeFiring],
                  matches: tuple[Match, ...], undecided: tuple[tuple[str, tuple[str, ...]], ...]) -> SubjectOutcome:
-        as_of = self.as_of
         escalations: list[EscalationFiring] = []
         out = clocks.outcomes(snapshots, escalations)
         if ticket.kind in self.periods.kinds:
@@ -117,21 +121,34 @@ class Simulator:
             escalations.sort(key=lambda e: (e.at, e.step.metric, e.step.index))
         resolved = False
         types = set()
-        for event in ticket.events:
-            if event.at <= as_of:
-                types.add(event.type)
-                if event.type in ("resolved", "reopened"):
-                    resolved = event.type == "resolved"
-        findings = self.findings.undecided(ticket, clocks.started(), snapshots) if any(s.decision.undecided for s in snapshots) else ()
-        if self.findings.judged:
-            findings = (*findings, *self.findings.judge(ticket, snapshots))
+        for event in ticket.events:  # those up to as_of (`run`)
+            types.add(event.type)
+            if event.type in ("resolved", "reopened"):
+                resolved = event.type == "resolved"
+        first = snapshots[0].decision
+        if len(snapshots) == 1:  # most subjects: no change of attributes
+            unlisted, undecided_rules = bool(first.unlisted), first.undecided is not None
+        else:
+            unlisted = any(s.decision.unlisted for s in snapshots)
+            undecided_rules = any(s.decision.undecided for s in snapshots)
+        findings: tuple[Finding, ...] = ()
+        if unlisted or ticket.kind in self.findings.recorded:
+            findings = tuple(self.findings.records(ticket.kind, snapshots))
+        if undecided_rules or self.findings.judged:
+            history = self.findings.history(ticket)
+            if undecided_rules:
+                findings = (*findings, *self.findings.undecided(ticket, clocks.started(), snapshots, history))
+            if self.findings.judged:
+                findings = (*findings, *self.findings.judge(ticket, snapshots, history))
+        if self.findings.anchored[ticket.kind]:
+            findings = (*findings, *self.findings.unanchored(ticket.kind, snapshots, clocks.started()))
         if matches or undecided:
             findings = (*findings, *self.findings.correlations(ticket, matches, undecided))
         clock_outcomes = tuple(out)
         charges = self.penalties.charges(ticket, snapshots, clock_outcomes, findings, matches) if self.policy.penalties else ()
         coverage = self.coverage.samples(ticket) if ticket.kind in self.coverage.kinds else ()
         return SubjectOutcome(
-            ticket.id, ticket.line, self.policy, ticket.events[0].at, snapshot_at(snapshots, as_of).attributes, resolved,
+            ticket.id, ticket.line, self.policy, ticket.events[0].at, snapshots[-1].attributes, resolved,
             clock_outcomes, tuple(escalations), findings, ticket.kind, tuple(notices), charges, coverage, frozenset(types),
         )
 
@@ -166,6 +183,8 @@ class Replayer:
 
     def outcome(self, ticket: Ticket) -> SubjectOutcome | Rejection:
         created = ticket.events[0].at
+        if created > self.as_of:
+            return self._not_yet_created(ticket)
         try:
             policy = self.policies.version_for(created)
             if policy is None:
@@ -179,6 +198,18 @@ class Replayer:
             return rejected(ticket.id, ticket.line, exc, () if policy is None else self.simulator(policy).checks.problems(ticket))
         except CalendarError as exc:
             return reject(ticket.id, ticket.line, "calendar", str(exc))
+
+    def _not_yet_created(self, ticket: Ticket) -> Rejection:
+        """A subject created after as_of is not replayed (it did not exist then), but listed: with the
+        reasons its version gives to reject it, if any; else as not yet created alone."""
+        created = ticket.events[0].at
+        policy = self.policies.version_for(created)
+        problems = tuple(self.simulator(policy).checks.problems(ticket)) if policy is not None else ()
+        if problems:
+            return Rejection(ticket.id, ticket.line, tuple(dict.fromkeys(problems)), ticket.kind)
+        when = dt.datetime.fromtimestamp(created, self.policies.tz).isoformat()
+        return Rejection(ticket.id, ticket.line, (Reason(NOT_YET_CREATED, f"created {when}, after --as-of "
+                         f"{dt.datetime.fromtimestamp(self.as_of, self.policies.tz).isoformat()}: not replayed"),), ticket.kind)
 
     def item(self, item: RawItem | Rejection) -> SubjectOutcome | Rejection:
         """An item read as plain data (CSV, YAML, a test case), checked, then replayed."""
