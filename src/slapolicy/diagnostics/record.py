@@ -76,6 +76,11 @@ def shorten(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 11th, 23rd: how messages and documents count days and reports."""
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str:
     """A ' (did you mean 'x'?)' suffix for near misses, or ''."""
     if len(word) > 100:

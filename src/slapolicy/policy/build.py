@@ -16,7 +16,7 @@ from typing import Any
 from ..calendar.durations import Duration, DurationError, parse_duration
 from ..calendar.instants import MAX_YEAR, MIN_YEAR, RANGE_TEXT, InstantError, zone
 from ..calendar.spec import WEEKDAYS, CalendarSpec, Interval
-from ..diagnostics.record import Diagnostic
+from ..diagnostics.record import Diagnostic, ordinal
 from .conditions import ALWAYS, Condition, ConditionError, parse_condition, regex_problem
 from .loader import Document, JsonPath
 from .model import (
@@ -25,6 +25,7 @@ from .model import (
     MAX_REPEATS,
     VERSION,
     Attribute,
+    CalendarChoice,
     Correlation,
     Decision,
     Due,
@@ -159,13 +160,10 @@ def _schedule(name: str, m: Mapping[str, Any]) -> TargetValue | None:
         return None
     kind, amount, text = _PERIODS[m["every"]]
     if isinstance(m.get("due"), Mapping):
-        text += f", by its {_ordinal(m['due']['working_day'])} working day"
+        text += f", by its {ordinal(m['due']['working_day'])} working day"
     return TargetValue(name, Duration(kind, amount, text), m.get("calendar", ALWAYS_CALENDAR), "end_of_day",  # type: ignore[arg-type]
                        ("metrics", name, "every"))
 
-
-def _ordinal(n: int) -> str:
-    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
 def _events(value: Any) -> tuple[str, ...]:
@@ -210,6 +208,7 @@ def _dates(b: _Builder, items: list[Any], path: JsonPath) -> frozenset[dt.date]:
 
 def _calendars(b: _Builder, data: Mapping[str, Any], default_tz: str) -> tuple[dict[str, CalendarSpec], dict[str, str]]:
     """Resolve `extends` chains (cycles and unknown bases are reported by a check) and parse each calendar."""
+    data = {n: c for n, c in data.items() if not _is_choice(c)}  # calendars chosen by the subject: `_choices`
     extends = {n: c["extends"] for n, c in data.items() if isinstance(c, Mapping) and "extends" in c}
     merged: dict[str, dict[str, Any]] = {}
 
@@ -254,6 +253,17 @@ def _calendars(b: _Builder, data: Mapping[str, Any], default_tz: str) -> tuple[d
             make_up_weekday=WEEKDAYS.index(cal.get("make_up_day_hours", "mon")),
         )
     return specs, extends
+
+
+def _is_choice(calendar: Any) -> bool:
+    return isinstance(calendar, Mapping) and "by" in calendar
+
+
+def _choices(data: Mapping[str, Any]) -> dict[str, CalendarChoice]:
+    """The calendars chosen by the subject: `{by: attribute, calendars: {value: calendar}, fallback}`."""
+    return {name: CalendarChoice(name, c["by"], dict(c.get("calendars") or {}), c.get("fallback"), ("calendars", name),
+                                 _clauses(c))
+            for name, c in data.items() if _is_choice(c)}
 
 
 def _named(data: Mapping[str, Any] | None, section: str) -> dict[str, Named]:
@@ -303,7 +313,11 @@ def _threshold(b: _Builder, value: Any, path: JsonPath) -> float | None:
                      f"write {text.replace('％', '%')}")
         return None
     d = b.duration(text, path)
-    return float(d.seconds) if d and d.kind == "seconds" else None
+    if d is not None and d.kind != "seconds":
+        b.fail(path, f"'{d}' is not a bound an objective can be measured against: a time to compare with is a length "
+                     "in hours and minutes (4h, 30 working hours)")
+        return None
+    return float(d.seconds) if d else None
 
 
 def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
@@ -462,7 +476,7 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
     policy = Policy(
         id=data["policy"], version=version, title=data.get("title", ""), effective_from=effective_from,
         effective_until=effective_until, timezone=data["timezone"], calendars=calendars,
-        calendar_paths={n: ("calendars", n) for n in data["calendars"]}, calendar_extends=extends,
+        calendar_paths={n: ("calendars", n) for n, c in data["calendars"].items() if not _is_choice(c)}, calendar_extends=extends,
         severities=_named(data["severities"], "severities"), tiers=_named(data.get("tiers"), "tiers"),
         roles=_named(data.get("roles"), "roles"), attributes=attributes,
         statuses=tuple(data["statuses"]) if "statuses" in data else None, events=events, metrics=metrics,
@@ -472,5 +486,6 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
         calendar_clauses={n: _clauses(c) for n, c in data["calendars"].items() if isinstance(c, Mapping) and "clause" in c},
         correlations=correlations, penalties=penalties, currency=data.get("currency"), title_en=data.get("title_en", ""),
         life_ends=("closed", *(name for name, e in (data.get("events") or {}).items() if isinstance(e, Mapping) and e.get("ends") == "life")),
+        calendar_choices=_choices(data["calendars"]),
     )
     return policy, b.unusable()

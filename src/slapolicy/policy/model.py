@@ -112,6 +112,31 @@ class TargetValue:
     path: JsonPath
     clauses: tuple[str, ...] = ()  # its own provenance, when it differs from its rule's
     choice: str | None = None
+    chosen_by: str | None = None  # the calendar choice that picked `calendar` for a subject (set by the replay)
+
+
+@dataclass(frozen=True)
+class CalendarChoice:
+    """A calendar chosen by the subject: the value of `attribute` (the customer's location) names one of
+    `calendars`, each with its own zone, hours and holidays; `fallback` serves a subject without a value
+    it maps (None: a rule counted on it cannot be applied to such a subject, which is a finding)."""
+
+    name: str
+    attribute: str
+    calendars: Mapping[Any, str]
+    fallback: str | None
+    path: JsonPath
+    clauses: tuple[str, ...] = ()
+
+    def pick(self, attributes: Mapping[str, Any]) -> str | None:
+        value = attributes.get(self.attribute)
+        found = self.calendars.get(value) if isinstance(value, (str, int, float, bool)) else None
+        return found if found is not None else self.fallback
+
+    @property
+    def candidates(self) -> tuple[str, ...]:
+        """Every calendar it may pick, each once, the fallback last."""
+        return tuple(dict.fromkeys((*self.calendars.values(), *((self.fallback,) if self.fallback else ()))))
 
 
 @dataclass(frozen=True)
@@ -359,6 +384,25 @@ class Policy:
     currency: str | None = None
     title_en: str = ""  # English, for `render --lang en`
     life_ends: tuple[str, ...] = ("closed",)  # the events that end a subject's life: closed and those declared `ends: life`
+    calendar_choices: Mapping[str, CalendarChoice] = field(default_factory=dict)  # calendars chosen by the subject
+
+    def calendar_for(self, name: str, attributes: Mapping[str, Any]) -> str | None:
+        """The calendar a subject with these attributes is counted on where `name` is written: the calendar
+        itself, or the one a calendar choice picks for it (None: the choice maps nothing for it, no fallback)."""
+        choice = self.calendar_choices.get(name)
+        return name if choice is None else choice.pick(attributes)
+
+    def counted_on(self, name: str, attributes: Mapping[str, Any]) -> str:
+        """`calendar_for` where a calendar is needed whatever the subject (a metric's, an objective's, a window's,
+        a penalty's): a choice named there has a fallback, or `validate` refuses the policy (SLA409)."""
+        picked = self.calendar_for(name, attributes)
+        assert picked is not None, f"calendar choice {name} has no fallback"
+        return picked
+
+    def candidates(self, name: str) -> tuple[str, ...]:
+        """The calendars `name` may stand for: itself, or every calendar a choice of that name may pick."""
+        choice = self.calendar_choices.get(name)
+        return (name,) if choice is None else choice.candidates
 
     @property
     def kinds(self) -> tuple[str, ...]:

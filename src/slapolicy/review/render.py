@@ -134,7 +134,7 @@ def _tiers(w: _Writer) -> Section:
 
 def _calendars(w: _Writer) -> Section:
     rows, bases = [], []
-    for name, path in w.p.calendar_paths.items():
+    for name, path in (*w.p.calendar_paths.items(), *((c.name, c.path) for c in w.p.calendar_choices.values())):
         raw = w.raw(path)
         rows.append((name, w.calendar(name)))
         bases.append(w.basis(f"calendar {name}", path, w.p.calendar_clauses.get(name, ()), raw.get("choice")))

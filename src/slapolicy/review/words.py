@@ -123,17 +123,29 @@ class Wording:
             return " ".join(parts)
         if d.kind == "days" and d.amount == 0:
             return "the same day" if self.en else "当天"
+        if d.kind == "day_hours":  # as a service desk's table writes it ("3 Days"), not as the hours it makes
+            return f"{d.amount} day{'' if d.amount == 1 else 's'} of working hours" if self.en else f"{d.amount} 天的工作时间"
         unit = units[{"working_days": 3, "days": 4, "months": 5}[d.kind]]
         if self.en:
             return f"{d.amount} {unit}{'' if d.amount == 1 else 's'}"
         return f"{d.amount} {unit}"
 
     def calendar(self, name: str) -> str:
-        """The calendar in words: days, hours, holidays and make-up working days."""
+        """The calendar in words: days, hours, holidays and make-up working days; for a calendar chosen by the
+        subject, which calendar each value of its attribute picks."""
+        choice = self.p.calendar_choices.get(name)
+        if choice is not None:
+            picks = [f"{self._value(choice.attribute, v)} → {c}" for v, c in choice.calendars.items()]
+            if choice.fallback is not None:
+                picks.append(f"{'otherwise' if self.en else '其他'} → {choice.fallback}")
+            field = self.field(choice.attribute)
+            return f"by {field}: {'; '.join(picks)}" if self.en else f"按{field}：{'；'.join(picks)}"
         spec = self.p.calendars.get(name)
         if spec is None or spec.always or name == ALWAYS_CALENDAR:
             return "全天 24 小时，节假日照常（自然时间）" if not self.en else "around the clock, holidays included (clock time)"
         parts = [self._hours(spec)]
+        if spec.timezone != self.p.timezone:  # a location's own hours (the customer's, a region's)
+            parts[0] += f" ({spec.timezone})"
         if spec.country:
             where = "" if spec.country == "CN" else f"{spec.country}{'-' + spec.subdivision if spec.subdivision else ''} "
             if self.en:
@@ -186,11 +198,12 @@ class Wording:
                 text = f"{text} before {field}" if self.en else f"{field}前 {text}"
         counting = {"start_of_day": ("（至当日开始）", " (by the start of the day)"),
                     "same_time": ("（同一时刻）", " (same time of day)")}
-        if value.duration.kind != "seconds" and value.counting in counting:
+        if not value.duration.working_time and value.counting in counting:
             text += counting[value.counting][self.en]
-        if value.calendar != ALWAYS_CALENDAR and not self.p.calendars[value.calendar].always:
+        if value.calendar in self.p.calendar_choices or (value.calendar != ALWAYS_CALENDAR
+                                                         and not self.p.calendars[value.calendar].always):
             return f"{text} ({self.calendar(value.calendar)})" if self.en else f"{text}（{self.calendar(value.calendar)}）"
-        if value.duration.kind != "seconds":  # calendar days and months: no hours to count
+        if not value.duration.working_time:  # calendar days and months: no hours to count
             return text
         return f"{text} (clock time)" if self.en else f"{text}（自然时间）"
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import operator
+from collections.abc import Mapping
 from typing import Any
 
 from ..calendar.business import BusinessCalendar
@@ -44,10 +45,16 @@ class Calendars(dict[str, BusinessCalendar]):
     def __init__(self, policy: Policy) -> None:
         super().__init__()
         self.specs = policy.calendars
+        self._counted_on = policy.counted_on
 
     def __missing__(self, name: str) -> BusinessCalendar:
         cal = self[name] = BusinessCalendar(self.specs[name])
         return cal
+
+    def counted_on(self, name: str, attributes: Mapping[str, Any]) -> BusinessCalendar:
+        """The calendar a subject with these attributes is counted on where `name` is written (a calendar
+        chosen by the subject picks one of its calendars: `Policy.counted_on`)."""
+        return self[self._counted_on(name, attributes)]
 
 
 class Clock:
@@ -131,13 +138,14 @@ class Deadlines:
                 return None
             return cal.due_before_epoch(self._anchor(anchor, cal), target.duration, metric.before in self._date_anchors)
         duration = target.duration
+        seconds = duration.amount if duration.kind == "seconds" else cal.length(duration) if duration.working_time else None
         if clock.pauses is None:
-            if duration.kind == "seconds":
-                return clock.started + duration.amount if cal.always else cal.add_epoch(clock.started, duration.amount)
+            if seconds is not None:
+                return clock.started + seconds if cal.always else cal.add_epoch(clock.started, seconds)
             return cal.due_epoch(clock.started, duration, target.counting)
         pauses = clock.pauses_before(until)
-        if duration.kind == "seconds":
-            return cal.add_excluding_epoch(clock.started, duration.amount, pauses)
+        if seconds is not None:
+            return cal.add_excluding_epoch(clock.started, seconds, pauses)
         base = cal.due_epoch(clock.started, duration, target.counting)
         paused = sum(cal.elapsed_epoch(a, min(b, base)) for a, b in pauses if a < base)
         return cal.add_epoch(base, paused) if paused else base

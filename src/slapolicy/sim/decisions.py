@@ -9,9 +9,11 @@ applies its answers in time.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from ..diagnostics.record import shorten
 from ..policy.conditions import evaluate_partial, fields
 from ..policy.model import (
     Attribute,
@@ -95,7 +97,9 @@ class Decider:
         self.backend = backend
         self.checks = checks
         self.warned = frozenset(a.id for a in policy.attributes.values() if a.warn)
-        self._key_fields = tuple(dict.fromkeys([*compiled.fields, *checks.fields]))
+        # the attributes calendar choices read choose a target's calendar: part of what is decided
+        chosen_by = [c.attribute for c in policy.calendar_choices.values()]
+        self._key_fields = tuple(dict.fromkeys([*compiled.fields, *checks.fields, *chosen_by]))
         self._decisions: dict[tuple[Any, ...], Decision | TicketError] = {}
         # what events do, by EventKey: read directly on the per-event path, filled by `ask_event`
         self.event_actions: dict[EventKey, EventActions] = {}
@@ -132,13 +136,18 @@ class Decider:
         correlations: list[Correlation] = []
         penalties: list[Penalty] = []
         multiplied: set[tuple[str, int]] = set()
+        uncounted: dict[str, TargetRule] = {}  # metric -> the winning rule whose calendar choice picks nothing
         for name in sorted(fired, key=lambda n: meaning.get(n, {}).get("rule", meaning.get(n, {}).get("step", 0))):
             m = meaning.get(name)
             if m is None:
                 continue
-            if m["kind"] == "target" and m["metric"] not in targets:
+            if m["kind"] == "target" and m["metric"] not in targets and m["metric"] not in uncounted:
                 rule = self.policy.targets[m["rule"]]
-                targets[m["metric"]] = rule.values[m["metric"]]
+                value = self._counted(rule.values[m["metric"]], attributes)
+                if value is None:  # its calendar is chosen by an attribute that chooses none for this subject
+                    uncounted[m["metric"]] = rule
+                    continue
+                targets[m["metric"]] = value
                 rules[m["metric"]] = rule
             elif m["kind"] == "escalation":
                 steps.setdefault(m["metric"], []).append(self.policy.escalations[m["metric"]][m["step"] - 1])
@@ -161,7 +170,36 @@ class Decider:
                         tuple(v for v in self.policy.invariants if v in invariants and v.subject == kind), route,
                         tuple(c for c in self.policy.correlations if c in correlations),
                         tuple(p for p in self.policy.penalties if p in penalties), frozenset(multiplied),
-                        self._undecided(kind, attributes, rules, route), self.checks.unlisted(kind, attributes))
+                        self._uncounted(kind, attributes, uncounted, self._undecided(kind, attributes, rules, route)),
+                        self.checks.unlisted(kind, attributes))
+
+    def _counted(self, value: TargetValue, attributes: dict[str, Any]) -> TargetValue | None:
+        """The target on the calendar the subject is counted on: its calendar choice's pick for these attributes
+        (None: the choice has no calendar for them)."""
+        choice = self.policy.calendar_choices.get(value.calendar)
+        if choice is None:
+            return value
+        picked = choice.pick(attributes)
+        return None if picked is None else dataclasses.replace(value, calendar=picked, chosen_by=choice.name)
+
+    def _uncounted(self, kind: str, attributes: dict[str, Any], uncounted: dict[str, TargetRule],
+                   undecided: dict[str, tuple[Finding, ...]] | None) -> dict[str, tuple[Finding, ...]] | None:
+        """`undecided` with a finding per target that could not be applied because its calendar choice picks no
+        calendar for the subject (whatever the attribute's `unknown:` says: without a calendar no deadline)."""
+        if not uncounted:
+            return undecided
+        out = dict(undecided or {})
+        for metric, rule in uncounted.items():
+            value = rule.values[metric]
+            choice = self.policy.calendar_choices[value.calendar]
+            have = attributes.get(choice.attribute)
+            why = (f"has no '{choice.attribute}', by which calendar choice '{choice.name}' picks its calendar" if have is None
+                   else f"has {choice.attribute}={shorten(repr(have))}, for which calendar choice '{choice.name}' picks no calendar")
+            out[metric] = (*out.get(metric, ()), Finding(
+                "undecided_rule", f"the {metric} target of {rule.id or 'the rule'} ({rule.source}) could not be applied: the "
+                                  f"{kind} {why}",
+                None, value.clauses or rule.clauses, rule.source))
+        return out
 
     def _undecided(self, kind: str, attributes: dict[str, Any], winners: dict[str, TargetRule],
                    route: Route | None) -> dict[str, tuple[Finding, ...]] | None:

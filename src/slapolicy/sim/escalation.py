@@ -85,8 +85,8 @@ class Escalations:
             first = clock.started
         elif step.share is not None:
             # the share of the target's own working time, pauses not counted (an open pause never shortens it)
-            if target.duration.kind == "seconds":
-                total = float(target.duration.amount)
+            if target.duration.working_time:
+                total = float(cal.length(target.duration))
             else:
                 total = cal.elapsed_epoch(clock.started, cal.due_epoch(clock.started, target.duration, target.counting))
             if cal.always and not pauses:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from ..diagnostics.record import shorten
+from ..diagnostics.record import ordinal, shorten
 from ..policy.conditions import full_match
 from ..policy.model import Attribute, Invariant, Policy, Source
 from .decisions import Snapshot, snapshot_at
@@ -164,7 +164,7 @@ class Findings:
                 what = f"reports again a problem already solved: {m.members[0]} (same {', '.join(c.key)})"
             else:
                 shown = ", ".join(f"{k}={shorten(str(v))}" for k, v in zip(c.key, m.key))
-                what = f"is the {_ordinal(len(m.members))} report within {c.within} with {shown}: {', '.join(m.members)}"
+                what = f"is the {ordinal(len(m.members))} report within {c.within} with {shown}: {', '.join(m.members)}"
             yield Finding("recurrence", f"{ticket.kind} {what}", m.at, c.clauses, c.source, c.id)
         for cid, missing in undecided:
             c = self._correlations[cid]
@@ -223,9 +223,6 @@ def _ownership(invariant: Invariant, events: list[Event], ended: Ended, snapshot
                            invariant.source, invariant.id, e.actor)
     return None
 
-
-def _ordinal(n: int) -> str:
-    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
 def _off_scale(scaled: tuple[Attribute, ...], attrs: dict[str, Any]) -> Iterator[tuple[Attribute, Any, str]]:

@@ -19,6 +19,8 @@ Which events do what, and which targets apply, are the engine's decisions (`deci
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..policy.model import ALWAYS_CALENDAR, Metric, Policy
 from .clock import BY_RANK, MAX_PERIODS, Clock, Deadlines, too_many_periods
 from .decisions import (
@@ -234,7 +236,7 @@ class Clocks:
             if changes is None:
                 if target is None:
                     if metric.id not in machine.timed:
-                        out.append(self._untimed(clock))
+                        out.append(self._untimed(clock, snapshots[-1].attributes))
                     continue  # else: the policy sets this metric no target for this ticket: not applicable
             elif all(change.target is None for change in changes):
                 continue
@@ -284,11 +286,11 @@ class Clocks:
                 machine.escalations.fire(clock, snapshots, attrs, horizon, target, due, escalations)
         return out
 
-    def _untimed(self, clock: Clock) -> ClockOutcome:
-        """A clock of a metric no rule times: how long it ran, nothing more."""
+    def _untimed(self, clock: Clock, attrs: dict[str, Any]) -> ClockOutcome:
+        """A clock of a metric no rule times: how long it ran (on its calendar, for this subject), nothing more."""
         as_of = self._machine.as_of
-        calendar = clock.metric.calendar or ALWAYS_CALENDAR
-        cal = self._machine.deadlines.calendars[calendar]
+        cal = self._machine.deadlines.calendars.counted_on(clock.metric.calendar or ALWAYS_CALENDAR, attrs)
+        calendar = cal.name
         end = next((x for x in (clock.stopped, clock.cancelled, clock.failed) if x is not None), None)
         horizon = min(end, as_of) if end is not None else as_of
         pauses, paused = clock.pauses_until(horizon, cal)

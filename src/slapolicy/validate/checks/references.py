@@ -104,11 +104,42 @@ def _role(policy: Policy, role: str, path: JsonPath, kind: str = "role") -> Iter
         yield from _unknown(kind, role, policy.roles, path)
 
 
+def _named_calendars(policy: Policy) -> tuple[str, ...]:
+    """What a rule may name as its calendar: a declared calendar, or a calendar chosen by the subject."""
+    return (*policy.calendars, *policy.calendar_choices)
+
+
+def _calendar_choices(policy: Policy) -> Iterator[Problem]:
+    """A choice reads a declared attribute, maps its declared values, and picks declared calendars (not choices)."""
+    for choice in policy.calendar_choices.values():
+        path = choice.path
+        yield from _unknown("attribute", choice.attribute, (*BUILTIN_ATTRIBUTES, *policy.attributes), path + ("by",))
+        attribute = policy.attributes.get(choice.attribute)
+        domain = (tuple(policy.severities) if choice.attribute == "severity" else tuple(policy.tiers)
+                  if choice.attribute == "tier" else attribute.values if attribute is not None else None)
+        for value, calendar in choice.calendars.items():
+            if domain is not None and value not in domain:
+                yield Problem(path + ("calendars", value), f"unknown value of '{choice.attribute}' '{shorten(value)}'"
+                                                           f"{choices(str(value), tuple(map(str, domain)))}", True)
+            yield from _picked(policy, choice.name, calendar, path + ("calendars", value))
+        if choice.fallback is not None:
+            yield from _picked(policy, choice.name, choice.fallback, path + ("fallback",))
+
+
+def _picked(policy: Policy, choice: str, calendar: str, path: JsonPath) -> Iterator[Problem]:
+    if calendar in policy.calendar_choices:
+        yield Problem(path, f"'{calendar}' is a calendar chosen by the subject too; calendar choice '{choice}' picks "
+                            "declared calendars, each with its hours: name one of them")
+    else:
+        yield from _unknown("calendar", calendar, policy.calendars, path)
+
+
 def check(policy: Policy) -> Iterator[Problem]:
-    calendars = policy.calendars
+    calendars = _named_calendars(policy)
     kinds = policy.kinds
     for name, base in policy.calendar_extends.items():
-        yield from _unknown("calendar", base, calendars, ("calendars", name, "extends"))
+        yield from _unknown("calendar", base, policy.calendars, ("calendars", name, "extends"))
+    yield from _calendar_choices(policy)
     for declared in policy.attributes.values():
         yield from _unknown("kind of subject", declared.subject, kinds, declared.path + ("subject",))
     for metric in policy.metrics.values():
@@ -184,7 +215,7 @@ def _penalties(policy: Policy) -> Iterator[Problem]:
         if penalty.finding is not None:
             yield from _unknown("invariant, route or correlation", penalty.finding, judged, path + ("finding",))
         if penalty.calendar is not None:
-            yield from _unknown("calendar", penalty.calendar, policy.calendars, path + ("calendar",))
+            yield from _unknown("calendar", penalty.calendar, _named_calendars(policy), path + ("calendar",))
         for i, (source, argument) in enumerate(penalty.payer):
             where = path + ("payer", i, source) if argument is not None else path + ("payer", i)
             if source in ("role", "on_duty") and argument is not None:
@@ -203,7 +234,7 @@ def _penalties(policy: Policy) -> Iterator[Problem]:
 
 def _objectives(policy: Policy) -> Iterator[Problem]:
     judged = (*(v.id for v in policy.invariants), *(r.id for r in policy.routes), *(c.id for c in policy.correlations))
-    kinds, calendars = policy.kinds, policy.calendars
+    kinds, calendars = policy.kinds, _named_calendars(policy)
     for objective in policy.objectives:
         yield from _unknown("kind of subject", objective.subject, kinds, objective.path + ("subject",))
         if objective.calendar is not None:

@@ -1,0 +1,174 @@
+"""When something is due (issue 20): calendars chosen by the subject, durations as agreements write them,
+deadlines from data and re-timing on a change, each on the small fixture policy
+tests/fixtures/timing/policy.yaml (round test figures, in Europe/London). Expected instants are worked out
+by hand in each docstring. Every replay runs on each rules-engine backend available here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import FIXTURES
+from slapolicy.calendar.business import BusinessCalendar
+from slapolicy.calendar.durations import parse_duration
+from slapolicy.calendar.spec import CalendarSpec
+from slapolicy.review.policydiff import diff_policies
+from slapolicy.review.render import document
+from slapolicy.rules.engine import durable_available
+from slapolicy.sim.outcome import ClockOutcome, ClockStatus, SubjectOutcome
+from slapolicy.sim.replay import simulate
+from slapolicy.sim.tickets import RawItem
+from slapolicy.validate.repository import PolicySet, open_policy
+
+POLICY = FIXTURES / "timing" / "policy.yaml"
+LONDON = ZoneInfo("Europe/London")
+ENGINES = ["python"] + (["durable"] if durable_available() else [])
+MET, BREACHED, RUNNING, CANCELLED = ClockStatus.MET, ClockStatus.BREACHED, ClockStatus.RUNNING, ClockStatus.CANCELLED
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def at(text: str, zone: str = "Europe/London") -> float:
+    """'2025-03-07 16:00' in a zone (London by default) as epoch seconds."""
+    return dt.datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo(zone)).timestamp()
+
+
+def replay(engine: str, attributes: dict[str, Any], events: list[tuple[str, str] | tuple[str, str, dict[str, Any]]],
+           as_of: str = "2025-12-31 00:00", policy: Path = POLICY) -> SubjectOutcome:
+    """One subject; events as ('2025-03-07 16:00', type[, more fields]) in London time."""
+    evs = [{"at": dt.datetime.fromtimestamp(at(e[0]), LONDON).isoformat(), "type": e[1], **(e[2] if len(e) > 2 else {})}  # type: ignore[misc]
+           for e in events]
+    item = {"id": "T-1", "attributes": attributes, "events": evs}
+    (outcome,) = simulate(PolicySet.of([open_policy(policy)]), [RawItem(item, 1)], engine, at(as_of))
+    assert isinstance(outcome, SubjectOutcome), outcome
+    return outcome
+
+
+def clock(outcome: SubjectOutcome, metric: str) -> ClockOutcome:
+    (found,) = [c for c in outcome.clocks if c.metric.id == metric]
+    return found
+
+
+# ---- durations as agreements write them -----------------------------------------------------------------
+
+def test_days_of_working_hours_and_working_days_are_two_rules(engine: str) -> None:
+    """A service desk's "3 Days" on a working-hours table is 3 x the day's working hours (09:00-17:00: 8 h,
+    24 working hours); "by the end of the 3rd working day" is `3 working days`. Raised Monday 3 March 10:00:
+    24 working hours are Mon 10-17 (7 h), Tue (15 h), Wed (23 h) and 1 h of Thursday: Thu 6 March 10:00; the end
+    of the 3rd working day after Monday (Tue, Wed, Thu) is Thu 6 March 17:00."""
+    hours = clock(replay(engine, {"severity": "P3"}, [("2025-03-03 10:00", "created")]), "resolution")
+    assert hours.due == at("2025-03-06 10:00") and hours.target is not None and hours.target.duration.kind == "day_hours"
+    days = clock(replay(engine, {"severity": "P4"}, [("2025-03-03 10:00", "created")]), "resolution")
+    assert days.due == at("2025-03-06 17:00")
+
+
+def test_a_share_of_days_of_working_hours_is_of_their_working_time(engine: str) -> None:
+    """The 50 % warning of 3 days of working hours (24 h) comes after 12 working hours: Mon 10-17 (7 h), then 5 h
+    of Tuesday from 09:00: Tue 4 March 14:00."""
+    outcome = replay(engine, {"severity": "P3"}, [("2025-03-03 10:00", "created")])
+    assert [e.at for e in outcome.escalations if e.step.id == "resolution-half"] == [at("2025-03-04 14:00")]
+
+
+def test_days_of_working_hours_parse_as_their_own_kind() -> None:
+    for text, amount in (("3 days of working hours", 3), ("1 day of working hours", 1), ("10 days  of working hours", 10)):
+        d = parse_duration(text)
+        assert (d.kind, d.amount, d.working_time) == ("day_hours", amount, True)
+    assert not parse_duration("3 working days").working_time
+
+
+DESK = BusinessCalendar(CalendarSpec("desk", "Europe/London", hours=(((540, 1020),),) * 5 + ((), ())))  # 09:00-17:00
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=0, max_value=3 * 365 * 86400), st.integers(min_value=1, max_value=30))
+def test_n_days_of_working_hours_are_n_working_days_of_work(offset: int, n: int) -> None:
+    """Whatever the start, the deadline of N days of working hours lies N x 8 working hours after it, and within
+    working time (or at the end of a working interval)."""
+    start = at("2024-01-01 00:00") + offset
+    due = DESK.due_epoch(start, parse_duration(f"{n} days of working hours"))
+    assert DESK.elapsed_epoch(start, due) == n * 8 * 3600
+    assert DESK.elapsed_epoch(start, due - 1) < n * 8 * 3600
+
+
+def test_render_prints_days_of_working_hours_as_written() -> None:
+    policy = open_policy(POLICY)
+    text = "\n".join(line for s in document(policy, "en").sections for r in s.rules for line in r.lines)
+    assert "resolution: 3 days of working hours (working days 09:00–17:00)" in text
+    assert "resolution: 3 working days (working days 09:00–17:00)" in text
+    zh = "\n".join(line for s in document(policy, "zh").sections for r in s.rules for line in r.lines)
+    assert "3 天的工作时间（工作日 09:00–17:00）" in zh
+
+
+# ---- calendars chosen by the subject ----------------------------------------------------------------------
+
+def test_the_customers_region_chooses_the_calendar_with_its_zone_and_holidays(engine: str) -> None:
+    """8 working hours in the customer's headquarters' hours (08:00-18:00 local). Raised Thursday 3 July 2025
+    16:00 London (BST) = 11:00 New York (EDT). A US customer: Thu 11:00-18:00 is 7 h, Friday 4 July is a US
+    holiday, so the last hour is Mon 7 July 08:00-09:00 New York = 14:00 London. A UK customer: Thu 16-18 (2 h),
+    Fri 4 July is worked in Britain: 6 h more, Fri 14:00 London."""
+    us = clock(replay(engine, {"severity": "P2", "region": "us"}, [("2025-07-03 16:00", "created")]), "response")
+    assert (us.due, us.calendar) == (at("2025-07-07 09:00", "America/New_York"), "new_york")
+    assert us.due == at("2025-07-07 14:00")
+    assert us.target is not None and us.target.chosen_by == "customer_hq"
+    uk = clock(replay(engine, {"severity": "P2", "region": "uk"}, [("2025-07-03 16:00", "created")]), "response")
+    assert (uk.due, uk.calendar) == (at("2025-07-04 14:00"), "london")
+
+
+def test_a_subject_without_the_attribute_is_a_finding_not_silence(engine: str) -> None:
+    """customer_hq maps uk and us and has no fallback: a ticket without a region has no calendar for its
+    response target, so the target cannot be applied; the outcome says so (undecided_rule), naming the rule."""
+    outcome = replay(engine, {"severity": "P2"}, [("2025-07-03 16:00", "created")])
+    assert [c for c in outcome.clocks if c.metric.id == "response"] == []
+    (finding,) = [f for f in outcome.findings if f.code == "undecided_rule"]
+    assert "hq-response" in finding.message and "no 'region', by which calendar choice 'customer_hq'" in finding.message
+
+
+def test_a_fallback_serves_a_subject_the_choice_does_not_map(engine: str) -> None:
+    """customer_or_london maps us only, else London: a ticket without a region is timed on London's hours
+    (Thu 3 July 16:00: 2 h on Thursday, 6 h on Friday: Fri 14:00); a US one on New York's."""
+    none = clock(replay(engine, {"severity": "P3"}, [("2025-07-03 16:00", "created")]), "response")
+    assert (none.due, none.calendar) == (at("2025-07-04 14:00"), "london")
+    us = clock(replay(engine, {"severity": "P3", "region": "us"}, [("2025-07-03 16:00", "created")]), "response")
+    assert (us.due, us.calendar) == (at("2025-07-07 14:00"), "new_york")
+
+
+def test_a_measure_in_the_customers_hours(engine: str) -> None:
+    """`handling` is measured, not timed, on customer_or_london: a US ticket raised Thu 3 July 11:00 New York and
+    resolved Mon 7 July 10:00 New York ran Thu 11-18 (7 h) and Mon 08-10 (2 h): 9 working hours (Friday is a US
+    holiday); a UK one over the same instants ran Thu 16-18, Fri 08-18 and Mon 08-15 London: 19 h."""
+    events: list[tuple[str, str] | tuple[str, str, dict[str, Any]]] = [("2025-07-03 16:00", "created"),
+                                                                      ("2025-07-07 15:00", "resolved")]
+    us = clock(replay(engine, {"severity": "P1", "region": "us"}, events), "handling")
+    assert (us.status, us.calendar, us.elapsed_seconds) == (ClockStatus.UNTIMED, "new_york", 9 * 3600)
+    uk = clock(replay(engine, {"severity": "P1", "region": "uk"}, events), "handling")
+    assert (uk.calendar, uk.elapsed_seconds) == ("london", 19 * 3600)
+
+
+def test_render_names_the_attribute_that_chooses_and_each_calendars_zone() -> None:
+    policy = open_policy(POLICY)
+    rows = [row for s in document(policy, "en").sections if s.anchor == "calendars" for t in s.tables for row in t.rows]
+    assert ("customer_hq", "by the customer's headquarters: uk → london; us → new_york") in rows
+    assert ("customer_or_london", "by the customer's headquarters: us → new_york; otherwise → london") in rows
+    assert ("new_york", "working days 08:00–18:00 (America/New_York), US public holidays excepted") in rows
+    zh = [row for s in document(policy, "zh").sections if s.anchor == "calendars" for t in s.tables for row in t.rows]
+    assert ("customer_hq", "按客户总部所在地：uk → london；us → new_york") in zh
+
+
+def test_diff_shows_a_changed_choice(tmp_path: Path) -> None:
+    changed = tmp_path / "policy.yaml"
+    changed.write_text(POLICY.read_text(encoding="utf-8").replace("calendars: {uk: london, us: new_york}}",
+                                                                  "calendars: {uk: london, us: london}}"), encoding="utf-8")
+    changes = diff_policies(open_policy(POLICY), open_policy(changed)).changes
+    assert [(c.section, c.item, c.old, c.new) for c in changes if c.section == "calendars"] == [
+        ("calendars", "customer_hq calendars", "uk: london; us: new_york", "uk: london; us: london")]
+    (target,) = [c for c in changes if c.section == "targets"]
+    assert target.item == "response for severity=P2" and "us: new_york" in (target.old or "") and "us: london" in (target.new or "")
