@@ -172,3 +172,100 @@ def test_diff_shows_a_changed_choice(tmp_path: Path) -> None:
         ("calendars", "customer_hq calendars", "uk: london; us: new_york", "uk: london; us: london")]
     (target,) = [c for c in changes if c.section == "targets"]
     assert target.item == "response for severity=P2" and "us: new_york" in (target.old or "") and "us: london" in (target.new or "")
+
+
+# ---- deadlines from data ------------------------------------------------------------------------------------
+
+PROMISE = "2025-03-04T15:00:00+00:00"  # Tuesday 4 March 15:00 London (GMT)
+
+
+def test_within_five_days_or_as_agreed(engine: str) -> None:
+    """`repair: {agreed: promised_at, within: 5 calendar days}`. Raised Monday 3 March 10:00 without a promise: the
+    end of the 5th day after Monday, Saturday 8 March, i.e. Sunday 9 March 00:00. With a promise of Tuesday 15:00
+    made at the call: due then, and a repair at Tuesday 14:00 meets it."""
+    plain = clock(replay(engine, {"severity": "P1"}, [("2025-03-03 10:00", "created")]), "repair")
+    assert (plain.due, plain.status) == (at("2025-03-09 00:00"), BREACHED)
+    promised = clock(replay(engine, {"severity": "P1", "promised_at": PROMISE},
+                            [("2025-03-03 10:00", "created"), ("2025-03-04 14:00", "resolved")]), "repair")
+    assert (promised.due, promised.status) == (at("2025-03-04 15:00"), MET)
+    assert promised.target is not None and promised.target.text == "agreed: promised_at, else 5 calendar days"
+
+
+def test_an_agreement_counts_only_while_the_deadline_in_force_has_not_passed(engine: str) -> None:
+    """A promise recorded Monday 17:00 (before the written deadline) moves the deadline to it: Tuesday 15:00. One
+    recorded Sunday 9 March 10:00, after the written deadline (Sunday 00:00) had passed, does not undo the breach:
+    still due Sunday 00:00. A promise re-made Tuesday 16:00, after the first (Tuesday 15:00) had passed, does not
+    move it either; re-made Tuesday 12:00, while it still ran, it does: Wednesday 12:00."""
+    def due(*updates: tuple[str, str]) -> float | None:
+        events: list[tuple[str, str] | tuple[str, str, dict[str, Any]]] = [("2025-03-03 10:00", "created")]
+        events += [(when, "update", {"attributes": {"promised_at": promise}}) for when, promise in updates]
+        return clock(replay(engine, {"severity": "P1"}, events), "repair").due
+
+    assert due(("2025-03-03 17:00", PROMISE)) == at("2025-03-04 15:00")
+    assert due(("2025-03-09 10:00", "2025-03-10T12:00:00+00:00")) == at("2025-03-09 00:00")
+    assert due(("2025-03-03 17:00", PROMISE), ("2025-03-04 16:00", "2025-03-05T12:00:00+00:00")) == at("2025-03-04 15:00")
+    assert due(("2025-03-03 17:00", PROMISE), ("2025-03-04 12:00", "2025-03-05T12:00:00+00:00")) == at("2025-03-05 12:00")
+
+
+def test_a_time_agreed_for_it_is_counted_like_a_written_one(engine: str) -> None:
+    """`{agreed: agreed_time, within: 8h, calendar: desk}`: raised Monday 3 March 10:00 with 3h agreed, due 13:00; with
+    nothing agreed, 8 working hours of 09:00-17:00: 7 on Monday, 1 on Tuesday, Tuesday 10:00."""
+    agreed = clock(replay(engine, {"severity": "P2", "agreed_time": "3h"}, [("2025-03-03 10:00", "created")]), "repair")
+    assert agreed.due == at("2025-03-03 13:00")
+    written = clock(replay(engine, {"severity": "P2"}, [("2025-03-03 10:00", "created")]), "repair")
+    assert written.due == at("2025-03-04 10:00")
+
+
+def test_a_time_agreed_that_is_not_a_duration_is_a_rejection(engine: str) -> None:
+    raw = [RawItem({"id": "T-1", "attributes": {"severity": "P2", "agreed_time": "soon"},
+                    "events": [{"at": "2025-03-03T10:00:00+00:00", "type": "created"}]}, 1)]
+    (outcome,) = simulate(PolicySet.of([open_policy(POLICY)]), raw, engine, at("2025-12-31 00:00"))
+    assert not isinstance(outcome, SubjectOutcome)
+    assert [r.code for r in outcome.reasons] == ["bad_duration"]
+    assert "agreed_time: 'soon' is not a duration" in outcome.reasons[0].message
+
+
+def test_due_only_as_agreed_without_an_agreement_is_a_finding(engine: str) -> None:
+    """`{agreed: promised_at}` and no written fallback: a ticket without a promise is measured (untimed) and carries an
+    undecided_rule finding naming the rule; with one it is judged by it."""
+    outcome = replay(engine, {"severity": "P3"}, [("2025-03-03 10:00", "created"), ("2025-03-04 14:00", "resolved")])
+    repair = clock(outcome, "repair")
+    assert (repair.status, repair.due, repair.elapsed_seconds) == (ClockStatus.UNTIMED, None, 28 * 3600)
+    (finding,) = [f for f in outcome.findings if f.code == "undecided_rule"]
+    assert "agreed-only" in finding.message and "no 'promised_at', the time agreed for it" in finding.message
+    judged = clock(replay(engine, {"severity": "P3", "promised_at": PROMISE},
+                          [("2025-03-03 10:00", "created"), ("2025-03-04 16:00", "resolved")]), "repair")
+    assert (judged.due, judged.status) == (at("2025-03-04 15:00"), BREACHED)
+
+
+def test_a_day_agreed_is_due_at_its_end(engine: str) -> None:
+    """`{agreed: promised_day, within: 1 calendar day}` with 5 March promised: due at the end of Wednesday 5 March."""
+    repair = clock(replay(engine, {"severity": "P4", "promised_day": "2025-03-05"}, [("2025-03-03 10:00", "created")]), "repair")
+    assert repair.due == at("2025-03-06 00:00")
+
+
+def test_a_share_of_an_agreed_time_is_of_the_time_to_it(engine: str) -> None:
+    """Raised Monday 10:00 with a promise of Tuesday 10:00 (24 h of clock time): the 50 % warning at Monday 22:00."""
+    outcome = replay(engine, {"severity": "P1", "promised_at": "2025-03-04T10:00:00+00:00"}, [("2025-03-03 10:00", "created")])
+    assert [e.at for e in outcome.escalations if e.step.id == "repair-half"] == [at("2025-03-03 22:00")]
+
+
+def test_render_writes_as_agreed() -> None:
+    policy = open_policy(POLICY)
+    text = "\n".join(line for s in document(policy, "en").sections for r in s.rules for line in r.lines)
+    assert "repair: as agreed (the time promised), else 5 calendar days" in text
+    assert "repair: as agreed (the time promised)" in text
+    zh = "\n".join(line for s in document(policy, "zh").sections for r in s.rules for line in r.lines)
+    assert "repair: 按约定（答应客户的时间），未约定时 5 个自然日" in zh
+
+
+def test_a_coverage_window_is_never_agreed(tmp_path: Path) -> None:
+    from slapolicy.policy.loader import load_file
+    from slapolicy.validate.validation import validate_document
+
+    path = tmp_path / "policy.yaml"
+    path.write_text(POLICY.read_text(encoding="utf-8") + "objectives:\n  - {id: called, measure: coverage, proof: resolved, "
+                    "within: {agreed: promised_at, within: 1h}, min: 100%, period: month}\n", encoding="utf-8")
+    found = [(d.code, d.message) for d in validate_document(load_file(path)[0])[1]]
+    assert found == [("SLA104", "a coverage window is the policy's own time for the proof, not one agreed with a subject; "
+                                "write it with `within`")]

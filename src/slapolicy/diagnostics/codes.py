@@ -198,6 +198,10 @@ _ALL = (
          "a timestamp that is not ISO-8601, or outside the supported range",
          "Write timestamps like 2025-03-07T17:50:00+08:00; those without an offset are read in the policy's "
          "time zone."),
+    Code("bad_duration", "bad-duration", "ticket", E, "a time agreed for a deadline that is not a duration",
+         "A target `agreed: ATTRIBUTE` reads the subject's attribute of type duration as the time agreed for it; write "
+         "it as policies write durations: 8h, 90 minutes, 3 working days, 2 days of working hours (a number alone has "
+         "no unit)."),
     Code("unknown_event_type", "unknown-event-type", "ticket", E, "an event type the policy does not declare",
          "Built-in event types and those under the policy's `events:` are accepted; names are lower case. A "
          "misspelt `created` (`Created`, `creatd`) is reported here, with the name to write, rather than as a "

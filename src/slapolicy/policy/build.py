@@ -102,13 +102,21 @@ class _Builder:
             return ALWAYS
 
     def target_value(self, value: Any, path: JsonPath, metric: str, calendar: str = ALWAYS_CALENDAR) -> TargetValue | None:
-        """A duration or `{within, calendar, counting}` (targets, coverage windows); `calendar` when it names none."""
+        """A duration or `{within, agreed, calendar, counting}` (targets, coverage windows); `calendar` when it names none."""
         spec = value if isinstance(value, Mapping) else {"within": value}
-        d = self.duration(spec["within"], path + (("within",) if isinstance(value, Mapping) else ()))
-        if d is None:
+        d = self.duration(spec["within"], path + (("within",) if isinstance(value, Mapping) else ())) if "within" in spec else None
+        if d is None and ("within" in spec or "agreed" not in spec):
             return None
         return TargetValue(metric, d, spec.get("calendar", calendar), spec.get("counting", "end_of_day"), path,
-                           _clauses(spec), spec.get("choice"))
+                           _clauses(spec), spec.get("choice"), agreed=spec.get("agreed"))
+
+    def window(self, value: Any, path: JsonPath) -> TargetValue | None:
+        """A coverage window: written, never agreed with the subject."""
+        if isinstance(value, Mapping) and "agreed" in value:
+            self.fail(path + ("agreed",), "a coverage window is the policy's own time for the proof, not one agreed with a "
+                                          "subject; write it with `within`")
+            return None
+        return self.target_value(value, path, "coverage")
 
     def correlation(self, c: Mapping[str, Any], path: JsonPath) -> Correlation:
         within = self.duration(c["within"], path + ("within",)) if "within" in c else None
@@ -435,7 +443,7 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
             period=o.get("period", "month"), path=path, source=b.source(path), clauses=_clauses(o),
             choice=o.get("choice"), calendar=o.get("calendar"), subject=o.get("subject", "ticket"), q=o.get("q"),
             finding=o.get("finding"), population=_events(o.get("population")) or ("created",), proof=_events(o.get("proof")),
-            within=b.target_value(o["within"], path + ("within",), "coverage") if "within" in o else None,
+            within=b.window(o["within"], path + ("within",)) if "within" in o else None,
             description=o.get("description", ""), count=o.get("count"),
         ))
 

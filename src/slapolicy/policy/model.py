@@ -106,13 +106,21 @@ class Metric:
 @dataclass(frozen=True)
 class TargetValue:
     metric: str
-    duration: Duration
+    duration: Duration | None  # as written; None: due only as agreed (`agreed` without a written fallback)
     calendar: str
     counting: Counting
     path: JsonPath
     clauses: tuple[str, ...] = ()  # its own provenance, when it differs from its rule's
     choice: str | None = None
     chosen_by: str | None = None  # the calendar choice that picked `calendar` for a subject (set by the replay)
+    agreed: str | None = None  # the attribute holding the time or duration agreed with the subject, which replaces `duration`
+
+    @property
+    def text(self) -> str:
+        """As the policy writes it: `4h`, `agreed: promised_at, else 1 calendar day`, `agreed: promised_at`."""
+        if self.agreed is None:
+            return str(self.duration)
+        return f"agreed: {self.agreed}" + (f", else {self.duration}" if self.duration is not None else "")
 
 
 @dataclass(frozen=True)

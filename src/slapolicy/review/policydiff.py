@@ -322,7 +322,7 @@ def target_words(t: TargetValue, policy: Policy) -> str:
     else:
         cal = "around the clock" if spec is None or spec.always else f"on {t.calendar} ({_hours(spec)}; {_country(spec)})"
     counting = "" if t.counting == "end_of_day" else f", counting {t.counting}"
-    return f"{t.duration} {cal}{counting}"
+    return f"{t.text} {cal}{counting}"
 
 
 def _collapse(combos: list[tuple[Any, ...]], axes: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
@@ -374,7 +374,7 @@ def _text(value: Any) -> str:
     if isinstance(value, Duration):
         return value.text
     if isinstance(value, TargetValue):
-        return f"{value.duration} on {value.calendar}"
+        return f"{value.text} on {value.calendar}"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):

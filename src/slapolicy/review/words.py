@@ -188,24 +188,43 @@ class Wording:
         return ", ".join(runs) if self.en else "、".join(runs)
 
     def target(self, value: TargetValue) -> str:
-        text = self.duration(value.duration)
+        if value.duration is None:  # due only as agreed with the subject
+            assert value.agreed is not None
+            text = f"as agreed ({self.field(value.agreed)})" if self.en else f"按约定（{self.field(value.agreed)}）"
+            return self._on_calendar(value, text) or text
+        text = self._written(value, value.duration)
+        if value.agreed is not None:  # "within 5 days or as agreed"
+            agreed = self.field(value.agreed)
+            return f"as agreed ({agreed}), else {text}" if self.en else f"按约定（{agreed}），未约定时 {text}"
+        return text
+
+    def _written(self, value: TargetValue, duration: Duration) -> str:
+        """A target's written duration, anchored, counted and on its calendar, in words."""
+        text = self.duration(duration)
         before = self.p.metrics[value.metric].before if value.metric in self.p.metrics else None
         if before is not None:
             field = self.field(before)
-            if value.duration.amount == 0:
+            if duration.amount == 0:
                 text = f"by {field}" if self.en else f"不晚于{field}"
             else:
                 text = f"{text} before {field}" if self.en else f"{field}前 {text}"
         counting = {"start_of_day": ("（至当日开始）", " (by the start of the day)"),
                     "same_time": ("（同一时刻）", " (same time of day)")}
-        if not value.duration.working_time and value.counting in counting:
+        if not duration.working_time and value.counting in counting:
             text += counting[value.counting][self.en]
+        on_calendar = self._on_calendar(value, text)
+        if on_calendar is not None:
+            return on_calendar
+        if not duration.working_time:  # calendar days and months: no hours to count
+            return text
+        return f"{text} (clock time)" if self.en else f"{text}（自然时间）"
+
+    def _on_calendar(self, value: TargetValue, text: str) -> str | None:
+        """`text (its calendar in words)` for a target on a business calendar (or one chosen by the subject)."""
         if value.calendar in self.p.calendar_choices or (value.calendar != ALWAYS_CALENDAR
                                                          and not self.p.calendars[value.calendar].always):
             return f"{text} ({self.calendar(value.calendar)})" if self.en else f"{text}（{self.calendar(value.calendar)}）"
-        if not value.duration.working_time:  # calendar days and months: no hours to count
-            return text
-        return f"{text} (clock time)" if self.en else f"{text}（自然时间）"
+        return None
 
     def condition(self, cond: Condition) -> str:
         if isinstance(cond, Compare):

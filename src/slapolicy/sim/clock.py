@@ -16,12 +16,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..calendar.business import BusinessCalendar
+from ..calendar.durations import Duration, DurationError, parse_duration
 from ..calendar.instants import InstantError, parse_instant
 from ..policy.model import Metric, Policy, TargetRule, TargetValue
 from .outcome import TargetChange
 from .tickets import TicketError
 
 INF = math.inf
+_SAME_DAY = Duration("days", 0, "0 calendar days")  # an agreed date: due at its end
 MAX_PERIODS = 10_000  # periods of one recurring clock or `every` duty in one subject; with MAX_EVENTS this bounds its work
 
 
@@ -118,26 +120,39 @@ BY_RANK = operator.attrgetter("rank")
 
 class Deadlines:
     """When a clock falls due under a target: on the target's calendar from the clock's start, or
-    before the date an attribute names; pushed back by the working time it was paused."""
+    before the date an attribute names, or when the subject's agreed time says; pushed back by the
+    working time it was paused (an agreed instant is not)."""
 
     def __init__(self, policy: Policy, calendars: Calendars) -> None:
         self.calendars = calendars
         self._anchors: dict[tuple[str, str], float] = {}
         self._date_anchors = frozenset(a.id for a in policy.attributes.values() if a.type == "date")
+        self._agreed_lengths = frozenset(a.id for a in policy.attributes.values() if a.type == "duration")
+        self._lengths: dict[str, Duration] = {}
 
     def due(self, clock: Clock, target: TargetValue | None, attrs: dict[str, Any], until: float) -> float | None:
         """The due time under `target`, counting the clock's pauses that began before `until`; None
-        when untimed, or when the anchor date it is due before is not known."""
+        when untimed, when the anchor date it is due before is not known, or when it is due only as
+        agreed and nothing was."""
         if target is None:
             return None
         cal = self.calendars[target.calendar]
         metric = clock.metric
         if metric.before is not None:
             anchor = attrs.get(metric.before)
-            if anchor is None:
+            if anchor is None or target.duration is None:
                 return None
             return cal.due_before_epoch(self._anchor(anchor, cal), target.duration, metric.before in self._date_anchors)
         duration = target.duration
+        if target.agreed is not None:
+            agreed = attrs.get(target.agreed)
+            if agreed is not None and target.agreed not in self._agreed_lengths:  # a time agreed: no pause moves it
+                at = self._anchor(agreed, cal)
+                return cal.due_epoch(at, _SAME_DAY) if target.agreed in self._date_anchors else at
+            duration = self.duration(target, attrs)
+            if duration is None:
+                return None
+        assert duration is not None  # only an agreed target lacks one
         seconds = duration.amount if duration.kind == "seconds" else cal.length(duration) if duration.working_time else None
         if clock.pauses is None:
             if seconds is not None:
@@ -149,6 +164,22 @@ class Deadlines:
         base = cal.due_epoch(clock.started, duration, target.counting)
         paused = sum(cal.elapsed_epoch(a, min(b, base)) for a, b in pauses if a < base)
         return cal.add_epoch(base, paused) if paused else base
+
+    def duration(self, target: TargetValue, attrs: dict[str, Any]) -> Duration | None:
+        """The length the subject's clock is timed by: agreed with it (a `duration` attribute the target's
+        `agreed` names), else as written; None for a time agreed, or when nothing is."""
+        agreed = attrs.get(target.agreed) if target.agreed is not None else None
+        if agreed is None:
+            return target.duration
+        if target.agreed not in self._agreed_lengths:
+            return None
+        found = self._lengths.get(str(agreed))
+        if found is None:
+            try:
+                found = self._lengths[str(agreed)] = parse_duration(agreed)
+            except DurationError as exc:
+                raise TicketError("bad_duration", f"{target.agreed}: {exc}") from None
+        return found
 
     def _anchor(self, value: Any, cal: BusinessCalendar) -> float:
         key = (str(value), cal.spec.timezone)

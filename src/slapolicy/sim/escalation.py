@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..calendar.business import BusinessCalendar
+from ..calendar.durations import Duration
 from ..policy.model import MAX_REPEATS, EscalationStep, Policy, TargetValue
 from .clock import INF, Clock, Deadlines
 from .decisions import Snapshot, snapshot_at
@@ -59,10 +60,11 @@ class Escalations:
             if due is None:
                 continue
             pauses = clock.pauses_before(horizon)
+            duration = self._deadlines.duration(target, attrs)
             for step in steps:
                 if step in last_fired and step.repeat_every is None:
                     continue  # fired under an earlier target: stays fired, once per cycle
-                for t in self._instants(step, clock, cal, target, due, pauses, horizon):
+                for t in self._instants(step, clock, cal, duration, target, due, pauses, horizon):
                     t = max(t, seg_start)  # a target's steps fire no earlier than the target came into force
                     if t >= seg_end:
                         break
@@ -78,17 +80,20 @@ class Escalations:
                     if step.repeat_every is None:
                         break
 
-    def _instants(self, step: EscalationStep, clock: Clock, cal: BusinessCalendar, target: TargetValue, due: float,
-                  pauses: Sequence[tuple[float, float]], limit: float) -> list[float]:
-        """When a step fires under one target, as if that target had held from the clock's start."""
+    def _instants(self, step: EscalationStep, clock: Clock, cal: BusinessCalendar, duration: Duration | None,
+                  target: TargetValue, due: float, pauses: Sequence[tuple[float, float]], limit: float) -> list[float]:
+        """When a step fires under one target (timed by `duration`; None: by a time agreed with the subject), as if
+        that target had held from the clock's start."""
         if step.at_start:
             first = clock.started
         elif step.share is not None:
             # the share of the target's own working time, pauses not counted (an open pause never shortens it)
-            if target.duration.working_time:
-                total = float(cal.length(target.duration))
+            if duration is None:  # an agreed instant: the working time from the start to it, pauses not counted
+                total = cal.elapsed_epoch(clock.started, due) - sum(cal.elapsed_epoch(a, min(b, due)) for a, b in pauses if a < due)
+            elif duration.working_time:
+                total = float(cal.length(duration))
             else:
-                total = cal.elapsed_epoch(clock.started, cal.due_epoch(clock.started, target.duration, target.counting))
+                total = cal.elapsed_epoch(clock.started, cal.due_epoch(clock.started, duration, target.counting))
             if cal.always and not pauses:
                 first = clock.started + step.share * total
             else:

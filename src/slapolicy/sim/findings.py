@@ -6,7 +6,7 @@ where they mattered."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
 from ..diagnostics.record import ordinal, shorten
@@ -14,7 +14,7 @@ from ..policy.conditions import full_match
 from ..policy.model import Attribute, Invariant, Policy, Source
 from .decisions import Snapshot, snapshot_at
 from .matches import Match
-from .outcome import Finding
+from .outcome import ClockOutcome, ClockStatus, Finding
 from .phases import PHASE_OF_END, Ended, Phases, happened
 from .tickets import Event, Ticket
 
@@ -38,6 +38,8 @@ class Findings:
         self._phases = Phases(policy)
         # deadlines before a date attribute, by kind: a target in force without the date is a finding
         self.anchored = {k: tuple(m for m in policy.metrics.values() if m.before and m.subject == k) for k in policy.kinds}
+        # targets due only as agreed: one without an agreed time is a finding
+        self.agreed_only = any(v.duration is None for rule in policy.targets for v in rule.values.values())
         attributes = policy.attributes.values()
         self._required = {k: tuple(a for a in attributes if a.required and a.subject == k) for k in policy.kinds}
         self._scaled = {k: tuple(a for a in attributes if a.range is not None and a.subject == k) for k in policy.kinds}
@@ -121,6 +123,17 @@ class Findings:
                 yield Finding("undecided_rule", f"the {metric.id} target of {rule.id or 'the rule'} ({rule.source}) could not be "
                                                 f"applied: the {kind} has no '{anchor}', the date it is due before", None,
                               rule.values[metric.id].clauses or rule.clauses, rule.source)
+
+    def unagreed(self, kind: str, clocks: Iterable[ClockOutcome]) -> Iterator[Finding]:
+        """Deadlines due only as agreed that nothing was agreed for: the clock ran with its target in force but
+        the subject had no agreed time by its end (or --as-of), so it is measured, not judged."""
+        for c in clocks:
+            if c.status is ClockStatus.UNTIMED and c.target is not None and c.target.agreed is not None and c.rule is not None:
+                rule = c.rule
+                yield Finding("undecided_rule", f"the {c.metric.id} target of {rule.id or 'the rule'} ({rule.source}) could not "
+                                                f"be applied: the {kind} has no '{c.target.agreed}', the time agreed for it, "
+                                                "and the rule gives none of its own", None, c.target.clauses or rule.clauses,
+                              rule.source)
 
     def judge(self, ticket: Ticket, snapshots: list[Snapshot], history: History) -> Iterator[Finding]:
         """Findings for the rules over the subject's history, in policy order."""

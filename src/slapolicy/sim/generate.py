@@ -87,7 +87,7 @@ class _Plan:
             value = rule.values.get(metric)
             if value is not None and evaluate(rule.when, attrs):
                 name = self.policy.calendar_for(value.calendar, attrs)
-                if name is None:  # a calendar choice with nothing for these attributes: not timed
+                if name is None or value.duration is None:  # no calendar for these attributes, or due only as agreed
                     return None
                 cal = self.calendar(name)
                 return cal.due_epoch(start, value.duration, value.counting), cal
@@ -385,7 +385,7 @@ class _Proofs:
             self.counts[key] = (population, proved)
 
     def _when(self, o: Objective, at: float, rng: random.Random, attrs: dict[str, Any]) -> float:
-        if o.within is None:
+        if o.within is None or o.within.duration is None:  # a window is written, never agreed
             return at + rng.uniform(0.5, 4) * HOUR
         cal = self.plan.calendar(self.plan.policy.counted_on(o.within.calendar, attrs))
         return _share(cal, at, cal.due_epoch(at, o.within.duration, o.within.counting), rng.uniform(*EARLY))

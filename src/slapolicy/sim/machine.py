@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..policy.model import ALWAYS_CALENDAR, Metric, Policy
+from ..policy.model import ALWAYS_CALENDAR, Metric, Policy, TargetValue
 from .clock import BY_RANK, MAX_PERIODS, Clock, Deadlines, too_many_periods
 from .decisions import (
     CANCEL,
@@ -253,11 +253,15 @@ class Clocks:
                 attrs = snapshot_at(snapshots, min(end, as_of) if end is not None else as_of).attributes
             assert target is not None
             horizon = min(end, as_of) if end is not None else as_of
+            if target.agreed is not None:  # the agreement in force: one made after the deadline passed does not count
+                attrs = _agreement(deadlines, clock, target, snapshots, horizon)
             cal = deadlines.calendars[target.calendar]
             due = deadlines.due(clock, target, attrs, horizon)
             paused_now = clock.paused
             breached_at: float | None = None
-            if clock.breached_period is not None:
+            if due is None and target.agreed is not None:  # due only as agreed, and nothing was: measured, not judged
+                state = CANCELLED if cancelled is not None and cancelled <= as_of else UNTIMED
+            elif clock.breached_period is not None:
                 state, breached_at = BREACHED, clock.breached_period
             elif stopped is not None and stopped <= as_of:
                 state = MET if due is not None and stopped <= due else BREACHED
@@ -303,3 +307,21 @@ class Clocks:
             clock.failed if clock.failed is not None and clock.failed <= as_of else None, calendar, pauses,
         )
 
+
+
+def _agreement(deadlines: Deadlines, clock: Clock, target: TargetValue, snapshots: list[Snapshot], horizon: float) -> dict[str, Any]:
+    """The attributes whose agreement times the clock: each agreed time recorded while the deadline in force had
+    not passed replaces it; one recorded after it passed does not undo the breach (the clock is due as it was)."""
+    name = target.agreed or ""
+    attrs = snapshots[0].attributes
+    due = deadlines.due(clock, target, attrs, horizon)
+    for snapshot in snapshots[1:]:
+        if snapshot.at > horizon:
+            break
+        if snapshot.attributes.get(name) == attrs.get(name):
+            continue
+        if due is not None and due < snapshot.at:
+            break
+        attrs = snapshot.attributes
+        due = deadlines.due(clock, target, attrs, horizon)
+    return attrs

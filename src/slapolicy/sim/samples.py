@@ -37,4 +37,5 @@ class Coverage:
         within = objective.within
         if within is None:
             return self._as_of
+        assert within.duration is not None  # a window is written, never agreed (the model refuses one)
         return self._calendars.counted_on(within.calendar, ticket.attributes).due_epoch(entered, within.duration, within.counting)

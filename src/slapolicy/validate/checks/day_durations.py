@@ -31,6 +31,8 @@ _DAYS = re.compile(r"(?:\d+[wd])+(?:\d+[hms])*|\d+\s+(?:day|week)s?", re.IGNOREC
 def check(policy: Policy) -> Iterator[Problem]:
     for rule in policy.targets:
         for value in rule.values.values():
+            if value.duration is None:
+                continue
             text = value.duration.text
             if value.duration.kind != "seconds" or not _DAYS.fullmatch(text):
                 continue

@@ -34,7 +34,7 @@ def check(policy: Policy) -> Iterator[Problem]:
     values: list[TargetValue] = [v for rule in policy.targets for v in rule.values.values()]
     values.extend(o.within for o in policy.objectives if o.within is not None)
     for value in values:
-        if value.duration.kind != "day_hours":
+        if value.duration is None or value.duration.kind != "day_hours":
             continue
         n = value.duration.amount
         for name in policy.candidates(value.calendar):

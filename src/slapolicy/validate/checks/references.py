@@ -134,6 +134,19 @@ def _picked(policy: Policy, choice: str, calendar: str, path: JsonPath) -> Itera
         yield from _unknown("calendar", calendar, policy.calendars, path)
 
 
+def _agreed(policy: Policy, name: str, metric: str, path: JsonPath) -> Iterator[Problem]:
+    """A deadline from data reads a declared date, date-time or duration attribute, of a clock timed from its start."""
+    attribute = policy.attributes.get(name)
+    if attribute is None:
+        yield from _unknown("attribute", name, policy.attributes, path)
+    elif attribute.type not in ("date", "datetime", "duration"):
+        yield Problem(path, f"attribute '{name}' must have type date or datetime (the time agreed) or duration (the time "
+                            f"agreed for it) to give a deadline; it is {attribute.type}")
+    if metric in policy.metrics and policy.metrics[metric].before is not None:
+        yield Problem(path, f"{metric} is due before {policy.metrics[metric].before}; a deadline before a date is not "
+                            "also agreed: time it from a start event to take an agreed time")
+
+
 def check(policy: Policy) -> Iterator[Problem]:
     calendars = _named_calendars(policy)
     kinds = policy.kinds
@@ -166,6 +179,8 @@ def check(policy: Policy) -> Iterator[Problem]:
         for value in rule.values.values():
             yield from _unknown("metric", value.metric, policy.metrics, value.path, key=True)
             yield from _unknown("calendar", value.calendar, calendars, value.path + ("calendar",))
+            if value.agreed is not None:
+                yield from _agreed(policy, value.agreed, value.metric, value.path + ("agreed",))
     for metric_name, steps in policy.escalations.items():
         yield from _unknown("metric", metric_name, policy.metrics, ("escalations", metric_name), key=True)
         for step in steps:
