@@ -269,3 +269,157 @@ def test_a_coverage_window_is_never_agreed(tmp_path: Path) -> None:
     found = [(d.code, d.message) for d in validate_document(load_file(path)[0])[1]]
     assert found == [("SLA104", "a coverage window is the policy's own time for the proof, not one agreed with a subject; "
                                 "write it with `within`")]
+
+
+# ---- events with a filter on their own fields -------------------------------------------------------------
+
+def test_a_clock_starts_on_the_assignment_to_its_group_only(engine: str) -> None:
+    """`contact` starts on `{assigned: {group: technical_support}}` and stops on a contact by an engineer: a ticket
+    given to the service desk at 09:02 and to technical support at 09:30 has its clock start at 09:30 (due 10:00,
+    30m); a contact by the desk at 09:40 does not stop it, the engineer's at 09:50 does: met."""
+    outcome = replay(engine, {"severity": "P4"}, [
+        ("2025-03-03 09:00", "created"),
+        ("2025-03-03 09:02", "assigned", {"group": "service_desk", "assignee": "Ann"}),
+        ("2025-03-03 09:30", "assigned", {"group": "technical_support", "assignee": "Bo"}),
+        ("2025-03-03 09:40", "contacted", {"role": "desk"}),
+        ("2025-03-03 09:50", "contacted", {"role": "engineer"})])
+    contact = clock(outcome, "contact")
+    assert (contact.started, contact.due, contact.stopped, contact.status) == (
+        at("2025-03-03 09:30"), at("2025-03-03 10:00"), at("2025-03-03 09:50"), MET)
+
+
+def test_an_assignment_to_another_group_starts_nothing(engine: str) -> None:
+    outcome = replay(engine, {"severity": "P4"}, [
+        ("2025-03-03 09:00", "created"), ("2025-03-03 09:02", "assigned", {"group": "service_desk"})])
+    assert [c for c in outcome.clocks if c.metric.id == "contact"] == []
+
+
+# ---- re-timing on a change of severity ----------------------------------------------------------------------
+
+def test_a_raised_severity_is_timed_from_the_change_or_from_the_start_as_the_metric_says(engine: str) -> None:
+    """A P2 (plan 4h) raised at 10:00 Monday, raised to P1 (2h) at 11:00: `plan` (retime_from: change) is due 13:00,
+    2h from the change; `plan_from_start` 12:00, 2h from the start. Lowered instead, a P1 of 10:00 (due 12:00)
+    made P2 at 11:30: due 15:30 from the change, 14:00 from the start."""
+    raised = replay(engine, {"severity": "P2"}, [("2025-03-03 10:00", "created"),
+                                                  ("2025-03-03 11:00", "update", {"attributes": {"severity": "P1"}})])
+    assert (clock(raised, "plan").due, clock(raised, "plan_from_start").due) == (at("2025-03-03 13:00"), at("2025-03-03 12:00"))
+    lowered = replay(engine, {"severity": "P1"}, [("2025-03-03 10:00", "created"),
+                                                   ("2025-03-03 11:30", "update", {"attributes": {"severity": "P2"}})])
+    assert (clock(lowered, "plan").due, clock(lowered, "plan_from_start").due) == (at("2025-03-03 15:30"), at("2025-03-03 14:00"))
+    assert clock(lowered, "plan").started == at("2025-03-03 10:00")  # the clock itself still runs from its start
+
+
+def test_the_steps_of_a_retimed_target_are_timed_from_the_change(engine: str) -> None:
+    """P2 at 10:00 (4h: its 50 % warning would be 12:00), raised to P1 at 10:30: the P1's 50 % of 2h from the change
+    is 11:30; the P2's 12:00 falls after its segment ended and does not fire."""
+    outcome = replay(engine, {"severity": "P2"}, [("2025-03-03 10:00", "created"),
+                                                   ("2025-03-03 10:30", "update", {"attributes": {"severity": "P1"}})])
+    assert [e.at for e in outcome.escalations if e.step.id == "plan-half"] == [at("2025-03-03 11:30")]
+
+
+# ---- a deadline before an appointment, owed only when the engineer is late ---------------------------------------
+
+APPOINTMENT = {"severity": "P4", "appointment_at": "2025-03-12T14:00:00+00:00"}  # Wednesday 12 March 14:00
+
+
+def test_an_arrival_in_time_excuses_the_delay_notice(engine: str) -> None:
+    """Due 30 minutes before a 14:00 appointment (13:30); the engineer arrives at 13:55, told nobody: the notice was
+    never owed (cancelled, no verdict), though 13:30 has passed, and its breach step does not fire."""
+    outcome = replay(engine, APPOINTMENT, [("2025-03-10 10:00", "created"), ("2025-03-12 13:55", "on_site_arrived")])
+    notice = clock(outcome, "delay_notice")
+    assert (notice.due, notice.status, notice.cancelled) == (at("2025-03-12 13:30"), CANCELLED, at("2025-03-12 13:55"))
+    assert [e for e in outcome.escalations if e.step.id == "delay-missed"] == []
+
+
+def test_a_late_arrival_without_notice_is_a_breach_found_from_the_times(engine: str) -> None:
+    """Arrived at 14:20, after the 14:00 appointment, nobody told: breached at 13:30, its breach step fired then."""
+    outcome = replay(engine, APPOINTMENT, [("2025-03-10 10:00", "created"), ("2025-03-12 14:20", "on_site_arrived")])
+    notice = clock(outcome, "delay_notice")
+    assert (notice.status, notice.breached_at) == (BREACHED, at("2025-03-12 13:30"))
+    assert [e.at for e in outcome.escalations if e.step.id == "delay-missed"] == [at("2025-03-12 13:30")]
+
+
+def test_until_the_appointment_passes_a_missing_notice_is_not_yet_a_breach(engine: str) -> None:
+    """At 13:45 (after 13:30, before the 14:00 appointment) the engineer may still arrive in time: running, not
+    breached, no breach step; at 14:05 with nobody there, the notice was owed: breached at 13:30."""
+    events: list[tuple[str, str] | tuple[str, str, dict[str, Any]]] = [("2025-03-10 10:00", "created")]
+    early = replay(engine, APPOINTMENT, events, as_of="2025-03-12 13:45")
+    assert clock(early, "delay_notice").status is RUNNING
+    assert [e for e in early.escalations if e.step.id == "delay-missed"] == []
+    late = replay(engine, APPOINTMENT, events, as_of="2025-03-12 14:05")
+    assert (clock(late, "delay_notice").status, clock(late, "delay_notice").breached_at) == (BREACHED, at("2025-03-12 13:30"))
+
+
+def test_a_notice_is_judged_by_the_appointment_as_it_stood_before_it(engine: str) -> None:
+    """The notice given at 14:10 moves the appointment to 16:00 (a new time agreed): it is judged by the 14:00
+    appointment it concerned, due 13:30, so it came late; one at 13:00 moving it to 16:00 was in time."""
+    moved = {"attributes": {"appointment_at": "2025-03-12T16:00:00+00:00"}}
+    late = replay(engine, APPOINTMENT, [("2025-03-10 10:00", "created"), ("2025-03-12 14:10", "delay_notified", moved)])
+    assert (clock(late, "delay_notice").due, clock(late, "delay_notice").status) == (at("2025-03-12 13:30"), BREACHED)
+    early = replay(engine, APPOINTMENT, [("2025-03-10 10:00", "created"), ("2025-03-12 13:00", "delay_notified", moved)])
+    assert (clock(early, "delay_notice").due, clock(early, "delay_notice").status) == (at("2025-03-12 13:30"), MET)
+
+
+def _found(tmp_path: Path, old: str, new: str) -> list[tuple[str, str]]:
+    """The diagnostics of the fixture policy with one line of it rewritten."""
+    from slapolicy.policy.loader import load_file
+    from slapolicy.validate.validation import validate_document
+
+    text = POLICY.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "policy.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return [(d.code, d.message) for d in validate_document(load_file(path)[0])[1]]
+
+
+def test_an_event_filter_reads_only_the_events_own_fields(tmp_path: Path) -> None:
+    found = _found(tmp_path, "{assigned: {group: technical_support}}", "{assigned: {severity: P1}}")
+    assert found == [("SLA104", "'severity' is not a field of an event; a filter reads the event's actor, role, "
+                                "assignee, group")]
+
+
+def test_an_event_filter_names_a_declared_role(tmp_path: Path) -> None:
+    found = _found(tmp_path, "{contacted: {role: engineer}}", "{contacted: {role: enginer}}")
+    assert [code for code, _ in found] == ["SLA201"] and "unknown role 'enginer'" in found[0][1]
+
+
+def test_owed_if_late_needs_a_date_to_be_late_for(tmp_path: Path) -> None:
+    found = _found(tmp_path, "delay_notice: {before: appointment_at, ", "delay_notice: {start: created, ")
+    assert found == [("SLA104", "owed_if_late says when a deadline before a date is owed: give the metric "
+                                "`before: ATTRIBUTE` (the appointment), or leave it out")]
+
+
+def test_render_writes_the_filter_the_re_timing_and_when_a_notice_is_owed() -> None:
+    en = "\n".join(cell for s in document(open_policy(POLICY), "en").sections for t in s.tables for row in t.rows
+                   for cell in row)
+    assert "assigned (group = technical_support)" in en
+    assert "created; a changed target is measured from the change" in en
+    assert "arrived on site in time (owed only if it is late)" in en
+
+
+def test_diff_shows_a_metric_retimed_from_the_change(tmp_path: Path) -> None:
+    new = tmp_path / "policy.yaml"
+    new.write_text(POLICY.read_text(encoding="utf-8").replace("plan_from_start: {start: created, stop: plan_proposed}",
+                                                              "plan_from_start: {start: created, stop: plan_proposed, "
+                                                              "retime_from: change}"), encoding="utf-8")
+    changes = diff_policies(open_policy(POLICY), open_policy(new)).changes
+    assert [(c.section, c.item, c.old, c.new) for c in changes] == [
+        ("metrics", "plan_from_start retime_from", "start", "change")]
+
+
+_NAMES = st.sampled_from(["created", "assigned", "contacted", "resolved"])
+_FILTERS = st.fixed_dictionaries({}, optional={"group": st.sampled_from(["desk", "support"]),
+                                               "role": st.sampled_from(["engineer", "lead"])}).filter(bool)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(_NAMES, st.builds(lambda e, f: {e: f}, _NAMES, _FILTERS)), min_size=1, max_size=6))
+def test_event_items_keep_each_type_once_and_filter_only_where_every_mention_filters(items: list[Any]) -> None:
+    """Types in first-mention order, once each; a type with a filter only if it is never also written plainly."""
+    from slapolicy.policy.conditions import event_items
+
+    types, filters = event_items(items)
+    mentioned = [i if isinstance(i, str) else next(iter(i)) for i in items]
+    assert types == tuple(dict.fromkeys(mentioned))
+    plain = {i for i in items if isinstance(i, str)}
+    assert set(filters) == {t for t in types if t not in plain}

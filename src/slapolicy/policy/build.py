@@ -17,11 +17,12 @@ from ..calendar.durations import Duration, DurationError, parse_duration
 from ..calendar.instants import MAX_YEAR, MIN_YEAR, RANGE_TEXT, InstantError, zone
 from ..calendar.spec import WEEKDAYS, CalendarSpec, Interval
 from ..diagnostics.record import Diagnostic, ordinal
-from .conditions import ALWAYS, Condition, ConditionError, parse_condition, regex_problem
+from .conditions import ALWAYS, Condition, ConditionError, event_items, parse_condition, regex_problem
 from .loader import Document, JsonPath
 from .model import (
     ALWAYS_CALENDAR,
     BUILTIN_EVENTS,
+    CLOCK_ACTIONS,
     MAX_REPEATS,
     VERSION,
     Attribute,
@@ -109,6 +110,27 @@ class _Builder:
             return None
         return TargetValue(metric, d, spec.get("calendar", calendar), spec.get("counting", "end_of_day"), path,
                            _clauses(spec), spec.get("choice"), agreed=spec.get("agreed"))
+
+    def clock_events(self, m: Mapping[str, Any], path: JsonPath) -> tuple[dict[str, tuple[str, ...]],
+                                                                          dict[str, dict[str, Condition]]]:
+        """Each action's event types (start, stop, …) and the filters on the events' fields some of them have."""
+        events: dict[str, tuple[str, ...]] = {}
+        filters: dict[str, dict[str, Condition]] = {}
+        for action in CLOCK_ACTIONS:
+            try:
+                events[action], found = event_items(m.get(action), path + (action,))
+            except ConditionError as exc:
+                self.fail(exc.path, str(exc))
+                events[action], found = (), {}
+            if found:
+                filters[action] = found
+        if filters and m.get("every"):
+            self.fail(path + ("every",), "an `every` metric's periods are laid out from its event types: its events take no "
+                                         "filter; name the event types alone")
+        if m.get("owed_if_late") and not m.get("before"):
+            self.fail(path + ("owed_if_late",), "owed_if_late says when a deadline before a date is owed: give the metric "
+                                                "`before: ATTRIBUTE` (the appointment), or leave it out")
+        return events, filters
 
     def window(self, value: Any, path: JsonPath) -> TargetValue | None:
         """A coverage window: written, never agreed with the subject."""
@@ -360,15 +382,16 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
     metrics = {}
     for name, m in data["metrics"].items():
         pw = (m.get("pause_while") or {}).get("status")
+        acting, filters = b.clock_events(m, ("metrics", name))
         metrics[name] = Metric(
             id=name,
-            start=_events(m.get("start")),
-            stop=_events(m.get("stop")),
-            pause_on=_events(m.get("pause_on")),
-            resume_on=_events(m.get("resume_on")),
+            start=acting["start"],
+            stop=acting["stop"],
+            pause_on=acting["pause_on"],
+            resume_on=acting["resume_on"],
             pause_statuses=_events(pw),
-            cancel_on=_events(m.get("cancel_on")),
-            restart_on=_events(m.get("restart_on")),
+            cancel_on=acting["cancel_on"],
+            restart_on=acting["restart_on"],
             repeat=bool(m.get("repeat", False)),
             before=m.get("before"),
             required=bool(m.get("required", False)),
@@ -376,7 +399,7 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
             title=m.get("title", ""),
             clauses=_clauses(m),
             choice=m.get("choice"),
-            fail_on=_events(m.get("fail_on")),
+            fail_on=acting["fail_on"],
             subject=m.get("subject", "ticket"),
             every=m.get("every"),
             due=Due(m["due"]["working_day"]) if isinstance(m.get("due"), Mapping) else Due(),
@@ -384,6 +407,9 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
             schedule=_schedule(name, m),
             title_en=m.get("title_en", ""),
             choices=dict(m.get("choices") or {}),
+            filters=filters,
+            retime_from=m.get("retime_from", "start"),
+            owed_if_late=m.get("owed_if_late"),
         )
 
     reserved = {"id", "description", "description_en", "clause", "when", "calendar", "choice", "note"}

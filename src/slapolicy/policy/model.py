@@ -25,6 +25,7 @@ BUILTIN_EVENTS = (
     "assigned",
 )
 BUILTIN_ATTRIBUTES = ("severity", "tier")
+CLOCK_ACTIONS = ("start", "stop", "pause_on", "resume_on", "cancel_on", "restart_on", "fail_on")  # events that act on a clock
 ALWAYS_CALENDAR = "24x7"
 
 
@@ -98,9 +99,13 @@ class Metric:
     schedule: TargetValue | None = None  # for `every` metrics: the period as a target, for outputs
     title_en: str = ""  # English, for `render --lang en`
     choices: Mapping[str, str] = field(default_factory=dict)  # why it pauses, is cancelled, repeats: the company's
+    # action (start, stop, …) -> event type -> a condition on the event's own fields: `{assigned: {group: support}}`
+    filters: Mapping[str, Mapping[str, Condition]] = field(default_factory=dict)
+    retime_from: str = "start"  # a change of target: the new one measured from the clock's start, or from the `change`
+    owed_if_late: str | None = None  # (before an anchor) owed only if this event comes after the anchor, or not by it
 
     def events(self) -> dict[str, tuple[str, ...]]:
-        return {k: getattr(self, k) for k in ("start", "stop", "pause_on", "resume_on", "cancel_on", "restart_on", "fail_on")}
+        return {k: getattr(self, k) for k in CLOCK_ACTIONS}
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from ..calendar.durations import Duration
 from ..calendar.spec import CalendarSpec
 from ..policy.conditions import All, AnyOf, Compare, Condition, Not
 from ..policy.loader import JsonPath
-from ..policy.model import ALWAYS_CALENDAR, Named, Policy, TargetValue
+from ..policy.model import ALWAYS_CALENDAR, Metric, Named, Policy, TargetValue
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -58,6 +58,8 @@ WORDS: dict[str, tuple[str, str]] = {
                    "for that severity."), "status": ("状态为 {}", "status {}"),
     "coverage": ("：{population}后 {within} 内{proof}", ": {proof} within {within} of {population}"),
     "per_cycle": ("（每个周期分别计）", " (every cycle counted)"),
+    "retimed": ("；时限变更时自变更起重新计时", "; a changed target is measured from the change"),
+    "owed_if_late": ("{}不晚于约定时间则无需（仅迟到时须履行）", "{} in time (owed only if it is late)"),
 }
 
 DURATION_UNITS = {"zh": ("小时", "分钟", "秒", "个工作日", "个自然日", "个月"),
@@ -268,6 +270,13 @@ class Wording:
 
     def events(self, names: Iterable[str]) -> str:
         return (" / " if self.en else "、").join(self.event(n) for n in names)
+
+    def acting(self, metric: Metric, action: str) -> str:
+        """The events that `action` (start, stop, …) the metric's clock, each with the filter on its own fields."""
+        only = metric.filters.get(action, {})
+        return (" / " if self.en else "、").join(
+            self.event(n) + (f" ({self.condition(only[n])})" if self.en else f"（{self.condition(only[n])}）") if n in only
+            else self.event(n) for n in getattr(metric, action))
 
 
 _OPS = {"eq": "=", "ne": "≠", "in": "∈", "not_in": "∉", "lt": "<", "le": "≤", "gt": ">", "ge": "≥", "matches": "~",

@@ -63,7 +63,7 @@ class Clock:
     """One cycle of one metric's clock while the subject is replayed (mutable; becomes a ClockOutcome)."""
 
     __slots__ = ("metric", "cycle", "rank", "started", "target", "rule", "pauses", "stopped", "cancelled", "failed",
-                 "changes", "breached_period")
+                 "changes", "breached_period", "origin", "judged_by", "excused", "late")
 
     def __init__(self, metric: Metric, cycle: int, rank: int, started: float, target: TargetValue | None,
                  rule: TargetRule | None) -> None:
@@ -79,6 +79,10 @@ class Clock:
         self.failed: float | None = None
         self.changes: list[TargetChange] | None = None  # from the first re-selection on: every target it had
         self.breached_period: float | None = None  # for repeat clocks: due of a missed period
+        self.origin = started  # what the target in force is measured from: the start, or a change (`retime_from: change`)
+        self.judged_by: dict[str, Any] | None = None  # (due before a date) the attributes as they stood before its end event
+        self.excused = False  # (owed_if_late) the event it warns of came in time: it was never owed
+        self.late: float | None = None  # (owed_if_late) when that event came late
 
     @property
     def running(self) -> bool:
@@ -113,6 +117,8 @@ class Clock:
             self.changes = [TargetChange(self.started, self.target, self.rule)]
         self.changes.append(TargetChange(t, target, rule))
         self.target, self.rule = target, rule
+        if self.metric.retime_from == "change":
+            self.origin = t
 
 
 BY_RANK = operator.attrgetter("rank")
@@ -130,10 +136,11 @@ class Deadlines:
         self._agreed_lengths = frozenset(a.id for a in policy.attributes.values() if a.type == "duration")
         self._lengths: dict[str, Duration] = {}
 
-    def due(self, clock: Clock, target: TargetValue | None, attrs: dict[str, Any], until: float) -> float | None:
-        """The due time under `target`, counting the clock's pauses that began before `until`; None
-        when untimed, when the anchor date it is due before is not known, or when it is due only as
-        agreed and nothing was."""
+    def due(self, clock: Clock, target: TargetValue | None, attrs: dict[str, Any], until: float,
+            origin: float | None = None) -> float | None:
+        """The due time under `target` measured from `origin` (default: what the clock's target in force is
+        measured from), counting the clock's pauses that began before `until`; None when untimed, when the
+        anchor date it is due before is not known, or when it is due only as agreed and nothing was."""
         if target is None:
             return None
         cal = self.calendars[target.calendar]
@@ -147,21 +154,23 @@ class Deadlines:
         if target.agreed is not None:
             agreed = attrs.get(target.agreed)
             if agreed is not None and target.agreed not in self._agreed_lengths:  # a time agreed: no pause moves it
-                at = self._anchor(agreed, cal)
-                return cal.due_epoch(at, _SAME_DAY) if target.agreed in self._date_anchors else at
+                return self._instant(target.agreed, agreed, cal)
             duration = self.duration(target, attrs)
             if duration is None:
                 return None
         assert duration is not None  # only an agreed target lacks one
+        start = clock.origin if origin is None else origin
         seconds = duration.amount if duration.kind == "seconds" else cal.length(duration) if duration.working_time else None
         if clock.pauses is None:
             if seconds is not None:
-                return clock.started + seconds if cal.always else cal.add_epoch(clock.started, seconds)
-            return cal.due_epoch(clock.started, duration, target.counting)
+                return start + seconds if cal.always else cal.add_epoch(start, seconds)
+            return cal.due_epoch(start, duration, target.counting)
         pauses = clock.pauses_before(until)
+        if start > clock.started:  # re-timed from a change: the pauses before it do not count
+            pauses = tuple((max(a, start), b) for a, b in pauses if b > start)
         if seconds is not None:
-            return cal.add_excluding_epoch(clock.started, seconds, pauses)
-        base = cal.due_epoch(clock.started, duration, target.counting)
+            return cal.add_excluding_epoch(start, seconds, pauses)
+        base = cal.due_epoch(start, duration, target.counting)
         paused = sum(cal.elapsed_epoch(a, min(b, base)) for a, b in pauses if a < base)
         return cal.add_epoch(base, paused) if paused else base
 
@@ -180,6 +189,17 @@ class Deadlines:
             except DurationError as exc:
                 raise TicketError("bad_duration", f"{target.agreed}: {exc}") from None
         return found
+
+    def anchor(self, metric: Metric, attrs: Mapping[str, Any], calendar: str) -> float | None:
+        """The instant a deadline `before:` an attribute is anchored at, as these attributes have it (a date: the
+        end of that day), in the zone of `calendar`; None when they lack it."""
+        value = attrs.get(metric.before or "")
+        return None if value is None else self._instant(metric.before or "", value, self.calendars[calendar])
+
+    def _instant(self, attribute: str, value: Any, cal: BusinessCalendar) -> float:
+        """The instant a date or date-time attribute names: a date-time itself, a date the end of that day."""
+        at = self._anchor(value, cal)
+        return cal.due_epoch(at, _SAME_DAY) if attribute in self._date_anchors else at
 
     def _anchor(self, value: Any, cal: BusinessCalendar) -> float:
         key = (str(value), cal.spec.timezone)

@@ -28,7 +28,7 @@ from ..policy.model import (
     TargetRule,
     TargetValue,
 )
-from ..rules.compiler import CompiledPolicy
+from ..rules.compiler import CompiledPolicy, event_field
 from ..rules.engine import Backend
 from .checks import Checks
 from .outcome import Finding
@@ -39,7 +39,8 @@ RESTART, START, STOP, CANCEL, PAUSE, RESUME, PAUSE_WHILE, FAIL = 1, 2, 4, 8, 16,
 ACTION_BITS = {"restart_on": RESTART, "start": START, "stop": STOP, "cancel_on": CANCEL, "pause_on": PAUSE,
                "resume_on": RESUME, "pause_while": PAUSE_WHILE, "fail_on": FAIL}
 
-EventKey = tuple[str, str, str | None]  # (kind of subject, event type, status of a status event)
+# (kind of subject, event type, status of a status event, then the event's own fields the metrics' filters read)
+EventKey = tuple[Any, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,10 +249,13 @@ class Decider:
 
     def ask_event(self, key: EventKey) -> EventActions:
         """What an event of this key does (the engine asked once; then in `event_actions`)."""
-        kind, event_type, status = key
+        kind, event_type, status, *own = key
         fact: dict[str, Any] = {"t": "event", "type": event_type}
         if status is not None:
             fact["status"] = status
+        for name, value in zip(self.compiled.event_fields, own):
+            if value is not None:
+                fact[event_field(name)] = value
         found: dict[str, int] = {}
         notices: set[str] = set()
         for name in self.backend.matches(self.compiled, fact):

@@ -34,6 +34,7 @@ from .decisions import (
     STOP,
     Decider,
     EventActions,
+    EventKey,
     Snapshot,
     snapshot_at,
 )
@@ -53,6 +54,8 @@ class ClockMachine:
                  as_of: float) -> None:
         self.event_actions = decider.event_actions  # read per event; `ask_event` fills what it lacks
         self.ask_event = decider.ask_event
+        # where an event holds the fields the metrics' event filters read (its group, role …): part of its key
+        self.event_fields = tuple(Event._fields.index(f) for f in decider.compiled.event_fields)
         self.deadlines = deadlines
         self.escalations = escalations
         self.as_of = as_of
@@ -63,6 +66,10 @@ class ClockMachine:
         # deadlines anchored before a date, started once the date is known
         self.anchored = {k: tuple(m for m in ms if m.before and not m.start) for k, ms in metrics.items()}
         self.status_paused = {k: tuple(m for m in ms if m.pause_statuses) for k, ms in metrics.items()}
+        # deadlines owed only if an event comes late (`owed_if_late`), by kind and that event
+        self.late: dict[str, dict[str, tuple[Metric, ...]]] = {
+            k: {e: tuple(m for m in ms if m.owed_if_late == e) for e in {m.owed_if_late for m in ms if m.owed_if_late}}
+            for k, ms in metrics.items()}
         phases = Phases(policy)
         self.phase_ends = {m.id: phases.of_repeat(m) for m in policy.metrics.values() if m.repeat}  # what ends a repeat clock
 
@@ -72,7 +79,7 @@ class Clocks:
     current cycle), those of `repeat` metrics, and those finished."""
 
     __slots__ = ("_machine", "_kind", "_anchored", "_status_paused", "_attrs", "_decision", "_status", "_current",
-                 "_recurring", "_finished", "_armed")
+                 "_recurring", "_finished", "_armed", "_late")
 
     def __init__(self, machine: ClockMachine, kind: str, first: Snapshot) -> None:
         self._machine = machine
@@ -86,6 +93,7 @@ class Clocks:
         self._recurring: dict[str, Clock] = {}  # the current clocks of `repeat` metrics
         self._finished: list[Clock] = []
         self._armed: set[str] = set()  # metrics whose next start event begins a new cycle
+        self._late = machine.late[kind]
 
     def _start(self, metric: Metric, t: float, cycle: int) -> Clock:
         """A new cycle of the metric's clock at t, under the target in force (paused if the status says so)."""
@@ -126,6 +134,7 @@ class Clocks:
             self._roll(t)
         current = self._current
         clock: Clock | None
+        previous = self._attrs  # as they stood before this event: what it is judged by
         if change is not None:
             self._attrs, decision = change.attributes, change.decision
             self._decision = decision
@@ -142,7 +151,9 @@ class Clocks:
             self._status = status = event.status
         else:
             status = None
-        key = (self._kind, event_type, status)
+        key: EventKey = (self._kind, event_type, status)
+        if self._machine.event_fields:
+            key = (*key, *(event[i] for i in self._machine.event_fields))
         actions = self._machine.event_actions.get(key)
         if actions is None:
             actions = self._machine.ask_event(key)
@@ -182,6 +193,10 @@ class Clocks:
                 clock.pause(t)
             elif acts & RESUME:
                 clock.resume(t)
+            if metric.before is not None and not clock.running:  # due before the date as it stood before its end event
+                clock.judged_by = previous
+        if self._late and event_type in self._late:
+            self._owed(event_type, t, previous)
         if self._recurring:
             self._end_phase(event_type, t)
         if event_type == "status":
@@ -196,6 +211,20 @@ class Clocks:
                 else:
                     clock.resume(t)
         return actions
+
+    def _owed(self, event_type: str, t: float, attrs: dict[str, Any]) -> None:
+        """Deadlines owed only if `event_type` comes late (`owed_if_late`), before the date they are anchored at as
+        `attrs` have it: the event in time excuses a clock still running (never owed); late, owed from then on."""
+        for metric in self._late[event_type]:
+            clock = self._current.get(metric.id)
+            if clock is None or not clock.running or clock.late is not None:
+                continue
+            anchor = self._machine.deadlines.anchor(metric, attrs, clock.target.calendar if clock.target else ALWAYS_CALENDAR)
+            if anchor is not None and t <= anchor:
+                clock.resume(t)
+                clock.cancelled, clock.excused = t, True
+            else:
+                clock.late = t
 
     def _end_phase(self, event_type: str, t: float) -> None:
         """Recurring clocks whose phase the event ends stop accruing periods: the current one is cancelled
@@ -249,8 +278,9 @@ class Clocks:
                 stopped = failed = None
                 end = cancelled = changes[-1].at
             attrs = snapshots[-1].attributes
-            if metric.before:  # the anchor date as it was when the clock ended
-                attrs = snapshot_at(snapshots, min(end, as_of) if end is not None else as_of).attributes
+            if metric.before:  # the anchor date as it was when the clock ended, before its end event's own change
+                attrs = clock.judged_by if clock.judged_by is not None and end is not None and end <= as_of else \
+                    snapshot_at(snapshots, min(end, as_of) if end is not None else as_of).attributes
             assert target is not None
             horizon = min(end, as_of) if end is not None else as_of
             if target.agreed is not None:  # the agreement in force: one made after the deadline passed does not count
@@ -259,8 +289,11 @@ class Clocks:
             due = deadlines.due(clock, target, attrs, horizon)
             paused_now = clock.paused
             breached_at: float | None = None
+            pending = False  # (owed_if_late) whether it is owed is not known yet at as_of
             if due is None and target.agreed is not None:  # due only as agreed, and nothing was: measured, not judged
                 state = CANCELLED if cancelled is not None and cancelled <= as_of else UNTIMED
+            elif clock.excused and cancelled is not None and cancelled <= as_of:  # what it warns of came in time
+                state = CANCELLED
             elif clock.breached_period is not None:
                 state, breached_at = BREACHED, clock.breached_period
             elif stopped is not None and stopped <= as_of:
@@ -272,6 +305,8 @@ class Clocks:
             elif cancelled is not None and cancelled <= as_of:
                 # breached before it was cancelled stays breached
                 state, breached_at = (BREACHED, due) if due is not None and due < cancelled else (CANCELLED, None)
+            elif metric.owed_if_late is not None and clock.late is None and self._before_anchor(metric, attrs, target):
+                state, pending = RUNNING, True  # not owed until the event it warns of is late: not breached yet
             elif due is not None and due <= as_of and not paused_now:
                 state, breached_at = BREACHED, due
             else:
@@ -286,9 +321,15 @@ class Clocks:
                 state, breached_at, tuple(changes) if changes is not None else (),
                 failed if failed is not None and failed <= as_of else None, target.calendar, pauses,
             ))
-            if due is not None and metric.id in escalated:
-                machine.escalations.fire(clock, snapshots, attrs, horizon, target, due, escalations)
+            if due is not None and metric.id in escalated and not clock.excused:  # an excused clock was never owed
+                machine.escalations.fire(clock, snapshots, attrs, min(horizon, due) if pending else horizon, target, due,
+                                         escalations)
         return out
+
+    def _before_anchor(self, metric: Metric, attrs: dict[str, Any], target: TargetValue) -> bool:
+        """Whether as_of is before the date the metric is due before (the event it warns of may still come in time)."""
+        anchor = self._machine.deadlines.anchor(metric, attrs, target.calendar)
+        return anchor is not None and self._machine.as_of < anchor
 
     def _untimed(self, clock: Clock, attrs: dict[str, Any]) -> ClockOutcome:
         """A clock of a metric no rule times: how long it ran (on its calendar, for this subject), nothing more."""

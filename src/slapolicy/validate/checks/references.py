@@ -162,6 +162,14 @@ def check(policy: Policy) -> Iterator[Problem]:
         for role, names in metric.events().items():
             for event in names:
                 yield from _unknown("event type", event, policy.events, metric.path + (role,))
+        for action, found in metric.filters.items():
+            for cond in found.values():
+                for c in compares(cond):
+                    if c.field == "role" and c.op in ("eq", "ne", "in", "not_in"):
+                        for role_name in (c.value if c.op in ("in", "not_in") else (c.value,)):
+                            yield from _role(policy, str(role_name), metric.path + (action,))
+        if metric.owed_if_late is not None:
+            yield from _unknown("event type", metric.owed_if_late, policy.events, metric.path + ("owed_if_late",))
         if policy.statuses is not None:
             for status in metric.pause_statuses:
                 yield from _unknown("status", status, policy.statuses, metric.path + ("pause_while", "status"))
