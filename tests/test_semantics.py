@@ -427,3 +427,23 @@ def test_an_every_duty_runs_at_most_max_periods_periods(engine: str) -> None:
     (over,) = outcomes(engine, [item], as_of="2052-05-19T00:01:00+08:00")
     assert isinstance(over, Rejection) and over.reasons[0].code == "limit"
     assert f"more than {MAX_PERIODS} periods" in over.reasons[0].message
+
+
+def test_a_value_of_another_type_than_declared_is_a_finding_and_asked_of_no_engine(engine: str) -> None:
+    """impact is a number: 'P2' > 5 is true to durable-rules and false to Python, so neither is asked.
+    The rules that read them cannot be applied (undecided_rule findings), the next one that can, 8 h,
+    times the ticket: due 18:00 for a ticket created 10:00, on both engines. `vip: 'yes'` and the score
+    read by no rule, 'high', are findings too."""
+    policy = PolicySet.of([open_policy(FIXTURES / "semantics" / "typed.yaml")])
+    item = {"id": "T-1", "attributes": {"severity": "P1", "impact": "P2", "vip": "yes", "score": "high"},
+            "events": [{"at": "2025-03-03T10:00:00+08:00", "type": "created"}]}
+    (out,) = simulate(policy, [RawItem(item, 1)], engine, at("31 00:00"))
+    assert isinstance(out, SubjectOutcome), out
+    (resolution,) = [c for c in out.clocks if c.metric.id == "resolution"]
+    assert resolution.due == at("03 18:00")
+    assert sorted((f.code, f.rule, f.message) for f in out.findings if f.code == "unlisted_value") == [
+        ("unlisted_value", "impact", "impact='P2' is not a number, as the policy declares it"),
+        ("unlisted_value", "score", "score='high' is not a number, as the policy declares it"),
+        ("unlisted_value", "vip", "vip='yes' is not true or false, as the policy declares it")]
+    assert sorted(f.message.split(" (")[0] for f in out.findings if f.code == "undecided_rule") == [
+        "the resolution target of big", "the resolution target of vip"]

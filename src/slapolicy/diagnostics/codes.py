@@ -227,9 +227,11 @@ _ALL = (
          "`default` where a missing value has a meaning."),
     Code("unlisted_value", "unlisted-value", "finding", W, "an attribute value outside the values the policy lists",
          "The attribute lists its values (`values:`) after its clause: R-000-09's three channels, R-004-07's four "
-         "grades. A subject that had another value breaks that clause: the finding names the value and the "
-         "clause, dated when the subject first had it. The subject is still replayed; rules that compare the "
-         "attribute see the value as given (so `channel: hotline` does not hold for 'wechat')."),
+         "grades; or gives a number's scale (`range:`), or its type (`number`, `boolean`). A subject that had "
+         "another value breaks that clause: the finding names the value and the clause, dated when the subject "
+         "first had it. The subject is still replayed; rules that compare the attribute see a listed attribute's "
+         "value as given (so `channel: hotline` does not hold for 'wechat'), and a value of another type as "
+         "missing (no rules engine is asked about it: the two compare such values differently)."),
     Code("undecided_rule", "undecided-rule", "finding", W,
          "a rule could not be applied because the subject lacks an attribute it reads",
          "The subject was replayed, but a target, escalation step or notice whose condition reads a missing attribute "

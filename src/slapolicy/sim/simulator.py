@@ -54,7 +54,8 @@ class Simulator:
         self.decider = Decider(policy, compiled if compiled is not None else compile_policy(policy), backend, self.checks)
         self.machine = ClockMachine(policy, self.decider, deadlines, Escalations(policy, deadlines), as_of)
         self.periods = Periods(policy, calendars, as_of)
-        self.findings = Findings(policy)
+        self.findings = Findings(policy, {k: tuple(a for a in typed if a not in self.decider.typed[k])
+                                          for k, typed in self.checks.typed.items()})
         self.penalties = Penalties(policy, calendars, roster, as_of)
         self.coverage = Coverage(policy, calendars, as_of)
 
