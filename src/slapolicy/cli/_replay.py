@@ -83,13 +83,20 @@ profile_option = click.option("--profile", "profile_name", default=None, metavar
                                    "jira-service-management, or a profile file); see `slapolicy import`.")
 
 
-def input_profile(name: str | None, input_format: str | None) -> Profile | None:
+def input_profile(name: str | None, input_format: str | None, encoding: str | None) -> Profile | None:
     """`--profile` of a replaying command: None without one; with one, --input-format has no say."""
     if name is None:
         return None
     if input_format is not None:
         fail(f"--profile reads the input as a helpdesk export (CSV); leave out --input-format {input_format}")
-    return import_profile(name)
+    return profile_encoding(import_profile(name), encoding)
+
+
+def profile_encoding(profile: Profile, encoding: str | None) -> Profile:
+    """The profile, once --encoding is known to apply to what it reads: webhook payloads are JSON, always UTF-8."""
+    if encoding is not None and profile.rows == "webhook":
+        fail(f"--profile {profile.name} reads webhook payloads, which are JSON and always UTF-8; leave out --encoding {encoding}")
+    return profile
 
 
 def import_profile(name: str) -> Profile:

@@ -63,7 +63,7 @@ def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str
         fail(str(exc))
     total = Aggregator(policies.tz, period, by)
     plan = Plan((policies,), as_of(as_of_text, policies), engine, functools.partial(Aggregator, policies.tz, period, by), encoding,
-                roster(roster_path, policies), input_profile(profile_name, input_format))
+                roster(roster_path, policies), input_profile(profile_name, input_format, encoding))
     signum = None
     try:
         with progress.bar(lambda: input_size(plan, history, input_format)) as on_progress:
