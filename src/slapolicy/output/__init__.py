@@ -64,6 +64,7 @@ FORMATS: dict[str, Formats] = {
     "validate": Formats(("text", "json", "github", "sarif"), "text", "text", "github"),
     "test": Formats(("text", "json", "github", "junit", "sarif"), "text", "text", "github"),
     "simulate": Formats(("table", "json", "jsonl", "csv", "html"), "table", "json"),
+    "due": Formats(("table", "json", "csv", "html"), "table", "json"),
     "report": Formats(("table", "json", "csv", "markdown", "html"), "table", "json"),
     "whatif": Formats(("table", "json", "markdown"), "table", "json"),
     "clauses": Formats(("text", "json", "markdown"), "text", "json"),

@@ -117,11 +117,16 @@ class Simulator:
             escalations.sort(key=lambda e: (e.at, e.step.metric, e.step.index))
         resolved = False
         types = set()
+        assignee = group = None
         for event in ticket.events:
             if event.at <= as_of:
                 types.add(event.type)
                 if event.type in ("resolved", "reopened"):
                     resolved = event.type == "resolved"
+                if event.assignee is not None:
+                    assignee = event.assignee
+                if event.group is not None:
+                    group = event.group
         findings = self.findings.undecided(ticket, clocks.started(), snapshots) if any(s.decision.undecided for s in snapshots) else ()
         if self.findings.judged:
             findings = (*findings, *self.findings.judge(ticket, snapshots))
@@ -133,6 +138,7 @@ class Simulator:
         return SubjectOutcome(
             ticket.id, ticket.line, self.policy, ticket.events[0].at, snapshot_at(snapshots, as_of).attributes, resolved,
             clock_outcomes, tuple(escalations), findings, ticket.kind, tuple(notices), charges, coverage, frozenset(types),
+            assignee, group,
         )
 
 
