@@ -160,7 +160,7 @@ def _add(events: dict[str, WebhookEvent], subject: str | None, kind: Any, event:
     when: dt.datetime = event["at"]
     event["at"] = when.isoformat()
     if attributes:
-        event["attributes"] = attributes
+        event["attributes"] = dict(attributes)  # each event its own: a consumer may change one
     basis = {"type": "created"} if event["type"] == "created" else dict(event)
     basis["at"] = _instant_text(when)
     text = json.dumps([subject, None if kind is UNSET else kind, basis], sort_keys=True, default=str)
