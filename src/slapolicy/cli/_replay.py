@@ -1,13 +1,17 @@
 """What the commands that read and replay ticket histories share: the history's path, format,
-encoding, import profile and roster, the rules engine and the worker processes."""
+encoding, import profile and roster, the rules engine and the worker processes, and the replay
+itself with its progress bar."""
 
 from __future__ import annotations
 
 import click
 
 from ..diagnostics.record import InputError
+from ..output import progress
 from ..rules.engine import ENGINES, EngineError, get_backend
-from ..sim.imports import Profile, ProfileError, load_profile
+from ..sim.imports import ExportRefused, Profile, ProfileError, load_profile
+from ..sim.lanes import Plan, Sink
+from ..sim.replay import Interrupted, ReplayError, default_jobs, input_size, replay
 from ..sim.roster import EMPTY as EMPTY_ROSTER
 from ..sim.roster import Roster, RosterError, read_roster
 from ..sim.tickets import FORMATS as INPUT_FORMATS
@@ -109,3 +113,16 @@ def import_profile(name: str) -> Profile:
         fail(exc.problems[-1].format())
     except InputError as exc:
         fail(exc.diagnostic.format())
+
+
+def replay_history(plan: Plan, path: str, input_format: str | None, total: Sink, jobs: int | None) -> int | None:
+    """The history replayed into `total`, a progress bar on a terminal: the signal that interrupted it (`total`
+    then holds what was replayed so far), else None; a replay that cannot run is a one-line error (exit 2)."""
+    try:
+        with progress.bar(lambda: input_size(plan, path, input_format)) as on_progress:
+            replay(plan, path, input_format, total, jobs or default_jobs(), on_progress)
+    except Interrupted as exc:
+        return exc.signum
+    except (EngineError, ReplayError, ExportRefused) as exc:
+        fail(str(exc))
+    return None

@@ -7,12 +7,10 @@ import click
 from ..calendar.durations import DurationError, parse_duration
 from ..diagnostics.record import one_line
 from ..kpi.board import Board
-from ..output import OutputError, choose_format, destination, exits, progress
+from ..output import OutputError, choose_format, destination, exits
 from ..output.board import board_document, summary, to_text, write_table
 from ..output.html import board_page
-from ..rules.engine import EngineError
-from ..sim.imports import ExportRefused
-from ..sim.replay import Interrupted, Plan, ReplayError, default_jobs, input_size, replay
+from ..sim.replay import Plan
 from ._replay import (
     encoding_option,
     engine_name,
@@ -22,6 +20,7 @@ from ._replay import (
     input_profile,
     jobs_option,
     profile_option,
+    replay_history,
     roster,
     roster_option,
 )
@@ -73,15 +72,9 @@ def due(policy: str, tickets: str, as_of_text: str | None, within: float | None,
     plan = Plan((policies,), stamp, engine, functools.partial(Board, stamp, policies.tz), encoding,
                 roster(roster_path, policies), input_profile(profile_name, input_format, encoding))
     total = Board(stamp, policies.tz)
-    signum = None
-    try:
-        with progress.bar(lambda: input_size(plan, tickets, input_format)) as on_progress:
-            replay(plan, tickets, input_format, total, jobs or default_jobs(), on_progress)
-    except Interrupted as exc:
-        signum = exc.signum
+    signum = replay_history(plan, tickets, input_format, total, jobs)
+    if signum is not None:
         click.echo("interrupted: the list holds the tickets replayed so far", err=True)
-    except (EngineError, ReplayError, ExportRefused) as exc:
-        fail(str(exc))
     doc = board_document(total, within)
     try:
         with destination(output) as out:
