@@ -170,3 +170,30 @@ def test_the_list_is_simulates_running_clocks(run_cli: Run, tmp_path: Path) -> N
                for t in listing["tickets"] for c in t["clocks"])
     firsts = [t["left_seconds"] for t in listing["tickets"] if t["left_seconds"] is not None]
     assert firsts == sorted(firsts) and min(lefts) == firsts[0]
+
+
+def test_workers_build_the_same_board(tmp_path: Path) -> None:
+    """The board is a replay's partial: built in two worker processes (small blocks force them) and merged in input
+    order, it is the board one process builds."""
+    import functools
+
+    from click.testing import CliRunner
+
+    from slapolicy.cli import main
+    from slapolicy.kpi.board import Board
+    from slapolicy.output.board import board_document
+    from slapolicy.sim.replay import Plan, replay
+    from slapolicy.validate.repository import open_policy_set
+
+    history = tmp_path / "history.jsonl"
+    assert CliRunner().invoke(main, ["generate", "--policy", str(ROOT / "policies" / "after-sales"), "--tickets", "800", "--seed", "4",
+                                     "--start", "2025-06-01", "--days", "20", "-o", str(history)]).exit_code == 0
+    policies = open_policy_set(ROOT / "policies" / "after-sales")
+    at = dt.datetime.fromisoformat("2025-06-15T10:00:00+08:00").timestamp()
+    docs = []
+    for jobs in (1, 2):
+        total = Board(at, policies.tz)
+        replay(Plan((policies,), at, None, functools.partial(Board, at, policies.tz)), str(history), None, total, jobs,
+               block_bytes=32 * 1024)
+        docs.append(board_document(total))
+    assert docs[0] == docs[1] and len(docs[0]["tickets"]) > 50
