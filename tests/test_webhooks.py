@@ -387,3 +387,10 @@ def test_any_bytes_map_or_are_rejected(raw: bytes) -> None:
         _accounted(map_webhook(load_profile("zammad-webhook"), raw))
         imported = read_payloads(load_profile("zammad-webhook"), raw)
     assert all(isinstance(i, Rejection) or i.data["events"] for i in imported.items)
+
+
+def test_a_webhook_profile_and_an_input_format_together_are_a_usage_error(run_cli: Run) -> None:
+    result = run_cli("simulate", "policies/after-sales", "examples/webhooks/jira.json", "--profile", "jira-webhook",
+                     "--input-format", "json")
+    assert result.exit_code == 2
+    assert result.stderr == "error: --profile reads the input as webhook payloads (JSON); leave out --input-format json\n"

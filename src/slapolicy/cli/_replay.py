@@ -83,17 +83,20 @@ def roster(path: str | None, policies: PolicySet) -> Roster:
 
 
 profile_option = click.option("--profile", "profile_name", default=None, metavar="NAME|FILE",
-                              help="Read the input as a helpdesk export through this import profile (a shipped name such as "
-                                   "jira-service-management, or a profile file); see `slapolicy import`.")
+                              help="Read the input as a helpdesk export (or a file of webhook payloads) through this import "
+                                   "profile (a shipped name such as jira-service-management or zammad-webhook, or a profile "
+                                   "file); see `slapolicy import`.")
 
 
 def input_profile(name: str | None, input_format: str | None, encoding: str | None) -> Profile | None:
     """`--profile` of a replaying command: None without one; with one, --input-format has no say."""
     if name is None:
         return None
+    profile = import_profile(name)
     if input_format is not None:
-        fail(f"--profile reads the input as a helpdesk export (CSV); leave out --input-format {input_format}")
-    return profile_encoding(import_profile(name), encoding)
+        read = "webhook payloads (JSON)" if profile.rows == "webhook" else "a helpdesk export (CSV)"
+        fail(f"--profile reads the input as {read}; leave out --input-format {input_format}")
+    return profile_encoding(profile, encoding)
 
 
 def profile_encoding(profile: Profile, encoding: str | None) -> Profile:
