@@ -37,9 +37,10 @@ from .mapping import (
 )
 from .outcome import Reason, Rejection
 from .sheets import Quotes, cell_value, column_letter, missing_columns, records, sniff_delimiter
-from .tickets import RawItem, TicketError, decode_text
+from .tickets import WHO, RawItem, TicketError, decode_text
 
 _MAX_MINUTES = 10 * 366 * 24 * 60  # ten years: more is not a reply time but a broken cell
+_TEXT_FIELDS = frozenset(f"event.{name}" for name in ("status", *WHO))  # what the ticket format reads as text
 
 
 # ---- reading an export ----------------------------------------------------------------------------
@@ -187,8 +188,8 @@ class _Rows:
             if spec.where == "event.type":
                 return self.empty(line, spec.column, "the event type", reasons)
             return spec.default
-        if spec.map is None:
-            return cell_value(text)
+        if spec.map is None:  # an event's status and who are names, even when they are digits (an agent's number)
+            return text if spec.where in _TEXT_FIELDS else cell_value(text)
         return mapped(spec, (text,), self.at(line, spec.column), reasons)
 
     def empty(self, line: int, column: str, what: str, reasons: list[Reason]) -> Any:
