@@ -447,3 +447,17 @@ def test_a_value_of_another_type_than_declared_is_a_finding_and_asked_of_no_engi
         ("unlisted_value", "vip", "vip='yes' is not true or false, as the policy declares it")]
     assert sorted(f.message.split(" (")[0] for f in out.findings if f.code == "undecided_rule") == [
         "the resolution target of big", "the resolution target of vip"]
+
+
+def test_a_clock_past_due_while_it_ran_stays_breached_when_paused_later(engine: str) -> None:
+    """after-sales: a P1 of Friday 17:50 owes a plan by 19:50 (2 h, clock time); it waits on the customer
+    from Saturday 09:00. At Saturday 12:00 the plan clock is breached since 19:50 (it was shown running,
+    while its breach escalations had fired)."""
+    policy = PolicySet.of([open_policy(FIXTURES.parent.parent / "policies" / "after-sales" / "2025.1.yaml")])
+    item = {"id": "P-1", "attributes": {"severity": "P1"}, "events": [
+        {"at": "2025-03-07T17:50:00+08:00", "type": "created"}, {"at": "2025-03-07T17:58:00+08:00", "type": "responded"},
+        {"at": "2025-03-08T09:00:00+08:00", "type": "status", "status": "waiting_on_customer"}]}
+    (out,) = simulate(policy, [RawItem(item, 1)], engine, at("08 12:00"))
+    assert isinstance(out, SubjectOutcome), out
+    (plan,) = [c for c in out.clocks if c.metric.id == "resolution_plan"]
+    assert (plan.status, plan.due, plan.breached_at, plan.paused) == (BREACHED, at("07 19:50"), at("07 19:50"), False)

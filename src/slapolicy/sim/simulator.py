@@ -122,10 +122,15 @@ class Simulator:
             escalations.sort(key=lambda e: (e.at, e.step.metric, e.step.index))
         resolved = False
         types = set()
+        assignee = group = None
         for event in ticket.events:  # those up to as_of (`run`)
             types.add(event.type)
             if event.type in ("resolved", "reopened"):
                 resolved = event.type == "resolved"
+            if event.assignee is not None:
+                assignee = event.assignee
+            if event.group is not None:
+                group = event.group
         first = snapshots[0].decision
         if len(snapshots) == 1:  # most subjects: no change of attributes
             unlisted, undecided_rules = bool(first.unlisted), first.undecided is not None
@@ -151,6 +156,7 @@ class Simulator:
         return SubjectOutcome(
             ticket.id, ticket.line, self.policy, ticket.events[0].at, snapshots[-1].attributes, resolved,
             clock_outcomes, tuple(escalations), findings, ticket.kind, tuple(notices), charges, coverage, frozenset(types),
+            assignee, group,
         )
 
 
