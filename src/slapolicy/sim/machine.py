@@ -307,7 +307,8 @@ class Clocks:
                 state, breached_at = (BREACHED, due) if due is not None and due < cancelled else (CANCELLED, None)
             elif metric.owed_if_late is not None and clock.late is None and self._before_anchor(metric, attrs, target):
                 state, pending = RUNNING, True  # not owed until the event it warns of is late: not breached yet
-            elif due is not None and due <= as_of and not paused_now:
+            elif due is not None and due <= as_of and (not paused_now or due <= clock.paused_since):
+                # past due while it ran: a pause that began later does not undo the breach
                 state, breached_at = BREACHED, due
             else:
                 state = RUNNING
