@@ -423,3 +423,16 @@ def test_event_items_keep_each_type_once_and_filter_only_where_every_mention_fil
     assert types == tuple(dict.fromkeys(mentioned))
     plain = {i for i in items if isinstance(i, str)}
     assert set(filters) == {t for t in types if t not in plain}
+
+
+def test_the_board_lists_a_clock_due_as_agreed_with_its_agreement(engine: str) -> None:
+    """A P3 repair due only as promised (15:00 Tuesday), open at Tuesday 12:00: `slapolicy due` lists it due
+    then, its target written as the policy writes it (before: the board read a written duration and failed)."""
+    from slapolicy.kpi.board import Board
+
+    outcome = replay(engine, {"severity": "P3", "promised_at": PROMISE}, [("2025-03-03 10:00", "created")],
+                     as_of="2025-03-04 12:00")
+    board = Board(at("2025-03-04 12:00"), LONDON)
+    board.add((outcome,))
+    (repair,) = [c for _, c in board.due() if c.metric.id == "repair"]
+    assert (repair.target, repair.due) == ("agreed: promised_at", at("2025-03-04 15:00"))
