@@ -20,6 +20,7 @@ from slapolicy.calendar.durations import parse_duration
 from slapolicy.calendar.spec import CalendarSpec
 from slapolicy.review.policydiff import diff_policies
 from slapolicy.review.render import document
+from slapolicy.review.words import Lang
 from slapolicy.rules.engine import durable_available
 from slapolicy.sim.outcome import ClockOutcome, ClockStatus, SubjectOutcome
 from slapolicy.sim.replay import simulate
@@ -99,12 +100,15 @@ def test_n_days_of_working_hours_are_n_working_days_of_work(offset: int, n: int)
     assert DESK.elapsed_epoch(start, due - 1) < n * 8 * 3600
 
 
+def rule_lines(lang: Lang) -> str:
+    """The fixture policy's rules as `render` writes them in a language."""
+    return "\n".join(line for s in document(open_policy(POLICY), lang).sections for r in s.rules for line in r.lines)
+
+
 def test_render_prints_days_of_working_hours_as_written() -> None:
-    policy = open_policy(POLICY)
-    text = "\n".join(line for s in document(policy, "en").sections for r in s.rules for line in r.lines)
+    text, zh = rule_lines("en"), rule_lines("zh")
     assert "resolution: 3 days of working hours (working days 09:00–17:00)" in text
     assert "resolution: 3 working days (working days 09:00–17:00)" in text
-    zh = "\n".join(line for s in document(policy, "zh").sections for r in s.rules for line in r.lines)
     assert "3 天的工作时间（工作日 09:00–17:00）" in zh
 
 
@@ -251,11 +255,9 @@ def test_a_share_of_an_agreed_time_is_of_the_time_to_it(engine: str) -> None:
 
 
 def test_render_writes_as_agreed() -> None:
-    policy = open_policy(POLICY)
-    text = "\n".join(line for s in document(policy, "en").sections for r in s.rules for line in r.lines)
+    text, zh = rule_lines("en"), rule_lines("zh")
     assert "repair: as agreed (the time promised), else 5 calendar days" in text
     assert "repair: as agreed (the time promised)" in text
-    zh = "\n".join(line for s in document(policy, "zh").sections for r in s.rules for line in r.lines)
     assert "repair: 按约定（答应客户的时间），未约定时 5 个自然日" in zh
 
 
