@@ -311,6 +311,18 @@ def test_a_raised_severity_is_timed_from_the_change_or_from_the_start_as_the_met
     assert clock(lowered, "plan").started == at("2025-03-03 10:00")  # the clock itself still runs from its start
 
 
+def test_a_target_retimed_from_the_change_counts_only_the_pauses_after_it(engine: str) -> None:
+    """P2 at 10:00 (4h), on hold 10:30-11:00, raised to P1 (2h) at 11:30, on hold again 12:00-12:30: from the change,
+    11:30 + 2h + the later 30 min = 14:00 (the earlier pause was before the P1's time began); from the start,
+    10:00 + 2h + both pauses (1h) = 13:00."""
+    outcome = replay(engine, {"severity": "P2"}, [
+        ("2025-03-03 10:00", "created"), ("2025-03-03 10:30", "on_hold"), ("2025-03-03 11:00", "off_hold"),
+        ("2025-03-03 11:30", "update", {"attributes": {"severity": "P1"}}),
+        ("2025-03-03 12:00", "on_hold"), ("2025-03-03 12:30", "off_hold")])
+    assert (clock(outcome, "plan").due, clock(outcome, "plan_from_start").due) == (at("2025-03-03 14:00"),
+                                                                                  at("2025-03-03 13:00"))
+
+
 def test_the_steps_of_a_retimed_target_are_timed_from_the_change(engine: str) -> None:
     """P2 at 10:00 (4h: its 50 % warning would be 12:00), raised to P1 at 10:30: the P1's 50 % of 2h from the change
     is 11:30; the P2's 12:00 falls after its segment ended and does not fire."""
@@ -401,9 +413,9 @@ def test_render_writes_the_filter_the_re_timing_and_when_a_notice_is_owed() -> N
 
 def test_diff_shows_a_metric_retimed_from_the_change(tmp_path: Path) -> None:
     new = tmp_path / "policy.yaml"
-    new.write_text(POLICY.read_text(encoding="utf-8").replace("plan_from_start: {start: created, stop: plan_proposed}",
-                                                              "plan_from_start: {start: created, stop: plan_proposed, "
-                                                              "retime_from: change}"), encoding="utf-8")
+    text, written = POLICY.read_text(encoding="utf-8"), "plan_from_start: {start: created, stop: plan_proposed,"
+    assert written in text
+    new.write_text(text.replace(written, written + " retime_from: change,"), encoding="utf-8")
     changes = diff_policies(open_policy(POLICY), open_policy(new)).changes
     assert [(c.section, c.item, c.old, c.new) for c in changes] == [
         ("metrics", "plan_from_start retime_from", "start", "change")]
