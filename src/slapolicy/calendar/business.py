@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from .durations import Duration
 from .holiday_sources import holiday_source, published_until
 from .instants import MAX_YEAR, MIN_YEAR, InstantError
-from .spec import CalendarError, CalendarSpec, Counting, Interval, NaiveDatetimeError
+from .spec import CalendarError, CalendarSpec, Counting, Interval, NaiveDatetimeError, day_length
 
 # a calendar is searched at most this many years ahead for working time before giving up
 SEARCH_YEARS = 10
@@ -82,6 +82,7 @@ class BusinessCalendar:
         self._lo = self._hi = 0  # loaded local years, inclusive
         self._t = _Tables()
         self._valid_from = self._valid_to = 0.0  # instants the tables answer for
+        self.day_seconds = day_length(spec)  # one working day's working time; None when the days differ
 
     # ---- building ---------------------------------------------------------------------------
 
@@ -331,14 +332,27 @@ class BusinessCalendar:
         wall = dt.datetime.combine(day, local.time().replace(tzinfo=None), tzinfo=self.tz)
         return wall.timestamp()
 
+    def length(self, duration: Duration) -> int:
+        """The working seconds of a length of working time: as written (`8h`), or N of this calendar's
+        working days (`3 days of working hours`: 3 x 8 h on a 09:00-17:00 calendar)."""
+        if duration.kind == "seconds":
+            return duration.amount
+        if duration.kind != "day_hours":
+            raise CalendarError(f"'{duration}' is a date deadline, not a length of working time")
+        if self.day_seconds is None:
+            raise CalendarError(f"'{duration}' on calendar '{self.name}': its working days differ in length, so a day of "
+                                "working hours has no one length")
+        return duration.amount * self.day_seconds
+
     def due_epoch(self, start: float, duration: Duration, counting: Counting = "end_of_day") -> float:
-        """Deadline of a policy duration of any kind (working time, working days, calendar days, months).
+        """Deadline of a policy duration of any kind (working time, days of working hours, working days,
+        calendar days, months).
 
         Calendar days and months are date deadlines: by default the end of the due day (its
         last instant, the next midnight); `same_time` keeps the start's clock time, and
         `start_of_day` gives the due day's midnight."""
-        if duration.kind == "seconds":
-            return self.add_epoch(start, duration.amount)
+        if duration.working_time:
+            return self.add_epoch(start, self.length(duration))
         if duration.kind == "working_days":
             return self.add_working_days_epoch(start, duration.amount, counting)
         local = self._local(start)
@@ -363,8 +377,8 @@ class BusinessCalendar:
         A date anchor (a contract's end date, no time) gives a date deadline: the due day is
         the anchor date moved back, and the deadline is that day's end (its working end for
         working days), so a notice sent on the due day is in time."""
-        if duration.kind == "seconds":
-            return self.subtract_epoch(anchor, duration.amount)
+        if duration.working_time:
+            return self.subtract_epoch(anchor, self.length(duration))
         if duration.kind in ("months", "days"):
             local = self._local(anchor)
             if duration.kind == "months":

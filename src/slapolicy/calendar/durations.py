@@ -1,8 +1,11 @@
 """Durations as people write them in a regulation: `15m`, `1h30m`, `3 working days`, `1 month`.
 
-Four kinds, never mixed in one value:
+Five kinds, never mixed in one value:
 - elapsed working time in seconds (`15m`, `2h`, `6 working hours`, `1d` = 24 h, `1w` = 7 x 24 h),
   measured on the clock's calendar;
+- days of working hours (`3 days of working hours`): N times the length of the calendar's working
+  day, counted as working time, as a service desk's "3 Days" column means it (3 x 8 h on a
+  09:00-17:00 calendar); its length is known once the calendar is (`BusinessCalendar.length`);
 - working days (`3 working days`): by default the end of the Nth working day after the
   start's local date, the start day itself not counted;
 - calendar days (`14 calendar days`, `2 calendar weeks`): by default the end of the Nth day
@@ -24,22 +27,25 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["seconds", "working_days", "days", "months"]
+Kind = Literal["seconds", "working_days", "days", "months", "day_hours"]
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 # The same language as the JSON Schema's `duration` pattern (a test holds them equal): ASCII digits and
 # blanks only, lower case, nothing after the unit (not even a newline).
 _COMPACT = re.compile(r"(?:([0-9]+)w)?(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?")
 _WORDS = re.compile(r"([0-9]+)[ \t]+(working[ \t]+|calendar[ \t]+)?(second|minute|hour|day|week|month)s?")
+# "3 days of working hours": three working days' worth of working hours, not the end of the 3rd working day
+_DAY_HOURS = re.compile(r"([0-9]+)[ \t]+days?[ \t]+of[ \t]+working[ \t]+hours")
 _WORD_UNIT = {"second": "s", "minute": "m", "hour": "h", "day": "d", "week": "w"}
 
 MAX_SECONDS = 3660 * 86400  # about ten years of clock time
 MAX_WORKING_DAYS = 2500  # about ten years of working days
 MAX_MONTHS = 120
 MAX_DAYS = 3660
-LIMITS = {"seconds": MAX_SECONDS, "working_days": MAX_WORKING_DAYS, "days": MAX_DAYS, "months": MAX_MONTHS}
+LIMITS = {"seconds": MAX_SECONDS, "working_days": MAX_WORKING_DAYS, "days": MAX_DAYS, "months": MAX_MONTHS,
+          "day_hours": MAX_WORKING_DAYS}
 _LIMIT_TEXT = {"seconds": "3660 days (about ten years)", "working_days": "2500 working days", "days": "3660 calendar days",
-               "months": "120 months"}
+               "months": "120 months", "day_hours": "2500 days of working hours"}
 
 
 class DurationError(ValueError):
@@ -57,6 +63,11 @@ class Duration:
         if self.kind != "seconds":
             raise DurationError(f"'{self.text}' is not a length of time in hours and minutes")
         return self.amount
+
+    @property
+    def working_time(self) -> bool:
+        """A length of working time on the clock's calendar (`2h`, `3 days of working hours`), not a date deadline."""
+        return self.kind in ("seconds", "day_hours")
 
     def __str__(self) -> str:
         return self.text
@@ -92,6 +103,9 @@ def parse_duration(text: str | int) -> Duration:
         if working and unit == "week":
             raise DurationError(f"'{s}': write working weeks as working days ('{5 * n} working days')")
         return _bounded(Duration("seconds", n * _UNIT_SECONDS[_WORD_UNIT[unit]], s))
+    m = _DAY_HOURS.fullmatch(s)
+    if m:
+        return _bounded(Duration("day_hours", int(m.group(1)), s))
     raise DurationError(
         f"'{s}' is not a duration; write it like '15m', '2h', '1h30m', '3 working days' or '1 month'"
     )

@@ -40,3 +40,12 @@ class CalendarSpec:
     @property
     def tz(self) -> ZoneInfo:
         return zone(self.timezone)
+
+
+def day_length(spec: CalendarSpec) -> int | None:
+    """Seconds of work in one working day of the calendar, what `N days of working hours` counts N of (24 h
+    around the clock); None when its working days differ in length (mon-thu 8 h, fri 6 h: no one length)."""
+    if spec.always:
+        return 86400
+    lengths = {sum(b - a for a, b in day) for day in spec.hours if day}
+    return lengths.pop() * 60 if len(lengths) == 1 else None

@@ -16,6 +16,10 @@ from ._shared import fail, policy_set
 
 def _open(policy_path: str, name: str) -> BusinessCalendar:
     policy = policy_set(policy_path).latest
+    choice = policy.calendar_choices.get(name)
+    if choice is not None:
+        fail(f"calendar '{name}' of policy '{policy.id}' is chosen by each subject's {choice.attribute}; name one of the "
+             f"calendars it picks: {', '.join(choice.candidates)}")
     if name not in policy.calendars:
         fail(f"policy '{policy.id}' has no calendar '{name}'{did_you_mean(name, tuple(policy.calendars))}")
     try:

@@ -96,6 +96,8 @@ _ALL = (
     _check("SLA303", "escalation-share-range", E, "warning share not strictly between 0 % and 100 %", "escalation_share"),
     _check("SLA304", "days-on-business-calendar", W,
            "a duration in days (`3d`) on a business calendar, where it counts working hours", "day_durations"),
+    _check("SLA305", "day-hours-on-uneven-days", E,
+           "`N days of working hours` on a calendar whose working days differ in length", "day_hours"),
     _check("SLA401", "calendar-without-working-time", E, "calendar without working time", "calendar_no_time"),
     _check("SLA402", "calendar-overlapping-intervals", E,
            "overlapping working intervals (also an overnight interval into the next day)", "calendar_overlap"),
@@ -111,6 +113,8 @@ _ALL = (
     _check("SLA406", "calendar-conflicting-days", E, "a day both extra holiday and extra working day", "calendar_dates"),
     _check("SLA407", "calendar-extends-cycle", E, "calendar `extends` cycle", "calendar_extends"),
     _check("SLA408", "unused-calendar", W, "a declared calendar that nothing uses", "unused_calendar"),
+    _check("SLA409", "calendar-choice-incomplete", E,
+           "a calendar chosen by the subject that leaves some subject without a calendar", "calendar_choice"),
     _check("SLA501", "missing-target", E, "a `required` metric lacks a target for some severity × tier", "coverage"),
     _check("SLA502", "condition-never-matches", W, "a condition no ticket can satisfy", "never_matches"),
     _check("SLA503", "target-shadowed", W,
@@ -201,6 +205,10 @@ _ALL = (
          "a timestamp that is not ISO-8601, or outside the supported range",
          "Write timestamps like 2025-03-07T17:50:00+08:00; those without an offset are read in the policy's "
          "time zone."),
+    Code("bad_duration", "bad-duration", "ticket", E, "a time agreed for a deadline that is not a duration",
+         "A target `agreed: ATTRIBUTE` reads the subject's attribute of type duration as the time agreed for it; write "
+         "it as policies write durations: 8h, 90 minutes, 3 working days, 2 days of working hours (a number alone has "
+         "no unit)."),
     Code("unknown_event_type", "unknown-event-type", "ticket", E, "an event type the policy does not declare",
          "Built-in event types and those under the policy's `events:` are accepted; names are lower case. A "
          "misspelt `created` (`Created`, `creatd`) is reported here, with the name to write, rather than as a "

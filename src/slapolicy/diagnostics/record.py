@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -76,6 +77,11 @@ def shorten(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 11th, 23rd: how messages and documents count days and reports."""
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str:
     """A ' (did you mean 'x'?)' suffix for near misses, or ''."""
     if len(word) > 100:
@@ -86,17 +92,19 @@ def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> 
 
 
 def _nearest(word: str, choices: list[str], cutoff: float = 0.6) -> str | None:
-    """difflib's closest match; of equally close ones the first in order, so that a name declared later
-    (a new code SLA507 beside SLA501-506) does not change what a near miss (SLA50) is told."""
+    """difflib's closest match; of equally close ones the one that begins most like the word (SLA99 is
+    told SLA901 of its family, not SLA409), then the first in order, so that a name declared later (a new
+    code SLA507 beside SLA501-506, or SLA409) does not change what a near miss (SLA50, SLA99) is told."""
     matcher = difflib.SequenceMatcher(b=word)
-    best: tuple[float, str] | None = None
+    best: tuple[float, int, str] | None = None
     for choice in choices:
         matcher.set_seq1(choice)
         if matcher.real_quick_ratio() >= cutoff and matcher.quick_ratio() >= cutoff:
             score = matcher.ratio()
-            if score >= cutoff and (best is None or score > best[0]):
-                best = (score, choice)
-    return best[1] if best else None
+            prefix = len(os.path.commonprefix([choice, word]))
+            if score >= cutoff and (best is None or (score, prefix) > best[:2]):
+                best = (score, prefix, choice)
+    return best[2] if best else None
 
 
 def named(word: str, names: Mapping[str, str]) -> str | None:

@@ -217,7 +217,7 @@ def _subject(outcome: SubjectOutcome, clocks: Iterable[ClockOutcome]) -> OpenSub
         assert c.due is not None and c.target is not None
         clauses, choice = _clauses(c)
         metric = Name(c.metric.id, c.metric.title or c.metric.id, c.metric.title_en or c.metric.title or c.metric.id)
-        open_clocks.append(OpenClock(metric, c.cycle, c.target.duration.text, c.calendar, str(policy.calendars[c.calendar].tz),
+        open_clocks.append(OpenClock(metric, c.cycle, c.target.text, c.calendar, str(policy.calendars[c.calendar].tz),
                                      c.started, c.due, c.paused, c.status is ClockStatus.BREACHED, _label(c.rule), clauses,
                                      choice))
     open_clocks.sort(key=lambda c: (c.paused, c.due))

@@ -40,7 +40,10 @@ class VersionObjectives:
         self._all = tallies  # the report's, every version's
         self._tz = tz
         self._measures = tuple(_MEASURES[o.measure] for o in policy.objectives)
-        self._within = tuple(BusinessCalendar(policy.calendars[o.calendar]) if o.calendar else None for o in policy.objectives)
+        self._within = tuple(o.calendar for o in policy.objectives)  # count only subjects that start inside its working time
+        self._counted_on = policy.counted_on
+        self._specs = policy.calendars  # a calendar chosen by the subject: the one it picks for each
+        self._calendars: dict[str, BusinessCalendar] = {}
         self._fields = tuple(sorted({f for o in policy.objectives for c in (o.of, o.where) for f in fields(c)}))
         self._applicable: dict[tuple[Any, ...], tuple[tuple[int, bool], ...]] = {}
         self._tallies: list[ObjectiveTally] = []  # of the current day, per objective
@@ -66,8 +69,15 @@ class VersionObjectives:
     def add(self, outcome: SubjectOutcome) -> None:
         for i, where in self._objectives_for(outcome.kind, outcome.attributes):
             within = self._within[i]
-            if within is None or within.in_working_time(outcome.created):
+            if within is None or self._calendar(within, outcome.attributes).in_working_time(outcome.created):
                 self._objective(i, where, outcome)
+
+    def _calendar(self, name: str, attrs: Any) -> BusinessCalendar:
+        picked = self._counted_on(name, attrs)
+        cal = self._calendars.get(picked)
+        if cal is None:
+            cal = self._calendars[picked] = BusinessCalendar(self._specs[picked])
+        return cal
 
     def _objectives_for(self, kind: str, attrs: Any) -> tuple[tuple[int, bool], ...]:
         """(objective index, whether its `where` holds) for the objectives of this kind whose `of` holds."""

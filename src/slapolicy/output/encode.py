@@ -128,7 +128,7 @@ class Encoder:
         entry: dict[str, Any] = {
             "metric": c.metric.id,
             "cycle": c.cycle,
-            "target": c.target.duration.text if c.target is not None else None,
+            "target": c.target.text if c.target is not None else None,
             "calendar": c.calendar,
             "started_at": iso(c.started, tz),
             "due_at": iso(c.due, tz),
@@ -147,7 +147,7 @@ class Encoder:
             entry["pauses"] = [{"from": iso(a, tz), "to": iso(b, tz)} for a, b in c.pauses]
         if c.changes:
             entry["target_changes"] = [
-                {"at": iso(ch.at, tz), "target": str(ch.target.duration) if ch.target else None, "rule": self.rule(ch.rule)}
+                {"at": iso(ch.at, tz), "target": ch.target.text if ch.target else None, "rule": self.rule(ch.rule)}
                 for ch in c.changes
             ]
         return entry

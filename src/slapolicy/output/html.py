@@ -245,9 +245,9 @@ class TimelinePage:
             instants = [c.started, c.due, c.stopped, c.cancelled, c.breached_at, c.failed]
             last = max([last, *(t for t in instants if t is not None), *(ch.at for ch in c.changes),
                         *((self.as_of,) if c.status is ClockStatus.RUNNING else ())])
-            clocks.append([s(c.metric.id), c.cycle, s(c.target.duration.text if c.target else None), self.calendars[key][0],
+            clocks.append([s(c.metric.id), c.cycle, s(c.target.text if c.target else None), self.calendars[key][0],
                            *(off(t) for t in instants), s(c.status.value), number(c.paused_seconds), s(self.encoder.rule(c.rule)),
-                           [[off(ch.at), s(str(ch.target.duration) if ch.target else None), s(self.encoder.rule(ch.rule))]
+                           [[off(ch.at), s(ch.target.text if ch.target else None), s(self.encoder.rule(ch.rule))]
                             for ch in c.changes], [[off(a), off(b)] for a, b in c.pauses]])
         escalations = [[off(e.at), s(e.step.metric), e.cycle, e.step.index, s(", ".join(e.step.notify))] for e in outcome.escalations]
         self.escalations += len(escalations)

@@ -15,16 +15,19 @@ from typing import Any
 
 from ..calendar.durations import Duration, DurationError, parse_duration
 from ..calendar.instants import MAX_YEAR, MIN_YEAR, RANGE_TEXT, InstantError, zone
-from ..calendar.spec import WEEKDAYS, CalendarSpec, Interval
-from ..diagnostics.record import Diagnostic
-from .conditions import ALWAYS, Condition, ConditionError, parse_condition, regex_problem
+from ..diagnostics.record import Diagnostic, ordinal
+from .calendars import calendars as build_calendars
+from .calendars import is_choice
+from .conditions import ALWAYS, Condition, ConditionError, event_items, parse_condition, regex_problem
 from .loader import Document, JsonPath
 from .model import (
     ALWAYS_CALENDAR,
     BUILTIN_EVENTS,
+    CLOCK_ACTIONS,
     MAX_REPEATS,
     VERSION,
     Attribute,
+    CalendarChoice,
     Correlation,
     Decision,
     Due,
@@ -101,13 +104,42 @@ class _Builder:
             return ALWAYS
 
     def target_value(self, value: Any, path: JsonPath, metric: str, calendar: str = ALWAYS_CALENDAR) -> TargetValue | None:
-        """A duration or `{within, calendar, counting}` (targets, coverage windows); `calendar` when it names none."""
+        """A duration or `{within, agreed, calendar, counting}` (targets, coverage windows); `calendar` when it names none."""
         spec = value if isinstance(value, Mapping) else {"within": value}
-        d = self.duration(spec["within"], path + (("within",) if isinstance(value, Mapping) else ()))
-        if d is None:
+        d = self.duration(spec["within"], path + (("within",) if isinstance(value, Mapping) else ())) if "within" in spec else None
+        if d is None and ("within" in spec or "agreed" not in spec):
             return None
         return TargetValue(metric, d, spec.get("calendar", calendar), spec.get("counting", "end_of_day"), path,
-                           _clauses(spec), spec.get("choice"))
+                           _clauses(spec), spec.get("choice"), agreed=spec.get("agreed"))
+
+    def clock_events(self, m: Mapping[str, Any], path: JsonPath) -> tuple[dict[str, tuple[str, ...]],
+                                                                          dict[str, dict[str, Condition]]]:
+        """Each action's event types (start, stop, …) and the filters on the events' fields some of them have."""
+        events: dict[str, tuple[str, ...]] = {}
+        filters: dict[str, dict[str, Condition]] = {}
+        for action in CLOCK_ACTIONS:
+            try:
+                events[action], found = event_items(m.get(action), path + (action,))
+            except ConditionError as exc:
+                self.fail(exc.path, str(exc))
+                events[action], found = (), {}
+            if found:
+                filters[action] = found
+        if filters and m.get("every"):
+            self.fail(path + ("every",), "an `every` metric's periods are laid out from its event types: its events take no "
+                                         "filter; name the event types alone")
+        if m.get("owed_if_late") and not m.get("before"):
+            self.fail(path + ("owed_if_late",), "owed_if_late says when a deadline before a date is owed: give the metric "
+                                                "`before: ATTRIBUTE` (the appointment), or leave it out")
+        return events, filters
+
+    def window(self, value: Any, path: JsonPath) -> TargetValue | None:
+        """A coverage window: written, never agreed with the subject."""
+        if isinstance(value, Mapping) and "agreed" in value:
+            self.fail(path + ("agreed",), "a coverage window is the policy's own time for the proof, not one agreed with a "
+                                          "subject; write it with `within`")
+            return None
+        return self.target_value(value, path, "coverage")
 
     def correlation(self, c: Mapping[str, Any], path: JsonPath) -> Correlation:
         within = self.duration(c["within"], path + ("within",)) if "within" in c else None
@@ -159,13 +191,10 @@ def _schedule(name: str, m: Mapping[str, Any]) -> TargetValue | None:
         return None
     kind, amount, text = _PERIODS[m["every"]]
     if isinstance(m.get("due"), Mapping):
-        text += f", by its {_ordinal(m['due']['working_day'])} working day"
+        text += f", by its {ordinal(m['due']['working_day'])} working day"
     return TargetValue(name, Duration(kind, amount, text), m.get("calendar", ALWAYS_CALENDAR), "end_of_day",  # type: ignore[arg-type]
                        ("metrics", name, "every"))
 
-
-def _ordinal(n: int) -> str:
-    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
 def _events(value: Any) -> tuple[str, ...]:
@@ -174,86 +203,11 @@ def _events(value: Any) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
 
-def _interval(text: str) -> Interval:
-    a, b = text.split("-")
-    start = int(a[:2]) * 60 + int(a[3:])
-    end = int(b[:2]) * 60 + int(b[3:])
-    return (start, end if end > start else end + 1440)
-
-
-def _days(spec: str) -> list[int]:
-    if spec == "daily":
-        return list(range(7))
-    out: list[int] = []
-    for part in spec.split(","):
-        a, _, b = part.partition("-")
-        i, j = WEEKDAYS.index(a), WEEKDAYS.index(b or a)
-        out.extend(range(i, j + 1) if i <= j else [*range(i, 7), *range(0, j + 1)])
-    return out
-
-
-def _dates(b: _Builder, items: list[Any], path: JsonPath) -> frozenset[dt.date]:
-    out: set[dt.date] = set()
-    for i, item in enumerate(items or []):
-        if isinstance(item, Mapping):
-            lo, hi = b.date(item["from"], path + (i, "from")), b.date(item["to"], path + (i, "to"))
-            if lo and hi:
-                if hi < lo:
-                    b.fail(path + (i,), f"the range ends ({hi}) before it starts ({lo}); write {{from: {hi}, to: {lo}}}")
-                out.update(lo + dt.timedelta(days=k) for k in range((hi - lo).days + 1))
-        else:
-            d = b.date(item, path + (i,))
-            if d:
-                out.add(d)
-    return frozenset(out)
-
-
-def _calendars(b: _Builder, data: Mapping[str, Any], default_tz: str) -> tuple[dict[str, CalendarSpec], dict[str, str]]:
-    """Resolve `extends` chains (cycles and unknown bases are reported by a check) and parse each calendar."""
-    extends = {n: c["extends"] for n, c in data.items() if isinstance(c, Mapping) and "extends" in c}
-    merged: dict[str, dict[str, Any]] = {}
-
-    def resolve(name: str, seen: tuple[str, ...]) -> dict[str, Any]:
-        raw = data.get(name)
-        if raw == ALWAYS_CALENDAR or raw is None:
-            return {"hours": ALWAYS_CALENDAR}
-        base = extends.get(name)
-        result = resolve(base, seen + (name,)) if base is not None and base in data and base not in seen + (name,) else {}
-        return {**result, **{k: v for k, v in raw.items() if k != "extends"}}
-
-    for name in data:
-        merged[name] = resolve(name, ())
-    specs: dict[str, CalendarSpec] = {ALWAYS_CALENDAR: CalendarSpec(ALWAYS_CALENDAR, default_tz, always=True)}
-    for name, cal in merged.items():
-        path: JsonPath = ("calendars", name)
-        hours_data = cal.get("hours")
-        always = hours_data == ALWAYS_CALENDAR and "holidays" not in cal and not cal.get("extra_holidays")
-        week: list[list[Interval]] = [[] for _ in range(7)]
-        if hours_data == ALWAYS_CALENDAR:
-            week = [[(0, 1440)] for _ in range(7)]
-        elif isinstance(hours_data, Mapping):
-            for dayspec, intervals in hours_data.items():
-                for k, text in enumerate(intervals):
-                    iv = _interval(text)
-                    if iv[1] - iv[0] >= 1440 and iv != (0, 1440):
-                        b.fail(path + ("hours", dayspec, k), f"'{text}' is empty or longer than a day; write a start and a "
-                                                             "later end such as 09:00-18:00 (22:00-06:00 crosses midnight)")
-                        continue
-                    for d in _days(dayspec):
-                        week[d].append(iv)
-        holidays_data = cal.get("holidays") or {}
-        specs[name] = CalendarSpec(
-            name=name,
-            timezone=cal.get("timezone", default_tz),
-            hours=tuple(tuple(sorted(d)) for d in week),
-            always=always,
-            country=holidays_data.get("country"),
-            subdivision=holidays_data.get("subdivision"),
-            extra_holidays=_dates(b, cal.get("extra_holidays", []), path + ("extra_holidays",)),
-            extra_working_days=_dates(b, cal.get("extra_working_days", []), path + ("extra_working_days",)),
-            make_up_weekday=WEEKDAYS.index(cal.get("make_up_day_hours", "mon")),
-        )
-    return specs, extends
+def _choices(data: Mapping[str, Any]) -> dict[str, CalendarChoice]:
+    """The calendars chosen by the subject: `{by: attribute, calendars: {value: calendar}, fallback}`."""
+    return {name: CalendarChoice(name, c["by"], dict(c.get("calendars") or {}), c.get("fallback"), ("calendars", name),
+                                 _clauses(c))
+            for name, c in data.items() if is_choice(c)}
 
 
 def _named(data: Mapping[str, Any] | None, section: str) -> dict[str, Named]:
@@ -303,7 +257,11 @@ def _threshold(b: _Builder, value: Any, path: JsonPath) -> float | None:
                      f"write {text.replace('％', '%')}")
         return None
     d = b.duration(text, path)
-    return float(d.seconds) if d and d.kind == "seconds" else None
+    if d is not None and d.kind != "seconds":
+        b.fail(path, f"'{d}' is not a bound an objective can be measured against: a time to compare with is a length "
+                     "in hours and minutes (4h, 30 working hours)")
+        return None
+    return float(d.seconds) if d else None
 
 
 def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
@@ -322,7 +280,7 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
             b.zone(cal["timezone"], ("calendars", name, "timezone"))
     effective_from = b.date(data["effective_from"], ("effective_from",))
     effective_until = b.date(data["effective_until"], ("effective_until",)) if "effective_until" in data else None
-    calendars, extends = _calendars(b, data["calendars"], data["timezone"])
+    calendars, extends = build_calendars(b, data["calendars"], data["timezone"])
     # a correlation's id is also an event: it happens on the subject that completes a match (metrics start on it)
     events = BUILTIN_EVENTS + tuple((data.get("events") or {}).keys()) + tuple(
         c["id"] for c in data.get("correlations") or [] if c["id"] not in (data.get("events") or {}))
@@ -338,15 +296,16 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
     metrics = {}
     for name, m in data["metrics"].items():
         pw = (m.get("pause_while") or {}).get("status")
+        acting, filters = b.clock_events(m, ("metrics", name))
         metrics[name] = Metric(
             id=name,
-            start=_events(m.get("start")),
-            stop=_events(m.get("stop")),
-            pause_on=_events(m.get("pause_on")),
-            resume_on=_events(m.get("resume_on")),
+            start=acting["start"],
+            stop=acting["stop"],
+            pause_on=acting["pause_on"],
+            resume_on=acting["resume_on"],
             pause_statuses=_events(pw),
-            cancel_on=_events(m.get("cancel_on")),
-            restart_on=_events(m.get("restart_on")),
+            cancel_on=acting["cancel_on"],
+            restart_on=acting["restart_on"],
             repeat=bool(m.get("repeat", False)),
             before=m.get("before"),
             required=bool(m.get("required", False)),
@@ -354,7 +313,7 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
             title=m.get("title", ""),
             clauses=_clauses(m),
             choice=m.get("choice"),
-            fail_on=_events(m.get("fail_on")),
+            fail_on=acting["fail_on"],
             subject=m.get("subject", "ticket"),
             every=m.get("every"),
             due=Due(m["due"]["working_day"]) if isinstance(m.get("due"), Mapping) else Due(),
@@ -362,6 +321,9 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
             schedule=_schedule(name, m),
             title_en=m.get("title_en", ""),
             choices=dict(m.get("choices") or {}),
+            filters=filters,
+            retime_from=m.get("retime_from", "start"),
+            owed_if_late=m.get("owed_if_late"),
         )
 
     reserved = {"id", "description", "description_en", "clause", "when", "calendar", "choice", "note"}
@@ -421,7 +383,7 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
             period=o.get("period", "month"), path=path, source=b.source(path), clauses=_clauses(o),
             choice=o.get("choice"), calendar=o.get("calendar"), subject=o.get("subject", "ticket"), q=o.get("q"),
             finding=o.get("finding"), population=_events(o.get("population")) or ("created",), proof=_events(o.get("proof")),
-            within=b.target_value(o["within"], path + ("within",), "coverage") if "within" in o else None,
+            within=b.window(o["within"], path + ("within",)) if "within" in o else None,
             description=o.get("description", ""), count=o.get("count"),
         ))
 
@@ -462,7 +424,7 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
     policy = Policy(
         id=data["policy"], version=version, title=data.get("title", ""), effective_from=effective_from,
         effective_until=effective_until, timezone=data["timezone"], calendars=calendars,
-        calendar_paths={n: ("calendars", n) for n in data["calendars"]}, calendar_extends=extends,
+        calendar_paths={n: ("calendars", n) for n, c in data["calendars"].items() if not is_choice(c)}, calendar_extends=extends,
         severities=_named(data["severities"], "severities"), tiers=_named(data.get("tiers"), "tiers"),
         roles=_named(data.get("roles"), "roles"), attributes=attributes,
         statuses=tuple(data["statuses"]) if "statuses" in data else None, events=events, metrics=metrics,
@@ -472,5 +434,6 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
         calendar_clauses={n: _clauses(c) for n, c in data["calendars"].items() if isinstance(c, Mapping) and "clause" in c},
         correlations=correlations, penalties=penalties, currency=data.get("currency"), title_en=data.get("title_en", ""),
         life_ends=("closed", *(name for name, e in (data.get("events") or {}).items() if isinstance(e, Mapping) and e.get("ends") == "life")),
+        calendar_choices=_choices(data["calendars"]),
     )
     return policy, b.unusable()

@@ -30,7 +30,7 @@ def citations(policy: Policy) -> Iterator[Citation]:
                 yield Citation(c, f"{section} {named.id}", at(named.path))
     for name, clauses in policy.calendar_clauses.items():
         for c in clauses:
-            yield Citation(c, f"calendar {name}", at(policy.calendar_paths[name]))
+            yield Citation(c, f"calendar {name}", at(("calendars", name)))
     for attribute in policy.attributes.values():
         for c in attribute.clauses:
             yield Citation(c, f"attribute {attribute.id}", at(attribute.path))

@@ -209,3 +209,36 @@ def evaluate_partial(cond: Condition, known: Mapping[str, Any], known_fields: fr
     if any(r is True for r in results):
         return True
     return False if all(r is False for r in results) else None
+
+
+EVENT_FIELDS = ("actor", "role", "assignee", "group")  # what an event says of who did it, to whom (its own fields)
+_EVENT_OPERATORS = ("eq", "ne", "in", "not_in", "exists")
+
+
+def event_items(data: Any, path: tuple[str | int, ...] = ()) -> tuple[tuple[str, ...], dict[str, Condition]]:
+    """A metric's events as written: `assigned`, a list, or an item with a filter on the event's own fields
+    (`{assigned: {group: technical_support}}`: an assignment to that group only). The event types, and the
+    filter of each type that has one (a type also written plainly, or twice, takes any of them)."""
+    items = [data] if isinstance(data, (str, Mapping)) else list(data or ())
+    types: list[str] = []
+    filters: dict[str, list[Condition] | None] = {}
+    for i, item in enumerate(items):
+        where = path + ((i,) if not isinstance(data, (str, Mapping)) else ())
+        if isinstance(item, str):
+            types.append(item)
+            filters[item] = None
+            continue
+        ((event, cond),) = item.items()
+        condition = parse_condition(cond, where + (event,))
+        for c in compares(condition):
+            if c.field not in EVENT_FIELDS:
+                raise ConditionError(f"'{c.field}' is not a field of an event; a filter reads the event's "
+                                     f"{', '.join(EVENT_FIELDS)}", where + (event,))
+            if c.op not in _EVENT_OPERATORS:
+                raise ConditionError(f"an event filter compares with {', '.join(_EVENT_OPERATORS)}, not '{c.op}'",
+                                     where + (event,))
+        types.append(event)
+        found = filters.setdefault(event, [])
+        if found is not None:
+            found.append(condition)
+    return tuple(dict.fromkeys(types)), {e: c[0] if len(c) == 1 else AnyOf(tuple(c)) for e, c in filters.items() if c}

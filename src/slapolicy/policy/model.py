@@ -25,6 +25,7 @@ BUILTIN_EVENTS = (
     "assigned",
 )
 BUILTIN_ATTRIBUTES = ("severity", "tier")
+CLOCK_ACTIONS = ("start", "stop", "pause_on", "resume_on", "cancel_on", "restart_on", "fail_on")  # events that act on a clock
 ALWAYS_CALENDAR = "24x7"
 
 
@@ -98,20 +99,57 @@ class Metric:
     schedule: TargetValue | None = None  # for `every` metrics: the period as a target, for outputs
     title_en: str = ""  # English, for `render --lang en`
     choices: Mapping[str, str] = field(default_factory=dict)  # why it pauses, is cancelled, repeats: the company's
+    # action (start, stop, …) -> event type -> a condition on the event's own fields: `{assigned: {group: support}}`
+    filters: Mapping[str, Mapping[str, Condition]] = field(default_factory=dict)
+    retime_from: str = "start"  # a change of target: the new one measured from the clock's start, or from the `change`
+    owed_if_late: str | None = None  # (before an anchor) owed only if this event comes after the anchor, or not by it
 
     def events(self) -> dict[str, tuple[str, ...]]:
-        return {k: getattr(self, k) for k in ("start", "stop", "pause_on", "resume_on", "cancel_on", "restart_on", "fail_on")}
+        return {k: getattr(self, k) for k in CLOCK_ACTIONS}
 
 
 @dataclass(frozen=True)
 class TargetValue:
     metric: str
-    duration: Duration
+    duration: Duration | None  # as written; None: due only as agreed (`agreed` without a written fallback)
     calendar: str
     counting: Counting
     path: JsonPath
     clauses: tuple[str, ...] = ()  # its own provenance, when it differs from its rule's
     choice: str | None = None
+    chosen_by: str | None = None  # the calendar choice that picked `calendar` for a subject (set by the replay)
+    agreed: str | None = None  # the attribute holding the time or duration agreed with the subject, which replaces `duration`
+
+    @property
+    def text(self) -> str:
+        """As the policy writes it: `4h`, `agreed: promised_at, else 1 calendar day`, `agreed: promised_at`."""
+        if self.agreed is None:
+            return str(self.duration)
+        return f"agreed: {self.agreed}" + (f", else {self.duration}" if self.duration is not None else "")
+
+
+@dataclass(frozen=True)
+class CalendarChoice:
+    """A calendar chosen by the subject: the value of `attribute` (the customer's location) names one of
+    `calendars`, each with its own zone, hours and holidays; `fallback` serves a subject without a value
+    it maps (None: a rule counted on it cannot be applied to such a subject, which is a finding)."""
+
+    name: str
+    attribute: str
+    calendars: Mapping[Any, str]
+    fallback: str | None
+    path: JsonPath
+    clauses: tuple[str, ...] = ()
+
+    def pick(self, attributes: Mapping[str, Any]) -> str | None:
+        value = attributes.get(self.attribute)
+        found = self.calendars.get(value) if isinstance(value, (str, int, float, bool)) else None
+        return found if found is not None else self.fallback
+
+    @property
+    def candidates(self) -> tuple[str, ...]:
+        """Every calendar it may pick, each once, the fallback last."""
+        return tuple(dict.fromkeys((*self.calendars.values(), *((self.fallback,) if self.fallback else ()))))
 
 
 @dataclass(frozen=True)
@@ -359,6 +397,25 @@ class Policy:
     currency: str | None = None
     title_en: str = ""  # English, for `render --lang en`
     life_ends: tuple[str, ...] = ("closed",)  # the events that end a subject's life: closed and those declared `ends: life`
+    calendar_choices: Mapping[str, CalendarChoice] = field(default_factory=dict)  # calendars chosen by the subject
+
+    def calendar_for(self, name: str, attributes: Mapping[str, Any]) -> str | None:
+        """The calendar a subject with these attributes is counted on where `name` is written: the calendar
+        itself, or the one a calendar choice picks for it (None: the choice maps nothing for it, no fallback)."""
+        choice = self.calendar_choices.get(name)
+        return name if choice is None else choice.pick(attributes)
+
+    def counted_on(self, name: str, attributes: Mapping[str, Any]) -> str:
+        """`calendar_for` where a calendar is needed whatever the subject (a metric's, an objective's, a window's,
+        a penalty's): a choice named there has a fallback, or `validate` refuses the policy (SLA409)."""
+        picked = self.calendar_for(name, attributes)
+        assert picked is not None, f"calendar choice {name} has no fallback"
+        return picked
+
+    def candidates(self, name: str) -> tuple[str, ...]:
+        """The calendars `name` may stand for: itself, or every calendar a choice of that name may pick."""
+        choice = self.calendar_choices.get(name)
+        return (name,) if choice is None else choice.candidates
 
     @property
     def kinds(self) -> tuple[str, ...]:

@@ -72,6 +72,9 @@ def _expected(types: Any) -> str:
     return " or ".join(_TYPE_WORDS.get(t, t) for t in types)
 
 
+_KEYS = ("required", "additionalProperties")  # a mapping's errors that say it has another's keys
+
+
 def _fits(errors: list[ValidationError], instance: Any) -> bool:
     """Whether an alternative of a oneOf/anyOf has the shape the user wrote: its own type
     (or its constant's) is the value's, so its errors are about what is inside."""
@@ -104,6 +107,8 @@ def _leaves(error: ValidationError) -> list[ValidationError]:
     viable = [errs for errs in branches.values() if _fits(errs, error.instance)]
     if not viable:
         return [error]
+    # of two mappings (a calendar, a calendar chosen by the subject) the one whose keys the value has
+    viable = [errs for errs in viable if not any(not e.relative_path and e.validator in _KEYS for e in errs)] or viable
     if len(viable) == 1:
         return [leaf for e in viable[0] for leaf in _leaves(e)]
     from jsonschema.exceptions import best_match, relevance

@@ -16,10 +16,13 @@ from ..sim.outcome import Charge, ClockOutcome, EscalationFiring, Finding, Notic
 def of_clock(policy: Policy, clock: ClockOutcome) -> set[str]:
     """The clauses of the target rule (and target value) that timed the clock, or, for a clock no
     clause-citing rule times (a periodic duty, an untimed measure, a deadline that is a choice),
-    of the metric, which decide when it starts and stops; and of the calendar it is counted on."""
+    of the metric, which decide when it starts and stops; and of the calendar it is counted on (and of the
+    calendar choice that picked it for the subject)."""
     decided = (*(clock.rule.clauses if clock.rule is not None else ()),
                *(clock.target.clauses if clock.target is not None else ()))
-    return {*(decided or clock.metric.clauses), *policy.calendar_clauses.get(clock.calendar, ())}
+    chosen_by = clock.target.chosen_by if clock.target is not None else None
+    return {*(decided or clock.metric.clauses), *policy.calendar_clauses.get(clock.calendar, ()),
+            *(policy.calendar_clauses.get(chosen_by, ()) if chosen_by else ())}
 
 
 def of_firings(firings: Iterable[EscalationFiring | NoticeFiring | Finding | Charge]) -> set[str]:

@@ -57,7 +57,8 @@ def diff_policies(old: Policy, new: Policy) -> PolicyDiff:
     """Every semantic change from `old` to `new`, section by section."""
     sides = _Sides(old, new)
     changes = [  # what a reviewer reads first: the deadlines each ticket gets
-        *_header(sides), *_effective_targets(sides), *_rules(sides), *_calendars(sides), *_escalations(sides),
+        *_header(sides), *_effective_targets(sides), *_rules(sides), *_calendars(sides),
+        *sides.keyed("calendars", old.calendar_choices, new.calendar_choices), *_escalations(sides),
         *sides.keyed("objectives", _by_id(old.objectives), _by_id(new.objectives)),
         *sides.keyed("metrics", old.metrics, new.metrics),
         *sides.keyed("subjects", old.subjects, new.subjects), *sides.keyed("severities", old.severities, new.severities),
@@ -315,9 +316,13 @@ def _read(cond: Condition) -> set[str]:
 def target_words(t: TargetValue, policy: Policy) -> str:
     """'3h on office (mon-fri 09:00-12:00, 13:30-18:00; CN public holidays …)'."""
     spec = policy.calendars.get(t.calendar)
-    cal = "around the clock" if spec is None or spec.always else f"on {t.calendar} ({_hours(spec)}; {_country(spec)})"
+    choice = policy.calendar_choices.get(t.calendar)
+    if choice is not None:
+        cal = f"on {t.calendar} (by {choice.attribute}: {_text(choice.calendars)}; otherwise {_text(choice.fallback)})"
+    else:
+        cal = "around the clock" if spec is None or spec.always else f"on {t.calendar} ({_hours(spec)}; {_country(spec)})"
     counting = "" if t.counting == "end_of_day" else f", counting {t.counting}"
-    return f"{t.duration} {cal}{counting}"
+    return f"{t.text} {cal}{counting}"
 
 
 def _collapse(combos: list[tuple[Any, ...]], axes: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
@@ -369,7 +374,7 @@ def _text(value: Any) -> str:
     if isinstance(value, Duration):
         return value.text
     if isinstance(value, TargetValue):
-        return f"{value.duration} on {value.calendar}"
+        return f"{value.text} on {value.calendar}"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):

@@ -134,7 +134,7 @@ def _tiers(w: _Writer) -> Section:
 
 def _calendars(w: _Writer) -> Section:
     rows, bases = [], []
-    for name, path in w.p.calendar_paths.items():
+    for name, path in (*w.p.calendar_paths.items(), *((c.name, c.path) for c in w.p.calendar_choices.values())):
         raw = w.raw(path)
         rows.append((name, w.calendar(name)))
         bases.append(w.basis(f"calendar {name}", path, w.p.calendar_clauses.get(name, ()), raw.get("choice")))
@@ -198,10 +198,14 @@ def _targets(w: _Writer) -> Section:
     clocks, bases = [], []
     for m in (w.p.metrics[name] for name in metrics):
         pauses = [w.w("status").format(status) for status in m.pause_statuses] + ([w.events(m.pause_on)] if m.pause_on else [])
-        stops = w.events(m.stop) + (w.w("repeats") if m.repeat else "")
-        clocks.append((w.metric(m.id), w.events(m.start) or w.w("none"), _chosen(w, stops, m.choices.get("repeat")),
+        stops = w.acting(m, "stop") + (w.w("repeats") if m.repeat else "")
+        starts = (w.acting(m, "start") or w.w("none")) + (w.w("retimed") if m.retime_from == "change" else "")
+        voids = [w.acting(m, "cancel_on")] if m.cancel_on else []
+        if m.owed_if_late is not None:
+            voids.append(w.w("owed_if_late").format(w.event(m.owed_if_late)))
+        clocks.append((w.metric(m.id), starts, _chosen(w, stops, m.choices.get("repeat")),
                        _chosen(w, "; ".join(pauses) or w.w("none"), m.choices.get("pause")),
-                       _chosen(w, w.events(m.cancel_on) or w.w("none"), m.choices.get("cancel"))))
+                       _chosen(w, "; ".join(voids) or w.w("none"), m.choices.get("cancel"))))
         bases.append(w.basis(f"metric {m.id}", m.path, m.clauses, m.choice))
     tables.append(Table(w.w("clocks"), (w.w("metric"), w.w("starts"), w.w("stops"), w.w("pauses"), w.w("voids")), tuple(clocks),
                         tuple(bases)))
@@ -260,8 +264,8 @@ def _duties(w: _Writer) -> Section:
         if m.subject == "ticket" and not m.every:
             continue
         subject = w.named(w.p.subjects.get(m.subject), m.subject)
-        starts = w.events(m.start) or (PERIODS[m.every][w.en] if m.every else w.w("none"))
-        rows.append((subject, w.metric(m.id), starts, w.events(m.stop), _due(w, m)))
+        starts = w.acting(m, "start") or (PERIODS[m.every][w.en] if m.every else w.w("none"))
+        rows.append((subject, w.metric(m.id), starts, w.acting(m, "stop"), _due(w, m)))
         bases.append(w.basis(f"metric {m.id}", m.path, m.clauses, m.choice))
     table = Table("", (w.w("subject"), w.w("metric"), w.w("starts"), w.w("stops"), w.w("due")), tuple(rows), tuple(bases))
     return Section("duties", w.w("duties"), (table,) if rows else ())

@@ -47,7 +47,7 @@ CLOCK_FIELDS: dict[str, Callable[[ClockOutcome], Any]] = {
     "elapsed_seconds": lambda c: c.elapsed_seconds,
     "failed_at": lambda c: c.failed,
     "calendar": lambda c: c.calendar,
-    "target": lambda c: str(c.target.duration) if c.target is not None else None,
+    "target": lambda c: c.target.text if c.target is not None else None,
 }
 ESCALATION_FIELDS: dict[str, Callable[[EscalationFiring], Any]] = {
     "metric": lambda e: e.step.metric,

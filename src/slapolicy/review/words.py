@@ -14,7 +14,7 @@ from ..calendar.durations import Duration
 from ..calendar.spec import CalendarSpec
 from ..policy.conditions import All, AnyOf, Compare, Condition, Not
 from ..policy.loader import JsonPath
-from ..policy.model import ALWAYS_CALENDAR, Named, Policy, TargetValue
+from ..policy.model import ALWAYS_CALENDAR, Metric, Named, Policy, TargetValue
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -58,6 +58,8 @@ WORDS: dict[str, tuple[str, str]] = {
                    "for that severity."), "status": ("状态为 {}", "status {}"),
     "coverage": ("：{population}后 {within} 内{proof}", ": {proof} within {within} of {population}"),
     "per_cycle": ("（每个周期分别计）", " (every cycle counted)"),
+    "retimed": ("；时限变更时自变更起重新计时", "; a changed target is measured from the change"),
+    "owed_if_late": ("{}不晚于约定时间则无需（仅迟到时须履行）", "{} in time (owed only if it is late)"),
 }
 
 DURATION_UNITS = {"zh": ("小时", "分钟", "秒", "个工作日", "个自然日", "个月"),
@@ -123,17 +125,29 @@ class Wording:
             return " ".join(parts)
         if d.kind == "days" and d.amount == 0:
             return "the same day" if self.en else "当天"
+        if d.kind == "day_hours":  # as a service desk's table writes it ("3 Days"), not as the hours it makes
+            return f"{d.amount} day{'' if d.amount == 1 else 's'} of working hours" if self.en else f"{d.amount} 天的工作时间"
         unit = units[{"working_days": 3, "days": 4, "months": 5}[d.kind]]
         if self.en:
             return f"{d.amount} {unit}{'' if d.amount == 1 else 's'}"
         return f"{d.amount} {unit}"
 
     def calendar(self, name: str) -> str:
-        """The calendar in words: days, hours, holidays and make-up working days."""
+        """The calendar in words: days, hours, holidays and make-up working days; for a calendar chosen by the
+        subject, which calendar each value of its attribute picks."""
+        choice = self.p.calendar_choices.get(name)
+        if choice is not None:
+            picks = [f"{self._value(choice.attribute, v)} → {c}" for v, c in choice.calendars.items()]
+            if choice.fallback is not None:
+                picks.append(f"{'otherwise' if self.en else '其他'} → {choice.fallback}")
+            field = self.field(choice.attribute)
+            return f"by {field}: {'; '.join(picks)}" if self.en else f"按{field}：{'；'.join(picks)}"
         spec = self.p.calendars.get(name)
         if spec is None or spec.always or name == ALWAYS_CALENDAR:
             return "全天 24 小时，节假日照常（自然时间）" if not self.en else "around the clock, holidays included (clock time)"
         parts = [self._hours(spec)]
+        if spec.timezone != self.p.timezone:  # a location's own hours (the customer's, a region's)
+            parts[0] += f" ({spec.timezone})"
         if spec.country:
             where = "" if spec.country == "CN" else f"{spec.country}{'-' + spec.subdivision if spec.subdivision else ''} "
             if self.en:
@@ -176,23 +190,43 @@ class Wording:
         return ", ".join(runs) if self.en else "、".join(runs)
 
     def target(self, value: TargetValue) -> str:
-        text = self.duration(value.duration)
+        if value.duration is None:  # due only as agreed with the subject
+            assert value.agreed is not None
+            text = f"as agreed ({self.field(value.agreed)})" if self.en else f"按约定（{self.field(value.agreed)}）"
+            return self._on_calendar(value, text) or text
+        text = self._written(value, value.duration)
+        if value.agreed is not None:  # "within 5 days or as agreed"
+            agreed = self.field(value.agreed)
+            return f"as agreed ({agreed}), else {text}" if self.en else f"按约定（{agreed}），未约定时 {text}"
+        return text
+
+    def _written(self, value: TargetValue, duration: Duration) -> str:
+        """A target's written duration, anchored, counted and on its calendar, in words."""
+        text = self.duration(duration)
         before = self.p.metrics[value.metric].before if value.metric in self.p.metrics else None
         if before is not None:
             field = self.field(before)
-            if value.duration.amount == 0:
+            if duration.amount == 0:
                 text = f"by {field}" if self.en else f"不晚于{field}"
             else:
                 text = f"{text} before {field}" if self.en else f"{field}前 {text}"
         counting = {"start_of_day": ("（至当日开始）", " (by the start of the day)"),
                     "same_time": ("（同一时刻）", " (same time of day)")}
-        if value.duration.kind != "seconds" and value.counting in counting:
+        if not duration.working_time and value.counting in counting:
             text += counting[value.counting][self.en]
-        if value.calendar != ALWAYS_CALENDAR and not self.p.calendars[value.calendar].always:
-            return f"{text} ({self.calendar(value.calendar)})" if self.en else f"{text}（{self.calendar(value.calendar)}）"
-        if value.duration.kind != "seconds":  # calendar days and months: no hours to count
+        on_calendar = self._on_calendar(value, text)
+        if on_calendar is not None:
+            return on_calendar
+        if not duration.working_time:  # calendar days and months: no hours to count
             return text
         return f"{text} (clock time)" if self.en else f"{text}（自然时间）"
+
+    def _on_calendar(self, value: TargetValue, text: str) -> str | None:
+        """`text (its calendar in words)` for a target on a business calendar (or one chosen by the subject)."""
+        if value.calendar in self.p.calendar_choices or (value.calendar != ALWAYS_CALENDAR
+                                                         and not self.p.calendars[value.calendar].always):
+            return f"{text} ({self.calendar(value.calendar)})" if self.en else f"{text}（{self.calendar(value.calendar)}）"
+        return None
 
     def condition(self, cond: Condition) -> str:
         if isinstance(cond, Compare):
@@ -239,6 +273,13 @@ class Wording:
 
     def events(self, names: Iterable[str]) -> str:
         return (" / " if self.en else "、").join(self.event(n) for n in names)
+
+    def acting(self, metric: Metric, action: str) -> str:
+        """The events that `action` (start, stop, …) the metric's clock, each with the filter on its own fields."""
+        only = metric.filters.get(action, {})
+        return (" / " if self.en else "、").join(
+            self.event(n) + (f" ({self.condition(only[n])})" if self.en else f"（{self.condition(only[n])}）") if n in only
+            else self.event(n) for n in getattr(metric, action))
 
 
 _OPS = {"eq": "=", "ne": "≠", "in": "∈", "not_in": "∉", "lt": "<", "le": "≤", "gt": ">", "ge": "≥", "matches": "~"}

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +34,6 @@ Expr = dict[str, Any]
 NEVER: Expr = {"t": "__never__"}
 BUDGET = 15  # `$and` / `$or` operators in one rule's condition: each takes 2 of durable's 32 expression slots
 MAX_PARTS = 64  # rules one condition may be split into
-CLOCK_ACTIONS = ("start", "stop", "pause_on", "resume_on", "cancel_on", "restart_on", "fail_on")
 
 
 class EngineError(RuntimeError):
@@ -55,6 +54,11 @@ def attribute_field(name: str) -> str:
     return f"a_{name}"
 
 
+def event_field(name: str) -> str:
+    """An event's own field (its group, role, …) in an event fact, as a metric's event filter reads it."""
+    return f"e_{name}"
+
+
 @dataclass
 class CompiledPolicy:
     """The durable-format ruleset plus what each rule name means."""
@@ -65,6 +69,7 @@ class CompiledPolicy:
     fields: tuple[str, ...]  # ticket attributes the conditions read: the decision cache key
     regexes: tuple[tuple[str, str], ...] = ()  # (attribute, pattern) for m_<n>
     paths: dict[str, JsonPath] = field(default_factory=dict)  # where each rule is written (all but opened:*)
+    event_fields: tuple[str, ...] = ()  # the fields of an event its metrics' filters read (group, role …): part of its key
 
     def ticket_fact(self, attributes: dict[str, Any]) -> dict[str, Any]:
         fact: dict[str, Any] = {"t": "ticket"}
@@ -78,12 +83,13 @@ class CompiledPolicy:
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "rules": self.rules, "meaning": self.meaning,
-                "fields": list(self.fields), "regexes": [list(r) for r in self.regexes]}
+                "fields": list(self.fields), "regexes": [list(r) for r in self.regexes], "event_fields": list(self.event_fields)}
 
 
 @dataclass
 class _Compiler:
     regexes: list[tuple[str, str]] = field(default_factory=list)
+    field_of: Callable[[str], str] = attribute_field  # how a compared field is named in the fact
 
     def regex_field(self, name: str, pattern: str) -> str:
         key = (name, pattern)
@@ -92,7 +98,7 @@ class _Compiler:
         return f"m_{self.regexes.index(key)}"
 
     def compare(self, c: Compare, negate: bool) -> Expr | None:
-        f = attribute_field(c.field)
+        f = self.field_of(c.field)
         absent: Expr = {"$nex": {f: 1}}
         op = c.op
         if op == "exists":
@@ -245,11 +251,13 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         for i, multiplier in enumerate(penalty.multipliers):
             on_ticket(f"multiplier:{penalty.id}:{i}", multiplier.when, multiplier.path,
                       {"kind": "multiplier", "penalty": penalty.id, "index": i})
+    on_fields = _Compiler(field_of=event_field)  # event filters compare the event's own fields
     for metric in policy.metrics.values():
         for action, events in metric.events().items():
             if events:
-                on_event(f"clock:{metric.id}:{action}", _or([{"type": e} for e in events]), metric.path + (action,),
-                         {"kind": "clock", "metric": metric.id, "action": action})
+                filters = metric.filters.get(action, {})
+                on_event(f"clock:{metric.id}:{action}", _or([_event(e, filters.get(e), on_fields) for e in events]),
+                         metric.path + (action,), {"kind": "clock", "metric": metric.id, "action": action})
         if metric.pause_statuses:
             on_event(f"clock:{metric.id}:pause_while", _or([{"status": s} for s in metric.pause_statuses]),
                      metric.path + ("pause_while",), {"kind": "clock", "metric": metric.id, "action": "pause_while"})
@@ -260,4 +268,12 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         fields=tuple(sorted(read)),
         regexes=tuple(c.regexes),
         paths=paths,
+        event_fields=tuple(sorted({f for m in policy.metrics.values() for found in m.filters.values()
+                                   for cond in found.values() for f in fields(cond)})),
     )
+
+
+def _event(event_type: str, only: Condition | None, on_fields: _Compiler) -> Expr:
+    """An event of this type, and of those only the ones whose fields meet the metric's filter."""
+    expr = on_fields.condition(only) if only is not None else None
+    return {"type": event_type} if expr is None else _and([{"type": event_type}, expr])

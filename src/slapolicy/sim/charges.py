@@ -51,7 +51,7 @@ class Penalties:
                 if (multiplier.matched is not None and multiplier.matched in matched) or (
                         multiplier.matched is None and (penalty.id, i) in decision.multiplied):
                     factor *= multiplier.factor
-            window = self._calendars[penalty.calendar] if penalty.calendar is not None else None
+            window = self._calendars.counted_on(penalty.calendar, attrs) if penalty.calendar is not None else None
             for at, actor, what in occurrences:
                 if window is not None and not window.in_working_time(at):
                     continue

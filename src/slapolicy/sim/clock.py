@@ -12,15 +12,18 @@ from __future__ import annotations
 import datetime as dt
 import math
 import operator
+from collections.abc import Mapping
 from typing import Any
 
 from ..calendar.business import BusinessCalendar
+from ..calendar.durations import Duration, DurationError, parse_duration
 from ..calendar.instants import InstantError, parse_instant
 from ..policy.model import Metric, Policy, TargetRule, TargetValue
 from .outcome import TargetChange
 from .tickets import TicketError
 
 INF = math.inf
+_SAME_DAY = Duration("days", 0, "0 calendar days")  # an agreed date: due at its end
 MAX_PERIODS = 10_000  # periods of one recurring clock or `every` duty in one subject; with MAX_EVENTS this bounds its work
 
 
@@ -44,17 +47,23 @@ class Calendars(dict[str, BusinessCalendar]):
     def __init__(self, policy: Policy) -> None:
         super().__init__()
         self.specs = policy.calendars
+        self._counted_on = policy.counted_on
 
     def __missing__(self, name: str) -> BusinessCalendar:
         cal = self[name] = BusinessCalendar(self.specs[name])
         return cal
+
+    def counted_on(self, name: str, attributes: Mapping[str, Any]) -> BusinessCalendar:
+        """The calendar a subject with these attributes is counted on where `name` is written (a calendar
+        chosen by the subject picks one of its calendars: `Policy.counted_on`)."""
+        return self[self._counted_on(name, attributes)]
 
 
 class Clock:
     """One cycle of one metric's clock while the subject is replayed (mutable; becomes a ClockOutcome)."""
 
     __slots__ = ("metric", "cycle", "rank", "started", "target", "rule", "pauses", "stopped", "cancelled", "failed",
-                 "changes", "breached_period")
+                 "changes", "breached_period", "origin", "judged_by", "excused", "late")
 
     def __init__(self, metric: Metric, cycle: int, rank: int, started: float, target: TargetValue | None,
                  rule: TargetRule | None) -> None:
@@ -70,6 +79,10 @@ class Clock:
         self.failed: float | None = None
         self.changes: list[TargetChange] | None = None  # from the first re-selection on: every target it had
         self.breached_period: float | None = None  # for repeat clocks: due of a missed period
+        self.origin = started  # what the target in force is measured from: the start, or a change (`retime_from: change`)
+        self.judged_by: dict[str, Any] | None = None  # (due before a date) the attributes as they stood before its end event
+        self.excused = False  # (owed_if_late) the event it warns of came in time: it was never owed
+        self.late: float | None = None  # (owed_if_late) when that event came late
 
     @property
     def running(self) -> bool:
@@ -109,6 +122,8 @@ class Clock:
             self.changes = [TargetChange(self.started, self.target, self.rule)]
         self.changes.append(TargetChange(t, target, rule))
         self.target, self.rule = target, rule
+        if self.metric.retime_from == "change":
+            self.origin = t
 
 
 BY_RANK = operator.attrgetter("rank")
@@ -116,36 +131,80 @@ BY_RANK = operator.attrgetter("rank")
 
 class Deadlines:
     """When a clock falls due under a target: on the target's calendar from the clock's start, or
-    before the date an attribute names; pushed back by the working time it was paused."""
+    before the date an attribute names, or when the subject's agreed time says; pushed back by the
+    working time it was paused (an agreed instant is not)."""
 
     def __init__(self, policy: Policy, calendars: Calendars) -> None:
         self.calendars = calendars
         self._anchors: dict[tuple[str, str], float] = {}
         self._date_anchors = frozenset(a.id for a in policy.attributes.values() if a.type == "date")
+        self._agreed_lengths = frozenset(a.id for a in policy.attributes.values() if a.type == "duration")
+        self._lengths: dict[str, Duration] = {}
 
-    def due(self, clock: Clock, target: TargetValue | None, attrs: dict[str, Any], until: float) -> float | None:
-        """The due time under `target`, counting the clock's pauses that began before `until`; None
-        when untimed, or when the anchor date it is due before is not known."""
+    def due(self, clock: Clock, target: TargetValue | None, attrs: dict[str, Any], until: float,
+            origin: float | None = None) -> float | None:
+        """The due time under `target` measured from `origin` (default: what the clock's target in force is
+        measured from), counting the clock's pauses that began before `until`; None when untimed, when the
+        anchor date it is due before is not known, or when it is due only as agreed and nothing was."""
         if target is None:
             return None
         cal = self.calendars[target.calendar]
         metric = clock.metric
         if metric.before is not None:
             anchor = attrs.get(metric.before)
-            if anchor is None:
+            if anchor is None or target.duration is None:
                 return None
             return cal.due_before_epoch(self._anchor(anchor, cal), target.duration, metric.before in self._date_anchors)
         duration = target.duration
+        if target.agreed is not None:
+            agreed = attrs.get(target.agreed)
+            if agreed is not None and target.agreed not in self._agreed_lengths:  # a time agreed: no pause moves it
+                return self._instant(target.agreed, agreed, cal)
+            duration = self.duration(target, attrs)
+            if duration is None:
+                return None
+        assert duration is not None  # only an agreed target lacks one
+        start = clock.origin if origin is None else origin
+        seconds = duration.amount if duration.kind == "seconds" else cal.length(duration) if duration.working_time else None
         if clock.pauses is None:
-            if duration.kind == "seconds":
-                return clock.started + duration.amount if cal.always else cal.add_epoch(clock.started, duration.amount)
-            return cal.due_epoch(clock.started, duration, target.counting)
+            if seconds is not None:
+                return start + seconds if cal.always else cal.add_epoch(start, seconds)
+            return cal.due_epoch(start, duration, target.counting)
         pauses = clock.pauses_before(until)
-        if duration.kind == "seconds":
-            return cal.add_excluding_epoch(clock.started, duration.amount, pauses)
-        base = cal.due_epoch(clock.started, duration, target.counting)
+        if start > clock.started:  # re-timed from a change: the pauses before it do not count
+            pauses = tuple((max(a, start), b) for a, b in pauses if b > start)
+        if seconds is not None:
+            return cal.add_excluding_epoch(start, seconds, pauses)
+        base = cal.due_epoch(start, duration, target.counting)
         paused = sum(cal.elapsed_epoch(a, min(b, base)) for a, b in pauses if a < base)
         return cal.add_epoch(base, paused) if paused else base
+
+    def duration(self, target: TargetValue, attrs: dict[str, Any]) -> Duration | None:
+        """The length the subject's clock is timed by: agreed with it (a `duration` attribute the target's
+        `agreed` names), else as written; None for a time agreed, or when nothing is."""
+        agreed = attrs.get(target.agreed) if target.agreed is not None else None
+        if agreed is None:
+            return target.duration
+        if target.agreed not in self._agreed_lengths:
+            return None
+        found = self._lengths.get(str(agreed))
+        if found is None:
+            try:
+                found = self._lengths[str(agreed)] = parse_duration(agreed)
+            except DurationError as exc:
+                raise TicketError("bad_duration", f"{target.agreed}: {exc}") from None
+        return found
+
+    def anchor(self, metric: Metric, attrs: Mapping[str, Any], calendar: str) -> float | None:
+        """The instant a deadline `before:` an attribute is anchored at, as these attributes have it (a date: the
+        end of that day), in the zone of `calendar`; None when they lack it."""
+        value = attrs.get(metric.before or "")
+        return None if value is None else self._instant(metric.before or "", value, self.calendars[calendar])
+
+    def _instant(self, attribute: str, value: Any, cal: BusinessCalendar) -> float:
+        """The instant a date or date-time attribute names: a date-time itself, a date the end of that day."""
+        at = self._anchor(value, cal)
+        return cal.due_epoch(at, _SAME_DAY) if attribute in self._date_anchors else at
 
     def _anchor(self, value: Any, cal: BusinessCalendar) -> float:
         key = (str(value), cal.spec.timezone)

@@ -9,9 +9,11 @@ applies its answers in time.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from ..diagnostics.record import shorten
 from ..policy.conditions import evaluate_partial, fields
 from ..policy.model import (
     Attribute,
@@ -26,7 +28,7 @@ from ..policy.model import (
     TargetRule,
     TargetValue,
 )
-from ..rules.compiler import CompiledPolicy
+from ..rules.compiler import CompiledPolicy, event_field
 from ..rules.engine import Backend
 from .checks import Checks, mistyped
 from .outcome import Finding
@@ -37,7 +39,8 @@ RESTART, START, STOP, CANCEL, PAUSE, RESUME, PAUSE_WHILE, FAIL = 1, 2, 4, 8, 16,
 ACTION_BITS = {"restart_on": RESTART, "start": START, "stop": STOP, "cancel_on": CANCEL, "pause_on": PAUSE,
                "resume_on": RESUME, "pause_while": PAUSE_WHILE, "fail_on": FAIL}
 
-EventKey = tuple[str, str, str | None]  # (kind of subject, event type, status of a status event)
+# (kind of subject, event type, status of a status event, then the event's own fields the metrics' filters read)
+EventKey = tuple[Any, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +98,9 @@ class Decider:
         self.backend = backend
         self.checks = checks
         self.warned = frozenset(a.id for a in policy.attributes.values() if a.warn)
-        self._key_fields = tuple(dict.fromkeys([*compiled.fields, *checks.fields]))
+        # the attributes calendar choices read choose a target's calendar: part of what is decided
+        chosen_by = [c.attribute for c in policy.calendar_choices.values()]
+        self._key_fields = tuple(dict.fromkeys([*compiled.fields, *checks.fields, *chosen_by]))
         # typed attributes the decisions read: a value not of its type is asked of no engine (the two compare
         # such values differently: durable-rules finds "P2" > 5 true); the others are checked by the findings
         self.typed = {k: tuple(a for a in typed if a.id in self._key_fields) for k, typed in checks.typed.items()}
@@ -137,13 +142,18 @@ class Decider:
         correlations: list[Correlation] = []
         penalties: list[Penalty] = []
         multiplied: set[tuple[str, int]] = set()
+        uncounted: dict[str, TargetRule] = {}  # metric -> the winning rule whose calendar choice picks nothing
         for name in sorted(fired, key=lambda n: meaning.get(n, {}).get("rule", meaning.get(n, {}).get("step", 0))):
             m = meaning.get(name)
             if m is None:
                 continue
-            if m["kind"] == "target" and m["metric"] not in targets:
+            if m["kind"] == "target" and m["metric"] not in targets and m["metric"] not in uncounted:
                 rule = self.policy.targets[m["rule"]]
-                targets[m["metric"]] = rule.values[m["metric"]]
+                value = self._counted(rule.values[m["metric"]], attributes)
+                if value is None:  # its calendar is chosen by an attribute that chooses none for this subject
+                    uncounted[m["metric"]] = rule
+                    continue
+                targets[m["metric"]] = value
                 rules[m["metric"]] = rule
             elif m["kind"] == "escalation":
                 steps.setdefault(m["metric"], []).append(self.policy.escalations[m["metric"]][m["step"] - 1])
@@ -166,7 +176,36 @@ class Decider:
                         tuple(v for v in self.policy.invariants if v in invariants and v.subject == kind), route,
                         tuple(c for c in self.policy.correlations if c in correlations),
                         tuple(p for p in self.policy.penalties if p in penalties), frozenset(multiplied),
-                        self._undecided(kind, attributes, rules, route), (*mistyped, *self.checks.unlisted(kind, attributes)))
+                        self._uncounted(kind, attributes, uncounted, self._undecided(kind, attributes, rules, route)),
+                        (*mistyped, *self.checks.unlisted(kind, attributes)))
+
+    def _counted(self, value: TargetValue, attributes: dict[str, Any]) -> TargetValue | None:
+        """The target on the calendar the subject is counted on: its calendar choice's pick for these attributes
+        (None: the choice has no calendar for them)."""
+        choice = self.policy.calendar_choices.get(value.calendar)
+        if choice is None:
+            return value
+        picked = choice.pick(attributes)
+        return None if picked is None else dataclasses.replace(value, calendar=picked, chosen_by=choice.name)
+
+    def _uncounted(self, kind: str, attributes: dict[str, Any], uncounted: dict[str, TargetRule],
+                   undecided: dict[str, tuple[Finding, ...]] | None) -> dict[str, tuple[Finding, ...]] | None:
+        """`undecided` with a finding per target that could not be applied because its calendar choice picks no
+        calendar for the subject (whatever the attribute's `unknown:` says: without a calendar no deadline)."""
+        if not uncounted:
+            return undecided
+        out = dict(undecided or {})
+        for metric, rule in uncounted.items():
+            value = rule.values[metric]
+            choice = self.policy.calendar_choices[value.calendar]
+            have = attributes.get(choice.attribute)
+            why = (f"has no '{choice.attribute}', by which calendar choice '{choice.name}' picks its calendar" if have is None
+                   else f"has {choice.attribute}={shorten(repr(have))}, for which calendar choice '{choice.name}' picks no calendar")
+            out[metric] = (*out.get(metric, ()), Finding(
+                "undecided_rule", f"the {metric} target of {rule.id or 'the rule'} ({rule.source}) could not be applied: the "
+                                  f"{kind} {why}",
+                None, value.clauses or rule.clauses, rule.source))
+        return out
 
     def _undecided(self, kind: str, attributes: dict[str, Any], winners: dict[str, TargetRule],
                    route: Route | None) -> dict[str, tuple[Finding, ...]] | None:
@@ -215,10 +254,13 @@ class Decider:
 
     def ask_event(self, key: EventKey) -> EventActions:
         """What an event of this key does (the engine asked once; then in `event_actions`)."""
-        kind, event_type, status = key
+        kind, event_type, status, *own = key
         fact: dict[str, Any] = {"t": "event", "type": event_type}
         if status is not None:
             fact["status"] = status
+        for name, value in zip(self.compiled.event_fields, own):
+            if value is not None:
+                fact[event_field(name)] = value
         found: dict[str, int] = {}
         notices: set[str] = set()
         for name in self.backend.matches(self.compiled, fact):

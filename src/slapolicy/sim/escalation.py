@@ -4,7 +4,8 @@ while the clock runs.
 
 Steps are timed by the target in force at each moment: a clock's life is cut into segments, one
 per target it had; each step's instant is computed under the segment's target as if that target
-had held from the clock's start, and fires only inside that segment (never before the target
+had held from the clock's start (for a metric re-timed from a change, `retime_from: change`, from
+the change that brought it), and fires only inside that segment (never before the target
 came into force, never once it is over). A step that fired stays fired after a downgrade. Shares
 are of the target's own working time; an open pause never shortens a target.
 """
@@ -15,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..calendar.business import BusinessCalendar
+from ..calendar.durations import Duration
 from ..policy.model import MAX_REPEATS, EscalationStep, Policy, TargetValue
 from .clock import INF, Clock, Deadlines
 from .decisions import Snapshot, snapshot_at
@@ -44,6 +46,7 @@ class Escalations:
             return
         inclusive = clock.breached_period is not None  # a missed period breached at its end
         history = clock.changes or [TargetChange(clock.started, clock.target, clock.rule)]
+        retimed = clock.metric.retime_from == "change"  # each target measured from when it came into force
         last_fired: dict[EscalationStep, float] = {}
         fired: dict[EscalationStep, int] = {}
         for n, segment in enumerate(history):
@@ -55,14 +58,18 @@ class Escalations:
             if seg_start > horizon:
                 break
             cal = self._calendars[target.calendar]
-            due = final_due if target is final else self._deadlines.due(clock, target, attrs, horizon)
+            origin = seg_start if retimed else clock.started
+            last = n == len(history) - 1
+            due = final_due if target is final and (last or not retimed) else self._deadlines.due(clock, target, attrs, horizon,
+                                                                                                  origin)
             if due is None:
                 continue
             pauses = clock.pauses_before(horizon)
+            duration = self._deadlines.duration(target, attrs)
             for step in steps:
                 if step in last_fired and step.repeat_every is None:
                     continue  # fired under an earlier target: stays fired, once per cycle
-                for t in self._instants(step, clock, cal, target, due, pauses, horizon):
+                for t in self._instants(step, clock, origin, cal, duration, target, due, pauses, horizon):
                     t = max(t, seg_start)  # a target's steps fire no earlier than the target came into force
                     if t >= seg_end:
                         break
@@ -78,21 +85,25 @@ class Escalations:
                     if step.repeat_every is None:
                         break
 
-    def _instants(self, step: EscalationStep, clock: Clock, cal: BusinessCalendar, target: TargetValue, due: float,
-                  pauses: Sequence[tuple[float, float]], limit: float) -> list[float]:
-        """When a step fires under one target, as if that target had held from the clock's start."""
+    def _instants(self, step: EscalationStep, clock: Clock, origin: float, cal: BusinessCalendar, duration: Duration | None,
+                  target: TargetValue, due: float, pauses: Sequence[tuple[float, float]], limit: float) -> list[float]:
+        """When a step fires under one target (timed by `duration`; None: by a time agreed with the subject), as if
+        that target had held from `origin` (the clock's start, or the change that brought it when re-timed)."""
         if step.at_start:
             first = clock.started
         elif step.share is not None:
             # the share of the target's own working time, pauses not counted (an open pause never shortens it)
-            if target.duration.kind == "seconds":
-                total = float(target.duration.amount)
+            if duration is None:  # an agreed instant: the working time from the start to it, pauses not counted
+                total = cal.elapsed_epoch(origin, due) - sum(cal.elapsed_epoch(max(a, origin), min(b, due))
+                                                             for a, b in pauses if a < due and b > origin)
+            elif duration.working_time:
+                total = float(cal.length(duration))
             else:
-                total = cal.elapsed_epoch(clock.started, cal.due_epoch(clock.started, target.duration, target.counting))
+                total = cal.elapsed_epoch(origin, cal.due_epoch(origin, duration, target.counting))
             if cal.always and not pauses:
-                first = clock.started + step.share * total
+                first = origin + step.share * total
             else:
-                first = cal.add_excluding_epoch(clock.started, step.share * total, pauses)
+                first = cal.add_excluding_epoch(origin, step.share * total, pauses)
         elif step.delay is None:
             first = due
         else:

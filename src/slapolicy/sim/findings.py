@@ -6,16 +6,16 @@ where they mattered."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
-from ..diagnostics.record import shorten
+from ..diagnostics.record import ordinal, shorten
 from ..policy.conditions import full_match
 from ..policy.model import Attribute, Invariant, Policy, Source
 from .checks import mistyped
 from .decisions import Snapshot, snapshot_at
 from .matches import Match
-from .outcome import Finding
+from .outcome import ClockOutcome, ClockStatus, Finding
 from .phases import PHASE_OF_END, Ended, Phases, happened
 from .tickets import Event, Ticket
 
@@ -41,6 +41,8 @@ class Findings:
         self._phases = Phases(policy)
         # deadlines before a date attribute, by kind: a target in force without the date is a finding
         self.anchored = {k: tuple(m for m in policy.metrics.values() if m.before and m.subject == k) for k in policy.kinds}
+        # targets due only as agreed: one without an agreed time is a finding
+        self.agreed_only = any(v.duration is None for rule in policy.targets for v in rule.values.values())
         attributes = policy.attributes.values()
         self._required = {k: tuple(a for a in attributes if a.required and a.subject == k) for k in policy.kinds}
         self._scaled = {k: tuple(a for a in attributes if a.range is not None and a.subject == k) for k in policy.kinds}
@@ -128,6 +130,17 @@ class Findings:
                                                 f"applied: the {kind} has no '{anchor}', the date it is due before", None,
                               rule.values[metric.id].clauses or rule.clauses, rule.source)
 
+    def unagreed(self, kind: str, clocks: Iterable[ClockOutcome]) -> Iterator[Finding]:
+        """Deadlines due only as agreed that nothing was agreed for: the clock ran with its target in force but
+        the subject had no agreed time by its end (or --as-of), so it is measured, not judged."""
+        for c in clocks:
+            if c.status is ClockStatus.UNTIMED and c.target is not None and c.target.agreed is not None and c.rule is not None:
+                rule = c.rule
+                yield Finding("undecided_rule", f"the {c.metric.id} target of {rule.id or 'the rule'} ({rule.source}) could not "
+                                                f"be applied: the {kind} has no '{c.target.agreed}', the time agreed for it, "
+                                                "and the rule gives none of its own", None, c.target.clauses or rule.clauses,
+                              rule.source)
+
     def judge(self, ticket: Ticket, snapshots: list[Snapshot], history: History) -> Iterator[Finding]:
         """Findings for the rules over the subject's history, in policy order."""
         identity = self.policy.identity
@@ -170,7 +183,7 @@ class Findings:
                 what = f"reports again a problem already solved: {m.members[0]} (same {', '.join(c.key)})"
             else:
                 shown = ", ".join(f"{k}={shorten(str(v))}" for k, v in zip(c.key, m.key))
-                what = f"is the {_ordinal(len(m.members))} report within {c.within} with {shown}: {', '.join(m.members)}"
+                what = f"is the {ordinal(len(m.members))} report within {c.within} with {shown}: {', '.join(m.members)}"
             yield Finding("recurrence", f"{ticket.kind} {what}", m.at, c.clauses, c.source, c.id)
         for cid, missing in undecided:
             c = self._correlations[cid]
@@ -229,9 +242,6 @@ def _ownership(invariant: Invariant, events: list[Event], ended: Ended, snapshot
                            invariant.source, invariant.id, e.actor)
     return None
 
-
-def _ordinal(n: int) -> str:
-    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
 def _off_scale(scaled: tuple[Attribute, ...], attrs: dict[str, Any]) -> Iterator[tuple[Attribute, Any, str]]:

@@ -86,7 +86,10 @@ class _Plan:
         for rule in self.policy.targets:
             value = rule.values.get(metric)
             if value is not None and evaluate(rule.when, attrs):
-                cal = self.calendar(value.calendar)
+                name = self.policy.calendar_for(value.calendar, attrs)
+                if name is None or value.duration is None:  # no calendar for these attributes, or due only as agreed
+                    return None
+                cal = self.calendar(name)
                 return cal.due_epoch(start, value.duration, value.counting), cal
         return None
 
@@ -378,13 +381,13 @@ class _Proofs:
             population += 1
             if proved < math.ceil((o.min or 0.0) * population - 1e-9) and tk.rng.random() < KEPT:
                 proved += 1
-                tk.proved(o.proof[0], self._when(o, event["at"], tk.rng))
+                tk.proved(o.proof[0], self._when(o, event["at"], tk.rng, tk.attrs))
             self.counts[key] = (population, proved)
 
-    def _when(self, o: Objective, at: float, rng: random.Random) -> float:
-        if o.within is None:
+    def _when(self, o: Objective, at: float, rng: random.Random, attrs: dict[str, Any]) -> float:
+        if o.within is None or o.within.duration is None:  # a window is written, never agreed
             return at + rng.uniform(0.5, 4) * HOUR
-        cal = self.plan.calendar(o.within.calendar)
+        cal = self.plan.calendar(self.plan.policy.counted_on(o.within.calendar, attrs))
         return _share(cal, at, cal.due_epoch(at, o.within.duration, o.within.counting), rng.uniform(*EARLY))
 
 

@@ -19,7 +19,9 @@ Which events do what, and which targets apply, are the engine's decisions (`deci
 
 from __future__ import annotations
 
-from ..policy.model import ALWAYS_CALENDAR, Metric, Policy
+from typing import Any
+
+from ..policy.model import ALWAYS_CALENDAR, Metric, Policy, TargetValue
 from .clock import BY_RANK, MAX_PERIODS, Clock, Deadlines, too_many_periods
 from .decisions import (
     CANCEL,
@@ -32,6 +34,7 @@ from .decisions import (
     STOP,
     Decider,
     EventActions,
+    EventKey,
     Snapshot,
     snapshot_at,
 )
@@ -51,6 +54,8 @@ class ClockMachine:
                  as_of: float) -> None:
         self.event_actions = decider.event_actions  # read per event; `ask_event` fills what it lacks
         self.ask_event = decider.ask_event
+        # where an event holds the fields the metrics' event filters read (its group, role …): part of its key
+        self.event_fields = tuple(Event._fields.index(f) for f in decider.compiled.event_fields)
         self.deadlines = deadlines
         self.escalations = escalations
         self.as_of = as_of
@@ -61,6 +66,10 @@ class ClockMachine:
         # deadlines anchored before a date, started once the date is known
         self.anchored = {k: tuple(m for m in ms if m.before and not m.start) for k, ms in metrics.items()}
         self.status_paused = {k: tuple(m for m in ms if m.pause_statuses) for k, ms in metrics.items()}
+        # deadlines owed only if an event comes late (`owed_if_late`), by kind and that event
+        self.late: dict[str, dict[str, tuple[Metric, ...]]] = {
+            k: {e: tuple(m for m in ms if m.owed_if_late == e) for e in {m.owed_if_late for m in ms if m.owed_if_late}}
+            for k, ms in metrics.items()}
         phases = Phases(policy)
         self.phase_ends = {m.id: phases.of_repeat(m) for m in policy.metrics.values() if m.repeat}  # what ends a repeat clock
 
@@ -70,7 +79,7 @@ class Clocks:
     current cycle), those of `repeat` metrics, and those finished."""
 
     __slots__ = ("_machine", "_kind", "_anchored", "_status_paused", "_attrs", "_decision", "_status", "_current",
-                 "_recurring", "_finished", "_armed")
+                 "_recurring", "_finished", "_armed", "_late")
 
     def __init__(self, machine: ClockMachine, kind: str, first: Snapshot) -> None:
         self._machine = machine
@@ -84,6 +93,7 @@ class Clocks:
         self._recurring: dict[str, Clock] = {}  # the current clocks of `repeat` metrics
         self._finished: list[Clock] = []
         self._armed: set[str] = set()  # metrics whose next start event begins a new cycle
+        self._late = machine.late[kind]
 
     def _start(self, metric: Metric, t: float, cycle: int) -> Clock:
         """A new cycle of the metric's clock at t, under the target in force (paused if the status says so)."""
@@ -124,6 +134,7 @@ class Clocks:
             self._roll(t)
         current = self._current
         clock: Clock | None
+        previous = self._attrs  # as they stood before this event: what it is judged by
         if change is not None:
             self._attrs, decision = change.attributes, change.decision
             self._decision = decision
@@ -140,7 +151,9 @@ class Clocks:
             self._status = status = event.status
         else:
             status = None
-        key = (self._kind, event_type, status)
+        key: EventKey = (self._kind, event_type, status)
+        if self._machine.event_fields:
+            key = (*key, *(event[i] for i in self._machine.event_fields))
         actions = self._machine.event_actions.get(key)
         if actions is None:
             actions = self._machine.ask_event(key)
@@ -180,6 +193,10 @@ class Clocks:
                 clock.pause(t)
             elif acts & RESUME:
                 clock.resume(t)
+            if metric.before is not None and not clock.running:  # due before the date as it stood before its end event
+                clock.judged_by = previous
+        if self._late and event_type in self._late:
+            self._owed(event_type, t, previous)
         if self._recurring:
             self._end_phase(event_type, t)
         if event_type == "status":
@@ -194,6 +211,20 @@ class Clocks:
                 else:
                     clock.resume(t)
         return actions
+
+    def _owed(self, event_type: str, t: float, attrs: dict[str, Any]) -> None:
+        """Deadlines owed only if `event_type` comes late (`owed_if_late`), before the date they are anchored at as
+        `attrs` have it: the event in time excuses a clock still running (never owed); late, owed from then on."""
+        for metric in self._late[event_type]:
+            clock = self._current.get(metric.id)
+            if clock is None or not clock.running or clock.late is not None:
+                continue
+            anchor = self._machine.deadlines.anchor(metric, attrs, clock.target.calendar if clock.target else ALWAYS_CALENDAR)
+            if anchor is not None and t <= anchor:
+                clock.resume(t)
+                clock.cancelled, clock.excused = t, True
+            else:
+                clock.late = t
 
     def _end_phase(self, event_type: str, t: float) -> None:
         """Recurring clocks whose phase the event ends stop accruing periods: the current one is cancelled
@@ -234,7 +265,7 @@ class Clocks:
             if changes is None:
                 if target is None:
                     if metric.id not in machine.timed:
-                        out.append(self._untimed(clock))
+                        out.append(self._untimed(clock, snapshots[-1].attributes))
                     continue  # else: the policy sets this metric no target for this ticket: not applicable
             elif all(change.target is None for change in changes):
                 continue
@@ -247,15 +278,23 @@ class Clocks:
                 stopped = failed = None
                 end = cancelled = changes[-1].at
             attrs = snapshots[-1].attributes
-            if metric.before:  # the anchor date as it was when the clock ended
-                attrs = snapshot_at(snapshots, min(end, as_of) if end is not None else as_of).attributes
+            if metric.before:  # the anchor date as it was when the clock ended, before its end event's own change
+                attrs = clock.judged_by if clock.judged_by is not None and end is not None and end <= as_of else \
+                    snapshot_at(snapshots, min(end, as_of) if end is not None else as_of).attributes
             assert target is not None
             horizon = min(end, as_of) if end is not None else as_of
+            if target.agreed is not None:  # the agreement in force: one made after the deadline passed does not count
+                attrs = _agreement(deadlines, clock, target, snapshots, horizon)
             cal = deadlines.calendars[target.calendar]
             due = deadlines.due(clock, target, attrs, horizon)
             paused_now = clock.paused
             breached_at: float | None = None
-            if clock.breached_period is not None:
+            pending = False  # (owed_if_late) whether it is owed is not known yet at as_of
+            if due is None and target.agreed is not None:  # due only as agreed, and nothing was: measured, not judged
+                state = CANCELLED if cancelled is not None and cancelled <= as_of else UNTIMED
+            elif clock.excused and cancelled is not None and cancelled <= as_of:  # what it warns of came in time
+                state = CANCELLED
+            elif clock.breached_period is not None:
                 state, breached_at = BREACHED, clock.breached_period
             elif stopped is not None and stopped <= as_of:
                 state = MET if due is not None and stopped <= due else BREACHED
@@ -266,6 +305,8 @@ class Clocks:
             elif cancelled is not None and cancelled <= as_of:
                 # breached before it was cancelled stays breached
                 state, breached_at = (BREACHED, due) if due is not None and due < cancelled else (CANCELLED, None)
+            elif metric.owed_if_late is not None and clock.late is None and self._before_anchor(metric, attrs, target):
+                state, pending = RUNNING, True  # not owed until the event it warns of is late: not breached yet
             elif due is not None and due <= as_of and (not paused_now or due <= clock.paused_since):
                 # past due while it ran: a pause that began later does not undo the breach
                 state, breached_at = BREACHED, due
@@ -281,15 +322,21 @@ class Clocks:
                 state, breached_at, tuple(changes) if changes is not None else (),
                 failed if failed is not None and failed <= as_of else None, target.calendar, pauses,
             ))
-            if due is not None and metric.id in escalated:
-                machine.escalations.fire(clock, snapshots, attrs, horizon, target, due, escalations)
+            if due is not None and metric.id in escalated and not clock.excused:  # an excused clock was never owed
+                machine.escalations.fire(clock, snapshots, attrs, min(horizon, due) if pending else horizon, target, due,
+                                         escalations)
         return out
 
-    def _untimed(self, clock: Clock) -> ClockOutcome:
-        """A clock of a metric no rule times: how long it ran, nothing more."""
+    def _before_anchor(self, metric: Metric, attrs: dict[str, Any], target: TargetValue) -> bool:
+        """Whether as_of is before the date the metric is due before (the event it warns of may still come in time)."""
+        anchor = self._machine.deadlines.anchor(metric, attrs, target.calendar)
+        return anchor is not None and self._machine.as_of < anchor
+
+    def _untimed(self, clock: Clock, attrs: dict[str, Any]) -> ClockOutcome:
+        """A clock of a metric no rule times: how long it ran (on its calendar, for this subject), nothing more."""
         as_of = self._machine.as_of
-        calendar = clock.metric.calendar or ALWAYS_CALENDAR
-        cal = self._machine.deadlines.calendars[calendar]
+        cal = self._machine.deadlines.calendars.counted_on(clock.metric.calendar or ALWAYS_CALENDAR, attrs)
+        calendar = cal.name
         end = next((x for x in (clock.stopped, clock.cancelled, clock.failed) if x is not None), None)
         horizon = min(end, as_of) if end is not None else as_of
         pauses, paused = clock.pauses_until(horizon, cal)
@@ -302,3 +349,21 @@ class Clocks:
             clock.failed if clock.failed is not None and clock.failed <= as_of else None, calendar, pauses,
         )
 
+
+
+def _agreement(deadlines: Deadlines, clock: Clock, target: TargetValue, snapshots: list[Snapshot], horizon: float) -> dict[str, Any]:
+    """The attributes whose agreement times the clock: each agreed time recorded while the deadline in force had
+    not passed replaces it; one recorded after it passed does not undo the breach (the clock is due as it was)."""
+    name = target.agreed or ""
+    attrs = snapshots[0].attributes
+    due = deadlines.due(clock, target, attrs, horizon)
+    for snapshot in snapshots[1:]:
+        if snapshot.at > horizon:
+            break
+        if snapshot.attributes.get(name) == attrs.get(name):
+            continue
+        if due is not None and due < snapshot.at:
+            break
+        attrs = snapshot.attributes
+        due = deadlines.due(clock, target, attrs, horizon)
+    return attrs

@@ -47,7 +47,7 @@ class Periods:
         ends = [e.at for e in ticket.events if e.type in end_types and e.at >= begin]
         end = min(ends[0] if ends else INF, as_of)
         proofs = [e.at for e in ticket.events if e.type in metric.stop and e.at >= begin]
-        cal = self._calendars[metric.schedule.calendar]
+        cal = self._calendars.counted_on(metric.schedule.calendar, ticket.attributes)
         period_start = _period_start(dt.datetime.fromtimestamp(begin, self._tz), metric.every or "month")
         cycle = 0
         while True:
@@ -84,7 +84,7 @@ class Periods:
             yield ClockOutcome(metric, cycle, metric.schedule, None, started, due,
                                proof if proof is not None and proof <= as_of else None,
                                cancelled if cancelled is not None and cancelled <= as_of else None,
-                               0.0, elapsed, False, state, breached_at, (), None, metric.schedule.calendar)
+                               0.0, elapsed, False, state, breached_at, (), None, cal.name)
             period_start = period_end
 
 

@@ -27,14 +27,15 @@ class Coverage:
             entered = next((e.at for e in ticket.events if e.type in objective.population and e.at <= as_of), None)
             if entered is None:
                 continue
-            due = self._due(objective, entered)  # no window: decided at --as-of
+            due = self._due(objective, entered, ticket)  # no window: decided at --as-of
             covered = any(entered <= e.at <= min(due, as_of) for e in ticket.events if e.type in objective.proof)
             if covered or due <= as_of:
                 out.append(Sample(objective.id, entered, covered))
         return tuple(out)
 
-    def _due(self, objective: Objective, entered: float) -> float:
+    def _due(self, objective: Objective, entered: float, ticket: Ticket) -> float:
         within = objective.within
         if within is None:
             return self._as_of
-        return self._calendars[within.calendar].due_epoch(entered, within.duration, within.counting)
+        assert within.duration is not None  # a window is written, never agreed (the model refuses one)
+        return self._calendars.counted_on(within.calendar, ticket.attributes).due_epoch(entered, within.duration, within.counting)

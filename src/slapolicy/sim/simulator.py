@@ -148,6 +148,8 @@ class Simulator:
                 findings = (*findings, *self.findings.judge(ticket, snapshots, history))
         if self.findings.anchored[ticket.kind]:
             findings = (*findings, *self.findings.unanchored(ticket.kind, snapshots, clocks.started()))
+        if self.findings.agreed_only:
+            findings = (*findings, *self.findings.unagreed(ticket.kind, out))
         if matches or undecided:
             findings = (*findings, *self.findings.correlations(ticket, matches, undecided))
         clock_outcomes = tuple(out)

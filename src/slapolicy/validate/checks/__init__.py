@@ -16,6 +16,7 @@ from ...diagnostics.record import Diagnostic
 from ...policy.loader import JsonPath
 from ...policy.model import Policy
 from . import (
+    calendar_choice,
     calendar_dates,
     calendar_extends,
     calendar_no_time,
@@ -26,6 +27,7 @@ from . import (
     clause_refs,
     coverage,
     day_durations,
+    day_hours,
     duplicate_ids,
     effective_dates,
     engine_limits,
@@ -52,8 +54,8 @@ CHECKS: dict[str, ModuleType] = {
     for m in (
         references, duplicate_ids, response_after_resolution, escalation_order, escalation_share,
         calendar_no_time, calendar_overlap, holiday_country, holiday_coverage, calendar_dates,
-        calendar_extends, coverage, never_matches, shadowed, step_without_target, provenance, clause_refs, clause_decisions,
-        effective_dates, rate_units, day_durations, unused_calendar, objective_metric, engine_limits, clause_constructs,
+        calendar_extends, calendar_choice, coverage, never_matches, shadowed, step_without_target, provenance, clause_refs, clause_decisions,
+        effective_dates, rate_units, day_durations, day_hours, unused_calendar, objective_metric, engine_limits, clause_constructs,
         cited_figures, silent_deadlines,
     )
 }

@@ -100,7 +100,8 @@ def _figures(policy: Policy) -> Iterator[_Cited]:
     """Every figure of the policy that cites a clause."""
     for rule in policy.targets:
         for value in rule.values.values():
-            yield _duration(value, value.clauses or rule.clauses, value.metric, None, rule.choice is not None)
+            if value.duration is not None:  # a time agreed with the subject alone is no written figure
+                yield _duration(value, value.clauses or rule.clauses, value.metric, None, rule.choice is not None)
     for metric in policy.metrics.values():
         if metric.every:
             yield _Cited(metric.path + ("every",), "period", metric.every, metric.every, metric.clauses, metric.id,
@@ -137,6 +138,7 @@ def _figures(policy: Policy) -> Iterator[_Cited]:
 
 def _duration(value: TargetValue, clauses: tuple[str, ...], metric: str | None, measure: str | None, rule_choice: bool) -> _Cited:
     d = value.duration
+    assert d is not None
     return _Cited(value.path, "duration", (d.kind, d.amount), d.text, clauses, metric, measure,
                   own_choice=value.choice is not None, rule_choice=rule_choice)
 

@@ -1,11 +1,14 @@
 """On a business calendar a duration counts working time: `3d` is 72 working hours, about
 nine working days of an office calendar, not three. Days there are almost always meant as
-working days (`3 working days`) or as calendar days (`3 calendar days`, to the end of the
-day); hours and minutes are fine.
+days of working hours (`3 days of working hours`: 3 x the calendar's working day, as a service
+desk's "3 Days" column means it), as working days (`3 working days`: to the end of the 3rd
+working day) or as calendar days (`3 calendar days`, to the end of the day); hours and
+minutes are fine.
 
 Passes::
 
     follow_up: {within: 3 working days, calendar: office}
+    resolution: {within: 3 days of working hours, calendar: office}
 
 Fails::
 
@@ -17,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from ...diagnostics.record import ordinal
 from ...policy.model import Policy
 from .base import Problem
 
@@ -27,10 +31,18 @@ _DAYS = re.compile(r"(?:\d+[wd])+(?:\d+[hms])*|\d+\s+(?:day|week)s?", re.IGNOREC
 def check(policy: Policy) -> Iterator[Problem]:
     for rule in policy.targets:
         for value in rule.values.values():
-            spec = policy.calendars.get(value.calendar)
+            if value.duration is None:
+                continue
             text = value.duration.text
-            if spec is None or spec.always or value.duration.kind != "seconds" or not _DAYS.fullmatch(text):
+            if value.duration.kind != "seconds" or not _DAYS.fullmatch(text):
+                continue
+            name = next((n for n in policy.candidates(value.calendar) if n in policy.calendars and not policy.calendars[n].always),
+                        None)
+            if name is None:
                 continue
             days = value.duration.amount // 86400
-            yield Problem(value.path, f"{text} on the {value.calendar} calendar is {value.duration.amount // 3600} working "
-                                      f"hours, not {days} days; did you mean '{days} working days' or '{days} calendar days'?")
+            yield Problem(value.path, f"{text} on the {name} calendar is {value.duration.amount // 3600} working "
+                                      f"hours, not {days} days; did you mean '{days} days of working hours' ({days} x the "
+                                      f"calendar's working day), '{days} working days' (to the end of the {ordinal(days)} "
+                                      f"working day) or '{days} calendar days'?")
+

@@ -104,11 +104,55 @@ def _role(policy: Policy, role: str, path: JsonPath, kind: str = "role") -> Iter
         yield from _unknown(kind, role, policy.roles, path)
 
 
+def _named_calendars(policy: Policy) -> tuple[str, ...]:
+    """What a rule may name as its calendar: a declared calendar, or a calendar chosen by the subject."""
+    return (*policy.calendars, *policy.calendar_choices)
+
+
+def _calendar_choices(policy: Policy) -> Iterator[Problem]:
+    """A choice reads a declared attribute, maps its declared values, and picks declared calendars (not choices)."""
+    for choice in policy.calendar_choices.values():
+        path = choice.path
+        yield from _unknown("attribute", choice.attribute, (*BUILTIN_ATTRIBUTES, *policy.attributes), path + ("by",))
+        attribute = policy.attributes.get(choice.attribute)
+        domain = (tuple(policy.severities) if choice.attribute == "severity" else tuple(policy.tiers)
+                  if choice.attribute == "tier" else attribute.values if attribute is not None else None)
+        for value, calendar in choice.calendars.items():
+            if domain is not None and value not in domain:
+                yield Problem(path + ("calendars", value), f"unknown value of '{choice.attribute}' '{shorten(value)}'"
+                                                           f"{choices(str(value), tuple(map(str, domain)))}", True)
+            yield from _picked(policy, choice.name, calendar, path + ("calendars", value))
+        if choice.fallback is not None:
+            yield from _picked(policy, choice.name, choice.fallback, path + ("fallback",))
+
+
+def _picked(policy: Policy, choice: str, calendar: str, path: JsonPath) -> Iterator[Problem]:
+    if calendar in policy.calendar_choices:
+        yield Problem(path, f"'{calendar}' is a calendar chosen by the subject too; calendar choice '{choice}' picks "
+                            "declared calendars, each with its hours: name one of them")
+    else:
+        yield from _unknown("calendar", calendar, policy.calendars, path)
+
+
+def _agreed(policy: Policy, name: str, metric: str, path: JsonPath) -> Iterator[Problem]:
+    """A deadline from data reads a declared date, date-time or duration attribute, of a clock timed from its start."""
+    attribute = policy.attributes.get(name)
+    if attribute is None:
+        yield from _unknown("attribute", name, policy.attributes, path)
+    elif attribute.type not in ("date", "datetime", "duration"):
+        yield Problem(path, f"attribute '{name}' must have type date or datetime (the time agreed) or duration (the time "
+                            f"agreed for it) to give a deadline; it is {attribute.type}")
+    if metric in policy.metrics and policy.metrics[metric].before is not None:
+        yield Problem(path, f"{metric} is due before {policy.metrics[metric].before}; a deadline before a date is not "
+                            "also agreed: time it from a start event to take an agreed time")
+
+
 def check(policy: Policy) -> Iterator[Problem]:
-    calendars = policy.calendars
+    calendars = _named_calendars(policy)
     kinds = policy.kinds
     for name, base in policy.calendar_extends.items():
-        yield from _unknown("calendar", base, calendars, ("calendars", name, "extends"))
+        yield from _unknown("calendar", base, policy.calendars, ("calendars", name, "extends"))
+    yield from _calendar_choices(policy)
     for declared in policy.attributes.values():
         yield from _unknown("kind of subject", declared.subject, kinds, declared.path + ("subject",))
     for metric in policy.metrics.values():
@@ -118,6 +162,14 @@ def check(policy: Policy) -> Iterator[Problem]:
         for role, names in metric.events().items():
             for event in names:
                 yield from _unknown("event type", event, policy.events, metric.path + (role,))
+        for action, found in metric.filters.items():
+            for cond in found.values():
+                for c in compares(cond):
+                    if c.field == "role" and c.op in ("eq", "ne", "in", "not_in"):
+                        for role_name in (c.value if c.op in ("in", "not_in") else (c.value,)):
+                            yield from _role(policy, str(role_name), metric.path + (action,))
+        if metric.owed_if_late is not None:
+            yield from _unknown("event type", metric.owed_if_late, policy.events, metric.path + ("owed_if_late",))
         if policy.statuses is not None:
             for status in metric.pause_statuses:
                 yield from _unknown("status", status, policy.statuses, metric.path + ("pause_while", "status"))
@@ -135,6 +187,8 @@ def check(policy: Policy) -> Iterator[Problem]:
         for value in rule.values.values():
             yield from _unknown("metric", value.metric, policy.metrics, value.path, key=True)
             yield from _unknown("calendar", value.calendar, calendars, value.path + ("calendar",))
+            if value.agreed is not None:
+                yield from _agreed(policy, value.agreed, value.metric, value.path + ("agreed",))
     for metric_name, steps in policy.escalations.items():
         yield from _unknown("metric", metric_name, policy.metrics, ("escalations", metric_name), key=True)
         for step in steps:
@@ -184,7 +238,7 @@ def _penalties(policy: Policy) -> Iterator[Problem]:
         if penalty.finding is not None:
             yield from _unknown("invariant, route or correlation", penalty.finding, judged, path + ("finding",))
         if penalty.calendar is not None:
-            yield from _unknown("calendar", penalty.calendar, policy.calendars, path + ("calendar",))
+            yield from _unknown("calendar", penalty.calendar, _named_calendars(policy), path + ("calendar",))
         for i, (source, argument) in enumerate(penalty.payer):
             where = path + ("payer", i, source) if argument is not None else path + ("payer", i)
             if source in ("role", "on_duty") and argument is not None:
@@ -203,7 +257,7 @@ def _penalties(policy: Policy) -> Iterator[Problem]:
 
 def _objectives(policy: Policy) -> Iterator[Problem]:
     judged = (*(v.id for v in policy.invariants), *(r.id for r in policy.routes), *(c.id for c in policy.correlations))
-    kinds, calendars = policy.kinds, policy.calendars
+    kinds, calendars = policy.kinds, _named_calendars(policy)
     for objective in policy.objectives:
         yield from _unknown("kind of subject", objective.subject, kinds, objective.path + ("subject",))
         if objective.calendar is not None:

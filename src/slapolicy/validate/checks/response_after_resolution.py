@@ -48,6 +48,8 @@ def check(policy: Policy) -> Iterator[Problem]:
                 if r1 is None or r2 is None or (early, late, r1.index, r2.index) in reported:
                     continue
                 v1, v2 = r1.values[early], r2.values[late]
+                if v1.duration is None or v2.duration is None or v1.agreed or v2.agreed:
+                    continue  # a time agreed with each subject: nothing to compare before one is
                 line = policy.document.locate(v2.path).line
                 if v1.calendar == v2.calendar and v1.duration.kind == v2.duration.kind:
                     if v1.duration.amount <= v2.duration.amount:
@@ -99,6 +101,7 @@ def _later_somewhere(policy: Policy, early: TargetValue, late: TargetValue, week
     try:
         for start in week:
             t = start.timestamp()
+            assert early.duration is not None and late.duration is not None
             due1, due2 = c1.due_epoch(t, early.duration, early.counting), c2.due_epoch(t, late.duration, late.counting)
             if due1 > due2:
                 return start, dt.datetime.fromtimestamp(due1, policy.tz), dt.datetime.fromtimestamp(due2, policy.tz)

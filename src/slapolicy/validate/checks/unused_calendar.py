@@ -29,6 +29,14 @@ def check(policy: Policy) -> Iterator[Problem]:
     used |= {m.calendar for m in policy.metrics.values() if m.calendar}
     used |= {o.calendar for o in policy.objectives if o.calendar}
     used |= set(policy.calendar_extends.values())
+    used |= {c.within.calendar for c in policy.objectives if c.within is not None}
+    used |= {p.calendar for p in policy.penalties if p.calendar}
+    used |= {name for choice in policy.calendar_choices.values() if choice.name in used for name in choice.candidates}
+    for choice in policy.calendar_choices.values():
+        if choice.name not in used:
+            yield Problem(choice.path, f"calendar choice '{choice.name}' is used by no target, metric or objective: the "
+                                       f"calendars it picks by {choice.attribute} apply nowhere; use it (calendar: "
+                                       f"{choice.name}) or remove it", key=True)
     for name, path in policy.calendar_paths.items():
         if name not in used and policy.document.data["calendars"][name] != "24x7":
             yield Problem(path, f"calendar '{name}' is used by no target, metric or objective: its hours apply nowhere; use it "
