@@ -111,7 +111,7 @@ _ALL = (
     _check("SLA406", "calendar-conflicting-days", E, "a day both extra holiday and extra working day", "calendar_dates"),
     _check("SLA407", "calendar-extends-cycle", E, "calendar `extends` cycle", "calendar_extends"),
     _check("SLA408", "unused-calendar", W, "a declared calendar that nothing uses", "unused_calendar"),
-    _check("SLA501", "missing-target", E, "a `required` metric lacks a target for some severity × tier", "coverage"),
+    _check("SLA501", "missing-target", E, "a `required` metric lacks a target for some severity × tier (× value of a required attribute it reads)", "coverage"),
     _check("SLA502", "condition-never-matches", W, "a condition no ticket can satisfy", "never_matches"),
     _check("SLA503", "target-shadowed", W,
            "a target that never applies: earlier rules already give that metric to every ticket the rule matches",
