@@ -201,7 +201,8 @@ _ALL = (
     Code("unknown_status", "unknown-status", "ticket", E, "a status the policy does not declare",
          "A `status` event must set one of the policy's `statuses`."),
     Code("unknown_severity", "unknown-severity", "ticket", E, "no severity, or one the policy does not declare",
-         "Every ticket needs a severity among the policy's `severities`."),
+         "Every ticket needs a severity among the policy's `severities`; a policy that declares none grades no "
+         "ticket, and a ticket that gives one anyway is rejected."),
     Code("unknown_tier", "unknown-tier", "ticket", E, "a tier the policy does not declare",
          "A ticket's `tier`, when given, must be one of the policy's `tiers`."),
     Code("uncovered_value", "uncovered-value", "ticket", E,

@@ -274,7 +274,9 @@ def _axes(old: Policy, new: Policy, metric: str) -> dict[str, tuple[Any, ...]]:
     """severity and tier (for tickets), and each attribute with declared values that a rule for `metric` tests."""
     axes: dict[str, tuple[Any, ...]] = {}
     if all(p.metrics[metric].subject == "ticket" for p in (old, new) if metric in p.metrics):
-        axes["severity"] = tuple(dict.fromkeys([*old.severities, *new.severities]))
+        severities = tuple(dict.fromkeys([*old.severities, *new.severities]))
+        if severities:  # a policy without severities times its tickets alike
+            axes["severity"] = severities
         tiers = tuple(dict.fromkeys([*old.tiers, *new.tiers]))
         if tiers:
             axes["tier"] = tiers

@@ -112,6 +112,8 @@ def _decisions(w: _Writer) -> Section:
 
 
 def _severities(w: _Writer) -> Section:
+    if not w.p.severities:
+        return Section("severities", w.w("severities"))
     rows = [(s.id, w.named(s, s.id), (s.description_en or s.description) if w.en else s.description)
             for s in w.p.severities.values()]
     bases = [w.basis(f"severity {s.id}", s.path, s.clauses, w.raw(s.path).get("choice")) for s in w.p.severities.values()]
@@ -138,7 +140,8 @@ def _calendars(w: _Writer) -> Section:
         raw = w.raw(path)
         rows.append((name, w.calendar(name)))
         bases.append(w.basis(f"calendar {name}", path, w.p.calendar_clauses.get(name, ()), raw.get("choice")))
-    return Section("calendars", w.w("calendars"), (Table("", (w.w("name"), w.w("hours")), tuple(rows), tuple(bases)),))
+    table = Table("", (w.w("name"), w.w("hours")), tuple(rows), tuple(bases))
+    return Section("calendars", w.w("calendars"), (table,) if rows else ())
 
 
 def _ticket_metrics(w: _Writer) -> list[str]:
@@ -176,9 +179,11 @@ def _targets(w: _Writer) -> Section:
         [(w.named(t, t.id), t.id) for t in w.p.tiers.values()] if by_tier else [(w.w("all_tiers"), None)])
     tables = []
     for caption, tier in tiers:
-        known = [{"severity": s, **({"tier": tier} if tier else {})} for s in w.p.severities]
+        graded: list[tuple[str, dict[str, str]]] = [(w.named(s, s.id), {"severity": s.id}) for s in w.p.severities.values()]
+        columns = graded or [(w.w("every_ticket"), {})]  # a policy without severities: one column for every ticket
+        known = [{**k, **({"tier": tier} if tier else {})} for _, k in columns]
         rows = tuple((w.metric(m), *(_cell(w, m, k) for k in known)) for m in metrics)
-        header = (w.w("metric"), *(w.named(s, s.id) for s in w.p.severities.values()))
+        header = (w.w("metric"), *(name for name, _ in columns))
         tables.append(Table(caption, header, rows, (None,) * len(rows)))
     rules = []
     for rule in w.p.targets:

@@ -58,6 +58,7 @@ WORDS: dict[str, tuple[str, str]] = {
                    "for that severity."), "status": ("状态为 {}", "status {}"),
     "coverage": ("：{population}后 {within} 内{proof}", ": {proof} within {within} of {population}"),
     "per_cycle": ("（每个周期分别计）", " (every cycle counted)"),
+    "every_ticket": ("所有工单", "Every ticket"),
 }
 
 DURATION_UNITS = {"zh": ("小时", "分钟", "秒", "个工作日", "个自然日", "个月"),

@@ -66,9 +66,12 @@ class Checks:
     def _attribute_problems(self, kind: str, attrs: dict[str, Any]) -> Iterator[TicketError]:
         p = self.policy
         severity = attrs.get("severity")
-        if severity is None and kind == "ticket":
+        if severity is None and kind == "ticket" and p.severities:  # a policy without severities grades no ticket
             yield TicketError("unknown_severity", f"the ticket has no severity; give one of: {', '.join(p.severities)}")
-        if severity is not None and severity not in p.severities:
+        if severity is not None and not p.severities:
+            yield TicketError("unknown_severity", f"severity '{shorten(severity)}' given, but the policy grades no "
+                                                  "subject by severity (it declares no severities); leave it out")
+        elif severity is not None and severity not in p.severities:
             yield TicketError("unknown_severity", f"unknown severity '{shorten(severity)}'"
                                                   f"{choices(str(severity), tuple(p.severities))}")
         tier = attrs.get("tier")
