@@ -18,6 +18,7 @@ from ..calendar.instants import MAX_YEAR, MIN_YEAR, RANGE_TEXT, InstantError, zo
 from ..calendar.spec import WEEKDAYS, CalendarSpec, Interval
 from ..diagnostics.record import Diagnostic
 from .conditions import ALWAYS, Condition, ConditionError, parse_condition, regex_problem
+from .derived import read_lookup, read_period
 from .loader import Document, JsonPath
 from .model import (
     ALWAYS_CALENDAR,
@@ -458,6 +459,11 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
             b.fail(("identity", "pattern"), problem)
         identity = Identity(spec["pattern"], ("identity",), b.source(("identity",)), _clauses(spec), spec.get("choice"))
 
+    periods = {name: read_period(name, spec, ("periods", name), b.source(("periods", name)), _clauses(spec), b.fail)
+               for name, spec in (data.get("periods") or {}).items()}
+    lookups = {name: read_lookup(name, spec, ("lookups", name), b.source(("lookups", name)), _clauses(spec), b.fail)
+               for name, spec in (data.get("lookups") or {}).items()}
+
     if b.errors or effective_from is None:
         return None, b.errors + b.unusable()
     policy = Policy(
@@ -473,5 +479,6 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
         calendar_clauses={n: _clauses(c) for n, c in declared_calendars.items() if isinstance(c, Mapping) and "clause" in c},
         correlations=correlations, penalties=penalties, currency=data.get("currency"), title_en=data.get("title_en", ""),
         life_ends=("closed", *(name for name, e in (data.get("events") or {}).items() if isinstance(e, Mapping) and e.get("ends") == "life")),
+        periods=periods, lookups=lookups,
     )
     return policy, b.unusable()

@@ -17,7 +17,9 @@ from ..calendar.durations import Duration
 from ..calendar.instants import zone
 from ..calendar.spec import CalendarSpec, Counting
 from .conditions import Condition
+from .derived import Lookup, Period
 from .loader import Document, JsonPath
+from .loader import Source as Source  # where a rule was written: kept importable from the model
 
 BUILTIN_EVENTS = (
     "created", "registered", "responded", "plan_proposed", "resolved", "reopened", "closed", "archived",
@@ -26,18 +28,6 @@ BUILTIN_EVENTS = (
 )
 BUILTIN_ATTRIBUTES = ("severity", "tier")
 ALWAYS_CALENDAR = "24x7"
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where a rule was written: reports, tests and `--explain` point here."""
-
-    path: str
-    line: int
-    column: int
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}"
 
 
 @dataclass(frozen=True)
@@ -359,6 +349,20 @@ class Policy:
     currency: str | None = None
     title_en: str = ""  # English, for `render --lang en`
     life_ends: tuple[str, ...] = ("closed",)  # the events that end a subject's life: closed and those declared `ends: life`
+    periods: Mapping[str, Period] = field(default_factory=dict)  # attributes named after the period of the creation day
+    lookups: Mapping[str, Lookup] = field(default_factory=dict)  # by the attribute each table gives its value
+
+    def values_of(self, name: str) -> tuple[Any, ...] | None:
+        """The values an attribute can take as the policy declares them (severity, tier, a period, an
+        attribute that lists its values); None where it lists none or is not declared."""
+        if name == "severity":
+            return tuple(self.severities)
+        if name == "tier":
+            return tuple(self.tiers)
+        if name in self.periods:
+            return self.periods[name].values
+        attribute = self.attributes.get(name)
+        return attribute.values if attribute is not None else None
 
     @property
     def kinds(self) -> tuple[str, ...]:

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..calendar.durations import Duration
+from ..calendar.periods import DaySpan
 from ..policy.conditions import All, Condition, evaluate_partial, fields
+from ..policy.derived import Lookup, cell_key
 from ..policy.loader import JsonPath
 from ..policy.model import EscalationStep, Metric, Policy, Source
 from ..policy.register import Clause, clause_index, registers_of
@@ -84,7 +86,7 @@ class _Writer(Wording):
 def document(policy: Policy, lang: Lang = "zh") -> RenderedPolicy:
     """The policy in one language, section by section, with the text of every clause it cites."""
     w = _Writer(policy, lang)
-    sections = [s for s in (_severities(w), _tiers(w), _calendars(w), _targets(w), _escalations(w),
+    sections = [s for s in (_severities(w), _tiers(w), _calendars(w), _derived(w), _targets(w), _escalations(w),
                             _duties(w), _other_rules(w), _objectives(w), _penalties(w), _decisions(w)) if s.tables or s.rules or s.paragraphs]
     registers, _ = registers_of(policy.source, policy.registers)
     index = clause_index(registers)
@@ -142,6 +144,44 @@ def _calendars(w: _Writer) -> Section:
         bases.append(w.basis(f"calendar {name}", path, w.p.calendar_clauses.get(name, ()), raw.get("choice")))
     table = Table("", (w.w("name"), w.w("hours")), tuple(rows), tuple(bases))
     return Section("calendars", w.w("calendars"), (table,) if rows else ())
+
+
+def _derived(w: _Writer) -> Section:
+    """Each date period with its days, and each lookup table (the priority matrix) as the table it is."""
+    tables, lines = [], []
+    for period in w.p.periods.values():
+        days = [(value, "; ".join(_days(w, span) for span in spans)) for value, spans in period.spans.items()]
+        days.append((period.otherwise, w.w("otherwise_days")))
+        basis = w.basis(f"period {period.id}", period.path, period.clauses, period.choice, period.source)
+        tables.append(Table(w.w("by_period").format(w.field(period.id)), (w.field(period.id), w.w("period_days")),
+                            tuple(days), (basis, *(None,) * (len(days) - 1))))
+    for table in w.p.lookups.values():
+        columns = () if table.columns is None else tuple(w.p.values_of(table.columns) or dict.fromkeys(k[1] for k in table.cells))
+        rows: list[tuple[str, ...]] = []
+        for row in w.p.values_of(table.rows) or tuple(dict.fromkeys(k[0] for k in table.cells)):
+            keys = [(cell_key(row),)] if table.columns is None else [(cell_key(row), cell_key(c)) for c in columns]
+            rows.append((w.value(table.rows, row), *(_looked_up(w, table, k) for k in keys)))
+        if table.otherwise is not None:
+            rows.append((w.w("otherwise_cells"), *[w.value(table.attribute, table.otherwise)] * max(1, len(columns))))
+        keys_words = " × ".join(w.field(k) for k in table.keys)
+        header = ((f"{w.field(table.rows)} / {w.field(table.columns)}", *(w.value(table.columns, c) for c in columns))
+                  if table.columns else (w.field(table.rows), w.field(table.attribute)))
+        basis = w.basis(f"lookup {table.attribute}", table.path, table.clauses, table.choice, table.source)
+        tables.append(Table(w.w("lookup").format(attribute=w.field(table.attribute), keys=keys_words), header, tuple(rows),
+                            (basis, *(None,) * (len(rows) - 1))))
+        lines.append(w.w(f"given_{table.given}").format(w.field(table.attribute)))
+    return Section("derived", w.w("derived"), tuple(tables), paragraphs=tuple(dict.fromkeys(lines)))
+
+
+def _looked_up(w: _Writer, table: Lookup, key: tuple[str, ...]) -> str:
+    value = table.cells.get(key, table.otherwise)
+    return w.w("none") if value is None else w.value(table.attribute, value)
+
+
+def _days(w: _Writer, span: DaySpan) -> str:
+    first, last = span.text().partition("..")[::2]
+    text = first if not last else f"{first} {w.w('until')} {last}"
+    return w.w("every_year").format(text) if span.yearly else text
 
 
 def _ticket_metrics(w: _Writer) -> list[str]:

@@ -255,11 +255,12 @@ def _attributes(policy: Policy, rng: random.Random) -> dict[str, Any]:
     severities = list(policy.severities)
     # most severe first in the policy: few urgent, many routine
     weights = [1.0 + 2.0 * i for i in range(len(severities))]
-    attrs: dict[str, Any] = {"severity": rng.choices(severities, weights=weights)[0]} if severities else {}
+    # a severity the priority matrix gives is left to it, like every attribute a lookup table gives
+    attrs: dict[str, Any] = {"severity": rng.choices(severities, weights=weights)[0]} if severities and "severity" not in policy.lookups else {}
     if policy.tiers:
         attrs["tier"] = rng.choice(list(policy.tiers))
     for a in policy.attributes.values():
-        if a.subject != "ticket":
+        if a.subject != "ticket" or a.id in policy.lookups:
             continue
         if a.values is not None:  # the declared default; else the usual values first, each half as likely as the one before
             values = list(a.values)

@@ -28,8 +28,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ...policy.model import Policy
 from ...policy.conditions import fields
+from ...policy.model import Policy
 from ._domain import TRUE, Domain, always_given, label, rules_for
 from .base import Problem
 
