@@ -167,3 +167,39 @@ def test_policy_tests_expect_derived_values() -> None:
     assert run.cases[2].failures == [
         "derived severity (1).value: expected P1, actual P2",
         "derived severity (1).from: expected {'criticality': 'Low', 'impact': 'MEDIUM'}, actual {'criticality': 'High', 'impact': 'MEDIUM'}"]
+
+
+def test_render_prints_the_matrix_as_a_table_in_both_languages() -> None:
+    """The page's matrix as it reads there: criticality down, impact across, the priority in each cell, by the
+    severities' names; the periods with their days."""
+    from slapolicy.review.render import document
+
+    policy = open_policy(POLICY)
+    words = {  # en: attribute names (no description_en); zh: the policy's descriptions, up to a colon
+        "en": ("Severity by criticality × impact", "criticality / impact", "service / season", "every year 12-13 to 01-11"),
+        "zh": ("严重等级：按service criticality × impact查表", "service criticality / impact", "IT service / time of year",
+               "每年 12-13 至 01-11")}
+    for lang, (caption, corner, criticality_corner, every_year) in words.items():
+        (section,) = [s for s in document(policy, lang).sections if s.anchor == "derived"]
+        season, criticality, severity = section.tables
+        assert severity.caption == caption
+        assert severity.header == (corner, "HIGH", "MEDIUM", "LOW")
+        assert severity.rows == (("High", "Priority 1", "Priority 2", "Priority 3"),
+                                 ("Medium", "Priority 2", "Priority 3", "Priority 4"),
+                                 ("Low", "Priority 3", "Priority 4", "Priority 5"))
+        assert season.rows[1] == ("christmas_vacation", every_year)
+        assert criticality.header == (criticality_corner, "registration", "christmas_vacation", "term_time")
+
+
+def test_diff_names_the_changed_cells(tmp_path: Path) -> None:
+    newer = tmp_path / "desk-2.yaml"
+    newer.write_text(POLICY.read_text(encoding="utf-8").replace('version: "2021.1"', 'version: "2021.2"')
+                     .replace("Low: {HIGH: P3, MEDIUM: P4, LOW: P5}", "Low: {HIGH: P3, MEDIUM: P5, LOW: P5}")
+                     .replace("christmas_vacation: [{from: 12-13, to: 01-11}]", "christmas_vacation: [{from: 12-16, to: 01-11}]"),
+                     encoding="utf-8")
+    from slapolicy.review.policydiff import diff_policies
+
+    changes = [(c.section, c.item, c.kind, c.old, c.new) for c in diff_policies(open_policy(POLICY), open_policy(newer)).changes
+               if c.section in ("lookups", "periods")]
+    assert changes == [("periods", "season christmas_vacation", "changed", "every year 12-13..01-11", "every year 12-16..01-11"),
+                       ("lookups", "severity Low × MEDIUM", "changed", "P4", "P5")]

@@ -26,6 +26,7 @@ from .model import (
     MAX_REPEATS,
     VERSION,
     Attribute,
+    Builtin,
     Correlation,
     Decision,
     Due,
@@ -480,5 +481,7 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
         correlations=correlations, penalties=penalties, currency=data.get("currency"), title_en=data.get("title_en", ""),
         life_ends=("closed", *(name for name, e in (data.get("events") or {}).items() if isinstance(e, Mapping) and e.get("ends") == "life")),
         periods=periods, lookups=lookups,
+        builtins={name: Builtin(name, ("builtins", name), b.source(("builtins", name)), _clauses(spec))
+                  for name, spec in (data.get("builtins") or {}).items()},
     )
     return policy, b.unusable()

@@ -38,6 +38,9 @@ def citations(policy: Policy) -> Iterator[Citation]:
         for name, item in derived.items():
             for c in item.clauses:
                 yield Citation(c, f"{section} {name}", at(item.path))
+    for builtin in policy.builtins.values():
+        for c in builtin.clauses:
+            yield Citation(c, f"builtin {builtin.behaviour}", at(builtin.path))
     if policy.identity is not None:
         for c in policy.identity.clauses:
             yield Citation(c, "identity", at(policy.identity.path))

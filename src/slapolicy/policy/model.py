@@ -304,6 +304,18 @@ class Penalty:
 
 
 @dataclass(frozen=True)
+class Builtin:
+    """A clause slapolicy's own behaviour satisfies, cited where it applies: `unique_ids` (a later
+    subject with a used id is rejected), `attribute_change` (a change of attributes re-selects the
+    targets of running clocks, from their start)."""
+
+    behaviour: str
+    path: JsonPath
+    source: Source
+    clauses: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Decision:
     """Two (or more) clauses disagree; the policy applies one of them, for a reason."""
 
@@ -351,6 +363,7 @@ class Policy:
     life_ends: tuple[str, ...] = ("closed",)  # the events that end a subject's life: closed and those declared `ends: life`
     periods: Mapping[str, Period] = field(default_factory=dict)  # attributes named after the period of the creation day
     lookups: Mapping[str, Lookup] = field(default_factory=dict)  # by the attribute each table gives its value
+    builtins: Mapping[str, Builtin] = field(default_factory=dict)  # by behaviour
 
     def values_of(self, name: str) -> tuple[Any, ...] | None:
         """The values an attribute can take as the policy declares them (severity, tier, a period, an

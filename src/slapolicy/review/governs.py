@@ -16,10 +16,18 @@ from ..sim.outcome import Charge, ClockOutcome, EscalationFiring, Finding, Notic
 def of_clock(policy: Policy, clock: ClockOutcome) -> set[str]:
     """The clauses of the target rule (and target value) that timed the clock, or, for a clock no
     clause-citing rule times (a periodic duty, an untimed measure, a deadline that is a choice),
-    of the metric, which decide when it starts and stops; and of the calendar it is counted on."""
+    of the metric, which decide when it starts and stops; and of the calendar it is counted on;
+    and, for a clock whose target a change of attributes re-selected, of `builtins: attribute_change`."""
     decided = (*(clock.rule.clauses if clock.rule is not None else ()),
                *(clock.target.clauses if clock.target is not None else ()))
-    return {*(decided or clock.metric.clauses), *policy.calendar_clauses.get(clock.calendar, ())}
+    changed = of_builtin(policy, "attribute_change") if clock.changes else set()
+    return {*(decided or clock.metric.clauses), *policy.calendar_clauses.get(clock.calendar, ()), *changed}
+
+
+def of_builtin(policy: Policy, behaviour: str) -> set[str]:
+    """The clauses a policy cites for one of slapolicy's own behaviours (`builtins:`)."""
+    builtin = policy.builtins.get(behaviour)
+    return set(builtin.clauses) if builtin is not None else set()
 
 
 def of_firings(firings: Iterable[EscalationFiring | NoticeFiring | Finding | Charge]) -> set[str]:

@@ -72,6 +72,7 @@ def diff_policies(old: Policy, new: Policy) -> PolicyDiff:
         *sides.keyed("routing", _by_id(old.routes), _by_id(new.routes)),
         *sides.keyed("correlations", _by_id(old.correlations), _by_id(new.correlations)),
         *sides.keyed("penalties", _by_id(old.penalties), _by_id(new.penalties)),
+        *sides.keyed("builtins", old.builtins, new.builtins),
         *sides.keyed("decisions", {" / ".join(d.clauses): d for d in old.decisions}, {" / ".join(d.clauses): d for d in new.decisions}),
     ]
     return PolicyDiff(old, new, tuple(changes))

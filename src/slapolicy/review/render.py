@@ -341,6 +341,9 @@ def _other_rules(w: _Writer) -> Section:
         else:
             line = w.w("link").format(c.link or key)
         add("correlation", c, [line])
+    for builtin in p.builtins.values():
+        rules.append(Rule(w.w("builtin").format(builtin.behaviour), (w.w(f"builtin_{builtin.behaviour}"),),
+                          w.basis(f"builtin {builtin.behaviour}", builtin.path, builtin.clauses, None, builtin.source)))
     if p.identity is not None:
         rules.append(Rule(w.w("identity"), (f"`{p.identity.pattern}`",),
                           w.basis("identity", p.identity.path, p.identity.clauses, p.identity.choice, p.identity.source)))

@@ -286,7 +286,8 @@ class _FileRunner:
             if "charges" in want and totals and count != want["charges"]:
                 failures.append(f"{label}.charges: expected {want['charges']}, actual {count}")
         for sid, wanted in expect.get("subjects", {}).items():
-            found = [o for o in outcomes if o.id == str(sid)]
+            found = sorted((o for o in outcomes if o.id == str(sid)),  # a later line with the same id: the rejected one
+                           key=lambda o: isinstance(o, Rejection) != ("rejected" in wanted))
             if not found:
                 failures.append(f"subject {sid}: not in the history")
             else:
@@ -342,6 +343,8 @@ class _FileRunner:
             codes = [r.code for r in actual.reasons] if isinstance(actual, Rejection) else []
             if expect["rejected"] not in codes:
                 failures.append(f"rejected: expected {expect['rejected']}, actual {', '.join(codes) or 'not rejected'}")
+            elif expect["rejected"] == "duplicate_id":  # the one rejection that is a behaviour a clause may ask for
+                checks |= governs.of_builtin(self.policies.latest, "unique_ids")
             return failures
         if isinstance(actual, Rejection):
             return ["the ticket was rejected: " + "; ".join(f"{r.code}: {r.message}" for r in actual.reasons)]
