@@ -159,6 +159,8 @@ class SubjectOutcome:
     coverage: tuple[Sample, ...] = ()
     event_types: frozenset[str] = frozenset()  # of its events up to as_of: what a report can tell the history holds
     derived: tuple[Derivation, ...] = ()  # the attributes the policy derived (lookups, periods), and each change of one
+    assignee: str | None = None  # whom its latest event up to as_of that names an assignee gave it to
+    group: str | None = None  # likewise, the group
 
 
 NOT_YET_CREATED = "not_yet_created"  # the reason of a subject created after --as-of: listed, not replayed
