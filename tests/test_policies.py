@@ -7,9 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from jsonschema import Draft202012Validator
 
 from conftest import ROOT
+from slapolicy.policy.register import read_register
 from slapolicy.policy.schema import schema_text
 from slapolicy.validate.repository import scan
 
@@ -19,7 +21,8 @@ CLAUSES = ROOT.parent / "shared" / "regulation" / "clauses.md"
 def test_shipped_policies_are_valid(in_root: Path) -> None:
     result = scan(["policies"])
     assert [d.format() for d in result.diagnostics] == []
-    assert {p.id for p in result.policies} == {"after-sales", "tech-support", "service-guide", "company-service", "network-service"}
+    assert {p.id for p in result.policies} == {"after-sales", "tech-support", "service-guide", "company-service", "network-service",
+                                                     "sussex-its"}
     assert sorted(p.version for p in result.policies if p.id == "after-sales") == ["2024.1", "2025.1"]
 
 
@@ -43,6 +46,11 @@ def test_the_2024_version_cites_no_clause(in_root: Path) -> None:
 @pytest.mark.skipif(not CLAUSES.exists(), reason="shared/regulation is not beside the checkout")
 def test_cited_clauses_exist(in_root: Path) -> None:
     known = set(re.findall(r"\| (R-\d{3}-\d{2}) \|", CLAUSES.read_text(encoding="utf-8")))
+    for path in Path("regulation").glob("*.yaml"):  # a public agreement's register (its source a web page): its own clauses
+        if str(yaml.safe_load(path.read_text(encoding="utf-8")).get("source", "")).startswith("https://"):
+            register, _ = read_register(path)
+            assert register is not None
+            known |= {c.id for c in register.clauses}
     cited = set()
     for f in Path("policies").rglob("*.yaml"):
         cited |= set(re.findall(r"R-\d{3}-\d{2}", f.read_text(encoding="utf-8")))

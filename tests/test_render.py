@@ -50,7 +50,8 @@ def after_sales(lang: str = "zh") -> RenderedPolicy:
 
 # the committed documents and the goldens ---------------------------------------------------
 
-DOC_FILES = [(name, "zh", fmt) for name in POLICIES for fmt in ("md", "html")] + [("after-sales", "en", "html")]
+DOC_FILES = [(name, "zh", fmt) for name in POLICIES for fmt in ("md", "html")] + [("after-sales", "en", "html")] + [
+    ("sussex-its", "en", fmt) for fmt in ("md", "html")]  # an English agreement: its readers' language too
 
 
 @pytest.mark.parametrize(("name", "lang", "fmt"), DOC_FILES)
