@@ -8,6 +8,7 @@ rules-engine backend available here."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -203,3 +204,13 @@ def test_diff_names_the_changed_cells(tmp_path: Path) -> None:
                if c.section in ("lookups", "periods")]
     assert changes == [("periods", "season christmas_vacation", "changed", "every year 12-13..01-11", "every year 12-16..01-11"),
                        ("lookups", "severity Low × MEDIUM", "changed", "P4", "P5")]
+
+
+def test_report_groups_by_a_period(run_cli: Any) -> None:
+    """Before: `--by season` was refused (a period was no attribute the policy declares). D-1 is created 20 October
+    (term time), D-2 on 15 December (the Christmas vacation: 12-13 to 01-11)."""
+    result = run_cli("report", str(POLICY.relative_to(FIXTURES.parent.parent)), "tests/fixtures/lookups/tickets.jsonl",
+                     "--as-of", "2026-01-31T00:00:00+00:00", "--by", "season", "--format", "json")
+    assert result.exit_code == 0, result.output
+    groups = [(g["period"], g["season"], g["tickets"]) for g in json.loads(result.stdout)["groups"]]
+    assert groups == [("2025-10", "term_time", 1), ("2025-12", "christmas_vacation", 1)]

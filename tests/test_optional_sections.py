@@ -67,3 +67,14 @@ def test_diff_compares_the_targets_of_every_ticket(tmp_path: Path) -> None:
 def test_generate_writes_tickets_without_severity() -> None:
     history = list(generate(open_policy(POLICY), 20, seed=5, start=dt.date(2025, 1, 1)))
     assert history and all("severity" not in t["attributes"] for t in history)
+
+
+def test_report_refuses_to_group_by_a_severity_the_policy_does_not_grade(run_cli: Callable[..., Result], tmp_path: Path) -> None:
+    """Before: `--by severity` grouped every ticket under one empty severity ('severity='), without a word."""
+    history = tmp_path / "outages.jsonl"
+    history.write_text('{"id": "O-1", "events": [{"at": "2025-03-01T22:00:00+08:00", "type": "created"}]}\n', encoding="utf-8")
+    policy = str(POLICY.relative_to(FIXTURES.parent.parent))
+    result = run_cli("report", policy, str(history), "--as-of", "2025-04-01T00:00:00+08:00", "--by", "severity")
+    assert result.exit_code == 2
+    assert result.stderr == ("error: --by 'severity': policy outages declares no such attribute. Group by one it declares: "
+                             "tier (--by tier)\n")
