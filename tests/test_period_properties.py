@@ -1,6 +1,7 @@
 """Property-based tests of the parsers and lookups issue 20 adds: date periods (`12-13` to `01-11`
 every year, or dates of one year) against a day-by-day oracle, the search for a day two spans
-share, and a lookup table's settlement of a derived attribute against its definition."""
+share, a lookup table's settlement of a derived attribute against its definition, and the
+completeness check (SLA510) against the cells a matrix leaves out."""
 
 from __future__ import annotations
 
@@ -93,3 +94,43 @@ def test_a_lookup_settles_an_attribute_as_its_given_rule_says(cell: str, other: 
     expected = cell if given_value is None or mode == "finding" else given_value
     assert d.value == expected == attrs["severity"]
     assert d.differs == (given_value is not None and given_value != cell)
+
+
+names = st.lists(st.sampled_from(["A", "B", "C", "D", "E"]), min_size=1, max_size=4, unique=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(names, names.map(lambda v: [x.lower() for x in v]), st.data())
+def test_the_completeness_check_names_exactly_the_missing_cells(rows: list[str], columns: list[str], data: st.DataObject) -> None:
+    """SLA510 on any matrix with any cells left out: silent when none is missing, else one message naming
+    each missing rows × columns combination (all of them up to 8, then how many more)."""
+    import itertools
+
+    import yaml
+
+    from slapolicy.policy.build import build_policy
+    from slapolicy.policy.loader import load_text
+    from slapolicy.validate.checks import lookup_cells
+
+    combos = list(itertools.product(rows, columns))
+    kept = data.draw(st.sets(st.sampled_from(combos)) if combos else st.just(set()))
+    cells: dict[str, dict[str, str]] = {}
+    for r, c in sorted(kept):
+        cells.setdefault(r, {})[c] = "P1"
+    doc = {"policy": "m", "version": "1", "effective_from": "2025-01-01", "timezone": "UTC",
+           "severities": {"P1": {"name": "one"}},
+           "attributes": {"urgency": {"values": rows}, "impact": {"values": columns}},
+           "lookups": {"severity": {"rows": "urgency", "columns": "impact", "cells": cells, "choice": "a test matrix"}},
+           "metrics": {"response": {"start": "created", "stop": "responded"}}, "targets": [{"response": "1h", "choice": "a test"}]}
+    document, problems = load_text(yaml.safe_dump(doc), "m.yaml")
+    policy, errors = build_policy(document)
+    assert policy is not None and not problems and not errors
+    messages = [p.message for p in lookup_cells.check(policy)]
+    missing = [f"{r} × {c}" for r, c in combos if (r, c) not in kept]
+    if not missing:
+        assert messages == []
+        return
+    (message,) = messages
+    named = message.removeprefix("the severity table has no cell for ").partition(": add them")[0]
+    shown = missing[:8]
+    assert named == ", ".join(shown) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
