@@ -214,3 +214,14 @@ def test_report_groups_by_a_period(run_cli: Any) -> None:
     assert result.exit_code == 0, result.output
     groups = [(g["period"], g["season"], g["tickets"]) for g in json.loads(result.stdout)["groups"]]
     assert groups == [("2025-10", "term_time", 1), ("2025-12", "christmas_vacation", 1)]
+
+
+def test_a_key_another_table_could_not_give_says_why(engine: str) -> None:
+    """Before: 'cannot be read: no criticality', not saying that the criticality table has no row for the service
+    (fax is none of the desk's email, printing, wifi); 20 October is term time."""
+    o = replay(engine, {"service": "fax", "impact": "HIGH"}, ("2025-10-20T10:00:00+01:00", "created"))
+    assert isinstance(o, Rejection)
+    assert [(r.code, r.message) for r in o.reasons] == [
+        ("unknown_severity", "the ticket has no severity, and the table that gives it (criticality × impact) cannot be read: "
+                             "no criticality (the criticality table has no cell for service fax, season term_time); give one "
+                             "of: P1, P2, P3, P4, P5")]

@@ -134,13 +134,28 @@ class Checks:
 
 
 def _underived(policy: Policy, attrs: dict[str, Any]) -> str:
-    """`, and its table (criticality × impact) has no cell for it: no impact` where a lookup gives severities."""
+    """`, and the table that gives it (criticality × impact) cannot be read: no impact` where a lookup gives
+    severities; a key another table should have given says why that one could not."""
     table = policy.lookups.get("severity")
     if table is None:
         return ""
     missing = [k for k in table.keys if attrs.get(k) is None]
     read = " × ".join(table.keys)
     if missing:
-        return f", and the table that gives it ({read}) cannot be read: no {' or '.join(missing)}"
-    values = ", ".join(f"{k} {shorten(str(attrs[k]))}" for k in table.keys)
-    return f", and the table that gives it ({read}) has no cell for {values}"
+        return f", and the table that gives it ({read}) cannot be read: no {' or '.join(_unread(policy, attrs, k, {'severity'}) for k in missing)}"
+    return f", and the table that gives it ({read}) has no cell for {_values(table.keys, attrs)}"
+
+
+def _unread(policy: Policy, attrs: dict[str, Any], name: str, seen: set[str]) -> str:
+    """A missing key, and, where a table of its own gives it, why that table gave nothing."""
+    table = policy.lookups.get(name)
+    if table is None or name in seen:
+        return name
+    missing = [k for k in table.keys if attrs.get(k) is None]
+    if missing:
+        return f"{name} (its table cannot be read: no {' or '.join(_unread(policy, attrs, k, seen | {name}) for k in missing)})"
+    return f"{name} (the {name} table has no cell for {_values(table.keys, attrs)})"
+
+
+def _values(keys: tuple[str, ...], attrs: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {shorten(str(attrs[k]))}" for k in keys)
