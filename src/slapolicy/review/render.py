@@ -9,7 +9,7 @@ Markdown or as a printable HTML page. Everything here is words, nothing here is 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..calendar.durations import Duration
@@ -17,7 +17,7 @@ from ..calendar.periods import DaySpan
 from ..policy.conditions import All, Condition, evaluate_partial, fields
 from ..policy.derived import Lookup, cell_key
 from ..policy.loader import JsonPath
-from ..policy.model import EscalationStep, Metric, Policy, Source
+from ..policy.model import EscalationStep, Metric, Policy, Source, TargetValue
 from ..policy.register import Clause, clause_index, registers_of
 from .words import MEASURES, PERIODS, WORDS, Lang, Wording
 
@@ -47,6 +47,7 @@ class Rule:
     title: str
     lines: tuple[str, ...]
     basis: Basis
+    quoted: Mapping[str, str] = field(default_factory=dict)  # per clause, the words to quote where not its first fragment
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,24 @@ class _Writer(Wording):
     def __init__(self, policy: Policy, lang: Lang) -> None:
         super().__init__(policy, lang)
         self.cited: dict[str, list[str]] = {}
+        self.registers, _ = registers_of(policy.source, policy.registers)
+        self.index = clause_index(self.registers)
+
+    def quoted(self, clauses: Iterable[str], values: Iterable[TargetValue]) -> dict[str, str]:
+        """For a clause quoted in fragments (a table row by row), the fragments that give the rule's
+        durations (by its figures' words), so the rule quotes its own row, not the table's heading."""
+        given = {(v.metric, (v.duration.kind, v.duration.amount)) for v in values}
+        found = {}
+        for c in clauses:
+            clause = self.index.get(c)
+            if clause is None or len(clause.text) < 2:
+                continue
+            words = [f.words for f in clause.figures if f.kind == "duration" and any(
+                f.value == value and f.metric in (None, metric) for metric, value in given)]
+            fragments = [t for t in clause.text if any(word in t for word in words)]
+            if fragments:
+                found[c] = " … ".join(dict.fromkeys(fragments))
+        return found
 
     def basis(self, label: str, path: JsonPath, clauses: Iterable[str], choice: str | None, source: Source | None = None) -> Basis:
         clauses = tuple(clauses)
@@ -88,8 +107,7 @@ def document(policy: Policy, lang: Lang = "zh") -> RenderedPolicy:
     w = _Writer(policy, lang)
     sections = [s for s in (_severities(w), _tiers(w), _calendars(w), _derived(w), _targets(w), _escalations(w),
                             _duties(w), _other_rules(w), _objectives(w), _penalties(w), _decisions(w)) if s.tables or s.rules or s.paragraphs]
-    registers, _ = registers_of(policy.source, policy.registers)
-    index = clause_index(registers)
+    registers, index = w.registers, w.index
     cited = tuple((index.get(c) or Clause(c, (), (), "", ""), tuple(dict.fromkeys(rules)))
                   for c, rules in sorted(w.cited.items()))
     title = (policy.title_en or policy.title) if w.en else policy.title
@@ -239,7 +257,8 @@ def _targets(w: _Writer) -> Section:
             lines.append(f"{w.metric(value.metric)}: {w.target(value)}{own}{noted}")
             if value.clauses:
                 w.basis(label, value.path, value.clauses, None)
-        rules.append(Rule(rule.id or str(rule.index + 1), tuple(lines), w.basis(label, rule.path, rule.clauses, rule.choice, rule.source)))
+        rules.append(Rule(rule.id or str(rule.index + 1), tuple(lines), w.basis(label, rule.path, rule.clauses, rule.choice, rule.source),
+                          w.quoted(rule.clauses, rule.values.values())))
     clocks, bases = [], []
     for m in (w.p.metrics[name] for name in metrics):
         pauses = [w.w("status").format(status) for status in m.pause_statuses] + ([w.events(m.pause_on)] if m.pause_on else [])
