@@ -17,7 +17,7 @@ from typing import IO, Any
 from ..calendar.durations import format_seconds
 from ..sim.outcome import Outcome, Rejection, SubjectOutcome
 from . import rich_console, word_table
-from .cells import csv_safe
+from .cells import csv_safe, derived_text
 from .encode import Encoder, dumps, pretty
 from .html import TimelinePage
 
@@ -203,7 +203,7 @@ class _Table:
             print_(word_table(self.console.width, "", columns, rows, styles, keep=(0, 2, 3, 4, 5)))
         note = self._note
         for d in r.get("derived", ()):
-            note("derived", None, _short(d["at"]), _derived(d))
+            note("derived", None, _short(d["at"]), derived_text(d))
         for c in r["clocks"]:
             for before, after in zip(c.get("target_changes", ()), c.get("target_changes", ())[1:]):
                 rule = f" (rule {_rule(after['rule'], source)})" if after["rule"] and self.explain else ""
@@ -236,17 +236,6 @@ class _Table:
         grid.add_column()
         grid.add_row(Text(f"  {label:<10} ", style=style or "") + Text(f"{when:<11}  "), Text(text))
         self.console.print(grid)
-
-
-def _derived(d: dict[str, Any]) -> str:
-    """severity P2 ← criticality High × impact MEDIUM (lookups.severity); given P1: what was derived, and why."""
-    read = " × ".join(f"{k} {'?' if v is None else v}" for k, v in d["from"].items())
-    settled = f"{d['attribute']} {d['value'] if d['value'] is not None else 'none'} ← {read} ({d['by']})"
-    if d["derived"] is None:
-        settled += ": no cell for these"
-    if d["given"] is not None and d["given"] != d["derived"]:
-        settled += f"; given {d['given']}" + (", which applies" if d["value"] == d["given"] and d["derived"] is not None else "")
-    return settled
 
 
 def _rule(label: str | None, source: str) -> str:
