@@ -78,3 +78,14 @@ def test_report_refuses_to_group_by_a_severity_the_policy_does_not_grade(run_cli
     assert result.exit_code == 2
     assert result.stderr == ("error: --by 'severity': policy outages declares no such attribute. Group by one it declares: "
                              "tier (--by tier)\n")
+
+
+def test_a_policy_without_tickets_renders_no_empty_ticket_tables(run_cli: Callable[..., Result]) -> None:
+    """Before: a policy that times no ticket (one department's monthly report) rendered a targets table and a
+    'how each clock runs' table with a header and no row; its target rule is still listed."""
+    duties = FIXTURES / "optional" / "duties.yaml"
+    assert run_cli("validate", str(duties.relative_to(FIXTURES.parent.parent)), "--strict").exit_code == 0
+    for lang in ("zh", "en"):
+        (targets,) = [s for s in document(open_policy(duties), lang).sections if s.anchor == "targets"]
+        assert targets.tables == ()
+        assert [r.title for r in targets.rules] == ["monthly"]

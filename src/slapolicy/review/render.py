@@ -236,7 +236,7 @@ def _targets(w: _Writer) -> Section:
     tiers: list[tuple[str, str | None]] = (
         [(w.named(t, t.id), t.id) for t in w.p.tiers.values()] if by_tier else [(w.w("all_tiers"), None)])
     tables = []
-    for caption, tier in tiers:
+    for caption, tier in tiers if metrics else ():  # a policy that times no ticket: no table of ticket clocks
         graded: list[tuple[str, dict[str, str]]] = [(w.named(s, s.id), {"severity": s.id}) for s in w.p.severities.values()]
         columns = graded or [(w.w("every_ticket"), {})]  # a policy without severities: one column for every ticket
         known = [{**k, **({"tier": tier} if tier else {})} for _, k in columns]
@@ -267,8 +267,9 @@ def _targets(w: _Writer) -> Section:
                        _chosen(w, "; ".join(pauses) or w.w("none"), m.choices.get("pause")),
                        _chosen(w, w.events(m.cancel_on) or w.w("none"), m.choices.get("cancel"))))
         bases.append(w.basis(f"metric {m.id}", m.path, m.clauses, m.choice))
-    tables.append(Table(w.w("clocks"), (w.w("metric"), w.w("starts"), w.w("stops"), w.w("pauses"), w.w("voids")), tuple(clocks),
-                        tuple(bases)))
+    if clocks:
+        tables.append(Table(w.w("clocks"), (w.w("metric"), w.w("starts"), w.w("stops"), w.w("pauses"), w.w("voids")), tuple(clocks),
+                            tuple(bases)))
     return Section("targets", w.w("targets"), tuple(tables), tuple(rules), (w.w("precedence"),))
 
 
