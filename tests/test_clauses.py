@@ -108,7 +108,7 @@ def test_the_manuals_clause_table_is_the_commands_markdown(run_cli: Run) -> None
 def test_a_clause_built_in_behaviour_satisfies_is_encoded_by_builtins_and_verified_only_by_that_behaviour(in_root: object) -> None:
     """`builtins:` cites a clause where slapolicy's own behaviour satisfies it: R-902-01 ("the severity level
     will be lowered") by attribute_change, verified by a case whose clock a lowered severity re-selected (1 h →
-    2 h from 10:00: due 12:00), not by one whose clock no change touched; R-902-02 (a unique case number) by
+    2 h from 10:00: due 12:00), not by one whose clock no change touched; R-902-02 (cases "are assigned a ticket number") by
     unique_ids, verified by a history case expecting the second C-1 rejected as duplicate_id."""
     table = clause_table(["tests/fixtures/clauses/builtins"], get_backend("python"))
     rows = {r.clause.id: r for r in table.rows}
