@@ -78,7 +78,7 @@ def test_every_clause_of_the_shipped_regulations_is_verified(run_cli: Run) -> No
     has a rule, and a passing case that cites it checks something it governs."""
     result = run_cli("clauses", "policies", "--format", "json", "--strict")
     doc = json.loads(result.output)
-    assert doc["summary"] == {"clauses": 80, "verified": 70, "unverified": 0, "untested": 0, "unencoded": 0, "org": 10, "errors": 0}
+    assert doc["summary"] == {"clauses": 86, "verified": 76, "unverified": 0, "untested": 0, "unencoded": 0, "org": 10, "errors": 0}
     assert result.exit_code == 0
 
 
@@ -103,3 +103,37 @@ def test_the_manuals_clause_table_is_the_commands_markdown(run_cli: Run) -> None
     assert found, "docs/shipped.md lacks the clause table markers"
     assert found.group(1) == run_cli("clauses", "policies", "--format", "markdown").output, (
         "regenerate: slapolicy clauses policies --format markdown, between the markers")
+
+
+def test_a_clause_built_in_behaviour_satisfies_is_encoded_by_builtins_and_verified_only_by_that_behaviour(in_root: object) -> None:
+    """`builtins:` cites a clause where slapolicy's own behaviour satisfies it: R-902-01 ("the severity level
+    will be lowered") by attribute_change, verified by a case whose clock a lowered severity re-selected (1 h →
+    2 h from 10:00: due 12:00), not by one whose clock no change touched; R-902-02 (cases "are assigned a ticket number") by
+    unique_ids, verified by a history case expecting the second C-1 rejected as duplicate_id."""
+    table = clause_table(["tests/fixtures/clauses/builtins"], get_backend("python"))
+    rows = {r.clause.id: r for r in table.rows}
+    assert table.diagnostics == []
+    assert {k: (r.status, [x.rule for x in r.rules]) for k, r in rows.items()} == {
+        "R-902-01": ("verified", ["builtin attribute_change"]), "R-902-02": ("verified", ["builtin unique_ids"])}
+    assert [(c.line, c.clauses[0] in c.checks) for c in rows["R-902-01"].cases] == [(4, True), (15, False)]
+    assert [(c.line, c.clauses[0] in c.checks) for c in rows["R-902-02"].cases] == [(24, True)]
+
+
+def test_builtins_are_rendered_with_their_clause_and_diffed(in_root: object, tmp_path: Any) -> None:
+    from slapolicy.review.policydiff import diff_policies
+    from slapolicy.review.render import document
+    from slapolicy.validate.repository import open_policy
+
+    policy = open_policy("tests/fixtures/clauses/builtins/policy.yaml")
+    (rules,) = [s for s in document(policy, "en").sections if s.anchor == "rules"]
+    assert [(r.title, r.lines, r.basis.clauses) for r in rules.rules] == [
+        ("Built in: attribute_change", ("a change of severity or another attribute re-selects the targets of running clocks, "
+                                        "measured from their start",), ("R-902-01",)),
+        ("Built in: unique_ids", ("ids are unique: a later subject with an id already used is rejected (duplicate_id); the "
+                                  "first keeps it",), ("R-902-02",))]
+    older = tmp_path / "policy.yaml"
+    older.write_text((ROOT / "tests/fixtures/clauses/builtins/policy.yaml").read_text(encoding="utf-8").replace('version: "1.0"', 'version: "0.9"').replace(
+        "  unique_ids: {clause: R-902-02}\n", "").replace("../../registers", str(ROOT / "tests/fixtures/registers")),
+        encoding="utf-8")
+    changes = [(c.section, c.item, c.kind) for c in diff_policies(open_policy(older), policy).changes if c.section == "builtins"]
+    assert changes == [("builtins", "unique_ids", "added")]

@@ -297,3 +297,19 @@ def test_timelines_page_through_a_generated_history(browser: Any, run_cli: Calla
     page.check("#breached")
     assert page.locator("#pageinfo").text_content() == f"page 1 of {-(-breached // 25)} ({breached} tickets)"
     assert errors == []
+
+
+def test_the_page_shows_how_each_derived_attribute_was_settled(run_cli: Callable[..., Any], browser: Any, tmp_path: Path) -> None:
+    """Before, the page showed D-2's priority but not why. D-2 (the desk fixture after the Sussex page): printing on
+    15 December is in the Christmas vacation, Low; Low × HIGH impact is P3 ("Low Criticality P3 P4 P5"); the P1 the
+    ticket gives differs."""
+    path = tmp_path / "desk.html"
+    result = run_cli("simulate", "tests/fixtures/lookups/desk.yaml", "tests/fixtures/lookups/tickets.jsonl",
+                     "--as-of", "2026-01-31T00:00:00+00:00", "--format", "html", "-o", str(path))
+    assert result.exit_code == 0, result.output
+    page, errors = open_page(browser, path)
+    lines = page.locator("section.ticket").nth(1).locator("div.derived").all_text_contents()
+    assert lines == ["season christmas_vacation ← created 2025-12-15 (periods.season)",
+                     "criticality Low ← service printing × season christmas_vacation (lookups.criticality)",
+                     "severity P3 ← criticality Low × impact HIGH (lookups.severity); given P1"]
+    assert errors == []

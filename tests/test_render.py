@@ -50,9 +50,9 @@ def after_sales(lang: str = "zh") -> RenderedPolicy:
 
 # the committed documents and the goldens ---------------------------------------------------
 
-ENGLISH = {"ubuntu-pro"}  # agreements written in English: their documents are in English
-DOC_FILES = [(name, "en" if name in ENGLISH else "zh", fmt) for name in POLICIES for fmt in ("md", "html")] + [
-    ("after-sales", "en", "html")]
+ENGLISH = {"ubuntu-pro", "sussex-its"}  # agreements written in English: documents in English, and in Chinese for our readers
+DOC_FILES = [(name, lang, fmt) for name in POLICIES for lang in (("en", "zh") if name in ENGLISH else ("zh",))
+             for fmt in ("md", "html")] + [("after-sales", "en", "html")]
 
 
 @pytest.mark.parametrize(("name", "lang", "fmt"), DOC_FILES)
@@ -231,3 +231,15 @@ def test_a_condition_on_a_given_value_is_said_in_words() -> None:
     zh = (DOCS / "company-service.zh.md").read_text(encoding="utf-8")
     assert "exists" not in zh
     assert "（仅当 答應客戶的修妥時間已登记）" in zh
+
+
+def test_a_rule_quotes_the_row_of_a_table_its_figures_come_from(in_root: Path) -> None:
+    """R-020-05 is the Sussex page's targets table, quoted row by row: each target rule quotes its own row (by
+    the words of the figures it uses), not the table's heading, which it quoted before."""
+    doc = document(open_policy_set(Path("policies") / "sussex-its").latest, "en")
+    (targets,) = [s for s in doc.sections if s.anchor == "targets"]
+    assert {r.title: dict(r.quoted) for r in targets.rules} == {
+        "p1": {"R-020-05": "Priority 1 15 minutes 4 hours"}, "p2": {"R-020-05": "Priority 2 1 hours 1 Day"},
+        "p3": {"R-020-05": "Priority 3 2 hours 3 Days"}, "p4": {"R-020-05": "Priority 4 4 hours 5 Days"},
+        "p5": {"R-020-05": "Priority 5 8 hours 10 Days"}}
+    assert "> **R-020-05** Priority 1 15 minutes 4 hours\n" in rendered("sussex-its", "en", "md")

@@ -115,7 +115,9 @@ _ALL = (
     _check("SLA408", "unused-calendar", W, "a declared calendar that nothing uses", "unused_calendar"),
     _check("SLA409", "calendar-choice-incomplete", E,
            "a calendar chosen by the subject that leaves some subject without a calendar", "calendar_choice"),
-    _check("SLA501", "missing-target", E, "a `required` metric lacks a target for some severity × tier", "coverage"),
+    _check("SLA410", "period-overlap", E, "two named periods of one date-period attribute share a day, or it is also "
+           "declared under attributes", "period_overlap"),
+    _check("SLA501", "missing-target", E, "a `required` metric lacks a target for some severity × tier (× value of a required attribute it reads)", "coverage"),
     _check("SLA502", "condition-never-matches", W, "a condition no ticket can satisfy", "never_matches"),
     _check("SLA503", "target-shadowed", W,
            "a target that never applies: earlier rules already give that metric to every ticket the rule matches",
@@ -128,6 +130,9 @@ _ALL = (
     _check("SLA506", "engine-refuses", E, "a condition or ruleset the rules engine cannot take", "engine_limits"),
     _check("SLA507", "deadline-ignored-in-silence", W,
            "an attribute that carries a deadline says `unknown: ignore` without saying why", "silent_deadlines"),
+    _check("SLA510", "lookup-incomplete", E, "a lookup table (priority matrix) lacks cells for some combination of "
+           "its keys' values", "lookup_cells"),
+    _check("SLA511", "lookup-cycle", E, "lookup tables that read each other's values in a circle", "lookup_cycle"),
     _check("SLA601", "duplicate-version", E, "the same version of a policy twice in a directory", "versions", "versions"),
     _check("SLA602", "versions-backwards", E, "versions whose effective dates go backwards", "versions", "versions"),
     _check("SLA603", "versions-overlap", E, "overlapping effective periods", "versions", "versions"),
@@ -144,8 +149,9 @@ _ALL = (
          "`policy:` (and `version:`) of a test file must name a policy found beside it or under the paths "
          "given to `slapolicy test`."),
     Code("SLA802", "unknown-name-in-test", "tests", E,
-         "a test file uses an event type, metric or escalation step its policy does not define",
-         "Each event type, metric and escalation step named in a case must exist in the policy the case runs on."),
+         "a test file uses an event type, metric, escalation step or derived attribute its policy does not define",
+         "Each event type, metric and escalation step named in a case must exist in the policy the case runs on, and "
+         "each attribute under `derived:` must be one a lookup table or date period of the policy gives."),
     Code("SLA803", "case-failed", "tests", E, "a test case whose expectation does not hold",
          "The case ran, and what it expects (a clock's status or due time, an escalation, a notice, an "
          "objective, …) is not what the replay gives; the report shows expected and actual. Fix the policy, "
@@ -216,7 +222,8 @@ _ALL = (
     Code("unknown_status", "unknown-status", "ticket", E, "a status the policy does not declare",
          "A `status` event must set one of the policy's `statuses`."),
     Code("unknown_severity", "unknown-severity", "ticket", E, "no severity, or one the policy does not declare",
-         "Every ticket needs a severity among the policy's `severities`."),
+         "Every ticket needs a severity among the policy's `severities`; a policy that declares none grades no "
+         "ticket, and a ticket that gives one anyway is rejected."),
     Code("unknown_tier", "unknown-tier", "ticket", E, "a tier the policy does not declare",
          "A ticket's `tier`, when given, must be one of the policy's `tiers`."),
     Code("uncovered_value", "uncovered-value", "ticket", E,
@@ -252,6 +259,13 @@ _ALL = (
          "The subject was replayed, but a target, escalation step or notice whose condition reads a missing attribute "
          "could not be decided; the finding names the rule and its clause. Give the attribute, declare a `default`, "
          "make it `required`, or declare `unknown: ignore` where leaving it out is intended."),
+    Code("given_differs", "given-differs", "finding", W,
+         "a given value differs from the one the policy derives (a lookup table, a date period)",
+         "The policy derives the attribute (`lookups:`: the priority matrix gives severity from criticality × impact; "
+         "`periods:`: the period of the creation day) with `given: finding` (the default), and the subject gave "
+         "another value. The derived value applies; the finding names both values, the cell (or the day) and the "
+         "rule's clause, dated when the subject first had them. With `given: precedence` the given value applies and "
+         "there is no finding."),
     Code("out_of_order", "out-of-order", "finding", W, "an event came before one an invariant requires first",
          "An `invariants:` rule with `requires` / `before`: the event was recorded while a required event (by one "
          "of the roles in `by`, when given) had not happened (worked before registered, closed before the customer "

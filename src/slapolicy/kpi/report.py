@@ -247,14 +247,16 @@ class Aggregator:
 
 
 def check_grouping(versions: Sequence[Policy], by: Iterable[str]) -> None:
-    """`--by` names an attribute some version of the policy declares (or severity, tier); a typo
-    would group every ticket under one empty value without a word."""
-    declared = sorted({*BUILTIN_ATTRIBUTES, *(a for p in versions for a in p.attributes)})
+    """`--by` names an attribute some version of the policy declares, a date period, tier, or severity
+    where a version grades tickets; a typo would group every ticket under one empty value without a word."""
+    graded = any(p.severities for p in versions)
+    declared = sorted({*(a for a in BUILTIN_ATTRIBUTES if graded or a != "severity"),
+                       *(a for p in versions for a in (*p.attributes, *p.periods))})
     for name in by:
         if name not in declared:
             raise GroupingError(f"--by '{name}': policy {versions[-1].id} declares no such attribute"
                                 f"{did_you_mean(name, declared) or '.'} Group by one it declares: {', '.join(declared)} "
-                                "(--by severity)")
+                                f"(--by {'severity' if 'severity' in declared else declared[0]})")
 
 
 class GroupingError(ValueError):

@@ -1,5 +1,5 @@
-"""The cells of the report's and the what-if's tables, and the lines around them: one wording for
-every format that shows them (terminal table, Markdown, CSV, HTML page), so the formats cannot drift apart."""
+"""The cells of the report's and the what-if's tables, and the lines around them (and simulate's line
+for a derived attribute): one wording for every format that shows them (terminal table, Markdown, CSV, HTML page), so the formats cannot drift apart."""
 
 from __future__ import annotations
 
@@ -218,3 +218,15 @@ def summary_text(doc: dict[str, Any]) -> str:
     s = doc["summary"]
     later = f", {s['not_yet_created']} not yet created" if s.get("not_yet_created") else ""
     return f"{plural(s['tickets'], 'ticket')}: {s['simulated']} simulated, {s['rejected']} rejected{later}"
+
+
+def derived_text(d: dict[str, Any]) -> str:
+    """What was derived, and why, as simulate's table and page show it: `severity P2 ← criticality High ×
+    impact MEDIUM (lookups.severity); given P1`."""
+    read = " × ".join(f"{k} {'?' if v is None else v}" for k, v in d["from"].items())
+    settled = f"{d['attribute']} {d['value'] if d['value'] is not None else 'none'} ← {read} ({d['by']})"
+    if d["derived"] is None:
+        settled += ": no cell for these"
+    if d["given"] is not None and d["given"] != d["derived"]:
+        settled += f"; given {d['given']}" + (", which applies" if d["value"] == d["given"] and d["derived"] is not None else "")
+    return settled

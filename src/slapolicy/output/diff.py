@@ -19,7 +19,8 @@ SECTION_TITLES = {
     "metrics": "Metrics", "targets": "Effective targets (first matching rule, per severity × tier)",
     "rules": "Target rules", "escalations": "Escalations", "objectives": "Objectives", "notices": "Notices",
     "invariants": "Invariants", "routing": "Routing", "correlations": "Correlations", "penalties": "Penalties",
-    "decisions": "Decisions between clauses",
+    "decisions": "Decisions between clauses", "periods": "Date periods", "lookups": "Lookup tables (priority matrix)",
+    "builtins": "Built-in behaviour cited",
 }
 
 OPEN = ("policy", "targets", "rules", "calendars", "escalations", "objectives")  # shown; the other sections folded

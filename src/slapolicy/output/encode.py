@@ -12,8 +12,9 @@ from typing import Any
 
 import msgspec
 
+from ..policy.derived import Lookup
 from ..policy.model import TargetRule
-from ..sim.outcome import Charge, ClockOutcome, EscalationFiring, Finding, Outcome, Rejection, SubjectOutcome, money
+from ..sim.outcome import Charge, ClockOutcome, Derivation, EscalationFiring, Finding, Outcome, Rejection, SubjectOutcome, money
 
 _CACHE_LIMIT = 50_000
 
@@ -82,6 +83,8 @@ class Encoder:
         }
         if o.kind != "ticket":
             doc["kind"] = o.kind
+        if o.derived:
+            doc["derived"] = [self.derivation(d, policy.tz) for d in o.derived]
         if o.notices:
             doc["notices"] = [{"at": self.iso(n.at, policy.tz), "id": n.notice.id, "notify": list(n.notice.notify)}
                               for n in o.notices]
@@ -93,6 +96,15 @@ class Encoder:
             doc["coverage"] = [{"objective": c.objective, "at": self.iso(c.at, policy.tz), "covered": c.covered}
                                for c in o.coverage]
         return doc
+
+    def derivation(self, d: Derivation, tz: dt.tzinfo) -> dict[str, Any]:
+        """How a derived attribute was settled: the value, what its table or period gives for which keys, what was given."""
+        entry: dict[str, Any] = {"attribute": d.attribute, "value": d.value, "derived": d.derived, "given": d.given,
+                                 "from": dict(d.inputs), "by": f"{'lookups' if isinstance(d.rule, Lookup) else 'periods'}.{d.attribute}",
+                                 "rule": str(d.rule.source), "at": self.iso(d.at, tz)}
+        if d.rule.clauses:
+            entry["clauses"] = list(d.rule.clauses)
+        return entry
 
     def charge(self, c: Charge, tz: dt.tzinfo, currency: str | None) -> dict[str, Any]:
         entry: dict[str, Any] = {"penalty": c.penalty.id, "at": self.iso(c.at, tz), "amount": money(c.cents)}

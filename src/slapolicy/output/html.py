@@ -27,6 +27,7 @@ from .cells import (
     OBJECTIVE_COLUMNS,
     RATES,
     counted,
+    derived_text,
     figure,
     group_label,
     metric_cells,
@@ -204,7 +205,7 @@ def report_page(doc: dict[str, Any], out: IO[str]) -> None:
 class TimelinePage:
     """Collects outcomes as compact rows and writes the simulate page when closed.
 
-    A row is [id, line, heading, policy, created, clocks, escalations, findings] or, rejected,
+    A row is [id, line, heading, policy, created, clocks, escalations, findings(, derived)] or, rejected,
     [id, line, errors]; instants are seconds after `created`, texts indexes into `strings`.
     A running clock is drawn up to `as_of`, the instant the replay stopped the clocks at."""
 
@@ -253,8 +254,10 @@ class TimelinePage:
         self.escalations += len(escalations)
         last = max([last, *(e.at for e in outcome.escalations)])
         self.span = (min(self.span[0], t0), max(self.span[1], last))
+        derived = [s(derived_text(self.encoder.derivation(d, policy.tz))) for d in outcome.derived]
         self.rows.append(_script_json([outcome.id, outcome.line, self.heading(outcome).removeprefix(" — "),
-                                       s(f"{policy.id} {policy.version}"), t0, clocks, escalations, len(outcome.findings)]))
+                                       s(f"{policy.id} {policy.version}"), t0, clocks, escalations, len(outcome.findings),
+                                       *([derived] if derived else [])]))
 
     def _calendar_data(self) -> list[dict[str, Any]]:
         """Each calendar's working intervals over the history (epoch seconds, flat), for the grey

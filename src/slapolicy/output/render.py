@@ -58,7 +58,7 @@ def _md_rule(doc: RenderedPolicy, rule: Rule, quotes: dict[str, Clause]) -> list
     lines.append(f"- `{rule.basis.source}`")
     for c in rule.basis.clauses:
         if c in quotes:
-            lines += ["", f"> **{c}** {quotes[c].text[0] if quotes[c].text else ''}".rstrip()]
+            lines += ["", f"> **{c}** {rule.quoted.get(c) or (quotes[c].text[0] if quotes[c].text else '')}".rstrip()]
     return [*lines, ""]
 
 
@@ -143,7 +143,7 @@ def _html_rule(doc: RenderedPolicy, rule: Rule, quotes: dict[str, Clause]) -> li
     lines += [f'<li class="source">{escape(rule.basis.source)}</li>', "</ul>"]
     for c in rule.basis.clauses:
         if c in quotes and quotes[c].text:
-            lines.append(f"<blockquote><b>{_html_link(c)}</b> {escape(quotes[c].text[0])}</blockquote>")
+            lines.append(f"<blockquote><b>{_html_link(c)}</b> {escape(rule.quoted.get(c) or quotes[c].text[0])}</blockquote>")
     return [*lines, "</section>"]
 
 

@@ -17,7 +17,7 @@ from typing import IO, Any
 from ..calendar.durations import format_seconds
 from ..sim.outcome import Outcome, Rejection, SubjectOutcome
 from . import rich_console, word_table
-from .cells import csv_safe
+from .cells import csv_safe, derived_text
 from .encode import Encoder, dumps, pretty
 from .html import TimelinePage
 
@@ -202,6 +202,8 @@ class _Table:
         if rows:
             print_(word_table(self.console.width, "", columns, rows, styles, keep=(0, 2, 3, 4, 5)))
         note = self._note
+        for d in r.get("derived", ()):
+            note("derived", None, _short(d["at"]), derived_text(d))
         for c in r["clocks"]:
             for before, after in zip(c.get("target_changes", ()), c.get("target_changes", ())[1:]):
                 rule = f" (rule {_rule(after['rule'], source)})" if after["rule"] and self.explain else ""

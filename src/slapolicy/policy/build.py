@@ -19,6 +19,7 @@ from ..diagnostics.record import Diagnostic, ordinal
 from .calendars import calendars as build_calendars
 from .calendars import is_choice
 from .conditions import ALWAYS, Condition, ConditionError, event_items, parse_condition, regex_problem
+from .derived import read_lookup, read_period
 from .loader import Document, JsonPath
 from .model import (
     ALWAYS_CALENDAR,
@@ -27,6 +28,7 @@ from .model import (
     MAX_REPEATS,
     VERSION,
     Attribute,
+    Builtin,
     CalendarChoice,
     Correlation,
     Decision,
@@ -275,12 +277,13 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
     if not VERSION.fullmatch(version):
         b.fail(("version",), f"'{version}' is not a version; write numbers separated by dots such as 2025.1")
     b.zone(data["timezone"], ("timezone",))
-    for name, cal in data["calendars"].items():
+    declared_calendars = data.get("calendars") or {}  # none: every target runs round the clock (24x7)
+    for name, cal in declared_calendars.items():
         if isinstance(cal, Mapping) and "timezone" in cal:
             b.zone(cal["timezone"], ("calendars", name, "timezone"))
     effective_from = b.date(data["effective_from"], ("effective_from",))
     effective_until = b.date(data["effective_until"], ("effective_until",)) if "effective_until" in data else None
-    calendars, extends = build_calendars(b, data["calendars"], data["timezone"])
+    calendars, extends = build_calendars(b, declared_calendars, data["timezone"])
     # a correlation's id is also an event: it happens on the subject that completes a match (metrics start on it)
     events = BUILTIN_EVENTS + tuple((data.get("events") or {}).keys()) + tuple(
         c["id"] for c in data.get("correlations") or [] if c["id"] not in (data.get("events") or {}))
@@ -419,21 +422,29 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
             b.fail(("identity", "pattern"), problem)
         identity = Identity(spec["pattern"], ("identity",), b.source(("identity",)), _clauses(spec), spec.get("choice"))
 
+    periods = {name: read_period(name, spec, ("periods", name), b.source(("periods", name)), _clauses(spec), b.fail)
+               for name, spec in (data.get("periods") or {}).items()}
+    lookups = {name: read_lookup(name, spec, ("lookups", name), b.source(("lookups", name)), _clauses(spec), b.fail)
+               for name, spec in (data.get("lookups") or {}).items()}
+
     if b.errors or effective_from is None:
         return None, b.errors + b.unusable()
     policy = Policy(
         id=data["policy"], version=version, title=data.get("title", ""), effective_from=effective_from,
         effective_until=effective_until, timezone=data["timezone"], calendars=calendars,
-        calendar_paths={n: ("calendars", n) for n, c in data["calendars"].items() if not is_choice(c)}, calendar_extends=extends,
-        severities=_named(data["severities"], "severities"), tiers=_named(data.get("tiers"), "tiers"),
+        calendar_paths={n: ("calendars", n) for n, c in declared_calendars.items() if not is_choice(c)}, calendar_extends=extends,
+        severities=_named(data.get("severities"), "severities"), tiers=_named(data.get("tiers"), "tiers"),
         roles=_named(data.get("roles"), "roles"), attributes=attributes,
         statuses=tuple(data["statuses"]) if "statuses" in data else None, events=events, metrics=metrics,
         targets=tuple(targets), escalations=escalations, objectives=tuple(objectives), source=doc.path, document=doc,
         subjects=_named(data.get("subjects"), "subjects"), notices=notices, registers=tuple(data.get("registers") or ()),
         decisions=decisions, invariants=invariants, routes=routes, identity=identity,
-        calendar_clauses={n: _clauses(c) for n, c in data["calendars"].items() if isinstance(c, Mapping) and "clause" in c},
+        calendar_clauses={n: _clauses(c) for n, c in declared_calendars.items() if isinstance(c, Mapping) and "clause" in c},
         correlations=correlations, penalties=penalties, currency=data.get("currency"), title_en=data.get("title_en", ""),
         life_ends=("closed", *(name for name, e in (data.get("events") or {}).items() if isinstance(e, Mapping) and e.get("ends") == "life")),
-        calendar_choices=_choices(data["calendars"]),
+        calendar_choices=_choices(declared_calendars),
+        periods=periods, lookups=lookups,
+        builtins={name: Builtin(name, ("builtins", name), b.source(("builtins", name)), _clauses(spec))
+                  for name, spec in (data.get("builtins") or {}).items()},
     )
     return policy, b.unusable()

@@ -34,6 +34,13 @@ def citations(policy: Policy) -> Iterator[Citation]:
     for attribute in policy.attributes.values():
         for c in attribute.clauses:
             yield Citation(c, f"attribute {attribute.id}", at(attribute.path))
+    for section, derived in (("lookup", policy.lookups), ("period", policy.periods)):
+        for name, item in derived.items():
+            for c in item.clauses:
+                yield Citation(c, f"{section} {name}", at(item.path))
+    for builtin in policy.builtins.values():
+        for c in builtin.clauses:
+            yield Citation(c, f"builtin {builtin.behaviour}", at(builtin.path))
     if policy.identity is not None:
         for c in policy.identity.clauses:
             yield Citation(c, "identity", at(policy.identity.path))

@@ -29,6 +29,18 @@ _FORBIDDEN = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00
 JsonPath = tuple[str | int, ...]
 
 
+@dataclass(frozen=True)
+class Source:
+    """Where a rule was written: reports, tests and `--explain` point here (the model's objects keep one)."""
+
+    path: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
 class Mark(NamedTuple):
     line: int
     column: int

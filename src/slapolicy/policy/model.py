@@ -17,7 +17,9 @@ from ..calendar.durations import Duration
 from ..calendar.instants import zone
 from ..calendar.spec import CalendarSpec, Counting
 from .conditions import Condition
+from .derived import Lookup, Period
 from .loader import Document, JsonPath
+from .loader import Source as Source  # where a rule was written: kept importable from the model
 
 BUILTIN_EVENTS = (
     "created", "registered", "responded", "plan_proposed", "resolved", "reopened", "closed", "archived",
@@ -27,18 +29,6 @@ BUILTIN_EVENTS = (
 BUILTIN_ATTRIBUTES = ("severity", "tier")
 CLOCK_ACTIONS = ("start", "stop", "pause_on", "resume_on", "cancel_on", "restart_on", "fail_on")  # events that act on a clock
 ALWAYS_CALENDAR = "24x7"
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where a rule was written: reports, tests and `--explain` point here."""
-
-    path: str
-    line: int
-    column: int
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}"
 
 
 @dataclass(frozen=True)
@@ -352,6 +342,18 @@ class Penalty:
 
 
 @dataclass(frozen=True)
+class Builtin:
+    """A clause slapolicy's own behaviour satisfies, cited where it applies: `unique_ids` (a later
+    subject with a used id is rejected), `attribute_change` (a change of attributes re-selects the
+    targets of running clocks, from their start)."""
+
+    behaviour: str
+    path: JsonPath
+    source: Source
+    clauses: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Decision:
     """Two (or more) clauses disagree; the policy applies one of them, for a reason."""
 
@@ -397,7 +399,22 @@ class Policy:
     currency: str | None = None
     title_en: str = ""  # English, for `render --lang en`
     life_ends: tuple[str, ...] = ("closed",)  # the events that end a subject's life: closed and those declared `ends: life`
+    periods: Mapping[str, Period] = field(default_factory=dict)  # attributes named after the period of the creation day
+    lookups: Mapping[str, Lookup] = field(default_factory=dict)  # by the attribute each table gives its value
+    builtins: Mapping[str, Builtin] = field(default_factory=dict)  # by behaviour
     calendar_choices: Mapping[str, CalendarChoice] = field(default_factory=dict)  # calendars chosen by the subject
+
+    def values_of(self, name: str) -> tuple[Any, ...] | None:
+        """The values an attribute can take as the policy declares them (severity, tier, a period, an
+        attribute that lists its values); None where it lists none or is not declared."""
+        if name == "severity":
+            return tuple(self.severities)
+        if name == "tier":
+            return tuple(self.tiers)
+        if name in self.periods:
+            return self.periods[name].values
+        attribute = self.attributes.get(name)
+        return attribute.values if attribute is not None else None
 
     def calendar_for(self, name: str, attributes: Mapping[str, Any]) -> str | None:
         """The calendar a subject with these attributes is counted on where `name` is written: the calendar

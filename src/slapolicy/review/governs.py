@@ -16,13 +16,21 @@ from ..sim.outcome import Charge, ClockOutcome, EscalationFiring, Finding, Notic
 def of_clock(policy: Policy, clock: ClockOutcome) -> set[str]:
     """The clauses of the target rule (and target value) that timed the clock, or, for a clock no
     clause-citing rule times (a periodic duty, an untimed measure, a deadline that is a choice),
-    of the metric, which decide when it starts and stops; and of the calendar it is counted on (and of the
-    calendar choice that picked it for the subject)."""
+    of the metric, which decide when it starts and stops; of the calendar it is counted on (and of the
+    calendar choice that picked it for the subject); and, for a clock whose target a change of attributes
+    re-selected, of `builtins: attribute_change`."""
     decided = (*(clock.rule.clauses if clock.rule is not None else ()),
                *(clock.target.clauses if clock.target is not None else ()))
     chosen_by = clock.target.chosen_by if clock.target is not None else None
+    changed = of_builtin(policy, "attribute_change") if clock.changes else set()
     return {*(decided or clock.metric.clauses), *policy.calendar_clauses.get(clock.calendar, ()),
-            *(policy.calendar_clauses.get(chosen_by, ()) if chosen_by else ())}
+            *(policy.calendar_clauses.get(chosen_by, ()) if chosen_by else ()), *changed}
+
+
+def of_builtin(policy: Policy, behaviour: str) -> set[str]:
+    """The clauses a policy cites for one of slapolicy's own behaviours (`builtins:`)."""
+    builtin = policy.builtins.get(behaviour)
+    return set(builtin.clauses) if builtin is not None else set()
 
 
 def of_firings(firings: Iterable[EscalationFiring | NoticeFiring | Finding | Charge]) -> set[str]:

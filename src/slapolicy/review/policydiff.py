@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..calendar.durations import Duration
+from ..calendar.periods import DaySpan
 from ..calendar.spec import WEEKDAYS, CalendarSpec
 from ..policy.conditions import All, AnyOf, Compare, Condition, Not, evaluate_partial, fields
 from ..policy.loader import JsonPath
@@ -63,7 +64,8 @@ def diff_policies(old: Policy, new: Policy) -> PolicyDiff:
         *sides.keyed("metrics", old.metrics, new.metrics),
         *sides.keyed("subjects", old.subjects, new.subjects), *sides.keyed("severities", old.severities, new.severities),
         *sides.keyed("tiers", old.tiers, new.tiers), *sides.keyed("roles", old.roles, new.roles),
-        *sides.keyed("attributes", old.attributes, new.attributes), *_sets(sides, "events", _events(old), _events(new)),
+        *sides.keyed("attributes", old.attributes, new.attributes), *_periods(sides), *_lookups(sides),
+        *_sets(sides, "events", _events(old), _events(new)),
         *_life_ends(sides),
         *_sets(sides, "statuses", old.statuses or (), new.statuses or ()),
         *sides.keyed("notices", _by_id(old.notices), _by_id(new.notices)),
@@ -71,6 +73,7 @@ def diff_policies(old: Policy, new: Policy) -> PolicyDiff:
         *sides.keyed("routing", _by_id(old.routes), _by_id(new.routes)),
         *sides.keyed("correlations", _by_id(old.correlations), _by_id(new.correlations)),
         *sides.keyed("penalties", _by_id(old.penalties), _by_id(new.penalties)),
+        *sides.keyed("builtins", old.builtins, new.builtins),
         *sides.keyed("decisions", {" / ".join(d.clauses): d for d in old.decisions}, {" / ".join(d.clauses): d for d in new.decisions}),
     ]
     return PolicyDiff(old, new, tuple(changes))
@@ -108,6 +111,43 @@ class _Sides:
                     if x.get(name) != y.get(name):
                         yield Change(section, f"{item} {name}", CHANGED, x.get(name), y.get(name),
                                      self.at(self.old, a.path), self.at(self.new, b.path))
+
+
+def _periods(s: _Sides) -> Iterator[Change]:
+    """Date periods: each named period's days, added, removed or changed; what the other days are called."""
+    for name in [*s.old.periods, *(n for n in s.new.periods if n not in s.old.periods)]:
+        a, b = s.old.periods.get(name), s.new.periods.get(name)
+        before = {} if a is None else {**{v: _days(spans) for v, spans in a.spans.items()}, a.otherwise: "every other day"}
+        after = {} if b is None else {**{v: _days(spans) for v, spans in b.spans.items()}, b.otherwise: "every other day"}
+        yield from _entries(s, "periods", name, a, b, before, after)
+        if a is not None and b is not None:
+            yield from s.keyed("periods", {name: dataclasses.replace(a, spans={}, otherwise="")},
+                               {name: dataclasses.replace(b, spans={}, otherwise="")})
+
+
+def _lookups(s: _Sides) -> Iterator[Change]:
+    """Lookup tables (the priority matrix) cell by cell: `severity High × LOW: P3 → P4`; then what else they say."""
+    for name in [*s.old.lookups, *(n for n in s.new.lookups if n not in s.old.lookups)]:
+        a, b = s.old.lookups.get(name), s.new.lookups.get(name)
+        cells = [{" × ".join(k): _text(v) for k, v in t.cells.items()} if t is not None else {} for t in (a, b)]
+        yield from _entries(s, "lookups", name, a, b, *cells)
+        if a is not None and b is not None:
+            yield from s.keyed("lookups", {name: dataclasses.replace(a, cells={})}, {name: dataclasses.replace(b, cells={})})
+
+
+def _entries(s: _Sides, section: str, name: str, a: Any, b: Any, before: Mapping[str, str],
+             after: Mapping[str, str]) -> Iterator[Change]:
+    """The entries (cells, named periods) of a table or period present in either version, each that differs."""
+    for key in [*before, *(k for k in after if k not in before)]:
+        x, y = before.get(key), after.get(key)
+        if x != y:
+            kind = ADDED if x is None else REMOVED if y is None else CHANGED
+            yield Change(section, f"{name} {key}", kind, x, y, s.at(s.old, a.path) if a is not None else None,
+                         s.at(s.new, b.path) if b is not None else None)
+
+
+def _days(spans: Iterable[DaySpan]) -> str:
+    return ", ".join(("every year " if span.yearly else "") + span.text() for span in spans)
 
 
 def _events(policy: Policy) -> list[str]:
@@ -275,7 +315,9 @@ def _axes(old: Policy, new: Policy, metric: str) -> dict[str, tuple[Any, ...]]:
     """severity and tier (for tickets), and each attribute with declared values that a rule for `metric` tests."""
     axes: dict[str, tuple[Any, ...]] = {}
     if all(p.metrics[metric].subject == "ticket" for p in (old, new) if metric in p.metrics):
-        axes["severity"] = tuple(dict.fromkeys([*old.severities, *new.severities]))
+        severities = tuple(dict.fromkeys([*old.severities, *new.severities]))
+        if severities:  # a policy without severities times its tickets alike
+            axes["severity"] = severities
         tiers = tuple(dict.fromkeys([*old.tiers, *new.tiers]))
         if tiers:
             axes["tier"] = tiers

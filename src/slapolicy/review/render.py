@@ -9,13 +9,15 @@ Markdown or as a printable HTML page. Everything here is words, nothing here is 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..calendar.durations import Duration
+from ..calendar.periods import DaySpan
 from ..policy.conditions import All, Condition, evaluate_partial, fields
+from ..policy.derived import Lookup, cell_key
 from ..policy.loader import JsonPath
-from ..policy.model import EscalationStep, Metric, Policy, Source
+from ..policy.model import EscalationStep, Metric, Policy, Source, TargetValue
 from ..policy.register import Clause, clause_index, registers_of
 from .words import MEASURES, PERIODS, WORDS, Lang, Wording
 
@@ -45,6 +47,7 @@ class Rule:
     title: str
     lines: tuple[str, ...]
     basis: Basis
+    quoted: Mapping[str, str] = field(default_factory=dict)  # per clause, the words to quote where not its first fragment
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,24 @@ class _Writer(Wording):
     def __init__(self, policy: Policy, lang: Lang) -> None:
         super().__init__(policy, lang)
         self.cited: dict[str, list[str]] = {}
+        self.registers, _ = registers_of(policy.source, policy.registers)
+        self.index = clause_index(self.registers)
+
+    def quoted(self, clauses: Iterable[str], values: Iterable[TargetValue]) -> dict[str, str]:
+        """For a clause quoted in fragments (a table row by row), the fragments that give the rule's
+        durations (by its figures' words), so the rule quotes its own row, not the table's heading."""
+        given = {(v.metric, (v.duration.kind, v.duration.amount)) for v in values if v.duration is not None}
+        found = {}
+        for c in clauses:
+            clause = self.index.get(c)
+            if clause is None or len(clause.text) < 2:
+                continue
+            words = [f.words for f in clause.figures if f.kind == "duration" and any(
+                f.value == value and f.metric in (None, metric) for metric, value in given)]
+            fragments = [t for t in clause.text if any(word in t for word in words)]
+            if fragments:
+                found[c] = " … ".join(dict.fromkeys(fragments))
+        return found
 
     def basis(self, label: str, path: JsonPath, clauses: Iterable[str], choice: str | None, source: Source | None = None) -> Basis:
         clauses = tuple(clauses)
@@ -84,10 +105,9 @@ class _Writer(Wording):
 def document(policy: Policy, lang: Lang = "zh") -> RenderedPolicy:
     """The policy in one language, section by section, with the text of every clause it cites."""
     w = _Writer(policy, lang)
-    sections = [s for s in (_severities(w), _tiers(w), _calendars(w), _targets(w), _escalations(w),
+    sections = [s for s in (_severities(w), _tiers(w), _calendars(w), _derived(w), _targets(w), _escalations(w),
                             _duties(w), _other_rules(w), _objectives(w), _penalties(w), _decisions(w)) if s.tables or s.rules or s.paragraphs]
-    registers, _ = registers_of(policy.source, policy.registers)
-    index = clause_index(registers)
+    registers, index = w.registers, w.index
     cited = tuple((index.get(c) or Clause(c, (), (), "", ""), tuple(dict.fromkeys(rules)))
                   for c, rules in sorted(w.cited.items()))
     title = (policy.title_en or policy.title) if w.en else policy.title
@@ -112,6 +132,8 @@ def _decisions(w: _Writer) -> Section:
 
 
 def _severities(w: _Writer) -> Section:
+    if not w.p.severities:
+        return Section("severities", w.w("severities"))
     rows = [(s.id, w.named(s, s.id), (s.description_en or s.description) if w.en else s.description)
             for s in w.p.severities.values()]
     bases = [w.basis(f"severity {s.id}", s.path, s.clauses, w.raw(s.path).get("choice")) for s in w.p.severities.values()]
@@ -138,7 +160,46 @@ def _calendars(w: _Writer) -> Section:
         raw = w.raw(path)
         rows.append((name, w.calendar(name)))
         bases.append(w.basis(f"calendar {name}", path, w.p.calendar_clauses.get(name, ()), raw.get("choice")))
-    return Section("calendars", w.w("calendars"), (Table("", (w.w("name"), w.w("hours")), tuple(rows), tuple(bases)),))
+    table = Table("", (w.w("name"), w.w("hours")), tuple(rows), tuple(bases))
+    return Section("calendars", w.w("calendars"), (table,) if rows else ())
+
+
+def _derived(w: _Writer) -> Section:
+    """Each date period with its days, and each lookup table (the priority matrix) as the table it is."""
+    tables, lines = [], []
+    for period in w.p.periods.values():
+        days = [(value, "; ".join(_days(w, span) for span in spans)) for value, spans in period.spans.items()]
+        days.append((period.otherwise, w.w("otherwise_days")))
+        basis = w.basis(f"period {period.id}", period.path, period.clauses, period.choice, period.source)
+        tables.append(Table(w.w("by_period").format(w.field(period.id)), (w.field(period.id), w.w("period_days")),
+                            tuple(days), (basis, *(None,) * (len(days) - 1))))
+    for table in w.p.lookups.values():
+        columns = () if table.columns is None else tuple(w.p.values_of(table.columns) or dict.fromkeys(k[1] for k in table.cells))
+        rows: list[tuple[str, ...]] = []
+        for row in w.p.values_of(table.rows) or tuple(dict.fromkeys(k[0] for k in table.cells)):
+            keys = [(cell_key(row),)] if table.columns is None else [(cell_key(row), cell_key(c)) for c in columns]
+            rows.append((w.value(table.rows, row), *(_looked_up(w, table, k) for k in keys)))
+        if table.otherwise is not None:
+            rows.append((w.w("otherwise_cells"), *[w.value(table.attribute, table.otherwise)] * max(1, len(columns))))
+        keys_words = " × ".join(w.field(k) for k in table.keys)
+        header = ((f"{w.field(table.rows)} / {w.field(table.columns)}", *(w.value(table.columns, c) for c in columns))
+                  if table.columns else (w.field(table.rows), w.field(table.attribute)))
+        basis = w.basis(f"lookup {table.attribute}", table.path, table.clauses, table.choice, table.source)
+        tables.append(Table(w.w("lookup").format(attribute=w.field(table.attribute), keys=keys_words), header, tuple(rows),
+                            (basis, *(None,) * (len(rows) - 1))))
+        lines.append(w.w(f"given_{table.given}").format(w.field(table.attribute)))
+    return Section("derived", w.w("derived"), tuple(tables), paragraphs=tuple(dict.fromkeys(lines)))
+
+
+def _looked_up(w: _Writer, table: Lookup, key: tuple[str, ...]) -> str:
+    value = table.cells.get(key, table.otherwise)
+    return w.w("none") if value is None else w.value(table.attribute, value)
+
+
+def _days(w: _Writer, span: DaySpan) -> str:
+    first, last = span.text().partition("..")[::2]
+    text = first if not last else f"{first} {w.w('until')} {last}"
+    return w.w("every_year").format(text) if span.yearly else text
 
 
 def _ticket_metrics(w: _Writer) -> list[str]:
@@ -175,10 +236,12 @@ def _targets(w: _Writer) -> Section:
     tiers: list[tuple[str, str | None]] = (
         [(w.named(t, t.id), t.id) for t in w.p.tiers.values()] if by_tier else [(w.w("all_tiers"), None)])
     tables = []
-    for caption, tier in tiers:
-        known = [{"severity": s, **({"tier": tier} if tier else {})} for s in w.p.severities]
+    for caption, tier in tiers if metrics else ():  # a policy that times no ticket: no table of ticket clocks
+        graded: list[tuple[str, dict[str, str]]] = [(w.named(s, s.id), {"severity": s.id}) for s in w.p.severities.values()]
+        columns = graded or [(w.w("every_ticket"), {})]  # a policy without severities: one column for every ticket
+        known = [{**k, **({"tier": tier} if tier else {})} for _, k in columns]
         rows = tuple((w.metric(m), *(_cell(w, m, k) for k in known)) for m in metrics)
-        header = (w.w("metric"), *(w.named(s, s.id) for s in w.p.severities.values()))
+        header = (w.w("metric"), *(name for name, _ in columns))
         tables.append(Table(caption, header, rows, (None,) * len(rows)))
     rules = []
     for rule in w.p.targets:
@@ -194,7 +257,8 @@ def _targets(w: _Writer) -> Section:
             lines.append(f"{w.metric(value.metric)}: {w.target(value)}{own}{noted}")
             if value.clauses:
                 w.basis(label, value.path, value.clauses, None)
-        rules.append(Rule(rule.id or str(rule.index + 1), tuple(lines), w.basis(label, rule.path, rule.clauses, rule.choice, rule.source)))
+        rules.append(Rule(rule.id or str(rule.index + 1), tuple(lines), w.basis(label, rule.path, rule.clauses, rule.choice, rule.source),
+                          w.quoted(rule.clauses, rule.values.values())))
     clocks, bases = [], []
     for m in (w.p.metrics[name] for name in metrics):
         pauses = [w.w("status").format(status) for status in m.pause_statuses] + ([w.events(m.pause_on)] if m.pause_on else [])
@@ -207,8 +271,9 @@ def _targets(w: _Writer) -> Section:
                        _chosen(w, "; ".join(pauses) or w.w("none"), m.choices.get("pause")),
                        _chosen(w, "; ".join(voids) or w.w("none"), m.choices.get("cancel"))))
         bases.append(w.basis(f"metric {m.id}", m.path, m.clauses, m.choice))
-    tables.append(Table(w.w("clocks"), (w.w("metric"), w.w("starts"), w.w("stops"), w.w("pauses"), w.w("voids")), tuple(clocks),
-                        tuple(bases)))
+    if clocks:
+        tables.append(Table(w.w("clocks"), (w.w("metric"), w.w("starts"), w.w("stops"), w.w("pauses"), w.w("voids")), tuple(clocks),
+                            tuple(bases)))
     return Section("targets", w.w("targets"), tuple(tables), tuple(rules), (w.w("precedence"),))
 
 
@@ -300,6 +365,9 @@ def _other_rules(w: _Writer) -> Section:
         else:
             line = w.w("link").format(c.link or key)
         add("correlation", c, [line])
+    for builtin in p.builtins.values():
+        rules.append(Rule(w.w("builtin").format(builtin.behaviour), (w.w(f"builtin_{builtin.behaviour}"),),
+                          w.basis(f"builtin {builtin.behaviour}", builtin.path, builtin.clauses, None, builtin.source)))
     if p.identity is not None:
         rules.append(Rule(w.w("identity"), (f"`{p.identity.pattern}`",),
                           w.basis("identity", p.identity.path, p.identity.clauses, p.identity.choice, p.identity.source)))

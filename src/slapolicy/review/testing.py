@@ -157,6 +157,10 @@ class _FileRunner:
                 if metric not in p.metrics:
                     out.append(self.doc.diagnostic(("cases", i, "expect", "clocks", metric), "SLA802",
                                                    f"policy '{p.id}' has no metric '{metric}'{did_you_mean(metric, tuple(p.metrics))}", key=True))
+            for name in expect.get("derived", {}):
+                if name not in p.lookups and name not in p.periods:
+                    out.append(self.doc.diagnostic(("cases", i, "expect", "derived", name), "SLA802",
+                                                   f"policy '{p.id}' derives no '{name}' (no lookup table or period gives it)", key=True))
             for kind in ("escalations", "no_escalations"):
                 for k, e in enumerate(expect.get(kind, [])):
                     steps = p.escalations.get(e["metric"])
@@ -282,7 +286,8 @@ class _FileRunner:
             if "charges" in want and totals and count != want["charges"]:
                 failures.append(f"{label}.charges: expected {want['charges']}, actual {count}")
         for sid, wanted in expect.get("subjects", {}).items():
-            found = [o for o in outcomes if o.id == str(sid)]
+            found = sorted((o for o in outcomes if o.id == str(sid)),  # a later line with the same id: the rejected one
+                           key=lambda o: isinstance(o, Rejection) != ("rejected" in wanted))
             if not found:
                 failures.append(f"subject {sid}: not in the history")
             else:
@@ -338,6 +343,8 @@ class _FileRunner:
             codes = [r.code for r in actual.reasons] if isinstance(actual, Rejection) else []
             if expect["rejected"] not in codes:
                 failures.append(f"rejected: expected {expect['rejected']}, actual {', '.join(codes) or 'not rejected'}")
+            elif expect["rejected"] == "duplicate_id":  # the one rejection that is a behaviour a clause may ask for
+                checks |= governs.of_builtin(self.policies.latest, "unique_ids")
             return failures
         if isinstance(actual, Rejection):
             return ["the ticket was rejected: " + "; ".join(f"{r.code}: {r.message}" for r in actual.reasons)]
@@ -363,6 +370,7 @@ class _FileRunner:
                     if not self._same(key, want, have):
                         shown = iso(have, tz) if key in INSTANT_FIELDS and have is not None else _number(have)
                         failures.append(f"{label}.{key}: expected {_show(want)}, actual {_show(shown)}")
+        failures += self._expect_derived(expect, actual, checks)
         fired = actual.escalations
         for e in expect.get("escalations", []):
             matched = [a for a in fired if self._matches(e, a)]
@@ -389,6 +397,21 @@ class _FileRunner:
                 failures.append(f"notice {_describe(n)}: expected not to be given, given at {iso(given[0].at, actual.policy.tz)}")
         failures += self._expect_findings(expect, list(actual.findings), checks)
         failures += self._expect_charges(expect, list(actual.charges), actual.policy.tz, checks)
+        return failures
+
+    def _expect_derived(self, expect: Mapping[str, Any], actual: SubjectOutcome, checks: set[str]) -> list[str]:
+        """Each derived attribute as expected: at creation (a mapping), or at each change (a list)."""
+        failures: list[str] = []
+        for name, spec in expect.get("derived", {}).items():
+            found, items = [d for d in actual.derived if d.attribute == name], spec if isinstance(spec, list) else [spec]
+            if len(found) < len(items) or (isinstance(spec, list) and len(found) != len(items)):
+                failures.append(f"derived {name}: expected {len(items)} settlement(s), actual {len(found)}")
+            for n, (want, have) in enumerate(zip(items, found)):
+                checks |= set(have.rule.clauses)
+                fields = {"value": have.value, "derived": have.derived, "given": have.given, "from": dict(have.inputs), "at": have.at}
+                failures += [f"derived {name} ({n + 1}).{key}: expected {_show(value)}, actual "
+                             f"{_show(iso(have.at, actual.policy.tz) if key == 'at' else fields[key])}"
+                             for key, value in want.items() if not self._same(key, value, fields[key])]
         return failures
 
     def _notice_matches(self, want: Mapping[str, Any], have: NoticeFiring) -> bool:

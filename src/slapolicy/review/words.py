@@ -60,6 +60,19 @@ WORDS: dict[str, tuple[str, str]] = {
     "per_cycle": ("（每个周期分别计）", " (every cycle counted)"),
     "retimed": ("；时限变更时自变更起重新计时", "; a changed target is measured from the change"),
     "owed_if_late": ("{}不晚于约定时间则无需（仅迟到时须履行）", "{} in time (owed only if it is late)"),
+    "every_ticket": ("所有工单", "Every ticket"),
+    "derived": ("优先级与派生属性", "Priority and derived attributes"),
+    "builtin": ("内置规则：{}", "Built in: {}"),
+    "builtin_unique_ids": ("编号唯一：已用编号的后来工单不予受理（duplicate_id），首个保留该编号",
+                           "ids are unique: a later subject with an id already used is rejected (duplicate_id); the first keeps it"),
+    "builtin_attribute_change": ("严重等级等属性变更后，按新属性重新确定计时中的时限，仍自原起算时间计",
+                                 "a change of severity or another attribute re-selects the targets of running clocks, measured from their start"),
+    "lookup": ("{attribute}：按{keys}查表", "{attribute} by {keys}"), "by_period": ("{}：按创建日所在时段", "{}: by the period of the creation day"),
+    "period_days": ("日期", "Days"), "every_year": ("每年 {}", "every year {}"),
+    "otherwise_days": ("其他日期", "every other day"), "otherwise_cells": ("其他", "any other"),
+    "given_finding": ("{}：工单自带的值与表不同时，以表为准，并记为违规（given_differs）",
+                      "{}: a value the subject gives that differs from the table's is a finding (given_differs); the table's applies"),
+    "given_precedence": ("{}：工单自带的值优先；表只补其缺", "{}: a value the subject gives applies; the table fills in a missing one"),
 }
 
 DURATION_UNITS = {"zh": ("小时", "分钟", "秒", "个工作日", "个自然日", "个月"),
@@ -137,7 +150,7 @@ class Wording:
         subject, which calendar each value of its attribute picks."""
         choice = self.p.calendar_choices.get(name)
         if choice is not None:
-            picks = [f"{self._value(choice.attribute, v)} → {c}" for v, c in choice.calendars.items()]
+            picks = [f"{self.value(choice.attribute, v)} → {c}" for v, c in choice.calendars.items()]
             if choice.fallback is not None:
                 picks.append(f"{'otherwise' if self.en else '其他'} → {choice.fallback}")
             field = self.field(choice.attribute)
@@ -233,7 +246,7 @@ class Wording:
             if cond.op == "exists":  # words, not an operator: "given" / 已登记
                 said = ("is given", "is not given") if self.en else ("已登记", "未登记")
                 return f"{self.field(cond.field)} {said[not cond.value]}" if self.en else f"{self.field(cond.field)}{said[not cond.value]}"
-            return f"{self.field(cond.field)} {_OPS.get(cond.op, cond.op)} {self._value(cond.field, cond.value)}"
+            return f"{self.field(cond.field)} {_OPS.get(cond.op, cond.op)} {self.value(cond.field, cond.value)}"
         if isinstance(cond, Not):
             return f"{self.w('not')}({self.condition(cond.item)})"
         if not cond.items:
@@ -246,14 +259,15 @@ class Wording:
     def field(self, name: str) -> str:
         if name in ("severity", "tier"):
             return self.w(name)
-        attribute = self.p.attributes.get(name)
-        raw = self.raw(attribute.path) if attribute else {}
+        declared = self.p.attributes.get(name) or self.p.periods.get(name)
+        raw = self.raw(declared.path) if declared else {}
         words = str(raw.get("description_en", name)) if self.en else str(raw.get("description", name))
         return re.split(r"[：（(:]", words, maxsplit=1)[0].strip() or name  # the label, not its explanation
 
-    def _value(self, field: str, value: Any) -> str:
+    def value(self, field: str, value: Any) -> str:
+        """A value of an attribute in words: a severity or tier by its name."""
         if isinstance(value, (list, tuple)):
-            return "{" + ", ".join(self._value(field, v) for v in value) + "}"
+            return "{" + ", ".join(self.value(field, v) for v in value) + "}"
         table = {"severity": self.p.severities, "tier": self.p.tiers}.get(field)
         if table is not None and isinstance(value, str) and value in table:
             return self.named(table[value], value)

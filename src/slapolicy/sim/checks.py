@@ -15,6 +15,7 @@ from typing import Any
 
 from ..diagnostics.record import choices, did_you_mean, shorten
 from ..policy.model import Attribute, Policy
+from .derive import Deriver
 from .outcome import Reason
 from .tickets import Event, Ticket, TicketError
 
@@ -42,7 +43,9 @@ class Checks:
         self.policy = policy
         self._kinds = frozenset(policy.kinds)
         self._event_types = frozenset(policy.events)
-        self.defaults = tuple(a for a in policy.attributes.values() if a.default is not None)
+        # defaults of the attributes a lookup table gives are the deriver's: they apply where the table gives none
+        self.defaults = tuple(a for a in policy.attributes.values() if a.default is not None and a.id not in policy.lookups)
+        self.deriver = Deriver(policy)
         attributes = policy.attributes.values()
         self._listed = {k: tuple(a for a in attributes if a.values is not None and a.subject == k) for k in policy.kinds}
         self.typed = {k: tuple(a for a in attributes if a.type in _TYPES and a.subject == k) for k in policy.kinds}
@@ -81,9 +84,13 @@ class Checks:
     def _attribute_problems(self, kind: str, attrs: dict[str, Any]) -> Iterator[TicketError]:
         p = self.policy
         severity = attrs.get("severity")
-        if severity is None and kind == "ticket":
-            yield TicketError("unknown_severity", f"the ticket has no severity; give one of: {', '.join(p.severities)}")
-        if severity is not None and severity not in p.severities:
+        if severity is None and kind == "ticket" and p.severities:  # a policy without severities grades no ticket
+            yield TicketError("unknown_severity", f"the ticket has no severity{_underived(p, attrs)}; give one of: "
+                                                  f"{', '.join(p.severities)}")
+        if severity is not None and not p.severities:
+            yield TicketError("unknown_severity", f"severity '{shorten(severity)}' given, but the policy grades no "
+                                                  "subject by severity (it declares no severities); leave it out")
+        elif severity is not None and severity not in p.severities:
             yield TicketError("unknown_severity", f"unknown severity '{shorten(severity)}'"
                                                   f"{choices(str(severity), tuple(p.severities))}")
         tier = attrs.get("tier")
@@ -101,11 +108,16 @@ class Checks:
         for problem in self._event_problems(ticket):
             yield from problem.reasons
         attrs = dict(ticket.attributes)
+        created = (ticket.events or _NO_EVENTS)[0].at
         for event in ticket.events or _NO_EVENTS:  # a partly read subject may have none: its attributes still count
             attrs.update(event.attributes)
             self.complete(ticket.kind, attrs)
-            for problem in self._attribute_problems(ticket.kind, attrs):
+            for problem in self._attribute_problems(ticket.kind, self.settled(ticket.kind, attrs, created)):
                 yield from problem.reasons
+
+    def settled(self, kind: str, given: dict[str, Any], created: float) -> dict[str, Any]:
+        """The attributes with the derived ones filled in (`given` itself when the policy derives none)."""
+        return self.deriver.derive(kind, given, created, created)[0] if self.deriver.active else given
 
     def complete(self, kind: str, attrs: dict[str, Any]) -> None:
         """Defaults for attributes the subject lacks."""
@@ -119,3 +131,31 @@ class Checks:
         return tuple((a, attrs[a.id], f"is none of the values the policy lists: {', '.join(map(str, a.values))}")
                      for a in self._listed[kind] if a.values is not None and attrs.get(a.id) is not None
                      and attrs[a.id] not in a.values)
+
+
+def _underived(policy: Policy, attrs: dict[str, Any]) -> str:
+    """`, and the table that gives it (criticality × impact) cannot be read: no impact` where a lookup gives
+    severities; a key another table should have given says why that one could not."""
+    table = policy.lookups.get("severity")
+    if table is None:
+        return ""
+    missing = [k for k in table.keys if attrs.get(k) is None]
+    read = " × ".join(table.keys)
+    if missing:
+        return f", and the table that gives it ({read}) cannot be read: no {' or '.join(_unread(policy, attrs, k, {'severity'}) for k in missing)}"
+    return f", and the table that gives it ({read}) has no cell for {_values(table.keys, attrs)}"
+
+
+def _unread(policy: Policy, attrs: dict[str, Any], name: str, seen: set[str]) -> str:
+    """A missing key, and, where a table of its own gives it, why that table gave nothing."""
+    table = policy.lookups.get(name)
+    if table is None or name in seen:
+        return name
+    missing = [k for k in table.keys if attrs.get(k) is None]
+    if missing:
+        return f"{name} (its table cannot be read: no {' or '.join(_unread(policy, attrs, k, seen | {name}) for k in missing)})"
+    return f"{name} (the {name} table has no cell for {_values(table.keys, attrs)})"
+
+
+def _values(keys: tuple[str, ...], attrs: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {shorten(str(attrs[k]))}" for k in keys)

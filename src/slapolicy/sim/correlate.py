@@ -73,12 +73,13 @@ def records(replayer: Replayer, ticket: Ticket) -> list[Record]:
         first = dict(ticket.attributes)
         first.update(ticket.events[0].attributes)
         checks.complete(ticket.kind, first)
-        decide(ticket.kind, first)
+        decide(ticket.kind, checks.settled(ticket.kind, first, created))
         for event in ticket.events[1:]:
             if event.attributes:
                 first.update(event.attributes)
-                decide(ticket.kind, first)
+                decide(ticket.kind, checks.settled(ticket.kind, first, created))
         checks.complete(ticket.kind, attrs)
+        attrs = checks.settled(ticket.kind, attrs, created)
         decision = decide(ticket.kind, attrs)
     except TicketError:
         return []  # rejected when it is replayed

@@ -258,11 +258,12 @@ def _attributes(policy: Policy, rng: random.Random) -> dict[str, Any]:
     severities = list(policy.severities)
     # most severe first in the policy: few urgent, many routine
     weights = [1.0 + 2.0 * i for i in range(len(severities))]
-    attrs: dict[str, Any] = {"severity": rng.choices(severities, weights=weights)[0]}
+    # a severity the priority matrix gives is left to it, like every attribute a lookup table gives
+    attrs: dict[str, Any] = {"severity": rng.choices(severities, weights=weights)[0]} if severities and "severity" not in policy.lookups else {}
     if policy.tiers:
         attrs["tier"] = rng.choice(list(policy.tiers))
     for a in policy.attributes.values():
-        if a.subject != "ticket":
+        if a.subject != "ticket" or a.id in policy.lookups:
             continue
         if a.values is not None:  # the declared default; else the usual values first, each half as likely as the one before
             values = list(a.values)
@@ -302,7 +303,7 @@ def _lifecycle(tk: _Ticket) -> None:
     tk.emit("registered", rng.uniform(1, 9) * MINUTE)
     _assign(tk)
     tk.emit("responded", rng.uniform(1, 12) * MINUTE)
-    if tk.attrs["severity"] == next(iter(policy.severities)):
+    if policy.severities and tk.attrs.get("severity") == next(iter(policy.severities)):
         tk.emit("plan_proposed", rng.uniform(20, 150) * MINUTE)
     if rng.random() < WAITING and "waiting_on_customer" in (policy.statuses or ("waiting_on_customer",)):
         tk.emit("status", rng.uniform(10, 60) * MINUTE, status="waiting_on_customer")
@@ -317,7 +318,7 @@ def _lifecycle(tk: _Ticket) -> None:
     if rng.random() < OPEN:  # still open: nobody has solved it yet
         return
     severities = list(policy.severities)
-    index = severities.index(tk.attrs["severity"])
+    index = severities.index(tk.attrs["severity"]) if tk.attrs.get("severity") in severities else len(severities)
     if rng.random() < DOWNGRADED and index + 1 < len(severities):
         tk.emit("update", rng.uniform(10, 90) * MINUTE, attributes={"severity": severities[index + 1]})
     tk.emit("resolved", rng.uniform(0.3, 6) * HOUR)

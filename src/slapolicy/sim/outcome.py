@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from ..policy.derived import Lookup, Period
 from ..policy.model import EscalationStep, Metric, Notice, Penalty, Policy, Source, TargetRule, TargetValue
 
 
@@ -91,6 +92,24 @@ def money(cents: int) -> int | float:
     return cents // 100 if cents % 100 == 0 else cents / 100
 
 
+class Derivation(NamedTuple):
+    """From `at` on, `attribute` is `value` (None: the subject has none): what `rule` (a lookup table, a date
+    period) gives for `inputs` (the keys' values it read, or the creation day), or what the subject gave."""
+
+    at: float
+    attribute: str
+    value: Any
+    derived: Any  # what the rule gives (None: no cell for the inputs, or a key missing)
+    given: Any  # what the subject gave itself (None: nothing)
+    inputs: tuple[tuple[str, Any], ...]
+    rule: Lookup | Period
+
+    @property
+    def differs(self) -> bool:
+        """The subject gave a value the rule does not give."""
+        return self.given is not None and self.derived is not None and self.given != self.derived
+
+
 class Sample(NamedTuple):
     """A subject in a coverage objective's population: when it entered, and whether its proof came in time."""
 
@@ -139,6 +158,7 @@ class SubjectOutcome:
     charges: tuple[Charge, ...] = ()
     coverage: tuple[Sample, ...] = ()
     event_types: frozenset[str] = frozenset()  # of its events up to as_of: what a report can tell the history holds
+    derived: tuple[Derivation, ...] = ()  # the attributes the policy derived (lookups, periods), and each change of one
     assignee: str | None = None  # whom its latest event up to as_of that names an assignee gave it to
     group: str | None = None  # likewise, the group
 

@@ -29,11 +29,12 @@ from .charges import Penalties
 from .checks import Checks
 from .clock import Calendars, Deadlines, local_day
 from .decisions import Decider, Snapshot
+from .derive import changes, differences
 from .escalation import Escalations
 from .findings import Findings
 from .machine import ClockMachine, Clocks
 from .matches import NOTHING_CORRELATED, Match
-from .outcome import NOT_YET_CREATED, EscalationFiring, Finding, NoticeFiring, Reason, Rejection, SubjectOutcome
+from .outcome import NOT_YET_CREATED, Derivation, EscalationFiring, Finding, NoticeFiring, Reason, Rejection, SubjectOutcome
 from .periods import Periods
 from .roster import EMPTY as NO_ROSTER
 from .roster import Roster
@@ -75,16 +76,29 @@ class Simulator:
             attrs.update(events[0].attributes)
         if self.checks.defaults:
             self.checks.complete(kind, attrs)
-        snapshots = [Snapshot(events[0].at, attrs, decide(kind, attrs))]
+        created = events[0].at
+        derive = self.checks.deriver.derive if self.checks.deriver.active else None
+        derived: list[tuple[Derivation, ...]] = []  # per snapshot, how each derived attribute was settled
+        given = attrs
+        if derive is not None:
+            attrs, settled = derive(kind, given, created, created)
+            derived.append(settled)
+        snapshots = [Snapshot(created, attrs, decide(kind, attrs))]
         changed: dict[int, Snapshot] = {}  # event index -> the attributes it sets; all checked before any clock runs
         for index in range(1, len(events)):
             if events[index].attributes:
-                merged = {**snapshots[-1].attributes, **events[index].attributes}
+                if derive is None:
+                    merged = {**snapshots[-1].attributes, **events[index].attributes}
+                else:  # derived from what the subject gave, not from what was derived before
+                    given = {**given, **events[index].attributes}
+                    merged, settled = derive(kind, given, created, events[index].at)
+                    derived.append(settled)
                 changed[index] = Snapshot(events[index].at, merged, decide(kind, merged))
                 snapshots.append(changed[index])
         if events[-1].at > self.as_of:  # checked whole, replayed as it stood at as_of: later events not applied
             ticket = Ticket(ticket.id, ticket.line, ticket.attributes, [e for e in events if e.at <= self.as_of], kind)
             events = ticket.events
+            derived = derived[:sum(s.at <= self.as_of for s in snapshots)]
             snapshots = [s for s in snapshots if s.at <= self.as_of]
         decision = snapshots[0].decision
         clocks = Clocks(self.machine, kind, snapshots[0])
@@ -110,10 +124,11 @@ class Simulator:
                 for notice in decision.notices:
                     if notice.id in actions.notices:
                         tell(notice, event.at)
-        return self._outcome(ticket, clocks, snapshots, notices, matches, undecided)
+        return self._outcome(ticket, clocks, snapshots, notices, matches, undecided, changes(derived) if derived else ())
 
     def _outcome(self, ticket: Ticket, clocks: Clocks, snapshots: list[Snapshot], notices: list[NoticeFiring],
-                 matches: tuple[Match, ...], undecided: tuple[tuple[str, tuple[str, ...]], ...]) -> SubjectOutcome:
+                 matches: tuple[Match, ...], undecided: tuple[tuple[str, tuple[str, ...]], ...],
+                 derived: tuple[Derivation, ...]) -> SubjectOutcome:
         escalations: list[EscalationFiring] = []
         out = clocks.outcomes(snapshots, escalations)
         if ticket.kind in self.periods.kinds:
@@ -152,13 +167,15 @@ class Simulator:
             findings = (*findings, *self.findings.unagreed(ticket.kind, out))
         if matches or undecided:
             findings = (*findings, *self.findings.correlations(ticket, matches, undecided))
+        if derived:
+            findings = (*findings, *differences(derived))
         clock_outcomes = tuple(out)
         charges = self.penalties.charges(ticket, snapshots, clock_outcomes, findings, matches) if self.policy.penalties else ()
         coverage = self.coverage.samples(ticket) if ticket.kind in self.coverage.kinds else ()
         return SubjectOutcome(
             ticket.id, ticket.line, self.policy, ticket.events[0].at, snapshots[-1].attributes, resolved,
             clock_outcomes, tuple(escalations), findings, ticket.kind, tuple(notices), charges, coverage, frozenset(types),
-            assignee, group,
+            derived, assignee, group,
         )
 
 

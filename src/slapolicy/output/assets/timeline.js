@@ -20,7 +20,7 @@
   const STEPS = [900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 2 * 86400, 7 * 86400, 14 * 86400, 30 * 86400, 91 * 86400, 365 * 86400];
 
   function timeline(r, box) {
-    const [id, , heading, policy, created, clocks, escalations, findings] = r;
+    const [id, , heading, policy, created, clocks, escalations, findings, derived = []] = r;
     const head = document.createElement("h3");
     head.textContent = `${id}${heading ? " — " + heading : ""}`;
     box.appendChild(head);
@@ -28,6 +28,12 @@
     const tz = clocks.length ? CAL[clocks[0][3]].tz : "UTC";
     sub.textContent = `${S[policy]}, created ${when(created, tz)} (${tz})` + (findings ? `; ${findings} finding(s)` : "");
     box.appendChild(sub);
+    for (const d of derived) {  // how each derived attribute (a priority matrix, a date period) was settled
+      const line = document.createElement("div");
+      line.className = "derived";
+      line.textContent = S[d];
+      box.appendChild(line);
+    }
     let end = 60;
     for (const c of clocks) {
       for (let k = 4; k <= 9; k++) if (c[k] !== null) end = Math.max(end, c[k]);

@@ -35,8 +35,11 @@ from . import (
     escalation_share,
     holiday_country,
     holiday_coverage,
+    lookup_cells,
+    lookup_cycle,
     never_matches,
     objective_metric,
+    period_overlap,
     provenance,
     rate_units,
     references,
@@ -56,7 +59,7 @@ CHECKS: dict[str, ModuleType] = {
         calendar_no_time, calendar_overlap, holiday_country, holiday_coverage, calendar_dates,
         calendar_extends, calendar_choice, coverage, never_matches, shadowed, step_without_target, provenance, clause_refs, clause_decisions,
         effective_dates, rate_units, day_durations, day_hours, unused_calendar, objective_metric, engine_limits, clause_constructs,
-        cited_figures, silent_deadlines,
+        cited_figures, silent_deadlines, lookup_cells, lookup_cycle, period_overlap,
     )
 }
 

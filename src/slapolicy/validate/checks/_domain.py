@@ -58,19 +58,41 @@ def severity_tier(policy: Policy) -> Domain:
     return _cached("severity_tier", policy, _severity_tier)
 
 
+def always_given(policy: Policy, read: frozenset[str]) -> Domain:
+    """severity x tier x each ticket attribute in `read` that lists its values and is always there
+    (`required`, or with a `default`): rules on such an attribute that cover all its values leave no
+    ticket without a target (one lacking a required attribute, or with an unlisted value, carries a
+    finding of its own). Within MAX_COMBINATIONS, else severity x tier."""
+    return _cached(f"always_given:{','.join(sorted(read))}", policy, lambda p: _always_given(p, read))
+
+
 def full(policy: Policy) -> Domain:
     """severity x tier x each declared attribute's values (or missing), if that stays within the budgets."""
     return _cached("full", policy, _full)
 
 
 def _severity_tier(policy: Policy) -> Domain:
-    fields = ["severity"] + (["tier"] if policy.tiers else [])
-    combos = [dict(zip(fields, c)) for c in itertools.product(policy.severities, *([policy.tiers] if policy.tiers else []))]
-    return Domain(combos, frozenset(fields))
+    axes = {name: values for name, values in (("severity", policy.severities), ("tier", policy.tiers)) if values}
+    combos = [dict(zip(axes, c)) for c in itertools.product(*axes.values())]  # [{}] when neither is declared
+    return Domain(combos, frozenset(("severity", *axes)))  # without severities, no ticket has one
+
+
+def _always_given(policy: Policy, read: frozenset[str]) -> Domain:
+    base = _severity_tier(policy)
+    axes = [(a.id, a.values) for a in policy.attributes.values() if a.id in read and a.values is not None
+            and a.subject == "ticket" and (a.required or a.default is not None)]
+    size = len(base.combos)
+    for _, values in axes:
+        size *= len(values)
+    if not axes or size > MAX_COMBINATIONS:
+        return base
+    combos = [{**combo, **dict(zip((name for name, _ in axes), values))}
+              for combo in base.combos for values in itertools.product(*(v for _, v in axes))]
+    return Domain(combos, base.known | {name for name, _ in axes})
 
 
 def _full(policy: Policy) -> Domain:
-    axes: dict[str, list[Any]] = {"severity": list(policy.severities)}
+    axes: dict[str, list[Any]] = {"severity": list(policy.severities)} if policy.severities else {}
     if policy.tiers:
         axes["tier"] = [*policy.tiers, _MISSING]
     for a in policy.attributes.values():
@@ -85,7 +107,7 @@ def _full(policy: Policy) -> Domain:
     combos = [
         {k: v for k, v in zip(axes, values) if v is not _MISSING} for values in itertools.product(*axes.values())
     ]
-    return Domain(combos, frozenset(axes))
+    return Domain(combos, frozenset(("severity", *axes)))
 
 
 def label(combo: dict[str, Any]) -> str:

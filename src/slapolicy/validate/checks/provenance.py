@@ -5,7 +5,8 @@ reader unable to tell.
 
 Applies to policies that name the clause registers they implement (`registers:`): each
 target value (its own `clause` / `choice`, else its rule's), escalation step, notice,
-invariant, route, correlation, penalty and multiplier, identity rule, objective and metric.
+invariant, route, correlation, penalty and multiplier, identity rule, objective and metric,
+lookup table (the priority matrix) and date period.
 
 Passes::
 
@@ -55,6 +56,11 @@ def check(policy: Policy) -> Iterator[Problem]:
         for item in items:
             if not (item.clauses or item.choice):
                 yield Problem(item.path, f"{kind} {item.id} says neither which clause gives it nor that it is a choice" + _FIX)
+    for section, derived in (("lookup table", policy.lookups), ("period", policy.periods)):
+        for name, table in derived.items():
+            if not (table.clauses or table.choice):
+                yield Problem(table.path, f"{section} {name} says neither which clause gives it nor that it is a choice" + _FIX,
+                              key=True)
     for penalty in policy.penalties:
         for multiplier in penalty.multipliers:
             if not (multiplier.clauses or multiplier.choice):

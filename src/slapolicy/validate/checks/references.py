@@ -25,6 +25,7 @@ from typing import Any
 
 from ...diagnostics.record import choices, named, shorten
 from ...policy.conditions import Compare, Condition, compares
+from ...policy.derived import cell_key
 from ...policy.loader import JsonPath
 from ...policy.model import BUILTIN_ATTRIBUTES, Policy
 from .base import Problem
@@ -61,7 +62,7 @@ def _unknown(kind: str, name: str, known: Mapping[str, Any] | tuple[str, ...], p
 
 
 def _condition(policy: Policy, cond: Condition, path: JsonPath) -> Iterator[Problem]:
-    fields = (*BUILTIN_ATTRIBUTES, *policy.attributes)
+    fields = (*BUILTIN_ATTRIBUTES, *policy.attributes, *policy.periods)
     for c in compares(cond):
         yield from _unknown("attribute", c.field, fields, path)
         if c.field in fields:
@@ -69,13 +70,7 @@ def _condition(policy: Policy, cond: Condition, path: JsonPath) -> Iterator[Prob
 
 
 def _values(policy: Policy, c: Compare, path: JsonPath) -> Iterator[Problem]:
-    domain: tuple[Any, ...] | None
-    if c.field == "severity":
-        domain = tuple(policy.severities)
-    elif c.field == "tier":
-        domain = tuple(policy.tiers)
-    else:
-        domain = policy.attributes[c.field].values
+    domain = policy.values_of(c.field)
     if domain is None or c.op not in ("eq", "ne", "in", "not_in"):
         return
     for value in (c.value if c.op in ("in", "not_in") else (c.value,)):
@@ -196,6 +191,51 @@ def check(policy: Policy) -> Iterator[Problem]:
             yield from _condition(policy, step.when, step.path + ("when",))
     yield from _rules_on_no_clock(policy)
     yield from _objectives(policy)
+    yield from _lookups(policy)
+
+
+def _lookups(policy: Policy) -> Iterator[Problem]:
+    """A table gives severity, tier or a declared attribute (a period's value comes from the date), reads
+    attributes that are declared, and names in its cells only the values they list."""
+    known = (*BUILTIN_ATTRIBUTES, *policy.attributes, *policy.periods)
+    for table in policy.lookups.values():
+        if table.attribute in policy.periods:
+            yield Problem(table.path, f"'{table.attribute}' is a period: the creation day gives its value, not a table; "
+                                      "look up another attribute", key=True)
+        else:
+            yield from _unknown("attribute", table.attribute, (*BUILTIN_ATTRIBUTES, *policy.attributes), table.path, key=True)
+        for axis, name in (("rows", table.rows), ("columns", table.columns)):
+            if name is not None:
+                yield from _unknown("attribute", name, known, table.path + (axis,))
+        for key, value in table.cells.items():
+            where = table.path + ("cells", *_written(policy, table, key))
+            for name, part in zip(table.keys, key):
+                yield from _listed(policy, name, part, where)
+            yield from _listed(policy, table.attribute, value, where)
+        if table.otherwise is not None:
+            yield from _listed(policy, table.attribute, table.otherwise, table.path + ("otherwise",))
+
+
+def _written(policy: Policy, table: Any, key: tuple[str, ...]) -> tuple[Any, ...]:
+    """The path of a cell in the document: its keys as written there (a number is a number in YAML)."""
+    node = policy.document.data
+    for part in table.path + ("cells",):
+        node = node[part]
+    out: list[Any] = []
+    for part in key:
+        found = next((k for k in node if cell_key(k) == part), part) if isinstance(node, Mapping) else part
+        out.append(found)
+        node = node.get(found) if isinstance(node, Mapping) else None
+    return tuple(out)
+
+
+def _listed(policy: Policy, name: str, value: Any, path: JsonPath) -> Iterator[Problem]:
+    """A value a table names, among those its attribute lists (compared as the table writes them)."""
+    domain = policy.values_of(name)
+    if domain is None or value in domain or str(value) in map(cell_key, domain):
+        return
+    kind = name if name in BUILTIN_ATTRIBUTES else f"value of '{name}'"
+    yield Problem(path, f"unknown {kind} '{shorten(str(value))}'{choices(str(value), tuple(map(str, domain)))}")
 
 
 def _rules_on_no_clock(policy: Policy) -> Iterator[Problem]:
