@@ -14,6 +14,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import NamedTuple
 
 from ..diagnostics.record import did_you_mean
@@ -90,7 +91,7 @@ class LedgerLine(NamedTuple):
     line: int
     penalty: str
     clauses: tuple[str, ...]
-    cents: int
+    amount: Decimal
     factor: float
     payer: str | None
     reason: str
@@ -109,7 +110,7 @@ class Report:
     later: int = 0  # created after --as-of: listed among the rejects, counted apart, no error
     rejects: list[Rejection] = field(default_factory=list)
     interrupted: bool = False
-    ledger: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # (period, payer) -> [cents, charges]
+    ledger: dict[tuple[str, str], tuple[Decimal, int]] = field(default_factory=dict)  # (period, payer) -> (amount, charges)
     charges: list[LedgerLine] = field(default_factory=list)
     versions: Counter[tuple[str, str]] = field(default_factory=Counter)  # (period, version) -> subjects replayed under it
     event_types: set[str] = field(default_factory=set)  # in the history: what it can measure
@@ -129,10 +130,9 @@ class Report:
         self.later += other.later
         self.rejects.extend(other.rejects)
         self.interrupted |= other.interrupted
-        for key, (cents, count) in other.ledger.items():
-            total = self.ledger.setdefault(key, [0, 0])
-            total[0] += cents
-            total[1] += count
+        for key, (amount, count) in other.ledger.items():
+            total, charges = self.ledger.get(key, _NOTHING)
+            self.ledger[key] = (total + amount, charges + count)
         self.charges.extend(other.charges)
         self.versions.update(other.versions)
         self.event_types |= other.event_types
@@ -144,6 +144,7 @@ def rate(part: float, whole: float) -> float | None:
 
 
 NOBODY = "(no payer)"  # a charge none of its penalty's payer sources could name
+_NOTHING = (Decimal(0), 0)  # a ledger line before its first charge
 
 
 class Aggregator:
@@ -233,11 +234,10 @@ class Aggregator:
         report = self.report
         for c in outcome.charges:
             key = (period_key(dt.datetime.fromtimestamp(c.at, self._tz), report.period), c.payer or NOBODY)
-            total = report.ledger.setdefault(key, [0, 0])
-            total[0] += c.cents
-            total[1] += 1
+            total, charges = report.ledger.get(key, _NOTHING)
+            report.ledger[key] = (total + c.amount, charges + 1)
             report.charges.append(LedgerLine(c.at, outcome.id, outcome.kind, outcome.line, c.penalty.id, c.penalty.clauses,
-                                             c.cents, c.factor, c.payer, c.reason))
+                                             c.amount, c.factor, c.payer, c.reason))
 
     def export(self) -> Report:
         return self.report

@@ -95,7 +95,7 @@ class Encoder:
         return doc
 
     def charge(self, c: Charge, tz: dt.tzinfo, currency: str | None) -> dict[str, Any]:
-        entry: dict[str, Any] = {"penalty": c.penalty.id, "at": self.iso(c.at, tz), "amount": money(c.cents)}
+        entry: dict[str, Any] = {"penalty": c.penalty.id, "at": self.iso(c.at, tz), "amount": money(c.amount)}
         if currency:
             entry["currency"] = currency
         entry["factor"] = number(c.factor)
@@ -166,10 +166,13 @@ class Encoder:
         return entry
 
 
+_JSON = msgspec.json.Encoder(decimal_format="number")  # money (Decimal) as the exact number it is: 12.5, never "12.5"
+
+
 def dumps(value: Any) -> bytes:
     """Compact JSON, UTF-8, no NaN or Infinity (msgspec refuses to write them)."""
-    return msgspec.json.encode(value)
+    return _JSON.encode(value)
 
 
 def pretty(value: Any, indent: int = 2) -> bytes:
-    return msgspec.json.format(msgspec.json.encode(value), indent=indent)
+    return msgspec.json.format(_JSON.encode(value), indent=indent)

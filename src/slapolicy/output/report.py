@@ -114,11 +114,11 @@ def _ledger(report: Report, policy: Policy) -> dict[str, Any]:
     """Penalties per period and payer, and every charge behind them (subject, line, clause)."""
     encoder = Encoder()
     tz = policy.tz
-    totals = [{"period": period, "payer": payer, "amount": money(cents), "charges": count}
-              for (period, payer), (cents, count) in sorted(report.ledger.items())]
+    totals = [{"period": period, "payer": payer, "amount": money(amount), "charges": count}
+              for (period, payer), (amount, count) in sorted(report.ledger.items())]
     charges = [{"period": _period_of(c.at, report, policy), "payer": c.payer or NOBODY, "at": encoder.iso(c.at, tz),
                 "subject": c.subject, **({"kind": c.kind} if c.kind != "ticket" else {}), "line": c.line,
-                "penalty": c.penalty, "clauses": list(c.clauses), "amount": money(c.cents), "factor": number(c.factor),
+                "penalty": c.penalty, "clauses": list(c.clauses), "amount": money(c.amount), "factor": number(c.factor),
                 "reason": c.reason}
                for c in sorted(report.charges, key=lambda c: (c.at, c.line, c.penalty))]
     return {**({"currency": policy.currency} if policy.currency else {}), "totals": totals, "charges": charges}

@@ -10,7 +10,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Mapping
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from typing import Any
 
 from ..calendar.durations import Duration, DurationError, parse_duration
@@ -43,6 +43,7 @@ from .model import (
     Source,
     TargetRule,
     TargetValue,
+    hundredths,
 )
 
 
@@ -133,9 +134,8 @@ class _Builder:
                        path + ("multipliers", i), _clauses(m), m.get("choice"))
             for i, m in enumerate(p.get("multipliers") or [])
         )
-        cents = int((Decimal(str(p["amount"])) * 100).to_integral_value(ROUND_HALF_EVEN))
         return Penalty(p["id"], self.condition(p.get("when"), path + ("when",)), p.get("breach"), p.get("finding"),
-                       p.get("calendar"), cents, tuple(payer), multipliers, path, self.source(path), p.get("subject", "ticket"),
+                       p.get("calendar"), hundredths(Decimal(str(p["amount"]))), tuple(payer), multipliers, path, self.source(path), p.get("subject", "ticket"),
                        _clauses(p), p.get("choice"))
 
 

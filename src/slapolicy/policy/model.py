@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -300,7 +301,7 @@ class Penalty:
     breach: str | None
     finding: str | None
     calendar: str | None
-    cents: int  # the amount in hundredths, exact
+    amount: Decimal  # in the policy's currency, exact to the hundredth
     payer: tuple[PayerSource, ...]
     multipliers: tuple[Multiplier, ...]
     path: JsonPath
@@ -389,3 +390,11 @@ MAX_REPEATS = 1000  # firings of one repeating escalation step in one clock cycl
 
 def version_key(version: str) -> tuple[int, ...]:
     return tuple(int(p) for p in version.split("."))
+
+
+CENT = Decimal("0.01")
+
+
+def hundredths(amount: Decimal) -> Decimal:
+    """Money as it is paid: to the hundredth, half to even (as banks round), exact."""
+    return amount.quantize(CENT, ROUND_HALF_EVEN)

@@ -347,8 +347,7 @@ def _fields(obj: Any) -> dict[str, str]:
         at = "start" if obj.at_start else f"{obj.share * 100:g}%" if obj.share is not None else "breach"
         out = {"at": f"breach + {obj.delay}" if obj.delay is not None else at, **out}
     if isinstance(obj, Penalty):
-        out["cents"] = f"{obj.cents / 100:.2f}"
-        out = {("amount" if k == "cents" else k): v for k, v in out.items()}
+        out["amount"] = f"{obj.amount:.2f}"
     if isinstance(obj, Objective) and (obj.measure.endswith("rate") or obj.measure in ("share", "coverage")):
         out.update({k: f"{v * 100:g}%" for k in ("min", "max") if (v := getattr(obj, k)) is not None})
     return out

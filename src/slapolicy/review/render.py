@@ -343,7 +343,7 @@ def _penalties(w: _Writer) -> Section:
             occurs = w.w("each")
         if pen.when != All(()):
             occurs += w.w("when_only").format(w.condition(pen.when))
-        amount = f"{pen.cents / 100:.2f} {w.p.currency or ''}".strip()
+        amount = f"{pen.amount:.2f} {w.p.currency or ''}".strip()
         multipliers = [w.w("multiplier").format(f"{m.factor:g}") + (w.w("when_only").format(m.matched) if m.matched else "")
                        for m in pen.multipliers]
         payer = ", ".join(f"{kind}{f' {arg}' if arg else ''}" for kind, arg in pen.payer)

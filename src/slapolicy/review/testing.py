@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -272,13 +273,13 @@ class _FileRunner:
             label = f"ledger {want['payer']}" + (f" ({want['period']})" if "period" in want else "")
             result.checks |= governs.of_firings(c for o in outcomes if isinstance(o, SubjectOutcome) for c in o.charges
                                                 if (c.payer or NOBODY) == want["payer"])
-            cents = sum(v[0] for v in totals.values())
+            amount = sum((v[0] for v in totals.values()), Decimal(0))
             count = sum(v[1] for v in totals.values())
             if not totals:
                 payers = ", ".join(sorted({p for _, p in report.ledger})) or "none"
                 failures.append(f"{label}: expected charges, actual none (payers charged: {payers})")
-            if "amount" in want and totals and money(cents) != want["amount"]:
-                failures.append(f"{label}.amount: expected {want['amount']}, actual {money(cents)}")
+            if "amount" in want and totals and not same_money(want["amount"], amount):
+                failures.append(f"{label}.amount: expected {want['amount']}, actual {money(amount)}")
             if "charges" in want and totals and count != want["charges"]:
                 failures.append(f"{label}.charges: expected {want['charges']}, actual {count}")
         for sid, wanted in expect.get("subjects", {}).items():
@@ -310,15 +311,15 @@ class _FileRunner:
             matched = [c for c in charges if self._charge_matches(want, c)]
             checks |= governs.of_firings(matched)
             if not matched:
-                listed = "; ".join(f"{c.penalty.id} {money(c.cents)} × {c.factor:g} by {c.payer or NOBODY} at {iso(c.at, tz)}"
+                listed = "; ".join(f"{c.penalty.id} {money(c.amount)} × {c.factor:g} by {c.payer or NOBODY} at {iso(c.at, tz)}"
                                    for c in charges) or "none"
                 failures.append(f"charge {_describe(want)}: expected; charged: {listed}")
         if expect.get("no_charges") and charges:
-            failures.append("no charges expected; charged: " + "; ".join(f"{c.penalty.id} {money(c.cents)}" for c in charges))
+            failures.append("no charges expected; charged: " + "; ".join(f"{c.penalty.id} {money(c.amount)}" for c in charges))
         return failures
 
     def _charge_matches(self, want: Mapping[str, Any], have: Charge) -> bool:
-        return (want["penalty"] == have.penalty.id and ("amount" not in want or want["amount"] == money(have.cents))
+        return (want["penalty"] == have.penalty.id and ("amount" not in want or same_money(want["amount"], have.amount))
                 and ("payer" not in want or want["payer"] == (have.payer or NOBODY))
                 and ("factor" not in want or want["factor"] == have.factor)
                 and ("at" not in want or self._same("at", want["at"], have.at)))
@@ -424,6 +425,11 @@ class _FileRunner:
                 and ("clause" not in want or want["clause"] in have.clauses)
                 and ("id" not in want or want["id"] == have.rule) and ("actor" not in want or want["actor"] == have.actor)
                 and ("at" not in want or (have.at is not None and self._same("at", want["at"], have.at))))
+
+
+def same_money(written: Any, amount: Decimal) -> bool:
+    """An expected amount as the case writes it (12.35, a YAML float) against the exact amount: compared as decimals."""
+    return not isinstance(written, bool) and isinstance(written, (int, float)) and Decimal(str(written)) == amount
 
 
 def _number(value: Any) -> Any:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from ..policy.model import EscalationStep, Metric, Notice, Penalty, Policy, Source, TargetRule, TargetValue
@@ -75,20 +76,21 @@ class NoticeFiring(NamedTuple):
 
 
 class Charge(NamedTuple):
-    """One occurrence of a penalty: when, how much (hundredths of the policy's currency, multipliers
-    applied), the multiplier, who pays (None: no payer source named anyone), and what it was."""
+    """One occurrence of a penalty: when, how much (in the policy's currency, exact to the hundredth,
+    multipliers applied), the multiplier, who pays (None: no payer source named anyone), and what it was."""
 
     at: float
     penalty: Penalty
-    cents: int
+    amount: Decimal
     factor: float
     payer: str | None
     reason: str
 
 
-def money(cents: int) -> int | float:
-    """Hundredths as the amount people write: 50, 12.5."""
-    return cents // 100 if cents % 100 == 0 else cents / 100
+def money(amount: Decimal) -> int | Decimal:
+    """An amount as people write it, exact: 50, 12.5 (a whole amount as an int; JSON writes both as numbers)."""
+    whole = amount.to_integral_value()
+    return int(whole) if amount == whole else amount.normalize()
 
 
 class Sample(NamedTuple):
