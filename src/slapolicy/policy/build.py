@@ -17,6 +17,7 @@ from ..calendar.durations import Duration, DurationError, parse_duration
 from ..calendar.instants import MAX_YEAR, MIN_YEAR, RANGE_TEXT, InstantError, zone
 from ..calendar.spec import WEEKDAYS, CalendarSpec, Interval
 from ..diagnostics.record import Diagnostic
+from .build_owed import build_owed
 from .conditions import ALWAYS, Condition, ConditionError, parse_condition, regex_problem
 from .loader import Document, JsonPath
 from .model import (
@@ -45,6 +46,7 @@ from .model import (
     TargetValue,
     hundredths,
 )
+from .model import clauses_of as _clauses
 
 
 class _Builder:
@@ -137,13 +139,6 @@ class _Builder:
         return Penalty(p["id"], self.condition(p.get("when"), path + ("when",)), p.get("breach"), p.get("finding"),
                        p.get("calendar"), hundredths(Decimal(str(p["amount"]))), tuple(payer), multipliers, path, self.source(path), p.get("subject", "ticket"),
                        _clauses(p), p.get("choice"))
-
-
-def _clauses(item: Mapping[str, Any]) -> tuple[str, ...]:
-    value = item.get("clause")
-    if value is None:
-        return ()
-    return (value,) if isinstance(value, str) else tuple(value)
 
 
 _PERIODS: dict[str, tuple[str, int, str]] = {
@@ -422,7 +417,7 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
             choice=o.get("choice"), calendar=o.get("calendar"), subject=o.get("subject", "ticket"), q=o.get("q"),
             finding=o.get("finding"), population=_events(o.get("population")) or ("created",), proof=_events(o.get("proof")),
             within=b.target_value(o["within"], path + ("within",), "coverage") if "within" in o else None,
-            description=o.get("description", ""), count=o.get("count"),
+            description=o.get("description", ""), count=o.get("count"), availability=o.get("availability"),
         ))
 
     notices = tuple(
@@ -449,6 +444,7 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
     )
     correlations = tuple(b.correlation(c, ("correlations", i)) for i, c in enumerate(data.get("correlations") or []))
     penalties = tuple(b.penalty(pen, ("penalties", i)) for i, pen in enumerate(data.get("penalties") or []))
+    availability, credits, credit_limits = build_owed(b, data)
     identity = None
     if "identity" in data:
         spec = data["identity"]
@@ -472,5 +468,6 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
         calendar_clauses={n: _clauses(c) for n, c in data["calendars"].items() if isinstance(c, Mapping) and "clause" in c},
         correlations=correlations, penalties=penalties, currency=data.get("currency"), title_en=data.get("title_en", ""),
         life_ends=("closed", *(name for name, e in (data.get("events") or {}).items() if isinstance(e, Mapping) and e.get("ends") == "life")),
+        availability=availability, credits=credits, credit_limits=credit_limits,
     )
     return policy, b.unusable()

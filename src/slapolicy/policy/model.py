@@ -19,6 +19,7 @@ from ..calendar.instants import zone
 from ..calendar.spec import CalendarSpec, Counting
 from .conditions import Condition
 from .loader import Document, JsonPath
+from .owed import Availability, Credit, CreditLimit
 
 BUILTIN_EVENTS = (
     "created", "registered", "responded", "plan_proposed", "resolved", "reopened", "closed", "archived",
@@ -181,6 +182,7 @@ class Objective:
     within: TargetValue | None = None  # coverage: how long after the population event the proof may come
     description: str = ""  # the policy's own words for it, shown beside the id
     count: str | None = None  # on_time_rate: each subject once, by its first cycle of the metric (None, `subject`), or every `cycle`
+    availability: str | None = None  # availability: the measure whose services it judges, each in each period
 
 
 @dataclass(frozen=True)
@@ -360,6 +362,9 @@ class Policy:
     currency: str | None = None
     title_en: str = ""  # English, for `render --lang en`
     life_ends: tuple[str, ...] = ("closed",)  # the events that end a subject's life: closed and those declared `ends: life`
+    availability: tuple[Availability, ...] = ()  # measured per service and calendar period from outages
+    credits: tuple[Credit, ...] = ()  # owed to customers (penalties are paid by staff)
+    credit_limits: tuple[CreditLimit, ...] = ()
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -386,6 +391,14 @@ class Policy:
 
 VERSION = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,9}){0,5}")
 MAX_REPEATS = 1000  # firings of one repeating escalation step in one clock cycle
+
+
+def clauses_of(item: Mapping[str, Any]) -> tuple[str, ...]:
+    """The clause ids a rule cites: `clause: R-000-04` or a list."""
+    value = item.get("clause")
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def version_key(version: str) -> tuple[int, ...]:

@@ -25,6 +25,7 @@ from . import (
     clause_decisions,
     clause_refs,
     coverage,
+    credit_bands,
     day_durations,
     duplicate_ids,
     effective_dates,
@@ -35,6 +36,7 @@ from . import (
     holiday_coverage,
     never_matches,
     objective_metric,
+    owed_fit,
     provenance,
     rate_units,
     references,
@@ -54,7 +56,7 @@ CHECKS: dict[str, ModuleType] = {
         calendar_no_time, calendar_overlap, holiday_country, holiday_coverage, calendar_dates,
         calendar_extends, coverage, never_matches, shadowed, step_without_target, provenance, clause_refs, clause_decisions,
         effective_dates, rate_units, day_durations, unused_calendar, objective_metric, engine_limits, clause_constructs,
-        cited_figures, silent_deadlines,
+        cited_figures, silent_deadlines, credit_bands, owed_fit,
     )
 }
 
