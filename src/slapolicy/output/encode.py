@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 
 from ..policy.model import TargetRule
-from ..sim.outcome import Charge, ClockOutcome, EscalationFiring, Finding, Outcome, Rejection, SubjectOutcome, money
+from ..sim.outcome import Charge, ClockOutcome, CreditOwed, EscalationFiring, Finding, Outcome, Rejection, SubjectOutcome, money
 
 _CACHE_LIMIT = 50_000
 
@@ -89,6 +89,8 @@ class Encoder:
             doc["findings"] = [self.finding(f, policy.tz) for f in o.findings]
         if o.charges:
             doc["charges"] = [self.charge(c, policy.tz, policy.currency) for c in o.charges]
+        if o.credits:
+            doc["credits"] = [self.credit(c, policy.tz, policy.currency) for c in o.credits]
         if o.coverage:
             doc["coverage"] = [{"objective": c.objective, "at": self.iso(c.at, policy.tz), "covered": c.covered}
                                for c in o.coverage]
@@ -104,6 +106,11 @@ class Encoder:
         if c.penalty.clauses:
             entry["clauses"] = list(c.penalty.clauses)
         return entry
+
+    def credit(self, c: CreditOwed, tz: dt.tzinfo, currency: str | None) -> dict[str, Any]:
+        """A credit the subject earns its customer, before the ledger's limits."""
+        return {"credit": c.credit.id, "at": self.iso(c.at, tz), "amount": money(c.amount), **({"currency": currency} if currency else {}),
+                "payee": c.payee, "reason": c.reason, **({"clauses": list(c.credit.clauses)} if c.credit.clauses else {})}
 
     def finding(self, f: Finding, tz: dt.tzinfo) -> dict[str, Any]:
         entry: dict[str, Any] = {"code": f.code, "message": f.message}

@@ -12,12 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from ..calendar.instants import InstantError, iso, parse_instant
 from ..diagnostics.record import Diagnostic, InputError, Severity, did_you_mean
+from ..kpi.ledger import settle
 from ..kpi.objectives import objective_results
 from ..kpi.report import NOBODY, Aggregator
 from ..policy.citations import citations
@@ -33,6 +33,7 @@ from ..sim.tickets import RawItem
 from ..validate.repository import PolicySet, discover, is_policy_file, is_test_file, scan
 from ..validate.settings import NO_SETTINGS, Settings
 from . import governs
+from .owed_cases import expect_availability, expect_credits, expect_ledger, expect_settled, same_money
 from .testpolicies import policies_for, untested_versions
 
 INSTANT_FIELDS = frozenset({"due_at", "breached_at", "started_at", "stopped_at", "failed_at", "at"})
@@ -244,7 +245,7 @@ class _FileRunner:
         for outcome in outcomes:
             if isinstance(outcome, SubjectOutcome):
                 self.record_coverage(outcome, result.clauses)
-        aggregator = Aggregator(self.policies.tz, "month", ())
+        aggregator = Aggregator(self.policies.tz, "month", (), as_of)
         for outcome in outcomes:
             aggregator.add_outcome(outcome)
         report = aggregator.report
@@ -267,21 +268,10 @@ class _FileRunner:
             for key in ("value", "met", "measured", "tickets"):
                 if key in want and want[key] != getattr(row, key):
                     failures.append(f"{label}.{key}: expected {_show(want[key])}, actual {_show(getattr(row, key))}")
-        for want in expect.get("ledger", []):
-            totals = {(period, payer): v for (period, payer), v in report.ledger.items()
-                      if payer == want["payer"] and ("period" not in want or period == want["period"])}
-            label = f"ledger {want['payer']}" + (f" ({want['period']})" if "period" in want else "")
-            result.checks |= governs.of_firings(c for o in outcomes if isinstance(o, SubjectOutcome) for c in o.charges
-                                                if (c.payer or NOBODY) == want["payer"])
-            amount = sum((v[0] for v in totals.values()), Decimal(0))
-            count = sum(v[1] for v in totals.values())
-            if not totals:
-                payers = ", ".join(sorted({p for _, p in report.ledger})) or "none"
-                failures.append(f"{label}: expected charges, actual none (payers charged: {payers})")
-            if "amount" in want and totals and not same_money(want["amount"], amount):
-                failures.append(f"{label}.amount: expected {want['amount']}, actual {money(amount)}")
-            if "charges" in want and totals and count != want["charges"]:
-                failures.append(f"{label}.charges: expected {want['charges']}, actual {count}")
+        ledger = settle(report, self.policies.versions)
+        failures += expect_ledger(expect.get("ledger", []), ledger, result.checks)
+        failures += expect_settled(expect.get("credits", []), ledger, self.policies.versions, self.tz, result.checks)
+        failures += expect_availability(expect.get("availability", []), ledger.measured, result.checks)
         for sid, wanted in expect.get("subjects", {}).items():
             found = [o for o in outcomes if o.id == str(sid)]
             if not found:
@@ -342,7 +332,7 @@ class _FileRunner:
             return failures
         if isinstance(actual, Rejection):
             return ["the ticket was rejected: " + "; ".join(f"{r.code}: {r.message}" for r in actual.reasons)]
-        for key in ("objectives", "summary", "ledger"):
+        for key in ("objectives", "summary", "ledger", "availability"):
             if key in expect:
                 failures.append(f"{key}: give the case a `history` to measure objectives")
         for metric, spec in expect.get("clocks", {}).items():
@@ -390,6 +380,9 @@ class _FileRunner:
                 failures.append(f"notice {_describe(n)}: expected not to be given, given at {iso(given[0].at, actual.policy.tz)}")
         failures += self._expect_findings(expect, list(actual.findings), checks)
         failures += self._expect_charges(expect, list(actual.charges), actual.policy.tz, checks)
+        failures += expect_credits(expect.get("credits", []), actual.credits, self._same, checks)
+        if expect.get("no_credits") and actual.credits:
+            failures.append("no credits expected; earned: " + "; ".join(f"{c.credit.id} {money(c.amount)}" for c in actual.credits))
         return failures
 
     def _notice_matches(self, want: Mapping[str, Any], have: NoticeFiring) -> bool:
@@ -425,11 +418,6 @@ class _FileRunner:
                 and ("clause" not in want or want["clause"] in have.clauses)
                 and ("id" not in want or want["id"] == have.rule) and ("actor" not in want or want["actor"] == have.actor)
                 and ("at" not in want or (have.at is not None and self._same("at", want["at"], have.at))))
-
-
-def same_money(written: Any, amount: Decimal) -> bool:
-    """An expected amount as the case writes it (12.35, a YAML float) against the exact amount: compared as decimals."""
-    return not isinstance(written, bool) and isinstance(written, (int, float)) and Decimal(str(written)) == amount
 
 
 def _number(value: Any) -> Any:

@@ -1,6 +1,6 @@
 """The rules engine's decisions, asked once per distinct question and cached: for a subject's
 attributes, which target rule times each metric, which escalation steps, notices, invariants,
-route, correlations and penalties apply, and which rules could not be decided for want of an
+route, correlations, penalties and credits apply, and which rules could not be decided for want of an
 attribute; for an event, what it does to each metric's clock and which notices it triggers.
 
 The engine is a backend of `slapolicy.rules.engine` on the compiled ruleset; the simulator only
@@ -26,6 +26,7 @@ from ..policy.model import (
     TargetRule,
     TargetValue,
 )
+from ..policy.owed import Credit
 from ..rules.compiler import CompiledPolicy
 from ..rules.engine import Backend
 from .checks import Checks
@@ -56,6 +57,7 @@ class Decision:
     # rules that could not be decided for want of an attribute (metric, or notice/invariant/route id -> findings)
     undecided: dict[str, tuple[Finding, ...]] | None = None
     unlisted: tuple[tuple[Attribute, Any, str], ...] = ()  # values outside an attribute's list, and why (`Checks.unlisted`)
+    credits: tuple[Credit, ...] = ()  # credits per breach whose `when` holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +106,7 @@ class Decider:
         self._invariants = {invariant.id: invariant for invariant in policy.invariants}
         self._correlations = {c.id: c for c in policy.correlations}
         self._penalties = {p.id: p for p in policy.penalties}
+        self._credits = {c.id: c for c in policy.credits}
 
     def decide(self, kind: str, attributes: dict[str, Any]) -> Decision:
         """The engine's decision for these attributes; TicketError if the policy does not cover them."""
@@ -132,6 +135,7 @@ class Decider:
         correlations: list[Correlation] = []
         penalties: list[Penalty] = []
         multiplied: set[tuple[str, int]] = set()
+        credits: set[Credit] = set()
         for name in sorted(fired, key=lambda n: meaning.get(n, {}).get("rule", meaning.get(n, {}).get("step", 0))):
             m = meaning.get(name)
             if m is None:
@@ -152,6 +156,8 @@ class Decider:
                 penalties.append(self._penalties[m["penalty"]])
             elif m["kind"] == "multiplier":
                 multiplied.add((m["penalty"], m["index"]))
+            elif m["kind"] == "credit" and self._credits[m["credit"]].subject == kind:
+                credits.add(self._credits[m["credit"]])
             elif m["kind"] == "route":
                 candidate = self.policy.routes[m["route"]]
                 if candidate.subject == kind and (route is None or candidate.index < route.index):
@@ -161,7 +167,8 @@ class Decider:
                         tuple(v for v in self.policy.invariants if v in invariants and v.subject == kind), route,
                         tuple(c for c in self.policy.correlations if c in correlations),
                         tuple(p for p in self.policy.penalties if p in penalties), frozenset(multiplied),
-                        self._undecided(kind, attributes, rules, route), self.checks.unlisted(kind, attributes))
+                        self._undecided(kind, attributes, rules, route), self.checks.unlisted(kind, attributes),
+                        tuple(c for c in self.policy.credits if c in credits))
 
     def _undecided(self, kind: str, attributes: dict[str, Any], winners: dict[str, TargetRule],
                    route: Route | None) -> dict[str, tuple[Finding, ...]] | None:

@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from ..policy.model import EscalationStep, Metric, Notice, Penalty, Policy, Source, TargetRule, TargetValue
+from ..policy.owed import Credit
 
 
 class ClockStatus(enum.StrEnum):
@@ -93,6 +94,17 @@ def money(amount: Decimal) -> int | Decimal:
     return int(whole) if amount == whole else amount.normalize()
 
 
+class CreditOwed(NamedTuple):
+    """One credit a subject earns its customer: when (the breach), how much (exact, before any credit limit,
+    which the ledger applies over all of a customer's credits), to whom (None: the subject names no payee), why."""
+
+    at: float
+    credit: Credit
+    amount: Decimal
+    payee: str | None
+    reason: str
+
+
 class Sample(NamedTuple):
     """A subject in a coverage objective's population: when it entered, and whether its proof came in time."""
 
@@ -141,6 +153,8 @@ class SubjectOutcome:
     charges: tuple[Charge, ...] = ()
     coverage: tuple[Sample, ...] = ()
     event_types: frozenset[str] = frozenset()  # of its events up to as_of: what a report can tell the history holds
+    credits: tuple[CreditOwed, ...] = ()  # per breach, before the limits the ledger applies
+    ended: float | None = None  # a service's: when its life ended (closed, or an event that ends it), at or before as_of
 
 
 NOT_YET_CREATED = "not_yet_created"  # the reason of a subject created after --as-of: listed, not replayed
