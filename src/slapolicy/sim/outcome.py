@@ -153,6 +153,8 @@ class SubjectOutcome:
     charges: tuple[Charge, ...] = ()
     coverage: tuple[Sample, ...] = ()
     event_types: frozenset[str] = frozenset()  # of its events up to as_of: what a report can tell the history holds
+    assignee: str | None = None  # whom its latest event up to as_of that names an assignee gave it to
+    group: str | None = None  # likewise, the group
     credits: tuple[CreditOwed, ...] = ()  # per breach, before the limits the ledger applies
     ended: float | None = None  # a service's: when its life ended (closed, or an event that ends it), at or before as_of
 
