@@ -20,6 +20,7 @@ SECTION_TITLES = {
     "rules": "Target rules", "escalations": "Escalations", "objectives": "Objectives", "notices": "Notices",
     "invariants": "Invariants", "routing": "Routing", "correlations": "Correlations", "penalties": "Penalties",
     "decisions": "Decisions between clauses",
+    "availability": "Availability", "credits": "Service credits", "credit_limits": "Limits on credits",
 }
 
 OPEN = ("policy", "targets", "rules", "calendars", "escalations", "objectives")  # shown; the other sections folded

@@ -8,52 +8,20 @@ Markdown or as a printable HTML page. Everything here is words, nothing here is 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..calendar.durations import Duration
 from ..policy.conditions import All, Condition, evaluate_partial, fields
-from ..policy.loader import JsonPath
-from ..policy.model import EscalationStep, Metric, Policy, Source
+from ..policy.model import EscalationStep, Metric, Policy
 from ..policy.register import Clause, clause_index, registers_of
-from .words import MEASURES, PERIODS, WORDS, Lang, Wording
+from .render_owed import owed_sections
+from .sections import Rule, Section, Table
+from .sections import Writer as _Writer
+from .words import MEASURES, PERIODS, WORDS, Lang
 
-RATES = ("on_time_rate", "resolution_rate", "share", "coverage", "finding_rate")
-
-
-@dataclass(frozen=True)
-class Basis:
-    """Why a rule says what it says: the clauses it implements, or the company's choice, and how it was read."""
-
-    clauses: tuple[str, ...]
-    choice: str
-    note: str
-    source: str  # path:line of the rule
-
-
-@dataclass(frozen=True)
-class Table:
-    caption: str
-    header: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    bases: tuple[Basis | None, ...]  # one per row, shown in the last column
-
-
-@dataclass(frozen=True)
-class Rule:
-    title: str
-    lines: tuple[str, ...]
-    basis: Basis
-
-
-@dataclass(frozen=True)
-class Section:
-    anchor: str
-    title: str
-    tables: tuple[Table, ...] = ()
-    rules: tuple[Rule, ...] = ()
-    paragraphs: tuple[str, ...] = ()
+RATES = ("on_time_rate", "resolution_rate", "share", "coverage", "finding_rate", "availability")
 
 
 @dataclass(frozen=True)
@@ -66,26 +34,11 @@ class RenderedPolicy:
     words: Mapping[str, str]
 
 
-class _Writer(Wording):
-    """The words of one document, and which rules cite each clause (for its appendix)."""
-
-    def __init__(self, policy: Policy, lang: Lang) -> None:
-        super().__init__(policy, lang)
-        self.cited: dict[str, list[str]] = {}
-
-    def basis(self, label: str, path: JsonPath, clauses: Iterable[str], choice: str | None, source: Source | None = None) -> Basis:
-        clauses = tuple(clauses)
-        for c in clauses:
-            self.cited.setdefault(c, []).append(label)
-        line = source.line if source else self.p.document.locate(path).line
-        return Basis(clauses, choice or "", str(self.raw(path).get("note", "")), f"{self.p.source}:{line}")
-
-
 def document(policy: Policy, lang: Lang = "zh") -> RenderedPolicy:
     """The policy in one language, section by section, with the text of every clause it cites."""
     w = _Writer(policy, lang)
     sections = [s for s in (_severities(w), _tiers(w), _calendars(w), _targets(w), _escalations(w),
-                            _duties(w), _other_rules(w), _objectives(w), _penalties(w), _decisions(w)) if s.tables or s.rules or s.paragraphs]
+                            _duties(w), _other_rules(w), _objectives(w), _penalties(w), *owed_sections(w), _decisions(w)) if s.tables or s.rules or s.paragraphs]
     registers, _ = registers_of(policy.source, policy.registers)
     index = clause_index(registers)
     cited = tuple((index.get(c) or Clause(c, (), (), "", ""), tuple(dict.fromkeys(rules)))
