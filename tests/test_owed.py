@@ -9,13 +9,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import tempfile
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from click.testing import Result
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from slapolicy.policy.build_owed import AmountError, parse_amount, parse_share
@@ -169,3 +170,67 @@ def test_any_other_text_is_a_clear_error_or_an_amount(text: str) -> None:
         parse_amount(text)
     except AmountError as exc:
         assert str(exc).startswith("'") and "write" in str(exc) or "share of nothing" in str(exc)
+
+
+def _capped_policy(directory: Path, cap: str, highest: bool) -> Path:
+    """The fixture with its monthly-fee cap at `cap` of the fee, and without 'whichever is higher' unless `highest`."""
+    text = POLICY.read_text(encoding="utf-8")
+    old = "    max: 100% of monthly_fee\n    choice: '\"the aggregate"
+    assert old in text
+    text = text.replace(old, old.replace("100%", cap))
+    if not highest:
+        start = text.index("  - id: whichever-higher")
+        text = text[:start] + text[text.index("  - id: monthly-fee-cap"):]
+    path = directory / "cloud-vm.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _credited_beyond_the_cap(policy: Path, seed: int, share: Decimal) -> tuple[list[str], int]:
+    """Generate a history, report it, and check each (customer, instance, month) of availability credits against
+    `share` of that instance's fee as the history gives it: the groups over the cap, and the credits the cap cut."""
+    from click.testing import CliRunner
+
+    from slapolicy.cli import main
+
+    history = policy.parent / "history.jsonl"
+    runner = CliRunner()
+    made = runner.invoke(main, ["generate", "--policy", str(policy), "--tickets", "5", "--services", "15", "--days", "150",
+                                "--seed", str(seed), "-o", str(history)], catch_exceptions=False)
+    assert made.exit_code == 0, made.output
+    services = {}
+    for line in history.read_text(encoding="utf-8").splitlines():
+        subject = json.loads(line)
+        if subject.get("kind") == "instance":
+            services[subject["id"]] = subject["attributes"]
+    result = runner.invoke(main, ["report", str(policy), str(history), "--as-of", "2025-06-01T00:00:00+08:00", "--format", "json"],
+                           catch_exceptions=False)
+    doc = json.loads(result.stdout)
+    paid: dict[tuple[str, str, str], Decimal] = {}
+    cut = 0
+    for c in doc.get("ledger", {}).get("credits", []):
+        if c["credit"] in ("single-instance-voucher", "across-zones-voucher"):
+            attrs = services[c["subject"]]
+            key = (attrs["customer"], attrs["instance"], c["period"])
+            paid[key] = paid.get(key, Decimal(0)) + Decimal(str(c["amount"]))
+            cut += "monthly-fee-cap" in c.get("limited_by", [])
+    over = [f"{k}: {v} > {share} × {services_fee}" for k, v in paid.items()
+            if v > share * (services_fee := Decimal(str(next(a["monthly_fee"] for a in services.values()
+                                                           if (a["customer"], a["instance"]) == k[:2]))))]
+    return over, cut
+
+
+@settings(max_examples=5, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from(["100%", "25%", "10%"]), st.booleans())
+def test_no_customer_is_credited_more_than_the_cap_in_any_period(seed: int, cap: str, highest: bool) -> None:
+    """"the aggregate amount shall be no more than the applicable Monthly Service Fee paid by you for such month":
+    over a generated fleet, no instance's credits in a month exceed the cap, however tight it is set."""
+    with tempfile.TemporaryDirectory() as directory:
+        over, _ = _credited_beyond_the_cap(_capped_policy(Path(directory), cap, highest), seed, Decimal(cap[:-1]) / 100)
+    assert over == []
+
+
+def test_a_tight_cap_cuts_generated_credits(tmp_path: Path) -> None:
+    """The property is not empty: with a cap of 10 % of the fee and both credits paid, the generated credits reach it."""
+    over, cut = _credited_beyond_the_cap(_capped_policy(tmp_path, "10%", False), 1, Decimal("0.1"))
+    assert over == [] and cut > 0

@@ -9,7 +9,7 @@ one group (the values of their `per` attributes, else the payee) is owed in one 
 - `pay: highest` keeps the highest credit of the group (the first listed of equal ones) and pays the
   others nothing;
 - `max` caps the group's sum: an amount, or a share of the greatest fee among the group's credits
-  (`100% of monthly_fee`); the credits are paid in time order until the cap is reached, the one that
+  (`100% of monthly_fee`, rounded down to the hundredth, so that a rounding never passes it); the credits are paid in time order until the cap is reached, the one that
   reaches it in part, the later ones nothing.
 
 Every credit keeps what it was owed and says which limits cut it; a credit or a limit that cannot be
@@ -21,11 +21,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
 from typing import Any, NamedTuple
 
-from ..policy.model import Policy, hundredths
+from ..policy.model import CENT, Policy, hundredths
 from ..policy.owed import Amount, Band, CreditLimit, OfFee
 from ..sim.owed import fee_of
 from .availability import Measured, measure
@@ -148,12 +148,16 @@ def _fee(amount: Amount) -> str:
     return amount.fee if isinstance(amount, OfFee) else ""
 
 
-def amount_of(amount: Amount, attributes: Sequence[Mapping[str, Any]]) -> Decimal | None:
-    """Money as it is; a share of the greatest fee the subjects give (None when none gives it)."""
+def amount_of(amount: Amount, attributes: Sequence[Mapping[str, Any]], cap: bool = False) -> Decimal | None:
+    """Money as it is; a share of the greatest fee the subjects give (None when none gives it), to the hundredth: a
+    credit half to even, a cap down (25 % of 99.90 is at most 24.97: "no more than" is never passed by a rounding)."""
     if not isinstance(amount, OfFee):
         return amount
     fees = [f for attrs in attributes if (f := fee_of(attrs, amount.fee)) is not None]
-    return hundredths(amount.share.fraction * max(fees)) if fees else None
+    if not fees:
+        return None
+    exact = amount.share.fraction * max(fees)
+    return exact.quantize(CENT, ROUND_DOWN) if cap else hundredths(exact)
 
 
 def _limit(limit: CreditLimit, owed: list[_Owed], tz: dt.tzinfo, not_computed: list[str]) -> None:
@@ -168,7 +172,7 @@ def _limit(limit: CreditLimit, owed: list[_Owed], tz: dt.tzinfo, not_computed: l
                 if o is not best and o.entry.amount:
                     _cut(o, Decimal(0), limit)
         if limit.max is not None:
-            cap = amount_of(limit.max, [o.attributes for o in group])
+            cap = amount_of(limit.max, [o.attributes for o in group], cap=True)
             if cap is None:
                 not_computed.append(f"credit limit {limit.id} for {' / '.join(map(str, key))} could not be applied: no number "
                                     f"'{_fee(limit.max)}'")
