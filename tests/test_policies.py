@@ -19,7 +19,8 @@ CLAUSES = ROOT.parent / "shared" / "regulation" / "clauses.md"
 def test_shipped_policies_are_valid(in_root: Path) -> None:
     result = scan(["policies"])
     assert [d.format() for d in result.diagnostics] == []
-    assert {p.id for p in result.policies} == {"after-sales", "tech-support", "service-guide", "company-service", "network-service"}
+    assert {p.id for p in result.policies} == {"after-sales", "tech-support", "service-guide", "company-service", "network-service",
+                                                  "tencent-cvm"}
     assert sorted(p.version for p in result.policies if p.id == "after-sales") == ["2024.1", "2025.1"]
 
 

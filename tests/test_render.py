@@ -51,6 +51,7 @@ def after_sales(lang: str = "zh") -> RenderedPolicy:
 # the committed documents and the goldens ---------------------------------------------------
 
 DOC_FILES = [(name, "zh", fmt) for name in POLICIES for fmt in ("md", "html")] + [("after-sales", "en", "html")]
+DOC_FILES += [("tencent-cvm", "en", fmt) for fmt in ("md", "html")]  # an English agreement: its own language too
 
 
 @pytest.mark.parametrize(("name", "lang", "fmt"), DOC_FILES)

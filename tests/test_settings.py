@@ -137,7 +137,7 @@ def test_pyproject_errors_point_at_the_code_not_a_comment_or_a_longer_code(tmp_p
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("disable: [SLA99]\n", "1:11: unknown code 'SLA99'; did you mean 'SLA901'? (`slapolicy checks` lists the codes that can be ignored)"),
+    ("disable: [SLA99]\n", "1:11: unknown code 'SLA99'; did you mean 'SLA509'? (`slapolicy checks` lists the codes that can be ignored)"),
     ("severity: {SLA503: fatal}\n", "1:12: the severity of SLA503 is 'error' or 'warning', not 'fatal'"),
     ("ignore: [SLA503]\n", "1:1: unknown setting 'ignore' in .slapolicy.yaml; write disable: [SLA408] and severity: {SLA503: error}"),
     ("disable: SLA503\n", "1:1: 'disable' is a list of codes; write disable: [SLA408] and severity: {SLA503: error}"),

@@ -361,7 +361,7 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
 
     reserved = {"id", "description", "description_en", "clause", "when", "calendar", "choice", "note"}
     targets = []
-    for i, t in enumerate(data["targets"]):
+    for i, t in enumerate(data.get("targets") or ()):  # an availability agreement may time no ticket
         path: JsonPath = ("targets", i)
         rule_calendar = t.get("calendar", ALWAYS_CALENDAR)
         values = {}

@@ -124,6 +124,8 @@ def _conjuncts(cond: Condition) -> tuple[Condition, ...]:
 
 def _targets(w: _Writer) -> Section:
     metrics = _ticket_metrics(w)
+    if not metrics:  # an availability agreement times no ticket: no section of empty tables
+        return Section("targets", w.w("targets"))
     by_tier = any("tier" in fields(r.when) for r in w.p.targets)
     tiers: list[tuple[str, str | None]] = (
         [(w.named(t, t.id), t.id) for t in w.p.tiers.values()] if by_tier else [(w.w("all_tiers"), None)])
