@@ -275,7 +275,8 @@ def _scale(b: _Builder, attribute: Mapping[str, Any], path: JsonPath) -> tuple[f
 
 
 def _share(text: str) -> float:
-    return float(text.strip().rstrip("%").strip()) / 100
+    """The float nearest the share written: 99.975% is 0.99975, not 99.975 / 100 (0.9997499999999999)."""
+    return float(Decimal(text.strip().rstrip("%").strip()) / 100)
 
 
 _SHARE = re.compile(r"[0-9]+(?:\.[0-9]+)?\s*%")
