@@ -184,7 +184,8 @@ def test_both_engines_give_identical_outcomes(policy_dir: str) -> None:
     as_of = dt.datetime(2026, 1, 1, tzinfo=dt.UTC).timestamp()
     runs = [[Encoder().outcome(o) for o in simulate(policies, items, name, as_of)] for name in ("python", "durable")]
     assert runs[0] == runs[1]
-    assert sum(r["status"] == "ok" for r in runs[0]) == 300
+    assert len(items) >= 300  # the tickets, and for an availability agreement its services, outages and maintenance
+    assert sum(r["status"] == "ok" for r in runs[0]) == len(items)
 
 
 @pytest.mark.skipif(not durable_available(), reason="durable-rules does not import on this Python")

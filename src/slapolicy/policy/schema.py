@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
@@ -371,16 +370,8 @@ def schema_problems(doc: Document, name: str = "policy") -> list[Diagnostic]:
         out.update(d for d in _convert_leaf(doc, leaf, name) if not _within(d.json_path, spaceless))
     if not out:  # jsonschema takes where jsonschema-rs refuses .nan and .inf, which JSON has no number for
         out.update(doc.diagnostic(tuple(e.instance_path), "SLA104", ".nan and .inf are not numbers a policy can use; write a finite number "
-                                  "such as 50" + ("" if _only_numbers(e) else ", or quote it if it is text")) for e in _fast(name).iter_errors(doc.data)
-                   if _only_numbers(e) or _non_finite(doc.data, e.instance_path))
+                                  "such as 50") for e in _fast(name).iter_errors(doc.data) if _only_numbers(e))
     return sorted(out)
-
-
-def _non_finite(data: Any, path: Iterable[Any]) -> bool:
-    """Whether the value at `path` is .nan or .inf (`version: .nan`, where text is taken too)."""
-    for key in path:
-        data = data[key]
-    return isinstance(data, float) and not math.isfinite(data)
 
 
 def _only_numbers(error: Any) -> bool:
