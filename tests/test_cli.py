@@ -21,7 +21,7 @@ CN = holidays.country_holidays("CN")
 def test_validate_default_directory_is_policies(run_cli: Run) -> None:
     result = run_cli("validate")
     assert result.exit_code == 0
-    assert result.output == "8 files checked: 0 errors, 0 warnings\n"
+    assert result.output == "10 files checked: 0 errors, 0 warnings\n"
 
 
 def test_validate_text_output_and_exit_1(run_cli: Run) -> None:

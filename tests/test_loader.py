@@ -110,3 +110,4 @@ def test_a_syntax_error_is_not_blamed_on_valid_chinese_text_above_it(chinese: st
         f"c.yaml:{line}:2: SLA004 error: this line is indented 1 space, but the block it continues starts at line 1 "
         "('policy: after-sales') indented 0 spaces; the keys of one block line up exactly: indent them alike (or this "
         "line like a key of an enclosing block)")
+

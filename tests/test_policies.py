@@ -22,7 +22,7 @@ def test_shipped_policies_are_valid(in_root: Path) -> None:
     result = scan(["policies"])
     assert [d.format() for d in result.diagnostics] == []
     assert {p.id for p in result.policies} == {"after-sales", "tech-support", "service-guide", "company-service", "network-service",
-                                                     "ubuntu-pro", "sussex-its"}
+                                                     "ubuntu-pro", "sussex-its", "tencent-cvm"}
     assert sorted(p.version for p in result.policies if p.id == "after-sales") == ["2024.1", "2025.1"]
 
 

@@ -50,7 +50,7 @@ def after_sales(lang: str = "zh") -> RenderedPolicy:
 
 # the committed documents and the goldens ---------------------------------------------------
 
-ENGLISH = {"ubuntu-pro", "sussex-its"}  # agreements written in English: documents in English, and in Chinese for our readers
+ENGLISH = {"ubuntu-pro", "sussex-its", "tencent-cvm"}  # agreements written in English: documents in English, and in Chinese for our readers
 DOC_FILES = [(name, lang, fmt) for name in POLICIES for lang in (("en", "zh") if name in ENGLISH else ("zh",))
              for fmt in ("md", "html")] + [("after-sales", "en", "html")]
 

@@ -216,14 +216,16 @@ def test_the_ledger_per_period_and_payer_traceable_to_each_charge(run_cli: Run, 
     ledger_csv = tmp_path / "charges.csv"
     doc = json.loads(run_cli(*args, "--format", "json", "--ledger", str(ledger_csv)).stdout)
     assert doc["ledger"]["currency"] == "CNY"
-    assert doc["ledger"]["totals"] == [{"period": "2025-03", "payer": "李美華", "amount": 50, "charges": 1},
-                                       {"period": "2025-04", "payer": "林技術員", "amount": 400, "charges": 1}]
+    assert doc["ledger"]["totals"] == [{"period": "2025-03", "direction": "fine", "payer": "李美華", "amount": 50, "charges": 1},
+                                       {"period": "2025-04", "direction": "fine", "payer": "林技術員", "amount": 400, "charges": 1}]
     charge = doc["ledger"]["charges"][1]
     assert (charge["subject"], charge["line"], charge["penalty"], charge["clauses"], charge["factor"]) == (
         "S-0303", 6, "complaint-found-true", ["R-004-16"], 4)
     rows = ledger_csv.read_text(encoding="utf-8").splitlines()
-    assert rows[0] == "period,payer,at,subject,kind,line,penalty,clauses,amount,factor,reason"
-    assert rows[1] == "2025-03,李美華,2025-03-03T21:40:00+08:00,CALL-0302,call,3,unanswered-call,R-004-12,50,1,call matches unanswered-call"
+    assert rows[0] == ("period,direction,payer,payee,at,subject,kind,line,penalty,credit,clauses,owed,amount,currency,factor,"
+                       "limited_by,reason")
+    assert rows[1] == ("2025-03,fine,李美華,,2025-03-03T21:40:00+08:00,CALL-0302,call,3,unanswered-call,,R-004-12,50,50,CNY,1,,"
+                       "call matches unanswered-call")
     md = run_cli(*args, "--format", "markdown").stdout
     assert "| 2025-04 | 林技術員 | 400 | 1 |" in md and "## Penalties" in md
     group = next(g for g in doc["groups"] if g["period"] == "2025-04" and "kind" not in g)

@@ -20,15 +20,17 @@ from ._shared import fail, output_option, policy_set
 @click.option("--days", type=click.IntRange(min=1, max=3660), default=365, show_default=True, help="Days the arrivals span.")
 @output_option
 @click.option("--calls", is_flag=True, help="Also write a hotline call before each ticket (0.05 % unanswered), when the policy governs calls.")
+@click.option("--services", type=click.IntRange(min=1, max=100_000), default=20, show_default=True,
+              help="Services to write, with their outages, when the policy has availability measures.")
 @click.option("--roster", "roster_path", type=click.Path(dir_okay=False), default=None,
               help="Also write a duty roster (CSV) for the roles the policy's penalties name.")
 def generate(policy_path: str, count: int, seed: int, start: dt.datetime, days: int, output: str | None,
-             calls: bool, roster_path: str | None) -> None:
+             calls: bool, services: int, roster_path: str | None) -> None:
     """Write a synthetic, seeded ticket history in the JSONL ticket format."""
     policy = policy_set(policy_path).latest
     try:
         with destination(output) as out, progress.bar(lambda: count) as advance:
-            for ticket in generate_history(policy, count, seed, start.date(), days, calls):
+            for ticket in generate_history(policy, count, seed, start.date(), days, calls, services):
                 out.write(json.dumps(ticket, ensure_ascii=False, separators=(", ", ": ")) + "\n")
                 if advance is not None and ticket.get("kind", "ticket") == "ticket":
                     advance(1)

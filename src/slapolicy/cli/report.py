@@ -60,8 +60,9 @@ def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str
         check_grouping(policies.versions, by)
     except GroupingError as exc:
         fail(str(exc))
-    total = Aggregator(policies.tz, period, by)
-    plan = Plan((policies,), as_of(as_of_text, policies), engine, functools.partial(Aggregator, policies.tz, period, by), encoding,
+    now = as_of(as_of_text, policies)
+    total = Aggregator(policies.tz, period, by, now)
+    plan = Plan((policies,), now, engine, functools.partial(Aggregator, policies.tz, period, by, now), encoding,
                 roster(roster_path, policies), input_profile(profile_name, input_format, encoding))
     signum = replay_history(plan, history, input_format, total, jobs)
     if signum is not None:

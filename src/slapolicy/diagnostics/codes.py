@@ -130,6 +130,11 @@ _ALL = (
     _check("SLA506", "engine-refuses", E, "a condition or ruleset the rules engine cannot take", "engine_limits"),
     _check("SLA507", "deadline-ignored-in-silence", W,
            "an attribute that carries a deadline says `unknown: ignore` without saying why", "silent_deadlines"),
+    _check("SLA508", "credit-bands", E,
+           "credit bands that overlap or leave a gap, short-outage steps or lateness steps out of order", "credit_bands"),
+    _check("SLA509", "owed-parts-mismatch", E,
+           "parts of an availability measure, credit or credit limit that do not fit (types, periods, what a breach earns)",
+           "owed_fit"),
     _check("SLA510", "lookup-incomplete", E, "a lookup table (priority matrix) lacks cells for some combination of "
            "its keys' values", "lookup_cells"),
     _check("SLA511", "lookup-cycle", E, "lookup tables that read each other's values in a circle", "lookup_cycle"),

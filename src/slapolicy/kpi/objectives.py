@@ -12,14 +12,16 @@ stops its metric) is *not measured*, with the reason.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..policy.model import Objective, Policy
+from .availability import Measured, measure
 from .measured import objective_unmeasured
 from .periods import PERIODS, period_key
 from .report import Report
-from .tally import Unfinished
+from .tally import Unfinished, written
 
 
 @dataclass(frozen=True)
@@ -41,10 +43,15 @@ class ObjectiveResult:
 def objective_results(report: Report, versions: Iterable[Policy]) -> list[ObjectiveResult]:
     """Each version's objectives per period over its own subjects: value, met or missed (None without data
     or not measured), and what it rests on."""
+    versions = list(versions)
     rows = []
+    available = _availability(report, versions)
     for policy in versions:
         tallied = sorted(k for k in report.objectives if k[0] == policy.version)
         for o in policy.objectives:
+            if o.measure == "availability":
+                rows += _available(o, policy.version, available)
+                continue
             unmeasured = objective_unmeasured(o, policy, report.event_types)
             for key in (k for k in tallied if k[1] == o.id):
                 tally = report.objectives[key]
@@ -57,6 +64,29 @@ def objective_results(report: Report, versions: Iterable[Policy]) -> list[Object
                                             policy.version, lower, not lower or _settled(o, met, value), tally.unfinished,
                                             unmeasured))
     return rows
+
+
+def _availability(report: Report, versions: list[Policy]) -> list[Measured]:
+    if not any(o.measure == "availability" for p in versions for o in p.objectives):
+        return []
+    return measure(report.outages, versions, versions[-1].tz, report.now())
+
+
+def _available(o: Objective, version: str, measured: list[Measured]) -> list[ObjectiveResult]:
+    """An availability objective per period: its lowest service's availability (cut to 6 decimals, never more than was
+    measured), met when every service's reaches `min` exactly; a period still running is met only so far."""
+    periods: dict[str, list[Measured]] = {}
+    for row in measured:
+        if row.version == version and row.measure.id == o.availability:
+            periods.setdefault(row.period, []).append(row)
+    least = written(o.min) if o.min is not None else None
+    out = []
+    for period, rows in sorted(periods.items()):
+        lowest = min(row.availability for row in rows)
+        met = least is None or lowest >= least
+        out.append(ObjectiveResult(o, period, math.floor(lowest * 1_000_000) / 1_000_000, met, len(rows), len(rows),
+                                   version=version, settled=not (met and any(row.open for row in rows))))
+    return out
 
 
 def _settled(objective: Objective, met: bool | None, value: float | None) -> bool:

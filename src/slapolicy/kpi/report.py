@@ -11,16 +11,19 @@ merge exactly, however the tickets were split.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 from ..diagnostics.record import did_you_mean
 from ..policy.model import BUILTIN_ATTRIBUTES, Policy
 from ..sim.outcome import ClockOutcome, ClockStatus, Outcome, Rejection, SubjectOutcome
+from .availability import Collected
 from .measured import Place, place
-from .periods import Days, period_key
+from .periods import Days
 from .tally import Histogram, ObjectiveTally
 from .tallying import TallyKey, VersionObjectives
 
@@ -82,7 +85,8 @@ class Group:
 
 
 class LedgerLine(NamedTuple):
-    """One charge, as plain data (it travels from worker processes): traceable to its subject and clause."""
+    """One charge (a fine a person pays), as plain data (it travels from worker processes): traceable to its
+    subject and clause."""
 
     at: float
     subject: str
@@ -90,10 +94,27 @@ class LedgerLine(NamedTuple):
     line: int
     penalty: str
     clauses: tuple[str, ...]
-    cents: int
+    amount: Decimal
     factor: float
     payer: str | None
     reason: str
+
+
+class CreditLine(NamedTuple):
+    """A credit a subject earned its customer by a late clock, before the credit limits (`slapolicy.kpi.ledger`
+    applies them, grouping by the subject's attributes): plain data, like a LedgerLine."""
+
+    at: float
+    subject: str
+    kind: str
+    line: int
+    credit: str
+    version: str
+    clauses: tuple[str, ...]
+    amount: Decimal
+    payee: str | None
+    reason: str
+    attributes: dict[str, Any]
 
 
 @dataclass
@@ -109,8 +130,10 @@ class Report:
     later: int = 0  # created after --as-of: listed among the rejects, counted apart, no error
     rejects: list[Rejection] = field(default_factory=list)
     interrupted: bool = False
-    ledger: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # (period, payer) -> [cents, charges]
     charges: list[LedgerLine] = field(default_factory=list)
+    credits: list[CreditLine] = field(default_factory=list)
+    outages: Collected = field(default_factory=Collected)  # what availability is measured from
+    as_of: float | None = None  # the replay's now: outages still open run to it
     versions: Counter[tuple[str, str]] = field(default_factory=Counter)  # (period, version) -> subjects replayed under it
     event_types: set[str] = field(default_factory=set)  # in the history: what it can measure
     undecided: Counter[str] = field(default_factory=Counter)  # a rule not applied (its message) -> subjects
@@ -118,6 +141,10 @@ class Report:
     @property
     def tickets(self) -> int:
         return self.simulated + self.rejected + self.later
+
+    def now(self) -> float:
+        """The replay's now (--as-of), where outages still open end; the clock's when none was given."""
+        return self.as_of if self.as_of is not None else time.time()
 
     def merge(self, other: Report) -> None:
         for key, group in other.groups.items():
@@ -129,11 +156,9 @@ class Report:
         self.later += other.later
         self.rejects.extend(other.rejects)
         self.interrupted |= other.interrupted
-        for key, (cents, count) in other.ledger.items():
-            total = self.ledger.setdefault(key, [0, 0])
-            total[0] += cents
-            total[1] += count
         self.charges.extend(other.charges)
+        self.credits.extend(other.credits)
+        self.outages.merge(other.outages)
         self.versions.update(other.versions)
         self.event_types |= other.event_types
         self.undecided.update(other.undecided)
@@ -150,8 +175,8 @@ class Aggregator:
     """Adds outcomes to a Report (the partial of a `report` replay), each subject's objectives those of
     the version it was replayed under (`slapolicy.kpi.tallying`), periods in the zone `tz`."""
 
-    def __init__(self, tz: dt.tzinfo, period: str, by: Iterable[str]) -> None:
-        self.report = Report(period, tuple(by))
+    def __init__(self, tz: dt.tzinfo, period: str, by: Iterable[str], as_of: float | None = None) -> None:
+        self.report = Report(period, tuple(by), as_of=as_of)
         self._days = Days(tz)
         self._tz = tz
         self._day = 0  # how many days the outcomes have moved between: the tallies' day
@@ -205,6 +230,14 @@ class Aggregator:
             self._findings(group, outcome)
         if outcome.charges:
             self._charge(outcome)
+        if outcome.credits:
+            report.credits += [CreditLine(c.at, outcome.id, outcome.kind, outcome.line, c.credit.id, outcome.policy.version,
+                                          c.credit.clauses, c.amount, c.payee, c.reason, dict(outcome.attributes))
+                               for c in outcome.credits]
+        if outcome.policy.availability:
+            unusable: list[str] = []
+            report.outages.add(outcome, self._tz, unusable)
+            report.undecided.update(unusable)
         if not outcome.event_types <= report.event_types:
             report.event_types |= outcome.event_types
         version = outcome.policy.version
@@ -229,15 +262,9 @@ class Aggregator:
         report.undecided.update({f.message for f in outcome.findings if f.code == "undecided_rule"})
 
     def _charge(self, outcome: SubjectOutcome) -> None:
-        """The subject's charges into the ledger, each in the period of its occurrence."""
-        report = self.report
-        for c in outcome.charges:
-            key = (period_key(dt.datetime.fromtimestamp(c.at, self._tz), report.period), c.payer or NOBODY)
-            total = report.ledger.setdefault(key, [0, 0])
-            total[0] += c.cents
-            total[1] += 1
-            report.charges.append(LedgerLine(c.at, outcome.id, outcome.kind, outcome.line, c.penalty.id, c.penalty.clauses,
-                                             c.cents, c.factor, c.payer, c.reason))
+        """The subject's charges, for the ledger (`slapolicy.kpi.ledger`)."""
+        self.report.charges += [LedgerLine(c.at, outcome.id, outcome.kind, outcome.line, c.penalty.id, c.penalty.clauses,
+                                           c.amount, c.factor, c.payer, c.reason) for c in outcome.charges]
 
     def export(self) -> Report:
         return self.report

@@ -35,16 +35,17 @@ class VersionObjectives:
 
     def __init__(self, policy: Policy, tallies: dict[TallyKey, ObjectiveTally], tz: dt.tzinfo) -> None:
         self.version = policy.version
-        self.objectives: tuple[Objective, ...] = policy.objectives
+        # availability is measured per service and period from the whole history, not tallied per subject
+        self.objectives: tuple[Objective, ...] = tuple(o for o in policy.objectives if o.measure != "availability")
         self.day = -1
         self._all = tallies  # the report's, every version's
         self._tz = tz
-        self._measures = tuple(_MEASURES[o.measure] for o in policy.objectives)
-        self._within = tuple(o.calendar for o in policy.objectives)  # count only subjects that start inside its working time
+        self._measures = tuple(_MEASURES[o.measure] for o in self.objectives)
+        self._within = tuple(o.calendar for o in self.objectives)  # count only subjects that start inside its working time
         self._counted_on = policy.counted_on
         self._specs = policy.calendars  # a calendar chosen by the subject: the one it picks for each
         self._calendars: dict[str, BusinessCalendar] = {}
-        self._fields = tuple(sorted({f for o in policy.objectives for c in (o.of, o.where) for f in fields(c)}))
+        self._fields = tuple(sorted({f for o in self.objectives for c in (o.of, o.where) for f in fields(c)}))
         self._applicable: dict[tuple[Any, ...], tuple[tuple[int, bool], ...]] = {}
         self._tallies: list[ObjectiveTally] = []  # of the current day, per objective
 

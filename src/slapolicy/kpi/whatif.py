@@ -74,9 +74,9 @@ class ComparisonData:
 class Comparison:
     """Adds (base outcome, candidate outcome) pairs; `limit` changed outcomes are kept."""
 
-    def __init__(self, base: Policy, candidate: Policy, period: str, limit: int) -> None:
-        self.base = Aggregator(base.tz, period, ())
-        self.candidate = Aggregator(candidate.tz, period, ())
+    def __init__(self, base: Policy, candidate: Policy, period: str, limit: int, as_of: float | None = None) -> None:
+        self.base = Aggregator(base.tz, period, (), as_of)
+        self.candidate = Aggregator(candidate.tz, period, (), as_of)
         self.limit = limit
         self.differences = Differences()
 
@@ -132,5 +132,5 @@ def comparison_plan(base: Policy, candidate: Policy, as_of: float, period: str, 
     """The two-lane plan that replays a history under `base` and under `candidate` (each applied to every
     ticket, whatever its effective dates), and the empty comparison the replay fills."""
     lanes = (PolicySet.of([base], pinned=True), PolicySet.of([candidate], pinned=True))
-    new = functools.partial(Comparison, base, candidate, period, limit)
+    new = functools.partial(Comparison, base, candidate, period, limit, as_of)
     return Plan(lanes, as_of, engine, new, encoding, roster, profile), new()

@@ -21,6 +21,7 @@ SECTION_TITLES = {
     "invariants": "Invariants", "routing": "Routing", "correlations": "Correlations", "penalties": "Penalties",
     "decisions": "Decisions between clauses", "periods": "Date periods", "lookups": "Lookup tables (priority matrix)",
     "builtins": "Built-in behaviour cited",
+    "availability": "Availability", "credits": "Service credits", "credit_limits": "Limits on credits",
 }
 
 OPEN = ("policy", "targets", "rules", "calendars", "escalations", "objectives")  # shown; the other sections folded

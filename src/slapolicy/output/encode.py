@@ -14,7 +14,18 @@ import msgspec
 
 from ..policy.derived import Lookup
 from ..policy.model import TargetRule
-from ..sim.outcome import Charge, ClockOutcome, Derivation, EscalationFiring, Finding, Outcome, Rejection, SubjectOutcome, money
+from ..sim.outcome import (
+    Charge,
+    ClockOutcome,
+    CreditOwed,
+    Derivation,
+    EscalationFiring,
+    Finding,
+    Outcome,
+    Rejection,
+    SubjectOutcome,
+    money,
+)
 
 _CACHE_LIMIT = 50_000
 
@@ -92,6 +103,8 @@ class Encoder:
             doc["findings"] = [self.finding(f, policy.tz) for f in o.findings]
         if o.charges:
             doc["charges"] = [self.charge(c, policy.tz, policy.currency) for c in o.charges]
+        if o.credits:
+            doc["credits"] = [self.credit(c, policy.tz, policy.currency) for c in o.credits]
         if o.coverage:
             doc["coverage"] = [{"objective": c.objective, "at": self.iso(c.at, policy.tz), "covered": c.covered}
                                for c in o.coverage]
@@ -107,7 +120,7 @@ class Encoder:
         return entry
 
     def charge(self, c: Charge, tz: dt.tzinfo, currency: str | None) -> dict[str, Any]:
-        entry: dict[str, Any] = {"penalty": c.penalty.id, "at": self.iso(c.at, tz), "amount": money(c.cents)}
+        entry: dict[str, Any] = {"penalty": c.penalty.id, "at": self.iso(c.at, tz), "amount": money(c.amount)}
         if currency:
             entry["currency"] = currency
         entry["factor"] = number(c.factor)
@@ -116,6 +129,11 @@ class Encoder:
         if c.penalty.clauses:
             entry["clauses"] = list(c.penalty.clauses)
         return entry
+
+    def credit(self, c: CreditOwed, tz: dt.tzinfo, currency: str | None) -> dict[str, Any]:
+        """A credit the subject earns its customer, before the ledger's limits."""
+        return {"credit": c.credit.id, "at": self.iso(c.at, tz), "amount": money(c.amount), **({"currency": currency} if currency else {}),
+                "payee": c.payee, "reason": c.reason, **({"clauses": list(c.credit.clauses)} if c.credit.clauses else {})}
 
     def finding(self, f: Finding, tz: dt.tzinfo) -> dict[str, Any]:
         entry: dict[str, Any] = {"code": f.code, "message": f.message}
@@ -178,10 +196,13 @@ class Encoder:
         return entry
 
 
+_JSON = msgspec.json.Encoder(decimal_format="number")  # money (Decimal) as the exact number it is: 12.5, never "12.5"
+
+
 def dumps(value: Any) -> bytes:
     """Compact JSON, UTF-8, no NaN or Infinity (msgspec refuses to write them)."""
-    return msgspec.json.encode(value)
+    return _JSON.encode(value)
 
 
 def pretty(value: Any, indent: int = 2) -> bytes:
-    return msgspec.json.format(msgspec.json.encode(value), indent=indent)
+    return msgspec.json.format(_JSON.encode(value), indent=indent)

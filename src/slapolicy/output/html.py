@@ -32,6 +32,7 @@ from .cells import (
     group_label,
     metric_cells,
     objective_cells,
+    owed_tables,
     report_notes,
     report_title,
     shown,
@@ -87,7 +88,7 @@ def objective_chart(objective: str, measure: str, rows: list[dict[str, Any]]) ->
     """Bars of one objective's value per period (green met, red missed, grey no data) against its target line."""
     limits = [v for v in (rows[0]["min"], rows[0]["max"]) if v is not None]
     values = [r["value"] for r in rows if r["value"] is not None]
-    top = 1.0 if measure in RATES else (max([*values, *limits, 0]) * 1.15 or 1.0)
+    top = 1.0 if measure in RATES or measure == "availability" else (max([*values, *limits, 0]) * 1.15 or 1.0)
     plot_w, plot_h = CHART_W - PAD_L - 8, CHART_H - PAD_B - PAD_T
     step = plot_w / max(len(rows), 1)
     fits = max(1, int(plot_w // (max(len(r["period"]) for r in rows) * 6.5 + 8)))  # labels of 11 px text side by side
@@ -192,11 +193,8 @@ def report_page(doc: dict[str, Any], out: IO[str]) -> None:
         findings.update(group.get("findings", {}))
     if findings:
         body.append("<h2>Findings</h2>" + _table(("code", "count"), [(k, str(v)) for k, v in sorted(findings.items())]))
-    if "ledger" in doc:
-        currency = doc["ledger"].get("currency", "")
-        body.append("<h2>Penalties</h2>" + _table(("period", "payer", f"amount {currency}".strip(), "charges"),
-                                                  [(t["period"], t["payer"], str(t["amount"]), str(t["charges"]))
-                                                   for t in doc["ledger"]["totals"]]))
+    for caption, columns, table in owed_tables(doc):
+        body.append(f"<h2>{_e(caption)}</h2>" + _table(columns, table))
     out.write(_head(title) + "\n".join(body) + "\n" + END)
 
 

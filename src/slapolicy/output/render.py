@@ -9,7 +9,8 @@ from html import escape
 from typing import IO
 
 from ..policy.register import Clause
-from ..review.render import Basis, RenderedPolicy, Rule, Section, Table
+from ..review.render import RenderedPolicy
+from ..review.sections import Basis, Rule, Section, Table
 
 
 def _basis_parts(doc: RenderedPolicy, basis: Basis, link: Callable[[str], str]) -> list[str]:

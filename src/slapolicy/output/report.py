@@ -10,10 +10,12 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import IO, Any
 
+from ..kpi.availability import Measured
+from ..kpi.ledger import CREDIT, FINE, Ledger, settle
 from ..kpi.measured import absent, metric_unmeasured
 from ..kpi.objectives import ObjectiveResult, ObjectiveSummary, objective_results, summarise
 from ..kpi.periods import period_key
-from ..kpi.report import NOBODY, MetricStats, Report, rate
+from ..kpi.report import MetricStats, Report, rate
 from ..kpi.tally import Estimate
 from ..policy.model import Metric, Policy
 from ..sim.outcome import ClockStatus, money
@@ -27,6 +29,7 @@ from .cells import (
     md_cell,
     metric_cells,
     objective_cells,
+    owed_tables,
     report_notes,
     report_title,
     summary_text,
@@ -72,6 +75,7 @@ def document(report: Report, versions: Sequence[Policy]) -> dict[str, Any]:
                 entry["findings_by_person"] = dict(sorted(g.finding_actors.items()))
         groups.append(entry)
     results = objective_results(report, covered)
+    ledger = settle(report, covered or [newest])
     return {
         "policy": newest.id,
         "title": newest.title,
@@ -90,7 +94,8 @@ def document(report: Report, versions: Sequence[Policy]) -> dict[str, Any]:
         "objectives": [{**_verdict(r), "tickets": r.tickets, "measured": r.measured} for r in results],
         "objectives_at_period": [{**_verdict(r), "own_period": r.objective.period, "measured": r.measured,
                                   "periods": r.periods, "missed": r.missed} for r in summarise(results, report.period)],
-        **({"ledger": _ledger(report, newest)} if report.ledger else {}),
+        **({"availability": [_available(row, newest) for row in ledger.measured]} if ledger.measured else {}),
+        **({"ledger": _ledger(ledger, report, newest)} if ledger.entries or ledger.not_computed else {}),
     }
 
 
@@ -110,18 +115,39 @@ def _verdict(r: ObjectiveResult | ObjectiveSummary) -> dict[str, Any]:
             "period": r.period or None, **verdict_fields(r)}
 
 
-def _ledger(report: Report, policy: Policy) -> dict[str, Any]:
-    """Penalties per period and payer, and every charge behind them (subject, line, clause)."""
+def _ledger(ledger: Ledger, report: Report, policy: Policy) -> dict[str, Any]:
+    """What is owed per period, direction and party (fines by their payer, credits to their payee), and every charge
+    and credit behind it (subject, line, clause; a credit's amount before the limits that cut it)."""
     encoder = Encoder()
     tz = policy.tz
-    totals = [{"period": period, "payer": payer, "amount": money(cents), "charges": count}
-              for (period, payer), (cents, count) in sorted(report.ledger.items())]
-    charges = [{"period": _period_of(c.at, report, policy), "payer": c.payer or NOBODY, "at": encoder.iso(c.at, tz),
-                "subject": c.subject, **({"kind": c.kind} if c.kind != "ticket" else {}), "line": c.line,
-                "penalty": c.penalty, "clauses": list(c.clauses), "amount": money(c.cents), "factor": number(c.factor),
-                "reason": c.reason}
-               for c in sorted(report.charges, key=lambda c: (c.at, c.line, c.penalty))]
-    return {**({"currency": policy.currency} if policy.currency else {}), "totals": totals, "charges": charges}
+    totals = [{"period": period, "direction": direction, PARTY[direction]: party, "amount": money(amount),
+               ("charges" if direction == FINE else "credits"): count}
+              for (period, direction, party), (amount, count) in sorted(ledger.totals.items())]
+    lines: dict[str, list[dict[str, Any]]] = {FINE: [], CREDIT: []}
+    for e in ledger.entries:
+        line: dict[str, Any] = {"period": _period_of(e.at, report, policy), PARTY[e.direction]: e.party, "at": encoder.iso(e.at, tz),
+                "subject": e.subject, **({"kind": e.kind} if e.kind != "ticket" else {}), "line": e.line,
+                ("penalty" if e.direction == FINE else "credit"): e.rule, "clauses": list(e.clauses)}
+        if e.direction == FINE:
+            line.update({"amount": money(e.amount), "factor": number(e.factor)})
+        else:
+            line.update({"owed": money(e.owed), "amount": money(e.amount), **({"limited_by": list(e.limited_by)} if e.limited_by else {})})
+        lines[e.direction].append({**line, "reason": e.reason})
+    return {**({"currency": policy.currency} if policy.currency else {}), "totals": totals, "charges": lines[FINE],
+            **({"credits": lines[CREDIT]} if lines[CREDIT] else {}), **({"not_computed": ledger.not_computed} if ledger.not_computed else {})}
+
+
+PARTY = {FINE: "payer", CREDIT: "payee"}
+
+
+def _available(row: Measured, policy: Policy) -> dict[str, Any]:
+    """A service's availability in a period: the time, the downtime as counted, and the ratio (cut to 6 decimals)."""
+    encoder = Encoder()
+    return {"measure": row.measure.id, "version": row.version, "period": row.period, "service": row.labels,
+            "from": encoder.iso(row.start, policy.tz), "to": encoder.iso(row.end, policy.tz), "seconds": number(row.total),
+            "downtime_seconds": number(row.downtime), "down_seconds": number(row.raw),
+            **({"excluded_seconds": number(row.excluded)} if row.excluded else {}), "interruptions": row.interruptions,
+            "availability": math.floor(row.availability * 1_000_000) / 1_000_000, "so_far": row.open}
 
 
 def _period_of(at: float, report: Report, policy: Policy) -> str:
@@ -208,10 +234,9 @@ def markdown(doc: dict[str, Any], out: IO[str]) -> None:
             lines += ["", "Escalations: " + md_cell(", ".join(f"{k} × {v}" for k, v in group["escalations"].items())) + "."]
         if "findings" in group:
             lines += ["", "Findings: " + md_cell(", ".join(f"{k} × {v}" for k, v in group["findings"].items())) + "."]
-    if "ledger" in doc:
-        currency = doc["ledger"].get("currency", "")
-        lines += ["", "## Penalties", "", f"| period | payer | amount {currency} | charges |".replace("  ", " "), "|---|---|---|---|"]
-        lines += [f"| {t['period']} | {md_cell(t['payer'])} | {t['amount']} | {t['charges']} |" for t in doc["ledger"]["totals"]]
+    for title, columns, rows in owed_tables(doc):
+        lines += ["", f"## {title}", "", _row(list(columns)), "|" + "---|" * len(columns)]
+        lines += [_row([md_cell(c) for c in row]) for row in rows]
     out.write("\n".join(lines) + "\n")
 
 
@@ -254,22 +279,26 @@ def table(doc: dict[str, Any], out: IO[str]) -> None:
                 for name, m in group["metrics"].items()]
         console.print()
         console.print(word_table(console.width, title, columns, rows, right=range(1, len(columns))) if rows else escape(title))
-    if "ledger" in doc:
+    for title, columns, rows in owed_tables(doc):
         console.print()
-        ledger = [[t["period"], t["payer"], str(t["amount"]), str(t["charges"])] for t in doc["ledger"]["totals"]]
-        console.print(word_table(console.width, f"penalties ({doc['ledger'].get('currency', 'amounts')})", ("period", "payer", "amount", "charges"),
-                                 ledger, right=(2, 3)))
+        console.print(word_table(console.width, title.lower(), columns, rows, right=range(2 if title != "Availability" else 3, len(columns))))
 
 
 def write_ledger(doc: dict[str, Any], out: IO[str]) -> None:
-    """Every charge as CSV: period, payer, when, subject and line, penalty and clauses, amount, factor, why."""
+    """Every charge and credit as CSV, in time order: period, direction, who pays (a fine) or is owed (a credit), when,
+    subject and line, penalty or credit and clauses, what was owed and what is paid, currency, factor, limits, why."""
     buf = io.StringIO()
-    columns = ["period", "payer", "at", "subject", "kind", "line", "penalty", "clauses", "amount", "factor", "reason"]
+    columns = ["period", "direction", "payer", "payee", "at", "subject", "kind", "line", "penalty", "credit", "clauses",
+               "owed", "amount", "currency", "factor", "limited_by", "reason"]
     writer = csv.DictWriter(buf, columns, lineterminator="\n")
     writer.writeheader()
-    for c in doc.get("ledger", {}).get("charges", []):
-        row = {**c, "kind": c.get("kind", "ticket"), "clauses": " ".join(c["clauses"])}
-        writer.writerow({k: csv_safe(row[k]) for k in columns})
+    ledger = doc.get("ledger", {})
+    rows = [{**c, "direction": FINE, "owed": c["amount"]} for c in ledger.get("charges", [])]
+    rows += [{**c, "direction": CREDIT, "factor": 1} for c in ledger.get("credits", [])]
+    for row in sorted(rows, key=lambda r: (r["at"], r["line"])):
+        row.update({"kind": row.get("kind", "ticket"), "clauses": " ".join(row["clauses"]), "currency": ledger.get("currency", ""),
+                    "limited_by": " ".join(row.get("limited_by", ()))})
+        writer.writerow({k: csv_safe(row.get(k, "")) for k in columns})
     out.write(buf.getvalue())
 
 

@@ -225,6 +225,10 @@ class _Table:
             currency = " " + c["currency"] if "currency" in c else ""
             note("charge", "magenta", _short(c["at"]),
                  f"{c['penalty']} {c['amount']}{currency}{factor} → {c['payer'] or '(no payer)'}")
+        for c in r.get("credits", ()):
+            currency = " " + c["currency"] if "currency" in c else ""
+            note("credit", "cyan", _short(c["at"]), f"{c['credit']} {c['amount']}{currency} owed to {c['payee'] or '(no payee)'}: "
+                                                    f"{c['reason']}")
 
     def _note(self, label: str, style: str | None, when: str, text: str) -> None:
         """One line under the clocks; a long text wraps between words under itself (a hanging indent)."""

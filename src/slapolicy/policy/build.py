@@ -10,12 +10,13 @@ import datetime as dt
 import math
 import re
 from collections.abc import Mapping
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from typing import Any
 
 from ..calendar.durations import Duration, DurationError, parse_duration
 from ..calendar.instants import MAX_YEAR, MIN_YEAR, RANGE_TEXT, InstantError, zone
 from ..diagnostics.record import Diagnostic, ordinal
+from .build_owed import build_owed
 from .calendars import calendars as build_calendars
 from .calendars import is_choice
 from .conditions import ALWAYS, Condition, ConditionError, event_items, parse_condition, regex_problem
@@ -48,7 +49,9 @@ from .model import (
     Source,
     TargetRule,
     TargetValue,
+    hundredths,
 )
+from .model import clauses_of as _clauses
 
 
 class _Builder:
@@ -167,17 +170,9 @@ class _Builder:
                        path + ("multipliers", i), _clauses(m), m.get("choice"))
             for i, m in enumerate(p.get("multipliers") or [])
         )
-        cents = int((Decimal(str(p["amount"])) * 100).to_integral_value(ROUND_HALF_EVEN))
         return Penalty(p["id"], self.condition(p.get("when"), path + ("when",)), p.get("breach"), p.get("finding"),
-                       p.get("calendar"), cents, tuple(payer), multipliers, path, self.source(path), p.get("subject", "ticket"),
+                       p.get("calendar"), hundredths(Decimal(str(p["amount"]))), tuple(payer), multipliers, path, self.source(path), p.get("subject", "ticket"),
                        _clauses(p), p.get("choice"))
-
-
-def _clauses(item: Mapping[str, Any]) -> tuple[str, ...]:
-    value = item.get("clause")
-    if value is None:
-        return ()
-    return (value,) if isinstance(value, str) else tuple(value)
 
 
 _PERIODS: dict[str, tuple[str, int, str]] = {
@@ -236,7 +231,8 @@ def _scale(b: _Builder, attribute: Mapping[str, Any], path: JsonPath) -> tuple[f
 
 
 def _share(text: str) -> float:
-    return float(text.strip().rstrip("%").strip()) / 100
+    """The float nearest the share written: 99.975% is 0.99975, not 99.975 / 100 (0.9997499999999999)."""
+    return float(Decimal(text.strip().rstrip("%").strip()) / 100)
 
 
 _SHARE = re.compile(r"[0-9]+(?:\.[0-9]+)?\s*%")
@@ -331,7 +327,7 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
 
     reserved = {"id", "description", "description_en", "clause", "when", "calendar", "choice", "note"}
     targets = []
-    for i, t in enumerate(data["targets"]):
+    for i, t in enumerate(data.get("targets") or ()):  # an availability agreement may time no ticket
         path: JsonPath = ("targets", i)
         rule_calendar = t.get("calendar", ALWAYS_CALENDAR)
         values = {}
@@ -387,7 +383,7 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
             choice=o.get("choice"), calendar=o.get("calendar"), subject=o.get("subject", "ticket"), q=o.get("q"),
             finding=o.get("finding"), population=_events(o.get("population")) or ("created",), proof=_events(o.get("proof")),
             within=b.window(o["within"], path + ("within",)) if "within" in o else None,
-            description=o.get("description", ""), count=o.get("count"),
+            description=o.get("description", ""), count=o.get("count"), availability=o.get("availability"),
         ))
 
     notices = tuple(
@@ -414,6 +410,7 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
     )
     correlations = tuple(b.correlation(c, ("correlations", i)) for i, c in enumerate(data.get("correlations") or []))
     penalties = tuple(b.penalty(pen, ("penalties", i)) for i, pen in enumerate(data.get("penalties") or []))
+    availability, credits, credit_limits = build_owed(b, data)
     identity = None
     if "identity" in data:
         spec = data["identity"]
@@ -446,5 +443,6 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
         periods=periods, lookups=lookups,
         builtins={name: Builtin(name, ("builtins", name), b.source(("builtins", name)), _clauses(spec))
                   for name, spec in (data.get("builtins") or {}).items()},
+        availability=availability, credits=credits, credit_limits=credit_limits,
     )
     return policy, b.unusable()

@@ -64,10 +64,18 @@ def _rules(policy: Policy) -> Iterator[Citation]:
                 yield Citation(c, f"escalation {step.metric} step {step.index}{f' ({step.id})' if step.id else ''}",
                                at(step.path))
     for kind, items in (("notice", policy.notices), ("invariant", policy.invariants), ("route", policy.routes),
-                        ("correlation", policy.correlations), ("penalty", policy.penalties), ("objective", policy.objectives)):
+                        ("correlation", policy.correlations), ("penalty", policy.penalties), ("objective", policy.objectives),
+                        ("availability", policy.availability), ("credit", policy.credits), ("credit limit", policy.credit_limits)):
         for item in items:
             for c in item.clauses:
                 yield Citation(c, f"{kind} {item.id}", at(item.path))
+    for a in policy.availability:
+        parts = [(f"short outage {i + 1}", s.path, s.clauses) for i, s in enumerate(a.short_outages)]
+        if a.maintenance is not None:
+            parts.append(("maintenance", a.maintenance.path, a.maintenance.clauses))
+        for label, path, clauses in parts:
+            for c in clauses:
+                yield Citation(c, f"availability {a.id} {label}", at(path))
     for penalty in policy.penalties:
         for i, multiplier in enumerate(penalty.multipliers):
             for c in multiplier.clauses:

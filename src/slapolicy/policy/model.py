@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,7 @@ from .conditions import Condition
 from .derived import Lookup, Period
 from .loader import Document, JsonPath
 from .loader import Source as Source  # where a rule was written: kept importable from the model
+from .owed import Availability, Credit, CreditLimit
 
 BUILTIN_EVENTS = (
     "created", "registered", "responded", "plan_proposed", "resolved", "reopened", "closed", "archived",
@@ -208,6 +210,7 @@ class Objective:
     within: TargetValue | None = None  # coverage: how long after the population event the proof may come
     description: str = ""  # the policy's own words for it, shown beside the id
     count: str | None = None  # on_time_rate: each subject once, by its first cycle of the metric (None, `subject`), or every `cycle`
+    availability: str | None = None  # availability: the measure whose services it judges, each in each period
 
 
 @dataclass(frozen=True)
@@ -328,7 +331,7 @@ class Penalty:
     breach: str | None
     finding: str | None
     calendar: str | None
-    cents: int  # the amount in hundredths, exact
+    amount: Decimal  # in the policy's currency, exact to the hundredth
     payer: tuple[PayerSource, ...]
     multipliers: tuple[Multiplier, ...]
     path: JsonPath
@@ -402,6 +405,9 @@ class Policy:
     periods: Mapping[str, Period] = field(default_factory=dict)  # attributes named after the period of the creation day
     lookups: Mapping[str, Lookup] = field(default_factory=dict)  # by the attribute each table gives its value
     builtins: Mapping[str, Builtin] = field(default_factory=dict)  # by behaviour
+    availability: tuple[Availability, ...] = ()  # measured per service and calendar period from outages
+    credits: tuple[Credit, ...] = ()  # owed to customers (penalties are paid by staff)
+    credit_limits: tuple[CreditLimit, ...] = ()
     calendar_choices: Mapping[str, CalendarChoice] = field(default_factory=dict)  # calendars chosen by the subject
 
     def values_of(self, name: str) -> tuple[Any, ...] | None:
@@ -461,5 +467,21 @@ VERSION = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,9}){0,5}")
 MAX_REPEATS = 1000  # firings of one repeating escalation step in one clock cycle
 
 
+def clauses_of(item: Mapping[str, Any]) -> tuple[str, ...]:
+    """The clause ids a rule cites: `clause: R-000-04` or a list."""
+    value = item.get("clause")
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
 def version_key(version: str) -> tuple[int, ...]:
     return tuple(int(p) for p in version.split("."))
+
+
+CENT = Decimal("0.01")
+
+
+def hundredths(amount: Decimal) -> Decimal:
+    """Money as it is paid: to the hundredth, half to even (as banks round), exact."""
+    return amount.quantize(CENT, ROUND_HALF_EVEN)

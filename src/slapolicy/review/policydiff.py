@@ -21,6 +21,7 @@ from ..calendar.spec import WEEKDAYS, CalendarSpec
 from ..policy.conditions import All, AnyOf, Compare, Condition, Not, evaluate_partial, fields
 from ..policy.loader import JsonPath
 from ..policy.model import EscalationStep, Objective, Penalty, Policy, TargetRule, TargetValue
+from ..policy.owed import OfFee, Share
 
 ADDED, REMOVED, CHANGED, MOVED = "added", "removed", "changed", "moved"
 ANY = object()  # a combination's axis that takes every value (collapsed): left out of its label
@@ -74,6 +75,9 @@ def diff_policies(old: Policy, new: Policy) -> PolicyDiff:
         *sides.keyed("correlations", _by_id(old.correlations), _by_id(new.correlations)),
         *sides.keyed("penalties", _by_id(old.penalties), _by_id(new.penalties)),
         *sides.keyed("builtins", old.builtins, new.builtins),
+        *sides.keyed("availability", _by_id(old.availability), _by_id(new.availability)),
+        *sides.keyed("credits", _by_id(old.credits), _by_id(new.credits)),
+        *sides.keyed("credit_limits", _by_id(old.credit_limits), _by_id(new.credit_limits)),
         *sides.keyed("decisions", {" / ".join(d.clauses): d for d in old.decisions}, {" / ".join(d.clauses): d for d in new.decisions}),
     ]
     return PolicyDiff(old, new, tuple(changes))
@@ -394,9 +398,8 @@ def _fields(obj: Any) -> dict[str, str]:
         at = "start" if obj.at_start else f"{obj.share * 100:g}%" if obj.share is not None else "breach"
         out = {"at": f"breach + {obj.delay}" if obj.delay is not None else at, **out}
     if isinstance(obj, Penalty):
-        out["cents"] = f"{obj.cents / 100:.2f}"
-        out = {("amount" if k == "cents" else k): v for k, v in out.items()}
-    if isinstance(obj, Objective) and (obj.measure.endswith("rate") or obj.measure in ("share", "coverage")):
+        out["amount"] = f"{obj.amount:.2f}"
+    if isinstance(obj, Objective) and (obj.measure.endswith("rate") or obj.measure in ("share", "coverage", "availability")):
         out.update({k: f"{v * 100:g}%" for k in ("min", "max") if (v := getattr(obj, k)) is not None})
     return out
 
@@ -417,6 +420,8 @@ def _text(value: Any) -> str:
         return value.text
     if isinstance(value, TargetValue):
         return f"{value.text} on {value.calendar}"
+    if isinstance(value, (Share, OfFee)):  # as written: 99.975%, 10% of monthly_fee
+        return str(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):

@@ -8,55 +8,22 @@ Markdown or as a printable HTML page. Everything here is words, nothing here is 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ..calendar.durations import Duration
 from ..calendar.periods import DaySpan
 from ..policy.conditions import All, Condition, evaluate_partial, fields
 from ..policy.derived import Lookup, cell_key
-from ..policy.loader import JsonPath
-from ..policy.model import EscalationStep, Metric, Policy, Source, TargetValue
-from ..policy.register import Clause, clause_index, registers_of
-from .words import MEASURES, PERIODS, WORDS, Lang, Wording
+from ..policy.model import EscalationStep, Metric, Policy
+from ..policy.register import Clause
+from .render_owed import owed_sections
+from .sections import Rule, Section, Table
+from .sections import Writer as _Writer
+from .words import MEASURES, PERIODS, WORDS, Lang
 
-RATES = ("on_time_rate", "resolution_rate", "share", "coverage", "finding_rate")
-
-
-@dataclass(frozen=True)
-class Basis:
-    """Why a rule says what it says: the clauses it implements, or the company's choice, and how it was read."""
-
-    clauses: tuple[str, ...]
-    choice: str
-    note: str
-    source: str  # path:line of the rule
-
-
-@dataclass(frozen=True)
-class Table:
-    caption: str
-    header: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    bases: tuple[Basis | None, ...]  # one per row, shown in the last column
-
-
-@dataclass(frozen=True)
-class Rule:
-    title: str
-    lines: tuple[str, ...]
-    basis: Basis
-    quoted: Mapping[str, str] = field(default_factory=dict)  # per clause, the words to quote where not its first fragment
-
-
-@dataclass(frozen=True)
-class Section:
-    anchor: str
-    title: str
-    tables: tuple[Table, ...] = ()
-    rules: tuple[Rule, ...] = ()
-    paragraphs: tuple[str, ...] = ()
+RATES = ("on_time_rate", "resolution_rate", "share", "coverage", "finding_rate", "availability")
 
 
 @dataclass(frozen=True)
@@ -69,44 +36,12 @@ class RenderedPolicy:
     words: Mapping[str, str]
 
 
-class _Writer(Wording):
-    """The words of one document, and which rules cite each clause (for its appendix)."""
-
-    def __init__(self, policy: Policy, lang: Lang) -> None:
-        super().__init__(policy, lang)
-        self.cited: dict[str, list[str]] = {}
-        self.registers, _ = registers_of(policy.source, policy.registers)
-        self.index = clause_index(self.registers)
-
-    def quoted(self, clauses: Iterable[str], values: Iterable[TargetValue]) -> dict[str, str]:
-        """For a clause quoted in fragments (a table row by row), the fragments that give the rule's
-        durations (by its figures' words), so the rule quotes its own row, not the table's heading."""
-        given = {(v.metric, (v.duration.kind, v.duration.amount)) for v in values if v.duration is not None}
-        found = {}
-        for c in clauses:
-            clause = self.index.get(c)
-            if clause is None or len(clause.text) < 2:
-                continue
-            words = [f.words for f in clause.figures if f.kind == "duration" and any(
-                f.value == value and f.metric in (None, metric) for metric, value in given)]
-            fragments = [t for t in clause.text if any(word in t for word in words)]
-            if fragments:
-                found[c] = " … ".join(dict.fromkeys(fragments))
-        return found
-
-    def basis(self, label: str, path: JsonPath, clauses: Iterable[str], choice: str | None, source: Source | None = None) -> Basis:
-        clauses = tuple(clauses)
-        for c in clauses:
-            self.cited.setdefault(c, []).append(label)
-        line = source.line if source else self.p.document.locate(path).line
-        return Basis(clauses, choice or "", str(self.raw(path).get("note", "")), f"{self.p.source}:{line}")
-
-
 def document(policy: Policy, lang: Lang = "zh") -> RenderedPolicy:
     """The policy in one language, section by section, with the text of every clause it cites."""
     w = _Writer(policy, lang)
     sections = [s for s in (_severities(w), _tiers(w), _calendars(w), _derived(w), _targets(w), _escalations(w),
-                            _duties(w), _other_rules(w), _objectives(w), _penalties(w), _decisions(w)) if s.tables or s.rules or s.paragraphs]
+                            _duties(w), _other_rules(w), _objectives(w), _penalties(w), *owed_sections(w), _decisions(w))
+                if s.tables or s.rules or s.paragraphs]
     registers, index = w.registers, w.index
     cited = tuple((index.get(c) or Clause(c, (), (), "", ""), tuple(dict.fromkeys(rules)))
                   for c, rules in sorted(w.cited.items()))
@@ -274,7 +209,8 @@ def _targets(w: _Writer) -> Section:
     if clocks:
         tables.append(Table(w.w("clocks"), (w.w("metric"), w.w("starts"), w.w("stops"), w.w("pauses"), w.w("voids")), tuple(clocks),
                             tuple(bases)))
-    return Section("targets", w.w("targets"), tuple(tables), tuple(rules), (w.w("precedence"),))
+    # which rule wins is said only where there are rules (an availability agreement may have none)
+    return Section("targets", w.w("targets"), tuple(tables), tuple(rules), (w.w("precedence"),) if rules else ())
 
 
 def _chosen(w: _Writer, text: str, choice: str | None) -> str:
@@ -415,7 +351,7 @@ def _penalties(w: _Writer) -> Section:
             occurs = w.w("each")
         if pen.when != All(()):
             occurs += w.w("when_only").format(w.condition(pen.when))
-        amount = f"{pen.cents / 100:.2f} {w.p.currency or ''}".strip()
+        amount = f"{pen.amount:.2f} {w.p.currency or ''}".strip()
         multipliers = [w.w("multiplier").format(f"{m.factor:g}") + (w.w("when_only").format(m.matched) if m.matched else "")
                        for m in pen.multipliers]
         payer = ", ".join(f"{kind}{f' {arg}' if arg else ''}" for kind, arg in pen.payer)

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..calendar.instants import InstantError, iso, parse_instant
 from ..diagnostics.record import Diagnostic, InputError, Severity, did_you_mean
+from ..kpi.ledger import settle
 from ..kpi.objectives import objective_results
 from ..kpi.report import NOBODY, Aggregator
 from ..policy.citations import citations
@@ -32,6 +33,7 @@ from ..sim.tickets import RawItem
 from ..validate.repository import PolicySet, discover, is_policy_file, is_test_file, scan
 from ..validate.settings import NO_SETTINGS, Settings
 from . import governs
+from .owed_cases import expect_availability, expect_credits, expect_ledger, expect_settled, same_money
 from .testpolicies import policies_for, untested_versions
 
 INSTANT_FIELDS = frozenset({"due_at", "breached_at", "started_at", "stopped_at", "failed_at", "at"})
@@ -247,7 +249,7 @@ class _FileRunner:
         for outcome in outcomes:
             if isinstance(outcome, SubjectOutcome):
                 self.record_coverage(outcome, result.clauses)
-        aggregator = Aggregator(self.policies.tz, "month", ())
+        aggregator = Aggregator(self.policies.tz, "month", (), as_of)
         for outcome in outcomes:
             aggregator.add_outcome(outcome)
         report = aggregator.report
@@ -270,21 +272,10 @@ class _FileRunner:
             for key in ("value", "met", "measured", "tickets"):
                 if key in want and want[key] != getattr(row, key):
                     failures.append(f"{label}.{key}: expected {_show(want[key])}, actual {_show(getattr(row, key))}")
-        for want in expect.get("ledger", []):
-            totals = {(period, payer): v for (period, payer), v in report.ledger.items()
-                      if payer == want["payer"] and ("period" not in want or period == want["period"])}
-            label = f"ledger {want['payer']}" + (f" ({want['period']})" if "period" in want else "")
-            result.checks |= governs.of_firings(c for o in outcomes if isinstance(o, SubjectOutcome) for c in o.charges
-                                                if (c.payer or NOBODY) == want["payer"])
-            cents = sum(v[0] for v in totals.values())
-            count = sum(v[1] for v in totals.values())
-            if not totals:
-                payers = ", ".join(sorted({p for _, p in report.ledger})) or "none"
-                failures.append(f"{label}: expected charges, actual none (payers charged: {payers})")
-            if "amount" in want and totals and money(cents) != want["amount"]:
-                failures.append(f"{label}.amount: expected {want['amount']}, actual {money(cents)}")
-            if "charges" in want and totals and count != want["charges"]:
-                failures.append(f"{label}.charges: expected {want['charges']}, actual {count}")
+        ledger = settle(report, self.policies.versions)
+        failures += expect_ledger(expect.get("ledger", []), ledger, result.checks)
+        failures += expect_settled(expect.get("credits", []), ledger, self.policies.versions, self.tz, result.checks)
+        failures += expect_availability(expect.get("availability", []), ledger.measured, result.checks)
         for sid, wanted in expect.get("subjects", {}).items():
             found = sorted((o for o in outcomes if o.id == str(sid)),  # a later line with the same id: the rejected one
                            key=lambda o: isinstance(o, Rejection) != ("rejected" in wanted))
@@ -315,15 +306,15 @@ class _FileRunner:
             matched = [c for c in charges if self._charge_matches(want, c)]
             checks |= governs.of_firings(matched)
             if not matched:
-                listed = "; ".join(f"{c.penalty.id} {money(c.cents)} × {c.factor:g} by {c.payer or NOBODY} at {iso(c.at, tz)}"
+                listed = "; ".join(f"{c.penalty.id} {money(c.amount)} × {c.factor:g} by {c.payer or NOBODY} at {iso(c.at, tz)}"
                                    for c in charges) or "none"
                 failures.append(f"charge {_describe(want)}: expected; charged: {listed}")
         if expect.get("no_charges") and charges:
-            failures.append("no charges expected; charged: " + "; ".join(f"{c.penalty.id} {money(c.cents)}" for c in charges))
+            failures.append("no charges expected; charged: " + "; ".join(f"{c.penalty.id} {money(c.amount)}" for c in charges))
         return failures
 
     def _charge_matches(self, want: Mapping[str, Any], have: Charge) -> bool:
-        return (want["penalty"] == have.penalty.id and ("amount" not in want or want["amount"] == money(have.cents))
+        return (want["penalty"] == have.penalty.id and ("amount" not in want or same_money(want["amount"], have.amount))
                 and ("payer" not in want or want["payer"] == (have.payer or NOBODY))
                 and ("factor" not in want or want["factor"] == have.factor)
                 and ("at" not in want or self._same("at", want["at"], have.at)))
@@ -348,7 +339,7 @@ class _FileRunner:
             return failures
         if isinstance(actual, Rejection):
             return ["the ticket was rejected: " + "; ".join(f"{r.code}: {r.message}" for r in actual.reasons)]
-        for key in ("objectives", "summary", "ledger"):
+        for key in ("objectives", "summary", "ledger", "availability"):
             if key in expect:
                 failures.append(f"{key}: give the case a `history` to measure objectives")
         for metric, spec in expect.get("clocks", {}).items():
@@ -397,6 +388,9 @@ class _FileRunner:
                 failures.append(f"notice {_describe(n)}: expected not to be given, given at {iso(given[0].at, actual.policy.tz)}")
         failures += self._expect_findings(expect, list(actual.findings), checks)
         failures += self._expect_charges(expect, list(actual.charges), actual.policy.tz, checks)
+        failures += expect_credits(expect.get("credits", []), actual.credits, self._same, checks)
+        if expect.get("no_credits") and actual.credits:
+            failures.append("no credits expected; earned: " + "; ".join(f"{c.credit.id} {money(c.amount)}" for c in actual.credits))
         return failures
 
     def _expect_derived(self, expect: Mapping[str, Any], actual: SubjectOutcome, checks: set[str]) -> list[str]:

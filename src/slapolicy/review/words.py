@@ -80,7 +80,7 @@ DURATION_UNITS = {"zh": ("小时", "分钟", "秒", "个工作日", "个自然�
 DAY_NAMES = {"zh": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"), "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
 PERIODS = {"day": ("每日", "every day"), "working_day": ("每个工作日", "every working day"), "week": ("每周", "every week"),
            "month": ("每月", "every month"), "quarter": ("每季度", "every quarter"), "year": ("每年", "every year")}
-MEASURES = {"on_time_rate": ("按时率", "on-time rate"), "resolution_rate": ("解决率", "resolution rate"),
+MEASURES = {"on_time_rate": ("按时率", "on-time rate"), "availability": ("可用性", "availability"), "resolution_rate": ("解决率", "resolution rate"),
             "share": ("比例", "share"), "average": ("平均分", "average"), "mean_time": ("平均用时", "mean time"),
             "percentile": ("分位用时", "percentile time"), "coverage": ("覆盖率", "coverage"),
             "finding_rate": ("违规率", "finding rate")}
@@ -91,7 +91,7 @@ EVENTS = {"created": ("工单创建", "ticket created"), "registered": ("工单�
           "on_site_arrived": ("到达现场", "arrived on site"), "on_site_update": ("现场进度通报", "on-site progress report"),
           "on_site_finished": ("现场服务完成", "on-site service finished"), "status": ("状态变更", "status changed"),
           "update": ("工单更新", "ticket updated"), "assigned": ("分派", "assigned")}
-_CITED = re.compile(r"\s*[（(](?:R-[0-9]{3}-[0-9]{2}[,，、\s]*)+[)）]\s*$")  # "(R-000-20)" after an event's words
+_CITED = re.compile(r"\s*[（(](?:R-(?:[0-9]{3}|[A-Z][A-Z0-9]{1,11})-[0-9]{2}[,，、\s]*)+[)）]\s*$")  # "(R-000-20)" after an event's words
 
 
 class Wording:

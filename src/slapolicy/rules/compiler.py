@@ -251,6 +251,10 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         for i, multiplier in enumerate(penalty.multipliers):
             on_ticket(f"multiplier:{penalty.id}:{i}", multiplier.when, multiplier.path,
                       {"kind": "multiplier", "penalty": penalty.id, "index": i})
+    for credit in policy.credits:
+        if credit.breach is not None:  # a credit by availability is owed per service, on no subject's attributes
+            on_ticket(f"credit:{credit.id}", credit.when, credit.path,
+                      {"kind": "credit", "credit": credit.id, "line": policy.document.locate(credit.path).line})
     on_fields = _Compiler(field_of=event_field)  # event filters compare the event's own fields
     for metric in policy.metrics.values():
         for action, events in metric.events().items():

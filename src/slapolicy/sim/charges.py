@@ -6,9 +6,10 @@ names someone."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
-from ..policy.model import Penalty, Policy
+from ..policy.model import Penalty, Policy, hundredths
 from .clock import Calendars
 from .decisions import Snapshot
 from .matches import Match
@@ -46,7 +47,7 @@ class Penalties:
             else:
                 since = next(s.at for s in known if penalty in s.decision.penalties)
                 occurrences.append((since, None, f"{ticket.kind} matches {penalty.id}"))
-            factor = 1.0
+            factor = 1.0  # shown as the policy writes its factors; the amount is multiplied exactly
             for i, multiplier in enumerate(penalty.multipliers):
                 if (multiplier.matched is not None and multiplier.matched in matched) or (
                         multiplier.matched is None and (penalty.id, i) in decision.multiplied):
@@ -56,7 +57,7 @@ class Penalties:
                 if window is not None and not window.in_working_time(at):
                     continue
                 payer = self._payer(penalty, ticket, attrs, at, actor)
-                out.append(Charge(at, penalty, round(penalty.cents * factor), factor, payer, what))
+                out.append(Charge(at, penalty, hundredths(penalty.amount * Decimal(str(factor))), factor, payer, what))
         return tuple(out)
 
     def _payer(self, penalty: Penalty, ticket: Ticket, attrs: Mapping[str, Any], at: float, actor: str | None) -> str | None:

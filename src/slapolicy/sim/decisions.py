@@ -1,6 +1,6 @@
 """The rules engine's decisions, asked once per distinct question and cached: for a subject's
 attributes, which target rule times each metric, which escalation steps, notices, invariants,
-route, correlations and penalties apply, and which rules could not be decided for want of an
+route, correlations, penalties and credits apply, and which rules could not be decided for want of an
 attribute; for an event, what it does to each metric's clock and which notices it triggers.
 
 The engine is a backend of `slapolicy.rules.engine` on the compiled ruleset; the simulator only
@@ -28,6 +28,7 @@ from ..policy.model import (
     TargetRule,
     TargetValue,
 )
+from ..policy.owed import Credit
 from ..rules.compiler import CompiledPolicy, event_field
 from ..rules.engine import Backend
 from .checks import Checks, mistyped
@@ -59,6 +60,7 @@ class Decision:
     # rules that could not be decided for want of an attribute (metric, or notice/invariant/route id -> findings)
     undecided: dict[str, tuple[Finding, ...]] | None = None
     unlisted: tuple[tuple[Attribute, Any, str], ...] = ()  # values outside an attribute's list, and why (`Checks.unlisted`)
+    credits: tuple[Credit, ...] = ()  # credits per breach whose `when` holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +114,7 @@ class Decider:
         self._invariants = {invariant.id: invariant for invariant in policy.invariants}
         self._correlations = {c.id: c for c in policy.correlations}
         self._penalties = {p.id: p for p in policy.penalties}
+        self._credits = {c.id: c for c in policy.credits}
 
     def decide(self, kind: str, attributes: dict[str, Any]) -> Decision:
         """The engine's decision for these attributes; TicketError if the policy does not cover them."""
@@ -143,6 +146,7 @@ class Decider:
         penalties: list[Penalty] = []
         multiplied: set[tuple[str, int]] = set()
         uncounted: dict[str, TargetRule] = {}  # metric -> the winning rule whose calendar choice picks nothing
+        credits: set[Credit] = set()
         for name in sorted(fired, key=lambda n: meaning.get(n, {}).get("rule", meaning.get(n, {}).get("step", 0))):
             m = meaning.get(name)
             if m is None:
@@ -167,6 +171,8 @@ class Decider:
                 penalties.append(self._penalties[m["penalty"]])
             elif m["kind"] == "multiplier":
                 multiplied.add((m["penalty"], m["index"]))
+            elif m["kind"] == "credit" and self._credits[m["credit"]].subject == kind:
+                credits.add(self._credits[m["credit"]])
             elif m["kind"] == "route":
                 candidate = self.policy.routes[m["route"]]
                 if candidate.subject == kind and (route is None or candidate.index < route.index):
@@ -177,7 +183,8 @@ class Decider:
                         tuple(c for c in self.policy.correlations if c in correlations),
                         tuple(p for p in self.policy.penalties if p in penalties), frozenset(multiplied),
                         self._uncounted(kind, attributes, uncounted, self._undecided(kind, attributes, rules, route)),
-                        (*mistyped, *self.checks.unlisted(kind, attributes)))
+                        (*mistyped, *self.checks.unlisted(kind, attributes)),
+                        tuple(c for c in self.policy.credits if c in credits))
 
     def _counted(self, value: TargetValue, attributes: dict[str, Any]) -> TargetValue | None:
         """The target on the calendar the subject is counted on: its calendar choice's pick for these attributes

@@ -25,6 +25,7 @@ from ..calendar.business import BusinessCalendar
 from ..calendar.spec import CalendarError
 from ..policy.conditions import evaluate
 from ..policy.model import Metric, Objective, Policy
+from .outages import outages
 
 # How often the department does what its policy asks (docs/generate.md, "How well the department works").
 ON_TIME = 0.97  # a step a deadline times is done in time
@@ -406,9 +407,10 @@ def _ids(policy: Policy, tickets: int) -> str:
 
 
 def generate(policy: Policy, tickets: int, seed: int, start: dt.date, days: int = 365,
-             calls: bool = False) -> Iterator[dict[str, Any]]:
+             calls: bool = False, services: int = 20) -> Iterator[dict[str, Any]]:
     """`tickets` synthetic tickets arriving over `days` days from `start`, in arrival order; with `calls`, when the
-    policy governs hotline calls (a `call` subject with `answered`), a call record before each ticket too."""
+    policy governs hotline calls (a `call` subject with `answered`), a call record before each ticket too. A policy
+    with availability measures gets `services` services after them, with their outages (`slapolicy.sim.outages`)."""
     rng = random.Random(seed)
     tz = policy.tz
     width = max(6, len(str(tickets)))
@@ -439,6 +441,8 @@ def generate(policy: Policy, tickets: int, seed: int, start: dt.date, days: int 
             "attributes": initial,
             "events": [{**e, "at": iso(e["at"])} for e in tk.events],
         }
+    if policy.availability:  # a stream of its own: the tickets stay what the same seed gave without it
+        yield from outages(policy, random.Random(f"{seed}-outages"), services, start, days)
 
 
 def roster(policy: Policy, start: dt.date, days: int) -> Iterator[dict[str, str]]:

@@ -19,10 +19,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from ..policy.derived import Lookup, Period
 from ..policy.model import EscalationStep, Metric, Notice, Penalty, Policy, Source, TargetRule, TargetValue
+from ..policy.owed import Credit
 
 
 class ClockStatus(enum.StrEnum):
@@ -76,20 +78,32 @@ class NoticeFiring(NamedTuple):
 
 
 class Charge(NamedTuple):
-    """One occurrence of a penalty: when, how much (hundredths of the policy's currency, multipliers
-    applied), the multiplier, who pays (None: no payer source named anyone), and what it was."""
+    """One occurrence of a penalty: when, how much (in the policy's currency, exact to the hundredth,
+    multipliers applied), the multiplier, who pays (None: no payer source named anyone), and what it was."""
 
     at: float
     penalty: Penalty
-    cents: int
+    amount: Decimal
     factor: float
     payer: str | None
     reason: str
 
 
-def money(cents: int) -> int | float:
-    """Hundredths as the amount people write: 50, 12.5."""
-    return cents // 100 if cents % 100 == 0 else cents / 100
+def money(amount: Decimal) -> int | Decimal:
+    """An amount as people write it, exact: 50, 12.5 (a whole amount as an int; JSON writes both as numbers)."""
+    whole = amount.to_integral_value()
+    return int(whole) if amount == whole else amount.normalize()
+
+
+class CreditOwed(NamedTuple):
+    """One credit a subject earns its customer: when (the breach), how much (exact, before any credit limit,
+    which the ledger applies over all of a customer's credits), to whom (None: the subject names no payee), why."""
+
+    at: float
+    credit: Credit
+    amount: Decimal
+    payee: str | None
+    reason: str
 
 
 class Derivation(NamedTuple):
@@ -161,6 +175,8 @@ class SubjectOutcome:
     derived: tuple[Derivation, ...] = ()  # the attributes the policy derived (lookups, periods), and each change of one
     assignee: str | None = None  # whom its latest event up to as_of that names an assignee gave it to
     group: str | None = None  # likewise, the group
+    credits: tuple[CreditOwed, ...] = ()  # per breach, before the limits the ledger applies
+    ended: float | None = None  # a service's: when its life ended (closed, or an event that ends it), at or before as_of
 
 
 NOT_YET_CREATED = "not_yet_created"  # the reason of a subject created after --as-of: listed, not replayed

@@ -1,10 +1,11 @@
 """Replay tickets (and contracts, calls, duties) against a policy in virtual time: every clock,
-deadline, breach, escalation, notice, finding, charge and sample.
+deadline, breach, escalation, notice, finding, charge, credit and sample.
 
 `Simulator` walks one subject's events and assembles its outcome from units with one concern
 each: the input checks (`checks`), the rules engine's cached decisions (`decisions`), the clock
 machine (`machine`, on `clock`), escalation timing (`escalation`), the periods of `every` metrics
-(`periods`), findings (`findings`), penalties (`charges`) and coverage samples (`samples`).
+(`periods`), findings (`findings`), penalties (`charges`), credits per breach and outages no
+availability measure can count (`owed`) and coverage samples (`samples`).
 `Replayer` picks the policy version in force for each subject and keeps a simulator per version.
 
 Semantics (docs/semantics.md), beyond those of the units:
@@ -34,7 +35,18 @@ from .escalation import Escalations
 from .findings import Findings
 from .machine import ClockMachine, Clocks
 from .matches import NOTHING_CORRELATED, Match
-from .outcome import NOT_YET_CREATED, Derivation, EscalationFiring, Finding, NoticeFiring, Reason, Rejection, SubjectOutcome
+from .outcome import (
+    NOT_YET_CREATED,
+    CreditOwed,
+    Derivation,
+    EscalationFiring,
+    Finding,
+    NoticeFiring,
+    Reason,
+    Rejection,
+    SubjectOutcome,
+)
+from .owed import Owed
 from .periods import Periods
 from .roster import EMPTY as NO_ROSTER
 from .roster import Roster
@@ -58,6 +70,7 @@ class Simulator:
         self.findings = Findings(policy, {k: tuple(a for a in typed if a not in self.decider.typed[k])
                                           for k, typed in self.checks.typed.items()})
         self.penalties = Penalties(policy, calendars, roster, as_of)
+        self.owed = Owed(policy, calendars, as_of)
         self.coverage = Coverage(policy, calendars, as_of)
 
     def run(self, ticket: Ticket, matches: tuple[Match, ...] = (),
@@ -169,13 +182,19 @@ class Simulator:
             findings = (*findings, *self.findings.correlations(ticket, matches, undecided))
         if derived:
             findings = (*findings, *differences(derived))
+        if ticket.kind in self.owed.outage_kinds:
+            findings = (*findings, *self.owed.uncounted(ticket.kind, snapshots[-1].attributes, ticket.events[0].at))
         clock_outcomes = tuple(out)
+        credits: tuple[CreditOwed, ...] = ()
+        if self.owed.breaches:
+            credits, uncomputed = self.owed.credits(ticket, snapshots, clock_outcomes)
+            findings = (*findings, *uncomputed)
         charges = self.penalties.charges(ticket, snapshots, clock_outcomes, findings, matches) if self.policy.penalties else ()
         coverage = self.coverage.samples(ticket) if ticket.kind in self.coverage.kinds else ()
         return SubjectOutcome(
             ticket.id, ticket.line, self.policy, ticket.events[0].at, snapshots[-1].attributes, resolved,
             clock_outcomes, tuple(escalations), findings, ticket.kind, tuple(notices), charges, coverage, frozenset(types),
-            derived, assignee, group,
+            derived, assignee, group, credits, self.owed.ended(ticket),
         )
 
 

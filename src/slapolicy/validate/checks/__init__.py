@@ -26,6 +26,7 @@ from . import (
     clause_decisions,
     clause_refs,
     coverage,
+    credit_bands,
     day_durations,
     day_hours,
     duplicate_ids,
@@ -39,6 +40,7 @@ from . import (
     lookup_cycle,
     never_matches,
     objective_metric,
+    owed_fit,
     period_overlap,
     provenance,
     rate_units,
@@ -59,7 +61,7 @@ CHECKS: dict[str, ModuleType] = {
         calendar_no_time, calendar_overlap, holiday_country, holiday_coverage, calendar_dates,
         calendar_extends, calendar_choice, coverage, never_matches, shadowed, step_without_target, provenance, clause_refs, clause_decisions,
         effective_dates, rate_units, day_durations, day_hours, unused_calendar, objective_metric, engine_limits, clause_constructs,
-        cited_figures, silent_deadlines, lookup_cells, lookup_cycle, period_overlap,
+        cited_figures, silent_deadlines, lookup_cells, lookup_cycle, period_overlap, credit_bands, owed_fit,
     )
 }
 

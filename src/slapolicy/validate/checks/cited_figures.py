@@ -120,7 +120,7 @@ def _figures(policy: Policy) -> Iterator[_Cited]:
             yield dataclasses.replace(_duration(o.within, o.clauses, None, "coverage", o.choice is not None),
                                       noun="objective", window=True)
     for pen in policy.penalties:
-        amount = Decimal(pen.cents) / 100
+        amount = pen.amount
         yield _Cited(pen.path + ("amount",), "amount", amount.normalize(), f"{amount:f}", pen.clauses,
                      rule_choice=pen.choice is not None, noun="penalty")
         for m in pen.multipliers:

@@ -5,7 +5,8 @@ reader unable to tell.
 
 Applies to policies that name the clause registers they implement (`registers:`): each
 target value (its own `clause` / `choice`, else its rule's), escalation step, notice,
-invariant, route, correlation, penalty and multiplier, identity rule, objective and metric,
+invariant, route, correlation, penalty and multiplier, identity rule, objective, metric, availability
+measure, credit and credit limit (a short-outage step or a maintenance notice without its own: its measure's),
 lookup table (the priority matrix) and date period.
 
 Passes::
@@ -52,7 +53,8 @@ def check(policy: Policy) -> Iterator[Problem]:
                 yield Problem(step.path, f"escalation step {step.index} of {step.metric} says neither which clause gives it "
                                          "nor that it is a choice" + _FIX)
     for kind, items in (("notice", policy.notices), ("invariant", policy.invariants), ("route", policy.routes),
-                        ("correlation", policy.correlations), ("penalty", policy.penalties), ("objective", policy.objectives)):
+                        ("correlation", policy.correlations), ("penalty", policy.penalties), ("objective", policy.objectives),
+                        ("availability", policy.availability), ("credit", policy.credits), ("credit limit", policy.credit_limits)):
         for item in items:
             if not (item.clauses or item.choice):
                 yield Problem(item.path, f"{kind} {item.id} says neither which clause gives it nor that it is a choice" + _FIX)

@@ -1,7 +1,8 @@
 """Every name a policy uses must be declared: severities, tiers, roles, calendars, metrics,
 events, statuses, attributes, kinds of subject, the invariants, routes and correlations an
-objective or a penalty counts, and the roles and attributes that pay a penalty (with "did
-you mean" for near misses).
+objective or a penalty counts, the roles and attributes that pay a penalty, and the metrics,
+attributes, availability measures and credits that availability, credits and credit limits name
+(with "did you mean" for near misses).
 
 Passes::
 
@@ -28,6 +29,7 @@ from ...policy.conditions import Compare, Condition, compares
 from ...policy.derived import cell_key
 from ...policy.loader import JsonPath
 from ...policy.model import BUILTIN_ATTRIBUTES, Policy
+from ...policy.owed import OfFee
 from .base import Problem
 
 CODE = "SLA201"
@@ -192,6 +194,7 @@ def check(policy: Policy) -> Iterator[Problem]:
     yield from _rules_on_no_clock(policy)
     yield from _objectives(policy)
     yield from _lookups(policy)
+    yield from _owed(policy)
 
 
 def _lookups(policy: Policy) -> Iterator[Problem]:
@@ -321,6 +324,11 @@ def _objectives(policy: Policy) -> Iterator[Problem]:
             yield from _unknown("attribute", objective.attribute, policy.attributes, objective.path + ("attribute",))
         elif objective.measure == "average":
             yield Problem(objective.path, "measure 'average' needs an attribute")
+        if objective.availability is not None:
+            yield from _unknown("availability measure", objective.availability, tuple(a.id for a in policy.availability),
+                                objective.path + ("availability",))
+        elif objective.measure == "availability":
+            yield Problem(objective.path, "measure 'availability' needs `availability`: the measure whose services it judges")
         if objective.count is not None and objective.measure != "on_time_rate":
             yield Problem(objective.path + ("count",), f"`count` says what an on_time_rate counts; measure '{objective.measure}' "
                                                        "has no such choice: leave `count` out")
@@ -328,3 +336,43 @@ def _objectives(policy: Policy) -> Iterator[Problem]:
             yield Problem(objective.path, "measure 'share' needs a `where` condition: the tickets to count")
         yield from _condition(policy, objective.where, objective.path + ("where",))
         yield from _condition(policy, objective.of, objective.path + ("of",))
+
+
+def _owed(policy: Policy) -> Iterator[Problem]:
+    """Availability measures, credits and credit limits: their metrics, kinds, attributes and each other."""
+    attributes, kinds = policy.attributes, policy.kinds
+    for a in policy.availability:
+        yield from _unknown("metric", a.downtime, policy.metrics, a.path + ("downtime",))
+        for i, name in enumerate(a.per):
+            yield from _unknown("attribute", name, attributes, a.path + ("per", i))
+        for part, subject, names in (("services", a.services and a.services.subject, a.services and a.services.term),
+                                     ("maintenance", a.maintenance and a.maintenance.subject, a.maintenance and a.maintenance.window)):
+            if subject:
+                yield from _unknown("kind of subject", subject, kinds, a.path + (part, "subject"))
+            for i, name in enumerate(names or ()):
+                yield from _unknown("attribute", name, attributes, a.path + (part, "term" if part == "services" else "window", i))
+    measures = tuple(a.id for a in policy.availability)
+    for c in policy.credits:
+        if c.availability is not None:
+            yield from _unknown("availability measure", c.availability, measures, c.path + ("availability",))
+        if c.breach is not None:
+            yield from _unknown("metric", c.breach, policy.metrics, c.path + ("breach",))
+        yield from _unknown("attribute", c.payee, attributes, c.path + ("payee",))
+        yield from _condition(policy, c.when, c.path + ("when",))
+        amounts = [(band.credit, band.path + ("credit",)) for band in c.bands] + [(step.credit, step.path + ("credit",)) for step in c.lateness]
+        yield from _fees(policy, [*amounts, *([(c.credit, c.path + ("credit",))] if c.credit is not None else [])])
+    credits = tuple(c.id for c in policy.credits)
+    for limit in policy.credit_limits:
+        for i, name in enumerate(limit.credits):
+            yield from _unknown("credit", name, credits, limit.path + ("credits", i))
+        for i, name in enumerate(limit.per):
+            yield from _unknown("attribute", name, attributes, limit.path + ("per", i))
+        if limit.max is not None:
+            yield from _fees(policy, [(limit.max, limit.path + ("max",))])
+
+
+def _fees(policy: Policy, amounts: Iterable[tuple[Any, JsonPath]]) -> Iterator[Problem]:
+    """The fee attribute each share of a fee (`10% of monthly_fee`) is of."""
+    for amount, path in amounts:
+        if isinstance(amount, OfFee):
+            yield from _unknown("attribute", amount.fee, policy.attributes, path)
