@@ -288,3 +288,15 @@ def test_availability_is_what_a_second_by_second_count_gives(outages: list[tuple
     downtime = sum(_counted_by_hand(r) for r in runs)
     assert (row.downtime, row.raw, row.interruptions) == (downtime, len(down), len(runs))
     assert row.availability == 1 - Fraction(downtime, 30 * 86400)
+
+
+def test_generate_writes_no_ticket_for_an_agreement_that_times_none(run_cli: Callable[..., Result], tmp_path: Path) -> None:
+    """Before: `generate --policy policies/tencent-cvm` wrote 1000 support tickets the agreement does not time (and
+    `--tickets 0` was refused); now the default is none for a policy that times no ticket, 1000 otherwise."""
+    fleet = tmp_path / "fleet.jsonl"
+    assert run_cli("generate", "--policy", "policies/tencent-cvm", "--services", "3", "--days", "60", "-o", str(fleet)).exit_code == 0
+    kinds = {json.loads(line).get("kind", "ticket") for line in fleet.read_text(encoding="utf-8").splitlines()}
+    assert "ticket" not in kinds and {"instance", "outage"} <= kinds
+    tickets = tmp_path / "tickets.jsonl"
+    assert run_cli("generate", "--policy", "policies/after-sales", "--days", "30", "-o", str(tickets)).exit_code == 0
+    assert len(tickets.read_text(encoding="utf-8").splitlines()) == 1000

@@ -14,7 +14,8 @@ from ._shared import fail, output_option, policy_set
 @click.command()
 @click.option("--policy", "policy_path", required=True, type=click.Path(),
               help="Policy file (or directory of versions: the newest) whose vocabulary to use.")
-@click.option("--tickets", "count", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option("--tickets", "count", type=click.IntRange(min=0), default=None,
+              help="Tickets to write [default: 1000; none for a policy that times no ticket, such as an availability agreement].")
 @click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same bytes.")
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default="2025-01-01", show_default=True, help="First day.")
 @click.option("--days", type=click.IntRange(min=1, max=3660), default=365, show_default=True, help="Days the arrivals span.")
@@ -24,10 +25,12 @@ from ._shared import fail, output_option, policy_set
               help="Services to write, with their outages, when the policy has availability measures.")
 @click.option("--roster", "roster_path", type=click.Path(dir_okay=False), default=None,
               help="Also write a duty roster (CSV) for the roles the policy's penalties name.")
-def generate(policy_path: str, count: int, seed: int, start: dt.datetime, days: int, output: str | None,
+def generate(policy_path: str, count: int | None, seed: int, start: dt.datetime, days: int, output: str | None,
              calls: bool, services: int, roster_path: str | None) -> None:
     """Write a synthetic, seeded ticket history in the JSONL ticket format."""
     policy = policy_set(policy_path).latest
+    if count is None:
+        count = 1000 if any(m.subject == "ticket" for m in policy.metrics.values()) else 0
     try:
         with destination(output) as out, progress.bar(lambda: count) as advance:
             for ticket in generate_history(policy, count, seed, start.date(), days, calls, services):
