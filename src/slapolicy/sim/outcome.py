@@ -139,6 +139,9 @@ class SubjectOutcome:
     charges: tuple[Charge, ...] = ()
     coverage: tuple[Sample, ...] = ()
     event_types: frozenset[str] = frozenset()  # of its events up to as_of: what a report can tell the history holds
+    # the firings still to come if no other event happens: the next of each step of each clock that runs (not paused)
+    # at as_of; listed only when asked for (`Simulator(upcoming=True)`: a live service's scheduler)
+    upcoming: tuple[EscalationFiring, ...] = ()
 
 
 NOT_YET_CREATED = "not_yet_created"  # the reason of a subject created after --as-of: listed, not replayed
