@@ -1,0 +1,280 @@
+"""The HTTP routes (documented in `openapi.json`, served at /openapi.json). Every route but /health
+needs a token with its scope; request bodies are read up to the deployment's limit (413 beyond);
+answers are JSON (msgspec), errors `{"error": "…"}` in one line.
+
+    GET  /health                       no token: is the service up
+    POST /events                       events: one event, or a list of them (answered in order)
+    GET  /tickets/{id}                 read: the subject as of now
+    GET  /tickets?breaching_within=1h  read: open subjects by time left (all open ones without it)
+    GET  /escalations?since=ISO        read: what fired since then (default: today's midnight)
+    GET  /metrics                      read: Prometheus text
+    GET  /openapi.json                 read
+    POST /admin/reload                 admin: the policy directory again, only if it validates
+    GET  /admin/deliveries?state=dead  admin: deliveries by state (dead letters; unrouted; pending)
+    POST /admin/deliveries/retry       admin: {"id": …} a dead letter sent again
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import importlib.resources
+import signal
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import msgspec
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ..calendar.durations import DurationError, parse_duration
+from ..calendar.instants import InstantError, parse_instant
+from .auth import Denied
+from .documents import delivery
+from .runtime import Reloaded, Service
+from .store import Tx
+
+DELIVERY_STATES = ("pending", "delivered", "dead", "unrouted")
+MAX_LIMIT = 1000
+
+
+class Problem(Exception):
+    """A request that cannot be answered: its status and one line."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def json_response(value: Any, status: int = 200) -> Response:
+    return Response(msgspec.json.encode(value), status, media_type="application/json")
+
+
+def openapi() -> bytes:
+    return (importlib.resources.files("slapolicy.serve") / "openapi.json").read_bytes()
+
+
+Handler = Callable[[Request, Service], Awaitable[Response]]
+
+
+def guarded(scope: str | None, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """The handler behind the token check (none for /health) and the one-line error answers."""
+    async def endpoint(request: Request) -> Response:
+        service: Service = request.app.state.service
+        try:
+            if scope is not None:
+                service.tokens.check(request.headers.get("authorization"), scope)
+            return await handler(request, service)
+        except Denied as exc:
+            headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+            return Response(msgspec.json.encode({"error": str(exc)}), exc.status, headers, "application/json")
+        except Problem as exc:
+            return json_response({"error": str(exc)}, exc.status)
+    return endpoint
+
+
+async def body(request: Request, limit: int) -> bytes:
+    """The request body, refused (413) past `limit` bytes whatever Content-Length says."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise Problem(413, f"the body is {declared} bytes; at most {limit} are read (limits.body_bytes)")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise Problem(413, f"the body is larger than {limit} bytes (limits.body_bytes)")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def limit_of(request: Request, default: int = 100) -> int:
+    text = request.query_params.get("limit")
+    if text is None:
+        return default
+    if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
+        raise Problem(400, f"limit must be a whole number from 1 to {MAX_LIMIT}")
+    return int(text)
+
+
+async def health(request: Request, service: Service) -> Response:
+    if not service.alive:
+        return json_response({"status": "down"}, 503)
+    return json_response({"status": "ok"})
+
+
+async def post_events(request: Request, service: Service) -> Response:
+    started = time.perf_counter()
+    raw = await body(request, service.deployment.body_bytes)
+    try:
+        data = msgspec.json.decode(raw)
+    except msgspec.DecodeError as exc:
+        return json_response({"status": "refused", "errors": [{"code": "unparseable", "message": f"the body is not JSON: {exc}"}]}, 400)
+    many = isinstance(data, list)
+    events = data if many else [data]
+    if not events:
+        raise Problem(400, "the list holds no event")
+    if len(events) > service.deployment.events_per_request:
+        raise Problem(413, f"{len(events)} events; at most {service.deployment.events_per_request} per request (limits.events_per_request)")
+    answers = await service.events(events)
+    service.metrics.accepted(time.perf_counter() - started)
+    if many:
+        return json_response({"results": [{**a.body, "http": a.status} for a in answers]})
+    return json_response(answers[0].body, answers[0].status)
+
+
+async def get_ticket(request: Request, service: Service) -> Response:
+    subject_id = request.path_params["id"]
+    now = service.clock()
+
+    def read(tx: Tx) -> dict[str, Any] | None:
+        outcome = service.live.state(tx, subject_id, now)
+        if outcome is None:
+            return None
+        fired = [(key, at, when, late, msgspec.json.decode(text)) for key, _, at, when, late, text in tx.firings(subject_id)]
+        return service.live.documents.ticket(outcome, now, fired, tx.deliveries([f[0] for f in fired]))
+
+    doc = await service.run(read)
+    if doc is None:
+        raise Problem(404, f"no subject '{subject_id}'")
+    return json_response(doc)
+
+
+async def list_tickets(request: Request, service: Service) -> Response:
+    within_text = request.query_params.get("breaching_within")
+    within = _seconds(within_text, "breaching_within") if within_text is not None else None
+    limit = limit_of(request)
+    now = service.clock()
+
+    def read(tx: Tx) -> dict[str, Any]:
+        rows = tx.open_subjects(None if within is None else now + within, limit + 1)
+        documents = service.live.documents
+        entries = [documents.entry(service.live.outcome_of(row, now), now) for row in rows[:limit]]
+        if within is not None:
+            entries = [e for e in entries if e["time_left_seconds"] is not None and e["time_left_seconds"] <= within]
+        entries.sort(key=lambda e: (e["time_left_seconds"] is None, e["time_left_seconds"] or 0, e["id"]))
+        return {"as_of": documents.iso(now, service.policies.tz), "breaching_within_seconds": within, "tickets": entries,
+                "more": len(rows) > limit}
+
+    return json_response(await service.run(read))
+
+
+async def list_escalations(request: Request, service: Service) -> Response:
+    now, tz = service.clock(), service.policies.tz
+    since_text = request.query_params.get("since")
+    if since_text is None:
+        since = dt.datetime.fromtimestamp(now, tz).replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+    else:
+        try:
+            since = parse_instant(since_text, tz)
+        except InstantError as exc:
+            raise Problem(400, f"since: {exc}") from None
+    limit = limit_of(request, MAX_LIMIT)
+
+    def read(tx: Tx) -> dict[str, Any]:
+        fired = tx.firings(since=since, limit=limit)
+        by_key: dict[str, list[dict[str, Any]]] = {}
+        for d in tx.deliveries([f[0] for f in fired]):
+            by_key.setdefault(d.dedupe_key, []).append(delivery(d))
+        return {"since": service.live.documents.iso(since, tz),
+                "escalations": [{**msgspec.json.decode(text), "deliveries": by_key.get(key, [])} for key, _, _, _, _, text in fired]}
+
+    return json_response(await service.run(read))
+
+
+async def metrics(request: Request, service: Service) -> Response:
+    counts = await service.run(lambda tx: tx.counts())
+    return Response(service.metrics.text(counts), media_type="text/plain; version=0.0.4")
+
+
+async def get_openapi(request: Request, service: Service) -> Response:
+    return Response(openapi(), media_type="application/json")
+
+
+async def reload(request: Request, service: Service) -> Response:
+    try:
+        done = await asyncio.get_running_loop().run_in_executor(None, service.reload)
+    except Reloaded as exc:
+        return json_response({"error": f"not reloaded, the policy in use stays: {exc}"}, 422)
+    return json_response(done)
+
+
+async def list_deliveries(request: Request, service: Service) -> Response:
+    state = request.query_params.get("state", "dead")
+    if state not in DELIVERY_STATES:
+        raise Problem(400, f"state is one of: {', '.join(DELIVERY_STATES)}")
+    limit = limit_of(request)
+    rows = await service.run(lambda tx: tx.deliveries(state=state, limit=limit))
+    return json_response({"state": state, "deliveries": [{**delivery(d), "dedupe_key": d.dedupe_key} for d in rows]})
+
+
+async def retry_delivery(request: Request, service: Service) -> Response:
+    try:
+        data = msgspec.json.decode(await body(request, service.deployment.body_bytes))
+    except msgspec.DecodeError:
+        data = None
+    if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+        raise Problem(400, 'write {"id": DELIVERY_ID} (the ids of dead letters: GET /admin/deliveries?state=dead)')
+    now = service.clock()
+    if not await service.run(lambda tx: tx.retry_delivery(data["id"], now)):
+        raise Problem(404, f"no dead letter '{data['id']}'")
+    return json_response({"id": data["id"], "state": "pending"})
+
+
+def _seconds(text: str, name: str) -> float:
+    try:
+        duration = parse_duration(text)
+    except DurationError as exc:
+        raise Problem(400, f"{name}: {exc}") from None
+    if duration.kind != "seconds":
+        raise Problem(400, f"{name}: write a clock duration (30m, 4h)")
+    return float(duration.amount)
+
+
+ROUTES = [
+    Route("/health", guarded(None, health), methods=["GET"]),
+    Route("/events", guarded("events", post_events), methods=["POST"]),
+    Route("/tickets", guarded("read", list_tickets), methods=["GET"]),
+    Route("/tickets/{id:path}", guarded("read", get_ticket), methods=["GET"]),
+    Route("/escalations", guarded("read", list_escalations), methods=["GET"]),
+    Route("/metrics", guarded("read", metrics), methods=["GET"]),
+    Route("/openapi.json", guarded("read", get_openapi), methods=["GET"]),
+    Route("/admin/reload", guarded("admin", reload), methods=["POST"]),
+    Route("/admin/deliveries", guarded("admin", list_deliveries), methods=["GET"]),
+    Route("/admin/deliveries/retry", guarded("admin", retry_delivery), methods=["POST"]),
+]
+
+
+def create_app(service: Service) -> Starlette:
+    """The app around a service: started and stopped with the app (its lifespan); SIGHUP reloads
+    the policy where the app runs in the main thread (uvicorn)."""
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        service.start()
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):  # not the main thread (a test client)
+            loop.add_signal_handler(signal.SIGHUP, lambda: loop.run_in_executor(None, _reload_quietly, service))
+        try:
+            yield
+        finally:
+            with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
+                loop.remove_signal_handler(signal.SIGHUP)
+            service.stop()
+
+    app = Starlette(routes=ROUTES, lifespan=lifespan)
+    app.state.service = service
+    return app
+
+
+def _reload_quietly(service: Service) -> None:
+    """SIGHUP: reload, or log why not (the policy in use stays)."""
+    import logging
+
+    try:
+        service.reload()
+    except Reloaded as exc:
+        logging.getLogger("slapolicy.serve").error("SIGHUP: not reloaded, the policy in use stays: %s", exc)
+
