@@ -8,7 +8,6 @@ import contextlib
 import dataclasses
 import json
 import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ import pytest
 import uvicorn
 
 from slapolicy.calendar.instants import parse_instant
-from slapolicy.serve.app import create_app, openapi
+from slapolicy.serve.app import create_app, listening_socket, openapi
 from slapolicy.serve.auth import digest
 from slapolicy.serve.config import SCOPES, Deployment, Token
 from slapolicy.serve.runtime import Service
@@ -120,8 +119,7 @@ def running(policies: PolicySet, policy_path: str, deployment: Deployment, clock
     """The service in a uvicorn server on a free loopback port, until the block ends."""
     deployment = dataclasses.replace(deployment, tokens=deployment.tokens or TOKENS)
     service = Service(policy_path, policies, deployment, "python", clock=clock, auto=options.pop("auto", False), **options)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
+    sock = listening_socket("127.0.0.1", 0)
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(create_app(service), log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

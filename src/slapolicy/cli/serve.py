@@ -78,7 +78,7 @@ def _run(path: str, policies: PolicySet, deployment: Deployment, engine: str, ho
     try:
         import uvicorn
 
-        from ..serve.app import create_app
+        from ..serve.app import create_app, listening_socket
         from ..serve.runtime import Service
         from ..serve.store import StoreError
     except ImportError as exc:
@@ -90,4 +90,8 @@ def _run(path: str, policies: PolicySet, deployment: Deployment, engine: str, ho
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     click.echo(f"serving {policies.id} ({', '.join(p.version for p in policies.versions)}) on http://{host}:{port} "
                f"from {service.store.name}", err=True)
-    uvicorn.run(create_app(service), host=host, port=port, log_level="warning", access_log=False)
+    try:
+        sock = listening_socket(host, port)
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    uvicorn.Server(uvicorn.Config(create_app(service), log_level="warning", access_log=False)).run(sockets=[sock])

@@ -21,6 +21,7 @@ import contextlib
 import datetime as dt
 import importlib.resources
 import signal
+import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -267,6 +268,16 @@ def create_app(service: Service) -> Starlette:
     app = Starlette(routes=ROUTES, lifespan=lifespan)
     app.state.service = service
     return app
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The server's socket, with TCP_NODELAY (accepted connections inherit it): without it a keep-alive
+    client waits for its delayed ACK (40 ms) between the response's header and body writes."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    return sock
 
 
 def _reload_quietly(service: Service) -> None:

@@ -247,19 +247,16 @@ class Live:
         it leaves or joins: {subject: its matches, encoded} for each subject whose matches changed."""
         affected = _groups(_records(row.records)) | _groups(recs)
         tx.set_groups(row.id, _groups(recs))
-        members = {m.id: m for m in tx.members(affected)}
+        others = [m for m in tx.members(affected) if m.id != row.id]  # the subject itself may not be stored yet
         correlator = Correlator(self.replayer)
-        seqs = {row.seq: row.id}
-        for member in members.values():
-            seqs[member.seq] = member.id
-            for record in (recs if member.id == row.id else _records(member.records)):
-                if record[0] != "undecided" and _groups([record]) & affected:
-                    correlator.add(record)
+        seqs = {row.seq: row.id, **{m.seq: m.id for m in others}}
+        for record in [*recs, *(r for m in others for r in _records(m.records))]:
+            if record[0] != "undecided" and _groups([record]) & affected:
+                correlator.add(record)
         found = correlator.result(lambda lines: {n: seqs[n] for n in lines if n in seqs})
         redone = {_identity(g) for g in affected}
         changed = {}
-        for subject_id, seq, stored in [(row.id, row.seq, row.matches),
-                                        *((m.id, m.seq, m.matches) for m in members.values() if m.id != row.id)]:
+        for subject_id, seq, stored in [(row.id, row.seq, row.matches), *((m.id, m.seq, m.matches) for m in others)]:
             old = _matches(stored)
             new = tuple(sorted([*(m for m in old if (m.correlation, m.key) not in redone), *found.matches.get(seq, ())],
                                key=lambda m: m.correlation))
