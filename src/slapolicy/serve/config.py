@@ -87,8 +87,8 @@ class _Reader:
         self.doc = doc
         self.environ = environ
 
-    def fail(self, where: tuple[str | int, ...], message: str) -> DeploymentError:
-        mark = self.doc.locate(where)
+    def fail(self, where: tuple[str | int, ...], message: str, key: bool = False) -> DeploymentError:
+        mark = self.doc.locate(where, key=key)
         return DeploymentError(f"{self.doc.path}:{mark.line}:{mark.column}: {message}")
 
     def mapping(self, value: Any, where: tuple[str | int, ...], known: tuple[str, ...]) -> dict[str, Any]:
@@ -96,7 +96,7 @@ class _Reader:
             raise self.fail(where, "write a mapping here")
         for key in value:
             if key not in known:
-                raise self.fail((*where, key), f"unknown key '{key}'; use one of: {', '.join(known)}")
+                raise self.fail((*where, key), f"unknown key '{key}'; use one of: {', '.join(known)}", key=True)
         return value
 
     def text(self, value: Any, where: tuple[str | int, ...]) -> str:
