@@ -76,9 +76,7 @@ def _warn_unrouted(policies: PolicySet, deployment: Deployment) -> None:
 
 def _run(path: str, policies: PolicySet, deployment: Deployment, engine: str, host: str, port: int) -> None:
     try:
-        import uvicorn
-
-        from ..serve.app import create_app, listening_socket
+        from ..serve.app import listening_socket, run
         from ..serve.runtime import Service
         from ..serve.store import StoreError
     except ImportError as exc:
@@ -94,4 +92,4 @@ def _run(path: str, policies: PolicySet, deployment: Deployment, engine: str, ho
         sock = listening_socket(host, port)
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
-    uvicorn.Server(uvicorn.Config(create_app(service), log_level="warning", access_log=False)).run(sockets=[sock])
+    run(service, sock)

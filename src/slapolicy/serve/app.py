@@ -280,6 +280,16 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def run(service: Service, sock: socket.socket) -> None:
+    """Serve on `sock` until SIGTERM or Ctrl-C, then return. uvicorn raises the signal it stopped on
+    again once it has shut down; the handlers set here take it, so a service stopped so exits 0."""
+    import uvicorn
+
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, lambda signum, frame: None)
+    uvicorn.Server(uvicorn.Config(create_app(service), log_level="warning", access_log=False)).run(sockets=[sock])
+
+
 def _reload_quietly(service: Service) -> None:
     """SIGHUP: reload, or log why not (the policy in use stays)."""
     import logging
