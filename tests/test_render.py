@@ -222,3 +222,10 @@ def test_a_target_rule_may_carry_an_english_description() -> None:
     assert first.lines[0] == "English words"
     first_zh = next(s for s in document(policy, "zh").sections if s.anchor == "targets").rules[0]
     assert first_zh.lines[0] == "中文说明"
+
+
+def test_a_condition_on_a_given_value_is_said_in_words() -> None:
+    """`when: {promised_at: {exists: true}}` read "答應客戶的修妥時間 exists true" in the Chinese document."""
+    zh = (DOCS / "company-service.zh.md").read_text(encoding="utf-8")
+    assert "exists" not in zh
+    assert "（仅当 答應客戶的修妥時間已登记）" in zh

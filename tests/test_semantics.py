@@ -427,3 +427,37 @@ def test_an_every_duty_runs_at_most_max_periods_periods(engine: str) -> None:
     (over,) = outcomes(engine, [item], as_of="2052-05-19T00:01:00+08:00")
     assert isinstance(over, Rejection) and over.reasons[0].code == "limit"
     assert f"more than {MAX_PERIODS} periods" in over.reasons[0].message
+
+
+def test_a_value_of_another_type_than_declared_is_a_finding_and_asked_of_no_engine(engine: str) -> None:
+    """impact is a number: 'P2' > 5 is true to durable-rules and false to Python, so neither is asked.
+    The rules that read them cannot be applied (undecided_rule findings), the next one that can, 8 h,
+    times the ticket: due 18:00 for a ticket created 10:00, on both engines. `vip: 'yes'` and the score
+    read by no rule, 'high', are findings too."""
+    policy = PolicySet.of([open_policy(FIXTURES / "semantics" / "typed.yaml")])
+    item = {"id": "T-1", "attributes": {"severity": "P1", "impact": "P2", "vip": "yes", "score": "high"},
+            "events": [{"at": "2025-03-03T10:00:00+08:00", "type": "created"}]}
+    (out,) = simulate(policy, [RawItem(item, 1)], engine, at("31 00:00"))
+    assert isinstance(out, SubjectOutcome), out
+    (resolution,) = [c for c in out.clocks if c.metric.id == "resolution"]
+    assert resolution.due == at("03 18:00")
+    assert sorted((f.code, f.rule, f.message) for f in out.findings if f.code == "unlisted_value") == [
+        ("unlisted_value", "impact", "impact='P2' is not a number, as the policy declares it"),
+        ("unlisted_value", "score", "score='high' is not a number, as the policy declares it"),
+        ("unlisted_value", "vip", "vip='yes' is not true or false, as the policy declares it")]
+    assert sorted(f.message.split(" (")[0] for f in out.findings if f.code == "undecided_rule") == [
+        "the resolution target of big", "the resolution target of vip"]
+
+
+def test_a_clock_past_due_while_it_ran_stays_breached_when_paused_later(engine: str) -> None:
+    """after-sales: a P1 of Friday 17:50 owes a plan by 19:50 (2 h, clock time); it waits on the customer
+    from Saturday 09:00. At Saturday 12:00 the plan clock is breached since 19:50 (it was shown running,
+    while its breach escalations had fired)."""
+    policy = PolicySet.of([open_policy(FIXTURES.parent.parent / "policies" / "after-sales" / "2025.1.yaml")])
+    item = {"id": "P-1", "attributes": {"severity": "P1"}, "events": [
+        {"at": "2025-03-07T17:50:00+08:00", "type": "created"}, {"at": "2025-03-07T17:58:00+08:00", "type": "responded"},
+        {"at": "2025-03-08T09:00:00+08:00", "type": "status", "status": "waiting_on_customer"}]}
+    (out,) = simulate(policy, [RawItem(item, 1)], engine, at("08 12:00"))
+    assert isinstance(out, SubjectOutcome), out
+    (plan,) = [c for c in out.clocks if c.metric.id == "resolution_plan"]
+    assert (plan.status, plan.due, plan.breached_at, plan.paused) == (BREACHED, at("07 19:50"), at("07 19:50"), False)

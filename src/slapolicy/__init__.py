@@ -18,6 +18,8 @@ _API = {
     "open_policy_set": "validate.repository", "scan": "validate.repository", "ValidationResult": "validate.validation",
     "SubjectOutcome": "sim.outcome", "Rejection": "sim.outcome", "ClockOutcome": "sim.outcome", "EscalationFiring": "sim.outcome",
     "Simulator": "sim.simulator", "Replayer": "sim.simulator", "outcomes": "sim.replay",
+    "load_profile": "sim.mapping", "map_webhook": "sim.webhooks", "SubjectEvents": "sim.webhooks",
+    "Board": "kpi.board", "board_document": "output.board", "board_page": "output.html",
 }
 
 __all__ = sorted(_API)

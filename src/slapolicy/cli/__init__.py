@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "validate": ("validate", "validate", "Check policy files or directories (default: policies/)."),
     "test": ("test", "test", "Run policy test files (*.test.yaml) under PATHS (default: policies/)."),
     "simulate": ("simulate", "simulate", "Replay TICKETS against POLICY (a file or a directory of versions) in virtual time."),
+    "due": ("due", "due", "Which open tickets of TICKETS breach soon under POLICY: every running clock by time left."),
     "report": ("report", "report", "Quality KPIs of a ticket HISTORY under POLICY, with its objectives met or missed."),
     "whatif": ("whatif", "whatif", "Replay HISTORY under two policy versions: KPI deltas and the tickets whose outcome changes."),
     "clauses": ("clauses", "clauses", "Each clause of the regulation with the rules that encode it and the test cases that cite it."),

@@ -1,13 +1,17 @@
 """What the commands that read and replay ticket histories share: the history's path, format,
-encoding, import profile and roster, the rules engine and the worker processes."""
+encoding, import profile and roster, the rules engine and the worker processes, and the replay
+itself with its progress bar."""
 
 from __future__ import annotations
 
 import click
 
 from ..diagnostics.record import InputError
+from ..output import progress
 from ..rules.engine import ENGINES, EngineError, get_backend
-from ..sim.imports import Profile, ProfileError, load_profile
+from ..sim.imports import ExportRefused, Profile, ProfileError, load_profile
+from ..sim.lanes import Plan, Sink
+from ..sim.replay import Interrupted, ReplayError, default_jobs, input_size, replay
 from ..sim.roster import EMPTY as EMPTY_ROSTER
 from ..sim.roster import Roster, RosterError, read_roster
 from ..sim.tickets import FORMATS as INPUT_FORMATS
@@ -79,17 +83,27 @@ def roster(path: str | None, policies: PolicySet) -> Roster:
 
 
 profile_option = click.option("--profile", "profile_name", default=None, metavar="NAME|FILE",
-                              help="Read the input as a helpdesk export through this import profile (a shipped name such as "
-                                   "jira-service-management, or a profile file); see `slapolicy import`.")
+                              help="Read the input as a helpdesk export (or a file of webhook payloads) through this import "
+                                   "profile (a shipped name such as jira-service-management or zammad-webhook, or a profile "
+                                   "file); see `slapolicy import`.")
 
 
-def input_profile(name: str | None, input_format: str | None) -> Profile | None:
+def input_profile(name: str | None, input_format: str | None, encoding: str | None) -> Profile | None:
     """`--profile` of a replaying command: None without one; with one, --input-format has no say."""
     if name is None:
         return None
+    profile = import_profile(name)
     if input_format is not None:
-        fail(f"--profile reads the input as a helpdesk export (CSV); leave out --input-format {input_format}")
-    return import_profile(name)
+        read = "webhook payloads (JSON)" if profile.rows == "webhook" else "a helpdesk export (CSV)"
+        fail(f"--profile reads the input as {read}; leave out --input-format {input_format}")
+    return profile_encoding(profile, encoding)
+
+
+def profile_encoding(profile: Profile, encoding: str | None) -> Profile:
+    """The profile, once --encoding is known to apply to what it reads: webhook payloads are JSON, always UTF-8."""
+    if encoding is not None and profile.rows == "webhook":
+        fail(f"--profile {profile.name} reads webhook payloads, which are JSON and always UTF-8; leave out --encoding {encoding}")
+    return profile
 
 
 def import_profile(name: str) -> Profile:
@@ -102,3 +116,16 @@ def import_profile(name: str) -> Profile:
         fail(exc.problems[-1].format())
     except InputError as exc:
         fail(exc.diagnostic.format())
+
+
+def replay_history(plan: Plan, path: str, input_format: str | None, total: Sink, jobs: int | None) -> int | None:
+    """The history replayed into `total`, a progress bar on a terminal: the signal that interrupted it (`total`
+    then holds what was replayed so far), else None; a replay that cannot run is a one-line error (exit 2)."""
+    try:
+        with progress.bar(lambda: input_size(plan, path, input_format)) as on_progress:
+            replay(plan, path, input_format, total, jobs or default_jobs(), on_progress)
+    except Interrupted as exc:
+        return exc.signum
+    except (EngineError, ReplayError, ExportRefused) as exc:
+        fail(str(exc))
+    return None

@@ -63,8 +63,8 @@ def resolve_version(spec: str, search: str) -> Policy:
 
 
 def as_of(text: str | None, policies: PolicySet) -> float:
-    """`--as-of` as epoch seconds (offset-less: the policy's zone); now when not given."""
-    if text is None:
+    """`--as-of` as epoch seconds (offset-less: the policy's zone); now when not given, or given as `now`."""
+    if text is None or text.strip().lower() == "now":
         return dt.datetime.now(dt.UTC).timestamp()
     try:
         when, _ = parse_datetime(text, policies.tz)
@@ -84,7 +84,7 @@ def format_option(result: str) -> Callable[[F], F]:
 
 as_of_option = click.option(
     "--as-of", "as_of_text", default=None, metavar="ISO",
-    help="Virtual 'now' (ISO-8601; without offset: the policy's zone): clocks still running then are running or breached. Default: now.")
+    help="Virtual 'now' (ISO-8601; without offset: the policy's zone; or `now`): clocks still running then are running or breached. Default: now.")
 ignore_option = click.option("--ignore", "ignore", multiple=True, metavar="CODE",
                              help="Do not report this code (repeatable): --ignore SLA408. Only the semantic checks' codes.")
 output_option = click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default=None,

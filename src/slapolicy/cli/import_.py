@@ -5,15 +5,17 @@ import click
 from ..calendar.instants import zone
 from ..output import OutputError, destination, exits
 from ..output.imports import import_summary, rejection_lines, write_rejects, write_tickets
-from ..sim.imports import ExportRefused, check_tickets, read_export
-from ._replay import encoding_option, history_path, import_profile
+from ..sim.imports import ExportRefused, check_tickets
+from ..sim.replay import read_profiled
+from ._replay import encoding_option, history_path, import_profile, profile_encoding
 from ._shared import fail, output_option
 
 
 @click.command("import")
 @click.option("--profile", "-p", "profile_name", required=True, metavar="NAME|FILE",
               help="Import profile: a shipped name (jira-service-management, zendesk-ticket-export, zammad-ticket-report, "
-                   "znuny-ticket-search, cn-helpdesk, cn-worklog) or a profile file.")
+                   "znuny-ticket-search, cn-helpdesk, cn-worklog; for webhook payloads zammad-webhook, znuny-webhook, "
+                   "jira-webhook, zendesk-webhook) or a profile file.")
 @click.argument("export", type=click.Path(allow_dash=True))
 @encoding_option
 @output_option
@@ -23,17 +25,20 @@ def import_(profile_name: str, export: str, encoding: str | None, output: str | 
     """Turn a helpdesk EXPORT (CSV) into slapolicy's JSONL tickets through an import profile.
 
     Every row becomes part of a ticket, a row the profile skips, or a rejection naming its
-    row and column (on stderr). Exit 0 all imported, 1 any row rejected, 2 a file that
-    cannot be read as the export (encoding, header) or a bad profile.
+    row and column (on stderr). A webhook profile reads webhook payloads instead (a JSON
+    payload, or one a line): each payload's events, with their ids, join its ticket. Exit 0
+    all imported, 1 any row rejected, 2 a file that cannot be read as the export (encoding,
+    header) or a bad profile.
     """
     profile = import_profile(profile_name)
+    profile_encoding(profile, encoding)
     history_path(export)
     try:
         with click.open_file(export, "rb") as stream:
             raw = stream.read()
     except OSError as exc:
         fail(f"{export}: cannot read the file: {exc.strerror or exc}")
-    result = read_export(profile, raw, encoding)
+    result = read_profiled(profile, raw, encoding)
     if result.refused is not None:
         fail(str(ExportRefused(export, result.refused)))
     check_tickets(result, profile.timezone or zone("UTC"))

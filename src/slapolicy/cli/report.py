@@ -6,11 +6,9 @@ import click
 
 from ..kpi.periods import PERIODS
 from ..kpi.report import Aggregator, GroupingError, check_grouping
-from ..output import OutputError, choose_format, destination, exits, progress, summary_line
+from ..output import OutputError, choose_format, destination, exits, summary_line
 from ..output.report import FORMATTERS, document, write_ledger, write_rejects
-from ..rules.engine import EngineError
-from ..sim.imports import ExportRefused
-from ..sim.replay import Interrupted, Plan, ReplayError, default_jobs, input_size, replay
+from ..sim.replay import Plan
 from ._replay import (
     encoding_option,
     engine_name,
@@ -20,6 +18,7 @@ from ._replay import (
     input_profile,
     jobs_option,
     profile_option,
+    replay_history,
     roster,
     roster_option,
 )
@@ -63,17 +62,11 @@ def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str
         fail(str(exc))
     total = Aggregator(policies.tz, period, by)
     plan = Plan((policies,), as_of(as_of_text, policies), engine, functools.partial(Aggregator, policies.tz, period, by), encoding,
-                roster(roster_path, policies), input_profile(profile_name, input_format))
-    signum = None
-    try:
-        with progress.bar(lambda: input_size(plan, history, input_format)) as on_progress:
-            replay(plan, history, input_format, total, jobs or default_jobs(), on_progress)
-    except Interrupted as exc:
-        signum = exc.signum
+                roster(roster_path, policies), input_profile(profile_name, input_format, encoding))
+    signum = replay_history(plan, history, input_format, total, jobs)
+    if signum is not None:
         total.report.interrupted = True
         click.echo("interrupted: the report covers the tickets replayed so far", err=True)
-    except (EngineError, ReplayError, ExportRefused) as exc:
-        fail(str(exc))
     doc = document(total.report, policies.versions)
     try:
         if rejects:

@@ -51,7 +51,7 @@ def simulate(policy: str, tickets: str, fmt: str | None, input_format: str | Non
     history_path(tickets)
     stamp = as_of(as_of_text, policies)
     on_duty = roster(roster_path, policies)
-    profile = input_profile(profile_name, input_format)
+    profile = input_profile(profile_name, input_format, encoding)
     signum = None
     try:
         with destination(output) as out:

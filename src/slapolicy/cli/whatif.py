@@ -56,7 +56,7 @@ def whatif(base: str, candidate: str, history: str, search: str, limit: int, per
         fail(f"{history}: no such file")
     base_set = PolicySet.of([pb])
     plan, total = comparison_plan(pb, pc, as_of(as_of_text, base_set), period, limit, engine, encoding,
-                                  roster(roster_path, base_set), input_profile(profile_name, input_format))
+                                  roster(roster_path, base_set), input_profile(profile_name, input_format, encoding))
     signum = None
     try:
         replay(plan, history, input_format, total, jobs or default_jobs())

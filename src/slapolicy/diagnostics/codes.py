@@ -176,9 +176,16 @@ _ALL = (
          "always read and need no format.\n\nFails:\n\n    timestamps: [\"DD/MM/YYYY hh:mm\"]     # write \"%d/%m/%Y %H:%M\""),
     Code("SLA913", "profile-mismatch", "import", E, "parts of an import profile that do not fit together",
          "`rows: ticket` needs `events:` (which timestamp columns become which events, one of them `created`); "
-         "`rows: event` needs `event:` (the columns of each row's time and type). A value is read from a `column` "
-         "or is a constant `value`, not both; `minutes_after` names an event listed before it.\n\nFails:\n\n"
+         "`rows: event` needs `event:` (the columns of each row's time and type); `rows: webhook` needs `events:`, "
+         "`event:` or both, and reads JSON paths (`path:`) where an export's profile reads columns (`column:`). A value "
+         "is read from a `column` (`path`) or is a constant `value`, not both; `minutes_after` names an event listed "
+         "before it.\n\nFails:\n\n"
          "    rows: ticket\n    event: {at: Time, type: Action}     # one row per event: write rows: event"),
+    Code("SLA914", "bad-json-path", "import", E, "a webhook profile's path that is not a JSON path",
+         "A path names keys joined by dots, list indexes in brackets, and a key with a dot in it quoted in brackets: "
+         "`ticket.priority.name`, `ticket.article_ids[0]`, `fields[\"v1.2\"]`. A path that is not in a payload is no "
+         "value there (an empty cell), not an error of the profile.\n\nFails:\n\n"
+         "    id: ticket..number     # write ticket.number"),
     # ---- reasons a ticket is rejected (simulate, report, whatif, test) ----
     Code("unparseable", "unparseable", "ticket", E, "the input line or item cannot be read as a ticket",
          "A JSONL line that is not JSON, not an object, or not UTF-8; a CSV row without ticket_id; a YAML "
@@ -231,9 +238,11 @@ _ALL = (
          "`default` where a missing value has a meaning."),
     Code("unlisted_value", "unlisted-value", "finding", W, "an attribute value outside the values the policy lists",
          "The attribute lists its values (`values:`) after its clause: R-000-09's three channels, R-004-07's four "
-         "grades. A subject that had another value breaks that clause: the finding names the value and the "
-         "clause, dated when the subject first had it. The subject is still replayed; rules that compare the "
-         "attribute see the value as given (so `channel: hotline` does not hold for 'wechat')."),
+         "grades; or gives a number's scale (`range:`), or its type (`number`, `boolean`). A subject that had "
+         "another value breaks that clause: the finding names the value and the clause, dated when the subject "
+         "first had it. The subject is still replayed; rules that compare the attribute see a listed attribute's "
+         "value as given (so `channel: hotline` does not hold for 'wechat'), and a value of another type as "
+         "missing (no rules engine is asked about it: the two compare such values differently)."),
     Code("undecided_rule", "undecided-rule", "finding", W,
          "a rule could not be applied because the subject lacks an attribute it reads",
          "The subject was replayed, but a target, escalation step or notice whose condition reads a missing attribute "

@@ -3,7 +3,7 @@ none is asked for, the one place that maps results to exit codes, the summary li
 writing that never reports success it did not have.
 
 Formatters live in one module per result type (`validation`, `tests`, `simulation`,
-`report`, `whatif`); they read the typed results and outcomes and decide nothing. Below
+`report`, `whatif`, `board`); they read the typed results and outcomes and decide nothing. Below
 them, `html` draws the pages and `cells` words the table cells the report and what-if
 formats share, so the output modules import one way only (pyproject.toml's "Inside output").
 
@@ -64,6 +64,7 @@ FORMATS: dict[str, Formats] = {
     "validate": Formats(("text", "json", "github", "sarif"), "text", "text", "github"),
     "test": Formats(("text", "json", "github", "junit", "sarif"), "text", "text", "github"),
     "simulate": Formats(("table", "json", "jsonl", "csv", "html"), "table", "json"),
+    "due": Formats(("table", "json", "csv", "html"), "table", "json"),
     "report": Formats(("table", "json", "csv", "markdown", "html"), "table", "json"),
     "whatif": Formats(("table", "json", "markdown"), "table", "json"),
     "clauses": Formats(("text", "json", "markdown"), "text", "json"),

@@ -57,12 +57,12 @@ def _script_json(value: Any) -> str:
     return dumps(value).decode("utf-8").replace("<", "\\u003c")
 
 
-def _head(title: str) -> str:
-    """The page up to its body: no request can leave it (CSP), its style inline."""
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+def _head(title: str, csp: str = CSP, lang: str = "en", style: str = "") -> str:
+    """The page up to its body: no request can leave it but what `csp` allows, its style inline."""
+    return (f'<!DOCTYPE html>\n<html lang="{_e(lang)}"><head><meta charset="utf-8">'
+            f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{_e(title)}</title><style>{_asset('page.css')}</style></head>\n<body>\n")
+            f"<title>{_e(title)}</title><style>{_asset('page.css')}{style}</style></head>\n<body>\n")
 
 
 END = "</body></html>\n"
@@ -294,3 +294,25 @@ class TimelinePage:
         for row in self.rows:
             self.out.write(row + "\n")
         self.out.write(f"</script>\n<script>{_asset('timeline.js')}</script>\n{END}")
+
+
+# ---- the live board ----------------------------------------------------------------------------
+
+LIVE_CSP = CSP + "; connect-src 'self'"  # a served board fetches its data from where it was served, and nowhere else
+BOARD_TITLES = {"zh": "SLA 实时看板", "en": "SLA live board"}
+
+
+def board_page(doc: dict[str, Any], out: IO[str], lang: str = "zh", source: str | None = None, refresh: int = 30) -> None:
+    """The live board (`slapolicy.output.board.document`) as one page in Chinese and English: the open
+    tickets by time left, what falls due within the hour and later today, today's breaches and
+    escalations, filters by severity, group and assignee, each clock with its rule and clauses.
+
+    Offline (`source` None) it draws the document it holds and requests nothing. Served, it also
+    fetches `source` (a URL on its own origin that answers with the document, e.g. GET /tickets)
+    every `refresh` seconds, sending the token of its address's fragment (`#token=…`) as a bearer
+    token, and counts the time left down between fetches."""
+    config = {"lang": lang, "source": source, "refresh": refresh}
+    out.write(_head(BOARD_TITLES[lang], LIVE_CSP if source else CSP, lang, _asset("board.css")) + _asset("board.html")
+              + f'<script type="application/json" id="board-config">{_script_json(config)}</script>\n'
+              + f'<script type="application/json" id="board">{_script_json(doc)}</script>\n'
+              + f"<script>{_asset('board.js')}</script>\n{END}")

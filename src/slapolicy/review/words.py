@@ -196,6 +196,9 @@ class Wording:
 
     def condition(self, cond: Condition) -> str:
         if isinstance(cond, Compare):
+            if cond.op == "exists":  # words, not an operator: "given" / 已登记
+                said = ("is given", "is not given") if self.en else ("已登记", "未登记")
+                return f"{self.field(cond.field)} {said[not cond.value]}" if self.en else f"{self.field(cond.field)}{said[not cond.value]}"
             return f"{self.field(cond.field)} {_OPS.get(cond.op, cond.op)} {self._value(cond.field, cond.value)}"
         if isinstance(cond, Not):
             return f"{self.w('not')}({self.condition(cond.item)})"
@@ -238,8 +241,7 @@ class Wording:
         return (" / " if self.en else "、").join(self.event(n) for n in names)
 
 
-_OPS = {"eq": "=", "ne": "≠", "in": "∈", "not_in": "∉", "lt": "<", "le": "≤", "gt": ">", "ge": "≥", "matches": "~",
-        "exists": "exists"}
+_OPS = {"eq": "=", "ne": "≠", "in": "∈", "not_in": "∉", "lt": "<", "le": "≤", "gt": ">", "ge": "≥", "matches": "~"}
 
 
 def _clock(minutes: int) -> str:

@@ -1,6 +1,6 @@
-"""Subjects in, outcomes out: ticket input (`tickets`), helpdesk exports through import
-profiles (`imports`), CSV as spreadsheets write it (`sheets`), the duty roster, synthetic
-histories (`generate`), the replay of one subject in virtual time (`simulator`, walking its
+"""Subjects in, outcomes out: ticket input (`tickets`), helpdesk exports (`imports`) and webhook
+payloads (`webhooks`) through import profiles (`mapping`), CSV as spreadsheets write it
+(`sheets`), the duty roster, synthetic histories (`generate`), the replay of one subject in virtual time (`simulator`, walking its
 events through the units of an outcome: `checks`, `decisions`, `machine` on `clock`,
 `escalation`, `periods`, `findings`, `charges`, `samples`; the subject's nested `phases`,
 which the machine, periods and findings end things with), correlations over many subjects

@@ -18,7 +18,21 @@ from ..policy.model import Attribute, Policy
 from .outcome import Reason
 from .tickets import Event, Ticket, TicketError
 
-_NO_EVENTS = (Event(0.0, "", None, {}),)  # what `problems` reads of a subject without one readable event
+_NO_EVENTS = (Event(0.0, "", None, {}),)
+# the declared types whose values are checked as read from the input (text takes any scalar, an id
+# written as a number included; dates are read by the deadlines that need them)
+_TYPES: dict[str, tuple[str, tuple[type, ...]]] = {"number": ("a number", (int, float)), "boolean": ("true or false", (bool,))}
+
+
+def mistyped(typed: tuple[Attribute, ...], attrs: dict[str, Any]) -> tuple[tuple[Attribute, Any, str], ...]:
+    """The values of `typed` attributes not of their declared type (a text where a number belongs; a
+    boolean is no number), with why."""
+    return tuple((a, attrs[a.id], f"is not {_TYPES[a.type][0]}, as the policy declares it")
+                 for a in typed if attrs.get(a.id) is not None and not _of_type(a.type, attrs[a.id]))
+
+
+def _of_type(declared: str, value: Any) -> bool:
+    return isinstance(value, _TYPES[declared][1]) and (declared == "boolean" or not isinstance(value, bool))  # what `problems` reads of a subject without one readable event
 
 
 class Checks:
@@ -31,6 +45,7 @@ class Checks:
         self.defaults = tuple(a for a in policy.attributes.values() if a.default is not None)
         attributes = policy.attributes.values()
         self._listed = {k: tuple(a for a in attributes if a.values is not None and a.subject == k) for k in policy.kinds}
+        self.typed = {k: tuple(a for a in attributes if a.type in _TYPES and a.subject == k) for k in policy.kinds}
         # the attributes these checks read: a decision cached per their values is checked once
         self.fields = ("severity", "tier", *(a.id for a in attributes if a.values is not None))
 

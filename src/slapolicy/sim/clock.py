@@ -79,6 +79,11 @@ class Clock:
     def paused(self) -> bool:
         return self.pauses is not None and self.pauses[-1][1] == INF
 
+    @property
+    def paused_since(self) -> float:
+        """When the open pause began (INF when it is not paused)."""
+        return self.pauses[-1][0] if self.pauses is not None and self.pauses[-1][1] == INF else INF
+
     def pause(self, t: float) -> None:
         if self.pauses is None:
             self.pauses = [[t, INF]]

@@ -28,7 +28,7 @@ from ..policy.model import (
 )
 from ..rules.compiler import CompiledPolicy
 from ..rules.engine import Backend
-from .checks import Checks
+from .checks import Checks, mistyped
 from .outcome import Finding
 from .tickets import TicketError
 
@@ -96,6 +96,9 @@ class Decider:
         self.checks = checks
         self.warned = frozenset(a.id for a in policy.attributes.values() if a.warn)
         self._key_fields = tuple(dict.fromkeys([*compiled.fields, *checks.fields]))
+        # typed attributes the decisions read: a value not of its type is asked of no engine (the two compare
+        # such values differently: durable-rules finds "P2" > 5 true); the others are checked by the findings
+        self.typed = {k: tuple(a for a in typed if a.id in self._key_fields) for k, typed in checks.typed.items()}
         self._decisions: dict[tuple[Any, ...], Decision | TicketError] = {}
         # what events do, by EventKey: read directly on the per-event path, filled by `ask_event`
         self.event_actions: dict[EventKey, EventActions] = {}
@@ -112,7 +115,9 @@ class Decider:
         if found is None:
             try:
                 self.checks.attributes(kind, attributes)
-                found = self._ask_engine(kind, attributes)
+                wrong = mistyped(self.typed[kind], attributes)
+                found = self._ask_engine(kind, {k: v for k, v in attributes.items() if k not in {a.id for a, _, _ in wrong}}
+                                         if wrong else attributes, wrong)
             except TicketError as exc:
                 found = exc
             self._decisions[key] = found
@@ -120,7 +125,7 @@ class Decider:
             raise found
         return found
 
-    def _ask_engine(self, kind: str, attributes: dict[str, Any]) -> Decision:
+    def _ask_engine(self, kind: str, attributes: dict[str, Any], mistyped: tuple[tuple[Attribute, Any, str], ...] = ()) -> Decision:
         fired = self.backend.matches(self.compiled, self.compiled.ticket_fact(attributes))
         meaning = self.compiled.meaning
         targets: dict[str, TargetValue] = {}
@@ -161,7 +166,7 @@ class Decider:
                         tuple(v for v in self.policy.invariants if v in invariants and v.subject == kind), route,
                         tuple(c for c in self.policy.correlations if c in correlations),
                         tuple(p for p in self.policy.penalties if p in penalties), frozenset(multiplied),
-                        self._undecided(kind, attributes, rules, route), self.checks.unlisted(kind, attributes))
+                        self._undecided(kind, attributes, rules, route), (*mistyped, *self.checks.unlisted(kind, attributes)))
 
     def _undecided(self, kind: str, attributes: dict[str, Any], winners: dict[str, TargetRule],
                    route: Route | None) -> dict[str, tuple[Finding, ...]] | None:

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from ..diagnostics.record import shorten
 from ..policy.conditions import full_match
 from ..policy.model import Attribute, Invariant, Policy, Source
+from .checks import mistyped
 from .decisions import Snapshot, snapshot_at
 from .matches import Match
 from .outcome import Finding
@@ -30,7 +31,9 @@ class History(NamedTuple):
 class Findings:
     """One policy version's rules over a subject's history."""
 
-    def __init__(self, policy: Policy) -> None:
+    def __init__(self, policy: Policy, typed: dict[str, tuple[Attribute, ...]]) -> None:
+        """`typed`: the number and boolean attributes whose values no decision checks (objectives and
+        penalties read them, no rule does), by kind."""
         self.policy = policy
         self.judged = bool(policy.invariants or policy.routes or policy.identity)  # history rules to check
         self._invariants = {invariant.id: invariant for invariant in policy.invariants}
@@ -41,9 +44,11 @@ class Findings:
         attributes = policy.attributes.values()
         self._required = {k: tuple(a for a in attributes if a.required and a.subject == k) for k in policy.kinds}
         self._scaled = {k: tuple(a for a in attributes if a.range is not None and a.subject == k) for k in policy.kinds}
+        self._typed = typed
         self._sources: dict[str, Source] = {}
-        # kinds whose every subject `records` reads (a value outside a list is in the decision: `unlisted`)
-        self.recorded = frozenset(k for k in policy.kinds if self._required[k] or self._scaled[k])
+        # kinds whose every subject `records` reads (a value outside a list, or of another type than an
+        # attribute a rule reads, is in the decision: `unlisted`)
+        self.recorded = frozenset(k for k in policy.kinds if self._required[k] or self._scaled[k] or typed.get(k))
 
     def records(self, kind: str, snapshots: list[Snapshot]) -> list[Finding]:
         """The findings of the record-keeping clauses on the subject's attributes: each required one
@@ -57,7 +62,8 @@ class Findings:
                                      snapshots[0].at, a.clauses, self._source(a), a.id))
         seen: set[tuple[str, Any]] = set()
         for snap in snapshots:
-            off = [*snap.decision.unlisted, *_off_scale(self._scaled[kind], snap.attributes)]
+            off = [*snap.decision.unlisted, *_off_scale(self._scaled[kind], snap.attributes),
+                   *mistyped(self._typed.get(kind, ()), snap.attributes)]
             for a, value, why in off:
                 if (a.id, value) not in seen:
                     seen.add((a.id, value))

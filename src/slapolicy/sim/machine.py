@@ -268,7 +268,8 @@ class Clocks:
             elif cancelled is not None and cancelled <= as_of:
                 # breached before it was cancelled stays breached
                 state, breached_at = (BREACHED, due) if due is not None and due < cancelled else (CANCELLED, None)
-            elif due is not None and due <= as_of and not paused_now:
+            elif due is not None and due <= as_of and (not paused_now or due <= clock.paused_since):
+                # past due while it ran: a pause that began later does not undo the breach
                 state, breached_at = BREACHED, due
             else:
                 state = RUNNING

@@ -139,6 +139,8 @@ class SubjectOutcome:
     charges: tuple[Charge, ...] = ()
     coverage: tuple[Sample, ...] = ()
     event_types: frozenset[str] = frozenset()  # of its events up to as_of: what a report can tell the history holds
+    assignee: str | None = None  # whom its latest event up to as_of that names an assignee gave it to
+    group: str | None = None  # likewise, the group
     # the firings still to come if no other event happens: the next of each step of each clock that runs (not paused)
     # at as_of; listed only when asked for (`Simulator(upcoming=True)`: a live service's scheduler)
     upcoming: tuple[EscalationFiring, ...] = ()

@@ -32,7 +32,7 @@ from typing import IO
 from ..validate.repository import PolicySet
 from .correlate import Correlator
 from .dedup import IdIndex
-from .imports import ExportRefused, read_export
+from .imports import ExportRefused, Imported, Profile, read_export
 from .lanes import Adds, Lanes, Partial, Plan, Sink
 from .lines import BLOCK_BYTES, Lines, open_binary
 from .outcome import Outcome, Reason, Rejection
@@ -40,6 +40,7 @@ from .passes import first_pass, second_pass
 from .roster import EMPTY as NO_ROSTER
 from .roster import Roster
 from .tickets import RawItem, TicketError, decode_text, detect_format, item_id, line_id, read_items, reject, ticket_from_data
+from .webhooks import read_payloads
 from .workers import Gate, Interrupted, Pool, ReplayError, default_jobs
 
 
@@ -82,7 +83,7 @@ def _read_items(plan: Plan, path: str, fmt: str) -> list[RawItem | Rejection]:
     with open_binary(path) as stream:
         raw = stream.read()
     if plan.profile is not None:
-        imported = read_export(plan.profile, raw, plan.encoding)
+        imported = read_profiled(plan.profile, raw, plan.encoding)
         if imported.refused is not None:  # the wrong export or profile: no ticket to report on
             raise ExportRefused(path, imported.refused)
         return imported.items
@@ -90,6 +91,12 @@ def _read_items(plan: Plan, path: str, fmt: str) -> list[RawItem | Rejection]:
         return list(read_items(decode_text(raw, plan.encoding or "utf-8"), fmt, path))
     except TicketError as exc:
         return [reject(None, 1, exc.code, str(exc))]
+
+
+def read_profiled(profile: Profile, raw: bytes, encoding: str | None = None) -> Imported:
+    """Input read through an import profile: an export's rows (CSV, in `encoding`), or a webhook
+    profile's payloads (JSON, always UTF-8)."""
+    return read_payloads(profile, raw) if profile.rows == "webhook" else read_export(profile, raw, encoding)
 
 
 def input_size(plan: Plan, path: str, fmt: str | None) -> int | None:
@@ -198,4 +205,4 @@ def simulate(policies: PolicySet, items: Sequence[RawItem | Rejection], engine: 
 
 
 __all__: Sequence[str] = ["BLOCK_BYTES", "Interrupted", "OutcomeList", "Partial", "Plan", "Sink", "ReplayError", "default_jobs",
-                          "input_size", "line_count", "outcomes", "replay", "replay_items", "simulate"]
+                          "input_size", "line_count", "outcomes", "read_profiled", "replay", "replay_items", "simulate"]

@@ -55,7 +55,8 @@ class Simulator:
         self._roster = roster
         self.checks = Checks(policy)
         self.decider = Decider(policy, compiled if compiled is not None else compile_policy(policy), backend, self.checks)
-        self.findings = Findings(policy)
+        self.findings = Findings(policy, {k: tuple(a for a in typed if a not in self.decider.typed[k])
+                                          for k, typed in self.checks.typed.items()})
         self.retime(as_of)
 
     def retime(self, as_of: float) -> None:
@@ -132,10 +133,15 @@ class Simulator:
             escalations.sort(key=lambda e: (e.at, e.step.metric, e.step.index))
         resolved = False
         types = set()
+        assignee = group = None
         for event in ticket.events:  # those up to as_of (`run`)
             types.add(event.type)
             if event.type in ("resolved", "reopened"):
                 resolved = event.type == "resolved"
+            if event.assignee is not None:
+                assignee = event.assignee
+            if event.group is not None:
+                group = event.group
         first = snapshots[0].decision
         if len(snapshots) == 1:  # most subjects: no change of attributes
             unlisted, undecided_rules = bool(first.unlisted), first.undecided is not None
@@ -161,7 +167,8 @@ class Simulator:
         return SubjectOutcome(
             ticket.id, ticket.line, self.policy, ticket.events[0].at, snapshots[-1].attributes, resolved,
             clock_outcomes, tuple(escalations), findings, ticket.kind, tuple(notices), charges, coverage, frozenset(types),
-            tuple(sorted(upcoming, key=lambda e: (e.at, e.step.metric, e.step.index))) if upcoming else (),
+            assignee, group,
+            upcoming=tuple(sorted(upcoming, key=lambda e: (e.at, e.step.metric, e.step.index))) if upcoming else (),
         )
 
 
