@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 
 from conftest import ROOT
-from serve_cases import DOCUMENT, SCOPED, Clock, running
+from serve_cases import DOCUMENT, SCOPED, TOKEN, Clock, running
 from slapolicy.calendar.instants import parse_instant
 from slapolicy.serve.app import ROUTES
 from slapolicy.serve.config import Deployment
 from slapolicy.validate.repository import open_policy_set
+from test_board import shown_ids, until
+from test_html import browser  # noqa: F401 (a fixture)
 
 POLICY_DIR = ROOT / "policies" / "after-sales"
 POLICIES = open_policy_set(POLICY_DIR)
@@ -47,7 +49,7 @@ def test_every_route_is_in_the_openapi_document_and_every_documented_path_is_a_r
     assert routes == documented
 
 
-def test_only_health_answers_without_a_token_and_each_route_needs_its_scope(live: Any) -> None:
+def test_only_health_and_the_board_page_answer_without_a_token_and_each_route_needs_its_scope(live: Any) -> None:
     anonymous = live.client(None)
     assert anonymous.get("/health").json() == {"status": "ok"}
     needs = {("GET", "/tickets"): "read", ("GET", "/tickets/X"): "read", ("GET", "/escalations"): "read",
@@ -180,23 +182,34 @@ def test_after_a_restart_what_fell_due_while_it_was_down_fires_once_marked_late(
         assert "slapolicy_escalations_fired_late_total 4" in metrics
 
 
-def test_open_tickets_by_time_left_and_those_breaching_within_an_hour(live: Any) -> None:
-    """At 09:05 (clock time, the 24x7 calendar): U-1 (P1, 09:00) is due 09:10 for registration (R-000-09:
-    接到请求后10分钟内完成工单登记; 300 s left); U-2 (P3, 08:00, responded 08:20, never registered) is overdue
-    since 08:10 (-3 300 s); U-3 (P2, 09:04, registered and responded at once) is due 13:04 for its resolution
-    (R-000-05: 二级重要问题…4小时内处理, which the policy reads as resolved; 14 340 s left)."""
+def three_open(live: Any) -> None:
+    """U-1, U-2 and U-3 of the test below, posted."""
     for event in (created("U-1", "2025-03-10T09:00:00+08:00"), created("U-2", "2025-03-10T08:00:00+08:00", "P3"),
                   {"event_id": "U-2#r", "ticket_id": "U-2", "at": "2025-03-10T08:20:00+08:00", "type": "responded"},
                   created("U-3", "2025-03-10T09:04:00+08:00", "P2"),
                   {"event_id": "U-3#g", "ticket_id": "U-3", "at": "2025-03-10T09:04:30+08:00", "type": "registered"},
                   {"event_id": "U-3#r", "ticket_id": "U-3", "at": "2025-03-10T09:04:40+08:00", "type": "responded"}):
         assert live.api.post("/events", json=event).status_code == 202
+
+
+def test_open_tickets_by_time_left_and_those_breaching_within_an_hour(live: Any) -> None:
+    """At 09:05 (clock time, the 24x7 calendar): U-1 (P1, 09:00) is due 09:10 for registration (R-000-09:
+    接到请求后10分钟内完成工单登记; 300 s left); U-2 (P3, 08:00, responded 08:20, never registered) is overdue
+    since 08:10 (-3 300 s); U-3 (P2, 09:04, registered and responded at once) is due 13:04 for its resolution
+    (R-000-05: 二级重要问题…4小时内处理, which the policy reads as resolved; 14 340 s left)."""
+    three_open(live)
     everything = live.api.get("/tickets").json()
-    assert [(t["id"], t["next_due_at"], t["time_left_seconds"]) for t in everything["tickets"]] == [
+    assert [(t["id"], t["clocks"][0]["due_at"], t["left_seconds"]) for t in everything["tickets"]] == [
         ("U-2", "2025-03-10T08:10:00+08:00", -3300), ("U-1", "2025-03-10T09:10:00+08:00", 300),
         ("U-3", "2025-03-10T13:04:00+08:00", 14340)]
+    assert [(b["id"], b["at"], b["open"]) for b in everything["breaches_today"]] == [("U-2", "2025-03-10T08:10:00+08:00", True)]
     soon = live.api.get("/tickets?breaching_within=1h").json()
-    assert [t["id"] for t in soon["tickets"]] == ["U-2", "U-1"] and soon["breaching_within_seconds"] == 3600
+    assert [t["id"] for t in soon["tickets"]] == ["U-2", "U-1"] and soon["within_seconds"] == 3600
+    # clocks due in the next hour: U-1's registration (09:10) and its first response (R-000-04: 一级紧急问题…需15分钟内
+    # 响应: 09:15); its plan (2小时内提出解决方案: 11:00) and U-3's resolution (13:04) later today; U-2's registration
+    # overdue, its resolution (R-000-06: 24小时内答复) tomorrow 08:00
+    assert {k: everything["summary"][k] for k in ("overdue", "next_hour", "rest_of_today", "open")} == {
+        "overdue": 1, "next_hour": 2, "rest_of_today": 2, "open": 3}
     assert live.api.get("/tickets?breaching_within=soon").status_code == 400
 
 
@@ -247,3 +260,20 @@ def test_a_reload_replaces_the_policy_only_when_the_new_files_validate(tmp_path:
 def test_the_openapi_document_is_served(live: Any) -> None:
     assert live.api.get("/openapi.json").json() == DOCUMENT
     assert live.client(None).get("/health").json() == {"status": "ok"}
+
+
+def test_the_board_page_holds_no_subject_and_draws_get_tickets_with_its_token(live: Any, browser: Any) -> None:  # noqa: F811
+    """The page is open to all (like /health) because it holds nothing: the open tickets reach it only
+    through GET /tickets, with the token its address carries after #token= (the order of the test
+    above: U-2 overdue, U-1, U-3)."""
+    three_open(live)
+    anonymous = live.client(None)
+    page_text = anonymous.get("/board").text
+    assert "U-1" not in page_text and '"tickets":[]' in page_text.replace(" ", "")
+    assert anonymous.get("/board?lang=fr").status_code == 400
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(live.base + f"/board?lang=en#token={TOKEN}")
+    until(page, lambda: shown_ids(page) == ["U-2", "U-1", "U-3"])
+    assert errors == []

@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import importlib.resources
+import io
 import signal
 import socket
 import time
@@ -34,6 +35,9 @@ from starlette.routing import Route
 
 from ..calendar.durations import DurationError, parse_duration
 from ..calendar.instants import InstantError, parse_instant
+from ..kpi.board import Board
+from ..output.board import board_document
+from ..output.html import board_page
 from .auth import Denied
 from .documents import delivery
 from .runtime import Reloaded, Service
@@ -41,6 +45,7 @@ from .store import Tx
 
 DELIVERY_STATES = ("pending", "delivered", "dead", "unrouted")
 MAX_LIMIT = 1000
+BOARD_REFRESH = 15  # seconds between the board page's fetches of GET /tickets
 
 
 class Problem(Exception):
@@ -145,22 +150,34 @@ async def get_ticket(request: Request, service: Service) -> Response:
 
 
 async def list_tickets(request: Request, service: Service) -> Response:
+    """The board's document (`slapolicy due`'s): open subjects by time left, each open clock with its due
+    time, rule and clauses, and today's breaches and escalations (of the subjects open now or replayed today)."""
     within_text = request.query_params.get("breaching_within")
     within = _seconds(within_text, "breaching_within") if within_text is not None else None
     limit = limit_of(request)
     now = service.clock()
 
     def read(tx: Tx) -> dict[str, Any]:
+        board = Board(now, service.policies.tz)
         rows = tx.open_subjects(None if within is None else now + within, limit + 1)
-        documents = service.live.documents
-        entries = [documents.entry(service.live.outcome_of(row, now), now) for row in rows[:limit]]
-        if within is not None:
-            entries = [e for e in entries if e["time_left_seconds"] is not None and e["time_left_seconds"] <= within]
-        entries.sort(key=lambda e: (e["time_left_seconds"] is None, e["time_left_seconds"] or 0, e["id"]))
-        return {"as_of": documents.iso(now, service.policies.tz), "breaching_within_seconds": within, "tickets": entries,
-                "more": len(rows) > limit}
+        for row in [*rows[:limit], *tx.closed_since(board.today[0], limit)]:
+            board.add((service.live.outcome_of(row, now),))
+        return {**board_document(board, within), "more": len(rows) > limit}
 
     return json_response(await service.run(read))
+
+
+async def board(request: Request, service: Service) -> Response:
+    """The live board page: it holds no subject (the page is open to all, like /health); it fetches GET
+    /tickets with the token its address gives after `#token=` (never sent to a server), every
+    BOARD_REFRESH seconds."""
+    lang = request.query_params.get("lang", "zh")
+    if lang not in ("zh", "en"):
+        raise Problem(400, "lang: zh or en")
+    out = io.StringIO()
+    board_page(board_document(Board(service.clock(), service.policies.tz)), out, lang, source="tickets",
+               refresh=BOARD_REFRESH, at_once=True)
+    return Response(out.getvalue(), media_type="text/html; charset=utf-8")
 
 
 async def list_escalations(request: Request, service: Service) -> Response:
@@ -237,6 +254,7 @@ def _seconds(text: str, name: str) -> float:
 
 ROUTES = [
     Route("/health", guarded(None, health), methods=["GET"]),
+    Route("/board", guarded(None, board), methods=["GET"]),
     Route("/events", guarded("events", post_events), methods=["POST"]),
     Route("/tickets", guarded("read", list_tickets), methods=["GET"]),
     Route("/tickets/{id:path}", guarded("read", get_ticket), methods=["GET"]),

@@ -1,11 +1,13 @@
 """What the service answers and sends, as plain JSON-ready data (docs/serve.md documents each shape,
 `openapi.json` holds their schemas): a subject's state as of now (simulate's JSON document of the
-subject, plus what is still to come and what was fired and delivered), the open subjects by time
-left (what a live board reads), and the payload of each escalation fired.
+subject, plus what is still to come and what was fired and delivered) and the payload of each
+escalation fired. The open subjects by time left are the board's document (slapolicy.kpi.board,
+slapolicy.output.board), the same as `slapolicy due`'s.
 
-A clock is open when it is the latest cycle of its metric and has not stopped, been cancelled or
-failed: running, or breached and still running (overdue). Its time left is its due time minus now
-(negative: overdue); a paused clock has no time left (its due time moves while it stays paused).
+A clock is open as the board says (`open_clocks`): the latest cycle of its metric, not stopped,
+cancelled or failed: running, or breached and still running (overdue). Its time left is its due
+time minus now (negative: overdue); a paused clock has no time left (its due time moves while it
+stays paused).
 """
 
 from __future__ import annotations
@@ -14,11 +16,10 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ..kpi.board import open_clocks
 from ..output.encode import Encoder, number
-from ..sim.outcome import ClockOutcome, ClockStatus, EscalationFiring, Outcome, Rejection, SubjectOutcome
+from ..sim.outcome import ClockOutcome, EscalationFiring, Outcome, Rejection, SubjectOutcome
 from .store import DeliveryRow
-
-_OPEN = (ClockStatus.RUNNING, ClockStatus.BREACHED)
 
 
 def dedupe_key(subject: str, e: EscalationFiring) -> str:
@@ -26,15 +27,6 @@ def dedupe_key(subject: str, e: EscalationFiring) -> str:
     step (its id, else its number) and repetition."""
     step = e.step
     return f"{subject}/{step.metric}/{e.cycle}/{step.id or step.index}/{e.repeat}"
-
-
-def open_clocks(outcome: SubjectOutcome) -> list[ClockOutcome]:
-    """The subject's open clocks, in policy order: the latest cycle of each metric, still running (or overdue)."""
-    latest: dict[str, ClockOutcome] = {}
-    for clock in outcome.clocks:  # by metric, then cycle: the last one seen is the latest
-        latest[clock.metric.id] = clock
-    return [c for c in latest.values() if c.status in _OPEN and c.due is not None and c.stopped is None
-            and c.cancelled is None and c.failed is None]
 
 
 def timing(outcome: Outcome, event_times: Sequence[float], now: float) -> tuple[float | None, float | None, bool]:
@@ -46,7 +38,7 @@ def timing(outcome: Outcome, event_times: Sequence[float], now: float) -> tuple[
     if isinstance(outcome, Rejection):
         return wake, None, False
     moments = [e.at for e in outcome.upcoming]
-    clocks = open_clocks(outcome)
+    clocks = open_clocks(outcome, now)
     running = [c.due for c in clocks if not c.paused and c.due is not None]
     moments += [d for d in running if d >= now]
     if moments:
@@ -91,7 +83,7 @@ class Documents:
                       for key, _, at_fired, late, body in fired],
         }
         if isinstance(outcome, SubjectOutcome):
-            doc["open"] = [self.clock(outcome, c, now) for c in open_clocks(outcome)]
+            doc["open"] = [self.clock(outcome, c, now) for c in open_clocks(outcome, now)]
             doc["upcoming"] = [{"at": self.iso(e.at, tz), "metric": e.step.metric, "cycle": e.cycle, "step": e.step.index,
                                 "step_id": e.step.id, "repeat": e.repeat, "notify": list(e.step.notify),
                                 "dedupe_key": dedupe_key(outcome.id, e)} for e in outcome.upcoming]
@@ -109,24 +101,6 @@ class Documents:
             "started_at": self.iso(c.started, tz), "due_at": self.iso(c.due, tz),
             "time_left_seconds": None if c.paused or c.due is None else number(round(c.due - now, 3)),
             "rule": self.encoder.rule(rule), "clauses": list(clauses), "choice": choice,
-        }
-
-    def entry(self, outcome: Outcome, now: float) -> dict[str, Any]:
-        """An open subject in the list by time left."""
-        if isinstance(outcome, Rejection):
-            return {"id": outcome.id, "kind": outcome.kind, "status": "rejected", "open": [],
-                    "errors": [{"code": r.code, "message": r.message} for r in outcome.reasons]}
-        clocks = [self.clock(outcome, c, now) for c in open_clocks(outcome)]
-        running = [c for c in clocks if c["time_left_seconds"] is not None]
-        soonest = min(running, key=lambda c: c["time_left_seconds"]) if running else None
-        attrs = outcome.attributes
-        return {
-            "id": outcome.id, "kind": outcome.kind, "status": "ok", "policy": outcome.policy.id,
-            "policy_version": outcome.policy.version, "created_at": self.iso(outcome.created, outcome.policy.tz),
-            "severity": attrs.get("severity"), "tier": attrs.get("tier"),
-            "next_due_at": soonest["due_at"] if soonest else None,
-            "time_left_seconds": soonest["time_left_seconds"] if soonest else None,
-            "open": sorted(clocks, key=lambda c: (c["time_left_seconds"] is None, c["time_left_seconds"] or 0)),
         }
 
 

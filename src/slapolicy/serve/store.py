@@ -152,6 +152,12 @@ class Tx:
         sql = f"SELECT {_SUBJECT} FROM subjects WHERE next_due <= ? AND is_open = 1 ORDER BY next_due, id LIMIT ?"
         return [_subject(r) for r in self.rows(sql, (until, limit))]
 
+    def closed_since(self, since: float, limit: int) -> list[SubjectRow]:
+        """Subjects with no open clock replayed since `since` (their breaches and escalations of today
+        are on the board), the latest first."""
+        sql = f"SELECT {_SUBJECT} FROM subjects WHERE updated >= ? AND is_open = 0 ORDER BY updated DESC LIMIT ?"
+        return [_subject(r) for r in self.rows(sql, (since, limit))]
+
     def counts(self) -> dict[str, int]:
         row = self.first("SELECT count(*), coalesce(sum(is_open), 0) FROM subjects")
         out = {"subjects": int(row[0]), "open": int(row[1])}
