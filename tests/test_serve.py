@@ -54,9 +54,11 @@ def test_only_health_and_the_board_page_answer_without_a_token_and_each_route_ne
     assert anonymous.get("/health").json() == {"status": "ok"}
     needs = {("GET", "/tickets"): "read", ("GET", "/tickets/X"): "read", ("GET", "/escalations"): "read",
              ("GET", "/metrics"): "read", ("GET", "/openapi.json"): "read", ("POST", "/events"): "events",
-             ("POST", "/admin/reload"): "admin", ("GET", "/admin/deliveries"): "admin", ("POST", "/admin/deliveries/retry"): "admin"}
+             ("POST", "/admin/reload"): "admin", ("GET", "/admin/deliveries"): "admin", ("POST", "/admin/deliveries/retry"): "admin",
+             ("POST", "/webhooks/zammad-webhook"): "events"}
+    templates = {"/tickets/X": "/tickets/{id}", "/webhooks/zammad-webhook": "/webhooks/{profile}"}
     for (method, path), scope in needs.items():
-        template = "/tickets/{id}" if path == "/tickets/X" else path
+        template = templates.get(path, path)
         assert anonymous.request(method, path, template).status_code == 401
         assert live.client("not-a-token").request(method, path, template).status_code == 401
         for other, token in SCOPED.items():
@@ -277,3 +279,20 @@ def test_the_board_page_holds_no_subject_and_draws_get_tickets_with_its_token(li
     page.goto(live.base + f"/board?lang=en#token={TOKEN}")
     until(page, lambda: shown_ids(page) == ["U-2", "U-1", "U-3"])
     assert errors == []
+
+
+def test_a_helpdesks_webhook_payload_posts_through_its_profile_and_a_resend_is_a_repeat(live: Any) -> None:
+    """examples/webhooks/zammad.json as Zammad sends it: the events zammad-webhook maps it to are the
+    ticket's (tests/test_webhooks.py holds which), accepted once; the same payload again is answered as
+    repeats. Only shipped webhook profiles are reachable (a request never names a file)."""
+    payload = (ROOT / "examples" / "webhooks" / "zammad.json").read_bytes()
+    template = "/webhooks/{profile}"
+    first = live.api.post("/webhooks/zammad-webhook", template, content=payload).json()["results"]
+    assert first and {r["http"] for r in first} == {202} and {r["ticket_id"] for r in first} == {"31042"}
+    again = live.api.post("/webhooks/zammad-webhook", template, content=payload).json()["results"]
+    assert [r["event_id"] for r in again] == [r["event_id"] for r in first] and {r["http"] for r in again} == {200}
+    assert live.api.get("/tickets/31042", "/tickets/{id}").json()["ticket"]["id"] == "31042"
+    assert live.api.post("/webhooks/zammad-ticket-report", template, content=payload).status_code == 404
+    assert live.api.post("/webhooks/no-such-profile", template, content=payload).status_code == 404
+    refused = live.api.post("/webhooks/jira-webhook", template, content=b'{"no": "issue"}')
+    assert refused.status_code == 422 and refused.json()["errors"]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import importlib.resources
 import io
 import signal
@@ -35,9 +36,13 @@ from starlette.routing import Route
 
 from ..calendar.durations import DurationError, parse_duration
 from ..calendar.instants import InstantError, parse_instant
+from ..diagnostics.record import InputError
 from ..kpi.board import Board
 from ..output.board import board_document
 from ..output.html import board_page
+from ..sim.mapping import Profile, load_profile, shipped
+from ..sim.outcome import Rejection
+from ..sim.webhooks import map_webhook
 from .auth import Denied
 from .documents import delivery
 from .runtime import Reloaded, Service
@@ -130,6 +135,36 @@ async def post_events(request: Request, service: Service) -> Response:
     if many:
         return json_response({"results": [{**a.body, "http": a.status} for a in answers]})
     return json_response(answers[0].body, answers[0].status)
+
+
+async def post_webhook(request: Request, service: Service) -> Response:
+    """A helpdesk's webhook payload as it sends it, mapped by a shipped `rows: webhook` profile
+    (zammad-webhook, znuny-webhook, jira-webhook, zendesk-webhook) onto the events of its ticket, each
+    with an id that depends only on what it says: a payload sent again, or a later one repeating the
+    ticket's creation, is answered as a repeat, not applied twice."""
+    profile = webhook_profile(request.path_params["profile"])
+    mapped = map_webhook(profile, await body(request, service.deployment.body_bytes))
+    if isinstance(mapped, Rejection):
+        return json_response({"status": "refused", "errors": [{"code": r.code, "message": r.message} for r in mapped.reasons]}, 422)
+    events = [{"event_id": e.id, "ticket_id": mapped.subject, **({"kind": mapped.kind} if mapped.kind else {}), **e.data}
+              for e in mapped.events]
+    answers = await service.events(events) if events else []
+    return json_response({"results": [{**a.body, "http": a.status} for a in answers]})
+
+
+@functools.cache
+def webhook_profile(name: str) -> Profile:
+    """A shipped webhook profile by name (never a file: a request names no path on the server)."""
+    if name not in shipped():
+        raise Problem(404, f"no shipped profile '{name}'")
+    try:
+        profile = load_profile(name)
+    except InputError as exc:  # a shipped profile is tested; this is a broken installation
+        raise Problem(500, exc.diagnostic.format()) from None
+    if profile.rows != "webhook":
+        raise Problem(404, f"'{name}' maps exports, not webhook payloads; use one of: "
+                           + ", ".join(sorted(n for n in shipped() if n.endswith("-webhook"))))
+    return profile
 
 
 async def get_ticket(request: Request, service: Service) -> Response:
@@ -256,6 +291,7 @@ ROUTES = [
     Route("/health", guarded(None, health), methods=["GET"]),
     Route("/board", guarded(None, board), methods=["GET"]),
     Route("/events", guarded("events", post_events), methods=["POST"]),
+    Route("/webhooks/{profile}", guarded("events", post_webhook), methods=["POST"]),
     Route("/tickets", guarded("read", list_tickets), methods=["GET"]),
     Route("/tickets/{id:path}", guarded("read", get_ticket), methods=["GET"]),
     Route("/escalations", guarded("read", list_escalations), methods=["GET"]),
