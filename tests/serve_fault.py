@@ -138,7 +138,20 @@ class Sender:
 
 def fault_run(policies: PolicySet, policy_dir: str, tickets: int, database: str | None, instances: int = 1,
               seed: int = 21, report: Any = print) -> dict[str, Any]:
-    """Run the fault scenario; returns its figures (and asserts what it checks)."""
+    """Run the fault scenario; returns its figures (and asserts what it checks). A server still running
+    when it ends (a check failed) is killed."""
+    started: list[subprocess.Popen[bytes]] = []
+    try:
+        return _fault_run(policies, policy_dir, tickets, database, instances, seed, report, started)
+    finally:
+        for process in started:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+def _fault_run(policies: PolicySet, policy_dir: str, tickets: int, database: str | None, instances: int, seed: int,
+               report: Any, started: list[subprocess.Popen[bytes]]) -> dict[str, Any]:
     history = settled_history(policies, tickets, seed)
     timed = events_of(history, policies.tz)
     events = [e for _, e in timed]
@@ -154,7 +167,8 @@ def fault_run(policies: PolicySet, policy_dir: str, tickets: int, database: str 
     log = folder / "server.log"
 
     def launch(port: int, now: float) -> subprocess.Popen[bytes]:
-        return start(policy_dir, database, str(deploy), port, log, now)
+        started.append(start(policy_dir, database, str(deploy), port, log, now))
+        return started[-1]
 
     processes = [launch(port, before) for port in ports]
     sender = Sender(ports)
