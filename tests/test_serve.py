@@ -296,3 +296,25 @@ def test_a_helpdesks_webhook_payload_posts_through_its_profile_and_a_resend_is_a
     assert live.api.post("/webhooks/no-such-profile", template, content=payload).status_code == 404
     refused = live.api.post("/webhooks/jira-webhook", template, content=b'{"no": "issue"}')
     assert refused.status_code == 422 and refused.json()["errors"]
+
+
+def test_a_database_of_an_older_schema_is_migrated_once_on_start(tmp_path: Path) -> None:
+    """The versioned SQL files apply in order, each once: a database made by version 1 alone gets
+    version 2's index (and keeps its subjects); opening it again applies nothing."""
+    import sqlite3
+
+    from slapolicy.serve.store import migrations, open_store, statements
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied DOUBLE PRECISION NOT NULL)")
+        for statement in statements(dict(migrations())[1]):
+            conn.execute(statement)
+        conn.execute("INSERT INTO schema_migrations VALUES (1, 0)")
+        conn.execute("INSERT INTO subjects VALUES ('U-1', 1, 'ticket', '{}', NULL, NULL, 0, '[]', '[]', 5)")
+    for _ in range(2):
+        open_store(str(path)).close()
+    with sqlite3.connect(path) as conn:
+        assert [r[0] for r in conn.execute("SELECT version FROM schema_migrations ORDER BY version")] == [1, 2]
+        assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'subjects_updated'").fetchone() is not None
+        assert conn.execute("SELECT id FROM subjects").fetchall() == [("U-1",)]
