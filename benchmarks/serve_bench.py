@@ -161,7 +161,7 @@ def main() -> None:
     for kind, url in kinds:
         folder = Path(tempfile.mkdtemp(prefix="slapolicy-bench-"))
         if args.fault:
-            tickets = 50_000 // 11  # a generated ticket has about 11 events
+            tickets = 5_000  # about 11 events each; those whose outcome still changes are left out: over 50 000 events
             fault_run(POLICIES, str(POLICY_DIR), tickets, url and empty(url), instances=2 if url else 1,
                       report=lambda f, k=kind: print(json.dumps({"fault": k, **f}), flush=True))
             continue

@@ -318,3 +318,31 @@ def test_a_database_of_an_older_schema_is_migrated_once_on_start(tmp_path: Path)
         assert [r[0] for r in conn.execute("SELECT version FROM schema_migrations ORDER BY version")] == [1, 2]
         assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'subjects_updated'").fetchone() is not None
         assert conn.execute("SELECT id FROM subjects").fetchall() == [("U-1",)]
+
+
+def test_the_scheduler_survives_a_failed_transaction(tmp_path: Path) -> None:
+    """A tick whose transaction fails (a deadlock retried to the end on PostgreSQL, say) is logged and
+    tried again at the next poll; the replay thread goes on answering events. Before, the exception
+    ended the thread, and with it the service's events and scheduler."""
+    import time
+
+    clock = Clock(at("2025-03-10T09:05:00+08:00"))
+    deployment = Deployment(database=str(tmp_path / "serve.db"), poll=0.05)
+    with running(POLICIES, str(POLICY_DIR), deployment, clock, auto=True) as live:
+        ticks: list[float] = []
+        tick = live.service.live.tick
+
+        def failing_once(tx: Any, now: float, limit: int = 500) -> int:
+            ticks.append(now)
+            if len(ticks) == 1:
+                raise RuntimeError("a transaction that failed")
+            return tick(tx, now, limit)
+
+        live.service.live.tick = failing_once  # type: ignore[method-assign]
+        deadline = time.monotonic() + 10
+        while len(ticks) < 3:
+            assert time.monotonic() < deadline, "the scheduler stopped"
+            clock.now += 0.1  # a poll is due at each look
+            time.sleep(0.01)
+        assert live.service.alive
+        assert live.api.post("/events", json=created("U-1", "2025-03-10T09:00:00+08:00")).status_code == 202

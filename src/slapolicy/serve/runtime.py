@@ -165,7 +165,10 @@ class Service:
             if self.auto and (self.clock() >= last_poll + self.deployment.poll or
                               (self._next_wake is not None and self.clock() > self._next_wake)):
                 last_poll = self.clock()
-                self._schedule()
+                try:
+                    self._schedule()
+                except Exception:  # nothing of the failed transaction was kept: the next poll tries again
+                    log.exception("the scheduler failed; trying again at the next poll")
 
     def _work(self, first: _Job) -> None:
         if first.events is None:

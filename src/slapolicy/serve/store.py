@@ -13,6 +13,7 @@ one; a transaction that meets a deadlock or a serialization failure is run again
 from __future__ import annotations
 
 import importlib.resources
+import random
 import re
 import sqlite3
 import time
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-RETRIES = 5
+RETRIES = 8
 
 
 class StoreError(Exception):
@@ -374,7 +375,7 @@ class PostgresStore(Store):
             except self._errors:
                 if attempt == RETRIES - 1:
                     raise
-                time.sleep(0.01 * (attempt + 1))
+                time.sleep(random.uniform(0, 0.02 * 2 ** attempt))  # jittered: two instances that collided part
         raise AssertionError("unreachable")
 
     def close(self) -> None:
