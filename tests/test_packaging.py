@@ -15,7 +15,22 @@ from packaging.version import Version
 from conftest import ROOT
 
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-DECLARED = [Requirement(r) for r in (*PROJECT["dependencies"], *PROJECT["optional-dependencies"]["test"])]
+
+
+def _declared(requirements: list[str]) -> list[Requirement]:
+    """The requirements, an extra of slapolicy itself (`slapolicy[serve]`) read as the requirements it names."""
+    out = []
+    for text in requirements:
+        requirement = Requirement(text)
+        if canonicalize_name(requirement.name) == PROJECT["name"]:
+            for extra in sorted(requirement.extras):
+                out += _declared(PROJECT["optional-dependencies"][extra])
+        else:
+            out.append(requirement)
+    return out
+
+
+DECLARED = _declared([*PROJECT["dependencies"], *PROJECT["optional-dependencies"]["test"]])
 
 
 def locked(name: str) -> dict[str, list[tuple[Version, Marker | None]]]:

@@ -240,6 +240,10 @@ _ALL = (
     Code("duplicate_id", "duplicate-id", "ticket", E, "a ticket id already used by an earlier line",
          "The first line that carries an id claims it; later tickets with the same id are rejected "
          "(R-002-03: every request has a unique service number)."),
+    Code("event_id_conflict", "event-id-conflict", "ticket", E, "an event id already accepted for another event",
+         "`slapolicy serve` applies each event once: an event posted again with an id it accepted is answered "
+         "as before and not applied again; the same id with another body is refused (HTTP 409). Give each event "
+         "its own id (a helpdesk's delivery or history id)."),
     Code("no_policy_version", "no-policy-version", "ticket", E,
          "no version of the policy is in force on the day the ticket was created",
          "Versions apply to tickets created between their effective_from and effective_until."),

@@ -137,10 +137,7 @@ class Board:
             return
         self.replayed += 1
         start, _ = self.today
-        latest: dict[str, ClockOutcome] = {}
-        for clock in outcome.clocks:  # in metric order, then cycle: the last one seen is the metric's latest
-            latest[clock.metric.id] = clock
-        open_clocks = [c for c in latest.values() if _is_open(c, self.as_of)]
+        running = open_clocks(outcome, self.as_of)
         calendars = outcome.policy.calendars
         severity = outcome.attributes.get("severity")
         who = Who(outcome.id, None if severity is None else str(severity), outcome.group, outcome.assignee)
@@ -148,15 +145,15 @@ class Board:
             if clock.breached_at is not None and start <= clock.breached_at <= self.as_of:
                 self.breaches.append(Breach(who, clock.metric.id, clock.cycle, clock.breached_at,
                                             str(calendars[clock.calendar].tz), _label(clock.rule), _clauses(clock)[0],
-                                            any(c is clock for c in open_clocks)))
+                                            any(c is clock for c in running)))
         for e in outcome.escalations:
             if start <= e.at <= self.as_of:
                 clock = next(c for c in outcome.clocks if c.metric.id == e.step.metric and c.cycle == e.cycle)
                 self.escalations.append(Escalation(who, e.step.metric, e.cycle, e.step.index, e.step.id, e.repeat, e.at,
                                                    str(calendars[clock.calendar].tz), e.step.notify, str(e.step.source),
                                                    e.step.clauses))
-        if open_clocks:
-            self.subjects.append(_subject(outcome, open_clocks))
+        if running:
+            self.subjects.append(_subject(outcome, running))
 
     def export(self) -> Board:
         return self
@@ -179,6 +176,14 @@ class Board:
     def ordered(self) -> list[OpenSubject]:
         """The open subjects, the one whose running clock falls due first first; those whose every clock is paused last."""
         return sorted(self.subjects, key=lambda s: (s.next_due is None, s.next_due or 0.0, s.id))
+
+
+def open_clocks(outcome: SubjectOutcome, as_of: float) -> list[ClockOutcome]:
+    """The subject's open clocks at as_of, in policy order (the board's, and a live service's)."""
+    latest: dict[str, ClockOutcome] = {}
+    for clock in outcome.clocks:  # in metric order, then cycle: the last one seen is the metric's latest
+        latest[clock.metric.id] = clock
+    return [c for c in latest.values() if _is_open(c, as_of)]
 
 
 def _is_open(clock: ClockOutcome, as_of: float) -> bool:
@@ -212,20 +217,20 @@ def _name(key: str, declared: Mapping[str, Named]) -> Name:
 def _subject(outcome: SubjectOutcome, clocks: Iterable[ClockOutcome]) -> OpenSubject:
     policy = outcome.policy
     attrs = outcome.attributes
-    open_clocks = []
+    listed = []
     for c in clocks:
         assert c.due is not None and c.target is not None
         clauses, choice = _clauses(c)
         metric = Name(c.metric.id, c.metric.title or c.metric.id, c.metric.title_en or c.metric.title or c.metric.id)
-        open_clocks.append(OpenClock(metric, c.cycle, c.target.text, c.calendar, str(policy.calendars[c.calendar].tz),
+        listed.append(OpenClock(metric, c.cycle, c.target.text, c.calendar, str(policy.calendars[c.calendar].tz),
                                      c.started, c.due, c.paused, c.status is ClockStatus.BREACHED, _label(c.rule), clauses,
                                      choice))
-    open_clocks.sort(key=lambda c: (c.paused, c.due))
+    listed.sort(key=lambda c: (c.paused, c.due))
     severity, tier = attrs.get("severity"), attrs.get("tier")
     return OpenSubject(outcome.id, outcome.kind, policy.id, policy.version, str(policy.tz), outcome.created,
                        None if severity is None else _name(str(severity), policy.severities),
                        None if tier is None else _name(str(tier), policy.tiers),
-                       outcome.group, outcome.assignee, tuple(open_clocks))
+                       outcome.group, outcome.assignee, tuple(listed))
 
 
-__all__ = ["HOUR", "Board", "Breach", "Escalation", "Name", "OpenClock", "OpenSubject", "Who"]
+__all__ = ["HOUR", "Board", "Breach", "Escalation", "Name", "OpenClock", "OpenSubject", "Who", "open_clocks"]

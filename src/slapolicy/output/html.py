@@ -303,7 +303,8 @@ LIVE_CSP = CSP + "; connect-src 'self'"  # a served board fetches its data from 
 BOARD_TITLES = {"zh": "SLA 实时看板", "en": "SLA live board"}
 
 
-def board_page(doc: dict[str, Any], out: IO[str], lang: str = "zh", source: str | None = None, refresh: int = 30) -> None:
+def board_page(doc: dict[str, Any], out: IO[str], lang: str = "zh", source: str | None = None, refresh: int = 30,
+               at_once: bool = False) -> None:
     """The live board (`slapolicy.output.board.document`) as one page in Chinese and English: the open
     tickets by time left, what falls due within the hour and later today, today's breaches and
     escalations, filters by severity, group and assignee, each clock with its rule and clauses.
@@ -311,8 +312,9 @@ def board_page(doc: dict[str, Any], out: IO[str], lang: str = "zh", source: str 
     Offline (`source` None) it draws the document it holds and requests nothing. Served, it also
     fetches `source` (a URL on its own origin that answers with the document, e.g. GET /tickets)
     every `refresh` seconds, sending the token of its address's fragment (`#token=…`) as a bearer
-    token, and counts the time left down between fetches."""
-    config = {"lang": lang, "source": source, "refresh": refresh}
+    token, and counts the time left down between fetches; `at_once`: it fetches as soon as it has
+    loaded too (a page served without its data: `slapolicy serve`'s /board)."""
+    config = {"lang": lang, "source": source, "refresh": refresh, "at_once": at_once}
     out.write(_head(BOARD_TITLES[lang], LIVE_CSP if source else CSP, lang, _asset("board.css")) + _asset("board.html")
               + f'<script type="application/json" id="board-config">{_script_json(config)}</script>\n'
               + f'<script type="application/json" id="board">{_script_json(doc)}</script>\n'

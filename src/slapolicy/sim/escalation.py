@@ -32,9 +32,13 @@ class Escalations:
         self._calendars = deadlines.calendars
 
     def fire(self, clock: Clock, snapshots: list[Snapshot], attrs: dict[str, Any], horizon: float,
-             final: TargetValue, final_due: float, out: list[EscalationFiring]) -> None:
+             final: TargetValue, final_due: float, out: list[EscalationFiring],
+             upcoming: list[EscalationFiring] | None = None) -> None:
         """The clock's firings up to `horizon` (its end, or as_of) into `out`. `final_due` is the due
-        time under its last target `final`; `attrs` the subject's attributes for earlier targets' due times."""
+        time under its last target `final`; `attrs` the subject's attributes for earlier targets' due times.
+        `upcoming` (for a clock that runs on, unpaused, past `horizon`): the next firing of each step
+        from the horizon on, under the target in force then, as the same replay at a later as_of would
+        fire it if no other event came (for a period of a recurring clock, up to its due time, where it ends)."""
         metric = clock.metric.id
         steps: Iterable[EscalationStep]
         if len(snapshots) == 1:
@@ -45,6 +49,7 @@ class Escalations:
         if not steps:
             return
         inclusive = clock.breached_period is not None  # a missed period breached at its end
+        repeating = clock.metric.repeat  # a period that runs past its due time ends there, breached
         history = clock.changes or [TargetChange(clock.started, clock.target, clock.rule)]
         retimed = clock.metric.retime_from == "change"  # each target measured from when it came into force
         last_fired: dict[EscalationStep, float] = {}
@@ -69,13 +74,17 @@ class Escalations:
             for step in steps:
                 if step in last_fired and step.repeat_every is None:
                     continue  # fired under an earlier target: stays fired, once per cycle
-                for t in self._instants(step, clock, origin, cal, duration, target, due, pauses, horizon):
+                times, following = self._instants(step, clock, origin, cal, duration, target, due, pauses, horizon)
+                later = following  # the first instant past the horizon, if every listed one fires
+                for t in times:
                     t = max(t, seg_start)  # a target's steps fire no earlier than the target came into force
                     if t >= seg_end:
+                        later = None
                         break
                     if step in last_fired and t <= last_fired[step]:
                         continue
                     if not (t < horizon or ((inclusive or step.at_start) and t <= horizon)):
+                        later = t
                         break
                     if len(snapshots) > 1 and step not in snapshot_at(snapshots, t).decision.steps.get(metric, ()):
                         continue
@@ -83,12 +92,18 @@ class Escalations:
                     fired[step] = fired.get(step, 0) + 1
                     last_fired[step] = t
                     if step.repeat_every is None:
+                        later = None
                         break
+                if upcoming is not None and later is not None and seg_end == INF and (not repeating or later <= final_due) and \
+                        (len(snapshots) == 1 or step in snapshots[-1].decision.steps.get(metric, ())):
+                    upcoming.append(EscalationFiring(later, step, clock.cycle, fired.get(step, 0)))
 
     def _instants(self, step: EscalationStep, clock: Clock, origin: float, cal: BusinessCalendar, duration: Duration | None,
-                  target: TargetValue, due: float, pauses: Sequence[tuple[float, float]], limit: float) -> list[float]:
+                  target: TargetValue, due: float, pauses: Sequence[tuple[float, float]],
+                  limit: float) -> tuple[list[float], float | None]:
         """When a step fires under one target (timed by `duration`; None: by a time agreed with the subject), as if
-        that target had held from `origin` (the clock's start, or the change that brought it when re-timed)."""
+        that target had held from `origin` (the clock's start, or the change that brought it when re-timed): its
+        instants before `limit` (the first always), and the repetition that would follow them (None: none)."""
         if step.at_start:
             first = clock.started
         elif step.share is not None:
@@ -109,13 +124,13 @@ class Escalations:
         else:
             first = due + step.delay.amount if cal.always else cal.add_epoch(due, step.delay.amount)
         if step.repeat_every is None:
-            return [first]
+            return [first], None
         times = [first]
         count = step.repeat_times if step.repeat_times is not None else MAX_REPEATS  # firings in all, the first included
         t = first
         for _ in range(count - 1):
             t = cal.add_epoch(t, step.repeat_every.amount)
             if t >= limit:
-                break
+                return times, t
             times.append(t)
-        return times
+        return times, None

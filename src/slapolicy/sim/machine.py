@@ -243,10 +243,12 @@ class Clocks:
         want of an attribute mattered. Asked after `outcomes`, which finishes every clock."""
         return {c.metric.id for c in self._finished}
 
-    def outcomes(self, snapshots: list[Snapshot], escalations: list[EscalationFiring]) -> list[ClockOutcome]:
+    def outcomes(self, snapshots: list[Snapshot], escalations: list[EscalationFiring],
+                 upcoming: list[EscalationFiring] | None = None) -> list[ClockOutcome]:
         """Each clock's outcome at as_of, by metric (policy order) then cycle, and the escalations that
-        fired on it (into `escalations`). A clock that never had a target, of a metric the policy times
-        for other subjects, does not apply and is left out; one of a metric it never times is `untimed`."""
+        fired on it (into `escalations`); with `upcoming`, the next firing of each step of each clock that
+        still runs, unpaused, at as_of (into it). A clock that never had a target, of a metric the policy
+        times for other subjects, does not apply and is left out; one of a metric it never times is `untimed`."""
         machine = self._machine
         as_of = machine.as_of
         if self._recurring:
@@ -324,7 +326,7 @@ class Clocks:
             ))
             if due is not None and metric.id in escalated and not clock.excused:  # an excused clock was never owed
                 machine.escalations.fire(clock, snapshots, attrs, min(horizon, due) if pending else horizon, target, due,
-                                         escalations)
+                                         escalations, upcoming if end is None and not paused_now else None)
         return out
 
     def _before_anchor(self, metric: Metric, attrs: dict[str, Any], target: TargetValue) -> bool:

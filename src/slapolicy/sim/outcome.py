@@ -177,6 +177,9 @@ class SubjectOutcome:
     group: str | None = None  # likewise, the group
     credits: tuple[CreditOwed, ...] = ()  # per breach, before the limits the ledger applies
     ended: float | None = None  # a service's: when its life ended (closed, or an event that ends it), at or before as_of
+    # the firings still to come if no other event happens: the next of each step of each clock that runs (not paused)
+    # at as_of; listed only when asked for (`Simulator(upcoming=True)`: a live service's scheduler)
+    upcoming: tuple[EscalationFiring, ...] = ()
 
 
 NOT_YET_CREATED = "not_yet_created"  # the reason of a subject created after --as-of: listed, not replayed

@@ -58,18 +58,28 @@ class Simulator:
     """One policy version: its checks, the engine's cached decisions, and the units an outcome is made of."""
 
     def __init__(self, policy: Policy, backend: Backend, as_of: float, compiled: CompiledPolicy | None = None,
-                 roster: Roster = NO_ROSTER) -> None:
+                 roster: Roster = NO_ROSTER, upcoming: bool = False) -> None:
+        """`upcoming`: outcomes list the escalations still to come (`SubjectOutcome.upcoming`)."""
         self.policy = policy
-        self.as_of = as_of
-        calendars = Calendars(policy)
-        deadlines = Deadlines(policy, calendars)
+        self.upcoming = upcoming
+        self._calendars = calendars = Calendars(policy)
+        self._deadlines = deadlines = Deadlines(policy, calendars)
+        self._escalations = Escalations(policy, deadlines)
+        self._roster = roster
         self.checks = Checks(policy)
         self.decider = Decider(policy, compiled if compiled is not None else compile_policy(policy), backend, self.checks)
-        self.machine = ClockMachine(policy, self.decider, deadlines, Escalations(policy, deadlines), as_of)
-        self.periods = Periods(policy, calendars, as_of)
         self.findings = Findings(policy, {k: tuple(a for a in typed if a not in self.decider.typed[k])
                                           for k, typed in self.checks.typed.items()})
-        self.penalties = Penalties(policy, calendars, roster, as_of)
+        self.retime(as_of)
+
+    def retime(self, as_of: float) -> None:
+        """Replay as of another instant from now on, keeping what is costly to build (the calendars, the
+        engine's cached decisions): a live service replays each subject as of its own now."""
+        self.as_of = as_of
+        policy, calendars = self.policy, self._calendars
+        self.machine = ClockMachine(policy, self.decider, self._deadlines, self._escalations, as_of)
+        self.periods = Periods(policy, calendars, as_of)
+        self.penalties = Penalties(policy, calendars, self._roster, as_of)
         self.owed = Owed(policy, calendars, as_of)
         self.coverage = Coverage(policy, calendars, as_of)
 
@@ -143,7 +153,8 @@ class Simulator:
                  matches: tuple[Match, ...], undecided: tuple[tuple[str, tuple[str, ...]], ...],
                  derived: tuple[Derivation, ...]) -> SubjectOutcome:
         escalations: list[EscalationFiring] = []
-        out = clocks.outcomes(snapshots, escalations)
+        upcoming: list[EscalationFiring] | None = [] if self.upcoming else None
+        out = clocks.outcomes(snapshots, escalations, upcoming)
         if ticket.kind in self.periods.kinds:
             out.extend(self.periods.clocks(ticket))
         if len(escalations) > 1:
@@ -195,6 +206,7 @@ class Simulator:
             ticket.id, ticket.line, self.policy, ticket.events[0].at, snapshots[-1].attributes, resolved,
             clock_outcomes, tuple(escalations), findings, ticket.kind, tuple(notices), charges, coverage, frozenset(types),
             derived, assignee, group, credits, self.owed.ended(ticket),
+            upcoming=tuple(sorted(upcoming, key=lambda e: (e.at, e.step.metric, e.step.index))) if upcoming else (),
         )
 
 
@@ -209,12 +221,14 @@ class Replayer:
     simulator per version, kept for the whole run."""
 
     def __init__(self, policies: PolicySet, backend: Backend, as_of: float,
-                 rulesets: Sequence[CompiledPolicy] | None = None, roster: Roster = NO_ROSTER) -> None:
-        """`rulesets`: the versions' compiled rulesets, in version order (compiled here when not given)."""
+                 rulesets: Sequence[CompiledPolicy] | None = None, roster: Roster = NO_ROSTER, upcoming: bool = False) -> None:
+        """`rulesets`: the versions' compiled rulesets, in version order (compiled here when not given);
+        `upcoming`: outcomes list the escalations still to come."""
         self.policies = policies
         self.backend = backend
         self.as_of = as_of
         self.roster = roster
+        self.upcoming = upcoming
         self.correlated = NOTHING_CORRELATED  # set by the replay after its first pass
         self._rulesets = dict(zip(map(id, policies.versions), rulesets)) if rulesets is not None else {}
         self._simulators: dict[int, Simulator] = {}
@@ -223,8 +237,14 @@ class Replayer:
         sim = self._simulators.get(id(policy))
         if sim is None:
             sim = self._simulators[id(policy)] = Simulator(policy, self.backend, self.as_of, self._rulesets.get(id(policy)),
-                                                           self.roster)
+                                                           self.roster, self.upcoming)
         return sim
+
+    def retime(self, as_of: float) -> None:
+        """Replay as of another instant from now on, every version's simulator kept (`Simulator.retime`)."""
+        self.as_of = as_of
+        for sim in self._simulators.values():
+            sim.retime(as_of)
 
     def outcome(self, ticket: Ticket) -> SubjectOutcome | Rejection:
         created = ticket.events[0].at

@@ -175,6 +175,7 @@
   for (const f of filters) document.getElementById(f).addEventListener("change", render);
   render();
   if (config.source) {
+    if (config.at_once) fetchDocument();  // a page served without its data (the service's /board)
     setInterval(fetchDocument, config.refresh * 1000);
     setInterval(tick, 1000);
   }

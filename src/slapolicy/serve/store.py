@@ -1,0 +1,403 @@
+"""Where the service's state survives: SQLite (the default, no set-up: one file, WAL) or
+PostgreSQL (several instances behind a load balancer), one schema for both, kept by plain
+versioned SQL files (`migrations/NNNN_*.sql`, applied in order once each).
+
+Every unit of work is one transaction (`Store.run`): it is acknowledged only once committed.
+SQLite runs with `synchronous=FULL`, so a committed transaction survives kill -9 and power loss
+alike; a writer takes the write lock at BEGIN (IMMEDIATE), so transactions never deadlock. On
+PostgreSQL a subject's row is locked (FOR UPDATE) while it is replayed, and the scheduler claims
+due subjects and deliveries with FOR UPDATE SKIP LOCKED, so two instances never work on the same
+one; a transaction that meets a deadlock or a serialization failure is run again.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import random
+import re
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+RETRIES = 8
+
+
+class StoreError(Exception):
+    """The database cannot be opened or migrated: one line, exit 2."""
+
+
+@dataclass(frozen=True)
+class SubjectRow:
+    id: str
+    seq: int
+    kind: str
+    body: str
+    wake: float | None
+    next_due: float | None
+    is_open: bool
+    records: str
+    matches: str
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    id: str
+    dedupe_key: str
+    role: str
+    channel: str
+    address: str
+    state: str
+    attempts: int
+    due: float | None
+    error: str | None
+    delivered: float | None
+
+
+_SUBJECT = "id, seq, kind, body, wake, next_due, is_open, records, matches"
+_DELIVERY = "id, dedupe_key, role, channel, address, state, attempts, due, error, delivered"
+
+
+def _subject(row: Sequence[Any]) -> SubjectRow:
+    return SubjectRow(row[0], int(row[1]), row[2], row[3], row[4], row[5], bool(row[6]), row[7], row[8])
+
+
+def _delivery(row: Sequence[Any]) -> DeliveryRow:
+    return DeliveryRow(row[0], row[1], row[2], row[3], row[4], row[5], int(row[6]), row[7], row[8], row[9])
+
+
+class Tx:
+    """The queries of one transaction, the same on both databases (`?` placeholders; PostgreSQL's
+    row locks where it has them)."""
+
+    def __init__(self, cursor: Any, postgres: bool) -> None:
+        self._cursor = cursor
+        self._pg = postgres
+        self._lock = " FOR UPDATE" if postgres else ""
+        self._skip = " FOR UPDATE SKIP LOCKED" if postgres else ""
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self._cursor.execute(sql.replace("?", "%s") if self._pg else sql, params)
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        return list(self.execute(sql, params).fetchall())
+
+    def first(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self.execute(sql, params).fetchone()
+
+    # ---- events --------------------------------------------------------------------------------
+    def event(self, event_id: str) -> tuple[str, str] | None:
+        row = self.first("SELECT digest, answer FROM events WHERE id = ?", (event_id,))
+        return None if row is None else (row[0], row[1])
+
+    def add_event(self, event_id: str, subject: str, digest: str, answer: str, now: float) -> None:
+        self.execute("INSERT INTO events (id, subject, digest, answer, received) VALUES (?, ?, ?, ?, ?)",
+                     (event_id, subject, digest, answer, now))
+
+    def event_count(self) -> int:
+        return int(self.first("SELECT count(*) FROM events")[0])
+
+    # ---- subjects ------------------------------------------------------------------------------
+    def subject(self, subject_id: str, lock: bool = True) -> SubjectRow | None:
+        row = self.first(f"SELECT {_SUBJECT} FROM subjects WHERE id = ?{self._lock if lock else ''}", (subject_id,))
+        return None if row is None else _subject(row)
+
+    def lock_subjects(self, ids: Iterable[str]) -> None:
+        """Lock these subjects' rows in one order (PostgreSQL), so that two batches cannot deadlock on them."""
+        if self._pg:
+            ordered = sorted(set(ids))
+            if ordered:
+                self.execute("SELECT id FROM subjects WHERE id = ANY(?) ORDER BY id FOR UPDATE", (ordered,))
+
+    def subjects_by_seq(self, seqs: Iterable[int]) -> dict[int, str]:
+        wanted = sorted(set(seqs))
+        out: dict[int, str] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            marks = ", ".join("?" * len(chunk))
+            out.update((int(s), i) for s, i in self.rows(f"SELECT seq, id FROM subjects WHERE seq IN ({marks})", chunk))
+        return out
+
+    def next_seq(self) -> int:
+        return int(self.first("UPDATE counters SET value = value + 1 WHERE name = 'subject' RETURNING value")[0])
+
+    def put_subject(self, row: SubjectRow, now: float) -> None:
+        self.execute(
+            f"INSERT INTO subjects ({_SUBJECT}, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET body = excluded.body, wake = excluded.wake, next_due = excluded.next_due, "
+            "is_open = excluded.is_open, records = excluded.records, matches = excluded.matches, updated = excluded.updated",
+            (row.id, row.seq, row.kind, row.body, row.wake, row.next_due, int(row.is_open), row.records, row.matches, now))
+
+    def due_subjects(self, now: float, limit: int) -> list[str]:
+        """Subjects whose outcome changed since their last replay (wake before now), soonest first; on
+        PostgreSQL claimed: rows another instance holds are skipped."""
+        return [r[0] for r in self.rows(f"SELECT id FROM subjects WHERE wake < ? ORDER BY wake LIMIT ?{self._skip}", (now, limit))]
+
+    def next_wake(self) -> float | None:
+        row = self.first("SELECT min(wake) FROM subjects")
+        return None if row is None or row[0] is None else float(row[0])
+
+    def rewake_all(self, now: float) -> int:
+        """Every subject that may still change is replayed again at `now` (after a policy reload)."""
+        return int(self.execute("UPDATE subjects SET wake = ? WHERE is_open = 1 OR wake IS NOT NULL", (now,)).rowcount)
+
+    def open_subjects(self, until: float | None, limit: int) -> list[SubjectRow]:
+        """Open subjects by their soonest due time (those whose every clock is paused last); with
+        `until`, only those due by then."""
+        if until is None:
+            sql = f"SELECT {_SUBJECT} FROM subjects WHERE is_open = 1 ORDER BY next_due IS NULL, next_due, id LIMIT ?"
+            return [_subject(r) for r in self.rows(sql, (limit,))]
+        sql = f"SELECT {_SUBJECT} FROM subjects WHERE next_due <= ? AND is_open = 1 ORDER BY next_due, id LIMIT ?"
+        return [_subject(r) for r in self.rows(sql, (until, limit))]
+
+    def closed_since(self, since: float, limit: int) -> list[SubjectRow]:
+        """Subjects with no open clock replayed since `since` (their breaches and escalations of today
+        are on the board), the latest first."""
+        sql = f"SELECT {_SUBJECT} FROM subjects WHERE updated >= ? AND is_open = 0 ORDER BY updated DESC LIMIT ?"
+        return [_subject(r) for r in self.rows(sql, (since, limit))]
+
+    def counts(self) -> dict[str, int]:
+        row = self.first("SELECT count(*), coalesce(sum(is_open), 0) FROM subjects")
+        out = {"subjects": int(row[0]), "open": int(row[1])}
+        for state, n in self.rows("SELECT state, count(*) FROM deliveries GROUP BY state"):
+            out[f"deliveries_{state}"] = int(n)
+        return out
+
+    # ---- correlations --------------------------------------------------------------------------
+    def set_groups(self, subject: str, groups: Iterable[str]) -> None:
+        self.execute("DELETE FROM members WHERE subject = ?", (subject,))
+        for group in sorted(set(groups)):
+            self.execute("INSERT INTO members (grp, subject) VALUES (?, ?)", (group, subject))
+
+    def members(self, groups: Iterable[str]) -> list[SubjectRow]:
+        """The subjects in any of these correlation groups (locked on PostgreSQL, in id order)."""
+        wanted = sorted(set(groups))
+        if not wanted:
+            return []
+        marks = ", ".join("?" * len(wanted))
+        ids = sorted({r[0] for r in self.rows(f"SELECT subject FROM members WHERE grp IN ({marks})", wanted)})
+        if not ids:
+            return []
+        marks = ", ".join("?" * len(ids))
+        return [_subject(r) for r in self.rows(f"SELECT {_SUBJECT} FROM subjects WHERE id IN ({marks}) ORDER BY id{self._lock}", ids)]
+
+    # ---- firings and deliveries ----------------------------------------------------------------
+    def add_firing(self, key: str, subject: str, at: float, fired: float, late: bool, body: str) -> bool:
+        """Record a firing; False when its dedupe key fired before (here or on another instance)."""
+        cursor = self.execute("INSERT INTO firings (dedupe_key, subject, at, fired, late, body) VALUES (?, ?, ?, ?, ?, ?) "
+                              "ON CONFLICT (dedupe_key) DO NOTHING", (key, subject, at, fired, int(late), body))
+        return bool(cursor.rowcount == 1)
+
+    def fired_keys(self, subject: str) -> set[str]:
+        return {r[0] for r in self.rows("SELECT dedupe_key FROM firings WHERE subject = ?", (subject,))}
+
+    def firings(self, subject: str | None = None, since: float | None = None, limit: int = 1000) -> list[tuple[str, str, float, float, bool, str]]:
+        """(key, subject, at, fired, late, body) of a subject's firings, or of all since an instant, in firing order."""
+        if subject is not None:
+            rows = self.rows("SELECT dedupe_key, subject, at, fired, late, body FROM firings WHERE subject = ? ORDER BY at, dedupe_key",
+                             (subject,))
+        else:
+            rows = self.rows("SELECT dedupe_key, subject, at, fired, late, body FROM firings WHERE fired >= ? "
+                             "ORDER BY fired, at, dedupe_key LIMIT ?", (since if since is not None else 0.0, limit))
+        return [(r[0], r[1], float(r[2]), float(r[3]), bool(r[4]), r[5]) for r in rows]
+
+    def firing_bodies(self, keys: Iterable[str]) -> dict[str, str]:
+        wanted = sorted(set(keys))
+        if not wanted:
+            return {}
+        marks = ", ".join("?" * len(wanted))
+        return {r[0]: r[1] for r in self.rows(f"SELECT dedupe_key, body FROM firings WHERE dedupe_key IN ({marks})", wanted)}
+
+    def add_delivery(self, delivery: DeliveryRow) -> None:
+        self.execute(f"INSERT INTO deliveries ({_DELIVERY}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                     (delivery.id, delivery.dedupe_key, delivery.role, delivery.channel, delivery.address, delivery.state,
+                      delivery.attempts, delivery.due, delivery.error, delivery.delivered))
+
+    def deliveries(self, keys: Iterable[str] = (), state: str | None = None, limit: int = 1000) -> list[DeliveryRow]:
+        if state is not None:
+            return [_delivery(r) for r in self.rows(f"SELECT {_DELIVERY} FROM deliveries WHERE state = ? ORDER BY due, id LIMIT ?",
+                                                    (state, limit))]
+        wanted = sorted(set(keys))
+        if not wanted:
+            return []
+        marks = ", ".join("?" * len(wanted))
+        return [_delivery(r) for r in self.rows(f"SELECT {_DELIVERY} FROM deliveries WHERE dedupe_key IN ({marks}) ORDER BY id", wanted)]
+
+    def claim_deliveries(self, now: float, lease: float, limit: int) -> list[DeliveryRow]:
+        """Pending deliveries due by now, leased to this worker until now + lease (a worker that dies
+        leaves them to be tried again when the lease ends)."""
+        rows = [_delivery(r) for r in self.rows(
+            f"SELECT {_DELIVERY} FROM deliveries WHERE state = 'pending' AND due <= ? ORDER BY due LIMIT ?{self._skip}", (now, limit))]
+        for row in rows:
+            self.execute("UPDATE deliveries SET due = ? WHERE id = ?", (now + lease, row.id))
+        return rows
+
+    def finish_delivery(self, delivery_id: str, state: str, attempts: int, due: float | None, error: str | None,
+                        delivered: float | None) -> None:
+        self.execute("UPDATE deliveries SET state = ?, attempts = ?, due = ?, error = ?, delivered = ? WHERE id = ?",
+                     (state, attempts, due, error, delivered, delivery_id))
+
+    def retry_delivery(self, delivery_id: str, now: float) -> bool:
+        """A dead letter sent again (by an admin): pending, its attempts counted anew."""
+        cursor = self.execute("UPDATE deliveries SET state = 'pending', attempts = 0, due = ?, error = NULL "
+                              "WHERE id = ? AND state = 'dead'", (now, delivery_id))
+        return bool(cursor.rowcount == 1)
+
+
+class Store:
+    """A database: transactions (`run`), each retried when the database asks for it."""
+
+    postgres = False
+
+    def run(self, work: Callable[[Tx], T], write: bool = True) -> T:
+        raise NotImplementedError
+
+    def connect(self) -> Store:
+        """The same database for another thread (a connection of its own where the driver needs one)."""
+        return self
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    @property
+    def name(self) -> str:
+        raise NotImplementedError
+
+
+def migrations() -> list[tuple[int, str]]:
+    """The versioned SQL files, in order: (version, statements)."""
+    folder = importlib.resources.files("slapolicy.serve") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        match = re.fullmatch(r"(\d{4})_\w+\.sql", entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def statements(sql: str) -> list[str]:
+    """A migration's statements (one per `;` at the end of a line; `--` comments dropped)."""
+    text = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+    return [s.strip() for s in re.split(r";\s*$", text, flags=re.M) if s.strip()]
+
+
+def _migrate(tx: Tx) -> None:
+    tx.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied DOUBLE PRECISION NOT NULL)")
+    done = {int(r[0]) for r in tx.rows("SELECT version FROM schema_migrations")}
+    for version, sql in migrations():
+        if version not in done:
+            for statement in statements(sql):
+                tx.execute(statement)
+            tx.execute("INSERT INTO schema_migrations (version, applied) VALUES (?, ?)", (version, time.time()))
+
+
+def _migrate_locked(tx: Tx) -> None:
+    """Migrate while holding an advisory lock: instances that start together migrate one at a time."""
+    tx.execute("SELECT pg_advisory_xact_lock(2021)")
+    _migrate(tx)
+
+
+class SqliteStore(Store):
+    """One SQLite file in WAL mode; a connection per thread that works on it (`connect`)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._connection: sqlite3.Connection | None = None
+        self.run(_migrate)
+
+    @property
+    def name(self) -> str:
+        return f"sqlite:{self.path}"
+
+    def connect(self) -> SqliteStore:
+        """The same database through a connection of the calling thread's own."""
+        return SqliteStore(self.path)
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._connection is None:
+            try:
+                conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0, check_same_thread=False)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=FULL")
+            except sqlite3.Error as exc:
+                raise StoreError(f"{self.path}: cannot open the database: {exc}") from None
+            self._connection = conn
+        return self._connection
+
+    def run(self, work: Callable[[Tx], T], write: bool = True) -> T:
+        conn = self._conn()
+        cursor = conn.cursor()
+        cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        try:
+            result = work(Tx(cursor, False))
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+        return result
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
+class PostgresStore(Store):
+    """A PostgreSQL database through a small connection pool (a broken connection is replaced)."""
+
+    postgres = True
+
+    def __init__(self, url: str, size: int = 4) -> None:
+        import psycopg
+        from psycopg_pool import ConnectionPool
+
+        self.url = url
+        self._errors = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
+        try:
+            self._pool = ConnectionPool(url, min_size=1, max_size=size, open=True, timeout=30.0)
+            self._pool.wait(timeout=30.0)
+        except (psycopg.Error, Exception) as exc:  # the pool reports a connection it cannot make as PoolTimeout
+            raise StoreError(f"{_safe(url)}: cannot connect: {exc}") from None
+        self.run(_migrate_locked)
+
+    @property
+    def name(self) -> str:
+        return _safe(self.url)
+
+    def run(self, work: Callable[[Tx], T], write: bool = True) -> T:
+        for attempt in range(RETRIES):
+            try:
+                with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
+                    return work(Tx(cursor, True))
+            except self._errors:
+                if attempt == RETRIES - 1:
+                    raise
+                time.sleep(random.uniform(0, 0.02 * 2 ** attempt))  # jittered: two instances that collided part
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+def _safe(url: str) -> str:
+    """A database URL without its password."""
+    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
+
+
+def open_store(database: str) -> Store:
+    """The database a deployment names: a postgresql:// URL, else a SQLite file (sqlite:///path or a path)."""
+    if database.startswith(("postgresql://", "postgres://")):
+        return PostgresStore(database)
+    return SqliteStore(database.removeprefix("sqlite:///") if database.startswith("sqlite:///") else database)
+
+
+@contextmanager
+def opened(database: str) -> Iterator[Store]:
+    store = open_store(database)
+    try:
+        yield store
+    finally:
+        store.close()
