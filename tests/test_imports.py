@@ -25,8 +25,8 @@ from slapolicy.diagnostics.record import InputError
 from slapolicy.sim.imports import ProfileError, load_profile, read_export, shipped
 from slapolicy.sim.outcome import Rejection
 from slapolicy.sim.replay import Interrupted, OutcomeList, Plan, input_size, replay, replay_items, simulate
-from slapolicy.sim.sheets import column_letter
 from slapolicy.sim.tickets import RawItem, read_items
+from slapolicy.sim.workbook import column_letter
 from slapolicy.validate.repository import open_policy_set
 from test_fuzz import FUZZ, HOSTILE_JSON, mutate_text, no_hang, to_bytes
 

@@ -63,6 +63,8 @@ def _encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 encoding_option = click.option("--encoding", default=None, callback=_encoding,
                                help="Text encoding of the ticket input (default: the import profile's encoding, else utf-8; "
                                     "GB18030 and GBK are common in Chinese helpdesk exports).")
+sheet_option = click.option("--sheet", default=None, metavar="NAME",
+                            help="The sheet of an Excel (.xlsx) input to read (default: its first sheet).")
 input_format_option = click.option("--input-format", type=click.Choice(INPUT_FORMATS), default=None,
                                    help="Ticket input format (default: by file extension; jsonl otherwise).")
 

@@ -23,6 +23,7 @@ from ._replay import (
     replay_history,
     roster,
     roster_option,
+    sheet_option,
 )
 from ._shared import as_of, as_of_option, fail, format_option, output_option, policy_set
 
@@ -51,12 +52,13 @@ def _within(ctx: click.Context, param: click.Parameter, value: str | None) -> fl
 @input_format_option
 @profile_option
 @encoding_option
+@sheet_option
 @engine_option
 @jobs_option
 @output_option
 @roster_option
 def due(policy: str, tickets: str, as_of_text: str | None, within: float | None, fmt: str | None, lang: str,
-        input_format: str | None, profile_name: str | None, encoding: str | None, engine: str | None, jobs: int | None,
+        input_format: str | None, profile_name: str | None, encoding: str | None, sheet: str | None, engine: str | None, jobs: int | None,
         output: str | None, roster_path: str | None) -> None:
     """Which open tickets of TICKETS breach soon under POLICY: every running clock by time left.
 
@@ -70,7 +72,7 @@ def due(policy: str, tickets: str, as_of_text: str | None, within: float | None,
     history_path(tickets)
     stamp = as_of(as_of_text, policies)
     plan = Plan((policies,), stamp, engine, functools.partial(Board, stamp, policies.tz), encoding,
-                roster(roster_path, policies), input_profile(profile_name, input_format, encoding))
+                roster(roster_path, policies), input_profile(profile_name, input_format, encoding), sheet)
     total = Board(stamp, policies.tz)
     signum = replay_history(plan, tickets, input_format, total, jobs)
     if signum is not None:

@@ -21,6 +21,7 @@ from ._replay import (
     replay_history,
     roster,
     roster_option,
+    sheet_option,
 )
 from ._shared import as_of, as_of_option, fail, format_option, output_option, policy_set
 
@@ -38,6 +39,7 @@ from ._shared import as_of, as_of_option, fail, format_option, output_option, po
 @input_format_option
 @profile_option
 @encoding_option
+@sheet_option
 @output_option
 @click.option("--rejects", type=click.Path(dir_okay=False), default=None,
               help="Write rejected tickets, and those created after --as-of, (line, id, errors) to this JSONL file.")
@@ -45,7 +47,8 @@ from ._shared import as_of, as_of_option, fail, format_option, output_option, po
 @click.option("--ledger", type=click.Path(dir_okay=False, allow_dash=True), default=None,
               help="Write every penalty charge (period, payer, subject, line, penalty, clause, amount) to this CSV file.")
 def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str | None, as_of_text: str | None,
-           engine: str | None, jobs: int | None, input_format: str | None, profile_name: str | None, encoding: str | None, output: str | None,
+           engine: str | None, jobs: int | None, input_format: str | None, profile_name: str | None, encoding: str | None, sheet: str | None,
+           output: str | None,
            rejects: str | None, roster_path: str | None, ledger: str | None) -> None:
     """Quality KPIs of a ticket HISTORY under POLICY, with its objectives met or missed.
 
@@ -63,7 +66,7 @@ def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str
     now = as_of(as_of_text, policies)
     total = Aggregator(policies.tz, period, by, now)
     plan = Plan((policies,), now, engine, functools.partial(Aggregator, policies.tz, period, by, now), encoding,
-                roster(roster_path, policies), input_profile(profile_name, input_format, encoding))
+                roster(roster_path, policies), input_profile(profile_name, input_format, encoding), sheet)
     signum = replay_history(plan, history, input_format, total, jobs)
     if signum is not None:
         total.report.interrupted = True

@@ -20,6 +20,7 @@ from ._replay import (
     profile_option,
     roster,
     roster_option,
+    sheet_option,
 )
 from ._shared import as_of, as_of_option, fail, format_option, output_option, policy_set
 
@@ -31,6 +32,7 @@ from ._shared import as_of, as_of_option, fail, format_option, output_option, po
 @input_format_option
 @profile_option
 @encoding_option
+@sheet_option
 @as_of_option
 @click.option("--explain", is_flag=True, help="Show the rule (its line in the policy file) that set each clock's target in the table.")
 @engine_option
@@ -38,7 +40,7 @@ from ._shared import as_of, as_of_option, fail, format_option, output_option, po
 @output_option
 @roster_option
 def simulate(policy: str, tickets: str, fmt: str | None, input_format: str | None, profile_name: str | None, encoding: str | None,
-             as_of_text: str | None,
+             sheet: str | None, as_of_text: str | None,
              explain: bool, engine: str | None, jobs: int | None, output: str | None, roster_path: str | None) -> None:
     """Replay TICKETS against POLICY (a file or a directory of versions) in virtual time.
 
@@ -57,7 +59,7 @@ def simulate(policy: str, tickets: str, fmt: str | None, input_format: str | Non
         with destination(output) as out:
             fmt = choose_format("simulate", fmt, out)
             writer = SimulationWriter(fmt, out, backend, stamp, explain)
-            plan = Plan((policies,), stamp, engine, functools.partial(EncodedBlock, fmt), encoding, on_duty, profile)
+            plan = Plan((policies,), stamp, engine, functools.partial(EncodedBlock, fmt), encoding, on_duty, profile, sheet)
             workers = (jobs or default_jobs()) if fmt in STREAMED else 1
             to_terminal = out.isatty()  # the table itself then shows the progress
             try:
