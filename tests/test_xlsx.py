@@ -214,3 +214,49 @@ def test_a_damaged_workbook_is_refused_or_read_never_raised(changes: list[tuple[
         assert len(imported.items) == 1 and "\n" not in imported.refused.reasons[0].message
     else:  # every row a ticket, a rejection or skipped
         assert len(imported.items) + imported.skipped == imported.rows
+
+
+# ---- CSV for Excel ---------------------------------------------------------------------------------
+
+COMPANY = ("policies/company-service", "examples/company-service/history.jsonl", "--roster", "examples/company-service/roster.csv",
+           "--as-of", "2025-05-10T00:00:00+08:00", "--jobs", "1")
+
+
+def _excel_bytes(raw: bytes, plain: bytes) -> None:
+    """A byte-order mark, then the plain CSV's very text with every line ended by CRLF."""
+    assert raw.startswith(b"\xef\xbb\xbf") and not plain.startswith(b"\xef\xbb\xbf")
+    assert raw.count(b"\r\n") == raw.count(b"\n") > 1
+    assert raw[3:].replace(b"\r\n", b"\n") == plain
+
+
+def test_excel_csv_of_simulate_and_due_to_a_file_and_to_stdout(tmp_path: Path, run_cli: Run) -> None:
+    args = ("simulate", *COMPANY[:2], "--as-of", "2025-05-10T00:00:00+08:00", "-f", "csv")
+    plain = run_cli(*args).stdout_bytes
+    assert plain.startswith(b"id,status,policy_version,")
+    out = tmp_path / "clocks.csv"
+    assert run_cli(*args, "--excel", "-o", str(out)).exit_code == 0
+    _excel_bytes(out.read_bytes(), plain)
+    _excel_bytes(run_cli(*args, "--excel").stdout_bytes, plain)
+    due = ("due", *COMPANY[:2], "--as-of", "2025-03-03T21:00:00+08:00", "-f", "csv")
+    _excel_bytes(run_cli(*due, "--excel").stdout_bytes, run_cli(*due).stdout_bytes)
+
+
+def test_excel_csv_of_the_report_and_its_ledger(tmp_path: Path, run_cli: Run) -> None:
+    plain_ledger, excel_ledger = tmp_path / "plain.csv", tmp_path / "excel.csv"
+    plain = run_cli("report", *COMPANY, "-f", "csv", "--ledger", str(plain_ledger)).stdout_bytes
+    excel = run_cli("report", *COMPANY, "-f", "csv", "--ledger", str(excel_ledger), "--excel")
+    assert excel.exit_code == 0
+    _excel_bytes(excel.stdout_bytes, plain)
+    _excel_bytes(excel_ledger.read_bytes(), plain_ledger.read_bytes())
+    assert "李美華".encode() in excel_ledger.read_bytes()
+    json_and_ledger = run_cli("report", *COMPANY, "-f", "json", "--ledger", str(excel_ledger), "--excel")  # the ledger is the CSV
+    assert json_and_ledger.exit_code == 0 and json.loads(json_and_ledger.stdout)["ledger"]["currency"] == "CNY"
+    _excel_bytes(excel_ledger.read_bytes(), plain_ledger.read_bytes())
+
+
+@pytest.mark.parametrize("command", [["simulate", *COMPANY[:2], "-f", "json"], ["report", *COMPANY[:2], "-f", "markdown"],
+                                     ["due", *COMPANY[:2], "-f", "table"], ["simulate", *COMPANY[:2]]])
+def test_excel_without_csv_is_a_usage_error(command: list[str], run_cli: Run) -> None:
+    result = run_cli(*command, "--excel")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith("error: --excel shapes CSV output for Excel; add --format csv")

@@ -25,7 +25,7 @@ from ._replay import (
     roster_option,
     sheet_option,
 )
-from ._shared import as_of, as_of_option, fail, format_option, output_option, policy_set
+from ._shared import as_of, as_of_option, excel_csv, excel_option, fail, format_option, output_option, policy_set
 
 
 def _within(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
@@ -56,10 +56,11 @@ def _within(ctx: click.Context, param: click.Parameter, value: str | None) -> fl
 @engine_option
 @jobs_option
 @output_option
+@excel_option
 @roster_option
 def due(policy: str, tickets: str, as_of_text: str | None, within: float | None, fmt: str | None, lang: str,
         input_format: str | None, profile_name: str | None, encoding: str | None, sheet: str | None, engine: str | None, jobs: int | None,
-        output: str | None, roster_path: str | None) -> None:
+        output: str | None, excel: bool, roster_path: str | None) -> None:
     """Which open tickets of TICKETS breach soon under POLICY: every running clock by time left.
 
     The clocks that still run at --as-of (default: now), soonest due first, with the rule
@@ -67,6 +68,7 @@ def due(policy: str, tickets: str, as_of_text: str | None, within: float | None,
     replay is simulate's. Exit 0 every ticket replayed, 1 any rejected (listed on
     stderr), 2 usage error or unusable policy.
     """
+    excel_csv(excel, fmt)
     policies = policy_set(policy)
     engine_name(engine)
     history_path(tickets)
@@ -79,7 +81,7 @@ def due(policy: str, tickets: str, as_of_text: str | None, within: float | None,
         click.echo("interrupted: the list holds the tickets replayed so far", err=True)
     doc = board_document(total, within)
     try:
-        with destination(output) as out:
+        with destination(output, excel) as out:
             fmt = choose_format("due", fmt, out)
             if fmt == "table":
                 write_table(doc, out)

@@ -23,7 +23,7 @@ from ._replay import (
     roster_option,
     sheet_option,
 )
-from ._shared import as_of, as_of_option, fail, format_option, output_option, policy_set
+from ._shared import as_of, as_of_option, excel_csv, excel_option, fail, format_option, output_option, policy_set
 
 
 @click.command()
@@ -41,14 +41,16 @@ from ._shared import as_of, as_of_option, fail, format_option, output_option, po
 @encoding_option
 @sheet_option
 @output_option
+@excel_option
 @click.option("--rejects", type=click.Path(dir_okay=False), default=None,
               help="Write rejected tickets, and those created after --as-of, (line, id, errors) to this JSONL file.")
 @roster_option
 @click.option("--ledger", type=click.Path(dir_okay=False, allow_dash=True), default=None,
-              help="Write every penalty charge (period, payer, subject, line, penalty, clause, amount) to this CSV file.")
+              help="Write every penalty charge (period, payer, subject, line, penalty, clause, amount) to this CSV file "
+                   "(with --excel: for Excel).")
 def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str | None, as_of_text: str | None,
            engine: str | None, jobs: int | None, input_format: str | None, profile_name: str | None, encoding: str | None, sheet: str | None,
-           output: str | None,
+           output: str | None, excel: bool,
            rejects: str | None, roster_path: str | None, ledger: str | None) -> None:
     """Quality KPIs of a ticket HISTORY under POLICY, with its objectives met or missed.
 
@@ -56,6 +58,7 @@ def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str
     130 (SIGINT) or 143 (SIGTERM) when interrupted: the partial report is still printed,
     marked "partial".
     """
+    excel_csv(excel, fmt, other_csv=ledger is not None)
     policies = policy_set(policy)
     engine_name(engine)
     history_path(history)
@@ -77,9 +80,9 @@ def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str
             with destination(rejects) as out:
                 write_rejects(total.report, out)
         if ledger:
-            with destination(ledger) as out:
+            with destination(ledger, excel) as out:
                 write_ledger(doc, out)
-        with destination(output) as out:
+        with destination(output, excel and fmt == "csv") as out:
             FORMATTERS[choose_format("report", fmt, out)](doc, out)
     except OutputError as exc:
         fail(str(exc))

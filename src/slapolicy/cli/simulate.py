@@ -22,7 +22,7 @@ from ._replay import (
     roster_option,
     sheet_option,
 )
-from ._shared import as_of, as_of_option, fail, format_option, output_option, policy_set
+from ._shared import as_of, as_of_option, excel_csv, excel_option, fail, format_option, output_option, policy_set
 
 
 @click.command()
@@ -38,16 +38,18 @@ from ._shared import as_of, as_of_option, fail, format_option, output_option, po
 @engine_option
 @jobs_option
 @output_option
+@excel_option
 @roster_option
 def simulate(policy: str, tickets: str, fmt: str | None, input_format: str | None, profile_name: str | None, encoding: str | None,
              sheet: str | None, as_of_text: str | None,
-             explain: bool, engine: str | None, jobs: int | None, output: str | None, roster_path: str | None) -> None:
+             explain: bool, engine: str | None, jobs: int | None, output: str | None, excel: bool, roster_path: str | None) -> None:
     """Replay TICKETS against POLICY (a file or a directory of versions) in virtual time.
 
     Every ticket appears once in the output: simulated, rejected with its errors, or not yet
     created (after --as-of: listed, not replayed).
     Exit 0 none rejected, 1 any rejected, 2 usage error or unusable policy.
     """
+    excel_csv(excel, fmt)
     policies = policy_set(policy)
     backend = engine_name(engine)
     history_path(tickets)
@@ -56,7 +58,7 @@ def simulate(policy: str, tickets: str, fmt: str | None, input_format: str | Non
     profile = input_profile(profile_name, input_format, encoding)
     signum = None
     try:
-        with destination(output) as out:
+        with destination(output, excel) as out:
             fmt = choose_format("simulate", fmt, out)
             writer = SimulationWriter(fmt, out, backend, stamp, explain)
             plan = Plan((policies,), stamp, engine, functools.partial(EncodedBlock, fmt), encoding, on_duty, profile, sheet)
