@@ -4,11 +4,14 @@ numbers or text read alike in the export's zone, problems named at the sheet's c
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import json
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import xlsxwriter
@@ -17,6 +20,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import ROOT
+from slapolicy.calendar.instants import read_cell_time
+from slapolicy.output import OutputError, binary_ok
 from slapolicy.sim.imports import load_profile, read_export
 from slapolicy.sim.workbook import cell_text, read_sheet
 from test_fuzz import FUZZ, no_hang
@@ -260,3 +265,90 @@ def test_excel_without_csv_is_a_usage_error(command: list[str], run_cli: Run) ->
     result = run_cli(*command, "--excel")
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr.startswith("error: --excel shapes CSV output for Excel; add --format csv")
+
+
+# ---- Excel out -------------------------------------------------------------------------------------
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _csv_dicts(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def _sheets(path: Path) -> dict[str, list[list[object]]]:
+    from python_calamine import CalamineWorkbook
+
+    with CalamineWorkbook.from_path(str(path)) as book:
+        return {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
+
+
+def _wall(iso: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(iso).astimezone(SHANGHAI).replace(tzinfo=None)
+
+
+def _calamine_midnight(value: object) -> object:
+    """calamine gives a date-time cell at midnight as a date."""
+    return dt.datetime.combine(value, dt.time()) if type(value) is dt.date else value
+
+
+def test_simulate_xlsx_holds_the_csv_rows_typed(tmp_path: Path, run_cli: Run) -> None:
+    """Instants are Excel date-times in the policy's zone (named in the heading), durations Excel durations, ids text."""
+    args = ("simulate", *COMPANY[:2], "--as-of", "2025-05-10T00:00:00+08:00")
+    rows = _csv_dicts(run_cli(*args, "-f", "csv").stdout)
+    out = tmp_path / "clocks.xlsx"
+    result = run_cli(*args, "-f", "xlsx", "-o", str(out))
+    assert result.exit_code == 0 and result.stdout == ""
+    (heading, *cells), = _sheets(out).values()
+    assert heading[7:11] == ["started_at (Asia/Shanghai)", "due_at (Asia/Shanghai)", "stopped_at (Asia/Shanghai)", "paused [h:mm:ss]"]
+    assert len(cells) == len(rows) > 5
+    for row, got in zip(rows, cells):
+        assert got[0] == row["id"] and got[3] == row["metric"] and got[11] == row["clock_status"]
+        for i, column in ((7, "started_at"), (8, "due_at"), (9, "stopped_at")):
+            assert _calamine_midnight(got[i]) == (_wall(row[column]) if row[column] else ""), column
+        assert got[10] == (dt.timedelta(seconds=int(row["paused_seconds"])) if row["paused_seconds"] else "")
+    assert b'state="frozen"' in zipfile.ZipFile(out).read("xl/worksheets/sheet1.xml")
+
+
+def test_simulate_xlsx_read_back_as_an_export_gives_its_instants(tmp_path: Path, run_cli: Run) -> None:
+    """Out and in again: the sheet's date-times, read in the policy's zone, are the CSV's instants."""
+    args = ("simulate", *COMPANY[:2], "--as-of", "2025-05-10T00:00:00+08:00")
+    rows = _csv_dicts(run_cli(*args, "-f", "csv").stdout)
+    out = tmp_path / "clocks.xlsx"
+    run_cli(*args, "-f", "xlsx", "-o", str(out))
+    sheet = read_sheet(out.read_bytes())
+    due = [read_cell_time(r[8]).replace(tzinfo=SHANGHAI) for r in sheet.rows[1:] if len(r) > 8 and r[8]]
+    assert due == [dt.datetime.fromisoformat(r["due_at"]) for r in rows if r["due_at"]]
+
+
+def test_report_xlsx_has_objectives_kpis_and_ledger(tmp_path: Path, run_cli: Run) -> None:
+    kpis = _csv_dicts(run_cli("report", *COMPANY, "-f", "csv").stdout)
+    out, ledger = tmp_path / "report.xlsx", tmp_path / "ledger.xlsx"
+    result = run_cli("report", *COMPANY, "-f", "xlsx", "-o", str(out), "--ledger", str(ledger))
+    assert result.exit_code == 0, result.stderr
+    sheets = _sheets(out)
+    assert list(sheets) == ["objectives", "kpis", "ledger"]
+    assert sheets["objectives"][0] == ["objective", "clause", "period", "value", "target", "result", "measured"]
+    assert ["phone-answered", "R-004-12", "2025-03", "50.0%", "≥ 100.0%", "missed", "2"] in sheets["objectives"]
+    heading, *cells = sheets["kpis"]
+    assert len(cells) == len(kpis)
+    for row, got in zip(kpis, cells):
+        shown = dict(zip(heading, got))
+        assert shown["metric"] == row["metric"] and shown["period"] == row["period"]
+        assert shown["on_time_rate"] == (float(row["on_time_rate"]) if row["on_time_rate"] else "")
+        assert shown["median [h:mm:ss]"] == (dt.timedelta(seconds=float(row["median_seconds"]))
+                                             if row["median_seconds"] not in ("", "inf") else row["median_seconds"])
+    assert _sheets(ledger)["ledger"] == sheets["ledger"]
+    heading, first, *_ = sheets["ledger"]
+    assert heading[4] == "at (Asia/Shanghai)" and first[2] == "李美華" and first[4] == dt.datetime(2025, 3, 3, 21, 40)
+    assert first[12] == 50
+
+
+def test_a_workbook_is_refused_onto_a_terminal() -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    with pytest.raises(OutputError, match="give -o FILE.xlsx"):
+        binary_ok("xlsx", Terminal())
+    binary_ok("csv", Terminal())

@@ -6,8 +6,8 @@ import click
 
 from ..kpi.periods import PERIODS
 from ..kpi.report import Aggregator, GroupingError, check_grouping
-from ..output import OutputError, choose_format, destination, exits, summary_line
-from ..output.report import FORMATTERS, document, write_ledger, write_rejects
+from ..output import OutputError, binary_ok, choose_format, destination, exits, summary_line
+from ..output.report import FORMATTERS, document, ledger_workbook, report_workbook, write_ledger, write_rejects
 from ..sim.replay import Plan
 from ._replay import (
     encoding_option,
@@ -47,7 +47,7 @@ from ._shared import as_of, as_of_option, excel_csv, excel_option, fail, format_
 @roster_option
 @click.option("--ledger", type=click.Path(dir_okay=False, allow_dash=True), default=None,
               help="Write every penalty charge (period, payer, subject, line, penalty, clause, amount) to this CSV file "
-                   "(with --excel: for Excel).")
+                   "(with --excel: for Excel), or to an Excel workbook when FILE ends in .xlsx.")
 def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str | None, as_of_text: str | None,
            engine: str | None, jobs: int | None, input_format: str | None, profile_name: str | None, encoding: str | None, sheet: str | None,
            output: str | None, excel: bool,
@@ -81,9 +81,17 @@ def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str
                 write_rejects(total.report, out)
         if ledger:
             with destination(ledger, excel) as out:
-                write_ledger(doc, out)
+                if ledger.lower().endswith(".xlsx"):
+                    ledger_workbook(doc, out, policies.tz)
+                else:
+                    write_ledger(doc, out)
         with destination(output, excel and fmt == "csv") as out:
-            FORMATTERS[choose_format("report", fmt, out)](doc, out)
+            fmt = choose_format("report", fmt, out)
+            binary_ok(fmt, out)
+            if fmt == "xlsx":
+                report_workbook(doc, out, policies.tz)
+            else:
+                FORMATTERS[fmt](doc, out)
     except OutputError as exc:
         fail(str(exc))
     click.echo(summary_line(total.report.simulated, total.report.rejected, signum is not None, total.report.later), err=True)

@@ -4,7 +4,7 @@ import functools
 
 import click
 
-from ..output import OutputError, choose_format, destination, exits, progress, summary_line
+from ..output import OutputError, binary_ok, choose_format, destination, exits, progress, summary_line
 from ..output.simulation import STREAMED, EncodedBlock, SimulationWriter
 from ..rules.engine import EngineError
 from ..sim.imports import ExportRefused
@@ -60,7 +60,8 @@ def simulate(policy: str, tickets: str, fmt: str | None, input_format: str | Non
     try:
         with destination(output, excel) as out:
             fmt = choose_format("simulate", fmt, out)
-            writer = SimulationWriter(fmt, out, backend, stamp, explain)
+            binary_ok(fmt, out)
+            writer = SimulationWriter(fmt, out, backend, stamp, explain, policies.tz)
             plan = Plan((policies,), stamp, engine, functools.partial(EncodedBlock, fmt), encoding, on_duty, profile, sheet)
             workers = (jobs or default_jobs()) if fmt in STREAMED else 1
             to_terminal = out.isatty()  # the table itself then shows the progress

@@ -63,9 +63,9 @@ class Formats:
 FORMATS: dict[str, Formats] = {
     "validate": Formats(("text", "json", "github", "sarif"), "text", "text", "github"),
     "test": Formats(("text", "json", "github", "junit", "sarif"), "text", "text", "github"),
-    "simulate": Formats(("table", "json", "jsonl", "csv", "html"), "table", "json"),
+    "simulate": Formats(("table", "json", "jsonl", "csv", "html", "xlsx"), "table", "json"),
     "due": Formats(("table", "json", "csv", "html"), "table", "json"),
-    "report": Formats(("table", "json", "csv", "markdown", "html"), "table", "json"),
+    "report": Formats(("table", "json", "csv", "markdown", "html", "xlsx"), "table", "json"),
     "whatif": Formats(("table", "json", "markdown"), "table", "json"),
     "clauses": Formats(("text", "json", "markdown"), "text", "json"),
     "diff": Formats(("text", "markdown", "json"), "text", "text"),
@@ -98,6 +98,12 @@ def summary_line(simulated: int, rejected: int, interrupted: bool = False, later
 
 class OutputError(Exception):
     """Output that could not be written (a missing folder, a full disk); one line, exit 2."""
+
+
+def binary_ok(fmt: str, stream: IO[str]) -> None:
+    """A workbook is bytes: to a file or a pipe, never onto a terminal (OutputError)."""
+    if fmt == "xlsx" and stream.isatty():
+        raise OutputError("--format xlsx writes an Excel workbook, not text: give -o FILE.xlsx")
 
 
 @contextlib.contextmanager
