@@ -10,6 +10,8 @@ test dependencies; tests/test_xlsx.py checks that each imports to the same ticke
   with their offset, the first reply time as a number of minutes.
 - cn-helpdesk.xlsx: the home-grown ledger kept in Excel (sheet 工单台账): date cells shown as
   2025/3/3 9:12, and a totals row (合计) under the tickets as such ledgers have.
+- malformed/zammad.xlsx: the Zammad sample with one cell typed over by hand (row 3, Created At:
+  "gestern"), for the manual's example of a rejection named at its cell.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ DATE_CELLS = {  # sample -> (sheet, the columns written as Excel date cells, the
 ENCODINGS = {"cn-helpdesk": "gb18030"}
 
 
-def build(name: str, folder: Path = HERE) -> Path:
+def build(name: str, folder: Path = HERE, typed_over: dict[tuple[int, str], str] | None = None) -> Path:
+    """The sample `name` as a workbook in `folder`; `typed_over`: (row, column heading) -> text put in that cell instead."""
     sheet_name, dates, date_format, parse = DATE_CELLS[name]
     raw = (HERE / f"{name}.csv").read_bytes()
     text = raw.decode("utf-8-sig") if raw.startswith(b"\xef\xbb\xbf") else raw.decode(ENCODINGS.get(name, "utf-8"))
@@ -44,9 +47,13 @@ def build(name: str, folder: Path = HERE) -> Path:
     sheet = book.add_worksheet(sheet_name)
     sheet.write_row(0, 0, rows[0], bold)
     date_columns = {i for i, h in enumerate(rows[0]) if h in dates}
+    for (row_number, column), text in (typed_over or {}).items():
+        rows[row_number - 1][rows[0].index(column)] = text
     for r, row in enumerate(rows[1:], 1):
         for c, value in enumerate(row):
-            if c in date_columns and value.replace(".", "", 1).isdigit():  # a date the CSV kept as Excel's serial number
+            if c in date_columns and not value[:1].isdigit():  # typed over by hand
+                sheet.write_string(r, c, value)
+            elif c in date_columns and value.replace(".", "", 1).isdigit():  # a date the CSV kept as Excel's serial number
                 sheet.write_number(r, c, float(value), when)
             elif c in date_columns and value:
                 sheet.write_datetime(r, c, dt.datetime.strptime(value, parse), when)
@@ -63,3 +70,4 @@ def build(name: str, folder: Path = HERE) -> Path:
 if __name__ == "__main__":
     for sample in DATE_CELLS:
         print(build(sample))
+    print(build("zammad-ticket-report", HERE / "malformed", {(3, "Created At"): "gestern"}).rename(HERE / "malformed" / "zammad.xlsx"))
