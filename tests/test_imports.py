@@ -257,7 +257,7 @@ def test_profile_and_input_format_together_are_a_usage_error(run_cli: Run) -> No
     result = run_cli("simulate", "policies/after-sales", "examples/imports/cn-helpdesk.csv", "--profile", "cn-helpdesk",
                      "--input-format", "csv")
     assert result.exit_code == 2
-    assert result.stderr == "error: --profile reads the input as a helpdesk export (CSV); leave out --input-format csv\n"
+    assert result.stderr == "error: --profile reads the input as a helpdesk export (CSV or .xlsx); leave out --input-format csv\n"
 
 
 def test_an_unreadable_export_exits_2(run_cli: Run) -> None:

@@ -96,7 +96,7 @@ def input_profile(name: str | None, input_format: str | None, encoding: str | No
         return None
     profile = import_profile(name)
     if input_format is not None:
-        read = "webhook payloads (JSON)" if profile.rows == "webhook" else "a helpdesk export (CSV)"
+        read = "webhook payloads (JSON)" if profile.rows == "webhook" else "a helpdesk export (CSV or .xlsx)"
         fail(f"--profile reads the input as {read}; leave out --input-format {input_format}")
     return profile_encoding(profile, encoding)
 
