@@ -25,8 +25,8 @@ from slapolicy.diagnostics.record import InputError
 from slapolicy.sim.imports import ProfileError, load_profile, read_export, shipped
 from slapolicy.sim.outcome import Rejection
 from slapolicy.sim.replay import Interrupted, OutcomeList, Plan, input_size, replay, replay_items, simulate
-from slapolicy.sim.sheets import column_letter
 from slapolicy.sim.tickets import RawItem, read_items
+from slapolicy.sim.workbook import column_letter
 from slapolicy.validate.repository import open_policy_set
 from test_fuzz import FUZZ, HOSTILE_JSON, mutate_text, no_hang, to_bytes
 
@@ -257,7 +257,7 @@ def test_profile_and_input_format_together_are_a_usage_error(run_cli: Run) -> No
     result = run_cli("simulate", "policies/after-sales", "examples/imports/cn-helpdesk.csv", "--profile", "cn-helpdesk",
                      "--input-format", "csv")
     assert result.exit_code == 2
-    assert result.stderr == "error: --profile reads the input as a helpdesk export (CSV); leave out --input-format csv\n"
+    assert result.stderr == "error: --profile reads the input as a helpdesk export (CSV or .xlsx); leave out --input-format csv\n"
 
 
 def test_an_unreadable_export_exits_2(run_cli: Run) -> None:

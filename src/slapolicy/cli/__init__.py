@@ -30,7 +30,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "schema": ("checks", "schema", "Print the policy JSON Schema (draft 2020-12) for editors and other tools."),
     "checks": ("checks", "list_checks", "List the semantic checks (or, with --all, every code) with severity and title."),
     "explain": ("checks", "explain", "Explain one code (SLA503, unknown_event_type, ...) with passing and failing examples."),
-    "import": ("import_", "import_", "Turn a helpdesk EXPORT (CSV) into slapolicy's JSONL tickets through an import profile."),
+    "import": ("import_", "import_", "Turn a helpdesk EXPORT (CSV or Excel .xlsx) into slapolicy's JSONL tickets through an import profile."),
     "diff": ("diff", "diff", "What changed between two policy versions: targets, rules, calendars, escalations, objectives."),
     "render": ("render", "render", "Write POLICY as the regulation document people read (Markdown or printable HTML)."),
     "serve": ("serve", "serve", "Enforce POLICY live: ticket events in over HTTP, escalations out on time."),

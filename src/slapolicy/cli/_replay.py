@@ -63,6 +63,8 @@ def _encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 encoding_option = click.option("--encoding", default=None, callback=_encoding,
                                help="Text encoding of the ticket input (default: the import profile's encoding, else utf-8; "
                                     "GB18030 and GBK are common in Chinese helpdesk exports).")
+sheet_option = click.option("--sheet", default=None, metavar="NAME",
+                            help="The sheet of an Excel (.xlsx) input to read (default: its first sheet).")
 input_format_option = click.option("--input-format", type=click.Choice(INPUT_FORMATS), default=None,
                                    help="Ticket input format (default: by file extension; jsonl otherwise).")
 
@@ -94,7 +96,7 @@ def input_profile(name: str | None, input_format: str | None, encoding: str | No
         return None
     profile = import_profile(name)
     if input_format is not None:
-        read = "webhook payloads (JSON)" if profile.rows == "webhook" else "a helpdesk export (CSV)"
+        read = "webhook payloads (JSON)" if profile.rows == "webhook" else "a helpdesk export (CSV or .xlsx)"
         fail(f"--profile reads the input as {read}; leave out --input-format {input_format}")
     return profile_encoding(profile, encoding)
 

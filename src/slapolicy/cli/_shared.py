@@ -89,3 +89,11 @@ ignore_option = click.option("--ignore", "ignore", multiple=True, metavar="CODE"
                              help="Do not report this code (repeatable): --ignore SLA408. Only the semantic checks' codes.")
 output_option = click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default=None,
                              help="Write the result to this file instead of stdout.")
+excel_option = click.option("--excel", is_flag=True,
+                            help="CSV for Excel: a UTF-8 byte-order mark first (so Chinese Excel reads it as UTF-8) and CRLF line ends.")
+
+
+def excel_csv(excel: bool, fmt: str | None, other_csv: bool = False) -> None:
+    """--excel shapes CSV only: asked with no CSV written, it is a usage error rather than ignored."""
+    if excel and fmt != "csv" and not other_csv:
+        fail("--excel shapes CSV output for Excel; add --format csv" + (f" (the output is {fmt})" if fmt else ""))

@@ -23,8 +23,9 @@ from ._replay import (
     replay_history,
     roster,
     roster_option,
+    sheet_option,
 )
-from ._shared import as_of, as_of_option, fail, format_option, output_option, policy_set
+from ._shared import as_of, as_of_option, excel_csv, excel_option, fail, format_option, output_option, policy_set
 
 
 def _within(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
@@ -51,13 +52,15 @@ def _within(ctx: click.Context, param: click.Parameter, value: str | None) -> fl
 @input_format_option
 @profile_option
 @encoding_option
+@sheet_option
 @engine_option
 @jobs_option
 @output_option
+@excel_option
 @roster_option
 def due(policy: str, tickets: str, as_of_text: str | None, within: float | None, fmt: str | None, lang: str,
-        input_format: str | None, profile_name: str | None, encoding: str | None, engine: str | None, jobs: int | None,
-        output: str | None, roster_path: str | None) -> None:
+        input_format: str | None, profile_name: str | None, encoding: str | None, sheet: str | None, engine: str | None, jobs: int | None,
+        output: str | None, excel: bool, roster_path: str | None) -> None:
     """Which open tickets of TICKETS breach soon under POLICY: every running clock by time left.
 
     The clocks that still run at --as-of (default: now), soonest due first, with the rule
@@ -65,19 +68,20 @@ def due(policy: str, tickets: str, as_of_text: str | None, within: float | None,
     replay is simulate's. Exit 0 every ticket replayed, 1 any rejected (listed on
     stderr), 2 usage error or unusable policy.
     """
+    excel_csv(excel, fmt)
     policies = policy_set(policy)
     engine_name(engine)
     history_path(tickets)
     stamp = as_of(as_of_text, policies)
     plan = Plan((policies,), stamp, engine, functools.partial(Board, stamp, policies.tz), encoding,
-                roster(roster_path, policies), input_profile(profile_name, input_format, encoding))
+                roster(roster_path, policies), input_profile(profile_name, input_format, encoding), sheet)
     total = Board(stamp, policies.tz)
     signum = replay_history(plan, tickets, input_format, total, jobs)
     if signum is not None:
         click.echo("interrupted: the list holds the tickets replayed so far", err=True)
     doc = board_document(total, within)
     try:
-        with destination(output) as out:
+        with destination(output, excel) as out:
             fmt = choose_format("due", fmt, out)
             if fmt == "table":
                 write_table(doc, out)

@@ -7,7 +7,7 @@ from ..output import OutputError, destination, exits
 from ..output.imports import import_summary, rejection_lines, write_rejects, write_tickets
 from ..sim.imports import ExportRefused, check_tickets
 from ..sim.replay import read_profiled
-from ._replay import encoding_option, history_path, import_profile, profile_encoding
+from ._replay import encoding_option, history_path, import_profile, profile_encoding, sheet_option
 from ._shared import fail, output_option
 
 
@@ -18,11 +18,12 @@ from ._shared import fail, output_option
                    "jira-webhook, zendesk-webhook) or a profile file.")
 @click.argument("export", type=click.Path(allow_dash=True))
 @encoding_option
+@sheet_option
 @output_option
 @click.option("--rejects", type=click.Path(dir_okay=False), default=None,
               help="Write rejected rows (line, id, errors) to this JSONL file.")
-def import_(profile_name: str, export: str, encoding: str | None, output: str | None, rejects: str | None) -> None:
-    """Turn a helpdesk EXPORT (CSV) into slapolicy's JSONL tickets through an import profile.
+def import_(profile_name: str, export: str, encoding: str | None, sheet: str | None, output: str | None, rejects: str | None) -> None:
+    """Turn a helpdesk EXPORT (CSV or Excel .xlsx) into slapolicy's JSONL tickets through an import profile.
 
     Every row becomes part of a ticket, a row the profile skips, or a rejection naming its
     row and column (on stderr). A webhook profile reads webhook payloads instead (a JSON
@@ -38,7 +39,7 @@ def import_(profile_name: str, export: str, encoding: str | None, output: str | 
             raw = stream.read()
     except OSError as exc:
         fail(f"{export}: cannot read the file: {exc.strerror or exc}")
-    result = read_profiled(profile, raw, encoding)
+    result = read_profiled(profile, raw, encoding, sheet)
     if result.refused is not None:
         fail(str(ExportRefused(export, result.refused)))
     check_tickets(result, profile.timezone or zone("UTC"))

@@ -6,8 +6,8 @@ import click
 
 from ..kpi.periods import PERIODS
 from ..kpi.report import Aggregator, GroupingError, check_grouping
-from ..output import OutputError, choose_format, destination, exits, summary_line
-from ..output.report import FORMATTERS, document, write_ledger, write_rejects
+from ..output import OutputError, binary_ok, choose_format, destination, exits, summary_line
+from ..output.report import FORMATTERS, document, ledger_workbook, report_workbook, write_ledger, write_rejects
 from ..sim.replay import Plan
 from ._replay import (
     encoding_option,
@@ -21,8 +21,9 @@ from ._replay import (
     replay_history,
     roster,
     roster_option,
+    sheet_option,
 )
-from ._shared import as_of, as_of_option, fail, format_option, output_option, policy_set
+from ._shared import as_of, as_of_option, excel_csv, excel_option, fail, format_option, output_option, policy_set
 
 
 @click.command()
@@ -38,14 +39,18 @@ from ._shared import as_of, as_of_option, fail, format_option, output_option, po
 @input_format_option
 @profile_option
 @encoding_option
+@sheet_option
 @output_option
+@excel_option
 @click.option("--rejects", type=click.Path(dir_okay=False), default=None,
               help="Write rejected tickets, and those created after --as-of, (line, id, errors) to this JSONL file.")
 @roster_option
 @click.option("--ledger", type=click.Path(dir_okay=False, allow_dash=True), default=None,
-              help="Write every penalty charge (period, payer, subject, line, penalty, clause, amount) to this CSV file.")
+              help="Write every penalty charge (period, payer, subject, line, penalty, clause, amount) to this CSV file "
+                   "(with --excel: for Excel), or to an Excel workbook when FILE ends in .xlsx.")
 def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str | None, as_of_text: str | None,
-           engine: str | None, jobs: int | None, input_format: str | None, profile_name: str | None, encoding: str | None, output: str | None,
+           engine: str | None, jobs: int | None, input_format: str | None, profile_name: str | None, encoding: str | None, sheet: str | None,
+           output: str | None, excel: bool,
            rejects: str | None, roster_path: str | None, ledger: str | None) -> None:
     """Quality KPIs of a ticket HISTORY under POLICY, with its objectives met or missed.
 
@@ -53,6 +58,7 @@ def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str
     130 (SIGINT) or 143 (SIGTERM) when interrupted: the partial report is still printed,
     marked "partial".
     """
+    excel_csv(excel, fmt, other_csv=ledger is not None)
     policies = policy_set(policy)
     engine_name(engine)
     history_path(history)
@@ -63,7 +69,7 @@ def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str
     now = as_of(as_of_text, policies)
     total = Aggregator(policies.tz, period, by, now)
     plan = Plan((policies,), now, engine, functools.partial(Aggregator, policies.tz, period, by, now), encoding,
-                roster(roster_path, policies), input_profile(profile_name, input_format, encoding))
+                roster(roster_path, policies), input_profile(profile_name, input_format, encoding), sheet)
     signum = replay_history(plan, history, input_format, total, jobs)
     if signum is not None:
         total.report.interrupted = True
@@ -74,10 +80,18 @@ def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str
             with destination(rejects) as out:
                 write_rejects(total.report, out)
         if ledger:
-            with destination(ledger) as out:
-                write_ledger(doc, out)
-        with destination(output) as out:
-            FORMATTERS[choose_format("report", fmt, out)](doc, out)
+            with destination(ledger, excel) as out:
+                if ledger.lower().endswith(".xlsx"):
+                    ledger_workbook(doc, out, policies.tz)
+                else:
+                    write_ledger(doc, out)
+        with destination(output, excel and fmt == "csv") as out:
+            fmt = choose_format("report", fmt, out)
+            binary_ok(fmt, out)
+            if fmt == "xlsx":
+                report_workbook(doc, out, policies.tz)
+            else:
+                FORMATTERS[fmt](doc, out)
     except OutputError as exc:
         fail(str(exc))
     click.echo(summary_line(total.report.simulated, total.report.rejected, signum is not None, total.report.later), err=True)

@@ -4,7 +4,7 @@ import functools
 
 import click
 
-from ..output import OutputError, choose_format, destination, exits, progress, summary_line
+from ..output import OutputError, binary_ok, choose_format, destination, exits, progress, summary_line
 from ..output.simulation import STREAMED, EncodedBlock, SimulationWriter
 from ..rules.engine import EngineError
 from ..sim.imports import ExportRefused
@@ -20,8 +20,9 @@ from ._replay import (
     profile_option,
     roster,
     roster_option,
+    sheet_option,
 )
-from ._shared import as_of, as_of_option, fail, format_option, output_option, policy_set
+from ._shared import as_of, as_of_option, excel_csv, excel_option, fail, format_option, output_option, policy_set
 
 
 @click.command()
@@ -31,21 +32,24 @@ from ._shared import as_of, as_of_option, fail, format_option, output_option, po
 @input_format_option
 @profile_option
 @encoding_option
+@sheet_option
 @as_of_option
 @click.option("--explain", is_flag=True, help="Show the rule (its line in the policy file) that set each clock's target in the table.")
 @engine_option
 @jobs_option
 @output_option
+@excel_option
 @roster_option
 def simulate(policy: str, tickets: str, fmt: str | None, input_format: str | None, profile_name: str | None, encoding: str | None,
-             as_of_text: str | None,
-             explain: bool, engine: str | None, jobs: int | None, output: str | None, roster_path: str | None) -> None:
+             sheet: str | None, as_of_text: str | None,
+             explain: bool, engine: str | None, jobs: int | None, output: str | None, excel: bool, roster_path: str | None) -> None:
     """Replay TICKETS against POLICY (a file or a directory of versions) in virtual time.
 
     Every ticket appears once in the output: simulated, rejected with its errors, or not yet
     created (after --as-of: listed, not replayed).
     Exit 0 none rejected, 1 any rejected, 2 usage error or unusable policy.
     """
+    excel_csv(excel, fmt)
     policies = policy_set(policy)
     backend = engine_name(engine)
     history_path(tickets)
@@ -54,10 +58,11 @@ def simulate(policy: str, tickets: str, fmt: str | None, input_format: str | Non
     profile = input_profile(profile_name, input_format, encoding)
     signum = None
     try:
-        with destination(output) as out:
+        with destination(output, excel) as out:
             fmt = choose_format("simulate", fmt, out)
-            writer = SimulationWriter(fmt, out, backend, stamp, explain)
-            plan = Plan((policies,), stamp, engine, functools.partial(EncodedBlock, fmt), encoding, on_duty, profile)
+            binary_ok(fmt, out)
+            writer = SimulationWriter(fmt, out, backend, stamp, explain, policies.tz)
+            plan = Plan((policies,), stamp, engine, functools.partial(EncodedBlock, fmt), encoding, on_duty, profile, sheet)
             workers = (jobs or default_jobs()) if fmt in STREAMED else 1
             to_terminal = out.isatty()  # the table itself then shows the progress
             try:

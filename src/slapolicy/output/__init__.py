@@ -63,9 +63,9 @@ class Formats:
 FORMATS: dict[str, Formats] = {
     "validate": Formats(("text", "json", "github", "sarif"), "text", "text", "github"),
     "test": Formats(("text", "json", "github", "junit", "sarif"), "text", "text", "github"),
-    "simulate": Formats(("table", "json", "jsonl", "csv", "html"), "table", "json"),
+    "simulate": Formats(("table", "json", "jsonl", "csv", "html", "xlsx"), "table", "json"),
     "due": Formats(("table", "json", "csv", "html"), "table", "json"),
-    "report": Formats(("table", "json", "csv", "markdown", "html"), "table", "json"),
+    "report": Formats(("table", "json", "csv", "markdown", "html", "xlsx"), "table", "json"),
     "whatif": Formats(("table", "json", "markdown"), "table", "json"),
     "clauses": Formats(("text", "json", "markdown"), "text", "json"),
     "diff": Formats(("text", "markdown", "json"), "text", "text"),
@@ -100,13 +100,28 @@ class OutputError(Exception):
     """Output that could not be written (a missing folder, a full disk); one line, exit 2."""
 
 
+def binary_ok(fmt: str, stream: IO[str]) -> None:
+    """A workbook is bytes: to a file or a pipe, never onto a terminal (OutputError)."""
+    if fmt == "xlsx" and stream.isatty():
+        raise OutputError("--format xlsx writes an Excel workbook, not text: give -o FILE.xlsx")
+
+
 @contextlib.contextmanager
-def destination(path: str | None) -> Iterator[IO[str]]:
+def destination(path: str | None, excel: bool = False) -> Iterator[IO[str]]:
     """stdout (None or '-') or a file; every write is flushed and checked on the way out, so a
-    full disk or a closed pipe is an OutputError, never a silently truncated result."""
+    full disk or a closed pipe is an OutputError, never a silently truncated result.
+
+    `excel`: text as Excel's own "CSV UTF-8" is, a byte-order mark first (without it Chinese Excel
+    reads UTF-8 as the ANSI code page, GBK, and garbles it) and lines ended by CRLF."""
+    encoding, newline = ("utf-8-sig", "\r\n") if excel else ("utf-8", "\n")
     if path in (None, "-"):
         try:
-            yield sys.stdout
+            if excel:
+                sys.stdout.flush()
+                with _rewrapped(sys.stdout, encoding, newline) as stream:
+                    yield stream
+            else:
+                yield sys.stdout
             sys.stdout.flush()
         except BrokenPipeError:
             _silence_stdout()
@@ -116,7 +131,7 @@ def destination(path: str | None) -> Iterator[IO[str]]:
         return
     assert path is not None
     try:
-        stream = open(path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115 (closed by the `with` below; its own error)
+        stream = open(path, "w", encoding=encoding, newline=newline)  # noqa: SIM115 (closed by the `with` below; its own error)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
@@ -127,6 +142,17 @@ def destination(path: str | None) -> Iterator[IO[str]]:
                 os.fsync(stream.fileno())
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+@contextlib.contextmanager
+def _rewrapped(stdout: IO[str], encoding: str, newline: str) -> Iterator[IO[str]]:
+    """stdout's bytes written through another encoding and line end; stdout itself left open."""
+    stream = io.TextIOWrapper(cast(Any, stdout).buffer, encoding=encoding, newline=newline)
+    try:
+        yield stream
+        stream.flush()
+    finally:
+        stream.detach()
 
 
 def _silence_stdout() -> None:

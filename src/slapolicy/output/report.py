@@ -1,4 +1,4 @@
-"""`report` output: the report document (JSON), and CSV, Markdown and a terminal table made from it."""
+"""`report` output: the report document (JSON), and CSV, Markdown, an Excel workbook and a terminal table made from it."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ from .cells import (
 )
 from .encode import Encoder, dumps, number, pretty
 from .html import report_page
+from .workbook import Table, write_workbook
 
 
 def document(report: Report, versions: Sequence[Policy]) -> dict[str, Any]:
@@ -240,17 +241,30 @@ def markdown(doc: dict[str, Any], out: IO[str]) -> None:
     out.write("\n".join(lines) + "\n")
 
 
-def csv_table(doc: dict[str, Any], out: IO[str]) -> None:
-    buf = io.StringIO()
+def metric_rows(doc: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
+    """The columns and rows of the report's KPI table: a row per period (and --by values) and metric."""
     columns = ["period", "kind", *doc["by"], "tickets", "resolution_rate", "metric", "clocks", "met", "breached", "running",
                "cancelled", "on_time_rate", "median_seconds", "p90_seconds", "open_past_target", "never_solved", "not_measured"]
-    writer = csv.DictWriter(buf, columns, lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
+    rows = []
     for group in doc["groups"]:
         base = {"kind": group.get("kind", "ticket"), **{k: group[k] for k in ("period", *doc["by"], "tickets", "resolution_rate")}}
         for name, m in group["metrics"].items():
             infinite = dict.fromkeys(m.get("infinite", ()), "inf")  # a time among clocks never solved
-            writer.writerow({k: csv_safe(v) for k, v in {**base, "metric": name, **m, **infinite}.items()})
+            rows.append({**base, "metric": name, **m, **infinite})
+    return columns, rows
+
+
+def csv_table(doc: dict[str, Any], out: IO[str]) -> None:
+    columns, rows = metric_rows(doc)
+    _write_csv(columns, rows, out)
+
+
+def _write_csv(columns: list[str], rows: list[dict[str, Any]], out: IO[str]) -> None:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, columns, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: csv_safe(v) for k, v in row.items() if k in columns})
     out.write(buf.getvalue())
 
 
@@ -284,22 +298,41 @@ def table(doc: dict[str, Any], out: IO[str]) -> None:
         console.print(word_table(console.width, title.lower(), columns, rows, right=range(2 if title != "Availability" else 3, len(columns))))
 
 
-def write_ledger(doc: dict[str, Any], out: IO[str]) -> None:
-    """Every charge and credit as CSV, in time order: period, direction, who pays (a fine) or is owed (a credit), when,
+def ledger_rows(doc: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
+    """Every charge and credit, in time order: period, direction, who pays (a fine) or is owed (a credit), when,
     subject and line, penalty or credit and clauses, what was owed and what is paid, currency, factor, limits, why."""
-    buf = io.StringIO()
     columns = ["period", "direction", "payer", "payee", "at", "subject", "kind", "line", "penalty", "credit", "clauses",
                "owed", "amount", "currency", "factor", "limited_by", "reason"]
-    writer = csv.DictWriter(buf, columns, lineterminator="\n")
-    writer.writeheader()
     ledger = doc.get("ledger", {})
     rows = [{**c, "direction": FINE, "owed": c["amount"]} for c in ledger.get("charges", [])]
     rows += [{**c, "direction": CREDIT, "factor": 1} for c in ledger.get("credits", [])]
+    out = []
     for row in sorted(rows, key=lambda r: (r["at"], r["line"])):
         row.update({"kind": row.get("kind", "ticket"), "clauses": " ".join(row["clauses"]), "currency": ledger.get("currency", ""),
                     "limited_by": " ".join(row.get("limited_by", ()))})
-        writer.writerow({k: csv_safe(row.get(k, "")) for k in columns})
-    out.write(buf.getvalue())
+        out.append({k: row.get(k, "") for k in columns})
+    return columns, out
+
+
+def write_ledger(doc: dict[str, Any], out: IO[str]) -> None:
+    """The ledger as CSV."""
+    _write_csv(*ledger_rows(doc), out)
+
+
+def ledger_workbook(doc: dict[str, Any], out: IO[str], tz: dt.tzinfo) -> None:
+    """The ledger as an Excel workbook of one sheet."""
+    columns, rows = ledger_rows(doc)
+    write_workbook(out, [Table("ledger", columns, rows)], tz)
+
+
+def report_workbook(doc: dict[str, Any], out: IO[str], tz: dt.tzinfo) -> None:
+    """The report as an Excel workbook: its objectives (the table's words), its KPIs per period and metric, and its
+    ledger when the policy charges penalties or owes credits."""
+    objectives = [dict(zip(OBJECTIVE_COLUMNS, objective_cells(row, doc)[0])) for row in doc["objectives_at_period"]]
+    tables = [Table("objectives", OBJECTIVE_COLUMNS, objectives), Table("kpis", *metric_rows(doc))]
+    if doc.get("ledger"):
+        tables.append(Table("ledger", *ledger_rows(doc)))
+    write_workbook(out, tables, tz)
 
 
 FORMATTERS: dict[str, Callable[[dict[str, Any], IO[str]], None]] = {

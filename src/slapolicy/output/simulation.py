@@ -1,5 +1,5 @@
-"""`simulate` output: every outcome as a JSONL line, a CSV row per clock, an element of a JSON
-document, or a table on a terminal; streamed as outcomes arrive, in input order.
+"""`simulate` output: every outcome as a JSONL line, a CSV row per clock (or the same rows as an
+Excel sheet), an element of a JSON document, or a table on a terminal; streamed as outcomes arrive, in input order.
 
 `EncodedBlock` is the partial a replay worker fills: the outcomes of its block already
 encoded, so the main process only writes bytes. `SimulationWriter` is the total: it
@@ -9,6 +9,7 @@ writes what it is given, in order, and counts.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from . import rich_console, word_table
 from .cells import csv_safe, derived_text
 from .encode import Encoder, dumps, pretty
 from .html import TimelinePage
+from .workbook import Table, write_workbook
 
 CSV_COLUMNS = ("id", "status", "policy_version", "metric", "cycle", "target", "calendar", "started_at", "due_at",
                "stopped_at", "paused_seconds", "clock_status", "breached_at", "rule", "errors")
@@ -96,8 +98,10 @@ class EncodedBlock:
 class SimulationWriter:
     """Writes outcomes (or workers' encoded blocks) to a stream in a format, in order."""
 
-    def __init__(self, fmt: str, stream: IO[str], engine: str, as_of: float, explain: bool = False) -> None:
+    def __init__(self, fmt: str, stream: IO[str], engine: str, as_of: float, explain: bool = False,
+                 tz: dt.tzinfo = dt.UTC) -> None:
         self.fmt = fmt
+        self.tz = tz  # the policy's: the zone of an xlsx sheet's date-times
         self.stream = stream
         self.engine = engine
         self.counts = Counts()
@@ -105,6 +109,7 @@ class SimulationWriter:
         self._encoder = Encoder()
         self._table = _Table(stream, explain) if fmt == "table" else None
         self._page = None
+        self._rows: list[dict[str, Any]] = []  # xlsx: the CSV rows, written as one sheet at close
         if fmt == "html":
             self._page = TimelinePage(stream, _heading, as_of)
         self._begun = False  # the heading is written with the first outcome (or at close): an input refused
@@ -126,6 +131,8 @@ class SimulationWriter:
             self._table.add(outcome)
         elif self._page is not None:
             self._page.add(outcome)
+        elif self.fmt == "xlsx":
+            self._rows.extend(_csv_rows(self._encoder.outcome(outcome)))
         else:
             self._write(encode(self.fmt, self._encoder.outcome(outcome)))
 
@@ -150,6 +157,8 @@ class SimulationWriter:
         counts = self.counts
         if self._page is not None:
             self._page.close(counts.simulated, counts.rejected, interrupted, counts.later)
+        if self.fmt == "xlsx":
+            write_workbook(self.stream, [Table("clocks", CSV_COLUMNS, self._rows)], self.tz)
         if self.fmt != "json":
             return
         summary: dict[str, Any] = {"tickets": counts.total, "simulated": counts.simulated, "rejected": counts.rejected}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterable
 from typing import Any
 
 from ..calendar.instants import InstantError, read_cell_time
@@ -36,8 +37,9 @@ from .mapping import (
     shown,
 )
 from .outcome import Reason, Rejection
-from .sheets import Quotes, cell_value, column_letter, missing_columns, records, sniff_delimiter
-from .tickets import WHO, RawItem, TicketError, decode_text
+from .sheets import Quotes, cell_value, missing_columns, records, sniff_delimiter
+from .tickets import WHO, RawItem, TicketError, decode_text, is_utf8
+from .workbook import Sheet, WorkbookError, column_letter, is_workbook, read_sheet
 
 _MAX_MINUTES = 10 * 366 * 24 * 60  # ten years: more is not a reply time but a broken cell
 _TEXT_FIELDS = frozenset(f"event.{name}" for name in ("status", *WHO))  # what the ticket format reads as text
@@ -45,41 +47,69 @@ _TEXT_FIELDS = frozenset(f"event.{name}" for name in ("status", *WHO))  # what t
 
 # ---- reading an export ----------------------------------------------------------------------------
 
-def read_export(profile: Profile, raw: bytes, encoding: str | None = None) -> Imported:
+def read_export(profile: Profile, raw: bytes, encoding: str | None = None, sheet: str | None = None) -> Imported:
     """The rows of an export as tickets and rejections, in row order.
 
-    `encoding` (an explicit --encoding) overrides the profile's; without either the export is
-    UTF-8. A UTF-8 byte-order mark (Excel's 'CSV UTF-8') always wins."""
+    A workbook (.xlsx, by its bytes) is read from its sheet `sheet` (default: the first); CSV text
+    is decoded with `encoding` (an explicit --encoding), else the profile's (unless the bytes are UTF-8
+    text), else UTF-8. A UTF-8 byte-order mark (Excel's 'CSV UTF-8') always wins."""
+    if is_workbook(raw):
+        return _read_sheet(profile, raw, sheet)
     codec = encoding or profile.encoding or "utf-8"
-    result = Imported()
+    if encoding is None and is_utf8(raw):  # the profile's encoding is a default: WPS / Excel for Mac save UTF-8 without a mark
+        codec = "utf-8"
     try:
         text = decode_text(raw, codec)
     except TicketError as exc:
-        result.items.append(Rejection(None, 1, (Reason(exc.code, str(exc)),)))
-        return result
+        return _refused(str(exc), exc.code)
     first_line = text.split("\n", 1)[0]
     delimiter = profile.delimiter or sniff_delimiter(first_line)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
-        result.items.append(Rejection(None, 1, (Reason("unparseable", "the file is empty; export it again with its header row"),)))
-        return result
+        return _refused("the file is empty; export it again with its header row")
     except csv.Error as exc:
-        result.items.append(Rejection(None, 1, (Reason("unparseable", f"the header row cannot be read as CSV: {exc}"),)))
-        return result
+        return _refused(f"the header row cannot be read as CSV: {exc}")
+    quotes = Quotes(text, header, delimiter)
+    return _read_rows(profile, header, delimiter, None,
+                      ((number, row, quotes.left_open(number, first, last, row)) for number, first, last, row in records(reader)))
+
+
+def _read_sheet(profile: Profile, raw: bytes, name: str | None) -> Imported:
+    """An .xlsx export: its sheet's row 1 the header, each later row that is not blank a record."""
+    try:
+        sheet = read_sheet(raw, name)
+    except WorkbookError as exc:
+        return _refused(str(exc))
+    if not sheet.rows:
+        return _refused(f"sheet '{sheet.name}' is empty; export it again with its header row")
+    header = [h.strip() for h in sheet.rows[0]]
+    rows = ((number, row, None) for number, row in enumerate(sheet.rows[1:], 2) if any(c.strip() for c in row))
+    return _read_rows(profile, header, ",", sheet, rows)
+
+
+def _refused(message: str, code: str = "unparseable") -> Imported:
+    """The file refused as a whole (Imported.refused): not decodable, empty, no such sheet."""
+    return Imported(items=[Rejection(None, 1, (Reason(code, message),))])
+
+
+Record = tuple[int, "list[str] | csv.Error", "tuple[int, Reason] | None"]  # row number, cells, a quote left open in it
+
+
+def _read_rows(profile: Profile, header: list[str], delimiter: str, sheet: Sheet | None, rows: Iterable[Record]) -> Imported:
+    """The records of an export (CSV or a sheet) under its header, through the profile's mapping."""
     index: dict[str, int] = {}
     for i, name in enumerate(header):
         index.setdefault(name, i)
     missing = [(column, where) for column, where in profile.columns() if column not in index]
     if missing:
-        result.items.append(Rejection(None, 1, (Reason("unparseable", missing_columns(missing, header, delimiter)),)))
-        return result
-    mapper = _Rows(profile, index)
-    quotes = Quotes(text, header, delimiter)
-    for number, first, last, row in records(reader):
+        return _refused(missing_columns(missing, header, delimiter))
+    result = Imported()
+    mapper = _Rows(profile, index, sheet)
+    for number, row, quote in rows:
         result.rows += 1
-        mapper.add(number, row, quotes.left_open(number, first, last, row))
+        mapper.add(number, row, quote)
     result.items, result.skipped = mapper.finish(), mapper.skipped
     return result
 
@@ -87,16 +117,19 @@ def read_export(profile: Profile, raw: bytes, encoding: str | None = None) -> Im
 class _Rows:
     """Rows into tickets: one per row (rows: ticket) or grouped by ticket id (rows: event)."""
 
-    def __init__(self, profile: Profile, index: dict[str, int]) -> None:
+    def __init__(self, profile: Profile, index: dict[str, int], sheet: Sheet | None = None) -> None:
         self.profile = profile
         self.index = index
+        self.sheet = sheet  # a workbook's sheet: cells are named as Excel names them (Sheet1!C7)
         self.skipped = 0
         self.out: list[RawItem | Rejection] = []
         self.groups: dict[str, tuple[int, dict[str, Any], list[Reason]]] = {}  # id -> (position in out, data, reasons)
         self.current: dict[str, dict[str, Any]] = {}  # id -> the ticket's attribute values as of its latest row
 
     def at(self, line: int, column: str) -> str:
-        return f"row {line}, column {column_letter(self.index[column])} '{shorten(column, 40)}'"
+        i = self.index[column]
+        where = self.sheet.cell(line, i) if self.sheet is not None else f"row {line}, column {column_letter(i)}"
+        return f"{where} '{shorten(column, 40)}'"
 
     def cell(self, row: list[str], column: str) -> str:
         i = self.index[column]
@@ -109,6 +142,9 @@ class _Rows:
             return
         reasons: list[Reason] = []
         tid = self.cell(row, self.profile.id)
+        if tid in self.profile.totals and open_quote is None:  # a ledger's totals row (合计) sums tickets, it is none
+            self.skipped += 1
+            return
         if open_quote is not None:  # the cells after the quote are not this row's: only the quote is reported
             cell, reason = open_quote
             tid = tid if self.index[self.profile.id] < cell else ""

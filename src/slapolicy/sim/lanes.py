@@ -53,6 +53,7 @@ class Plan:
     encoding: str | None = None  # of the input (None: the import profile's, else utf-8)
     roster: Roster = NO_ROSTER  # who is on duty when (penalties paid by the person on duty)
     profile: Profile | None = None  # the input is a helpdesk export read through this import profile
+    sheet: str | None = None  # of a workbook input (None: its first sheet)
     rulesets: tuple[tuple[CompiledPolicy, ...], ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

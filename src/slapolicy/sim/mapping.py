@@ -66,6 +66,7 @@ class Profile:
     delimiter: str | None = None
     encoding: str | None = None
     id_path: Segments = ()  # rows: webhook
+    totals: frozenset[str] = frozenset()  # id cells that mark a totals row (合计): skipped, not a ticket
 
     def columns(self) -> list[tuple[str, str]]:
         """Every column the profile reads, with the profile key that names it."""
@@ -237,6 +238,7 @@ def _model(doc: Document) -> tuple[Profile, list[Diagnostic]]:
         kind=value(data["kind"], ("kind",)) if "kind" in data else None,
         events=tuple(events), event=event, formats=formats, timezone=tz,
         delimiter=data.get("delimiter"), encoding=data.get("encoding"), id_path=id_paths[0] if id_paths else (),
+        totals=frozenset(data.get("totals", ())),
     )
     return profile, problems
 

@@ -39,8 +39,20 @@ from .outcome import Outcome, Reason, Rejection
 from .passes import first_pass, second_pass
 from .roster import EMPTY as NO_ROSTER
 from .roster import Roster
-from .tickets import RawItem, TicketError, decode_text, detect_format, item_id, line_id, read_items, reject, ticket_from_data
+from .tickets import (
+    RawItem,
+    TicketError,
+    decode_text,
+    detect_format,
+    item_id,
+    line_id,
+    read_items,
+    read_sheet_items,
+    reject,
+    ticket_from_data,
+)
 from .webhooks import read_payloads
+from .workbook import WorkbookError, is_workbook, read_sheet
 from .workers import Gate, Interrupted, Pool, ReplayError, default_jobs
 
 
@@ -78,25 +90,30 @@ def _small(stream: IO[bytes], size: int) -> bool:
 
 
 def _read_items(plan: Plan, path: str, fmt: str) -> list[RawItem | Rejection]:
-    """The items of a non-JSONL input (a --profile export, CSV, YAML, JSON); ExportRefused for an
-    export that cannot be read as one."""
+    """The items of a non-JSONL input (a --profile export, CSV, a workbook, YAML, JSON); ExportRefused
+    for an export or workbook that cannot be read as one."""
     with open_binary(path) as stream:
         raw = stream.read()
     if plan.profile is not None:
-        imported = read_profiled(plan.profile, raw, plan.encoding)
+        imported = read_profiled(plan.profile, raw, plan.encoding, plan.sheet)
         if imported.refused is not None:  # the wrong export or profile: no ticket to report on
             raise ExportRefused(path, imported.refused)
         return imported.items
+    if fmt == "xlsx" or is_workbook(raw):
+        try:
+            return list(read_sheet_items(read_sheet(raw, plan.sheet)))
+        except WorkbookError as exc:
+            raise ExportRefused(path, reject(None, 1, "unparseable", str(exc))) from None
     try:
         return list(read_items(decode_text(raw, plan.encoding or "utf-8"), fmt, path))
     except TicketError as exc:
         return [reject(None, 1, exc.code, str(exc))]
 
 
-def read_profiled(profile: Profile, raw: bytes, encoding: str | None = None) -> Imported:
-    """Input read through an import profile: an export's rows (CSV, in `encoding`), or a webhook
-    profile's payloads (JSON, always UTF-8)."""
-    return read_payloads(profile, raw) if profile.rows == "webhook" else read_export(profile, raw, encoding)
+def read_profiled(profile: Profile, raw: bytes, encoding: str | None = None, sheet: str | None = None) -> Imported:
+    """Input read through an import profile: an export's rows (CSV in `encoding`, or a workbook's
+    `sheet`), or a webhook profile's payloads (JSON, always UTF-8)."""
+    return read_payloads(profile, raw) if profile.rows == "webhook" else read_export(profile, raw, encoding, sheet)
 
 
 def input_size(plan: Plan, path: str, fmt: str | None) -> int | None:

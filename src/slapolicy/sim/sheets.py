@@ -15,6 +15,7 @@ from typing import Any
 from ..calendar.instants import EXCEL_TEXT_FORMATS, InstantError, read_cell_time
 from ..diagnostics.record import did_you_mean, one_line, shorten
 from .outcome import Reason
+from .workbook import column_letter
 
 
 def sniff_delimiter(header: str) -> str:
@@ -103,16 +104,6 @@ class Quotes:
         return cell, Reason("unparseable", f"row {number}, column {column_letter(cell)}{name}: a quote (\") opened in this cell is "
                                            f"never closed, so {swallowed} were read into this one cell instead of as rows; close "
                                            "the quote (a quote inside a cell is written twice: \"\") and export again")
-
-
-def column_letter(index: int) -> str:
-    """The spreadsheet name of a 0-based column: 0 → A, 26 → AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def missing_columns(missing: list[tuple[str, str]], header: list[str], delimiter: str) -> str:

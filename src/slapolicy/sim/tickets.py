@@ -1,4 +1,5 @@
-"""Ticket input: JSONL (canonical), YAML / JSON (one ticket or a list) and CSV event logs.
+"""Ticket input: JSONL (canonical), YAML / JSON (one ticket or a list) and CSV event logs (or the same
+columns in an Excel sheet).
 
 Every input item becomes a `Ticket` or a `Rejection` with its line number and reasons:
 nothing the user gave is dropped. Timestamps are ISO-8601; those without a UTC offset
@@ -32,8 +33,10 @@ from ..diagnostics.record import InputError, did_you_mean, shorten
 from ..policy.loader import MAX_BYTES
 from .outcome import Reason, Rejection
 from .sheets import cell_value, excel_at, sniff_delimiter
+from .workbook import SUFFIXES as WORKBOOK_SUFFIXES
+from .workbook import Sheet
 
-FORMATS = ("jsonl", "json", "yaml", "csv")
+FORMATS = ("jsonl", "json", "yaml", "csv", "xlsx")
 MAX_EVENTS = 20_000  # per ticket: a real ticket has tens
 BOM = b"\xef\xbb\xbf"
 _NO_ATTRIBUTES: Mapping[str, Any] = {}
@@ -383,6 +386,8 @@ def _decode_plain(line: bytes, number: int, tz: dt.tzinfo, check: Check | None) 
 
 def detect_format(path: str) -> str:
     suffix = Path(path).suffix.lower()
+    if suffix in WORKBOOK_SUFFIXES:
+        return "xlsx"
     return {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".yaml": "yaml", ".yml": "yaml", ".csv": "csv"}.get(
         suffix, "jsonl"
     )
@@ -399,8 +404,21 @@ def decode_text(raw: bytes, encoding: str) -> str:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        hint = "; is it GB18030 / GBK? give --encoding gb18030" if codec == "utf-8-sig" else ""
+        if codec == "utf-8-sig":
+            hint = "; is it GB18030 / GBK? give --encoding gb18030"
+        else:
+            hint = "; it is UTF-8 text (saved without a byte-order mark, as WPS and Excel for Mac do): try --encoding utf-8" \
+                if is_utf8(raw) else ""
         raise TicketError("unparseable", f"line {line}, byte {column}: the file is not {encoding} text (byte 0x{raw[exc.start]:02X}){hint}") from None
+
+
+def is_utf8(raw: bytes) -> bool:
+    """Whether the bytes are UTF-8 with some non-ASCII text: GB18030 or Latin-1 text of any length never is."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return not raw.isascii()
 
 
 def read_items(text: str, fmt: str, display: str) -> Iterator[RawItem | Rejection]:
@@ -456,21 +474,38 @@ _CSV_COLUMNS = frozenset(("ticket_id", "kind", "at", "type", "status", *WHO))  #
 
 def _csv(text: str) -> Iterator[RawItem | Rejection]:
     delimiter = sniff_delimiter(text.split("\n", 1)[0])
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    missing = {"ticket_id", "at", "type"} - set(reader.fieldnames or ())
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = next(reader, [])
+    yield from event_log(header, ((reader.line_num, row) for row in reader), delimiter)
+
+
+def read_sheet_items(sheet: Sheet) -> Iterator[RawItem | Rejection]:
+    """A workbook sheet holding an event log in the CSV columns (row 1 the header), its rows numbered as Excel shows them."""
+    header = sheet.rows[0] if sheet.rows else []
+    yield from event_log(header, enumerate(sheet.rows[1:], 2), ",", f"sheet '{sheet.name}' (row 1)", "row")
+
+
+def event_log(header: list[str], rows: Iterable[tuple[int, list[str]]], delimiter: str,
+              where: str = "the CSV header", line_word: str = "line") -> Iterator[RawItem | Rejection]:
+    """The tickets of an event log (a row per event, the columns ticket_id, at, type, …) read as rows of text cells."""
+    fields = list(header)
+    missing = {"ticket_id", "at", "type"} - set(fields)
     if missing:
-        header = delimiter.join(reader.fieldnames or ())
-        others = [f"'{d}'" if d != "\t" else "tab" for d in ",;\t|" if d != delimiter and d in header]
+        joined = delimiter.join(fields)
+        others = [f"'{d}'" if d != "\t" else "tab" for d in ",;\t|" if d != delimiter and d in joined]
         hint = f"; the header holds {' and '.join(others)}: is the file separated by it? save it as CSV with commas" if others else ""
-        yield reject(None, 1, "unparseable", f"the CSV header lacks {', '.join(sorted(missing))} (columns ticket_id, at, type "
+        yield reject(None, 1, "unparseable", f"{where} lacks {', '.join(sorted(missing))} (columns ticket_id, at, type "
                                              f"are needed, e.g. ticket_id,at,type,severity){hint}")
         return
     tickets: dict[str, RawItem] = {}
-    for row in reader:
-        line = reader.line_num
+    for line, cells in rows:
+        if not cells:  # a blank line
+            continue
+        row: dict[str, str | None] = dict.fromkeys(fields)
+        row.update(zip(fields, cells))
         tid = (row.get("ticket_id") or "").strip()
         if not tid:
-            yield reject(None, line, "unparseable", f"line {line} has no ticket_id")
+            yield reject(None, line, "unparseable", f"{line_word} {line} has no ticket_id")
             continue
         attrs = {k: cell_value(v) for k, v in row.items() if k not in _CSV_COLUMNS and k and v not in (None, "")}
         event: dict[str, Any] = {"at": excel_at(row["at"]), "type": row["type"]}
