@@ -1,74 +1,49 @@
 """slapolicy as it is installed where policies live (a policy repository is not this checkout):
-the sdist and the wheel `python -m build` makes (the wheel built from the sdist, so the sdist
-rebuilds), both passing `twine check --strict`; the sdist holding every file of the checkout; the
-wheel holding every file the package reads at run time, and, installed in a fresh virtual
-environment, checking and testing a shipped policy from a folder outside the checkout.
-
-The build runs in build's isolated environment, which installs setuptools from the package index
-(reachable in CI). The fresh environment takes the wheel alone (`--no-deps`) and finds the
-dependencies in this environment's site-packages through a .pth file: the installed wheel comes
-first on its path, and nothing of the checkout is on it (the test asserts both)."""
+the sdist and the wheel `python -m build` makes (conftest's `dist`: the wheel is built from the
+sdist, so the sdist rebuilds), both passing `twine check --strict`; the sdist holding every file
+of the checkout; the wheel holding every file the package reads at run time and, installed in a
+fresh virtual environment (conftest's `fresh_venv`), checking and testing a shipped policy from a
+folder outside the checkout."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import sys
-import sysconfig
 import tarfile
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, Dist, fresh_venv, run, venv_env
 
 PACKAGE = ROOT / "src" / "slapolicy"
-
-
-def _run(*command: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(c) for c in command], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
 
 
 def _tracked(*paths: str) -> list[str]:
     if not (ROOT / ".git").exists():
         pytest.skip("not a git checkout: the files it tracks are unknown")
-    listed = _run("git", "-C", ROOT, "ls-files", "-z", "--", *paths)
+    listed = run("git", "-C", ROOT, "ls-files", "-z", "--", *paths)
     assert listed.returncode == 0, listed.stderr
     return [p for p in listed.stdout.split("\0") if p and (ROOT / p).exists()]  # a file deleted but not committed is gone
 
 
-@pytest.fixture(scope="module")
-def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("dist")
-    built = _run(sys.executable, "-m", "build", "--outdir", out, ROOT)
-    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
-    assert "deprecated" not in built.stdout + built.stderr, "setuptools warns about the project's metadata"
-    return out
-
-
-def _one(dist: Path, pattern: str) -> Path:
-    (found,) = dist.glob(pattern)
-    return found
-
-
-def test_twine_passes_the_sdist_and_the_wheel(dist: Path) -> None:
-    checked = _run(sys.executable, "-m", "twine", "check", "--strict", _one(dist, "*.tar.gz"), _one(dist, "*.whl"))
+def test_twine_passes_the_sdist_and_the_wheel(dist: Dist) -> None:
+    checked = run(sys.executable, "-m", "twine", "check", "--strict", dist.sdist, dist.wheel)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert checked.stdout.count("PASSED") == 2
 
 
-def test_the_sdist_holds_every_file_of_the_checkout(dist: Path) -> None:
-    with tarfile.open(_one(dist, "*.tar.gz")) as sdist:
+def test_the_sdist_holds_every_file_of_the_checkout(dist: Dist) -> None:
+    with tarfile.open(dist.sdist) as sdist:
         members = {m.name.split("/", 1)[1] for m in sdist.getmembers() if m.isfile() and "/" in m.name}
     missing = sorted(set(_tracked()) - members)
     assert not missing, f"the sdist lacks {missing[:10]} (MANIFEST.in names the folders it holds)"
     assert not [m for m in members if m.startswith((".venv", "docs/_build/")) or "__pycache__" in m]
 
 
-def test_the_wheel_holds_every_file_the_package_reads(dist: Path) -> None:
-    with zipfile.ZipFile(_one(dist, "*.whl")) as wheel:
+def test_the_wheel_holds_every_file_the_package_reads(dist: Dist) -> None:
+    with zipfile.ZipFile(dist.wheel) as wheel:
         names = set(wheel.namelist())
     data = [p.removeprefix("src/") for p in _tracked("src/slapolicy") if not p.endswith(".py")]
     assert len(data) >= 20  # schemas, import profiles, the HTML assets, py.typed
@@ -79,16 +54,12 @@ def test_the_wheel_holds_every_file_the_package_reads(dist: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def installed(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def installed(dist: Dist, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh virtual environment holding the wheel; its bin/ folder."""
-    venv = tmp_path_factory.mktemp("venv")
-    assert _run(sys.executable, "-m", "venv", "--without-pip", venv).returncode == 0
-    python = venv / "bin" / "python"
-    site = Path(_run(python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))").stdout.strip())
-    (site / "dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n", encoding="utf-8")
-    pip = _run(sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--no-index", "-q", _one(dist, "*.whl"))
+    bin_dir = fresh_venv(tmp_path_factory.mktemp("venv"))
+    pip = run(bin_dir / "python", "-m", "pip", "install", "--no-deps", "--no-index", "-q", dist.wheel)
     assert pip.returncode == 0, pip.stderr
-    return venv / "bin"
+    return bin_dir
 
 
 @pytest.fixture
@@ -99,13 +70,8 @@ def outside(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _env(bin_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "GITHUB_ACTIONS")}
-    return env | {"PATH": f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"}
-
-
 def test_the_installed_wheel_is_what_runs(installed: Path, outside: Path) -> None:
-    where = _run(installed / "python", "-c", "import slapolicy; print(slapolicy.__file__)", cwd=outside, env=_env(installed))
+    where = run(installed / "python", "-c", "import slapolicy; print(slapolicy.__file__)", cwd=outside, env=venv_env(installed))
     assert where.returncode == 0, where.stderr
     assert Path(where.stdout.strip()).is_relative_to(installed.parent)
     assert not Path(where.stdout.strip()).is_relative_to(ROOT)
@@ -120,7 +86,7 @@ def test_the_installed_wheel_is_what_runs(installed: Path, outside: Path) -> Non
     ["schema"],
 ])
 def test_the_installed_command_works_outside_the_checkout(installed: Path, outside: Path, command: list[str]) -> None:
-    ran = _run(installed / "slapolicy", *command, cwd=outside, env=_env(installed))
+    ran = run(installed / "slapolicy", *command, cwd=outside, env=venv_env(installed))
     assert ran.returncode == 0, ran.stdout[-2000:] + ran.stderr[-2000:]
     assert ran.stdout
 
@@ -128,6 +94,6 @@ def test_the_installed_command_works_outside_the_checkout(installed: Path, outsi
 def test_the_installed_command_finds_a_broken_policy(installed: Path, outside: Path) -> None:
     policy = next((outside / "policies" / "after-sales").glob("*.yaml"))
     policy.write_text(policy.read_text(encoding="utf-8").replace("timezone:", "timezone_typo:", 1), encoding="utf-8")
-    ran = _run(installed / "slapolicy", "validate", "policies/", cwd=outside, env=_env(installed))
+    ran = run(installed / "slapolicy", "validate", "policies/", cwd=outside, env=venv_env(installed))
     assert ran.returncode == 1, ran.stdout + ran.stderr
     assert f"{policy.relative_to(outside)}:" in ran.stdout + ran.stderr
