@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -52,3 +55,49 @@ def pretty_json(value: object) -> str:
     import json
 
     return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+
+
+def run(*command: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """A program run to its end, its output kept as text."""
+    return subprocess.run([str(c) for c in command], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+
+
+@dataclass(frozen=True)
+class Dist:
+    sdist: Path
+    wheel: Path
+
+
+@pytest.fixture(scope="session")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Dist:
+    """The sdist and the wheel `python -m build` makes of the checkout (the wheel from the sdist), once
+    per run. build's isolated environment installs setuptools from the package index (reachable in CI)."""
+    out = tmp_path_factory.mktemp("dist")
+    built = run(sys.executable, "-m", "build", "--outdir", out, ROOT)
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    assert "deprecated" not in built.stdout + built.stderr, "setuptools warns about the project's metadata"
+    (sdist,), (wheel,) = out.glob("*.tar.gz"), out.glob("*.whl")
+    return Dist(sdist, wheel)
+
+
+def fresh_venv(folder: Path) -> Path:
+    """A new virtual environment with pip and without slapolicy, which finds slapolicy's dependencies
+    in this environment's site-packages (a .pth file: after its own, so what is installed in it comes
+    first); its bin/ folder. Installing a wheel into it then needs no package index."""
+    import sysconfig
+
+    created = run(sys.executable, "-m", "venv", folder)
+    assert created.returncode == 0, created.stderr
+    python = folder / "bin" / "python"
+    site = Path(run(python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))").stdout.strip())
+    (site / "dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n", encoding="utf-8")
+    return folder / "bin"
+
+
+def venv_env(bin_dir: Path) -> dict[str, str]:
+    """The environment of a shell in which `python`, `pip` and `slapolicy` are those of bin_dir,
+    outside GitHub Actions (so slapolicy's output is text)."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "GITHUB_ACTIONS")}
+    return env | {"PATH": f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", "VIRTUAL_ENV": str(bin_dir.parent)}

@@ -41,7 +41,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 DOCS = ROOT / "docs"
-SHIPPED = ("policies", "examples", "regulation", "schema", "benchmarks", "src", "tests", "pyproject.toml")
+SHIPPED = ("policies", "examples", "regulation", "schema", "benchmarks", "src", "tests", "templates", "pyproject.toml")
 SETUP = ("python3 -m venv ", ".venv/bin/pip install ")
 TEST_COMMAND = ".venv/bin/python -m pytest"
 EXPECTED_EXIT = re.compile(r"#.*\bexits (\d)\b")

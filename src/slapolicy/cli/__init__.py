@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "import": ("import_", "import_", "Turn a helpdesk EXPORT (CSV or Excel .xlsx) into slapolicy's JSONL tickets through an import profile."),
     "diff": ("diff", "diff", "What changed between two policy versions: targets, rules, calendars, escalations, objectives."),
     "render": ("render", "render", "Write POLICY as the regulation document people read (Markdown or printable HTML)."),
+    "profiles": ("profiles", "profiles", "List the shipped import profiles (`show NAME` prints one to copy and edit)."),
     "serve": ("serve", "serve", "Enforce POLICY live: ticket events in over HTTP, escalations out on time."),
 }
 

@@ -183,7 +183,7 @@ _ALL = (
          "was not checked, and must be fixed.\n\nFails:\n\n    timezone: Beijing   # slapolicy: ignore[SLA999]"),
     # ---- import profiles (slapolicy import, --profile) ----
     Code("SLA911", "unknown-profile", "import", E, "--profile names neither a shipped import profile nor a file",
-         "Give the name of a shipped profile (the message lists them; so does docs/imports.md) or the path of your own "
+         "Give the name of a shipped profile (the message lists them; so do `slapolicy profiles` and docs/imports.md) or the path of your own "
          "profile file.\n\nFails:\n\n    slapolicy import --profile jira export.csv     # the name is jira-service-management"),
     Code("SLA912", "bad-time-format", "import", E, "a `timestamps:` format that cannot read a date-time",
          "Formats are Python strptime patterns: %Y year, %m month, %d day, %H hour (00-23), %I hour (1-12) with %p "

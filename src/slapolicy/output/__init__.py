@@ -61,7 +61,7 @@ class Formats:
 
 
 FORMATS: dict[str, Formats] = {
-    "validate": Formats(("text", "json", "github", "sarif"), "text", "text", "github"),
+    "validate": Formats(("text", "json", "github", "sarif", "codequality"), "text", "text", "github"),
     "test": Formats(("text", "json", "github", "junit", "sarif"), "text", "text", "github"),
     "simulate": Formats(("table", "json", "jsonl", "csv", "html", "xlsx"), "table", "json"),
     "due": Formats(("table", "json", "csv", "html"), "table", "json"),

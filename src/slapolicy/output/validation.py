@@ -1,8 +1,11 @@
-"""`validate` output: one line per problem (`file:line:column: CODE severity: message`), JSON, or
-GitHub Actions annotations."""
+"""`validate` output: one line per problem (`file:line:column: CODE severity: message`), JSON,
+GitHub Actions annotations, SARIF, or GitLab's code-quality report."""
 
 from __future__ import annotations
 
+import hashlib
+import os
+import re
 from collections.abc import Callable
 from typing import IO
 
@@ -53,5 +56,30 @@ def sarif_log(result: ValidationResult, out: IO[str]) -> None:
     sarif.write([sarif.of_diagnostic(d) for d in result.diagnostics], out)
 
 
+_LINE = re.compile(r"\bline \d+")
+
+
+def code_quality(result: ValidationResult, out: IO[str]) -> None:
+    """GitLab's code-quality report (a subset of the Code Climate format): the problems in the merge
+    request's widget and diff. A fingerprint is the problem's code, file and message, not its line (nor a
+    line the message names), so
+    a problem that an edit above it moves is the same problem, not a fixed one and a new one; the same
+    problem again in a file is told apart by its place among its like."""
+    issues = []
+    seen: dict[tuple[str, ...], int] = {}
+    for d in result.diagnostics:
+        path = os.path.relpath(d.path) if os.path.isabs(d.path) else d.path
+        identity = (d.code, path, _LINE.sub("line", d.message))  # "the rule at line 24" moves with the edit too
+        seen[identity] = seen.get(identity, -1) + 1
+        issues.append({
+            "description": f"{d.code}: {d.message}",
+            "check_name": d.code,
+            "fingerprint": hashlib.sha256("\0".join((*identity, str(seen[identity]))).encode("utf-8")).hexdigest(),
+            "severity": "critical" if d.severity is Severity.ERROR else "minor",
+            "location": {"path": path, "lines": {"begin": max(d.line, 1)}},  # line 0: the file as a whole
+        })
+    out.write(pretty(issues).decode("utf-8") + "\n")
+
+
 FORMATTERS: dict[str, Callable[[ValidationResult, IO[str]], None]] = {"text": text, "json": json_document, "github": github,
-                                                                     "sarif": sarif_log}
+                                                                     "sarif": sarif_log, "codequality": code_quality}

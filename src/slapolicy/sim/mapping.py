@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -115,20 +116,52 @@ def shipped() -> dict[str, str]:
     return {Path(p.name).stem: p.name for p in folder.iterdir() if p.name.endswith(".yaml")}
 
 
+@dataclass(frozen=True)
+class Shipped:
+    """A shipped profile as a user copies it: its name, what it reads (rows, the export it is for) and its text."""
+
+    name: str
+    rows: str
+    description: str
+    text: str
+
+
+def shipped_profile(name: str, *, or_file: bool = False) -> Shipped:
+    """The shipped profile of that name; InputError (SLA911) with a did-you-mean otherwise."""
+    names = shipped()
+    if name not in names:
+        raise InputError(Diagnostic.of(name, 0, 0, "SLA911",
+                                       f"no shipped import profile{' and no file' if or_file else ''} of that name"
+                                       f"{_nearest_profile(name, sorted(names))}; "
+                                       f"shipped profiles: {', '.join(sorted(names))}"
+                                       + (" (or give the path of your own profile file)" if or_file else "")))
+    text = files(__package__).joinpath("profiles", names[name]).read_text(encoding="utf-8")
+    data = load_text(text, name)[0].data
+    return Shipped(name, data["rows"], one_line(data.get("description", "")), text)
+
+
+def _nearest_profile(name: str, names: list[str]) -> str:
+    """A did-you-mean for a profile name: one it begins, one close to it, or the first of the helpdesk
+    whose name is close to its first word (zamad: zammad-ticket-report)."""
+    starts = [n for n in names if name and n.startswith(name.lower())]
+    if starts:
+        return f"; did you mean '{starts[0]}'?"
+    families = {n.split("-")[0]: n for n in reversed(names)}
+    family = difflib.get_close_matches(name.split("-")[0].lower(), list(families), n=1)
+    return did_you_mean(name, names) or (f"; did you mean '{families[family[0]]}'?" if family else "")
+
+
+def shipped_profiles() -> list[Shipped]:
+    """Every shipped profile, by name."""
+    return [shipped_profile(name) for name in sorted(shipped())]
+
+
 def load_profile(name_or_path: str) -> Profile:
     """A shipped profile by name, or a profile file; InputError with every problem found."""
-    names = shipped()
-    if name_or_path in names:
-        text = files(__package__).joinpath("profiles", names[name_or_path]).read_text(encoding="utf-8")
-        doc, problems = load_text(text, f"{name_or_path} (shipped profile)")
-    elif Path(name_or_path).is_file():
+    if name_or_path not in shipped() and Path(name_or_path).is_file():
         doc, problems = load_file(name_or_path)
     else:
-        starts = sorted(n for n in names if n.startswith(name_or_path.lower()))
-        near = f"; did you mean '{starts[0]}'?" if starts and name_or_path else did_you_mean(name_or_path, list(names))
-        raise InputError(Diagnostic.of(name_or_path, 0, 0, "SLA911",
-                                       f"no shipped import profile and no file of that name{near}; shipped profiles: "
-                                       f"{', '.join(sorted(names))} (or give the path of your own profile file)"))
+        doc, problems = load_text(shipped_profile(name_or_path, or_file=True).text, f"{name_or_path} (shipped profile)")
     problems = problems or schema_problems(doc, "profile")
     if not problems:
         profile, problems = _model(doc)

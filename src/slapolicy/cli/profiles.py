@@ -1,0 +1,44 @@
+"""`slapolicy profiles`: the shipped import profiles, listed and printed, so a user starts
+their own profile from a copy of the nearest one rather than from the schema."""
+
+from __future__ import annotations
+
+import click
+
+from ..diagnostics.record import InputError
+from ..output import OutputError, destination
+from ..output.encode import pretty
+from ..sim.mapping import shipped_profile, shipped_profiles
+from ._shared import fail, output_option
+
+
+@click.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="As JSON (name, rows, description).")
+@click.pass_context
+def profiles(ctx: click.Context, as_json: bool) -> None:
+    """List the shipped import profiles (`show NAME` prints one to copy and edit)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    listed = shipped_profiles()
+    if as_json:
+        click.echo(pretty([{"name": p.name, "rows": p.rows, "description": p.description} for p in listed]).decode())
+        return
+    width = max(len(p.name) for p in listed)
+    for p in listed:
+        click.echo(f"{p.name:{width}}  {p.rows:7}  {p.description}")
+
+
+@profiles.command()
+@click.argument("name")
+@output_option
+def show(name: str, output: str | None) -> None:
+    """Print the shipped import profile NAME, comments included, to copy and edit."""
+    try:
+        text = shipped_profile(name).text
+    except InputError as exc:
+        fail(exc.diagnostic.format())
+    try:
+        with destination(output) as out:
+            out.write(text)
+    except OutputError as exc:
+        fail(str(exc))
