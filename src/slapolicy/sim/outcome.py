@@ -177,6 +177,7 @@ class SubjectOutcome:
     group: str | None = None  # likewise, the group
     credits: tuple[CreditOwed, ...] = ()  # per breach, before the limits the ledger applies
     ended: float | None = None  # a service's: when its life ended (closed, or an event that ends it), at or before as_of
+    ignored: tuple[str, ...] = ()  # in a comparison, the types of its events only another version declares, one per event
 
 
 NOT_YET_CREATED = "not_yet_created"  # the reason of a subject created after --as-of: listed, not replayed
