@@ -280,6 +280,21 @@ def test_rejected_tickets_are_on_the_page(run_cli: Callable[..., Any], browser: 
     assert errors == []
 
 
+def test_tickets_created_after_as_of_are_not_shown_as_rejected(run_cli: Callable[..., Any], browser: Any, tmp_path: Path) -> None:
+    """A ticket created after --as-of is listed as not yet created, apart from the rejected ones, and no error."""
+    path = tmp_path / "later.html"
+    history = "tests/fixtures/whatif/history.jsonl"  # T3 and T4 are created in February
+    result = run_cli("simulate", "tests/fixtures/whatif/base.yaml", history, "--as-of", "2025-02-01", "--format", "html",
+                     "-o", str(path))
+    assert result.exit_code == 1  # T5 is rejected: created in 2024, before the policy's only version
+    page, errors = open_page(browser, path)
+    assert [t.split(":")[0] for t in page.locator("p.rejected").all_text_contents()] == ["T5 (line 5) rejected"]
+    assert [t.split(":")[0] for t in page.locator("p.later").all_text_contents()] == [
+        "T3 (line 3) not yet created", "T4 (line 4) not yet created"]
+    page.locator("#breached").check()  # the breach filter reads no clocks of a row that has none
+    assert errors == []
+
+
 def test_timelines_page_through_a_generated_history(browser: Any, run_cli: Callable[..., Any], tmp_path: Path) -> None:
     """1000 tickets: 25 timelines a page, the next page on demand, the breach filter counts what the JSON says."""
     history, path = tmp_path / "history.jsonl", tmp_path / "simulate.html"

@@ -204,7 +204,8 @@ class TimelinePage:
     """Collects outcomes as compact rows and writes the simulate page when closed.
 
     A row is [id, line, heading, policy, created, clocks, escalations, findings(, derived)] or, rejected,
-    [id, line, errors]; instants are seconds after `created`, texts indexes into `strings`.
+    [id, line, errors], or, created after --as-of (no error), [id, line, why, "later"]; instants are seconds
+    after `created`, texts indexes into `strings`.
     A running clock is drawn up to `as_of`, the instant the replay stopped the clocks at."""
 
     def __init__(self, out: IO[str], heading: Callable[[SubjectOutcome], str], as_of: float) -> None:
@@ -227,7 +228,7 @@ class TimelinePage:
     def add(self, outcome: Outcome) -> None:
         if isinstance(outcome, Rejection):
             errors = "; ".join(f"{r.code}: {r.message}" for r in outcome.reasons)
-            self.rows.append(_script_json([outcome.id, outcome.line, errors]))
+            self.rows.append(_script_json([outcome.id, outcome.line, errors, *(["later"] if outcome.not_yet_created else [])]))
             return
         policy, t0, s = outcome.policy, outcome.created, self._s
 
