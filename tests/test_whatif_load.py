@@ -89,3 +89,17 @@ def test_tickets_created_after_as_of_are_counted_apart_not_rejected(run_cli: Run
         "tickets": 5, "replayed_base": 3, "rejected_base": 0, "not_yet_created_base": 2, "not_yet_created_candidate": 2,
         "changed_outcomes": 2}
     assert result.stderr == "5 tickets: 3 replayed, 0 rejected, 2 not yet created\n"
+
+
+def test_diff_history_answers_the_same(run_cli: Run) -> None:
+    """`diff --history` shows the same answer beside what changed in the policy (exit 1: the versions differ)."""
+    args = ("diff", "tests/fixtures/whatif/base.yaml", "tests/fixtures/whatif/candidate.yaml", "--history",
+            "tests/fixtures/whatif/history.jsonl", "--as-of", "2025-12-31", "--jobs", "1")
+    text = run_cli(*args, "--format", "text")
+    assert text.exit_code == 1
+    assert {"  P2 resolution: on time 75.0% (3 of 4) → 25.0% (1 of 4) (-50.0 pt)",
+            "  notifications to service_head service head: 3 → 5 (+2)",
+            "  notifications in 2024 to service_head: 0 → 1 (+1)"} <= set(text.stdout.splitlines())
+    md = run_cli(*args, "--format", "markdown").stdout
+    assert "<details><summary>Notifications per role and month</summary>\n\n| period | role | base | candidate | change |" in md
+    assert "| 2025-01 | service_head | 0 | 1 | +1 |" in md
