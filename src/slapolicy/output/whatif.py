@@ -14,7 +14,8 @@ from ..policy.model import Policy
 from . import plural, rich_console, word_table
 from .cells import md_cell, named, pct, threshold, verdict, verdict_fields
 from .encode import Encoder, pretty
-from .impact import by_severity, ignored, ignored_sentence, notifications, sections
+from .html import card_row, tables_page
+from .impact import PERIOD_COLUMNS, by_severity, ignored, ignored_sentence, notifications, sections
 
 
 def _totals(report: Report) -> dict[str, dict[str, Any]]:
@@ -234,4 +235,17 @@ def json_document(doc: dict[str, Any], out: IO[str]) -> None:
     out.write(pretty(doc).decode("utf-8") + "\n")
 
 
-FORMATTERS: dict[str, Callable[[dict[str, Any], IO[str]], None]] = {"json": json_document, "markdown": markdown, "table": table}
+def html_page(doc: dict[str, Any], out: IO[str]) -> None:
+    """The comparison as a page: a card per role with its notifications under both versions, then the tables."""
+    b, c = doc["base"], doc["candidate"]
+    cards = card_row((f"notifications to {named(r['role'], r.get('title'))}", f"{r['base']} → {r['candidate']} ({r['delta']:+d})",
+                      "bad" if r["delta"] > 0 else ("good" if r["delta"] < 0 else "")) for r in doc["notifications"]["roles"])
+    found = [("Metrics", METRIC_COLUMNS, [metric_cells(m) for m in doc["metrics"]], False),
+             *((s.title, s.columns, s.rows, s.columns == PERIOD_COLUMNS) for s in sections(doc)),
+             ("Objectives", OBJECTIVE_COLUMNS, [objective_cells(row, doc["period"])[0] for row in doc["objectives_at_period"]], False),
+             ("Changed outcomes", CHANGE_COLUMNS, [_change_cells(ch, True) for ch in doc["changed"]], True)]
+    out.write(tables_page(f"What if: {b['policy']} {b['version']} → {c['version']}", _summary(doc), cards, found))
+
+
+FORMATTERS: dict[str, Callable[[dict[str, Any], IO[str]], None]] = {
+    "json": json_document, "markdown": markdown, "table": table, "html": html_page}
