@@ -128,5 +128,5 @@ def sections(doc: dict[str, Any]) -> list[Section]:
              Section("Notifications per role", ROLE_COLUMNS, [role_cells(r) for r in load["roles"]], range(1, 4)),
              Section("Notifications per role and year", YEAR_COLUMNS, [count_cells(r, "year") for r in load["per_year"]], range(2, 5)),
              Section(f"Notifications per role and {doc['period']}", PERIOD_COLUMNS,
-                     [count_cells(r, "period") for r in load["per_period"]], range(2, 5))]
-    return [s for s in found if s.rows]
+                     [count_cells(r, "period") for r in load["per_period"]] if doc["period"] != "year" else [], range(2, 5))]
+    return [s for s in found if s.rows]  # per year once, when the period is the year
