@@ -119,7 +119,7 @@ def counts(doc: dict[str, Any]) -> str:
     """6 tickets: 3 replayed, 3 rejected (and those created after --as-of, apart: not yet created is no
     rejection); said per version when the versions disagree (also the stderr line)."""
     s, b, c = doc["summary"], doc["base"], doc["candidate"]
-    sides = [(s[f"replayed_{v}"], s[f"rejected_{v}"], s.get(f"not_yet_created_{v}", 0)) for v in ("base", "candidate")]
+    sides = [(s[f"replayed_{v}"], s[f"rejected_{v}"], s[f"not_yet_created_{v}"]) for v in ("base", "candidate")]
 
     def told(n: int, r: int, later: int) -> str:
         return f"{n} replayed, {r} rejected" + (f", {later} not yet created" if later else "")
@@ -141,8 +141,7 @@ def _summary(doc: dict[str, Any]) -> str:
         if s[key]:
             parts.append(f"{plural(s[key], 'ticket')} rejected only under {doc[side]['version']}")
     parts.append(f"{plural(s['clocks_only_in_candidate'], 'clock')} only in the candidate, {s['clocks_only_in_base']} only in the base")
-    if "ignored_base" in s and ignored_sentence(doc):
-        parts.append(ignored_sentence(doc))
+    parts += filter(None, [ignored_sentence(doc)])
     return f"{counts(doc)}. {'; '.join(parts)}."
 
 

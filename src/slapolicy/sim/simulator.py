@@ -214,7 +214,7 @@ class Replayer:
                  rulesets: Sequence[CompiledPolicy] | None = None, roster: Roster = NO_ROSTER,
                  compared: frozenset[str] = frozenset()) -> None:
         """`rulesets`: the versions' compiled rulesets, in version order (compiled here when not given);
-        `compared`: in a comparison, the event types every version compared declares (`_foreign`)."""
+        `compared`: in a comparison, the event types any of the versions compared declares (`_foreign`)."""
         self.policies = policies
         self.compared = compared
         self.backend = backend
