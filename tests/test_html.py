@@ -103,9 +103,9 @@ def browser() -> Iterator[Any]:
         found.close()
 
 
-def open_page(browser: Any, path: Path) -> tuple[Any, list[str]]:
+def open_page(browser: Any, path: Path, width: int = 1200) -> tuple[Any, list[str]]:
     """The page opened from its file, with every console error and uncaught exception it raised."""
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page = browser.new_page(viewport={"width": width, "height": 900})
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -277,6 +277,42 @@ def test_rejected_tickets_are_on_the_page(run_cli: Callable[..., Any], browser: 
     shown = page.locator("p.rejected")
     assert shown.first.text_content() == "B-1 (line 1) rejected: unknown_severity: unknown severity 'P4'; use one of: P1, P2, P3"
     assert page.locator("#pageinfo").text_content() == f"page 1 of {-(-len(lines) // 25)} ({len(lines)} tickets)"
+    assert errors == []
+
+
+def test_tickets_created_after_as_of_are_not_shown_as_rejected(run_cli: Callable[..., Any], browser: Any, tmp_path: Path) -> None:
+    """A ticket created after --as-of is listed as not yet created, apart from the rejected ones, and no error."""
+    path = tmp_path / "later.html"
+    history = "tests/fixtures/whatif/history.jsonl"  # T3 and T4 are created in February
+    result = run_cli("simulate", "tests/fixtures/whatif/base.yaml", history, "--as-of", "2025-02-01", "--format", "html",
+                     "-o", str(path))
+    assert result.exit_code == 1  # T5 is rejected: created in 2024, before the policy's only version
+    page, errors = open_page(browser, path)
+    assert [t.split(":")[0] for t in page.locator("p.rejected").all_text_contents()] == ["T5 (line 5) rejected"]
+    assert [t.split(":")[0] for t in page.locator("p.later").all_text_contents()] == [
+        "T3 (line 3) not yet created", "T4 (line 4) not yet created"]
+    page.locator("#breached").check()  # the breach filter reads no clocks of a row that has none
+    assert errors == []
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_whatif_page_answers_at_desktop_and_phone_width(run_cli: Callable[..., Any], browser: Any, tmp_path: Path,
+                                                        width: int) -> None:
+    """The what-if page (tests/fixtures/whatif, worked by hand in tests/test_whatif_load.py): a card per role, the
+    tables, the per-month load folded; nothing scrolls the page sideways on a phone."""
+    path = tmp_path / "whatif.html"
+    result = run_cli("whatif", "--base", "tests/fixtures/whatif/base.yaml", "--candidate", "tests/fixtures/whatif/candidate.yaml",
+                     "tests/fixtures/whatif/history.jsonl", "--as-of", "2025-12-31", "--jobs", "1", "--format", "html",
+                     "-o", str(path))
+    assert result.exit_code == 0
+    page, errors = open_page(browser, path, width)
+    cards = page.locator(".card")
+    assert [cards.nth(i).inner_text().split("\n") for i in range(cards.count())] == [
+        ["4 → 4 (+0)", "notifications to team_lead team lead"], ["3 → 5 (+2)", "notifications to service_head service head"],
+        ["1 → 1 (+0)", "notifications to vice_gm vice general manager"]]
+    assert "P2 resolution 75.0% (3 of 4) 25.0% (1 of 4) -50.0 pt" in page.locator("table").nth(1).inner_text().replace("\t", " ")
+    assert page.locator("details table").first.is_visible() is False  # per month, folded
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert errors == []
 
 

@@ -1,12 +1,16 @@
-"""Replay one history under two policy versions: KPI deltas and the tickets whose outcome changes.
+"""Replay one history under two policy versions: KPI deltas, the notifications each role is sent, and
+the tickets whose outcome changes.
 
-`Comparison` is the partial of a two-lane replay (base, candidate): two reports and the
-changed outcomes, mergeable in input order like every partial.
+`Comparison` is the partial of a two-lane replay (base, candidate): two reports (grouped by
+severity, for on-time rates per severity and metric), each version's notification load and the
+event types it ignored, and the changed outcomes, mergeable in input order like every partial.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import tzinfo
 
@@ -17,6 +21,7 @@ from ..sim.replay import Plan
 from ..sim.roster import EMPTY as NO_ROSTER
 from ..sim.roster import Roster
 from ..validate.repository import PolicySet
+from .periods import period_key
 from .report import Aggregator, Report
 
 DECIDED = (ClockStatus.MET, ClockStatus.BREACHED)
@@ -45,7 +50,7 @@ class Differences:
 
     changed: list[Change] = field(default_factory=list)  # the first `limit` of both kinds, in input order
     clocks: int = 0  # clocks met under one version, breached under the other
-    rejected_only_base: int = 0  # tickets rejected under the base version and replayed under the candidate
+    rejected_only_base: int = 0  # tickets rejected under the base version, not under the candidate (replayed, or not yet created)
     rejected_only_candidate: int = 0
     only_candidate: int = 0  # clocks only one version has (a metric it adds or drops)
     only_base: int = 0
@@ -65,30 +70,67 @@ class Differences:
 
 
 @dataclass
+class Load:
+    """What one version does beyond its report: the escalation notifications each role is sent (one per role a
+    firing step notifies), per period and per year of the instant it is sent, and the events it ignored (of
+    types only the other version declares, `slapolicy.sim.simulator._foreign`)."""
+
+    notified: Counter[tuple[str, str]] = field(default_factory=Counter)  # (period, role) -> notifications
+    yearly: Counter[tuple[str, str]] = field(default_factory=Counter)  # (year, role) -> notifications
+    ignored: Counter[str] = field(default_factory=Counter)  # event type -> events ignored
+    ignoring: int = 0  # tickets with an event ignored
+
+    def add(self, outcome: SubjectOutcome, tz: tzinfo, period: str) -> None:
+        for firing in outcome.escalations:
+            when = dt.datetime.fromtimestamp(firing.at, tz)
+            key, year = period_key(when, period), str(when.year)
+            for role in firing.step.notify:
+                self.notified[(key, role)] += 1
+                self.yearly[(year, role)] += 1
+        if outcome.ignored:
+            self.ignored.update(outcome.ignored)
+            self.ignoring += 1
+
+    def merge(self, other: Load) -> None:
+        self.notified.update(other.notified)
+        self.yearly.update(other.yearly)
+        self.ignored.update(other.ignored)
+        self.ignoring += other.ignoring
+
+
+@dataclass
 class ComparisonData:
     base: Report
     candidate: Report
     differences: Differences
+    base_load: Load = field(default_factory=Load)
+    candidate_load: Load = field(default_factory=Load)
 
 
 class Comparison:
     """Adds (base outcome, candidate outcome) pairs; `limit` changed outcomes are kept."""
 
     def __init__(self, base: Policy, candidate: Policy, period: str, limit: int, as_of: float | None = None) -> None:
-        self.base = Aggregator(base.tz, period, (), as_of)
-        self.candidate = Aggregator(candidate.tz, period, (), as_of)
+        self.base = Aggregator(base.tz, period, BY, as_of)
+        self.candidate = Aggregator(candidate.tz, period, BY, as_of)
+        self.zones = (base.tz, candidate.tz)
+        self.period = period
         self.limit = limit
         self.differences = Differences()
+        self.loads = (Load(), Load())
 
     def add(self, outcomes: tuple[Outcome, ...]) -> None:
         a, b = outcomes
         self.base.add_outcome(a)
         self.candidate.add_outcome(b)
+        for outcome, load, tz in zip(outcomes, self.loads, self.zones):
+            if isinstance(outcome, SubjectOutcome):
+                load.add(outcome, tz, self.period)
         d = self.differences
         if not isinstance(a, SubjectOutcome) or not isinstance(b, SubjectOutcome):
-            if type(a) is not type(b):
-                d.rejected_only_base += isinstance(b, SubjectOutcome)
-                d.rejected_only_candidate += isinstance(a, SubjectOutcome)
+            if _status(a) != _status(b):
+                d.rejected_only_base += _status(a) == "rejected"  # the statuses differ: one of them at most
+                d.rejected_only_candidate += _status(b) == "rejected"
                 self._note(Change(a.id, a.line, _status(a), _status(b)))
             return
         before = {(c.metric.id, c.cycle): c for c in a.clocks}
@@ -109,16 +151,23 @@ class Comparison:
             self.differences.changed.append(change)
 
     def export(self) -> ComparisonData:
-        return ComparisonData(self.base.report, self.candidate.report, self.differences)
+        return ComparisonData(self.base.report, self.candidate.report, self.differences, *self.loads)
 
     def merge(self, other: ComparisonData) -> None:
         self.base.merge(other.base)
         self.candidate.merge(other.candidate)
         self.differences.merge(other.differences, self.limit)
+        self.loads[0].merge(other.base_load)
+        self.loads[1].merge(other.candidate_load)
+
+
+BY = ("severity",)  # the reports' grouping: on-time rates per severity and metric
 
 
 def _status(o: Outcome) -> str:
-    return "ok" if isinstance(o, SubjectOutcome) else "rejected"
+    if isinstance(o, SubjectOutcome):
+        return "ok"
+    return "not_yet_created" if o.not_yet_created else "rejected"
 
 
 def _clock_change(a: SubjectOutcome, b: SubjectOutcome, x: ClockOutcome, y: ClockOutcome) -> Change:

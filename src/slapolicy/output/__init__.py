@@ -66,7 +66,7 @@ FORMATS: dict[str, Formats] = {
     "simulate": Formats(("table", "json", "jsonl", "csv", "html", "xlsx"), "table", "json"),
     "due": Formats(("table", "json", "csv", "html"), "table", "json"),
     "report": Formats(("table", "json", "csv", "markdown", "html", "xlsx"), "table", "json"),
-    "whatif": Formats(("table", "json", "markdown"), "table", "json"),
+    "whatif": Formats(("table", "json", "markdown", "html"), "table", "json"),
     "clauses": Formats(("text", "json", "markdown"), "text", "json"),
     "diff": Formats(("text", "markdown", "json"), "text", "text"),
 }

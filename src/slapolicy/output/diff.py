@@ -11,6 +11,7 @@ from ..review.policydiff import PolicyDiff
 from . import plural
 from .cells import md_cell
 from .encode import pretty
+from .impact import PERIOD_COLUMNS, ignored_sentence, role_cells, sections, severity_cells
 from .whatif import METRIC_COLUMNS, OBJECTIVE_COLUMNS, counts, md_table, metric_cells, objective_cells
 
 SECTION_TITLES = {
@@ -33,7 +34,8 @@ def document(result: PolicyDiff, impact: dict[str, Any] | None = None) -> dict[s
     doc: dict[str, Any] = {"old": side[0], "new": side[1], "equal": result.equal,
                            "changes": [dataclasses.asdict(c) for c in result.changes]}
     if impact is not None:
-        doc["impact"] = {k: impact[k] for k in ("period", "summary", "metrics", "objectives_at_period")}
+        doc["impact"] = {k: impact[k] for k in ("period", "summary", "metrics", "by_severity", "notifications",
+                                                "objectives_at_period")}
     return doc
 
 
@@ -64,8 +66,11 @@ def _where(change: dict[str, Any]) -> str:
 
 
 def _impact_line(s: dict[str, Any], doc: dict[str, Any]) -> str:
-    return (f"{counts({**doc['impact'], 'base': doc['old'], 'candidate': doc['new']})}; "
-            f"{plural(s['changed_outcomes'], 'clock')} change between met and breached")
+    """The counts, the clocks changing between met and breached, and the events a version ignored."""
+    named = {**doc["impact"], "base": doc["old"], "candidate": doc["new"]}
+    ignored = ignored_sentence(named)
+    return (f"{counts(named)}; {plural(s['clocks_changed'], 'clock')} {'changes' if s['clocks_changed'] == 1 else 'change'} "
+            f"between met and breached" + (f"; {ignored}" if ignored else ""))
 
 
 def text(doc: dict[str, Any], out: IO[str]) -> None:
@@ -83,6 +88,15 @@ def text(doc: dict[str, Any], out: IO[str]) -> None:
             cells = metric_cells(m)
             lines.append(f"  {cells[0]}: on time {cells[1] or '—'} → {cells[2] or '—'}{' (' + cells[3] + ')' if cells[3] else ''}, "
                          f"breaches {cells[4] or '—'} → {cells[5] or '—'}")
+        titles = {m["metric"]: m.get("title", "") for m in impact["metrics"]}
+        for row in impact["by_severity"]:
+            cells = severity_cells(row, titles)
+            lines.append(f"  {cells[0]} {cells[1]}: on time {cells[2]} → {cells[3]}{' (' + cells[4] + ')' if cells[4] else ''}")
+        for row in impact["notifications"]["roles"]:
+            cells = role_cells(row)
+            lines.append(f"  notifications to {cells[0]}: {cells[1]} → {cells[2]} ({cells[3]})")
+        for row in impact["notifications"]["per_year"]:
+            lines.append(f"  notifications in {row['year']} to {row['role']}: {row['base']} → {row['candidate']} ({row['delta']:+d})")
         for row in impact["objectives_at_period"]:
             cells, _ = objective_cells(row, impact["period"])
             lines.append(f"  objective {cells[0]} {cells[1]} ({cells[2]}): {cells[3]} → {cells[4]}")
@@ -105,6 +119,12 @@ def markdown(doc: dict[str, Any], out: IO[str]) -> None:
         impact = doc["impact"]
         lines += ["", f"### Impact on the history (per {impact['period']})", "", md_cell(_impact_line(impact["summary"], doc))]
         lines += md_table(METRIC_COLUMNS, [metric_cells(m) for m in impact["metrics"]])
+        for found in sections(impact):
+            table = md_table(found.columns, found.rows)
+            if found.columns == PERIOD_COLUMNS:  # folded: one row per role and period
+                lines += ["", f"<details><summary>{md_cell(found.title)}</summary>", *table, "", "</details>"]
+            else:
+                lines += ["", f"#### {md_cell(found.title)}", *table]
         objectives = [objective_cells(row, impact["period"])[0] for row in impact["objectives_at_period"]]
         if objectives:
             lines += md_table(OBJECTIVE_COLUMNS, objectives)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from importlib import resources
 from typing import IO, Any
 
@@ -147,8 +147,25 @@ def _cards(doc: dict[str, Any]) -> str:
     cards = [("tickets", s["tickets"], ""), ("simulated", s["simulated"], ""), ("rejected", s["rejected"], "bad" if s["rejected"] else ""),
              ("objectives met", f"{verdicts.count(True)} of {len(verdicts)}", "bad" if False in verdicts else "good"),
              ("clocks breached", breached, "bad" if breached else "good"), ("escalations", escalated, "")]
+    return card_row(cards)
+
+
+def card_row(cards: Iterable[tuple[str, Any, str]]) -> str:
+    """KPI cards: (label, value, class: "bad", "good" or "")."""
     return '<div class="cards">' + "".join(f'<div class="card {c}"><div class="value">{_e(v)}</div><div class="label">{_e(k)}</div></div>'
                                            for k, v, c in cards) + "</div>"
+
+
+def tables_page(title: str, lead: str, cards: str, sections: Iterable[tuple[str, Sequence[str], list[list[str]], bool]]) -> str:
+    """A page of tables (`whatif`): a lead paragraph, cards, each table under its heading (folded ones in <details>);
+    a table wider than a phone scrolls inside its box, never the page."""
+    body = [f"<h1>{_e(title)}</h1><p>{_e(lead)}</p>{cards}"]
+    for heading, columns, rows, folded in sections:
+        if rows:
+            table = f'<div class="wide">{_table(columns, rows)}</div>'
+            body.append(f"<details><summary>{_e(heading)}</summary>{table}</details>" if folded else f"<h2>{_e(heading)}</h2>{table}")
+    return _head(title, style=".wide { overflow-x: auto; } details { margin: 16px 0; } summary { font-weight: 600; }") \
+        + "\n".join(body) + "\n" + END
 
 
 def report_page(doc: dict[str, Any], out: IO[str]) -> None:
@@ -204,7 +221,8 @@ class TimelinePage:
     """Collects outcomes as compact rows and writes the simulate page when closed.
 
     A row is [id, line, heading, policy, created, clocks, escalations, findings(, derived)] or, rejected,
-    [id, line, errors]; instants are seconds after `created`, texts indexes into `strings`.
+    [id, line, errors], or, created after --as-of (no error), [id, line, why, "later"]; instants are seconds
+    after `created`, texts indexes into `strings`.
     A running clock is drawn up to `as_of`, the instant the replay stopped the clocks at."""
 
     def __init__(self, out: IO[str], heading: Callable[[SubjectOutcome], str], as_of: float) -> None:
@@ -227,7 +245,7 @@ class TimelinePage:
     def add(self, outcome: Outcome) -> None:
         if isinstance(outcome, Rejection):
             errors = "; ".join(f"{r.code}: {r.message}" for r in outcome.reasons)
-            self.rows.append(_script_json([outcome.id, outcome.line, errors]))
+            self.rows.append(_script_json([outcome.id, outcome.line, errors, *(["later"] if outcome.not_yet_created else [])]))
             return
         policy, t0, s = outcome.policy, outcome.created, self._s
 

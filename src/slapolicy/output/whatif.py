@@ -14,6 +14,8 @@ from ..policy.model import Policy
 from . import plural, rich_console, word_table
 from .cells import md_cell, named, pct, threshold, verdict, verdict_fields
 from .encode import Encoder, pretty
+from .html import card_row, tables_page
+from .impact import PERIOD_COLUMNS, by_severity, ignored, ignored_sentence, notifications, sections
 
 
 def _totals(report: Report) -> dict[str, dict[str, Any]]:
@@ -67,8 +69,12 @@ def document(data: ComparisonData, base: Policy, candidate: Policy) -> dict[str,
                     "changed_outcomes": d.count, "clocks_changed": d.clocks,
                     "tickets_rejected_only_in_base": d.rejected_only_base,
                     "tickets_rejected_only_in_candidate": d.rejected_only_candidate,
-                    "clocks_only_in_candidate": d.only_candidate, "clocks_only_in_base": d.only_base},
+                    "clocks_only_in_candidate": d.only_candidate, "clocks_only_in_base": d.only_base,
+                    "not_yet_created_base": data.base.later, "not_yet_created_candidate": data.candidate.later,
+                    "ignored_base": ignored(data.base_load), "ignored_candidate": ignored(data.candidate_load)},
         "metrics": metrics,
+        "by_severity": by_severity(data, base, candidate),
+        "notifications": notifications(data, base, candidate),
         "objectives": objectives,
         "objectives_at_period": _at_period(data, base, candidate),
         "changed": changed,
@@ -110,14 +116,19 @@ def _at_period(data: ComparisonData, base: Policy, candidate: Policy) -> list[di
 
 
 def counts(doc: dict[str, Any]) -> str:
-    """6 tickets: 3 replayed, 3 rejected; said per version when the versions disagree (also the stderr line)."""
+    """6 tickets: 3 replayed, 3 rejected (and those created after --as-of, apart: not yet created is no
+    rejection); said per version when the versions disagree (also the stderr line)."""
     s, b, c = doc["summary"], doc["base"], doc["candidate"]
-    sides = [(s["replayed_base"], s["rejected_base"]), (s["replayed_candidate"], s["rejected_candidate"])]
+    sides = [(s[f"replayed_{v}"], s[f"rejected_{v}"], s[f"not_yet_created_{v}"]) for v in ("base", "candidate")]
+
+    def told(n: int, r: int, later: int) -> str:
+        return f"{n} replayed, {r} rejected" + (f", {later} not yet created" if later else "")
+
     if sides[0] == sides[1]:
-        told = f"{sides[0][0]} replayed, {sides[0][1]} rejected"
+        said = told(*sides[0])
     else:
-        told = "; ".join(f"under {v['version']} {n} replayed, {r} rejected" for v, (n, r) in zip((b, c), sides))
-    return f"{plural(s['tickets'], 'ticket')}: {told}"
+        said = "; ".join(f"under {v['version']} {told(*side)}" for v, side in zip((b, c), sides))
+    return f"{plural(s['tickets'], 'ticket')}: {said}"
 
 
 def _summary(doc: dict[str, Any]) -> str:
@@ -130,6 +141,7 @@ def _summary(doc: dict[str, Any]) -> str:
         if s[key]:
             parts.append(f"{plural(s[key], 'ticket')} rejected only under {doc[side]['version']}")
     parts.append(f"{plural(s['clocks_only_in_candidate'], 'clock')} only in the candidate, {s['clocks_only_in_base']} only in the base")
+    parts += filter(None, [ignored_sentence(doc)])
     return f"{counts(doc)}. {'; '.join(parts)}."
 
 
@@ -178,6 +190,8 @@ def markdown(doc: dict[str, Any], out: IO[str]) -> None:
     b, c = doc["base"], doc["candidate"]
     lines = [f"# What if: {md_cell(b['policy'])} {md_cell(b['version'])} → {md_cell(c['version'])}", "", md_cell(_summary(doc))]
     lines += md_table(METRIC_COLUMNS, [metric_cells(m) for m in doc["metrics"]])
+    for section in sections(doc):
+        lines += ["", f"## {section.title}", *md_table(section.columns, section.rows)]
     objectives = []
     for row in doc["objectives_at_period"]:
         cells, met = objective_cells(row, doc["period"])
@@ -199,6 +213,9 @@ def table(doc: dict[str, Any], out: IO[str]) -> None:
     console.print()
     console.print(word_table(console.width, "metrics", METRIC_COLUMNS, [metric_cells(m) for m in doc["metrics"]],
                              right=range(1, len(METRIC_COLUMNS))))
+    for section in sections(doc):
+        console.print()
+        console.print(word_table(console.width, section.title.lower(), section.columns, section.rows, right=section.right))
     rows, styles = [], []
     for row in doc["objectives_at_period"]:
         cells, met = objective_cells(row, doc["period"])
@@ -217,4 +234,17 @@ def json_document(doc: dict[str, Any], out: IO[str]) -> None:
     out.write(pretty(doc).decode("utf-8") + "\n")
 
 
-FORMATTERS: dict[str, Callable[[dict[str, Any], IO[str]], None]] = {"json": json_document, "markdown": markdown, "table": table}
+def html_page(doc: dict[str, Any], out: IO[str]) -> None:
+    """The comparison as a page: a card per role with its notifications under both versions, then the tables."""
+    b, c = doc["base"], doc["candidate"]
+    cards = card_row((f"notifications to {named(r['role'], r.get('title'))}", f"{r['base']} → {r['candidate']} ({r['delta']:+d})",
+                      "bad" if r["delta"] > 0 else ("good" if r["delta"] < 0 else "")) for r in doc["notifications"]["roles"])
+    found = [("Metrics", METRIC_COLUMNS, [metric_cells(m) for m in doc["metrics"]], False),
+             *((s.title, s.columns, s.rows, s.columns == PERIOD_COLUMNS) for s in sections(doc)),
+             ("Objectives", OBJECTIVE_COLUMNS, [objective_cells(row, doc["period"])[0] for row in doc["objectives_at_period"]], False),
+             ("Changed outcomes", CHANGE_COLUMNS, [_change_cells(ch, True) for ch in doc["changed"]], True)]
+    out.write(tables_page(f"What if: {b['policy']} {b['version']} → {c['version']}", _summary(doc), cards, found))
+
+
+FORMATTERS: dict[str, Callable[[dict[str, Any], IO[str]], None]] = {
+    "json": json_document, "markdown": markdown, "table": table, "html": html_page}

@@ -70,7 +70,10 @@ class Lanes:
 
     def __init__(self, plan: Plan) -> None:
         backend = get_backend(plan.engine)
-        self.replayers = tuple(Replayer(ps, backend, plan.as_of, rs, plan.roster) for ps, rs in zip(plan.lanes, plan.rulesets))
+        # a comparison (lanes > 1): an event type another lane declares is ignored by a version that does not
+        compared = frozenset(t for ps in plan.lanes for p in ps.versions for t in p.events) if len(plan.lanes) > 1 else frozenset()
+        self.replayers = tuple(Replayer(ps, backend, plan.as_of, rs, plan.roster, compared=compared)
+                               for ps, rs in zip(plan.lanes, plan.rulesets))
         self.zones = tuple(dict.fromkeys(ps.tz for ps in plan.lanes))
 
     def correlate(self, correlated: tuple[Correlated, ...] | None) -> None:

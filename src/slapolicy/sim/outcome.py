@@ -180,6 +180,7 @@ class SubjectOutcome:
     # the firings still to come if no other event happens: the next of each step of each clock that runs (not paused)
     # at as_of; listed only when asked for (`Simulator(upcoming=True)`: a live service's scheduler)
     upcoming: tuple[EscalationFiring, ...] = ()
+    ignored: tuple[str, ...] = ()  # in a comparison, the types of its events only another version declares, one per event
 
 
 NOT_YET_CREATED = "not_yet_created"  # the reason of a subject created after --as-of: listed, not replayed

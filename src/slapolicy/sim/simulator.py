@@ -16,10 +16,12 @@ Semantics (docs/semantics.md), beyond those of the units:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import operator
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 
 from ..calendar.spec import CalendarError
 from ..policy.model import Notice, Policy
@@ -221,10 +223,13 @@ class Replayer:
     simulator per version, kept for the whole run."""
 
     def __init__(self, policies: PolicySet, backend: Backend, as_of: float,
-                 rulesets: Sequence[CompiledPolicy] | None = None, roster: Roster = NO_ROSTER, upcoming: bool = False) -> None:
+                 rulesets: Sequence[CompiledPolicy] | None = None, roster: Roster = NO_ROSTER, upcoming: bool = False,
+                 compared: frozenset[str] = frozenset()) -> None:
         """`rulesets`: the versions' compiled rulesets, in version order (compiled here when not given);
-        `upcoming`: outcomes list the escalations still to come."""
+        `upcoming`: outcomes list the escalations still to come; `compared`: in a comparison, the event types any
+        of the versions compared declares (`_foreign`)."""
         self.policies = policies
+        self.compared = compared
         self.backend = backend
         self.as_of = as_of
         self.roster = roster
@@ -232,6 +237,7 @@ class Replayer:
         self.correlated = NOTHING_CORRELATED  # set by the replay after its first pass
         self._rulesets = dict(zip(map(id, policies.versions), rulesets)) if rulesets is not None else {}
         self._simulators: dict[int, Simulator] = {}
+        self._unknowns: dict[int, frozenset[str]] = {}
 
     def simulator(self, policy: Policy) -> Simulator:
         sim = self._simulators.get(id(policy))
@@ -248,21 +254,32 @@ class Replayer:
 
     def outcome(self, ticket: Ticket) -> SubjectOutcome | Rejection:
         created = ticket.events[0].at
+        policy = self.policies.version_for(created)
+        ignored: tuple[str, ...] = ()
+        if self.compared and policy is not None:
+            ticket, ignored = _foreign(ticket, self._unknown(policy))
         if created > self.as_of:
             return self._not_yet_created(ticket)
         try:
-            policy = self.policies.version_for(created)
             if policy is None:
                 day = local_day(created, self.policies.tz)
                 raise TicketError("no_policy_version", f"no version of policy '{self.policies.id}' is in force on {day}; "
                                                        f"its versions cover {_coverage(self.policies)}")
             correlated = self.correlated
-            return self.simulator(policy).run(ticket, correlated.matches.get(ticket.line, ()),
-                                              correlated.undecided.get(ticket.line, ()))
+            outcome = self.simulator(policy).run(ticket, correlated.matches.get(ticket.line, ()),
+                                                 correlated.undecided.get(ticket.line, ()))
+            return dataclasses.replace(outcome, ignored=ignored) if ignored else outcome
         except TicketError as exc:
             return rejected(ticket.id, ticket.line, exc, () if policy is None else self.simulator(policy).checks.problems(ticket))
         except CalendarError as exc:
             return reject(ticket.id, ticket.line, "calendar", str(exc))
+
+    def _unknown(self, policy: Policy) -> frozenset[str]:
+        """The event types of the comparison that `policy` does not declare."""
+        found = self._unknowns.get(id(policy))
+        if found is None:
+            found = self._unknowns[id(policy)] = self.compared.difference(policy.events)
+        return found
 
     def _not_yet_created(self, ticket: Ticket) -> Rejection:
         """A subject created after as_of is not replayed (it did not exist then), but listed: with the
@@ -298,6 +315,17 @@ class Replayer:
             return [] if policy is None else list(self.simulator(policy).checks.problems(partial))
         found = [list(self.simulator(policy).checks.problems(partial)) for policy in self.policies.versions]
         return [r for r in found[0] if all(r in other for other in found[1:])] if found else []
+
+
+def _foreign(ticket: Ticket, unknown: AbstractSet[str]) -> tuple[Ticket, tuple[str, ...]]:
+    """The ticket without its events of `unknown` types (declared by another version of a comparison, not by
+    this one: it has nothing to say about them), and their types, one per event; an event of such a type
+    that changes the subject's attributes stays, and rejects the ticket (dropping it would drop the change)."""
+    if not unknown or not any(e.type in unknown for e in ticket.events):
+        return ticket, ()
+    kept = [e for e in ticket.events if e.type not in unknown or e.attributes]
+    ignored = tuple(e.type for e in ticket.events if e.type in unknown and not e.attributes)
+    return Ticket(ticket.id, ticket.line, ticket.attributes, kept, ticket.kind), ignored
 
 
 def _coverage(policies: PolicySet) -> str:

@@ -108,10 +108,10 @@
     svg.addEventListener("click", (ev) => { const t = ev.target.closest("[data-explain]"); if (t) explain.textContent = t.dataset.explain; });
   }
 
-  function rejected(r, box) {
-    const p = document.createElement("p");
-    p.className = "rejected";
-    p.textContent = `${r[0] ?? "?"} (line ${r[1]}) rejected: ${r[2]}`;
+  function rejected(r, box) {  // [id, line, errors], or [id, line, why, "later"]: created after --as-of, no error
+    const p = document.createElement("p"), later = r[3] === "later";
+    p.className = later ? "later" : "rejected";
+    p.textContent = `${r[0] ?? "?"} (line ${r[1]}) ${later ? "not yet created" : "rejected"}: ${r[2]}`;
     box.appendChild(p);
   }
 
@@ -126,7 +126,7 @@
       const box = document.createElement("section");
       box.className = "ticket";
       const r = row(i);
-      (r.length === 3 ? rejected : timeline)(r, box);
+      (r.length <= 4 ? rejected : timeline)(r, box);
       list.appendChild(box);
     }
     info.textContent = `page ${page + 1} of ${pages} (${shown.length} tickets)`;
@@ -136,7 +136,7 @@
     shown = lines.map((_, i) => i).filter((i) => {
       const r = row(i);
       if (q && !String(r[0] ?? "").includes(q)) return false;
-      return !onlyBreached.checked || (r.length > 3 && r[5].some((c) => c[10] === BREACHED));
+      return !onlyBreached.checked || (r.length > 4 && r[5].some((c) => c[10] === BREACHED));
     });
     page = 0;
     draw();
