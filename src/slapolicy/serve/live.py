@@ -231,8 +231,9 @@ class Live:
         """Record each firing not recorded before (here or on another instance), with its deliveries.
         With correlations, a step fires only before the earliest event another subject's stored part
         lacks (`Tx.watermark`): its replay then saw every peer event at or before its instant. The
-        others wait; returns the soonest instant of those (the subject wakes then, and is replayed
-        once that subject is)."""
+        others wait for the next poll (returned: the subject wakes then), when that subject has been
+        replayed here or by the instance that holds it; waking at once would claim the subject again
+        and again while that instance waits for its row."""
         waiting: float | None = None
         mark: float | None = math.inf  # not read yet (read once, for the first step not fired before)
         for e in outcome.escalations:
@@ -242,7 +243,7 @@ class Live:
             if self.correlates and mark == math.inf:
                 mark = tx.watermark(outcome.id)
             if mark is not None and mark <= e.at:
-                waiting = e.at if waiting is None else min(waiting, e.at)
+                waiting = now + self.deployment.poll
                 continue
             late = now - e.at > self.deployment.late_after
             payload = self.documents.firing(outcome, e, key, now, late)
