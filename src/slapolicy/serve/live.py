@@ -13,7 +13,9 @@ subject could not be replayed with is refused with simulate's reasons, and nothi
 Correlations (rules over many subjects): each subject keeps its part (`records`) and the groups it
 is in (same key; the subject a link names); when its part changes, the matches of every subject in
 those groups are found again by the simulator's `Correlator`, and a subject whose matches changed
-is replayed.
+is replayed. A step fires only once every other subject's stored part holds its events at or before
+the step's instant (`_fire`): an event posted ahead whose instant passed is in a part only once its
+subject was replayed, here or on another instance.
 
 Every method takes the transaction it works in: the caller (`runtime`) commits before it answers.
 """

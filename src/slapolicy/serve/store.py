@@ -7,7 +7,8 @@ SQLite runs with `synchronous=FULL`, so a committed transaction survives kill -9
 alike; a writer takes the write lock at BEGIN (IMMEDIATE), so transactions never deadlock. On
 PostgreSQL a subject's row is locked (FOR UPDATE) while it is replayed, and the scheduler claims
 due subjects and deliveries with FOR UPDATE SKIP LOCKED, so two instances never work on the same
-one; a transaction that meets a deadlock or a serialization failure is run again.
+one; a correlation group's members are found again under an advisory lock of the group; a
+transaction that meets a deadlock or a serialization failure is run again.
 """
 
 from __future__ import annotations
