@@ -300,7 +300,7 @@ def test_a_helpdesks_webhook_payload_posts_through_its_profile_and_a_resend_is_a
 
 def test_a_database_of_an_older_schema_is_migrated_once_on_start(tmp_path: Path) -> None:
     """The versioned SQL files apply in order, each once: a database made by version 1 alone gets
-    version 2's index (and keeps its subjects); opening it again applies nothing."""
+    version 2's index and version 3's column (and keeps its subjects); opening it again applies nothing."""
     import sqlite3
 
     from slapolicy.serve.store import migrations, open_store, statements
@@ -315,9 +315,10 @@ def test_a_database_of_an_older_schema_is_migrated_once_on_start(tmp_path: Path)
     for _ in range(2):
         open_store(str(path)).close()
     with sqlite3.connect(path) as conn:
-        assert [r[0] for r in conn.execute("SELECT version FROM schema_migrations ORDER BY version")] == [1, 2]
+        assert [r[0] for r in conn.execute("SELECT version FROM schema_migrations ORDER BY version")] == [1, 2, 3]
         assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'subjects_updated'").fetchone() is not None
-        assert conn.execute("SELECT id FROM subjects").fetchall() == [("U-1",)]
+        assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'subjects_pending'").fetchone() is not None
+        assert conn.execute("SELECT id, pending FROM subjects").fetchall() == [("U-1", None)]
 
 
 def test_the_scheduler_survives_a_failed_transaction(tmp_path: Path) -> None:

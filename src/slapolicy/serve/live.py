@@ -13,7 +13,9 @@ subject could not be replayed with is refused with simulate's reasons, and nothi
 Correlations (rules over many subjects): each subject keeps its part (`records`) and the groups it
 is in (same key; the subject a link names); when its part changes, the matches of every subject in
 those groups are found again by the simulator's `Correlator`, and a subject whose matches changed
-is replayed.
+is replayed. A step fires only once every other subject's stored part holds its events at or before
+the step's instant (`_fire`): an event posted ahead whose instant passed is in a part only once its
+subject was replayed, here or on another instance.
 
 Every method takes the transaction it works in: the caller (`runtime`) commits before it answers.
 """
@@ -25,7 +27,7 @@ import json
 import logging
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import msgspec
@@ -136,8 +138,7 @@ class Live:
         outcome, ticket = self._replay(body, seq, row.matches if row is not None else "[]", row.records if row is not None else "[]")
         if isinstance(outcome, Rejection) and not outcome.not_yet_created:
             return refused(event_id, subject_id, [(r.code, r.message) for r in outcome.reasons])
-        self._settle(tx, row, SubjectRow(subject_id, seq, kind, "", None, None, False,
-                                         row.records if row else "[]", row.matches if row else "[]"),
+        self._settle(tx, row, row or SubjectRow(subject_id, seq, kind, "", None, None, False, "[]", "[]", None),
                      body, outcome, ticket, now, "event")
         answer = {"event_id": event_id, "ticket_id": subject_id, "status": "accepted"}
         tx.add_event(event_id, subject_id, digest, msgspec.json.encode(answer).decode(), now)
@@ -195,22 +196,29 @@ class Live:
                 ticket: Ticket | None, now: float, source: str) -> None:
         """Store the subject after a replay: its part in correlations (replaying it and the subjects
         whose matches change), the steps that fell due, and when it next changes."""
+        text = msgspec.json.encode(body).decode()
         if self.correlates and ticket is not None:
             recs = records(self.replayer, ticket)
             recorded = _encode(recs)
             if recorded != row.records:
                 changed = self._correlate(tx, row, recs, now)
-                row = SubjectRow(row.id, row.seq, row.kind, row.body, row.wake, row.next_due, row.is_open, recorded,
-                                 changed.pop(row.id, row.matches))
+                row = replace(row, body=text, records=recorded, matches=changed.pop(row.id, row.matches))
+                others = self._rows(tx, changed)
+                if others:  # stored first (its earliest event not applied as it was): a peer whose own part
+                    tx.put_subject(row, now)  # changes too finds the matches again with this one's
+                    for other in others:
+                        self.refresh(tx, other, now, source)
+                    stored = tx.subject(row.id, lock=False)  # and may have changed this one's matches again
+                    row = row if stored is None else replace(row, matches=stored.matches)
                 outcome, ticket = self._replay(body, row.seq, row.matches, recorded)
-                for other in self._rows(tx, changed):
-                    self.refresh(tx, other, now, source)
-        if isinstance(outcome, SubjectOutcome) and outcome.escalations:
-            self._fire(tx, outcome, now, source, tx.fired_keys(row.id) if before is not None else set())
         times = [e.at for e in ticket.events] if ticket is not None else []
         wake, next_due, is_open = timing(outcome, times, now)
-        tx.put_subject(SubjectRow(row.id, row.seq, row.kind, msgspec.json.encode(body).decode(), wake, next_due, is_open,
-                                  row.records, row.matches), now)
+        if isinstance(outcome, SubjectOutcome) and outcome.escalations:
+            waiting = self._fire(tx, outcome, now, source, tx.fired_keys(row.id) if before is not None else set())
+            wake = min((t for t in (wake, waiting) if t is not None), default=None)
+        later = [t for t in times if t > now]
+        tx.put_subject(replace(row, body=text, wake=wake, next_due=next_due, is_open=is_open,
+                               pending=min(later) if later else None), now)
 
     def _rows(self, tx: Tx, changed: dict[str, str]) -> list[SubjectRow]:
         """The other subjects whose matches changed, with them stored (their rows are locked by `members`)."""
@@ -218,16 +226,26 @@ class Live:
         for subject_id, matches in sorted(changed.items()):
             other = tx.subject(subject_id, lock=False)
             if other is not None:
-                other = SubjectRow(other.id, other.seq, other.kind, other.body, other.wake, other.next_due, other.is_open,
-                                   other.records, matches)
-                out.append(other)
+                out.append(replace(other, matches=matches))
         return out
 
-    def _fire(self, tx: Tx, outcome: SubjectOutcome, now: float, source: str, known: set[str]) -> None:
-        """Record each firing not recorded before (here or on another instance), with its deliveries."""
+    def _fire(self, tx: Tx, outcome: SubjectOutcome, now: float, source: str, known: set[str]) -> float | None:
+        """Record each firing not recorded before (here or on another instance), with its deliveries.
+        With correlations, a step fires only before the earliest event another subject's stored part
+        lacks (`Tx.watermark`): its replay then saw every peer event at or before its instant. The
+        others wait for the next poll (returned: the subject wakes then), when that subject has been
+        replayed here or by the instance that holds it; waking at once would claim the subject again
+        and again while that instance waits for its row."""
+        waiting: float | None = None
+        mark: float | None = math.inf  # not read yet (read once, for the first step not fired before)
         for e in outcome.escalations:
             key = dedupe_key(outcome.id, e)
             if key in known:
+                continue
+            if self.correlates and mark == math.inf:
+                mark = tx.watermark(outcome.id)
+            if mark is not None and mark <= e.at:
+                waiting = now + self.deployment.poll
                 continue
             late = now - e.at > self.deployment.late_after
             payload = self.documents.firing(outcome, e, key, now, late)
@@ -242,11 +260,13 @@ class Live:
                 for r in recipients:
                     tx.add_delivery(DeliveryRow(f"{key}>{role}>{r.channel}:{r.address}", key, role, r.channel, r.address,
                                                 "pending", 0, now, None, None))
+        return waiting
 
     def _correlate(self, tx: Tx, row: SubjectRow, recs: list[Record], now: float) -> dict[str, str]:
         """The subject's new part in the correlations stored, and the matches found again in every group
         it leaves or joins: {subject: its matches, encoded} for each subject whose matches changed."""
         affected = _groups(_records(row.records)) | _groups(recs)
+        tx.lock_groups(affected)
         tx.set_groups(row.id, _groups(recs))
         others = [m for m in tx.members(affected) if m.id != row.id]  # the subject itself may not be stored yet
         correlator = Correlator(self.replayer)

@@ -7,7 +7,8 @@ SQLite runs with `synchronous=FULL`, so a committed transaction survives kill -9
 alike; a writer takes the write lock at BEGIN (IMMEDIATE), so transactions never deadlock. On
 PostgreSQL a subject's row is locked (FOR UPDATE) while it is replayed, and the scheduler claims
 due subjects and deliveries with FOR UPDATE SKIP LOCKED, so two instances never work on the same
-one; a transaction that meets a deadlock or a serialization failure is run again.
+one; a correlation group's members are found again under an advisory lock of the group; a
+transaction that meets a deadlock or a serialization failure is run again.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class SubjectRow:
     is_open: bool
     records: str
     matches: str
+    pending: float | None  # its earliest event after its last replay's now (not applied yet)
 
 
 @dataclass(frozen=True)
@@ -57,12 +59,12 @@ class DeliveryRow:
     delivered: float | None
 
 
-_SUBJECT = "id, seq, kind, body, wake, next_due, is_open, records, matches"
+_SUBJECT = "id, seq, kind, body, wake, next_due, is_open, records, matches, pending"
 _DELIVERY = "id, dedupe_key, role, channel, address, state, attempts, due, error, delivered"
 
 
 def _subject(row: Sequence[Any]) -> SubjectRow:
-    return SubjectRow(row[0], int(row[1]), row[2], row[3], row[4], row[5], bool(row[6]), row[7], row[8])
+    return SubjectRow(row[0], int(row[1]), row[2], row[3], row[4], row[5], bool(row[6]), row[7], row[8], row[9])
 
 
 def _delivery(row: Sequence[Any]) -> DeliveryRow:
@@ -126,15 +128,25 @@ class Tx:
 
     def put_subject(self, row: SubjectRow, now: float) -> None:
         self.execute(
-            f"INSERT INTO subjects ({_SUBJECT}, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            f"INSERT INTO subjects ({_SUBJECT}, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (id) DO UPDATE SET body = excluded.body, wake = excluded.wake, next_due = excluded.next_due, "
-            "is_open = excluded.is_open, records = excluded.records, matches = excluded.matches, updated = excluded.updated",
-            (row.id, row.seq, row.kind, row.body, row.wake, row.next_due, int(row.is_open), row.records, row.matches, now))
+            "is_open = excluded.is_open, records = excluded.records, matches = excluded.matches, pending = excluded.pending, "
+            "updated = excluded.updated",
+            (row.id, row.seq, row.kind, row.body, row.wake, row.next_due, int(row.is_open), row.records, row.matches,
+             row.pending, now))
 
     def due_subjects(self, now: float, limit: int) -> list[str]:
         """Subjects whose outcome changed since their last replay (wake before now), soonest first; on
-        PostgreSQL claimed: rows another instance holds are skipped."""
-        return [r[0] for r in self.rows(f"SELECT id FROM subjects WHERE wake < ? ORDER BY wake LIMIT ?{self._skip}", (now, limit))]
+        PostgreSQL claimed: rows another instance holds are skipped. At the same wake, one with an event
+        not yet applied comes first: the steps waiting for it (`watermark`) wake then too."""
+        return [r[0] for r in self.rows(f"SELECT id FROM subjects WHERE wake < ? ORDER BY wake, pending IS NULL, pending "
+                                        f"LIMIT ?{self._skip}", (now, limit))]
+
+    def watermark(self, subject: str) -> float | None:
+        """The earliest event of another subject not yet applied to its stored part in the correlations
+        (None: none): what is stored of them holds every event before it."""
+        row = self.first("SELECT pending FROM subjects WHERE pending IS NOT NULL AND id <> ? ORDER BY pending LIMIT 1", (subject,))
+        return None if row is None else float(row[0])
 
     def next_wake(self) -> float | None:
         row = self.first("SELECT min(wake) FROM subjects")
@@ -167,6 +179,13 @@ class Tx:
         return out
 
     # ---- correlations --------------------------------------------------------------------------
+    def lock_groups(self, groups: Iterable[str]) -> None:
+        """Take these correlation groups (PostgreSQL, until the transaction ends, in one order): two
+        instances changing one group's members one after the other each read the other's member."""
+        if self._pg:
+            for group in sorted(set(groups)):
+                self.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 21))", (group,))
+
     def set_groups(self, subject: str, groups: Iterable[str]) -> None:
         self.execute("DELETE FROM members WHERE subject = ?", (subject,))
         for group in sorted(set(groups)):

@@ -1,0 +1,102 @@
+"""A recurring-problem match is found, and its step fired, only with every peer's part in the
+correlation as of the step's instant (issue 21, the fault run's extra `improvement-to-rnd`): M1 is
+posted ahead of its creation, and M2, M3, M4 (the same customer, product and problem) arrive once M1's
+creation is past but before any replay has brought M1 in (the scheduler has not run, or another
+instance holds M1). The simulator matches M1, M2, M3 (M3 completes it) and gives M4 none; a service
+that counted M2, M3, M4 fired M4's `improvement-to-rnd`, and a fired step is not taken back."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import ROOT
+from serve_cases import Clock, Running, database, postgres_url, running
+from slapolicy.calendar.instants import parse_instant
+from slapolicy.serve.config import Deployment
+from slapolicy.serve.documents import dedupe_key
+from slapolicy.sim.outcome import SubjectOutcome
+from slapolicy.sim.replay import simulate
+from slapolicy.sim.tickets import RawItem
+from slapolicy.validate.repository import open_policy_set
+
+POLICY_DIR = ROOT / "policies" / "after-sales"
+POLICIES = open_policy_set(POLICY_DIR)
+ATTRIBUTES = {"severity": "P3", "tier": "standard", "channel": "hotline", "category": "technical", "customer": "甲",
+              "product": "ERP", "problem_code": "E-7"}
+CREATED = {"M1": "2025-03-10T09:00:00+08:00", "M2": "2025-03-10T10:00:00+08:00", "M3": "2025-03-10T10:10:00+08:00",
+           "M4": "2025-03-10T10:20:00+08:00"}
+HISTORY = [{"id": m, "attributes": ATTRIBUTES, "events": [{"at": when, "type": "created"}]} for m, when in CREATED.items()]
+END = parse_instant("2025-04-30T00:00:00+08:00", POLICIES.tz)
+
+
+def at(text: str) -> float:
+    return parse_instant(text, POLICIES.tz)
+
+
+def post(live: Running, subject: str) -> None:
+    event = {"event_id": f"{subject}#0", "ticket_id": subject, "at": CREATED[subject], "type": "created", "attributes": ATTRIBUTES}
+    answer = live.api.post("/events", json=event)
+    assert answer.status_code == 202, answer.json()
+
+
+def expected() -> set[str]:
+    outcomes = simulate(POLICIES, [RawItem(t, n) for n, t in enumerate(HISTORY, 1)], None, END)
+    keys = {dedupe_key(o.id, e) for o in outcomes if isinstance(o, SubjectOutcome) for e in o.escalations}
+    assert "M3/improvement_record/1/improvement-to-rnd/0" in keys  # the match is M3's
+    assert not any(k.startswith("M4/improvement_record/") for k in keys)
+    return keys
+
+
+def fired(live: Running) -> set[str]:
+    return {key for key, *_ in live.service.call(lambda tx: tx.firings(since=0.0, limit=10**6))}
+
+
+def finish(live: Running) -> None:
+    """The scheduler as of now, then once the history is over; every step fired is the simulator's."""
+    live.service.tick()
+    live.clock.now = END
+    live.service.tick()
+    assert fired(live) == expected()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_peer_posted_ahead_is_counted_before_a_step_of_the_match_fires(kind: str, tmp_path: Path) -> None:
+    """M4's own event replays it while M1's creation is past but not yet replayed (no scheduler run
+    between): M4's step of a match must wait for M1's part."""
+    clock = Clock(at("2025-03-10T08:00:00+08:00"))
+    with running(POLICIES, str(POLICY_DIR), Deployment(database=database(kind, tmp_path)), clock) as live:
+        post(live, "M1")  # ahead of its creation
+        for subject in ("M2", "M3", "M4"):
+            clock.now = at(CREATED[subject])
+            post(live, subject)
+        finish(live)
+
+
+@contextlib.contextmanager
+def held(url: str, subject: str) -> Iterator[Any]:
+    """A subject's row locked as a second instance's scheduler holds what it claimed, until the block ends."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        conn.execute("SELECT id FROM subjects WHERE id = %s FOR UPDATE", (subject,))
+        yield conn
+        conn.rollback()
+
+
+def test_a_peer_another_instance_holds_is_counted_before_a_step_of_the_match_fires() -> None:
+    """Every creation posted ahead, then the clock past them all at once (the fault run): while another
+    instance holds M1, this one replays M2, M3, M4 and must not fire M4's step of a match without M1."""
+    url = postgres_url()
+    clock = Clock(at("2025-03-10T08:00:00+08:00"))
+    with running(POLICIES, str(POLICY_DIR), Deployment(database=url), clock) as live:
+        for subject in CREATED:
+            post(live, subject)
+        clock.now = at("2025-03-10T10:30:00+08:00")
+        with held(url, "M1"):
+            assert live.service.tick() == 3  # M2, M3, M4: M1 is the other instance's
+        finish(live)
