@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -32,6 +33,25 @@ def test_one_rule_picks_the_format(monkeypatch: pytest.MonkeyPatch, result: str,
     stream = _Terminal() if tty else io.StringIO()
     assert choose_format(result, None, stream) == expected
     assert choose_format(result, "json", stream) == "json"  # asked for: always that
+
+
+def test_the_output_files_extension_names_the_format(tmp_path: Path, run_cli: Any) -> None:
+    """Before: `simulate … -o timeline.html` without --format wrote JSON into the .html file (the piped default).
+    Now the extension names the format where the command has it; --format still wins; an extension the command
+    has no format for (.txt) keeps the default."""
+    for result, name, expected in (("simulate", "t.html", "html"), ("report", "r.md", "markdown"), ("report", "r.xlsx", "xlsx"),
+                                   ("validate", "v.sarif", "sarif"), ("simulate", "t.txt", "json"), ("whatif", "w.csv", "json")):
+        with open(tmp_path / name, "w", encoding="utf-8") as stream:
+            assert choose_format(result, None, stream) == expected, (result, name)
+            assert choose_format(result, "json", stream) == "json"
+    page = tmp_path / "timeline.html"
+    assert run_cli("simulate", "policies/after-sales", "examples/tickets.jsonl", "--as-of", "2025-12-31T00:00:00+08:00",
+                   "-o", str(page)).exit_code == 0
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    sheet = tmp_path / "clocks.csv"
+    assert run_cli("simulate", "policies/after-sales", "examples/tickets.jsonl", "--as-of", "2025-12-31T00:00:00+08:00",
+                   "-o", str(sheet), "--excel").exit_code == 0
+    assert sheet.read_bytes().startswith(b"\xef\xbb\xbf")  # -o FILE.csv --excel: CSV for Excel, no --format needed
 
 
 def test_exit_codes_table() -> None:

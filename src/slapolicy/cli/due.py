@@ -7,7 +7,7 @@ import click
 from ..calendar.durations import DurationError, parse_duration
 from ..diagnostics.record import one_line
 from ..kpi.board import Board
-from ..output import OutputError, choose_format, destination, exits
+from ..output import OutputError, choose_format, destination, exits, named_format
 from ..output.board import board_document, summary, to_text, write_table
 from ..output.html import board_page
 from ..sim.replay import Plan
@@ -68,6 +68,7 @@ def due(policy: str, tickets: str, as_of_text: str | None, within: float | None,
     replay is simulate's. Exit 0 every ticket replayed, 1 any rejected (listed on
     stderr), 2 usage error or unusable policy.
     """
+    fmt = fmt or named_format("due", output)  # -o report.html: HTML
     excel_csv(excel, fmt)
     policies = policy_set(policy)
     engine_name(engine)

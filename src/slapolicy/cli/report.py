@@ -6,7 +6,7 @@ import click
 
 from ..kpi.periods import PERIODS
 from ..kpi.report import Aggregator, GroupingError, check_grouping
-from ..output import OutputError, binary_ok, choose_format, destination, exits, summary_line
+from ..output import OutputError, binary_ok, choose_format, destination, exits, named_format, summary_line
 from ..output.report import FORMATTERS, document, ledger_workbook, report_workbook, write_ledger, write_rejects
 from ..sim.replay import Plan
 from ._replay import (
@@ -58,6 +58,7 @@ def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str
     130 (SIGINT) or 143 (SIGTERM) when interrupted: the partial report is still printed,
     marked "partial".
     """
+    fmt = fmt or named_format("report", output)  # -o report.html: HTML
     excel_csv(excel, fmt, other_csv=ledger is not None)
     policies = policy_set(policy)
     engine_name(engine)

@@ -4,7 +4,7 @@ import functools
 
 import click
 
-from ..output import OutputError, binary_ok, choose_format, destination, exits, progress, summary_line
+from ..output import OutputError, binary_ok, choose_format, destination, exits, named_format, progress, summary_line
 from ..output.simulation import STREAMED, EncodedBlock, SimulationWriter
 from ..rules.engine import EngineError
 from ..sim.imports import ExportRefused
@@ -49,6 +49,7 @@ def simulate(policy: str, tickets: str, fmt: str | None, input_format: str | Non
     created (after --as-of: listed, not replayed).
     Exit 0 none rejected, 1 any rejected, 2 usage error or unusable policy.
     """
+    fmt = fmt or named_format("simulate", output)  # -o report.html: HTML
     excel_csv(excel, fmt)
     policies = policy_set(policy)
     backend = engine_name(engine)

@@ -72,11 +72,28 @@ FORMATS: dict[str, Formats] = {
 }
 
 
+# what a file's extension names, where the result has that format: `-o report.html` writes HTML
+EXTENSIONS = {".html": "html", ".htm": "html", ".json": "json", ".jsonl": "jsonl", ".csv": "csv", ".md": "markdown",
+              ".xlsx": "xlsx", ".sarif": "sarif"}
+
+
+def named_format(result: str, path: str | None) -> str | None:
+    """The format the output file's extension names (None: no file, or an extension the result has no format for)."""
+    if not path or path == "-":
+        return None
+    found = EXTENSIONS.get(os.path.splitext(path)[1].lower())
+    return found if found in FORMATS[result].names else None
+
+
 def choose_format(result: str, requested: str | None, stream: IO[str] | None = None) -> str:
-    """The format asked for; else GitHub annotations inside GitHub Actions (where the result
-    has them), else the terminal format on a terminal and the machine format when piped."""
+    """The format asked for; else the one the output file's extension names; else GitHub annotations inside
+    GitHub Actions (where the result has them), else the terminal format on a terminal and the machine format
+    when piped."""
     if requested:
         return requested
+    named = named_format(result, getattr(stream, "name", None) if stream not in (None, sys.stdout) else None)
+    if named:
+        return named
     formats = FORMATS[result]
     if formats.github and os.environ.get("GITHUB_ACTIONS") == "true":
         return formats.github
