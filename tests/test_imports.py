@@ -25,7 +25,8 @@ from slapolicy.diagnostics.record import InputError
 from slapolicy.sim.imports import ProfileError, load_profile, read_export, shipped
 from slapolicy.sim.outcome import Rejection
 from slapolicy.sim.replay import Interrupted, OutcomeList, Plan, input_size, replay, replay_items, simulate
-from slapolicy.sim.tickets import RawItem, read_items
+from slapolicy.sim.ticket_files import read_items
+from slapolicy.sim.tickets import RawItem
 from slapolicy.sim.workbook import column_letter
 from slapolicy.validate.repository import open_policy_set
 from test_fuzz import FUZZ, HOSTILE_JSON, mutate_text, no_hang, to_bytes

@@ -38,7 +38,8 @@ from .mapping import (
 )
 from .outcome import Reason, Rejection
 from .sheets import Quotes, cell_value, missing_columns, records, sniff_delimiter
-from .tickets import WHO, RawItem, TicketError, decode_text, is_utf8
+from .ticket_files import decode_text, is_utf8
+from .tickets import WHO, RawItem, TicketError
 from .workbook import Sheet, WorkbookError, column_letter, is_workbook, read_sheet
 
 _MAX_MINUTES = 10 * 366 * 24 * 60  # ten years: more is not a reply time but a broken cell

@@ -39,18 +39,8 @@ from .outcome import Outcome, Reason, Rejection
 from .passes import first_pass, second_pass
 from .roster import EMPTY as NO_ROSTER
 from .roster import Roster
-from .tickets import (
-    RawItem,
-    TicketError,
-    decode_text,
-    detect_format,
-    item_id,
-    line_id,
-    read_items,
-    read_sheet_items,
-    reject,
-    ticket_from_data,
-)
+from .ticket_files import decode_text, detect_format, read_items, read_sheet_items
+from .tickets import RawItem, TicketError, item_id, line_id, reject, ticket_from_data
 from .webhooks import read_payloads
 from .workbook import WorkbookError, is_workbook, read_sheet
 from .workers import Gate, Interrupted, Pool, ReplayError, default_jobs
