@@ -46,6 +46,13 @@ def test_bad_input_gives_one_positioned_diagnostic(tmp_path: Path, content: byte
     assert expected in codes(f)
 
 
+@pytest.mark.parametrize(("text", "value"), [("<<\n", "<<"), ("note: <<\n", {"note": "<<"}), ("- <<\n", ["<<"])])
+def test_merge_sign_outside_a_key_is_text(text: str, value: object) -> None:
+    """YAML 1.2 has no merge keys: `<<` as a value is the two characters, not a crash."""
+    doc, problems = load_text(text, "p.yaml")
+    assert (doc.data, problems) == (value, [])
+
+
 def test_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
     f = tmp_path / "bomb.yaml"
     f.write_text(BOMB)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from conftest import FIXTURES, ROOT
@@ -264,6 +264,7 @@ def test_apply_never_fails_and_accounts_for_every_diagnostic(tmp_path_factory: p
 
 
 @given(text=st.text(max_size=80))
+@example(text="<<")
 def test_config_reader_never_fails_otherwise(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
     folder = tmp_path_factory.mktemp("config")
     (folder / ".slapolicy.yaml").write_text(text, encoding="utf-8")

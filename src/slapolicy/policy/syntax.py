@@ -55,7 +55,10 @@ class _CoreResolver(BaseResolver):
 
 
 def scalar(tag: str, value: str) -> Any:
-    """The value of a plain scalar the resolver typed (core schema)."""
+    """The value of a plain scalar the resolver typed (core schema); `<<` outside a
+    mapping key is text, as YAML 1.2 has no merge keys."""
+    if tag == MERGE:
+        return value
     if tag == _BOOL:
         return value in ("true", "True", "TRUE")
     if tag == _NULL:
