@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -10,9 +11,21 @@ import pytest
 from click.testing import CliRunner, Result
 
 from slapolicy.cli import main
+from slapolicy.i18n import set_language
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
+
+# English golden files whatever the developer's locale; tests of another language set it themselves
+for _name in ("LC_ALL", "LC_MESSAGES"):
+    os.environ.pop(_name, None)
+os.environ["LANG"] = "C.UTF-8"
+
+
+@pytest.fixture(autouse=True)
+def _english() -> None:
+    """Each test starts in English: a command run in Chinese does not leak into the next test."""
+    set_language("en")
 
 
 @pytest.fixture

@@ -15,30 +15,42 @@ import importlib
 import click
 
 from .. import __version__
+from ..i18n import LANGUAGES, N_, _, choose, set_language
 
-# name -> (module, attribute, short help)
+# name -> (module, attribute, short help; translated when listed)
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "validate": ("validate", "validate", "Check policy files or directories (default: policies/)."),
-    "test": ("test", "test", "Run policy test files (*.test.yaml) under PATHS (default: policies/)."),
-    "simulate": ("simulate", "simulate", "Replay TICKETS against POLICY (a file or a directory of versions) in virtual time."),
-    "due": ("due", "due", "Which open tickets of TICKETS breach soon under POLICY: every running clock by time left."),
-    "report": ("report", "report", "Quality KPIs of a ticket HISTORY under POLICY, with its objectives met or missed."),
-    "whatif": ("whatif", "whatif", "Replay HISTORY under two policy versions: KPI deltas and the tickets whose outcome changes."),
-    "clauses": ("clauses", "clauses", "Each clause of the regulation with the rules that encode it and the test cases that cite it."),
-    "generate": ("generate", "generate", "Write a synthetic, seeded ticket history in the JSONL ticket format."),
-    "calendar": ("calendar", "calendar", "Check a policy's business calendar without writing a ticket."),
-    "schema": ("checks", "schema", "Print the policy JSON Schema (draft 2020-12) for editors and other tools."),
-    "checks": ("checks", "list_checks", "List the semantic checks (or, with --all, every code) with severity and title."),
-    "explain": ("checks", "explain", "Explain one code (SLA503, unknown_event_type, ...) with passing and failing examples."),
-    "import": ("import_", "import_", "Turn a helpdesk EXPORT (CSV or Excel .xlsx) into slapolicy's JSONL tickets through an import profile."),
-    "diff": ("diff", "diff", "What changed between two policy versions: targets, rules, calendars, escalations, objectives."),
-    "render": ("render", "render", "Write POLICY as the regulation document people read (Markdown or printable HTML)."),
-    "profiles": ("profiles", "profiles", "List the shipped import profiles (`show NAME` prints one to copy and edit)."),
-    "serve": ("serve", "serve", "Enforce POLICY live: ticket events in over HTTP, escalations out on time."),
+    "validate": ("validate", "validate", N_("Check policy files or directories (default: policies/).")),
+    "test": ("test", "test", N_("Run policy test files (*.test.yaml) under PATHS (default: policies/).")),
+    "simulate": ("simulate", "simulate", N_("Replay TICKETS against POLICY (a file or a directory of versions) in virtual time.")),
+    "due": ("due", "due", N_("Which open tickets of TICKETS breach soon under POLICY: every running clock by time left.")),
+    "report": ("report", "report", N_("Quality KPIs of a ticket HISTORY under POLICY, with its objectives met or missed.")),
+    "whatif": ("whatif", "whatif", N_("Replay HISTORY under two policy versions: KPI deltas and the tickets whose outcome changes.")),
+    "clauses": ("clauses", "clauses", N_("Each clause of the regulation with the rules that encode it and the test cases that cite it.")),
+    "generate": ("generate", "generate", N_("Write a synthetic, seeded ticket history in the JSONL ticket format.")),
+    "calendar": ("calendar", "calendar", N_("Check a policy's business calendar without writing a ticket.")),
+    "schema": ("checks", "schema", N_("Print the policy JSON Schema (draft 2020-12) for editors and other tools.")),
+    "checks": ("checks", "list_checks", N_("List the semantic checks (or, with --all, every code) with severity and title.")),
+    "explain": ("checks", "explain", N_("Explain one code (SLA503, unknown_event_type, ...) with passing and failing examples.")),
+    "import": ("import_", "import_", N_("Turn a helpdesk EXPORT (CSV or Excel .xlsx) into slapolicy's JSONL tickets through an import profile.")),
+    "diff": ("diff", "diff", N_("What changed between two policy versions: targets, rules, calendars, escalations, objectives.")),
+    "render": ("render", "render", N_("Write POLICY as the regulation document people read (Markdown or printable HTML).")),
+    "profiles": ("profiles", "profiles", N_("List the shipped import profiles (`show NAME` prints one to copy and edit).")),
+    "serve": ("serve", "serve", N_("Enforce POLICY live: ticket events in over HTTP, escalations out on time.")),
 }
 
 
+def _speak(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """Chooses the language before any subcommand is looked up, so its help is translated too."""
+    set_language(choose(value))
+    ctx.meta["slapolicy.lang"] = value  # an explicit choice beats a policy's declared language
+
+
 class LazyGroup(click.Group):
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: object) -> click.Context:
+        set_language(choose())  # the locale's language already for `--help`, which is handled before `--lang` is seen
+        return super().make_context(info_name, args, parent, **extra)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
 
@@ -51,13 +63,16 @@ class LazyGroup(click.Group):
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, help_text) for name, (_, _, help_text) in COMMANDS.items()]
-        with formatter.section("Commands"):
+        rows = [(name, _(help_text)) for name, (_module, _attribute, help_text) in COMMANDS.items()]
+        with formatter.section(_("Commands")):
             formatter.write_dl(rows)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="slapolicy")
+@click.option("--lang", type=click.Choice(LANGUAGES), is_eager=True, expose_value=False, callback=_speak,
+              help="Language of messages, tables and reports (zh or en; default: the locale, LANG=zh_CN.UTF-8 "
+                   "speaks Chinese, else the policy's declared language, else English).")
 def main() -> None:
     """Write a service department's SLA regulation as data, and check it.
 

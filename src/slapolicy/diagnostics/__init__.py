@@ -1,5 +1,5 @@
 """Diagnostics: the one problem record every layer reports (`record`) and the registry of every
 code slapolicy reports, with its severity and documentation (`codes`).
 
-The bottom layer: imports nothing of slapolicy.
+May import: `i18n`.
 """

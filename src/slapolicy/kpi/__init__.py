@@ -5,5 +5,5 @@ solved or pending; the events a figure needs), one history under two policy vers
 with the notifications each role is sent under each), and what is open at an instant: the clocks
 by time left, today's breaches and escalations (`board`).
 
-May import: `sim`, `validate`, `rules`, `policy`, `calendar`, `diagnostics`.
+May import: `sim`, `validate`, `rules`, `policy`, `calendar`, `diagnostics`, `i18n`.
 """

@@ -17,7 +17,7 @@ Exit codes (also in docs/exit-codes.md and `slapolicy --help`):
 | 130 | interrupted by SIGINT (Ctrl-C); what was done so far is printed, marked partial |
 | 143 | terminated by SIGTERM; the same |
 
-May import: `review`, `kpi`, `sim`, `validate`, `rules`, `policy`, `calendar`, `diagnostics`.
+May import: `review`, `kpi`, `sim`, `validate`, `rules`, `policy`, `calendar`, `diagnostics`, `i18n`.
 """
 
 from __future__ import annotations

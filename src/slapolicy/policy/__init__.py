@@ -3,5 +3,5 @@ parser and its errors in plain words: `syntax`), the shipped JSON Schemas (`sche
 `when:` conditions, the typed, frozen policy model (`model`) and how a document becomes
 it (`build`; its business calendars: `calendars`), the clause registers and the clauses a policy cites.
 
-May import: `calendar`, `diagnostics`.
+May import: `calendar`, `diagnostics`, `i18n`.
 """

@@ -4,5 +4,5 @@ each clause of the regulation with the rules encoding it and the cases citing an
 (`clauses`, by the clauses each expectation checks: `governs`), and the policy as the document
 people read (`render`, in the words of `words`).
 
-May import: `kpi`, `sim`, `validate`, `rules`, `policy`, `calendar`, `diagnostics`.
+May import: `kpi`, `sim`, `validate`, `rules`, `policy`, `calendar`, `diagnostics`, `i18n`.
 """

@@ -2,5 +2,5 @@
 (`compiler`), and the engines that answer "which rules match these facts?" (`engine`:
 durable-rules behind one adapter, and its pure-Python twin).
 
-May import: `policy`, `calendar`, `diagnostics`.
+May import: `policy`, `calendar`, `diagnostics`, `i18n`.
 """

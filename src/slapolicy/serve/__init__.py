@@ -10,5 +10,5 @@ scheduler's tick; the state as of now), `documents` (what the API answers), `del
 (webhooks and SMTP, retries and dead letters), `metrics` (Prometheus), `runtime` (the threads
 that own the database and the replay) and `app` (the HTTP routes, `openapi.json`).
 
-May import: `output`, `review`, `kpi`, `sim`, `validate`, `rules`, `policy`, `calendar`, `diagnostics`.
+May import: `output`, `review`, `kpi`, `sim`, `validate`, `rules`, `policy`, `calendar`, `diagnostics`, `i18n`.
 """

@@ -8,5 +8,5 @@ which the machine, periods and findings end things with), correlations over many
 several (`replay`, through `passes`, `workers`, `lanes` and `lines`), yielding the typed
 outcome model (`outcome`) every output reads.
 
-May import: `validate`, `rules`, `policy`, `calendar`, `diagnostics`.
+May import: `validate`, `rules`, `policy`, `calendar`, `diagnostics`, `i18n`.
 """

@@ -3,5 +3,5 @@ validation of a document and of the versions of one policy (`validation`), a tea
 settings about the codes (`settings`), and the repository every command opens policies
 through, read and validated once (`repository`).
 
-May import: `rules`, `policy`, `calendar`, `diagnostics`.
+May import: `rules`, `policy`, `calendar`, `diagnostics`, `i18n`.
 """

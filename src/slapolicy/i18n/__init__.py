@@ -1,0 +1,102 @@
+"""The language people read: English source strings, translated through gettext catalogs.
+
+Messages are written in English in the code and marked for extraction: `_("...")` where
+the text is used, `N_("...")` where it is only declared (a table heading, a help text) and
+translated when shown. The catalogs are managed with Babel (`pybabel extract / update /
+compile`, docs/translations.md); the compiled `.mo` files ship in the package and a test
+holds them equal to the `.po` sources and every message id translated.
+
+The language is chosen once per command (or per request in the service): an explicit
+`--lang`, else the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`: `zh_CN.UTF-8` is Chinese), else
+the language a policy declares, else English. Codes, JSON keys and SARIF stay
+language-neutral: only what is formatted for people is translated.
+
+The bottom layer: imports nothing of slapolicy.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+Lang = Literal["en", "zh"]
+LANGUAGES: tuple[Lang, ...] = ("en", "zh")
+DOMAIN = "slapolicy"
+LOCALE_DIR = Path(__file__).parent / "locale"
+_CATALOG_LOCALE: dict[Lang, str] = {"zh": "zh_CN"}  # the catalog folder of each translated language
+
+_current: ContextVar[Lang] = ContextVar("slapolicy_lang", default="en")
+
+
+def language_of(tag: str | None) -> Lang | None:
+    """`zh`, `zh_CN.UTF-8`, `zh-Hans`, `en_GB` -> the language; `C`, `POSIX`, `de_DE`, '' -> None."""
+    if not tag:
+        return None
+    primary = tag.replace("-", "_").split(".", 1)[0].split("@", 1)[0].split("_", 1)[0].lower()
+    return primary if primary in LANGUAGES else None
+
+
+def choose(explicit: str | None = None, declared: str | None = None,
+           environ: Mapping[str, str] | None = None) -> Lang:
+    """The language to speak: `--lang`, else the locale as POSIX orders it (the first of
+    LC_ALL, LC_MESSAGES, LANG that is set decides), else the policy's declared language, else English."""
+    for tag in (explicit, _locale(os.environ if environ is None else environ), declared):
+        lang = language_of(tag)
+        if lang is not None:
+            return lang
+    return "en"
+
+
+def _locale(environ: Mapping[str, str]) -> str | None:
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if environ.get(name):
+            return environ[name]
+    return None
+
+
+def current() -> Lang:
+    return _current.get()
+
+
+def set_language(lang: Lang) -> None:
+    """Speak `lang` from now on in this context (a command run; the service sets it per request)."""
+    _current.set(lang)
+
+
+@contextmanager
+def speaking(lang: Lang) -> Iterator[None]:
+    """Speak `lang` inside the block (tests, and a page built in a language other than the command's)."""
+    token = _current.set(lang)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+@cache
+def _translations(lang: Lang) -> _gettext.NullTranslations:
+    folder = _CATALOG_LOCALE.get(lang)
+    if folder is None:
+        return _gettext.NullTranslations()  # English is the source language
+    return _gettext.translation(DOMAIN, LOCALE_DIR, languages=[folder])
+
+
+def _(message: str) -> str:
+    """`message` in the current language (itself in English, or where no translation exists)."""
+    return _translations(_current.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The singular or plural form for `n`, in the current language (Chinese has one form)."""
+    return _translations(_current.get()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:  # noqa: N802 (the name gettext tools look for)
+    """Marks `message` for the catalog where it is declared; `_()` translates it where it is shown."""
+    return message
