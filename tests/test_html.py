@@ -82,9 +82,9 @@ def test_report_page_has_a_chart_per_objective_with_data(run_cli: Callable[..., 
     names = {r: doc["names"]["roles"][r]["name_en"] for r in notified}
     for chart, labels, total in (("breached", ["P1 一级紧急", "P2 二级重要", "P3 三级一般", "customer contracts and records"], breached),
                                  ("notified", [names[r] for r in sorted(notified, key=lambda r: -notified[r])], sum(notified.values()))):
-        svg = re.search(rf'<svg class="chart counts" role="img" data-chart="{chart}".*?</svg>', page)
-        assert svg is not None
-        values = re.findall(r'text-anchor="end">([^<]*)</text><rect class="bar \w+" data-value="(\d+)"', svg.group(0))
+        bars = re.search(rf'<div class="chart counts" role="img" data-chart="{chart}">.*?</div></div>(?!<div class="hbar">)', page)
+        assert bars is not None
+        values = re.findall(r'<span class="name">([^<]*)</span><span class="track"><span class="bar \w+" data-value="(\d+)"', bars.group(0))
         assert sorted(html.unescape(v) for v, _ in values) == sorted(labels)
         assert sum(int(n) for _, n in values) == total
     assert "Service quality report — after-sales" in page
@@ -189,6 +189,15 @@ def test_report_page_a_director_reads(browser: Any, run_cli: Callable[..., Any],
     for chart in page.locator("svg.chart").all():  # no chart without data
         assert chart.locator("rect.bar[data-value]").count() > 0
         assert chart.is_visible() and chart.bounding_box()["width"] <= width
+    counts = page.locator(".counts .bar")
+    assert counts.count() > 0
+    for bar in counts.all():  # bars to scale: the longest takes the track, each other its share of it
+        value = int(bar.get_attribute("data-value"))
+        track, most = bar.locator("xpath=..").bounding_box(), max(int(b.get_attribute("data-value")) for b in
+                                                                  bar.locator("xpath=ancestor::div[contains(@class,'counts')]//span[@data-value]").all())
+        assert bar.bounding_box()["width"] == pytest.approx(max(2, track["width"] * value / most), abs=1)
+    names = page.locator(".counts .name")
+    assert min(float(n.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) for n in names.all()) >= 12  # legible on a phone
     rates = page.locator('svg.chart[data-objective="resolution-rate"] rect.bar[data-value]')
     assert rates.count() > 0
     scale = rates.first.evaluate("e => e.ownerSVGElement.getBoundingClientRect().width / 520")  # the chart scales down on a phone
@@ -355,6 +364,15 @@ def test_report_page_holds_the_ledger_and_findings(run_cli: Callable[..., Any]) 
             "<tbody><tr class=\"\"><td>2025-03</td><td>李美華</td><td>50</td><td>1</td></tr>"
             "<tr class=\"\"><td>2025-04</td><td>林技術員</td><td>400</td><td>1</td></tr></tbody></table></div>") in page
     assert "<h2>Findings</h2>" in page
+    doc = json.loads(run_cli("report", "policies/company-service", "examples/company-service/history.jsonl", "--roster",
+                             "examples/company-service/roster.csv", "--as-of", "2025-05-10T00:00:00+08:00", "--jobs", "1",
+                             "--format", "json").stdout)
+    fines = [t for t in doc["ledger"]["totals"] if t["direction"] == "fine"]
+    card = re.search(r'<div class="card bad" data-fine="([\d.]+) (\d+)"><div class="value">CNY ([\d,.]+)</div>'
+                     r'<div class="label">penalties \((\d+) charges\)</div>', page)
+    assert card is not None
+    assert float(card.group(1)) == float(card.group(3).replace(",", "")) == sum(t["amount"] for t in fines)
+    assert int(card.group(2)) == int(card.group(4)) == sum(t["charges"] for t in fines)
 
 
 def test_rejected_tickets_are_on_the_page(run_cli: Callable[..., Any], browser: Any, tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The report page's SVG charts: an objective's value per period against its target, and counts per group;
+"""The report page's charts: an objective's value per period against its target (SVG), and counts per group (HTML bars);
 axes with round ticks, and long series summarised into weeks or months so a bar stays wide enough to read.
 
 SVG written here rather than a charting library inlined into the page: a few bars and a target line per
@@ -158,17 +158,10 @@ def objective_chart(objective: str, measure: str, rows: list[dict[str, Any]]) ->
 
 
 def count_chart(name: str, counts: dict[str, int]) -> str:
-    """Horizontal bars: a count per group (breached clocks, notifications per role) with the number at the bar's end."""
-    row_h, label_w = 22, 200
+    """Horizontal bars of a count per group (breached clocks, notifications per role), the number at each bar's end:
+    HTML rather than SVG, so the names keep their size on a phone while the bars take the width left."""
     most = max(counts.values(), default=0) or 1
-    height = row_h * len(counts) + 8
-    parts = [f'<svg class="chart counts" role="img" data-chart="{_e(name)}" viewBox="0 0 {CHART_W} {height}" '
-             f'width="{CHART_W}" height="{height}">']
-    for i, (label, n) in enumerate(counts.items()):
-        y = 4 + i * row_h
-        w = (CHART_W - label_w - 60) * n / most
-        parts.append(f'<text class="tick" x="{label_w - 6}" y="{y + 15}" text-anchor="end">{_e(label)}</text>'
-                     f'<rect class="bar {name}" data-value="{n}" x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_h - 6}">'
-                     f'<title>{_e(label)}: {n}</title></rect><text class="tick" x="{label_w + w + 4:.1f}" y="{y + 15}">{n}</text>')
-    return "".join(parts) + "</svg>"
-
+    rows = "".join(f'<div class="hbar"><span class="name">{_e(label)}</span><span class="track"><span class="bar {_e(name)}" '
+                   f'data-value="{n}" style="width: {100 * n / most:.1f}%" title="{_e(label)}: {n}"></span></span>'
+                   f'<span class="n">{n}</span></div>' for label, n in counts.items())
+    return f'<div class="chart counts" role="img" data-chart="{_e(name)}">{rows}</div>'

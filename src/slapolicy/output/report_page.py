@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import IO, Any
 
 from ..i18n import N_, _, current
@@ -39,15 +40,15 @@ class Figures:
 
     span: str  # the report's first to last period
     objectives: tuple[int, int] = (0, 0)  # (met in every period with data, judged): per objective and version
-    unjudged: list[str] = field(default_factory=list)  # objectives no period of the span could judge
     objective_periods: tuple[int, int] = (0, 0)  # (met, judged): per objective and own period
     clocks: tuple[int, int] = (0, 0)  # (breached, clocks) of the measured metrics
     first_response: tuple[str, int, int] | None = None  # (metric, met, met or breached)
     notified: dict[str, int] = field(default_factory=dict)  # escalation notifications per role
-    owed: list[tuple[str, float, int]] = field(default_factory=list)  # (fine or credit, amount, how many)
+    owed: list[tuple[str, Decimal, int]] = field(default_factory=list)  # (fine or credit, amount, how many)
 
 
 def figures(doc: dict[str, Any]) -> Figures:
+    """The cards' numbers, read from the report document (the browser test counts them from its JSON the same way)."""
     periods = sorted({g["period"] for g in doc["groups"]})
     span = periods[0] if len(periods) == 1 else _("{first} – {last}").format(first=periods[0], last=periods[-1]) if periods else "—"
     found = Figures(span=span)
@@ -58,7 +59,6 @@ def figures(doc: dict[str, Any]) -> Figures:
             verdicts[(r["objective"], r["version"])].append(r["met"])
     judged = {k: v for k, v in verdicts.items() if v}
     found.objectives = (sum(all(v) for v in judged.values()), len(judged))
-    found.unjudged = [name for (name, _version), v in verdicts.items() if not v]
     every = [m for v in judged.values() for m in v]
     found.objective_periods = (every.count(True), len(every))
     metrics = [(n, m) for g in doc["groups"] for n, m in g["metrics"].items() if "not_measured" not in m]
@@ -75,7 +75,7 @@ def figures(doc: dict[str, Any]) -> Figures:
     for direction, count in (("fine", "charges"), ("credit", "credits")):
         totals = [t for t in ledger.get("totals", ()) if t["direction"] == direction]
         if totals:
-            found.owed.append((direction, round(sum(t["amount"] for t in totals), 2), sum(t[count] for t in totals)))
+            found.owed.append((direction, sum((Decimal(t["amount"]) for t in totals), Decimal(0)), sum(t[count] for t in totals)))
     return found
 
 
