@@ -98,6 +98,31 @@ def test_report_page_has_a_chart_per_objective_with_data(run_cli: Callable[..., 
     assert [float(v) for v in re.findall(r'data-value="([\d.]+)" x=', svg.group(0))] == [min(v) for _, v in sorted(months.items())]
 
 
+def test_the_locale_chooses_the_report_page_language(run_cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """LANG=zh_CN.UTF-8 without --lang: the page in Chinese; --lang en beats the locale."""
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    page = report(run_cli).stdout
+    assert '<html lang="zh-CN">' in page and "<h1>服务质量报告 — after-sales" in page and "<h2>质量目标</h2>" in page
+    page = run_cli("--lang", "en", "report", "policies/after-sales", "examples/tickets.jsonl", "--as-of", AS_OF, "--format", "html").stdout
+    assert '<html lang="en">' in page and "<h2>Objectives</h2>" in page
+
+
+def test_counts_without_data_are_said_in_words(run_cli: Callable[..., Any], tmp_path: Path) -> None:
+    """T-1010 and T-1011 (examples/tickets.jsonl) breached nothing and fired no escalation: no empty bars, a sentence each."""
+    history = tmp_path / "on-time.jsonl"
+    history.write_text("".join(line + "\n" for line in (ROOT / "examples" / "tickets.jsonl").read_text(encoding="utf-8").splitlines()
+                               if json.loads(line)["id"] in ("T-1010", "T-1011")), encoding="utf-8")
+    result = run_cli("report", "policies/after-sales", str(history), "--as-of", AS_OF, "--format", "html")
+    assert result.exit_code == 0
+    doc = json.loads(run_cli("report", "policies/after-sales", str(history), "--as-of", AS_OF, "--format", "json").stdout)
+    assert sum(m.get("breached", 0) for g in doc["groups"] for m in g["metrics"].values()) == 0
+    assert not any(g.get("notified") for g in doc["groups"])
+    assert 'class="chart counts"' not in result.stdout
+    span = doc["groups"][0]["period"] if len(doc["groups"]) == 1 else f"{doc['groups'][0]['period']} – {doc['groups'][-1]['period']}"
+    assert f'<p class="nodata">No clock was breached in {span}.</p>' in result.stdout
+    assert f'<p class="nodata">No escalation fired in {span}.</p>' in result.stdout
+
+
 def test_unwritable_output_is_a_one_line_error(run_cli: Callable[..., Any], tmp_path: Path) -> None:
     result = run_cli("simulate", "policies/after-sales", "examples/tickets.jsonl", "--format", "html", "-o",
                      str(tmp_path / "missing" / "page.html"))
