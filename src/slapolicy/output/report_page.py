@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import IO, Any
 
 from ..i18n import N_, _, current
+from ..kpi.report import rate
 from .cells import (
     METRIC_COLUMNS,
     OBJECTIVE_COLUMNS,
@@ -19,6 +20,7 @@ from .cells import (
     metric_cells,
     objective_cells,
     owed_tables,
+    pct,
     report_notes,
     report_title,
     summary_text,
@@ -94,12 +96,13 @@ def _cards(doc: dict[str, Any], f: Figures) -> str:
                  span=f.span, met=f.objective_periods[0], judged=f.objective_periods[1]),
               f"{met} / {judged}", "good" if met == judged else "bad", {"objectives": f"{met} {judged}"})]
     breached, clocks = f.clocks
-    cards.append((_("clocks breached"), f"{breached:,} / {clocks:,}", "bad" if breached else "good", {"clocks": f"{breached} {clocks}"}))
+    cards.append((_("clocks breached ({share})").format(share=pct(rate(breached, clocks)) or "—"), f"{breached:,} / {clocks:,}", "",
+                  {"clocks": f"{breached} {clocks}"}))
     if f.first_response:
         metric, on_time, decided = f.first_response
         title = next((m.get("title") for g in doc["groups"] for n, m in g["metrics"].items() if n == metric and m.get("title")), metric)
-        cards.append((_("{metric} on time (of the clocks met or breached)").format(metric=title), f"{on_time:,} / {decided:,}",
-                      "good" if on_time == decided else "bad", {"first-response": f"{on_time} {decided}"}))
+        cards.append((_("{metric} on time: {share} of the clocks met or breached").format(metric=title, share=pct(rate(on_time, decided)) or "—"),
+                      f"{on_time:,} / {decided:,}", "", {"first-response": f"{on_time} {decided}"}))
     if f.notified:
         split = "".join(f"\n{name_of(doc, 'roles', role)} {n:,}" for role, n in f.notified.items())  # a line a role
         cards.append((_("escalation notifications, per role:{split}").format(split=split), f"{sum(f.notified.values()):,}", "",
