@@ -97,13 +97,12 @@ def summarised(rows: list[dict[str, Any]], own: str, period: str) -> list[dict[s
     for key, members in sorted(grouped.items()):
         judged = [r for r in members if r["met"] is not None]
         if not judged:
-            out.append({**members[0], "period": key, "value": None, "met": None, "measured": 0, "periods": len(members),
-                        "missed": 0, "own_period": own})
+            out.append({**members[0], "period": key, "value": None, "met": None, "measured": 0, "periods": len(members), "missed": 0})
             continue
         worst = max(judged, key=lambda r: (r.get("infinite", False), r["value"] or 0)) if worst_high else \
             min(judged, key=lambda r: (not r.get("infinite", False), r["value"] if r["value"] is not None else math.inf))
         out.append({**worst, "period": key, "met": all(r["met"] for r in judged), "measured": sum(r["measured"] for r in members),
-                    "periods": len(judged), "missed": sum(r["met"] is False for r in judged), "own_period": own})
+                    "periods": len(judged), "missed": sum(r["met"] is False for r in judged)})
     return out
 
 
