@@ -123,6 +123,22 @@ def test_counts_without_data_are_said_in_words(run_cli: Callable[..., Any], tmp_
     assert f'<p class="nodata">No escalation fired in {span}.</p>' in result.stdout
 
 
+def test_a_daily_report_over_months_draws_its_breaches_per_month(run_cli: Callable[..., Any]) -> None:
+    """`--period day` over January to October: more than 31 days, so the breached clocks are summed per month, each
+    month's bar the sum of its days in the JSON report."""
+    args = ("report", "policies/after-sales", "examples/tickets.jsonl", "--as-of", AS_OF, "--period", "day")
+    page = run_cli(*args, "--format", "html").stdout
+    doc = json.loads(run_cli(*args, "--format", "json").stdout)
+    months: dict[str, int] = {}
+    for g in doc["groups"]:  # the contracts (another kind of subject) apart from the tickets
+        key = g["period"][:7] + (" " + doc["names"]["subjects"][g["kind"]]["name_en"] if "kind" in g else "")
+        months[key] = months.get(key, 0) + sum(m.get("breached", 0) for m in g["metrics"].values())
+    assert len(doc["groups"]) > 1 and (dt.date.fromisoformat(doc["groups"][-1]["period"]) - dt.date.fromisoformat(doc["groups"][0]["period"])).days > 31
+    assert "<h2>Breached clocks per month</h2>" in page
+    bars = re.findall(r'<span class="name">([^<]*)</span><span class="track"><span class="bar breached" data-value="(\d+)"', page)
+    assert {k: int(n) for k, n in bars} == months
+
+
 def test_unwritable_output_is_a_one_line_error(run_cli: Callable[..., Any], tmp_path: Path) -> None:
     result = run_cli("simulate", "policies/after-sales", "examples/tickets.jsonl", "--format", "html", "-o",
                      str(tmp_path / "missing" / "page.html"))

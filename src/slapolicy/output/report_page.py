@@ -160,7 +160,8 @@ def _counts(doc: dict[str, Any], f: Figures) -> str:
     periods = [g["period"] for g in doc["groups"]]
     drawn = drawn_period(doc["period"], periods) if periods else doc["period"]
     for g in doc["groups"]:  # summed over the periods when grouped --by (severity, tier): one bar a value
-        breaches[_group_name(doc, g) or bucket(g["period"], drawn)] += sum(m.get("breached", 0) for m in g["metrics"].values())
+        key = " ".join(k for k in ("" if doc["by"] else bucket(g["period"], drawn), _group_name(doc, g)) if k)  # per period without --by
+        breaches[key] += sum(m.get("breached", 0) for m in g["metrics"].values())
     heading = _("Breached clocks by {by}").format(by=", ".join(_(b) for b in doc["by"])) if doc["by"] else \
         _("Breached clocks per {period}").format(period=_(drawn))
     parts = [_h2(heading)]
