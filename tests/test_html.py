@@ -1,12 +1,15 @@
 """The HTML pages of `report` and `simulate`: self-contained, golden, safe against any ticket text,
 and checked in a real browser (headless Debian chromium driven by Playwright): no console errors,
 charts drawn with their data, the breach marker of a known ticket where its instant falls on the
-axis. Screenshots go to artifacts/screenshots/ (a CI artifact, gitignored)."""
+axis; the report page at desktop and phone width, in English and Chinese. Screenshots go to the folder
+SLAPOLICY_SCREENSHOTS names (.ci/run: artifacts/screenshots, a CI artifact), else artifacts/screenshots/ (gitignored)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
+import os
 import re
 import shutil
 import signal
@@ -19,11 +22,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import ROOT
-from slapolicy.output.html import STUB, _script_json
+from slapolicy.output.charts import STUB
+from slapolicy.output.html import _script_json
 
 AS_OF = "2025-12-31T00:00:00+08:00"
 CHROMIUM = "/usr/bin/chromium"
-SHOTS = ROOT / "artifacts" / "screenshots"
+SHOTS = Path(os.environ.get("SLAPOLICY_SCREENSHOTS") or ROOT / "artifacts" / "screenshots")
 X0, X1 = 190, 880  # the timeline's axis in timeline.js
 
 
@@ -54,23 +58,85 @@ def test_pages_are_self_contained(run_cli: Callable[..., Any]) -> None:
         assert set(re.findall(r"https?://[^\s\"'<>]+", page)) <= {"http://www.w3.org/2000/svg"}
 
 
-def test_report_page_has_a_chart_per_objective(run_cli: Callable[..., Any]) -> None:
+def report_json(run_cli: Callable[..., Any], *extra: str) -> Any:
+    result = run_cli("report", "policies/after-sales", "examples/tickets.jsonl", "--as-of", AS_OF, "--by", "severity",
+                     "--format", "json", *extra)
+    return json.loads(result.stdout)
+
+
+def test_report_page_has_a_chart_per_objective_with_data(run_cli: Callable[..., Any]) -> None:
+    """A chart per objective with a value in some period; the others say in words why they have none, and no chart
+    is drawn without data: breaches per severity and notifications per role, named as the policy names them."""
     page = report(run_cli).stdout
-    doc = json.loads(run_cli("report", "policies/after-sales", "examples/tickets.jsonl", "--as-of", AS_OF, "--by", "severity",
-                             "--format", "json").stdout)
-    objectives = {r["objective"] for r in doc["objectives"]}
-    assert set(re.findall(r'<svg class="chart" role="img" data-objective="([^"]+)"', page)) == objectives
+    doc = report_json(run_cli)
+    with_data = {r["objective"] for r in doc["objectives"] if r["value"] is not None}
+    assert set(re.findall(r'<svg class="chart" role="img" data-objective="([^"]+)"', page)) == with_data
+    without = {r["objective"] for r in doc["objectives"]} - with_data
+    assert without and set(re.findall(r'<figure class="nodata" data-objective="([^"]+)"', page)) == without
+    assert "No data: no record of hotline calls counts for this objective in 2025-01 – 2025-09." in page  # hotline calls: none in the history
     breached = sum(m["breached"] for g in doc["groups"] for m in g["metrics"].values())
-    escalated = sum(n for g in doc["groups"] for n in g["escalations"].values())
-    for chart, total in (("breached", breached), ("escalations", escalated)):  # one bar per severity, over all months
-        svg = re.search(rf'<svg class="chart counts" role="img" data-chart="{chart}".*?</svg>', page)
-        assert svg is not None
-        values = re.findall(r'<text class="tick" x="254" y="\d+" text-anchor="end">([^<]*)</text><rect class="bar \w+" data-value="(\d+)"',
-                            svg.group(0))
-        assert [v for v, _ in values] == ["contract severity=", "severity=P1 一级紧急", "severity=P2 二级重要", "severity=P3 三级一般"]
+    notified: dict[str, int] = {}
+    for g in doc["groups"]:
+        for role, n in g.get("notified", {}).items():
+            notified[role] = notified.get(role, 0) + n
+    names = {r: doc["names"]["roles"][r]["name_en"] for r in notified}
+    for chart, labels, total in (("breached", ["P1 一级紧急", "P2 二级重要", "P3 三级一般", "customer contracts and records"], breached),
+                                 ("notified", [names[r] for r in sorted(notified, key=lambda r: -notified[r])], sum(notified.values()))):
+        bars = re.search(rf'<div class="chart counts" role="img" data-chart="{chart}">.*?</div></div>(?!<div class="hbar">)', page)
+        assert bars is not None
+        values = re.findall(r'<span class="name">([^<]*)</span><span class="track"><span class="bar \w+" data-value="(\d+)"', bars.group(0))
+        assert sorted(html.unescape(v) for v, _ in values) == sorted(labels)
         assert sum(int(n) for _, n in values) == total
-    assert f'<div class="value">{breached}</div><div class="label">clocks breached</div>' in page
     assert "Service quality report — after-sales" in page
+    daily = [r for r in doc["objectives"] if r["objective"] == "daily-quality-check" and r["met"] is not None]
+    months: dict[str, list[float]] = {}  # a daily objective over eight months (more than 31 days): a bar per month, its worst day
+    for r in daily:
+        months.setdefault(r["period"][:7], []).append(r["value"])
+    svg = re.search(r'<svg class="chart" role="img" data-objective="daily-quality-check".*?</svg>', page)
+    days = [dt.date.fromisoformat(r["period"]) for r in daily]
+    assert svg is not None and (max(days) - min(days)).days > 31
+    assert [float(v) for v in re.findall(r'data-value="([\d.]+)" x=', svg.group(0))] == [min(v) for _, v in sorted(months.items())]
+
+
+def test_the_locale_chooses_the_report_page_language(run_cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """LANG=zh_CN.UTF-8 without --lang: the page in Chinese; --lang en beats the locale."""
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    page = report(run_cli).stdout
+    assert '<html lang="zh-CN">' in page and "<h1>服务质量报告 — after-sales" in page and "<h2>质量目标</h2>" in page
+    page = run_cli("--lang", "en", "report", "policies/after-sales", "examples/tickets.jsonl", "--as-of", AS_OF, "--format", "html").stdout
+    assert '<html lang="en">' in page and "<h2>Objectives</h2>" in page
+
+
+def test_counts_without_data_are_said_in_words(run_cli: Callable[..., Any], tmp_path: Path) -> None:
+    """T-1010 and T-1011 (examples/tickets.jsonl) breached nothing and fired no escalation: no empty bars, a sentence each."""
+    history = tmp_path / "on-time.jsonl"
+    history.write_text("".join(line + "\n" for line in (ROOT / "examples" / "tickets.jsonl").read_text(encoding="utf-8").splitlines()
+                               if json.loads(line)["id"] in ("T-1010", "T-1011")), encoding="utf-8")
+    result = run_cli("report", "policies/after-sales", str(history), "--as-of", AS_OF, "--format", "html")
+    assert result.exit_code == 0
+    doc = json.loads(run_cli("report", "policies/after-sales", str(history), "--as-of", AS_OF, "--format", "json").stdout)
+    assert sum(m.get("breached", 0) for g in doc["groups"] for m in g["metrics"].values()) == 0
+    assert not any(g.get("notified") for g in doc["groups"])
+    assert 'class="chart counts"' not in result.stdout
+    span = doc["groups"][0]["period"] if len(doc["groups"]) == 1 else f"{doc['groups'][0]['period']} – {doc['groups'][-1]['period']}"
+    assert f'<p class="nodata">No clock was breached in {span}.</p>' in result.stdout
+    assert f'<p class="nodata">No escalation fired in {span}.</p>' in result.stdout
+
+
+def test_a_daily_report_over_months_draws_its_breaches_per_month(run_cli: Callable[..., Any]) -> None:
+    """`--period day` over January to October: more than 31 days, so the breached clocks are summed per month, each
+    month's bar the sum of its days in the JSON report."""
+    args = ("report", "policies/after-sales", "examples/tickets.jsonl", "--as-of", AS_OF, "--period", "day")
+    page = run_cli(*args, "--format", "html").stdout
+    doc = json.loads(run_cli(*args, "--format", "json").stdout)
+    months: dict[str, int] = {}
+    for g in doc["groups"]:  # the contracts (another kind of subject) apart from the tickets
+        key = g["period"][:7] + (" " + doc["names"]["subjects"][g["kind"]]["name_en"] if "kind" in g else "")
+        months[key] = months.get(key, 0) + sum(m.get("breached", 0) for m in g["metrics"].values())
+    assert len(doc["groups"]) > 1 and (dt.date.fromisoformat(doc["groups"][-1]["period"]) - dt.date.fromisoformat(doc["groups"][0]["period"])).days > 31
+    assert "<h2>Breached clocks per month</h2>" in page
+    bars = re.findall(r'<span class="name">([^<]*)</span><span class="track"><span class="bar breached" data-value="(\d+)"', page)
+    assert {k: int(n) for k, n in bars} == months
 
 
 def test_unwritable_output_is_a_one_line_error(run_cli: Callable[..., Any], tmp_path: Path) -> None:
@@ -115,26 +181,100 @@ def open_page(browser: Any, path: Path, width: int = 1200) -> tuple[Any, list[st
     return page, errors
 
 
-def test_report_page_in_chromium(browser: Any, run_cli: Callable[..., Any], tmp_path: Path) -> None:
+def card_figures(doc: dict[str, Any]) -> dict[str, str]:
+    """What the cards must say, counted here from the report's JSON: objectives met in every period they were judged
+    in (of those judged at all), breached clocks of the measured metrics, first responses met of those decided, and
+    the escalation notifications per role."""
+    verdicts: dict[tuple[str, str], list[bool]] = {}
+    for r in doc["objectives"]:
+        verdicts.setdefault((r["objective"], r["version"]), []).extend([r["met"]] if r["met"] is not None else [])
+    judged = [v for v in verdicts.values() if v]
+    metrics = [(n, m) for g in doc["groups"] for n, m in g["metrics"].items() if "not_measured" not in m]
+    first = [m for n, m in metrics if n == "first_response"]
+    found = {"objectives": f"{sum(all(v) for v in judged)} {len(judged)}",
+             "clocks": f"{sum(m['breached'] for _, m in metrics)} {sum(m['clocks'] for _, m in metrics)}",
+             "first-response": f"{sum(m['met'] for m in first)} {sum(m['met'] + m['breached'] for m in first)}"}
+    notified: dict[str, int] = {}
+    for g in doc["groups"]:
+        for role, n in g.get("notified", {}).items():
+            notified[role] = notified.get(role, 0) + n
+    found["notified"] = " ".join(f"{role}={n}" for role, n in sorted(notified.items(), key=lambda kv: -kv[1]))
+    return found
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_report_page_a_director_reads(browser: Any, run_cli: Callable[..., Any], tmp_path: Path, width: int) -> None:
+    """At desktop and phone width: nothing wider than the screen (wide tables scroll in their own box), every chart
+    drawn with data, the cards' numbers those of the JSON report, the detail per month and severity folded."""
     path = tmp_path / "report.html"
     report(run_cli, "-o", str(path))
-    page, errors = open_page(browser, path)
-    charts = page.locator("svg.chart")
-    assert charts.count() >= 4
+    expected = card_figures(report_json(run_cli))
+    page, errors = open_page(browser, path, width)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    too_wide = page.evaluate("""[...document.querySelectorAll('body *')].filter(e => !e.closest('.wide')
+        && e.getBoundingClientRect().right > innerWidth + 0.5).map(e => e.tagName + '.' + e.className)""")
+    assert too_wide == []
+    cards = page.locator(".card")
+    shown: dict[str, str] = {}
+    for i in range(cards.count()):
+        card = cards.nth(i)
+        for key in ("objectives", "clocks", "first-response"):
+            if card.get_attribute(f"data-{key}"):
+                shown[key] = card.get_attribute(f"data-{key}")
+                assert card.locator(".value").inner_text().replace(",", "") == shown[key].replace(" ", " / ")  # as shown
+        if card.get_attribute("data-notified"):
+            shown["notified"] = card.get_attribute("data-notified")
+            total = sum(int(kv.split("=")[1]) for kv in shown["notified"].split())
+            assert card.locator(".value").inner_text().replace(",", "") == str(total)
+    assert shown == expected
+    for chart in page.locator("svg.chart").all():  # no chart without data
+        assert chart.locator("rect.bar[data-value]").count() > 0
+        assert chart.is_visible() and chart.bounding_box()["width"] <= width
+    counts = page.locator(".counts .bar")
+    assert counts.count() > 0
+    for bar in counts.all():  # bars to scale: the longest takes the track, each other its share of it
+        value = int(bar.get_attribute("data-value"))
+        track, most = bar.locator("xpath=..").bounding_box(), max(int(b.get_attribute("data-value")) for b in
+                                                                  bar.locator("xpath=ancestor::div[contains(@class,'counts')]//span[@data-value]").all())
+        assert bar.bounding_box()["width"] == pytest.approx(max(2, track["width"] * value / most), abs=1)
+    names = page.locator(".counts .name")
+    assert min(float(n.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) for n in names.all()) >= 12  # legible on a phone
     rates = page.locator('svg.chart[data-objective="resolution-rate"] rect.bar[data-value]')
     assert rates.count() > 0
+    scale = rates.first.evaluate("e => e.ownerSVGElement.getBoundingClientRect().width / 520")  # the chart scales down on a phone
     for i in range(rates.count()):  # drawn to scale: 0-100 % over the 160 px of the plot, 0 as a 2 px stub
         box = rates.nth(i).bounding_box()
         assert box is not None and box["width"] > 0
-        assert box["height"] == pytest.approx(max(STUB, float(rates.nth(i).get_attribute("data-value")) * 160), abs=0.5)
-    counts = page.locator("svg.counts rect.bar")
-    assert counts.count() > 0
-    for i in range(counts.count()):
-        box = counts.nth(i).bounding_box()
-        assert box is not None and (box["width"] > 0) == (int(counts.nth(i).get_attribute("data-value")) > 0)
-    assert page.locator("svg.chart line.target").count() > 0
+        assert box["height"] == pytest.approx(max(STUB, float(rates.nth(i).get_attribute("data-value")) * 160) * scale, abs=0.5)
+    ticks = page.locator('svg.chart[data-objective="resolution-rate"] text.tick').all_text_contents()
+    assert ticks[:6] == ["0%", "20%", "40%", "60%", "80%", "100%"]  # round ticks
+    assert page.locator("details table").first.is_visible() is False  # per month and severity, folded
+    assert page.locator("html").get_attribute("lang") == "en"
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "report.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"report-{width}.png"), full_page=True)
+    assert errors == []
+
+
+def test_report_page_in_chinese(browser: Any, run_cli: Callable[..., Any], tmp_path: Path) -> None:
+    """`slapolicy --lang zh` (or LANG=zh_CN.UTF-8): the page in Chinese, no English heading, card, caption or column
+    left, roles and subjects by the policy's Chinese names; the numbers those of the JSON report."""
+    path = tmp_path / "report-zh.html"
+    result = run_cli("--lang", "zh", "report", "policies/after-sales", "examples/tickets.jsonl", "--as-of", AS_OF, "--by", "severity",
+                     "--format", "html", "-o", str(path))
+    assert result.exit_code == 0
+    doc = report_json(run_cli)
+    page, errors = open_page(browser, path, 390)
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    headings = page.locator("h1, h2, h3, summary, th, figcaption, .card .label, p").all_text_contents()
+    english = [h for h in headings if re.search(r"\b(?!after|sales|contract|undecided_rule|as)[a-z]{3,}\b", h)]
+    assert english == []
+    assert page.locator("h1").text_content().startswith("服务质量报告")
+    card = page.locator(".card[data-notified]")
+    for role in doc["names"]["roles"]:
+        assert doc["names"]["roles"][role]["name"] in card.text_content()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "report-zh-390.png"), full_page=True)
     assert errors == []
 
 
@@ -261,10 +401,19 @@ def test_report_page_holds_the_ledger_and_findings(run_cli: Callable[..., Any]) 
                      "examples/company-service/roster.csv", "--as-of", "2025-05-10T00:00:00+08:00", "--jobs", "1", "--format", "html")
     assert result.exit_code == 0
     page = result.stdout
-    assert ("<h2>Penalties</h2><table><thead><tr><th>period</th><th>payer</th><th>amount CNY</th><th>charges</th></tr></thead>"
+    assert ("<h2>Penalties</h2><div class=\"wide\"><table><thead><tr><th>period</th><th>payer</th><th>amount CNY</th><th>charges</th></tr></thead>"
             "<tbody><tr class=\"\"><td>2025-03</td><td>李美華</td><td>50</td><td>1</td></tr>"
-            "<tr class=\"\"><td>2025-04</td><td>林技術員</td><td>400</td><td>1</td></tr></tbody></table>") in page
+            "<tr class=\"\"><td>2025-04</td><td>林技術員</td><td>400</td><td>1</td></tr></tbody></table></div>") in page
     assert "<h2>Findings</h2>" in page
+    doc = json.loads(run_cli("report", "policies/company-service", "examples/company-service/history.jsonl", "--roster",
+                             "examples/company-service/roster.csv", "--as-of", "2025-05-10T00:00:00+08:00", "--jobs", "1",
+                             "--format", "json").stdout)
+    fines = [t for t in doc["ledger"]["totals"] if t["direction"] == "fine"]
+    card = re.search(r'<div class="card bad" data-fine="([\d.]+) (\d+)"><div class="value">CNY ([\d,.]+)</div>'
+                     r'<div class="label">penalties \((\d+) charges\)</div>', page)
+    assert card is not None
+    assert float(card.group(1)) == float(card.group(3).replace(",", "")) == sum(t["amount"] for t in fines)
+    assert int(card.group(2)) == int(card.group(4)) == sum(t["charges"] for t in fines)
 
 
 def test_rejected_tickets_are_on_the_page(run_cli: Callable[..., Any], browser: Any, tmp_path: Path) -> None:

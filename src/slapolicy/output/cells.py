@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from ..calendar.durations import format_seconds
+from ..i18n import N_, _, ngettext
 from ..kpi.objectives import ObjectiveResult, ObjectiveSummary
 from ..kpi.periods import PERIODS
 from . import plural
@@ -58,7 +59,7 @@ def threshold(row: dict[str, Any]) -> str:
 
 def _value(measure: str, v: float | None, exact: bool) -> str:
     if v is None:
-        return "no data"
+        return _("no data")
     if measure in RATES or measure == "availability":
         return shown(measure, v)
     return seconds(v, exact) if measure in TIMES else f"{v:.1f}"
@@ -97,11 +98,11 @@ def unfinished(side: dict[str, Any]) -> str:
     solved, 2 pending (empty when it measured every clock to its stop)."""
     parts = []
     if side.get("open_past_target"):
-        parts.append(f"{side['open_past_target']} of {side['measured']} still open past target")
+        parts.append(_("{count} of {measured} still open past target").format(count=side["open_past_target"], measured=side["measured"]))
     if side.get("never_solved"):
-        parts.append(f"{side['never_solved']} of {side['measured']} never solved")
+        parts.append(_("{count} of {measured} never solved").format(count=side["never_solved"], measured=side["measured"]))
     if side.get("pending"):
-        parts.append(f"{side['pending']} pending")
+        parts.append(_("{count} pending").format(count=side["pending"]))
     return ", ".join(parts)
 
 
@@ -122,8 +123,17 @@ def md_cell(text: Any) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|").replace("\n", " ")
 
 
-OBJECTIVE_COLUMNS = ("objective", "clause", "period", "value", "target", "result", "measured")
-METRIC_COLUMNS = ("metric", "clocks", "met", "breached", "running", "cancelled", "on time", "median", "p90")
+OBJECTIVE_COLUMNS = (N_("objective"), N_("clause"), N_("period"), N_("value"), N_("target"), N_("result"), N_("measured"))
+METRIC_COLUMNS = (N_("metric"), N_("clocks"), N_("met"), N_("breached"), N_("running"), N_("cancelled"), N_("on time"), N_("median"),
+                  N_("p90"))
+
+
+def periods_text(n: int, unit: str) -> str:
+    """3 months, 1 day: a count of periods in words."""
+    words = {"day": ngettext("{count} day", "{count} days", n), "week": ngettext("{count} week", "{count} weeks", n),
+             "month": ngettext("{count} month", "{count} months", n), "quarter": ngettext("{count} quarter", "{count} quarters", n),
+             "year": ngettext("{count} year", "{count} years", n)}
+    return words[unit].format(count=n) if unit in words else plural(n, unit)
 
 
 def verdict(row: dict[str, Any], side: dict[str, Any], period: str) -> tuple[str, str]:
@@ -131,23 +141,24 @@ def verdict(row: dict[str, Any], side: dict[str, Any], period: str) -> tuple[str
     or, set for a shorter period, its worst period and how many missed (`side`: value, met, periods, missed,
     and the marks of `figure` and `unfinished`)."""
     if side.get("not_measured"):
-        return "not measured", "not measured"
+        return _("not measured"), _("not measured")
     rolled = PERIODS.index(row["own_period"]) < PERIODS.index(period)
     value = figure(row["measure"], side)
     if side["met"] is None:
-        return value, "no data"
+        return value, _("no data")
     left = unfinished(side)
     if left:
         value = f"{value}; {left}"
-    so_far = "" if side.get("settled", True) else " so far"
+    so_far = "" if side.get("settled", True) else _(" so far")
     if not rolled:
-        return value, ("met" if side["met"] else "missed") + so_far
+        return value, (_("met") if side["met"] else _("missed")) + so_far
     unit = row["own_period"]
     if side["met"]:
-        result = f"met in all {plural(side['periods'], unit)}" if side["periods"] > 1 else f"met in 1 {unit}"
+        result = _("met in all {periods}").format(periods=periods_text(side["periods"], unit)) if side["periods"] > 1 \
+            else _("met in {periods}").format(periods=periods_text(1, unit))
     else:
-        result = f"missed in {side['missed']} of {plural(side['periods'], unit)}"
-    return f"worst {value}", result + so_far
+        result = _("missed in {missed} of {periods}").format(missed=side["missed"], periods=periods_text(side["periods"], unit))
+    return _("worst {value}").format(value=value), result + so_far
 
 
 def objective_cells(row: dict[str, Any], doc: dict[str, Any]) -> tuple[list[str], bool | None]:
@@ -165,7 +176,7 @@ def objective_cells(row: dict[str, Any], doc: dict[str, Any]) -> tuple[list[str]
 
 def metric_cells(name: str, m: dict[str, Any]) -> list[str]:
     if "not_measured" in m:
-        return [named(name, m.get("title")), str(m["clocks"]), "", "", "", "", "not measured", "", ""]
+        return [named(name, m.get("title")), str(m["clocks"]), "", "", "", "", _("not measured"), "", ""]
 
     def time(key: str) -> str:
         if key in m.get("infinite", ()):
@@ -183,56 +194,72 @@ def owed_tables(doc: dict[str, Any]) -> list[tuple[str, tuple[str, ...], list[li
     tables: list[tuple[str, tuple[str, ...], list[list[str]]]] = []
     ledger = doc.get("ledger")
     if ledger:
-        amount = f"amount {ledger.get('currency', '')}".strip()
-        for title, direction, party, count in (("Penalties", "fine", "payer", "charges"), ("Service credits", "credit", "payee", "credits")):
+        amount = _("amount {currency}").format(currency=ledger.get("currency", "")).strip()
+        for title, direction, party, count in ((N_("Penalties"), "fine", "payer", "charges"), (N_("Service credits"), "credit", "payee", "credits")):
             rows = [[t["period"], t[party], str(t["amount"]), str(t[count])] for t in ledger["totals"] if t["direction"] == direction]
             if rows:
-                tables.append((title, ("period", party, amount, count), rows))
+                tables.append((title, (N_("period"), PARTIES[party], amount, PARTIES[count]), rows))
     rows = [[a["measure"], a["period"], " / ".join(map(str, a["service"].values())),
-             availability_pct(a["availability"]) + (" so far" if a["so_far"] else ""), seconds(a["downtime_seconds"]), str(a["interruptions"])]
+             availability_pct(a["availability"]) + (_(" so far") if a["so_far"] else ""), seconds(a["downtime_seconds"]), str(a["interruptions"])]
             for a in doc.get("availability", ())]
     if rows:
-        tables.append(("Availability", ("measure", "period", "service", "availability", "downtime", "interruptions"), rows))
+        tables.append((N_("Availability"), (N_("measure"), N_("period"), N_("service"), N_("availability"), N_("downtime"),
+                                            N_("interruptions")), rows))
     return tables
+
+
+PARTIES = {"payer": N_("payer"), "payee": N_("payee"), "charges": N_("charges"), "credits": N_("credits")}
 
 
 def report_notes(doc: dict[str, Any]) -> list[str]:
     """What the report cannot measure, which periods straddle versions, the rules not applied (once per cause),
     and what the marks in it mean: each said once, only when it appears."""
-    notes = [f"{p['period']} straddles versions " + " and ".join(f"{v} ({plural(n, 'subject')})" for v, n in p["versions"].items())
-             + ": each version's objectives are judged over its own subjects." for p in doc.get("straddling", ())]
+    notes = [_("{period} straddles versions {versions}: each version's objectives are judged over its own subjects.").format(
+        period=p["period"], versions=_(" and ").join(f"{v} ({subjects_text(n)})" for v, n in p["versions"].items()))
+        for p in doc.get("straddling", ())]
     rows = doc["objectives_at_period"]
     unmeasured: dict[str, dict[str, None]] = {}  # why -> what, in order
     for g in doc["groups"]:
         if "resolution_not_measured" in g:
-            unmeasured.setdefault(g["resolution_not_measured"], {})["resolution rate"] = None
+            unmeasured.setdefault(g["resolution_not_measured"], {})[_("resolution rate")] = None
         for name, m in g["metrics"].items():
             if "not_measured" in m:
                 unmeasured.setdefault(m["not_measured"], {})[named(name, m.get("title"))] = None
     for r in rows:
         if r.get("not_measured"):
             unmeasured.setdefault(r["not_measured"], {})[named(r["objective"], r.get("description"))] = None
-    notes += [f"Not measured, {why}: {', '.join(what)}." for why, what in unmeasured.items()]
-    notes += [f"Not applied on {plural(r['subjects'], 'subject')} (undecided_rule): {r['rule']}." for r in doc.get("rules_not_applied", ())]
+    notes += [_("Not measured, {why}: {what}.").format(why=why, what=", ".join(what)) for why, what in unmeasured.items()]
+    notes += [_("Not applied on {subjects} (undecided_rule): {rule}.").format(subjects=subjects_text(r["subjects"]), rule=r["rule"])
+              for r in doc.get("rules_not_applied", ())]
     if any(PERIODS.index(r["own_period"]) < PERIODS.index(doc["period"]) and r["value"] is not None for r in rows):
-        notes.append(f"An objective set for a shorter period (a day, a month) shows its worst value in each {doc['period']} "
-                     "and in how many of its periods it was missed.")
+        notes.append(_("An objective set for a shorter period (a day, a month) shows its worst value in each {period} "
+                       "and in how many of its periods it was missed.").format(period=_(doc["period"])))
     metrics = [m for g in doc["groups"] for m in g["metrics"].values()]
     if any("approximate" in m for m in metrics) or any("approximate" in r for r in rows):
-        notes.append("≈ marks a median or percentile read from a histogram (within 1 %); other durations are exact.")
+        notes.append(_("≈ marks a median or percentile read from a histogram (within 1 %); other durations are exact."))
     if any("lower_bound" in m for m in metrics) or any("lower_bound" in r for r in rows):
-        notes.append("≥ marks a lower bound: clocks still open past their target at --as-of count with their working time so far.")
+        notes.append(_("≥ marks a lower bound: clocks still open past their target at --as-of count with their working time so far."))
     if any(r.get("settled") is False for r in rows):
-        notes.append("A verdict marked so far could still turn as the clocks open past their target run on.")
+        notes.append(_("A verdict marked so far could still turn as the clocks open past their target run on."))
     if any("infinite" in m for m in metrics) or any("infinite" in r for r in rows):
-        notes.append("∞: the figure falls among clocks that ended without being solved (closed unsolved, a period missed).")
+        notes.append(_("∞: the figure falls among clocks that ended without being solved (closed unsolved, a period missed)."))
     return notes
 
 
-def counted(group: dict[str, Any]) -> str:
-    """3 tickets, resolution rate 66.7% (or 3 calls, … for subjects other than tickets)."""
-    resolution = "not measured" if "resolution_not_measured" in group else pct(group["resolution_rate"])
-    return f"{plural(group['tickets'], group.get('kind', 'ticket'))}, resolution rate {resolution}"
+def counted(group: dict[str, Any], kind_name: str = "") -> str:
+    """3 tickets, resolution rate 66.7% (or 3 calls, … for subjects other than tickets; `kind_name`: 3 × 服务热线来电)."""
+    resolution = _("not measured") if "resolution_not_measured" in group else pct(group["resolution_rate"])
+    subjects = tickets_text(group["tickets"]) if "kind" not in group else \
+        f"{group['tickets']} × {kind_name}" if kind_name else plural(group["tickets"], group["kind"])
+    return _("{subjects}, resolution rate {rate}").format(subjects=subjects, rate=resolution)
+
+
+def tickets_text(n: int) -> str:
+    return ngettext("{count} ticket", "{count} tickets", n).format(count=n)
+
+
+def subjects_text(n: int) -> str:
+    return ngettext("{count} subject", "{count} subjects", n).format(count=n)
 
 
 def report_title(doc: dict[str, Any]) -> str:
@@ -242,8 +269,9 @@ def report_title(doc: dict[str, Any]) -> str:
 
 def summary_text(doc: dict[str, Any]) -> str:
     s = doc["summary"]
-    later = f", {s['not_yet_created']} not yet created" if s.get("not_yet_created") else ""
-    return f"{plural(s['tickets'], 'ticket')}: {s['simulated']} simulated, {s['rejected']} rejected{later}"
+    later = _(", {count} not yet created").format(count=s["not_yet_created"]) if s.get("not_yet_created") else ""
+    return _("{tickets}: {simulated} simulated, {rejected} rejected").format(
+        tickets=tickets_text(s["tickets"]), simulated=s["simulated"], rejected=s["rejected"]) + later
 
 
 def derived_text(d: dict[str, Any]) -> str:

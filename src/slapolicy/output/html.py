@@ -2,11 +2,8 @@
 SVG and script; a Content-Security-Policy that forbids every request), so it opens offline and
 as a CI artifact.
 
-Charts are SVG written here rather than a charting library inlined into the page: the report's
-charts are a few bars and a target line per objective, which SVG says in a few kilobytes that
-draw before the first paint, where Vega-Lite would add about 1 MB of script to parse on every
-open. The simulate page draws each ticket's timeline only when its page of the list is shown,
-from compact rows (instants as seconds after the ticket's creation, repeated texts as indexes
+The report's page is `report_page` (its charts `charts`); this module holds what the pages share.
+The simulate page draws each ticket's timeline only when its page of the list is shown, from compact rows (instants as seconds after the ticket's creation, repeated texts as indexes
 into one string table), so 100 000 tickets stay a list to page through, not 100 000 SVGs.
 """
 
@@ -22,24 +19,7 @@ from typing import IO, Any
 from ..calendar.business import BusinessCalendar
 from ..calendar.spec import CalendarSpec
 from ..sim.outcome import ClockStatus, Outcome, Rejection, SubjectOutcome
-from .cells import (
-    METRIC_COLUMNS,
-    OBJECTIVE_COLUMNS,
-    RATES,
-    counted,
-    derived_text,
-    figure,
-    group_label,
-    metric_cells,
-    objective_cells,
-    owed_tables,
-    report_notes,
-    report_title,
-    shown,
-    summary_text,
-    threshold,
-    unfinished,
-)
+from .cells import derived_text
 from .encode import Encoder, dumps, number
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
@@ -70,90 +50,27 @@ def _head(title: str, csp: str = CSP, lang: str = "en", style: str = "") -> str:
 END = "</body></html>\n"
 
 
-def _table(columns: Iterable[str], rows: Iterable[Iterable[str]], classes: Iterable[str] = ()) -> str:
+def _table(columns: Iterable[str], rows: Iterable[Iterable[str]], classes: Iterable[str] = (), codes: Sequence[str] = ()) -> str:
+    """A table; `codes`: each row's code, shown as its first cell's tooltip (the cell names it for people)."""
     marks = list(classes)
     head = "".join(f"<th>{_e(c)}</th>" for c in columns)
-    body = "".join(f'<tr class="{marks[i] if i < len(marks) else ""}">' + "".join(f"<td>{_e(c)}</td>" for c in r) + "</tr>"
+    body = "".join(f'<tr class="{marks[i] if i < len(marks) else ""}">'
+                   + "".join(f'<td title="{_e(codes[i])}">{_e(c)}</td>' if j == 0 and i < len(codes) else f"<td>{_e(c)}</td>"
+                             for j, c in enumerate(r)) + "</tr>"
                    for i, r in enumerate(rows))
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-# ---- report ------------------------------------------------------------------------------------
+# ---- pages of cards and tables ------------------------------------------------------------------
 
-CHART_W, CHART_H, PAD_L, PAD_B, PAD_T = 520, 200, 64, 28, 12
-STUB = 2  # a bar of value 0 still shows, as a line on the axis
-
-
-def objective_chart(objective: str, measure: str, rows: list[dict[str, Any]]) -> str:
-    """Bars of one objective's value per period (green met, red missed, grey no data) against its target line."""
-    limits = [v for v in (rows[0]["min"], rows[0]["max"]) if v is not None]
-    values = [r["value"] for r in rows if r["value"] is not None]
-    top = 1.0 if measure in RATES or measure == "availability" else (max([*values, *limits, 0]) * 1.15 or 1.0)
-    plot_w, plot_h = CHART_W - PAD_L - 8, CHART_H - PAD_B - PAD_T
-    step = plot_w / max(len(rows), 1)
-    fits = max(1, int(plot_w // (max(len(r["period"]) for r in rows) * 6.5 + 8)))  # labels of 11 px text side by side
-    every = -(-len(rows) // fits)  # the others are left out; each bar names its period on hover
-
-    def y(v: float) -> float:
-        return PAD_T + plot_h * (1 - min(v, top) / top)
-
-    parts = [f'<svg class="chart" role="img" data-objective="{_e(objective)}" viewBox="0 0 {CHART_W} {CHART_H}" '
-             f'width="{CHART_W}" height="{CHART_H}">',
-             f'<line class="axis" x1="{PAD_L}" y1="{PAD_T + plot_h}" x2="{CHART_W - 8}" y2="{PAD_T + plot_h}"/>']
-    for tick in (0, top / 2, top):
-        parts.append(f'<text class="tick" x="{PAD_L - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{_e(shown(measure, tick))}</text>')
-    for i, r in enumerate(rows):
-        x = PAD_L + i * step + step * 0.15
-        label = (f'<text class="tick" x="{x + step * 0.35:.1f}" y="{CHART_H - 8}" text-anchor="middle">{_e(r["period"])}</text>'
-                 if i % every == 0 else "")
-        if r["value"] is None and not r.get("infinite"):
-            said = r.get("not_measured") and f"not measured, {r['not_measured']}"
-            parts.append(f'<rect class="bar nodata" x="{x:.1f}" y="{PAD_T + plot_h - 2}" width="{step * 0.7:.1f}" height="2">'
-                         f'<title>{_e(r["period"])}: {_e(said or "no data")}</title></rect>{label}')
-            continue
-        state = "met" if r["met"] else "missed"
-        top_y = PAD_T if r.get("infinite") else min(y(r["value"]), PAD_T + plot_h - STUB)  # ∞: the whole height
-        left = unfinished(r)
-        parts.append(f'<rect class="bar {state}" data-value="{r["value"] if r["value"] is not None else "inf"}" x="{x:.1f}" '
-                     f'y="{top_y:.1f}" width="{step * 0.7:.1f}" height="{PAD_T + plot_h - top_y:.1f}"><title>{_e(r["period"])}: '
-                     f'{_e(figure(measure, r))} ({state}, {r["measured"]} measured{_e("; " + left if left else "")})</title></rect>{label}')
-    for limit in limits:
-        parts.append(f'<line class="target" data-value="{limit}" x1="{PAD_L}" y1="{y(limit):.1f}" x2="{CHART_W - 8}" '
-                     f'y2="{y(limit):.1f}"><title>target {_e(threshold(rows[0]))}</title></line>')
-    return "".join(parts) + "</svg>"
-
-
-def count_chart(name: str, counts: dict[str, int]) -> str:
-    """Horizontal bars: a count per group (breached clocks, escalations) with the number at the bar's end."""
-    row_h, label_w = 22, 260
-    most = max(counts.values(), default=0) or 1
-    height = row_h * len(counts) + 8
-    parts = [f'<svg class="chart counts" role="img" data-chart="{_e(name)}" viewBox="0 0 {CHART_W} {height}" '
-             f'width="{CHART_W}" height="{height}">']
-    for i, (label, n) in enumerate(counts.items()):
-        y = 4 + i * row_h
-        w = (CHART_W - label_w - 60) * n / most
-        parts.append(f'<text class="tick" x="{label_w - 6}" y="{y + 15}" text-anchor="end">{_e(label)}</text>'
-                     f'<rect class="bar {name}" data-value="{n}" x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_h - 6}">'
-                     f'<title>{_e(label)}: {n}</title></rect><text class="tick" x="{label_w + w + 4:.1f}" y="{y + 15}">{n}</text>')
-    return "".join(parts) + "</svg>"
-
-
-def _cards(doc: dict[str, Any]) -> str:
-    verdicts = [r["met"] for r in doc["objectives_at_period"]]
-    breached = sum(m.get("breached", 0) for g in doc["groups"] for m in g["metrics"].values())  # none where not measured
-    escalated = sum(sum(g["escalations"].values()) for g in doc["groups"])
-    s = doc["summary"]
-    cards = [("tickets", s["tickets"], ""), ("simulated", s["simulated"], ""), ("rejected", s["rejected"], "bad" if s["rejected"] else ""),
-             ("objectives met", f"{verdicts.count(True)} of {len(verdicts)}", "bad" if False in verdicts else "good"),
-             ("clocks breached", breached, "bad" if breached else "good"), ("escalations", escalated, "")]
-    return card_row(cards)
-
-
-def card_row(cards: Iterable[tuple[str, Any, str]]) -> str:
-    """KPI cards: (label, value, class: "bad", "good" or "")."""
-    return '<div class="cards">' + "".join(f'<div class="card {c}"><div class="value">{_e(v)}</div><div class="label">{_e(k)}</div></div>'
-                                           for k, v, c in cards) + "</div>"
+def card_row(cards: Iterable[tuple[str, Any, str]], marks: Sequence[dict[str, str]] = ()) -> str:
+    """KPI cards: (label, value, class: "bad", "good" or ""), each with its `marks` as data- attributes (what a test reads)."""
+    found = list(marks)
+    shown = []
+    for i, (label, value, kind) in enumerate(cards):
+        data = "".join(f' data-{k}="{_e(v)}"' for k, v in (found[i] if i < len(found) else {}).items())
+        shown.append(f'<div class="card {kind}"{data}><div class="value">{_e(value)}</div><div class="label">{_e(label)}</div></div>')
+    return '<div class="cards">' + "".join(shown) + "</div>"
 
 
 def tables_page(title: str, lead: str, cards: str, sections: Iterable[tuple[str, Sequence[str], list[list[str]], bool]]) -> str:
@@ -164,55 +81,7 @@ def tables_page(title: str, lead: str, cards: str, sections: Iterable[tuple[str,
         if rows:
             table = f'<div class="wide">{_table(columns, rows)}</div>'
             body.append(f"<details><summary>{_e(heading)}</summary>{table}</details>" if folded else f"<h2>{_e(heading)}</h2>{table}")
-    return _head(title, style=".wide { overflow-x: auto; } details { margin: 16px 0; } summary { font-weight: 600; }") \
-        + "\n".join(body) + "\n" + END
-
-
-def report_page(doc: dict[str, Any], out: IO[str]) -> None:
-    """The report as a page: KPI cards, a chart per objective against its target, breaches and
-    escalations per group, the objectives, every group's metrics, findings and the ledger."""
-    title = f"Service quality report — {report_title(doc)}"
-    body = [f"<h1>{_e(title)}</h1>", f"<p>{_e(summary_text(doc))}.</p>"]
-    if doc["partial"]:
-        body.append('<p class="partial">Partial: the run was interrupted.</p>')
-    body += [f"<p class=\"note\">{_e(n)}</p>" for n in report_notes(doc)]
-    body.append(_cards(doc))
-    body.append(f"<h2>Objectives per {_e(doc['period'])}</h2><div class=\"charts\">")
-    by_objective: dict[tuple[str, str], list[dict[str, Any]]] = {}  # a chart per objective of each version
-    for row in doc["objectives"]:
-        by_objective.setdefault((row["objective"], row["version"]), []).append(row)
-    own = {r["objective"]: r["own_period"] for r in doc["objectives_at_period"]}
-    for (name, version), rows in by_objective.items():
-        desc = f" {rows[0]['description']}" if rows[0].get("description") else ""
-        under = f" under {version}" if len(doc["versions"]) > 1 else ""
-        body.append(f'<figure><figcaption>{_e(name + desc)} ({_e(rows[0]["measure"])} per {_e(own.get(name, ""))}, '
-                    f'target {_e(threshold(rows[0]))}{_e(under)})</figcaption>{objective_chart(name, rows[0]["measure"], rows)}</figure>')
-    body.append("</div>")
-    cells = [objective_cells(row, doc) for row in doc["objectives_at_period"]]
-    body.append(_table(OBJECTIVE_COLUMNS, [c for c, _ in cells], ["met" if m else ("missed" if m is False else "") for _, m in cells]))
-    breaches: Counter[str] = Counter()
-    escalations: Counter[str] = Counter()
-    for g in doc["groups"]:  # summed over the periods when the report is grouped --by (severity, tier): one bar a value
-        key = group_label({**g, "period": ""}, doc).strip() or g["period"]
-        breaches[key] += sum(m.get("breached", 0) for m in g["metrics"].values())
-        escalations[key] += sum(g["escalations"].values())
-    body.append("<h2>Breached clocks and escalations " + (f"by {_e(', '.join(doc['by']))}" if doc["by"] else f"per {_e(doc['period'])}")
-                + "</h2>")
-    body.append(f'<div class="charts"><figure><figcaption>breached clocks</figcaption>{count_chart("breached", dict(sorted(breaches.items())))}'
-                f'</figure><figure><figcaption>escalations</figcaption>{count_chart("escalations", dict(sorted(escalations.items())))}</figure></div>')
-    for group in doc["groups"]:
-        body.append(f"<h3>{_e(group_label(group, doc))}: {_e(counted(group))}</h3>")
-        body.append(_table(METRIC_COLUMNS, [metric_cells(n, m) for n, m in group["metrics"].items()]))
-        if group["escalations"]:
-            body.append(f"<p>Escalations: {_e(', '.join(f'{k} × {v}' for k, v in group['escalations'].items()))}.</p>")
-    findings: Counter[str] = Counter()
-    for group in doc["groups"]:
-        findings.update(group.get("findings", {}))
-    if findings:
-        body.append("<h2>Findings</h2>" + _table(("code", "count"), [(k, str(v)) for k, v in sorted(findings.items())]))
-    for caption, columns, table in owed_tables(doc):
-        body.append(f"<h2>{_e(caption)}</h2>" + _table(columns, table))
-    out.write(_head(title) + "\n".join(body) + "\n" + END)
+    return _head(title) + "\n".join(body) + "\n" + END
 
 
 # ---- simulate ----------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from .cells import (
     verdict_fields,
 )
 from .encode import Encoder, dumps, number, pretty
-from .html import report_page
+from .report_page import report_page
 from .workbook import Table, write_workbook
 
 
@@ -54,6 +54,7 @@ def document(report: Report, versions: Sequence[Policy]) -> dict[str, Any]:
             metrics.setdefault(name, metric)
     unmeasured = {m: why for m, metric in metrics.items() if (why := metric_unmeasured(metric, report.event_types))}
     unresolved = absent(("resolved",), report.event_types)
+    told = _notified_roles(covered or [newest])
     groups = []
     for key in sorted(report.groups):
         g = report.groups[key]
@@ -66,6 +67,12 @@ def document(report: Report, versions: Sequence[Policy]) -> dict[str, Any]:
             "metrics": {m: _metric(g.metrics[m], metrics[m].title, unmeasured.get(m)) for m in metrics if m in g.metrics},
             "escalations": dict(sorted((f"{metric} step {step}", n) for (metric, step), n in g.escalations.items())),
         })
+        notified = Counter[str]()
+        for step, n in g.escalations.items():
+            for role in told.get(step, ()):
+                notified[role] += n
+        if notified:
+            entry["notified"] = dict(sorted(notified.items()))
         if g.notices:
             entry["notices"] = dict(sorted(g.notices.items()))
         if g.findings:
@@ -86,6 +93,7 @@ def document(report: Report, versions: Sequence[Policy]) -> dict[str, Any]:
         "period": report.period,
         "by": list(report.by),
         **({"value_names": names} if (names := _value_names(covered or [newest], report.by)) else {}),
+        **({"names": names} if (names := _names(covered or [newest], groups, results)) else {}),
         "partial": report.interrupted,
         "summary": {"tickets": report.tickets, "simulated": report.simulated, "rejected": report.rejected,
                     **({"not_yet_created": report.later} if report.later else {})},
@@ -108,10 +116,30 @@ def _straddling(report: Report) -> list[dict[str, Any]]:
     return [{"period": period, "versions": counts} for period, counts in by_period.items() if len(counts) > 1]
 
 
+def _notified_roles(versions: Sequence[Policy]) -> dict[tuple[str, int], tuple[str, ...]]:
+    """(metric, step) -> the roles that step notifies, as the newest version covered defines it."""
+    return {(metric, step.index): step.notify for p in versions for metric, steps in p.escalations.items() for step in steps}
+
+
+def _names(versions: Sequence[Policy], groups: list[dict[str, Any]], results: Sequence[ObjectiveResult]) -> dict[str, Any]:
+    """The policy's names (and English names) of the roles the report counts notifications for and of the subjects
+    other than tickets it groups or its objectives count, the newest version's first: for people, where the codes are for scripts."""
+    wanted = {"roles": {r for g in groups for r in g.get("notified", ())},
+              "subjects": ({r.objective.subject for r in results} | {g["kind"] for g in groups if "kind" in g}) - {"ticket"}}
+    names: dict[str, dict[str, dict[str, str]]] = {}
+    for policy in reversed(versions):
+        for kind, declared in (("roles", policy.roles), ("subjects", policy.subjects)):
+            for k in sorted(wanted[kind] & set(declared)):
+                v = declared[k]
+                names.setdefault(kind, {}).setdefault(k, {"name": v.name, **({"name_en": v.name_en} if v.name_en else {})})
+    return names
+
+
 def _verdict(r: ObjectiveResult | ObjectiveSummary) -> dict[str, Any]:
     """An objective in one period: which it is (and of which version) and its verdict (`verdict_fields`)."""
     o = r.objective
     return {"objective": o.id, "version": r.version, **_described(o.description), "clause": _clause(o.clauses),
+            **({"subject": o.subject} if o.subject != "ticket" else {}),
             "measure": o.measure, **({"count": o.count or "subject"} if o.measure == "on_time_rate" else {}),
             "period": r.period or None, **verdict_fields(r)}
 
