@@ -148,6 +148,19 @@ def test_render_writes_the_file(run_cli: Callable[..., Result], tmp_path: Path) 
     assert target.read_text(encoding="utf-8") == rendered("after-sales", "en", "html")
 
 
+def test_render_speaks_the_language_chosen(run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch) -> None:
+    """render's --lang, else `slapolicy --lang`, else the locale, else Chinese."""
+    def first_fact(*args: str) -> str:
+        return run_cli(*args).output.splitlines()[2]
+    assert first_fact("render", "policies/after-sales") == "- **制度**: after-sales"  # LANG=C.UTF-8 says nothing
+    assert first_fact("--lang", "en", "render", "policies/after-sales") == "- **Policy**: after-sales"
+    assert first_fact("--lang", "en", "render", "policies/after-sales", "--lang", "zh") == "- **制度**: after-sales"
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    assert first_fact("render", "policies/after-sales") == "- **Policy**: after-sales"
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    assert first_fact("render", "policies/after-sales") == "- **制度**: after-sales"
+
+
 def test_render_picks_a_version(run_cli: Callable[..., Result]) -> None:
     result = run_cli("render", "policies/after-sales", "--version", "2024.1")
     assert result.exit_code == 0
