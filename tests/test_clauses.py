@@ -127,10 +127,10 @@ def test_builtins_are_rendered_with_their_clause_and_diffed(in_root: object, tmp
     policy = open_policy("tests/fixtures/clauses/builtins/policy.yaml")
     (rules,) = [s for s in document(policy, "en").sections if s.anchor == "rules"]
     assert [(r.title, r.lines, r.basis.clauses) for r in rules.rules] == [
-        ("Built in: attribute_change", ("a change of severity or another attribute re-selects the targets of running clocks, "
-                                        "measured from their start",), ("R-902-01",)),
-        ("Built in: unique_ids", ("ids are unique: a later subject with an id already used is rejected (duplicate_id); the "
-                                  "first keeps it",), ("R-902-02",))]
+        ("Built in: attribute changes", ("a change of severity or another attribute re-selects the targets of running clocks, "
+                                         "measured from their start",), ("R-902-01",)),
+        ("Built in: unique ids", ("ids are unique: a later subject with an id already used is rejected; the "
+                                  "first keeps it",), ("R-902-02",))]  # in words: the codes are in the index
     older = tmp_path / "policy.yaml"
     older.write_text((ROOT / "tests/fixtures/clauses/builtins/policy.yaml").read_text(encoding="utf-8").replace('version: "1.0"', 'version: "0.9"').replace(
         "  unique_ids: {clause: R-902-02}\n", "").replace("../../registers", str(ROOT / "tests/fixtures/registers")),

@@ -1,7 +1,8 @@
 """The documentation is executable: README.md and every page of the manual (docs/) run, in
 order, against the shipped files, and the manual builds without a warning.
 
-Which pages, in which order: README.md, then docs/index.md and the pages of its table of
+Which pages, in which order: README.md, README.zh-CN.md (the same commands; a test holds them
+equal), then docs/index.md and the pages of its table of
 contents, depth first in the order of its `{toctree}` directives, as Sphinx lists them; every
 Markdown file under docs/ is one of them. The pages share one scratch folder, so a page may
 read a file that an earlier page's commands wrote (html.md reads the history report.md
@@ -40,6 +41,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
+README_ZH = ROOT / "README.zh-CN.md"  # the same front page in Chinese: the same commands, run the same way
 DOCS = ROOT / "docs"
 SHIPPED = ("policies", "examples", "regulation", "schema", "benchmarks", "src", "tests", "templates", "pyproject.toml")
 SETUP = ("python3 -m venv ", ".venv/bin/pip install ")
@@ -65,7 +67,7 @@ def toctree(page: Path) -> list[Path]:
     return order
 
 
-PAGES = [README, *toctree(DOCS / "index.md")]
+PAGES = [README, README_ZH, *toctree(DOCS / "index.md")]
 
 
 def name(page: Path) -> str:
@@ -201,6 +203,31 @@ def test_setup_commands_are_what_ci_runs() -> None:
         if part.startswith(SETUP):
             assert part.replace("install -e", "install -q -e") in ci or part in ci, f"{part!r} is not what .ci/run does"
     assert lines[1] == TEST_COMMAND and f"{TEST_COMMAND} -q" in ci
+
+
+def _commands_shown(page: Path) -> list[tuple[str, list[tuple[str, int, list[str] | None]]]]:
+    """Every command block of a page as what it runs: each command without its comment, its expected exit
+    and, in a transcript, its output; a `no-run` block's commands too."""
+    shown = []
+    for block in blocks(page):
+        language, *flags = block.info.split() or [""]
+        if language == "console" or language == "sh" and "no-run" not in flags:
+            ran = [(ANNOTATION.sub("", command), exit, output) for _, command, exit, output in steps(block)]
+        elif language == "sh":
+            ran = [(ANNOTATION.sub("", command), _expected_exit(command), None) for _, command in commands(block)]
+        else:
+            continue
+        shown.append((block.info, ran))
+    return shown
+
+
+def test_the_chinese_readme_shows_the_same_commands() -> None:
+    """README.zh-CN.md is README.md for Chinese readers: its command blocks, in order, are the same commands
+    with the same exit codes and output (only the comments are translated), so the two cannot drift; each
+    links to the other. test_every_command_block_runs_in_order runs both."""
+    assert _commands_shown(README_ZH) == _commands_shown(README)
+    assert "(README.zh-CN.md)" in README.read_text(encoding="utf-8")
+    assert "(README.md)" in README_ZH.read_text(encoding="utf-8")
 
 
 def test_every_page_is_in_the_table_of_contents() -> None:

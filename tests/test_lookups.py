@@ -176,10 +176,9 @@ def test_render_prints_the_matrix_as_a_table_in_both_languages() -> None:
     from slapolicy.review.render import document
 
     policy = open_policy(POLICY)
-    words = {  # en: attribute names (no description_en); zh: the policy's descriptions, up to a colon
+    words = {  # en: attribute names (no description_en); zh: the same, as the descriptions are English (no Chinese label)
         "en": ("Severity by criticality × impact", "criticality / impact", "service / season", "every year 12-13 to 01-11"),
-        "zh": ("严重等级：按service criticality × impact查表", "service criticality / impact", "IT service / time of year",
-               "每年 12-13 至 01-11")}
+        "zh": ("严重等级：按criticality × impact查表", "criticality / impact", "service / season", "每年 12-13 至 01-11")}
     for lang, (caption, corner, criticality_corner, every_year) in words.items():
         (section,) = [s for s in document(policy, lang).sections if s.anchor == "derived"]
         season, criticality, severity = section.tables

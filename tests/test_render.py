@@ -76,9 +76,9 @@ def _table(doc: RenderedPolicy, anchor: str, caption: str = "") -> dict[str, tup
 
 
 def test_the_calendar_in_words_in_both_languages() -> None:
-    assert _table(after_sales("zh"), "calendars")["office"] == (OFFICE_ZH,)
-    assert _table(after_sales("en"), "calendars")["office"] == (OFFICE_EN,)
-    assert _table(after_sales("zh"), "calendars")["always"] == ("全天 24 小时，节假日照常（自然时间）",)
+    assert _table(after_sales("zh"), "calendars")["办公时间"] == (OFFICE_ZH,)  # each calendar by its name (value_names)
+    assert _table(after_sales("en"), "calendars")["office hours"] == (OFFICE_EN,)
+    assert _table(after_sales("zh"), "calendars")["全天候"] == ("全天 24 小时，节假日照常（自然时间）",)
 
 
 def test_the_targets_table_follows_precedence_per_severity() -> None:
@@ -88,7 +88,7 @@ def test_the_targets_table_follows_precedence_per_severity() -> None:
     assert rows["首次响应"] == ("15 分钟（自然时间）", "30 分钟（自然时间）", "1 小时（自然时间）")
     assert rows["提出解决方案"] == ("2 小时（自然时间）", "—", "—")
     assert rows["客户回访"][0] == f"3 个工作日（{OFFICE_ZH}）"
-    assert rows["现场到达"][0] == "4 小时（自然时间）（仅当 客户所在地 = same_city）; 24 小时（自然时间）（仅当 客户所在地 = other_province）"
+    assert rows["现场到达"][0] == "4 小时（自然时间）（仅当 客户所在地 = 同城）; 24 小时（自然时间）（仅当 客户所在地 = 外省）"
     en = _table(after_sales("en"), "targets", "All tiers")
     assert en["First response"] == ("15 min (clock time)", "30 min (clock time)", "1 h (clock time)")
     assert en["Follow-up call"][0] == f"3 working days ({OFFICE_EN})"
@@ -107,11 +107,11 @@ def test_every_rule_carries_its_clause_text_or_its_choice() -> None:
     assert rules["p1-urgent"].basis.clauses == ("R-000-04",)
     assert rules["p1-urgent"].basis.source == f"{ROOT / 'policies/after-sales/2025.1.yaml'}:{_line('id: p1-urgent')}"
     assert rules["engineer-contact-p1"].basis.clauses == ()
-    assert any("本单位规定: R-000-20 says 约定时间" in line for line in rules["engineer-contact-p1"].lines)
+    assert any("本单位规定：R-000-20 只写“约定时间”" in line for line in rules["engineer-contact-p1"].lines)  # its translation
     appendix = {c.id: (c, by) for c, by in doc.clauses}
     clause, cited_by = appendix["R-000-04"]
     assert clause.text == ("一级紧急问题(系统瘫痪、数据丢失)需15分钟内响应,2小时内提出解决方案",)
-    assert "target p1-urgent" in cited_by and "severity P1" in cited_by
+    assert "时限规则 p1-urgent" in cited_by and "严重等级 P1" in cited_by
     escalation = _table(doc, "escalations", "首次响应")
     assert escalation["1"][:2] == ("时限的 75%", "技术支援组组长")
 
@@ -123,9 +123,9 @@ def _line(text: str) -> int:
 
 def test_english_falls_back_to_the_original_names(in_root: Path) -> None:
     policy = open_policy_set("policies/service-guide").latest
-    severities = _table(document(policy, "en"), "severities")
-    assert severities["L1"][0] == policy.severities["L1"].name  # no name_en in that policy
-    assert _table(after_sales("en"), "severities")["P1"] == ("Severity 1 (urgent)", "system down or data lost")
+    severities = _table(document(policy, "en"), "severities")  # by name: the codes are in the index
+    assert policy.severities["L1"].name in severities  # no name_en in that policy
+    assert _table(after_sales("en"), "severities")["Severity 1 (urgent)"] == ("system down or data lost",)
 
 
 def test_the_html_page_is_self_contained_and_printable(in_root: Path) -> None:
@@ -135,7 +135,7 @@ def test_the_html_page_is_self_contained_and_printable(in_root: Path) -> None:
     assert "@page { size: A4;" in page and "section.major { break-before: page; }" in page
     nav = page[page.index('<nav class="toc">'):page.index("</nav>")]
     toc = re.findall(r'<li><a href="#([^"]+)">', nav)
-    assert toc[0] == "severities" and toc[-2:] == ["decisions", "appendix"]
+    assert toc[0] == "severities" and toc[-3:] == ["decisions", "appendix", "index"]
     assert all(f'id="{anchor}"' in page for anchor in toc)
 
 
@@ -146,6 +146,19 @@ def test_render_writes_the_file(run_cli: Callable[..., Result], tmp_path: Path) 
     result = run_cli("render", "policies/after-sales", "--lang", "en", "-o", str(target))  # .html: HTML without --format
     assert (result.exit_code, result.output) == (0, "")
     assert target.read_text(encoding="utf-8") == rendered("after-sales", "en", "html")
+
+
+def test_render_speaks_the_language_chosen(run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch) -> None:
+    """render's --lang, else `slapolicy --lang`, else the locale, else Chinese."""
+    def first_fact(*args: str) -> str:
+        return run_cli(*args).output.splitlines()[2]
+    assert first_fact("render", "policies/after-sales") == "- **制度**: after-sales"  # LANG=C.UTF-8 says nothing
+    assert first_fact("--lang", "en", "render", "policies/after-sales") == "- **Policy**: after-sales"
+    assert first_fact("--lang", "en", "render", "policies/after-sales", "--lang", "zh") == "- **制度**: after-sales"
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    assert first_fact("render", "policies/after-sales") == "- **Policy**: after-sales"
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    assert first_fact("render", "policies/after-sales") == "- **制度**: after-sales"
 
 
 def test_render_picks_a_version(run_cli: Callable[..., Result]) -> None:

@@ -258,7 +258,7 @@ def test_render_writes_as_agreed() -> None:
     text, zh = rule_lines("en"), rule_lines("zh")
     assert "repair: as agreed (the time promised), else 5 calendar days" in text
     assert "repair: as agreed (the time promised)" in text
-    assert "repair: 按约定（答应客户的时间），未约定时 5 个自然日" in zh
+    assert "repair：按约定（答应客户的时间），未约定时 5 个自然日" in zh
 
 
 def test_a_coverage_window_is_never_agreed(tmp_path: Path) -> None:

@@ -2,17 +2,19 @@ from __future__ import annotations
 
 import click
 
+from ..i18n import choose
 from ..output import OutputError, destination
 from ..output.render import FORMATTERS
 from ..review.render import document
-from ..review.words import LANGS
+from ..review.words import LANGS, Lang
 from ._shared import fail, output_option, policy_set
 
 
 @click.command("render")
 @click.argument("policy", type=click.Path())
-@click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True,
-              help="zh: the policy's own names; en: English labels and the policy's *_en translations.")
+@click.option("--lang", type=click.Choice(LANGS), default=None,
+              help="zh: the policy's own names; en: English labels and the policy's *_en translations (default: "
+                   "`slapolicy --lang`, else the locale, else zh).")
 @click.option("--format", "-f", "fmt", type=click.Choice(tuple(FORMATTERS)), default=None,
               help="markdown, or html: one self-contained page that prints on A4 (default: html when -o names a .html file, "
                    "else markdown).")
@@ -37,6 +39,13 @@ def render(policy: str, lang: str, fmt: str | None, version: str | None, output:
         fmt = "html" if output is not None and output.lower().endswith((".html", ".htm")) else "markdown"
     try:
         with destination(output) as out:
-            FORMATTERS[fmt](document(chosen, "en" if lang == "en" else "zh"), out)
+            FORMATTERS[fmt](document(chosen, _language(lang)), out)
     except OutputError as exc:
         fail(str(exc))
+
+
+def _language(lang: str | None) -> Lang:
+    """The document's language: render's --lang, else `slapolicy --lang`, else the locale, else Chinese (the
+    language the shipped policies name things in; a policy does not declare its own yet)."""
+    explicit = lang or click.get_current_context().find_root().meta.get("slapolicy.lang")
+    return "en" if choose(explicit, "zh") == "en" else "zh"

@@ -150,6 +150,9 @@ _ALL = (
            "a pause, cancellation, repeat or window the cited clauses do not give, not marked a choice", "clause_constructs"),
     _check("SLA705", "figure-not-the-clauses", E, "a figure that cites a clause but is not the clause's figure",
            "cited_figures"),
+    _check("SLA706", "unnamed-value", W, "a value code the document shows without a name in a language the policy names "
+           "its values in (value_names)", "value_names"),
+    _check("SLA707", "translation-unused", W, "a translation (translations:) of a text the policy no longer has", "translations"),
     Code("SLA801", "unknown-policy", "tests", E, "a test file names a policy (or version) that does not exist",
          "`policy:` (and `version:`) of a test file must name a policy found beside it or under the paths "
          "given to `slapolicy test`."),

@@ -16,9 +16,9 @@ from ..review.sections import Basis, Rule, Section, Table
 def _basis_parts(doc: RenderedPolicy, basis: Basis, link: Callable[[str], str]) -> list[str]:
     parts = [", ".join(link(c) for c in basis.clauses)] if basis.clauses else []
     if basis.choice:
-        parts.append(f"{doc.words['choice']}: {basis.choice}")
+        parts.append(f"{doc.words['choice']}{doc.words['colon']}{basis.choice}")
     if basis.note:
-        parts.append(f"{doc.words['note']}: {basis.note}")
+        parts.append(f"{doc.words['note']}{doc.words['colon']}{basis.note}")
     return parts
 
 
@@ -28,6 +28,22 @@ def _clause_text(doc: RenderedPolicy, clause: Clause) -> list[str]:
     if doc.lang == "en" and clause.paraphrase:
         texts.append(clause.paraphrase)
     return texts
+
+
+def _appendices(doc: RenderedPolicy) -> list[Section]:
+    """The appendices after the sections: the clauses' words, the index of rules and codes, the notes as written."""
+    found = [Section("appendix", doc.words["appendix"]), Section("index", doc.words["index"])]
+    return found + ([Section("originals", doc.words["originals"])] if doc.originals else [])
+
+
+def _index_tables(doc: RenderedPolicy) -> list[Table]:
+    """Where each rule and table row is defined (file:line), and each value code with its name: the codes and
+    paths the body leaves out."""
+    tables = [Table(doc.words["index_rules"], (doc.words["id"], doc.words["defined_at"]), doc.places, (None,) * len(doc.places))]
+    if doc.codes:
+        tables.append(Table(doc.words["index_codes"], (doc.words["code"], doc.words["name"], doc.words["defined_at"]), doc.codes,
+                            (None,) * len(doc.codes)))
+    return tables
 
 
 # Markdown ---------------------------------------------------------------------------------
@@ -56,7 +72,6 @@ def _md_table(doc: RenderedPolicy, table: Table) -> list[str]:
 def _md_rule(doc: RenderedPolicy, rule: Rule, quotes: dict[str, Clause]) -> list[str]:
     lines = [f"### {rule.title}", "", *(f"- {line}" for line in rule.lines)]
     lines += [f"- {part}" for part in _basis_parts(doc, rule.basis, _md_link)]
-    lines.append(f"- `{rule.basis.source}`")
     for c in rule.basis.clauses:
         if c in quotes:
             lines += ["", f"> **{c}** {rule.quoted.get(c) or (quotes[c].text[0] if quotes[c].text else '')}".rstrip()]
@@ -66,7 +81,7 @@ def _md_rule(doc: RenderedPolicy, rule: Rule, quotes: dict[str, Clause]) -> list
 def markdown(doc: RenderedPolicy, out: IO[str]) -> None:
     quotes = {c.id: c for c, _ in doc.clauses}
     lines = [f"# {doc.title}", "", *(f"- **{k}**: {v}" for k, v in doc.facts), "", f"## {doc.words['contents']}", ""]
-    sections = [*doc.sections, Section("appendix", doc.words["appendix"])]
+    sections = [*doc.sections, *_appendices(doc)]
     lines += [f"{i}. [{s.title}](#{s.anchor})" for i, s in enumerate(sections, 1)]
     lines.append("")
     for i, section in enumerate(doc.sections, 1):
@@ -76,11 +91,18 @@ def markdown(doc: RenderedPolicy, out: IO[str]) -> None:
             lines += _md_table(doc, table)
         for rule in section.rules:
             lines += _md_rule(doc, rule, quotes)
-    lines += ['<a id="appendix"></a>', "", f"## {len(sections)}. {doc.words['appendix']}", ""]
+    number = len(doc.sections) + 1
+    lines += ['<a id="appendix"></a>', "", f"## {number}. {doc.words['appendix']}", ""]
     for clause, cited_by in doc.clauses:
         lines += [f'<a id="{clause.id}"></a>', "", f"### {clause.id}", ""]
         lines += [f"> {text}" for text in _clause_text(doc, clause)]
-        lines += ["", f"{doc.words['cited_by']}: {', '.join(cited_by)}", ""]
+        lines += ["", f"{doc.words['cited_by']}{doc.words['colon']}{', '.join(cited_by)}", ""]
+    lines += ['<a id="index"></a>', "", f"## {number + 1}. {doc.words['index']}", ""]
+    for table in _index_tables(doc):
+        lines += _md_table(doc, table)
+    if doc.originals:
+        lines += ['<a id="originals"></a>', "", f"## {number + 2}. {doc.words['originals']}", ""]
+        lines += [f"{i}. {_md_cell(text)}" for i, text in enumerate(doc.originals, 1)]
     out.write("\n".join(lines).rstrip("\n") + "\n")
 
 
@@ -116,7 +138,7 @@ def _html_basis(doc: RenderedPolicy, basis: Basis) -> str:
     if basis.choice:
         parts.append(f'<span class="choice">{escape(doc.words["choice"])}</span> {escape(basis.choice)}')
     if basis.note:
-        parts.append(f'<span class="note">{escape(doc.words["note"])}: {escape(basis.note)}</span>')
+        parts.append(f'<span class="note">{escape(doc.words["note"])}{escape(doc.words["colon"])}{escape(basis.note)}</span>')
     return "<br>".join(parts)
 
 
@@ -136,12 +158,12 @@ def _html_table(doc: RenderedPolicy, table: Table) -> list[str]:
 
 
 def _html_rule(doc: RenderedPolicy, rule: Rule, quotes: dict[str, Clause]) -> list[str]:
-    lines = ['<section class="rule">', f"<h3>{escape(rule.title)}</h3>", "<ul>"]
+    lines = ['<section class="rule">', f'<h3 title="{escape(rule.basis.source)}">{escape(rule.title)}</h3>', "<ul>"]
     lines += [f"<li>{escape(line)}</li>" for line in rule.lines]
     basis = _html_basis(doc, rule.basis)
     if basis:
         lines.append(f"<li>{basis}</li>")
-    lines += [f'<li class="source">{escape(rule.basis.source)}</li>', "</ul>"]
+    lines.append("</ul>")
     for c in rule.basis.clauses:
         if c in quotes and quotes[c].text:
             lines.append(f"<blockquote><b>{_html_link(c)}</b> {escape(rule.quoted.get(c) or quotes[c].text[0])}</blockquote>")
@@ -157,7 +179,7 @@ def html(doc: RenderedPolicy, out: IO[str]) -> None:
              f"<header><h1>{escape(doc.title)}</h1>", '<dl class="facts">']
     lines += [f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in doc.facts]
     lines += ["</dl></header>", f'<nav class="toc"><h2>{escape(doc.words["contents"])}</h2><ol>']
-    sections = [*doc.sections, Section("appendix", doc.words["appendix"])]
+    sections = [*doc.sections, *_appendices(doc)]
     lines += [f'<li><a href="#{s.anchor}">{escape(s.title)}</a></li>' for s in sections]
     lines.append("</ol></nav>")
     for i, section in enumerate(doc.sections, 1):
@@ -168,12 +190,21 @@ def html(doc: RenderedPolicy, out: IO[str]) -> None:
         for rule in section.rules:
             lines += _html_rule(doc, rule, quotes)
         lines.append("</section>")
-    lines += ['<section class="major" id="appendix">', f"<h2>{len(sections)}. {escape(doc.words['appendix'])}</h2>"]
+    number = len(doc.sections) + 1
+    lines += ['<section class="major" id="appendix">', f"<h2>{number}. {escape(doc.words['appendix'])}</h2>"]
     for clause, cited_by in doc.clauses:
         lines += [f'<section class="rule" id="{escape(clause.id)}">', f"<h3>{escape(clause.id)}</h3>"]
         lines += [f"<blockquote>{escape(text)}</blockquote>" for text in _clause_text(doc, clause)]
-        lines += [f"<p>{escape(doc.words['cited_by'])}: {escape(', '.join(cited_by))}</p>", "</section>"]
-    lines += ["</section>", "</body>", "</html>"]
+        lines += [f"<p>{escape(doc.words['cited_by'])}{escape(doc.words['colon'])}{escape(', '.join(cited_by))}</p>", "</section>"]
+    lines += ["</section>", '<section class="major" id="index">', f"<h2>{number + 1}. {escape(doc.words['index'])}</h2>"]
+    for table in _index_tables(doc):
+        lines += _html_table(doc, table)
+    lines.append("</section>")
+    if doc.originals:
+        lines += ['<section class="major" id="originals">', f"<h2>{number + 2}. {escape(doc.words['originals'])}</h2>", "<ol>"]
+        lines += [f"<li>{escape(text)}</li>" for text in doc.originals]
+        lines += ["</ol>", "</section>"]
+    lines += ["</body>", "</html>"]
     out.write("\n".join(lines) + "\n")
 
 

@@ -57,8 +57,8 @@ def _availability(w: _Writer) -> Section:
     rows, bases = [], []
     for a in w.p.availability:
         per = ", ".join(w.field(name) for name in a.per)
-        rows.append((w.text(a.path) or a.id, w.metric(a.downtime), per, PERIODS[a.period][w.en], _joined(w, _counting(w, a))))
-        bases.append(w.basis(f"availability {a.id}", a.path, a.clauses, a.choice))
+        rows.append((w.entry(a.path, a.id), w.metric(a.downtime), per, PERIODS[a.period][w.en], _joined(w, _counting(w, a))))
+        bases.append(w.basis(w.label("availability", a.id), a.path, a.clauses, a.choice))
     table = Table("", (w.w("id"), _w(w, "downtime"), _w(w, "per"), w.w("period"), _w(w, "counting")), tuple(rows), tuple(bases))
     return Section("availability", _w(w, "availability"), (table,) if rows else ())
 
@@ -85,13 +85,13 @@ def _credits(w: _Writer) -> Section:
         if c.availability is not None:
             measure = next((a for a in w.p.availability if a.id == c.availability), None)
             period = _period(w, measure.period) if measure is not None else ""
-            occurs = _w(w, "availability_of").format(c.availability, period)
+            occurs = _w(w, "availability_of").format(w.entry(measure.path, c.availability) if measure else w.code(c.availability), period)
         else:
             occurs = _w(w, "breach").format(w.metric(c.breach or ""))
         if c.when != All(()):
             occurs += w.w("when_only").format(w.condition(c.when))
-        rows.append((w.text(c.path) or c.id, occurs, _joined(w, _earns(w, c)), w.field(c.payee)))
-        bases.append(w.basis(f"credit {c.id}", c.path, c.clauses, c.choice))
+        rows.append((w.entry(c.path, c.id), occurs, _joined(w, _earns(w, c)), w.field(c.payee)))
+        bases.append(w.basis(w.label("credit", c.id), c.path, c.clauses, c.choice))
     table = Table("", (w.w("id"), w.w("occurs"), w.w("amount"), _w(w, "payee")), tuple(rows), tuple(bases))
     return Section("credits", _w(w, "credits"), (table,) if rows else ())
 
@@ -129,8 +129,10 @@ def _limits(w: _Writer) -> Section:
         rules = [_w(w, "highest")] if limit.highest else []
         if limit.max is not None:
             rules.append(_w(w, "max").format(_amount(w, limit.max)))
-        rows.append((limit.id, ", ".join(limit.credits), _group(w, limit), _joined(w, rules)))
-        bases.append(w.basis(f"credit limit {limit.id}", limit.path, limit.clauses, limit.choice))
+        named = {c.id: w.entry(c.path, c.id) for c in w.p.credits}
+        rows.append((w.entry(limit.path, limit.id), ", ".join(named.get(c, c) for c in limit.credits), _group(w, limit),
+                     _joined(w, rules)))
+        bases.append(w.basis(w.label("credit_limit", limit.id), limit.path, limit.clauses, limit.choice))
     table = Table("", (w.w("id"), _w(w, "credits"), _w(w, "per"), _w(w, "limit")), tuple(rows), tuple(bases))
     return Section("credit_limits", _w(w, "credit_limits"), (table,) if rows else ())
 

@@ -54,6 +54,7 @@ class Writer(Wording):
     def __init__(self, policy: Policy, lang: Lang) -> None:
         super().__init__(policy, lang)
         self.cited: dict[str, list[str]] = {}
+        self.places: dict[str, str] = {}  # each entry's label and where it is defined (file:line), for the index
         self.registers, _ = registers_of(policy.source, policy.registers)
         self.index = clause_index(self.registers)
 
@@ -78,4 +79,9 @@ class Writer(Wording):
         for c in clauses:
             self.cited.setdefault(c, []).append(label)
         line = source.line if source else self.p.document.locate(path).line
-        return Basis(clauses, choice or "", str(self.raw(path).get("note", "")), f"{self.p.source}:{line}")
+        self.places.setdefault(label, f"{self.p.source}:{line}")
+        return Basis(clauses, self.said(choice or ""), self.said(str(self.raw(path).get("note", ""))), f"{self.p.source}:{line}")
+
+    def label(self, kind: str, *ids: str) -> str:
+        """An entry as the index and the appendix name it: its kind in words, then its id (`时限规则 p1-urgent`)."""
+        return " ".join((self.kind(kind), *ids))

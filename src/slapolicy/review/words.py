@@ -15,6 +15,7 @@ from ..calendar.spec import CalendarSpec
 from ..policy.conditions import All, AnyOf, Compare, Condition, Not
 from ..policy.loader import JsonPath
 from ..policy.model import ALWAYS_CALENDAR, Metric, Named, Policy, TargetValue
+from ..policy.names import in_chinese, translation, value_name
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -63,16 +64,34 @@ WORDS: dict[str, tuple[str, str]] = {
     "every_ticket": ("所有工单", "Every ticket"),
     "derived": ("优先级与派生属性", "Priority and derived attributes"),
     "builtin": ("内置规则：{}", "Built in: {}"),
-    "builtin_unique_ids": ("编号唯一：已用编号的后来工单不予受理（duplicate_id），首个保留该编号",
-                           "ids are unique: a later subject with an id already used is rejected (duplicate_id); the first keeps it"),
+    "builtin_name_unique_ids": ("编号唯一", "unique ids"), "builtin_name_attribute_change": ("属性变更", "attribute changes"),
+    "builtin_unique_ids": ("编号唯一：已用编号的后来工单不予受理，首个保留该编号",
+                           "ids are unique: a later subject with an id already used is rejected; the first keeps it"),
     "builtin_attribute_change": ("严重等级等属性变更后，按新属性重新确定计时中的时限，仍自原起算时间计",
                                  "a change of severity or another attribute re-selects the targets of running clocks, measured from their start"),
     "lookup": ("{attribute}：按{keys}查表", "{attribute} by {keys}"), "by_period": ("{}：按创建日所在时段", "{}: by the period of the creation day"),
     "period_days": ("日期", "Days"), "every_year": ("每年 {}", "every year {}"),
     "otherwise_days": ("其他日期", "every other day"), "otherwise_cells": ("其他", "any other"),
-    "given_finding": ("{}：工单自带的值与表不同时，以表为准，并记为违规（given_differs）",
-                      "{}: a value the subject gives that differs from the table's is a finding (given_differs); the table's applies"),
+    "given_finding": ("{}：工单自带的值与表不同时，以表为准，并记为违规",
+                      "{}: a value the subject gives that differs from the table's is a finding; the table's applies"),
+    "colon": ("：", ": "), "true": ("是", "true"), "false": ("否", "false"),
+    "original": ("原文见附录说明 {}", "see note {} of the appendix"),
+    "index": ("附录：规则索引", "Appendix: index of rules"), "originals": ("附录：说明原文", "Appendix: notes as written"),
+    "defined_at": ("定义位置", "Defined at"), "code": ("代码", "Code"), "unnamed": ("（未命名：文档中显示代码）", "(no name: the document shows the code)"),
+    "index_rules": ("规则与条目", "Rules and entries"), "index_codes": ("代码与名称", "Codes and their names"),
+    "payer_assignee": ("受理人", "the assignee"), "payer_actor": ("经办人", "who acted"), "payer_on_duty": ("值班人员（{}）", "on duty ({})"),
     "given_precedence": ("{}：工单自带的值优先；表只补其缺", "{}: a value the subject gives applies; the table fills in a missing one"),
+}
+
+# the kinds of entries the index and the appendix's "cited by" name, each followed by the entry's id
+KINDS: dict[str, tuple[str, str]] = {
+    "severity": ("严重等级", "severity"), "tier": ("服务等级", "tier"), "calendar": ("工作日历", "calendar"),
+    "period": ("时段", "period"), "lookup": ("查表", "lookup"), "target": ("时限规则", "target"), "metric": ("时限项目", "metric"),
+    "escalation": ("升级", "escalation"), "step": ("第 {} 步", "step {}"), "notice": ("通知", "notice"),
+    "invariant": ("流程规则", "invariant"), "route": ("分派规则", "route"), "correlation": ("关联规则", "correlation"),
+    "builtin": ("内置规则", "builtin"), "identity": ("编号格式", "identity"), "objective": ("质量目标", "objective"),
+    "penalty": ("罚则", "penalty"), "decision": ("条款冲突的处理", "decision"), "availability": ("服务可用性", "availability"),
+    "credit": ("服务补偿", "credit"), "credit_limit": ("补偿上限", "credit limit"),
 }
 
 DURATION_UNITS = {"zh": ("小时", "分钟", "秒", "个工作日", "个自然日", "个月"),
@@ -100,23 +119,57 @@ class Wording:
     def __init__(self, policy: Policy, lang: Lang) -> None:
         self.p, self.lang = policy, lang
         self.en = lang == "en"
+        self.shown: dict[str, str | None] = {}  # each value code shown, with its name (None: shown as the code itself)
+        self.originals: list[str] = []  # notes not written in the document's language, kept for its appendix
 
     def w(self, key: str) -> str:
         return WORDS[key][self.en]
 
+    def kind(self, key: str) -> str:
+        return KINDS[key][self.en]
+
     def named(self, item: Named | None, fallback: str) -> str:
         if item is None:
-            return fallback
-        return item.name_en or item.name if self.en else item.name
+            return self.code(fallback)
+        return item.name_en or self.own(item.name) if self.en else self.own(item.name)
 
     def metric(self, name: str) -> str:
         m = self.p.metrics.get(name)
         if m is None:
-            return name
-        return (m.title_en or m.title or name) if self.en else (m.title or name)
+            return self.code(name)
+        if self.en:
+            return m.title_en or self.own(m.title) or self.code(name)
+        return self.own(m.title) or self.code(name)
 
     def role(self, name: str) -> str:
-        return self.named(self.p.roles.get(name), name)
+        """A role by its name; a group a route assigns to (not a role) by its value name."""
+        return self.named(self.p.roles[name], name) if name in self.p.roles else self.code(name)
+
+    def code(self, code: str) -> str:
+        """A value code by its name in the document's language (value_names:); English falls back to the
+        Chinese name; a code without one is shown as it is, and listed as unnamed in the index."""
+        name = value_name(self.p, code, self.lang) or (value_name(self.p, code, "zh") if self.en else None)
+        self.shown.setdefault(code, name)
+        return code if name is None else name
+
+    def own(self, text: str) -> str:
+        """A name or title of the policy in the document's language: its translation (translations:), else as written."""
+        return translation(self.p, text, self.lang) or text
+
+    def said(self, text: str) -> str:
+        """A note, choice or description in the document's language: its translation (translations:), the text
+        where it is written in that language, else a pointer to the appendix that keeps it as written (a Chinese
+        document shows no English sentence, an English one no Chinese)."""
+        translated = translation(self.p, text, self.lang)
+        if translated or not text or written_in(text, self.lang):
+            return translated or text
+        if text not in self.originals:
+            self.originals.append(text)
+        return self.w("original").format(self.originals.index(text) + 1)
+
+    def entry(self, path: JsonPath, entry_id: str) -> str:
+        """An objective, penalty, credit … by its description, else by its id's value name (the id is a code)."""
+        return self.text(path) or self.code(entry_id)
 
     def raw(self, path: JsonPath) -> Mapping[str, Any]:
         """The rule as written: its description and note, which the model does not keep."""
@@ -126,8 +179,9 @@ class Wording:
         return node if isinstance(node, Mapping) else {}
 
     def text(self, path: JsonPath, key: str = "description") -> str:
+        """A description: in English its `_en` translation, else the original, as for names; in Chinese as `said`."""
         raw = self.raw(path)
-        return str(raw.get(f"{key}_en") or raw.get(key, "")) if self.en else str(raw.get(key, ""))
+        return str(raw.get(f"{key}_en") or self.own(str(raw.get(key, "")))) if self.en else self.said(str(raw.get(key, "")))
 
     def duration(self, d: Duration) -> str:
         units = DURATION_UNITS[self.lang]
@@ -150,9 +204,9 @@ class Wording:
         subject, which calendar each value of its attribute picks."""
         choice = self.p.calendar_choices.get(name)
         if choice is not None:
-            picks = [f"{self.value(choice.attribute, v)} → {c}" for v, c in choice.calendars.items()]
+            picks = [f"{self.value(choice.attribute, v)} → {self.code(c)}" for v, c in choice.calendars.items()]
             if choice.fallback is not None:
-                picks.append(f"{'otherwise' if self.en else '其他'} → {choice.fallback}")
+                picks.append(f"{'otherwise' if self.en else '其他'} → {self.code(choice.fallback)}")
             field = self.field(choice.attribute)
             return f"by {field}: {'; '.join(picks)}" if self.en else f"按{field}：{'；'.join(picks)}"
         spec = self.p.calendars.get(name)
@@ -162,7 +216,7 @@ class Wording:
         if spec.timezone != self.p.timezone:  # a location's own hours (the customer's, a region's)
             parts[0] += f" ({spec.timezone})"
         if spec.country:
-            where = "" if spec.country == "CN" else f"{spec.country}{'-' + spec.subdivision if spec.subdivision else ''} "
+            where = "" if spec.country == "CN" else f"{self.code(spec.country + ('-' + spec.subdivision if spec.subdivision else ''))} "
             if self.en:
                 parts.append(f"{where}public holidays excepted")
                 if spec.country == "CN":
@@ -257,11 +311,18 @@ class Wording:
         return joined
 
     def field(self, name: str) -> str:
+        """An attribute by the label its description starts with; an undeclared field (an event's) by its value name."""
         if name in ("severity", "tier"):
             return self.w(name)
         declared = self.p.attributes.get(name) or self.p.periods.get(name)
-        raw = self.raw(declared.path) if declared else {}
-        words = str(raw.get("description_en", name)) if self.en else str(raw.get("description", name))
+        if declared is None:
+            return self.code(name)
+        raw = self.raw(declared.path)
+        written = str(raw.get("description", ""))
+        # English: the code where it reads as a word (category), else the original label, as for names
+        words = (str(raw.get("description_en") or value_name(self.p, name, "en") or self.own(written)) if self.en
+                 else translation(self.p, written, "zh") or (written if written_in(written, "zh") else ""))
+        words = words or self.code(name)
         return re.split(r"[：（(:]", words, maxsplit=1)[0].strip() or name  # the label, not its explanation
 
     def value(self, field: str, value: Any) -> str:
@@ -271,19 +332,29 @@ class Wording:
         table = {"severity": self.p.severities, "tier": self.p.tiers}.get(field)
         if table is not None and isinstance(value, str) and value in table:
             return self.named(table[value], value)
-        return str(value).lower() if isinstance(value, bool) else str(value)
+        if isinstance(value, bool):
+            return self.w("true" if value else "false")
+        return self.code(value) if isinstance(value, str) else str(value)
 
     def event(self, name: str) -> str:
-        """The policy's own words for an event (its `events:` entry, or a correlation's description), else the built-in's."""
+        """The policy's own words for an event (its `events:` entry, or a correlation's description), else the
+        built-in's, else its value name; English falls back to the original words."""
         raw = (self.p.document.data.get("events") or {}).get(name)
+        own = {"zh": "", "en": ""}
         if isinstance(raw, Mapping):
-            return str(raw.get("name_en") or name) if self.en else _CITED.sub("", str(raw.get("name", ""))) or name
-        if isinstance(raw, str) and not self.en:
-            return _CITED.sub("", raw) or name
+            own = {"zh": self.own(_CITED.sub("", str(raw.get("name") or ""))), "en": str(raw.get("name_en") or "")}
+        elif isinstance(raw, str):
+            own["zh"] = self.own(_CITED.sub("", raw))
         correlation = next((c for c in self.p.correlations if c.id == name), None)
-        if correlation is not None and not self.en:
-            return self.text(correlation.path) or name
-        return EVENTS[name][self.en] if name in EVENTS else name
+        if correlation is not None and not own["zh"]:
+            own["zh"] = self.text(correlation.path)
+        if own[self.lang]:
+            return own[self.lang]
+        if name in EVENTS:
+            return EVENTS[name][self.en]
+        if self.en and own["zh"] and value_name(self.p, name, "en") is None:
+            return own["zh"]
+        return self.code(name)
 
     def events(self, names: Iterable[str]) -> str:
         return (" / " if self.en else "、").join(self.event(n) for n in names)
@@ -294,6 +365,22 @@ class Wording:
         return (" / " if self.en else "、").join(
             self.event(n) + (f" ({self.condition(only[n])})" if self.en else f"（{self.condition(only[n])}）") if n in only
             else self.event(n) for n in getattr(metric, action))
+
+
+_ENGLISH_WORDS = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*(?:[\s,;:/()]+[A-Za-z]+(?:['’-][A-Za-z]+)*){2,}")
+
+
+def english_sentence(text: str) -> bool:
+    """Whether `text` has a run of three or more English words: a phrase, not a code or a unit."""
+    return _ENGLISH_WORDS.search(text) is not None
+
+
+def written_in(text: str, lang: Lang) -> bool:
+    """Whether a text of the policy reads in `lang`: Chinese where it has Chinese (or no word at all) and no English
+    phrase; English where it has no Chinese or is mostly English (a note quoting the seed's 工作日 is English)."""
+    if lang == "zh":
+        return (in_chinese(text) or not re.search(r"[A-Za-z]{2}", text)) and not english_sentence(text)
+    return not in_chinese(text) or english_sentence(text)
 
 
 _OPS = {"eq": "=", "ne": "≠", "in": "∈", "not_in": "∉", "lt": "<", "le": "≤", "gt": ">", "ge": "≥", "matches": "~"}

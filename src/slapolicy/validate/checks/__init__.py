@@ -49,7 +49,9 @@ from . import (
     shadowed,
     silent_deadlines,
     step_without_target,
+    translations,
     unused_calendar,
+    value_names,
 )
 from .base import Problem
 from .versions import check_versions
@@ -62,6 +64,7 @@ CHECKS: dict[str, ModuleType] = {
         calendar_extends, calendar_choice, coverage, never_matches, shadowed, step_without_target, provenance, clause_refs, clause_decisions,
         effective_dates, rate_units, day_durations, day_hours, unused_calendar, objective_metric, engine_limits, clause_constructs,
         cited_figures, silent_deadlines, lookup_cells, lookup_cycle, period_overlap, credit_bands, owed_fit,
+        value_names, translations,
     )
 }
 
