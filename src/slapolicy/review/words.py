@@ -99,7 +99,7 @@ DURATION_UNITS = {"zh": ("小时", "分钟", "秒", "个工作日", "个自然�
 DAY_NAMES = {"zh": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"), "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
 PERIODS = {"day": ("每日", "every day"), "working_day": ("每个工作日", "every working day"), "week": ("每周", "every week"),
            "month": ("每月", "every month"), "quarter": ("每季度", "every quarter"), "year": ("每年", "every year")}
-MEASURES = {"on_time_rate": ("按时率", "on-time rate"), "availability": ("可用性", "availability"), "resolution_rate": ("解决率", "resolution rate"),
+MEASURES = {"on_time_rate": ("及时率", "on-time rate"), "availability": ("可用性", "availability"), "resolution_rate": ("解决率", "resolution rate"),
             "share": ("比例", "share"), "average": ("平均分", "average"), "mean_time": ("平均用时", "mean time"),
             "percentile": ("分位用时", "percentile time"), "coverage": ("覆盖率", "coverage"),
             "finding_rate": ("违规率", "finding rate")}
