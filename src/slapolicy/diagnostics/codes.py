@@ -302,6 +302,12 @@ _ALL = (
          "and counted apart (`N not yet created` in the summary). It is not a problem of the input, so it does "
          "not by itself make the exit code 1; one that also has a reason to be rejected is rejected with those "
          "reasons. Give a later --as-of to replay it."),
+    Code("not_governed", "not-governed", "ticket", W, "in a comparison, a kind of subject only the other version governs",
+         "whatif and diff --history replay one history under two versions. A subject of a kind only one of them "
+         "governs (a version that adds zone outages to an availability agreement) is not replayed under the other, "
+         "and not rejected by it either: each version's summary counts it apart (`\"not_governed_base\"`, "
+         "`N of a kind it does not govern`), it is no changed outcome and does not make the exit code 1. Outside "
+         "a comparison the same subject is rejected as `unknown_kind`."),
     Code("limit", "limit", "ticket", E, "the ticket exceeds a documented limit (events, clock periods)",
          "A ticket may have at most 20 000 events, and a recurring clock or `every` duty at most 10 000 periods up to --as-of; "
          "these bound the work one ticket can cause. Usually --as-of is far in the future, or events are missing."),

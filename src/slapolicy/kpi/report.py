@@ -128,6 +128,7 @@ class Report:
     simulated: int = 0
     rejected: int = 0
     later: int = 0  # created after --as-of: listed among the rejects, counted apart, no error
+    ungoverned: int = 0  # in a comparison, subjects of a kind only the other version governs: counted apart, no error
     rejects: list[Rejection] = field(default_factory=list)
     interrupted: bool = False
     charges: list[LedgerLine] = field(default_factory=list)
@@ -140,7 +141,7 @@ class Report:
 
     @property
     def tickets(self) -> int:
-        return self.simulated + self.rejected + self.later
+        return self.simulated + self.rejected + self.later + self.ungoverned
 
     def now(self) -> float:
         """The replay's now (--as-of), where outages still open end; the clock's when none was given."""
@@ -154,6 +155,7 @@ class Report:
         self.simulated += other.simulated
         self.rejected += other.rejected
         self.later += other.later
+        self.ungoverned += other.ungoverned
         self.rejects.extend(other.rejects)
         self.interrupted |= other.interrupted
         self.charges.extend(other.charges)
@@ -192,6 +194,9 @@ class Aggregator:
         if isinstance(outcome, Rejection):
             if outcome.not_yet_created:
                 report.later += 1
+            elif outcome.not_governed:
+                report.ungoverned += 1
+                return  # another version's subject: nothing of this version's to list
             else:
                 report.rejected += 1
             report.rejects.append(outcome)

@@ -16,7 +16,7 @@ from datetime import tzinfo
 
 from ..policy.model import Policy
 from ..sim.imports import Profile
-from ..sim.outcome import ClockOutcome, ClockStatus, Outcome, SubjectOutcome
+from ..sim.outcome import NOT_GOVERNED, ClockOutcome, ClockStatus, Outcome, SubjectOutcome
 from ..sim.replay import Plan
 from ..sim.roster import EMPTY as NO_ROSTER
 from ..sim.roster import Roster
@@ -131,7 +131,8 @@ class Comparison:
             if _status(a) != _status(b):
                 d.rejected_only_base += _status(a) == "rejected"  # the statuses differ: one of them at most
                 d.rejected_only_candidate += _status(b) == "rejected"
-                self._note(Change(a.id, a.line, _status(a), _status(b)))
+                if NOT_GOVERNED not in (_status(a), _status(b)):  # a kind one version adds: counted by each report
+                    self._note(Change(a.id, a.line, _status(a), _status(b)))
             return
         before = {(c.metric.id, c.cycle): c for c in a.clocks}
         after = {(c.metric.id, c.cycle): c for c in b.clocks}
@@ -167,7 +168,7 @@ BY = ("severity",)  # the reports' grouping: on-time rates per severity and metr
 def _status(o: Outcome) -> str:
     if isinstance(o, SubjectOutcome):
         return "ok"
-    return "not_yet_created" if o.not_yet_created else "rejected"
+    return o.reasons[0].code if o.not_yet_created or o.not_governed else "rejected"
 
 
 def _clock_change(a: SubjectOutcome, b: SubjectOutcome, x: ClockOutcome, y: ClockOutcome) -> Change:

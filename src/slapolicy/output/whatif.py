@@ -71,6 +71,7 @@ def document(data: ComparisonData, base: Policy, candidate: Policy) -> dict[str,
                     "tickets_rejected_only_in_candidate": d.rejected_only_candidate,
                     "clocks_only_in_candidate": d.only_candidate, "clocks_only_in_base": d.only_base,
                     "not_yet_created_base": data.base.later, "not_yet_created_candidate": data.candidate.later,
+                    "not_governed_base": data.base.ungoverned, "not_governed_candidate": data.candidate.ungoverned,
                     "ignored_base": ignored(data.base_load), "ignored_candidate": ignored(data.candidate_load)},
         "metrics": metrics,
         "by_severity": by_severity(data, base, candidate),
@@ -119,10 +120,12 @@ def counts(doc: dict[str, Any]) -> str:
     """6 tickets: 3 replayed, 3 rejected (and those created after --as-of, apart: not yet created is no
     rejection); said per version when the versions disagree (also the stderr line)."""
     s, b, c = doc["summary"], doc["base"], doc["candidate"]
-    sides = [(s[f"replayed_{v}"], s[f"rejected_{v}"], s[f"not_yet_created_{v}"]) for v in ("base", "candidate")]
+    sides = [(s[f"replayed_{v}"], s[f"rejected_{v}"], s[f"not_yet_created_{v}"], s.get(f"not_governed_{v}", 0))
+             for v in ("base", "candidate")]
 
-    def told(n: int, r: int, later: int) -> str:
-        return f"{n} replayed, {r} rejected" + (f", {later} not yet created" if later else "")
+    def told(n: int, r: int, later: int, ungoverned: int) -> str:
+        return (f"{n} replayed, {r} rejected" + (f", {later} not yet created" if later else "")
+                + (f", {ungoverned} of a kind it does not govern" if ungoverned else ""))
 
     if sides[0] == sides[1]:
         said = told(*sides[0])

@@ -71,8 +71,11 @@ class Lanes:
     def __init__(self, plan: Plan) -> None:
         backend = get_backend(plan.engine)
         # a comparison (lanes > 1): an event type another lane declares is ignored by a version that does not
-        compared = frozenset(t for ps in plan.lanes for p in ps.versions for t in p.events) if len(plan.lanes) > 1 else frozenset()
-        self.replayers = tuple(Replayer(ps, backend, plan.as_of, rs, plan.roster, compared=compared)
+        # and a kind of subject only another lane governs is counted apart (`not_governed`), not rejected
+        versions = [p for ps in plan.lanes for p in ps.versions] if len(plan.lanes) > 1 else []
+        compared = frozenset(t for p in versions for t in p.events)
+        kinds = frozenset(k for p in versions for k in p.kinds)
+        self.replayers = tuple(Replayer(ps, backend, plan.as_of, rs, plan.roster, compared=compared, compared_kinds=kinds)
                                for ps, rs in zip(plan.lanes, plan.rulesets))
         self.zones = tuple(dict.fromkeys(ps.tz for ps in plan.lanes))
 

@@ -184,12 +184,14 @@ class SubjectOutcome:
 
 
 NOT_YET_CREATED = "not_yet_created"  # the reason of a subject created after --as-of: listed, not replayed
+NOT_GOVERNED = "not_governed"  # in a comparison, a subject of a kind only another compared version governs
 
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
     """An input item that could not be replayed, with every reason found; or one created after
-    --as-of (`not_yet_created`), which is listed and counted apart, not an error of the input."""
+    --as-of (`not_yet_created`) or, in a comparison, of a kind only another version governs (`not_governed`):
+    those are counted apart, not errors of the input."""
 
     id: str | None
     line: int
@@ -199,6 +201,10 @@ class Rejection:
     @property
     def not_yet_created(self) -> bool:
         return self.reasons[0].code == NOT_YET_CREATED
+
+    @property
+    def not_governed(self) -> bool:
+        return self.reasons[0].code == NOT_GOVERNED
 
 
 Outcome = SubjectOutcome | Rejection

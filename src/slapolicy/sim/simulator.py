@@ -38,6 +38,7 @@ from .findings import Findings
 from .machine import ClockMachine, Clocks
 from .matches import NOTHING_CORRELATED, Match
 from .outcome import (
+    NOT_GOVERNED,
     NOT_YET_CREATED,
     CreditOwed,
     Derivation,
@@ -224,12 +225,13 @@ class Replayer:
 
     def __init__(self, policies: PolicySet, backend: Backend, as_of: float,
                  rulesets: Sequence[CompiledPolicy] | None = None, roster: Roster = NO_ROSTER, upcoming: bool = False,
-                 compared: frozenset[str] = frozenset()) -> None:
+                 compared: frozenset[str] = frozenset(), compared_kinds: frozenset[str] = frozenset()) -> None:
         """`rulesets`: the versions' compiled rulesets, in version order (compiled here when not given);
         `upcoming`: outcomes list the escalations still to come; `compared`: in a comparison, the event types any
-        of the versions compared declares (`_foreign`)."""
+        of the versions compared declares (`_foreign`); `compared_kinds`: the kinds of subject any of them governs."""
         self.policies = policies
         self.compared = compared
+        self.compared_kinds = compared_kinds
         self.backend = backend
         self.as_of = as_of
         self.roster = roster
@@ -257,6 +259,9 @@ class Replayer:
         policy = self.policies.version_for(created)
         ignored: tuple[str, ...] = ()
         if self.compared and policy is not None:
+            if ticket.kind not in policy.kinds and ticket.kind in self.compared_kinds:
+                return Rejection(ticket.id, ticket.line, (Reason(NOT_GOVERNED, f"version {policy.version} governs no "
+                                 f"'{ticket.kind}'; another version compared does: not replayed under it"),), ticket.kind)
             ticket, ignored = _foreign(ticket, self._unknown(policy))
         if created > self.as_of:
             return self._not_yet_created(ticket)
