@@ -440,7 +440,7 @@ def test_a_priority_that_changes_back_is_a_change_again() -> None:
 def test_minutes_after_count_real_minutes_across_a_clock_change(tmp_path: Path) -> None:
     """Regression: 20 minutes after 02:50 CEST on the night clocks go back is 02:10 CET, not 03:10 CET."""
     path = tmp_path / "berlin.yaml"
-    path.write_text("profile: berlin\nrows: ticket\ntimezone: Europe/Berlin\ntimestamps: [\"%Y-%m-%d %H:%M\"]\nid: Id\n"
+    path.write_text("profile: berlin\nrows: ticket\ntimezone: Europe/Berlin\nrepeated_hour: earlier\ntimestamps: [\"%Y-%m-%d %H:%M\"]\nid: Id\n"
                     "attributes: {severity: {column: Priority, map: {Urgent: P1}}}\n"
                     "events:\n  - {type: created, column: Created}\n"
                     "  - {type: responded, column: Reply minutes, minutes_after: created}\n"

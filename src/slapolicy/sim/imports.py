@@ -18,7 +18,7 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
-from ..calendar.instants import InstantError, read_cell_time
+from ..calendar.instants import InstantError, read_cell_time, wall_time
 from ..diagnostics.record import one_line, shorten
 from .mapping import (
     UNSET,
@@ -237,11 +237,11 @@ class _Rows:
     def instant(self, text: str, line: int, column: str, reasons: list[Reason]) -> Any:
         try:
             when = read_cell_time(text, self.profile.formats)
+            if when.tzinfo is None and self.profile.timezone is not None:
+                when = wall_time(when, self.profile.timezone, self.profile.repeated_hour)
         except InstantError as exc:
             reasons.append(Reason("bad_timestamp", f"{self.at(line, column)}: {one_line(str(exc))}{open_quote(text)}"))
             return UNSET
-        if when.tzinfo is None and self.profile.timezone is not None:
-            when = when.replace(tzinfo=self.profile.timezone)
         return when
 
     def timed(self, row: list[str], line: int, reasons: list[Reason]) -> list[dict[str, Any]]:

@@ -64,6 +64,7 @@ class Profile:
     event: tuple[tuple[str, Value], ...] = ()  # rows: event — at, type, status, actor, …
     formats: tuple[str, ...] = ()
     timezone: dt.tzinfo | None = None
+    repeated_hour: str = "reject"  # an offset-less time the zone's clock showed twice: reject, or take the earlier or later
     delimiter: str | None = None
     encoding: str | None = None
     id_path: Segments = ()  # rows: webhook
@@ -269,7 +270,7 @@ def _model(doc: Document) -> tuple[Profile, list[Diagnostic]]:
         name=data["profile"], rows=rows, id=data["id"],
         attributes=tuple((k, value(v, ("attributes", k))) for k, v in data.get("attributes", {}).items()),
         kind=value(data["kind"], ("kind",)) if "kind" in data else None,
-        events=tuple(events), event=event, formats=formats, timezone=tz,
+        events=tuple(events), event=event, formats=formats, timezone=tz, repeated_hour=data.get("repeated_hour", "reject"),
         delimiter=data.get("delimiter"), encoding=data.get("encoding"), id_path=id_paths[0] if id_paths else (),
         totals=frozenset(data.get("totals", ())),
     )

@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 
 import msgspec
 
-from ..calendar.instants import MAX_YEAR, MIN_YEAR, RANGE_TEXT, InstantError, read_cell_time
+from ..calendar.instants import MAX_YEAR, MIN_YEAR, RANGE_TEXT, InstantError, read_cell_time, wall_time
 from ..diagnostics.record import one_line, shorten
 from .mapping import UNSET, Imported, Profile, Segments, Value, mapped, rejection, shown
 from .outcome import Reason, Rejection
@@ -199,7 +199,7 @@ def _datetime(value: Any, profile: Profile) -> dt.datetime:
         raise InstantError(f"{_kind_of(value)} is not a date-time")
     when = read_cell_time(value, profile.formats)
     if when.tzinfo is None and profile.timezone is not None:
-        when = when.replace(tzinfo=profile.timezone)
+        when = wall_time(when, profile.timezone, profile.repeated_hour)
     return when
 
 
