@@ -23,7 +23,7 @@ from test_fuzz import FUZZ
 
 Run = Callable[..., Result]
 SAMPLES = ROOT / "examples" / "imports"
-HEADER = "Ticket Number;Priority;Created;FirstResponse;Closed\n"
+HEADER = "Ticket Number;Priority;Created;FirstResponse;Closed;Customer Name\n"
 
 
 def _export(tmp_path: Path, *rows: str) -> Path:

@@ -30,6 +30,7 @@ from slapolicy.sim.tickets import RawItem
 from slapolicy.sim.workbook import column_letter
 from slapolicy.validate.repository import open_policy_set
 from test_fuzz import FUZZ, HOSTILE_JSON, mutate_text, no_hang, to_bytes
+from test_import_samples import SHAPES
 
 Run = Callable[..., Result]
 SAMPLES = ROOT / "examples" / "imports"
@@ -47,7 +48,7 @@ def replayed(path: Path, profile_name: str) -> list[object]:
 def test_every_shipped_profile_has_a_sample() -> None:
     assert PROFILES == ["cn-helpdesk", "cn-worklog", "jira-service-management", "zammad-ticket-report",
                         "zendesk-ticket-export", "znuny-ticket-search"]
-    assert sorted(p.stem for p in SAMPLES.glob("*.csv")) == PROFILES
+    assert sorted(p.stem for p in SAMPLES.glob("*.csv")) == sorted(PROFILES + [n for n in SHAPES if (SAMPLES / f"{n}.csv").exists()])
 
 
 @pytest.mark.parametrize("name", PROFILES)

@@ -100,14 +100,11 @@ Record = tuple[int, "list[str] | csv.Error", "tuple[int, Reason] | None"]  # row
 
 def _read_rows(profile: Profile, header: list[str], delimiter: str, sheet: Sheet | None, rows: Iterable[Record]) -> Imported:
     """The records of an export (CSV or a sheet) under its header, through the profile's mapping."""
-    index: dict[str, int] = {}
-    for i, name in enumerate(header):
-        index.setdefault(name, i)
-    missing = [(column, where) for column, where in profile.columns() if column not in index]
-    if missing:
-        return _refused(missing_columns(missing, header, delimiter))
+    index = _columns(profile, header, delimiter)
+    if isinstance(index, str):
+        return _refused(index)
     result = Imported()
-    mapper = _Rows(profile, index, sheet)
+    mapper = _Rows(profile, header, index, sheet)
     for number, row, quote in rows:
         result.rows += 1
         mapper.add(number, row, quote)
@@ -115,12 +112,35 @@ def _read_rows(profile: Profile, header: list[str], delimiter: str, sheet: Sheet
     return result
 
 
+def _columns(profile: Profile, header: list[str], delimiter: str) -> dict[str, int] | str:
+    """Where each column the profile reads is in the header (the first of a header written twice), by
+    the profile's name for it; or why the header does not fit: columns missing, or a column two of
+    whose spellings are both there (which one holds the values cannot be told)."""
+    first: dict[str, int] = {}
+    for i, name in enumerate(header):
+        first.setdefault(name, i)
+    index: dict[str, int] = {}
+    missing: list[tuple[tuple[str, ...], str]] = []
+    for column, where in profile.columns():
+        found = sorted((first[h], h) for h in profile.headers(column) if h in first)
+        if len(found) > 1:
+            named = " and ".join(f"{column_letter(i)} '{shorten(h, 40)}'" for i, h in found)
+            return (f"columns {named} both match the profile's {where} ({', '.join(profile.headers(column))}); "
+                    "delete one from the export or list only its spelling in the profile")
+        if found:
+            index[column] = found[0][0]
+        else:
+            missing.append((profile.headers(column), where))
+    return missing_columns(missing, header, delimiter) if missing else index
+
+
 class _Rows:
     """Rows into tickets: one per row (rows: ticket) or grouped by ticket id (rows: event)."""
 
-    def __init__(self, profile: Profile, index: dict[str, int], sheet: Sheet | None = None) -> None:
+    def __init__(self, profile: Profile, header: list[str], index: dict[str, int], sheet: Sheet | None = None) -> None:
         self.profile = profile
-        self.index = index
+        self.header = header
+        self.index = index  # the profile's name of a column -> its position
         self.sheet = sheet  # a workbook's sheet: cells are named as Excel names them (Sheet1!C7)
         self.skipped = 0
         self.out: list[RawItem | Rejection] = []
@@ -130,7 +150,7 @@ class _Rows:
     def at(self, line: int, column: str) -> str:
         i = self.index[column]
         where = self.sheet.cell(line, i) if self.sheet is not None else f"row {line}, column {column_letter(i)}"
-        return f"{where} '{shorten(column, 40)}'"
+        return f"{where} '{shorten(self.header[i], 40)}'"
 
     def cell(self, row: list[str], column: str) -> str:
         i = self.index[column]

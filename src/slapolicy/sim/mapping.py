@@ -69,6 +69,11 @@ class Profile:
     encoding: str | None = None
     id_path: Segments = ()  # rows: webhook
     totals: frozenset[str] = frozenset()  # id cells that mark a totals row (合计): skipped, not a ticket
+    spellings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # a column's header spellings, by its first
+
+    def headers(self, column: str) -> tuple[str, ...]:
+        """The headers that name `column` in an export: its spellings, or itself."""
+        return self.spellings.get(column, (column,))
 
     def columns(self) -> list[tuple[str, str]]:
         """Every column the profile reads, with the profile key that names it."""
@@ -189,6 +194,7 @@ def _model(doc: Document) -> tuple[Profile, list[Diagnostic]]:
     rows = data["rows"]
     webhook = rows == "webhook"
     source, misnamed = ("path", "column") if webhook else ("column", "path")
+    spellings: dict[str, tuple[str, ...]] = {}  # an export's column, by its first spelling -> every spelling
 
     def read(raw: Any, at: JsonPath) -> tuple[str | None, tuple[Segments, ...]]:
         """What a value or an event reads: its column, or its JSON paths as written and as read."""
@@ -199,12 +205,13 @@ def _model(doc: Document) -> tuple[Profile, list[Diagnostic]]:
         if written is None:
             return None, ()
         texts = written if isinstance(written, list) else [written]
-        if not webhook:
-            if len(texts) > 1 or isinstance(written, list):
-                problems.append(doc.diagnostic(at, "SLA913", "an export's value is read from one column; only a webhook "
-                                                             "profile joins the values of several paths"))
-                return None, ()
-            return written, ()
+        if not webhook:  # several spellings of one header: the column is known by its first
+            known = spellings.setdefault(texts[0], ())
+            spellings[texts[0]] = known + tuple(t for t in texts if t not in known)
+            return texts[0], ()
+        if isinstance(written, list) and (at[0] == "id" or at[:2] == ("event", "at")):
+            problems.append(doc.diagnostic(at, "SLA913", "a webhook payload's id and event time are each one JSON path"))
+            return None, ()
         return ", ".join(texts), tuple(path(at if len(texts) == 1 else (*at, i), t) for i, t in enumerate(texts))
 
     def path(at: JsonPath, text: str) -> Segments:
@@ -265,14 +272,14 @@ def _model(doc: Document) -> tuple[Profile, list[Diagnostic]]:
             tz = zone(data["timezone"])
         except InstantError as exc:
             problems.append(doc.diagnostic(("timezone",), "SLA403", str(exc)))
-    _, id_paths = read(data["id"], ("id",))
+    id_column, id_paths = read(data["id"], ("id",))
     profile = Profile(
-        name=data["profile"], rows=rows, id=data["id"],
+        name=data["profile"], rows=rows, id=id_column or "",
         attributes=tuple((k, value(v, ("attributes", k))) for k, v in data.get("attributes", {}).items()),
         kind=value(data["kind"], ("kind",)) if "kind" in data else None,
         events=tuple(events), event=event, formats=formats, timezone=tz, repeated_hour=data.get("repeated_hour", "reject"),
         delimiter=data.get("delimiter"), encoding=data.get("encoding"), id_path=id_paths[0] if id_paths else (),
-        totals=frozenset(data.get("totals", ())),
+        totals=frozenset(data.get("totals", ())), spellings={k: v for k, v in spellings.items() if len(v) > 1},
     )
     return profile, problems
 

@@ -1,0 +1,25 @@
+"""The real-format samples of examples/imports/ (examples/imports/README.md says where each shape
+comes from): each imports with zero rejections, and a few of its instants, worked out by hand, are
+where they should be."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import ROOT
+from slapolicy.sim.imports import load_profile, read_export
+
+SAMPLES = ROOT / "examples" / "imports"
+SHAPES = {  # a sample beside the profile's own (examples/imports/PROFILE.csv) -> its profile, and (ticket, event) -> instant
+    "znuny-ticket-search.zh_CN": ("znuny-ticket-search", {(0, 0): "2025-03-03T01:12:00+00:00", (11, 2): "2025-03-07T01:47:00+00:00"}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHAPES))
+def test_each_real_shape_imports_without_a_rejection_at_the_right_instants(name: str) -> None:
+    profile, instants = SHAPES[name]
+    path = next(SAMPLES.glob(f"{name}.*"))
+    imported = read_export(load_profile(profile), path.read_bytes())
+    assert imported.rejections == [] and imported.tickets
+    for (ticket, event), at in instants.items():
+        assert imported.tickets[ticket].data["events"][event]["at"] == at
