@@ -11,6 +11,7 @@ from slapolicy.sim.imports import load_profile, read_export
 
 SAMPLES = ROOT / "examples" / "imports"
 SHAPES = {  # a sample beside the profile's own (examples/imports/PROFILE.csv) -> its profile, and (ticket, event) -> instant
+    "zammad-ticket-report.download": ("zammad-ticket-report", {(0, 0): "2025-03-03T09:12:00", (11, 3): "2025-03-07T12:27:00"}),
     "znuny-ticket-search.zh_CN": ("znuny-ticket-search", {(0, 0): "2025-03-03T01:12:00+00:00", (11, 2): "2025-03-07T01:47:00+00:00"}),
 }
 
@@ -18,8 +19,8 @@ SHAPES = {  # a sample beside the profile's own (examples/imports/PROFILE.csv) -
 @pytest.mark.parametrize("name", sorted(SHAPES))
 def test_each_real_shape_imports_without_a_rejection_at_the_right_instants(name: str) -> None:
     profile, instants = SHAPES[name]
-    path = next(SAMPLES.glob(f"{name}.*"))
-    imported = read_export(load_profile(profile), path.read_bytes())
-    assert imported.rejections == [] and imported.tickets
-    for (ticket, event), at in instants.items():
-        assert imported.tickets[ticket].data["events"][event]["at"] == at
+    for path in sorted(SAMPLES.glob(f"{name}.*")):  # each form of it: .csv, .xlsx, .json …
+        imported = read_export(load_profile(profile), path.read_bytes())
+        assert imported.rejections == [] and imported.tickets
+        for (ticket, event), at in instants.items():
+            assert imported.tickets[ticket].data["events"][event]["at"] == at

@@ -15,7 +15,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from ..calendar.instants import InstantError, read_cell_time, wall_time
@@ -63,31 +65,64 @@ def read_export(profile: Profile, raw: bytes, encoding: str | None = None, sheet
         text = decode_text(raw, codec)
     except TicketError as exc:
         return _refused(str(exc), exc.code)
-    first_line = text.split("\n", 1)[0]
-    delimiter = profile.delimiter or sniff_delimiter(first_line)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        return _refused("the file is empty; export it again with its header row")
-    except csv.Error as exc:
-        return _refused(f"the header row cannot be read as CSV: {exc}")
-    quotes = Quotes(text, header, delimiter)
-    return _read_rows(profile, header, delimiter, None,
-                      ((number, row, quotes.left_open(number, first, last, row)) for number, first, last, row in records(reader)))
+    searched = 1 if profile.header_row == 1 else _HEADER_SEARCH  # the separator is guessed from the header, or the rows it may be in
+    delimiter = profile.delimiter or sniff_delimiter("\n".join(text.split("\n", searched)[:searched]))
+    numbered = records(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), number=0)
+    found = _header(profile, ((number, row) for number, _, _, row in numbered), delimiter, "the file")
+    if isinstance(found, str):
+        return _refused(found)
+    quotes = Quotes(text, found.header, delimiter)
+    return _read_rows(profile, found, None,
+                      ((number, row, quotes.left_open(number, first, last, row)) for number, first, last, row in numbered))
 
 
 def _read_sheet(profile: Profile, raw: bytes, name: str | None) -> Imported:
-    """An .xlsx export: its sheet's row 1 the header, each later row that is not blank a record."""
+    """An .xlsx export: the sheet's header row (row 1, or where the profile says), each later row that is not blank a record."""
     try:
         sheet = read_sheet(raw, name)
     except WorkbookError as exc:
         return _refused(str(exc))
-    if not sheet.rows:
-        return _refused(f"sheet '{sheet.name}' is empty; export it again with its header row")
-    header = [h.strip() for h in sheet.rows[0]]
-    rows = ((number, row, None) for number, row in enumerate(sheet.rows[1:], 2) if any(c.strip() for c in row))
-    return _read_rows(profile, header, ",", sheet, rows)
+    numbered = ((number, row) for number, row in enumerate(sheet.rows, 1) if any(c.strip() for c in row))
+    found = _header(profile, numbered, ",", f"sheet '{sheet.name}'")
+    if isinstance(found, str):
+        return _refused(found)
+    return _read_rows(profile, found, sheet, ((number, row, None) for number, row in numbered))
+
+
+_HEADER_SEARCH = 30  # header_row: find looks at the export's first rows, no further
+
+
+@dataclass(frozen=True)
+class _Header:
+    header: list[str]
+    index: dict[str, int]  # the profile's name of a column -> its position
+    titles: int  # rows above the header that are not blank (a report's title, its date range)
+
+
+def _header(profile: Profile, rows: Iterator[tuple[int, list[str] | csv.Error]], delimiter: str, what: str) -> _Header | str:
+    """The export's header row, taken from `rows` (which are left at the row after it): row 1, the row
+    `header_row: N`, or with `header_row: find` the first row that has every column the profile reads.
+    Rows above it are a title; a blank row is no row. A string says why there is none."""
+    titles, first_problem = 0, None
+    for number, row in rows:
+        if isinstance(profile.header_row, int) and number < profile.header_row:
+            titles += 1
+            continue
+        if isinstance(row, csv.Error):
+            problem = f"row {number} cannot be read as CSV: {row}" if number > 1 else f"the header row cannot be read as CSV: {row}"
+        else:
+            header = [h.strip() for h in row]
+            index = _columns(profile, header, delimiter) if isinstance(profile.header_row, str) or number == profile.header_row \
+                else "the header row is blank"
+            if not isinstance(index, str):
+                return _Header(header, index, titles)
+            problem = index
+        if isinstance(profile.header_row, int) or number >= _HEADER_SEARCH:
+            return first_problem or problem
+        first_problem, titles = first_problem or problem, titles + 1
+    if first_problem is not None:
+        return first_problem
+    return f"{what} is empty; export it again with its header row"
 
 
 def _refused(message: str, code: str = "unparseable") -> Imported:
@@ -98,17 +133,16 @@ def _refused(message: str, code: str = "unparseable") -> Imported:
 Record = tuple[int, "list[str] | csv.Error", "tuple[int, Reason] | None"]  # row number, cells, a quote left open in it
 
 
-def _read_rows(profile: Profile, header: list[str], delimiter: str, sheet: Sheet | None, rows: Iterable[Record]) -> Imported:
+def _read_rows(profile: Profile, found: _Header, sheet: Sheet | None, rows: Iterable[Record]) -> Imported:
     """The records of an export (CSV or a sheet) under its header, through the profile's mapping."""
-    index = _columns(profile, header, delimiter)
-    if isinstance(index, str):
-        return _refused(index)
-    result = Imported()
-    mapper = _Rows(profile, header, index, sheet)
+    result = Imported(rows=found.titles)
+    if found.titles:
+        result.skipped_by["title"] = found.titles
+    mapper = _Rows(profile, found.header, found.index, sheet, result.skipped_by)
     for number, row, quote in rows:
         result.rows += 1
         mapper.add(number, row, quote)
-    result.items, result.skipped = mapper.finish(), mapper.skipped
+    result.items = mapper.finish()
     return result
 
 
@@ -137,12 +171,13 @@ def _columns(profile: Profile, header: list[str], delimiter: str) -> dict[str, i
 class _Rows:
     """Rows into tickets: one per row (rows: ticket) or grouped by ticket id (rows: event)."""
 
-    def __init__(self, profile: Profile, header: list[str], index: dict[str, int], sheet: Sheet | None = None) -> None:
+    def __init__(self, profile: Profile, header: list[str], index: dict[str, int], sheet: Sheet | None,
+                 skipped: Counter[str]) -> None:
         self.profile = profile
         self.header = header
         self.index = index  # the profile's name of a column -> its position
         self.sheet = sheet  # a workbook's sheet: cells are named as Excel names them (Sheet1!C7)
-        self.skipped = 0
+        self.skipped = skipped  # rows skipped on purpose, by why
         self.out: list[RawItem | Rejection] = []
         self.groups: dict[str, tuple[int, dict[str, Any], list[Reason]]] = {}  # id -> (position in out, data, reasons)
         self.current: dict[str, dict[str, Any]] = {}  # id -> the ticket's attribute values as of its latest row
@@ -163,8 +198,8 @@ class _Rows:
             return
         reasons: list[Reason] = []
         tid = self.cell(row, self.profile.id)
-        if tid in self.profile.totals and open_quote is None:  # a ledger's totals row (合计) sums tickets, it is none
-            self.skipped += 1
+        if open_quote is None and (tid in self.profile.totals or self.profile.footer and tid.startswith(self.profile.footer)):
+            self.skipped["totals" if tid in self.profile.totals else "footer"] += 1  # a ledger's 合计, a report's note: no ticket
             return
         if open_quote is not None:  # the cells after the quote are not this row's: only the quote is reported
             cell, reason = open_quote
@@ -187,7 +222,7 @@ class _Rows:
             return
         event = self.values(self.profile.event, row, line, reasons)
         if event.get("type", UNSET) is None:  # a type the profile skips
-            self.skipped += 1
+            self.skipped["event type"] += 1
             return
         self.group(tid, line, kind, attributes, event, reasons)
 

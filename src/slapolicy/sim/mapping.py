@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import difflib
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -70,6 +71,8 @@ class Profile:
     id_path: Segments = ()  # rows: webhook
     totals: frozenset[str] = frozenset()  # id cells that mark a totals row (合计): skipped, not a ticket
     spellings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # a column's header spellings, by its first
+    header_row: int | str = 1  # the header's row, or "find": the first row with every column the profile reads
+    footer: tuple[str, ...] = ()  # how an id cell of a note under the tickets begins (Zammad's "Timezone: …"): skipped
 
     def headers(self, column: str) -> tuple[str, ...]:
         """The headers that name `column` in an export: its spellings, or itself."""
@@ -90,7 +93,11 @@ class Imported:
 
     items: list[RawItem | Rejection] = field(default_factory=list)
     rows: int = 0
-    skipped: int = 0
+    skipped_by: Counter[str] = field(default_factory=Counter)  # rows skipped on purpose, by why: title, footer, totals, …
+
+    @property
+    def skipped(self) -> int:
+        return self.skipped_by.total()
 
     @property
     def tickets(self) -> list[RawItem]:
@@ -280,6 +287,7 @@ def _model(doc: Document) -> tuple[Profile, list[Diagnostic]]:
         events=tuple(events), event=event, formats=formats, timezone=tz, repeated_hour=data.get("repeated_hour", "reject"),
         delimiter=data.get("delimiter"), encoding=data.get("encoding"), id_path=id_paths[0] if id_paths else (),
         totals=frozenset(data.get("totals", ())), spellings={k: v for k, v in spellings.items() if len(v) > 1},
+        header_row=data.get("header_row", 1), footer=tuple(data.get("footer", ())),
     )
     return profile, problems
 

@@ -50,11 +50,11 @@ def cell_value(value: str) -> Any:
     return value
 
 
-def records(reader: Any) -> Iterator[tuple[int, int, int, list[str] | csv.Error]]:
-    """Each record with its row number as a spreadsheet shows it (the header is row 1; a cell
-    with a line break does not count as more rows) and the first and last line of the file it
-    was read from; a record the csv module refuses is the error. Blank rows are counted, not yielded."""
-    number = 1
+def records(reader: Any, number: int = 1) -> Iterator[tuple[int, int, int, list[str] | csv.Error]]:
+    """Each record with its row number as a spreadsheet shows it (the row after `number`, the rows the
+    reader has read, first: the header is row 1; a cell with a line break does not count as more rows)
+    and the first and last line of the file it was read from; a record the csv module refuses is the
+    error. Blank rows are counted, not yielded."""
     start = reader.line_num + 1
     while True:
         number += 1

@@ -241,7 +241,7 @@ class _Subjects:
         subject = mapped_.id if isinstance(mapped_, Rejection) else mapped_.subject
         assert subject is not None
         if isinstance(mapped_, SubjectEvents) and not mapped_.events:
-            out.skipped += 1
+            out.skipped_by["no event"] += 1
             return
         if subject not in self.tickets:
             data: dict[str, Any] = {"id": subject, "attributes": {}, "events": []}
