@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -138,7 +137,7 @@ def _read_rows(profile: Profile, found: _Header, sheet: Sheet | None, rows: Iter
     result = Imported(rows=found.titles)
     if found.titles:
         result.skipped_by["title"] = found.titles
-    mapper = _Rows(profile, found.header, found.index, sheet, result.skipped_by)
+    mapper = _Rows(profile, found.header, found.index, sheet, result)
     for number, row, quote in rows:
         result.rows += 1
         mapper.add(number, row, quote)
@@ -172,12 +171,13 @@ class _Rows:
     """Rows into tickets: one per row (rows: ticket) or grouped by ticket id (rows: event)."""
 
     def __init__(self, profile: Profile, header: list[str], index: dict[str, int], sheet: Sheet | None,
-                 skipped: Counter[str]) -> None:
+                 result: Imported) -> None:
         self.profile = profile
         self.header = header
         self.index = index  # the profile's name of a column -> its position
         self.sheet = sheet  # a workbook's sheet: cells are named as Excel names them (Sheet1!C7)
-        self.skipped = skipped  # rows skipped on purpose, by why
+        self.result = result  # where rows skipped on purpose and values left out are counted
+        self.skipped = result.skipped_by
         self.out: list[RawItem | Rejection] = []
         self.groups: dict[str, tuple[int, dict[str, Any], list[Reason]]] = {}  # id -> (position in out, data, reasons)
         self.current: dict[str, dict[str, Any]] = {}  # id -> the ticket's attribute values as of its latest row
@@ -279,10 +279,16 @@ class _Rows:
         if not text:
             if spec.where == "event.type":
                 return self.empty(line, spec.column, "the event type", reasons)
+            if spec.required and spec.default is UNSET:
+                reasons.append(Reason("unparseable", f"{self.at(line, spec.column)} is empty; the profile requires "
+                                                     f"{spec.where} (give it a default to use for an empty cell)"))
             return spec.default
         if spec.map is None:  # an event's status and who are names, even when they are digits (an agent's number)
             return text if spec.where in _TEXT_FIELDS else cell_value(text)
-        return mapped(spec, (text,), self.at(line, spec.column), reasons)
+        value = mapped(spec, (text,), self.at(line, spec.column), reasons)
+        if value is UNSET and spec.unmapped == "omit":
+            self.result.omitted[spec.where] += 1
+        return value
 
     def empty(self, line: int, column: str, what: str, reasons: list[Reason]) -> Any:
         code = "missing_created" if what == "the ticket's creation time" else "unparseable"

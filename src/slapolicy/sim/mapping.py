@@ -42,6 +42,8 @@ class Value:
     default: Any = UNSET
     skip: frozenset[str] = frozenset()
     paths: tuple[Segments, ...] = ()  # rows: webhook — the paths read, their values joined into one map key
+    required: bool = False  # an empty cell (a missing path) without a default is a rejection, not a value left out
+    unmapped: str = "reject"  # a value the map lacks, without a default: reject, or omit (the attribute is unknown)
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class Imported:
     items: list[RawItem | Rejection] = field(default_factory=list)
     rows: int = 0
     skipped_by: Counter[str] = field(default_factory=Counter)  # rows skipped on purpose, by why: title, footer, totals, …
+    omitted: Counter[str] = field(default_factory=Counter)  # values a map lacks, left out (unmapped: omit), by profile key
 
     @property
     def skipped(self) -> int:
@@ -239,7 +242,7 @@ def _model(doc: Document) -> tuple[Profile, list[Diagnostic]]:
                                                          f"{'payload' if webhook else 'export'}) or `value:` (the same for "
                                                          f"every ticket), e.g. {example}"))
         return Value(where, column, raw.get("value"), raw.get("map"), raw.get("default", UNSET), frozenset(raw.get("skip", ())),
-                     paths)
+                     paths, bool(raw.get("required", False)), raw.get("unmapped", "reject"))
 
     problems += _layout_problems(doc, rows)
     events: list[Timed] = []
@@ -377,7 +380,8 @@ def _format_problem(fmt: str) -> str | None:
 
 def mapped(spec: Value, keys: tuple[str, ...], place: str, reasons: list[Reason]) -> Any:
     """What a value's map gives for the first of `keys` (the most specific first) it names: None for a value
-    the profile skips; else its default, or UNSET with the reason (uncovered_value) naming `place`."""
+    the profile skips; else its default, UNSET for a value the profile leaves out (`unmapped: omit`), or
+    UNSET with the reason (uncovered_value) naming `place`."""
     for key in keys:
         if key in spec.skip:
             return None
@@ -385,6 +389,8 @@ def mapped(spec: Value, keys: tuple[str, ...], place: str, reasons: list[Reason]
             return spec.map[key]
     if spec.default is not UNSET:
         return spec.default
+    if spec.unmapped == "omit":  # left out: the policy does without it (unknown: ignore); the reader counts it
+        return UNSET
     text = keys[0]
     known = ", ".join(shorten(k, 48) for k in list(spec.map or ())[:10]) + (" …" if len(spec.map or ()) > 10 else "")
     reasons.append(Reason("uncovered_value", f"{place}: {shown(text)} is not in the profile's map for {spec.where} "

@@ -130,6 +130,9 @@ class _Payload:
             if value is not _MISSING:
                 values.append(value)
         if not values:
+            if spec.required and spec.default is UNSET:
+                self.reasons.append(Reason("unparseable", f"{spec.where}: {spec.column} is not in the payload; the profile "
+                                                          "requires it (give it a default to use when it is missing)"))
             return spec.default
         texts = [_text(v) for v in values]
         keys = tuple(" ".join(texts[:n]) for n in range(len(texts), 0, -1))
