@@ -21,7 +21,9 @@ from typing import Any
 
 from ..calendar.instants import InstantError, read_cell_time, wall_time
 from ..diagnostics.record import one_line, shorten
+from .json_tickets import is_json, read_json_tickets
 from .mapping import (
+    MAX_MINUTES,
     UNSET,
     ExportRefused,
     Imported,
@@ -30,6 +32,7 @@ from .mapping import (
     Timed,
     Value,
     check_tickets,
+    elapsed,
     load_profile,
     mapped,
     open_quote,
@@ -43,7 +46,6 @@ from .ticket_files import decode_text, is_utf8
 from .tickets import WHO, RawItem, TicketError
 from .workbook import Sheet, WorkbookError, column_letter, is_workbook, read_sheet
 
-_MAX_MINUTES = 10 * 366 * 24 * 60  # ten years: more is not a reply time but a broken cell
 _TEXT_FIELDS = frozenset(f"event.{name}" for name in ("status", *WHO))  # what the ticket format reads as text
 
 
@@ -52,11 +54,14 @@ _TEXT_FIELDS = frozenset(f"event.{name}" for name in ("status", *WHO))  # what t
 def read_export(profile: Profile, raw: bytes, encoding: str | None = None, sheet: str | None = None) -> Imported:
     """The rows of an export as tickets and rejections, in row order.
 
-    A workbook (.xlsx, by its bytes) is read from its sheet `sheet` (default: the first); CSV text
+    A workbook (.xlsx, by its bytes) is read from its sheet `sheet` (default: the first); JSON (a
+    ticket export's JSON pages or lines) through the profile's paths (`json_tickets`); CSV text
     is decoded with `encoding` (an explicit --encoding), else the profile's (unless the bytes are UTF-8
     text), else UTF-8. A UTF-8 byte-order mark (Excel's 'CSV UTF-8') always wins."""
     if is_workbook(raw):
         return _read_sheet(profile, raw, sheet)
+    if profile.rows == "ticket" and is_json(raw):
+        return read_json_tickets(profile, raw)
     codec = encoding or profile.encoding or "utf-8"
     if encoding is None and is_utf8(raw):  # the profile's encoding is a default: WPS / Excel for Mac save UTF-8 without a mark
         codec = "utf-8"
@@ -328,23 +333,14 @@ class _Rows:
 
     def after(self, text: str, line: int, t: Timed, times: dict[str, dt.datetime], reasons: list[Reason]) -> Any:
         minutes = cell_value(text)
-        if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or not 0 <= minutes <= _MAX_MINUTES:
+        if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or not 0 <= minutes <= MAX_MINUTES:
             reasons.append(Reason("bad_timestamp", f"{self.at(line, t.column)}: {shown(text)} is not a number of "
-                                                   f"minutes from 0 to {_MAX_MINUTES} (such as 42 or 7.5)"))
+                                                   f"minutes from 0 to {MAX_MINUTES} (such as 42 or 7.5)"))
             return UNSET
         base = times.get(str(t.minutes_after))
         if base is None:  # its own cell is empty or bad, and says so
             return UNSET
-        return _elapsed(base, minutes)
-
-
-def _elapsed(base: dt.datetime, minutes: float) -> dt.datetime:
-    """`minutes` of real time after `base`, shown in base's zone. Counted in UTC: adding to a zoned
-    time directly is wall-clock arithmetic, an hour off across a daylight-saving change. A time
-    without a zone (read later in the policy's) can only be counted on the wall clock."""
-    if base.tzinfo is None:
-        return base + dt.timedelta(minutes=minutes)
-    return (base.astimezone(dt.UTC) + dt.timedelta(minutes=minutes)).astimezone(base.tzinfo)
+        return elapsed(base, minutes)
 
 
 __all__ = ["ExportRefused", "Imported", "Profile", "ProfileError", "check_tickets", "load_profile", "read_export", "shipped"]

@@ -207,10 +207,12 @@ def _model(doc: Document) -> tuple[Profile, list[Diagnostic]]:
     spellings: dict[str, tuple[str, ...]] = {}  # an export's column, by its first spelling -> every spelling
 
     def read(raw: Any, at: JsonPath) -> tuple[str | None, tuple[Segments, ...]]:
-        """What a value or an event reads: its column, or its JSON paths as written and as read."""
-        if isinstance(raw, dict) and misnamed in raw:
+        """What a value or an event reads: its column (and, rows: ticket, the path of the same field in the
+        product's JSON export), or its JSON paths as written and as read."""
+        if isinstance(raw, dict) and misnamed in raw and (rows != "ticket" or source not in raw):  # a path beside a column
             problems.append(doc.diagnostic((*at, misnamed), "SLA913", _misnamed(misnamed, rows), key=True))
             return None, ()
+        origin = at
         written, at = (raw.get(source), (*at, source)) if isinstance(raw, dict) else (raw, at)
         if written is None:
             return None, ()
@@ -218,7 +220,11 @@ def _model(doc: Document) -> tuple[Profile, list[Diagnostic]]:
         if not webhook:  # several spellings of one header: the column is known by its first
             known = spellings.setdefault(texts[0], ())
             spellings[texts[0]] = known + tuple(t for t in texts if t not in known)
-            return texts[0], ()
+            json = raw.get("path") if isinstance(raw, dict) else None
+            if isinstance(json, list):
+                problems.append(doc.diagnostic((*origin, "path"), "SLA913", "a ticket export's field has one JSON path"))
+                json = None
+            return texts[0], (path((*origin, "path"), json),) if json else ()
         if isinstance(written, list) and (at[0] == "id" or at[:2] == ("event", "at")):
             problems.append(doc.diagnostic(at, "SLA913", "a webhook payload's id and event time are each one JSON path"))
             return None, ()
@@ -316,9 +322,12 @@ def _layout_problems(doc: Document, rows: str) -> list[Diagnostic]:
 def _misnamed(key: str, rows: str) -> str:
     if key == "column":
         return "a webhook profile reads JSON paths: write `path:` (ticket.priority.name), not `column:`"
+    if rows == "ticket":
+        return "an export (rows: ticket) is read by column: write `column:`, and `path:` beside it for its JSON export"
     return f"an export (rows: {rows}) is read by column: write `column:`, not `path:`"
 
 
+MAX_MINUTES = 10 * 366 * 24 * 60  # a column (path) of minutes: more than ten years is not a reply time but a broken cell
 EPOCHS = ("epoch", "epoch_ms")  # `timestamps:` words for a webhook payload's numbers: seconds or milliseconds since 1970
 
 
@@ -415,6 +424,15 @@ def rejection(tid: str | None, line: int, reasons: list[Reason]) -> Rejection:
     return Rejection(tid or None, line, tuple(reasons))
 
 
+def elapsed(base: dt.datetime, minutes: float) -> dt.datetime:
+    """`minutes` of real time after `base`, shown in base's zone. Counted in UTC: adding to a zoned
+    time directly is wall-clock arithmetic, an hour off across a daylight-saving change. A time
+    without a zone (read later in the policy's) can only be counted on the wall clock."""
+    if base.tzinfo is None:
+        return base + dt.timedelta(minutes=minutes)
+    return (base.astimezone(dt.UTC) + dt.timedelta(minutes=minutes)).astimezone(base.tzinfo)
+
+
 def check_tickets(result: Imported, tz: dt.tzinfo) -> None:
     """Each imported ticket through the checks every input passes (a created event first, an id used
     once, …), so `slapolicy import` rejects what a replay would. Offset-less times are read in `tz`."""
@@ -431,5 +449,5 @@ def check_tickets(result: Imported, tz: dt.tzinfo) -> None:
                 result.items[position] = Rejection(tid, item.line, (Reason(exc.code, str(exc)),))
 
 
-__all__ = ["EPOCHS", "UNSET", "ExportRefused", "Imported", "Profile", "ProfileError", "Segments", "Timed", "Value",
-           "check_tickets", "load_profile", "mapped", "parse_path", "rejection", "shipped", "shown", "open_quote"]
+__all__ = ["EPOCHS", "MAX_MINUTES", "UNSET", "ExportRefused", "Imported", "Profile", "ProfileError", "Segments", "Timed", "Value",
+           "check_tickets", "elapsed", "load_profile", "mapped", "parse_path", "rejection", "shipped", "shown", "open_quote"]
