@@ -15,8 +15,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import ROOT
-from slapolicy.sim.imports import load_profile, read_export
+from slapolicy.sim.imports import load_profile
 from slapolicy.sim.outcome import Rejection
+from slapolicy.sim.replay import read_profiled
 from slapolicy.sim.tickets import RawItem
 from test_fuzz import FUZZ
 from test_webhooks import JSON
@@ -35,8 +36,8 @@ def _created(item: RawItem) -> tuple[str, object]:
 
 
 def test_an_incremental_page_is_the_csv_exports_tickets() -> None:
-    page = read_export(ZENDESK, PAGE.read_bytes())
-    csv = read_export(ZENDESK, (SAMPLES / "zendesk-ticket-export.csv").read_bytes())
+    page = read_profiled(ZENDESK, PAGE.read_bytes())
+    csv = read_profiled(ZENDESK, (SAMPLES / "zendesk-ticket-export.csv").read_bytes())
     assert (len(page.tickets), page.rejections, page.rows) == (12, [], 12)
     assert [t.data["id"] for t in page.tickets] == [t.data["id"] for t in csv.tickets]
     assert [_created(t) for t in page.tickets] == [_created(t) for t in csv.tickets]
@@ -59,7 +60,7 @@ def test_json_lines_read_the_metric_set_and_a_ticket_sent_again_adds_its_events(
     opened = {"id": 7, "priority": "high", "created_at": "2025-03-03T01:00:00Z",
               "metric_set": {"reply_time_in_minutes": {"calendar": 25, "business": 25}, "solved_at": None}}
     solved = {**opened, "metric_set": {"reply_time_in_minutes": {"calendar": 25}, "solved_at": "2025-03-03T05:30:00Z"}}
-    imported = read_export(ZENDESK, _lines(opened, {"id": 8, "priority": None, "created_at": "2025-03-03T02:00:00Z"}, solved))
+    imported = read_profiled(ZENDESK, _lines(opened, {"id": 8, "priority": None, "created_at": "2025-03-03T02:00:00Z"}, solved))
     (ticket,) = imported.tickets
     assert [(e["type"], e["at"]) for e in ticket.data["events"]] == [
         ("created", "2025-03-03T01:00:00+00:00"), ("registered", "2025-03-03T01:00:00+00:00"),
@@ -73,7 +74,7 @@ def test_json_lines_read_the_metric_set_and_a_ticket_sent_again_adds_its_events(
 
 def test_a_line_or_a_ticket_that_is_no_ticket_is_rejected_where_it_is() -> None:
     raw = b'{"id": 1, "priority": "low", "created_at": "2025-03-03T01:00:00Z"}\nnot json\n{"tickets": [3, {"id": 2}]}\n'
-    imported = read_export(ZENDESK, raw)
+    imported = read_profiled(ZENDESK, raw)
     assert [t.data["id"] for t in imported.tickets] == ["1"]
     assert [(r.line, r.reasons[0].message[:30]) for r in imported.rejections] == [
         (2, "the line is not JSON: JSON is "), (3, "ticket 1 is not a JSON object"), (3, "ticket 3: attributes.severity:")]
@@ -98,7 +99,7 @@ TICKET = st.fixed_dictionaries({}, optional={"id": st.integers(0, 50) | st.text(
 @given(st.lists(TICKET | JSON, max_size=6), st.booleans(), st.dictionaries(st.sampled_from(["next_page", "end_of_stream", "count"]), JSON))
 def test_random_pages_never_crash_and_every_ticket_is_accounted_for(tickets: list[Any], as_lines: bool, paging: dict[str, Any]) -> None:
     raw = _lines(*tickets) if as_lines and tickets else json.dumps({"tickets": tickets, **paging}).encode("utf-8")
-    imported = read_export(ZENDESK, raw)
+    imported = read_profiled(ZENDESK, raw)
     assert all(isinstance(i, (RawItem, Rejection)) for i in imported.items)
     if imported.refused is not None:  # JSON lines whose first line is no object (null): the file is refused, saying why
         assert as_lines and imported.refused.reasons[0].message

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import ROOT
-from slapolicy.sim.imports import load_profile, read_export
+from slapolicy.sim.imports import load_profile
+from slapolicy.sim.replay import read_profiled
 
 SAMPLES = ROOT / "examples" / "imports"
 SHAPES = {  # a sample beside the profile's own (examples/imports/PROFILE.csv) -> its profile, and (ticket, event) -> instant
@@ -25,7 +26,7 @@ SHAPES = {  # a sample beside the profile's own (examples/imports/PROFILE.csv) -
 def test_each_real_shape_imports_without_a_rejection_at_the_right_instants(name: str) -> None:
     profile, instants = SHAPES[name]
     for path in sorted(SAMPLES.glob(f"{name}.*")):  # each form of it: .csv, .xlsx, .json …
-        imported = read_export(load_profile(profile), path.read_bytes())
+        imported = read_profiled(load_profile(profile), path.read_bytes())
         assert imported.rejections == [] and imported.tickets
         for (ticket, event), at in instants.items():
             assert imported.tickets[ticket].data["events"][event]["at"] == at

@@ -21,7 +21,6 @@ from typing import Any
 
 from ..calendar.instants import InstantError, read_cell_time, wall_time
 from ..diagnostics.record import one_line, shorten
-from .json_tickets import is_json, read_json_tickets
 from .mapping import (
     MAX_MINUTES,
     UNSET,
@@ -54,14 +53,11 @@ _TEXT_FIELDS = frozenset(f"event.{name}" for name in ("status", *WHO))  # what t
 def read_export(profile: Profile, raw: bytes, encoding: str | None = None, sheet: str | None = None) -> Imported:
     """The rows of an export as tickets and rejections, in row order.
 
-    A workbook (.xlsx, by its bytes) is read from its sheet `sheet` (default: the first); JSON (a
-    ticket export's JSON pages or lines) through the profile's paths (`json_tickets`); CSV text
+    A workbook (.xlsx, by its bytes) is read from its sheet `sheet` (default: the first); CSV text
     is decoded with `encoding` (an explicit --encoding), else the profile's (unless the bytes are UTF-8
     text), else UTF-8. A UTF-8 byte-order mark (Excel's 'CSV UTF-8') always wins."""
     if is_workbook(raw):
         return _read_sheet(profile, raw, sheet)
-    if profile.rows == "ticket" and is_json(raw):
-        return read_json_tickets(profile, raw)
     codec = encoding or profile.encoding or "utf-8"
     if encoding is None and is_utf8(raw):  # the profile's encoding is a default: WPS / Excel for Mac save UTF-8 without a mark
         codec = "utf-8"
