@@ -110,3 +110,10 @@ def test_random_pages_never_crash_and_every_ticket_is_accounted_for(tickets: lis
     assert named <= {i.id if isinstance(i, Rejection) else i.data["id"] for i in imported.items}
     if not as_lines or not tickets:
         assert imported.rows == len(tickets)
+
+
+def test_an_encoding_or_a_sheet_for_json_is_refused_not_dropped(run_cli: Run) -> None:
+    for option, value in (("--encoding", "gb18030"), ("--sheet", "Tickets")):
+        result = run_cli("import", "-p", "zendesk-ticket-export", str(PAGE), option, value)
+        assert (result.exit_code, result.stderr) == (2, f"error: {PAGE}:1: the export is JSON (always UTF-8, no sheets); "
+                                                        f"leave out {option}\n")

@@ -117,11 +117,14 @@ def _header(profile: Profile, rows: Iterator[tuple[int, list[str] | csv.Error]],
             if not isinstance(index, str):
                 return _Header(header, index, titles)
             problem = index
-        if isinstance(profile.header_row, int) or number >= _HEADER_SEARCH:
-            return first_problem or problem
+        if isinstance(profile.header_row, int):
+            return problem
         first_problem, titles = first_problem or problem, titles + 1
+        if number >= _HEADER_SEARCH:
+            break
     if first_problem is not None:
-        return first_problem
+        return first_problem if isinstance(profile.header_row, int) else \
+            f"no row of the first {_HEADER_SEARCH} has every column the profile reads; the first: {first_problem}"
     return f"{what} is empty; export it again with its header row"
 
 

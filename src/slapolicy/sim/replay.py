@@ -108,6 +108,9 @@ def read_profiled(profile: Profile, raw: bytes, encoding: str | None = None, she
     if profile.rows == "webhook":
         return read_payloads(profile, raw)
     if profile.rows == "ticket" and is_json(raw):
+        given = "--encoding" if encoding is not None else "--sheet" if sheet is not None else None
+        if given is not None:  # said, never silently dropped
+            return Imported(items=[reject(None, 1, "unparseable", f"the export is JSON (always UTF-8, no sheets); leave out {given}")])
         return read_json_tickets(profile, raw)
     return read_export(profile, raw, encoding, sheet)
 
