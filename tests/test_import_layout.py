@@ -58,9 +58,9 @@ def test_without_a_header_in_the_first_rows_the_first_rows_columns_are_named(tmp
     raw = "".join(f"title {i},x\n" for i in range(40)).encode() + f"{HEADER}\n".encode()
     refused = read_export(ZAMMAD, raw).refused
     assert refused is not None
-    assert refused.reasons[0].message.startswith("no row of the first 30 has every column the profile reads; the first: "
-                                                 "the export has no columns '#' (the profile's id), 'Priority'")
-    assert refused.reasons[0].message.endswith("its columns are: title 0, x")
+    assert refused.reasons[0].message.startswith("the export has no columns '#' (the profile's id), 'Priority'")
+    assert refused.reasons[0].message.endswith("its columns are: title 0, x (the first row; none of the first 30 has every "
+                                               "column the profile reads)")
 
 
 def test_a_footer_is_told_by_its_beginning_not_guessed() -> None:

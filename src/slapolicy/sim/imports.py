@@ -124,7 +124,7 @@ def _header(profile: Profile, rows: Iterator[tuple[int, list[str] | csv.Error]],
             break
     if first_problem is not None:
         return first_problem if isinstance(profile.header_row, int) else \
-            f"no row of the first {_HEADER_SEARCH} has every column the profile reads; the first: {first_problem}"
+            f"{first_problem} (the first row; none of the first {_HEADER_SEARCH} has every column the profile reads)"
     return f"{what} is empty; export it again with its header row"
 
 
