@@ -30,6 +30,7 @@ from slapolicy.sim.tickets import RawItem
 from slapolicy.sim.workbook import column_letter
 from slapolicy.validate.repository import open_policy_set
 from test_fuzz import FUZZ, HOSTILE_JSON, mutate_text, no_hang, to_bytes
+from test_import_samples import SHAPES
 
 Run = Callable[..., Result]
 SAMPLES = ROOT / "examples" / "imports"
@@ -47,7 +48,7 @@ def replayed(path: Path, profile_name: str) -> list[object]:
 def test_every_shipped_profile_has_a_sample() -> None:
     assert PROFILES == ["cn-helpdesk", "cn-worklog", "jira-service-management", "zammad-ticket-report",
                         "zendesk-ticket-export", "znuny-ticket-search"]
-    assert sorted(p.stem for p in SAMPLES.glob("*.csv")) == PROFILES
+    assert sorted(p.stem for p in SAMPLES.glob("*.csv")) == sorted(PROFILES + [n for n in SHAPES if (SAMPLES / f"{n}.csv").exists()])
 
 
 @pytest.mark.parametrize("name", PROFILES)
@@ -440,7 +441,7 @@ def test_a_priority_that_changes_back_is_a_change_again() -> None:
 def test_minutes_after_count_real_minutes_across_a_clock_change(tmp_path: Path) -> None:
     """Regression: 20 minutes after 02:50 CEST on the night clocks go back is 02:10 CET, not 03:10 CET."""
     path = tmp_path / "berlin.yaml"
-    path.write_text("profile: berlin\nrows: ticket\ntimezone: Europe/Berlin\ntimestamps: [\"%Y-%m-%d %H:%M\"]\nid: Id\n"
+    path.write_text("profile: berlin\nrows: ticket\ntimezone: Europe/Berlin\nrepeated_hour: earlier\ntimestamps: [\"%Y-%m-%d %H:%M\"]\nid: Id\n"
                     "attributes: {severity: {column: Priority, map: {Urgent: P1}}}\n"
                     "events:\n  - {type: created, column: Created}\n"
                     "  - {type: responded, column: Reply minutes, minutes_after: created}\n"

@@ -10,6 +10,8 @@ test dependencies; tests/test_xlsx.py checks that each imports to the same ticke
   with their offset, the first reply time as a number of minutes.
 - cn-helpdesk.xlsx: the home-grown ledger kept in Excel (sheet 工单台账): date cells shown as
   2025/3/3 9:12, and a totals row (合计) under the tickets as such ledgers have.
+- zammad-ticket-report.download.xlsx and .csv: the Zammad sample as Zammad's download really is
+  (a title row, a blank row, the header in row 3, a footer with the time zone) and as Excel saves it.
 - malformed/zammad.xlsx: the Zammad sample with one cell typed over by hand (row 3, Created At:
   "gestern"), for the manual's example of a rejection named at its cell.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 from pathlib import Path
 
 import xlsxwriter
@@ -67,7 +70,52 @@ def build(name: str, folder: Path = HERE, typed_over: dict[tuple[int, str], str]
     return path
 
 
+def _wall_time(cell: str) -> dt.datetime:
+    """A date cell of the CSV sample: text, or Excel's serial number as the CSV kept it."""
+    if cell.replace(".", "", 1).isdigit():
+        return dt.datetime(1899, 12, 30) + dt.timedelta(seconds=round(float(cell) * 86400))
+    return dt.datetime.strptime(cell, "%Y-%m-%d %H:%M")
+
+
+def zammad_download(folder: Path = HERE) -> tuple[Path, Path]:
+    """The Zammad sample as Reporting → Download writes it (lib/excel_sheet.rb): the report's title in
+    row 1, the header in row 3, the times as date cells in the user's zone, a blank row and the footer
+    naming that zone; and the same sheet saved by Excel as CSV UTF-8."""
+    rows = list(csv.reader((HERE / "zammad-ticket-report.csv").read_text(encoding="utf-8-sig").splitlines()))
+    dates = {i for i, h in enumerate(rows[0]) if h.endswith(" At")}
+    width = len(rows[0])
+    sheet_rows = [["Tickets created 2025-03-03 - 2025-03-07"], [], rows[0], *rows[1:], [], ["Timezone: Asia/Shanghai"]]
+    path = folder / "zammad-ticket-report.download.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    book.set_properties({"created": FIXED})
+    title, header, when = (book.add_format(f) for f in ({"bold": True, "size": 14}, {"italic": True},
+                                                        {"num_format": "yyyy-mm-dd hh:mm:ss"}))
+    sheet = book.add_worksheet()
+    for r, row in enumerate(sheet_rows):
+        for c, value in enumerate(row):
+            if r < 2 or r > len(rows) + 1:
+                sheet.write_string(r, c, value, title if r == 0 else None)
+            elif r == 2:
+                sheet.write_string(r, c, value, header)
+            elif c in dates and value:
+                sheet.write_datetime(r, c, _wall_time(value), when)
+            elif value.isdigit() and len(value) < 10:
+                sheet.write_number(r, c, int(value))
+            elif value:
+                sheet.write_string(r, c, value)
+    book.close()
+    saved = folder / "zammad-ticket-report.download.csv"  # Excel writes every row as wide as the sheet, dates as shown
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\r\n")
+    for r, row in enumerate(sheet_rows):
+        cells = [f"{_wall_time(v):%Y-%m-%d %H:%M:%S}" if 2 < r <= len(rows) + 1 and c in dates and v else v for c, v in enumerate(row)]
+        writer.writerow(cells + [""] * (width - len(cells)))
+    saved.write_bytes(b"\xef\xbb\xbf" + text.getvalue().encode("utf-8"))
+    return path, saved
+
+
 if __name__ == "__main__":
     for sample in DATE_CELLS:
         print(build(sample))
     print(build("zammad-ticket-report", HERE / "malformed", {(3, "Created At"): "gestern"}).rename(HERE / "malformed" / "zammad.xlsx"))
+    print(*zammad_download(), sep="\n")

@@ -97,6 +97,30 @@ def parse_datetime(text: object, tz: dt.tzinfo) -> tuple[dt.datetime, bool]:
     return when.replace(tzinfo=tz), False
 
 
+def wall_time(when: dt.datetime, tz: dt.tzinfo, repeated: str = "reject") -> dt.datetime:
+    """A naive wall-clock time of an export placed in the export's zone `tz`. InstantError when the
+    zone's clock never showed it (the hour skipped when daylight saving time begins), and when it
+    showed it twice (the hour repeated when it ends) unless `repeated` says which one was meant
+    (`earlier`, `later`): a guess would be an hour off."""
+    first, second = when.replace(tzinfo=tz), when.replace(tzinfo=tz, fold=1)
+    offsets = first.utcoffset(), second.utcoffset()
+    if offsets[0] == offsets[1]:
+        return first
+    if first.astimezone(dt.UTC).astimezone(tz).replace(tzinfo=None) != when:
+        raise InstantError(f"{when.isoformat(sep=' ')} never happened in {tz}: its clocks skipped that hour when daylight "
+                           "saving time began; correct the cell or give the time with its UTC offset")
+    if repeated != "reject":
+        return first if repeated == "earlier" else second
+    raise InstantError(f"{when.isoformat(sep=' ')} happened twice in {tz} (daylight saving time ended, the hour was repeated: "
+                       f"UTC{_offset(offsets[0])} and UTC{_offset(offsets[1])}); give the time with its UTC offset, export "
+                       "the times in UTC and read them with --source-tz UTC, or say which in the profile (repeated_hour: earlier)")
+
+
+def _offset(delta: dt.timedelta | None) -> str:
+    minutes = int((delta or dt.timedelta()).total_seconds()) // 60
+    return f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
 def to_epoch(when: dt.datetime, text: object = None) -> float:
     """Epoch seconds of an aware datetime, within the supported range (`text` names it in errors)."""
     try:

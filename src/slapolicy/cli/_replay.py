@@ -4,8 +4,11 @@ itself with its progress bar."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import click
 
+from ..calendar.instants import InstantError, zone
 from ..diagnostics.record import InputError
 from ..output import progress
 from ..rules.engine import ENGINES, EngineError, get_backend
@@ -93,6 +96,8 @@ profile_option = click.option("--profile", "profile_name", default=None, metavar
 def input_profile(name: str | None, input_format: str | None, encoding: str | None) -> Profile | None:
     """`--profile` of a replaying command: None without one; with one, --input-format has no say."""
     if name is None:
+        if _SOURCE_TZ in click.get_current_context().meta:
+            fail("--source-tz names the zone of an export's times: give the export's --profile too")
         return None
     profile = import_profile(name)
     if input_format is not None:
@@ -108,10 +113,28 @@ def profile_encoding(profile: Profile, encoding: str | None) -> Profile:
     return profile
 
 
+def _source_tz(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        try:
+            ctx.meta[_SOURCE_TZ] = zone(value)
+        except InstantError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+
+_SOURCE_TZ = "slapolicy.source_tz"
+source_tz_option = click.option("--source-tz", metavar="ZONE", expose_value=False, callback=_source_tz,
+                                help="IANA time zone of the export's times written without a UTC offset (Znuny writes its "
+                                     "server's zone, UTC by default); overrides the profile's `timezone:`. Times with an "
+                                     "offset keep it.")
+
+
 def import_profile(name: str) -> Profile:
-    """The import profile named; every problem of a bad profile on stderr, exit 2."""
+    """The import profile named, its `timezone:` replaced by --source-tz when given; every problem of a
+    bad profile on stderr, exit 2."""
     try:
-        return load_profile(name)
+        profile = load_profile(name)
+        source_tz = click.get_current_context().meta.get(_SOURCE_TZ)
+        return profile if source_tz is None else replace(profile, timezone=source_tz)
     except ProfileError as exc:
         for problem in exc.problems[:-1]:
             click.echo(f"error: {problem.format()}", err=True)

@@ -24,6 +24,7 @@ from ._replay import (
     roster,
     roster_option,
     sheet_option,
+    source_tz_option,
 )
 from ._shared import as_of, as_of_option, excel_csv, excel_option, fail, format_option, output_option, policy_set
 
@@ -51,6 +52,7 @@ def _within(ctx: click.Context, param: click.Parameter, value: str | None) -> fl
               help="The language the html board opens in (it switches on the page).")
 @input_format_option
 @profile_option
+@source_tz_option
 @encoding_option
 @sheet_option
 @engine_option

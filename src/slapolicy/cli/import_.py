@@ -7,7 +7,7 @@ from ..output import OutputError, destination, exits
 from ..output.imports import import_summary, rejection_lines, write_rejects, write_tickets
 from ..sim.imports import ExportRefused, check_tickets
 from ..sim.replay import read_profiled
-from ._replay import encoding_option, history_path, import_profile, profile_encoding, sheet_option
+from ._replay import encoding_option, history_path, import_profile, profile_encoding, sheet_option, source_tz_option
 from ._shared import fail, output_option
 
 
@@ -19,6 +19,7 @@ from ._shared import fail, output_option
 @click.argument("export", type=click.Path(allow_dash=True))
 @encoding_option
 @sheet_option
+@source_tz_option
 @output_option
 @click.option("--rejects", type=click.Path(dir_okay=False), default=None,
               help="Write rejected rows (line, id, errors) to this JSONL file.")

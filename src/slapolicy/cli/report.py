@@ -22,6 +22,7 @@ from ._replay import (
     roster,
     roster_option,
     sheet_option,
+    source_tz_option,
 )
 from ._shared import as_of, as_of_option, excel_csv, excel_option, fail, format_option, output_option, policy_set
 
@@ -38,6 +39,7 @@ from ._shared import as_of, as_of_option, excel_csv, excel_option, fail, format_
 @jobs_option
 @input_format_option
 @profile_option
+@source_tz_option
 @encoding_option
 @sheet_option
 @output_option

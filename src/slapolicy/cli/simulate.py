@@ -21,6 +21,7 @@ from ._replay import (
     roster,
     roster_option,
     sheet_option,
+    source_tz_option,
 )
 from ._shared import as_of, as_of_option, excel_csv, excel_option, fail, format_option, output_option, policy_set
 
@@ -31,6 +32,7 @@ from ._shared import as_of, as_of_option, excel_csv, excel_option, fail, format_
 @format_option("simulate")
 @input_format_option
 @profile_option
+@source_tz_option
 @encoding_option
 @sheet_option
 @as_of_option

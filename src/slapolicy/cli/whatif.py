@@ -22,6 +22,7 @@ from ._replay import (
     profile_option,
     roster,
     roster_option,
+    source_tz_option,
 )
 from ._shared import as_of, as_of_option, fail, format_option, output_option, resolve_version
 
@@ -39,6 +40,7 @@ from ._shared import as_of, as_of_option, fail, format_option, output_option, re
 @jobs_option
 @input_format_option
 @profile_option
+@source_tz_option
 @encoding_option
 @output_option
 @roster_option

@@ -31,6 +31,9 @@ def rejection_lines(result: Imported, path: str) -> list[str]:
 
 def import_summary(result: Imported) -> str:
     """The line `slapolicy import` ends with on stderr."""
-    skipped = f", {plural(result.skipped, 'row')} skipped by the profile" if result.skipped else ""
+    why = ", ".join(f"{reason}: {n}" for reason, n in sorted(result.skipped_by.items()))
+    skipped = f", {plural(result.skipped, 'row')} skipped by the profile ({why})" if result.skipped else ""
+    left_out = ", ".join(f"{where}: {n}" for where, n in sorted(result.omitted.items()))
+    omitted = f", {plural(result.omitted.total(), 'value')} not in the profile's map left out ({left_out})" if left_out else ""
     return (f"{plural(result.rows, 'row')}: {plural(len(result.tickets), 'ticket')} imported, "
-            f"{len(result.rejections)} rejected{skipped}")
+            f"{len(result.rejections)} rejected{skipped}{omitted}")

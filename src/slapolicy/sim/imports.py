@@ -15,12 +15,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from ..calendar.instants import InstantError, read_cell_time
+from ..calendar.instants import InstantError, read_cell_time, wall_time
 from ..diagnostics.record import one_line, shorten
 from .mapping import (
+    MAX_MINUTES,
     UNSET,
     ExportRefused,
     Imported,
@@ -29,6 +31,7 @@ from .mapping import (
     Timed,
     Value,
     check_tickets,
+    elapsed,
     load_profile,
     mapped,
     open_quote,
@@ -42,7 +45,6 @@ from .ticket_files import decode_text, is_utf8
 from .tickets import WHO, RawItem, TicketError
 from .workbook import Sheet, WorkbookError, column_letter, is_workbook, read_sheet
 
-_MAX_MINUTES = 10 * 366 * 24 * 60  # ten years: more is not a reply time but a broken cell
 _TEXT_FIELDS = frozenset(f"event.{name}" for name in ("status", *WHO))  # what the ticket format reads as text
 
 
@@ -63,31 +65,67 @@ def read_export(profile: Profile, raw: bytes, encoding: str | None = None, sheet
         text = decode_text(raw, codec)
     except TicketError as exc:
         return _refused(str(exc), exc.code)
-    first_line = text.split("\n", 1)[0]
-    delimiter = profile.delimiter or sniff_delimiter(first_line)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        return _refused("the file is empty; export it again with its header row")
-    except csv.Error as exc:
-        return _refused(f"the header row cannot be read as CSV: {exc}")
-    quotes = Quotes(text, header, delimiter)
-    return _read_rows(profile, header, delimiter, None,
-                      ((number, row, quotes.left_open(number, first, last, row)) for number, first, last, row in records(reader)))
+    searched = 1 if profile.header_row == 1 else _HEADER_SEARCH  # the separator is guessed from the header, or the rows it may be in
+    delimiter = profile.delimiter or sniff_delimiter("\n".join(text.split("\n", searched)[:searched]))
+    numbered = records(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), number=0)
+    found = _header(profile, ((number, row) for number, _, _, row in numbered), delimiter, "the file")
+    if isinstance(found, str):
+        return _refused(found)
+    quotes = Quotes(text, found.header, delimiter)
+    return _read_rows(profile, found, None,
+                      ((number, row, quotes.left_open(number, first, last, row)) for number, first, last, row in numbered))
 
 
 def _read_sheet(profile: Profile, raw: bytes, name: str | None) -> Imported:
-    """An .xlsx export: its sheet's row 1 the header, each later row that is not blank a record."""
+    """An .xlsx export: the sheet's header row (row 1, or where the profile says), each later row that is not blank a record."""
     try:
         sheet = read_sheet(raw, name)
     except WorkbookError as exc:
         return _refused(str(exc))
-    if not sheet.rows:
-        return _refused(f"sheet '{sheet.name}' is empty; export it again with its header row")
-    header = [h.strip() for h in sheet.rows[0]]
-    rows = ((number, row, None) for number, row in enumerate(sheet.rows[1:], 2) if any(c.strip() for c in row))
-    return _read_rows(profile, header, ",", sheet, rows)
+    numbered = ((number, row) for number, row in enumerate(sheet.rows, 1) if any(c.strip() for c in row))
+    found = _header(profile, numbered, ",", f"sheet '{sheet.name}'")
+    if isinstance(found, str):
+        return _refused(found)
+    return _read_rows(profile, found, sheet, ((number, row, None) for number, row in numbered))
+
+
+_HEADER_SEARCH = 30  # header_row: find looks at the export's first rows, no further
+
+
+@dataclass(frozen=True)
+class _Header:
+    header: list[str]
+    index: dict[str, int]  # the profile's name of a column -> its position
+    titles: int  # rows above the header that are not blank (a report's title, its date range)
+
+
+def _header(profile: Profile, rows: Iterator[tuple[int, list[str] | csv.Error]], delimiter: str, what: str) -> _Header | str:
+    """The export's header row, taken from `rows` (which are left at the row after it): row 1, the row
+    `header_row: N`, or with `header_row: find` the first row that has every column the profile reads.
+    Rows above it are a title; a blank row is no row. A string says why there is none."""
+    titles, first_problem = 0, None
+    for number, row in rows:
+        if isinstance(profile.header_row, int) and number < profile.header_row:
+            titles += 1
+            continue
+        if isinstance(row, csv.Error):
+            problem = f"row {number} cannot be read as CSV: {row}" if number > 1 else f"the header row cannot be read as CSV: {row}"
+        else:
+            header = [h.strip() for h in row]
+            index = _columns(profile, header, delimiter) if isinstance(profile.header_row, str) or number == profile.header_row \
+                else "the header row is blank"
+            if not isinstance(index, str):
+                return _Header(header, index, titles)
+            problem = index
+        if isinstance(profile.header_row, int):
+            return problem
+        first_problem, titles = first_problem or problem, titles + 1
+        if number >= _HEADER_SEARCH:
+            break
+    if first_problem is not None:
+        return first_problem if isinstance(profile.header_row, int) else \
+            f"{first_problem} (the first row; none of the first {_HEADER_SEARCH} has every column the profile reads)"
+    return f"{what} is empty; export it again with its header row"
 
 
 def _refused(message: str, code: str = "unparseable") -> Imported:
@@ -98,31 +136,52 @@ def _refused(message: str, code: str = "unparseable") -> Imported:
 Record = tuple[int, "list[str] | csv.Error", "tuple[int, Reason] | None"]  # row number, cells, a quote left open in it
 
 
-def _read_rows(profile: Profile, header: list[str], delimiter: str, sheet: Sheet | None, rows: Iterable[Record]) -> Imported:
+def _read_rows(profile: Profile, found: _Header, sheet: Sheet | None, rows: Iterable[Record]) -> Imported:
     """The records of an export (CSV or a sheet) under its header, through the profile's mapping."""
-    index: dict[str, int] = {}
-    for i, name in enumerate(header):
-        index.setdefault(name, i)
-    missing = [(column, where) for column, where in profile.columns() if column not in index]
-    if missing:
-        return _refused(missing_columns(missing, header, delimiter))
-    result = Imported()
-    mapper = _Rows(profile, index, sheet)
+    result = Imported(rows=found.titles)
+    if found.titles:
+        result.skipped_by["title"] = found.titles
+    mapper = _Rows(profile, found.header, found.index, sheet, result)
     for number, row, quote in rows:
         result.rows += 1
         mapper.add(number, row, quote)
-    result.items, result.skipped = mapper.finish(), mapper.skipped
+    result.items = mapper.finish()
     return result
+
+
+def _columns(profile: Profile, header: list[str], delimiter: str) -> dict[str, int] | str:
+    """Where each column the profile reads is in the header (the first of a header written twice), by
+    the profile's name for it; or why the header does not fit: columns missing, or a column two of
+    whose spellings are both there (which one holds the values cannot be told)."""
+    first: dict[str, int] = {}
+    for i, name in enumerate(header):
+        first.setdefault(name, i)
+    index: dict[str, int] = {}
+    missing: list[tuple[tuple[str, ...], str]] = []
+    for column, where in profile.columns():
+        found = sorted((first[h], h) for h in profile.headers(column) if h in first)
+        if len(found) > 1:
+            named = " and ".join(f"{column_letter(i)} '{shorten(h, 40)}'" for i, h in found)
+            return (f"columns {named} both match the profile's {where} ({', '.join(profile.headers(column))}); "
+                    "delete one from the export or list only its spelling in the profile")
+        if found:
+            index[column] = found[0][0]
+        else:
+            missing.append((profile.headers(column), where))
+    return missing_columns(missing, header, delimiter) if missing else index
 
 
 class _Rows:
     """Rows into tickets: one per row (rows: ticket) or grouped by ticket id (rows: event)."""
 
-    def __init__(self, profile: Profile, index: dict[str, int], sheet: Sheet | None = None) -> None:
+    def __init__(self, profile: Profile, header: list[str], index: dict[str, int], sheet: Sheet | None,
+                 result: Imported) -> None:
         self.profile = profile
-        self.index = index
+        self.header = header
+        self.index = index  # the profile's name of a column -> its position
         self.sheet = sheet  # a workbook's sheet: cells are named as Excel names them (Sheet1!C7)
-        self.skipped = 0
+        self.result = result  # where rows skipped on purpose and values left out are counted
+        self.skipped = result.skipped_by
         self.out: list[RawItem | Rejection] = []
         self.groups: dict[str, tuple[int, dict[str, Any], list[Reason]]] = {}  # id -> (position in out, data, reasons)
         self.current: dict[str, dict[str, Any]] = {}  # id -> the ticket's attribute values as of its latest row
@@ -130,7 +189,7 @@ class _Rows:
     def at(self, line: int, column: str) -> str:
         i = self.index[column]
         where = self.sheet.cell(line, i) if self.sheet is not None else f"row {line}, column {column_letter(i)}"
-        return f"{where} '{shorten(column, 40)}'"
+        return f"{where} '{shorten(self.header[i], 40)}'"
 
     def cell(self, row: list[str], column: str) -> str:
         i = self.index[column]
@@ -143,8 +202,8 @@ class _Rows:
             return
         reasons: list[Reason] = []
         tid = self.cell(row, self.profile.id)
-        if tid in self.profile.totals and open_quote is None:  # a ledger's totals row (合计) sums tickets, it is none
-            self.skipped += 1
+        if open_quote is None and (tid in self.profile.totals or self.profile.footer and tid.startswith(self.profile.footer)):
+            self.skipped["totals" if tid in self.profile.totals else "footer"] += 1  # a ledger's 合计, a report's note: no ticket
             return
         if open_quote is not None:  # the cells after the quote are not this row's: only the quote is reported
             cell, reason = open_quote
@@ -167,7 +226,7 @@ class _Rows:
             return
         event = self.values(self.profile.event, row, line, reasons)
         if event.get("type", UNSET) is None:  # a type the profile skips
-            self.skipped += 1
+            self.skipped["event type"] += 1
             return
         self.group(tid, line, kind, attributes, event, reasons)
 
@@ -224,10 +283,16 @@ class _Rows:
         if not text:
             if spec.where == "event.type":
                 return self.empty(line, spec.column, "the event type", reasons)
+            if spec.required and spec.default is UNSET:
+                reasons.append(Reason("unparseable", f"{self.at(line, spec.column)} is empty; the profile requires "
+                                                     f"{spec.where} (give it a default to use for an empty cell)"))
             return spec.default
         if spec.map is None:  # an event's status and who are names, even when they are digits (an agent's number)
             return text if spec.where in _TEXT_FIELDS else cell_value(text)
-        return mapped(spec, (text,), self.at(line, spec.column), reasons)
+        value = mapped(spec, (text,), self.at(line, spec.column), reasons)
+        if value is UNSET and spec.unmapped == "omit":
+            self.result.omitted[spec.where] += 1
+        return value
 
     def empty(self, line: int, column: str, what: str, reasons: list[Reason]) -> Any:
         code = "missing_created" if what == "the ticket's creation time" else "unparseable"
@@ -237,11 +302,11 @@ class _Rows:
     def instant(self, text: str, line: int, column: str, reasons: list[Reason]) -> Any:
         try:
             when = read_cell_time(text, self.profile.formats)
+            if when.tzinfo is None and self.profile.timezone is not None:
+                when = wall_time(when, self.profile.timezone, self.profile.repeated_hour)
         except InstantError as exc:
             reasons.append(Reason("bad_timestamp", f"{self.at(line, column)}: {one_line(str(exc))}{open_quote(text)}"))
             return UNSET
-        if when.tzinfo is None and self.profile.timezone is not None:
-            when = when.replace(tzinfo=self.profile.timezone)
         return when
 
     def timed(self, row: list[str], line: int, reasons: list[Reason]) -> list[dict[str, Any]]:
@@ -267,23 +332,14 @@ class _Rows:
 
     def after(self, text: str, line: int, t: Timed, times: dict[str, dt.datetime], reasons: list[Reason]) -> Any:
         minutes = cell_value(text)
-        if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or not 0 <= minutes <= _MAX_MINUTES:
+        if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or not 0 <= minutes <= MAX_MINUTES:
             reasons.append(Reason("bad_timestamp", f"{self.at(line, t.column)}: {shown(text)} is not a number of "
-                                                   f"minutes from 0 to {_MAX_MINUTES} (such as 42 or 7.5)"))
+                                                   f"minutes from 0 to {MAX_MINUTES} (such as 42 or 7.5)"))
             return UNSET
         base = times.get(str(t.minutes_after))
         if base is None:  # its own cell is empty or bad, and says so
             return UNSET
-        return _elapsed(base, minutes)
-
-
-def _elapsed(base: dt.datetime, minutes: float) -> dt.datetime:
-    """`minutes` of real time after `base`, shown in base's zone. Counted in UTC: adding to a zoned
-    time directly is wall-clock arithmetic, an hour off across a daylight-saving change. A time
-    without a zone (read later in the policy's) can only be counted on the wall clock."""
-    if base.tzinfo is None:
-        return base + dt.timedelta(minutes=minutes)
-    return (base.astimezone(dt.UTC) + dt.timedelta(minutes=minutes)).astimezone(base.tzinfo)
+        return elapsed(base, minutes)
 
 
 __all__ = ["ExportRefused", "Imported", "Profile", "ProfileError", "check_tickets", "load_profile", "read_export", "shipped"]

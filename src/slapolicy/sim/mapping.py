@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import difflib
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -41,6 +42,8 @@ class Value:
     default: Any = UNSET
     skip: frozenset[str] = frozenset()
     paths: tuple[Segments, ...] = ()  # rows: webhook — the paths read, their values joined into one map key
+    required: bool = False  # an empty cell (a missing path) without a default is a rejection, not a value left out
+    unmapped: str = "reject"  # a value the map lacks, without a default: reject, or omit (the attribute is unknown)
 
 
 @dataclass(frozen=True)
@@ -64,10 +67,18 @@ class Profile:
     event: tuple[tuple[str, Value], ...] = ()  # rows: event — at, type, status, actor, …
     formats: tuple[str, ...] = ()
     timezone: dt.tzinfo | None = None
+    repeated_hour: str = "reject"  # an offset-less time the zone's clock showed twice: reject, or take the earlier or later
     delimiter: str | None = None
     encoding: str | None = None
     id_path: Segments = ()  # rows: webhook
     totals: frozenset[str] = frozenset()  # id cells that mark a totals row (合计): skipped, not a ticket
+    spellings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # a column's header spellings, by its first
+    header_row: int | str = 1  # the header's row, or "find": the first row with every column the profile reads
+    footer: tuple[str, ...] = ()  # how an id cell of a note under the tickets begins (Zammad's "Timezone: …"): skipped
+
+    def headers(self, column: str) -> tuple[str, ...]:
+        """The headers that name `column` in an export: its spellings, or itself."""
+        return self.spellings.get(column, (column,))
 
     def columns(self) -> list[tuple[str, str]]:
         """Every column the profile reads, with the profile key that names it."""
@@ -84,7 +95,12 @@ class Imported:
 
     items: list[RawItem | Rejection] = field(default_factory=list)
     rows: int = 0
-    skipped: int = 0
+    skipped_by: Counter[str] = field(default_factory=Counter)  # rows skipped on purpose, by why: title, footer, totals, …
+    omitted: Counter[str] = field(default_factory=Counter)  # values a map lacks, left out (unmapped: omit), by profile key
+
+    @property
+    def skipped(self) -> int:
+        return self.skipped_by.total()
 
     @property
     def tickets(self) -> list[RawItem]:
@@ -188,22 +204,30 @@ def _model(doc: Document) -> tuple[Profile, list[Diagnostic]]:
     rows = data["rows"]
     webhook = rows == "webhook"
     source, misnamed = ("path", "column") if webhook else ("column", "path")
+    spellings: dict[str, tuple[str, ...]] = {}  # an export's column, by its first spelling -> every spelling
 
     def read(raw: Any, at: JsonPath) -> tuple[str | None, tuple[Segments, ...]]:
-        """What a value or an event reads: its column, or its JSON paths as written and as read."""
-        if isinstance(raw, dict) and misnamed in raw:
+        """What a value or an event reads: its column (and, rows: ticket, the path of the same field in the
+        product's JSON export), or its JSON paths as written and as read."""
+        if isinstance(raw, dict) and misnamed in raw and (rows != "ticket" or source not in raw):  # a path beside a column
             problems.append(doc.diagnostic((*at, misnamed), "SLA913", _misnamed(misnamed, rows), key=True))
             return None, ()
+        origin = at
         written, at = (raw.get(source), (*at, source)) if isinstance(raw, dict) else (raw, at)
         if written is None:
             return None, ()
         texts = written if isinstance(written, list) else [written]
-        if not webhook:
-            if len(texts) > 1 or isinstance(written, list):
-                problems.append(doc.diagnostic(at, "SLA913", "an export's value is read from one column; only a webhook "
-                                                             "profile joins the values of several paths"))
-                return None, ()
-            return written, ()
+        if not webhook:  # several spellings of one header: the column is known by its first
+            known = spellings.setdefault(texts[0], ())
+            spellings[texts[0]] = known + tuple(t for t in texts if t not in known)
+            json = raw.get("path") if isinstance(raw, dict) else None
+            if isinstance(json, list):
+                problems.append(doc.diagnostic((*origin, "path"), "SLA913", "a ticket export's field has one JSON path"))
+                json = None
+            return texts[0], (path((*origin, "path"), json),) if json else ()
+        if isinstance(written, list) and (at[0] == "id" or at[:2] == ("event", "at")):
+            problems.append(doc.diagnostic(at, "SLA913", "a webhook payload's id and event time are each one JSON path"))
+            return None, ()
         return ", ".join(texts), tuple(path(at if len(texts) == 1 else (*at, i), t) for i, t in enumerate(texts))
 
     def path(at: JsonPath, text: str) -> Segments:
@@ -224,7 +248,7 @@ def _model(doc: Document) -> tuple[Profile, list[Diagnostic]]:
                                                          f"{'payload' if webhook else 'export'}) or `value:` (the same for "
                                                          f"every ticket), e.g. {example}"))
         return Value(where, column, raw.get("value"), raw.get("map"), raw.get("default", UNSET), frozenset(raw.get("skip", ())),
-                     paths)
+                     paths, bool(raw.get("required", False)), raw.get("unmapped", "reject"))
 
     problems += _layout_problems(doc, rows)
     events: list[Timed] = []
@@ -264,14 +288,15 @@ def _model(doc: Document) -> tuple[Profile, list[Diagnostic]]:
             tz = zone(data["timezone"])
         except InstantError as exc:
             problems.append(doc.diagnostic(("timezone",), "SLA403", str(exc)))
-    _, id_paths = read(data["id"], ("id",))
+    id_column, id_paths = read(data["id"], ("id",))
     profile = Profile(
-        name=data["profile"], rows=rows, id=data["id"],
+        name=data["profile"], rows=rows, id=id_column or "",
         attributes=tuple((k, value(v, ("attributes", k))) for k, v in data.get("attributes", {}).items()),
         kind=value(data["kind"], ("kind",)) if "kind" in data else None,
-        events=tuple(events), event=event, formats=formats, timezone=tz,
+        events=tuple(events), event=event, formats=formats, timezone=tz, repeated_hour=data.get("repeated_hour", "reject"),
         delimiter=data.get("delimiter"), encoding=data.get("encoding"), id_path=id_paths[0] if id_paths else (),
-        totals=frozenset(data.get("totals", ())),
+        totals=frozenset(data.get("totals", ())), spellings={k: v for k, v in spellings.items() if len(v) > 1},
+        header_row=data.get("header_row", 1), footer=tuple(data.get("footer", ())),
     )
     return profile, problems
 
@@ -297,9 +322,12 @@ def _layout_problems(doc: Document, rows: str) -> list[Diagnostic]:
 def _misnamed(key: str, rows: str) -> str:
     if key == "column":
         return "a webhook profile reads JSON paths: write `path:` (ticket.priority.name), not `column:`"
+    if rows == "ticket":
+        return "an export (rows: ticket) is read by column: write `column:`, and `path:` beside it for its JSON export"
     return f"an export (rows: {rows}) is read by column: write `column:`, not `path:`"
 
 
+MAX_MINUTES = 10 * 366 * 24 * 60  # a column (path) of minutes: more than ten years is not a reply time but a broken cell
 EPOCHS = ("epoch", "epoch_ms")  # `timestamps:` words for a webhook payload's numbers: seconds or milliseconds since 1970
 
 
@@ -361,7 +389,8 @@ def _format_problem(fmt: str) -> str | None:
 
 def mapped(spec: Value, keys: tuple[str, ...], place: str, reasons: list[Reason]) -> Any:
     """What a value's map gives for the first of `keys` (the most specific first) it names: None for a value
-    the profile skips; else its default, or UNSET with the reason (uncovered_value) naming `place`."""
+    the profile skips; else its default, UNSET for a value the profile leaves out (`unmapped: omit`), or
+    UNSET with the reason (uncovered_value) naming `place`."""
     for key in keys:
         if key in spec.skip:
             return None
@@ -369,6 +398,8 @@ def mapped(spec: Value, keys: tuple[str, ...], place: str, reasons: list[Reason]
             return spec.map[key]
     if spec.default is not UNSET:
         return spec.default
+    if spec.unmapped == "omit":  # left out: the policy does without it (unknown: ignore); the reader counts it
+        return UNSET
     text = keys[0]
     known = ", ".join(shorten(k, 48) for k in list(spec.map or ())[:10]) + (" …" if len(spec.map or ()) > 10 else "")
     reasons.append(Reason("uncovered_value", f"{place}: {shown(text)} is not in the profile's map for {spec.where} "
@@ -393,6 +424,15 @@ def rejection(tid: str | None, line: int, reasons: list[Reason]) -> Rejection:
     return Rejection(tid or None, line, tuple(reasons))
 
 
+def elapsed(base: dt.datetime, minutes: float) -> dt.datetime:
+    """`minutes` of real time after `base`, shown in base's zone. Counted in UTC: adding to a zoned
+    time directly is wall-clock arithmetic, an hour off across a daylight-saving change. A time
+    without a zone (read later in the policy's) can only be counted on the wall clock."""
+    if base.tzinfo is None:
+        return base + dt.timedelta(minutes=minutes)
+    return (base.astimezone(dt.UTC) + dt.timedelta(minutes=minutes)).astimezone(base.tzinfo)
+
+
 def check_tickets(result: Imported, tz: dt.tzinfo) -> None:
     """Each imported ticket through the checks every input passes (a created event first, an id used
     once, …), so `slapolicy import` rejects what a replay would. Offset-less times are read in `tz`."""
@@ -409,5 +449,5 @@ def check_tickets(result: Imported, tz: dt.tzinfo) -> None:
                 result.items[position] = Rejection(tid, item.line, (Reason(exc.code, str(exc)),))
 
 
-__all__ = ["EPOCHS", "UNSET", "ExportRefused", "Imported", "Profile", "ProfileError", "Segments", "Timed", "Value",
-           "check_tickets", "load_profile", "mapped", "parse_path", "rejection", "shipped", "shown", "open_quote"]
+__all__ = ["EPOCHS", "MAX_MINUTES", "UNSET", "ExportRefused", "Imported", "Profile", "ProfileError", "Segments", "Timed", "Value",
+           "check_tickets", "elapsed", "load_profile", "mapped", "parse_path", "rejection", "shipped", "shown", "open_quote"]

@@ -33,6 +33,7 @@ from ..validate.repository import PolicySet
 from .correlate import Correlator
 from .dedup import IdIndex
 from .imports import ExportRefused, Imported, Profile, read_export
+from .json_tickets import is_json, read_json_tickets
 from .lanes import Adds, Lanes, Partial, Plan, Sink
 from .lines import BLOCK_BYTES, Lines, open_binary
 from .outcome import Outcome, Reason, Rejection
@@ -102,8 +103,16 @@ def _read_items(plan: Plan, path: str, fmt: str) -> list[RawItem | Rejection]:
 
 def read_profiled(profile: Profile, raw: bytes, encoding: str | None = None, sheet: str | None = None) -> Imported:
     """Input read through an import profile: an export's rows (CSV in `encoding`, or a workbook's
-    `sheet`), or a webhook profile's payloads (JSON, always UTF-8)."""
-    return read_payloads(profile, raw) if profile.rows == "webhook" else read_export(profile, raw, encoding, sheet)
+    `sheet`), a ticket export's JSON (pages or lines, by the profile's paths), or a webhook profile's
+    payloads (JSON, always UTF-8)."""
+    if profile.rows == "webhook":
+        return read_payloads(profile, raw)
+    if profile.rows == "ticket" and is_json(raw):
+        given = "--encoding" if encoding is not None else "--sheet" if sheet is not None else None
+        if given is not None:  # said, never silently dropped
+            return Imported(items=[reject(None, 1, "unparseable", f"the export is JSON (always UTF-8, no sheets); leave out {given}")])
+        return read_json_tickets(profile, raw)
+    return read_export(profile, raw, encoding, sheet)
 
 
 def input_size(plan: Plan, path: str, fmt: str | None) -> int | None:

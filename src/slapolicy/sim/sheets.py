@@ -50,11 +50,11 @@ def cell_value(value: str) -> Any:
     return value
 
 
-def records(reader: Any) -> Iterator[tuple[int, int, int, list[str] | csv.Error]]:
-    """Each record with its row number as a spreadsheet shows it (the header is row 1; a cell
-    with a line break does not count as more rows) and the first and last line of the file it
-    was read from; a record the csv module refuses is the error. Blank rows are counted, not yielded."""
-    number = 1
+def records(reader: Any, number: int = 1) -> Iterator[tuple[int, int, int, list[str] | csv.Error]]:
+    """Each record with its row number as a spreadsheet shows it (the row after `number`, the rows the
+    reader has read, first: the header is row 1; a cell with a line break does not count as more rows)
+    and the first and last line of the file it was read from; a record the csv module refuses is the
+    error. Blank rows are counted, not yielded."""
     start = reader.line_num + 1
     while True:
         number += 1
@@ -106,14 +106,18 @@ class Quotes:
                                            "the quote (a quote inside a cell is written twice: \"\") and export again")
 
 
-def missing_columns(missing: list[tuple[str, str]], header: list[str], delimiter: str) -> str:
-    """One message for every column the profile reads that the header lacks (one cause: the wrong export or profile)."""
+def missing_columns(missing: list[tuple[tuple[str, ...], str]], header: list[str], delimiter: str) -> str:
+    """One message for every column the profile reads (by its spellings) that the header lacks (one cause:
+    the wrong export or profile)."""
     one_column = len(header) == 1 and any(d in header[0] for d in ",;\t|" if d != delimiter)
 
     def near(column: str) -> str:
         return "" if one_column else did_you_mean(column, header).replace("; did you", ", did you")
 
-    named = ", ".join(f"'{one_line(shorten(c, 60))}' (the profile's {w}){near(c)}" for c, w in missing)
+    def spelled(spellings: tuple[str, ...]) -> str:
+        return " or ".join(f"'{one_line(shorten(c, 60))}'" for c in spellings)
+
+    named = ", ".join(f"{spelled(c)} (the profile's {w}){near(c[0])}" for c, w in missing)
     shown = ", ".join(one_line(shorten(h, 40)) for h in header[:12]) + (" …" if len(header) > 12 else "")
     hint = ""
     if one_column:

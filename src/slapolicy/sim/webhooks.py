@@ -25,9 +25,9 @@ from typing import Any, NamedTuple
 
 import msgspec
 
-from ..calendar.instants import MAX_YEAR, MIN_YEAR, RANGE_TEXT, InstantError, read_cell_time
+from ..calendar.instants import MAX_YEAR, MIN_YEAR, RANGE_TEXT, InstantError, read_cell_time, wall_time
 from ..diagnostics.record import one_line, shorten
-from .mapping import UNSET, Imported, Profile, Segments, Value, mapped, rejection, shown
+from .mapping import MAX_MINUTES, UNSET, Imported, Profile, Segments, Timed, Value, elapsed, mapped, rejection, shown
 from .outcome import Reason, Rejection
 from .tickets import BOM, WHO, RawItem, ticket_key
 
@@ -81,9 +81,11 @@ class _Payload:
         kind = self.read(p.kind) if p.kind is not None else UNSET
         attributes = {name: v for name, spec in p.attributes if (v := self.read(spec)) is not UNSET and v is not None}
         events: dict[str, WebhookEvent] = {}
+        times: dict[str, dt.datetime] = {}
         for timed in p.events:
-            when = self.time(timed.path, timed.column, required=False)
+            when = self.time(timed.path, timed.column, required=False) if timed.minutes_after is None else self.after(timed, times)
             if when is not UNSET:
+                times.setdefault(timed.type, when)
                 _add(events, subject, kind, {"at": when, "type": timed.type}, attributes if timed.type == "created" else {})
         if p.event:
             reported = self.reported()
@@ -130,6 +132,9 @@ class _Payload:
             if value is not _MISSING:
                 values.append(value)
         if not values:
+            if spec.required and spec.default is UNSET:
+                self.reasons.append(Reason("unparseable", f"{spec.where}: {spec.column} is not in the payload; the profile "
+                                                          "requires it (give it a default to use when it is missing)"))
             return spec.default
         texts = [_text(v) for v in values]
         keys = tuple(" ".join(texts[:n]) for n in range(len(texts), 0, -1))
@@ -138,6 +143,19 @@ class _Payload:
                 return None
             return values[0] if len(spec.paths) == 1 else keys[0]
         return mapped(spec, keys, spec.column or "", self.reasons)
+
+    def after(self, timed: Timed, times: dict[str, dt.datetime]) -> Any:
+        """The time `timed` gives as a number of minutes after an earlier event (Zendesk's reply time in
+        minutes); UNSET when the number or that event is missing, or the number is not minutes."""
+        minutes = _at(self.payload, timed.path)
+        base = times.get(str(timed.minutes_after))
+        if minutes is _MISSING or base is None:
+            return UNSET
+        if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or not 0 <= minutes <= MAX_MINUTES:
+            self.reasons.append(Reason("bad_timestamp", f"{timed.column}: {_kind_of(minutes)} is not a number of minutes from "
+                                                        f"0 to {MAX_MINUTES}"))
+            return UNSET
+        return elapsed(base, minutes)
 
     def time(self, segments: Segments, written: str, required: bool) -> Any:
         """The date-time at a path; UNSET when it is missing (a reason when `required`) or cannot be read."""
@@ -199,7 +217,7 @@ def _datetime(value: Any, profile: Profile) -> dt.datetime:
         raise InstantError(f"{_kind_of(value)} is not a date-time")
     when = read_cell_time(value, profile.formats)
     if when.tzinfo is None and profile.timezone is not None:
-        when = when.replace(tzinfo=profile.timezone)
+        when = wall_time(when, profile.timezone, profile.repeated_hour)
     return when
 
 
@@ -226,13 +244,16 @@ def _kind_of(value: Any) -> str:
 # ---- a file of payloads (slapolicy import, --profile) ------------------------------------------------
 
 @dataclass
-class _Subjects:
-    """Payloads grouped by subject: one ticket each, its events in arrival order, a repeated id kept once."""
+class Subjects:
+    """Payloads (or a JSON export's tickets) grouped by subject: one ticket each, its events in arrival order,
+    a repeated id kept once; a rejection names the payload (`what` and its number) it came from."""
 
+    what: str = "payload"
     imported: Imported = field(default_factory=Imported)
     tickets: dict[str, tuple[int, dict[str, Any], set[str], list[Reason]]] = field(default_factory=dict)
 
-    def add(self, mapped_: SubjectEvents | Rejection, line: int) -> None:
+    def add(self, mapped_: SubjectEvents | Rejection, line: int, number: int | None = None) -> None:
+        """The payload at `line` (the `number`th of its line, where a line holds several)."""
         out = self.imported
         out.rows += 1
         if isinstance(mapped_, Rejection) and mapped_.id is None:
@@ -241,7 +262,7 @@ class _Subjects:
         subject = mapped_.id if isinstance(mapped_, Rejection) else mapped_.subject
         assert subject is not None
         if isinstance(mapped_, SubjectEvents) and not mapped_.events:
-            out.skipped += 1
+            out.skipped_by["no event"] += 1
             return
         if subject not in self.tickets:
             data: dict[str, Any] = {"id": subject, "attributes": {}, "events": []}
@@ -249,7 +270,7 @@ class _Subjects:
             out.items.append(RawItem(data, line))
         _, data, seen, reasons = self.tickets[subject]
         if isinstance(mapped_, Rejection):
-            reasons.extend(Reason(r.code, f"payload {mapped_.line}: {r.message}") for r in mapped_.reasons)
+            reasons.extend(Reason(r.code, f"{self.what} {number or mapped_.line}: {r.message}") for r in mapped_.reasons)
             return
         if mapped_.kind is not None:
             data.setdefault("kind", mapped_.kind)
@@ -268,28 +289,46 @@ class _Subjects:
 def read_payloads(profile: Profile, raw: bytes) -> Imported:
     """A file of payloads — one JSON object, or one a line (a recorded stream) — as tickets and
     rejections: each subject's events, repeats kept once, in the order they came."""
-    text = raw[len(BOM):] if raw.startswith(BOM) else raw
-    subjects = _Subjects()
-    try:
-        whole = msgspec.json.decode(text)
-    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-        lines = text.split(b"\n")
-        if len(lines) < 2 or not lines[0].strip().startswith(b"{") or not lines[0].strip().endswith(b"}"):
-            subjects.imported.items.append(_malformed(text, exc))
-            return subjects.imported
-        for number, line in enumerate(lines, start=1):
-            if line.strip():
-                subjects.add(map_webhook(profile, line.strip(), number), number)
+    subjects = Subjects()
+    file = read_json_file(raw)
+    if file.refused is not None:
+        subjects.imported.items.append(file.refused)
+        return subjects.imported
+    for number, line in file.lines:
+        subjects.add(map_webhook(profile, line, number), number)
+    if file.lines:
         return subjects.finish()
-    if not isinstance(whole, Mapping):
+    if not isinstance(file.whole, Mapping):
         subjects.imported.items.append(Rejection(None, 1, (Reason("unparseable", "the file holds no payload: a JSON object, "
                                                                                  "or one a line"),)))
         return subjects.imported
-    subjects.add(map_webhook(profile, whole, 1), 1)
+    subjects.add(map_webhook(profile, file.whole, 1), 1)
     return subjects.finish()
 
 
-def _malformed(text: bytes, exc: Exception) -> Rejection:
+@dataclass(frozen=True)
+class JsonFile:
+    """A file of JSON as read: one document (`whole`), JSON lines (`lines`: each line that is not blank, with
+    its number, to be decoded one by one), or `refused`: neither, at the line and column of the fault."""
+
+    whole: Any = None
+    lines: tuple[tuple[int, bytes], ...] = ()
+    refused: Rejection | None = None
+
+
+def read_json_file(raw: bytes) -> JsonFile:
+    """A file as one JSON document, else as JSON lines (its first line an object), else refused."""
+    text = raw[len(BOM):] if raw.startswith(BOM) else raw
+    try:
+        return JsonFile(whole=msgspec.json.decode(text))
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        lines = text.split(b"\n")
+        if len(lines) < 2 or not lines[0].strip().startswith(b"{") or not lines[0].strip().endswith(b"}"):
+            return JsonFile(refused=malformed(text, exc))
+        return JsonFile(lines=tuple((number, line.strip()) for number, line in enumerate(lines, 1) if line.strip()))
+
+
+def malformed(text: bytes, exc: Exception) -> Rejection:
     """A file that is not JSON, refused at the line of the fault with its column (msgspec names the byte)."""
     message = one_line(str(exc))
     byte = message.rpartition("(byte ")[2].rstrip(")")
@@ -303,4 +342,4 @@ def _malformed(text: bytes, exc: Exception) -> Rejection:
                                                         "JSON payload, or one a line"),))
 
 
-__all__ = ["SubjectEvents", "WebhookEvent", "map_webhook", "read_payloads"]
+__all__ = ["JsonFile", "SubjectEvents", "Subjects", "WebhookEvent", "map_webhook", "read_json_file", "read_payloads"]
