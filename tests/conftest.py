@@ -16,10 +16,11 @@ from slapolicy.i18n import set_language
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 
-# English golden files whatever the developer's locale; tests of another language set it themselves
+# English golden files whatever the developer's locale (an English locale: C would leave the choice to the
+# language a policy declares, Chinese for the shipped Chinese regulations); tests of another language set it themselves
 for _name in ("LC_ALL", "LC_MESSAGES"):
     os.environ.pop(_name, None)
-os.environ["LANG"] = "C.UTF-8"
+os.environ["LANG"] = "en_US.UTF-8"
 
 
 @pytest.fixture(autouse=True)

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, NoReturn, TypeVar
 
 import click
 
 from ..calendar.instants import InstantError, parse_datetime, to_epoch
 from ..diagnostics.record import InputError, did_you_mean, one_line
+from ..i18n import choose, language_of, set_language
 from ..output import FORMATS, ExitCode
 from ..policy.model import Policy
+from ..policy.register import declared_language
 from ..validate.repository import PolicySet, open_policy_set, scan
 from ..validate.settings import Settings, SettingsError, load_settings
 
@@ -39,11 +41,22 @@ def settings(ignore: tuple[str, ...] = ()) -> Settings:
         fail(f"--ignore: {exc}")
 
 
+def speak_as_declared(policies: Iterable[Policy]) -> None:
+    """The language of the policies' clause registers, where neither `--lang` nor the locale chose one
+    and every policy read declares the same."""
+    ctx = click.get_current_context(silent=True)
+    explicit = ctx.find_root().meta.get("slapolicy.lang") if ctx is not None else None
+    declared = {language_of(declared_language(p.source, p.registers)) for p in policies}
+    set_language(choose(explicit, declared.pop() if len(declared) == 1 else None))
+
+
 def policy_set(path: str) -> PolicySet:
     try:
-        return open_policy_set(path, settings())
+        found = open_policy_set(path, settings())
     except InputError as exc:
         fail(exc.diagnostic.format())
+    speak_as_declared(found.versions)
+    return found
 
 
 def resolve_version(spec: str, search: str) -> Policy:
@@ -52,13 +65,14 @@ def resolve_version(spec: str, search: str) -> Policy:
     from pathlib import Path
 
     if Path(spec).exists():
-        return policy_set(spec).latest
+        return policy_set(spec).latest  # speaks as the policy declares
     policies = scan([search], settings()).usable()
     found = [p for p in policies if p.version == spec]
     if len(found) != 1:
         versions = sorted({p.version for p in policies})
         reason = "is in several policies; give the file" if found else f"is no file or version under {search}{did_you_mean(spec, versions)}"
         fail(f"'{spec}' {reason}")
+    speak_as_declared(found)
     return found[0]
 
 

@@ -5,7 +5,7 @@ import click
 from ..output import OutputError, choose_format, destination, exits
 from ..output.validation import FORMATTERS
 from ..validate.repository import scan
-from ._shared import fail, format_option, ignore_option, output_option, settings
+from ._shared import fail, format_option, ignore_option, output_option, settings, speak_as_declared
 
 
 @click.command()
@@ -21,6 +21,7 @@ def validate(paths: tuple[str, ...], fmt: str | None, strict: bool, ignore: tupl
     Exit 0 valid, 1 problems found, 2 unreadable input.
     """
     result = scan(paths or ("policies",), settings(ignore))
+    speak_as_declared(result.policies)
     try:
         with destination(output) as out:
             FORMATTERS[choose_format("validate", fmt, out)](result, out)
