@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import click
 
+from ..i18n import N_
 from ..output import OutputError, destination
 from ..output.render import FORMATTERS
 from ..review.render import document
@@ -9,26 +10,24 @@ from ..review.words import LANGS
 from ._shared import fail, output_option, policy_set
 
 
-@click.command("render")
+@click.command("render", help=N_("Write POLICY as the regulation document people read (Markdown or printable HTML).\n"
+                        "\n"
+                        "POLICY is a policy file or a directory of its versions. The document lists severities,\n"
+                        "the time limits per tier with the calendar in words, escalation ladders, duties, rules,\n"
+                        "objectives and penalties, each with the clause it implements and that clause's own\n"
+                        "words, or marked as a local choice.\n"
+                        "\n"
+                        "Exit 0 written, 2 unreadable or invalid policy, unknown --version, or output that cannot be written."))
 @click.argument("policy", type=click.Path())
 @click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True,
-              help="zh: the policy's own names; en: English labels and the policy's *_en translations.")
+              help=N_("zh: the policy's own names; en: English labels and the policy's *_en translations."))
 @click.option("--format", "-f", "fmt", type=click.Choice(tuple(FORMATTERS)), default=None,
-              help="markdown, or html: one self-contained page that prints on A4 (default: html when -o names a .html file, "
-                   "else markdown).")
+              help=N_("markdown, or html: one self-contained page that prints on A4 (default: html when -o names a .html file, "
+                   "else markdown)."))
 @click.option("--version", "version", default=None, metavar="V",
-              help="The version to render when POLICY is a directory of versions (default: the newest).")
+              help=N_("The version to render when POLICY is a directory of versions (default: the newest)."))
 @output_option
 def render(policy: str, lang: str, fmt: str | None, version: str | None, output: str | None) -> None:
-    """Write POLICY as the regulation document people read (Markdown or printable HTML).
-
-    POLICY is a policy file or a directory of its versions. The document lists severities,
-    the time limits per tier with the calendar in words, escalation ladders, duties, rules,
-    objectives and penalties, each with the clause it implements and that clause's own
-    words, or marked as a local choice.
-
-    Exit 0 written, 2 unreadable or invalid policy, unknown --version, or output that cannot be written.
-    """
     versions = policy_set(policy).versions
     chosen = versions[-1] if version is None else next((p for p in versions if p.version == version), None)
     if chosen is None:
