@@ -32,13 +32,24 @@ def test_registers_declare_the_language() -> None:
 def test_simulate_falls_back_to_the_declared_language(run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch,
                                                       lang: str, options: tuple[str, ...], chinese: bool) -> None:
     monkeypatch.setenv("LANG", lang)
+    monkeypatch.delenv("SLAPOLICY_LANG")
     output = run_cli(*options, *SIMULATE).stdout
     assert ("T-1002 — 严重级别 P3 三级一般" in output) is chinese
     assert ("T-1002 — severity P3 三级一般" in output) is not chinese
 
 
+def test_slapolicy_lang_speaks_where_the_locale_names_no_language(run_cli: Callable[..., Result],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.setenv("SLAPOLICY_LANG", "en")
+    assert "T-1002 — severity P3 三级一般" in run_cli(*SIMULATE).stdout  # before the policy's language
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    assert "T-1002 — 严重级别 P3 三级一般" in run_cli(*SIMULATE).stdout  # after the locale
+
+
 def test_validate_falls_back_when_every_policy_agrees(run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.delenv("SLAPOLICY_LANG")
     assert run_cli("validate", "policies/after-sales").output.endswith("已检查 2 个文件：0 个错误，0 个警告\n")
     assert run_cli("validate", "policies/tencent-cvm").output.endswith("2 files checked: 0 errors, 0 warnings\n")
     assert run_cli("validate", "tests/fixtures/valid").output.endswith("1 file checked: 0 errors, 0 warnings\n")

@@ -45,8 +45,11 @@ def language_of(tag: str | None) -> Lang | None:
 def choose(explicit: str | None = None, declared: str | None = None,
            environ: Mapping[str, str] | None = None) -> Lang:
     """The language to speak: `--lang`, else the locale as POSIX orders it (the first of
-    LC_ALL, LC_MESSAGES, LANG that is set decides), else the policy's declared language, else English."""
-    for tag in (explicit, _locale(os.environ if environ is None else environ), declared):
+    LC_ALL, LC_MESSAGES, LANG that is set decides), else SLAPOLICY_LANG (a default where the locale
+    names no language, C in a container, which has no English locale to name), else the policy's
+    declared language, else English."""
+    environ = os.environ if environ is None else environ
+    for tag in (explicit, _locale(environ), environ.get("SLAPOLICY_LANG"), declared):
         lang = language_of(tag)
         if lang is not None:
             return lang
