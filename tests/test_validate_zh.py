@@ -12,7 +12,7 @@ import pytest
 from click.testing import Result
 
 from conftest import FIXTURES, ROOT
-from slapolicy.i18n import speaking
+from slapolicy.i18n import Message, speaking
 from slapolicy.policy.schema_texts import SCHEMA_TEXTS
 from slapolicy.validate.repository import scan
 
@@ -50,6 +50,24 @@ def test_fixture_diagnostics_in_chinese(in_root: Path, case: Path, golden: Calla
     english = case.with_suffix(".expected").read_text(encoding="utf-8").splitlines()
     assert [_PLACE.match(line).group(1) for line in chinese.splitlines()] == \
         [_PLACE.match(line).group(1) for line in english]  # type: ignore[union-attr]
+
+
+# the codes whose messages are still English text (said in English in Chinese output too): the model
+# stage's value errors (SLA102, SLA104 raised while building the model), the engine's size limit and the
+# checks that phrase their messages from parts (SLA506, SLA507, SLA704, SLA705)
+NOT_YET_TRANSLATED = {"SLA102", "SLA104", "SLA506", "SLA507", "SLA704", "SLA705"}
+
+
+def test_every_other_message_is_kept_as_data(in_root: Path) -> None:
+    """Every diagnostic of the fixtures is a Message (so the text output translates it), but for the
+    codes listed as not yet translated; a code fully translated leaves the list."""
+    fixtures = [p for folder in ("invalid", "messages", "semantics") for p in sorted((FIXTURES / folder).glob("*.yaml"))]
+    fixtures += [p for p in (FIXTURES / "invalid").iterdir() if p.is_dir()]
+    english: dict[str, set[bool]] = {}
+    for fixture in fixtures:
+        for d in scan([fixture.relative_to(in_root)]).diagnostics:
+            english.setdefault(d.code, set()).add(not isinstance(d.message, Message))
+    assert sorted(code for code, plain in english.items() if True in plain) == sorted(NOT_YET_TRANSLATED)
 
 
 @pytest.mark.parametrize("fmt", ["json", "sarif", "codequality"])
