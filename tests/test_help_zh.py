@@ -50,6 +50,17 @@ def test_help_in_chinese(run_cli: Callable[..., Result], monkeypatch: pytest.Mon
     assert "Options:" in run_cli("--lang", "en", "validate", "--help").output
 
 
+def test_code_titles_in_chinese(run_cli: Callable[..., Result]) -> None:
+    """`checks` and `explain` name each code's title in the reader's language; `checks --json` stays English."""
+    chinese = run_cli("--lang", "zh", "checks", "--all").output.splitlines()
+    english = run_cli("checks", "--all").output.splitlines()
+    assert len(chinese) == len(english) > 80
+    assert all(zh.split()[:2] == en.split()[:2] and zh != en for zh, en in zip(chinese, english))
+    assert "SLA503               target-shadowed                  警告       永远不会生效的时限" in "\n".join(chinese)
+    assert run_cli("--lang", "zh", "checks", "--json").output == run_cli("checks", "--json").output
+    assert run_cli("--lang", "zh", "explain", "SLA503").output.startswith("SLA503 target-shadowed (warning)\n\n永远不会生效的时限")
+
+
 def test_defaults_click_appends_are_translated(run_cli: Callable[..., Result]) -> None:
     shown = run_cli("--lang", "zh", "generate", "--help").output
     assert "种子相同，输出逐字节相同。  [默认：1]" in shown

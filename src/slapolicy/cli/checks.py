@@ -3,7 +3,8 @@ from __future__ import annotations
 import click
 
 from ..diagnostics import codes
-from ..i18n import N_
+from ..diagnostics.record import SEVERITY_WORDS
+from ..i18n import N_, _
 from ..output.encode import pretty
 from ..policy.schema import schema_text
 from ._shared import fail
@@ -25,7 +26,7 @@ def list_checks(as_json: bool, everything: bool) -> None:
                             "summary": c.title} for c in rows]).decode())
     else:
         for c in rows:
-            click.echo(f"{c.code:20} {c.slug:32} {c.severity.value:8} {c.title}")
+            click.echo(f"{c.code:20} {c.slug:32} {_(SEVERITY_WORDS[c.severity]):8} {_(c.title)}")
 
 
 @click.command(help=N_("Explain one code (SLA503, unknown_event_type, ...) with passing and failing examples."))
@@ -36,4 +37,6 @@ def explain(code: str) -> None:
     except KeyError:
         fail(f"unknown code '{code}'; `slapolicy checks --all` lists them")
     click.echo(f"{entry.code} {entry.slug} ({entry.severity.value})\n")
+    if _(entry.title) != entry.title:  # the explanation below is in English: the title in the reader's language first
+        click.echo(f"{_(entry.title)}\n")
     click.echo(entry.plain_doc())
