@@ -196,7 +196,7 @@ class Encoder:
         return entry
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """A message kept as data (`i18n.Message`, a str) is written as its English text: JSON stays language-neutral."""
     if isinstance(value, str):
         return str(value)
@@ -204,7 +204,7 @@ def _plain(value: Any) -> Any:
 
 
 # money (Decimal) as the exact number it is: 12.5, never "12.5"
-_JSON = msgspec.json.Encoder(decimal_format="number", enc_hook=_plain)
+_JSON = msgspec.json.Encoder(decimal_format="number", enc_hook=plain)
 
 
 def dumps(value: Any) -> bytes:
