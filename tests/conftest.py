@@ -16,10 +16,12 @@ from slapolicy.i18n import set_language
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 
-# English golden files whatever the developer's locale; tests of another language set it themselves
+# English golden files whatever the developer's locale (C names no language; SLAPOLICY_LANG=en keeps the
+# shipped Chinese policies from speaking their declared language); tests of another language set LANG themselves
 for _name in ("LC_ALL", "LC_MESSAGES"):
     os.environ.pop(_name, None)
 os.environ["LANG"] = "C.UTF-8"
+os.environ["SLAPOLICY_LANG"] = "en"
 
 
 @pytest.fixture(autouse=True)

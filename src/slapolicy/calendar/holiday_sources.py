@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import cache
 
 from ..diagnostics.record import choices, did_you_mean, shorten
+from ..i18n import N_, Message
 from .instants import MAX_YEAR
 from .spec import CalendarError
 
@@ -33,19 +34,22 @@ def _language(country: str, subdivision: str | None) -> str | None:
     return language
 
 
-def _unknown_holidays(country: str, subdivision: str | None) -> str:
+def _unknown_holidays(country: str, subdivision: str | None) -> Message:
     """Which of the two is unknown, and what to write instead."""
     import holidays
 
     supported: dict[str, list[str]] = holidays.list_supported_countries()
     if country not in supported:
-        return (f"unknown holiday country '{shorten(country)}'{did_you_mean(country, list(supported))}; write an ISO 3166 "
-                "code such as CN (China), HK, TW, SG or US")
+        return Message(N_("unknown holiday country '{country}'{near}; write an ISO 3166 code such as CN (China), HK, TW, SG or "
+                          "US"), country=shorten(country), near=did_you_mean(country, list(supported)))
     known = supported[country]
     if not known:
-        return f"the holiday data of {country} have no subdivisions; remove subdivision: {shorten(str(subdivision))}"
-    hint = choices(str(subdivision), tuple(known)) or f"; use a code the holidays package lists for {country}, e.g. {known[0]}"
-    return f"unknown subdivision '{shorten(str(subdivision))}' of {country}{hint}"
+        return Message(N_("the holiday data of {country} have no subdivisions; remove subdivision: {subdivision}"),
+                       country=country, subdivision=shorten(str(subdivision)))
+    hint = choices(str(subdivision), tuple(known)) or Message(N_("; use a code the holidays package lists for {country}, "
+                                                                 "e.g. {example}"), country=country, example=known[0])
+    return Message(N_("unknown subdivision '{subdivision}' of {country}{hint}"), subdivision=shorten(str(subdivision)),
+                   country=country, hint=hint)
 
 
 @cache

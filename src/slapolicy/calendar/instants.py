@@ -21,6 +21,8 @@ import re
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from ..i18n import N_, Message
+
 MIN_YEAR = 1971
 MAX_YEAR = 2199
 MIN_EPOCH = dt.datetime(MIN_YEAR, 1, 1, tzinfo=dt.UTC).timestamp()
@@ -47,8 +49,8 @@ def zone(name: str) -> ZoneInfo:
         raise InstantError(_unknown_zone(shown)) from None
 
 
-def _unknown_zone(shown: str) -> str:
-    return f"unknown time zone '{shown}'; {_zone_hint(shown)}"
+def _unknown_zone(shown: str) -> Message:
+    return Message(N_("unknown time zone '{zone}'; {hint}"), zone=shown, hint=_zone_hint(shown))
 
 
 @lru_cache(maxsize=1)
@@ -63,7 +65,7 @@ def _zone_names() -> dict[str, str]:
     return names
 
 
-def _zone_hint(shown: str) -> str:
+def _zone_hint(shown: str) -> Message:
     """A near IANA name (Shanghai, asia/shanghai, Asia/Shangai), else how one is written."""
     names = _zone_names()
     key = shown.strip().lower().replace(" ", "_")
@@ -72,10 +74,10 @@ def _zone_hint(shown: str) -> str:
         close = difflib.get_close_matches(key, list(names), n=1, cutoff=0.85)
         near = names[close[0]] if close else None
     if near is not None:
-        return f"did you mean '{near}'?"
+        return Message(N_("did you mean '{name}'?"), name=near)
     if re.search(r"[0-9]", shown):
-        return "a time zone is a place, not an offset: write an IANA name such as Asia/Shanghai (UTC+8, China) or UTC"
-    return "write an IANA name such as Asia/Shanghai (China), Asia/Hong_Kong, Asia/Taipei, Europe/Berlin or UTC"
+        return Message(N_("a time zone is a place, not an offset: write an IANA name such as Asia/Shanghai (UTC+8, China) or UTC"))
+    return Message(N_("write an IANA name such as Asia/Shanghai (China), Asia/Hong_Kong, Asia/Taipei, Europe/Berlin or UTC"))
 
 
 def parse_datetime(text: object, tz: dt.tzinfo) -> tuple[dt.datetime, bool]:

@@ -11,11 +11,14 @@ May import: every other package.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import click
 
 from .. import __version__
-from ..i18n import LANGUAGES, N_, _, choose, set_language
+from ..i18n import LANGUAGES, N_, Message, _, choose, set_language, translated
 
 # name -> (module, attribute, short help; translated when listed)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -45,7 +48,72 @@ def _speak(ctx: click.Context, param: click.Parameter, value: str | None) -> Non
     ctx.meta["slapolicy.lang"] = value  # an explicit choice beats a policy's declared language
 
 
+# `--help` in the reader's language: the help texts are English literals marked N_ where the commands
+# declare them; a formatter translates them, and click's own words, as the help is written.
+# click's own words (it marks them for a gettext domain it ships no translations for), marked for ours:
+CLICK_WORDS = (N_("Usage:"), N_("Options"), N_("Commands"), N_("Positional arguments"), N_("Show this message and exit."),
+               N_("Show the version and exit."), N_("required"))
+
+
+class LocalizedHelpFormatter(click.HelpFormatter):
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, f"{_('Usage:')} " if prefix is None else prefix)
+
+    @contextmanager
+    def section(self, name: str) -> Iterator[None]:
+        with super().section(_(name)):
+            yield
+
+    def write_text(self, text: str) -> None:
+        super().write_text(_(text))
+
+    def write_dl(self, rows: Iterable[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
+        super().write_dl([(term, _described(text)) for term, text in rows], col_max, col_spacing)
+
+
+def _described(text: str) -> str:
+    """An option's help and the `[default: x; required]` click appends to it, each part translated."""
+    if isinstance(text, Message):  # a help text with values (the formats of --format)
+        return translated(text)
+    help_text, bracket, extra = text.partition("  [") if not text.startswith("[") else ("", "[", text[1:])
+    if not bracket or not extra.endswith("]"):
+        return _(text)
+    items = [_extra(item) for item in extra[:-1].split("; ")]
+    return (_(help_text) + "  " if help_text else "") + "[" + "; ".join(items) + "]"
+
+
+def _extra(item: str) -> str:
+    name, colon, value = item.partition(": ")
+    if colon and name == "default":
+        return _("default: {default}").format(default=value)
+    return _(item)
+
+
+class TemplatedOption(click.Option):
+    """An option whose help is a Message with values (`Output format (default: {default}).`): click keeps it
+    as given (its own processing makes a plain str of it), so the formatter can translate its template."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.help = kwargs.get("help")
+
+
+class LocalizedContext(click.Context):
+    formatter_class = LocalizedHelpFormatter
+
+
+def localized(command: click.Command) -> click.Command:
+    """The command (and those of a group) writing its help through the translating formatter."""
+    command.context_class = LocalizedContext
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            localized(sub)
+    return command
+
+
 class LazyGroup(click.Group):
+    context_class = LocalizedContext
+
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
                      **extra: object) -> click.Context:
         set_language(choose())  # the locale's language already for `--help`, which is handled before `--lang` is seen
@@ -60,7 +128,7 @@ class LazyGroup(click.Group):
         module, attribute, _ = COMMANDS[cmd_name]
         command = getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
         assert isinstance(command, click.Command)
-        return command
+        return localized(command)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, _(help_text)) for name, (_module, _attribute, help_text) in COMMANDS.items()]
@@ -68,16 +136,16 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             help=N_("Write a service department's SLA regulation as data, and check it.\n"
+                     "\n"
+                     "\b\n"
+                     "Exit codes: 0 ok; 1 problems found, a case failed or a ticket was rejected;\n"
+                     "2 usage error, unreadable input or output that cannot be written;\n"
+                     "130 / 143 interrupted by SIGINT / SIGTERM (what was done is printed, marked partial)."))
 @click.version_option(__version__, prog_name="slapolicy")
 @click.option("--lang", type=click.Choice(LANGUAGES), is_eager=True, expose_value=False, callback=_speak,
-              help="Language of messages, tables and reports (zh or en; default: the locale, LANG=zh_CN.UTF-8 "
-                   "speaks Chinese, else the policy's declared language, else English).")
+              help=N_("Language of messages, tables and reports (zh or en; default: the locale, LANG=zh_CN.UTF-8 "
+                   "speaks Chinese, else the policy's declared language, else English)."))
 def main() -> None:
-    """Write a service department's SLA regulation as data, and check it.
-
-    \b
-    Exit codes: 0 ok; 1 problems found, a case failed or a ticket was rejected;
-    2 usage error, unreadable input or output that cannot be written;
-    130 / 143 interrupted by SIGINT / SIGTERM (what was done is printed, marked partial).
-    """
+    pass  # the commands are looked up by LazyGroup

@@ -10,6 +10,7 @@ import click
 
 from ..calendar.instants import InstantError, zone
 from ..diagnostics.record import InputError
+from ..i18n import N_
 from ..output import progress
 from ..rules.engine import ENGINES, EngineError, get_backend
 from ..sim.imports import ExportRefused, Profile, ProfileError, load_profile
@@ -43,9 +44,9 @@ def _is_file(path: str) -> bool:
 
 
 engine_option = click.option("--engine", type=click.Choice(ENGINES), default=None,
-                             help="Rules engine backend (default: durable where it imports, else python).")
+                             help=N_("Rules engine backend (default: durable where it imports, else python)."))
 jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-                           help="Worker processes for a JSONL history (default: all cores).")
+                           help=N_("Worker processes for a JSONL history (default: all cores)."))
 
 
 def _encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -64,17 +65,17 @@ def _encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 
 
 encoding_option = click.option("--encoding", default=None, callback=_encoding,
-                               help="Text encoding of the ticket input (default: the import profile's encoding, else utf-8; "
-                                    "GB18030 and GBK are common in Chinese helpdesk exports).")
+                               help=N_("Text encoding of the ticket input (default: the import profile's encoding, else utf-8; "
+                                    "GB18030 and GBK are common in Chinese helpdesk exports)."))
 sheet_option = click.option("--sheet", default=None, metavar="NAME",
-                            help="The sheet of an Excel (.xlsx) input to read (default: its first sheet).")
+                            help=N_("The sheet of an Excel (.xlsx) input to read (default: its first sheet)."))
 input_format_option = click.option("--input-format", type=click.Choice(INPUT_FORMATS), default=None,
-                                   help="Ticket input format (default: by file extension; jsonl otherwise).")
+                                   help=N_("Ticket input format (default: by file extension; jsonl otherwise)."))
 
 
 roster_option = click.option("--roster", "roster_path", type=click.Path(dir_okay=False), default=None,
-                             help="Who is on duty when: CSV person,role,from,to (or JSON lines), for penalties paid by "
-                                  "the person on duty.")
+                             help=N_("Who is on duty when: CSV person,role,from,to (or JSON lines), for penalties paid by "
+                                  "the person on duty."))
 
 
 def roster(path: str | None, policies: PolicySet) -> Roster:
@@ -88,9 +89,9 @@ def roster(path: str | None, policies: PolicySet) -> Roster:
 
 
 profile_option = click.option("--profile", "profile_name", default=None, metavar="NAME|FILE",
-                              help="Read the input as a helpdesk export (or a file of webhook payloads) through this import "
+                              help=N_("Read the input as a helpdesk export (or a file of webhook payloads) through this import "
                                    "profile (a shipped name such as jira-service-management or zammad-webhook, or a profile "
-                                   "file); see `slapolicy import`.")
+                                   "file); see `slapolicy import`."))
 
 
 def input_profile(name: str | None, input_format: str | None, encoding: str | None) -> Profile | None:

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, NoReturn, TypeVar
 
 import click
 
 from ..calendar.instants import InstantError, parse_datetime, to_epoch
 from ..diagnostics.record import InputError, did_you_mean, one_line
+from ..i18n import N_, Message, choose, language_of, set_language
 from ..output import FORMATS, ExitCode
 from ..policy.model import Policy
+from ..policy.register import declared_language
 from ..validate.repository import PolicySet, open_policy_set, scan
 from ..validate.settings import Settings, SettingsError, load_settings
+from . import TemplatedOption
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,11 +42,22 @@ def settings(ignore: tuple[str, ...] = ()) -> Settings:
         fail(f"--ignore: {exc}")
 
 
+def speak_as_declared(policies: Iterable[Policy]) -> None:
+    """The language of the policies' clause registers, where neither `--lang` nor the locale chose one
+    and every policy read declares the same."""
+    ctx = click.get_current_context(silent=True)
+    explicit = ctx.find_root().meta.get("slapolicy.lang") if ctx is not None else None
+    declared = {language_of(declared_language(p.source, p.registers)) for p in policies}
+    set_language(choose(explicit, declared.pop() if len(declared) == 1 else None))
+
+
 def policy_set(path: str) -> PolicySet:
     try:
-        return open_policy_set(path, settings())
+        found = open_policy_set(path, settings())
     except InputError as exc:
         fail(exc.diagnostic.format())
+    speak_as_declared(found.versions)
+    return found
 
 
 def resolve_version(spec: str, search: str) -> Policy:
@@ -52,13 +66,14 @@ def resolve_version(spec: str, search: str) -> Policy:
     from pathlib import Path
 
     if Path(spec).exists():
-        return policy_set(spec).latest
+        return policy_set(spec).latest  # speaks as the policy declares
     policies = scan([search], settings()).usable()
     found = [p for p in policies if p.version == spec]
     if len(found) != 1:
         versions = sorted({p.version for p in policies})
         reason = "is in several policies; give the file" if found else f"is no file or version under {search}{did_you_mean(spec, versions)}"
         fail(f"'{spec}' {reason}")
+    speak_as_declared(found)
     return found[0]
 
 
@@ -75,22 +90,23 @@ def as_of(text: str | None, policies: PolicySet) -> float:
 
 def format_option(result: str) -> Callable[[F], F]:
     formats = FORMATS[result]
-    default = formats.piped if formats.terminal == formats.piped else f"{formats.terminal} on a terminal, else {formats.piped}"
+    default: str = formats.piped if formats.terminal == formats.piped else \
+        Message(N_("{terminal} on a terminal, else {piped}"), terminal=formats.terminal, piped=formats.piped)
     if formats.github:
-        default = f"{formats.github} inside GitHub Actions, else {formats.piped}"
-    return click.option("--format", "-f", "fmt", type=click.Choice(formats.names), default=None,
-                        help=f"Output format (default: {default}).")
+        default = Message(N_("{github} inside GitHub Actions, else {piped}"), github=formats.github, piped=formats.piped)
+    return click.option("--format", "-f", "fmt", type=click.Choice(formats.names), default=None, cls=TemplatedOption,
+                        help=Message(N_("Output format (default: {default})."), default=default))
 
 
 as_of_option = click.option(
     "--as-of", "as_of_text", default=None, metavar="ISO",
-    help="Virtual 'now' (ISO-8601; without offset: the policy's zone; or `now`): clocks still running then are running or breached. Default: now.")
+    help=N_("Virtual 'now' (ISO-8601; without offset: the policy's zone; or `now`): clocks still running then are running or breached. Default: now."))
 ignore_option = click.option("--ignore", "ignore", multiple=True, metavar="CODE",
-                             help="Do not report this code (repeatable): --ignore SLA408. Only the semantic checks' codes.")
+                             help=N_("Do not report this code (repeatable): --ignore SLA408. Only the semantic checks' codes."))
 output_option = click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default=None,
-                             help="Write the result to this file instead of stdout.")
+                             help=N_("Write the result to this file instead of stdout."))
 excel_option = click.option("--excel", is_flag=True,
-                            help="CSV for Excel: a UTF-8 byte-order mark first (so Chinese Excel reads it as UTF-8) and CRLF line ends.")
+                            help=N_("CSV for Excel: a UTF-8 byte-order mark first (so Chinese Excel reads it as UTF-8) and CRLF line ends."))
 
 
 def excel_csv(excel: bool, fmt: str | None, other_csv: bool = False) -> None:

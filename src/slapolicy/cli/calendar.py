@@ -11,6 +11,7 @@ from ..calendar.durations import DurationError, format_seconds, parse_duration
 from ..calendar.instants import InstantError, parse_datetime
 from ..calendar.spec import CalendarError, Counting
 from ..diagnostics.record import did_you_mean
+from ..i18n import N_
 from ._shared import fail, policy_set
 
 
@@ -43,23 +44,22 @@ def _warn(cal: BusinessCalendar) -> None:
         click.echo(f"warning: {message}", err=True)
 
 
-@click.group()
+@click.group(help=N_("Check a policy's business calendar without writing a ticket."))
 def calendar() -> None:
-    """Check a policy's business calendar without writing a ticket."""
+    pass  # its commands follow
 
 
-@calendar.command()
+@calendar.command(help=N_("Deadline of DURATION (4h, 90m, 3 working days) started at START."))
 @click.argument("policy", type=click.Path())
 @click.argument("calendar_name", metavar="CALENDAR")
 @click.argument("start")
 @click.argument("duration")
 @click.option(
     "--counting", type=click.Choice(["end_of_day", "start_of_day", "same_time"]), default="end_of_day", show_default=True,
-    help="For working days: the end of the Nth working day, its start, or the start's clock time on it.",
+    help=N_("For working days: the end of the Nth working day, its start, or the start's clock time on it."),
 )
-@click.option("--json", "as_json", is_flag=True, help='Print {"due_at": ...}.')
+@click.option("--json", "as_json", is_flag=True, help=N_('Print {"due_at": ...}.'))
 def due(policy: str, calendar_name: str, start: str, duration: str, counting: Counting, as_json: bool) -> None:
-    """Deadline of DURATION (4h, 90m, 3 working days) started at START."""
     cal = _open(policy, calendar_name)
     try:
         d = parse_duration(duration)
@@ -73,14 +73,13 @@ def due(policy: str, calendar_name: str, start: str, duration: str, counting: Co
     click.echo(json.dumps({"due_at": result}) if as_json else result)
 
 
-@calendar.command()
+@calendar.command(help=N_("Working time between START and END."))
 @click.argument("policy", type=click.Path())
 @click.argument("calendar_name", metavar="CALENDAR")
 @click.argument("start")
 @click.argument("end")
-@click.option("--json", "as_json", is_flag=True, help='Print {"seconds": ...}.')
+@click.option("--json", "as_json", is_flag=True, help=N_('Print {"seconds": ...}.'))
 def elapsed(policy: str, calendar_name: str, start: str, end: str, as_json: bool) -> None:
-    """Working time between START and END."""
     cal = _open(policy, calendar_name)
     try:
         seconds = cal.elapsed(_instant(start, cal, "START"), _instant(end, cal, "END"))
@@ -91,14 +90,13 @@ def elapsed(policy: str, calendar_name: str, start: str, end: str, as_json: bool
     click.echo(json.dumps({"seconds": value}) if as_json else format_seconds(seconds))
 
 
-@calendar.command()
+@calendar.command(help=N_("Each day's working intervals, marking holidays and make-up working days."))
 @click.argument("policy", type=click.Path())
 @click.argument("calendar_name", metavar="CALENDAR")
-@click.option("--from", "date_from", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day (YYYY-MM-DD).")
-@click.option("--to", "date_to", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day (YYYY-MM-DD).")
-@click.option("--json", "as_json", is_flag=True, help="As JSON.")
+@click.option("--from", "date_from", required=True, type=click.DateTime(["%Y-%m-%d"]), help=N_("First day (YYYY-MM-DD)."))
+@click.option("--to", "date_to", required=True, type=click.DateTime(["%Y-%m-%d"]), help=N_("Last day (YYYY-MM-DD)."))
+@click.option("--json", "as_json", is_flag=True, help=N_("As JSON."))
 def show(policy: str, calendar_name: str, date_from: dt.datetime, date_to: dt.datetime, as_json: bool) -> None:
-    """Each day's working intervals, marking holidays and make-up working days."""
     cal = _open(policy, calendar_name)
     first, last = date_from.date(), date_to.date()
     if last < first:

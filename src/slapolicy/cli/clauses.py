@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import click
 
+from ..i18n import N_
 from ..output import OutputError, choose_format, destination, exits
 from ..output.clauses import FORMATTERS, summary
 from ..review.clauses import clause_table
@@ -10,24 +11,22 @@ from ._replay import engine_option
 from ._shared import fail, format_option, ignore_option, output_option, settings
 
 
-@click.command("clauses")
+@click.command("clauses", help=N_("Each clause of the regulation with the rules that encode it and the test cases that cite it.\n"
+                        "\n"
+                        "Reads the policies under PATHS (files or directories; default: policies/), the clause registers they name\n"
+                        "(`registers:`) and their test files, runs the tests, and lists every clause: the rules\n"
+                        "citing it and the cases citing it, and the clauses no rule encodes or no passing case tests.\n"
+                        "\n"
+                        "Exit 0 listed, 1 a file has an error (or, with --strict, a clause to enforce is not\n"
+                        "encoded and tested), 2 usage error or unreadable path."))
 @click.argument("paths", nargs=-1, type=click.Path())
 @format_option("clauses")
-@click.option("--strict", is_flag=True, help="Exit 1 when a clause to enforce is not encoded or no passing test case cites it.")
+@click.option("--strict", is_flag=True, help=N_("Exit 1 when a clause to enforce is not encoded or no passing test case cites it."))
 @engine_option
 @ignore_option
 @output_option
 def clauses(paths: tuple[str, ...], fmt: str | None, strict: bool, engine: str | None, ignore: tuple[str, ...],
             output: str | None) -> None:
-    """Each clause of the regulation with the rules that encode it and the test cases that cite it.
-
-    Reads the policies under PATHS (files or directories; default: policies/), the clause registers they name
-    (`registers:`) and their test files, runs the tests, and lists every clause: the rules
-    citing it and the cases citing it, and the clauses no rule encodes or no passing case tests.
-
-    Exit 0 listed, 1 a file has an error (or, with --strict, a clause to enforce is not
-    encoded and tested), 2 usage error or unreadable path.
-    """
     try:
         backend = get_backend(engine)
     except EngineError as exc:

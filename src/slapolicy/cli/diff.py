@@ -4,6 +4,7 @@ from typing import Any
 
 import click
 
+from ..i18n import N_
 from ..kpi.periods import PERIODS
 from ..kpi.whatif import comparison_plan
 from ..output import OutputError, choose_format, destination, exits
@@ -32,24 +33,22 @@ def _impact(old: Policy, new: Policy, history: str, period: str, as_of_text: str
     return whatif_document(total.export(), old, new)
 
 
-@click.command()
+@click.command(help=N_("What changed between two policy versions: targets, rules, calendars, escalations, objectives.\n"
+                        "\n"
+                        "OLD and NEW are policy files, directories of versions (their newest) or version ids found\n"
+                        "under --in. Exit 0 when they mean the same, 1 when they differ, 2 on a usage error."))
 @click.argument("old")
 @click.argument("new")
-@click.option("--in", "search", default="policies", show_default=True, type=click.Path(), help="Where version ids are looked up.")
+@click.option("--in", "search", default="policies", show_default=True, type=click.Path(), help=N_("Where version ids are looked up."))
 @click.option("--history", type=click.Path(allow_dash=True), default=None,
-              help="A ticket history (JSONL) both versions can read: adds the impact `whatif` measures on it.")
-@click.option("--period", type=click.Choice(PERIODS), default="month", show_default=True, help="Objectives' period for the impact.")
+              help=N_("A ticket history (JSONL) both versions can read: adds the impact `whatif` measures on it."))
+@click.option("--period", type=click.Choice(PERIODS), default="month", show_default=True, help=N_("Objectives' period for the impact."))
 @as_of_option
 @jobs_option
 @format_option("diff")
 @output_option
 def diff(old: str, new: str, search: str, history: str | None, period: str, as_of_text: str | None, jobs: int | None,
          fmt: str | None, output: str | None) -> None:
-    """What changed between two policy versions: targets, rules, calendars, escalations, objectives.
-
-    OLD and NEW are policy files, directories of versions (their newest) or version ids found
-    under --in. Exit 0 when they mean the same, 1 when they differ, 2 on a usage error.
-    """
     before, after = resolve_version(old, search), resolve_version(new, search)
     result = diff_policies(before, after)
     impact = None if history is None else _impact(before, after, history_path(history), period, as_of_text, jobs)

@@ -6,6 +6,7 @@ import click
 
 from ..calendar.durations import DurationError, parse_duration
 from ..diagnostics.record import one_line
+from ..i18n import N_
 from ..kpi.board import Board
 from ..output import OutputError, choose_format, destination, exits, named_format
 from ..output.board import board_document, summary, to_text, write_table
@@ -41,15 +42,20 @@ def _within(ctx: click.Context, param: click.Parameter, value: str | None) -> fl
     return float(duration.amount)
 
 
-@click.command()
+@click.command(help=N_("Which open tickets of TICKETS breach soon under POLICY: every running clock by time left.\n"
+                        "\n"
+                        "The clocks that still run at --as-of (default: now), soonest due first, with the rule\n"
+                        "(file:line) and the clauses behind each; overdue ones first, paused ones last. The\n"
+                        "replay is simulate's. Exit 0 every ticket replayed, 1 any rejected (listed on\n"
+                        "stderr), 2 usage error or unusable policy."))
 @click.argument("policy", type=click.Path())
 @click.argument("tickets", type=click.Path(allow_dash=True))
 @as_of_option
 @click.option("--within", callback=_within, default=None, metavar="DURATION",
-              help="Only the clocks that run and fall due by --as-of + DURATION (clock time: 4h, 30m, 2d), the overdue among them.")
+              help=N_("Only the clocks that run and fall due by --as-of + DURATION (clock time: 4h, 30m, 2d), the overdue among them."))
 @format_option("due")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-              help="The language the html board opens in (it switches on the page).")
+              help=N_("The language the html board opens in (it switches on the page)."))
 @input_format_option
 @profile_option
 @source_tz_option
@@ -63,13 +69,6 @@ def _within(ctx: click.Context, param: click.Parameter, value: str | None) -> fl
 def due(policy: str, tickets: str, as_of_text: str | None, within: float | None, fmt: str | None, lang: str,
         input_format: str | None, profile_name: str | None, encoding: str | None, sheet: str | None, engine: str | None, jobs: int | None,
         output: str | None, excel: bool, roster_path: str | None) -> None:
-    """Which open tickets of TICKETS breach soon under POLICY: every running clock by time left.
-
-    The clocks that still run at --as-of (default: now), soonest due first, with the rule
-    (file:line) and the clauses behind each; overdue ones first, paused ones last. The
-    replay is simulate's. Exit 0 every ticket replayed, 1 any rejected (listed on
-    stderr), 2 usage error or unusable policy.
-    """
     fmt = fmt or named_format("due", output)  # -o report.html: HTML
     excel_csv(excel, fmt)
     policies = policy_set(policy)

@@ -6,17 +6,17 @@ from __future__ import annotations
 import click
 
 from ..diagnostics.record import InputError
+from ..i18n import N_
 from ..output import OutputError, destination
 from ..output.encode import pretty
 from ..sim.mapping import shipped_profile, shipped_profiles
 from ._shared import fail, output_option
 
 
-@click.group(invoke_without_command=True)
-@click.option("--json", "as_json", is_flag=True, help="As JSON (name, rows, description).")
+@click.group(invoke_without_command=True, help=N_("List the shipped import profiles (`show NAME` prints one to copy and edit)."))
+@click.option("--json", "as_json", is_flag=True, help=N_("As JSON (name, rows, description)."))
 @click.pass_context
 def profiles(ctx: click.Context, as_json: bool) -> None:
-    """List the shipped import profiles (`show NAME` prints one to copy and edit)."""
     if ctx.invoked_subcommand is not None:
         return
     listed = shipped_profiles()
@@ -28,11 +28,10 @@ def profiles(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"{p.name:{width}}  {p.rows:7}  {p.description}")
 
 
-@profiles.command()
+@profiles.command(help=N_("Print the shipped import profile NAME, comments included, to copy and edit."))
 @click.argument("name")
 @output_option
 def show(name: str, output: str | None) -> None:
-    """Print the shipped import profile NAME, comments included, to copy and edit."""
     try:
         text = shipped_profile(name).text
     except InputError as exc:

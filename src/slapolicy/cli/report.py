@@ -4,6 +4,7 @@ import functools
 
 import click
 
+from ..i18n import N_
 from ..kpi.periods import PERIODS
 from ..kpi.report import Aggregator, GroupingError, check_grouping
 from ..output import OutputError, binary_ok, choose_format, destination, exits, named_format, summary_line
@@ -27,12 +28,16 @@ from ._replay import (
 from ._shared import as_of, as_of_option, excel_csv, excel_option, fail, format_option, output_option, policy_set
 
 
-@click.command()
+@click.command(help=N_("Quality KPIs of a ticket HISTORY under POLICY, with its objectives met or missed.\n"
+                        "\n"
+                        "Exit 0 when every ticket was simulated, 1 when any was rejected, 2 on a usage error,\n"
+                        "130 (SIGINT) or 143 (SIGTERM) when interrupted: the partial report is still printed,\n"
+                        "marked \"partial\"."))
 @click.argument("policy", type=click.Path())
 @click.argument("history", type=click.Path(allow_dash=True))
 @click.option("--period", type=click.Choice(PERIODS), default="month", show_default=True,
-              help="Group by this period of ticket creation (policy time zone).")
-@click.option("--by", "by", multiple=True, help="Group by a ticket attribute too (repeatable): --by severity --by tier.")
+              help=N_("Group by this period of ticket creation (policy time zone)."))
+@click.option("--by", "by", multiple=True, help=N_("Group by a ticket attribute too (repeatable): --by severity --by tier."))
 @format_option("report")
 @as_of_option
 @engine_option
@@ -45,21 +50,15 @@ from ._shared import as_of, as_of_option, excel_csv, excel_option, fail, format_
 @output_option
 @excel_option
 @click.option("--rejects", type=click.Path(dir_okay=False), default=None,
-              help="Write rejected tickets, and those created after --as-of, (line, id, errors) to this JSONL file.")
+              help=N_("Write rejected tickets, and those created after --as-of, (line, id, errors) to this JSONL file."))
 @roster_option
 @click.option("--ledger", type=click.Path(dir_okay=False, allow_dash=True), default=None,
-              help="Write every penalty charge (period, payer, subject, line, penalty, clause, amount) to this CSV file "
-                   "(with --excel: for Excel), or to an Excel workbook when FILE ends in .xlsx.")
+              help=N_("Write every penalty charge (period, payer, subject, line, penalty, clause, amount) to this CSV file "
+                   "(with --excel: for Excel), or to an Excel workbook when FILE ends in .xlsx."))
 def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str | None, as_of_text: str | None,
            engine: str | None, jobs: int | None, input_format: str | None, profile_name: str | None, encoding: str | None, sheet: str | None,
            output: str | None, excel: bool,
            rejects: str | None, roster_path: str | None, ledger: str | None) -> None:
-    """Quality KPIs of a ticket HISTORY under POLICY, with its objectives met or missed.
-
-    Exit 0 when every ticket was simulated, 1 when any was rejected, 2 on a usage error,
-    130 (SIGINT) or 143 (SIGTERM) when interrupted: the partial report is still printed,
-    marked "partial".
-    """
     fmt = fmt or named_format("report", output)  # -o report.html: HTML
     excel_csv(excel, fmt, other_csv=ledger is not None)
     policies = policy_set(policy)

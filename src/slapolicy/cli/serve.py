@@ -9,6 +9,7 @@ import sys
 
 import click
 
+from ..i18n import N_
 from ..serve.auth import digest, new_token, parse_grant, token_entry
 from ..serve.config import SCOPES, Deployment, DeploymentError, Token, load_deployment
 from ..validate.repository import PolicySet
@@ -16,25 +17,23 @@ from ._replay import engine_name, engine_option
 from ._shared import fail, policy_set
 
 
-@click.command()
+@click.command(help=N_("Enforce POLICY live: ticket events in over HTTP, escalations out on time.\n"
+                        "\n"
+                        "Each subject is replayed by the simulator after every event, so what the service decides is\n"
+                        "what `simulate` decides. Exit 0 when stopped (Ctrl-C, SIGTERM), 2 usage error or unusable\n"
+                        "policy, deployment file or database."))
 @click.argument("policy", type=click.Path(), required=False)
 @click.option("--deployment", "deployment_path", type=click.Path(dir_okay=False), default=None,
-              help="The deployment file: database, tokens, recipients of each role, limits (docs/serve.md).")
+              help=N_("The deployment file: database, tokens, recipients of each role, limits (docs/serve.md)."))
 @click.option("--database", default=None, metavar="URL",
-              help="A SQLite file or a postgresql:// URL (default: the deployment file's, else slapolicy.db here).")
-@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on (TLS: a reverse proxy in front).")
+              help=N_("A SQLite file or a postgresql:// URL (default: the deployment file's, else slapolicy.db here)."))
+@click.option("--host", default="127.0.0.1", show_default=True, help=N_("The address to listen on (TLS: a reverse proxy in front)."))
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
 @engine_option
 @click.option("--new-token", "grant", default=None, metavar="NAME:SCOPES",
-              help="Print a new token and its line for the deployment file (scopes: events, read, admin), then exit.")
+              help=N_("Print a new token and its line for the deployment file (scopes: events, read, admin), then exit."))
 def serve(policy: str | None, deployment_path: str | None, database: str | None, host: str, port: int, engine: str | None,
           grant: str | None) -> None:
-    """Enforce POLICY live: ticket events in over HTTP, escalations out on time.
-
-    Each subject is replayed by the simulator after every event, so what the service decides is
-    what `simulate` decides. Exit 0 when stopped (Ctrl-C, SIGTERM), 2 usage error or unusable
-    policy, deployment file or database.
-    """
     if grant is not None:
         try:
             name, scopes = parse_grant(grant)

@@ -4,6 +4,7 @@ import functools
 
 import click
 
+from ..i18n import N_
 from ..output import OutputError, binary_ok, choose_format, destination, exits, named_format, progress, summary_line
 from ..output.simulation import STREAMED, EncodedBlock, SimulationWriter
 from ..rules.engine import EngineError
@@ -26,7 +27,11 @@ from ._replay import (
 from ._shared import as_of, as_of_option, excel_csv, excel_option, fail, format_option, output_option, policy_set
 
 
-@click.command()
+@click.command(help=N_("Replay TICKETS against POLICY (a file or a directory of versions) in virtual time.\n"
+                        "\n"
+                        "Every ticket appears once in the output: simulated, rejected with its errors, or not yet\n"
+                        "created (after --as-of: listed, not replayed).\n"
+                        "Exit 0 none rejected, 1 any rejected, 2 usage error or unusable policy."))
 @click.argument("policy", type=click.Path())
 @click.argument("tickets", type=click.Path(allow_dash=True))
 @format_option("simulate")
@@ -36,7 +41,7 @@ from ._shared import as_of, as_of_option, excel_csv, excel_option, fail, format_
 @encoding_option
 @sheet_option
 @as_of_option
-@click.option("--explain", is_flag=True, help="Show the rule (its line in the policy file) that set each clock's target in the table.")
+@click.option("--explain", is_flag=True, help=N_("Show the rule (its line in the policy file) that set each clock's target in the table."))
 @engine_option
 @jobs_option
 @output_option
@@ -45,12 +50,6 @@ from ._shared import as_of, as_of_option, excel_csv, excel_option, fail, format_
 def simulate(policy: str, tickets: str, fmt: str | None, input_format: str | None, profile_name: str | None, encoding: str | None,
              sheet: str | None, as_of_text: str | None,
              explain: bool, engine: str | None, jobs: int | None, output: str | None, excel: bool, roster_path: str | None) -> None:
-    """Replay TICKETS against POLICY (a file or a directory of versions) in virtual time.
-
-    Every ticket appears once in the output: simulated, rejected with its errors, or not yet
-    created (after --as-of: listed, not replayed).
-    Exit 0 none rejected, 1 any rejected, 2 usage error or unusable policy.
-    """
     fmt = fmt or named_format("simulate", output)  # -o report.html: HTML
     excel_csv(excel, fmt)
     policies = policy_set(policy)

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import click
 
+from ..i18n import N_
 from ..kpi.periods import PERIODS
 from ..kpi.whatif import comparison_plan
 from ..output import OutputError, choose_format, destination, exits
@@ -27,12 +28,15 @@ from ._replay import (
 from ._shared import as_of, as_of_option, fail, format_option, output_option, resolve_version
 
 
-@click.command()
-@click.option("--base", required=True, help="Policy file, directory of versions (its newest), or a version id found under --in.")
-@click.option("--candidate", required=True, help="Policy file, directory of versions (its newest), or a version id found under --in.")
+@click.command(help=N_("Replay HISTORY under two policy versions: KPI deltas and the tickets whose outcome changes.\n"
+                        "\n"
+                        "Each version is applied to every ticket, whatever its effective dates. Exit 0, or 1\n"
+                        "when tickets were rejected, 2 on a usage error, 130 / 143 when interrupted."))
+@click.option("--base", required=True, help=N_("Policy file, directory of versions (its newest), or a version id found under --in."))
+@click.option("--candidate", required=True, help=N_("Policy file, directory of versions (its newest), or a version id found under --in."))
 @click.argument("history", type=click.Path(allow_dash=True))
-@click.option("--in", "search", default="policies", show_default=True, type=click.Path(), help="Where version ids are looked up.")
-@click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True, help="Changed outcomes listed.")
+@click.option("--in", "search", default="policies", show_default=True, type=click.Path(), help=N_("Where version ids are looked up."))
+@click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True, help=N_("Changed outcomes listed."))
 @click.option("--period", type=click.Choice(PERIODS), default="month", show_default=True)
 @format_option("whatif")
 @as_of_option
@@ -47,11 +51,6 @@ from ._shared import as_of, as_of_option, fail, format_option, output_option, re
 def whatif(base: str, candidate: str, history: str, search: str, limit: int, period: str, fmt: str | None,
            as_of_text: str | None, engine: str | None, jobs: int | None, input_format: str | None, profile_name: str | None,
            encoding: str | None, output: str | None, roster_path: str | None) -> None:
-    """Replay HISTORY under two policy versions: KPI deltas and the tickets whose outcome changes.
-
-    Each version is applied to every ticket, whatever its effective dates. Exit 0, or 1
-    when tickets were rejected, 2 on a usage error, 130 / 143 when interrupted.
-    """
     pb, pc = resolve_version(base, search), resolve_version(candidate, search)
     engine_name(engine)
     if history != "-" and not Path(history).is_file():

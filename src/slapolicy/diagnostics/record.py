@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ..i18n import N_, Message, _, translated
 from .codes import ROOT_CAUSES, Severity, severity
 
 _ONE_LINE = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)} | {0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t", 0x2028: "\\u2028", 0x2029: "\\u2029"}
@@ -15,6 +16,7 @@ _CONTROL = re.compile("[\x00-\x1f\x7f\u2028\u2029]")
 
 __all__ = ["Diagnostic", "InputError", "Severity", "choices", "did_you_mean", "named", "shorten"]
 
+SEVERITY_WORDS = {Severity.ERROR: N_("error"), Severity.WARNING: N_("warning")}
 MAX_LISTED = 12  # more declared names than this are not listed in a message
 
 
@@ -43,8 +45,10 @@ class Diagnostic:
         return cls(path, line, column, code, severity(code), message, json_path)
 
     def format(self) -> str:
-        """One line, always: control characters the message quotes from the input are shown escaped."""
-        return one_line(f"{self.path}:{self.line}:{self.column}: {self.code} {self.severity.value}: {self.message}")
+        """One line for people, in the current language (the message's template translated, its values as
+        given); always one line: control characters the message quotes from the input are shown escaped."""
+        return one_line(f"{self.path}:{self.line}:{self.column}: {self.code} {_(SEVERITY_WORDS[self.severity])}: "
+                        f"{translated(self.message)}")
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -77,9 +81,12 @@ def shorten(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def ordinal(n: int) -> str:
-    """1st, 2nd, 3rd, 11th, 23rd: how messages and documents count days and reports."""
-    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+_ORDINALS = {1: N_("{n}st"), 2: N_("{n}nd"), 3: N_("{n}rd")}
+
+
+def ordinal(n: int) -> Message:
+    """1st, 2nd, 3rd, 11th, 23rd: how messages and documents count days and reports (第3个 in Chinese)."""
+    return Message(N_("{n}th") if 10 <= n % 100 <= 20 else _ORDINALS.get(n % 10, N_("{n}th")), n=n)
 
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str:
@@ -88,7 +95,7 @@ def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> 
         return ""
     same = [c for c in sorted(choices) if c.lower() == word.lower()]  # `Created` is `created`
     close = same[0] if same else _nearest(word, sorted(choices))
-    return f"; did you mean '{close}'?" if close else ""
+    return Message(N_("; did you mean '{name}'?"), name=close) if close else ""
 
 
 def _nearest(word: str, choices: list[str], cutoff: float = 0.6) -> str | None:
@@ -121,5 +128,6 @@ def choices(word: str, known: tuple[str, ...]) -> str:
     if len(known) > MAX_LISTED:
         return near
     if not known:
-        return "; none is declared: declare it first"
-    return f"{near} (declared: {', '.join(known)})" if near else f"; use one of: {', '.join(known)}"
+        return Message(N_("; none is declared: declare it first"))
+    listed = ", ".join(known)
+    return Message(N_("{near} (declared: {names})"), near=near, names=listed) if near else Message(N_("; use one of: {names}"), names=listed)

@@ -45,8 +45,11 @@ def language_of(tag: str | None) -> Lang | None:
 def choose(explicit: str | None = None, declared: str | None = None,
            environ: Mapping[str, str] | None = None) -> Lang:
     """The language to speak: `--lang`, else the locale as POSIX orders it (the first of
-    LC_ALL, LC_MESSAGES, LANG that is set decides), else the policy's declared language, else English."""
-    for tag in (explicit, _locale(os.environ if environ is None else environ), declared):
+    LC_ALL, LC_MESSAGES, LANG that is set decides), else SLAPOLICY_LANG (a default where the locale
+    names no language, C in a container, which has no English locale to name), else the policy's
+    declared language, else English."""
+    environ = os.environ if environ is None else environ
+    for tag in (explicit, _locale(environ), environ.get("SLAPOLICY_LANG"), declared):
         lang = language_of(tag)
         if lang is not None:
             return lang
@@ -100,3 +103,44 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:  # noqa: N802 (the name gettext tools look for)
     """Marks `message` for the catalog where it is declared; `_()` translates it where it is shown."""
     return message
+
+
+class Message(str):
+    """A message kept as data: it reads as its English text (what JSON, SARIF and comparisons see, so
+    they stay language-neutral), and holds its template and named values, so the output layer can say it
+    again in the reader's language (`translated`). Values are shown as given (quoted user input stays as
+    the user wrote it); a value that is itself a Message is translated with it. A Message without values
+    is its template word for word (braces included: text a schema declares, `{country: CN}`)."""
+
+    template: str
+    values: dict[str, object]
+
+    def __new__(cls, template: str, /, **values: object) -> Message:
+        text = super().__new__(cls, template.format(**values) if values else template)
+        text.template, text.values = template, values
+        return text
+
+    def __reduce__(self) -> tuple[object, ...]:  # pickled across worker processes with its template
+        return _rebuild, (self.template, self.values)
+
+    def __add__(self, other: str) -> Message:
+        """Messages joined stay translatable piece by piece."""
+        return Message("{head}{tail}", head=self, tail=other)
+
+
+def listing(items: list[str], separator: str = ", ") -> Message:
+    """Items joined into one Message, each translated where it is one (`mon night and tue, wed`)."""
+    return Message(separator.join(f"{{item{i}}}" for i in range(len(items))), **{f"item{i}": item for i, item in enumerate(items)})
+
+
+def _rebuild(template: str, values: dict[str, object]) -> Message:
+    return Message(template, **values)
+
+
+def translated(text: str) -> str:
+    """`text` in the current language: a Message rendered from its translated template; any other text as it is."""
+    if not isinstance(text, Message):
+        return text
+    if not text.values:
+        return _(text.template)
+    return _(text.template).format(**{k: translated(v) if isinstance(v, str) else v for k, v in text.values.items()})

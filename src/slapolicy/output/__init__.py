@@ -33,6 +33,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, cast
 
+from ..i18n import _, ngettext
+
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
@@ -106,11 +108,15 @@ def plural(n: int, word: str) -> str:
 
 
 def summary_line(simulated: int, rejected: int, interrupted: bool = False, later: int = 0) -> str:
-    """The line every replaying command ends with on stderr; `later`: subjects created after --as-of."""
-    line = f"{plural(simulated + rejected + later, 'ticket')}: {simulated} simulated, {rejected} rejected"
+    """The line every replaying command ends with on stderr, in the reader's language; `later`: subjects
+    created after --as-of."""
+    total = simulated + rejected + later
+    line = ngettext("{count} ticket: {simulated} simulated, {rejected} rejected",
+                    "{count} tickets: {simulated} simulated, {rejected} rejected", total).format(
+        count=total, simulated=simulated, rejected=rejected)
     if later:
-        line += f", {later} not yet created"
-    return line + (" (interrupted: partial)" if interrupted else "")
+        line += _(", {later} not yet created").format(later=later)
+    return line + (_(" (interrupted: partial)") if interrupted else "")
 
 
 class OutputError(Exception):

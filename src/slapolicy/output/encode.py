@@ -196,7 +196,15 @@ class Encoder:
         return entry
 
 
-_JSON = msgspec.json.Encoder(decimal_format="number")  # money (Decimal) as the exact number it is: 12.5, never "12.5"
+def plain(value: Any) -> Any:
+    """A message kept as data (`i18n.Message`, a str) is written as its English text: JSON stays language-neutral."""
+    if isinstance(value, str):
+        return str(value)
+    raise NotImplementedError(f"cannot write {type(value).__name__} as JSON")
+
+
+# money (Decimal) as the exact number it is: 12.5, never "12.5"
+_JSON = msgspec.json.Encoder(decimal_format="number", enc_hook=plain)
 
 
 def dumps(value: Any) -> bytes:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from ..calendar.durations import format_seconds
+from ..i18n import N_, _, translated
 from ..sim.outcome import Outcome, Rejection, SubjectOutcome
 from . import rich_console, word_table
 from .cells import csv_safe, derived_text
@@ -174,7 +175,9 @@ class _Table:
     names, its clocks, then their target changes and pauses, escalations, notices, findings and charges."""
 
     STYLES = {"met": "green", "breached": "bold red", "running": "yellow", "cancelled": "dim", "untimed": "cyan"}
-    COLUMNS = ("metric", "target", "started", "due", "stopped", "status")
+    STATUSES = {"met": N_("met"), "breached": N_("breached"), "running": N_("running"), "cancelled": N_("cancelled"),
+                "untimed": N_("untimed")}
+    COLUMNS = (N_("metric"), N_("target"), N_("started"), N_("due"), N_("stopped"), N_("status"))
 
     def __init__(self, stream: IO[str], explain: bool) -> None:
         self.console = rich_console(stream)
@@ -187,10 +190,10 @@ class _Table:
 
         r = self.encoder.outcome(outcome)
         if isinstance(outcome, Rejection):
-            said = "not yet created" if outcome.not_yet_created else "rejected"
+            said = _("(line {line}) not yet created: {reasons}") if outcome.not_yet_created else _("(line {line}) rejected: {reasons}")
+            reasons = "; ".join(f"{e['code']}: {translated(e['message'])}" for e in r["errors"])
             self.console.print(f"[bold {'yellow' if outcome.not_yet_created else 'red'}]{escape(str(r['id'] or '?'))}[/] "
-                               f"(line {r['line']}) {said}: "
-                               + escape("; ".join(f"{e['code']}: {e['message']}" for e in r["errors"])))
+                               + escape(said.format(line=r["line"], reasons=reasons)))
             return
         print_ = self.console.print
         if self.shown:
@@ -198,56 +201,64 @@ class _Table:
         self.shown = True
         print_(f"[bold]{escape(r['id'])}[/]" + escape(_heading(outcome)))
         source = outcome.policy.source
-        print_(escape(f"{r['policy']} {r['policy_version']}" + (f" ({source}: rules by line)" if self.explain else "")
-                      + f", created {_short(r['created_at'], True)}; times in the calendars' zones"))
-        columns = (*self.COLUMNS, "rule") if self.explain else self.COLUMNS
+        print_(escape(f"{r['policy']} {r['policy_version']}" + (_(" ({source}: rules by line)").format(source=source) if self.explain else "")
+                      + _(", created {date}; times in the calendars' zones").format(date=_short(r["created_at"], True))))
+        columns = [_(c) for c in (*self.COLUMNS, N_("rule"))] if self.explain else [_(c) for c in self.COLUMNS]
         rows, styles = [], []
         for c in r["clocks"]:
-            target = (c["target"] or "measured") + ("" if c["calendar"] == "24x7" else f" ({c['calendar']})")
+            target = (c["target"] or _("measured")) + ("" if c["calendar"] == "24x7" else f" ({c['calendar']})")
             rows.append([_clock(c), target, _short(c["started_at"]), _short(c["due_at"]),
-                         _short(c["stopped_at"] or c.get("cancelled_at")), c["status"],
+                         _short(c["stopped_at"] or c.get("cancelled_at")), _(self.STATUSES[c["status"]]),
                          *([_rule(c["rule"], source)] if self.explain else [])])
             styles.append({5: self.STYLES[c["status"]]})
         if rows:
             print_(word_table(self.console.width, "", columns, rows, styles, keep=(0, 2, 3, 4, 5)))
         note = self._note
         for d in r.get("derived", ()):
-            note("derived", None, _short(d["at"]), derived_text(d))
+            note(N_("derived"), None, _short(d["at"]), derived_text(d))
         for c in r["clocks"]:
             for before, after in zip(c.get("target_changes", ()), c.get("target_changes", ())[1:]):
-                rule = f" (rule {_rule(after['rule'], source)})" if after["rule"] and self.explain else ""
-                note("target", None, _short(after["at"]),
-                     f"{_clock(c)}: {before['target'] or 'none'} → {after['target'] or 'none'}{rule}")
+                rule = _(" (rule {rule})").format(rule=_rule(after["rule"], source)) if after["rule"] and self.explain else ""
+                none = _("none")
+                note(N_("target"), None, _short(after["at"]),
+                     f"{_clock(c)}: {before['target'] or none} → {after['target'] or none}{rule}")
             if c["paused_seconds"] or c["paused"]:
-                still = ", still paused" if c["paused"] else ""
-                note("paused", None, "", f"{_clock(c)}: {format_seconds(c['paused_seconds'])} in all{still}")
+                paused = _("{clock}: {duration} in all, still paused") if c["paused"] else _("{clock}: {duration} in all")
+                note(N_("paused"), None, "", paused.format(clock=_clock(c), duration=format_seconds(c["paused_seconds"])))
         for e in r["escalations"]:
-            note("escalation", None, _short(e["at"]), f"{e['metric']} step {e['step']} → {', '.join(e['notify'])}")
+            note(N_("escalation"), None, _short(e["at"]),
+                 _("{metric} step {step} → {roles}").format(metric=e["metric"], step=e["step"], roles=", ".join(e["notify"])))
         for n in r.get("notices", ()):
-            note("notice", None, _short(n["at"]), f"{n['id']} → {', '.join(n['notify'])}")
+            note(N_("notice"), None, _short(n["at"]), f"{n['id']} → {', '.join(n['notify'])}")
         for f in r.get("findings", ()):
-            who = f" (by {f['actor']})" if "actor" in f else ""
+            who = _(" (by {actor})").format(actor=f["actor"]) if "actor" in f else ""
             clauses = f" [{', '.join(f['clauses'])}]" if "clauses" in f else ""
-            note("finding", "yellow", _short(f.get("at")), f"{f['code']}: {f['message']}{who}{clauses}")
+            note(N_("finding"), "yellow", _short(f.get("at")), f"{f['code']}: {translated(f['message'])}{who}{clauses}")
         for c in r.get("charges", ()):
             factor = f" × {c['factor']}" if c["factor"] != 1 else ""
             currency = " " + c["currency"] if "currency" in c else ""
-            note("charge", "magenta", _short(c["at"]),
-                 f"{c['penalty']} {c['amount']}{currency}{factor} → {c['payer'] or '(no payer)'}")
+            payer = c["payer"] or _("(no payer)")
+            note(N_("charge"), "magenta", _short(c["at"]), f"{c['penalty']} {c['amount']}{currency}{factor} → {payer}")
         for c in r.get("credits", ()):
             currency = " " + c["currency"] if "currency" in c else ""
-            note("credit", "cyan", _short(c["at"]), f"{c['credit']} {c['amount']}{currency} owed to {c['payee'] or '(no payee)'}: "
-                                                    f"{c['reason']}")
+            note(N_("credit"), "cyan", _short(c["at"]),
+                 _("{credit} {amount}{currency} owed to {payee}: {reason}").format(
+                     credit=c["credit"], amount=c["amount"], currency=currency, payee=c["payee"] or _("(no payee)"),
+                     reason=translated(c["reason"])))
 
     def _note(self, label: str, style: str | None, when: str, text: str) -> None:
-        """One line under the clocks; a long text wraps between words under itself (a hanging indent)."""
+        """One line under the clocks, its label in the reader's language (padded by its width on the
+        terminal: a Chinese character takes two columns); a long text wraps between words under itself."""
+        from rich.cells import cell_len
         from rich.table import Table
         from rich.text import Text
 
+        label = _(label)
+        label += " " * (10 - cell_len(label))
         grid = Table.grid()
         grid.add_column(no_wrap=True)
-        grid.add_column()
-        grid.add_row(Text(f"  {label:<10} ", style=style or "") + Text(f"{when:<11}  "), Text(text))
+        grid.add_column(overflow="fold")  # a Chinese character that no longer fits starts the next line
+        grid.add_row(Text(f"  {label} ", style=style or "") + Text(f"{when:<11}  "), Text(text))
         self.console.print(grid)
 
 
@@ -267,11 +278,11 @@ def _heading(outcome: SubjectOutcome) -> str:
     """ — severity P1 一级紧急, tier basic 基础服务: what the ticket's targets were chosen by, in the policy's words."""
     policy, attrs = outcome.policy, outcome.attributes
     parts = [] if outcome.kind == "ticket" else [outcome.kind]
-    for name, declared in (("severity", policy.severities), ("tier", policy.tiers)):
+    for name, word, declared in (("severity", N_("severity"), policy.severities), ("tier", N_("tier"), policy.tiers)):
         value = attrs.get(name)
         if value is not None:
             found = declared.get(str(value))
-            parts.append(f"{name} {value}" + (f" {found.name}" if found is not None and found.name != value else ""))
+            parts.append(f"{_(word)} {value}" + (f" {found.name}" if found is not None and found.name != value else ""))
     return " — " + ", ".join(parts) if parts else ""
 
 

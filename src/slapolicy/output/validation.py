@@ -10,14 +10,19 @@ from collections.abc import Callable
 from typing import IO
 
 from ..diagnostics.record import Diagnostic, Severity
+from ..i18n import _, ngettext
 from ..validate.validation import ValidationResult
-from . import plural, sarif
+from . import sarif
 from .encode import pretty
 
 
 def summary(result: ValidationResult) -> str:
-    return (f"{plural(len(result.files), 'file')} checked: {plural(result.errors, 'error')}, "
-            f"{plural(result.warnings, 'warning')}")
+    """`3 files checked: 1 error, 0 warnings`, in the reader's language."""
+    files, errors, warnings = len(result.files), result.errors, result.warnings
+    return _("{files} checked: {errors}, {warnings}").format(
+        files=ngettext("{count} file", "{count} files", files).format(count=files),
+        errors=ngettext("{count} error", "{count} errors", errors).format(count=errors),
+        warnings=ngettext("{count} warning", "{count} warnings", warnings).format(count=warnings))
 
 
 def text(result: ValidationResult, out: IO[str]) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 from ..calendar.durations import Duration, DurationError, parse_duration
 from ..calendar.instants import MAX_YEAR, MIN_YEAR, RANGE_TEXT, InstantError, zone
 from ..diagnostics.record import Diagnostic, ordinal
+from ..i18n import N_, Message
 from .build_owed import build_owed
 from .calendars import calendars as build_calendars
 from .calendars import is_choice
@@ -90,14 +91,14 @@ class _Builder:
         try:
             zone(name)
         except InstantError as exc:
-            self.bad_zones.setdefault(repr(name), []).append(self.doc.diagnostic(path, "SLA403", str(exc)))
+            self.bad_zones.setdefault(repr(name), []).append(self.doc.diagnostic(path, "SLA403", exc.args[0]))
 
     def unusable(self) -> list[Diagnostic]:
         """An unusable zone is one root cause however often it is written: one SLA403, at its
         first place, naming the lines of the others."""
         merged = []
         for first, *others in self.bad_zones.values():
-            also = f" (also at line {', '.join(str(d.line) for d in others)})" if others else ""
+            also = Message(N_(" (also at line {lines})"), lines=", ".join(str(d.line) for d in others)) if others else ""
             merged.append(dataclasses.replace(first, message=first.message + also))
         return merged
 

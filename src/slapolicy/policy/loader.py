@@ -17,6 +17,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..diagnostics.record import Diagnostic, InputError
+from ..i18n import N_, Message
 from .syntax import ALLOWED_TAGS, MERGE, STR, Parser, full_width, scalar, syntax_error
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -109,18 +110,19 @@ class _Builder:
         if self.aliased > MAX_ALIASED or self.count > MAX_NODES:
             raise InputError(
                 Diagnostic.of(self.doc.path, *_pos(node), "SLA009",
-                              f"the document expands to more than {MAX_ALIASED if self.aliased > MAX_ALIASED else MAX_NODES} "
-                              "values (aliases that repeat aliases?); write it out without nested anchors")
+                              Message(N_("the document expands to more than {count} values (aliases that repeat aliases?); "
+                                         "write it out without nested anchors"),
+                                      count=MAX_ALIASED if self.aliased > MAX_ALIASED else MAX_NODES))
             )
         if depth > MAX_DEPTH:
             raise InputError(
                 Diagnostic.of(self.doc.path, *_pos(node), "SLA009",
-                              f"values are nested more than {MAX_DEPTH} levels deep")
+                              Message(N_("values are nested more than {depth} levels deep"), depth=MAX_DEPTH))
             )
         self.doc.marks.setdefault(path, _mark(node))
         if node.tag not in ALLOWED_TAGS and node.tag != MERGE:
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-            self.error(node, "SLA008", f"tag '{tag}' is not allowed; policies hold plain data only", path)
+            self.error(node, "SLA008", Message(N_("tag '{tag}' is not allowed; policies hold plain data only"), tag=tag), path)
             return None
         if isinstance(node, ScalarNode):
             if len(path) == 1:  # top-level scalars keep their text (`version: 2025.10` is not the number 2025.1)
@@ -135,10 +137,10 @@ class _Builder:
         first_seen: dict[str, Mark] = {}
         for key_node, value_node in node.value:
             if key_node.tag == MERGE:
-                self.error(key_node, "SLA008", "merge keys ('<<') are not supported; write the keys out", path)
+                self.error(key_node, "SLA008", Message(N_("merge keys ('<<') are not supported; write the keys out")), path)
                 continue
             if not isinstance(key_node, ScalarNode):
-                self.error(key_node, "SLA004", "a key must be plain text, not a list or mapping", path)
+                self.error(key_node, "SLA004", Message(N_("a key must be plain text, not a list or mapping")), path)
                 continue
             key = key_node.value
             key_path = path + (key,)
@@ -152,7 +154,8 @@ class _Builder:
                 first = first_seen[key]
                 self.error(
                     key_node, "SLA005",
-                    f"duplicate key '{key}' (first defined at line {first.line}); YAML would silently keep only the last one",
+                    Message(N_("duplicate key '{key}' (first defined at line {line}); YAML would silently keep only the last one"),
+                            key=key, line=first.line),
                     key_path,
                 )
                 continue
@@ -176,7 +179,7 @@ def _decode(raw: bytes, display: str) -> str:
         column = exc.start - (before.rfind(b"\n") + 1) + 1
         raise InputError(
             Diagnostic.of(display, line, column, "SLA002",
-                       f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02X}); save it as UTF-8")
+                       Message(N_("the file is not UTF-8 text (byte {byte}); save it as UTF-8"), byte=f"0x{raw[exc.start]:02X}"))
         ) from None
 
 
@@ -188,7 +191,8 @@ def load_text(text: str, display: str) -> tuple[Document, list[Diagnostic]]:
         line = text.count("\n", 0, bad.start()) + 1
         column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
         raise InputError(Diagnostic.of(display, line, column, "SLA004",
-                                       f"the control character U+{ord(bad.group()):04X} is not allowed in YAML; remove it"))
+                                       Message(N_("the control character {char} is not allowed in YAML; remove it"),
+                                               char=f"U+{ord(bad.group()):04X}")))
     loader = Parser(text)
     try:
         try:
@@ -197,17 +201,17 @@ def load_text(text: str, display: str) -> tuple[Document, list[Diagnostic]]:
             if "maximum nesting depth" in str(exc.problem):
                 mark = exc.problem_mark
                 raise InputError(Diagnostic.of(display, mark.line + 1 if mark else 1, mark.column + 1 if mark else 1, "SLA009",
-                                               f"values are nested more than {MAX_DEPTH} levels deep")) from None
+                                               Message(N_("values are nested more than {depth} levels deep"), depth=MAX_DEPTH))) from None
             raise InputError(syntax_error(exc, text, display)) from None
         except yaml.YAMLError as exc:  # anything else the parser refuses: one positioned line, never a traceback
-            raise InputError(Diagnostic.of(display, 1, 1, "SLA004", f"this is not valid YAML ({exc}); check the indentation "
-                                           "and the punctuation")) from None
+            raise InputError(Diagnostic.of(display, 1, 1, "SLA004", Message(N_("this is not valid YAML ({reason}); check the "
+                                                                              "indentation and the punctuation"), reason=exc))) from None
         except RecursionError:
             raise InputError(
-                Diagnostic.of(display, 1, 1, "SLA009", "values are nested too deeply to read")
+                Diagnostic.of(display, 1, 1, "SLA009", Message(N_("values are nested too deeply to read")))
             ) from None
         if root is None:
-            raise InputError(Diagnostic.of(display, 1, 1, "SLA006", "the file is empty"))
+            raise InputError(Diagnostic.of(display, 1, 1, "SLA006", Message(N_("the file is empty"))))
         builder = _Builder(loader, display, text)
         builder.doc.data = builder.build(root, ())
         return builder.doc, builder.errors
@@ -222,16 +226,17 @@ def load_file(path: str | Path, max_bytes: int = MAX_BYTES) -> tuple[Document, l
     try:
         info = p.stat()
         if not stat.S_ISREG(info.st_mode):
-            raise InputError(Diagnostic.of(display, 0, 0, "SLA001", "not a regular file; slapolicy reads only regular files"))
+            raise InputError(Diagnostic.of(display, 0, 0, "SLA001", Message(N_("not a regular file; slapolicy reads only regular files"))))
         size = info.st_size
         if size > max_bytes:
             raise InputError(
                 Diagnostic.of(display, 1, 1, "SLA003",
-                           f"the file is {size:,} bytes; files larger than {max_bytes // (1024 * 1024)} MiB are refused")
+                           Message(N_("the file is {size} bytes; files larger than {limit} MiB are refused"), size=f"{size:,}",
+                                   limit=max_bytes // (1024 * 1024)))
             )
         raw = p.read_bytes()
     except OSError as exc:
         raise InputError(
-            Diagnostic.of(display, 0, 0, "SLA001", f"cannot read the file: {exc.strerror or exc}")
+            Diagnostic.of(display, 0, 0, "SLA001", Message(N_("cannot read the file: {reason}"), reason=exc.strerror or exc))
         ) from None
     return load_text(_decode(raw, display), display)

@@ -173,5 +173,12 @@ def registers_of(policy_source: str, paths: Iterable[str]) -> tuple[list[Registe
     return found, broken
 
 
+def declared_language(policy_source: str, paths: Iterable[str]) -> str | None:
+    """The language a policy declares: that of the clause registers it implements (their `language:`,
+    e.g. zh-Hans), when they declare one and agree; else None."""
+    languages = {r.language for r in registers_of(policy_source, paths)[0] if r.language}
+    return languages.pop() if len(languages) == 1 else None
+
+
 def clause_index(registers: Iterable[Register]) -> dict[str, Clause]:
     return {c.id: c for r in registers for c in r.clauses}

@@ -10,6 +10,7 @@ from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 from ..diagnostics.record import Diagnostic, did_you_mean, named, shorten
+from ..i18n import N_, Message
 from .loader import Document, JsonPath, json_path
 from .syntax import full_width_note
 
@@ -17,16 +18,18 @@ if TYPE_CHECKING:  # jsonschema is imported only to explain an invalid document
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import ValidationError
 
-_BOUNDS = {"minimum": "is less than the least allowed here,", "maximum": "is more than the most allowed here,",
-           "exclusiveMinimum": "must be more than", "exclusiveMaximum": "must be less than"}
+_BOUNDS = {"minimum": N_("{value} is less than the least allowed here, {bound}; write a number within the bounds"),
+           "maximum": N_("{value} is more than the most allowed here, {bound}; write a number within the bounds"),
+           "exclusiveMinimum": N_("{value} must be more than {bound}; write a number within the bounds"),
+           "exclusiveMaximum": N_("{value} must be less than {bound}; write a number within the bounds")}
 _MAX_LISTED = 12  # more allowed keys than this are not listed in a message
 
 SCHEMAS = {"policy": "policy.schema.json", "tests": "policy-test.schema.json", "register": "register.schema.json",
            "profile": "import-profile.schema.json"}
 
 _TYPE_WORDS = {
-    "object": "a mapping of keys", "array": "a list", "string": "text", "number": "a number",
-    "integer": "a whole number", "boolean": "true or false", "null": "nothing",
+    "object": N_("a mapping of keys"), "array": N_("a list"), "string": N_("text"), "number": N_("a number"),
+    "integer": N_("a whole number"), "boolean": N_("true or false"), "null": N_("nothing"),
 }
 
 
@@ -41,18 +44,18 @@ def _validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(json.loads(schema_text(name)))
 
 
-def _describe(value: Any) -> str:
+def _describe(value: Any) -> Message:
     if isinstance(value, bool):
-        return "true/false"
+        return Message(N_("true/false"))
     if isinstance(value, dict):
-        return "a mapping"
+        return Message(N_("a mapping"))
     if isinstance(value, list):
-        return "a list"
+        return Message(N_("a list"))
     if value is None:
-        return "nothing"
+        return Message(N_("nothing"))
     if isinstance(value, (int, float)):
-        return f"the number {value}"
-    return f"the text '{shorten(value)}'"
+        return Message(N_("the number {value}"), value=value)
+    return Message(N_("the text '{value}'"), value=shorten(value))
 
 
 def _json_type(value: Any) -> str:
@@ -67,9 +70,17 @@ def _json_type(value: Any) -> str:
     return "number" if isinstance(value, (int, float)) else "string"
 
 
-def _expected(types: Any) -> str:
+def _expected(types: Any) -> Message:
     types = [types] if isinstance(types, str) else list(types)
-    return " or ".join(_TYPE_WORDS.get(t, t) for t in types)
+    return _either([Message(_TYPE_WORDS[t]) if t in _TYPE_WORDS else Message("{name}", name=t) for t in types])
+
+
+def _either(alternatives: list[Message]) -> Message:
+    """`a list or text`, said in the reader's language."""
+    said = alternatives[0]
+    for other in alternatives[1:]:
+        said = Message(N_("{one} or {other}"), one=said, other=other)
+    return said
 
 
 _KEYS = ("required", "additionalProperties")  # a mapping's errors that say it has another's keys
@@ -117,17 +128,18 @@ def _leaves(error: ValidationError) -> list[ValidationError]:
     return [error] if best is None else _leaves(best)
 
 
-def _alternatives(error: ValidationError) -> list[str]:
+def _alternatives(error: ValidationError) -> list[Message]:
     """What the alternatives of a oneOf/anyOf accept, in words (`24x7` or a mapping of keys)."""
-    found: list[str] = []
+    found: list[Message] = []
     for e in error.context or ():
         if e.relative_path:
             continue
         if e.validator == "type":
             value = e.validator_value
-            found.extend(_TYPE_WORDS.get(t, t) for t in ([value] if isinstance(value, str) else value))
+            found.extend(Message(_TYPE_WORDS[t]) if t in _TYPE_WORDS else Message("{name}", name=t)
+                         for t in ([value] if isinstance(value, str) else value))
         elif e.validator == "const":
-            found.append(str(e.validator_value))
+            found.append(Message("{name}", name=e.validator_value))
     return list(dict.fromkeys(found))
 
 
@@ -138,11 +150,11 @@ def _as_list_hint(err: ValidationError, name: str) -> str:
     if not isinstance(items, dict):
         return ""
     if not isinstance(err.instance, (dict, list)) and _validator(name).evolve(schema=items).is_valid(err.instance):
-        return f"; write it as a list, even of one: {json.dumps([err.instance], ensure_ascii=False)}"
+        return Message(N_("; write it as a list, even of one: {example}"), example=json.dumps([err.instance], ensure_ascii=False))
     ref = items.get("$ref", "")
     item = _validator(name).schema.get("$defs", {}).get(ref.rsplit("/", 1)[-1], {}) if ref.startswith("#/$defs/") else items
     examples = item.get("examples") if isinstance(item, dict) else None
-    return f"; write a list, e.g. [{_flow(examples[0])}]" if examples else ""
+    return Message(N_("; write a list, e.g. [{example}]"), example=_flow(examples[0])) if examples else ""
 
 
 def _as_mapping_hint(err: ValidationError, name: str) -> str:
@@ -153,9 +165,9 @@ def _as_mapping_hint(err: ValidationError, name: str) -> str:
     props = schema.get("properties", {})
     if (len(required) == 1 and not isinstance(err.instance, (dict, list)) and isinstance(props.get(required[0]), dict)
             and _validator(name).evolve(schema=props[required[0]]).is_valid(err.instance)):
-        return f"; write it as {{{required[0]}: {_flow(err.instance)}}}"
+        return Message(N_("; write it as {example}"), example=f"{{{required[0]}: {_flow(err.instance)}}}")
     examples = schema.get("examples")
-    return f"; write it like {_flow(examples[0])}" if examples else ""
+    return Message(N_("; write it like {example}"), example=_flow(examples[0])) if examples else ""
 
 
 def _flow(value: Any) -> str:
@@ -175,8 +187,8 @@ def _as_text_hint(err: ValidationError) -> str:
     if isinstance(err.instance, (int, float)) and not isinstance(err.instance, bool) and pattern:
         share = f"{err.instance}%"
         if re.search(pattern, share):
-            return f"; write {share} (a share needs the % sign)"
-    return f", which {hint}" if hint else ""
+            return Message(N_("; write {share} (a share needs the {sign} sign)"), share=share, sign="%")
+    return Message(N_(", which {rule}"), rule=Message(hint)) if hint else ""
 
 
 def _known_keys(err: ValidationError) -> set[str]:
@@ -189,8 +201,8 @@ def _unknown_key_hint(key: str, known: set[str], err: ValidationError) -> str:
     if near or not known:
         return near
     if len(known) > _MAX_LISTED:
-        return "; `slapolicy schema` lists the keys allowed here"
-    return f"; the keys allowed here are: {', '.join(sorted(known))}"
+        return Message(N_("; `slapolicy schema` lists the keys allowed here"))
+    return Message(N_("; the keys allowed here are: {keys}"), keys=", ".join(sorted(known)))
 
 
 def _misspelt(err: ValidationError, key: str) -> bool:
@@ -207,14 +219,14 @@ def _missing_hint(err: ValidationError, key: str) -> str:
     examples = props.get(key, {}).get("examples") if isinstance(props.get(key), dict) else None
     if not examples:
         return ""
-    return f"; add it, e.g. {key}: {_flow(examples[0])}"
+    return Message(N_("; add it, e.g. {example}"), example=f"{key}: {_flow(examples[0])}")
 
 
 def _hint(word: Any, err: ValidationError) -> str:
     """The schema's own advice for a word people write here (`weekdays` in hours is `mon-fri`)."""
     hints = err.schema.get("x-hints", {}) if isinstance(err.schema, dict) else {}
     hint = hints.get(str(word).lower()) if isinstance(word, str) else None
-    return f"; {hint}" if hint else ""
+    return Message(N_("; {hint}"), hint=Message(hint)) if hint else ""
 
 
 def _matches(err: ValidationError) -> Callable[[str], bool]:
@@ -270,8 +282,8 @@ def _convert_leaf(doc: Document, err: ValidationError, name: str) -> Iterator[Di
         known = _known_keys(err)
         for key in err.instance:
             if key not in known:
-                yield doc.diagnostic(path + (key,), "SLA101", f"unknown key '{shorten(key)}'{_unknown_key_hint(key, known, err)}",
-                                     key=True)
+                yield doc.diagnostic(path + (key,), "SLA101", Message(N_("unknown key '{key}'{hint}"), key=shorten(key),
+                                                                              hint=_unknown_key_hint(key, known, err)), key=True)
         return
     if v == "required":
         missing = [k for k in err.validator_value if isinstance(err.instance, dict) and k not in err.instance]
@@ -280,58 +292,59 @@ def _convert_leaf(doc: Document, err: ValidationError, name: str) -> Iterator[Di
                 continue  # the unknown key's "did you mean" says it: one root cause, one message
             if any(isinstance(k, str) and k.startswith(key + ":") and v is None for k, v in err.instance.items()):
                 continue  # `{start:created}`: the missing space after the colon says it
-            where = f" in {path[-2]} '{path[-1]}'" if len(path) >= 2 and isinstance(path[-1], str) else ""
-            yield doc.diagnostic(path, "SLA102", f"missing required key '{key}'{where}{_missing_hint(err, key)}")
+            where = Message(N_(" in {section} '{entry}'"), section=path[-2], entry=path[-1]) \
+                if len(path) >= 2 and isinstance(path[-1], str) else ""
+            yield doc.diagnostic(path, "SLA102", Message(N_("missing required key '{key}'{where}{hint}"), key=key, where=where,
+                                                         hint=_missing_hint(err, key)))
         return
     if v == "type":
         wanted = err.validator_value
-        message = f"expected {_expected(wanted)}, found {_describe(err.instance)}"
         note = full_width_note(err.instance, lambda text: text[:1] in "[{") if isinstance(err.instance, str) else ""
-        if note:
-            message += note
-        elif wanted == "array":
-            message += _as_list_hint(err, name)
-        elif wanted == "object":
-            message += _as_mapping_hint(err, name)
-        elif wanted == "string":
-            message += _as_text_hint(err)
-        yield doc.diagnostic(path, "SLA103", message)
+        hint = note or (_as_list_hint(err, name) if wanted == "array" else _as_mapping_hint(err, name) if wanted == "object"
+                        else _as_text_hint(err) if wanted == "string" else "")
+        yield doc.diagnostic(path, "SLA103", Message(N_("expected {wanted}, found {found}{hint}"), wanted=_expected(wanted),
+                                                     found=_describe(err.instance), hint=hint))
         return
     if v in ("oneOf", "anyOf") and _alternatives(err):
         text = next((e for e in err.context or () if e.validator == "type" and e.validator_value == "string"
                      and not e.relative_path), None)  # the text alternative says how to write it
         hint = _as_text_hint(text) if text is not None else ""
-        yield doc.diagnostic(path, "SLA103", f"expected {' or '.join(_alternatives(err))}, found {_describe(err.instance)}{hint}")
+        yield doc.diagnostic(path, "SLA103", Message(N_("expected {wanted}, found {found}{hint}"), wanted=_either(_alternatives(err)),
+                                                     found=_describe(err.instance), hint=hint))
         return
     if list(err.schema_path)[-2:-1] == ["propertyNames"]:  # a key, checked as a value of its own
-        message = err.schema.get("x-message") or "is not allowed here"
+        rule = Message(err.schema.get("x-message") or N_("is not allowed here"))
         key = err.instance
         note = _hint(key, err) or full_width_note(str(key), _matches(err))
-        yield doc.diagnostic(path + (key,), "SLA104", f"'{shorten(key)}' {message}{note}", key=True)
+        yield doc.diagnostic(path + (key,), "SLA104", Message("'{value}' {rule}{note}", value=shorten(key), rule=rule, note=note),
+                             key=True)
         return
     hint = err.schema.get("x-message")
     display = _display_name(doc, err) if v == "pattern" else None
+    message: str
     if display is not None:
-        message = f"'{shorten(err.instance)}' is the name of {display}"
+        message = display
     elif v == "pattern" and hint:
-        message = f"'{shorten(err.instance)}' {hint}{full_width_note(str(err.instance), _matches(err))}"
+        message = Message("'{value}' {rule}{note}", value=shorten(err.instance), rule=Message(hint),
+                          note=full_width_note(str(err.instance), _matches(err)))
     elif v in ("enum", "const"):
         options = err.validator_value if v == "enum" else [err.validator_value]
         near = did_you_mean(str(err.instance), [str(o) for o in options]) if isinstance(err.instance, str) and len(options) > 1 else ""
-        message = f"{_describe(err.instance)} is not allowed; use one of: {', '.join(map(str, options))}{near}"
+        message = Message(N_("{value} is not allowed; use one of: {options}{near}"), value=_describe(err.instance),
+                          options=", ".join(map(str, options)), near=near)
     elif v in ("minProperties", "minItems"):
-        message = err.schema.get("x-message") or "must not be empty"
+        message = Message(hint or N_("must not be empty"))
     elif v == "uniqueItems":
-        message = "lists a value twice"
+        message = Message(N_("lists a value twice"))
     elif v in _BOUNDS:
-        message = f"{err.instance} {_BOUNDS[v]} {err.validator_value}; write a number within the bounds"
+        message = Message(_BOUNDS[v], value=err.instance, bound=err.validator_value)
     else:
-        message = err.message
+        message = err.message  # jsonschema's own words: a keyword the policy schemas do not use
     yield doc.diagnostic(path, "SLA104", message)
 
 
-def _display_name(doc: Document, err: ValidationError) -> str | None:
-    """`role 'team_lead'; write its id, team_lead` where the value refused is the display name of an entry of
+def _display_name(doc: Document, err: ValidationError) -> Message | None:
+    """`'组长' is the name of role 'team_lead'; write its id, team_lead` where the value refused is the display name of an entry of
     the section the schema names (`x-names: roles`), else None."""
     section = err.schema.get("x-names") if isinstance(err.schema, dict) else None
     entries = doc.data.get(section) if isinstance(doc.data, dict) and isinstance(section, str) else None
@@ -339,10 +352,11 @@ def _display_name(doc: Document, err: ValidationError) -> str | None:
         return None
     names = {str(k): v if isinstance(v, str) else v.get("name") for k, v in entries.items() if isinstance(v, (str, dict))}
     key = named(err.instance, {k: n for k, n in names.items() if isinstance(n, str)})
-    return None if key is None else f"{_SINGULAR.get(section, section)} '{key}'; write its id, {key}"
-
-
-_SINGULAR = {"roles": "role"}
+    if key is None:
+        return None
+    return Message(N_("'{value}' is the name of role '{id}'; write its id, {id}") if section == "roles" else
+                   N_("'{value}' is the name of {section} '{id}'; write its id, {id}"), value=shorten(err.instance),
+                   section=section, id=key)
 
 
 @cache
@@ -369,13 +383,13 @@ def schema_problems(doc: Document, name: str = "policy") -> list[Diagnostic]:
     spaceless = {json_path(where): (where, key) for leaf in leaves for where, key in _spaceless_keys(doc, leaf)}
     out: set[Diagnostic] = {
         Diagnostic.of(doc.path, *doc.locate(where, key=True), "SLA004",
-                      f"put a space after the colon: '{shorten(key.replace(':', ': ', 1))}'", at)
+                      Message(N_("put a space after the colon: '{key}'"), key=shorten(key.replace(':', ': ', 1))), at)
         for at, (where, key) in spaceless.items()}
     for leaf in leaves:  # the key refused and its missing value: said once, by the message above
         out.update(d for d in _convert_leaf(doc, leaf, name) if not _within(d.json_path, spaceless))
     if not out:  # jsonschema takes where jsonschema-rs refuses .nan and .inf, which JSON has no number for
-        out.update(doc.diagnostic(tuple(e.instance_path), "SLA104", ".nan and .inf are not numbers a policy can use; write a finite number "
-                                  "such as 50") for e in _fast(name).iter_errors(doc.data) if _only_numbers(e))
+        out.update(doc.diagnostic(tuple(e.instance_path), "SLA104", Message(N_(".nan and .inf are not numbers a policy can use; "
+                                                                                 "write a finite number such as 50"))) for e in _fast(name).iter_errors(doc.data) if _only_numbers(e))
     return sorted(out)
 
 

@@ -18,6 +18,7 @@ from yaml.nodes import ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
 from ..diagnostics.record import Diagnostic, shorten
+from ..i18n import N_, Message
 
 STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -85,10 +86,10 @@ class Parser(CParser, _CoreResolver):
 
 # full-width punctuation a Chinese input method types where YAML needs ASCII
 _FULL_WIDTH = {
-    "：": ("colon", ":"), "，": ("comma", ","), "（": ("parenthesis", "("), "）": ("parenthesis", ")"),
-    "【": ("bracket", "["), "】": ("bracket", "]"), "［": ("bracket", "["), "］": ("bracket", "]"),
-    "｛": ("brace", "{"), "｝": ("brace", "}"), "“": ("quotation mark", '"'), "”": ("quotation mark", '"'),
-    "　": ("space", " "), "－": ("hyphen", "-"), "％": ("percent sign", "%"),
+    "：": (N_("colon"), ":"), "，": (N_("comma"), ","), "（": (N_("parenthesis"), "("), "）": (N_("parenthesis"), ")"),
+    "【": (N_("bracket"), "["), "】": (N_("bracket"), "]"), "［": (N_("bracket"), "["), "］": (N_("bracket"), "]"),
+    "｛": (N_("brace"), "{"), "｝": (N_("brace"), "}"), "“": (N_("quotation mark"), '"'), "”": (N_("quotation mark"), '"'),
+    "　": (N_("space"), " "), "－": (N_("hyphen"), "-"), "％": (N_("percent sign"), "%"),
 }
 _FULL_WIDTH_CHARS = re.compile("[" + "".join(_FULL_WIDTH) + "]")
 _TO_ASCII = str.maketrans({k: v for k, (_, v) in _FULL_WIDTH.items()})
@@ -101,7 +102,8 @@ def full_width_note(text: str, fixed: Callable[[str], bool]) -> str:
     if m is None or not fixed(text.translate(_TO_ASCII)):
         return ""
     name, ascii_char = _FULL_WIDTH[m.group()]
-    return f"; '{m.group()}' is a full-width (Chinese) {name}: write '{ascii_char}'"
+    return Message(N_("; '{mark}' is a full-width (Chinese) {name}: write '{ascii}'"), mark=m.group(), name=Message(name),
+                   ascii=ascii_char)
 
 
 _OPENING = "【［｛“（"  # full-width marks that open a collection or a quote where a value starts
@@ -217,29 +219,31 @@ def full_width(line: str, number: int, display: str, strict: bool = False) -> Di
     fixed = shorten(_fixed(line, where).strip())
     if name == "parenthesis":
         return Diagnostic.of(display, number, where[0] + 1, "SLA004",
-                             f"'{mark}' is a full-width (Chinese) parenthesis where a value starts; YAML writes a mapping "
-                             "in { }, a list in [ ], and text that starts with a parenthesis in quotes")
+                             Message(N_("'{mark}' is a full-width (Chinese) parenthesis where a value starts; YAML writes a "
+                                        "mapping in {{ }}, a list in [ ], and text that starts with a parenthesis in quotes"),
+                                     mark=mark))
+    plain = Message(N_("'{ascii}' followed by a space"), ascii=ascii_char) if ascii_char == ":" else Message("'{ascii}'", ascii=ascii_char)
     return Diagnostic.of(
         display, number, where[0] + 1, "SLA004",
-        f"'{mark}' is a full-width (Chinese) {name}; YAML needs the plain '{ascii_char}'"
-        f"{' followed by a space' if ascii_char == ':' else ''} (switch the input method to English): {fixed}")
+        Message(N_("'{mark}' is a full-width (Chinese) {name}; YAML needs the plain {plain} (switch the input method to "
+                   "English): {fixed}"), mark=mark, name=Message(name), plain=plain, fixed=fixed))
 
 
 # parser complaints that need no context to say in plain words
 _PLAIN_WORDS = {
-    "found undefined alias": "a value starting with '*' names an anchor ('&name') defined nowhere above; "
-                             "put the value in quotes, or write it out",
-    "found character that cannot start any token": "this character cannot start a value in YAML ('@', '`', '%' …); "
-                                                   "put the value in quotes, e.g. note: \"@home\"",
-    "block sequence entries are not allowed in this context": "a list item ('- ') cannot follow a value on the same key; "
-                                                              "end the key with ':' and put each item on its own line",
-    "did not find expected node content": "a value is missing inside [ ] or { } (two commas in a row, or a comma before "
-                                          "the closing bracket?)",
-    "did not find expected comment or line break": "after '|' or '>' nothing may follow on the line; start the text on the "
-                                                   "next line, indented",
-    "did not find expected <document start>": "this line does not fit the document: a line less indented than the keys "
-                                              "above it, or text after a value that ended; check its indentation and "
-                                              "write it as 'name: value'",
+    "found undefined alias": N_("a value starting with '*' names an anchor ('&name') defined nowhere above; "
+                                "put the value in quotes, or write it out"),
+    "found character that cannot start any token": N_("this character cannot start a value in YAML ('@', '`', '%' …); "
+                                                      "put the value in quotes, e.g. note: \"@home\""),
+    "block sequence entries are not allowed in this context": N_("a list item ('- ') cannot follow a value on the same key; "
+                                                                 "end the key with ':' and put each item on its own line"),
+    "did not find expected node content": N_("a value is missing inside [ ] or { } (two commas in a row, or a comma before "
+                                             "the closing bracket?)"),
+    "did not find expected comment or line break": N_("after '|' or '>' nothing may follow on the line; start the text on the "
+                                                      "next line, indented"),
+    "did not find expected <document start>": N_("this line does not fit the document: a line less indented than the keys "
+                                                 "above it, or text after a value that ended; check its indentation and "
+                                                 "write it as 'name: value'"),
 }
 _NO_SPACE = re.compile(r"(?<=[^\s:]):(?=[^\s:/])")  # `policy:x`, not `http://` or `13:30`
 _SPACELESS_KEY = re.compile(r" *(?:- )?[A-Za-z_][A-Za-z0-9_-]*:[^\s:/]")  # a line `effective_until:2025-12-31`
@@ -254,11 +258,11 @@ def _key_indent(line: str) -> int:
     return _indent(line) + (2 if line.lstrip(" ").startswith("- ") else 0)
 
 
-def _spaces(n: int) -> str:
-    return f"{n} space" if n == 1 else f"{n} spaces"
+def _spaces(n: int) -> Message:
+    return Message(N_("{n} space"), n=n) if n == 1 else Message(N_("{n} spaces"), n=n)
 
 
-def _explain(context: str, problem: str, lines: list[str], p_line: int, c_line: int, c_col: int) -> tuple[int, int, str] | None:
+def _explain(context: str, problem: str, lines: list[str], p_line: int, c_line: int, c_col: int) -> tuple[int, int, Message] | None:
     """A parser error in plain words, at the place a person must change (1-based line, column)."""
     at = lines[p_line - 1] if 0 < p_line <= len(lines) else ""
     opened = lines[c_line - 1].strip() if 0 < c_line <= len(lines) else ""
@@ -267,53 +271,59 @@ def _explain(context: str, problem: str, lines: list[str], p_line: int, c_line: 
         spaceless = _SPACELESS_KEY.match(lines[c_line - 1]) if 0 < c_line <= len(lines) else None
         if spaceless is not None:  # `effective_until:2025-12-31`: a key, its value and no space between
             fixed = shorten(_NO_SPACE.sub(": ", lines[c_line - 1].strip(), count=1))
-            return c_line, _indent(lines[c_line - 1]) + 1, f"put a space after the colon: '{fixed}'"
-        return c_line, c_col, (f"'{text}' has no colon: write a key as 'name: value' (a colon and a space after the key), "
-                               f"or a list item as '- {text}'")
+            return c_line, _indent(lines[c_line - 1]) + 1, Message(N_("put a space after the colon: '{key}'"), key=fixed)
+        return c_line, c_col, Message(N_("'{text}' has no colon: write a key as 'name: value' (a colon and a space after the "
+                                         "key), or a list item as '- {text}'"), text=text)
     if problem == "mapping values are not allowed in this context":
         before = next((n for n in range(p_line - 1, 0, -1) if lines[n - 1].strip() and not lines[n - 1].lstrip().startswith("#")), 0)
         prev = lines[before - 1] if before else ""
         if before and _NO_SPACE.search(prev) and ": " not in prev.split("#")[0] + " ":
             fixed = shorten(_NO_SPACE.sub(": ", prev.strip(), count=1))
-            return before, _indent(prev) + 1, f"put a space after the colon: '{fixed}'"
+            return before, _indent(prev) + 1, Message(N_("put a space after the colon: '{key}'"), key=fixed)
         holds_value = not re.search(r"(?:^|:|-)\s*[|>]?[-+]?$", prev.split(" #")[0].rstrip())  # not `key:`, `- `, `key: |`
         if before and before != p_line and holds_value and _indent(at) > _key_indent(prev):
-            return p_line, _indent(at) + 1, (
-                f"this line is indented more than line {before} ('{shorten(prev.strip())}'), so YAML reads it as the rest of "
-                f"that value; indent it {_spaces(_key_indent(prev))} like the key on line {before} if it is a key of its own")
+            return p_line, _indent(at) + 1, Message(
+                N_("this line is indented more than line {line} ('{text}'), so YAML reads it as the rest of that value; "
+                   "indent it {spaces} like the key on line {line} if it is a key of its own"),
+                line=before, text=shorten(prev.strip()), spaces=_spaces(_key_indent(prev)))
         key, _, value = at.strip().partition(": ")
         if ": " not in value and not value.endswith(":"):
-            return p_line, _indent(at) + 1, ("YAML reads this line as part of a value above it: check the indentation of "
-                                             "this line and the one before, and quote a value that holds ': '")
-        return p_line, 0, f"a second ': ' on one line; a value that holds ': ' must be quoted: {shorten(key)}: \"{shorten(value)}\""
+            return p_line, _indent(at) + 1, Message(N_("YAML reads this line as part of a value above it: check the indentation "
+                                                       "of this line and the one before, and quote a value that holds ': '"))
+        return p_line, 0, Message(N_("a second ': ' on one line; a value that holds ': ' must be quoted: {quoted}"),
+                                  quoted=f"{shorten(key)}: \"{shorten(value)}\"")
     if problem == "did not find expected key" and "block mapping" in context:
         if _indent(at) == c_col - 1 and not at.lstrip().startswith("- "):
-            return p_line, _indent(at) + 1, (f"'{shorten(at.strip())}' stands where a key of the block opened at line {c_line} "
-                                             "is expected; write a key as 'name: value'")
+            return p_line, _indent(at) + 1, Message(N_("'{text}' stands where a key of the block opened at line {line} is "
+                                                       "expected; write a key as 'name: value'"), text=shorten(at.strip()), line=c_line)
         if at.lstrip().startswith("- "):
-            return p_line, _indent(at) + 1, (f"a list item where a key is expected (in the block opened at line {c_line}, "
-                                            f"'{shorten(opened)}'); put the list under a key, indented, e.g. 'items:' then '  - ...'")
-        return p_line, _indent(at) + 1, (
-            f"this line is indented {_spaces(_indent(at))}, but the block it continues starts at line {c_line} "
-            f"('{shorten(opened)}') indented {_spaces(c_col - 1)}; the keys of one block line up exactly: indent them "
-            "alike (or this line like a key of an enclosing block)")
+            return p_line, _indent(at) + 1, Message(N_("a list item where a key is expected (in the block opened at line {line}, "
+                                                       "'{opened}'); put the list under a key, indented, e.g. 'items:' then "
+                                                       "'  - ...'"), line=c_line, opened=shorten(opened))
+        return p_line, _indent(at) + 1, Message(
+            N_("this line is indented {spaces}, but the block it continues starts at line {line} ('{opened}') indented "
+               "{block_spaces}; the keys of one block line up exactly: indent them alike (or this line like a key of an "
+               "enclosing block)"), spaces=_spaces(_indent(at)), line=c_line, opened=shorten(opened), block_spaces=_spaces(c_col - 1))
     if problem == "did not find expected '-' indicator":
         item = lines[c_line - 1] if 0 < c_line <= len(lines) else ""
         key_col = _indent(item) + 2
-        return p_line, _indent(at) + 1, (
-            f"this line is indented {_spaces(_indent(at))} inside the list opened at line {c_line} ('{shorten(opened)}'): "
-            f"a new item starts with '- ' at {_spaces(_indent(item))}, a further key of the same item is indented {key_col}")
+        return p_line, _indent(at) + 1, Message(
+            N_("this line is indented {spaces} inside the list opened at line {line} ('{opened}'): a new item starts with "
+               "'- ' at {item_spaces}, a further key of the same item is indented {key_column}"),
+            spaces=_spaces(_indent(at)), line=c_line, opened=shorten(opened), item_spaces=_spaces(_indent(item)), key_column=key_col)
     if problem.startswith("did not find expected ','"):
         closing = "]" if "sequence" in context else "}"
-        return c_line, c_col, (f"the '{'[' if closing == ']' else '{'}' opened here is not closed, or two items lack a ',' "
-                               f"between them: separate items with ', ' and close it with '{closing}' on the same line")
+        return c_line, c_col, Message(N_("the '{opening}' opened here is not closed, or two items lack a ',' between them: "
+                                         "separate items with ', ' and close it with '{closing}' on the same line"),
+                                      opening="[" if closing == "]" else "{", closing=closing)
     plain = _PLAIN_WORDS.get(problem)
     if plain is not None:
-        return p_line, 0, plain
+        return p_line, 0, Message(plain)
     if context.startswith("expected a single document"):
-        return p_line, 1, "a second document starts here ('---'); a file holds one: remove the '---' line or split the file"
+        return p_line, 1, Message(N_("a second document starts here ('---'); a file holds one: remove the '---' line or split "
+                                     "the file"))
     if "quoted scalar" in context:
-        return c_line, c_col, "the quotation mark opened here is never closed; add the closing quote on the same line"
+        return c_line, c_col, Message(N_("the quotation mark opened here is never closed; add the closing quote on the same line"))
     return None
 
 
@@ -322,7 +332,8 @@ def syntax_error(exc: yaml.MarkedYAMLError, text: str, display: str) -> Diagnost
     mark = exc.problem_mark or exc.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t":
-        return Diagnostic.of(display, line, column, "SLA004", "a tab character is used for indentation; YAML allows only spaces")
+        return Diagnostic.of(display, line, column, "SLA004",
+                             Message(N_("a tab character is used for indentation; YAML allows only spaces")))
     lines = text.split("\n")
     cm = exc.context_mark
     c_line, c_col = (cm.line + 1, cm.column + 1) if cm else (line, column)
@@ -341,6 +352,6 @@ def syntax_error(exc: yaml.MarkedYAMLError, text: str, display: str) -> Diagnost
         return Diagnostic.of(display, at_line, at_column or column, "SLA004", message)
     parts = "; ".join(p for p in (exc.context, exc.problem) if p)
     return Diagnostic.of(display, line, column, "SLA004",
-                         f"this is not valid YAML here ({parts}); check the indentation (spaces only, keys of one block "
-                         "lined up) and that each key ends with ': '")
+                         Message(N_("this is not valid YAML here ({reason}); check the indentation (spaces only, keys of "
+                                    "one block lined up) and that each key ends with ': '"), reason=parts))
 

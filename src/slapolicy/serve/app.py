@@ -39,6 +39,7 @@ from ..calendar.instants import InstantError, parse_instant
 from ..diagnostics.record import InputError
 from ..kpi.board import Board
 from ..output.board import board_document
+from ..output.encode import plain
 from ..output.html import board_page
 from ..sim.mapping import Profile, load_profile, shipped
 from ..sim.outcome import Rejection
@@ -62,7 +63,7 @@ class Problem(Exception):
 
 
 def json_response(value: Any, status: int = 200) -> Response:
-    return Response(msgspec.json.encode(value), status, media_type="application/json")
+    return Response(msgspec.json.encode(value, enc_hook=plain), status, media_type="application/json")  # messages: their English
 
 
 def openapi() -> bytes:

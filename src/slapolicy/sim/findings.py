@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
 from ..diagnostics.record import ordinal, shorten
+from ..i18n import N_, Message
 from ..policy.conditions import full_match
 from ..policy.model import Attribute, Invariant, Policy, Source
 from .checks import mistyped
@@ -60,7 +61,8 @@ class Findings:
         last = snapshots[-1].attributes
         for a in self._required[kind]:
             if last.get(a.id) is None:
-                found.append(Finding("missing_attribute", f"the {kind} has no '{a.id}', which the policy requires recorded",
+                found.append(Finding("missing_attribute", Message(N_("the {kind} has no '{attribute}', which the policy requires "
+                                                                     "recorded"), kind=kind, attribute=a.id),
                                      snapshots[0].at, a.clauses, self._source(a), a.id))
         seen: set[tuple[str, Any]] = set()
         for snap in snapshots:
@@ -126,8 +128,10 @@ class Findings:
                 continue
             rule = next((s.decision.rules[metric.id] for s in reversed(snapshots) if metric.id in s.decision.rules), None)
             if rule is not None:
-                yield Finding("undecided_rule", f"the {metric.id} target of {rule.id or 'the rule'} ({rule.source}) could not be "
-                                                f"applied: the {kind} has no '{anchor}', the date it is due before", None,
+                yield Finding("undecided_rule", Message(N_("the {metric} target of {rule} ({source}) could not be applied: the {kind} "
+                                                           "has no '{anchor}', the date it is due before"), metric=metric.id,
+                                                        rule=rule.id or Message(N_("the rule")), source=rule.source, kind=kind,
+                                                        anchor=anchor), None,
                               rule.values[metric.id].clauses or rule.clauses, rule.source)
 
     def unagreed(self, kind: str, clocks: Iterable[ClockOutcome]) -> Iterator[Finding]:
@@ -136,16 +140,18 @@ class Findings:
         for c in clocks:
             if c.status is ClockStatus.UNTIMED and c.target is not None and c.target.agreed is not None and c.rule is not None:
                 rule = c.rule
-                yield Finding("undecided_rule", f"the {c.metric.id} target of {rule.id or 'the rule'} ({rule.source}) could not "
-                                                f"be applied: the {kind} has no '{c.target.agreed}', the time agreed for it, "
-                                                "and the rule gives none of its own", None, c.target.clauses or rule.clauses,
+                yield Finding("undecided_rule", Message(N_("the {metric} target of {rule} ({source}) could not be applied: the {kind} "
+                                                           "has no '{agreed}', the time agreed for it, and the rule gives none of its own"),
+                                                        metric=c.metric.id, rule=rule.id or Message(N_("the rule")), source=rule.source,
+                                                        kind=kind, agreed=c.target.agreed), None, c.target.clauses or rule.clauses,
                               rule.source)
 
     def judge(self, ticket: Ticket, snapshots: list[Snapshot], history: History) -> Iterator[Finding]:
         """Findings for the rules over the subject's history, in policy order."""
         identity = self.policy.identity
         if identity is not None and ticket.kind == "ticket" and not full_match(identity.pattern, ticket.id):
-            yield Finding("malformed_id", f"the id '{shorten(ticket.id)}' does not match the pattern {identity.pattern}",
+            yield Finding("malformed_id", Message(N_("the id '{id}' does not match the pattern {pattern}"), id=shorten(ticket.id),
+                                                  pattern=identity.pattern),
                           ticket.events[0].at, identity.clauses, identity.source)
         events = ticket.events
         ended, types = history
@@ -166,9 +172,10 @@ class Findings:
         if assigned is not None:
             route = snapshot_at(snapshots, assigned.at).decision.route
             if route is not None and assigned.group not in route.groups:
-                given = f"group '{shorten(assigned.group)}'" if assigned.group is not None else "no group"
-                yield Finding("misrouted", f"first assigned to {given}; route {route.id} sends it to "
-                                           f"{' or '.join(route.groups)}", assigned.at, route.clauses, route.source,
+                given = Message(N_("group '{group}'"), group=shorten(assigned.group)) if assigned.group is not None \
+                    else Message(N_("no group"))
+                yield Finding("misrouted", Message(N_("first assigned to {given}; route {route} sends it to {groups}"), given=given,
+                                                   route=route.id, groups=" or ".join(route.groups)), assigned.at, route.clauses, route.source,
                               route.id, assigned.actor)
 
     def correlations(self, ticket: Ticket, matches: tuple[Match, ...],
@@ -178,17 +185,21 @@ class Findings:
         for m in matches:
             c = self._correlations[m.correlation]
             if c.link is not None:
-                what = f"reports again the problem of {m.members[0]} ({c.link})"
+                what = Message(N_("{kind} reports again the problem of {first} ({link})"), kind=ticket.kind, first=m.members[0],
+                               link=c.link)
             elif c.again_after:
-                what = f"reports again a problem already solved: {m.members[0]} (same {', '.join(c.key)})"
+                what = Message(N_("{kind} reports again a problem already solved: {first} (same {key})"), kind=ticket.kind,
+                               first=m.members[0], key=", ".join(c.key))
             else:
                 shown = ", ".join(f"{k}={shorten(str(v))}" for k, v in zip(c.key, m.key))
-                what = f"is the {ordinal(len(m.members))} report within {c.within} with {shown}: {', '.join(m.members)}"
-            yield Finding("recurrence", f"{ticket.kind} {what}", m.at, c.clauses, c.source, c.id)
+                what = Message(N_("{kind} is the {nth} report within {within} with {values}: {members}"), kind=ticket.kind,
+                               nth=ordinal(len(m.members)), within=c.within, values=shown, members=", ".join(m.members))
+            yield Finding("recurrence", what, m.at, c.clauses, c.source, c.id)
         for cid, missing in undecided:
             c = self._correlations[cid]
             names = ", ".join(f"'{n}'" for n in missing)
-            yield Finding("undecided_rule", f"correlation {cid} could not be applied: the {ticket.kind} has no {names}", None,
+            yield Finding("undecided_rule", Message(N_("correlation {correlation} could not be applied: the {kind} has no {names}"),
+                                                    correlation=cid, kind=ticket.kind, names=names), None,
                           c.clauses, c.source, cid)
 
 
@@ -208,8 +219,9 @@ def _sequence(invariant: Invariant, events: list[Event], ended: Ended, snapshots
                 and _applies(invariant, snapshots, e.at):
             missing = [f"'{name}'" for name, ok in done.items() if not ok]
             if missing:
-                who = f" by {' or '.join(by)}" if by else ""
-                return Finding("out_of_order", f"{_what(e, ended.get(index), before)} came before {' and '.join(missing)}{who}",
+                who = Message(N_(" by {roles}"), roles=" or ".join(by)) if by else ""
+                return Finding("out_of_order", Message(N_("{event} came before {missing}{by}"), event=_what(e, ended.get(index), before),
+                                                       missing=" and ".join(missing), by=who),
                                e.at, invariant.clauses, invariant.source, invariant.id, e.actor)
     return None
 
@@ -220,7 +232,7 @@ def _what(e: Event, stands_for: frozenset[str] | None, wanted: tuple[str, ...]) 
     if e.type in wanted or not stands_for:
         return f"'{e.type}'"
     phases = " and the ".join(PHASE_OF_END[name] for name in wanted if name in stands_for)
-    return f"'{e.type}' (ending the {phases})"
+    return Message(N_("'{event}' (ending the {phases})"), event=e.type, phases=phases)
 
 
 def _ownership(invariant: Invariant, events: list[Event], ended: Ended, snapshots: list[Snapshot]) -> Finding | None:
@@ -237,8 +249,8 @@ def _ownership(invariant: Invariant, events: list[Event], ended: Ended, snapshot
             owner = e.assignee
         elif e.assignee != owner and _applies(invariant, snapshots, e.at):
             named = " or ".join(f"'{u}'" for u in until)
-            return Finding("ownership", f"handed from {shorten(owner)} (its first receiver) to "
-                                        f"{shorten(e.assignee)} before {named}", e.at, invariant.clauses,
+            return Finding("ownership", Message(N_("handed from {owner} (its first receiver) to {assignee} before {until}"),
+                                                owner=shorten(owner), assignee=shorten(e.assignee), until=named), e.at, invariant.clauses,
                            invariant.source, invariant.id, e.actor)
     return None
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..diagnostics.record import Diagnostic, InputError, Severity
+from ..i18n import N_, Message
 from ..policy.loader import load_file
 from ..policy.model import Policy
 from .settings import NO_SETTINGS, Settings
@@ -65,14 +66,14 @@ def discover(
     return list(unique.values()), problems
 
 
-def _not_a_file(p: Path) -> str:
+def _not_a_file(p: Path) -> Message:
     if p.is_symlink() and not p.exists():
-        return "a broken symbolic link; its target does not exist"
+        return Message(N_("a broken symbolic link; its target does not exist"))
     if p.is_dir():
-        return "a directory, not a policy file"
+        return Message(N_("a directory, not a policy file"))
     if p.exists():
-        return "not a regular file (a FIFO, socket or device); slapolicy reads only regular files"
-    return "no such file or directory"
+        return Message(N_("not a regular file (a FIFO, socket or device); slapolicy reads only regular files"))
+    return Message(N_("no such file or directory"))
 
 
 def read_policy(path: str | Path) -> tuple[Policy | None, list[Diagnostic]]:

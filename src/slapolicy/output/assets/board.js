@@ -9,7 +9,7 @@
   const MAX_SHOWN = 300, HOUR = 3600;
   const T = {
     zh: {
-      title: "SLA 实时看板", language: "语言", severity: "严重级别", group: "处理组", assignee: "处理人", all: "全部",
+      title: "SLA 实时看板", language: "语言", severity: "严重等级", group: "处理组", assignee: "处理人", all: "全部",
       as_of: "截至 {t}", live: "每 {n} 秒自动刷新，上次刷新于 {r}", offline: "快照：离线文件，不会刷新",
       stale: "刷新失败（{e}），显示的是 {r} 刷新的数据",
       overdue: "已超时", hour: "1 小时内到期", today: "今日稍后到期", open: "未结工单", breaches: "今日违约", escalations: "今日升级",

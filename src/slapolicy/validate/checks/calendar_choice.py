@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ...diagnostics.record import shorten
+from ...i18n import N_, Message
 from ...policy.loader import JsonPath
 from ...policy.model import Policy
 from .base import Problem
@@ -41,21 +42,23 @@ def check(policy: Policy) -> Iterator[Problem]:
             continue
         domain = _declared(policy, choice.attribute)
         if domain is None:
-            yield Problem(choice.path, f"calendar choice '{choice.name}' has no fallback, and '{choice.attribute}' declares no "
-                                       "values: a subject with a value it does not map would have no calendar; give it a "
-                                       "fallback, or declare the attribute's values", key=True)
+            yield Problem(choice.path, Message(N_("calendar choice '{choice}' has no fallback, and '{attribute}' declares no "
+                                                  "values: a subject with a value it does not map would have no calendar; give it "
+                                                  "a fallback, or declare the attribute's values"),
+                                               choice=choice.name, attribute=choice.attribute), key=True)
             continue
         missing = [v for v in domain if v not in choice.calendars]
         if missing:
             shown = ", ".join(f"'{shorten(v)}'" for v in missing)
-            yield Problem(choice.path, f"calendar choice '{choice.name}' maps no calendar for {choice.attribute} {shown} and has "
-                                       "no fallback: such a subject would have no calendar; map each value, or give a "
-                                       "fallback", key=True)
+            yield Problem(choice.path, Message(N_("calendar choice '{choice}' maps no calendar for {attribute} {values} and has "
+                                                  "no fallback: such a subject would have no calendar; map each value, or give a "
+                                                  "fallback"), choice=choice.name, attribute=choice.attribute, values=shown), key=True)
     for path, name in _counting_every_subject(policy):
         used = choices.get(name)
         if used is not None and used.fallback is None:
-            yield Problem(path, f"calendar choice '{name}' has no fallback, but this counts every subject on its calendar: "
-                                f"a subject without {used.attribute} would have none; give '{name}' a fallback")
+            yield Problem(path, Message(N_("calendar choice '{choice}' has no fallback, but this counts every subject on its "
+                                           "calendar: a subject without {attribute} would have none; give '{choice}' a fallback"),
+                                        choice=name, attribute=used.attribute))
 
 
 def _declared(policy: Policy, attribute: str) -> tuple[Any, ...] | None:

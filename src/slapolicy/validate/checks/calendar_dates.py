@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ...i18n import N_, Message
 from ...policy.model import Policy
 from .base import Problem
 
@@ -27,5 +28,6 @@ def check(policy: Policy) -> Iterator[Problem]:
         both = sorted(spec.extra_holidays & spec.extra_working_days)
         if both:
             days = ", ".join(d.isoformat() for d in both[:5]) + (" …" if len(both) > 5 else "")
-            yield Problem(path + ("extra_working_days",), f"calendar '{name}': {days} listed both as holiday and as working day; "
-                                                       "keep it in one of the two lists")
+            yield Problem(path + ("extra_working_days",), Message(N_("calendar '{name}': {days} listed both as holiday and as "
+                                                                     "working day; keep it in one of the two lists"),
+                                                                  name=name, days=days))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ...i18n import N_, Message
 from ...policy.model import Policy
 from .base import Problem
 
@@ -29,5 +30,5 @@ def check(policy: Policy) -> Iterator[Problem]:
             chain.append(current)
             current = policy.calendar_extends.get(current)
         if current == name and name == min(chain):  # one finding per cycle
-            yield Problem(("calendars", name, "extends"), "calendar extends itself: " + " -> ".join(chain + [name]) +
-                          "; let one of them extend nothing (remove its extends:)")
+            yield Problem(("calendars", name, "extends"), Message(N_("calendar extends itself: {chain}; let one of them extend "
+                                                                     "nothing (remove its extends:)"), chain=" -> ".join(chain + [name])))

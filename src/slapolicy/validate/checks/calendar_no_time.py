@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ...i18n import N_, Message
 from ...policy.model import Policy
 from .base import Problem
 
@@ -23,5 +24,6 @@ def check(policy: Policy) -> Iterator[Problem]:
     for name, path in policy.calendar_paths.items():
         spec = policy.calendars[name]
         if not spec.always and not any(spec.hours):
-            yield Problem(path, f"calendar '{name}' has no working hours on any day; no deadline could ever fall due; "
-                                 'give it hours, e.g. hours: {mon-fri: ["09:00-18:00"]}', key=True)
+            yield Problem(path, Message(N_("calendar '{name}' has no working hours on any day; no deadline could ever fall due; "
+                                           "give it hours, e.g. {example}"), name=name, example='hours: {mon-fri: ["09:00-18:00"]}'),
+                          key=True)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ...i18n import N_, Message
 from ...policy.citations import citations
 from ...policy.model import Policy
 from .base import Problem, implemented_clauses
@@ -40,12 +41,15 @@ def check(policy: Policy) -> Iterator[Problem]:
             if pair in reported or any(pair <= d for d in decided):
                 continue
             reported.add(pair)
-            yield Problem(path, f"{clause} and {other} disagree; record which one the policy applies and why "
-                                f"(decisions: [{{clauses: [{clause}, {other}], applies: …, why: …}}])")
+            yield Problem(path, Message(N_("{clause} and {other} disagree; record which one the policy applies and why ({example})"),
+                                        clause=clause, other=other,
+                                        example=f"decisions: [{{clauses: [{clause}, {other}], applies: …, why: …}}]"))
     for i, decision in enumerate(policy.decisions):
         for clause in (*decision.clauses, *decision.applies):
             if clause not in known:
-                yield Problem(("decisions", i), f"{clause} is not a clause of the registers this policy implements")
+                yield Problem(("decisions", i), Message(N_("{clause} is not a clause of the registers this policy implements"),
+                                                        clause=clause))
         for applied in decision.applies:
             if applied not in decision.clauses:
-                yield Problem(("decisions", i, "applies"), f"{applied} is not one of the clauses this decision is between")
+                yield Problem(("decisions", i, "applies"), Message(N_("{clause} is not one of the clauses this decision is between"),
+                                                                   clause=applied))

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...diagnostics.record import did_you_mean
+from ...i18n import N_, Message
 from ...policy.citations import citations
 from ...policy.model import Policy
 from ...policy.register import clause_index, registers_of
@@ -34,12 +35,12 @@ def check(policy: Policy) -> Iterator[Problem]:
     for i, raw in enumerate(policy.registers):
         for name, why in broken:
             if name == raw:
-                yield Problem(("registers", i), f"register {raw}: {why}")
+                yield Problem(("registers", i), Message(N_("register {path}: {why}"), path=raw, why=why))
     if broken:
         return
     known = clause_index(registers)
     names = ", ".join(r.id for r in registers)
     for clause, _, path in citations(policy):
         if clause not in known:
-            yield Problem(path, f"{clause} is not a clause of the registers this policy implements ({names})"
-                                f"{did_you_mean(clause, tuple(known))}")
+            yield Problem(path, Message(N_("{clause} is not a clause of the registers this policy implements ({registers}){near}"),
+                                        clause=clause, registers=names, near=did_you_mean(clause, tuple(known))))

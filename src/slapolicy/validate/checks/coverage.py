@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from ...i18n import N_, Message
 from ...policy.conditions import fields
 from ...policy.model import Policy
 from ._domain import TRUE, Domain, always_given, label, rules_for
@@ -47,9 +48,11 @@ def check(policy: Policy) -> Iterator[Problem]:
                 covered[i] = covered[i] or v == TRUE
         missing = _collapsed(domain, covered)
         if missing:
-            shown = ", ".join(missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
-            yield Problem(metric.path, f"required metric '{metric.id}' has no target that surely applies to: {shown}; add a "
-                                       f"target rule for them (a last rule without `when` covers every ticket)", key=True)
+            shown = Message(N_("{listed} and {count} more"), listed=", ".join(missing[:6]), count=len(missing) - 6) \
+                if len(missing) > 6 else ", ".join(missing)
+            yield Problem(metric.path, Message(N_("required metric '{metric}' has no target that surely applies to: {combinations}; "
+                                                  "add a target rule for them (a last rule without `when` covers every ticket)"),
+                                               metric=metric.id, combinations=shown), key=True)
 
 
 def _collapsed(domain: Domain, covered: list[bool]) -> list[str]:

@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
+from ...i18n import N_, Message
 from ...policy.model import Policy
 from ...policy.owed import Band, Credit
 from .base import Problem
@@ -49,8 +50,9 @@ def check(policy: Policy) -> Iterator[Problem]:
     for a in policy.availability:
         for before, after in zip(a.short_outages, a.short_outages[1:]):
             if after.under.seconds <= before.under.seconds:
-                yield Problem(after.path + ("under",), f"an interruption under {after.under} is already counted by the step "
-                                                       f"before (under {before.under}); list the steps from the shortest up")
+                yield Problem(after.path + ("under",), Message(N_("an interruption under {under} is already counted by the step "
+                                                                  "before (under {before}); list the steps from the shortest up"),
+                                                               under=after.under, before=before.under))
 
 
 def _span(band: Band) -> tuple[Decimal, Decimal]:
@@ -61,30 +63,32 @@ def _bands(credit: Credit) -> Iterator[Problem]:
     spans = sorted(((_span(b), b) for b in credit.bands), key=lambda found: found[0])
     for ((low, high), band) in spans:
         if low >= high:
-            yield Problem(band.path, f"the band from {_pct(low)} below {_pct(high)} holds no availability; "
-                                     "write the lower end in `at_least` and the upper one in `below`")
+            yield Problem(band.path, Message(N_("the band from {low} below {high} holds no availability; write the lower end in "
+                                                "`at_least` and the upper one in `below`"), low=_pct(low), high=_pct(high)))
     for ((_, high), _), ((low, _), after) in zip(spans, spans[1:]):
         if low < high:
-            yield Problem(after.path, f"the bands below {_pct(high)} and from {_pct(low)} overlap: availability between "
-                                      f"{_pct(low)} and {_pct(high)} would earn both credits; let one end where the other starts")
+            yield Problem(after.path, Message(N_("the bands below {high} and from {low} overlap: availability between {low} and "
+                                                 "{high} would earn both credits; let one end where the other starts"),
+                                              low=_pct(low), high=_pct(high)))
         elif low > high:
-            yield Problem(after.path, f"availability from {_pct(high)} below {_pct(low)} falls in no band and earns nothing; "
-                                      f"start this band at {_pct(high)}, or write {{at_least: {_pct(high)}, below: {_pct(low)}, "
-                                      "credit: 0} where nothing is owed")
+            yield Problem(after.path, Message(N_("availability from {high} below {low} falls in no band and earns nothing; start "
+                                                 "this band at {high}, or write {band} where nothing is owed"),
+                                              low=_pct(low), high=_pct(high),
+                                              band=f"{{at_least: {_pct(high)}, below: {_pct(low)}, credit: 0}}"))
     if spans and spans[0][0][0] > 0:
         low = spans[0][0][0]
-        yield Problem(spans[0][1].path, f"availability below {_pct(low)} falls in no band and earns nothing; "
-                                        "leave out `at_least` in the lowest band")
+        yield Problem(spans[0][1].path, Message(N_("availability below {low} falls in no band and earns nothing; leave out "
+                                                   "`at_least` in the lowest band"), low=_pct(low)))
 
 
 def _lateness(credit: Credit) -> Iterator[Problem]:
     for i, step in enumerate(credit.lateness):
         last = i == len(credit.lateness) - 1
         if step.kind == "first" and i > 0:
-            yield Problem(step.path, "a `first` span is the start of the lateness; list it first, once")
+            yield Problem(step.path, Message(N_("a `first` span is the start of the lateness; list it first, once")))
         elif step.kind != "first" and not last:
-            yield Problem(credit.lateness[i + 1].path, f"nothing follows `{step.kind}: {step.span}`, which counts the rest "
-                                                       "of the lateness; end the list with it")
+            yield Problem(credit.lateness[i + 1].path, Message(N_("nothing follows `{step}`, which counts the rest of the "
+                                                                  "lateness; end the list with it"), step=f"{step.kind}: {step.span}"))
 
 
 def _pct(fraction: Decimal) -> str:

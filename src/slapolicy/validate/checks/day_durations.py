@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterator
 
 from ...diagnostics.record import ordinal
+from ...i18n import N_, Message
 from ...policy.model import Policy
 from .base import Problem
 
@@ -41,8 +42,9 @@ def check(policy: Policy) -> Iterator[Problem]:
             if name is None:
                 continue
             days = value.duration.amount // 86400
-            yield Problem(value.path, f"{text} on the {name} calendar is {value.duration.amount // 3600} working "
-                                      f"hours, not {days} days; did you mean '{days} days of working hours' ({days} x the "
-                                      f"calendar's working day), '{days} working days' (to the end of the {ordinal(days)} "
-                                      f"working day) or '{days} calendar days'?")
+            yield Problem(value.path, Message(N_("{text} on the {calendar} calendar is {hours} working hours, not {days} days; did "
+                                                 "you mean '{days} days of working hours' ({days} x the calendar's working day), "
+                                                 "'{days} working days' (to the end of the {nth} working day) or '{days} calendar "
+                                                 "days'?"), text=text, calendar=name, hours=value.duration.amount // 3600, days=days,
+                                              nth=ordinal(days)))
 

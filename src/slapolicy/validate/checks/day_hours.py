@@ -24,6 +24,7 @@ from collections.abc import Iterator
 
 from ...calendar.spec import WEEKDAYS, CalendarSpec, day_length
 from ...diagnostics.record import ordinal
+from ...i18n import N_, Message
 from ...policy.model import Policy, TargetValue
 from .base import Problem
 
@@ -40,10 +41,10 @@ def check(policy: Policy) -> Iterator[Problem]:
         for name in policy.candidates(value.calendar):
             spec = policy.calendars.get(name)
             if spec is not None and day_length(spec) is None:
-                yield Problem(value.path, f"'{value.duration}' on the {name} calendar: its working days differ in length "
-                                          f"({_lengths(spec)}), so a day of working hours has no one length; write the "
-                                          f"working hours it means, or '{n} working days' for the end of the {ordinal(n)} "
-                                          "working day")
+                yield Problem(value.path, Message(N_("'{duration}' on the {calendar} calendar: its working days differ in length "
+                                                     "({lengths}), so a day of working hours has no one length; write the working "
+                                                     "hours it means, or '{n} working days' for the end of the {nth} working day"),
+                                                  duration=value.duration, calendar=name, lengths=_lengths(spec), n=n, nth=ordinal(n)))
 
 
 def _lengths(spec: CalendarSpec) -> str:

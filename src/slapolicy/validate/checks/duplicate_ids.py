@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from ...i18n import N_, Message
 from ...policy.loader import JsonPath
 from ...policy.model import Policy
 from .base import Problem
@@ -30,8 +31,8 @@ def _duplicates(kind: str, items: Iterable[tuple[str | None, JsonPath]], doc_lin
         if ident is None:
             continue
         if ident in seen:
-            yield Problem(path + ("id",), f"duplicate {kind} id '{ident}' (first used at line {doc_line[seen[ident]]}); "
-                                                f"give each {kind} its own id")
+            yield Problem(path + ("id",), Message(N_("duplicate {kind} id '{id}' (first used at line {line}); give each {kind} "
+                                                     "its own id"), kind=Message(kind), id=ident, line=doc_line[seen[ident]]))
         else:
             seen[ident] = path
 
@@ -40,9 +41,9 @@ def check(policy: Policy) -> Iterator[Problem]:
     doc = policy.document
     lines: dict[JsonPath, int] = {}
     groups: list[tuple[str, list[tuple[str | None, JsonPath]]]] = [
-        ("target rule", [(r.id, r.path) for r in policy.targets]),
-        ("escalation step", [(s.id, s.path) for steps in policy.escalations.values() for s in steps]),
-        ("objective", [(o.id, o.path) for o in policy.objectives]),
+        (N_("target rule"), [(r.id, r.path) for r in policy.targets]),
+        (N_("escalation step"), [(s.id, s.path) for steps in policy.escalations.values() for s in steps]),
+        (N_("objective"), [(o.id, o.path) for o in policy.objectives]),
     ]
     for _, items in groups:
         for _, path in items:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ...i18n import N_, Message
 from ...policy.model import Policy
 from .base import Problem
 
@@ -24,5 +25,5 @@ CODE = "SLA105"
 
 def check(policy: Policy) -> Iterator[Problem]:
     if policy.effective_until is not None and policy.effective_until < policy.effective_from:
-        yield Problem(("effective_until",), f"the version ends on {policy.effective_until}, before it takes effect "
-                                            f"({policy.effective_from}); no ticket could fall under it")
+        yield Problem(("effective_until",), Message(N_("the version ends on {until}, before it takes effect ({since}); no ticket "
+                                                       "could fall under it"), until=policy.effective_until, since=policy.effective_from))

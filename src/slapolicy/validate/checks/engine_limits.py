@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ...i18n import N_, Message
 from ...policy.model import Policy
 from ...rules.compiler import ConditionTooLarge, compile_policy
 from ...rules.engine import refusal
@@ -41,5 +42,6 @@ def check(policy: Policy) -> Iterator[Problem]:
         return
     refused = refusal(compiled)
     if refused is not None:
-        yield Problem(compiled.paths.get(refused.rule, ()), f"durable-rules, the default rules engine here, cannot take "
-                                                           f"this rule: {refused.why}; use --engine python, or fewer rules")
+        yield Problem(compiled.paths.get(refused.rule, ()), Message(N_("durable-rules, the default rules engine here, cannot "
+                                                                       "take this rule: {why}; use --engine python, or fewer rules"),
+                                                                    why=refused.why))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ...i18n import N_, Message
 from ...policy.model import EscalationStep, Policy
 from .base import Problem
 
@@ -39,6 +40,6 @@ def check(policy: Policy) -> Iterator[Problem]:
             if step.order_key < previous.order_key:
                 yield Problem(
                     step.path + ("at",),
-                    f"step {step.index} ({_when(step)}) fires before step {previous.index} ({_when(previous)}); "
-                    "list steps in the order they fire",
+                    Message(N_("step {step} ({at}) fires before step {previous} ({previous_at}); list steps in the order they fire"),
+                            step=step.index, at=_when(step), previous=previous.index, previous_at=_when(previous)),
                 )

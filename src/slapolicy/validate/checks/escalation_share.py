@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ...i18n import N_, Message
 from ...policy.model import Policy
 from .base import Problem
 
@@ -25,6 +26,6 @@ def check(policy: Policy) -> Iterator[Problem]:
             if step.share is not None and not 0 < step.share < 1:
                 yield Problem(
                     step.path + ("at",),
-                    f"a warning share must be between 0% and 100% (exclusive), not {step.share * 100:g}%; "
-                    "use 'breach' or 'breach + 1h' for later steps",
+                    Message(N_("a warning share must be between 0% and 100% (exclusive), not {share}; use 'breach' or "
+                               "'breach + 1h' for later steps"), share=f"{step.share * 100:g}%"),
                 )

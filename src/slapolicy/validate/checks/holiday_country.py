@@ -29,4 +29,4 @@ def check(policy: Policy) -> Iterator[Problem]:
         try:
             holiday_source(spec.country, spec.subdivision)
         except CalendarError as exc:
-            yield Problem(path + ("holidays",), str(exc))
+            yield Problem(path + ("holidays",), exc.args[0])  # a Message: said in the reader's language

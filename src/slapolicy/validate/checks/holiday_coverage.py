@@ -21,6 +21,7 @@ from collections.abc import Iterator
 
 from ...calendar.holiday_sources import published_until
 from ...calendar.spec import CalendarError
+from ...i18n import N_, Message
 from ...policy.model import Policy
 from .base import Problem
 
@@ -41,7 +42,7 @@ def check(policy: Policy) -> Iterator[Problem]:
         if last_year > known:
             yield Problem(
                 path + ("holidays",),
-                f"calendar '{name}': official {spec.country} holidays and make-up working days are known up to "
-                f"{known}, but the policy is in force until {last_year}; update the holidays package "
-                "or list the days under extra_holidays / extra_working_days",
+                Message(N_("calendar '{name}': official {country} holidays and make-up working days are known up to {known}, "
+                           "but the policy is in force until {last_year}; update the holidays package or list the days under "
+                           "extra_holidays / extra_working_days"), name=name, country=spec.country, known=known, last_year=last_year),
             )

@@ -32,6 +32,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 
+from ...i18n import N_, Message
 from ...policy.derived import cell_key
 from ...policy.model import Policy
 from .base import Problem
@@ -48,16 +49,20 @@ def check(policy: Policy) -> Iterator[Problem]:
                 continue
             values = policy.values_of(name)
             if not values and (name in policy.attributes or name in ("severity", "tier")):
-                how = f"under {'severities' if name == 'severity' else 'tiers'}:" if name in ("severity", "tier") else \
+                how = Message(N_("under {section}:"), section="severities" if name == "severity" else "tiers") \
+                    if name in ("severity", "tier") else \
                     f"({name}: {{values: [...]}})"
-                yield Problem(table.path + (axis,), f"the table's {axis} attribute '{name}' lists no values, so the table "
-                                                    f"cannot be known to cover it: declare them {how}")
+                yield Problem(table.path + (axis,), Message(N_("the table's {axis} attribute '{name}' lists no values, so the "
+                                                               "table cannot be known to cover it: declare them {how}"),
+                                                            axis=axis, name=name, how=how))
             axes.append(values or ())
         if table.otherwise is not None or not all(axes):
             continue
         missing = [" × ".join(map(cell_key, combo)) for combo in itertools.product(*axes)
                    if tuple(map(cell_key, combo)) not in table.cells]
         if missing:
-            shown = ", ".join(missing[:_SHOWN]) + (f" and {len(missing) - _SHOWN} more" if len(missing) > _SHOWN else "")
-            yield Problem(table.path + ("cells",), f"the {table.attribute} table has no cell for {shown}: add them, or give "
-                                                   "the rest with `otherwise:`", key=True)
+            shown = Message(N_("{listed} and {count} more"), listed=", ".join(missing[:_SHOWN]), count=len(missing) - _SHOWN) \
+                if len(missing) > _SHOWN else ", ".join(missing)
+            yield Problem(table.path + ("cells",), Message(N_("the {attribute} table has no cell for {cells}: add them, or give "
+                                                              "the rest with `otherwise:`"), attribute=table.attribute, cells=shown),
+                          key=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+from ...i18n import N_, Message
 from ...policy.derived import Lookup
 from ...policy.model import Policy
 from .base import Problem
@@ -33,8 +34,8 @@ def check(policy: Policy) -> Iterator[Problem]:
         cycle = None if start in reported else _cycle_from(tables, start)
         if cycle is not None:
             reported.update(cycle)
-            yield Problem(table.path, f"the lookup tables read each other in a circle: {' -> '.join([*cycle, start])}; "
-                                      "give one of them from attributes no table gives", key=True)
+            yield Problem(table.path, Message(N_("the lookup tables read each other in a circle: {circle}; give one of them from "
+                                                 "attributes no table gives"), circle=" -> ".join([*cycle, start])), key=True)
 
 
 def _cycle_from(tables: Mapping[str, Lookup], start: str) -> list[str] | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ...i18n import N_, Message
 from ...policy.conditions import ALWAYS, Condition
 from ...policy.loader import JsonPath
 from ...policy.model import Policy
@@ -25,10 +26,12 @@ CODE = "SLA502"
 
 def check(policy: Policy) -> Iterator[Problem]:
     domain = full(policy)
-    items: list[tuple[str, Condition, JsonPath]] = [("target rule", r.when, r.path) for r in policy.targets]
-    items += [(f"escalation step {s.index}", s.when, s.path) for steps in policy.escalations.values() for s in steps]
+    items: list[tuple[str, Condition, JsonPath]] = [(Message(N_("target rule")), r.when, r.path) for r in policy.targets]
+    items += [(Message(N_("escalation step {step}"), step=s.index), s.when, s.path) for steps in policy.escalations.values()
+              for s in steps]
     for kind, cond, path in items:
         if cond == ALWAYS:
             continue
         if all(v == FALSE for v in domain.outcomes(cond)):
-            yield Problem(path + ("when",), f"this {kind} can never match: no ticket satisfies its condition; loosen its `when` or remove the {kind}", key=True)
+            yield Problem(path + ("when",), Message(N_("this {kind} can never match: no ticket satisfies its condition; loosen its "
+                                                       "`when` or remove the {kind}"), kind=kind), key=True)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ...i18n import N_, Message
 from ...policy.model import Policy
 from .base import Problem
 
@@ -31,6 +32,7 @@ def check(policy: Policy) -> Iterator[Problem]:
     for objective in policy.objectives:
         metric = policy.metrics.get(objective.metric or "")
         if objective.measure == "on_time_rate" and metric is not None and metric.id not in timed and not metric.every:
-            yield Problem(objective.path + ("metric",), f"no target times '{metric.id}', so objective {objective.id} "
-                                                        "would measure nothing; give the metric a target, or measure "
-                                                        "mean_time or a percentile instead")
+            yield Problem(objective.path + ("metric",), Message(N_("no target times '{metric}', so objective {objective} would "
+                                                                   "measure nothing; give the metric a target, or measure "
+                                                                   "mean_time or a percentile instead"),
+                                                                metric=metric.id, objective=objective.id))

@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from ...i18n import N_, Message
 from ...policy.conditions import ALWAYS
 from ...policy.loader import JsonPath
 from ...policy.model import Policy
@@ -49,20 +50,22 @@ def _typed(policy: Policy, names: Iterable[str], types: tuple[str, ...], path: J
     for i, name in enumerate(names):
         declared = policy.attributes.get(name)
         if declared is not None and declared.type not in types:
-            yield Problem(path + (i,), f"'{name}' is {what}, so it must be declared `type: {' or '.join(types)}`, not {declared.type}")
+            yield Problem(path + (i,), Message(N_("'{name}' is {what}, so it must be declared `type: {types}`, not {declared}"),
+                                               name=name, what=Message(what), types=" or ".join(types), declared=declared.type))
 
 
 def _measures(policy: Policy) -> Iterator[Problem]:
     for a in policy.availability:
         metric = policy.metrics.get(a.downtime)
         if metric is not None and (metric.repeat or metric.every):
-            yield Problem(a.path + ("downtime",), f"each clock of '{a.downtime}' must be one interruption; a repeating clock "
-                                                  "or a duty per period is not: give the outages a metric from down to up")
+            yield Problem(a.path + ("downtime",), Message(N_("each clock of '{metric}' must be one interruption; a repeating "
+                                                             "clock or a duty per period is not: give the outages a metric from "
+                                                             "down to up"), metric=a.downtime))
         if a.services is not None and a.services.term is not None:
-            yield from _typed(policy, a.services.term, ("date",), a.path + ("services", "term"), "a day of the term")
+            yield from _typed(policy, a.services.term, ("date",), a.path + ("services", "term"), N_("a day of the term"))
         if a.maintenance is not None:
             yield from _typed(policy, a.maintenance.window, ("datetime",), a.path + ("maintenance", "window"),
-                              "an end of the maintenance window")
+                              N_("an end of the maintenance window"))
 
 
 def _objectives(policy: Policy) -> Iterator[Problem]:
@@ -72,11 +75,12 @@ def _objectives(policy: Policy) -> Iterator[Problem]:
         if o.measure != "availability" or measure is None:
             continue
         if o.max is not None or o.min is None:
-            yield Problem(o.path, f"objective {o.id} judges availability with `min` (99.975%): the least each service "
-                                  "may have; `max` would reward downtime")
+            yield Problem(o.path, Message(N_("objective {objective} judges availability with `min` (99.975%): the least each "
+                                             "service may have; `max` would reward downtime"), objective=o.id))
         if o.period != measure.period:
-            yield Problem(o.path + ("period",), f"availability '{measure.id}' is measured per {measure.period}; objective "
-                                                f"{o.id} judges those periods, so leave out its period or write {measure.period}")
+            yield Problem(o.path + ("period",), Message(N_("availability '{measure}' is measured per {period}; objective "
+                                                           "{objective} judges those periods, so leave out its period or write "
+                                                           "{period}"), measure=measure.id, period=measure.period, objective=o.id))
 
 
 def _credits(policy: Policy) -> Iterator[Problem]:
@@ -86,17 +90,18 @@ def _credits(policy: Policy) -> Iterator[Problem]:
         if c.credit is not None:
             amounts.append((c.credit, c.path + ("credit",)))
         if c.availability is not None and (c.breach is not None or c.credit is not None or c.lateness):
-            yield Problem(c.path, f"credit {c.id} is by availability bands; one by a breach is another credit")
+            yield Problem(c.path, Message(N_("credit {credit} is by availability bands; one by a breach is another credit"),
+                                          credit=c.id))
         if c.availability is not None and c.when != ALWAYS:
-            yield Problem(c.path + ("when",), f"credit {c.id} is owed per service by its availability; `when` chooses the "
-                                              "subjects of a late clock: leave it out")
+            yield Problem(c.path + ("when",), Message(N_("credit {credit} is owed per service by its availability; `when` "
+                                                         "chooses the subjects of a late clock: leave it out"), credit=c.id))
         if c.breach is not None and (c.credit is None) == (not c.lateness):
-            yield Problem(c.path, f"credit {c.id} on a breach of {c.breach} says what each breach earns: `credit` (the same "
-                                  "for each) or `lateness` (by how late), one of them")
+            yield Problem(c.path, Message(N_("credit {credit} on a breach of {metric} says what each breach earns: `credit` (the "
+                                             "same for each) or `lateness` (by how late), one of them"), credit=c.id, metric=c.breach))
         metric = policy.metrics.get(c.breach or "")
         if metric is not None and c.lateness and (metric.repeat or metric.every):
-            yield Problem(c.path + ("lateness",), f"a period of '{metric.id}' that is missed ends at its due time, so it has "
-                                                  "no lateness; give each breach a `credit`")
+            yield Problem(c.path + ("lateness",), Message(N_("a period of '{metric}' that is missed ends at its due time, so it "
+                                                             "has no lateness; give each breach a `credit`"), metric=metric.id))
     amounts += [(limit.max, limit.path + ("max",)) for limit in policy.credit_limits]
     yield from _fees(policy, amounts)
 
@@ -109,4 +114,5 @@ def _fees(policy: Policy, amounts: Iterable[tuple[Any, JsonPath]]) -> Iterator[P
             declared = policy.attributes.get(amount.fee)
             if declared is not None and declared.type != "number":
                 told.add(amount.fee)
-                yield Problem(path, f"'{amount.fee}' is a fee, so it must be declared `type: number`, not {declared.type}")
+                yield Problem(path, Message(N_("'{fee}' is a fee, so it must be declared `type: number`, not {declared}"),
+                                            fee=amount.fee, declared=declared.type))

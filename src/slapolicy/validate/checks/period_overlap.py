@@ -27,6 +27,7 @@ import itertools
 from collections.abc import Iterator
 
 from ...calendar.periods import shared_day
+from ...i18n import N_, Message
 from ...policy.model import Policy
 from .base import Problem
 
@@ -36,10 +37,13 @@ CODE = "SLA410"
 def check(policy: Policy) -> Iterator[Problem]:
     for period in policy.periods.values():
         if period.id in policy.attributes:
-            yield Problem(period.path, f"'{period.id}' is declared under attributes too; a period is an attribute of its "
-                                       "own (its value comes from the creation day): rename one", key=True)
+            yield Problem(period.path, Message(N_("'{period}' is declared under attributes too; a period is an attribute of its "
+                                                  "own (its value comes from the creation day): rename one"), period=period.id),
+                          key=True)
         for (a, spans_a), (b, spans_b) in itertools.combinations(period.spans.items(), 2):
             day = next((d for x, y in itertools.product(spans_a, spans_b) if (d := shared_day(x, y)) is not None), None)
             if day is not None:
-                yield Problem(period.path + ("dates", b), f"periods '{a}' and '{b}' of {period.id} share a day ({day}); a "
-                                                          "subject created then would be in both: keep them apart", key=True)
+                yield Problem(period.path + ("dates", b), Message(N_("periods '{first}' and '{second}' of {period} share a day "
+                                                                     "({day}); a subject created then would be in both: keep them "
+                                                                     "apart"), first=a, second=b, period=period.id, day=day),
+                              key=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ...i18n import N_, Message
 from ...policy.model import Policy
 from .base import Problem
 
@@ -33,8 +34,10 @@ def check(policy: Policy) -> Iterator[Problem]:
             if value is None:
                 continue
             if isinstance(written, str) and not written.strip().endswith("%"):
-                yield Problem(objective.path + (bound,), f"{bound}: {written} is a duration, not a rate; "
-                                                         f"{objective.measure} is a share, such as 98%")
+                yield Problem(objective.path + (bound,), Message(N_("{bound}: {written} is a duration, not a rate; {measure} is a "
+                                                                    "share, such as 98%"), bound=bound, written=written,
+                                                                 measure=objective.measure))
             elif value > 1:
-                yield Problem(objective.path + (bound,), f"{bound}: {written:g} is not a rate {objective.measure} can reach; "
-                                                         f"write {written:g}%")
+                yield Problem(objective.path + (bound,), Message(N_("{bound}: {written} is not a rate {measure} can reach; write "
+                                                                    "{rate}"), bound=bound, written=f"{written:g}",
+                                                                 measure=objective.measure, rate=f"{written:g}%"))

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ...diagnostics.record import choices, named, shorten
+from ...i18n import N_, Message
 from ...policy.conditions import Compare, Condition, compares
 from ...policy.derived import cell_key
 from ...policy.loader import JsonPath
@@ -38,6 +39,16 @@ CODE = "SLA201"
 # where a name of each kind is declared: the fix when no near miss can be named
 SECTIONS = {"severity": "severities", "tier": "tiers", "role": "roles", "payer role": "roles", "calendar": "calendars",
             "metric": "metrics", "event type": "events", "status": "statuses", "attribute": "attributes"}
+# the kinds of name, in words (translated where shown)
+KINDS = {kind: Message(kind) for kind in (
+    N_("severity"), N_("tier"), N_("role"), N_("payer role"), N_("calendar"), N_("metric"), N_("event type"), N_("status"),
+    N_("attribute"), N_("kind of subject"), N_("invariant, route or correlation"), N_("invariant or route"),
+    N_("correlation"), N_("availability measure"), N_("credit"))}
+
+
+def _value_of(field: str) -> Message:
+    """`severity`, or `value of 'region'`: what a value of the field is called."""
+    return KINDS[field] if field in BUILTIN_ATTRIBUTES else Message(N_("value of '{attribute}'"), attribute=field)
 
 
 _CHINESE_COMMAS = re.compile("[，、]")
@@ -51,16 +62,16 @@ def _joined(name: str, known: Iterable[Any]) -> str:
     if len(parts) < 2 or not all(p in names for p in parts):
         return ""
     mark = next(c for c in name if _CHINESE_COMMAS.match(c))
-    return (f": {len(parts)} names joined by a full-width (Chinese) comma '{mark}'; write [{', '.join(parts)}] "
-            "with the half-width comma ','")
+    return Message(N_(": {count} names joined by a full-width (Chinese) comma '{mark}'; write {fixed} with the half-width "
+                      "comma ','"), count=len(parts), mark=mark, fixed=f"[{', '.join(parts)}]")
 
 
 def _unknown(kind: str, name: str, known: Mapping[str, Any] | tuple[str, ...], path: JsonPath, key: bool = False) -> Iterator[Problem]:
     if name not in known:
         hint = _joined(name, known) or choices(name, tuple(map(str, known)))
         if not hint and kind in SECTIONS:
-            hint = f"; declare it under {SECTIONS[kind]}: or correct the name"
-        yield Problem(path, f"unknown {kind} '{shorten(name)}'{hint}", key)
+            hint = Message(N_("; declare it under {section}: or correct the name"), section=SECTIONS[kind])
+        yield Problem(path, Message(N_("unknown {kind} '{name}'{hint}"), kind=KINDS[kind], name=shorten(name), hint=hint), key)
 
 
 def _condition(policy: Policy, cond: Condition, path: JsonPath) -> Iterator[Problem]:
@@ -77,9 +88,9 @@ def _values(policy: Policy, c: Compare, path: JsonPath) -> Iterator[Problem]:
         return
     for value in (c.value if c.op in ("in", "not_in") else (c.value,)):
         if value not in domain:
-            kind = c.field if c.field in BUILTIN_ATTRIBUTES else f"value of '{c.field}'"
             hint = _joined(value, domain) if isinstance(value, str) else ""
-            yield Problem(path, f"unknown {kind} '{shorten(value)}'{hint or choices(str(value), tuple(map(str, domain)))}")
+            yield Problem(path, Message(N_("unknown {kind} '{name}'{hint}"), kind=_value_of(c.field), name=shorten(value),
+                                        hint=hint or choices(str(value), tuple(map(str, domain)))))
 
 
 def _events(policy: Policy, names: tuple[str, ...], path: JsonPath) -> Iterator[Problem]:
@@ -96,7 +107,8 @@ def _role(policy: Policy, role: str, path: JsonPath, kind: str = "role") -> Iter
     """A role named; one written by its display name (`组长` for `team_lead: 组长`) is told its id."""
     key = named(role, {r.id: r.name for r in policy.roles.values()}) if role not in policy.roles else None
     if key is not None:
-        yield Problem(path, f"unknown {kind} '{shorten(role)}': it is the name of role '{key}'; write its id, {key}")
+        yield Problem(path, Message(N_("unknown {kind} '{name}': it is the name of role '{id}'; write its id, {id}"),
+                                    kind=KINDS[kind], name=shorten(role), id=key))
     else:
         yield from _unknown(kind, role, policy.roles, path)
 
@@ -116,8 +128,9 @@ def _calendar_choices(policy: Policy) -> Iterator[Problem]:
                   if choice.attribute == "tier" else attribute.values if attribute is not None else None)
         for value, calendar in choice.calendars.items():
             if domain is not None and value not in domain:
-                yield Problem(path + ("calendars", value), f"unknown value of '{choice.attribute}' '{shorten(value)}'"
-                                                           f"{choices(str(value), tuple(map(str, domain)))}", True)
+                yield Problem(path + ("calendars", value), Message(N_("unknown {kind} '{name}'{hint}"),
+                                                                   kind=Message(N_("value of '{attribute}'"), attribute=choice.attribute),
+                                                                   name=shorten(value), hint=choices(str(value), tuple(map(str, domain)))), True)
             yield from _picked(policy, choice.name, calendar, path + ("calendars", value))
         if choice.fallback is not None:
             yield from _picked(policy, choice.name, choice.fallback, path + ("fallback",))
@@ -125,8 +138,8 @@ def _calendar_choices(policy: Policy) -> Iterator[Problem]:
 
 def _picked(policy: Policy, choice: str, calendar: str, path: JsonPath) -> Iterator[Problem]:
     if calendar in policy.calendar_choices:
-        yield Problem(path, f"'{calendar}' is a calendar chosen by the subject too; calendar choice '{choice}' picks "
-                            "declared calendars, each with its hours: name one of them")
+        yield Problem(path, Message(N_("'{calendar}' is a calendar chosen by the subject too; calendar choice '{choice}' picks "
+                                       "declared calendars, each with its hours: name one of them"), calendar=calendar, choice=choice))
     else:
         yield from _unknown("calendar", calendar, policy.calendars, path)
 
@@ -137,11 +150,11 @@ def _agreed(policy: Policy, name: str, metric: str, path: JsonPath) -> Iterator[
     if attribute is None:
         yield from _unknown("attribute", name, policy.attributes, path)
     elif attribute.type not in ("date", "datetime", "duration"):
-        yield Problem(path, f"attribute '{name}' must have type date or datetime (the time agreed) or duration (the time "
-                            f"agreed for it) to give a deadline; it is {attribute.type}")
+        yield Problem(path, Message(N_("attribute '{name}' must have type date or datetime (the time agreed) or duration (the "
+                                       "time agreed for it) to give a deadline; it is {type}"), name=name, type=attribute.type))
     if metric in policy.metrics and policy.metrics[metric].before is not None:
-        yield Problem(path, f"{metric} is due before {policy.metrics[metric].before}; a deadline before a date is not "
-                            "also agreed: time it from a start event to take an agreed time")
+        yield Problem(path, Message(N_("{metric} is due before {before}; a deadline before a date is not also agreed: time it "
+                                       "from a start event to take an agreed time"), metric=metric, before=policy.metrics[metric].before))
 
 
 def check(policy: Policy) -> Iterator[Problem]:
@@ -177,7 +190,7 @@ def check(policy: Policy) -> Iterator[Problem]:
             elif attribute.type not in ("date", "datetime"):
                 yield Problem(
                     metric.path + ("before",),
-                    f"attribute '{metric.before}' must have type date or datetime to anchor a deadline before it",
+                    Message(N_("attribute '{name}' must have type date or datetime to anchor a deadline before it"), name=metric.before),
                 )
     for rule in policy.targets:
         yield from _condition(policy, rule.when, rule.path + ("when",))
@@ -203,8 +216,8 @@ def _lookups(policy: Policy) -> Iterator[Problem]:
     known = (*BUILTIN_ATTRIBUTES, *policy.attributes, *policy.periods)
     for table in policy.lookups.values():
         if table.attribute in policy.periods:
-            yield Problem(table.path, f"'{table.attribute}' is a period: the creation day gives its value, not a table; "
-                                      "look up another attribute", key=True)
+            yield Problem(table.path, Message(N_("'{attribute}' is a period: the creation day gives its value, not a table; look up "
+                                                 "another attribute"), attribute=table.attribute), key=True)
         else:
             yield from _unknown("attribute", table.attribute, (*BUILTIN_ATTRIBUTES, *policy.attributes), table.path, key=True)
         for axis, name in (("rows", table.rows), ("columns", table.columns)):
@@ -237,8 +250,8 @@ def _listed(policy: Policy, name: str, value: Any, path: JsonPath) -> Iterator[P
     domain = policy.values_of(name)
     if domain is None or value in domain or str(value) in map(cell_key, domain):
         return
-    kind = name if name in BUILTIN_ATTRIBUTES else f"value of '{name}'"
-    yield Problem(path, f"unknown {kind} '{shorten(str(value))}'{choices(str(value), tuple(map(str, domain)))}")
+    yield Problem(path, Message(N_("unknown {kind} '{name}'{hint}"), kind=_value_of(name), name=shorten(str(value)),
+                                hint=choices(str(value), tuple(map(str, domain)))))
 
 
 def _rules_on_no_clock(policy: Policy) -> Iterator[Problem]:
@@ -289,8 +302,8 @@ def _penalties(policy: Policy) -> Iterator[Problem]:
             elif source == "attribute":
                 yield from _unknown("attribute", argument or "", policy.attributes, where)
             elif source == "actor" and penalty.finding is None:
-                yield Problem(path + ("payer", i), "only a penalty on a finding has an actor to pay it; use assignee, "
-                                                   "on_duty, an attribute or a role")
+                yield Problem(path + ("payer", i), Message(N_("only a penalty on a finding has an actor to pay it; use assignee, "
+                                                              "on_duty, an attribute or a role")))
         for i, multiplier in enumerate(penalty.multipliers):
             if multiplier.matched is not None:
                 yield from _unknown("correlation", multiplier.matched, tuple(c.id for c in policy.correlations),
@@ -308,10 +321,11 @@ def _objectives(policy: Policy) -> Iterator[Problem]:
         if objective.finding is not None:
             yield from _unknown("invariant or route", objective.finding, judged, objective.path + ("finding",))
         elif objective.measure == "finding_rate":
-            yield Problem(objective.path, "measure 'finding_rate' needs `finding`: the invariant or route whose findings it counts")
+            yield Problem(objective.path, Message(N_("measure 'finding_rate' needs `finding`: the invariant or route whose findings "
+                                                     "it counts")))
         if objective.measure == "coverage":
             if not objective.proof:
-                yield Problem(objective.path, "measure 'coverage' needs `proof`: the event that shows the duty was done")
+                yield Problem(objective.path, Message(N_("measure 'coverage' needs `proof`: the event that shows the duty was done")))
             yield from _events(policy, objective.population, objective.path + ("population",))
             yield from _events(policy, objective.proof, objective.path + ("proof",))
             if objective.within is not None:
@@ -319,21 +333,22 @@ def _objectives(policy: Policy) -> Iterator[Problem]:
         if objective.metric is not None:
             yield from _unknown("metric", objective.metric, policy.metrics, objective.path + ("metric",))
         elif objective.measure in ("on_time_rate", "mean_time"):
-            yield Problem(objective.path, f"measure '{objective.measure}' needs a metric")
+            yield Problem(objective.path, Message(N_("measure '{measure}' needs a metric"), measure=objective.measure))
         if objective.attribute is not None:
             yield from _unknown("attribute", objective.attribute, policy.attributes, objective.path + ("attribute",))
         elif objective.measure == "average":
-            yield Problem(objective.path, "measure 'average' needs an attribute")
+            yield Problem(objective.path, Message(N_("measure 'average' needs an attribute")))
         if objective.availability is not None:
             yield from _unknown("availability measure", objective.availability, tuple(a.id for a in policy.availability),
                                 objective.path + ("availability",))
         elif objective.measure == "availability":
-            yield Problem(objective.path, "measure 'availability' needs `availability`: the measure whose services it judges")
+            yield Problem(objective.path, Message(N_("measure 'availability' needs `availability`: the measure whose services it "
+                                                     "judges")))
         if objective.count is not None and objective.measure != "on_time_rate":
-            yield Problem(objective.path + ("count",), f"`count` says what an on_time_rate counts; measure '{objective.measure}' "
-                                                       "has no such choice: leave `count` out")
+            yield Problem(objective.path + ("count",), Message(N_("`count` says what an on_time_rate counts; measure '{measure}' "
+                                                                  "has no such choice: leave `count` out"), measure=objective.measure))
         if objective.measure == "share" and objective.where == objective.of:
-            yield Problem(objective.path, "measure 'share' needs a `where` condition: the tickets to count")
+            yield Problem(objective.path, Message(N_("measure 'share' needs a `where` condition: the tickets to count")))
         yield from _condition(policy, objective.where, objective.path + ("where",))
         yield from _condition(policy, objective.of, objective.path + ("of",))
 

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from ...calendar.business import BusinessCalendar
 from ...calendar.instants import InstantError
 from ...calendar.spec import CalendarError
+from ...i18n import N_, Message
 from ...policy.model import Policy, TargetValue
 from ._domain import first_sure, label, rules_for, severity_tier
 from .base import Problem
@@ -54,19 +55,23 @@ def check(policy: Policy) -> Iterator[Problem]:
                 if v1.calendar == v2.calendar and v1.duration.kind == v2.duration.kind:
                     if v1.duration.amount <= v2.duration.amount:
                         continue
-                    message = (f"{early} target {_shown(v1)} is longer than the {late} target {_shown(v2)} "
-                               f"for {label(combo)} (line {line})")
+                    message = Message(N_("{early} target {early_target} is longer than the {late} target {late_target} for "
+                                         "{combination} (line {line})"), early=early, early_target=_shown(v1), late=late,
+                                      late_target=_shown(v2), combination=label(combo), line=line)
                 else:
                     week = week if week is not None else _reference_week(policy)
                     found = _later_somewhere(policy, v1, v2, week, calendars)
                     if found is None:
                         continue
                     start, due1, due2 = found
-                    message = (f"{early} target {_shown(v1)} can fall due after the {late} target {_shown(v2)} "
-                               f"for {label(combo)} (line {line}): raised {start:%a %Y-%m-%d %H:%M}, {early} is due "
-                               f"{due1:%a %H:%M}, {late} {due2:%a %H:%M}")
+                    message = Message(N_("{early} target {early_target} can fall due after the {late} target {late_target} for "
+                                         "{combination} (line {line}): raised {raised}, {early} is due {early_due}, {late} "
+                                         "{late_due}"), early=early, early_target=_shown(v1), late=late, late_target=_shown(v2),
+                                      combination=label(combo), line=line, raised=f"{start:%a %Y-%m-%d %H:%M}",
+                                      early_due=f"{due1:%a %H:%M}", late_due=f"{due2:%a %H:%M}")
                 reported.add((early, late, r1.index, r2.index))
-                yield Problem(v1.path, f"{message}; shorten the {early} target or lengthen the {late} one")
+                yield Problem(v1.path, Message(N_("{problem}; shorten the {early} target or lengthen the {late} one"),
+                                               problem=message, early=early, late=late))
 
 
 def _shown(value: TargetValue) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ...i18n import N_, Message
 from ...policy.model import Policy, TargetRule
 from ._domain import FALSE, TRUE, full
 from .base import Problem
@@ -36,8 +37,9 @@ def check(policy: Policy) -> Iterator[Problem]:
                 lines = ", ".join(str(line) for line in sorted({w.source.line for w in (winners[i] for i in reachable) if w}))
                 yield Problem(
                     value.path,
-                    f"the {metric} target never applies: every ticket this rule matches already gets {metric} "
-                    f"from the rule at line {lines} (the first matching rule wins); move this rule above it, or remove it",
+                    Message(N_("the {metric} target never applies: every ticket this rule matches already gets {metric} from the "
+                               "rule at line {lines} (the first matching rule wins); move this rule above it, or remove it"),
+                            metric=metric, lines=lines),
                     key=True,
                 )
             for i, v in enumerate(outcomes):

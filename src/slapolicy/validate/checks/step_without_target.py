@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ...i18n import N_, Message
 from ...policy.model import Policy
 from ._domain import FALSE, full, rules_for
 from .base import Problem
@@ -42,6 +43,6 @@ def check(policy: Policy) -> Iterator[Problem]:
             if not any(v != FALSE and targeted[i] for i, v in enumerate(domain.outcomes(step.when))):
                 yield Problem(
                     step.path,
-                    f"escalation step {step.index} of {metric} can never fire: no ticket it applies to gets a {metric} target; "
-                    f"give those tickets a {metric} target, or remove the step",
+                    Message(N_("escalation step {step} of {metric} can never fire: no ticket it applies to gets a {metric} target; "
+                               "give those tickets a {metric} target, or remove the step"), step=step.index, metric=metric),
                 )

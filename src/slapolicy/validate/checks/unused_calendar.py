@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ...i18n import N_, Message
 from ...policy.model import Policy
 from .base import Problem
 
@@ -34,11 +35,11 @@ def check(policy: Policy) -> Iterator[Problem]:
     used |= {name for choice in policy.calendar_choices.values() if choice.name in used for name in choice.candidates}
     for choice in policy.calendar_choices.values():
         if choice.name not in used:
-            yield Problem(choice.path, f"calendar choice '{choice.name}' is used by no target, metric or objective: the "
-                                       f"calendars it picks by {choice.attribute} apply nowhere; use it (calendar: "
-                                       f"{choice.name}) or remove it", key=True)
+            yield Problem(choice.path, Message(N_("calendar choice '{name}' is used by no target, metric or objective: the "
+                                                  "calendars it picks by {attribute} apply nowhere; use it (calendar: {name}) or "
+                                                  "remove it"), name=choice.name, attribute=choice.attribute), key=True)
     for name, path in policy.calendar_paths.items():
         if name not in used and policy.document.data["calendars"][name] != "24x7":
-            yield Problem(path, f"calendar '{name}' is used by no target, metric or objective: its hours apply nowhere; use it "
-                                f"(calendar: {name}) or remove it",
+            yield Problem(path, Message(N_("calendar '{name}' is used by no target, metric or objective: its hours apply nowhere; "
+                                           "use it (calendar: {name}) or remove it"), name=name),
                           key=True)

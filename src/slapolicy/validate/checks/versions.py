@@ -19,6 +19,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 
 from ...diagnostics.record import Diagnostic
+from ...i18n import N_, Message
 from ...policy.model import Policy
 
 
@@ -32,8 +33,8 @@ def check_versions(policies: Iterable[Policy]) -> Iterator[Diagnostic]:
             if p.version_key in seen:
                 yield p.document.diagnostic(
                     ("version",), "SLA601",
-                    f"version {p.version} of policy '{p.id}' is also defined in {seen[p.version_key].source}; "
-                    "give the newer file the next version number",
+                    Message(N_("version {version} of policy '{policy}' is also defined in {other}; give the newer file the next "
+                               "version number"), version=p.version, policy=p.id, other=seen[p.version_key].source),
                 )
             else:
                 seen[p.version_key] = p
@@ -42,14 +43,14 @@ def check_versions(policies: Iterable[Policy]) -> Iterator[Diagnostic]:
             if newer.effective_from <= older.effective_from:
                 yield newer.document.diagnostic(
                     ("effective_from",), "SLA602",
-                    f"version {newer.version} takes effect on {newer.effective_from}, not after version "
-                    f"{older.version} ({older.effective_from}, {older.source}): versions go backwards; a higher version "
-                    "takes effect later",
+                    Message(N_("version {version} takes effect on {since}, not after version {older} ({older_since}, {source}): "
+                               "versions go backwards; a higher version takes effect later"), version=newer.version,
+                            since=newer.effective_from, older=older.version, older_since=older.effective_from, source=older.source),
                 )
             elif older.effective_until is not None and older.effective_until >= newer.effective_from:
                 yield older.document.diagnostic(
                     ("effective_until",), "SLA603",
-                    f"version {older.version} is in force until {older.effective_until}, overlapping version "
-                    f"{newer.version} from {newer.effective_from} ({newer.source}); end it on "
-                    f"{newer.effective_from - dt.timedelta(days=1)}",
+                    Message(N_("version {version} is in force until {until}, overlapping version {newer} from {since} ({source}); "
+                               "end it on {end}"), version=older.version, until=older.effective_until, newer=newer.version,
+                            since=newer.effective_from, source=newer.source, end=newer.effective_from - dt.timedelta(days=1)),
                 )

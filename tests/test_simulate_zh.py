@@ -1,0 +1,42 @@
+"""`simulate --format table` in Chinese: headings, status words, the notes under the clocks and the
+summary translated; ids, metric names and the policy's own names as written; still 80 columns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from rich.cells import cell_len
+
+from conftest import ROOT
+
+ARGS = ("simulate", "policies/after-sales", "examples/tickets.jsonl", "--as-of", "2025-12-31T00:00:00+08:00",
+        "--format", "table", "--engine", "python")
+
+
+def test_simulate_table_in_chinese(run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch,
+                                   golden: Callable[[Path, str], None]) -> None:
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    result = run_cli(*ARGS)
+    assert result.exit_code == 0
+    golden(ROOT / "tests" / "golden" / "zh" / "simulate_examples_table.txt", result.stdout)
+    lines = result.stdout.splitlines()
+    assert max(cell_len(line) for line in lines) <= 80
+    assert "T-1001 — 严重级别 P2 二级重要, 服务等级 standard 标准服务" in lines
+    assert "after-sales 2025.1，创建于 2025-03-07 17:50；时间按各日历的时区显示" in lines
+    assert any(line.startswith("resolution_plan   2h ") and line.endswith(" 超时") for line in lines)
+    assert "  升级       03-07 19:20  resolution_plan 第 1 步 → team_lead" in lines
+    assert result.stderr.startswith("共 ")
+    assert "…" not in result.stdout  # a character that no longer fits starts the next line, none is cut
+
+
+def test_same_table_as_in_english(run_cli: Callable[..., Result]) -> None:
+    """The Chinese table has the English one's tickets and clocks, in the same order."""
+    english = run_cli(*ARGS).stdout.splitlines()
+    chinese = run_cli("--lang", "zh", *ARGS).stdout.splitlines()
+    clocks = ("registration ", "first_response", "resolution", "follow_up", "archive")
+    assert [line[:11] for line in english if line.startswith(clocks)] == [line[:11] for line in chinese if line.startswith(clocks)]
+    assert [line.split()[0] for line in english if line.startswith("T-")] == \
+        [line.split()[0] for line in chinese if line.startswith("T-")]
