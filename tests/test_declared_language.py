@@ -34,7 +34,7 @@ def test_simulate_falls_back_to_the_declared_language(run_cli: Callable[..., Res
     monkeypatch.setenv("LANG", lang)
     monkeypatch.delenv("SLAPOLICY_LANG")
     output = run_cli(*options, *SIMULATE).stdout
-    assert ("T-1002 — 严重级别 P3 三级一般" in output) is chinese
+    assert ("T-1002 — 严重等级 P3 三级一般" in output) is chinese
     assert ("T-1002 — severity P3 三级一般" in output) is not chinese
 
 
@@ -44,7 +44,7 @@ def test_slapolicy_lang_speaks_where_the_locale_names_no_language(run_cli: Calla
     monkeypatch.setenv("SLAPOLICY_LANG", "en")
     assert "T-1002 — severity P3 三级一般" in run_cli(*SIMULATE).stdout  # before the policy's language
     monkeypatch.setenv("LANG", "zh_CN.UTF-8")
-    assert "T-1002 — 严重级别 P3 三级一般" in run_cli(*SIMULATE).stdout  # after the locale
+    assert "T-1002 — 严重等级 P3 三级一般" in run_cli(*SIMULATE).stdout  # after the locale
 
 
 def test_validate_falls_back_when_every_policy_agrees(run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch) -> None:

@@ -24,7 +24,7 @@ def test_simulate_table_in_chinese(run_cli: Callable[..., Result], monkeypatch: 
     golden(ROOT / "tests" / "golden" / "zh" / "simulate_examples_table.txt", result.stdout)
     lines = result.stdout.splitlines()
     assert max(cell_len(line) for line in lines) <= 80
-    assert "T-1001 — 严重级别 P2 二级重要, 服务等级 standard 标准服务" in lines
+    assert "T-1001 — 严重等级 P2 二级重要, 服务等级 standard 标准服务" in lines
     assert "after-sales 2025.1，创建于 2025-03-07 17:50；时间按各日历的时区显示" in lines
     assert any(line.startswith("resolution_plan   2h ") and line.endswith(" 超时") for line in lines)
     assert "  升级       03-07 19:20  resolution_plan 第 1 步 → team_lead" in lines

@@ -79,7 +79,7 @@ def test_machine_outputs_stay_english(run_cli: Callable[..., Result], fmt: str) 
 
 def test_quoted_input_stays_as_written(run_cli: Callable[..., Result]) -> None:
     output = run_cli("--lang", "zh", "validate", "tests/fixtures/messages/condition_full_width_comma.yaml").output
-    assert "未知的严重级别 'P1，P2'" in output
+    assert "未知的严重等级 'P1，P2'" in output
 
 
 def test_schema_texts_are_marked_for_the_catalog() -> None:

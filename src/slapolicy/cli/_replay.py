@@ -124,9 +124,9 @@ def _source_tz(ctx: click.Context, param: click.Parameter, value: str | None) ->
 
 _SOURCE_TZ = "slapolicy.source_tz"
 source_tz_option = click.option("--source-tz", metavar="ZONE", expose_value=False, callback=_source_tz,
-                                help="IANA time zone of the export's times written without a UTC offset (Znuny writes its "
-                                     "server's zone, UTC by default); overrides the profile's `timezone:`. Times with an "
-                                     "offset keep it.")
+                                help=N_("IANA time zone of the export's times written without a UTC offset (Znuny writes its "
+                                        "server's zone, UTC by default); overrides the profile's `timezone:`. Times with an "
+                                        "offset keep it."))
 
 
 def import_profile(name: str) -> Profile:

@@ -26,6 +26,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ...diagnostics.record import shorten
+from ...i18n import N_, Message
 from ...policy.model import Policy
 from .base import Problem
 
@@ -41,8 +42,9 @@ def check(policy: Policy) -> Iterator[Problem]:
     for lang, catalog in catalogs.items():
         for text in catalog if isinstance(catalog, Mapping) else ():
             if text not in texts:
-                yield Problem(("translations", lang, text), f"the policy has no text '{shorten(text)}' any more: this translation "
-                                                           "is used nowhere; translate the text as it is now, or remove it", key=True)
+                yield Problem(("translations", lang, text),
+                              Message(N_("the policy has no text '{text}' any more: this translation is used nowhere; "
+                                         "translate the text as it is now, or remove it"), text=shorten(text)), key=True)
 
 
 def _texts(node: Any) -> Iterator[str]:

@@ -22,12 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ...i18n import N_, Message
 from ...policy.model import Policy
 from ...policy.names import named_languages, shown_codes, value_name
 from .base import Problem
 
 CODE = "SLA706"
-_LANGUAGE = {"zh": "Chinese", "en": "English"}
+_LANGUAGE = {"zh": N_("Chinese"), "en": N_("English")}
 
 
 def check(policy: Policy) -> Iterator[Problem]:
@@ -37,5 +38,6 @@ def check(policy: Policy) -> Iterator[Problem]:
             if value_name(policy, code, lang) is not None:
                 continue
             shown = (value_name(policy, code, "zh") if lang == "en" else None) or code  # English falls back to the Chinese name
-            yield Problem(path, f"'{code}' has no {_LANGUAGE[lang]} name: the {_LANGUAGE[lang]} document shows '{shown}' "
-                                f"among its words; name it under value_names ({code}: {{{lang}: …}})")
+            yield Problem(path, Message(N_("'{code}' has no {language} name: the {language} document shows '{shown}' "
+                                           "among its words; name it under value_names ({code}: {{{lang}: …}})"),
+                                        code=code, language=Message(_LANGUAGE[lang]), shown=shown, lang=lang))
