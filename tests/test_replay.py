@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -118,3 +119,23 @@ def test_outcomes_are_typed(big_history: Path) -> None:
     line = next(n for n, text in enumerate(Path(fr.rule.source.path).read_text(encoding="utf-8").splitlines(), 1)
                 if "id: p1-urgent" in text)
     assert str(fr.rule.source).endswith(f"2025.1.yaml:{line}")
+
+
+def test_both_passes_ask_the_engine_once_per_distinct_subject(big_history: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 23: in one process the first pass (correlations) and the replay share one cache of the engine's
+    decisions: no combination of the attribute values decisions read is asked of the engine twice."""
+    from slapolicy.sim.decisions import Decider
+
+    asked: list[tuple[Any, ...]] = []
+    ask = Decider._ask_engine
+
+    def counted(self: Decider, kind: str, attributes: dict[str, Any], *rest: Any) -> Any:
+        asked.append((self.policy.version, kind, *(repr(attributes.get(f)) for f in self._key_fields)))
+        return ask(self, kind, attributes, *rest)
+
+    monkeypatch.setattr(Decider, "_ask_engine", counted)
+    policies = open_policy_set(POLICY)
+    assert any(p.correlations for p in policies.versions)  # a first pass runs
+    found = outcomes(policies, str(big_history), AS_OF, "python", jobs=1)
+    assert len(found) == 4000 and len(asked) > 100
+    assert len(set(asked)) == len(asked)

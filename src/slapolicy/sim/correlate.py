@@ -192,8 +192,9 @@ def _counted(correlation: Correlation, members: list[Member], policy: Policy) ->
     out = []
     pending: list[Member] = []
     for member in members:
-        start = _window_start(correlation, member[0], policy)
-        pending = [m for m in pending if m[0] >= start]
+        if pending:  # the window's start, a local date-time on calendar days, only where something can fall out of it
+            start = _window_start(correlation, member[0], policy)
+            pending = [m for m in pending if m[0] >= start]
         pending.append(member)
         if len(pending) >= count:
             out.append(pending)

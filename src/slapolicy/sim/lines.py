@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import functools
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -27,8 +28,9 @@ class Block:
     data: bytes  # whole lines, UTF-8; a line listed in `bad` is empty here
     bad: dict[int, str] = field(default_factory=dict)  # line number -> why it cannot be read
 
-    @property
+    @functools.cached_property
     def lines(self) -> int:
+        """Counted once: the main process asks it of every block several times (numbering, slicing, progress)."""
         return self.data.count(b"\n") if self.data.endswith(b"\n") else self.data.count(b"\n") + 1
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from .correlate import Correlator, Record
 from .dedup import IdIndex
-from .lanes import Lanes, Plan, Sink
+from .lanes import Lanes, Sink
 from .lines import Block, Lines, claim
 from .matches import Correlated
 from .tickets import line_id
@@ -42,10 +42,10 @@ class FirstPass:
                      for c, (matched, undecided) in zip(self.correlated, self._lines))
 
 
-def first_pass(plan: Plan, lines: Lines, index: IdIndex, pool: Pool | None, gate: Gate) -> FirstPass:
+def first_pass(lanes: Lanes, lines: Lines, index: IdIndex, pool: Pool | None, gate: Gate) -> FirstPass:
     """Read every line once, here or in the workers: claim ids, gather the correlation records; find the
-    matches; read back the ids of the subjects involved."""
-    lanes = Lanes(plan)
+    matches; read back the ids of the subjects involved. `lanes`: this process's, which the second pass
+    replays with (one cache of the engine's decisions for both passes)."""
     correlators = [Correlator(r) for r in lanes.replayers]
     duplicates: dict[int, int] = {}
 
@@ -80,10 +80,10 @@ def first_pass(plan: Plan, lines: Lines, index: IdIndex, pool: Pool | None, gate
 
 
 
-def second_pass(plan: Plan, lines: Lines, index: IdIndex, first: FirstPass | None, pool: Pool | None, total: Sink,
+def second_pass(lanes: Lanes, lines: Lines, index: IdIndex, first: FirstPass | None, pool: Pool | None, total: Sink,
                 on_progress: Callable[[int], None] | None, gate: Gate) -> None:
-    """Every block replayed into `total` in input order, here or in the workers, with its lines' duplicate
-    ids and correlations: those of the first pass, or, without one, the ids claimed as the blocks come."""
+    """Every block replayed into `total` in input order, here (with `lanes`) or in the workers, with its lines'
+    duplicate ids and correlations: those of the first pass, or, without one, the ids claimed as the blocks come."""
 
     def share(block: Block) -> tuple[dict[int, int], tuple[Correlated, ...] | None]:
         if first is None:
@@ -91,7 +91,6 @@ def second_pass(plan: Plan, lines: Lines, index: IdIndex, first: FirstPass | Non
         return first.duplicates_in(block), first.correlated_in(block)
 
     if pool is None:
-        lanes = Lanes(plan)
         for block in lines.blocks():
             with gate.held():
                 duplicates, correlated = share(block)

@@ -63,10 +63,11 @@ def replay(plan: Plan, path: str, fmt: str | None, total: Sink, jobs: int = 1,
         with open_binary(path) as stream, contextlib.closing(Lines(stream, block_bytes, plan.encoding or "utf-8")) as lines:
             index = IdIndex(lambda n: line_id(lines.line(n)))
             pool = Pool(plan, jobs) if jobs > 1 and not _small(stream, 2 * block_bytes) else None
+            lanes = Lanes(plan)  # this process's replayers: both passes ask the one cache of decisions
             clean = False
             try:
-                first = first_pass(plan, lines, index, pool, gate) if plan.correlates else None
-                second_pass(plan, lines, index, first, pool, total, on_progress, gate)
+                first = first_pass(lanes, lines, index, pool, gate) if plan.correlates else None
+                second_pass(lanes, lines, index, first, pool, total, on_progress, gate)
                 clean = True
             finally:
                 if pool is not None:

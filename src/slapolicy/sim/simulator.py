@@ -129,13 +129,7 @@ class Simulator:
         decision = snapshots[0].decision
         clocks = Clocks(self.machine, kind, snapshots[0])
         notices: list[NoticeFiring] = []
-        told: set[str] = set()
-
-        def tell(notice: Notice, t: float) -> None:
-            if notice.id not in told and t <= self.as_of:
-                told.add(notice.id)
-                notices.append(NoticeFiring(t, notice))
-
+        as_of = self.as_of
         for index, event in enumerate(events):
             change = None
             if changed and index in changed:
@@ -145,11 +139,11 @@ class Simulator:
             if decision.notices and (index == 0 or change is not None):
                 for notice in decision.notices:
                     if not notice.on:
-                        tell(notice, event.at)
+                        _tell(notices, notice, event.at, as_of)
             if actions.notices:
                 for notice in decision.notices:
                     if notice.id in actions.notices:
-                        tell(notice, event.at)
+                        _tell(notices, notice, event.at, as_of)
         return self._outcome(ticket, clocks, snapshots, notices, matches, undecided, changes(derived) if derived else ())
 
     def _outcome(self, ticket: Ticket, clocks: Clocks, snapshots: list[Snapshot], notices: list[NoticeFiring],
@@ -211,6 +205,12 @@ class Simulator:
             derived, assignee, group, credits, self.owed.ended(ticket),
             upcoming=tuple(sorted(upcoming, key=lambda e: (e.at, e.step.metric, e.step.index))) if upcoming else (),
         )
+
+
+def _tell(notices: list[NoticeFiring], notice: Notice, t: float, as_of: float) -> None:
+    """A notice fires once, the first time (up to as_of): a few per subject at most, so told ones are found in the list."""
+    if t <= as_of and all(told.notice.id != notice.id for told in notices):
+        notices.append(NoticeFiring(t, notice))
 
 
 def _with_events(ticket: Ticket, extra: list[Event]) -> Ticket:
