@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from conftest import ROOT
-from serve_cases import DOCUMENT, SCOPED, TOKEN, Clock, running
+from serve_cases import DOCUMENT, SCOPED, TOKEN, Clock, database, running
 from slapolicy.calendar.instants import parse_instant
 from slapolicy.serve.app import ROUTES
 from slapolicy.serve.config import Deployment
@@ -347,3 +347,35 @@ def test_the_scheduler_survives_a_failed_transaction(tmp_path: Path) -> None:
             time.sleep(0.01)
         assert live.service.alive
         assert live.api.post("/events", json=created("U-1", "2025-03-10T09:00:00+08:00")).status_code == 202
+
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_an_event_the_replay_fails_on_leaves_nothing_behind_and_the_rest_of_its_batch_is_stored(kind: str, tmp_path: Path) -> None:
+    """A batch is one transaction with no savepoint per event: an event whose replay fails (a fault of
+    slapolicy's, here after its subject's row was written) is answered 500 and the batch is run again
+    without it; the other events of the batch are stored once, and the failed one can be posted again."""
+    clock = Clock(at("2025-03-10T09:05:00+08:00"))
+    with running(POLICIES, str(POLICY_DIR), Deployment(database=database(kind, tmp_path)), clock) as live:
+        settle = live.service.live._settle
+        failures: list[str] = []
+
+        def failing(tx: Any, before: Any, row: Any, *rest: Any) -> None:
+            settle(tx, before, row, *rest)
+            if row.id == "U-2" and not failures:
+                failures.append(row.id)
+                raise ValueError("a replay that failed")
+
+        live.service.live._settle = failing  # type: ignore[method-assign]
+        batch = [created(t, "2025-03-10T09:00:00+08:00") for t in ("U-1", "U-2", "U-3")]
+        answer = live.api.post("/events", json=batch)
+        assert [(r["ticket_id"], r["http"]) for r in answer.json()["results"]] == [("U-1", 202), ("U-2", 500), ("U-3", 202)]
+        assert answer.json()["results"][1]["errors"][0]["code"] == "internal"
+        assert live.service.call(lambda tx: tx.event_count()) == 2
+        assert live.api.get("/tickets/U-2", "/tickets/{id}").status_code == 404
+        for ticket in ("U-1", "U-3"):
+            clocks = live.api.get(f"/tickets/{ticket}", "/tickets/{id}").json()["ticket"]["clocks"]
+            assert [c["started_at"] for c in clocks] == ["2025-03-10T09:00:00+08:00"] * 3
+        assert live.api.post("/events", json=batch[1]).status_code == 202  # nothing of it was kept
+        assert live.api.post("/events", json=batch[0]).json()["repeat"] is True
+        assert live.service.call(lambda tx: tx.event_count()) == 3

@@ -69,6 +69,15 @@ class Fired:
     source: str  # event | scheduler
 
 
+class EventFailed(Exception):
+    """The replay failed on the event at `index` of a batch (a fault of slapolicy's): its answer."""
+
+    def __init__(self, index: int, answer: Answer) -> None:
+        super().__init__(index)
+        self.index = index
+        self.answer = answer
+
+
 def refused(event_id: Any, ticket_id: Any, reasons: Iterable[tuple[str, str]], status: int = 422) -> Answer:
     return Answer(status, {"event_id": event_id, "ticket_id": ticket_id, "status": "refused",
                            "errors": [{"code": c, "message": m} for c, m in reasons]})
@@ -96,22 +105,26 @@ class Live:
         return fired
 
     # ---- events in ---------------------------------------------------------------------------
-    def ingest(self, tx: Tx, events: list[Any], now: float) -> list[Answer]:
-        """Each event applied in turn (one savepoint each: an event that fails leaves nothing behind)."""
+    def ingest(self, tx: Tx, events: list[Any], now: float, failed: Mapping[int, Answer] | None = None) -> list[Answer]:
+        """Each event applied in turn, but those `failed` names (answered so). An event the replay fails
+        on raises EventFailed: the caller rolls the transaction back and runs the batch again without it,
+        so it leaves nothing behind (a savepoint an event would cost two statements each time)."""
         self._retime(now)
-        tx.lock_subjects(str(e["ticket_id"]) for e in events if isinstance(e, dict) and ticket_key(e.get("ticket_id")))
+        failed = failed or {}
+        tx.hold_events(str(e["event_id"]) for e in events if isinstance(e, dict) and isinstance(e.get("event_id"), str))
+        tx.hold_subjects(key for e in events if isinstance(e, dict) and (key := ticket_key(e.get("ticket_id"))))
         answers = []
-        for data in events:
-            tx.execute("SAVEPOINT event")
+        for index, data in enumerate(events):
+            if index in failed:
+                answers.append(failed[index])
+                continue
             try:
-                answer = self._event(tx, data, now)
+                answers.append(self._event(tx, data, now))
             except (TicketError, ValueError, KeyError, TypeError, AttributeError) as exc:
-                tx.execute("ROLLBACK TO SAVEPOINT event")
                 log.exception("event failed")
-                answer = refused(data.get("event_id") if isinstance(data, dict) else None, None,
-                                 [("internal", f"the event could not be applied: {exc}")], 500)
-            tx.execute("RELEASE SAVEPOINT event")
-            answers.append(answer)
+                said = data if isinstance(data, dict) else {}
+                raise EventFailed(index, refused(said.get("event_id"), said.get("ticket_id"),
+                                                 [("internal", f"the event could not be applied: {exc}")], 500)) from exc
         return answers
 
     def _event(self, tx: Tx, data: Any, now: float) -> Answer:
@@ -151,7 +164,7 @@ class Live:
         self._retime(now)
         due = tx.due_subjects(now, limit)
         for subject_id in due:
-            row = tx.subject(subject_id, lock=False)  # claimed by due_subjects
+            row = tx.subject(subject_id, lock=False)  # claimed and held by due_subjects
             if row is not None:
                 self.refresh(tx, row, now)
         return len(due)

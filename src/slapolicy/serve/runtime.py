@@ -5,9 +5,9 @@ answer; a second thread sends deliveries from a connection of its own.
 Events waiting when the replay thread takes one are applied together, in order, in one
 transaction (group commit): each is answered only after that transaction committed, so an
 accepted event survives kill -9. Between batches the thread runs the scheduler at the earliest
-wake it knows of (its own subjects', read back after every transaction) or every `poll` seconds
-(what other instances changed), so a step fires within milliseconds of its instant while the
-thread is not busy; the lag is measured (`slapolicy_escalation_lag_seconds`).
+wake it knows of (its own subjects': read back after a tick, lowered by the wakes a batch of events
+wrote) or every `poll` seconds (what other instances changed), so a step fires within milliseconds
+of its instant while the thread is not busy; the lag is measured (`slapolicy_escalation_lag_seconds`).
 
 The clock is injectable: tests drive time and call `tick` and `deliver` themselves (`auto=False`).
 """
@@ -29,7 +29,7 @@ from ..validate.repository import PolicySet, open_policy_set
 from .auth import Tokens
 from .config import Deployment
 from .deliveries import Channel, Deliverer
-from .live import Answer, Live
+from .live import Answer, EventFailed, Live
 from .metrics import Metrics
 from .store import Store, Tx, open_store
 
@@ -194,7 +194,7 @@ class Service:
             count += len(more.events)
         events = [e for job in batch for e in job.events or ()]
         try:
-            answers = self._transaction(lambda tx: self.live.ingest(tx, events, self.clock()))
+            answers = self._ingest(events)
         except Exception as exc:  # the database failed: nothing of the batch was kept; each request is told
             log.exception("a batch of events could not be stored")
             for job in batch:
@@ -210,17 +210,31 @@ class Service:
         for job in others:
             self._work(job)
 
+    def _ingest(self, events: list[Any]) -> list[Answer]:
+        """The events in one transaction; one the replay fails on is answered 500 and the rest run again."""
+        failed: dict[int, Answer] = {}
+        while True:
+            try:
+                return self._transaction(lambda tx: self.live.ingest(tx, events, self.clock(), failed), exact=False)
+            except EventFailed as exc:
+                failed[exc.index] = exc.answer
+
     def _finish(self, job: _Job, work: Callable[[], Any]) -> None:
         try:
             job.future.set_result(work())
         except Exception as exc:
             job.future.set_exception(exc)
 
-    def _transaction(self, work: Callable[[Tx], T]) -> T:
-        """`work` in one transaction; what it fired counted once it committed, and the next wake read back."""
+    def _transaction(self, work: Callable[[Tx], T], exact: bool = True) -> T:
+        """`work` in one transaction; what it fired counted once it committed, and the next wake read back
+        (not `exact`: the earlier of the one known and the wakes the transaction wrote, a statement
+        less; at worst the scheduler then looks once at a wake that moved later and finds nothing)."""
         def unit(tx: Tx) -> tuple[T, float | None]:
             self.live.take_fired()  # a transaction run again (a deadlock on PostgreSQL) counts once
-            return work(tx), tx.next_wake()
+            result = work(tx)
+            if exact:
+                return result, tx.next_wake()
+            return result, min((w for w in (self._next_wake, tx.earliest_wake) if w is not None), default=None)
 
         result, self._next_wake = self.store.run(unit)
         for fired in self.live.take_fired():

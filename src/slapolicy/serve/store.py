@@ -71,18 +71,51 @@ def _delivery(row: Sequence[Any]) -> DeliveryRow:
     return DeliveryRow(row[0], row[1], row[2], row[3], row[4], row[5], int(row[6]), row[7], row[8], row[9])
 
 
+_PUT_SUBJECT = (f"INSERT INTO subjects ({_SUBJECT}, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET body = excluded.body, wake = excluded.wake, next_due = excluded.next_due, "
+                "is_open = excluded.is_open, records = excluded.records, matches = excluded.matches, "
+                "pending = excluded.pending, updated = excluded.updated")
+_ADD_EVENT = "INSERT INTO events (id, subject, digest, answer, received) VALUES (?, ?, ?, ?, ?)"
+
+
 class Tx:
     """The queries of one transaction, the same on both databases (`?` placeholders; PostgreSQL's
-    row locks where it has them)."""
+    row locks where it has them).
+
+    A batch of events costs a few statements, not a few per event (on PostgreSQL each is a round trip
+    that the single writer waits for): `hold_subjects` and `hold_events` read the batch's rows at once,
+    and the subjects and events it writes are held back and written together (`flush`, executemany)
+    before any other statement and before the commit, so every query still sees them. A subject row
+    is kept only while this transaction holds it: on PostgreSQL one it locked or wrote (another
+    instance may create a subject this one found missing)."""
 
     def __init__(self, cursor: Any, postgres: bool) -> None:
         self._cursor = cursor
         self._pg = postgres
         self._lock = " FOR UPDATE" if postgres else ""
         self._skip = " FOR UPDATE SKIP LOCKED" if postgres else ""
+        self._held: dict[str, SubjectRow | None] = {}
+        self._events: dict[str, tuple[str, str] | None] = {}
+        self._unwritten_subjects: dict[str, tuple[Any, ...]] = {}
+        self._unwritten_events: list[tuple[Any, ...]] = []
+        self.earliest_wake: float | None = None  # of the subjects this transaction wrote
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self._pg else sql
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        return self._cursor.execute(sql.replace("?", "%s") if self._pg else sql, params)
+        self.flush()
+        return self._cursor.execute(self._sql(sql), params)
+
+    def flush(self) -> None:
+        """Write the subjects and events held back (in id order: two instances lock rows in one order)."""
+        if self._unwritten_subjects:
+            rows = [self._unwritten_subjects[k] for k in sorted(self._unwritten_subjects)]
+            self._unwritten_subjects = {}
+            self._cursor.executemany(self._sql(_PUT_SUBJECT), rows)
+        if self._unwritten_events:
+            rows, self._unwritten_events = self._unwritten_events, []
+            self._cursor.executemany(self._sql(_ADD_EVENT), rows)
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         return list(self.execute(sql, params).fetchall())
@@ -92,27 +125,46 @@ class Tx:
 
     # ---- events --------------------------------------------------------------------------------
     def event(self, event_id: str) -> tuple[str, str] | None:
-        row = self.first("SELECT digest, answer FROM events WHERE id = ?", (event_id,))
-        return None if row is None else (row[0], row[1])
+        """(digest, answer) of an event accepted before (None: none)."""
+        if event_id not in self._events:
+            self.hold_events((event_id,))
+        return self._events[event_id]
+
+    def hold_events(self, ids: Iterable[str]) -> None:
+        """Read these events' (digest, answer) at once."""
+        wanted = sorted(set(ids) - self._events.keys())
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            self._events.update(dict.fromkeys(chunk))
+            marks = ", ".join("?" * len(chunk))
+            self._events.update((r[0], (r[1], r[2])) for r in self.rows(f"SELECT id, digest, answer FROM events WHERE id IN ({marks})", chunk))
 
     def add_event(self, event_id: str, subject: str, digest: str, answer: str, now: float) -> None:
-        self.execute("INSERT INTO events (id, subject, digest, answer, received) VALUES (?, ?, ?, ?, ?)",
-                     (event_id, subject, digest, answer, now))
+        self._events[event_id] = (digest, answer)
+        self._unwritten_events.append((event_id, subject, digest, answer, now))
 
     def event_count(self) -> int:
         return int(self.first("SELECT count(*) FROM events")[0])
 
     # ---- subjects ------------------------------------------------------------------------------
     def subject(self, subject_id: str, lock: bool = True) -> SubjectRow | None:
+        if subject_id in self._held:
+            return self._held[subject_id]
         row = self.first(f"SELECT {_SUBJECT} FROM subjects WHERE id = ?{self._lock if lock else ''}", (subject_id,))
-        return None if row is None else _subject(row)
+        found = None if row is None else _subject(row)
+        if not self._pg or (lock and found is not None):
+            self._held[subject_id] = found
+        return found
 
-    def lock_subjects(self, ids: Iterable[str]) -> None:
-        """Lock these subjects' rows in one order (PostgreSQL), so that two batches cannot deadlock on them."""
-        if self._pg:
-            ordered = sorted(set(ids))
-            if ordered:
-                self.execute("SELECT id FROM subjects WHERE id = ANY(?) ORDER BY id FOR UPDATE", (ordered,))
+    def hold_subjects(self, ids: Iterable[str]) -> None:
+        """Read these subjects' rows at once, locked in one order on PostgreSQL (two batches cannot
+        deadlock on them)."""
+        wanted = sorted(set(ids) - self._held.keys())
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            marks = ", ".join("?" * len(chunk))
+            found = {r.id: r for r in map(_subject, self.rows(f"SELECT {_SUBJECT} FROM subjects WHERE id IN ({marks}) ORDER BY id{self._lock}", chunk))}
+            self._held.update((i, found.get(i)) for i in chunk if i in found or not self._pg)
 
     def subjects_by_seq(self, seqs: Iterable[int]) -> dict[int, str]:
         wanted = sorted(set(seqs))
@@ -127,20 +179,22 @@ class Tx:
         return int(self.first("UPDATE counters SET value = value + 1 WHERE name = 'subject' RETURNING value")[0])
 
     def put_subject(self, row: SubjectRow, now: float) -> None:
-        self.execute(
-            f"INSERT INTO subjects ({_SUBJECT}, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (id) DO UPDATE SET body = excluded.body, wake = excluded.wake, next_due = excluded.next_due, "
-            "is_open = excluded.is_open, records = excluded.records, matches = excluded.matches, pending = excluded.pending, "
-            "updated = excluded.updated",
-            (row.id, row.seq, row.kind, row.body, row.wake, row.next_due, int(row.is_open), row.records, row.matches,
-             row.pending, now))
+        self._held[row.id] = row
+        if row.wake is not None and (self.earliest_wake is None or row.wake < self.earliest_wake):
+            self.earliest_wake = row.wake
+        self._unwritten_subjects[row.id] = (row.id, row.seq, row.kind, row.body, row.wake, row.next_due, int(row.is_open),
+                                            row.records, row.matches, row.pending, now)
 
     def due_subjects(self, now: float, limit: int) -> list[str]:
         """Subjects whose outcome changed since their last replay (wake before now), soonest first; on
         PostgreSQL claimed: rows another instance holds are skipped. At the same wake, one with an event
-        not yet applied comes first: the steps waiting for it (`watermark`) wake then too."""
-        return [r[0] for r in self.rows(f"SELECT id FROM subjects WHERE wake < ? ORDER BY wake, pending IS NULL, pending "
-                                        f"LIMIT ?{self._skip}", (now, limit))]
+        not yet applied comes first: the steps waiting for it (`watermark`) wake then too. Their rows are
+        held (`subject` reads them without a statement each)."""
+        rows = [_subject(r) for r in self.rows(f"SELECT {_SUBJECT} FROM subjects WHERE wake < ? ORDER BY wake, pending IS NULL, "
+                                               f"pending LIMIT ?{self._skip}", (now, limit))]
+        for row in rows:
+            self._held.setdefault(row.id, row)
+        return [row.id for row in rows]
 
     def watermark(self, subject: str) -> float | None:
         """The earliest event of another subject not yet applied to its stored part in the correlations
@@ -154,7 +208,9 @@ class Tx:
 
     def rewake_all(self, now: float) -> int:
         """Every subject that may still change is replayed again at `now` (after a policy reload)."""
-        return int(self.execute("UPDATE subjects SET wake = ? WHERE is_open = 1 OR wake IS NOT NULL", (now,)).rowcount)
+        count = int(self.execute("UPDATE subjects SET wake = ? WHERE is_open = 1 OR wake IS NOT NULL", (now,)).rowcount)
+        self._held.clear()  # their wake changed here
+        return count
 
     def open_subjects(self, until: float | None, limit: int) -> list[SubjectRow]:
         """Open subjects by their soonest due time (those whose every clock is paused last); with
@@ -351,7 +407,9 @@ class SqliteStore(Store):
         cursor = conn.cursor()
         cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
-            result = work(Tx(cursor, False))
+            tx = Tx(cursor, False)
+            result = work(tx)
+            tx.flush()
         except BaseException:
             conn.rollback()
             raise
@@ -390,7 +448,10 @@ class PostgresStore(Store):
         for attempt in range(RETRIES):
             try:
                 with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
-                    return work(Tx(cursor, True))
+                    tx = Tx(cursor, True)
+                    result = work(tx)
+                    tx.flush()
+                    return result
             except self._errors:
                 if attempt == RETRIES - 1:
                     raise
