@@ -227,7 +227,8 @@ def word_table(width: int, title: str, columns: Sequence[str], rows: Iterable[Se
 
     rows = [list(r) for r in rows]
     texts = [[col, *(r[i] for r in rows)] for i, col in enumerate(columns)]
-    least = [max((cell_len(w) for t in ts for w in t.split() if w.isascii()), default=1) for ts in texts]
+    # a column is never narrower than its longest ASCII word, nor than one wide (Chinese) character
+    least = [max((cell_len(w) if w.isascii() else max(map(cell_len, w)) for t in ts for w in t.split()), default=1) for ts in texts]
     body = [max([cell_len(t) for t in ts[1:]] + [low]) for ts, low in zip(texts, least)]
     for i in keep:
         least[i] = body[i]

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import IO, Any
 
+from ..i18n import N_, _
 from ..kpi.availability import Measured
 from ..kpi.ledger import CREDIT, FINE, Ledger, settle
 from ..kpi.measured import absent, metric_unmeasured
@@ -44,7 +45,7 @@ def document(report: Report, versions: Sequence[Policy]) -> dict[str, Any]:
     """The report as JSON-ready data: groups per period (and --by attributes), each version's objectives per
     their period over its own subjects, and what the history could not measure."""
     subjects = Counter[str]()
-    for (_, version), n in report.versions.items():
+    for (_period, version), n in report.versions.items():
         subjects[version] += n
     covered = [p for p in versions if p.version in subjects]
     newest = (covered or list(versions))[-1]
@@ -244,12 +245,12 @@ def _row(cells: list[str]) -> str:
 
 
 def markdown(doc: dict[str, Any], out: IO[str]) -> None:
-    lines = [f"# Service quality report — {md_cell(report_title(doc))}", ""]
-    lines.append(summary_text(doc) + "." + (" **Partial: the run was interrupted.**" if doc["partial"] else ""))
+    lines = [_("# Service quality report — {title}").format(title=md_cell(report_title(doc))), ""]
+    lines.append(summary_text(doc) + "." + (_(" **Partial: the run was interrupted.**") if doc["partial"] else ""))
     notes = report_notes(doc)
     if notes:
         lines += ["", *notes]
-    lines += ["", "## Objectives", "", _row(list(OBJECTIVE_COLUMNS)), "|" + "---|" * len(OBJECTIVE_COLUMNS)]
+    lines += ["", _("## Objectives"), "", _row([_(c) for c in OBJECTIVE_COLUMNS]), "|" + "---|" * len(OBJECTIVE_COLUMNS)]
     for row in doc["objectives_at_period"]:
         cells, met = objective_cells(row, doc)
         if met is False:
@@ -257,14 +258,14 @@ def markdown(doc: dict[str, Any], out: IO[str]) -> None:
         lines.append(_row([md_cell(c) for c in cells]))
     for group in doc["groups"]:
         lines += ["", f"## {md_cell(group_label(group, doc))}: {counted(group)}", "",
-                  _row(list(METRIC_COLUMNS)), "|" + "---|" * len(METRIC_COLUMNS)]
+                  _row([_(c) for c in METRIC_COLUMNS]), "|" + "---|" * len(METRIC_COLUMNS)]
         lines += [_row([md_cell(c) for c in metric_cells(name, m)]) for name, m in group["metrics"].items()]
         if group["escalations"]:
-            lines += ["", "Escalations: " + md_cell(", ".join(f"{k} × {v}" for k, v in group["escalations"].items())) + "."]
+            lines += ["", _("Escalations: ") + md_cell(", ".join(f"{k} × {v}" for k, v in group["escalations"].items())) + "."]
         if "findings" in group:
-            lines += ["", "Findings: " + md_cell(", ".join(f"{k} × {v}" for k, v in group["findings"].items())) + "."]
+            lines += ["", _("Findings: ") + md_cell(", ".join(f"{k} × {v}" for k, v in group["findings"].items())) + "."]
     for title, columns, rows in owed_tables(doc):
-        lines += ["", f"## {title}", "", _row(list(columns)), "|" + "---|" * len(columns)]
+        lines += ["", f"## {_(title)}", "", _row([_(c) for c in columns]), "|" + "---|" * len(columns)]
         lines += [_row([md_cell(c) for c in row]) for row in rows]
     out.write("\n".join(lines) + "\n")
 
@@ -305,7 +306,7 @@ def table(doc: dict[str, Any], out: IO[str]) -> None:
 
     console = rich_console(out)
     console.print(f"[bold]{escape(report_title(doc))}[/]")
-    console.print(escape(summary_text(doc)) + (" [bold red](partial: interrupted)[/]" if doc["partial"] else ""))
+    console.print(escape(summary_text(doc)) + (f" [bold red]{escape(_('(partial: interrupted)'))}[/]" if doc["partial"] else ""))
     for note in report_notes(doc):
         console.print(escape(note))
     rows, styles = [], []
@@ -313,17 +314,19 @@ def table(doc: dict[str, Any], out: IO[str]) -> None:
         cells, met = objective_cells(row, doc)
         rows.append(cells)
         styles.append({5: "green" if met else ("bold red" if met is False else "")})
-    console.print(word_table(console.width, "objectives", OBJECTIVE_COLUMNS, rows, styles))
+    console.print(word_table(console.width, _(N_("objectives")), [_(c) for c in OBJECTIVE_COLUMNS], rows, styles))
     columns = tuple(c for c in METRIC_COLUMNS if c != "clocks")  # met + breached + running + cancelled: 80 columns
     for group in doc["groups"]:
         title = f"{group_label(group, doc)}: {counted(group)}"
         rows = [[c for col, c in zip(METRIC_COLUMNS, metric_cells(name, m)) if col != "clocks"]
                 for name, m in group["metrics"].items()]
         console.print()
-        console.print(word_table(console.width, title, columns, rows, right=range(1, len(columns))) if rows else escape(title))
+        console.print(word_table(console.width, title, [_(c) for c in columns], rows, right=range(1, len(columns)))
+                      if rows else escape(title))
     for title, columns, rows in owed_tables(doc):
         console.print()
-        console.print(word_table(console.width, title.lower(), columns, rows, right=range(2 if title != "Availability" else 3, len(columns))))
+        console.print(word_table(console.width, _(title).lower(), [_(c) for c in columns], rows,
+                                 right=range(2 if title != "Availability" else 3, len(columns))))
 
 
 def ledger_rows(doc: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:

@@ -1,0 +1,33 @@
+"""`report` as text and Markdown in Chinese: the section headings, column headings, verdicts and the
+summary translated; objective ids, clauses and the policy's own names as written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from click.testing import Result
+from rich.cells import cell_len
+
+from conftest import ROOT
+
+ARGS = ("report", "policies/after-sales", "examples/tickets.jsonl", "--as-of", "2025-12-31T00:00:00+08:00", "--engine", "python")
+
+
+def test_report_table_in_chinese(run_cli: Callable[..., Result], golden: Callable[[Path, str], None]) -> None:
+    result = run_cli("--lang", "zh", *ARGS, "--format", "table")
+    assert result.exit_code == 0
+    golden(ROOT / "tests" / "golden" / "zh" / "report_examples_table.txt", result.stdout)
+    lines = result.stdout.splitlines()
+    assert max(cell_len(line) for line in lines) <= 80
+    assert "质量目标" in lines and "objectives" not in lines
+    assert any(line.startswith("目标 ") and "条款" in line and "结果" in line for line in lines)
+    assert any(line.startswith("first-reply-on-time") and "未达成" in line for line in lines)
+
+
+def test_report_markdown_in_chinese(run_cli: Callable[..., Result]) -> None:
+    text = run_cli("--lang", "zh", *ARGS, "--format", "markdown").stdout
+    assert text.startswith("# 服务质量报告 — after-sales 2025.1")
+    assert "\n## 质量目标\n" in text and "## Objectives" not in text
+    english = run_cli(*ARGS, "--format", "markdown").stdout
+    assert english.startswith("# Service quality report — after-sales 2025.1") and "\n## Objectives\n" in english
