@@ -121,7 +121,9 @@ def running(policies: PolicySet, policy_path: str, deployment: Deployment, clock
     service = Service(policy_path, policies, deployment, "python", clock=clock, auto=options.pop("auto", False), **options)
     sock = listening_socket("127.0.0.1", 0)
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(service), log_level="warning", lifespan="on"))
+    # loop="asyncio": with uvloop installed, uvicorn before 0.30 sets uvloop's policy for the whole process, and the
+    # browser tests' Playwright (its sync API starts its own loop) then hangs on its driver's pipes
+    server = uvicorn.Server(uvicorn.Config(create_app(service), log_level="warning", lifespan="on", loop="asyncio"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
