@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import IO, Any
 
-from ..i18n import N_, _
+from ..i18n import _
 from ..kpi.availability import Measured
 from ..kpi.ledger import CREDIT, FINE, Ledger, settle
 from ..kpi.measured import absent, metric_unmeasured
@@ -314,7 +314,7 @@ def table(doc: dict[str, Any], out: IO[str]) -> None:
         cells, met = objective_cells(row, doc)
         rows.append(cells)
         styles.append({5: "green" if met else ("bold red" if met is False else "")})
-    console.print(word_table(console.width, _(N_("objectives")), [_(c) for c in OBJECTIVE_COLUMNS], rows, styles))
+    console.print(word_table(console.width, _("objectives"), [_(c) for c in OBJECTIVE_COLUMNS], rows, styles))
     columns = tuple(c for c in METRIC_COLUMNS if c != "clocks")  # met + breached + running + cancelled: 80 columns
     for group in doc["groups"]:
         title = f"{group_label(group, doc)}: {counted(group)}"

@@ -239,7 +239,7 @@ class Replayer:
         self.correlated = NOTHING_CORRELATED  # set by the replay after its first pass
         self._rulesets = dict(zip(map(id, policies.versions), rulesets)) if rulesets is not None else {}
         self._simulators: dict[int, Simulator] = {}
-        self._unknowns: dict[int, frozenset[str]] = {}
+        self._unknowns: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
 
     def simulator(self, policy: Policy) -> Simulator:
         sim = self._simulators.get(id(policy))
@@ -259,10 +259,11 @@ class Replayer:
         policy = self.policies.version_for(created)
         ignored: tuple[str, ...] = ()
         if self.compared and policy is not None:
-            if ticket.kind not in policy.kinds and ticket.kind in self.compared_kinds:
+            events, kinds = self._unknown(policy)
+            if ticket.kind in kinds:
                 return Rejection(ticket.id, ticket.line, (Reason(NOT_GOVERNED, f"version {policy.version} governs no "
                                  f"'{ticket.kind}'; another version compared does: not replayed under it"),), ticket.kind)
-            ticket, ignored = _foreign(ticket, self._unknown(policy))
+            ticket, ignored = _foreign(ticket, events)
         if created > self.as_of:
             return self._not_yet_created(ticket)
         try:
@@ -279,11 +280,12 @@ class Replayer:
         except CalendarError as exc:
             return reject(ticket.id, ticket.line, "calendar", str(exc))
 
-    def _unknown(self, policy: Policy) -> frozenset[str]:
-        """The event types of the comparison that `policy` does not declare."""
+    def _unknown(self, policy: Policy) -> tuple[frozenset[str], frozenset[str]]:
+        """The event types and the kinds of subject of the comparison that `policy` does not declare (once per version)."""
         found = self._unknowns.get(id(policy))
         if found is None:
-            found = self._unknowns[id(policy)] = self.compared.difference(policy.events)
+            found = self._unknowns[id(policy)] = (self.compared.difference(policy.events),
+                                                  self.compared_kinds.difference(policy.kinds))
         return found
 
     def _not_yet_created(self, ticket: Ticket) -> Rejection:
