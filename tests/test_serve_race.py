@@ -8,6 +8,8 @@ that counted M2, M3, M4 fired M4's `improvement-to-rnd`, and a fired step is not
 from __future__ import annotations
 
 import contextlib
+import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -100,3 +102,48 @@ def test_a_peer_another_instance_holds_is_counted_before_a_step_of_the_match_fir
         with held(url, "M1"):
             assert live.service.tick() == 3  # M2, M3, M4: M1 is the other instance's
         finish(live)
+
+
+def test_two_instances_given_events_of_one_new_subject_at_once_keep_both() -> None:
+    """Instance A applies R1's creation and has not committed yet when instance B is given R1's next
+    event: B must wait for A's subject (the subject's advisory lock) and apply its event to it. Without
+    the lock, B finds no R1 and refuses its event as coming before the creation (422); an event B could
+    apply alone would create R1 without A's, and B's write after A's commit would drop what A accepted."""
+    import threading
+
+    from slapolicy.serve.live import Live
+    from slapolicy.serve.store import PostgresStore
+
+    url = postgres_url()
+    deployment = Deployment(database=url)
+    now = at("2025-03-10T09:30:00+08:00")
+    first = {"event_id": "R1#0", "ticket_id": "R1", "at": "2025-03-10T09:00:00+08:00", "type": "created", "attributes": ATTRIBUTES}
+    second = {"event_id": "R1#1", "ticket_id": "R1", "at": "2025-03-10T09:10:00+08:00", "type": "registered"}
+    stores = [PostgresStore(url), PostgresStore(url)]
+    lives = [Live(POLICIES, None, deployment, now), Live(POLICIES, None, deployment, now)]
+    a_applied, b_asked = threading.Event(), threading.Event()
+    answers: dict[str, int] = {}
+
+    def instance_a(tx: Any) -> None:
+        answers["a"] = lives[0].ingest(tx, [first], now)[0].status
+        a_applied.set()
+        b_asked.wait(10)
+        time.sleep(0.3)  # B has read R1 by now, unless it waits for A
+
+    def instance_b() -> None:
+        a_applied.wait(10)
+        b_asked.set()
+        answers["b"] = stores[1].run(lambda tx: lives[1].ingest(tx, [second], now)[0].status)
+
+    try:
+        b = threading.Thread(target=instance_b)
+        b.start()
+        stores[0].run(instance_a)
+        b.join(30)
+        assert answers == {"a": 202, "b": 202}
+        row = stores[0].run(lambda tx: tx.subject("R1", lock=False), write=False)
+        assert row is not None
+        assert [e["type"] for e in json.loads(row.body)["events"]] == ["created", "registered"]
+    finally:
+        for store in stores:
+            store.close()

@@ -86,8 +86,8 @@ class Tx:
     that the single writer waits for): `hold_subjects` and `hold_events` read the batch's rows at once,
     and the subjects and events it writes are held back and written together (`flush`, executemany)
     before any other statement and before the commit, so every query still sees them. A subject row
-    is kept only while this transaction holds it: on PostgreSQL one it locked or wrote (another
-    instance may create a subject this one found missing)."""
+    is kept only while this transaction holds it: on PostgreSQL one it locked, wrote, or found missing
+    under the subject's advisory lock (`hold_subjects`: no other instance creates it meanwhile)."""
 
     def __init__(self, cursor: Any, postgres: bool) -> None:
         self._cursor = cursor
@@ -158,13 +158,19 @@ class Tx:
 
     def hold_subjects(self, ids: Iterable[str]) -> None:
         """Read these subjects' rows at once, locked in one order on PostgreSQL (two batches cannot
-        deadlock on them)."""
+        deadlock on them). A subject not stored yet has no row to lock: on PostgreSQL each subject's
+        advisory lock is taken first, so two instances given events of one new subject at once apply
+        them one after the other (each would otherwise create it from its own event alone, and the later
+        write would drop the earlier instance's accepted event)."""
         wanted = sorted(set(ids) - self._held.keys())
+        if self._pg and wanted:
+            self.execute("SELECT pg_advisory_xact_lock(hashtextextended(s, 22)) FROM unnest(?::text[]) WITH ORDINALITY "
+                         "AS u(s, n) ORDER BY n", (wanted,))
         for start in range(0, len(wanted), 500):
             chunk = wanted[start:start + 500]
             marks = ", ".join("?" * len(chunk))
             found = {r.id: r for r in map(_subject, self.rows(f"SELECT {_SUBJECT} FROM subjects WHERE id IN ({marks}) ORDER BY id{self._lock}", chunk))}
-            self._held.update((i, found.get(i)) for i in chunk if i in found or not self._pg)
+            self._held.update((i, found.get(i)) for i in chunk)
 
     def subjects_by_seq(self, seqs: Iterable[int]) -> dict[int, str]:
         wanted = sorted(set(seqs))
