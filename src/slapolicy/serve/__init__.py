@@ -5,7 +5,7 @@ outcome next changes, and deliveries go out as signed webhooks and e-mail.
 
 Modules: `config` (the deployment file: database, tokens, recipients, limits), `auth` (hashed,
 scoped tokens), `store` (SQLite or PostgreSQL behind one interface, with versioned SQL
-`migrations`), `live` (an event in: stored, the subject replayed, its firings recorded; the
+`migrations`) over `tx` (the queries of one transaction and the rows they read), `live` (an event in: stored, the subject replayed, its firings recorded; the
 scheduler's tick; the state as of now), `documents` (what the API answers), `deliveries`
 (webhooks and SMTP, retries and dead letters), `metrics` (Prometheus), `runtime` (the threads
 that own the database and the replay) and `app` (the HTTP routes, `openapi.json`).

@@ -47,7 +47,7 @@ from ..sim.webhooks import map_webhook
 from .auth import Denied
 from .documents import delivery
 from .runtime import Reloaded, Service
-from .store import Tx
+from .tx import Tx
 
 DELIVERY_STATES = ("pending", "delivered", "dead", "unrouted")
 MAX_LIMIT = 1000

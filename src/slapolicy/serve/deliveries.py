@@ -30,7 +30,8 @@ import msgspec
 from .. import __version__
 from .config import Deployment, Recipient
 from .metrics import Metrics
-from .store import DeliveryRow, Store, Tx
+from .store import Store
+from .tx import DeliveryRow, Tx
 
 log = logging.getLogger("slapolicy.serve")
 BATCH = 50  # deliveries claimed at once

@@ -19,7 +19,7 @@ from typing import Any
 from ..kpi.board import open_clocks
 from ..output.encode import Encoder, number
 from ..sim.outcome import ClockOutcome, EscalationFiring, Outcome, Rejection, SubjectOutcome
-from .store import DeliveryRow
+from .tx import DeliveryRow
 
 
 def dedupe_key(subject: str, e: EscalationFiring) -> str:

@@ -42,7 +42,7 @@ from ..sim.tickets import WHO, RawItem, Ticket, TicketError, ticket_from_data, t
 from ..validate.repository import PolicySet
 from .config import Deployment
 from .documents import Documents, dedupe_key, timing
-from .store import DeliveryRow, SubjectRow, Tx
+from .tx import DeliveryRow, SubjectRow, Tx
 
 log = logging.getLogger("slapolicy.serve")
 
@@ -111,8 +111,8 @@ class Live:
         so it leaves nothing behind (a savepoint an event would cost two statements each time)."""
         self._retime(now)
         failed = failed or {}
-        tx.hold_events(str(e["event_id"]) for e in events if isinstance(e, dict) and isinstance(e.get("event_id"), str))
-        tx.hold_subjects(key for e in events if isinstance(e, dict) and (key := ticket_key(e.get("ticket_id"))))
+        tx.hold((str(e["event_id"]) for e in events if isinstance(e, dict) and isinstance(e.get("event_id"), str)),
+                (key for e in events if isinstance(e, dict) and (key := ticket_key(e.get("ticket_id")))))
         answers = []
         for index, data in enumerate(events):
             if index in failed:

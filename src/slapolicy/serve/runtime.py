@@ -31,7 +31,8 @@ from .config import Deployment
 from .deliveries import Channel, Deliverer
 from .live import Answer, EventFailed, Live
 from .metrics import Metrics
-from .store import Store, Tx, open_store
+from .store import Store, open_store
+from .tx import Tx
 
 log = logging.getLogger("slapolicy.serve")
 T = TypeVar("T")
