@@ -129,6 +129,15 @@ def test_parallel_blocks_and_a_pipe_give_the_same_matches_as_one_pass(tmp_path: 
     assert outcomes(policies, "-", AS_OF, "python", jobs=1, block_bytes=3000) == serial
 
 
+def test_a_file_read_in_blocks_matches_as_the_same_tickets_given_at_once(tmp_path: Path) -> None:
+    """The file's first pass keeps its matches as a table and reads the members' ids back per block;
+    the items' path builds every match at once: the same outcomes."""
+    path = _history(tmp_path)
+    policies = open_policy_set(POLICY)
+    items = [RawItem(json.loads(line), n) for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)]
+    assert outcomes(policies, str(path), AS_OF, "python", jobs=1, block_bytes=3000) == simulate(policies, items, "python", AS_OF)
+
+
 def test_a_duplicate_id_takes_no_part(tmp_path: Path) -> None:
     path = tmp_path / "d.jsonl"
     rows = [ticket("T1", "2025-03-01"), ticket("T2", "2025-03-02"), ticket("T2", "2025-03-02"), ticket("T3", "2025-03-03")]

@@ -10,8 +10,9 @@ would keep one fact per ticket in a session (slow per event, capped at 1024 sess
 
 The first pass is split like the replay: `records(ticket)` turns a subject into plain
 records (in a worker process, block by block), and a `Correlator` in the main process keeps
-them compactly (three numbers per member, in arrays per key) and finds the matches; the ids
-of the subjects involved in a match are read back at the end (`ids`), not kept for all.
+them compactly (three numbers per member, in arrays per key) and finds the matches, kept as a
+`MatchTable` (a few numbers each); the ids of the subjects involved are read back once, into an
+`IdBook`, and a block's matches are made with them as the block is replayed.
 
 Semantics (docs/format.md, "Correlations"):
 - a subject's attributes are taken as they are at the end of its history (up to --as-of);
@@ -34,12 +35,12 @@ import bisect
 import datetime as dt
 import math
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..policy.model import Correlation, Policy
-from .matches import Correlated, Match
+from .matches import Correlated, MatchTable
 from .simulator import Replayer
 from .tickets import Ticket, TicketError
 
@@ -143,29 +144,35 @@ class Correlator:
         for record in records(self.replayer, ticket):
             self.add(record)
 
-    def result(self, ids: Callable[[set[int]], dict[int, str]]) -> Correlated:
-        """Each line's matches (as the subject completing them) and its undecided correlations; `ids`
-        gives the ids of the lines involved in matches."""
+    def table(self) -> MatchTable:
+        """Every match of the records taken (kept compactly: `MatchTable`)."""
+        return MatchTable(self._found())
+
+    def _found(self) -> Iterator[tuple[str, float, list[int], tuple[Any, ...]]]:
+        """(correlation, at, member lines in creation order, key) of each match."""
         rules = {(p.version, c.id): (c, p) for p in self.replayer.policies.versions for c in p.correlations}
-        found: list[tuple[str, float, list[int], tuple[Any, ...]]] = []  # (correlation, at, member lines, key)
         for (rule, key), group in self.groups.items():
             correlation, policy = rules[rule]
-            cid = correlation.id
             order = sorted(range(len(group.lines)), key=lambda i: (group.created[i], group.lines[i]))
             members = [(group.created[i], group.lines[i], group.resolved[i]) for i in order]
             matcher = _again if correlation.again_after else _counted
             for involved in matcher(correlation, members, policy):
-                found.append((cid, involved[-1][0], [m[1] for m in involved], key))
+                yield correlation.id, involved[-1][0], [m[1] for m in involved], key
         for rule, named, created, line in self.links:
             earlier = self.linked.get(rule, {}).get(named)
             if earlier is not None and earlier < (created, line):
-                found.append((rule[1], created, [earlier[1], line], (named,)))
-        names = ids({line for _, _, lines, _ in found for line in lines})
-        matches: dict[int, list[Match]] = {}
-        for cid, at, lines, key in found:
-            matches.setdefault(lines[-1], []).append(Match(cid, at, tuple(names.get(n, f"line {n}") for n in lines), key))
-        return Correlated({line: tuple(sorted(ms, key=lambda m: m.correlation)) for line, ms in matches.items()},
-                          {line: tuple(u) for line, u in self.undecided.items()})
+                yield rule[1], created, [earlier[1], line], (named,)
+
+    def undecided_lines(self) -> dict[int, tuple[tuple[str, tuple[str, ...]], ...]]:
+        return {line: tuple(u) for line, u in self.undecided.items()}
+
+    def result(self, ids: Callable[[set[int]], dict[int, str]]) -> Correlated:
+        """Each line's matches (as the subject completing them) and its undecided correlations; `ids`
+        gives the ids of the lines involved in matches (for a few subjects: a history's first pass keeps
+        the table and reads the ids back per block)."""
+        table = self.table()
+        names = ids(set(table.involved().tolist()))
+        return Correlated(table.between(0, 1 << 62, names.get), self.undecided_lines())
 
     def add_all(self, tickets: Iterable[Ticket]) -> None:
         for ticket in tickets:

@@ -1,5 +1,6 @@
 """Reading a JSONL history in blocks of whole lines, numbered as an editor numbers them, and any
-earlier line read back by its number (for the duplicate-id check); the ids a block's lines claim."""
+earlier line read back by its number (for the duplicate-id check); the ids a block's lines claim;
+the ids of chosen lines, read back at once (`IdBook`)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,17 @@ import contextlib
 import functools
 import sys
 import tempfile
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from .dedup import IdIndex
 from .tickets import BOM, line_id
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 BLOCK_BYTES = 1 << 20  # about 1 300 tickets of a typical history
 MAX_LINE_BYTES = 8 << 20  # one JSONL line (ticket); longer ones are rejected without being kept
@@ -136,6 +142,36 @@ class Lines:
             return text.decode(self.codec).encode("utf-8") if self.codec else text
         finally:
             source.seek(here)
+
+
+class IdBook:
+    """The ids of chosen lines, read back in one pass: their numbers ascending and the ids' UTF-8 in one
+    blob (a few bytes an id, not a str object and a dict entry each)."""
+
+    def __init__(self, lines: Lines, wanted: npt.NDArray[np.int64]) -> None:
+        """`wanted`: line numbers, ascending, once each. Reads the blocks once and rewinds."""
+        self._numbers, self._ends, blob = array("q"), array("q"), bytearray()
+        if len(wanted):
+            for block in lines.blocks():
+                lo = int(wanted.searchsorted(block.first_line))
+                hi = int(wanted.searchsorted(block.first_line + block.lines))
+                if lo == hi:
+                    continue
+                parts = block.data.split(b"\n")
+                for n in wanted[lo:hi]:
+                    key = line_id(parts[int(n) - block.first_line])
+                    if key is not None:
+                        self._numbers.append(int(n))
+                        blob += key.encode("utf-8")
+                        self._ends.append(len(blob))
+            lines.rewind()
+        self._blob = bytes(blob)
+
+    def get(self, line: int) -> str | None:
+        i = bisect.bisect_left(self._numbers, line)
+        if i == len(self._numbers) or self._numbers[i] != line:
+            return None
+        return self._blob[self._ends[i - 1] if i else 0:self._ends[i]].decode("utf-8")
 
 
 def claim(index: IdIndex, block: Block) -> dict[int, int]:

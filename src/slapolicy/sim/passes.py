@@ -11,21 +11,24 @@ from typing import Any
 from .correlate import Correlator, Record
 from .dedup import IdIndex
 from .lanes import Lanes, Sink
-from .lines import Block, Lines, claim
-from .matches import Correlated
-from .tickets import line_id
+from .lines import Block, IdBook, Lines, claim
+from .matches import Correlated, MatchTable
 from .workers import Gate, Pool, in_flight
 
 
 class FirstPass:
     """Duplicate ids and correlations, decided over the whole history before the replay; sliced per
-    block by line number (bisect: a block's share costs its own size, not the history's)."""
+    block by line number (bisect: a block's share costs its own size, not the history's). The matches
+    stay compact (`MatchTable`) until a block's are made, with the ids of their members (`IdBook`)."""
 
-    def __init__(self, duplicates: dict[int, int], correlated: tuple[Correlated, ...]) -> None:
+    def __init__(self, duplicates: dict[int, int], tables: tuple[MatchTable, ...],
+                 undecided: tuple[dict[int, tuple[tuple[str, tuple[str, ...]], ...]], ...], ids: IdBook) -> None:
         self.duplicates = duplicates  # line -> the earlier line that claimed its id
-        self.correlated = correlated  # per lane
+        self.tables = tables  # per lane
+        self.undecided = undecided  # per lane
+        self.ids = ids
         self._duplicate_lines = sorted(duplicates)
-        self._lines = tuple((sorted(c.matches), sorted(c.undecided)) for c in correlated)
+        self._undecided_lines = tuple(sorted(u) for u in undecided)
 
     @staticmethod
     def _between(keys: list[int], lo: int, hi: int) -> list[int]:
@@ -37,9 +40,8 @@ class FirstPass:
 
     def correlated_in(self, block: Block) -> tuple[Correlated, ...]:
         lo, hi = block.first_line, block.first_line + block.lines
-        return tuple(Correlated({n: c.matches[n] for n in self._between(matched, lo, hi)},
-                                {n: c.undecided[n] for n in self._between(undecided, lo, hi)})
-                     for c, (matched, undecided) in zip(self.correlated, self._lines))
+        return tuple(Correlated(table.between(lo, hi, self.ids.get), {n: undecided[n] for n in self._between(lines, lo, hi)})
+                     for table, undecided, lines in zip(self.tables, self.undecided, self._undecided_lines))
 
 
 def first_pass(lanes: Lanes, lines: Lines, index: IdIndex, pool: Pool | None, gate: Gate) -> FirstPass:
@@ -65,19 +67,13 @@ def first_pass(lanes: Lanes, lines: Lines, index: IdIndex, pool: Pool | None, ga
     else:
         in_flight(pool, (("records", b, claimed(b)) for b in lines.blocks()), lambda exported, _: take(exported), gate)
     lines.rewind()
+    tables = tuple(c.table() for c in correlators)
+    undecided = tuple(c.undecided_lines() for c in correlators)
+    correlators.clear()  # their records: the tables hold what the replay needs
+    import numpy as np
 
-    def ids(needed: set[int]) -> dict[int, str]:
-        found: dict[int, str] = {}
-        if needed:
-            for block in lines.blocks():
-                for offset, line in enumerate(block.data.split(b"\n")):
-                    if block.first_line + offset in needed and (key := line_id(line)) is not None:
-                        found[block.first_line + offset] = key
-            lines.rewind()
-        return found
-
-    return FirstPass(duplicates, tuple(c.result(ids) for c in correlators))
-
+    involved = np.unique(np.concatenate([t.involved() for t in tables])) if tables else np.zeros(0, dtype=np.int64)
+    return FirstPass(duplicates, tables, undecided, IdBook(lines, involved))
 
 
 def second_pass(lanes: Lanes, lines: Lines, index: IdIndex, first: FirstPass | None, pool: Pool | None, total: Sink,
