@@ -279,9 +279,7 @@ class Live:
         """The subject's new part in the correlations stored, and the matches found again in every group
         it leaves or joins: {subject: its matches, encoded} for each subject whose matches changed."""
         affected = _groups(_records(row.records)) | _groups(recs)
-        tx.lock_groups(affected)
-        tx.set_groups(row.id, _groups(recs))
-        others = [m for m in tx.members(affected) if m.id != row.id]  # the subject itself may not be stored yet
+        others = [m for m in tx.regroup(row.id, affected, _groups(recs)) if m.id != row.id]  # itself may not be stored yet
         correlator = Correlator(self.replayer)
         seqs = {row.seq: row.id, **{m.seq: m.id for m in others}}
         for record in [*recs, *(r for m in others for r in _records(m.records))]:

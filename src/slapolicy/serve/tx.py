@@ -158,14 +158,19 @@ class Tx:
             self._seqs.extend(range(last - new + 1, last + 1))
 
     def _together(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Any]]:
-        """Each statement's rows; on PostgreSQL sent at once, a cursor each, and read after one sync."""
-        if not self._pg:
-            return [self.rows(sql, params) for sql, params in statements]
+        """Each statement's rows (none for one that returns none); on PostgreSQL sent at once, a cursor
+        each, and read after one sync."""
+        if not self._pg:  # one cursor: each statement's rows read before the next runs
+            out = []
+            for sql, params in statements:
+                cursor = self.execute(sql, params)
+                out.append(list(cursor.fetchall()) if cursor.description is not None else [])
+            return out
         self.flush()
         connection = self._cursor.connection
         with connection.pipeline():
             cursors = [connection.cursor().execute(self._sql(sql), params) for sql, params in statements]
-        return [list(c.fetchall()) for c in cursors]
+        return [list(c.fetchall()) if c.description is not None else [] for c in cursors]
 
     def subjects_by_seq(self, seqs: Iterable[int]) -> dict[int, str]:
         wanted = sorted(set(seqs))
@@ -238,24 +243,23 @@ class Tx:
         return out
 
     # ---- correlations --------------------------------------------------------------------------
-    def lock_groups(self, groups: Iterable[str]) -> None:
-        """Take these correlation groups (PostgreSQL, until the transaction ends, in one order): two
-        instances changing one group's members one after the other each read the other's member."""
-        if self._pg:
-            for group in sorted(set(groups)):
-                self.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 21))", (group,))
-
-    def set_groups(self, subject: str, groups: Iterable[str]) -> None:
-        self.execute("DELETE FROM members WHERE subject = ?", (subject,))
-        for group in sorted(set(groups)):
-            self.execute("INSERT INTO members (grp, subject) VALUES (?, ?)", (group, subject))
-
-    def members(self, groups: Iterable[str]) -> list[SubjectRow]:
-        """The subjects in any of these correlation groups (locked on PostgreSQL, in id order)."""
-        wanted = sorted(set(groups))
-        if not wanted:
-            return []
-        ids = sorted({r[0] for r in self.rows(f"SELECT subject FROM members WHERE grp IN ({_marks(wanted)})", wanted)})
+    def regroup(self, subject: str, affected: Iterable[str], groups: Iterable[str]) -> list[SubjectRow]:
+        """The subject's correlation groups set to `groups`, and the members of every `affected` group
+        (the subject's old and new ones) read, their rows locked on PostgreSQL in id order. On
+        PostgreSQL the affected groups are taken first (advisory locks until the transaction ends, in
+        one order): two instances changing one group's members one after the other each read the
+        other's member. The statements but the last go in one round trip (pipeline mode)."""
+        wanted, joined = sorted(set(affected)), sorted(set(groups))
+        statements: list[tuple[str, Sequence[Any]]] = []
+        if self._pg and wanted:
+            statements.append(("SELECT pg_advisory_xact_lock(hashtextextended(g, 21)) FROM unnest(?::text[]) WITH ORDINALITY "
+                               "AS u(g, n) ORDER BY n", [wanted]))
+        statements.append(("DELETE FROM members WHERE subject = ?", [subject]))
+        statements += [("INSERT INTO members (grp, subject) VALUES (?, ?)", [group, subject]) for group in joined]
+        if wanted:
+            statements.append((f"SELECT subject FROM members WHERE grp IN ({_marks(wanted)})", wanted))
+        results = self._together(statements)
+        ids = sorted({r[0] for r in results[-1]}) if wanted else []
         if not ids:
             return []
         return [_subject(r) for r in self.rows(f"SELECT {_SUBJECT} FROM subjects WHERE id IN ({_marks(ids)}) ORDER BY id{self._lock}", ids)]
