@@ -126,10 +126,12 @@ class ExportRefused(Exception):
 
 # ---- loading a profile ---------------------------------------------------------------------------
 
+PROFILES = files(__package__).joinpath("profiles")  # the shipped import profiles' folder
+
+
 def shipped() -> dict[str, str]:
     """The shipped profiles by name (file stem)."""
-    folder = files(__package__).joinpath("profiles")
-    return {Path(p.name).stem: p.name for p in folder.iterdir() if p.name.endswith(".yaml")}
+    return {Path(p.name).stem: p.name for p in PROFILES.iterdir() if p.name.endswith(".yaml")}
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,8 @@ class Shipped:
 
 
 def shipped_profile(name: str, *, or_file: bool = False) -> Shipped:
-    """The shipped profile of that name; InputError (SLA911) with a did-you-mean otherwise."""
+    """The shipped profile of that name; InputError (SLA911) with a did-you-mean otherwise, ProfileError (file:line:column)
+    where its file is no profile (an installation edited by hand)."""
     names = shipped()
     if name not in names:
         raise InputError(Diagnostic.of(name, 0, 0, "SLA911",
@@ -151,9 +154,13 @@ def shipped_profile(name: str, *, or_file: bool = False) -> Shipped:
                                        f"{_nearest_profile(name, sorted(names))}; "
                                        f"shipped profiles: {', '.join(sorted(names))}"
                                        + (" (or give the path of your own profile file)" if or_file else "")))
-    text = files(__package__).joinpath("profiles", names[name]).read_text(encoding="utf-8")
-    data = load_text(text, name)[0].data
-    return Shipped(name, data["rows"], one_line(data.get("description", "")), text)
+    path = PROFILES.joinpath(names[name])
+    text = path.read_text(encoding="utf-8")
+    doc, problems = load_text(text, str(path))
+    problems = problems or schema_problems(doc, "profile")
+    if problems:
+        raise ProfileError(problems)
+    return Shipped(name, doc.data["rows"], one_line(doc.data.get("description", "")), text)
 
 
 def _nearest_profile(name: str, names: list[str]) -> str:
