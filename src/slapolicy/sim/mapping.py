@@ -74,7 +74,8 @@ class Profile:
     totals: frozenset[str] = frozenset()  # id cells that mark a totals row (合计): skipped, not a ticket
     spellings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # a column's header spellings, by its first
     header_row: int | str = 1  # the header's row, or "find": the first row with every column the profile reads
-    footer: tuple[str, ...] = ()  # how an id cell of a note under the tickets begins (Zammad's "Timezone: …"): skipped
+    footer: tuple[str, ...] = ()  # how an id cell of a note under the tickets begins: skipped
+    timezone_footer: tuple[str, ...] = ()  # how the id cell of a footer naming the times' zone begins (Zammad's "Timezone: …")
 
     def headers(self, column: str) -> tuple[str, ...]:
         """The headers that name `column` in an export: its spellings, or itself."""
@@ -304,6 +305,7 @@ def _model(doc: Document) -> tuple[Profile, list[Diagnostic]]:
         delimiter=data.get("delimiter"), encoding=data.get("encoding"), id_path=id_paths[0] if id_paths else (),
         totals=frozenset(data.get("totals", ())), spellings={k: v for k, v in spellings.items() if len(v) > 1},
         header_row=data.get("header_row", 1), footer=tuple(data.get("footer", ())),
+        timezone_footer=tuple(data.get("timezone_footer", ())),
     )
     return profile, problems
 
