@@ -250,7 +250,7 @@ def html_page(doc: dict[str, Any], out: IO[str]) -> None:
              (N_("Objectives"), OBJECTIVE_COLUMNS, [objective_cells(row, doc["period"])[0] for row in doc["objectives_at_period"]], False),
              (N_("Changed outcomes"), CHANGE_COLUMNS, [_change_cells(ch, True) for ch in doc["changed"]], True)]
     title = _("What if: {policy} {base} → {candidate}").format(policy=b["policy"], base=b["version"], candidate=c["version"])
-    out.write(tables_page(title, _summary(doc), cards, [(_(heading), [_(c) for c in columns], rows, folded)
+    out.write(tables_page(title, _summary(doc), cards, [(_(heading), [_(column) for column in columns], rows, folded)
                                                          for heading, columns, rows, folded in found]))
 
 

@@ -213,8 +213,10 @@ class _Reader:
     def webhook_zones(self, value: Any) -> dict[str, str]:
         """`webhooks: {znuny-webhook: {timezone: Europe/Berlin}}`: the helpdesk's zone, where its payloads' times carry
         no offset and it is not the profile's (a Znuny whose OTRSTimeZone is not UTC): --source-tz of the service."""
+        if not isinstance(value, dict):
+            raise self.fail(("webhooks",), "write a mapping of webhook profiles: znuny-webhook: {timezone: Europe/Berlin}")
         out = {}
-        for name, entry in self.mapping(value, ("webhooks",), tuple(value) if isinstance(value, dict) else ()).items():
+        for name, entry in value.items():
             where: tuple[str | int, ...] = ("webhooks", name)
             if name not in shipped() or not str(name).endswith("-webhook"):
                 raise self.fail(where, f"no shipped webhook profile '{name}'; use one of: "
