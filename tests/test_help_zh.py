@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import Result
+from rich.cells import cell_len
 
 from conftest import ROOT
 from slapolicy.cli import COMMANDS, main
@@ -64,3 +65,20 @@ def test_code_titles_in_chinese(run_cli: Callable[..., Result]) -> None:
 def test_defaults_click_appends_are_translated(run_cli: Callable[..., Result]) -> None:
     shown = run_cli("--lang", "zh", "generate", "--help").output
     assert "种子相同，输出逐字节相同。  [默认：1]" in shown
+
+
+@pytest.mark.parametrize("name", ["", *COMMANDS])
+def test_chinese_help_fits_the_terminal_by_display_width(name: str, run_cli: Callable[..., Result],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Chinese character fills two columns: at 80 columns no line of the help runs wider, and no word of a help
+    text is lost by the wrapping (each text, without its spaces, is in the help without its spaces)."""
+    monkeypatch.setenv("COLUMNS", "80")
+    args = [name] if name else []
+    shown = run_cli("--lang", "zh", *args, "--help").output
+    assert max(cell_len(line) for line in shown.splitlines()) <= 80
+    command = main if not name else main.get_command(click.Context(main), name)
+    assert command is not None
+    with speaking("zh"):
+        texts = [_said(p.help) for p in command.params if isinstance(p, click.Option) and p.help]
+    flat = "".join(shown.split())
+    assert [t for t in texts if "".join(t.split()) not in flat] == []

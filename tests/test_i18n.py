@@ -3,6 +3,7 @@ shipped .mo files are the compiled .po sources; and the language chosen as docum
 
 from __future__ import annotations
 
+import dataclasses
 import gettext
 import io
 import re
@@ -19,6 +20,8 @@ from click.testing import Result
 from hypothesis import given
 from hypothesis import strategies as st
 
+from slapolicy.diagnostics.codes import CODES
+from slapolicy.diagnostics.explanations import EXPLANATIONS, blocks, explanation, source_hash, translations
 from slapolicy.i18n import LOCALE_DIR, N_, _, choose, language_of, ngettext, speaking
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,3 +115,38 @@ def test_help_follows_the_locale(run_cli: Callable[..., Result], monkeypatch: py
     assert re.search(r"^  validate\s+检查策略文件或目录", listed, re.M)
     assert "\n命令:\n" in listed or "\n命令：\n" in listed
     assert "Check policy files" in run_cli("--lang", "en", "--help").output
+
+
+# ---- `explain`'s long texts: a translation per code, kept with the hash of the English it translates ----
+
+def test_every_code_explanation_is_translated_and_current() -> None:
+    """Each code has its Chinese explanation; each translates the English as it now reads (an edited English text
+    makes its translation stale); the examples are the English ones word for word; every paragraph of prose is Chinese."""
+    found = translations("zh")
+    assert sorted(set(found) - set(CODES)) == [], "explanations of codes that no longer exist: remove them"
+    assert sorted(set(CODES) - set(found)) == [], "codes without a Chinese explanation: add them to " + str(EXPLANATIONS["zh"])
+    stale = [f"{code}: set source: {source_hash(c.plain_doc())} once the translation says what the English now says"
+             for code, c in CODES.items() if found[code]["source"] != source_hash(c.plain_doc())]
+    assert stale == [], f"stale translations in {EXPLANATIONS['zh']}"
+    for code, c in CODES.items():
+        english, chinese = list(blocks(c.plain_doc())), list(blocks(found[code]["text"]))
+        assert [k for k, _t in english] == [k for k, _t in chinese], code
+        assert [t for k, t in english if k == "example"] == [t for k, t in chinese if k == "example"], code
+        assert all(re.search(r"[\u4e00-\u9fff]", t) for k, t in chinese if k != "example"), code
+
+
+def test_a_changed_english_explanation_is_shown_in_english() -> None:
+    """A translation of an English text that has since changed is not shown: `explain` says the English until it is redone."""
+    code = CODES["SLA503"]
+    edited = dataclasses.replace(code, module=None, text=code.plain_doc() + " Edited.")
+    with speaking("zh"):
+        assert explanation(code) == translations("zh")["SLA503"]["text"]
+        assert explanation(edited) == edited.plain_doc()
+
+
+def test_explain_speaks_both_languages(run_cli: Callable[..., Result]) -> None:
+    """Every code's explanation through the command: the English text, and under --lang zh the Chinese one."""
+    for code, c in CODES.items():
+        english, chinese = run_cli("explain", code).output, run_cli("--lang", "zh", "explain", code).output
+        assert english.endswith(c.plain_doc() + "\n") and chinese.endswith(translations("zh")[code]["text"] + "\n"), code
+        assert english != chinese

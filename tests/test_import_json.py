@@ -112,6 +112,40 @@ def test_random_pages_never_crash_and_every_ticket_is_accounted_for(tickets: lis
         assert imported.rows == len(tickets)
 
 
+def _events(item: RawItem) -> list[tuple[str, str]]:
+    return [(e["type"], dt.datetime.fromisoformat(e["at"]).astimezone(dt.UTC).isoformat()) for e in item.data["events"]]
+
+
+def test_a_page_with_its_metric_sets_gives_reply_and_solve_times_as_the_csv_export() -> None:
+    """The incremental export with `?include=metric_sets` sideloads each ticket's metric set beside the tickets: joined
+    by ticket_id, its reply time (calendar minutes after creation) and solved_at give every ticket the responded and
+    resolved events the CSV export's columns give it (a page without them has created and registered only)."""
+    page = read_profiled(ZENDESK, (SAMPLES / "zendesk-ticket-export.incremental-metric-sets.json").read_bytes())
+    csv = read_profiled(ZENDESK, (SAMPLES / "zendesk-ticket-export.csv").read_bytes())
+    assert (len(page.tickets), page.rejections) == (12, [])
+    assert [_events(t) for t in page.tickets] == [_events(t) for t in csv.tickets]
+    assert _events(page.tickets[0])[2:] == [("responded", "2025-03-03T01:21:00+00:00"), ("resolved", "2025-03-03T02:47:00+00:00")]
+    assert {e["type"] for t in read_profiled(ZENDESK, PAGE.read_bytes()).tickets for e in t.data["events"]} == {"created", "registered"}
+
+
+def test_a_tickets_own_metric_set_wins_and_a_set_of_no_ticket_on_the_page_is_none() -> None:
+    ticket = {"id": 7, "priority": "high", "created_at": "2025-03-03T01:00:00Z",
+              "metric_set": {"reply_time_in_minutes": {"calendar": 5}, "solved_at": None}}
+    sideloaded = [{"ticket_id": 7, "reply_time_in_minutes": {"calendar": 50}, "solved_at": None},
+                  {"ticket_id": 8, "reply_time_in_minutes": {"calendar": 9}, "solved_at": "2025-03-03T02:00:00Z"}]
+    (only,) = read_profiled(ZENDESK, json.dumps({"tickets": [ticket], "metric_sets": sideloaded}).encode()).tickets
+    assert _events(only)[2:] == [("responded", "2025-03-03T01:05:00+00:00")]
+
+
+@FUZZ
+@given(st.lists(TICKET, max_size=4), st.lists(st.fixed_dictionaries({"ticket_id": JSON | st.integers(0, 50)}, optional={
+    "reply_time_in_minutes": st.fixed_dictionaries({"calendar": JSON}), "solved_at": JSON}) | JSON, max_size=4) | JSON)
+def test_any_sideloaded_metric_sets_never_crash_and_every_ticket_is_accounted_for(tickets: list[Any], metric_sets: Any) -> None:
+    imported = read_profiled(ZENDESK, json.dumps({"tickets": tickets, "metric_sets": metric_sets}).encode("utf-8"))
+    assert imported.rows == len(tickets) and all(r.reasons for r in imported.rejections)
+    assert len(imported.items) <= len(tickets)
+
+
 def test_an_encoding_or_a_sheet_for_json_is_refused_not_dropped(run_cli: Run) -> None:
     for option, value in (("--encoding", "gb18030"), ("--sheet", "Tickets")):
         result = run_cli("import", "-p", "zendesk-ticket-export", str(PAGE), option, value)

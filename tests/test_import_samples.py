@@ -13,11 +13,14 @@ from slapolicy.sim.replay import read_profiled
 SAMPLES = ROOT / "examples" / "imports"
 SHAPES = {  # a sample beside the profile's own (examples/imports/PROFILE.csv) -> its profile, and (ticket, event) -> instant
     "cn-helpdesk.utf8": ("cn-helpdesk", {(0, 0): "2025-03-03T09:12:00+08:00", (0, 4): "2025-03-03T11:47:00+08:00"}),
-    "zammad-ticket-report.download": ("zammad-ticket-report", {(0, 0): "2025-03-03T09:12:00", (11, 3): "2025-03-07T12:27:00"}),
+    "zammad-ticket-report.download": ("zammad-ticket-report", {(0, 0): "2025-03-03T09:12:00+08:00",  # the footer's zone
+                                                               (11, 3): "2025-03-07T12:27:00+08:00"}),
     "zendesk-ticket-export.no-priority": (str(SAMPLES / "profiles" / "zendesk-no-priority-is-p3.yaml"),
                                           {(1, 0): "2025-03-03T09:52:00+08:00", (1, 2): "2025-03-03T10:17:00+08:00"}),
     "zendesk-ticket-export.incremental": ("zendesk-ticket-export", {(0, 0): "2025-03-03T01:12:00+00:00",
                                                                    (11, 1): "2025-03-07T01:27:00+00:00"}),
+    "zendesk-ticket-export.incremental-metric-sets": ("zendesk-ticket-export", {(0, 2): "2025-03-03T01:21:00+00:00",  # replied
+                                                                               (0, 3): "2025-03-03T02:47:00+00:00"}),  # solved
     "znuny-ticket-search.zh_CN": ("znuny-ticket-search", {(0, 0): "2025-03-03T01:12:00+00:00", (11, 2): "2025-03-07T01:47:00+00:00"}),
 }
 

@@ -84,7 +84,7 @@ def test_an_ambiguous_or_skipped_wall_time_is_a_rejection_naming_both_offsets(ru
 def test_a_webhook_payloads_ambiguous_time_is_rejected_too() -> None:
     berlin = replace(load_profile("znuny-webhook"), timezone=zone("Europe/Berlin"))
     payload = (ROOT / "examples" / "webhooks" / "znuny.json").read_text(encoding="utf-8")
-    payload = payload.replace("2025-03-07 17:50:00", "2025-10-26 02:30:00")
+    payload = payload.replace("2025-03-07 09:50:00", "2025-10-26 02:30:00")
     mapped = map_webhook(berlin, payload.encode("utf-8"))
     assert isinstance(mapped, Rejection)
     assert [r.code for r in mapped.reasons] == ["bad_timestamp", "bad_timestamp"]  # Ticket.Created, read as created and registered
@@ -124,3 +124,39 @@ def test_the_profile_may_say_which_of_a_repeated_hour_was_meant(tmp_path: Path) 
         imported = read_export(load_profile(str(path)), raw)
         assert imported.tickets[0].data["events"][0]["at"] == f"2025-10-26T02:30:00{offset}"
         assert [r.line for r in imported.rejections] == [3]  # a skipped hour is never resolved: it did not happen
+
+
+def _znuny_payloads(*changes: tuple[str, str, str]) -> str:
+    """examples/webhooks/znuny.json as Znuny sends it for each (event, created, changed), one a line."""
+    sample = (ROOT / "examples" / "webhooks" / "znuny.json").read_text(encoding="utf-8")
+    lines = []
+    for event, created, changed in changes:
+        payload = json.loads(sample.replace("2025-03-07 09:50:00", created).replace("2025-03-07 10:10:30", changed))
+        payload["Event"]["Event"] = event
+        lines.append(json.dumps(payload, ensure_ascii=False))
+    return "\n".join(lines) + "\n"
+
+
+def test_znuny_webhook_times_are_read_in_its_system_zone_across_a_daylight_saving_change(run_cli: Run, tmp_path: Path) -> None:
+    """Znuny writes its system zone's wall time without an offset (OTRSTimeZone, UTC by default): znuny-webhook reads
+    it as UTC, as the ticket search's CSV; a Znuny in Berlin is read with --source-tz. On 30 March 2025 Berlin's clocks
+    went from 02:00 to 03:00: created 01:30 (UTC+01:00) and answered 03:30 (UTC+02:00) are one hour apart, not two;
+    a payload at 02:30, an hour that never happened there, is rejected, not guessed."""
+    path = tmp_path / "znuny.jsonl"
+    path.write_text(_znuny_payloads(("ArticleCreate", "2025-03-30 01:30:00", "2025-03-30 03:30:00")), encoding="utf-8")
+    utc = json.loads(run_cli("import", "-p", "znuny-webhook", str(path)).stdout)
+    assert [(e["type"], e["at"]) for e in utc["events"]] == [
+        ("created", "2025-03-30T01:30:00+00:00"), ("registered", "2025-03-30T01:30:00+00:00"), ("responded", "2025-03-30T03:30:00+00:00")]
+    berlin = json.loads(run_cli("import", "-p", "znuny-webhook", str(path), "--source-tz", "Europe/Berlin").stdout)
+    assert [(e["type"], e["at"]) for e in berlin["events"]] == [
+        ("created", "2025-03-30T01:30:00+01:00"), ("registered", "2025-03-30T01:30:00+01:00"), ("responded", "2025-03-30T03:30:00+02:00")]
+    instants = [dt.datetime.fromisoformat(e["at"]) for e in berlin["events"]]
+    assert instants[2] - instants[0] == dt.timedelta(hours=1)
+    simulated = run_cli("simulate", "policies/after-sales", str(path), "--profile", "znuny-webhook", "--source-tz", "Europe/Berlin",
+                        "--as-of", "2025-03-31T00:00:00+08:00", "--format", "json")
+    (ticket,) = json.loads(simulated.stdout)["tickets"]
+    first = next(c for c in ticket["clocks"] if c["metric"] == "first_response")
+    assert (first["started_at"], first["stopped_at"]) == ("2025-03-30T08:30:00+08:00", "2025-03-30T09:30:00+08:00")
+    path.write_text(_znuny_payloads(("ArticleCreate", "2025-03-30 01:30:00", "2025-03-30 02:30:00")), encoding="utf-8")
+    skipped = run_cli("import", "-p", "znuny-webhook", str(path), "--source-tz", "Europe/Berlin")
+    assert skipped.exit_code == 1 and "2025-03-30 02:30:00 never happened in Europe/Berlin" in skipped.stderr

@@ -12,6 +12,7 @@ import pytest
 import yaml
 from click.testing import Result
 
+from slapolicy.sim import mapping
 from slapolicy.sim.imports import shipped
 
 Run = Callable[..., Result]
@@ -83,3 +84,23 @@ def test_an_output_that_cannot_be_written_is_a_usage_error(run_cli: Run, tmp_pat
     result = run_cli("profiles", "show", "cn-helpdesk", "-o", str(tmp_path / "missing" / "p.yaml"))
     assert result.exit_code == 2
     assert result.stderr.startswith(f"error: cannot write {tmp_path / 'missing' / 'p.yaml'}: ")
+
+
+@pytest.mark.parametrize(("text", "where"), [
+    ("profile: broken\nrows: [ticket\ndescription: an unclosed list\n", ":2:7: SLA004 error: "),  # YAML syntax
+    ("profile: broken\nrows: ticket\nrows: event\n", ":3:1: SLA005 error: "),  # a duplicate key
+    ("profile: broken\ndescription: no rows\n", ":1:1: SLA102 error: "),  # not a profile: `rows` missing
+])
+def test_a_broken_profile_file_is_a_one_line_error_not_a_traceback(run_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   text: str, where: str) -> None:
+    """A shipped profile edited into no profile (the folder of an installation): `profiles` and `profiles show` say
+    where, file:line:column, on one line, exit 2; the other profiles are still shown by `show`."""
+    (tmp_path / "broken.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "cn-helpdesk.yaml").write_text(_shipped_text("cn-helpdesk"), encoding="utf-8")
+    monkeypatch.setattr(mapping, "PROFILES", tmp_path)
+    for args in (("profiles",), ("profiles", "--json"), ("profiles", "show", "broken")):
+        result = run_cli(*args)
+        assert result.exit_code == 2 and result.stdout == ""
+        assert result.stderr.startswith(f"error: {tmp_path / 'broken.yaml'}{where}") and result.stderr.count("\n") == 1
+        assert "Traceback" not in result.stderr
+    assert run_cli("profiles", "show", "cn-helpdesk").stdout == _shipped_text("cn-helpdesk")

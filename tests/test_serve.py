@@ -15,10 +15,12 @@ from conftest import ROOT
 from serve_cases import DOCUMENT, SCOPED, TOKEN, Clock, database, running
 from slapolicy.calendar.instants import parse_instant
 from slapolicy.serve.app import ROUTES
-from slapolicy.serve.config import Deployment
+from slapolicy.serve.config import Deployment, DeploymentError, load_deployment
+from slapolicy.sim import mapping
 from slapolicy.validate.repository import open_policy_set
 from test_board import shown_ids, until
 from test_html import browser  # noqa: F401 (a fixture)
+from test_webhooks import omitting_profile
 
 POLICY_DIR = ROOT / "policies" / "after-sales"
 POLICIES = open_policy_set(POLICY_DIR)
@@ -379,3 +381,42 @@ def test_an_event_the_replay_fails_on_leaves_nothing_behind_and_the_rest_of_its_
         assert live.api.post("/events", json=batch[1]).status_code == 202  # nothing of it was kept
         assert live.api.post("/events", json=batch[0]).json()["repeat"] is True
         assert live.service.call(lambda tx: tx.event_count()) == 3
+
+
+def test_a_webhook_profiles_source_zone_comes_from_the_deployment_file(tmp_path: Path) -> None:
+    """A Znuny in Berlin sends its wall time without an offset: the deployment's `webhooks:` names the zone for the
+    served znuny-webhook (its --source-tz), and the ticket's clocks start at that instant, the day Berlin's clocks went
+    forward (01:30 UTC+01:00 is 08:30 in Shanghai). A profile or zone the file gets wrong is a one-line error."""
+    deploy = tmp_path / "deploy.yaml"
+    deploy.write_text(f"database: {tmp_path / 'serve.db'}\nwebhooks:\n  znuny-webhook: {{timezone: Europe/Berlin}}\n", encoding="utf-8")
+    deployment = load_deployment(str(deploy))
+    assert deployment.webhook_zones == {"znuny-webhook": "Europe/Berlin"}
+    sample = (ROOT / "examples" / "webhooks" / "znuny.json").read_text(encoding="utf-8")
+    payload = sample.replace("2025-03-07 09:50:00", "2025-03-30 01:30:00").replace("2025-03-07 10:10:30", "2025-03-30 03:30:00")
+    with running(POLICIES, str(POLICY_DIR), deployment, Clock(at("2025-03-30T12:00:00+08:00"))) as live:
+        answers = live.api.post("/webhooks/znuny-webhook", "/webhooks/{profile}", content=payload.encode("utf-8")).json()["results"]
+        assert {r["http"] for r in answers} == {202}
+        clocks = live.api.get("/tickets/2025030710000042", "/tickets/{id}").json()["ticket"]["clocks"]
+        first = next(c for c in clocks if c["metric"] == "first_response")
+        assert (first["started_at"], first["stopped_at"]) == ("2025-03-30T08:30:00+08:00", "2025-03-30T09:30:00+08:00")
+    for text, message in [("webhooks: {znuny: {timezone: UTC}}", r"deploy.yaml:1:\d+: no shipped webhook profile 'znuny'; use one of: "),
+                          ("webhooks: {znuny-webhook: {timezone: Berlin}}", r"deploy.yaml:1:\d+: unknown time zone 'Berlin'"),
+                          ("webhooks: {znuny-webhook: {zone: UTC}}", r"deploy.yaml:1:\d+: unknown key 'zone'")]:
+        deploy.write_text(text + "\n", encoding="utf-8")
+        with pytest.raises(DeploymentError, match=message):
+            load_deployment(str(deploy))
+
+
+def test_a_webhook_answer_and_the_metrics_count_the_values_a_profile_omits(live: Any, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A served profile whose map lacks a payload's value and says `unmapped: omit`: the events are accepted without it,
+    and the answer and /metrics say how many values were left out, by profile key (held to openapi.json)."""
+    for shipped_profile in (ROOT / "src" / "slapolicy" / "sim" / "profiles").glob("*.yaml"):
+        shutil.copy(shipped_profile, tmp_path)
+    omitting_profile(tmp_path)
+    monkeypatch.setattr(mapping, "PROFILES", tmp_path)
+    payload = (ROOT / "examples" / "webhooks" / "znuny.json").read_bytes()
+    answer = live.api.post("/webhooks/omit-webhook", "/webhooks/{profile}", content=payload).json()
+    assert {r["http"] for r in answer["results"]} == {202} and answer["omitted"] == {"attributes.request_type": 1}
+    assert "omitted" not in live.api.post("/webhooks/znuny-webhook", "/webhooks/{profile}", content=payload).json()
+    assert "slapolicy_webhook_values_omitted_total 1\n" in live.api.get("/metrics").text

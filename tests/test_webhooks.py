@@ -53,11 +53,11 @@ EXPECTED: dict[str, tuple[str, list[dict[str, Any]]]] = {
          "actor": "zhang.wei@support.example.cn", "assignee": "zhang.wei@support.example.cn", "group": "Technical Support",
          "attributes": {"severity": "P1"}},
     ]),
-    "znuny": ("2025030710000042", [  # "4 high" -> P2; local times without an offset stay so (the policy's zone)
-        {"at": "2025-03-07T17:50:00", "type": "created", "attributes": {"severity": "P2"}},
-        {"at": "2025-03-07T17:50:00", "type": "registered"},
+    "znuny": ("2025030710000042", [  # "4 high" -> P2; times without an offset in Znuny's system zone, UTC by default
+        {"at": "2025-03-07T09:50:00+00:00", "type": "created", "attributes": {"severity": "P2"}},
+        {"at": "2025-03-07T09:50:00+00:00", "type": "registered"},
         # Event ArticleCreate, an agent's article the customer sees: "ArticleCreate agent 1" -> responded; State open
-        {"at": "2025-03-07T18:10:30", "type": "responded", "status": "in_progress", "assignee": "zhang.wei",
+        {"at": "2025-03-07T10:10:30+00:00", "type": "responded", "status": "in_progress", "assignee": "zhang.wei",
          "group": "Support::Technical", "attributes": {"severity": "P2"}},
     ]),
     "jira": ("SD-42", [  # issue.key; High -> P2; resolutiondate is null
@@ -394,3 +394,28 @@ def test_a_webhook_profile_and_an_input_format_together_are_a_usage_error(run_cl
                      "--input-format", "json")
     assert result.exit_code == 2
     assert result.stderr == "error: --profile reads the input as webhook payloads (JSON); leave out --input-format json\n"
+
+
+def omitting_profile(folder: Path) -> Path:
+    """znuny-webhook with a ticket type read through a map that lacks 'Incident', left out (`unmapped: omit`)."""
+    shipped_text = (ROOT / "src" / "slapolicy" / "sim" / "profiles" / "znuny-webhook.yaml").read_text(encoding="utf-8")
+    path = folder / "omit-webhook.yaml"
+    path.write_text(shipped_text.replace("profile: znuny-webhook", "profile: omit-webhook").replace(
+        "attributes:\n", "attributes:\n  request_type: {path: Ticket.Type, map: {Problem: problem}, unmapped: omit}\n", 1), encoding="utf-8")
+    return path
+
+
+def test_values_a_webhook_profile_omits_are_counted(run_cli: Run, tmp_path: Path) -> None:
+    """Nothing left out silently: each payload whose value the map lacks (`unmapped: omit`) is counted, by profile key, in
+    the mapping and in the import's summary."""
+    profile = omitting_profile(tmp_path)
+    result = map_webhook(load_profile(str(profile)), (SAMPLES / "znuny.json").read_bytes())
+    assert isinstance(result, SubjectEvents) and result.omitted == ("attributes.request_type",)
+    assert all("request_type" not in e.data.get("attributes", {}) for e in result.events)
+    stream = tmp_path / "znuny.jsonl"
+    stream.write_text(json.dumps(sample("znuny")) + "\n" + json.dumps(sample("znuny") | {"Event": {"Event": "TicketPriorityUpdate"}}) + "\n",
+                      encoding="utf-8")
+    imported = run_cli("import", "-p", str(profile), str(stream))
+    assert imported.exit_code == 0
+    assert imported.stderr == ("2 rows: 1 ticket imported, 0 rejected, 2 values not in the profile's map left out "
+                               "(attributes.request_type: 2)\n")

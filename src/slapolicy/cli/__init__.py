@@ -11,11 +11,16 @@ May import: every other package.
 from __future__ import annotations
 
 import importlib
+import io
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import click
+import click.formatting
+from rich.cells import cell_len
+from rich.console import Console
+from rich.text import Text
 
 from .. import __version__
 from ..i18n import LANGUAGES, N_, Message, _, choose, set_language, translated
@@ -65,10 +70,32 @@ class LocalizedHelpFormatter(click.HelpFormatter):
             yield
 
     def write_text(self, text: str) -> None:
-        super().write_text(_(text))
+        super().write_text(_by_display_width(_(text), self.width - self.current_indent))
 
     def write_dl(self, rows: Iterable[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
-        super().write_dl([(term, _described(text)) for term, text in rows], col_max, col_spacing)
+        rows = [(term, _described(text)) for term, text in rows]
+        first_col = min(click.formatting.measure_table(rows)[0], col_max) + col_spacing if rows else 0
+        text_width = max(self.width - first_col - 2, 10)  # what click's write_dl leaves the description
+        super().write_dl([(term, _by_display_width(text, text_width)) for term, text in rows], col_max, col_spacing)
+
+
+def _by_display_width(text: str, width: int) -> str:
+    """Each paragraph of `text` that holds a wide (Chinese) character wrapped to `width` columns, a wide character
+    counting two, and marked (`\\b`) for click to keep as it is: click wraps by characters, so a line of Chinese
+    would run twice as wide as the terminal. rich, which lays out the tables, wraps it (and between any two Chinese
+    characters, as Chinese is wrapped). Text all of one-column characters is left to click."""
+    if cell_len(text) == len(text):
+        return text
+    console = Console(width=width, file=io.StringIO())
+    paragraphs = []
+    for paragraph in text.split("\n\n"):
+        lines = paragraph.splitlines()
+        if not lines or lines[0].strip() == "\b" or cell_len(paragraph) == len(paragraph):
+            paragraphs.append(paragraph)
+            continue
+        joined = " ".join(line.strip() for line in lines)  # as click joins a paragraph's lines
+        paragraphs.append("\n".join(["\b", *(line.plain.rstrip() for line in Text(joined).wrap(console, width))]))
+    return "\n\n".join(paragraphs)
 
 
 def _described(text: str) -> str:

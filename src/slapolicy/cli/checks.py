@@ -3,6 +3,7 @@ from __future__ import annotations
 import click
 
 from ..diagnostics import codes
+from ..diagnostics.explanations import explanation
 from ..diagnostics.record import SEVERITY_WORDS
 from ..i18n import N_, _
 from ..output.encode import pretty
@@ -37,6 +38,6 @@ def explain(code: str) -> None:
     except KeyError:
         fail(f"unknown code '{code}'; `slapolicy checks --all` lists them")
     click.echo(f"{entry.code} {entry.slug} ({entry.severity.value})\n")
-    if _(entry.title) != entry.title:  # the explanation below is in English: the title in the reader's language first
+    if _(entry.title) != entry.title:  # the title in the reader's language above the explanation
         click.echo(f"{_(entry.title)}\n")
-    click.echo(entry.plain_doc())
+    click.echo(explanation(entry))

@@ -19,7 +19,10 @@ from ._shared import fail, output_option
 def profiles(ctx: click.Context, as_json: bool) -> None:
     if ctx.invoked_subcommand is not None:
         return
-    listed = shipped_profiles()
+    try:
+        listed = shipped_profiles()
+    except InputError as exc:  # a shipped file edited into no profile: where, not a traceback
+        fail(exc.diagnostic.format())
     if as_json:
         click.echo(pretty([{"name": p.name, "rows": p.rows, "description": p.description} for p in listed]).decode())
         return

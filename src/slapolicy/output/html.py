@@ -18,6 +18,7 @@ from typing import IO, Any
 
 from ..calendar.business import BusinessCalendar
 from ..calendar.spec import CalendarSpec
+from ..i18n import N_, _, current, translated
 from ..sim.outcome import ClockStatus, Outcome, Rejection, SubjectOutcome
 from .cells import derived_text
 from .encode import Encoder, dumps, number
@@ -39,8 +40,15 @@ def _script_json(value: Any) -> str:
     return dumps(value).decode("utf-8").replace("<", "\\u003c")
 
 
-def _head(title: str, csp: str = CSP, lang: str = "en", style: str = "") -> str:
-    """The page up to its body: no request can leave it but what `csp` allows, its style inline."""
+def page_lang() -> str:
+    """The page's lang attribute: the language the command speaks."""
+    return "zh-CN" if current() == "zh" else "en"
+
+
+def _head(title: str, csp: str = CSP, lang: str | None = None, style: str = "") -> str:
+    """The page up to its body, in `lang` (else the command's language): no request can leave it but what `csp` allows,
+    its style inline."""
+    lang = page_lang() if lang is None else lang
     return (f'<!DOCTYPE html>\n<html lang="{_e(lang)}"><head><meta charset="utf-8">'
             f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -86,6 +94,34 @@ def tables_page(title: str, lead: str, cards: str, sections: Iterable[tuple[str,
 
 # ---- simulate ----------------------------------------------------------------------------------
 
+CLOCK_STATUSES = {"met": N_("met"), "breached": N_("breached"), "running": N_("running"), "cancelled": N_("cancelled"),
+                  "untimed": N_("untimed")}
+TIMELINE_TEXTS = {  # the {names} in assets/timeline.html
+    "heading": N_("Ticket timelines"), "met": N_("working time (met)"), "breached": N_("breached clock"), "running": N_("running"),
+    "cancelled": N_("cancelled"), "off": N_("outside the calendar"), "paused": N_("paused"), "due": N_("due"), "breach": N_("breach"),
+    "escalation": N_("escalation"), "change": N_("target change"),
+    "note": N_("Hover a mark for its time and the rule (file:line) behind it; click it to keep the explanation under the timeline."
+               " A clock still running is drawn up to the --as-of instant."),
+    "search": N_("ticket id"), "only_breached": N_("only tickets with a breach"), "previous": N_("◀ previous"), "next": N_("next ▶")}
+TIMELINE_WORDS = {  # what timeline.js writes, its {names} filled in the browser
+    "created": N_("{policy}, created {when} ({tz})"), "findings": N_("; {count} finding(s)"), "no_rule": N_("no rule"),
+    "rule": N_("rule {rule}"), "measured": N_("measured"), "label": N_("{name}: {target}{calendar}, {status}, {rule}"),
+    "paused_total": N_("; paused {duration} in all"), "started": N_("{name} {status}: started {when}"), "stopped": N_(", stopped {when}"),
+    "cancelled_at": N_(", cancelled {when}"), "running_at": N_(", running at --as-of {when}"), "then_rule": N_("; {rule}"),
+    "paused": N_("{name} paused {start} → {end} ({duration})"), "change": N_("{name}: target {target} from {when}"),
+    "by_rule": N_(" (rule {rule})"), "none": N_("none"), "due": N_("{name} due {when}: {target}"),
+    "on_calendar": N_(" on the {calendar} calendar"), "due_from": N_(" from {when}; {rule}"),
+    "escalation": N_("{name} escalation step {step} → {roles} at {when}"), "breach": N_("{name} breached {when} (due {target}); {rule}"),
+    "rejected": N_("{id} (line {line}) rejected: {why}"), "later": N_("{id} (line {line}) not yet created: {why}"),
+    "page": N_("page {page} of {pages} ({count} tickets)"), "hours_minutes": N_("{hours}h{minutes}m"), "hours": N_("{hours}h"),
+    "minutes": N_("{minutes}m")}
+
+
+def _timeline_words() -> dict[str, Any]:
+    """TIMELINE_WORDS and the clock statuses in the page's language, for timeline.js."""
+    return {**{k: _(v) for k, v in TIMELINE_WORDS.items()}, "status": {k: _(v) for k, v in CLOCK_STATUSES.items()}}
+
+
 class TimelinePage:
     """Collects outcomes as compact rows and writes the simulate page when closed.
 
@@ -113,7 +149,7 @@ class TimelinePage:
 
     def add(self, outcome: Outcome) -> None:
         if isinstance(outcome, Rejection):
-            errors = "; ".join(f"{r.code}: {r.message}" for r in outcome.reasons)
+            errors = "; ".join(f"{r.code}: {translated(r.message)}" for r in outcome.reasons)
             self.rows.append(_script_json([outcome.id, outcome.line, errors, *(["later"] if outcome.not_yet_created else [])]))
             return
         policy, t0, s = outcome.policy, outcome.created, self._s
@@ -149,7 +185,7 @@ class TimelinePage:
         out-of-calendar spans; a 24x7 calendar has none to draw."""
         found = []
         first, last = self.span
-        for (_, _, name), (_, spec) in sorted(self.calendars.items(), key=lambda kv: kv[1][0]):
+        for (_policy, _version, name), (_index, spec) in sorted(self.calendars.items(), key=lambda kv: kv[1][0]):
             entry: dict[str, Any] = {"name": name, "tz": str(spec.tz), "always": spec.always, "spans": []}
             if not spec.always and first <= last:
                 cal = BusinessCalendar(spec)
@@ -164,18 +200,22 @@ class TimelinePage:
         return found
 
     def close(self, simulated: int, rejected: int, interrupted: bool = False, later: int = 0) -> None:
-        metrics = sorted({m for m, _ in self.statuses})
-        statuses = ("met", "breached", "running", "cancelled", "untimed")
-        rows = [[m, *(str(self.statuses[(m, st)]) for st in statuses)] for m in metrics]
-        title = "Simulated tickets"
+        metrics = sorted({m for m, _status in self.statuses})
+        rows = [[m, *(str(self.statuses[(m, st)]) for st in CLOCK_STATUSES)] for m in metrics]
+        title = _("Simulated tickets")
         total = simulated + rejected + later
-        counted = f"{total} tickets: {simulated} simulated, {rejected} rejected" + (f", {later} not yet created" if later else "")
-        body = (f"<h1>{title}</h1><p>{_e(f'{counted}; {self.escalations} escalations')}."
-                f" Times are shown in each calendar's zone.</p>"
-                + (f'<p class="partial">Partial: the run was interrupted after {total} tickets.</p>' if interrupted else "")
-                + _table(("metric", *statuses), rows)
-                + _asset("timeline.html"))
-        meta = {"strings": list(self.strings), "calendars": self._calendar_data(), "as_of": number(self.as_of)}
+        counted = _("{total} tickets: {simulated} simulated, {rejected} rejected").format(total=total, simulated=simulated, rejected=rejected)
+        counted += _(", {later} not yet created").format(later=later) if later else ""
+        lead = _("{counted}; {escalations} escalations. Times are shown in each calendar's zone.").format(
+            counted=counted, escalations=self.escalations)
+        partial = _("Partial: the run was interrupted after {total} tickets.").format(total=total)
+        texts = {k: _e(_(v)) for k, v in TIMELINE_TEXTS.items()}
+        body = (f"<h1>{_e(title)}</h1><p>{_e(lead)}</p>"
+                + (f'<p class="partial">{_e(partial)}</p>' if interrupted else "")
+                + _table((_("metric"), *(_(st) for st in CLOCK_STATUSES.values())), rows)
+                + _asset("timeline.html").format(**texts))
+        meta = {"strings": list(self.strings), "calendars": self._calendar_data(), "as_of": number(self.as_of),
+                "words": _timeline_words()}
         self.out.write(_head(title) + body)
         self.out.write(f'<script type="application/json" id="meta">{_script_json(meta)}</script>\n'
                        '<script type="text/plain" id="tickets">\n')

@@ -237,4 +237,4 @@ def report_page(doc: dict[str, Any], out: IO[str]) -> None:
         body.append(_h2(_("Findings")) + _wide(_table((_("code"), _("count")), [(k, str(v)) for k, v in sorted(findings.items())])))
     for caption, columns, table in owed_tables(doc):
         body.append(_h2(_(caption)) + _wide(_table([_(c) for c in columns], table)))
-    out.write(_head(title, lang="zh-CN" if current() == "zh" else "en") + "\n".join(body) + "\n" + END)
+    out.write(_head(title) + "\n".join(body) + "\n" + END)

@@ -21,7 +21,7 @@ from ..sim.outcome import Outcome, Rejection, SubjectOutcome
 from . import rich_console, word_table
 from .cells import csv_safe, derived_text
 from .encode import Encoder, dumps, pretty
-from .html import TimelinePage
+from .html import CLOCK_STATUSES, TimelinePage
 from .workbook import Table, write_workbook
 
 CSV_COLUMNS = ("id", "status", "policy_version", "metric", "cycle", "target", "calendar", "started_at", "due_at",
@@ -175,8 +175,7 @@ class _Table:
     names, its clocks, then their target changes and pauses, escalations, notices, findings and charges."""
 
     STYLES = {"met": "green", "breached": "bold red", "running": "yellow", "cancelled": "dim", "untimed": "cyan"}
-    STATUSES = {"met": N_("met"), "breached": N_("breached"), "running": N_("running"), "cancelled": N_("cancelled"),
-                "untimed": N_("untimed")}
+    STATUSES = CLOCK_STATUSES
     COLUMNS = (N_("metric"), N_("target"), N_("started"), N_("due"), N_("stopped"), N_("status"))
 
     def __init__(self, stream: IO[str], explain: bool) -> None:

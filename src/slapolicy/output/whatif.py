@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable
 from typing import IO, Any
 
+from ..i18n import N_, _
 from ..kpi.measured import metric_unmeasured
 from ..kpi.objectives import ObjectiveResult, objective_results, summarise
 from ..kpi.report import Report, rate
@@ -238,15 +239,19 @@ def json_document(doc: dict[str, Any], out: IO[str]) -> None:
 
 
 def html_page(doc: dict[str, Any], out: IO[str]) -> None:
-    """The comparison as a page: a card per role with its notifications under both versions, then the tables."""
+    """The comparison as a page in the command's language: a card per role with its notifications under both versions,
+    then the tables."""
     b, c = doc["base"], doc["candidate"]
-    cards = card_row((f"notifications to {named(r['role'], r.get('title'))}", f"{r['base']} → {r['candidate']} ({r['delta']:+d})",
+    cards = card_row((_("notifications to {role}").format(role=named(r["role"], r.get("title"))),
+                      f"{r['base']} → {r['candidate']} ({r['delta']:+d})",
                       "bad" if r["delta"] > 0 else ("good" if r["delta"] < 0 else "")) for r in doc["notifications"]["roles"])
-    found = [("Metrics", METRIC_COLUMNS, [metric_cells(m) for m in doc["metrics"]], False),
+    found = [(N_("Metrics"), METRIC_COLUMNS, [metric_cells(m) for m in doc["metrics"]], False),
              *((s.title, s.columns, s.rows, s.columns == PERIOD_COLUMNS) for s in sections(doc)),
-             ("Objectives", OBJECTIVE_COLUMNS, [objective_cells(row, doc["period"])[0] for row in doc["objectives_at_period"]], False),
-             ("Changed outcomes", CHANGE_COLUMNS, [_change_cells(ch, True) for ch in doc["changed"]], True)]
-    out.write(tables_page(f"What if: {b['policy']} {b['version']} → {c['version']}", _summary(doc), cards, found))
+             (N_("Objectives"), OBJECTIVE_COLUMNS, [objective_cells(row, doc["period"])[0] for row in doc["objectives_at_period"]], False),
+             (N_("Changed outcomes"), CHANGE_COLUMNS, [_change_cells(ch, True) for ch in doc["changed"]], True)]
+    title = _("What if: {policy} {base} → {candidate}").format(policy=b["policy"], base=b["version"], candidate=c["version"])
+    out.write(tables_page(title, _summary(doc), cards, [(_(heading), [_(column) for column in columns], rows, folded)
+                                                         for heading, columns, rows, folded in found]))
 
 
 FORMATTERS: dict[str, Callable[[dict[str, Any], IO[str]], None]] = {

@@ -25,7 +25,9 @@ import io
 import signal
 import socket
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import msgspec
@@ -35,7 +37,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..calendar.durations import DurationError, parse_duration
-from ..calendar.instants import InstantError, parse_instant
+from ..calendar.instants import InstantError, parse_instant, zone
 from ..diagnostics.record import InputError
 from ..kpi.board import Board
 from ..output.board import board_document
@@ -143,19 +145,23 @@ async def post_webhook(request: Request, service: Service) -> Response:
     (zammad-webhook, znuny-webhook, jira-webhook, zendesk-webhook) onto the events of its ticket, each
     with an id that depends only on what it says: a payload sent again, or a later one repeating the
     ticket's creation, is answered as a repeat, not applied twice."""
-    profile = webhook_profile(request.path_params["profile"])
+    name = request.path_params["profile"]
+    profile = webhook_profile(name, service.deployment.webhook_zones.get(name))
     mapped = map_webhook(profile, await body(request, service.deployment.body_bytes))
     if isinstance(mapped, Rejection):
         return json_response({"status": "refused", "errors": [{"code": r.code, "message": r.message} for r in mapped.reasons]}, 422)
     events = [{"event_id": e.id, "ticket_id": mapped.subject, **({"kind": mapped.kind} if mapped.kind else {}), **e.data}
               for e in mapped.events]
     answers = await service.events(events) if events else []
-    return json_response({"results": [{**a.body, "http": a.status} for a in answers]})
+    omitted = Counter(mapped.omitted)  # values the profile's map lacks, left out (unmapped: omit): said, not dropped
+    service.metrics.add("webhook_values_omitted", omitted.total())
+    return json_response({"results": [{**a.body, "http": a.status} for a in answers], **({"omitted": dict(omitted)} if omitted else {})})
 
 
 @functools.cache
-def webhook_profile(name: str) -> Profile:
-    """A shipped webhook profile by name (never a file: a request names no path on the server)."""
+def webhook_profile(name: str, source_tz: str | None = None) -> Profile:
+    """A shipped webhook profile by name (never a file: a request names no path on the server); `source_tz`: the zone
+    of its times without an offset, where the deployment names one (`webhooks:`), else the profile's."""
     if name not in shipped():
         raise Problem(404, f"no shipped profile '{name}'")
     try:
@@ -165,7 +171,7 @@ def webhook_profile(name: str) -> Profile:
     if profile.rows != "webhook":
         raise Problem(404, f"'{name}' maps exports, not webhook payloads; use one of: "
                            + ", ".join(sorted(n for n in shipped() if n.endswith("-webhook"))))
-    return profile
+    return profile if source_tz is None else replace(profile, timezone=zone(source_tz))
 
 
 async def get_ticket(request: Request, service: Service) -> Response:

@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..calendar.durations import DurationError, parse_duration
+from ..calendar.instants import InstantError, zone
 from ..diagnostics.record import InputError
 from ..policy.loader import Document, load_file
+from ..sim.mapping import shipped
 
 SCOPES = ("events", "read", "admin")  # post events; read tickets, escalations and metrics; reload and deliveries
 DEFAULT_DATABASE = "slapolicy.db"
@@ -66,6 +68,7 @@ class Deployment:
     timeout: float = 10.0  # seconds a webhook or SMTP server has to answer
     poll: float = 1.0  # seconds between looks for work other instances left (one instance knows its own)
     late_after: float = 60.0  # a step fired this many seconds after its instant is marked late
+    webhook_zones: Mapping[str, str] = field(default_factory=dict)  # webhook profile -> zone of its times without an offset
     path: str | None = None
 
 
@@ -126,7 +129,7 @@ class _Reader:
 
     def deployment(self) -> Deployment:
         top = self.mapping(self.doc.data, (), ("database", "database_env", "tokens", "recipients", "smtp", "limits",
-                                               "deliveries", "scheduler"))
+                                               "deliveries", "scheduler", "webhooks"))
         if "database" in top and "database_env" in top:
             raise self.fail(("database_env",), "give database or database_env, not both")
         database = self.text(top["database"], ("database",)) if "database" in top else \
@@ -151,6 +154,7 @@ class _Reader:
             poll=self.seconds(scheduler["poll"], ("scheduler", "poll")) if "poll" in scheduler else base.poll,
             late_after=self.seconds(scheduler["late_after"], ("scheduler", "late_after"))
             if "late_after" in scheduler else base.late_after,
+            webhook_zones=self.webhook_zones(top.get("webhooks", {})),
             path=self.doc.path,
         )
 
@@ -205,6 +209,25 @@ class _Reader:
             raise self.fail(where, "a webhook needs its signing key: secret_env (an environment variable) or secret")
         secret = self.text(entry["secret"], (*where, "secret")) if "secret" in entry else self.env(entry["secret_env"], (*where, "secret_env"))
         return Recipient("webhook", url, secret.encode("utf-8"))
+
+    def webhook_zones(self, value: Any) -> dict[str, str]:
+        """`webhooks: {znuny-webhook: {timezone: Europe/Berlin}}`: the helpdesk's zone, where its payloads' times carry
+        no offset and it is not the profile's (a Znuny whose OTRSTimeZone is not UTC): --source-tz of the service."""
+        if not isinstance(value, dict):
+            raise self.fail(("webhooks",), "write a mapping of webhook profiles: znuny-webhook: {timezone: Europe/Berlin}")
+        out = {}
+        for name, entry in value.items():
+            where: tuple[str | int, ...] = ("webhooks", name)
+            if name not in shipped() or not str(name).endswith("-webhook"):
+                raise self.fail(where, f"no shipped webhook profile '{name}'; use one of: "
+                                       + ", ".join(sorted(n for n in shipped() if n.endswith("-webhook"))), key=True)
+            zone_name = self.text(self.mapping(entry, where, ("timezone",)).get("timezone"), (*where, "timezone"))
+            try:
+                zone(zone_name)
+            except InstantError as exc:
+                raise self.fail((*where, "timezone"), str(exc)) from None
+            out[name] = zone_name
+        return out
 
     def smtp(self, value: Any) -> Smtp:
         entry = self.mapping(value, ("smtp",), ("host", "port", "sender", "starttls", "username", "password_env"))

@@ -15,6 +15,7 @@ COUNTERS = {
     "events_accepted": "events accepted (stored, the subject replayed)",
     "events_repeated": "events posted again with an id already accepted (answered, not applied)",
     "events_refused": "events refused (422 or 409)",
+    "webhook_values_omitted": "webhook payload values a profile's map lacks, left out as it says (unmapped: omit)",
     "escalations_fired": "escalation steps fired, once per dedupe key",
     "escalations_fired_late": "escalation steps fired later than late_after after their instant",
     "deliveries_delivered": "deliveries a webhook or SMTP server accepted",

@@ -16,10 +16,10 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from ..calendar.instants import InstantError, read_cell_time, wall_time
+from ..calendar.instants import InstantError, read_cell_time, wall_time, zone
 from ..diagnostics.record import one_line, shorten
 from .mapping import (
     MAX_MINUTES,
@@ -138,6 +138,12 @@ Record = tuple[int, "list[str] | csv.Error", "tuple[int, Reason] | None"]  # row
 
 def _read_rows(profile: Profile, found: _Header, sheet: Sheet | None, rows: Iterable[Record]) -> Imported:
     """The records of an export (CSV or a sheet) under its header, through the profile's mapping."""
+    if profile.timezone_footer:  # the zone is named under the tickets, and read before them
+        rows = list(rows)
+        zoned = _footer_zone(profile, found, rows)
+        if isinstance(zoned, Imported):
+            return zoned
+        profile = zoned
     result = Imported(rows=found.titles)
     if found.titles:
         result.skipped_by["title"] = found.titles
@@ -147,6 +153,32 @@ def _read_rows(profile: Profile, found: _Header, sheet: Sheet | None, rows: Iter
         mapper.add(number, row, quote)
     result.items = mapper.finish()
     return result
+
+
+def _footer_zone(profile: Profile, found: _Header, rows: list[Record]) -> Profile | Imported:
+    """The profile with the zone the export's footer names (`timezone_footer`: Zammad's "Timezone: Asia/Shanghai") for its
+    times without an offset; the export refused at that row when the zone is unknown or another than the profile's own
+    `timezone:` (or --source-tz): which of the two the times are in cannot be told."""
+    column, said = found.index[profile.id], profile.timezone
+    for number, row, _quote in rows:
+        cell = row[column].strip() if not isinstance(row, csv.Error) and column < len(row) else ""
+        prefix = next((p for p in profile.timezone_footer if cell.startswith(p)), None)
+        if prefix is None:
+            continue
+        try:
+            named = zone(cell[len(prefix):].strip())
+        except InstantError as exc:
+            return _refused_at(number, f"the footer's time zone: {one_line(str(exc))}")
+        if said is not None and str(said) != str(named):
+            other = "an earlier footer" if said is not profile.timezone else "the profile's timezone (or --source-tz)"
+            return _refused_at(number, f"the footer says the times are in {named}, {other} says {said}: "
+                                       "leave out the one that is wrong")
+        said = named
+    return replace(profile, timezone=said)
+
+
+def _refused_at(line: int, message: str) -> Imported:
+    return Imported(items=[Rejection(None, line, (Reason("unparseable", message),))])
 
 
 def _columns(profile: Profile, header: list[str], delimiter: str) -> dict[str, int] | str:
@@ -202,7 +234,8 @@ class _Rows:
             return
         reasons: list[Reason] = []
         tid = self.cell(row, self.profile.id)
-        if open_quote is None and (tid in self.profile.totals or self.profile.footer and tid.startswith(self.profile.footer)):
+        footer = (*self.profile.footer, *self.profile.timezone_footer)
+        if open_quote is None and (tid in self.profile.totals or footer and tid.startswith(footer)):
             self.skipped["totals" if tid in self.profile.totals else "footer"] += 1  # a ledger's 合计, a report's note: no ticket
             return
         if open_quote is not None:  # the cells after the quote are not this row's: only the quote is reported

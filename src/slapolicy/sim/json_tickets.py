@@ -5,8 +5,9 @@ list of tickets, and JSON lines (a ticket or a page a line, Zendesk's JSON data 
 A ticket object is read as a webhook payload that reports no change (`webhooks`: one JSON-path
 mapping for both): its timestamp paths become events, its attributes ride on `created`. A ticket
 that appears again (the incremental export sends a ticket each time it changes) adds the events it
-did not have. Every ticket is imported or rejected with a reason naming it; a page's paging keys
-are no tickets.
+did not have. A page's sideloaded `metric_sets` (`?include=metric_sets`) join their tickets, so their reply and
+solve times are read as the JSON data export's. Every ticket is imported or rejected with a reason naming it; a
+page's paging keys are no tickets.
 """
 
 from __future__ import annotations
@@ -93,15 +94,27 @@ def _line(number: int, line: bytes) -> Iterator[Record]:
 
 
 def _tickets(document: Any, line: int) -> Iterator[dict[str, Any] | Rejection]:
+    metric_sets: dict[str, Any] = {}
     if isinstance(document, dict) and isinstance(document.get("tickets"), list):  # a page: paging keys and sideloads are no tickets
         items: list[Any] = document["tickets"]
+        metric_sets = _metric_sets(document)
     else:
         items = document if isinstance(document, list) else [document]
     for i, item in enumerate(items):
         if isinstance(item, dict):
-            yield item
+            found = metric_sets.get(str(item.get("id")))
+            yield {**item, "metric_set": found} if found is not None and "metric_set" not in item else item
         else:
             yield Rejection(None, line, (Reason("unparseable", f"ticket {i + 1} is not a JSON object"),))
+
+
+def _metric_sets(page: dict[str, Any]) -> dict[str, Any]:
+    """A page's sideloaded metric sets by ticket id (Zendesk's incremental export `?include=metric_sets`): each joins its
+    ticket as the `metric_set` the JSON data export holds inside the ticket (reply and solve times)."""
+    sideloaded = page.get("metric_sets")
+    if not isinstance(sideloaded, list):
+        return {}
+    return {str(m["ticket_id"]): m for m in sideloaded if isinstance(m, dict) and m.get("ticket_id") is not None}
 
 
 __all__ = ["is_json", "read_json_tickets"]

@@ -74,7 +74,8 @@ class Profile:
     totals: frozenset[str] = frozenset()  # id cells that mark a totals row (合计): skipped, not a ticket
     spellings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # a column's header spellings, by its first
     header_row: int | str = 1  # the header's row, or "find": the first row with every column the profile reads
-    footer: tuple[str, ...] = ()  # how an id cell of a note under the tickets begins (Zammad's "Timezone: …"): skipped
+    footer: tuple[str, ...] = ()  # how an id cell of a note under the tickets begins: skipped
+    timezone_footer: tuple[str, ...] = ()  # how the id cell of a footer naming the times' zone begins (Zammad's "Timezone: …")
 
     def headers(self, column: str) -> tuple[str, ...]:
         """The headers that name `column` in an export: its spellings, or itself."""
@@ -126,10 +127,12 @@ class ExportRefused(Exception):
 
 # ---- loading a profile ---------------------------------------------------------------------------
 
+PROFILES = files(__package__).joinpath("profiles")  # the shipped import profiles' folder
+
+
 def shipped() -> dict[str, str]:
     """The shipped profiles by name (file stem)."""
-    folder = files(__package__).joinpath("profiles")
-    return {Path(p.name).stem: p.name for p in folder.iterdir() if p.name.endswith(".yaml")}
+    return {Path(p.name).stem: p.name for p in PROFILES.iterdir() if p.name.endswith(".yaml")}
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,8 @@ class Shipped:
 
 
 def shipped_profile(name: str, *, or_file: bool = False) -> Shipped:
-    """The shipped profile of that name; InputError (SLA911) with a did-you-mean otherwise."""
+    """The shipped profile of that name; InputError (SLA911) with a did-you-mean otherwise, ProfileError (file:line:column)
+    where its file is no profile (an installation edited by hand)."""
     names = shipped()
     if name not in names:
         raise InputError(Diagnostic.of(name, 0, 0, "SLA911",
@@ -151,9 +155,13 @@ def shipped_profile(name: str, *, or_file: bool = False) -> Shipped:
                                        f"{_nearest_profile(name, sorted(names))}; "
                                        f"shipped profiles: {', '.join(sorted(names))}"
                                        + (" (or give the path of your own profile file)" if or_file else "")))
-    text = files(__package__).joinpath("profiles", names[name]).read_text(encoding="utf-8")
-    data = load_text(text, name)[0].data
-    return Shipped(name, data["rows"], one_line(data.get("description", "")), text)
+    path = PROFILES.joinpath(names[name])
+    text = path.read_text(encoding="utf-8")
+    doc, problems = load_text(text, str(path))
+    problems = problems or schema_problems(doc, "profile")
+    if problems:
+        raise ProfileError(problems)
+    return Shipped(name, doc.data["rows"], one_line(doc.data.get("description", "")), text)
 
 
 def _nearest_profile(name: str, names: list[str]) -> str:
@@ -297,6 +305,7 @@ def _model(doc: Document) -> tuple[Profile, list[Diagnostic]]:
         delimiter=data.get("delimiter"), encoding=data.get("encoding"), id_path=id_paths[0] if id_paths else (),
         totals=frozenset(data.get("totals", ())), spellings={k: v for k, v in spellings.items() if len(v) > 1},
         header_row=data.get("header_row", 1), footer=tuple(data.get("footer", ())),
+        timezone_footer=tuple(data.get("timezone_footer", ())),
     )
     return profile, problems
 

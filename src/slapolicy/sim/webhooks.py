@@ -47,6 +47,7 @@ class SubjectEvents:
     subject: str
     kind: str | None
     events: tuple[WebhookEvent, ...]
+    omitted: tuple[str, ...] = ()  # the profile keys whose value its map lacks, left out (unmapped: omit)
 
 
 def map_webhook(profile: Profile, payload: bytes | Mapping[str, Any], line: int = 1) -> SubjectEvents | Rejection:
@@ -70,6 +71,7 @@ class _Payload:
         self.payload = payload
         self.line = line
         self.reasons: list[Reason] = []
+        self.omitted: list[str] = []
 
     def events(self) -> SubjectEvents | Rejection:
         p = self.profile
@@ -93,7 +95,8 @@ class _Payload:
                 _add(events, subject, kind, reported, attributes)
         if self.reasons or subject is None:
             return rejection(subject, self.line, self.reasons)
-        return SubjectEvents(subject, None if kind is UNSET or kind is None else _text(kind), tuple(events.values()))
+        return SubjectEvents(subject, None if kind is UNSET or kind is None else _text(kind), tuple(events.values()),
+                             tuple(self.omitted))
 
     def reported(self) -> dict[str, Any] | None:
         """The event the payload was sent for; None when the profile skips its type (or it cannot be read)."""
@@ -142,7 +145,10 @@ class _Payload:
             if keys[0] in spec.skip:
                 return None
             return values[0] if len(spec.paths) == 1 else keys[0]
-        return mapped(spec, keys, spec.column or "", self.reasons)
+        value = mapped(spec, keys, spec.column or "", self.reasons)
+        if value is UNSET and spec.unmapped == "omit":
+            self.omitted.append(spec.where)
+        return value
 
     def after(self, timed: Timed, times: dict[str, dt.datetime]) -> Any:
         """The time `timed` gives as a number of minutes after an earlier event (Zendesk's reply time in
@@ -261,9 +267,11 @@ class Subjects:
             return
         subject = mapped_.id if isinstance(mapped_, Rejection) else mapped_.subject
         assert subject is not None
-        if isinstance(mapped_, SubjectEvents) and not mapped_.events:
-            out.skipped_by["no event"] += 1
-            return
+        if isinstance(mapped_, SubjectEvents):
+            out.omitted.update(mapped_.omitted)
+            if not mapped_.events:
+                out.skipped_by["no event"] += 1
+                return
         if subject not in self.tickets:
             data: dict[str, Any] = {"id": subject, "attributes": {}, "events": []}
             self.tickets[subject] = (len(out.items), data, set(), [])

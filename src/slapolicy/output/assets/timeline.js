@@ -2,7 +2,8 @@
 // Draws the ticket timelines of the page shown, from the compact rows in #tickets (see TimelinePage in html.py).
 (() => {
   const meta = JSON.parse(document.getElementById("meta").textContent);
-  const S = meta.strings, CAL = meta.calendars, AS_OF = meta.as_of;
+  const S = meta.strings, CAL = meta.calendars, AS_OF = meta.as_of, WORDS = meta.words;
+  const say = (key, args = {}) => WORDS[key].replace(/\{(\w+)\}/g, (_, k) => String(args[k]));  // a text in the page's language
   const lines = document.getElementById("tickets").textContent.split("\n").filter((l) => l.length > 0);
   const PAGE = 25, W = 900, X0 = 190, X1 = 880, TOP = 26, ROW = 24;
   const NS = "http://www.w3.org/2000/svg";
@@ -14,7 +15,10 @@
     if (!f) { f = new Intl.DateTimeFormat("sv-SE", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }); formats.set(tz, f); }
     return f.format(new Date(epoch * 1000));
   };
-  const duration = (s) => { const h = Math.floor(s / 3600), m = Math.round((s % 3600) / 60); return h ? `${h}h${m ? m + "m" : ""}` : `${m}m`; };
+  const duration = (s) => {
+    const h = Math.floor(s / 3600), m = Math.round((s % 3600) / 60);
+    return h ? say(m ? "hours_minutes" : "hours", { hours: h, minutes: m }) : say("minutes", { minutes: m });
+  };
   const BREACHED = S.indexOf("breached"), RUNNING = S.indexOf("running");
   const el = (name, attrs, parent) => { const e = document.createElementNS(NS, name); for (const k in attrs) e.setAttribute(k, attrs[k]); parent.appendChild(e); return e; };
   const STEPS = [900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 2 * 86400, 7 * 86400, 14 * 86400, 30 * 86400, 91 * 86400, 365 * 86400];
@@ -26,7 +30,7 @@
     box.appendChild(head);
     const sub = document.createElement("div");
     const tz = clocks.length ? CAL[clocks[0][3]].tz : "UTC";
-    sub.textContent = `${S[policy]}, created ${when(created, tz)} (${tz})` + (findings ? `; ${findings} finding(s)` : "");
+    sub.textContent = say("created", { policy: S[policy], when: when(created, tz), tz }) + (findings ? say("findings", { count: findings }) : "");
     box.appendChild(sub);
     for (const d of derived) {  // how each derived attribute (a priority matrix, a date period) was settled
       const line = document.createElement("div");
@@ -58,15 +62,17 @@
       const [metric, cycle, target, cal, start, due, stop, cancel, breach, failed, status, paused, rule, changes, pauses] = c;
       const y = TOP + i * ROW, calendar = CAL[cal], zone = calendar.tz;
       const name = S[metric] + (cycle > 1 ? ` #${cycle}` : "");
-      const set = rule === null ? "no rule" : `rule ${S[rule]}`;
-      const label = mark("text", { class: "tick", x: 4, y: y + 15 }, `${name}: ${target === null ? "measured" : S[target]}` +
-        (calendar.always ? "" : ` (${calendar.name})`) + `, ${S[status]}, ${set}` + (paused ? `; paused ${duration(paused)} in all` : ""));
-      label.textContent = `${name} ${target === null ? "measured" : S[target]}`;
+      const set = rule === null ? say("no_rule") : say("rule", { rule: S[rule] });
+      const shownTarget = target === null ? say("measured") : S[target], said = WORDS.status[S[status]];
+      const label = mark("text", { class: "tick", x: 4, y: y + 15 }, say("label", { name, target: shownTarget,
+        calendar: calendar.always ? "" : ` (${calendar.name})`, status: said, rule: set }) + (paused ? say("paused_total", { duration: duration(paused) }) : ""));
+      label.textContent = `${name} ${shownTarget}`;
       const running = status === RUNNING;
       const stopAt = stop ?? cancel ?? failed ?? (running ? AS_OF - created : end);
       const bar = mark("rect", { class: `work ${S[status]}`, x: x(start), y: y + 4, width: Math.max(1, x(stopAt) - x(start)), height: ROW - 8 },
-        `${name} ${S[status]}: started ${when(created + start, zone)}` + (stop !== null ? `, stopped ${when(created + stop, zone)}` : "") +
-        (cancel !== null ? `, cancelled ${when(created + cancel, zone)}` : "") + (running ? `, running at --as-of ${when(AS_OF, zone)}` : "") + `; ${set}`);
+        say("started", { name, status: said, when: when(created + start, zone) }) + (stop !== null ? say("stopped", { when: when(created + stop, zone) }) : "") +
+        (cancel !== null ? say("cancelled_at", { when: when(created + cancel, zone) }) : "") +
+        (running ? say("running_at", { when: when(AS_OF, zone) }) : "") + say("then_rule", { rule: set }));
       bar.dataset.metric = S[metric];
       if (!calendar.always) {  // the spans between working intervals, within the bar
         const spans = calendar.spans, lo = created + start, hi = created + stopAt;
@@ -83,25 +89,26 @@
       for (const [from, to] of pauses) {  // over the bar and its out-of-calendar shading
         const a = when(created + from, zone), b = when(created + to, zone);
         mark("rect", { class: "paused", x: x(from), y: y + 4, width: Math.max(1, x(to) - x(from)), height: ROW - 8 },
-          `${name} paused ${a} → ${b.slice(0, 10) === a.slice(0, 10) ? b.slice(11) : b} (${duration(to - from)})`);
+          say("paused", { name, start: a, end: b.slice(0, 10) === a.slice(0, 10) ? b.slice(11) : b, duration: duration(to - from) }));
       }
       for (const [at, to, by] of changes.slice(1)) {
         mark("line", { class: "change", x1: x(at), x2: x(at), y1: y + 2, y2: y + ROW - 2 },
-          `${name}: target ${to === null ? "none" : S[to]} from ${when(created + at, zone)}` + (by === null ? "" : ` (rule ${S[by]})`));
+          say("change", { name, target: to === null ? say("none") : S[to], when: when(created + at, zone) }) + (by === null ? "" : say("by_rule", { rule: S[by] })));
       }
       if (due !== null) {
         mark("line", { class: "due", x1: x(due), x2: x(due), y1: y + 1, y2: y + ROW - 1 },
-          `${name} due ${when(created + due, zone)}: ${S[target]}` + (calendar.always ? "" : ` on the ${calendar.name} calendar`) + ` from ${when(created + start, zone)}; ${set}`);
+          say("due", { name, when: when(created + due, zone), target: S[target] }) + (calendar.always ? "" : say("on_calendar", { calendar: calendar.name })) +
+          say("due_from", { when: when(created + start, zone), rule: set }));
       }
       for (const [at, em, ecycle, estep, notify] of escalations) {
         if (em !== metric || ecycle !== cycle) continue;
         const ex = x(at), ey = y + ROW - 3;
         mark("path", { class: "escalation", d: `M${ex - 5},${ey} L${ex + 5},${ey} L${ex},${ey - 9} Z` },
-          `${name} escalation step ${estep} → ${S[notify]} at ${when(created + at, zone)}`);
+          say("escalation", { name, step: estep, roles: S[notify], when: when(created + at, zone) }));
       }
       if (breach !== null) {  // last: on top of an escalation fired at the same instant
         const m = mark("circle", { class: "breach", cx: x(breach), cy: y + ROW / 2, r: 6 },
-          `${name} breached ${when(created + breach, zone)} (due ${S[target]}); ${set}`);
+          say("breach", { name, when: when(created + breach, zone), target: S[target], rule: set }));
         m.dataset.at = created + breach;
       }
     });
@@ -111,7 +118,7 @@
   function rejected(r, box) {  // [id, line, errors], or [id, line, why, "later"]: created after --as-of, no error
     const p = document.createElement("p"), later = r[3] === "later";
     p.className = later ? "later" : "rejected";
-    p.textContent = `${r[0] ?? "?"} (line ${r[1]}) ${later ? "not yet created" : "rejected"}: ${r[2]}`;
+    p.textContent = say(later ? "later" : "rejected", { id: r[0] ?? "?", line: r[1], why: r[2] });
     box.appendChild(p);
   }
 
@@ -129,7 +136,7 @@
       (r.length <= 4 ? rejected : timeline)(r, box);
       list.appendChild(box);
     }
-    info.textContent = `page ${page + 1} of ${pages} (${shown.length} tickets)`;
+    info.textContent = say("page", { page: page + 1, pages, count: shown.length });
   }
   function filter() {
     const q = search.value.trim();
