@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from ..i18n import N_
+from ..i18n import N_, _
 from ..kpi.periods import PERIODS
 from ..kpi.whatif import comparison_plan
 from ..output import OutputError, choose_format, destination, exits
@@ -72,5 +72,5 @@ def whatif(base: str, candidate: str, history: str, search: str, limit: int, per
             FORMATTERS[choose_format("whatif", fmt, out)](doc, out)
     except OutputError as exc:
         fail(str(exc))
-    click.echo(counts(doc) + (" (interrupted: partial)" if signum is not None else ""), err=True)
+    click.echo(counts(doc) + (_(" (interrupted: partial)") if signum is not None else ""), err=True)
     raise SystemExit(exits.replay(data.base.rejected + data.candidate.rejected, signum))

@@ -107,6 +107,13 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def padded(text: str, cells: int) -> str:
+    """`text` filled with blanks to `cells` terminal columns (a Chinese character takes two)."""
+    from rich.cells import cell_len
+
+    return text + " " * max(0, cells - cell_len(text))
+
+
 def summary_line(simulated: int, rejected: int, interrupted: bool = False, later: int = 0) -> str:
     """The line every replaying command ends with on stderr, in the reader's language; `later`: subjects
     created after --as-of."""
@@ -227,8 +234,10 @@ def word_table(width: int, title: str, columns: Sequence[str], rows: Iterable[Se
 
     rows = [list(r) for r in rows]
     texts = [[col, *(r[i] for r in rows)] for i, col in enumerate(columns)]
-    # a column is never narrower than its longest ASCII word, nor than one wide (Chinese) character
+    # a column is never narrower than its longest ASCII word, nor than one wide (Chinese) character, nor than two
+    # characters of a Chinese heading (one character a line reads as no word)
     least = [max((cell_len(w) if w.isascii() else max(map(cell_len, w)) for t in ts for w in t.split()), default=1) for ts in texts]
+    least = [low if ts[0].isascii() else max(low, min(cell_len(ts[0]), 4)) for ts, low in zip(texts, least)]
     body = [max([cell_len(t) for t in ts[1:]] + [low]) for ts, low in zip(texts, least)]
     for i in keep:
         least[i] = body[i]

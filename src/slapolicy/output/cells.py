@@ -4,6 +4,7 @@ for a derived attribute): one wording for every format that shows them (terminal
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from typing import Any
 
 from ..calendar.durations import format_seconds
@@ -250,12 +251,35 @@ def counted(group: dict[str, Any], kind_name: str = "") -> str:
     """3 tickets, resolution rate 66.7% (or 3 calls, … for subjects other than tickets; `kind_name`: 3 × 服务热线来电)."""
     resolution = _("not measured") if "resolution_not_measured" in group else pct(group["resolution_rate"])
     subjects = tickets_text(group["tickets"]) if "kind" not in group else \
-        f"{group['tickets']} × {kind_name}" if kind_name else plural(group["tickets"], group["kind"])
+        f"{group['tickets']} × {kind_name}" if kind_name else kind_text(group["tickets"], group["kind"])
     return _("{subjects}, resolution rate {rate}").format(subjects=subjects, rate=resolution)
 
 
 def tickets_text(n: int) -> str:
     return ngettext("{count} ticket", "{count} tickets", n).format(count=n)
+
+
+def kind_text(n: int, kind: str) -> str:
+    """3 calls: a count of subjects of a kind the policy declares, by its id."""
+    return ngettext("{count} {kind}", "{count} {kind}s", n).format(count=n, kind=kind)
+
+
+def subjects_of(n: int, kinds: Collection[str]) -> str:
+    """A count of subjects in their kind's word: 3 tickets; 3 calls where every subject counted is a call; 9 subjects
+    where kinds mix (a policy governs tickets and more: calls, contracts, outages)."""
+    found = set(kinds)
+    if found <= {"ticket"}:
+        return tickets_text(n)
+    return kind_text(n, found.pop()) if len(found) == 1 else subjects_text(n)
+
+
+def clocks_text(n: int) -> str:
+    return ngettext("{count} clock", "{count} clocks", n).format(count=n)
+
+
+def points(delta: float | None) -> str:
+    """A change of a rate in percentage points: +1.6 pt (empty where either side has no rate)."""
+    return "" if delta is None else _("{delta} pt").format(delta=f"{delta * 100:+.1f}")
 
 
 def subjects_text(n: int) -> str:
@@ -270,8 +294,9 @@ def report_title(doc: dict[str, Any]) -> str:
 def summary_text(doc: dict[str, Any]) -> str:
     s = doc["summary"]
     later = _(", {count} not yet created").format(count=s["not_yet_created"]) if s.get("not_yet_created") else ""
+    kinds = {g.get("kind", "ticket") for g in doc["groups"]}  # of the subjects replayed
     return _("{tickets}: {simulated} simulated, {rejected} rejected").format(
-        tickets=tickets_text(s["tickets"]), simulated=s["simulated"], rejected=s["rejected"]) + later
+        tickets=subjects_of(s["tickets"], kinds), simulated=s["simulated"], rejected=s["rejected"]) + later
 
 
 def derived_text(d: dict[str, Any]) -> str:

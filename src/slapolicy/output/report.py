@@ -246,7 +246,7 @@ def _row(cells: list[str]) -> str:
 
 def markdown(doc: dict[str, Any], out: IO[str]) -> None:
     lines = [_("# Service quality report — {title}").format(title=md_cell(report_title(doc))), ""]
-    lines.append(summary_text(doc) + "." + (_(" **Partial: the run was interrupted.**") if doc["partial"] else ""))
+    lines.append(_("{sentence}.").format(sentence=summary_text(doc)) + (_(" **Partial: the run was interrupted.**") if doc["partial"] else ""))
     notes = report_notes(doc)
     if notes:
         lines += ["", *notes]
