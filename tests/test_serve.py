@@ -14,6 +14,7 @@ import pytest
 from conftest import ROOT
 from serve_cases import DOCUMENT, SCOPED, TOKEN, Clock, database, running
 from slapolicy.calendar.instants import parse_instant
+from slapolicy.i18n import set_language
 from slapolicy.serve.app import ROUTES
 from slapolicy.serve.config import Deployment
 from slapolicy.validate.repository import open_policy_set
@@ -379,3 +380,13 @@ def test_an_event_the_replay_fails_on_leaves_nothing_behind_and_the_rest_of_its_
         assert live.api.post("/events", json=batch[1]).status_code == 202  # nothing of it was kept
         assert live.api.post("/events", json=batch[0]).json()["repeat"] is True
         assert live.service.call(lambda tx: tx.event_count()) == 3
+
+
+def test_a_refusal_says_the_reasons_english_text(live: Any) -> None:
+    """The reasons are messages kept as data (the text output translates them); the service answers with their English
+    text, as JSON has it, whatever language the process speaks."""
+    set_language("zh")
+    answer = live.api.post("/events", json={**created("U-3", "2025-03-10T09:00:00+08:00"), "type": "Created"})
+    assert answer.status_code == 422
+    assert answer.json()["errors"] == [{"code": "unknown_event_type", "message": "unknown event type 'Created'; did you mean "
+                                        "'created'? (event types are written in lower case)"}]
