@@ -95,6 +95,12 @@ def _(message: str) -> str:
     return _translations(_current.get()).gettext(message)
 
 
+def pgettext(context: str, message: str) -> str:
+    """`message` as it reads in `context`: one English word that two places translate apart (an objective's
+    target is its target value, a clock's target its time limit)."""
+    return _translations(_current.get()).pgettext(context, message)
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The singular or plural form for `n`, in the current language (Chinese has one form)."""
     return _translations(_current.get()).ngettext(singular, plural, n)

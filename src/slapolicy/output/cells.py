@@ -4,11 +4,11 @@ for a derived attribute): one wording for every format that shows them (terminal
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from ..calendar.durations import format_seconds
-from ..i18n import N_, _, ngettext
+from ..i18n import N_, _, ngettext, pgettext
 from ..kpi.objectives import ObjectiveResult, ObjectiveSummary
 from ..kpi.periods import PERIODS
 from . import plural
@@ -127,6 +127,12 @@ def md_cell(text: Any) -> str:
 OBJECTIVE_COLUMNS = (N_("objective"), N_("clause"), N_("period"), N_("value"), N_("target"), N_("result"), N_("measured"))
 METRIC_COLUMNS = (N_("metric"), N_("clocks"), N_("met"), N_("breached"), N_("running"), N_("cancelled"), N_("on time"), N_("median"),
                   N_("p90"))
+
+
+def objective_headings(columns: Sequence[str]) -> list[str]:
+    """An objectives table's column headings in the reader's language: its target is the objective's target value
+    (目标值), which the catalog tells apart from a clock's target, its time limit (时限), by the message context."""
+    return [pgettext("objective", "target") if c == "target" else _(c) for c in columns]
 
 
 def periods_text(n: int, unit: str) -> str:

@@ -10,7 +10,7 @@ from typing import IO, Any
 from ..i18n import N_, _, ngettext
 from ..review.policydiff import PolicyDiff
 from . import padded
-from .cells import md_cell
+from .cells import md_cell, objective_headings
 from .encode import pretty
 from .impact import PERIOD_COLUMNS, ignored_sentence, role_cells, sections, severity_cells
 from .whatif import METRIC_COLUMNS, OBJECTIVE_COLUMNS, changed_clocks, counts, md_table, metric_cells, objective_cells
@@ -140,7 +140,7 @@ def markdown(doc: dict[str, Any], out: IO[str]) -> None:
                 lines += ["", f"#### {md_cell(found.title)}", *table]
         objectives = [objective_cells(row, impact["period"])[0] for row in impact["objectives_at_period"]]
         if objectives:
-            lines += md_table(OBJECTIVE_COLUMNS, objectives)
+            lines += md_table(OBJECTIVE_COLUMNS, objectives, objective_headings(OBJECTIVE_COLUMNS))
     out.write("\n".join(lines) + "\n")
 
 

@@ -13,7 +13,7 @@ from ..kpi.report import Report, rate
 from ..kpi.whatif import ComparisonData
 from ..policy.model import Policy
 from . import rich_console, word_table
-from .cells import clocks_text, md_cell, named, pct, points, threshold, tickets_text, verdict, verdict_fields
+from .cells import clocks_text, md_cell, named, objective_headings, pct, points, threshold, tickets_text, verdict, verdict_fields
 from .encode import Encoder, pretty
 from .html import card_row, tables_page
 from .impact import PERIOD_COLUMNS, by_severity, ignored, ignored_sentence, notifications, sections
@@ -192,9 +192,9 @@ def _change_cells(ch: dict[str, Any], short: bool) -> list[str]:
             due(ch.get("candidate_due"))]
 
 
-def md_table(columns: tuple[str, ...], rows: list[list[str]]) -> list[str]:
-    """A Markdown table, its column headings in the reader's language."""
-    return ["", "| " + " | ".join(_(c) for c in columns) + " |", "|" + "---|" * len(columns),
+def md_table(columns: tuple[str, ...], rows: list[list[str]], headings: list[str] | None = None) -> list[str]:
+    """A Markdown table, its column headings in the reader's language (`headings`: already translated)."""
+    return ["", "| " + " | ".join(headings or [_(c) for c in columns]) + " |", "|" + "---|" * len(columns),
             *("| " + " | ".join(md_cell(c) for c in r) + " |" for r in rows)]
 
 
@@ -211,7 +211,7 @@ def markdown(doc: dict[str, Any], out: IO[str]) -> None:
         cells, met = objective_cells(row, doc["period"])
         objectives.append([*cells[:3], *(f"**{v}**" if m is False else v for v, m in zip(cells[3:], met))])
     if objectives:
-        lines += ["", _("## Objectives"), *md_table(OBJECTIVE_COLUMNS, objectives)]
+        lines += ["", _("## Objectives"), *md_table(OBJECTIVE_COLUMNS, objectives, objective_headings(OBJECTIVE_COLUMNS))]
     if doc["changed"]:
         lines += ["", _("## Changed outcomes"), *md_table(CHANGE_COLUMNS, [_change_cells(ch, False) for ch in doc["changed"]])]
     out.write("\n".join(lines) + "\n")
@@ -238,7 +238,7 @@ def table(doc: dict[str, Any], out: IO[str]) -> None:
         styles.append({3 + i: "green" if m else ("bold red" if m is False else "") for i, m in enumerate(met)})
     if rows:
         console.print()
-        console.print(word_table(console.width, _(N_("objectives")), [_(c) for c in OBJECTIVE_COLUMNS], rows, styles))
+        console.print(word_table(console.width, _(N_("objectives")), objective_headings(OBJECTIVE_COLUMNS), rows, styles))
     if doc["changed"]:
         console.print()
         console.print(word_table(console.width, _("changed outcomes"), [_(c) for c in CHANGE_COLUMNS],
