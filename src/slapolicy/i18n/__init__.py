@@ -139,6 +139,14 @@ def listing(items: list[str], separator: str = ", ") -> Message:
     return Message(separator.join(f"{{item{i}}}" for i in range(len(items))), **{f"item{i}": item for i, item in enumerate(items)})
 
 
+def alternatives(items: list[str]) -> str:
+    """`a or b or c` as one Message, each `or` in the reader's language (`a 或 b 或 c`); one item as it is."""
+    said: str = items[0] if items else ""
+    for item in items[1:]:
+        said = Message(N_("{first} or {second}"), first=said, second=item)
+    return said
+
+
 def _rebuild(template: str, values: dict[str, object]) -> Message:
     return Message(template, **values)
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from ..calendar.durations import Duration
+from ..i18n import N_, Message
 from .conditions import Condition
 from .loader import JsonPath
 from .model import clauses_of as _clauses
@@ -118,14 +119,15 @@ class OwedBuilder:
                             tuple(short), round_up, path, _clauses(a), a.get("choice"))
 
     def credit(self, c: Mapping[str, Any], path: JsonPath) -> Credit:
-        for key, needs, why in (("availability", "bands", "the bands of availability and what each earns"),
-                                ("bands", "availability", "the availability measure the bands are of"),
-                                ("lateness", "breach", "the metric whose breaches are late")):
+        for key, needs, why in (("availability", "bands", N_("the bands of availability and what each earns")),
+                                ("bands", "availability", N_("the availability measure the bands are of")),
+                                ("lateness", "breach", N_("the metric whose breaches are late"))):
             if key in c and needs not in c:
-                self.b.fail(path, f"credit {c['id']} with `{key}` needs `{needs}`: {why}", "SLA102")
+                self.b.fail(path, Message(N_("credit {credit} with `{key}` needs `{needs}`: {why}"), credit=c["id"], key=key, needs=needs,
+                                          why=Message(why)), "SLA102")
         if "availability" not in c and "breach" not in c:
-            self.b.fail(path, f"credit {c['id']} is owed by `availability` (with `bands`) or per `breach` of a metric; "
-                              "give one of them", "SLA102")
+            self.b.fail(path, Message(N_("credit {credit} is owed by `availability` (with `bands`) or per `breach` of a metric; give one "
+                                         "of them"), credit=c["id"]), "SLA102")
         bands = []
         for i, band in enumerate(c.get("bands") or []):
             where = path + ("bands", i)
@@ -137,8 +139,8 @@ class OwedBuilder:
             where = path + ("lateness", i)
             kinds = [k for k in ("first", "each_started", "each") if k in step]
             if len(kinds) != 1:
-                self.b.fail(where, "a step of lateness is one of `first`, `each_started` or `each`, with its `credit`"
-                                   + (f"; this one has {' and '.join(kinds)}" if kinds else ""), "SLA102")
+                self.b.fail(where, Message(N_("a step of lateness is one of `first`, `each_started` or `each`, with its `credit`{has}"),
+                                           has=Message(N_("; this one has {kinds}"), kinds=" and ".join(kinds)) if kinds else ""), "SLA102")
                 continue
             kind = kinds[0]
             span, credit = self.clock_time(step[kind], where + (kind,), "a span of lateness"), self.amount(step["credit"], where + ("credit",))
@@ -158,8 +160,8 @@ class OwedBuilder:
 
     def limit(self, c: Mapping[str, Any], path: JsonPath) -> CreditLimit:
         if "pay" not in c and "max" not in c:
-            self.b.fail(path, f"credit limit {c['id']} says `pay: highest` (of these credits, only the highest), `max` "
-                              "(at most this much), or both", "SLA102")
+            self.b.fail(path, Message(N_("credit limit {limit} says `pay: highest` (of these credits, only the highest), `max` (at most "
+                                         "this much), or both"), limit=c["id"]), "SLA102")
         return CreditLimit(c["id"], tuple(c["credits"]), tuple(c.get("per") or ()), c.get("period", "month"),
                            c.get("pay") == "highest", self.amount(c["max"], path + ("max",)) if "max" in c else None, path,
                            _clauses(c), c.get("choice"))

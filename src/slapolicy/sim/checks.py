@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..diagnostics.record import choices, did_you_mean, shorten
-from ..i18n import N_, Message, listing
+from ..i18n import N_, Message, alternatives
 from ..policy.model import Attribute, Policy
 from .derive import Deriver
 from .outcome import Reason
@@ -147,7 +147,7 @@ def _underived(policy: Policy, attrs: dict[str, Any]) -> str:
     read = " × ".join(table.keys)
     if missing:
         return Message(N_(", and the table that gives it ({keys}) cannot be read: no {missing}"), keys=read,
-                       missing=listing([_unread(policy, attrs, k, {"severity"}) for k in missing], " or "))
+                       missing=alternatives([_unread(policy, attrs, k, {"severity"}) for k in missing]))
     return Message(N_(", and the table that gives it ({keys}) has no cell for {values}"), keys=read, values=_values(table.keys, attrs))
 
 
@@ -159,7 +159,7 @@ def _unread(policy: Policy, attrs: dict[str, Any], name: str, seen: set[str]) ->
     missing = [k for k in table.keys if attrs.get(k) is None]
     if missing:
         return Message(N_("{name} (its table cannot be read: no {missing})"), name=name,
-                       missing=listing([_unread(policy, attrs, k, seen | {name}) for k in missing], " or "))
+                       missing=alternatives([_unread(policy, attrs, k, seen | {name}) for k in missing]))
     return Message(N_("{name} (the {name} table has no cell for {values})"), name=name, values=_values(table.keys, attrs))
 
 
