@@ -38,10 +38,10 @@ def parse_share(text: str) -> Share:
     """`99.975%` exactly (0.99975); at most 100 %."""
     found = _SHARE.fullmatch(text.strip())
     if found is None:
-        raise AmountError(f"'{text}' is not a share; write a percentage such as 99.975%")
+        raise AmountError(Message(N_("'{text}' is not a share; write a percentage such as 99.975%"), text=text))
     value = Decimal(found[1])
     if value > HUNDRED:
-        raise AmountError(f"'{text}' is more than 100 %")
+        raise AmountError(Message(N_("'{text}' is more than 100 {percent}"), text=text, percent="%"))
     return Share(value / HUNDRED)
 
 
@@ -51,15 +51,17 @@ def parse_amount(value: Any) -> Amount:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         amount = Decimal(str(value))
         if not amount.is_finite() or amount < 0:
-            raise AmountError(f"{value} is not an amount; write a number of at least 0, such as 50 or 12.5")
+            raise AmountError(Message(N_("{value} is not an amount; write a number of at least 0, such as 50 or 12.5"), value=value))
         return hundredths(amount)
     text = str(value).strip()
     found = _OF_FEE.fullmatch(text)
     if found is not None:
         return OfFee(Share(Decimal(found[1]) / HUNDRED), found[2])
     if _SHARE.fullmatch(text):
-        raise AmountError(f"'{text}' is a share of nothing; say of which fee the subject carries: '{text} of monthly_fee'")
-    raise AmountError(f"'{text}' is not an amount; write a number (50) or a share of a fee ('10% of monthly_fee')")
+        raise AmountError(Message(N_("'{text}' is a share of nothing; say of which fee the subject carries: '{text} of monthly_fee'"),
+                                  text=text))
+    raise AmountError(Message(N_("'{text}' is not an amount; write a number (50) or a share of a fee ('10{percent} of monthly_fee')"),
+                              text=text, percent="%"))
 
 
 class OwedBuilder:
@@ -74,14 +76,14 @@ class OwedBuilder:
         try:
             return parse_share(str(value))
         except AmountError as exc:
-            self.b.fail(path, str(exc))
+            self.b.fail(path, exc.args[0])  # a Message
             return None
 
     def amount(self, value: Any, path: JsonPath) -> Amount:
         try:
             return parse_amount(value)
         except AmountError as exc:
-            self.b.fail(path, str(exc))
+            self.b.fail(path, exc.args[0])
             return Decimal(0)
 
     def clock_time(self, value: Any, path: JsonPath, what: str) -> Duration | None:
@@ -89,7 +91,7 @@ class OwedBuilder:
         lateness the working time of the late clock's calendar; days that end at midnight are neither."""
         found = self.b.duration(value, path)
         if found is not None and found.kind != "seconds":
-            self.b.fail(path, f"{what} is hours and minutes, such as 2m or 48h, not '{found}'")
+            self.b.fail(path, Message(N_("{what} is hours and minutes, such as 2m or 48h, not '{found}'"), what=Message(what), found=str(found)))
             return None
         return found
 
@@ -101,19 +103,19 @@ class OwedBuilder:
         maintenance = None
         if "maintenance" in a:
             m, where = a["maintenance"], path + ("maintenance",)
-            notice = self.clock_time(m["notice"], where + ("notice",), "a notice period")
+            notice = self.clock_time(m["notice"], where + ("notice",), N_("a notice period"))
             maintenance = Maintenance(m["subject"], tuple(m["window"]), notice or Duration("seconds", 0, "0s"),
                                       where, _clauses(m), m.get("choice"))
         short = []
         for i, s in enumerate(a.get("short_outages") or []):
             where = path + ("short_outages", i)
-            under = self.clock_time(s["under"], where + ("under",), "an interruption's length")
-            counts = self.clock_time(s["counts"], where + ("counts",), "what an interruption counts as")
+            under = self.clock_time(s["under"], where + ("under",), N_("an interruption's length"))
+            counts = self.clock_time(s["counts"], where + ("counts",), N_("what an interruption counts as"))
             if under is not None and counts is not None:
                 short.append(ShortOutage(under, counts, where, _clauses(s), s.get("choice")))
-        round_up = self.clock_time(a["round_up"], path + ("round_up",), "a rounding step") if "round_up" in a else None
+        round_up = self.clock_time(a["round_up"], path + ("round_up",), N_("a rounding step")) if "round_up" in a else None
         if round_up is not None and round_up.seconds == 0:
-            self.b.fail(path + ("round_up",), "interruptions are rounded up to a whole number of a step longer than 0s, such as 1m")
+            self.b.fail(path + ("round_up",), Message(N_("interruptions are rounded up to a whole number of a step longer than 0s, such as 1m")))
             round_up = None
         return Availability(a["id"], a["downtime"], tuple(a["per"]), a.get("period", "month"), services, maintenance,
                             tuple(short), round_up, path, _clauses(a), a.get("choice"))
@@ -143,9 +145,9 @@ class OwedBuilder:
                                            has=Message(N_("; this one has {kinds}"), kinds=" and ".join(kinds)) if kinds else ""), "SLA102")
                 continue
             kind = kinds[0]
-            span, credit = self.clock_time(step[kind], where + (kind,), "a span of lateness"), self.amount(step["credit"], where + ("credit",))
+            span, credit = self.clock_time(step[kind], where + (kind,), N_("a span of lateness")), self.amount(step["credit"], where + ("credit",))
             if span is not None and span.seconds == 0:
-                self.b.fail(where + (kind,), "a span of lateness is longer than 0s, such as 30m")
+                self.b.fail(where + (kind,), Message(N_("a span of lateness is longer than 0s, such as 30m")))
             elif span is not None:
                 steps.append(LatenessStep(kind, span, credit, where))
         breach = c.get("breach")
