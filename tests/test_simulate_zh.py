@@ -29,7 +29,7 @@ def test_simulate_table_in_chinese(run_cli: Callable[..., Result], monkeypatch: 
     assert "after-sales 2025.1，创建于 2025-03-07 17:50；时间按各日历的时区显示" in lines
     assert any(line.startswith("resolution_plan   2h ") and line.endswith(" 超时") for line in lines)
     assert "  升级       03-07 19:20  resolution_plan 第 1 步 → team_lead" in lines
-    assert result.stderr.startswith("共 ")
+    assert result.stderr == "14 个对象：模拟 14，拒收 0\n"  # hotline calls beside the tickets: subjects
     assert "…" not in result.stdout  # a character that no longer fits starts the next line, none is cut
 
 

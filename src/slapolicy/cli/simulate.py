@@ -76,5 +76,5 @@ def simulate(policy: str, tickets: str, fmt: str | None, input_format: str | Non
     except (EngineError, ReplayError, OutputError, ExportRefused) as exc:
         fail(str(exc))
     counts = writer.counts
-    click.echo(summary_line(counts.simulated, counts.rejected, signum is not None, counts.later), err=True)
+    click.echo(summary_line(counts.simulated, counts.rejected, signum is not None, counts.later, counts.kinds), err=True)
     raise SystemExit(exits.replay(counts.rejected, signum))

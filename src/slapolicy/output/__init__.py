@@ -29,7 +29,7 @@ import os
 import signal
 import stat
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, cast
 
@@ -114,13 +114,19 @@ def padded(text: str, cells: int) -> str:
     return text + " " * max(0, cells - cell_len(text))
 
 
-def summary_line(simulated: int, rejected: int, interrupted: bool = False, later: int = 0) -> str:
+def summary_line(simulated: int, rejected: int, interrupted: bool = False, later: int = 0, kinds: Collection[str] = ()) -> str:
     """The line every replaying command ends with on stderr, in the reader's language; `later`: subjects
-    created after --as-of."""
+    created after --as-of; `kinds`: of the subjects replayed, where they are other than tickets (3 calls, 9 subjects)."""
+    from .cells import subjects_of
+
     total = simulated + rejected + later
-    line = ngettext("{count} ticket: {simulated} simulated, {rejected} rejected",
-                    "{count} tickets: {simulated} simulated, {rejected} rejected", total).format(
-        count=total, simulated=simulated, rejected=rejected)
+    if set(kinds) <= {"ticket"}:
+        line = ngettext("{count} ticket: {simulated} simulated, {rejected} rejected",
+                        "{count} tickets: {simulated} simulated, {rejected} rejected", total).format(
+            count=total, simulated=simulated, rejected=rejected)
+    else:
+        line = _("{tickets}: {simulated} simulated, {rejected} rejected").format(
+            tickets=subjects_of(total, kinds), simulated=simulated, rejected=rejected)
     if later:
         line += _(", {later} not yet created").format(later=later)
     return line + (_(" (interrupted: partial)") if interrupted else "")
