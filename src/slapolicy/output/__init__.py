@@ -114,11 +114,31 @@ def padded(text: str, cells: int) -> str:
     return text + " " * max(0, cells - cell_len(text))
 
 
+def tickets_text(n: int) -> str:
+    return ngettext("{count} ticket", "{count} tickets", n).format(count=n)
+
+
+def subjects_text(n: int) -> str:
+    return ngettext("{count} subject", "{count} subjects", n).format(count=n)
+
+
+def kind_text(n: int, kind: str) -> str:
+    """3 calls: a count of subjects of a kind the policy declares, by its id."""
+    return ngettext("{count} {kind}", "{count} {kind}s", n).format(count=n, kind=kind)
+
+
+def subjects_of(n: int, kinds: Collection[str]) -> str:
+    """A count of subjects in their kind's word: 3 tickets; 3 calls where every subject counted is a call; 9 subjects
+    where kinds mix (a policy governs tickets and more: calls, contracts, outages)."""
+    found = set(kinds)
+    if found <= {"ticket"}:
+        return tickets_text(n)
+    return kind_text(n, found.pop()) if len(found) == 1 else subjects_text(n)
+
+
 def summary_line(simulated: int, rejected: int, interrupted: bool = False, later: int = 0, kinds: Collection[str] = ()) -> str:
     """The line every replaying command ends with on stderr, in the reader's language; `later`: subjects
     created after --as-of; `kinds`: of the subjects replayed, where they are other than tickets (3 calls, 9 subjects)."""
-    from .cells import subjects_of
-
     total = simulated + rejected + later
     if set(kinds) <= {"ticket"}:
         line = ngettext("{count} ticket: {simulated} simulated, {rejected} rejected",

@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 from ..calendar.durations import format_seconds
 from ..i18n import N_, _, ngettext
 from ..kpi.board import HOUR, Board, Name, OpenClock, OpenSubject, Who
-from . import rich_console, word_table
-from .cells import csv_safe, tickets_text
+from . import rich_console, tickets_text, word_table
+from .cells import csv_safe
 from .encode import Encoder, number
 
 CSV_COLUMNS = ("id", "severity", "metric", "cycle", "due_at", "left_seconds", "status", "paused", "rule", "clauses", "choice",

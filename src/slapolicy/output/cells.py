@@ -4,14 +4,14 @@ for a derived attribute): one wording for every format that shows them (terminal
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from ..calendar.durations import format_seconds
 from ..i18n import N_, _, ngettext, pgettext
 from ..kpi.objectives import ObjectiveResult, ObjectiveSummary
 from ..kpi.periods import PERIODS
-from . import plural
+from . import kind_text, plural, subjects_of, subjects_text, tickets_text
 
 RATES = ("on_time_rate", "resolution_rate", "share", "coverage", "finding_rate")
 TIMES = ("mean_time", "percentile")
@@ -261,24 +261,6 @@ def counted(group: dict[str, Any], kind_name: str = "") -> str:
     return _("{subjects}, resolution rate {rate}").format(subjects=subjects, rate=resolution)
 
 
-def tickets_text(n: int) -> str:
-    return ngettext("{count} ticket", "{count} tickets", n).format(count=n)
-
-
-def kind_text(n: int, kind: str) -> str:
-    """3 calls: a count of subjects of a kind the policy declares, by its id."""
-    return ngettext("{count} {kind}", "{count} {kind}s", n).format(count=n, kind=kind)
-
-
-def subjects_of(n: int, kinds: Collection[str]) -> str:
-    """A count of subjects in their kind's word: 3 tickets; 3 calls where every subject counted is a call; 9 subjects
-    where kinds mix (a policy governs tickets and more: calls, contracts, outages)."""
-    found = set(kinds)
-    if found <= {"ticket"}:
-        return tickets_text(n)
-    return kind_text(n, found.pop()) if len(found) == 1 else subjects_text(n)
-
-
 def clocks_text(n: int) -> str:
     return ngettext("{count} clock", "{count} clocks", n).format(count=n)
 
@@ -286,10 +268,6 @@ def clocks_text(n: int) -> str:
 def points(delta: float | None) -> str:
     """A change of a rate in percentage points: +1.6 pt (empty where either side has no rate)."""
     return "" if delta is None else _("{delta} pt").format(delta=f"{delta * 100:+.1f}")
-
-
-def subjects_text(n: int) -> str:
-    return ngettext("{count} subject", "{count} subjects", n).format(count=n)
 
 
 def report_title(doc: dict[str, Any]) -> str:

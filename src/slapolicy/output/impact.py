@@ -10,7 +10,8 @@ from ..i18n import N_, _, ngettext
 from ..kpi.report import Report, rate
 from ..kpi.whatif import ComparisonData, Load
 from ..policy.model import Policy
-from .cells import named, pct, points, tickets_text
+from . import tickets_text
+from .cells import named, pct, points
 
 
 def by_severity(data: ComparisonData, base: Policy, candidate: Policy) -> list[dict[str, Any]]:

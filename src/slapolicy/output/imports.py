@@ -9,7 +9,7 @@ from msgspec.json import encode
 from ..diagnostics.record import one_line
 from ..i18n import _, ngettext, translated
 from ..sim.imports import Imported
-from .cells import tickets_text
+from . import tickets_text
 
 
 def write_tickets(result: Imported, out: IO[str]) -> None:

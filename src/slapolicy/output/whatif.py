@@ -12,8 +12,8 @@ from ..kpi.objectives import ObjectiveResult, objective_results, summarise
 from ..kpi.report import Report, rate
 from ..kpi.whatif import ComparisonData
 from ..policy.model import Policy
-from . import rich_console, word_table
-from .cells import clocks_text, md_cell, named, objective_headings, pct, points, threshold, tickets_text, verdict, verdict_fields
+from . import rich_console, tickets_text, word_table
+from .cells import clocks_text, md_cell, named, objective_headings, pct, points, threshold, verdict, verdict_fields
 from .encode import Encoder, pretty
 from .html import card_row, tables_page
 from .impact import PERIOD_COLUMNS, by_severity, ignored, ignored_sentence, notifications, sections
