@@ -65,7 +65,7 @@ def read_export(profile: Profile, raw: bytes, encoding: str | None = None, sheet
     try:
         text = decode_text(raw, codec)
     except TicketError as exc:
-        return _refused(str(exc), exc.code)
+        return _refused(exc.message, exc.code)
     searched = 1 if profile.header_row == 1 else _HEADER_SEARCH  # the separator is guessed from the header, or the rows it may be in
     delimiter = profile.delimiter or sniff_delimiter("\n".join(text.split("\n", searched)[:searched]))
     numbered = records(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), number=0)

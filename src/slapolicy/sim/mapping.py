@@ -19,7 +19,7 @@ from typing import Any
 
 from ..calendar.instants import InstantError, zone
 from ..diagnostics.record import Diagnostic, InputError, did_you_mean, one_line, shorten
-from ..i18n import N_, Message
+from ..i18n import N_, Message, listing
 from ..policy.loader import Document, JsonPath, load_file, load_text
 from ..policy.schema import schema_problems
 from .outcome import Reason, Rejection
@@ -122,7 +122,8 @@ class ExportRefused(Exception):
     a usage error, not a rejected ticket. Its message is one line: path:line: why."""
 
     def __init__(self, path: str, refused: Rejection) -> None:
-        super().__init__(f"{path}:{refused.line}: " + "; ".join(r.message for r in refused.reasons))
+        super().__init__(Message("{path}:{line}: {reasons}", path=path, line=refused.line, reasons=listing([r.message for r in refused.reasons],
+                                                                                                           "; ")))
 
 
 # ---- loading a profile ---------------------------------------------------------------------------

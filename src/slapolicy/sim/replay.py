@@ -99,7 +99,7 @@ def _read_items(plan: Plan, path: str, fmt: str) -> list[RawItem | Rejection]:
     try:
         return list(read_items(decode_text(raw, plan.encoding or "utf-8"), fmt, path))
     except TicketError as exc:
-        return [reject(None, 1, exc.code, str(exc))]
+        return [reject(None, 1, exc.code, exc.message)]
 
 
 def read_profiled(profile: Profile, raw: bytes, encoding: str | None = None, sheet: str | None = None) -> Imported:
