@@ -26,7 +26,7 @@ from slapolicy.i18n import LOCALE_DIR, N_, _, choose, language_of, ngettext, spe
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "slapolicy.po"
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
 
 
 def _source_ids() -> set[str]:

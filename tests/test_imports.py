@@ -238,6 +238,39 @@ def test_import_rejections_on_stderr_and_as_jsonl(run_cli: Run, tmp_path: Path, 
     assert len(result.stdout.splitlines()) == 9
 
 
+def test_import_rejections_in_chinese(run_cli: Run, tmp_path: Path, golden: Callable[[Path, str], None]) -> None:
+    """The same rejections on stderr in the reader's language (the cells and values quoted as written); the JSONL of
+    the rejects stays English."""
+    bad = tmp_path / "znuny.csv"
+    bad.write_bytes((SAMPLES / "malformed" / "znuny.csv").read_bytes())
+    rejects = tmp_path / "rejects.jsonl"
+    result = run_cli("--lang", "zh", "import", "-p", "znuny-ticket-search", str(bad), "--rejects", str(rejects))
+    assert result.exit_code == 1
+    golden(ROOT / "tests" / "golden" / "zh" / "import_rejects.txt", result.stderr.replace(str(bad), "znuny.csv"))
+    lines = result.stderr.replace(str(bad), "znuny.csv").splitlines()
+    assert lines[0].startswith("znuny.csv:3: uncovered_value: 第 3 行第 H 列 'Priority'：'6 critical' 不在导入配置 attributes.severity 的映射中")
+    assert lines[-1] == "12 行：导入 9 张工单，拒收 3"
+    first = json.loads(rejects.read_text(encoding="utf-8").splitlines()[0])["errors"][0]["message"]
+    assert first.startswith("row 3, column H 'Priority': '6 critical' is not in the profile's map for attributes.severity")
+
+
+def test_refused_exports_and_webhook_payloads_in_chinese(run_cli: Run, tmp_path: Path) -> None:
+    """An export refused as a whole (exit 2) and the rejected payloads of a webhook file, in the reader's language; the
+    same in English as before."""
+    refused = run_cli("--lang", "zh", "import", "-p", "zendesk-ticket-export", "examples/imports/cn-helpdesk.csv")
+    assert refused.exit_code == 2
+    assert refused.stderr == ("error: examples/imports/cn-helpdesk.csv:1: 第 1 行第 1 个字节：文件不是 utf-8 文本（字节 0xB9）；"
+                              "文件是 GB18030 / GBK 编码吗？请给出 --encoding gb18030\n")
+    payloads = tmp_path / "payloads.jsonl"
+    payloads.write_text('{"a": 1}\n[1]\n', encoding="utf-8")
+    chinese = run_cli("--lang", "zh", "import", "-p", "zammad-webhook", str(payloads)).stderr.replace(str(payloads), "p.jsonl")
+    assert chinese.splitlines() == ["p.jsonl:1: unparseable: id：ticket.number 不在载荷中；每个载荷都要指明它的工单",
+                                    "p.jsonl:1: unparseable: event.at：载荷中没有 ticket.updated_at；它应给出载荷所报告事件的时间",
+                                    "p.jsonl:2: unparseable: 载荷不是 JSON 对象", "2 行：导入 0 张工单，拒收 2"]
+    english = run_cli("import", "-p", "zammad-webhook", str(payloads)).stderr.replace(str(payloads), "p.jsonl")
+    assert english.splitlines()[0] == "p.jsonl:1: unparseable: id: ticket.number is not in the payload; every payload names its ticket"
+
+
 def test_a_bad_profile_exits_2_with_every_problem(run_cli: Run, golden: Callable[[Path, str], None]) -> None:
     """(regenerate with pytest --update-golden)"""
     result = run_cli("import", "-p", "tests/fixtures/imports/bad-profile.yaml", "examples/imports/cn-helpdesk.csv")

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from slapolicy.diagnostics.record import Diagnostic
+from slapolicy.i18n import speaking
 from slapolicy.output import ExitCode, OutputError, choose_format, destination, exits, rich_console, summary_line, word_table
 from slapolicy.output.cells import csv_safe
 from slapolicy.review.testing import CaseResult, TestRun
@@ -71,6 +72,12 @@ def test_exit_codes_table() -> None:
 def test_summary_line() -> None:
     assert summary_line(1, 0) == "1 ticket: 1 simulated, 0 rejected"
     assert summary_line(2, 1, interrupted=True) == "3 tickets: 2 simulated, 1 rejected (interrupted: partial)"
+    assert summary_line(2, 1, kinds={"ticket"}) == "3 tickets: 2 simulated, 1 rejected"
+    assert summary_line(3, 0, kinds={"call"}) == "3 calls: 3 simulated, 0 rejected"
+    assert summary_line(8, 1, later=1, kinds={"ticket", "call"}) == "10 subjects: 8 simulated, 1 rejected, 1 not yet created"
+    with speaking("zh"):
+        assert summary_line(8, 1, kinds={"ticket", "call"}) == "9 个对象：模拟 8，拒收 1"
+        assert summary_line(2, 0) == "共 2 张工单：已模拟 2 张，拒收 0 张"
 
 
 def test_writing_to_a_missing_folder_is_one_error(tmp_path: Path) -> None:

@@ -386,6 +386,20 @@ def test_subjects_other_than_tickets_are_counted_by_their_kind(run_cli: Run) -> 
     assert "## 2025-01 contract: 1 contract, resolution rate 0.0%\n" in md
 
 
+def test_the_summary_counts_subjects_in_their_kinds_word(run_cli: Run, tmp_path: Path) -> None:
+    """A history of calls says calls, not tickets; one that mixes kinds says subjects (in Chinese too)."""
+    mixed = ROOT / "examples" / "company-service" / "history.jsonl"
+    calls = tmp_path / "calls.jsonl"
+    calls.write_text("".join(line for line in mixed.read_text(encoding="utf-8").splitlines(keepends=True) if '"kind": "call"' in line),
+                     encoding="utf-8")
+    args = ("report", "policies/company-service", "--as-of", "2025-05-10T00:00:00+08:00", "--format", "markdown", "--jobs", "1")
+    assert run_cli(*args[:2], str(calls), *args[2:]).stdout.splitlines()[2] == "3 calls: 3 simulated, 0 rejected."
+    assert run_cli(*args[:2], str(mixed), *args[2:]).stdout.splitlines()[2] == "9 subjects: 9 simulated, 0 rejected."
+    assert run_cli("--lang", "zh", *args[:2], str(calls), *args[2:]).stdout.splitlines()[2] == "3 个 call：模拟 3，拒收 0。"
+    tickets = run_cli("report", "policies/after-sales", HISTORY, "--as-of", AS_OF, "--format", "markdown", "--jobs", "1").stdout
+    assert tickets.splitlines()[2] == "64 tickets: 61 simulated, 3 rejected."
+
+
 def test_markdown_goldens(run_cli: Run, golden: Callable[[Path, str], None]) -> None:
     """The quarterly report and the comparison as a reader gets them (regenerate with pytest --update-golden)."""
     report = run_cli("report", "policies/after-sales", HISTORY, "--period", "quarter", "--by", "severity", "--as-of", AS_OF,

@@ -31,3 +31,12 @@ def test_report_markdown_in_chinese(run_cli: Callable[..., Result]) -> None:
     assert "\n## 质量目标\n" in text and "## Objectives" not in text
     english = run_cli(*ARGS, "--format", "markdown").stdout
     assert english.startswith("# Service quality report — after-sales 2025.1") and "\n## Objectives\n" in english
+
+
+def test_an_objectives_target_is_its_target_value_a_clocks_its_time_limit(run_cli: Callable[..., Result]) -> None:
+    """One English word, two Chinese ones by the message context: 目标值 in the objectives table, 时限 in a clock table."""
+    report = run_cli("--lang", "zh", *ARGS, "--format", "markdown").stdout.splitlines()
+    assert "| 目标 | 条款 | 时段 | 实际值 | 目标值 | 结果 | 计量 |" in report
+    simulate = run_cli("--lang", "zh", "simulate", *ARGS[1:], "--format", "table").stdout.splitlines()
+    assert any(line.split()[:2] == ["指标", "时限"] for line in simulate)
+    assert "| objective | clause | period | value | target | result | measured |" in run_cli(*ARGS, "--format", "markdown").stdout

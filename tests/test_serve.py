@@ -14,6 +14,7 @@ import pytest
 from conftest import ROOT
 from serve_cases import DOCUMENT, SCOPED, TOKEN, Clock, database, running
 from slapolicy.calendar.instants import parse_instant
+from slapolicy.i18n import set_language
 from slapolicy.serve.app import ROUTES
 from slapolicy.serve.config import Deployment, DeploymentError, load_deployment
 from slapolicy.sim import mapping
@@ -420,3 +421,13 @@ def test_a_webhook_answer_and_the_metrics_count_the_values_a_profile_omits(live:
     assert {r["http"] for r in answer["results"]} == {202} and answer["omitted"] == {"attributes.request_type": 1}
     assert "omitted" not in live.api.post("/webhooks/znuny-webhook", "/webhooks/{profile}", content=payload).json()
     assert "slapolicy_webhook_values_omitted_total 1\n" in live.api.get("/metrics").text
+
+
+def test_a_refusal_says_the_reasons_english_text(live: Any) -> None:
+    """The reasons are messages kept as data (the text output translates them); the service answers with their English
+    text, as JSON has it, whatever language the process speaks."""
+    set_language("zh")
+    answer = live.api.post("/events", json={**created("U-3", "2025-03-10T09:00:00+08:00"), "type": "Created"})
+    assert answer.status_code == 422
+    assert answer.json()["errors"] == [{"code": "unknown_event_type", "message": "unknown event type 'Created'; did you mean "
+                                        "'created'? (event types are written in lower case)"}]

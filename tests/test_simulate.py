@@ -417,7 +417,7 @@ def test_examples_table_fits_80_columns(run_cli: Callable[..., Any], golden: Cal
     assert lines[wrapped + 1] == "                          李强 before 'closed' (by 王芳) [R-000-19]"  # under its text
     cancelled = next(line for line in lines if line.startswith("progress_update #4 "))
     assert cancelled.split()[-1] == "cancelled"
-    assert result.stderr == "14 tickets: 14 simulated, 0 rejected\n"
+    assert result.stderr == "14 subjects: 14 simulated, 0 rejected\n"  # hotline calls beside the tickets
 
 
 def test_explained_table_fits_80_columns(run_cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,6 +13,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from ..i18n import N_, Message
+
 MonthDay = tuple[int, int]
 _DAY = re.compile(r"(?:(?P<year>[0-9]{4})-)?(?P<month>[0-9]{2})-(?P<day>[0-9]{2})")
 _LEAP = 2024  # a year holding every month and day, for the days of every year
@@ -62,14 +64,23 @@ def parse_day(text: str) -> dt.date | MonthDay:
         try:
             return dt.date(int(m["year"]), month, day)
         except ValueError:
-            raise PeriodError(f"'{text}' is not a real date; write a day that exists as YYYY-MM-DD, e.g. 2025-02-28") from None
+            raise PeriodError(Message(NOT_A_REAL_DATE, text=text)) from None
     if (month, day) == (2, 29):
-        raise PeriodError("02-29 is not a day of every year; end the period on 02-28 or begin it on 03-01")
+        raise PeriodError(Message(N_("02-29 is not a day of every year; end the period on 02-28 or begin it on 03-01")))
     try:
         dt.date(_LEAP, month, day)
     except ValueError:
-        raise PeriodError(f"'{text}' is not a day of the year; write MM-DD, e.g. 12-13") from None
+        raise PeriodError(Message(N_("'{text}' is not a day of the year; write MM-DD, e.g. 12-13"), text=text)) from None
     return month, day
+
+
+NOT_A_REAL_DATE = N_("'{text}' is not a real date; write a day that exists as YYYY-MM-DD, e.g. 2025-02-28")
+
+
+def reversed_range(start: dt.date, end: dt.date) -> Message:
+    """A range of dates that ends before it starts, and the range it means."""
+    return Message(N_("the range ends ({end}) before it starts ({start}); write {fix}"), end=end, start=start,
+                   fix=f"{{from: {end}, to: {start}}}")
 
 
 def parse_span(first: str, last: str | None = None) -> DaySpan:
@@ -78,10 +89,10 @@ def parse_span(first: str, last: str | None = None) -> DaySpan:
     a = parse_day(first)
     b = a if last is None else parse_day(last)
     if isinstance(a, dt.date) != isinstance(b, dt.date):
-        raise PeriodError(f"'{first}' and '{last}': write both ends as dates (2025-12-20) or both as days of every year "
-                          "(12-20)")
+        raise PeriodError(Message(N_("'{first}' and '{last}': write both ends as dates (2025-12-20) or both as days of every year "
+                                     "(12-20)"), first=first, last=last))
     if isinstance(a, dt.date) and isinstance(b, dt.date) and b < a:
-        raise PeriodError(f"the range ends ({b}) before it starts ({a}); write {{from: {b}, to: {a}}}")
+        raise PeriodError(reversed_range(a, b))
     return DaySpan(a, b)
 
 

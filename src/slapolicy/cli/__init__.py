@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.text import Text
 
 from .. import __version__
-from ..i18n import LANGUAGES, N_, Message, _, choose, set_language, translated
+from ..i18n import LANGUAGES, N_, Message, _, choose, ngettext, set_language, translated
 
 # name -> (module, attribute, short help; translated when listed)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -58,6 +58,41 @@ def _speak(ctx: click.Context, param: click.Parameter, value: str | None) -> Non
 # click's own words (it marks them for a gettext domain it ships no translations for), marked for ours:
 CLICK_WORDS = (N_("Usage:"), N_("Options"), N_("Commands"), N_("Positional arguments"), N_("Show this message and exit."),
                N_("Show the version and exit."), N_("required"))
+
+
+# click's usage errors, likewise: its modules look their words up through the gettext functions they import, which
+# `_click_speaks` points at our catalog (messages of click 8.2 and of the locked version; a word not in the catalog
+# stays click's English)
+CLICK_ERRORS = (N_("Error: {message}"), N_("Try '{command} {option}' for help."), N_("Invalid value: {message}"),
+                N_("Invalid value for {param_hint}: {message}"), N_("Missing argument"), N_("Missing option"), N_("Missing parameter"),
+                N_("Missing {param_type}"), N_("Missing parameter: {param_name}"), N_("No such option: {name}"),
+                N_("No such option {name!r}."), N_("No such command {name!r}."), N_("Option {name!r} does not take a value."),
+                N_("{value!r} is not a valid {number_type}."), N_("{value} is not in the range {range}."), N_("file"), N_("directory"),
+                N_("path"), N_("{name} {filename!r} does not exist."), N_("{name} {filename!r} is a file."),
+                N_("{name} {filename!r} is a directory."), N_("{name} {filename!r} is not readable."),
+                N_("{value!r} is not a valid boolean."), N_("Aborted!"),
+                ngettext("Did you mean {possibility}?", "(Did you mean one of: {possibilities}?)", 2),
+                ngettext("Got unexpected extra argument ({args})", "Got unexpected extra arguments ({args})", 2),
+                ngettext("Option {name!r} requires an argument.", "Option {name!r} requires {nargs} arguments.", 2),
+                ngettext("{value!r} is not {choice}.", "{value!r} is not one of {choices}.", 2))
+
+
+def _click_speaks() -> None:
+    """click's error messages in the reader's language: the gettext functions its modules call answer from our catalog,
+    in the language chosen when the message is made (click marks its messages for gettext and ships no catalog)."""
+    import click.core
+    import click.exceptions
+    import click.parser
+    import click.types
+
+    for module in (click.core, click.exceptions, click.parser, click.types):
+        if hasattr(module, "_"):
+            module._ = _  # type: ignore[attr-defined]
+        if hasattr(module, "ngettext"):
+            module.ngettext = ngettext  # type: ignore[attr-defined]
+
+
+_click_speaks()
 
 
 class LocalizedHelpFormatter(click.HelpFormatter):

@@ -20,7 +20,7 @@ from ..sim.roster import EMPTY as EMPTY_ROSTER
 from ..sim.roster import Roster, RosterError, read_roster
 from ..sim.tickets import FORMATS as INPUT_FORMATS
 from ..validate.repository import PolicySet
-from ._shared import fail
+from ._shared import fail, reason
 
 
 def engine_name(name: str | None) -> str:
@@ -153,5 +153,5 @@ def replay_history(plan: Plan, path: str, input_format: str | None, total: Sink,
     except Interrupted as exc:
         return exc.signum
     except (EngineError, ReplayError, ExportRefused) as exc:
-        fail(str(exc))
+        fail(reason(exc))
     return None

@@ -12,7 +12,7 @@ import click
 
 from ..calendar.instants import InstantError, parse_datetime, to_epoch
 from ..diagnostics.record import InputError, did_you_mean, one_line
-from ..i18n import N_, Message, choose, language_of, set_language
+from ..i18n import N_, Message, choose, language_of, set_language, translated
 from ..output import FORMATS, ExitCode
 from ..policy.model import Policy
 from ..policy.register import declared_language
@@ -24,9 +24,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def fail(message: str, code: int = ExitCode.INPUT) -> NoReturn:
-    """One line on stderr, no traceback."""
-    click.echo(f"error: {one_line(message)}", err=True)
+    """One line on stderr, no traceback; a Message in the reader's language."""
+    click.echo(f"error: {one_line(translated(message))}", err=True)
     sys.exit(code)
+
+
+def reason(exc: Exception) -> str:
+    """What an exception says: the Message it keeps (said again in the reader's language), else its text."""
+    first = exc.args[0] if exc.args else None
+    return first if isinstance(first, Message) else str(exc)
 
 
 def settings(ignore: tuple[str, ...] = ()) -> Settings:

@@ -6,7 +6,7 @@ import click
 
 from ..calendar.durations import DurationError, parse_duration
 from ..diagnostics.record import one_line
-from ..i18n import N_
+from ..i18n import N_, _, translated
 from ..kpi.board import Board
 from ..output import OutputError, choose_format, destination, exits, named_format
 from ..output.board import board_document, summary, to_text, write_table
@@ -80,7 +80,7 @@ def due(policy: str, tickets: str, as_of_text: str | None, within: float | None,
     total = Board(stamp, policies.tz)
     signum = replay_history(plan, tickets, input_format, total, jobs)
     if signum is not None:
-        click.echo("interrupted: the list holds the tickets replayed so far", err=True)
+        click.echo(_("interrupted: the list holds the tickets replayed so far"), err=True)
     doc = board_document(total, within)
     try:
         with destination(output, excel) as out:
@@ -95,6 +95,6 @@ def due(policy: str, tickets: str, as_of_text: str | None, within: float | None,
         fail(str(exc))
     for r in total.rejected:
         for x in r.reasons:
-            click.echo(one_line(f"{tickets}:{r.line}: {x.code}: {x.message}"), err=True)
+            click.echo(one_line(f"{tickets}:{r.line}: {x.code}: {translated(x.message)}"), err=True)
     click.echo(summary(doc), err=True)
     raise SystemExit(exits.replay(len(total.rejected), signum))

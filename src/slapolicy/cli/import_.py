@@ -9,7 +9,7 @@ from ..output.imports import import_summary, rejection_lines, write_rejects, wri
 from ..sim.imports import ExportRefused, check_tickets
 from ..sim.replay import read_profiled
 from ._replay import encoding_option, history_path, import_profile, profile_encoding, sheet_option, source_tz_option
-from ._shared import fail, output_option
+from ._shared import fail, output_option, reason
 
 
 @click.command("import", help=N_("Turn a helpdesk EXPORT (CSV or Excel .xlsx) into slapolicy's JSONL tickets through an import profile.\n"
@@ -41,7 +41,7 @@ def import_(profile_name: str, export: str, encoding: str | None, sheet: str | N
         fail(f"{export}: cannot read the file: {exc.strerror or exc}")
     result = read_profiled(profile, raw, encoding, sheet)
     if result.refused is not None:
-        fail(str(ExportRefused(export, result.refused)))
+        fail(reason(ExportRefused(export, result.refused)))
     check_tickets(result, profile.timezone or zone("UTC"))
     try:
         with destination(output) as out:

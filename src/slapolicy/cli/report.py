@@ -96,5 +96,6 @@ def report(policy: str, history: str, period: str, by: tuple[str, ...], fmt: str
                 FORMATTERS[fmt](doc, out)
     except OutputError as exc:
         fail(str(exc))
-    click.echo(summary_line(total.report.simulated, total.report.rejected, signum is not None, total.report.later), err=True)
+    click.echo(summary_line(total.report.simulated, total.report.rejected, signum is not None, total.report.later,
+                            {key[1] for key in total.report.groups}), err=True)
     raise SystemExit(exits.replay(total.report.rejected, signum))

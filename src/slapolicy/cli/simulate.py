@@ -24,7 +24,7 @@ from ._replay import (
     sheet_option,
     source_tz_option,
 )
-from ._shared import as_of, as_of_option, excel_csv, excel_option, fail, format_option, output_option, policy_set
+from ._shared import as_of, as_of_option, excel_csv, excel_option, fail, format_option, output_option, policy_set, reason
 
 
 @click.command(help=N_("Replay TICKETS against POLICY (a file or a directory of versions) in virtual time.\n"
@@ -74,7 +74,7 @@ def simulate(policy: str, tickets: str, fmt: str | None, input_format: str | Non
                 signum = exc.signum
             writer.close(signum is not None)
     except (EngineError, ReplayError, OutputError, ExportRefused) as exc:
-        fail(str(exc))
+        fail(reason(exc))
     counts = writer.counts
-    click.echo(summary_line(counts.simulated, counts.rejected, signum is not None, counts.later), err=True)
+    click.echo(summary_line(counts.simulated, counts.rejected, signum is not None, counts.later, counts.kinds), err=True)
     raise SystemExit(exits.replay(counts.rejected, signum))

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from ..i18n import N_
+from ..i18n import N_, _
 from ..kpi.periods import PERIODS
 from ..kpi.whatif import comparison_plan
 from ..output import OutputError, choose_format, destination, exits
@@ -25,7 +25,7 @@ from ._replay import (
     roster_option,
     source_tz_option,
 )
-from ._shared import as_of, as_of_option, fail, format_option, output_option, resolve_version
+from ._shared import as_of, as_of_option, fail, format_option, output_option, reason, resolve_version
 
 
 @click.command(help=N_("Replay HISTORY under two policy versions: KPI deltas and the tickets whose outcome changes.\n"
@@ -64,7 +64,7 @@ def whatif(base: str, candidate: str, history: str, search: str, limit: int, per
     except Interrupted as exc:
         signum = exc.signum
     except (EngineError, ReplayError, ExportRefused) as exc:
-        fail(str(exc))
+        fail(reason(exc))
     data = total.export()
     doc = document(data, pb, pc)
     try:
@@ -72,5 +72,5 @@ def whatif(base: str, candidate: str, history: str, search: str, limit: int, per
             FORMATTERS[choose_format("whatif", fmt, out)](doc, out)
     except OutputError as exc:
         fail(str(exc))
-    click.echo(counts(doc) + (" (interrupted: partial)" if signum is not None else ""), err=True)
+    click.echo(counts(doc) + (_(" (interrupted: partial)") if signum is not None else ""), err=True)
     raise SystemExit(exits.replay(data.base.rejected + data.candidate.rejected, signum))

@@ -95,6 +95,12 @@ def _(message: str) -> str:
     return _translations(_current.get()).gettext(message)
 
 
+def pgettext(context: str, message: str) -> str:
+    """`message` as it reads in `context`: one English word that two places translate apart (an objective's
+    target is its target value, a clock's target its time limit)."""
+    return _translations(_current.get()).pgettext(context, message)
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The singular or plural form for `n`, in the current language (Chinese has one form)."""
     return _translations(_current.get()).ngettext(singular, plural, n)
@@ -131,6 +137,14 @@ class Message(str):
 def listing(items: list[str], separator: str = ", ") -> Message:
     """Items joined into one Message, each translated where it is one (`mon night and tue, wed`)."""
     return Message(separator.join(f"{{item{i}}}" for i in range(len(items))), **{f"item{i}": item for i, item in enumerate(items)})
+
+
+def alternatives(items: list[str]) -> str:
+    """`a or b or c` as one Message, each `or` in the reader's language (`a 或 b 或 c`); one item as it is."""
+    said: str = items[0] if items else ""
+    for item in items[1:]:
+        said = Message(N_("{first} or {second}"), first=said, second=item)
+    return said
 
 
 def _rebuild(template: str, values: dict[str, object]) -> Message:

@@ -29,7 +29,7 @@ import os
 import signal
 import stat
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, cast
 
@@ -107,13 +107,46 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def summary_line(simulated: int, rejected: int, interrupted: bool = False, later: int = 0) -> str:
+def padded(text: str, cells: int) -> str:
+    """`text` filled with blanks to `cells` terminal columns (a Chinese character takes two)."""
+    from rich.cells import cell_len
+
+    return text + " " * max(0, cells - cell_len(text))
+
+
+def tickets_text(n: int) -> str:
+    return ngettext("{count} ticket", "{count} tickets", n).format(count=n)
+
+
+def subjects_text(n: int) -> str:
+    return ngettext("{count} subject", "{count} subjects", n).format(count=n)
+
+
+def kind_text(n: int, kind: str) -> str:
+    """3 calls: a count of subjects of a kind the policy declares, by its id."""
+    return ngettext("{count} {kind}", "{count} {kind}s", n).format(count=n, kind=kind)
+
+
+def subjects_of(n: int, kinds: Collection[str]) -> str:
+    """A count of subjects in their kind's word: 3 tickets; 3 calls where every subject counted is a call; 9 subjects
+    where kinds mix (a policy governs tickets and more: calls, contracts, outages)."""
+    found = set(kinds)
+    if found <= {"ticket"}:
+        return tickets_text(n)
+    return kind_text(n, found.pop()) if len(found) == 1 else subjects_text(n)
+
+
+def summary_line(simulated: int, rejected: int, interrupted: bool = False, later: int = 0, kinds: Collection[str] = ()) -> str:
     """The line every replaying command ends with on stderr, in the reader's language; `later`: subjects
-    created after --as-of."""
+    created after --as-of; `kinds`: of the subjects replayed, where they are other than tickets (3 calls, 9 subjects)."""
     total = simulated + rejected + later
-    line = ngettext("{count} ticket: {simulated} simulated, {rejected} rejected",
-                    "{count} tickets: {simulated} simulated, {rejected} rejected", total).format(
-        count=total, simulated=simulated, rejected=rejected)
+    if set(kinds) <= {"ticket"}:
+        line = ngettext("{count} ticket: {simulated} simulated, {rejected} rejected",
+                        "{count} tickets: {simulated} simulated, {rejected} rejected", total).format(
+            count=total, simulated=simulated, rejected=rejected)
+    else:
+        line = _("{tickets}: {simulated} simulated, {rejected} rejected").format(
+            tickets=subjects_of(total, kinds), simulated=simulated, rejected=rejected)
     if later:
         line += _(", {later} not yet created").format(later=later)
     return line + (_(" (interrupted: partial)") if interrupted else "")
@@ -227,8 +260,10 @@ def word_table(width: int, title: str, columns: Sequence[str], rows: Iterable[Se
 
     rows = [list(r) for r in rows]
     texts = [[col, *(r[i] for r in rows)] for i, col in enumerate(columns)]
-    # a column is never narrower than its longest ASCII word, nor than one wide (Chinese) character
+    # a column is never narrower than its longest ASCII word, nor than one wide (Chinese) character, nor than two
+    # characters of a Chinese heading (one character a line reads as no word)
     least = [max((cell_len(w) if w.isascii() else max(map(cell_len, w)) for t in ts for w in t.split()), default=1) for ts in texts]
+    least = [low if ts[0].isascii() else max(low, min(cell_len(ts[0]), 4)) for ts, low in zip(texts, least)]
     body = [max([cell_len(t) for t in ts[1:]] + [low]) for ts, low in zip(texts, least)]
     for i in keep:
         least[i] = body[i]

@@ -18,8 +18,9 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from ..calendar.durations import format_seconds
+from ..i18n import N_, _, ngettext
 from ..kpi.board import HOUR, Board, Name, OpenClock, OpenSubject, Who
-from . import rich_console, word_table
+from . import rich_console, tickets_text, word_table
 from .cells import csv_safe
 from .encode import Encoder, number
 
@@ -139,6 +140,9 @@ def write_csv(doc: dict[str, Any], out: IO[str]) -> None:
         writer.writerow({k: csv_safe(v) for k, v in row.items()})
 
 
+TABLE_COLUMNS = (N_("left"), N_("due"), N_("ticket"), N_("sev"), N_("metric"), N_("rule"), N_("clauses"))
+
+
 def write_table(doc: dict[str, Any], out: IO[str]) -> None:
     """The clocks as a terminal table, soonest first: time left (to the minute), due time, ticket, severity,
     metric, the rule (its line, when every rule is in one file: the title names it) and its clauses (or
@@ -146,22 +150,22 @@ def write_table(doc: dict[str, Any], out: IO[str]) -> None:
     console = rich_console(out)
     rows = _rows(doc)
     if not rows:
-        console.print(f"no open clock falls due{_window(doc)}")
+        console.print(_("no open clock falls due{window}").format(window=_window(doc)))
         return
     files = {r["rule"].rpartition(":")[0] for r in rows if r["rule"]}
     one_file = files.pop() if len(files) == 1 else None
     who = any(r["group"] or r["assignee"] for r in rows)
-    columns = ("left", "due", "ticket", "sev", "metric", "rule", "clauses", *(("with",) if who else ()))
+    columns = [_(c) for c in (*TABLE_COLUMNS, *((N_("with"),) if who else ()))]
     cells, styles = [], []
     for r in rows:
         rule = r["rule"].rpartition(":")[2] if one_file else r["rule"]
-        cells.append(["paused" if r["paused"] else _left(r["left_seconds"]), r["due_at"][5:16].replace("T", " "), r["id"], r["severity"],
-                      r["metric"] + (f" #{r['cycle']}" if r["cycle"] > 1 else ""), rule, r["clauses"] or "(a choice)",
+        cells.append([_("paused") if r["paused"] else _left(r["left_seconds"]), r["due_at"][5:16].replace("T", " "), r["id"], r["severity"],
+                      r["metric"] + (f" #{r['cycle']}" if r["cycle"] > 1 else ""), rule, r["clauses"] or _("(a choice)"),
                       *((" · ".join(x for x in (r["assignee"], r["group"]) if x),) if who else ())])
         late, soon = r["left_seconds"] <= 0, r["left_seconds"] <= HOUR
         styles.append({0: "dim" if r["paused"] else "bold red" if late else "yellow" if soon else ""})
-    title = (f"open clocks at {doc['as_of'][:16].replace('T', ' ')}{_window(doc)}, soonest first"
-             + (f"; rules by line of {one_file}" if one_file else ""))
+    title = (_("open clocks at {as_of}{window}, soonest first").format(as_of=doc["as_of"][:16].replace("T", " "), window=_window(doc))
+             + (_("; rules by line of {file}").format(file=one_file) if one_file else ""))
     console.print(word_table(console.width, title, columns, cells, styles, right=(0,), keep=(0, 1, 2)))
 
 
@@ -176,7 +180,7 @@ def _left(seconds: float) -> str:
 
 def _window(doc: dict[str, Any]) -> str:
     within = doc["within_seconds"]
-    return "" if within is None else f" within {format_seconds(within)}"
+    return "" if within is None else _(" within {duration}").format(duration=format_seconds(within))
 
 
 def summary(doc: dict[str, Any]) -> str:
@@ -185,9 +189,12 @@ def summary(doc: dict[str, Any]) -> str:
     listed = sum(len(t["clocks"]) for t in doc["tickets"])
     later = s.get("not_yet_created", 0)
     total = s["replayed"] + s["rejected"] + later
-    return (f"{total} ticket{'' if total == 1 else 's'}: {s['replayed']} simulated, {s['rejected']} rejected"
-            f"{f', {later} not yet created' if later else ''}; {s['open']} open, "
-            f"{listed} clock{'' if listed == 1 else 's'} listed{_window(doc)} ({s['overdue']} overdue, {s['paused']} paused)")
+    replayed = _("{tickets}: {simulated} simulated, {rejected} rejected").format(
+        tickets=tickets_text(total), simulated=s["replayed"], rejected=s["rejected"])
+    listing = ngettext("{open} open, {count} clock listed{window} ({overdue} overdue, {paused} paused)",
+                       "{open} open, {count} clocks listed{window} ({overdue} overdue, {paused} paused)", listed).format(
+        open=s["open"], count=listed, window=_window(doc), overdue=s["overdue"], paused=s["paused"])
+    return replayed + (_(", {count} not yet created").format(count=later) if later else "") + _("; ") + listing
 
 
 def to_text(doc: dict[str, Any], fmt: str) -> str:

@@ -4,13 +4,14 @@ for a derived attribute): one wording for every format that shows them (terminal
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from ..calendar.durations import format_seconds
-from ..i18n import N_, _, ngettext
+from ..i18n import N_, _, ngettext, pgettext
 from ..kpi.objectives import ObjectiveResult, ObjectiveSummary
 from ..kpi.periods import PERIODS
-from . import plural
+from . import kind_text, plural, subjects_of, subjects_text, tickets_text
 
 RATES = ("on_time_rate", "resolution_rate", "share", "coverage", "finding_rate")
 TIMES = ("mean_time", "percentile")
@@ -126,6 +127,12 @@ def md_cell(text: Any) -> str:
 OBJECTIVE_COLUMNS = (N_("objective"), N_("clause"), N_("period"), N_("value"), N_("target"), N_("result"), N_("measured"))
 METRIC_COLUMNS = (N_("metric"), N_("clocks"), N_("met"), N_("breached"), N_("running"), N_("cancelled"), N_("on time"), N_("median"),
                   N_("p90"))
+
+
+def objective_headings(columns: Sequence[str]) -> list[str]:
+    """An objectives table's column headings in the reader's language: its target is the objective's target value
+    (目标值), which the catalog tells apart from a clock's target, its time limit (时限), by the message context."""
+    return [pgettext("objective", "target") if c == "target" else _(c) for c in columns]
 
 
 def periods_text(n: int, unit: str) -> str:
@@ -250,16 +257,17 @@ def counted(group: dict[str, Any], kind_name: str = "") -> str:
     """3 tickets, resolution rate 66.7% (or 3 calls, … for subjects other than tickets; `kind_name`: 3 × 服务热线来电)."""
     resolution = _("not measured") if "resolution_not_measured" in group else pct(group["resolution_rate"])
     subjects = tickets_text(group["tickets"]) if "kind" not in group else \
-        f"{group['tickets']} × {kind_name}" if kind_name else plural(group["tickets"], group["kind"])
+        f"{group['tickets']} × {kind_name}" if kind_name else kind_text(group["tickets"], group["kind"])
     return _("{subjects}, resolution rate {rate}").format(subjects=subjects, rate=resolution)
 
 
-def tickets_text(n: int) -> str:
-    return ngettext("{count} ticket", "{count} tickets", n).format(count=n)
+def clocks_text(n: int) -> str:
+    return ngettext("{count} clock", "{count} clocks", n).format(count=n)
 
 
-def subjects_text(n: int) -> str:
-    return ngettext("{count} subject", "{count} subjects", n).format(count=n)
+def points(delta: float | None) -> str:
+    """A change of a rate in percentage points: +1.6 pt (empty where either side has no rate)."""
+    return "" if delta is None else _("{delta} pt").format(delta=f"{delta * 100:+.1f}")
 
 
 def report_title(doc: dict[str, Any]) -> str:
@@ -270,8 +278,9 @@ def report_title(doc: dict[str, Any]) -> str:
 def summary_text(doc: dict[str, Any]) -> str:
     s = doc["summary"]
     later = _(", {count} not yet created").format(count=s["not_yet_created"]) if s.get("not_yet_created") else ""
+    kinds = {g.get("kind", "ticket") for g in doc["groups"]}  # of the subjects replayed
     return _("{tickets}: {simulated} simulated, {rejected} rejected").format(
-        tickets=tickets_text(s["tickets"]), simulated=s["simulated"], rejected=s["rejected"]) + later
+        tickets=subjects_of(s["tickets"], kinds), simulated=s["simulated"], rejected=s["rejected"]) + later
 
 
 def derived_text(d: dict[str, Any]) -> str:

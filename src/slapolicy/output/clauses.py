@@ -6,24 +6,31 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import IO
 
+from ..i18n import N_, _, ngettext
 from ..review.clauses import ClauseRow, ClauseTable
 from ..review.testing import CaseResult
-from . import plural
 from .encode import pretty
 
-STATUS_TEXT = {"verified": "cited and verified",
-               "unverified": "cited, NOT VERIFIED: the passing cases citing it check nothing it governs",
-               "untested": "encoded, NOT VERIFIED: no passing test case cites it",
-               "unencoded": "NOT ENCODED: no rule cites it", "org": "organisational: needs no rule"}
+STATUS_TEXT = {"verified": N_("cited and verified"),
+               "unverified": N_("cited, NOT VERIFIED: the passing cases citing it check nothing it governs"),
+               "untested": N_("encoded, NOT VERIFIED: no passing test case cites it"),
+               "unencoded": N_("NOT ENCODED: no rule cites it"), "org": N_("organisational: needs no rule")}
+STATUS_CELL = {"verified": N_("✓ verified"), "unverified": N_("**not verified**"), "untested": N_("**untested**"),
+               "unencoded": N_("**not encoded**"), "org": N_("org")}  # the Markdown table's
+CASE_OUTCOMES = {"failed": N_("failed"), "skipped": N_("skipped")}
+COLUMNS = (N_("clause"), N_("kind"), N_("encoded by"), N_("passing cases citing"), N_("verifying"), N_("status"))
 
 
 def summary(table: ClauseTable) -> str:
-    enforceable = [r for r in table.rows if r.status != "org"]
-    line = (f"{plural(len(enforceable), 'clause')} to enforce: {table.count('verified')} verified, "
-            f"{table.count('unverified')} cited but not verified, {table.count('untested')} untested, "
-            f"{table.count('unencoded')} not encoded; {table.count('org')} organisational")
+    enforceable = len([r for r in table.rows if r.status != "org"])
+    line = ngettext("{count} clause to enforce: {verified} verified, {unverified} cited but not verified, {untested} untested, "
+                    "{unencoded} not encoded; {org} organisational",
+                    "{count} clauses to enforce: {verified} verified, {unverified} cited but not verified, {untested} untested, "
+                    "{unencoded} not encoded; {org} organisational", enforceable).format(
+        count=enforceable, **{s: table.count(s) for s in ("verified", "unverified", "untested", "unencoded", "org")})
     errors = len(table.errors)
-    return line + (f"; {plural(errors, 'error')} in the files read" if errors else "")
+    return line + (ngettext("; {count} error in the files read", "; {count} errors in the files read", errors).format(count=errors)
+                   if errors else "")
 
 
 def _kinds(row: ClauseRow) -> str:
@@ -34,18 +41,19 @@ def text(table: ClauseTable, out: IO[str]) -> None:
     lines = [d.format() for d in table.diagnostics]
     for row in table.rows:
         c = row.clause
-        lines.append(f"{c.id} [{_kinds(row)}] {STATUS_TEXT[row.status]}")
+        lines.append(f"{c.id} [{_kinds(row)}] {_(STATUS_TEXT[row.status])}")
         lines.append(f"    {c.paraphrase}")
-        lines.extend(f"    rule: {r.policy}: {r.rule} ({r.source})" for r in row.rules)
-        lines.extend(f"    case: {case.path}:{case.line} {case.description} ({_outcome(row, case)})" for case in row.cases)
+        lines.extend("    " + _("rule: {policy}: {rule} ({source})").format(policy=r.policy, rule=r.rule, source=r.source) for r in row.rules)
+        lines.extend("    " + _("case: {path}:{line} {description} ({outcome})").format(
+            path=case.path, line=case.line, description=case.description, outcome=_outcome(row, case)) for case in row.cases)
     lines.append(summary(table))
     out.write("\n".join(lines) + "\n")
 
 
 def _outcome(row: ClauseRow, case: CaseResult) -> str:
     if case.outcome != "passed":
-        return case.outcome
-    return "passed, verifies" if case in row.verifying else "passed, cites only"
+        return _(CASE_OUTCOMES[case.outcome])
+    return _("passed, verifies") if case in row.verifying else _("passed, cites only")
 
 
 def json_document(table: ClauseTable, out: IO[str]) -> None:
@@ -71,7 +79,7 @@ def _cell(text: str) -> str:
 def markdown(table: ClauseTable, out: IO[str]) -> None:
     """One row per clause: what encodes it (rule names, per policy), how many passing cases cite it and
     how many of them verify it."""
-    lines = ["| clause | kind | encoded by | passing cases citing | verifying | status |", "|---|---|---|---|---|---|"]
+    lines = ["| " + " | ".join(_(c) for c in COLUMNS) + " |", "|---|---|---|---|---|---|"]
     for row in table.rows:
         by_policy: dict[str, list[str]] = {}
         for r in row.rules:
@@ -79,9 +87,8 @@ def markdown(table: ClauseTable, out: IO[str]) -> None:
             if r.rule not in names:
                 names.append(r.rule)
         encoded = "; ".join(f"{policy}: {', '.join(names)}" for policy, names in by_policy.items()) or "—"
-        status = {"verified": "✓ verified", "unverified": "**not verified**", "untested": "**untested**",
-                  "unencoded": "**not encoded**", "org": "org"}[row.status]
-        lines.append(f"| {row.clause.id} | {_kinds(row)} | {_cell(encoded)} | {len(row.passing)} | {len(row.verifying)} | {status} |")
+        lines.append(f"| {row.clause.id} | {_kinds(row)} | {_cell(encoded)} | {len(row.passing)} | {len(row.verifying)} "
+                     f"| {_(STATUS_CELL[row.status])} |")
     out.write("\n".join(lines) + "\n")
 
 

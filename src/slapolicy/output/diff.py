@@ -7,23 +7,26 @@ import dataclasses
 from collections.abc import Callable
 from typing import IO, Any
 
+from ..i18n import N_, _, ngettext
 from ..review.policydiff import PolicyDiff
-from . import plural
-from .cells import md_cell
+from . import padded
+from .cells import md_cell, objective_headings
 from .encode import pretty
 from .impact import PERIOD_COLUMNS, ignored_sentence, role_cells, sections, severity_cells
-from .whatif import METRIC_COLUMNS, OBJECTIVE_COLUMNS, counts, md_table, metric_cells, objective_cells
+from .whatif import METRIC_COLUMNS, OBJECTIVE_COLUMNS, changed_clocks, counts, md_table, metric_cells, objective_cells
 
 SECTION_TITLES = {
-    "policy": "Policy", "calendars": "Calendars", "subjects": "Subjects and duties", "severities": "Severities",
-    "tiers": "Service tiers", "roles": "Roles", "attributes": "Attributes", "events": "Events", "statuses": "Statuses",
-    "metrics": "Metrics", "targets": "Effective targets (first matching rule, per severity × tier)",
-    "rules": "Target rules", "escalations": "Escalations", "objectives": "Objectives", "notices": "Notices",
-    "invariants": "Invariants", "routing": "Routing", "correlations": "Correlations", "penalties": "Penalties",
-    "decisions": "Decisions between clauses", "periods": "Date periods", "lookups": "Lookup tables (priority matrix)",
-    "builtins": "Built-in behaviour cited",
-    "availability": "Availability", "credits": "Service credits", "credit_limits": "Limits on credits",
+    "policy": N_("Policy"), "calendars": N_("Calendars"), "subjects": N_("Subjects and duties"), "severities": N_("Severities"),
+    "tiers": N_("Service tiers"), "roles": N_("Roles"), "attributes": N_("Attributes"), "events": N_("Events"), "statuses": N_("Statuses"),
+    "metrics": N_("Metrics"), "targets": N_("Effective targets (first matching rule, per severity × tier)"),
+    "rules": N_("Target rules"), "escalations": N_("Escalations"), "objectives": N_("Objectives"), "notices": N_("Notices"),
+    "invariants": N_("Invariants"), "routing": N_("Routing"), "correlations": N_("Correlations"), "penalties": N_("Penalties"),
+    "decisions": N_("Decisions between clauses"), "periods": N_("Date periods"), "lookups": N_("Lookup tables (priority matrix)"),
+    "builtins": N_("Built-in behaviour cited"),
+    "availability": N_("Availability"), "credits": N_("Service credits"), "credit_limits": N_("Limits on credits"),
 }
+CHANGE_COLUMNS = (N_("what"), N_("change"), N_("where"))  # the Markdown tables', after the kind of change
+KINDS = {"added": N_("added"), "removed": N_("removed"), "changed": N_("changed"), "moved": N_("moved")}  # of a change
 
 OPEN = ("policy", "targets", "rules", "calendars", "escalations", "objectives")  # shown; the other sections folded
 
@@ -48,7 +51,8 @@ def _sections(doc: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 
 def _headline(doc: dict[str, Any]) -> str:
     o, n = doc["old"], doc["new"]
-    told = "no semantic change" if doc["equal"] else plural(len(doc["changes"]), "change")
+    n_changes = len(doc["changes"])
+    told = _("no semantic change") if doc["equal"] else ngettext("{count} change", "{count} changes", n_changes).format(count=n_changes)
     return f"{o['policy']} {o['version']} → {n['policy']} {n['version']}: {told}"
 
 
@@ -69,55 +73,64 @@ def _impact_line(s: dict[str, Any], doc: dict[str, Any]) -> str:
     """The counts, the clocks changing between met and breached, and the events a version ignored."""
     named = {**doc["impact"], "base": doc["old"], "candidate": doc["new"]}
     ignored = ignored_sentence(named)
-    return (f"{counts(named)}; {plural(s['clocks_changed'], 'clock')} {'changes' if s['clocks_changed'] == 1 else 'change'} "
-            f"between met and breached" + (f"; {ignored}" if ignored else ""))
+    return _("; ").join([counts(named), changed_clocks(s["clocks_changed"]), *filter(None, [ignored])])
+
+
+def _impact_title(impact: dict[str, Any]) -> str:
+    return _("Impact on the history (per {period})").format(period=_(impact["period"]))
 
 
 def text(doc: dict[str, Any], out: IO[str]) -> None:
     lines = [_headline(doc)]
     for section, changes in _sections(doc).items():
-        lines += ["", SECTION_TITLES[section]]
+        lines += ["", _(SECTION_TITLES[section])]
         for c in changes:
-            lines.append(f"  {c['kind']:<8} {c['item']}: {_value(c)}  ({_where(c)})")
+            lines.append(f"  {padded(_(KINDS.get(c['kind'], c['kind'])), 8)} {c['item']}: {_value(c)}  ({_where(c)})")
             if c["note"]:
                 lines.append(f"           {c['note']}")
     if "impact" in doc:
         impact = doc["impact"]
-        lines += ["", f"Impact on the history (per {impact['period']})", f"  {_impact_line(impact['summary'], doc)}"]
+        lines += ["", _impact_title(impact), f"  {_impact_line(impact['summary'], doc)}"]
         for m in impact["metrics"]:
             cells = metric_cells(m)
-            lines.append(f"  {cells[0]}: on time {cells[1] or '—'} → {cells[2] or '—'}{' (' + cells[3] + ')' if cells[3] else ''}, "
-                         f"breaches {cells[4] or '—'} → {cells[5] or '—'}")
+            lines.append("  " + _("{metric}: on time {base} → {candidate}{delta}, breaches {base_breaches} → {candidate_breaches}").format(
+                metric=cells[0], base=cells[1] or "—", candidate=cells[2] or "—", delta=_(" ({delta})").format(delta=cells[3]) if cells[3] else "",
+                base_breaches=cells[4] or "—", candidate_breaches=cells[5] or "—"))
         titles = {m["metric"]: m.get("title", "") for m in impact["metrics"]}
         for row in impact["by_severity"]:
             cells = severity_cells(row, titles)
-            lines.append(f"  {cells[0]} {cells[1]}: on time {cells[2]} → {cells[3]}{' (' + cells[4] + ')' if cells[4] else ''}")
+            lines.append("  " + _("{severity} {metric}: on time {base} → {candidate}{delta}").format(
+                severity=cells[0], metric=cells[1], base=cells[2], candidate=cells[3], delta=_(" ({delta})").format(delta=cells[4]) if cells[4] else ""))
         for row in impact["notifications"]["roles"]:
             cells = role_cells(row)
-            lines.append(f"  notifications to {cells[0]}: {cells[1]} → {cells[2]} ({cells[3]})")
+            lines.append("  " + _("notifications to {role}: {base} → {candidate} ({delta})").format(
+                role=cells[0], base=cells[1], candidate=cells[2], delta=cells[3]))
         for row in impact["notifications"]["per_year"]:
-            lines.append(f"  notifications in {row['year']} to {row['role']}: {row['base']} → {row['candidate']} ({row['delta']:+d})")
+            lines.append("  " + _("notifications in {year} to {role}: {base} → {candidate} ({delta})").format(
+                year=row["year"], role=row["role"], base=row["base"], candidate=row["candidate"], delta=f"{row['delta']:+d}"))
         for row in impact["objectives_at_period"]:
-            cells, _ = objective_cells(row, impact["period"])
-            lines.append(f"  objective {cells[0]} {cells[1]} ({cells[2]}): {cells[3]} → {cells[4]}")
+            cells = objective_cells(row, impact["period"])[0]
+            lines.append("  " + _("objective {objective} {period} ({target}): {base} → {candidate}").format(
+                objective=cells[0], period=cells[1], target=cells[2], base=cells[3], candidate=cells[4]))
     out.write("\n".join(lines) + "\n")
 
 
 def markdown(doc: dict[str, Any], out: IO[str]) -> None:
     """A pull-request comment: a headline, a table per section, and the impact tables."""
-    lines = [f"## Policy diff: {md_cell(_headline(doc))}"]
+    lines = ["## " + _("Policy diff: {headline}").format(headline=md_cell(_headline(doc)))]
+    heading = "| | " + " | ".join(_(c) for c in CHANGE_COLUMNS) + " |"
     for section, changes in _sections(doc).items():
-        rows = ["| | what | change | where |", "|---|---|---|---|",
-                *(f"| {c['kind']} | {md_cell(c['item'])} | {md_cell(_value(c))}{md_cell(' — ' + c['note']) if c['note'] else ''} "
-                  f"| {md_cell(_where(c))} |" for c in changes)]
-        title = f"{SECTION_TITLES[section]} ({len(changes)})"
+        rows = [heading, "|---|---|---|---|",
+                *(f"| {_(KINDS.get(c['kind'], c['kind']))} | {md_cell(c['item'])} | {md_cell(_value(c))}"
+                  f"{md_cell(' — ' + c['note']) if c['note'] else ''} | {md_cell(_where(c))} |" for c in changes)]
+        title = f"{_(SECTION_TITLES[section])} ({len(changes)})"
         if section in OPEN:
             lines += ["", f"### {title}", "", *rows]
         else:  # folded: a pull-request comment stays readable
             lines += ["", f"<details><summary>{md_cell(title)}</summary>", "", *rows, "", "</details>"]
     if "impact" in doc:
         impact = doc["impact"]
-        lines += ["", f"### Impact on the history (per {impact['period']})", "", md_cell(_impact_line(impact["summary"], doc))]
+        lines += ["", f"### {_impact_title(impact)}", "", md_cell(_impact_line(impact["summary"], doc))]
         lines += md_table(METRIC_COLUMNS, [metric_cells(m) for m in impact["metrics"]])
         for found in sections(impact):
             table = md_table(found.columns, found.rows)
@@ -127,7 +140,7 @@ def markdown(doc: dict[str, Any], out: IO[str]) -> None:
                 lines += ["", f"#### {md_cell(found.title)}", *table]
         objectives = [objective_cells(row, impact["period"])[0] for row in impact["objectives_at_period"]]
         if objectives:
-            lines += md_table(OBJECTIVE_COLUMNS, objectives)
+            lines += md_table(OBJECTIVE_COLUMNS, objectives, objective_headings(OBJECTIVE_COLUMNS))
     out.write("\n".join(lines) + "\n")
 
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from ..i18n import N_, _, ngettext
 from ..kpi.report import Report, rate
 from ..kpi.whatif import ComparisonData, Load
 from ..policy.model import Policy
-from . import plural
-from .cells import named, pct
+from . import tickets_text
+from .cells import named, pct, points
 
 
 def by_severity(data: ComparisonData, base: Policy, candidate: Policy) -> list[dict[str, Any]]:
@@ -82,25 +83,27 @@ def ignored_sentence(doc: dict[str, Any]) -> str:
         found = doc["summary"][f"ignored_{side}"]
         if found["events"]:
             kinds = ", ".join(f"{t} {n}" for t, n in found["events"].items())
-            said.append(f"under {doc[side]['version']}, {plural(sum(found['events'].values()), 'event')} of types only "
-                        f"the other version declares {'was' if sum(found['events'].values()) == 1 else 'were'} ignored "
-                        f"({plural(found['tickets'], 'ticket')}): {kinds}")
-    return "; ".join(said)
+            events = sum(found["events"].values())
+            said.append(ngettext("under {version}, {count} event of types only the other version declares was ignored ({tickets}): {kinds}",
+                                 "under {version}, {count} events of types only the other version declares were ignored ({tickets}): {kinds}",
+                                 events).format(version=doc[side]["version"], count=events, tickets=tickets_text(found["tickets"]), kinds=kinds))
+    return _("; ").join(said)
 
 
-SEVERITY_COLUMNS = ("severity", "metric", "base on time", "candidate on time", "delta")
-ROLE_COLUMNS = ("role", "base", "candidate", "change")
-YEAR_COLUMNS = ("year", "role", "base", "candidate", "change")
-PERIOD_COLUMNS = ("period", "role", "base", "candidate", "change")
+SEVERITY_COLUMNS = (N_("severity"), N_("metric"), N_("base on time"), N_("candidate on time"), N_("delta"))
+ROLE_COLUMNS = (N_("role"), N_("base"), N_("candidate"), N_("change"))
+YEAR_COLUMNS = (N_("year"), N_("role"), N_("base"), N_("candidate"), N_("change"))
+PERIOD_COLUMNS = (N_("period"), N_("role"), N_("base"), N_("candidate"), N_("change"))
 
 
 def severity_cells(row: dict[str, Any], titles: dict[str, str]) -> list[str]:
     """A severity and metric's on-time rates with their denominators: 97.4% (304 of 312)."""
     def side(s: dict[str, Any] | None) -> str:
-        return "—" if s is None else f"{pct(s['on_time_rate'])} ({s['met']} of {s['met'] + s['breached']})"
+        return "—" if s is None else _("{rate} ({met} of {clocks})").format(rate=pct(s["on_time_rate"]), met=s["met"],
+                                                                             clocks=s["met"] + s["breached"])
 
-    delta = "" if row["delta_on_time_rate"] is None else f"{row['delta_on_time_rate'] * 100:+.1f} pt"
-    return [row["severity"], named(row["metric"], titles.get(row["metric"])), side(row["base"]), side(row["candidate"]), delta]
+    return [row["severity"], named(row["metric"], titles.get(row["metric"])), side(row["base"]), side(row["candidate"]),
+            points(row["delta_on_time_rate"])]
 
 
 def role_cells(row: dict[str, Any]) -> list[str]:
@@ -112,7 +115,8 @@ def count_cells(row: dict[str, Any], key: str) -> list[str]:
 
 
 class Section(NamedTuple):
-    """One table of the impact: its title, columns, rows, and the columns set to the right (numbers)."""
+    """One table of the impact: its title (in the reader's language), columns (their catalog ids), rows, and the
+    columns set to the right (numbers)."""
 
     title: str
     columns: tuple[str, ...]
@@ -124,9 +128,9 @@ def sections(doc: dict[str, Any]) -> list[Section]:
     """The impact's tables that have rows: on time per severity, notifications per role, per year, per period."""
     titles = {m["metric"]: m.get("title", "") for m in doc["metrics"]}
     load = doc["notifications"]
-    found = [Section("On time per severity", SEVERITY_COLUMNS, [severity_cells(r, titles) for r in doc["by_severity"]], range(2, 5)),
-             Section("Notifications per role", ROLE_COLUMNS, [role_cells(r) for r in load["roles"]], range(1, 4)),
-             Section("Notifications per role and year", YEAR_COLUMNS, [count_cells(r, "year") for r in load["per_year"]], range(2, 5)),
-             Section(f"Notifications per role and {doc['period']}", PERIOD_COLUMNS,
+    found = [Section(_("On time per severity"), SEVERITY_COLUMNS, [severity_cells(r, titles) for r in doc["by_severity"]], range(2, 5)),
+             Section(_("Notifications per role"), ROLE_COLUMNS, [role_cells(r) for r in load["roles"]], range(1, 4)),
+             Section(_("Notifications per role and year"), YEAR_COLUMNS, [count_cells(r, "year") for r in load["per_year"]], range(2, 5)),
+             Section(_("Notifications per role and {period}").format(period=_(doc["period"])), PERIOD_COLUMNS,
                      [count_cells(r, "period") for r in load["per_period"]] if doc["period"] != "year" else [], range(2, 5))]
     return [s for s in found if s.rows]  # per year once, when the period is the year

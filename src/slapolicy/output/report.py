@@ -30,6 +30,7 @@ from .cells import (
     md_cell,
     metric_cells,
     objective_cells,
+    objective_headings,
     owed_tables,
     report_notes,
     report_title,
@@ -246,11 +247,11 @@ def _row(cells: list[str]) -> str:
 
 def markdown(doc: dict[str, Any], out: IO[str]) -> None:
     lines = [_("# Service quality report — {title}").format(title=md_cell(report_title(doc))), ""]
-    lines.append(summary_text(doc) + "." + (_(" **Partial: the run was interrupted.**") if doc["partial"] else ""))
+    lines.append(_("{sentence}.").format(sentence=summary_text(doc)) + (_(" **Partial: the run was interrupted.**") if doc["partial"] else ""))
     notes = report_notes(doc)
     if notes:
         lines += ["", *notes]
-    lines += ["", _("## Objectives"), "", _row([_(c) for c in OBJECTIVE_COLUMNS]), "|" + "---|" * len(OBJECTIVE_COLUMNS)]
+    lines += ["", _("## Objectives"), "", _row(objective_headings(OBJECTIVE_COLUMNS)), "|" + "---|" * len(OBJECTIVE_COLUMNS)]
     for row in doc["objectives_at_period"]:
         cells, met = objective_cells(row, doc)
         if met is False:
@@ -314,7 +315,7 @@ def table(doc: dict[str, Any], out: IO[str]) -> None:
         cells, met = objective_cells(row, doc)
         rows.append(cells)
         styles.append({5: "green" if met else ("bold red" if met is False else "")})
-    console.print(word_table(console.width, _("objectives"), [_(c) for c in OBJECTIVE_COLUMNS], rows, styles))
+    console.print(word_table(console.width, _("objectives"), objective_headings(OBJECTIVE_COLUMNS), rows, styles))
     columns = tuple(c for c in METRIC_COLUMNS if c != "clocks")  # met + breached + running + cancelled: 80 columns
     for group in doc["groups"]:
         title = f"{group_label(group, doc)}: {counted(group)}"

@@ -19,6 +19,7 @@ from .cells import (
     group_label,
     metric_cells,
     objective_cells,
+    objective_headings,
     owed_tables,
     pct,
     report_notes,
@@ -225,7 +226,7 @@ def report_page(doc: dict[str, Any], out: IO[str]) -> None:
     body.append(_h2(_("Objectives")) + '<div class="charts">' + "".join(_objective_figures(doc, f.span)) + "</div>")
     rows = doc["objectives_at_period"]
     cells = [objective_cells(row, doc) for row in rows]
-    body.append(_wide(_table([_(c) for c in OBJECTIVE_COLUMNS], [[r.get("description") or r["objective"], *c[1:]] for r, (c, _m) in zip(rows, cells)],
+    body.append(_wide(_table(objective_headings(OBJECTIVE_COLUMNS), [[r.get("description") or r["objective"], *c[1:]] for r, (c, _m) in zip(rows, cells)],
                              ["met" if m else ("missed" if m is False else "") for _c, m in cells], [r["objective"] for r in rows])))
     body += [f"<p class=\"note\">{_e(n)}</p>" for n in report_notes(doc)]
     body.append(_counts(doc, f))

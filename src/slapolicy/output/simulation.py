@@ -58,10 +58,12 @@ class Counts:
     simulated: int = 0
     rejected: int = 0
     later: int = 0
+    kinds: set[str] = field(default_factory=set)  # of the subjects simulated: the summary counts them in their kind's word
 
     def add(self, outcome: Outcome) -> None:
         if not isinstance(outcome, Rejection):
             self.simulated += 1
+            self.kinds.add(outcome.kind)
         elif outcome.not_yet_created:
             self.later += 1
         else:
@@ -71,6 +73,7 @@ class Counts:
         self.simulated += other.simulated
         self.rejected += other.rejected
         self.later += other.later
+        self.kinds |= other.kinds
 
     @property
     def total(self) -> int:

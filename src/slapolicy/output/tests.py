@@ -8,17 +8,21 @@ from collections.abc import Callable
 from typing import IO
 
 from ..diagnostics.record import Severity
+from ..i18n import N_, _
 from ..review.testing import TestRun
-from . import sarif
+from . import padded, sarif
 from .encode import pretty
 from .validation import annotation, escape
 
+OUTCOMES = {"passed": N_("PASSED"), "failed": N_("FAILED"), "skipped": N_("SKIPPED")}  # a case's, as the text output heads its line
+MISSING = {"target_rules": N_("target rules"), "escalation_steps": N_("escalation steps"), "clauses": N_("clauses")}  # --coverage
+
 
 def summary(run: TestRun) -> str:
-    line = f"{run.count('passed')} passed, {run.count('failed')} failed"
+    line = _("{passed} passed, {failed} failed").format(passed=run.count("passed"), failed=run.count("failed"))
     skipped = run.count("skipped")
-    line += f", {skipped} skipped" if skipped else ""
-    return line + (" (stopped at the first failure)" if run.stopped else "")
+    line += _(", {count} skipped").format(count=skipped) if skipped else ""
+    return line + (_(" (stopped at the first failure)") if run.stopped else "")
 
 
 def text(run: TestRun, out: IO[str], quiet: bool = False) -> None:
@@ -28,7 +32,7 @@ def text(run: TestRun, out: IO[str], quiet: bool = False) -> None:
         if case.outcome == "skipped" or (quiet and case.outcome == "passed"):
             continue
         clause = f" [{', '.join(case.clauses)}]" if case.clauses else ""
-        lines.append(f"{case.outcome.upper():4} {case.path}:{case.line} {case.description}{clause}")
+        lines.append(f"{padded(_(OUTCOMES[case.outcome]), 4)} {case.path}:{case.line} {case.description}{clause}")
         lines.extend(f"     {failure}" for failure in case.failures)
     lines.append(summary(run))
     out.write("\n".join(lines) + "\n")
@@ -97,9 +101,10 @@ def junit(run: TestRun, out: IO[str]) -> None:
 
 def coverage(run: TestRun, out: IO[str]) -> None:
     for name, cov in sorted(run.coverage.items()):
-        out.write(f"coverage of {name}:\n")
+        out.write(_("coverage of {policy}:").format(policy=name) + "\n")
         for kind, items in cov.missing().items():
-            out.write(f"  {kind.replace('_', ' ')} not exercised: {', '.join(items) if items else 'none'}\n")
+            out.write("  " + _("{what} not exercised: {items}").format(what=_(MISSING[kind]), items=", ".join(items) if items else _("none"))
+                      + "\n")
 
 
 def sarif_log(run: TestRun, out: IO[str]) -> None:

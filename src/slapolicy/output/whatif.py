@@ -6,14 +6,14 @@ import math
 from collections.abc import Callable
 from typing import IO, Any
 
-from ..i18n import N_, _
+from ..i18n import N_, _, ngettext
 from ..kpi.measured import metric_unmeasured
 from ..kpi.objectives import ObjectiveResult, objective_results, summarise
 from ..kpi.report import Report, rate
 from ..kpi.whatif import ComparisonData
 from ..policy.model import Policy
-from . import plural, rich_console, word_table
-from .cells import md_cell, named, pct, threshold, verdict, verdict_fields
+from . import rich_console, tickets_text, word_table
+from .cells import clocks_text, md_cell, named, objective_headings, pct, points, threshold, verdict, verdict_fields
 from .encode import Encoder, pretty
 from .html import card_row, tables_page
 from .impact import PERIOD_COLUMNS, by_severity, ignored, ignored_sentence, notifications, sections
@@ -125,14 +125,15 @@ def counts(doc: dict[str, Any]) -> str:
              for v in ("base", "candidate")]
 
     def told(n: int, r: int, later: int, ungoverned: int) -> str:
-        return (f"{n} replayed, {r} rejected" + (f", {later} not yet created" if later else "")
-                + (f", {ungoverned} of a kind it does not govern" if ungoverned else ""))
+        return (_("{replayed} replayed, {rejected} rejected").format(replayed=n, rejected=r)
+                + (_(", {count} not yet created").format(count=later) if later else "")
+                + (_(", {count} of a kind it does not govern").format(count=ungoverned) if ungoverned else ""))
 
     if sides[0] == sides[1]:
         said = told(*sides[0])
     else:
-        said = "; ".join(f"under {v['version']} {told(*side)}" for v, side in zip((b, c), sides))
-    return f"{plural(s['tickets'], 'ticket')}: {said}"
+        said = _("; ").join(_("under {version} {counts}").format(version=v["version"], counts=told(*side)) for v, side in zip((b, c), sides))
+    return _("{subjects}: {counts}").format(subjects=tickets_text(s["tickets"]), counts=said)
 
 
 def _summary(doc: dict[str, Any]) -> str:
@@ -140,25 +141,31 @@ def _summary(doc: dict[str, Any]) -> str:
     under one version only (said only when there are any), clocks only one version has."""
     s = doc["summary"]
     changed = s["clocks_changed"]
-    parts = [f"{plural(changed, 'clock')} {'changes' if changed == 1 else 'change'} between met and breached"]
+    parts = [changed_clocks(changed)]
     for key, side in (("tickets_rejected_only_in_base", "base"), ("tickets_rejected_only_in_candidate", "candidate")):
         if s[key]:
-            parts.append(f"{plural(s[key], 'ticket')} rejected only under {doc[side]['version']}")
-    parts.append(f"{plural(s['clocks_only_in_candidate'], 'clock')} only in the candidate, {s['clocks_only_in_base']} only in the base")
+            parts.append(_("{tickets} rejected only under {version}").format(tickets=tickets_text(s[key]), version=doc[side]["version"]))
+    parts.append(_("{clocks} only in the candidate, {count} only in the base").format(
+        clocks=clocks_text(s["clocks_only_in_candidate"]), count=s["clocks_only_in_base"]))
     parts += filter(None, [ignored_sentence(doc)])
-    return f"{counts(doc)}. {'; '.join(parts)}."
+    return _("{counts}. {changes}.").format(counts=counts(doc), changes=_("; ").join(parts))
 
 
-METRIC_COLUMNS = ("metric", "base on time", "candidate on time", "delta", "base breaches", "candidate breaches")
-OBJECTIVE_COLUMNS = ("objective", "period", "target", "base", "candidate")
-CHANGE_COLUMNS = ("ticket", "metric", "cycle", "base", "candidate", "base due", "candidate due")
+def changed_clocks(n: int) -> str:
+    """10 clocks change between met and breached."""
+    return ngettext("{count} clock changes between met and breached", "{count} clocks change between met and breached", n).format(count=n)
+
+
+METRIC_COLUMNS = (N_("metric"), N_("base on time"), N_("candidate on time"), N_("delta"), N_("base breaches"), N_("candidate breaches"))
+OBJECTIVE_COLUMNS = (N_("objective"), N_("period"), N_("target"), N_("base"), N_("candidate"))
+CHANGE_COLUMNS = (N_("ticket"), N_("metric"), N_("cycle"), N_("base"), N_("candidate"), N_("base due"), N_("candidate due"))
 
 
 def metric_cells(m: dict[str, Any]) -> list[str]:
     x, y = m["base"] or {}, m["candidate"] or {}
-    delta = "" if m["delta_on_time_rate"] is None else f"{m['delta_on_time_rate'] * 100:+.1f} pt"
-    on_time = ["not measured" if "not_measured" in side else pct(side.get("on_time_rate")) for side in (x, y)]
-    return [named(m["metric"], m.get("title")), *on_time, delta, str(x.get("breached", "")), str(y.get("breached", ""))]
+    on_time = [_("not measured") if "not_measured" in side else pct(side.get("on_time_rate")) for side in (x, y)]
+    return [named(m["metric"], m.get("title")), *on_time, points(m["delta_on_time_rate"]), str(x.get("breached", "")),
+            str(y.get("breached", ""))]
 
 
 def objective_cells(row: dict[str, Any], period: str) -> tuple[list[str], list[bool | None]]:
@@ -168,11 +175,11 @@ def objective_cells(row: dict[str, Any], period: str) -> tuple[list[str], list[b
     met: list[bool | None] = []
     for side in (row["base"], row["candidate"]):
         if side is None:
-            cells.append("not in this version")
+            cells.append(_("not in this version"))
             met.append(None)
             continue
         value, result = verdict(row, side, period)
-        cells.append(value if result in ("no data", "not measured") else f"{value}: {result}")
+        cells.append(value if side.get("not_measured") or side["met"] is None else _("{value}: {result}").format(value=value, result=result))
         met.append(side["met"])
     return cells, met
 
@@ -185,14 +192,17 @@ def _change_cells(ch: dict[str, Any], short: bool) -> list[str]:
             due(ch.get("candidate_due"))]
 
 
-def md_table(columns: tuple[str, ...], rows: list[list[str]]) -> list[str]:
-    return ["", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns),
+def md_table(columns: tuple[str, ...], rows: list[list[str]], headings: list[str] | None = None) -> list[str]:
+    """A Markdown table, its column headings in the reader's language (`headings`: already translated)."""
+    return ["", "| " + " | ".join(headings or [_(c) for c in columns]) + " |", "|" + "---|" * len(columns),
             *("| " + " | ".join(md_cell(c) for c in r) + " |" for r in rows)]
 
 
 def markdown(doc: dict[str, Any], out: IO[str]) -> None:
     b, c = doc["base"], doc["candidate"]
-    lines = [f"# What if: {md_cell(b['policy'])} {md_cell(b['version'])} → {md_cell(c['version'])}", "", md_cell(_summary(doc))]
+    title = _("What if: {policy} {base} → {candidate}").format(policy=md_cell(b["policy"]), base=md_cell(b["version"]),
+                                                               candidate=md_cell(c["version"]))
+    lines = [f"# {title}", "", md_cell(_summary(doc))]
     lines += md_table(METRIC_COLUMNS, [metric_cells(m) for m in doc["metrics"]])
     for section in sections(doc):
         lines += ["", f"## {section.title}", *md_table(section.columns, section.rows)]
@@ -201,9 +211,9 @@ def markdown(doc: dict[str, Any], out: IO[str]) -> None:
         cells, met = objective_cells(row, doc["period"])
         objectives.append([*cells[:3], *(f"**{v}**" if m is False else v for v, m in zip(cells[3:], met))])
     if objectives:
-        lines += ["", "## Objectives", *md_table(OBJECTIVE_COLUMNS, objectives)]
+        lines += ["", _("## Objectives"), *md_table(OBJECTIVE_COLUMNS, objectives, objective_headings(OBJECTIVE_COLUMNS))]
     if doc["changed"]:
-        lines += ["", "## Changed outcomes", *md_table(CHANGE_COLUMNS, [_change_cells(ch, False) for ch in doc["changed"]])]
+        lines += ["", _("## Changed outcomes"), *md_table(CHANGE_COLUMNS, [_change_cells(ch, False) for ch in doc["changed"]])]
     out.write("\n".join(lines) + "\n")
 
 
@@ -215,11 +225,12 @@ def table(doc: dict[str, Any], out: IO[str]) -> None:
     console.print(f"[bold]{escape(b['policy'])}[/] {escape(b['version'])} → {escape(c['version'])}")
     console.print(escape(_summary(doc)))
     console.print()
-    console.print(word_table(console.width, "metrics", METRIC_COLUMNS, [metric_cells(m) for m in doc["metrics"]],
+    console.print(word_table(console.width, _("metrics"), [_(c) for c in METRIC_COLUMNS], [metric_cells(m) for m in doc["metrics"]],
                              right=range(1, len(METRIC_COLUMNS))))
     for section in sections(doc):
         console.print()
-        console.print(word_table(console.width, section.title.lower(), section.columns, section.rows, right=section.right))
+        console.print(word_table(console.width, section.title.lower(), [_(c) for c in section.columns], section.rows,
+                                 right=section.right))
     rows, styles = [], []
     for row in doc["objectives_at_period"]:
         cells, met = objective_cells(row, doc["period"])
@@ -227,10 +238,10 @@ def table(doc: dict[str, Any], out: IO[str]) -> None:
         styles.append({3 + i: "green" if m else ("bold red" if m is False else "") for i, m in enumerate(met)})
     if rows:
         console.print()
-        console.print(word_table(console.width, "objectives", OBJECTIVE_COLUMNS, rows, styles))
+        console.print(word_table(console.width, _(N_("objectives")), objective_headings(OBJECTIVE_COLUMNS), rows, styles))
     if doc["changed"]:
         console.print()
-        console.print(word_table(console.width, "changed outcomes", CHANGE_COLUMNS,
+        console.print(word_table(console.width, _("changed outcomes"), [_(c) for c in CHANGE_COLUMNS],
                                  [_change_cells(ch, True) for ch in doc["changed"]]))
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..calendar.durations import Duration, DurationError, parse_duration
 from ..calendar.instants import MAX_YEAR, MIN_YEAR, RANGE_TEXT, InstantError, zone
+from ..calendar.periods import NOT_A_REAL_DATE
 from ..diagnostics.record import Diagnostic, ordinal
 from ..i18n import N_, Message
 from .build_owed import build_owed
@@ -69,7 +70,7 @@ class _Builder:
         try:
             day = dt.date.fromisoformat(str(value))
         except ValueError:
-            self.fail(path, f"'{value}' is not a real date; write a day that exists as YYYY-MM-DD, e.g. 2025-02-28")
+            self.fail(path, Message(NOT_A_REAL_DATE, text=value))
             return None
         if not MIN_YEAR <= day.year <= MAX_YEAR:
             self.fail(path, f"{day} is outside the supported range {RANGE_TEXT}")
@@ -106,7 +107,7 @@ class _Builder:
         try:
             return parse_condition(value, path)
         except ConditionError as exc:
-            self.fail(exc.path or path, str(exc))
+            self.fail(exc.path or path, exc.message)
             return ALWAYS
 
     def target_value(self, value: Any, path: JsonPath, metric: str, calendar: str = ALWAYS_CALENDAR) -> TargetValue | None:
@@ -127,7 +128,7 @@ class _Builder:
             try:
                 events[action], found = event_items(m.get(action), path + (action,))
             except ConditionError as exc:
-                self.fail(exc.path, str(exc))
+                self.fail(exc.path, exc.message)
                 events[action], found = (), {}
             if found:
                 filters[action] = found
@@ -150,8 +151,8 @@ class _Builder:
     def correlation(self, c: Mapping[str, Any], path: JsonPath) -> Correlation:
         within = self.duration(c["within"], path + ("within",)) if "within" in c else None
         if within is not None and within.amount == 0:
-            self.fail(path + ("within",), f"a window of {within} holds no two reports; give the time within which they recur, "
-                                          "such as 30 calendar days")
+            self.fail(path + ("within",), Message(N_("a window of {within} holds no two reports; give the time within which they recur, "
+                                                     "such as 30 calendar days"), within=str(within)))
         elif within is not None and within.kind not in ("seconds", "days"):
             self.fail(path + ("within",), f"a window is clock time (72h) or calendar days or weeks, not '{within}'")
         return Correlation(c["id"], self.condition(c.get("when"), path + ("when",)), tuple(c.get("key") or ()), c.get("count"),
@@ -252,8 +253,8 @@ def _threshold(b: _Builder, value: Any, path: JsonPath) -> float | None:
     if _SHARE.fullmatch(text):
         return _share(text)
     if _SHARE.fullmatch(text.replace("％", "%")):
-        b.fail(path, f"'{text}' is neither a share nor a duration: '％' is a full-width (Chinese) percent sign; "
-                     f"write {text.replace('％', '%')}")
+        b.fail(path, Message(N_("'{text}' is neither a share nor a duration: '％' is a full-width (Chinese) percent sign; write {fix}"),
+                             text=text, fix=text.replace("％", "%")))
         return None
     d = b.duration(text, path)
     if d is not None and d.kind != "seconds":
@@ -355,8 +356,8 @@ def build_policy(doc: Document) -> tuple[Policy | None, list[Diagnostic]]:
             elif at not in ("breach", "start"):
                 delay = b.duration(at.split("+", 1)[1].strip(), path + ("at",))
                 if delay is not None and delay.kind != "seconds":
-                    b.fail(path + ("at",), f"the delay after breach must be hours and minutes, not '{delay}'; "
-                                          "write it like breach + 4h")
+                    b.fail(path + ("at",), Message(N_("the delay after breach must be hours and minutes, not '{delay}'; write it like "
+                                                      "breach + 4h"), delay=str(delay)))
             rep = s.get("repeat") or {}
             every = b.duration(rep["every"], path + ("repeat", "every")) if rep else None
             if every is not None and (every.kind != "seconds" or every.amount < 60):

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from ..calendar.durations import Duration
+from ..i18n import N_, Message
 from .conditions import Condition
 from .loader import JsonPath
 from .model import clauses_of as _clauses
@@ -37,10 +38,10 @@ def parse_share(text: str) -> Share:
     """`99.975%` exactly (0.99975); at most 100 %."""
     found = _SHARE.fullmatch(text.strip())
     if found is None:
-        raise AmountError(f"'{text}' is not a share; write a percentage such as 99.975%")
+        raise AmountError(Message(N_("'{text}' is not a share; write a percentage such as 99.975%"), text=text))
     value = Decimal(found[1])
     if value > HUNDRED:
-        raise AmountError(f"'{text}' is more than 100 %")
+        raise AmountError(Message(N_("'{text}' is more than 100 {percent}"), text=text, percent="%"))
     return Share(value / HUNDRED)
 
 
@@ -50,15 +51,17 @@ def parse_amount(value: Any) -> Amount:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         amount = Decimal(str(value))
         if not amount.is_finite() or amount < 0:
-            raise AmountError(f"{value} is not an amount; write a number of at least 0, such as 50 or 12.5")
+            raise AmountError(Message(N_("{value} is not an amount; write a number of at least 0, such as 50 or 12.5"), value=value))
         return hundredths(amount)
     text = str(value).strip()
     found = _OF_FEE.fullmatch(text)
     if found is not None:
         return OfFee(Share(Decimal(found[1]) / HUNDRED), found[2])
     if _SHARE.fullmatch(text):
-        raise AmountError(f"'{text}' is a share of nothing; say of which fee the subject carries: '{text} of monthly_fee'")
-    raise AmountError(f"'{text}' is not an amount; write a number (50) or a share of a fee ('10% of monthly_fee')")
+        raise AmountError(Message(N_("'{text}' is a share of nothing; say of which fee the subject carries: '{text} of monthly_fee'"),
+                                  text=text))
+    raise AmountError(Message(N_("'{text}' is not an amount; write a number (50) or a share of a fee ('10{percent} of monthly_fee')"),
+                              text=text, percent="%"))
 
 
 class OwedBuilder:
@@ -73,14 +76,14 @@ class OwedBuilder:
         try:
             return parse_share(str(value))
         except AmountError as exc:
-            self.b.fail(path, str(exc))
+            self.b.fail(path, exc.args[0])  # a Message
             return None
 
     def amount(self, value: Any, path: JsonPath) -> Amount:
         try:
             return parse_amount(value)
         except AmountError as exc:
-            self.b.fail(path, str(exc))
+            self.b.fail(path, exc.args[0])
             return Decimal(0)
 
     def clock_time(self, value: Any, path: JsonPath, what: str) -> Duration | None:
@@ -88,7 +91,7 @@ class OwedBuilder:
         lateness the working time of the late clock's calendar; days that end at midnight are neither."""
         found = self.b.duration(value, path)
         if found is not None and found.kind != "seconds":
-            self.b.fail(path, f"{what} is hours and minutes, such as 2m or 48h, not '{found}'")
+            self.b.fail(path, Message(N_("{what} is hours and minutes, such as 2m or 48h, not '{found}'"), what=Message(what), found=str(found)))
             return None
         return found
 
@@ -100,32 +103,33 @@ class OwedBuilder:
         maintenance = None
         if "maintenance" in a:
             m, where = a["maintenance"], path + ("maintenance",)
-            notice = self.clock_time(m["notice"], where + ("notice",), "a notice period")
+            notice = self.clock_time(m["notice"], where + ("notice",), N_("a notice period"))
             maintenance = Maintenance(m["subject"], tuple(m["window"]), notice or Duration("seconds", 0, "0s"),
                                       where, _clauses(m), m.get("choice"))
         short = []
         for i, s in enumerate(a.get("short_outages") or []):
             where = path + ("short_outages", i)
-            under = self.clock_time(s["under"], where + ("under",), "an interruption's length")
-            counts = self.clock_time(s["counts"], where + ("counts",), "what an interruption counts as")
+            under = self.clock_time(s["under"], where + ("under",), N_("an interruption's length"))
+            counts = self.clock_time(s["counts"], where + ("counts",), N_("what an interruption counts as"))
             if under is not None and counts is not None:
                 short.append(ShortOutage(under, counts, where, _clauses(s), s.get("choice")))
-        round_up = self.clock_time(a["round_up"], path + ("round_up",), "a rounding step") if "round_up" in a else None
+        round_up = self.clock_time(a["round_up"], path + ("round_up",), N_("a rounding step")) if "round_up" in a else None
         if round_up is not None and round_up.seconds == 0:
-            self.b.fail(path + ("round_up",), "interruptions are rounded up to a whole number of a step longer than 0s, such as 1m")
+            self.b.fail(path + ("round_up",), Message(N_("interruptions are rounded up to a whole number of a step longer than 0s, such as 1m")))
             round_up = None
         return Availability(a["id"], a["downtime"], tuple(a["per"]), a.get("period", "month"), services, maintenance,
                             tuple(short), round_up, path, _clauses(a), a.get("choice"))
 
     def credit(self, c: Mapping[str, Any], path: JsonPath) -> Credit:
-        for key, needs, why in (("availability", "bands", "the bands of availability and what each earns"),
-                                ("bands", "availability", "the availability measure the bands are of"),
-                                ("lateness", "breach", "the metric whose breaches are late")):
+        for key, needs, why in (("availability", "bands", N_("the bands of availability and what each earns")),
+                                ("bands", "availability", N_("the availability measure the bands are of")),
+                                ("lateness", "breach", N_("the metric whose breaches are late"))):
             if key in c and needs not in c:
-                self.b.fail(path, f"credit {c['id']} with `{key}` needs `{needs}`: {why}", "SLA102")
+                self.b.fail(path, Message(N_("credit {credit} with `{key}` needs `{needs}`: {why}"), credit=c["id"], key=key, needs=needs,
+                                          why=Message(why)), "SLA102")
         if "availability" not in c and "breach" not in c:
-            self.b.fail(path, f"credit {c['id']} is owed by `availability` (with `bands`) or per `breach` of a metric; "
-                              "give one of them", "SLA102")
+            self.b.fail(path, Message(N_("credit {credit} is owed by `availability` (with `bands`) or per `breach` of a metric; give one "
+                                         "of them"), credit=c["id"]), "SLA102")
         bands = []
         for i, band in enumerate(c.get("bands") or []):
             where = path + ("bands", i)
@@ -137,13 +141,13 @@ class OwedBuilder:
             where = path + ("lateness", i)
             kinds = [k for k in ("first", "each_started", "each") if k in step]
             if len(kinds) != 1:
-                self.b.fail(where, "a step of lateness is one of `first`, `each_started` or `each`, with its `credit`"
-                                   + (f"; this one has {' and '.join(kinds)}" if kinds else ""), "SLA102")
+                self.b.fail(where, Message(N_("a step of lateness is one of `first`, `each_started` or `each`, with its `credit`{has}"),
+                                           has=Message(N_("; this one has {kinds}"), kinds=" and ".join(kinds)) if kinds else ""), "SLA102")
                 continue
             kind = kinds[0]
-            span, credit = self.clock_time(step[kind], where + (kind,), "a span of lateness"), self.amount(step["credit"], where + ("credit",))
+            span, credit = self.clock_time(step[kind], where + (kind,), N_("a span of lateness")), self.amount(step["credit"], where + ("credit",))
             if span is not None and span.seconds == 0:
-                self.b.fail(where + (kind,), "a span of lateness is longer than 0s, such as 30m")
+                self.b.fail(where + (kind,), Message(N_("a span of lateness is longer than 0s, such as 30m")))
             elif span is not None:
                 steps.append(LatenessStep(kind, span, credit, where))
         breach = c.get("breach")
@@ -158,8 +162,8 @@ class OwedBuilder:
 
     def limit(self, c: Mapping[str, Any], path: JsonPath) -> CreditLimit:
         if "pay" not in c and "max" not in c:
-            self.b.fail(path, f"credit limit {c['id']} says `pay: highest` (of these credits, only the highest), `max` "
-                              "(at most this much), or both", "SLA102")
+            self.b.fail(path, Message(N_("credit limit {limit} says `pay: highest` (of these credits, only the highest), `max` (at most "
+                                         "this much), or both"), limit=c["id"]), "SLA102")
         return CreditLimit(c["id"], tuple(c["credits"]), tuple(c.get("per") or ()), c.get("period", "month"),
                            c.get("pay") == "highest", self.amount(c["max"], path + ("max",)) if "max" in c else None, path,
                            _clauses(c), c.get("choice"))

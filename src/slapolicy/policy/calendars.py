@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from ..calendar.periods import reversed_range
 from ..calendar.spec import WEEKDAYS, CalendarSpec, Interval
 from .loader import JsonPath
 from .model import ALWAYS_CALENDAR
@@ -44,7 +45,7 @@ def _dates(b: Builder, items: list[Any], path: JsonPath) -> frozenset[dt.date]:
             lo, hi = b.date(item["from"], path + (i, "from")), b.date(item["to"], path + (i, "to"))
             if lo and hi:
                 if hi < lo:
-                    b.fail(path + (i,), f"the range ends ({hi}) before it starts ({lo}); write {{from: {hi}, to: {lo}}}")
+                    b.fail(path + (i,), reversed_range(lo, hi))
                 out.update(lo + dt.timedelta(days=k) for k in range((hi - lo).days + 1))
         else:
             d = b.date(item, path + (i,))

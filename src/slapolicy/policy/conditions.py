@@ -21,6 +21,8 @@ from typing import Any
 
 import re2
 
+from ..i18n import N_, Message
+
 COMBINATORS = ("all", "any", "none", "not")
 OPERATORS = ("eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "matches", "exists")
 
@@ -30,6 +32,7 @@ Scalar = str | int | float | bool | None
 class ConditionError(ValueError):
     def __init__(self, message: str, path: tuple[str | int, ...] = ()) -> None:
         super().__init__(message)
+        self.message = message  # a Message: the text output says it in the reader's language
         self.path = path
 
 
@@ -63,13 +66,14 @@ def parse_condition(data: Any, path: tuple[str | int, ...] = ()) -> Condition:
     if data is None:
         return ALWAYS
     if not isinstance(data, Mapping):
-        raise ConditionError("a condition must be a mapping such as {severity: P1}", path)
+        raise ConditionError(Message(N_("a condition must be a mapping such as {example}"), example="{severity: P1}"), path)
     items: list[Condition] = []
     for key, value in data.items():
         p = path + (key,)
         if key in ("all", "any", "none"):
             if not isinstance(value, list):
-                raise ConditionError(f"'{key}' takes a list of conditions, e.g. {key}: [{{severity: P1}}, {{tier: gold}}]", p)
+                raise ConditionError(Message(N_("'{key}' takes a list of conditions, e.g. {example}"), key=key,
+                                             example=f"{key}: [{{severity: P1}}, {{tier: gold}}]"), p)
             parts = tuple(parse_condition(v, p + (i,)) for i, v in enumerate(value))
             items.append(All(parts) if key == "all" else AnyOf(parts) if key == "any" else Not(AnyOf(parts)))
         elif key == "not":
@@ -86,10 +90,10 @@ def parse_condition(data: Any, path: tuple[str | int, ...] = ()) -> Condition:
 
 def _compare(field: str, op: str, operand: Any, path: tuple[str | int, ...]) -> Compare:
     if op not in OPERATORS:
-        raise ConditionError(f"unknown operator '{op}'; use one of {', '.join(OPERATORS)}", path)
+        raise ConditionError(Message(N_("unknown operator '{op}'; use one of {operators}"), op=op, operators=", ".join(OPERATORS)), path)
     if op in ("in", "not_in"):
         if not isinstance(operand, list):
-            raise ConditionError(f"'{op}' takes a list of values, e.g. {{{op}: [P1, P2]}}", path)
+            raise ConditionError(Message(N_("'{op}' takes a list of values, e.g. {example}"), op=op, example=f"{{{op}: [P1, P2]}}"), path)
         return Compare(field, op, tuple(operand))
     if op == "matches":
         problem = regex_problem(str(operand))
@@ -97,7 +101,7 @@ def _compare(field: str, op: str, operand: Any, path: tuple[str | int, ...]) -> 
             raise ConditionError(problem, path)
         return Compare(field, op, str(operand))
     if op == "exists" and not isinstance(operand, bool):
-        raise ConditionError("'exists' takes true or false, e.g. {exists: true}", path)
+        raise ConditionError(Message(N_("'exists' takes true or false, e.g. {example}"), example="{exists: true}"), path)
     return Compare(field, op, operand)
 
 
@@ -117,7 +121,8 @@ def regex_problem(text: str) -> str | None:
         pattern(text)
     except re2.error as exc:
         reason = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
-        return f"invalid regular expression {text!r}: {reason} (RE2 syntax: no backreferences or lookaround)"
+        return Message(N_("invalid regular expression {text}: {reason} (RE2 syntax: no backreferences or lookaround)"), text=repr(text),
+                       reason=reason)
     return None
 
 
@@ -232,11 +237,11 @@ def event_items(data: Any, path: tuple[str | int, ...] = ()) -> tuple[tuple[str,
         condition = parse_condition(cond, where + (event,))
         for c in compares(condition):
             if c.field not in EVENT_FIELDS:
-                raise ConditionError(f"'{c.field}' is not a field of an event; a filter reads the event's "
-                                     f"{', '.join(EVENT_FIELDS)}", where + (event,))
+                raise ConditionError(Message(N_("'{field}' is not a field of an event; a filter reads the event's {fields}"), field=c.field,
+                                             fields=", ".join(EVENT_FIELDS)), where + (event,))
             if c.op not in _EVENT_OPERATORS:
-                raise ConditionError(f"an event filter compares with {', '.join(_EVENT_OPERATORS)}, not '{c.op}'",
-                                     where + (event,))
+                raise ConditionError(Message(N_("an event filter compares with {operators}, not '{op}'"), operators=", ".join(_EVENT_OPERATORS),
+                                             op=c.op), where + (event,))
         types.append(event)
         found = filters.setdefault(event, [])
         if found is not None:

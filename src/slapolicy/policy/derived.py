@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..calendar.periods import DaySpan, PeriodError, parse_span
+from ..i18n import N_, Message
 from .loader import JsonPath, Source
 
 
@@ -89,11 +90,11 @@ def read_period(name: str, spec: Mapping[str, Any], path: JsonPath, source: Sour
             try:
                 read.append(parse_span(item) if isinstance(item, str) else parse_span(item["from"], item["to"]))
             except PeriodError as exc:
-                fail(where, str(exc))
+                fail(where, exc.args[0])  # a Message
         spans[value] = tuple(read)
     if spec["otherwise"] in spans:
-        fail(path + ("otherwise",), f"'{spec['otherwise']}' names a period with dates; `otherwise` names every other day "
-                                    "(term_time)")
+        fail(path + ("otherwise",), Message(N_("'{period}' names a period with dates; `otherwise` names every other day (term_time)"),
+                                            period=spec["otherwise"]))
     return Period(name, spans, spec["otherwise"], path, source, spec.get("given", "finding"), clauses, spec.get("choice"))
 
 

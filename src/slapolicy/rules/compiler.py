@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..i18n import N_, Message
 from ..policy.conditions import All, Compare, Condition, Not, fields, full_match
 from ..policy.loader import JsonPath
 from ..policy.model import Policy
@@ -44,9 +45,11 @@ class ConditionTooLarge(EngineError):
     """A condition that no MAX_PARTS rules of at most BUDGET operators can hold: durable-rules would refuse it."""
 
     def __init__(self, rule: str, path: JsonPath) -> None:
-        super().__init__(f"the condition of rule {rule} is too large for the rules engine: written out as rules of at most {BUDGET} "
-                         f"any / all / list / ne operators each (durable-rules takes no more), it needs more than "
-                         f"{MAX_PARTS} of them; split it into several rules, or compare fewer lists and negations in one `all`")
+        self.message = Message(N_("the condition of rule {rule} is too large for the rules engine: written out as rules of at most "
+                                  "{budget} any / all / list / ne operators each (durable-rules takes no more), it needs more than "
+                                  "{parts} of them; split it into several rules, or compare fewer lists and negations in one `all`"),
+                               rule=rule, budget=BUDGET, parts=MAX_PARTS)
+        super().__init__(self.message)
         self.rule, self.path = rule, path
 
 

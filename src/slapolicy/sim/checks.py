@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..diagnostics.record import choices, did_you_mean, shorten
+from ..i18n import N_, Message, alternatives
 from ..policy.model import Attribute, Policy
 from .derive import Deriver
 from .outcome import Reason
@@ -54,9 +55,9 @@ class Checks:
 
     def kind(self, ticket: Ticket) -> None:
         if ticket.kind not in self._kinds:
-            raise TicketError("unknown_kind", f"unknown kind of subject '{shorten(ticket.kind)}'"
-                                              f"{did_you_mean(ticket.kind, tuple(self._kinds))}; the policy governs: "
-                                              f"{', '.join(sorted(self._kinds))}")
+            raise TicketError("unknown_kind", Message(N_("unknown kind of subject '{kind}'{near}; the policy governs: {kinds}"),
+                                                      kind=shorten(ticket.kind), near=did_you_mean(ticket.kind, tuple(self._kinds)),
+                                                      kinds=", ".join(sorted(self._kinds))))
 
     def events(self, ticket: Ticket) -> None:
         """The subject's kind and events; TicketError for the first problem."""
@@ -68,13 +69,15 @@ class Checks:
         p = self.policy
         for event in ticket.events:
             if event.type not in self._event_types:
-                hint = did_you_mean(event.type, p.events) or "; declare it under the policy's events: or correct the name"
-                yield TicketError("unknown_event_type", f"unknown event type '{shorten(event.type)}'{hint}")
+                hint = did_you_mean(event.type, p.events) or Message(N_("; declare it under the policy's events: or correct the name"))
+                yield TicketError("unknown_event_type", Message(N_("unknown event type '{type}'{hint}"), type=shorten(event.type), hint=hint))
             elif event.type == "status":
                 if event.status is None:
-                    yield TicketError("bad_shape", 'a status event needs a status, e.g. {"type": "status", "status": "waiting"}')
+                    yield TicketError("bad_shape", Message(N_("a status event needs a status, e.g. {example}"),
+                                                           example='{"type": "status", "status": "waiting"}'))
                 elif p.statuses is not None and event.status not in p.statuses:
-                    yield TicketError("unknown_status", f"unknown status '{shorten(event.status)}'{choices(event.status, tuple(p.statuses))}")
+                    yield TicketError("unknown_status", Message(N_("unknown status '{status}'{choices}"), status=shorten(event.status),
+                                                                choices=choices(event.status, tuple(p.statuses))))
 
     def attributes(self, kind: str, attrs: dict[str, Any]) -> None:
         """The values of the subject's attributes; TicketError for the first the policy does not cover."""
@@ -85,17 +88,18 @@ class Checks:
         p = self.policy
         severity = attrs.get("severity")
         if severity is None and kind == "ticket" and p.severities:  # a policy without severities grades no ticket
-            yield TicketError("unknown_severity", f"the ticket has no severity{_underived(p, attrs)}; give one of: "
-                                                  f"{', '.join(p.severities)}")
+            yield TicketError("unknown_severity", Message(N_("the ticket has no severity{underived}; give one of: {severities}"),
+                                                          underived=_underived(p, attrs), severities=", ".join(p.severities)))
         if severity is not None and not p.severities:
-            yield TicketError("unknown_severity", f"severity '{shorten(severity)}' given, but the policy grades no "
-                                                  "subject by severity (it declares no severities); leave it out")
+            yield TicketError("unknown_severity", Message(N_("severity '{severity}' given, but the policy grades no subject by "
+                                                             "severity (it declares no severities); leave it out"), severity=shorten(severity)))
         elif severity is not None and severity not in p.severities:
-            yield TicketError("unknown_severity", f"unknown severity '{shorten(severity)}'"
-                                                  f"{choices(str(severity), tuple(p.severities))}")
+            yield TicketError("unknown_severity", Message(N_("unknown severity '{severity}'{choices}"), severity=shorten(severity),
+                                                          choices=choices(str(severity), tuple(p.severities))))
         tier = attrs.get("tier")
         if tier is not None and tier not in p.tiers:
-            yield TicketError("unknown_tier", f"unknown tier '{shorten(tier)}'{choices(str(tier), tuple(p.tiers))}")
+            yield TicketError("unknown_tier", Message(N_("unknown tier '{tier}'{choices}"), tier=shorten(tier),
+                                                      choices=choices(str(tier), tuple(p.tiers))))
 
     def problems(self, ticket: Ticket) -> Iterator[Reason]:
         """Every reason the policy gives to reject the subject (kind, events, attributes at any
@@ -142,8 +146,9 @@ def _underived(policy: Policy, attrs: dict[str, Any]) -> str:
     missing = [k for k in table.keys if attrs.get(k) is None]
     read = " × ".join(table.keys)
     if missing:
-        return f", and the table that gives it ({read}) cannot be read: no {' or '.join(_unread(policy, attrs, k, {'severity'}) for k in missing)}"
-    return f", and the table that gives it ({read}) has no cell for {_values(table.keys, attrs)}"
+        return Message(N_(", and the table that gives it ({keys}) cannot be read: no {missing}"), keys=read,
+                       missing=alternatives([_unread(policy, attrs, k, {"severity"}) for k in missing]))
+    return Message(N_(", and the table that gives it ({keys}) has no cell for {values}"), keys=read, values=_values(table.keys, attrs))
 
 
 def _unread(policy: Policy, attrs: dict[str, Any], name: str, seen: set[str]) -> str:
@@ -153,8 +158,9 @@ def _unread(policy: Policy, attrs: dict[str, Any], name: str, seen: set[str]) ->
         return name
     missing = [k for k in table.keys if attrs.get(k) is None]
     if missing:
-        return f"{name} (its table cannot be read: no {' or '.join(_unread(policy, attrs, k, seen | {name}) for k in missing)})"
-    return f"{name} (the {name} table has no cell for {_values(table.keys, attrs)})"
+        return Message(N_("{name} (its table cannot be read: no {missing})"), name=name,
+                       missing=alternatives([_unread(policy, attrs, k, seen | {name}) for k in missing]))
+    return Message(N_("{name} (the {name} table has no cell for {values})"), name=name, values=_values(table.keys, attrs))
 
 
 def _values(keys: tuple[str, ...], attrs: dict[str, Any]) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 from ..calendar.business import BusinessCalendar
 from ..calendar.durations import Duration, DurationError, parse_duration
 from ..calendar.instants import InstantError, parse_instant
+from ..i18n import N_, Message
 from ..policy.model import Metric, Policy, TargetRule, TargetValue
 from .outcome import TargetChange
 from .tickets import TicketError
@@ -37,8 +38,9 @@ def too_many_periods(metric: Metric, until: float, tz: dt.tzinfo, every: str) ->
     MAX_PERIODS periods of a metric, and its period number MAX_PERIODS + 1, however it begins, before
     `until` (the end of the replay), is refused with this `limit` error (raised where the periods are
     counted: `period > MAX_PERIODS`, inline, on the path of every period). `every`: how often they come."""
-    return TicketError("limit", f"'{metric.id}' would run more than {MAX_PERIODS} periods (every {every}) before "
-                                f"{local_day(until, tz)}; check --as-of and the subject's events")
+    return TicketError("limit", Message(N_("'{metric}' would run more than {limit} periods (every {every}) before {day}; check --as-of "
+                                           "and the subject's events"), metric=metric.id, limit=MAX_PERIODS, every=every,
+                                        day=local_day(until, tz)))
 
 
 class Calendars(dict[str, BusinessCalendar]):

@@ -21,6 +21,7 @@ from typing import Any
 
 from ..calendar.instants import InstantError, read_cell_time, wall_time, zone
 from ..diagnostics.record import one_line, shorten
+from ..i18n import N_, Message
 from .mapping import (
     MAX_MINUTES,
     UNSET,
@@ -64,7 +65,7 @@ def read_export(profile: Profile, raw: bytes, encoding: str | None = None, sheet
     try:
         text = decode_text(raw, codec)
     except TicketError as exc:
-        return _refused(str(exc), exc.code)
+        return _refused(exc.message, exc.code)
     searched = 1 if profile.header_row == 1 else _HEADER_SEARCH  # the separator is guessed from the header, or the rows it may be in
     delimiter = profile.delimiter or sniff_delimiter("\n".join(text.split("\n", searched)[:searched]))
     numbered = records(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), number=0)
@@ -126,6 +127,10 @@ def _header(profile: Profile, rows: Iterator[tuple[int, list[str] | csv.Error]],
         return first_problem if isinstance(profile.header_row, int) else \
             f"{first_problem} (the first row; none of the first {_HEADER_SEARCH} has every column the profile reads)"
     return f"{what} is empty; export it again with its header row"
+
+
+# what an empty cell held, as a rejection says it
+EVENT_TYPE, EVENT_TIME, CREATION_TIME = N_("the event type"), N_("the event's time"), N_("the ticket's creation time")
 
 
 def _refused(message: str, code: str = "unparseable") -> Imported:
@@ -220,8 +225,9 @@ class _Rows:
 
     def at(self, line: int, column: str) -> str:
         i = self.index[column]
-        where = self.sheet.cell(line, i) if self.sheet is not None else f"row {line}, column {column_letter(i)}"
-        return f"{where} '{shorten(self.header[i], 40)}'"
+        where = self.sheet.cell(line, i) if self.sheet is not None else Message(N_("row {line}, column {column}"), line=line,
+                                                                                 column=column_letter(i))
+        return Message("{where} '{header}'", where=where, header=shorten(self.header[i], 40))
 
     def cell(self, row: list[str], column: str) -> str:
         i = self.index[column]
@@ -230,7 +236,8 @@ class _Rows:
     def add(self, line: int, row: list[str] | csv.Error, open_quote: tuple[int, Reason] | None = None) -> None:
         """One record, `line` its row number; `open_quote` if a quote left open in it swallowed the rows after it."""
         if isinstance(row, csv.Error):
-            self.out.append(Rejection(None, line, (Reason("unparseable", f"row {line} cannot be read as CSV: {row}"),)))
+            self.out.append(Rejection(None, line, (Reason("unparseable", Message(N_("row {line} cannot be read as CSV: {problem}"),
+                                                                                 line=line, problem=str(row))),)))
             return
         reasons: list[Reason] = []
         tid = self.cell(row, self.profile.id)
@@ -247,7 +254,8 @@ class _Rows:
                 self.group(tid, line, UNSET, {}, {}, [reason])
             return
         if not tid:
-            reasons.append(Reason("unparseable", f"{self.at(line, self.profile.id)} is empty; every row needs the ticket id"))
+            reasons.append(Reason("unparseable", Message(N_("{cell} is empty; every row needs the ticket id"),
+                                                         cell=self.at(line, self.profile.id))))
         attributes = self.values(self.profile.attributes, row, line, reasons)
         kind = self.read(self.profile.kind, row, line, reasons) if self.profile.kind else UNSET
         if self.profile.rows == "ticket":
@@ -308,17 +316,17 @@ class _Rows:
         text = self.cell(row, spec.column)
         if spec.where == "event.at":
             if not text:
-                return self.empty(line, spec.column, "the event's time", reasons)
+                return self.empty(line, spec.column, EVENT_TIME, reasons)
             when = self.instant(text, line, spec.column, reasons)
             return when if when is UNSET else when.isoformat()
         if text in spec.skip:
             return None
         if not text:
             if spec.where == "event.type":
-                return self.empty(line, spec.column, "the event type", reasons)
+                return self.empty(line, spec.column, EVENT_TYPE, reasons)
             if spec.required and spec.default is UNSET:
-                reasons.append(Reason("unparseable", f"{self.at(line, spec.column)} is empty; the profile requires "
-                                                     f"{spec.where} (give it a default to use for an empty cell)"))
+                reasons.append(Reason("unparseable", Message(N_("{cell} is empty; the profile requires {field} (give it a default to use "
+                                                                "for an empty cell)"), cell=self.at(line, spec.column), field=spec.where)))
             return spec.default
         if spec.map is None:  # an event's status and who are names, even when they are digits (an agent's number)
             return text if spec.where in _TEXT_FIELDS else cell_value(text)
@@ -328,8 +336,8 @@ class _Rows:
         return value
 
     def empty(self, line: int, column: str, what: str, reasons: list[Reason]) -> Any:
-        code = "missing_created" if what == "the ticket's creation time" else "unparseable"
-        reasons.append(Reason(code, f"{self.at(line, column)} is empty; it holds {what}"))
+        code = "missing_created" if what == CREATION_TIME else "unparseable"
+        reasons.append(Reason(code, Message(N_("{cell} is empty; it holds {what}"), cell=self.at(line, column), what=Message(what))))
         return UNSET
 
     def instant(self, text: str, line: int, column: str, reasons: list[Reason]) -> Any:
@@ -338,7 +346,8 @@ class _Rows:
             if when.tzinfo is None and self.profile.timezone is not None:
                 when = wall_time(when, self.profile.timezone, self.profile.repeated_hour)
         except InstantError as exc:
-            reasons.append(Reason("bad_timestamp", f"{self.at(line, column)}: {one_line(str(exc))}{open_quote(text)}"))
+            reasons.append(Reason("bad_timestamp", Message("{cell}: {problem}{hint}", cell=self.at(line, column), problem=one_line(str(exc)),
+                                                           hint=open_quote(text))))
             return UNSET
         return when
 
@@ -350,7 +359,7 @@ class _Rows:
             text = self.cell(row, t.column)
             if not text:
                 if t.type == "created" and t.minutes_after is None:
-                    self.empty(line, t.column, "the ticket's creation time", reasons)
+                    self.empty(line, t.column, CREATION_TIME, reasons)
                 continue
             if t.column in cells:  # a column read twice (created and registered) is reported once
                 when = cells[t.column]
@@ -366,8 +375,8 @@ class _Rows:
     def after(self, text: str, line: int, t: Timed, times: dict[str, dt.datetime], reasons: list[Reason]) -> Any:
         minutes = cell_value(text)
         if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or not 0 <= minutes <= MAX_MINUTES:
-            reasons.append(Reason("bad_timestamp", f"{self.at(line, t.column)}: {shown(text)} is not a number of "
-                                                   f"minutes from 0 to {MAX_MINUTES} (such as 42 or 7.5)"))
+            reasons.append(Reason("bad_timestamp", Message(N_("{cell}: {value} is not a number of minutes from 0 to {limit} (such as 42 "
+                                                              "or 7.5)"), cell=self.at(line, t.column), value=shown(text), limit=MAX_MINUTES)))
             return UNSET
         base = times.get(str(t.minutes_after))
         if base is None:  # its own cell is empty or bad, and says so

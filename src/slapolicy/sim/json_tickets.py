@@ -18,6 +18,7 @@ from typing import Any
 
 import msgspec
 
+from ..i18n import N_, Message
 from .mapping import Imported, Profile, Segments, Value
 from .outcome import Reason, Rejection
 from .tickets import BOM
@@ -87,7 +88,7 @@ def _line(number: int, line: bytes) -> Iterator[Record]:
     try:
         document = msgspec.json.decode(line)
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-        yield number, number, Rejection(None, number, (Reason("unparseable", f"the line is not JSON: {exc}"),))
+        yield number, number, Rejection(None, number, (Reason("unparseable", Message(N_("the line is not JSON: {problem}"), problem=str(exc))),))
         return
     for ticket in _tickets(document, number):
         yield number, number, ticket
@@ -105,7 +106,7 @@ def _tickets(document: Any, line: int) -> Iterator[dict[str, Any] | Rejection]:
             found = metric_sets.get(str(item.get("id")))
             yield {**item, "metric_set": found} if found is not None and "metric_set" not in item else item
         else:
-            yield Rejection(None, line, (Reason("unparseable", f"ticket {i + 1} is not a JSON object"),))
+            yield Rejection(None, line, (Reason("unparseable", Message(N_("ticket {n} is not a JSON object"), n=i + 1)),))
 
 
 def _metric_sets(page: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ..i18n import N_, Message
 from ..rules.compiler import CompiledPolicy, compile_policy
 from ..rules.engine import get_backend
 from ..validate.repository import PolicySet
@@ -133,12 +134,15 @@ def _checked(outcome: Ticket | Rejection) -> Rejection:
     return outcome
 
 
+ALREADY_USED = N_("ticket id '{id}' was already used at line {first}")
+
+
 def _mark_duplicate(outcomes: tuple[Outcome, ...], line: int, first: int | None) -> tuple[Outcome, ...]:
     """A ticket that would be replayed is rejected when its id was claimed by an earlier line."""
     if first is None:
         return outcomes
     return tuple(
-        reject(o.id, line, "duplicate_id", f"ticket id '{o.id}' was already used at line {first}")
+        reject(o.id, line, "duplicate_id", Message(ALREADY_USED, id=o.id, first=first))
         if isinstance(o, SubjectOutcome) else o
         for o in outcomes
     )

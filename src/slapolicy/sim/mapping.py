@@ -19,6 +19,7 @@ from typing import Any
 
 from ..calendar.instants import InstantError, zone
 from ..diagnostics.record import Diagnostic, InputError, did_you_mean, one_line, shorten
+from ..i18n import N_, Message, listing
 from ..policy.loader import Document, JsonPath, load_file, load_text
 from ..policy.schema import schema_problems
 from .outcome import Reason, Rejection
@@ -122,7 +123,8 @@ class ExportRefused(Exception):
     a usage error, not a rejected ticket. Its message is one line: path:line: why."""
 
     def __init__(self, path: str, refused: Rejection) -> None:
-        super().__init__(f"{path}:{refused.line}: " + "; ".join(r.message for r in refused.reasons))
+        super().__init__(Message("{path}:{line}: {reasons}", path=path, line=refused.line, reasons=listing([r.message for r in refused.reasons],
+                                                                                                           "; ")))
 
 
 # ---- loading a profile ---------------------------------------------------------------------------
@@ -411,10 +413,10 @@ def mapped(spec: Value, keys: tuple[str, ...], place: str, reasons: list[Reason]
         return UNSET
     text = keys[0]
     known = ", ".join(shorten(k, 48) for k in list(spec.map or ())[:10]) + (" …" if len(spec.map or ()) > 10 else "")
-    reasons.append(Reason("uncovered_value", f"{place}: {shown(text)} is not in the profile's map for {spec.where} "
-                                             f"({known}){did_you_mean(text, list(spec.map or ()))}; add it under "
-                                             f"{spec.where}.map{' or skip' if spec.where == 'event.type' else ''} or give a "
-                                             f"default{open_quote(text)}"))
+    reasons.append(Reason("uncovered_value", Message(
+        N_("{place}: {value} is not in the profile's map for {field} ({known}){near}; add it under {field}.map{skip} or give a "
+           "default{hint}"), place=place, value=shown(text), field=spec.where, known=known, near=did_you_mean(text, list(spec.map or ())),
+        skip=Message(N_(" or skip")) if spec.where == "event.type" else "", hint=open_quote(text))))
     return UNSET
 
 
@@ -425,7 +427,7 @@ def shown(text: str) -> str:
 
 def open_quote(text: str) -> str:
     """A hint when a cell runs over lines: a quote opened and never closed swallows the rows after it."""
-    return "; the cell runs over several lines: is a quote (\") left open in this row?" if "\n" in text else ""
+    return Message(N_("; the cell runs over several lines: is a quote (\") left open in this row?")) if "\n" in text else ""
 
 
 def rejection(tid: str | None, line: int, reasons: list[Reason]) -> Rejection:
@@ -451,11 +453,12 @@ def check_tickets(result: Imported, tz: dt.tzinfo) -> None:
             tid = item.data["id"]
             try:
                 if tid in first:
-                    raise TicketError("duplicate_id", f"row {item.line}: ticket id '{tid}' was already used at row {first[tid]}")
+                    raise TicketError("duplicate_id", Message(N_("row {line}: ticket id '{id}' was already used at row {first}"),
+                                                              line=item.line, id=tid, first=first[tid]))
                 first[tid] = item.line
                 ticket_from_data(item.data, item.line, tz)
             except TicketError as exc:
-                result.items[position] = Rejection(tid, item.line, (Reason(exc.code, str(exc)),))
+                result.items[position] = Rejection(tid, item.line, (Reason(exc.code, exc.message),))
 
 
 __all__ = ["EPOCHS", "MAX_MINUTES", "UNSET", "ExportRefused", "Imported", "Profile", "ProfileError", "Segments", "Timed", "Value",

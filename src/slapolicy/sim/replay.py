@@ -24,17 +24,17 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO
 
+from ..i18n import Message
 from ..validate.repository import PolicySet
 from .correlate import Correlator
 from .dedup import IdIndex
 from .imports import ExportRefused, Imported, Profile, read_export
 from .json_tickets import is_json, read_json_tickets
-from .lanes import Adds, Lanes, Partial, Plan, Sink
+from .lanes import ALREADY_USED, Adds, Lanes, Partial, Plan, Sink
 from .lines import BLOCK_BYTES, Lines, open_binary
 from .outcome import Outcome, Reason, Rejection
 from .passes import first_pass, second_pass
@@ -99,7 +99,7 @@ def _read_items(plan: Plan, path: str, fmt: str) -> list[RawItem | Rejection]:
     try:
         return list(read_items(decode_text(raw, plan.encoding or "utf-8"), fmt, path))
     except TicketError as exc:
-        return [reject(None, 1, exc.code, str(exc))]
+        return [reject(None, 1, exc.code, exc.message)]
 
 
 def read_profiled(profile: Profile, raw: bytes, encoding: str | None = None, sheet: str | None = None) -> Imported:
@@ -174,10 +174,17 @@ def replay_items(plan: Plan, items: Sequence[RawItem | Rejection], total: Adds,
 def _at_line(outcome: Outcome, line: int, back: dict[int, int]) -> Outcome:
     """An outcome of a renumbered item with its own line again (and the first claimant's, for a duplicate)."""
     if isinstance(outcome, Rejection):
-        reasons = tuple(Reason(r.code, re.sub(r"already used at line (\d+)", lambda m: f"already used at line {back.get(int(m.group(1)), m.group(1))}",
-                                                 r.message)) if r.code == "duplicate_id" else r for r in outcome.reasons)
+        reasons = tuple(_first_claimant(r, back) if r.code == "duplicate_id" and isinstance(r.message, Message) else r
+                        for r in outcome.reasons)
         return dataclasses.replace(outcome, line=line, reasons=reasons)
     return dataclasses.replace(outcome, line=line)
+
+
+def _first_claimant(reason: Reason, back: dict[int, int]) -> Reason:
+    """A duplicate id's reason naming the first claimant by its own line."""
+    assert isinstance(reason.message, Message)
+    first = reason.message.values["first"]
+    return Reason(reason.code, Message(ALREADY_USED, **{**reason.message.values, "first": back.get(first, first) if isinstance(first, int) else first}))
 
 
 def line_count(path: str) -> int | None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..calendar.instants import EXCEL_TEXT_FORMATS, InstantError, read_cell_time
 from ..diagnostics.record import did_you_mean, one_line, shorten
+from ..i18n import N_, Message
 from .outcome import Reason
 from .workbook import column_letter
 
@@ -99,11 +100,12 @@ class Quotes:
         if cell is None:
             return None
         name = f" '{one_line(shorten(self.header[cell], 40))}'" if cell < len(self.header) else ""
-        swallowed = f"lines {first + 1}-{last} of the file (to its end)" if at_end else \
-            f"lines {first + 1}-{last} of the file (up to a quote on line {last})"
-        return cell, Reason("unparseable", f"row {number}, column {column_letter(cell)}{name}: a quote (\") opened in this cell is "
-                                           f"never closed, so {swallowed} were read into this one cell instead of as rows; close "
-                                           "the quote (a quote inside a cell is written twice: \"\") and export again")
+        swallowed = Message(N_("lines {first}-{last} of the file (to its end)"), first=first + 1, last=last) if at_end else \
+            Message(N_("lines {first}-{last} of the file (up to a quote on line {last})"), first=first + 1, last=last)
+        return cell, Reason("unparseable", Message(
+            N_("row {row}, column {column}{name}: a quote ({quote}) opened in this cell is never closed, so {swallowed} were read into "
+               "this one cell instead of as rows; close the quote (a quote inside a cell is written twice: {twice}) and export again"),
+            row=number, column=column_letter(cell), name=name, quote='"', swallowed=swallowed, twice='""'))
 
 
 def missing_columns(missing: list[tuple[tuple[str, ...], str]], header: list[str], delimiter: str) -> str:

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 
 from ..calendar.spec import CalendarError
+from ..i18n import N_, Message
 from ..policy.model import Notice, Policy
 from ..rules.compiler import CompiledPolicy, compile_policy
 from ..rules.engine import Backend
@@ -261,16 +262,18 @@ class Replayer:
         if self.compared and policy is not None:
             events, kinds = self._unknown(policy)
             if ticket.kind in kinds:
-                return Rejection(ticket.id, ticket.line, (Reason(NOT_GOVERNED, f"version {policy.version} governs no "
-                                 f"'{ticket.kind}'; another version compared does: not replayed under it"),), ticket.kind)
+                return Rejection(ticket.id, ticket.line, (Reason(NOT_GOVERNED, Message(
+                    N_("version {version} governs no '{kind}'; another version compared does: not replayed under it"),
+                    version=policy.version, kind=ticket.kind)),), ticket.kind)
             ticket, ignored = _foreign(ticket, events)
         if created > self.as_of:
             return self._not_yet_created(ticket)
         try:
             if policy is None:
                 day = local_day(created, self.policies.tz)
-                raise TicketError("no_policy_version", f"no version of policy '{self.policies.id}' is in force on {day}; "
-                                                       f"its versions cover {_coverage(self.policies)}")
+                raise TicketError("no_policy_version", Message(N_("no version of policy '{policy}' is in force on {day}; its versions "
+                                                                  "cover {coverage}"), policy=self.policies.id, day=day,
+                                                               coverage=_coverage(self.policies)))
             correlated = self.correlated
             outcome = self.simulator(policy).run(ticket, correlated.matches.get(ticket.line, ()),
                                                  correlated.undecided.get(ticket.line, ()))
@@ -297,8 +300,9 @@ class Replayer:
         if problems:
             return Rejection(ticket.id, ticket.line, tuple(dict.fromkeys(problems)), ticket.kind)
         when = dt.datetime.fromtimestamp(created, self.policies.tz).isoformat()
-        return Rejection(ticket.id, ticket.line, (Reason(NOT_YET_CREATED, f"created {when}, after --as-of "
-                         f"{dt.datetime.fromtimestamp(self.as_of, self.policies.tz).isoformat()}: not replayed"),), ticket.kind)
+        return Rejection(ticket.id, ticket.line, (Reason(NOT_YET_CREATED, Message(
+            N_("created {when}, after --as-of {as_of}: not replayed"), when=when,
+            as_of=dt.datetime.fromtimestamp(self.as_of, self.policies.tz).isoformat())),), ticket.kind)
 
     def item(self, item: RawItem | Rejection) -> SubjectOutcome | Rejection:
         """An item read as plain data (CSV, YAML, a test case), checked, then replayed."""

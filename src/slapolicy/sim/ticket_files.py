@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 
 from ..diagnostics.record import InputError
+from ..i18n import N_, Message
 from ..policy.loader import MAX_BYTES
 from .outcome import Rejection
 from .sheets import cell_value, excel_at, sniff_delimiter
@@ -43,11 +44,13 @@ def decode_text(raw: bytes, encoding: str) -> str:
         line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         if codec == "utf-8-sig":
-            hint = "; is it GB18030 / GBK? give --encoding gb18030"
+            hint: str = Message(N_("; is it GB18030 / GBK? give --encoding gb18030"))
         else:
-            hint = "; it is UTF-8 text (saved without a byte-order mark, as WPS and Excel for Mac do): try --encoding utf-8" \
+            hint = Message(N_("; it is UTF-8 text (saved without a byte-order mark, as WPS and Excel for Mac do): try --encoding utf-8")) \
                 if is_utf8(raw) else ""
-        raise TicketError("unparseable", f"line {line}, byte {column}: the file is not {encoding} text (byte 0x{raw[exc.start]:02X}){hint}") from None
+        raise TicketError("unparseable", Message(N_("line {line}, byte {column}: the file is not {encoding} text (byte {value}){hint}"),
+                                                 line=line, column=column, encoding=encoding, value=f"0x{raw[exc.start]:02X}",
+                                                 hint=hint)) from None
 
 
 def is_utf8(raw: bytes) -> bool:

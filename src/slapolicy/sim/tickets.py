@@ -27,6 +27,7 @@ from ..calendar.instants import (
     parse_instant,
 )
 from ..diagnostics.record import did_you_mean, shorten
+from ..i18n import N_, Message
 from .outcome import Reason, Rejection
 
 FORMATS = ("jsonl", "json", "yaml", "csv", "xlsx")
@@ -68,6 +69,10 @@ class RawItem:
     line: int
 
 
+ATTRIBUTES = Message(N_("attributes"))  # a subject's, as a message names them
+NO_EVENTS = Message(N_("the ticket has no events"))
+
+
 class TicketError(ValueError):
     """Why an item cannot be replayed; `more`: the further problems found while rejecting it;
     `partial`: the item as far as it could be read (set when its reading failed), so that the
@@ -76,12 +81,13 @@ class TicketError(ValueError):
     def __init__(self, code: str, message: str, more: tuple[Reason, ...] = ()) -> None:
         super().__init__(message)
         self.code = code
+        self.message = message  # a Message keeps its template, for the text output to say it in the reader's language
         self.more = more
         self.partial: Ticket | None = None
 
     @property
     def reasons(self) -> tuple[Reason, ...]:
-        return (Reason(self.code, str(self)), *self.more)
+        return (Reason(self.code, self.message), *self.more)
 
 
 def reject(ticket_id: str | None, line: int, code: str, message: str) -> Rejection:
@@ -117,15 +123,15 @@ def _scalars(attrs: Any, where: str) -> dict[str, Any]:
     if attrs is None:
         return {}
     if not isinstance(attrs, dict):
-        raise TicketError("bad_shape", f"{where} must be a mapping of attribute names to values")
+        raise TicketError("bad_shape", Message(N_("{where} must be a mapping of attribute names to values"), where=where))
     for key, value in attrs.items():
         if value is None or isinstance(value, (str, bool, int)):
             continue
         if isinstance(value, float) and math.isfinite(value):
             continue
         if isinstance(value, float):
-            raise TicketError("bad_shape", f"attribute '{key}' is {value}; give a finite number")
-        raise TicketError("bad_shape", f"attribute '{key}' must be text, a number or true/false")
+            raise TicketError("bad_shape", Message(N_("attribute '{key}' is {value}; give a finite number"), key=key, value=value))
+        raise TicketError("bad_shape", Message(N_("attribute '{key}' must be text, a number or true/false"), key=key))
     return attrs
 
 
@@ -133,29 +139,32 @@ def _identity(tid: Any, attributes: Any) -> tuple[str, dict[str, Any]]:
     """The first checks, in the same order on every path: the id, then the attributes."""
     key = ticket_key(tid)
     if key is None:
-        raise TicketError("bad_shape", "the ticket has no id")
-    return key, _scalars(attributes, "attributes")
+        raise TicketError("bad_shape", Message(N_("the ticket has no id")))
+    return key, _scalars(attributes, ATTRIBUTES)
 
 
 def _kind(value: Any) -> str:
     if value is None:
         return "ticket"
     if not isinstance(value, str) or not value:
-        raise TicketError("bad_shape", "`kind` must be the name of a kind of subject (ticket, contract, call …)")
+        raise TicketError("bad_shape", Message(N_("`kind` must be the name of a kind of subject (ticket, contract, call …)")))
     return value
 
 
 def _finish(key: str, line: int, attrs: dict[str, Any], events: list[Event], kind: str = "ticket") -> Ticket:
     if len(events) > MAX_EVENTS:
-        raise TicketError("limit", f"the ticket has {len(events)} events; slapolicy replays at most {MAX_EVENTS} per ticket")
+        raise TicketError("limit", Message(N_("the ticket has {count} events; slapolicy replays at most {limit} per ticket"),
+                                           count=len(events), limit=MAX_EVENTS))
     events.sort(key=_AT)  # stable: equal times keep input order
     if events[0].type != "created":
         if not any(e.type == "created" for e in events):
-            error = _misspelt_created(events) or TicketError("missing_created", "the ticket has no 'created' event; every ticket starts with one, e.g. "
-                                                   '{"at": "2025-03-07T09:00:00+08:00", "type": "created"}')
+            error = _misspelt_created(events) or TicketError("missing_created", Message(
+                N_("the ticket has no 'created' event; every ticket starts with one, e.g. {example}"),
+                example='{"at": "2025-03-07T09:00:00+08:00", "type": "created"}'))
         else:
-            error = TicketError("event_before_created", f"a '{shorten(events[0].type)}' event comes before 'created'; "
-                                                        "the ticket starts with its 'created' event: check both times")
+            error = TicketError("event_before_created", Message(
+                N_("a '{type}' event comes before 'created'; the ticket starts with its 'created' event: check both times"),
+                type=shorten(events[0].type)))
         raise _partial(error, key, line, attrs, events, kind)
     return Ticket(key, line, attrs, events, kind)
 
@@ -170,9 +179,10 @@ def _misspelt_created(events: list[Event]) -> TicketError | None:
     for index, event in enumerate(events):
         near = did_you_mean(event.type, ("created",))
         if near:
-            why = "event types are written in lower case" if event.type.lower() == "created" else \
-                "every ticket starts with a 'created' event"
-            error = TicketError("unknown_event_type", f"unknown event type '{shorten(event.type)}'{near} ({why})")
+            why = Message(N_("event types are written in lower case")) if event.type.lower() == "created" else \
+                Message(N_("every ticket starts with a 'created' event"))
+            error = TicketError("unknown_event_type", Message(N_("unknown event type '{type}'{near} ({why})"),
+                                                              type=shorten(event.type), near=near, why=why))
             events[index] = event._replace(type="created")
             return error
     return None
@@ -198,7 +208,7 @@ def ticket_from_data(data: Any, line: int, tz: dt.tzinfo) -> Ticket:
     """Shape and time checks that need no policy; TicketError says what is wrong, with every
     further problem of the item (each event is checked, not only up to the first bad one)."""
     if not isinstance(data, dict):
-        raise TicketError("unparseable", f"line {line} is not a ticket object")
+        raise TicketError("unparseable", Message(N_("line {line} is not a ticket object"), line=line))
     problems: list[TicketError] = []
     key, kind = "", "ticket"
     attributes: dict[str, Any] = {}
@@ -217,7 +227,7 @@ def ticket_from_data(data: Any, line: int, tz: dt.tzinfo) -> Ticket:
     events = []
     untimed = []
     if not isinstance(events_data, list) or not events_data:
-        problems.append(TicketError("missing_created", "the ticket has no events"))
+        problems.append(TicketError("missing_created", NO_EVENTS))
     else:
         for i, e in enumerate(events_data):
             try:
@@ -237,29 +247,29 @@ def ticket_from_data(data: Any, line: int, tz: dt.tzinfo) -> Ticket:
 def _all(problems: list[TicketError]) -> TicketError:
     """One TicketError holding every problem found, the first one first."""
     first = problems[0]
-    return TicketError(first.code, str(first), tuple(r for p in problems[1:] for r in p.reasons))
+    return TicketError(first.code, first.message, tuple(r for p in problems[1:] for r in p.reasons))
 
 
 def _attributes_anyway(attrs: Any) -> tuple[dict[str, Any], bool]:
     """The attributes of an item whose id was refused, and whether they could be read."""
     try:
-        return _scalars(attrs, "attributes"), True
+        return _scalars(attrs, ATTRIBUTES), True
     except TicketError:
         return {}, False
 
 
 def _event(e: Any, i: int, tz: dt.tzinfo) -> Event:
     if not isinstance(e, dict) or not isinstance(e.get("type"), str):
-        raise TicketError("bad_shape", f"event {i + 1} needs a type")
+        raise TicketError("bad_shape", Message(N_("event {n} needs a type"), n=i + 1))
     try:
         at = parse_instant(e.get("at"), tz)
     except InstantError as exc:
-        raise TicketError("bad_timestamp", f"event {i + 1}: {exc}") from None
+        raise TicketError("bad_timestamp", Message(N_("event {n}: {problem}"), n=i + 1, problem=str(exc))) from None
     texts = [e.get(name) for name in ("status", *WHO)]
     for name, value in zip(("status", *WHO), texts):
         if value is not None and not isinstance(value, str):
-            raise TicketError("bad_shape", f"event {i + 1}: `{name}` must be text")
-    attrs = _scalars(e.get("attributes"), f"event {i + 1} attributes")
+            raise TicketError("bad_shape", Message(N_("event {n}: `{name}` must be text"), n=i + 1, name=name))
+    attrs = _scalars(e.get("attributes"), Message(N_("event {n} attributes"), n=i + 1))
     return Event(at, e["type"], texts[0], attrs or _NO_ATTRIBUTES, *texts[1:])
 
 
@@ -315,8 +325,8 @@ def decode_line(line: bytes, number: int, tz: dt.tzinfo, check: Check | None = N
     except msgspec.ValidationError:
         return _decode_plain(line, number, tz, check)
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-        message = _not_utf8(line, number) or (f"line {number} is not JSON ({exc}); each line holds one ticket "
-                                              '{"id": ..., "attributes": {...}, "events": [...]}')
+        message = _not_utf8(line, number) or Message(N_("line {line} is not JSON ({problem}); each line holds one ticket {shape}"),
+                                                     line=number, problem=str(exc), shape='{"id": ..., "attributes": {...}, "events": [...]}')
         return reject(line_id(line), number, "unparseable", message)
     problems: list[TicketError] = []
     key, kind = "", "ticket"
@@ -330,18 +340,19 @@ def decode_line(line: bytes, number: int, tz: dt.tzinfo, check: Check | None = N
         attributes, readable = _attributes_anyway(raw.attributes)
         readable = readable and isinstance(raw.kind, str) and bool(raw.kind)
     if not raw.events:
-        problems.append(TicketError("missing_created", "the ticket has no events"))
+        problems.append(TicketError("missing_created", NO_EVENTS))
     events = []
     untimed = []
     for i, e in enumerate(raw.events):
         try:
             extra = e.attributes
             if extra:
-                _scalars(extra, f"event {i + 1} attributes")
+                _scalars(extra, Message(N_("event {n} attributes"), n=i + 1))
             events.append(Event(decoded_epoch(e.at, tz), e.type, e.status, extra or _NO_ATTRIBUTES,
                                 e.actor, e.role, e.assignee, e.group))
         except (TicketError, InstantError) as exc:  # every event is checked: the rejection holds every problem of the line
-            problems.append(exc if isinstance(exc, TicketError) else TicketError("bad_timestamp", f"event {i + 1}: {exc}"))
+            problems.append(exc if isinstance(exc, TicketError) else
+                            TicketError("bad_timestamp", Message(N_("event {n}: {problem}"), n=i + 1, problem=str(exc))))
             untimed.append(Event(math.inf, e.type, e.status, _NO_ATTRIBUTES))
     try:
         if problems:
@@ -358,8 +369,8 @@ def _not_utf8(line: bytes, number: int) -> str | None:
     try:
         line.decode("utf-8")
     except UnicodeDecodeError as exc:
-        where = f"byte {exc.start + 1} of the line, 0x{line[exc.start]:02X}"
-        return f"line {number} is not UTF-8 text ({where}); is the file GB18030 / GBK? give --encoding gb18030"
+        return Message(N_("line {line} is not UTF-8 text (byte {byte} of the line, {value}); is the file GB18030 / GBK? give "
+                          "--encoding gb18030"), line=number, byte=exc.start + 1, value=f"0x{line[exc.start]:02X}")
     return None
 
 

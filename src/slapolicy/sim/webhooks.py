@@ -27,12 +27,14 @@ import msgspec
 
 from ..calendar.instants import MAX_YEAR, MIN_YEAR, RANGE_TEXT, InstantError, read_cell_time, wall_time
 from ..diagnostics.record import one_line, shorten
+from ..i18n import N_, Message
 from .mapping import MAX_MINUTES, UNSET, Imported, Profile, Segments, Timed, Value, elapsed, mapped, rejection, shown
 from .outcome import Reason, Rejection
 from .tickets import BOM, WHO, RawItem, ticket_key
 
 _MISSING: Any = object()  # a path the payload does not have (or holds null or "")
 _TEXT_FIELDS = ("status", *WHO)  # what the ticket format reads as text
+WHAT = {"payload": N_("payload"), "ticket": N_("ticket")}  # what a rejection names an item of the file
 
 
 class WebhookEvent(NamedTuple):
@@ -57,9 +59,9 @@ def map_webhook(profile: Profile, payload: bytes | Mapping[str, Any], line: int 
         try:
             payload = msgspec.json.decode(payload)
         except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-            return Rejection(None, line, (Reason("unparseable", f"the payload is not JSON: {one_line(str(exc))}"),))
+            return Rejection(None, line, (Reason("unparseable", Message(N_("the payload is not JSON: {problem}"), problem=one_line(str(exc)))),))
         if not isinstance(payload, Mapping):
-            return Rejection(None, line, (Reason("unparseable", "the payload is not a JSON object"),))
+            return Rejection(None, line, (Reason("unparseable", Message(N_("the payload is not a JSON object"))),))
     return _Payload(profile, payload, line).events()
 
 
@@ -78,8 +80,9 @@ class _Payload:
         found = _at(self.payload, p.id_path)
         subject = ticket_key(found) if found is not _MISSING else None
         if subject is None:
-            why = "is not in the payload" if found is _MISSING else f"holds {_kind_of(found)}, not a ticket id (text or a whole number)"
-            self.reasons.append(Reason("unparseable", f"id: {p.id} {why}; every payload names its ticket"))
+            why = Message(N_("is not in the payload")) if found is _MISSING else \
+                Message(N_("holds {kind}, not a ticket id (text or a whole number)"), kind=_kind_of(found))
+            self.reasons.append(Reason("unparseable", Message(N_("id: {path} {why}; every payload names its ticket"), path=p.id, why=why)))
         kind = self.read(p.kind) if p.kind is not None else UNSET
         attributes = {name: v for name, spec in p.attributes if (v := self.read(spec)) is not UNSET and v is not None}
         events: dict[str, WebhookEvent] = {}
@@ -104,8 +107,8 @@ class _Payload:
         known = len(self.reasons)
         type_ = self.read(spec["type"])
         if type_ is UNSET and len(self.reasons) == known:
-            self.reasons.append(Reason("unparseable", f"event.type: {spec['type'].column} is not in the payload; it holds "
-                                                      "the event type (or give event.type a default)"))
+            self.reasons.append(Reason("unparseable", Message(N_("event.type: {path} is not in the payload; it holds the event type (or "
+                                                                 "give event.type a default)"), path=spec["type"].column)))
         at = spec["at"]
         when = self.time(at.paths[0], at.column or "", required=True)
         if type_ is None or type_ is UNSET or when is UNSET:
@@ -129,15 +132,16 @@ class _Payload:
             if isinstance(value, (dict, list)):
                 if len(spec.paths) > 1:  # a key of several paths is made of the values there are
                     continue
-                self.reasons.append(Reason("bad_shape", f"{spec.where}: {spec.column} holds {_kind_of(value)}, not a value; "
-                                                        f"name a field inside it ({spec.column}.name)"))
+                self.reasons.append(Reason("bad_shape", Message(N_("{field}: {path} holds {kind}, not a value; name a field inside it "
+                                                                   "({path}.name)"), field=spec.where, path=spec.column, kind=_kind_of(value))))
                 return UNSET
             if value is not _MISSING:
                 values.append(value)
         if not values:
             if spec.required and spec.default is UNSET:
-                self.reasons.append(Reason("unparseable", f"{spec.where}: {spec.column} is not in the payload; the profile "
-                                                          "requires it (give it a default to use when it is missing)"))
+                self.reasons.append(Reason("unparseable", Message(N_("{field}: {path} is not in the payload; the profile requires it "
+                                                                     "(give it a default to use when it is missing)"), field=spec.where,
+                                                                  path=spec.column)))
             return spec.default
         texts = [_text(v) for v in values]
         keys = tuple(" ".join(texts[:n]) for n in range(len(texts), 0, -1))
@@ -158,8 +162,8 @@ class _Payload:
         if minutes is _MISSING or base is None:
             return UNSET
         if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or not 0 <= minutes <= MAX_MINUTES:
-            self.reasons.append(Reason("bad_timestamp", f"{timed.column}: {_kind_of(minutes)} is not a number of minutes from "
-                                                        f"0 to {MAX_MINUTES}"))
+            self.reasons.append(Reason("bad_timestamp", Message(N_("{path}: {kind} is not a number of minutes from 0 to {limit}"),
+                                                                path=timed.column, kind=_kind_of(minutes), limit=MAX_MINUTES)))
             return UNSET
         return elapsed(base, minutes)
 
@@ -168,13 +172,13 @@ class _Payload:
         value = _at(self.payload, segments)
         if value is _MISSING:
             if required:
-                self.reasons.append(Reason("unparseable", f"event.at: {written} is not in the payload; it holds the "
-                                                          "time of the event the payload reports"))
+                self.reasons.append(Reason("unparseable", Message(N_("event.at: {path} is not in the payload; it holds the time of the "
+                                                                     "event the payload reports"), path=written)))
             return UNSET
         try:
             return _datetime(value, self.profile)
         except InstantError as exc:
-            self.reasons.append(Reason("bad_timestamp", f"{written}: {one_line(str(exc))}"))
+            self.reasons.append(Reason("bad_timestamp", Message("{path}: {problem}", path=written, problem=one_line(str(exc)))))
             return UNSET
 
 
@@ -278,7 +282,9 @@ class Subjects:
             out.items.append(RawItem(data, line))
         _, data, seen, reasons = self.tickets[subject]
         if isinstance(mapped_, Rejection):
-            reasons.extend(Reason(r.code, f"{self.what} {number or mapped_.line}: {r.message}") for r in mapped_.reasons)
+            reasons.extend(Reason(r.code, Message(N_("{what} {n}: {reason}"), what=Message(WHAT[self.what]), n=number or mapped_.line,
+                                                  reason=r.message))
+                           for r in mapped_.reasons)
             return
         if mapped_.kind is not None:
             data.setdefault("kind", mapped_.kind)
@@ -307,8 +313,8 @@ def read_payloads(profile: Profile, raw: bytes) -> Imported:
     if file.lines:
         return subjects.finish()
     if not isinstance(file.whole, Mapping):
-        subjects.imported.items.append(Rejection(None, 1, (Reason("unparseable", "the file holds no payload: a JSON object, "
-                                                                                 "or one a line"),)))
+        subjects.imported.items.append(Rejection(None, 1, (Reason("unparseable", Message(N_("the file holds no payload: a JSON object, or "
+                                                                                            "one a line"))),)))
         return subjects.imported
     subjects.add(map_webhook(profile, file.whole, 1), 1)
     return subjects.finish()
@@ -341,13 +347,13 @@ def malformed(text: bytes, exc: Exception) -> Rejection:
     message = one_line(str(exc))
     byte = message.rpartition("(byte ")[2].rstrip(")")
     if not byte.isdigit():
-        return Rejection(None, 1, (Reason("unparseable", f"the file is not JSON ({message})"),))
+        return Rejection(None, 1, (Reason("unparseable", Message(N_("the file is not JSON ({problem})"), problem=message)),))
     at = int(byte)
     line = text.count(b"\n", 0, at) + 1
     column = at - (text.rfind(b"\n", 0, at) + 1) + 1
-    return Rejection(None, line, (Reason("unparseable", f"column {column}: the file is not JSON "
-                                                        f"({message.partition(' (byte')[0]}); a webhook profile reads a "
-                                                        "JSON payload, or one a line"),))
+    return Rejection(None, line, (Reason("unparseable", Message(N_("column {column}: the file is not JSON ({problem}); a webhook profile "
+                                                                   "reads a JSON payload, or one a line"), column=column,
+                                                                problem=message.partition(" (byte")[0])),))
 
 
 __all__ = ["JsonFile", "SubjectEvents", "Subjects", "WebhookEvent", "map_webhook", "read_json_file", "read_payloads"]

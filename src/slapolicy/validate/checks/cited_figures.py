@@ -34,6 +34,7 @@ from decimal import Decimal
 from typing import Any
 
 from ...calendar.durations import DurationError, parse_duration
+from ...i18n import N_, Message, alternatives, listing
 from ...policy.loader import JsonPath
 from ...policy.model import Policy, TargetValue
 from ...policy.register import Clause, Figure, Value, figure_value
@@ -41,7 +42,8 @@ from .base import Problem, implemented_clauses
 
 CODE = "SLA705"
 
-_KIND_WORDS = {"duration": "duration", "rate": "rate", "count": "number", "amount": "amount", "period": "period"}
+_KIND_WORDS = {"duration": N_("duration"), "rate": N_("rate"), "count": N_("number"), "amount": N_("amount"), "period": N_("period")}
+_NOUNS = {noun: noun for noun in (N_("rule"), N_("metric"), N_("objective"), N_("penalty"), N_("multiplier"), N_("correlation"))}
 
 
 @dataclass(frozen=True)
@@ -76,24 +78,29 @@ def _judge(cited: _Cited, clauses: list[Clause]) -> Iterator[Problem]:
     relevant = [(c, f) for c, f in given if f.metric in (None, cited.metric) and f.measure in (None, cited.measure)]
     if relevant:
         if cited.value not in {f.value for _, f in relevant}:
-            yield Problem(cited.path, f"{_says(relevant)}; this {cited.noun} says {cited.text}")
+            yield Problem(cited.path, Message(N_("{says}; this {noun} says {text}"), says=_says(relevant), noun=Message(_NOUNS[cited.noun]),
+                                              text=cited.text))
         return
     if not cited.rule_choice and not cited.window:
-        kind = _KIND_WORDS[cited.kind]
-        gives = f"{_says(given)}, not for this" if given else f"{', '.join(c.id for c in clauses)} give{'s' if len(clauses) == 1 else ''} no {kind}"
-        yield Problem(cited.path, f"{gives}; the {kind} {cited.text} is the company's: say why (choice: \"…\")")
+        kind = Message(_KIND_WORDS[cited.kind])
+        ids = ", ".join(c.id for c in clauses)
+        gives = Message(N_("{says}, not for this"), says=_says(given)) if given else \
+            Message(N_("{clauses} gives no {kind}") if len(clauses) == 1 else N_("{clauses} give no {kind}"), clauses=ids, kind=kind)
+        yield Problem(cited.path, Message(N_("{gives}; the {kind} {text} is the company's: say why ({fix})"), gives=gives, kind=kind,
+                                          text=cited.text, fix='choice: "…"'))
 
 
 def _says(figures: list[tuple[Clause, Figure]]) -> str:
     by_clause: dict[str, list[Figure]] = {}
     for clause, figure in figures:
         by_clause.setdefault(clause.id, []).append(figure)
-    return "; ".join(f"{cid} says " + " or ".join(f"{f.words} ({f.text}){_for(f)}" for f in found)
-                     for cid, found in by_clause.items())
+    return listing([Message(N_("{clause} says {figures}"), clause=cid,
+                            figures=alternatives([Message("{words} ({text}){what}", words=f.words, text=f.text, what=_for(f)) for f in found]))
+                    for cid, found in by_clause.items()], "; ")
 
 
 def _for(figure: Figure) -> str:
-    return f" for {figure.metric or figure.measure}" if figure.metric or figure.measure else ""
+    return Message(N_(" for {what}"), what=figure.metric or figure.measure) if figure.metric or figure.measure else ""
 
 
 def _figures(policy: Policy) -> Iterator[_Cited]:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ...i18n import N_, Message
 from ...policy.loader import JsonPath
 from ...policy.model import Metric, Policy
 from ...policy.register import Clause
@@ -49,33 +50,40 @@ def check(policy: Policy) -> Iterator[Problem]:
             continue
         for construct, path, what in _constructs(metric):
             if construct not in metric.choices and not _given(cited, construct, metric.id):
-                yield Problem(path, f"the {metric.id} clock {what}, which {_names(cited)} not say; if it is the company's "
-                                    f"choice, say why: choices: {{{construct}: \"why\"}}", key=True)
+                said = N_("the {metric} clock {what}, which {clauses} does not say; if it is the company's choice, say why: {fix}") \
+                    if len(cited) == 1 else N_("the {metric} clock {what}, which {clauses} do not say; if it is the company's choice, "
+                                               "say why: {fix}")
+                yield Problem(path, Message(said, metric=metric.id, what=what, clauses=_ids(cited), fix=f'choices: {{{construct}: "why"}}'),
+                              key=True)
     for objective in policy.objectives:
         window = objective.within
         cited = [known[c] for c in objective.clauses if c in known]
         if window is not None and cited and window.choice is None and not _given(cited, "window", None):
-            yield Problem(window.path, f"objective {objective.id} counts a proof within {window.duration}, a window "
-                                       f"{_names(cited)} not give; if it is the company's choice, say why: "
-                                       f"within: {{within: {window.duration}, choice: \"why\"}}")
+            said = N_("objective {objective} counts a proof within {duration}, a window {clauses} does not give; if it is the "
+                      "company's choice, say why: {fix}") if len(cited) == 1 else \
+                N_("objective {objective} counts a proof within {duration}, a window {clauses} do not give; if it is the company's "
+                   "choice, say why: {fix}")
+            yield Problem(window.path, Message(said, objective=objective.id, duration=window.duration, clauses=_ids(cited),
+                                               fix=f'within: {{within: {window.duration}, choice: "why"}}'))
 
 
-def _constructs(metric: Metric) -> Iterator[tuple[str, JsonPath, str]]:
+def _constructs(metric: Metric) -> Iterator[tuple[str, JsonPath, Message]]:
     """Each construct the metric has: its name, where it is written, and what it does in words."""
     if metric.pause_statuses:
-        yield "pause", metric.path + ("pause_while",), f"pauses while the status is {', '.join(metric.pause_statuses)}"
+        yield "pause", metric.path + ("pause_while",), Message(N_("pauses while the status is {statuses}"),
+                                                               statuses=", ".join(metric.pause_statuses))
     elif metric.pause_on:
-        yield "pause", metric.path + ("pause_on",), f"pauses on {', '.join(metric.pause_on)}"
+        yield "pause", metric.path + ("pause_on",), Message(N_("pauses on {events}"), events=", ".join(metric.pause_on))
     if metric.cancel_on:
-        yield "cancel", metric.path + ("cancel_on",), f"is cancelled (no verdict) on {', '.join(metric.cancel_on)}"
+        yield "cancel", metric.path + ("cancel_on",), Message(N_("is cancelled (no verdict) on {events}"), events=", ".join(metric.cancel_on))
     if metric.repeat:
-        yield "repeat", metric.path + ("repeat",), "starts again at each stop (repeat)"
+        yield "repeat", metric.path + ("repeat",), Message(N_("starts again at each stop (repeat)"))
 
 
 def _given(cited: list[Clause], construct: str, metric: str | None) -> bool:
     return any(c.construct == construct and c.metric in (None, metric) for clause in cited for c in clause.constructs)
 
 
-def _names(cited: list[Clause]) -> str:
-    """`R-000-05 does` or `R-000-01, R-000-05 do`: the clauses as the subject of a verb."""
-    return ", ".join(c.id for c in cited) + (" does" if len(cited) == 1 else " do")
+def _ids(cited: list[Clause]) -> str:
+    """`R-000-01, R-000-05`: the clauses a message names (its verb agrees with how many)."""
+    return ", ".join(c.id for c in cited)

@@ -38,7 +38,7 @@ def check(policy: Policy) -> Iterator[Problem]:
     try:
         compiled = compile_policy(policy)
     except ConditionTooLarge as exc:
-        yield Problem(exc.path, str(exc))
+        yield Problem(exc.path, exc.message)
         return
     refused = refusal(compiled)
     if refused is not None:

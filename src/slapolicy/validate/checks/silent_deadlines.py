@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ...i18n import N_, Message
 from ...policy.conditions import fields
 from ...policy.model import Policy
 from .base import Problem
@@ -38,12 +39,13 @@ def check(policy: Policy) -> Iterator[Problem]:
         anchored = [m.id for m in policy.metrics.values() if m.before == attribute.id]
         read = [r.id or str(r.index + 1) for r in policy.targets if attribute.id in fields(r.when)]
         if anchored:
-            carries = f"{', '.join(anchored)} {'is' if len(anchored) == 1 else 'are'} due before it"
+            carries = Message(N_("{metrics} is due before it") if len(anchored) == 1 else N_("{metrics} are due before it"),
+                              metrics=", ".join(anchored))
         elif read and attribute.type in ("date", "datetime"):
-            carries = f"target rule {', '.join(read)} reads it"
+            carries = Message(N_("target rule {rules} reads it"), rules=", ".join(read))
         else:
             continue
-        yield Problem(attribute.path + ("unknown",),
-                      f"attribute {attribute.id} carries a deadline ({carries}), and `unknown: ignore` skips that deadline "
-                      f"without a finding where it is missing; say why a {attribute.subject} may lack it "
-                      "(unknown: {ignore: \"why\"}), or warn (unknown: warn)")
+        yield Problem(attribute.path + ("unknown",), Message(
+            N_("attribute {attribute} carries a deadline ({carries}), and `unknown: ignore` skips that deadline without a finding "
+               "where it is missing; say why a {subject} may lack it ({ignore}), or warn ({warn})"),
+            attribute=attribute.id, carries=carries, subject=attribute.subject, ignore='unknown: {ignore: "why"}', warn="unknown: warn"))
