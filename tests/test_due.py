@@ -209,3 +209,16 @@ def test_workers_build_the_same_board(tmp_path: Path) -> None:
                block_bytes=32 * 1024)
         docs.append(board_document(total))
     assert docs[0] == docs[1] and len(docs[0]["tickets"]) > 50
+
+
+def test_a_count_of_subjects_says_their_kind(run_cli: Run) -> None:
+    """company-service's history mixes calls, a contract and tickets: the closing line counts subjects, not tickets,
+    and the summary lists the kinds replayed (left out where every subject is a ticket)."""
+    args = ("due", "policies/company-service", "examples/company-service/history.jsonl", "--as-of", "2025-03-05T12:00:00+08:00",
+            "--format", "json")
+    result = run_cli("--lang", "en", *args)
+    summary = json.loads(result.stdout)["summary"]
+    assert summary["kinds"] == ["call", "contract", "ticket"]
+    assert result.stderr.startswith(f"9 subjects: {summary['replayed']} simulated, 0 rejected, 3 not yet created; ")
+    assert run_cli("--lang", "zh", *args).stderr.startswith("9 个对象：模拟 6，拒收 0，尚未创建 3；")
+    assert "kinds" not in due(run_cli)["summary"]
