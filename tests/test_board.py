@@ -81,7 +81,7 @@ def test_the_board_in_chromium(browser: Any, run_cli: Run, history: Path, tmp_pa
     doc = json.loads(board(run_cli, history, AS_OF, "json"))
     assert len(doc["tickets"]) > 60 and doc["breaches_today"] and doc["escalations_today"]
     path = tmp_path / "board.html"
-    path.write_text(board(run_cli, history, AS_OF, "html"), encoding="utf-8")
+    path.write_text(board(run_cli, history, AS_OF, "html", "--lang", "zh"), encoding="utf-8")
     page, errors = open_page(browser, path)
 
     # in the order of the document: each ticket's soonest running clock first, those whose every clock is paused last

@@ -209,3 +209,39 @@ def test_workers_build_the_same_board(tmp_path: Path) -> None:
                block_bytes=32 * 1024)
         docs.append(board_document(total))
     assert docs[0] == docs[1] and len(docs[0]["tickets"]) > 50
+
+
+def test_a_count_of_subjects_says_their_kind(run_cli: Run) -> None:
+    """company-service's history mixes calls, a contract and tickets: the closing line counts subjects, not tickets,
+    and the summary lists the kinds replayed (left out where every subject is a ticket)."""
+    args = ("due", "policies/company-service", "examples/company-service/history.jsonl", "--as-of", "2025-03-05T12:00:00+08:00",
+            "--format", "json")
+    result = run_cli("--lang", "en", *args)
+    summary = json.loads(result.stdout)["summary"]
+    assert summary["kinds"] == ["call", "contract", "ticket"]
+    assert result.stderr.startswith(f"9 subjects: {summary['replayed']} simulated, 0 rejected, 3 not yet created; ")
+    assert run_cli("--lang", "zh", *args).stderr.startswith("9 个对象：模拟 6，拒收 0，尚未创建 3；")
+    assert "kinds" not in due(run_cli)["summary"]
+
+
+@pytest.mark.parametrize(("locale", "options", "page"), [
+    ("C.UTF-8", (), "zh"),  # the locale says nothing: the policy's language, Chinese
+    ("en_US.UTF-8", (), "en"),  # the locale: the board was Chinese whatever the locale before
+    ("C.UTF-8", ("--lang", "en"), "en"),  # slapolicy --lang
+    ("zh_CN.UTF-8", ("due", "--lang", "en"), "en"),  # due --lang: the same choice, spelt after the command
+])
+def test_due_speaks_the_one_language_choice(run_cli: Run, monkeypatch: pytest.MonkeyPatch, locale: str,
+                                            options: tuple[str, ...], page: str) -> None:
+    """The table, the summary line and the html board all speak the language chosen as every command chooses it."""
+    monkeypatch.setenv("LANG", locale)
+    monkeypatch.delenv("SLAPOLICY_LANG", raising=False)
+    head = options if "due" not in options else ()
+    tail = options[1:] if "due" in options else ()
+    args = (*head, "due", "policies/after-sales", FRIDAY, "--as-of", AS_OF, "--jobs", "1", *tail)
+    html = run_cli(*args, "--format", "html")
+    assert html.exit_code == 0, html.stderr
+    assert f'<html lang="{page}"' in html.stdout
+    summary = {"zh": "5 张工单：模拟 5，拒收 0；", "en": "5 tickets: 5 simulated, 0 rejected; "}[page]
+    assert html.stderr.startswith(summary)
+    table = run_cli(*args, "--format", "table").stdout.splitlines()[0]
+    assert table.startswith({"zh": "2025-03-07 18:00 仍在计时的时限", "en": "open clocks at 2025-03-07 18:00"}[page])

@@ -58,9 +58,34 @@ def test_diff_text_in_chinese(run_cli: Run, golden: Callable[[Path, str], None])
     lines = result.stdout.splitlines()
     assert lines[0] == "diff-fixture 1.0 → diff-fixture 1.0: 3 处变化"
     assert {"实际时限（首条匹配规则，按严重等级 × 服务等级）", "时限规则"} <= set(lines)
-    assert any(line.startswith("  移动     rule gold: position 2 → position 1") for line in lines)
+    assert "  移动     规则 gold: 第 2 位 → 第 1 位  (tests/fixtures/diff/base.yaml:29 → tests/fixtures/diff/reordered.yaml:28)" in lines
+    assert "           现在排在 p1 之前：两者都匹配时，以本规则为准" in lines
     same = run_cli("--lang", "zh", "diff", "tests/fixtures/diff/base.yaml", "tests/fixtures/diff/same.yaml", "--format", "markdown")
     assert same.stdout == "## 策略差异：diff-fixture 1.0 → diff-fixture 1.0: 语义无变化\n"
+
+
+def test_diff_of_shipped_versions_in_chinese(run_cli: Run, golden: Callable[[Path, str], None]) -> None:
+    """Each change's item, values and note said in Chinese (the policy's own names and texts as written); the JSON
+    keeps the English text of the same changes."""
+    args = ("diff", "2024.1", "2025.1", "--in", "policies/after-sales")
+    result = run_cli("--lang", "zh", *args)
+    assert result.exit_code == 1
+    golden(GOLDEN / "diff_after_sales.txt", result.stdout)
+    lines = result.stdout.splitlines()
+    assert ("  修改     first_response（severity=P2）: 1h 自然时间（全天候） → 30m 自然时间（全天候）  "
+            "(policies/after-sales/2024.1.yaml:52 → policies/after-sales/2025.1.yaml:276)") in lines
+    assert any(line.startswith("  新增     handover（每个 contract）: 1 working day 按日历 office（mon-fri 09:00-12:00, 13:30-18:00；"
+                               "CN 法定节假日，调休上班日上班）") for line in lines)
+    assert "  新增     withdrawn: 已声明  (policies/after-sales/2025.1.yaml:110)" in lines
+    for english in ("around the clock", "every ticket", " for severity=", "public holidays", "position "):
+        assert english not in result.stdout
+    changes = json.loads(run_cli("--lang", "zh", *args, "--format", "json").stdout)["changes"]
+    assert json.loads(run_cli(*args, "--format", "json").stdout)["changes"] == changes
+    assert {"section": "targets", "item": "first_response for severity=P2", "kind": "changed", "old": "1h around the clock",
+            "new": "30m around the clock", "old_at": "policies/after-sales/2024.1.yaml:52",
+            "new_at": "policies/after-sales/2025.1.yaml:276", "note": ""} in changes
+    markdown = run_cli("--lang", "zh", *args, "--format", "markdown").stdout
+    assert "| 修改 | first_response（severity=P2） | 1h 自然时间（全天候） → 30m 自然时间（全天候） |" in markdown
 
 
 def test_diff_impact_in_chinese(run_cli: Run) -> None:

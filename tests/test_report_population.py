@@ -235,3 +235,21 @@ def test_rules_not_applied_are_said_once_per_cause(run_cli: Run) -> None:
         out = run_cli(*args, "-f", fmt).stdout
         text = " ".join(out.split()) if fmt == "table" else html.unescape(out)
         assert text.count(said) == 1, fmt
+
+
+def test_what_is_not_measured_and_not_applied_is_said_in_chinese(run_cli: Run, tmp_path: Path) -> None:
+    """The reasons a figure is not measured and a rule not applied are messages: said in Chinese in the Chinese
+    report, in English in its JSON, whatever the language."""
+    silent = [{**t, "events": [e for e in t["events"] if e["type"] != "responded"]} for t in NETWORK]
+    args = ("--lang", "zh", "report", "policies/network-service", _history(tmp_path / "n.jsonl", silent), "--as-of", NETWORK_AS_OF)
+    md = run_cli(*args, "-f", "markdown").stdout
+    assert "无法计量（工单历史中没有 'responded' 事件）：first_response, on-time-response。" in md
+    assert "the history has no" not in md
+    doc = json.loads(run_cli(*args, "-f", "json").stdout)
+    assert doc["groups"][0]["metrics"]["first_response"]["not_measured"] == "the history has no 'responded' events"
+    history = ("--lang", "zh", "report", "policies/after-sales", "tests/fixtures/history.jsonl", "--as-of", "2025-12-31T00:00:00+08:00",
+               "--jobs", "1")
+    said = "61 个对象未应用规则（undecided_rule）：关联规则 recurring-problem 无法适用：ticket 缺少 'customer', 'product', 'problem_code'。"
+    assert said in run_cli(*history, "-f", "markdown").stdout
+    assert json.loads(run_cli(*history, "-f", "json").stdout)["rules_not_applied"] == [
+        {"rule": "correlation recurring-problem could not be applied: the ticket has no 'customer', 'product', 'problem_code'", "subjects": 61}]

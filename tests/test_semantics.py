@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from conftest import FIXTURES
+from slapolicy.i18n import speaking, translated
 from slapolicy.rules.engine import durable_available
 from slapolicy.sim.clock import MAX_PERIODS
 from slapolicy.sim.outcome import ClockOutcome, ClockStatus, Rejection, SubjectOutcome
@@ -314,6 +315,8 @@ def test_a_missing_tier_where_a_rule_reads_it_is_a_finding(engine: str) -> None:
     assert [(f.code, f.message) for f in none.findings] == [
         ("undecided_rule", f"the review target of gold-review ({POLICY}:{line_of('gold-review')}) could not be applied: "
                            "the ticket has no 'tier'")]
+    with speaking("zh"):  # kept as a message: said in the reader's language where it is shown
+        assert translated(none.findings[0].message) == f"gold-review（{POLICY}:{line_of('gold-review')}）中 review 的时限无法适用：ticket 缺少 'tier'"
     basic = replay(engine, events, {"severity": "P2", "tier": "basic"})
     assert clocks(basic, "review") == [] and basic.findings == ()
     gold = replay(engine, events, {"severity": "P2", "tier": "gold"})

@@ -133,14 +133,18 @@ def test_a_kind_only_one_version_governs_is_counted_apart_not_rejected(run_cli: 
     """Tencent CVM's 2020 agreement adds the zone SLA (zone outages): replayed under 2019.1, a zone outage is a
     subject that version does not govern — counted apart, neither rejected nor a changed outcome, exit 0.
     tests/fixtures/whatif/zones.jsonl: an instance, an outage, two zone outages."""
-    result = run_cli("whatif", "--base", "policies/tencent-cvm/2019.1.yaml", "--candidate", "policies/tencent-cvm/2020.1.yaml",
-                     "tests/fixtures/whatif/zones.jsonl", "--as-of", "2025-06-01", "--jobs", "1", "--format", "json")
+    args = ("whatif", "--base", "policies/tencent-cvm/2019.1.yaml", "--candidate", "policies/tencent-cvm/2020.1.yaml",
+            "tests/fixtures/whatif/zones.jsonl", "--as-of", "2025-06-01", "--jobs", "1", "--format", "json")
+    result = run_cli(*args)
     assert result.exit_code == 0, result.stderr
     s = json.loads(result.stdout)["summary"]
     assert (s["tickets"], s["replayed_base"], s["rejected_base"], s["not_governed_base"]) == (4, 2, 0, 2)
     assert (s["replayed_candidate"], s["rejected_candidate"], s["not_governed_candidate"]) == (4, 0, 0)
     assert s["changed_outcomes"] == 0 and s["tickets_rejected_only_in_base"] == 0
     assert "under 2019.1 2 replayed, 0 rejected, 2 of a kind it does not govern" in result.stderr
+    assert s["kinds"] == ["instance", "outage", "zone_outage"]  # said where a subject is no ticket: 4 subjects, 4 个对象
+    assert result.stderr.startswith("4 subjects: under 2019.1 ")
+    assert run_cli("--lang", "zh", *args).stderr.startswith("4 个对象：在 2019.1 下回放 2")
     alone = run_cli("simulate", "policies/tencent-cvm/2019.1.yaml", "tests/fixtures/whatif/zones.jsonl",
                     "--as-of", "2025-06-01", "--format", "json")
     assert alone.exit_code == 1  # outside a comparison the kind is unknown to the policy: a rejection, as before

@@ -6,7 +6,7 @@ import click
 
 from ..calendar.durations import DurationError, parse_duration
 from ..diagnostics.record import one_line
-from ..i18n import N_, _, translated
+from ..i18n import N_, _, current, translated
 from ..kpi.board import Board
 from ..output import OutputError, choose_format, destination, exits, named_format
 from ..output.board import board_document, summary, to_text, write_table
@@ -54,8 +54,9 @@ def _within(ctx: click.Context, param: click.Parameter, value: str | None) -> fl
 @click.option("--within", callback=_within, default=None, metavar="DURATION",
               help=N_("Only the clocks that run and fall due by --as-of + DURATION (clock time: 4h, 30m, 2d), the overdue among them."))
 @format_option("due")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-              help=N_("The language the html board opens in (it switches on the page)."))
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+              help=N_("Speak this language, as `slapolicy --lang` does: the table, the summary line and the html board "
+                      "(which switches on the page)."))
 @input_format_option
 @profile_option
 @source_tz_option
@@ -66,12 +67,14 @@ def _within(ctx: click.Context, param: click.Parameter, value: str | None) -> fl
 @output_option
 @excel_option
 @roster_option
-def due(policy: str, tickets: str, as_of_text: str | None, within: float | None, fmt: str | None, lang: str,
+def due(policy: str, tickets: str, as_of_text: str | None, within: float | None, fmt: str | None, lang: str | None,
         input_format: str | None, profile_name: str | None, encoding: str | None, sheet: str | None, engine: str | None, jobs: int | None,
         output: str | None, excel: bool, roster_path: str | None) -> None:
     fmt = fmt or named_format("due", output)  # -o report.html: HTML
     excel_csv(excel, fmt)
-    policies = policy_set(policy)
+    if lang is not None:  # `due --lang` is the command's own spelling of `slapolicy --lang`: one language choice
+        click.get_current_context().find_root().meta["slapolicy.lang"] = lang
+    policies = policy_set(policy)  # speaks --lang, else the locale, else the policy's declared language
     engine_name(engine)
     history_path(tickets)
     stamp = as_of(as_of_text, policies)
@@ -88,7 +91,7 @@ def due(policy: str, tickets: str, as_of_text: str | None, within: float | None,
             if fmt == "table":
                 write_table(doc, out)
             elif fmt == "html":
-                board_page(doc, out, lang)
+                board_page(doc, out, current())
             else:
                 out.write(to_text(doc, fmt))
     except OutputError as exc:

@@ -121,6 +121,7 @@ class Board:
     rejected: list[Rejection] = field(default_factory=list)
     replayed: int = 0
     later: int = 0  # created after as_of: not replayed, counted apart (no fault of the input)
+    kinds: set[str] = field(default_factory=set)  # of the subjects replayed: a count says them in their kind's word
     today: tuple[float, float] = field(init=False)  # the calendar day of as_of in the policy's zone: its midnight, the next
 
     def __post_init__(self) -> None:
@@ -136,6 +137,7 @@ class Board:
                 self.rejected.append(outcome)
             return
         self.replayed += 1
+        self.kinds.add(outcome.kind)
         start, _ = self.today
         running = open_clocks(outcome, self.as_of)
         calendars = outcome.policy.calendars
@@ -165,6 +167,7 @@ class Board:
         self.rejected += exported.rejected
         self.replayed += exported.replayed
         self.later += exported.later
+        self.kinds |= exported.kinds
 
     def due(self, within: float | None = None) -> list[tuple[OpenSubject, OpenClock]]:
         """Every open clock, soonest due first (paused ones last: they do not fall due while paused);

@@ -14,6 +14,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Set
 
+from ..i18n import N_, Message, alternatives
 from ..policy.model import Metric, Objective, Policy
 from ..sim.outcome import ClockOutcome, ClockStatus
 
@@ -46,10 +47,11 @@ def place(clock: ClockOutcome, limit: float | None = None) -> Place:
 
 
 def absent(needed: tuple[str, ...], events: Set[str]) -> str | None:
-    """Why a figure cannot be measured when the history holds none of the `needed` event types (None: it can)."""
+    """Why a figure cannot be measured when the history holds none of the `needed` event types (None: it can): a
+    Message, said in the reader's language where a report is written for people, in English in its JSON."""
     if not needed or any(e in events for e in needed):
         return None
-    return "the history has no " + " or ".join(f"'{e}'" for e in needed) + " events"
+    return Message(N_("the history has no {types} events"), types=alternatives([f"'{e}'" for e in needed]))
 
 
 def metric_unmeasured(metric: Metric, events: Set[str]) -> str | None:

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from ..calendar.durations import format_seconds
 from ..i18n import N_, _, ngettext
 from ..kpi.board import HOUR, Board, Name, OpenClock, OpenSubject, Who
-from . import rich_console, tickets_text, word_table
+from . import rich_console, subjects_of, word_table
 from .cells import csv_safe
 from .encode import Encoder, number
 
@@ -49,6 +49,7 @@ def board_document(board: Board, within: float | None = None) -> dict[str, Any]:
         "within_seconds": None if within is None else number(within),
         "summary": {
             "replayed": board.replayed,
+            **({"kinds": sorted(board.kinds)} if board.kinds - {"ticket"} else {}),
             "rejected": len(board.rejected),
             **({"not_yet_created": board.later} if board.later else {}),
             "open": len(board.subjects),
@@ -190,7 +191,7 @@ def summary(doc: dict[str, Any]) -> str:
     later = s.get("not_yet_created", 0)
     total = s["replayed"] + s["rejected"] + later
     replayed = _("{tickets}: {simulated} simulated, {rejected} rejected").format(
-        tickets=tickets_text(total), simulated=s["replayed"], rejected=s["rejected"])
+        tickets=subjects_of(total, s.get("kinds", ())), simulated=s["replayed"], rejected=s["rejected"])
     listing = ngettext("{open} open, {count} clock listed{window} ({overdue} overdue, {paused} paused)",
                        "{open} open, {count} clocks listed{window} ({overdue} overdue, {paused} paused)", listed).format(
         open=s["open"], count=listed, window=_window(doc), overdue=s["overdue"], paused=s["paused"])

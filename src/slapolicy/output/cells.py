@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..calendar.durations import format_seconds
-from ..i18n import N_, _, ngettext, pgettext
+from ..i18n import N_, _, ngettext, pgettext, translated
 from ..kpi.objectives import ObjectiveResult, ObjectiveSummary
 from ..kpi.periods import PERIODS
 from . import kind_text, plural, subjects_of, subjects_text, tickets_text
@@ -235,8 +235,8 @@ def report_notes(doc: dict[str, Any]) -> list[str]:
     for r in rows:
         if r.get("not_measured"):
             unmeasured.setdefault(r["not_measured"], {})[named(r["objective"], r.get("description"))] = None
-    notes += [_("Not measured, {why}: {what}.").format(why=why, what=", ".join(what)) for why, what in unmeasured.items()]
-    notes += [_("Not applied on {subjects} (undecided_rule): {rule}.").format(subjects=subjects_text(r["subjects"]), rule=r["rule"])
+    notes += [_("Not measured, {why}: {what}.").format(why=translated(why), what=", ".join(what)) for why, what in unmeasured.items()]
+    notes += [_("Not applied on {subjects} (undecided_rule): {rule}.").format(subjects=subjects_text(r["subjects"]), rule=translated(r["rule"]))
               for r in doc.get("rules_not_applied", ())]
     if any(PERIODS.index(r["own_period"]) < PERIODS.index(doc["period"]) and r["value"] is not None for r in rows):
         notes.append(_("An objective set for a shorter period (a day, a month) shows its worst value in each {period} "

@@ -13,7 +13,7 @@ import html
 import math
 from typing import Any
 
-from ..i18n import _
+from ..i18n import _, translated
 from ..kpi.periods import PERIODS, period_key
 from .cells import RATES, TIMES, figure, seconds, threshold, unfinished
 
@@ -132,7 +132,7 @@ def objective_chart(objective: str, measure: str, rows: list[dict[str, Any]]) ->
         label = (f'<text class="tick" x="{x + step * 0.35:.1f}" y="{CHART_H - 8}" text-anchor="middle">{_e(r["period"])}</text>'
                  if i % every == 0 else "")
         if r["value"] is None and not r.get("infinite"):
-            said = _("not measured, {why}").format(why=r["not_measured"]) if r.get("not_measured") else _("no data")
+            said = _("not measured, {why}").format(why=translated(r["not_measured"])) if r.get("not_measured") else _("no data")
             parts.append(f'<rect class="bar nodata" x="{x:.1f}" y="{PAD_T + plot_h - 2}" width="{step * 0.7:.1f}" height="2">'
                          f'<title>{_e(r["period"])}: {_e(said)}</title></rect>{label}')
             continue

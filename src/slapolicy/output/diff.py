@@ -7,7 +7,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import IO, Any
 
-from ..i18n import N_, _, ngettext
+from ..i18n import N_, _, ngettext, translated
 from ..review.policydiff import PolicyDiff
 from . import padded
 from .cells import md_cell, objective_headings
@@ -58,11 +58,12 @@ def _headline(doc: dict[str, Any]) -> str:
 
 def _value(change: dict[str, Any]) -> str:
     """The value added or removed, or `before → after`."""
+    old, new = (translated(change[side]) if change[side] else "—" for side in ("old", "new"))
     if change["kind"] == "added" and change["old"] in (None, "none"):
-        return str(change["new"])
+        return new
     if change["kind"] == "removed" and change["new"] in (None, "none"):
-        return str(change["old"])
-    return f"{change['old'] or '—'} → {change['new'] or '—'}"
+        return old
+    return f"{old} → {new}"
 
 
 def _where(change: dict[str, Any]) -> str:
@@ -85,9 +86,9 @@ def text(doc: dict[str, Any], out: IO[str]) -> None:
     for section, changes in _sections(doc).items():
         lines += ["", _(SECTION_TITLES[section])]
         for c in changes:
-            lines.append(f"  {padded(_(KINDS.get(c['kind'], c['kind'])), 8)} {c['item']}: {_value(c)}  ({_where(c)})")
+            lines.append(f"  {padded(_(KINDS.get(c['kind'], c['kind'])), 8)} {translated(c['item'])}: {_value(c)}  ({_where(c)})")
             if c["note"]:
-                lines.append(f"           {c['note']}")
+                lines.append(f"           {translated(c['note'])}")
     if "impact" in doc:
         impact = doc["impact"]
         lines += ["", _impact_title(impact), f"  {_impact_line(impact['summary'], doc)}"]
@@ -121,8 +122,8 @@ def markdown(doc: dict[str, Any], out: IO[str]) -> None:
     heading = "| | " + " | ".join(_(c) for c in CHANGE_COLUMNS) + " |"
     for section, changes in _sections(doc).items():
         rows = [heading, "|---|---|---|---|",
-                *(f"| {_(KINDS.get(c['kind'], c['kind']))} | {md_cell(c['item'])} | {md_cell(_value(c))}"
-                  f"{md_cell(' — ' + c['note']) if c['note'] else ''} | {md_cell(_where(c))} |" for c in changes)]
+                *(f"| {_(KINDS.get(c['kind'], c['kind']))} | {md_cell(translated(c['item']))} | {md_cell(_value(c))}"
+                  f"{md_cell(' — ' + translated(c['note'])) if c['note'] else ''} | {md_cell(_where(c))} |" for c in changes)]
         title = f"{_(SECTION_TITLES[section])} ({len(changes)})"
         if section in OPEN:
             lines += ["", f"### {title}", "", *rows]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any
 
-from ..i18n import N_, _, current
+from ..i18n import N_, _, current, translated
 from ..kpi.report import rate
 from .cells import (
     METRIC_COLUMNS,
@@ -121,7 +121,7 @@ def _no_data(doc: dict[str, Any], rows: list[dict[str, Any]], span: str) -> str:
     """Why an objective has no value in any period, in words."""
     why = next((r["not_measured"] for r in rows if r.get("not_measured")), None)
     if why:
-        return _("Not measured: {why}.").format(why=why)
+        return _("Not measured: {why}.").format(why=translated(why))
     subject = rows[0].get("subject")
     if subject:
         return _("No data: no record of {subject} counts for this objective in {span}.").format(

@@ -12,7 +12,7 @@ from ..kpi.objectives import ObjectiveResult, objective_results, summarise
 from ..kpi.report import Report, rate
 from ..kpi.whatif import ComparisonData
 from ..policy.model import Policy
-from . import rich_console, tickets_text, word_table
+from . import rich_console, subjects_of, word_table
 from .cells import clocks_text, md_cell, named, objective_headings, pct, points, threshold, verdict, verdict_fields
 from .encode import Encoder, pretty
 from .html import card_row, tables_page
@@ -61,11 +61,12 @@ def document(data: ComparisonData, base: Policy, candidate: Policy) -> dict[str,
                             "base_due": encoder.iso(ch.base_due, ch.base_tz),
                             "candidate_due": encoder.iso(ch.candidate_due, ch.candidate_tz)})
     d = data.differences
+    kinds = sorted({key[1] for report in (data.base, data.candidate) for key in report.groups})  # of the subjects replayed
     return {
         "base": {"policy": base.id, "version": base.version, "source": base.source},
         "candidate": {"policy": candidate.id, "version": candidate.version, "source": candidate.source},
         "period": data.base.period,
-        "summary": {"tickets": data.base.tickets, "replayed_base": data.base.simulated, "rejected_base": data.base.rejected,
+        "summary": {"tickets": data.base.tickets, **({"kinds": kinds} if set(kinds) - {"ticket"} else {}), "replayed_base": data.base.simulated, "rejected_base": data.base.rejected,
                     "replayed_candidate": data.candidate.simulated, "rejected_candidate": data.candidate.rejected,
                     "changed_outcomes": d.count, "clocks_changed": d.clocks,
                     "tickets_rejected_only_in_base": d.rejected_only_base,
@@ -133,7 +134,7 @@ def counts(doc: dict[str, Any]) -> str:
         said = told(*sides[0])
     else:
         said = _("; ").join(_("under {version} {counts}").format(version=v["version"], counts=told(*side)) for v, side in zip((b, c), sides))
-    return _("{subjects}: {counts}").format(subjects=tickets_text(s["tickets"]), counts=said)
+    return _("{subjects}: {counts}").format(subjects=subjects_of(s["tickets"], s.get("kinds", ())), counts=said)
 
 
 def _summary(doc: dict[str, Any]) -> str:
@@ -144,7 +145,7 @@ def _summary(doc: dict[str, Any]) -> str:
     parts = [changed_clocks(changed)]
     for key, side in (("tickets_rejected_only_in_base", "base"), ("tickets_rejected_only_in_candidate", "candidate")):
         if s[key]:
-            parts.append(_("{tickets} rejected only under {version}").format(tickets=tickets_text(s[key]), version=doc[side]["version"]))
+            parts.append(_("{tickets} rejected only under {version}").format(tickets=subjects_of(s[key], s.get("kinds", ())), version=doc[side]["version"]))
     parts.append(_("{clocks} only in the candidate, {count} only in the base").format(
         clocks=clocks_text(s["clocks_only_in_candidate"]), count=s["clocks_only_in_base"]))
     parts += filter(None, [ignored_sentence(doc)])

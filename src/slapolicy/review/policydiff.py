@@ -3,7 +3,8 @@
 Compares the models, not the YAML: a rule moved, re-indented or rewritten with the same
 meaning is no change, and a rule whose `when` now shadows another shows up where it
 matters, as the targets each severity x tier gets. Each change names where it is in both
-files, so a review comment can point at the line.
+files, so a review comment can point at the line. What it says in words (an item, a value, a note)
+is a Message: JSON reads it in English, the text and Markdown say it in the reader's language.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..calendar.durations import Duration
 from ..calendar.periods import DaySpan
 from ..calendar.spec import WEEKDAYS, CalendarSpec
+from ..i18n import N_, Message, listing
 from ..policy.conditions import All, AnyOf, Compare, Condition, Not, evaluate_partial, fields
 from ..policy.loader import JsonPath
 from ..policy.model import EscalationStep, Objective, Penalty, Policy, TargetRule, TargetValue
@@ -99,11 +101,12 @@ class _Sides:
             found = found.get(part) if isinstance(found, Mapping) else None
         return self.at(policy, path + (key,) if isinstance(found, Mapping) and key in found else path)
 
-    def keyed(self, section: str, old: Mapping[str, Any], new: Mapping[str, Any], label: str = "") -> Iterator[Change]:
-        """Objects matched by key: added, removed, or changed field by field."""
+    def keyed(self, section: str, old: Mapping[str, Any], new: Mapping[str, Any],
+              label: Callable[[str], str] = str) -> Iterator[Change]:
+        """Objects matched by key (`label` names one: `rule p1`): added, removed, or changed field by field."""
         for key in [*old, *(k for k in new if k not in old)]:
             a, b = old.get(key), new.get(key)
-            item = f"{label}{key}"
+            item = label(key)
             if a is None:
                 assert b is not None
                 yield Change(section, item, ADDED, new=_summary(b), new_at=self.at(self.new, b.path))
@@ -113,16 +116,19 @@ class _Sides:
                 x, y = _fields(a), _fields(b)
                 for name in [*x, *(n for n in y if n not in x)]:
                     if x.get(name) != y.get(name):
-                        yield Change(section, f"{item} {name}", CHANGED, x.get(name), y.get(name),
+                        yield Change(section, Message("{item} {field}", item=item, field=name), CHANGED, x.get(name), y.get(name),
                                      self.at(self.old, a.path), self.at(self.new, b.path))
+
+
+_OTHER_DAYS = Message(N_("every other day"))
 
 
 def _periods(s: _Sides) -> Iterator[Change]:
     """Date periods: each named period's days, added, removed or changed; what the other days are called."""
     for name in [*s.old.periods, *(n for n in s.new.periods if n not in s.old.periods)]:
         a, b = s.old.periods.get(name), s.new.periods.get(name)
-        before = {} if a is None else {**{v: _days(spans) for v, spans in a.spans.items()}, a.otherwise: "every other day"}
-        after = {} if b is None else {**{v: _days(spans) for v, spans in b.spans.items()}, b.otherwise: "every other day"}
+        before = {} if a is None else {**{v: _days(spans) for v, spans in a.spans.items()}, a.otherwise: _OTHER_DAYS}
+        after = {} if b is None else {**{v: _days(spans) for v, spans in b.spans.items()}, b.otherwise: _OTHER_DAYS}
         yield from _entries(s, "periods", name, a, b, before, after)
         if a is not None and b is not None:
             yield from s.keyed("periods", {name: dataclasses.replace(a, spans={}, otherwise="")},
@@ -151,7 +157,7 @@ def _entries(s: _Sides, section: str, name: str, a: Any, b: Any, before: Mapping
 
 
 def _days(spans: Iterable[DaySpan]) -> str:
-    return ", ".join(("every year " if span.yearly else "") + span.text() for span in spans)
+    return listing([Message(N_("every year {days}"), days=span.text()) if span.yearly else span.text() for span in spans])
 
 
 def _events(policy: Policy) -> list[str]:
@@ -165,7 +171,7 @@ def _life_ends(s: _Sides) -> Iterator[Change]:
     for name in s.new.events:
         was, now = name in s.old.life_ends, name in s.new.life_ends
         if name in s.old.events and was != now:
-            yield Change("events", f"{name} ends", CHANGED, "life" if was else "—", "life" if now else "—",
+            yield Change("events", Message(N_("{event} ends"), event=name), CHANGED, "life" if was else "—", "life" if now else "—",
                          s.at(s.old, ("events", name)), s.at(s.new, ("events", name)))
 
 
@@ -198,7 +204,7 @@ def _sets(s: _Sides, section: str, old: Iterable[str], new: Iterable[str]) -> It
 
 def _declared(policy: Policy, section: str, name: str) -> str:
     words = policy.document.data.get(section)
-    return words[name] if isinstance(words, Mapping) and isinstance(words.get(name), str) else "declared"
+    return words[name] if isinstance(words, Mapping) and isinstance(words.get(name), str) else Message(N_("declared"))
 
 
 def _calendars(s: _Sides) -> Iterator[Change]:
@@ -213,26 +219,26 @@ def _calendars(s: _Sides) -> Iterator[Change]:
                          calendar_words(b) if b else None, old_at, new_at)
             continue
         for field, key, x, y in (
-                ("hours", "hours", _hours(a), _hours(b)), ("holidays", "holidays", _country(a), _country(b)),
-                ("zone", "timezone", a.timezone, b.timezone),
-                ("make-up days work as", "make_up_day_hours", WEEKDAYS[a.make_up_weekday], WEEKDAYS[b.make_up_weekday]),
-                ("extra holidays", "extra_holidays", _text(a.extra_holidays), _text(b.extra_holidays)),
-                ("make-up working days", "extra_working_days", _text(a.extra_working_days), _text(b.extra_working_days))):
+                (N_("hours"), "hours", _hours(a), _hours(b)), (N_("holidays"), "holidays", _country(a), _country(b)),
+                (N_("zone"), "timezone", a.timezone, b.timezone),
+                (N_("make-up days work as"), "make_up_day_hours", WEEKDAYS[a.make_up_weekday], WEEKDAYS[b.make_up_weekday]),
+                (N_("extra holidays"), "extra_holidays", _text(a.extra_holidays), _text(b.extra_holidays)),
+                (N_("make-up working days"), "extra_working_days", _text(a.extra_working_days), _text(b.extra_working_days))):
             if x != y:
-                yield Change("calendars", f"{name} {field}", CHANGED, x, y, s.at_key(s.old, s.old.calendar_paths[name], key),
+                yield Change("calendars", Message("{calendar} {field}", calendar=name, field=Message(field)), CHANGED, x, y, s.at_key(s.old, s.old.calendar_paths[name], key),
                              s.at_key(s.new, s.new.calendar_paths[name], key))
 
 
 def calendar_words(c: CalendarSpec) -> str:
     """'mon-fri 09:00-12:00, 13:30-18:00; CN holidays; Asia/Shanghai', or 'around the clock'."""
     if c.always:
-        return "around the clock (24x7)"
+        return Message(N_("around the clock (24x7)"))
     parts = [_hours(c), _country(c)]
     if c.extra_holidays:
-        parts.append(f"{len(c.extra_holidays)} extra holidays")
+        parts.append(Message(N_("{count} extra holidays"), count=len(c.extra_holidays)))
     if c.extra_working_days:
-        parts.append(f"{len(c.extra_working_days)} make-up working days")
-    return "; ".join([*parts, c.timezone])
+        parts.append(Message(N_("{count} make-up working days"), count=len(c.extra_working_days)))
+    return listing([*parts, c.timezone], "; ")
 
 
 def _hours(c: CalendarSpec) -> str:
@@ -244,7 +250,7 @@ def _hours(c: CalendarSpec) -> str:
         elif spans:
             groups.append(([day], spans))
     if not groups:
-        return "no working hours"
+        return Message(N_("no working hours"))
 
     def hhmm(m: int) -> str:
         return f"{m // 60 % 24:02d}:{m % 60:02d}"
@@ -256,8 +262,8 @@ def _hours(c: CalendarSpec) -> str:
 
 def _country(c: CalendarSpec) -> str:
     if c.country is None:
-        return "no public holidays"
-    return f"{c.country}{'-' + c.subdivision if c.subdivision else ''} public holidays, make-up days worked"
+        return Message(N_("no public holidays"))
+    return Message(N_("{country} public holidays, make-up days worked"), country=c.country + (f"-{c.subdivision}" if c.subdivision else ""))
 
 
 def _rule_key(rule: TargetRule) -> str:
@@ -268,7 +274,7 @@ def _rules(s: _Sides) -> Iterator[Change]:
     """Target rules matched by id (by position when they have none): added, removed, changed, moved."""
     old = {_rule_key(r): r for r in s.old.targets}
     new = {_rule_key(r): r for r in s.new.targets}
-    yield from s.keyed("rules", old, new, "rule ")
+    yield from s.keyed("rules", old, new, _rule_label)
     common_old = [k for k in old if k in new]
     common_new = [k for k in new if k in old]
     for key in common_new:
@@ -278,18 +284,30 @@ def _rules(s: _Sides) -> Iterator[Change]:
             continue
         now_before = sorted(after - before, key=common_new.index)
         now_after = sorted(before - after, key=common_new.index)
-        note = "; ".join(filter(None, (
-            f"now tried before {', '.join(now_before)}: it wins where both match" if now_before else "",
-            f"now tried after {', '.join(now_after)}: they win where both match" if now_after else "")))
-        yield Change("rules", f"rule {key}", MOVED, f"position {old[key].index + 1}", f"position {new[key].index + 1}",
+        note = listing([
+            *([Message(N_("now tried before {rules}: it wins where both match"), rules=", ".join(now_before))] if now_before else []),
+            *([Message(N_("now tried after {rules}: they win where both match"), rules=", ".join(now_after))] if now_after else [])], "; ")
+        yield Change("rules", _rule_label(key), MOVED, _position(old[key]), _position(new[key]),
                      s.at(s.old, old[key].path), s.at(s.new, new[key].path), note)
+
+
+def _rule_label(key: str) -> str:
+    return Message(N_("rule {rule}"), rule=key)
+
+
+def _position(rule: TargetRule) -> str:
+    return Message(N_("position {number}"), number=rule.index + 1)
 
 
 def _escalations(s: _Sides) -> Iterator[Change]:
     for metric in [*s.old.escalations, *(m for m in s.new.escalations if m not in s.old.escalations)]:
-        old = {step.id or f"step {step.index}": step for step in s.old.escalations.get(metric, ())}
-        new = {step.id or f"step {step.index}": step for step in s.new.escalations.get(metric, ())}
-        yield from s.keyed("escalations", old, new, f"{metric}: ")
+        old = {step.id or Message(N_("step {number}"), number=step.index): step for step in s.old.escalations.get(metric, ())}
+        new = {step.id or Message(N_("step {number}"), number=step.index): step for step in s.new.escalations.get(metric, ())}
+
+        def label(step: str, metric: str = metric) -> str:
+            return Message("{metric}: {step}", metric=metric, step=step)
+
+        yield from s.keyed("escalations", old, new, label)
 
 
 def _effective_targets(s: _Sides) -> Iterator[Change]:
@@ -309,10 +327,15 @@ def _effective_targets(s: _Sides) -> Iterator[Change]:
                 where.setdefault((a, b), (s.at(s.old, ra) if ra else None, s.at(s.new, rb) if rb else None))
         subject = next(p.metrics[metric].subject for p in (s.new, s.old) if metric in p.metrics)
         for (a, b), combos in groups.items():
-            kind = ADDED if a == "none" else REMOVED if b == "none" else CHANGED
+            kind = ADDED if a == _NONE else REMOVED if b == _NONE else CHANGED
             for combo in _collapse(combos, list(axes.values())):
-                item = " / ".join(f"{k}={_text(v)}" for k, v in zip(axes, combo) if v is not ANY) or f"every {subject}"
-                yield Change("targets", f"{metric} for {item}", kind, a, b, *where[(a, b)])
+                item = " / ".join(f"{k}={_text(v)}" for k, v in zip(axes, combo) if v is not ANY) or _every(subject)
+                yield Change("targets", Message(N_("{metric} for {tickets}"), metric=metric, tickets=item), kind, a, b, *where[(a, b)])
+
+
+def _every(subject: str) -> str:
+    """Every subject of the kind: `every ticket`, `every call`."""
+    return Message(N_("every ticket")) if subject == "ticket" else Message(N_("every {subject}"), subject=subject)
 
 
 def _axes(old: Policy, new: Policy, metric: str) -> dict[str, tuple[Any, ...]]:
@@ -348,10 +371,13 @@ def _effective(policy: Policy, metric: str, known: Mapping[str, Any]) -> tuple[s
         result = evaluate_partial(rule.when, known, names)
         if result is None:
             open_ = sorted(_read(rule.when) - names)
-            return f"depends on {', '.join(open_)} (rule {_rule_key(rule)})", rule.path
+            return Message(N_("depends on {attributes} (rule {rule})"), attributes=", ".join(open_), rule=_rule_key(rule)), rule.path
         if result:
             return target_words(rule.values[metric], policy), rule.path
-    return "none", None
+    return _NONE, None
+
+
+_NONE = Message(N_("none"))  # no rule gives the metric a target
 
 
 def _read(cond: Condition) -> set[str]:
@@ -364,11 +390,14 @@ def target_words(t: TargetValue, policy: Policy) -> str:
     spec = policy.calendars.get(t.calendar)
     choice = policy.calendar_choices.get(t.calendar)
     if choice is not None:
-        cal = f"on {t.calendar} (by {choice.attribute}: {_text(choice.calendars)}; otherwise {_text(choice.fallback)})"
+        cal = Message(N_("on {calendar} (by {attribute}: {choices}; otherwise {fallback})"), calendar=t.calendar,
+                      attribute=choice.attribute, choices=_text(choice.calendars), fallback=_text(choice.fallback))
+    elif spec is None or spec.always:
+        cal = Message(N_("around the clock"))
     else:
-        cal = "around the clock" if spec is None or spec.always else f"on {t.calendar} ({_hours(spec)}; {_country(spec)})"
-    counting = "" if t.counting == "end_of_day" else f", counting {t.counting}"
-    return f"{t.text} {cal}{counting}"
+        cal = Message(N_("on {calendar} ({hours}; {holidays})"), calendar=t.calendar, hours=_hours(spec), holidays=_country(spec))
+    counting = "" if t.counting == "end_of_day" else Message(N_(", counting {counting}"), counting=t.counting)
+    return Message("{limit} {calendar}{counting}", limit=t.text, calendar=cal, counting=counting)
 
 
 def _collapse(combos: list[tuple[Any, ...]], axes: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
@@ -407,7 +436,7 @@ def _fields(obj: Any) -> dict[str, str]:
 def _summary(obj: Any) -> str:
     """The fields that say something: those left at their default or empty are not listed."""
     defaults = {f.name: _text(f.default) for f in dataclasses.fields(obj) if f.default is not dataclasses.MISSING}
-    return "; ".join(f"{k}: {v}" for k, v in _fields(obj).items() if v not in ("—", "always", "false", defaults.get(k)))
+    return listing([_field(k, v) for k, v in _fields(obj).items() if v not in ("—", "always", "false", defaults.get(k))], "; ")
 
 
 def _text(value: Any) -> str:
@@ -419,7 +448,7 @@ def _text(value: Any) -> str:
     if isinstance(value, Duration):
         return value.text
     if isinstance(value, TargetValue):
-        return f"{value.text} on {value.calendar}"
+        return Message(N_("{limit} on {calendar}"), limit=value.text, calendar=value.calendar)
     if isinstance(value, (Share, OfFee)):  # as written: 99.975%, 10% of monthly_fee
         return str(value)
     if isinstance(value, bool):
@@ -427,13 +456,17 @@ def _text(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, Mapping):  # target values by metric, a metric's choices: their order means nothing
-        return "; ".join(f"{k}: {_text(v)}" for k, v in sorted(value.items())) or "—"
+        return listing([_field(k, _text(v)) for k, v in sorted(value.items())], "; ") or "—"
     if isinstance(value, (tuple, list, frozenset, set)):
         items = sorted(value) if isinstance(value, (frozenset, set)) else value
-        return ", ".join(_text(v) for v in items) if items else "—"
+        return listing([_text(v) for v in items]) if items else "—"
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return _summary(value) or "—"
     return str(value)
+
+
+def _field(name: str, value: str) -> str:
+    return Message("{field}: {value}", field=name, value=value)
 
 
 def condition_words(cond: Condition) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..diagnostics.record import shorten
+from ..i18n import N_, Message
 from ..policy.conditions import evaluate_partial, fields
 from ..policy.model import (
     Attribute,
@@ -206,11 +207,13 @@ class Decider:
             value = rule.values[metric]
             choice = self.policy.calendar_choices[value.calendar]
             have = attributes.get(choice.attribute)
-            why = (f"has no '{choice.attribute}', by which calendar choice '{choice.name}' picks its calendar" if have is None
-                   else f"has {choice.attribute}={shorten(repr(have))}, for which calendar choice '{choice.name}' picks no calendar")
+            why = (Message(N_("has no '{attribute}', by which calendar choice '{choice}' picks its calendar"),
+                           attribute=choice.attribute, choice=choice.name) if have is None
+                   else Message(N_("has {attribute}={value}, for which calendar choice '{choice}' picks no calendar"),
+                                attribute=choice.attribute, value=shorten(repr(have)), choice=choice.name))
             out[metric] = (*out.get(metric, ()), Finding(
-                "undecided_rule", f"the {metric} target of {rule.id or 'the rule'} ({rule.source}) could not be applied: the "
-                                  f"{kind} {why}",
+                "undecided_rule", Message(N_("{what} could not be applied: the {kind} {why}"), what=_target(metric, rule),
+                                          kind=kind, why=why),
                 None, value.clauses or rule.clauses, rule.source))
         return out
 
@@ -230,8 +233,8 @@ class Decider:
             if needed and evaluate_partial(cond, attributes, known) is None:
                 names = ", ".join(f"'{n}'" for n in needed)
                 out.setdefault(key, []).append(Finding(
-                    "undecided_rule", f"{what} could not be applied: the {kind} has no {names}", None, clauses, source,
-                    rule))
+                    "undecided_rule", Message(N_("{what} could not be applied: the {kind} has no {names}"), what=what, kind=kind,
+                                              names=names), None, clauses, source, rule))
 
         for metric in self._metrics.get(kind, ()):
             winner = winners.get(metric.id)
@@ -239,23 +242,25 @@ class Decider:
                 if rule is winner:
                     break
                 if metric.id in rule.values:
-                    note(metric.id, f"the {metric.id} target of {rule.id or 'the rule'} ({rule.source})", rule.when,
+                    note(metric.id, _target(metric.id, rule), rule.when,
                          rule.values[metric.id].clauses or rule.clauses, rule.source)
             for step in self.policy.escalations.get(metric.id, ()):
-                note(metric.id, f"escalation step {step.index} of {metric.id}{f' ({step.id})' if step.id else ''}", step.when,
+                step_words = (Message(N_("escalation step {step} of {metric} ({id})"), step=step.index, metric=metric.id, id=step.id)
+                              if step.id else Message(N_("escalation step {step} of {metric}"), step=step.index, metric=metric.id))
+                note(metric.id, step_words, step.when,
                      step.clauses, step.source)
         for notice in self.policy.notices:
             if notice.subject == kind:
-                note(f"notice:{notice.id}", f"notice {notice.id}", notice.when, notice.clauses, notice.source, notice.id)
+                note(f"notice:{notice.id}", Message(N_("notice {id}"), id=notice.id), notice.when, notice.clauses, notice.source, notice.id)
         for invariant in self.policy.invariants:
             if invariant.subject == kind:
-                note(f"invariant:{invariant.id}", f"invariant {invariant.id}", invariant.when, invariant.clauses,
+                note(f"invariant:{invariant.id}", Message(N_("invariant {id}"), id=invariant.id), invariant.when, invariant.clauses,
                      invariant.source, invariant.id)
         for candidate in self.policy.routes:
             if candidate is route:
                 break
             if candidate.subject == kind:
-                note(f"route:{candidate.id}", f"route {candidate.id}", candidate.when, candidate.clauses, candidate.source,
+                note(f"route:{candidate.id}", Message(N_("route {id}"), id=candidate.id), candidate.when, candidate.clauses, candidate.source,
                      candidate.id)
         return {k: tuple(v) for k, v in out.items()} or None
 
@@ -282,3 +287,9 @@ class Decider:
         actions = self.event_actions[key] = EventActions(
             tuple((metrics[k], found[k]) for k in metrics if k in found and metrics[k].subject == kind), frozenset(notices))
         return actions
+
+
+def _target(metric: str, rule: TargetRule) -> str:
+    """`the resolution target of p1 (file:line)`: what a finding says could not be applied."""
+    return Message(N_("the {metric} target of {rule} ({source})"), metric=metric, rule=rule.id or Message(N_("the rule")),
+                   source=rule.source)
