@@ -50,8 +50,7 @@ def test_the_locale_speaks_chinese_before_lang_is_read(monkeypatch: pytest.Monke
 def test_english_usage_errors_are_clicks_own() -> None:
     result = run_cli("simulate", "--nope")
     assert result.exit_code == 2
-    assert result.stderr.splitlines()[1:] == ["Try 'slapolicy simulate --help' for help.", "", "Error: No such option '--nope'."] \
-        or result.stderr.splitlines()[1:] == ["Try 'slapolicy simulate --help' for help.", "", "Error: No such option: --nope"]
+    assert result.stderr.splitlines()[1:] == ["Try 'slapolicy simulate --help' for help.", "", "Error: No such option '--nope'."]
     chinese = run_cli("--lang", "zh", "simulate", "--nope")
     assert chinese.exit_code == 2 and "Error" not in chinese.stderr
     assert run_cli("simulate", "--nope").stderr == result.stderr  # the Chinese run leaves English as it was

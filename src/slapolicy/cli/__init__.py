@@ -61,12 +61,12 @@ CLICK_WORDS = (N_("Usage:"), N_("Options"), N_("Commands"), N_("Positional argum
 
 
 # click's usage errors, likewise: its modules look their words up through the gettext functions they import, which
-# `_click_speaks` points at our catalog (messages of click 8.2 and of the locked version; a word not in the catalog
+# `_click_speaks` points at our catalog (messages of click 8.4, the lowest allowed, and of the locked version; a word not in the catalog
 # stays click's English)
 CLICK_ERRORS = (N_("Error: {message}"), N_("Try '{command} {option}' for help."), N_("Invalid value: {message}"),
                 N_("Invalid value for {param_hint}: {message}"), N_("Missing argument"), N_("Missing option"), N_("Missing parameter"),
-                N_("Missing {param_type}"), N_("Missing parameter: {param_name}"), N_("No such option: {name}"),
-                N_("No such option {name!r}."), N_("No such command {name!r}."), N_("Option {name!r} does not take a value."),
+                N_("Missing {param_type}"), N_("Missing parameter: {param_name}"), N_("No such option {name!r}."),
+                N_("No such command {name!r}."), N_("Option {name!r} does not take a value."),
                 N_("{value!r} is not a valid {number_type}."), N_("{value} is not in the range {range}."), N_("file"), N_("directory"),
                 N_("path"), N_("{name} {filename!r} does not exist."), N_("{name} {filename!r} is a file."),
                 N_("{name} {filename!r} is a directory."), N_("{name} {filename!r} is not readable."),
