@@ -40,3 +40,14 @@ def test_an_objectives_target_is_its_target_value_a_clocks_its_time_limit(run_cl
     simulate = run_cli("--lang", "zh", "simulate", *ARGS[1:], "--format", "table").stdout.splitlines()
     assert any(line.split()[:2] == ["指标", "时限"] for line in simulate)
     assert "| objective | clause | period | value | target | result | measured |" in run_cli(*ARGS, "--format", "markdown").stdout
+
+
+def test_a_groups_escalations_and_findings_read_as_chinese_sentences(run_cli: Callable[..., Result]) -> None:
+    """A group's escalation steps and findings in Markdown: the step in the reader's words, the list with 、 and the
+    sentence with 。; English keeps its own line word for word."""
+    chinese = run_cli("--lang", "zh", *ARGS, "--format", "markdown").stdout.splitlines()
+    english = run_cli(*ARGS, "--format", "markdown").stdout.splitlines()
+    assert "升级：first_response 第 1 步 × 1、first_response 第 2 步 × 1、resolution 第 1 步 × 1、resolution 第 2 步 × 1。" in chinese
+    assert "检查发现：misrouted × 1、recurrence × 1。" in chinese
+    assert "Escalations: first_response step 1 × 1, first_response step 2 × 1, resolution step 1 × 1, resolution step 2 × 1." in english
+    assert "Findings: misrouted × 1, recurrence × 1." in english

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import IO, Any
 
-from ..i18n import _
+from ..i18n import _, pgettext
 from ..kpi.availability import Measured
 from ..kpi.ledger import CREDIT, FINE, Ledger, settle
 from ..kpi.measured import absent, metric_unmeasured
@@ -245,6 +245,17 @@ def _row(cells: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def _step_name(key: str) -> str:
+    """A group's escalation key (`first_response step 1`, as the JSON names it) in the reader's language."""
+    metric, _sep, step = key.rpartition(" step ")
+    return _("{metric} step {step}").format(metric=metric, step=step)
+
+
+def _counts(counted: dict[str, int], name: Callable[[str], str]) -> str:
+    """`a × 2, b × 1` with the reader's list separator."""
+    return pgettext("list", ", ").join(f"{name(k)} × {v}" for k, v in counted.items())
+
+
 def markdown(doc: dict[str, Any], out: IO[str]) -> None:
     lines = [_("# Service quality report — {title}").format(title=md_cell(report_title(doc))), ""]
     lines.append(_("{sentence}.").format(sentence=summary_text(doc)) + (_(" **Partial: the run was interrupted.**") if doc["partial"] else ""))
@@ -262,9 +273,9 @@ def markdown(doc: dict[str, Any], out: IO[str]) -> None:
                   _row([_(c) for c in METRIC_COLUMNS]), "|" + "---|" * len(METRIC_COLUMNS)]
         lines += [_row([md_cell(c) for c in metric_cells(name, m)]) for name, m in group["metrics"].items()]
         if group["escalations"]:
-            lines += ["", _("Escalations: ") + md_cell(", ".join(f"{k} × {v}" for k, v in group["escalations"].items())) + "."]
+            lines += ["", md_cell(_("Escalations: {counts}.").format(counts=_counts(group["escalations"], _step_name)))]
         if "findings" in group:
-            lines += ["", _("Findings: ") + md_cell(", ".join(f"{k} × {v}" for k, v in group["findings"].items())) + "."]
+            lines += ["", md_cell(_("Findings: {counts}.").format(counts=_counts(group["findings"], str)))]
     for title, columns, rows in owed_tables(doc):
         lines += ["", f"## {_(title)}", "", _row([_(c) for c in columns]), "|" + "---|" * len(columns)]
         lines += [_row([md_cell(c) for c in row]) for row in rows]
