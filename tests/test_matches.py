@@ -67,3 +67,11 @@ def test_the_id_book_reads_back_the_ids_of_the_lines_asked(tmp_path: Path) -> No
     book = IdBook(lines, np.array([2, 4, 5, 8], dtype=np.int64))
     assert [book.get(n) for n in range(0, 10)] == [None, None, "工单-2", None, None, "工单-5", None, None, "工单-8", None]
     assert next(lines.blocks()).first_line == 1  # rewound for the replay
+
+
+def test_keys_equal_to_python_but_of_another_type_stay_as_they_were() -> None:
+    """1, 1.0 and True are one dict key to Python: each match keeps its own key (a recurrence keyed on a yes/no
+    attribute says True, not 1)."""
+    table = MatchTable([("B", 1.0, [1, 2], (1,)), ("A", 2.0, [3, 4], (True,)), ("C", 3.0, [5, 6], (1.0,))])
+    keys = [m.key[0] for ms in table.between(0, 100, name).values() for m in ms]
+    assert [(type(k), k) for k in keys] == [(int, 1), (bool, True), (float, 1.0)]

@@ -139,19 +139,21 @@ class Tx:
         events = sorted(set(event_ids) - self._events.keys())
         subjects = sorted(set(subject_ids) - self._held.keys())
         event_chunks, subject_chunks = _chunks(events), _chunks(subjects)
-        statements: list[tuple[str, Sequence[Any]]] = [(f"SELECT id, digest, answer FROM events WHERE id IN ({_marks(c)})", c)
-                                                      for c in event_chunks]
+        statements: list[tuple[str, Sequence[Any]]] = []
         if self._pg and subjects:
             statements.append(("SELECT pg_advisory_xact_lock(hashtextextended(s, 22)) FROM unnest(?::text[]) WITH ORDINALITY "
                                "AS u(s, n) ORDER BY n", [subjects]))
         statements += [(f"SELECT {_SUBJECT} FROM subjects WHERE id IN ({_marks(c)}) ORDER BY id{self._lock}", c) for c in subject_chunks]
-        results = self._together(statements)
-        for chunk, rows in zip(event_chunks, results):
-            self._events.update(dict.fromkeys(chunk))
-            self._events.update((r[0], (r[1], r[2])) for r in rows)
-        for chunk, rows in zip(subject_chunks, results[len(statements) - len(subject_chunks):]):
+        # the events after the locks: an event another instance stored while this one waited is seen (a
+        # repeat posted to two instances at once is answered as one, not applied twice)
+        statements += [(f"SELECT id, digest, answer FROM events WHERE id IN ({_marks(c)})", c) for c in event_chunks]
+        results = self._together(statements)[len(statements) - len(subject_chunks) - len(event_chunks):]
+        for chunk, rows in zip(subject_chunks, results):
             found = {r.id: r for r in map(_subject, rows)}
             self._held.update((i, found.get(i)) for i in chunk)
+        for chunk, rows in zip(event_chunks, results[len(subject_chunks):]):
+            self._events.update(dict.fromkeys(chunk))
+            self._events.update((r[0], (r[1], r[2])) for r in rows)
         new = sum(1 for i in subjects if self._held[i] is None)
         if new:  # their numbers at once (a statement each, and on PostgreSQL a round trip each, otherwise)
             last = int(self.first("UPDATE counters SET value = value + ? WHERE name = 'subject' RETURNING value", (new,))[0])

@@ -38,7 +38,7 @@ NOTHING_CORRELATED = Correlated({}, {})
 
 class MatchTable:
     """The matches of a whole history, a few numbers each: the completing line, the instant, the
-    correlation and the key (by index), the members' lines. Sorted by completing line (then
+    correlation (by index), the members' lines, and a reference to the key. Sorted by completing line (then
     correlation), so a block's share is found by binary search and made into `Match`es only then, with
     the members' ids read back (`between`). A `Match` each, with its members' ids, held a
     million-ticket report's main process at 440 MB (a third of the subjects complete a match)."""
@@ -46,19 +46,18 @@ class MatchTable:
     def __init__(self, found: Iterable[tuple[str, float, Sequence[int], tuple[Any, ...]]]) -> None:
         """From (correlation, at, member lines in creation order, key) in any order; the last member completes it."""
         names: dict[str, int] = {}
-        keys: dict[tuple[Any, ...], int] = {}
-        lines, at, correlation, key_index = array("q"), array("d"), array("q"), array("q")
+        keys: list[tuple[Any, ...]] = []  # each match's own (a group's matches share one object; 1, 1.0 and True stay apart)
+        lines, at, correlation = array("q"), array("d"), array("q")
         starts, counts, members = array("q"), array("q"), array("q")
         for cid, when, involved, key in found:
             correlation.append(names.setdefault(cid, len(names)))
-            key_index.append(keys.setdefault(key, len(keys)))
+            keys.append(key)
             lines.append(involved[-1])
             at.append(when)
             starts.append(len(members))
             counts.append(len(involved))
             members.extend(involved)
         self.names = list(names)
-        self.keys = list(keys)
         self.members = members
         import numpy as np
 
@@ -70,7 +69,8 @@ class MatchTable:
             return array(column.typecode, np.frombuffer(column, dtype=np.float64 if column.typecode == "d" else np.int64)[order].tobytes())
 
         self.lines, self.at, self.correlation = sorted_(lines), sorted_(at), sorted_(correlation)
-        self.key_index, self.starts, self.counts = sorted_(key_index), sorted_(starts), sorted_(counts)
+        self.starts, self.counts = sorted_(starts), sorted_(counts)
+        self.keys = [keys[i] for i in order.tolist()]
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -88,6 +88,6 @@ class MatchTable:
         for i in range(bisect.bisect_left(self.lines, lo), bisect.bisect_left(self.lines, hi)):
             start = self.starts[i]
             involved = tuple(ids(n) or f"line {n}" for n in self.members[start:start + self.counts[i]])
-            match = Match(self.names[self.correlation[i]], self.at[i], involved, self.keys[self.key_index[i]])
+            match = Match(self.names[self.correlation[i]], self.at[i], involved, self.keys[i])
             out.setdefault(self.lines[i], []).append(match)
         return {line: tuple(ms) for line, ms in out.items()}
