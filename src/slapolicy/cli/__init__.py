@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import importlib
 import io
+import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import click
 import click.formatting
-from rich.cells import cell_len
-from rich.console import Console
-from rich.text import Text
 
 from .. import __version__
 from ..i18n import LANGUAGES, N_, Message, _, choose, ngettext, set_language, translated
@@ -119,18 +117,27 @@ def _by_display_width(text: str, width: int) -> str:
     counting two, and marked (`\\b`) for click to keep as it is: click wraps by characters, so a line of Chinese
     would run twice as wide as the terminal. rich, which lays out the tables, wraps it (and between any two Chinese
     characters, as Chinese is wrapped). Text all of one-column characters is left to click."""
-    if cell_len(text) == len(text):
+    if not _wide(text):
         return text
+    from rich.console import Console  # here: every command's start-up would pay ~10 ms for rich's console
+    from rich.text import Text
+
     console = Console(width=width, file=io.StringIO())
     paragraphs = []
     for paragraph in text.split("\n\n"):
         lines = paragraph.splitlines()
-        if not lines or lines[0].strip() == "\b" or cell_len(paragraph) == len(paragraph):
+        if not lines or lines[0].strip() == "\b" or not _wide(paragraph):
             paragraphs.append(paragraph)
             continue
         joined = " ".join(line.strip() for line in lines)  # as click joins a paragraph's lines
         paragraphs.append("\n".join(["\b", *(line.plain.rstrip() for line in Text(joined).wrap(console, width))]))
     return "\n\n".join(paragraphs)
+
+
+def _wide(text: str) -> bool:
+    """Whether `text` holds a character a terminal shows two columns wide (rich's cell_len is no test of that:
+    it counts a line break as no column, so every paragraph of several lines looked wide)."""
+    return any(unicodedata.east_asian_width(c) in "WF" for c in text)
 
 
 def _described(text: str) -> str:

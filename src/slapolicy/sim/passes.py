@@ -72,8 +72,7 @@ def first_pass(lanes: Lanes, lines: Lines, index: IdIndex, pool: Pool | None, ga
     correlators.clear()  # their records: the tables hold what the replay needs
     import numpy as np
 
-    involved = np.unique(np.concatenate([t.involved() for t in tables])) if tables else np.zeros(0, dtype=np.int64)
-    return FirstPass(duplicates, tables, undecided, IdBook(lines, involved))
+    return FirstPass(duplicates, tables, undecided, IdBook(lines, np.unique(np.concatenate([t.involved() for t in tables]))))
 
 
 def second_pass(lanes: Lanes, lines: Lines, index: IdIndex, first: FirstPass | None, pool: Pool | None, total: Sink,
