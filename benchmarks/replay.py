@@ -4,6 +4,7 @@ the cost over a bare JSON parse, and the start-up of `--help` and `validate`.
     .venv/bin/pip install -e '.[bench]'
     .venv/bin/python benchmarks/replay.py [--tickets 1000000] [--simulate-tickets 200000] [--runs 1]
     .venv/bin/python benchmarks/replay.py --history big.jsonl      # an existing history instead
+    .venv-compiled/bin/python benchmarks/replay.py                 # the compiled build (setup.py), the same way
 
 Generates a seeded history for policies/after-sales (kept in a temporary directory), then
 runs each command as a user would, a separate process each run, and prints min / median
@@ -114,6 +115,7 @@ def main() -> None:
     parser.add_argument("--history", type=Path, default=None, help="Use this JSONL history (no generation).")
     parser.add_argument("--engine", default="python")
     args = parser.parse_args()
+    from slapolicy.build import description
     from slapolicy.sim.replay import default_jobs
 
     cores = default_jobs()
@@ -135,7 +137,7 @@ def main() -> None:
                 dst.write(line)
         small = min(tickets, args.simulate_tickets)
         print(f"{tickets} tickets ({history.stat().st_size / 1e6:.0f} MB); {cores} cores; python {sys.version.split()[0]}; "
-              f"engine {args.engine}; min / median of {args.runs} run(s)")
+              f"engine {args.engine}; slapolicy {description()}; min / median of {args.runs} run(s)")
         name, parse = parse_only(history)
         print(f"  {'bare parse (' + name + ', 1 process)':34} {parse.wall:7.1f} s   {tickets / parse.cpu:8.0f} tickets per CPU second")
         for jobs in sorted({1, cores}):

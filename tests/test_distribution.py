@@ -55,9 +55,11 @@ def test_the_wheel_holds_every_file_the_package_reads(dist: Dist) -> None:
 
 @pytest.fixture(scope="module")
 def installed(dist: Dist, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh virtual environment holding the wheel; its bin/ folder."""
+    """A fresh virtual environment holding the wheel; its bin/ folder. Installed even when the environment
+    it borrows its dependencies from holds slapolicy itself (a non-editable install, such as the compiled
+    build's: pip would otherwise find it satisfied there)."""
     bin_dir = fresh_venv(tmp_path_factory.mktemp("venv"))
-    pip = run(bin_dir / "python", "-m", "pip", "install", "--no-deps", "--no-index", "-q", dist.wheel)
+    pip = run(bin_dir / "python", "-m", "pip", "install", "--no-deps", "--no-index", "--ignore-installed", "-q", dist.wheel)
     assert pip.returncode == 0, pip.stderr
     return bin_dir
 

@@ -73,8 +73,10 @@ def policy_repo(tmp_path: Path) -> Path:
 
 
 def _ci_env(bin_dir: Path, variables: dict[str, str], dist: Dist) -> dict[str, str]:
-    """The job's variables, its pinned slapolicy replaced by the wheel (installed from it alone)."""
-    return venv_env(bin_dir) | variables | {"SLAPOLICY": str(dist.wheel), "PIP_NO_DEPS": "1", "PIP_NO_INDEX": "1"}
+    """The job's variables, its pinned slapolicy replaced by the wheel (installed from it alone, and installed even when
+    the environment the runner borrows its dependencies from holds slapolicy itself, as the compiled build's does)."""
+    return venv_env(bin_dir) | variables | {"SLAPOLICY": str(dist.wheel), "PIP_NO_DEPS": "1", "PIP_NO_INDEX": "1",
+                                            "PIP_IGNORE_INSTALLED": "1"}
 
 
 def github_job(repo: Path, bin_dir: Path, dist: Dist) -> dict[str, int]:

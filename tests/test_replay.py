@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from conftest import ROOT
+from conftest import PURE_ONLY, ROOT
 from slapolicy.sim.generate import generate
 from slapolicy.sim.lines import Lines as _Lines
 from slapolicy.sim.outcome import Rejection, SubjectOutcome
@@ -121,6 +121,7 @@ def test_outcomes_are_typed(big_history: Path) -> None:
     assert str(fr.rule.source).endswith(f"2025.1.yaml:{line}")
 
 
+@PURE_ONLY
 def test_both_passes_ask_the_engine_once_per_distinct_subject(big_history: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Issue 23: in one process the first pass (correlations) and the replay share one cache of the engine's
     decisions: no combination of the attribute values decisions read is asked of the engine twice."""

@@ -286,8 +286,8 @@ class _Refusing:
 def test_the_encoding_diagnosis_does_not_depend_on_which_exception_msgspec_raises(
         monkeypatch: pytest.MonkeyPatch, error: Exception) -> None:
     line = '{"id": "T-1", "note": "系统瘫痪"}'.encode("gb18030")  # 系统瘫 happen to be valid UTF-8 pairs; 痪 starts with 0xBB
-    monkeypatch.setattr(tickets, "_TYPED", _Refusing(error))
-    monkeypatch.setattr(tickets, "_PLAIN", _Refusing(error))
+    monkeypatch.setattr(tickets, "TYPED", _Refusing(error))
+    monkeypatch.setattr(tickets, "PLAIN", _Refusing(error))
     rejected = tickets.decode_line(line, 7, dt.UTC)
     assert isinstance(rejected, Rejection)
     assert [r.message for r in rejected.reasons] == [

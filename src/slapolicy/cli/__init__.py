@@ -51,6 +51,15 @@ def _speak(ctx: click.Context, param: click.Parameter, value: str | None) -> Non
     ctx.meta["slapolicy.lang"] = value  # an explicit choice beats a policy's declared language
 
 
+def _version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """The version and the build (pure Python, or compiled with mypyc: `slapolicy.build`), looked up only when asked."""
+    if value and not ctx.resilient_parsing:
+        from ..build import description
+
+        click.echo(f"slapolicy, version {__version__} ({description()})")
+        ctx.exit()
+
+
 # `--help` in the reader's language: the help texts are English literals marked N_ where the commands
 # declare them; a formatter translates them, and click's own words, as the help is written.
 # click's own words (it marks them for a gettext domain it ships no translations for), marked for ours:
@@ -212,7 +221,7 @@ class LazyGroup(click.Group):
                      "Exit codes: 0 ok; 1 problems found, a case failed or a ticket was rejected;\n"
                      "2 usage error, unreadable input or output that cannot be written;\n"
                      "130 / 143 interrupted by SIGINT / SIGTERM (what was done is printed, marked partial)."))
-@click.version_option(__version__, prog_name="slapolicy")
+@click.option("--version", is_flag=True, is_eager=True, expose_value=False, callback=_version, help=N_("Show the version and exit."))
 @click.option("--lang", type=click.Choice(LANGUAGES), is_eager=True, expose_value=False, callback=_speak,
               help=N_("Language of messages, tables and reports (zh or en; default: the locale, LANG=zh_CN.UTF-8 "
                    "speaks Chinese, else the policy's declared language, else English)."))

@@ -127,7 +127,9 @@ def regex_problem(text: str) -> str | None:
 
 
 def full_match(regex: str, value: object) -> bool:
-    return isinstance(value, str) and pattern(regex).fullmatch(value) is not None
+    """Whether the whole text matches. Matched as its UTF-8 bytes, which RE2 matches either way: given text,
+    the wrapper encodes it and then maps each offset back to a character, work a yes or no does not need."""
+    return isinstance(value, str) and pattern(regex).fullmatch(value.encode("utf-8", "surrogatepass")) is not None
 
 
 def fields(cond: Condition) -> Iterator[str]:

@@ -1,4 +1,4 @@
-"""Subjects in, outcomes out: ticket input (`tickets`, whole files in `ticket_files`), helpdesk exports (`imports`; JSON ones in `json_tickets`)
+"""Subjects in, outcomes out: ticket input (`tickets`, a JSONL line's shape in `wire`, whole files in `ticket_files`), helpdesk exports (`imports`; JSON ones in `json_tickets`)
 and webhook payloads (`webhooks`) through import profiles (`mapping`), CSV as spreadsheets write it
 (`sheets`), the duty roster, synthetic histories (`generate`), the replay of one subject in virtual time (`simulator`, walking its
 events through the units of an outcome: `checks`, `decisions`, `machine` on `clock`,

@@ -78,7 +78,8 @@ class Lanes:
         kinds = frozenset(k for p in versions for k in p.kinds)
         self.replayers = tuple(Replayer(ps, backend, plan.as_of, rs, plan.roster, compared=compared, compared_kinds=kinds)
                                for ps, rs in zip(plan.lanes, plan.rulesets))
-        self.zones = tuple(dict.fromkeys(ps.tz for ps in plan.lanes))
+        self.lane_zones = tuple(ps.tz for ps in plan.lanes)  # looked up once, not per line (each is a lookup through the policy)
+        self.zones = tuple(dict.fromkeys(self.lane_zones))
 
     def correlate(self, correlated: tuple[Correlated, ...] | None) -> None:
         """What the first pass found for the lines about to be replayed (None: there was none)."""
@@ -89,12 +90,12 @@ class Lanes:
     def line(self, line: bytes, number: int, first: int | None) -> tuple[Outcome, ...]:
         if len(self.replayers) == 1:
             replayer = self.replayers[0]
-            ticket = decode_line(line, number, replayer.policies.tz, replayer.problems)
+            ticket = decode_line(line, number, self.zones[0], replayer.problems)
             out: tuple[Outcome, ...] = (replayer.outcome(ticket) if isinstance(ticket, Ticket) else ticket,)
         else:
             decoded = {tz: decode_line(line, number, tz) for tz in self.zones}
-            out = tuple(r.outcome(t) if isinstance(t := decoded[r.policies.tz], Ticket)
-                        else _checked(decode_line(line, number, r.policies.tz, r.problems)) for r in self.replayers)
+            out = tuple(r.outcome(t) if isinstance(t := decoded[tz], Ticket) else _checked(decode_line(line, number, tz, r.problems))
+                        for r, tz in zip(self.replayers, self.lane_zones))
         return out if first is None else _mark_duplicate(out, number, first)
 
     def item(self, item: RawItem | Rejection, first: int | None) -> tuple[Outcome, ...]:
@@ -121,8 +122,8 @@ class Lanes:
             if number in claimed or number in block.bad or not line.strip():
                 continue
             decoded = {tz: decode_line(line, number, tz) for tz in self.zones}
-            for found, replayer in zip(out, self.replayers):
-                ticket = decoded[replayer.policies.tz]
+            for found, replayer, tz in zip(out, self.replayers, self.lane_zones):
+                ticket = decoded[tz]
                 if isinstance(ticket, Ticket):
                     found.extend(records(replayer, ticket))
         return out

@@ -29,6 +29,7 @@ from ..calendar.instants import (
 from ..diagnostics.record import did_you_mean, shorten
 from ..i18n import N_, Message
 from .outcome import Reason, Rejection
+from .wire import PLAIN, PROBE, TYPED
 
 FORMATS = ("jsonl", "json", "yaml", "csv", "xlsx")
 MAX_EVENTS = 20_000  # per ticket: a real ticket has tens
@@ -48,6 +49,9 @@ class Event(NamedTuple):
 
 
 WHO = ("actor", "role", "assignee", "group")  # optional text fields of an event, in Event order
+# an Event from all its fields at once, without the Python-level __new__ a NamedTuple is called through (a JSONL
+# line's events are made this way: tens of millions in a large history)
+_NEW_EVENT = tuple.__new__
 
 
 @dataclass(slots=True)
@@ -279,40 +283,13 @@ def item_id(data: Any) -> str | None:
 
 # ---- JSONL: typed decoding in C, plain decoding to explain a refusal --------------------------
 
-class _EventIn(msgspec.Struct):
-    at: dt.datetime
-    type: str
-    status: str | None = None
-    attributes: dict[str, Any] | None = None
-    actor: str | None = None
-    role: str | None = None
-    assignee: str | None = None
-    group: str | None = None
-
-
-class _TicketIn(msgspec.Struct):
-    id: str | int
-    events: list[_EventIn]
-    attributes: dict[str, Any] | None = None
-    kind: str = "ticket"
-
-
-class _IdProbe(msgspec.Struct):
-    id: Any = None
-
-
-_TYPED = msgspec.json.Decoder(_TicketIn)
-_PLAIN = msgspec.json.Decoder()
-_PROBE = msgspec.json.Decoder(_IdProbe)
-
-
 def line_id(line: bytes) -> str | None:
     """The id a JSONL line carries, read without decoding the rest of it (about 0.6 µs).
 
     A line whose id can be read this way claims it even if the full decoding then
     refuses the line (a broken byte inside a string), and its rejection names the id."""
     try:
-        return ticket_key(_PROBE.decode(line).id)
+        return ticket_key(PROBE.decode(line).id)
     except (msgspec.MsgspecError, UnicodeDecodeError):
         return None
 
@@ -321,7 +298,7 @@ def decode_line(line: bytes, number: int, tz: dt.tzinfo, check: Check | None = N
     """One JSONL line (without its newline) as a Ticket, or a Rejection saying why not (with the
     reasons `check`, the policy's, gives about what could be read of it)."""
     try:
-        raw = _TYPED.decode(line)
+        raw = TYPED.decode(line)
     except msgspec.ValidationError:
         return _decode_plain(line, number, tz, check)
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
@@ -348,8 +325,8 @@ def decode_line(line: bytes, number: int, tz: dt.tzinfo, check: Check | None = N
             extra = e.attributes
             if extra:
                 _scalars(extra, Message(N_("event {n} attributes"), n=i + 1))
-            events.append(Event(decoded_epoch(e.at, tz), e.type, e.status, extra or _NO_ATTRIBUTES,
-                                e.actor, e.role, e.assignee, e.group))
+            events.append(_NEW_EVENT(Event, (decoded_epoch(e.at, tz), e.type, e.status, extra or _NO_ATTRIBUTES,
+                                             e.actor, e.role, e.assignee, e.group)))
         except (TicketError, InstantError) as exc:  # every event is checked: the rejection holds every problem of the line
             problems.append(exc if isinstance(exc, TicketError) else
                             TicketError("bad_timestamp", Message(N_("event {n}: {problem}"), n=i + 1, problem=str(exc))))
@@ -376,7 +353,7 @@ def _not_utf8(line: bytes, number: int) -> str | None:
 
 def _decode_plain(line: bytes, number: int, tz: dt.tzinfo, check: Check | None) -> Ticket | Rejection:
     try:
-        data = _PLAIN.decode(line)
+        data = PLAIN.decode(line)
     except (msgspec.MsgspecError, UnicodeDecodeError) as exc:  # not UTF-8, or a number out of range
         message = _not_utf8(line, number) or f"line {number} cannot be read: {exc}"
         return reject(line_id(line), number, "unparseable", message)
