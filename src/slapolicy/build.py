@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import importlib.util
 
-# per ticket: decoding its line, the clock machine, deadlines, escalations, decisions, findings, samples and the report's
-# tallies (see docs/benchmark.md). Left pure on purpose: modules with frozen dataclasses that cross
+# per ticket: decoding its line, the clock machine, deadlines, escalations, decisions, findings, samples, the report's
+# tallies and simulate's encoding (see docs/benchmark.md). Left pure on purpose: modules with frozen dataclasses that cross
 # process boundaries (a compiled one cannot be unpickled: policy.conditions, sim.lanes, sim.outcome) and
 # modules with msgspec structs (mypyc rewrites their annotations: sim.wire).
 COMPILED = (
@@ -19,6 +19,7 @@ COMPILED = (
     "slapolicy.kpi.report",
     "slapolicy.kpi.tally",
     "slapolicy.kpi.tallying",
+    "slapolicy.output.encode",
     "slapolicy.rules.engine.python",
     "slapolicy.sim.checks",
     "slapolicy.sim.clock",

@@ -170,6 +170,54 @@ def iso(t: float, tz: dt.tzinfo) -> str:
     return dt.datetime.fromtimestamp(t, tz).isoformat()
 
 
+_TWO_DIGITS = tuple(f"{n:02d}" for n in range(60))  # an hour, minute or second as ISO-8601 writes it (a third of an f-string's time)
+
+
+class IsoWriter:
+    """ISO-8601 text of instants in one zone, exactly as `iso` writes it, without a datetime per instant (the JSON
+    output writes millions): a whole second from the zone's offset over its UTC hour (asked of the zone once per
+    hour, and used only where the offset holds for the whole hour) and its local day's date (once per day); any
+    other instant (a fraction of a second, an hour in which the zone changes its offset) as `iso` writes it."""
+
+    _LIMIT = 200_000  # hours and days remembered before starting afresh: memory stays flat on any span of time
+
+    def __init__(self, tz: dt.tzinfo) -> None:
+        self.tz = tz
+        self._hours: dict[int, tuple[int, str] | None] = {}  # UTC hour -> (offset seconds, "+08:00"), None: not one offset
+        self._days: dict[int, str] = {}  # local day since 1970-01-01 -> "2025-03-07T"
+
+    def write(self, t: float) -> str:
+        whole = int(t)
+        if whole == t:
+            hour = whole // 3600
+            found = self._hours.get(hour)
+            if found is None and hour not in self._hours:
+                found = self._hour(hour)
+            if found is not None:
+                offset, suffix = found
+                days, seconds = divmod(whole + offset, 86400)
+                day = self._days.get(days)
+                if day is None:
+                    if len(self._days) > self._LIMIT:
+                        self._days.clear()
+                    day = self._days[days] = dt.date.fromordinal(_UNIX_DAY + days).isoformat() + "T"
+                hours, rest = divmod(seconds, 3600)
+                minutes, secs = divmod(rest, 60)
+                return day + _TWO_DIGITS[hours] + ":" + _TWO_DIGITS[minutes] + ":" + _TWO_DIGITS[secs] + suffix
+        return iso(t, self.tz)
+
+    def _hour(self, hour: int) -> tuple[int, str] | None:
+        if len(self._hours) > self._LIMIT:
+            self._hours.clear()
+        start = dt.datetime.fromtimestamp(hour * 3600, self.tz)
+        offset = start.utcoffset()
+        found = None
+        if offset is not None and offset == dt.datetime.fromtimestamp(hour * 3600 + 3599, self.tz).utcoffset():
+            found = (offset.days * 86400 + offset.seconds, start.isoformat()[19:])  # after YYYY-MM-DDTHH:MM:SS
+        self._hours[hour] = found
+        return found
+
+
 # ---- cells of spreadsheet exports ----------------------------------------------------------------
 
 _EXCEL_DAY0 = dt.datetime(1899, 12, 30)  # Excel's day 0 (its 1900 leap-year bug makes day 60 the phantom 1900-02-29)

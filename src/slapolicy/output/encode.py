@@ -1,8 +1,8 @@
 """Outcomes as the documented JSON shape (docs/formats.md): ISO-8601 instants in each
 calendar's zone, rules as file:line, numbers without a needless `.0`.
 
-Only what is printed is formatted; ISO strings are cached per (instant, zone), since a
-history repeats the same deadlines (ends of working days) many times.
+Only what is printed is formatted; instants by one `IsoWriter` per zone, which writes a
+whole second without building a datetime (`slapolicy.calendar.instants`).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 
 import msgspec
 
+from ..calendar.instants import IsoWriter
 from ..policy.derived import Lookup
 from ..policy.model import TargetRule
 from ..sim.outcome import (
@@ -27,8 +28,6 @@ from ..sim.outcome import (
     money,
 )
 
-_CACHE_LIMIT = 50_000
-
 
 def number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
@@ -40,29 +39,16 @@ def rule_label(rule: TargetRule | None) -> str | None:
 
 class Encoder:
     def __init__(self) -> None:
-        self._iso: dict[dt.tzinfo, dict[float, str]] = {}
+        self._writers: dict[dt.tzinfo, IsoWriter] = {}
         self._labels: dict[int, tuple[TargetRule, str]] = {}  # by id; the rule is kept so its id is not reused
-        self._size = 0
-
-    def _zone(self, tz: dt.tzinfo) -> dict[float, str]:
-        cache = self._iso.get(tz)
-        if cache is None:
-            cache = self._iso[tz] = {}
-        return cache
 
     def iso(self, t: float | None, tz: dt.tzinfo) -> str | None:
         if t is None:
             return None
-        cache = self._zone(tz)
-        text = cache.get(t)
-        if text is None:
-            self._size += 1
-            if self._size > _CACHE_LIMIT:  # bounded: memory stays flat on long histories
-                self._iso.clear()
-                self._size = 0
-                cache = self._zone(tz)
-            text = cache[t] = dt.datetime.fromtimestamp(t, tz).isoformat()
-        return text
+        writer = self._writers.get(tz)
+        if writer is None:
+            writer = self._writers[tz] = IsoWriter(tz)
+        return writer.write(t)
 
     def rule(self, rule: TargetRule | None) -> str | None:
         if rule is None:
