@@ -19,12 +19,13 @@ from setuptools import setup
 
 
 def compiled_modules() -> list[object]:
-    """The extension modules of the compiled build (none while the backend only asks what the build requires)."""
+    """The extension modules of the compiled build; none while only the package's metadata is asked for (what the
+    build requires, its name and dependencies), which does not depend on them: mypyc runs once, for the build."""
+    if "egg_info" in sys.argv[1:] or "dist_info" in sys.argv[1:]:
+        return []
     try:
         from mypyc.build import mypycify
     except ImportError:
-        if sys.argv[1:] == ["egg_info"]:  # setuptools asks what the build requires: answered by the build below
-            return []
         raise SystemExit("SLAPOLICY_USE_MYPYC=1 compiles with the environment's own mypy and libraries: install the project "
                          "first, then build with --no-build-isolation (setup.py says how)") from None
     names: dict[str, object] = {}
