@@ -12,6 +12,7 @@ It gives the same results byte for byte (CI compares the two builds) and replays
 fast (docs/benchmark.md). `slapolicy --version` says which build is installed."""
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -19,15 +20,17 @@ from setuptools import setup
 
 
 def compiled_modules() -> list[object]:
-    """The extension modules of the compiled build; none while only the package's metadata is asked for (what the
-    build requires, its name and dependencies), which does not depend on them: mypyc runs once, for the build."""
-    if "egg_info" in sys.argv[1:] or "dist_info" in sys.argv[1:]:
+    """The extension modules of the compiled build; none while only the package's metadata or its sdist is asked for
+    (neither depends on them): mypyc runs once, for the build, into a fresh build/ (setuptools packs whatever an
+    earlier build left there: a module no longer compiled would ship compiled still)."""
+    if {"egg_info", "dist_info", "sdist"} & set(sys.argv[1:]):
         return []
     try:
         from mypyc.build import mypycify
     except ImportError:
         raise SystemExit("SLAPOLICY_USE_MYPYC=1 compiles with the environment's own mypy and libraries: install the project "
                          "first, then build with --no-build-isolation (setup.py says how)") from None
+    shutil.rmtree(Path(__file__).parent / "build", ignore_errors=True)
     names: dict[str, object] = {}
     exec((Path(__file__).parent / "src" / "slapolicy" / "build.py").read_text(encoding="utf-8"), names)  # COMPILED; imports nothing
     return mypycify([f"src/{name.replace('.', '/')}.py" for name in names["COMPILED"]], opt_level="3")  # type: ignore[attr-defined]

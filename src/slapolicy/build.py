@@ -7,6 +7,7 @@ Nothing is imported here: `slapolicy --version` asks without loading the modules
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 
 # per ticket: decoding its line, the clock machine, deadlines, escalations, decisions, findings, samples, the report's
 # tallies and simulate's encoding (see docs/benchmark.md). Left pure on purpose: modules with frozen dataclasses that cross
@@ -45,9 +46,30 @@ def compiled_modules() -> tuple[str, ...]:
     return tuple(found)
 
 
+def unlisted_modules(root: Path | None = None) -> tuple[str, ...]:
+    """Extension modules inside the package (at `root`: the installed one by default) that `COMPILED` does not list:
+    left by an in-place (editable) compiled build, or by a build of another list. They would run in place of their
+    sources, unnoticed."""
+    import importlib.machinery
+
+    if root is None:
+        spec = importlib.util.find_spec("slapolicy")
+        if spec is None or spec.origin is None:
+            return ()
+        root = Path(spec.origin).parent
+    found = []
+    for path in sorted(root.rglob("*.so")) + sorted(root.rglob("*.pyd")):
+        suffix = next((s for s in importlib.machinery.EXTENSION_SUFFIXES if path.name.endswith(s)), None)
+        if suffix is not None:
+            name = ".".join(("slapolicy", *path.relative_to(root).parent.parts, path.name[:-len(suffix)]))
+            if name not in COMPILED:
+                found.append(name)
+    return tuple(found)
+
+
 def description() -> str:
     """The build, as `slapolicy --version` says it."""
     found = compiled_modules()
-    if not found:
-        return "pure Python"
-    return f"compiled with mypyc: {len(found)} of {len(COMPILED)} modules"
+    said = f"compiled with mypyc: {len(found)} of {len(COMPILED)} modules" if found else "pure Python"
+    unlisted = unlisted_modules()
+    return f"{said}; compiled, though not listed: {', '.join(unlisted)}" if unlisted else said

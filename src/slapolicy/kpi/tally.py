@@ -149,7 +149,7 @@ class ExactSum:
     whole: int = 0
     fraction: Fraction = field(default_factory=Fraction)
 
-    def add(self, value: float) -> None:
+    def add(self, value: int | float) -> None:  # int named apart: compiled (setup.py), a `float` parameter makes an int a float
         if isinstance(value, int) or value.is_integer():
             self.whole += int(value)
         else:

@@ -29,7 +29,7 @@ from ..sim.outcome import (
 )
 
 
-def number(value: float) -> int | float:
+def number(value: int | float) -> int | float:  # int named apart: compiled (setup.py), a `float` parameter makes an int a float
     return int(value) if float(value).is_integer() else value
 
 

@@ -128,7 +128,8 @@ def regex_problem(text: str) -> str | None:
 
 def full_match(regex: str, value: object) -> bool:
     """Whether the whole text matches. Matched as its UTF-8 bytes, which RE2 matches either way: given text,
-    the wrapper encodes it and then maps each offset back to a character, work a yes or no does not need."""
+    the wrapper encodes it and then maps each offset back to a character, work a yes or no does not need. A lone
+    surrogate (YAML's "\\ud800" reads as one) is matched as the bytes Python would write for it, not refused."""
     return isinstance(value, str) and pattern(regex).fullmatch(value.encode("utf-8", "surrogatepass")) is not None
 
 
