@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slapolicy.calendar.instants import MAX_EPOCH, MIN_EPOCH, IsoWriter
+from slapolicy.calendar.instants import ISO_REMEMBERED, MAX_EPOCH, MIN_EPOCH, IsoWriter
 
 ZONES = ["Asia/Shanghai", "Europe/Berlin", "America/New_York", "America/St_Johns", "Asia/Kathmandu", "Australia/Lord_Howe",
          "Africa/Monrovia", "UTC", "Pacific/Apia"]  # Monrovia: -00:44:30 until 1972; Apia skipped 2011-12-30 whole
@@ -65,6 +65,6 @@ def test_each_second_around_a_change_of_offset() -> None:
 
 def test_the_writer_remembers_a_bounded_number_of_hours_and_days() -> None:
     writer = IsoWriter(ZoneInfo("Asia/Shanghai"))
-    for hour in range(0, 3 * IsoWriter._LIMIT, 7):
+    for hour in range(0, 3 * ISO_REMEMBERED, 7):
         writer.write(float(int(MIN_EPOCH) + hour * 3600))
-    assert len(writer._hours) <= IsoWriter._LIMIT + 1 and len(writer._days) <= IsoWriter._LIMIT + 1
+    assert len(writer._hours) <= ISO_REMEMBERED + 1 and len(writer._days) <= ISO_REMEMBERED + 1

@@ -170,6 +170,7 @@ def iso(t: float, tz: dt.tzinfo) -> str:
     return dt.datetime.fromtimestamp(t, tz).isoformat()
 
 
+ISO_REMEMBERED = 200_000  # hours and days an IsoWriter remembers before starting afresh: memory flat on any span of time
 _TWO_DIGITS = tuple(f"{n:02d}" for n in range(60))  # an hour, minute or second as ISO-8601 writes it (a third of an f-string's time)
 
 
@@ -178,8 +179,6 @@ class IsoWriter:
     output writes millions): a whole second from the zone's offset over its UTC hour (asked of the zone once per
     hour, and used only where the offset holds for the whole hour) and its local day's date (once per day); any
     other instant (a fraction of a second, an hour in which the zone changes its offset) as `iso` writes it."""
-
-    _LIMIT = 200_000  # hours and days remembered before starting afresh: memory stays flat on any span of time
 
     def __init__(self, tz: dt.tzinfo) -> None:
         self.tz = tz
@@ -198,7 +197,7 @@ class IsoWriter:
                 days, seconds = divmod(whole + offset, 86400)
                 day = self._days.get(days)
                 if day is None:
-                    if len(self._days) > self._LIMIT:
+                    if len(self._days) > ISO_REMEMBERED:
                         self._days.clear()
                     day = self._days[days] = dt.date.fromordinal(_UNIX_DAY + days).isoformat() + "T"
                 hours, rest = divmod(seconds, 3600)
@@ -207,7 +206,7 @@ class IsoWriter:
         return iso(t, self.tz)
 
     def _hour(self, hour: int) -> tuple[int, str] | None:
-        if len(self._hours) > self._LIMIT:
+        if len(self._hours) > ISO_REMEMBERED:
             self._hours.clear()
         start = dt.datetime.fromtimestamp(hour * 3600, self.tz)
         offset = start.utcoffset()
