@@ -33,7 +33,7 @@ def compiled_modules() -> list[object]:
     shutil.rmtree(Path(__file__).parent / "build", ignore_errors=True)
     names: dict[str, object] = {}
     exec((Path(__file__).parent / "src" / "slapolicy" / "build.py").read_text(encoding="utf-8"), names)  # COMPILED; imports nothing
-    return mypycify([f"src/{name.replace('.', '/')}.py" for name in names["COMPILED"]], opt_level="3")  # type: ignore[attr-defined]
+    return mypycify([f"src/{name.replace('.', '/')}.py" for name in names["COMPILED"]], opt_level="3")
 
 
 setup(ext_modules=compiled_modules() if os.environ.get("SLAPOLICY_USE_MYPYC") == "1" else [])

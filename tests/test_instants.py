@@ -20,15 +20,16 @@ WRITERS["+08:00"] = IsoWriter(dt.timezone(dt.timedelta(hours=8)))
 
 def transitions(name: str) -> list[int]:
     """The instants (whole seconds, 1971-2040) at which the zone changes its offset: where the writer must not
-    use an hour's offset for the whole hour."""
+    use an hour's offset for the whole hour. Looked for a day at a time (no zone changes twice in a day), then
+    to the second."""
     tz = ZoneInfo(name)
     found, t = [], int(MIN_EPOCH)
     offset = dt.datetime.fromtimestamp(t, tz).utcoffset()
     while t < dt.datetime(2040, 1, 1, tzinfo=dt.UTC).timestamp():
-        t += 1800
+        t += 86400
         now = dt.datetime.fromtimestamp(t, tz).utcoffset()
         if now != offset:
-            lo = t - 1800
+            lo = t - 86400
             while t - lo > 1:  # to the second
                 mid = (lo + t) // 2
                 lo, t = (mid, t) if dt.datetime.fromtimestamp(mid, tz).utcoffset() == offset else (lo, mid)
